@@ -1,0 +1,400 @@
+"""Command line: `bnlint [check] PATHS`, `bnlint rule CODE`, `bnlint rules`, `bnlint clean`, `bnlint lsp`, `bnlint trace`.
+
+Exit codes follow ruff: 0 no findings, 1 findings remain, 2 usage/config/internal error.
+Heavy imports (libcst, the rules) happen only once a command needs them.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional, Sequence
+
+from bnlint import __version__
+
+SUBCOMMANDS = ("check", "rule", "rules", "clean", "lsp", "trace", "version")
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, like ruff
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"bnlint: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def _split(values: Optional[List[str]]) -> Optional[List[str]]:
+    if values is None:
+        return None
+    out: List[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def check_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="bnlint", description="Find BatchNorm and train/eval-mode mistakes in PyTorch training code.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to lint (default: .); '-' reads stdin")
+    p.add_argument("--version", action="version", version=f"bnlint {__version__}")
+    p.add_argument("--select", action="append", help="rule codes, prefixes, names or ALL (comma-separated)")
+    p.add_argument("--extend-select", action="append", help="rules to enable on top of the selection")
+    p.add_argument("--ignore", action="append", help="rules to disable")
+    p.add_argument("--config", help="path to a pyproject.toml or bnlint.toml")
+    p.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    p.add_argument("--format", "--output-format", dest="format", choices=("text", "concise", "full", "json", "sarif", "github"))
+    p.add_argument("--output-file", "-o", help="write the report to this file")
+    p.add_argument("--statistics", action="store_true", help="count findings per rule")
+    p.add_argument("--show-source", action="store_true", default=None, help="show the offending source line")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    p.add_argument("--fix", action="store_true", default=None, help="apply safe fixes")
+    p.add_argument("--unsafe-fixes", action="store_true", default=None, help="also apply unsafe fixes with --fix/--diff")
+    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    p.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` to every line with a finding")
+    p.add_argument("--exclude", action="append", help="glob patterns to exclude (replaces the defaults)")
+    p.add_argument("--extend-exclude", action="append", help="glob patterns to exclude on top of the defaults")
+    p.add_argument("--force-exclude", action="store_true", default=None, help="apply excludes to files named on the command line too")
+    p.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None)
+    p.add_argument("--stdin-filename", help="the path of the file read from stdin")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--cache-dir", help="where the cache lives (default .bnlint_cache)")
+    p.add_argument("--jobs", "-j", type=int, help="worker processes (default: number of cores)")
+    p.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def _settings_from_args(args: argparse.Namespace):
+    from bnlint.config import load_settings
+
+    paths = args.paths or ["."]
+    start = args.stdin_filename if args.paths == ["-"] and args.stdin_filename else paths[0]
+    settings = load_settings([start], args.config, args.isolated)
+    if args.select is not None:
+        settings.select = _split(args.select)
+        settings.extend_select = []
+    if args.extend_select:
+        settings.extend_select += _split(args.extend_select) or []
+    if args.ignore:
+        settings.ignore += _split(args.ignore) or []
+    if args.exclude:
+        settings.exclude = _split(args.exclude) or []
+    if args.extend_exclude:
+        settings.extend_exclude += _split(args.extend_exclude) or []
+    for flag in ("respect_gitignore", "force_exclude", "fix", "unsafe_fixes", "show_source"):
+        value = getattr(args, flag)
+        if value is not None:
+            setattr(settings, flag, value)
+    if args.format:
+        settings.output_format = args.format
+    if args.cache_dir:
+        settings.cache_dir = args.cache_dir
+    if args.jobs:
+        settings.jobs = args.jobs
+    settings.enabled_rules()  # validates selectors now, so errors exit 2 before any work
+    return settings
+
+
+def run_check(argv: Sequence[str]) -> int:
+    from bnlint.config import ConfigError
+
+    args = check_parser().parse_args(list(argv))
+    try:
+        settings = _settings_from_args(args)
+    except ConfigError as exc:
+        sys.stderr.write(f"bnlint: error: {exc}\n")
+        return EXIT_ERROR
+
+    from bnlint.discovery import discover
+    from bnlint.output import format_github, format_json, format_sarif, format_statistics, format_text, summary_line
+    from bnlint.runner import diff_for, process_file, write_fixed
+
+    paths = args.paths or ["."]
+    stdin_mode = paths == ["-"]
+    if stdin_mode:
+        files = ["-"]
+    else:
+        found = discover(paths, settings)
+        for w in found.warnings:
+            sys.stderr.write(f"bnlint: warning: {w}\n")
+        if found.errors:
+            for e in found.errors:
+                sys.stderr.write(f"bnlint: error: {e}\n")
+            return EXIT_ERROR
+        files = found.files
+
+    fix = bool(settings.fix) and not args.diff
+    unsafe = bool(settings.unsafe_fixes)
+    want_fixes = fix or args.diff
+
+    if stdin_mode:
+        outcomes = [_check_stdin(args, settings, want_fixes, unsafe)]
+    else:
+        from bnlint.parallel import run_files
+
+        outcomes = run_files(files, settings, fix=want_fixes, unsafe=unsafe, use_cache=not args.no_cache and not want_fixes, jobs=settings.jobs, use_prefilter=not args.no_prefilter)
+
+    internal = [e for o in outcomes for e in o.internal_errors]
+    findings = sorted((f for o in outcomes for f in o.findings), key=lambda f: f.sort_key())
+    fixed = sum(o.fixed_count for o in outcomes)
+
+    out_stream = open(args.output_file, "w", encoding="utf-8") if args.output_file else sys.stdout
+    try:
+        if args.add_noqa:
+            return _add_noqa(outcomes, out_stream, args.quiet)
+        if args.diff:
+            diffs = [diff_for(o) for o in outcomes]
+            out_stream.write("".join(d for d in diffs if d))
+            n = sum(1 for d in diffs if d)
+            if not args.quiet:
+                sys.stderr.write(f"Would fix {fixed} error{'s' if fixed != 1 else ''} in {n} file{'s' if n != 1 else ''}.\n")
+            for e in internal:
+                sys.stderr.write(f"bnlint: error: {e}\n")
+            return EXIT_ERROR if internal else (EXIT_FINDINGS if n and not args.exit_zero else EXIT_OK)
+        if fix:
+            if stdin_mode:
+                out_stream.write(outcomes[0].new_text if outcomes[0].new_text is not None else outcomes[0].original_text or "")
+            else:
+                for o in outcomes:
+                    err = write_fixed(o)
+                    if err:
+                        internal.append(err)
+
+        fmt = settings.output_format
+        if fmt in ("text", "concise", "full"):
+            sources = {}
+            if settings.show_source or fmt == "full":
+                for f in findings:
+                    if f.path not in sources and f.path != "-":
+                        try:
+                            from bnlint.sources import read_source
+
+                            sources[f.path] = read_source(f.path, 0).text
+                        except Exception:
+                            pass
+            if not (fix and stdin_mode):
+                color = out_stream.isatty() and os.environ.get("NO_COLOR") is None
+                format_text(findings, out_stream, color, bool(settings.show_source) or fmt == "full", sources)
+                if args.statistics:
+                    format_statistics(findings, out_stream)
+                if not args.quiet:
+                    out_stream.write(summary_line(findings, fixed, unsafe) + "\n")
+        elif fmt == "json":
+            format_json(findings, out_stream)
+        elif fmt == "sarif":
+            format_sarif(findings, settings.enabled_rules(), out_stream)
+        elif fmt == "github":
+            format_github(findings, out_stream)
+    finally:
+        if out_stream is not sys.stdout:
+            out_stream.close()
+
+    for e in internal:
+        sys.stderr.write(f"bnlint: error: {e}\n")
+    if internal:
+        return EXIT_ERROR
+    if findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _check_stdin(args, settings, want_fixes: bool, unsafe: bool):
+    from bnlint.engine import file_error
+    from bnlint.runner import FileOutcome, lint_text
+    from bnlint.sources import SourceError, read_source
+
+    path = args.stdin_filename or "-"
+    try:
+        src = read_source("-", 0)
+    except SourceError as exc:
+        return FileOutcome(path=path, findings=[file_error(path, str(exc))])
+    if not want_fixes:
+        res = lint_text(src.text, path, settings)
+        return FileOutcome(path=path, findings=res.findings, internal_errors=res.internal_errors, original_text=src.text)
+    # Reuse the file fix loop on a temporary copy; nothing is written to disk.
+    import tempfile
+
+    from bnlint.runner import process_file
+
+    suffix = os.path.splitext(path)[1] or ".py"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = os.path.join(tmp, "stdin" + suffix)
+        with open(tmp_path, "w", encoding="utf-8") as fh:
+            fh.write(src.text)
+        outcome = process_file(tmp_path, settings, fix=True, unsafe=unsafe)
+    for f in outcome.findings:
+        f.path = path
+    outcome.path = path
+    outcome.original_text = src.text
+    return outcome
+
+
+def _add_noqa(outcomes, stream, quiet: bool) -> int:
+    from bnlint.suppress import add_noqa
+    from bnlint.runner import FileOutcome, write_fixed
+    from bnlint.sources import read_source
+
+    total = 0
+    for o in outcomes:
+        by_line = {}
+        for f in o.findings:
+            if f.code == "BN000" or f.cell is not None:
+                continue
+            line = f.line if f.stmt_lines[1] in (0, f.line) else f.stmt_lines[1]
+            by_line.setdefault(line, set()).add(f.code)
+        if not by_line:
+            continue
+        text = read_source(o.path, 0).text
+        new = add_noqa(text, by_line)
+        if new != text:
+            write_fixed(FileOutcome(path=o.path, new_text=new, original_text=text))
+            total += sum(len(c) for c in by_line.values())
+    if not quiet:
+        stream.write(f"Added {total} noqa directive{'s' if total != 1 else ''}.\n")
+    return EXIT_OK
+
+
+def run_rule(argv: Sequence[str]) -> int:
+    p = _Parser(prog="bnlint rule", description="Show a rule's documentation.")
+    p.add_argument("rule", nargs="?", help="rule code (BN002) or name (momentum-zero-freeze)")
+    p.add_argument("--all", action="store_true", help="print the docs of every rule")
+    p.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
+    args = p.parse_args(list(argv))
+    from bnlint.registry import find_rule, load_rules
+
+    if args.all:
+        rules = load_rules()
+    else:
+        if not args.rule:
+            p.error("give a rule code or name, or --all")
+        rule = find_rule(args.rule)
+        if rule is None:
+            sys.stderr.write(f"bnlint: error: unknown rule {args.rule!r}; `bnlint rules` lists them\n")
+            return EXIT_ERROR
+        rules = [rule]
+    if args.format == "json":
+        import json
+
+        data = [_rule_json(r) for r in rules]
+        json.dump(data if args.all else data[0], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for r in rules:
+        sys.stdout.write(rule_markdown(r) + "\n")
+    return EXIT_OK
+
+
+def _rule_json(r) -> dict:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "severity": r.severity,
+        "default": r.default_enabled,
+        "fix": r.fix_availability,
+        "summary": r.summary,
+        "options": [{"name": o.name, "default": o.default, "help": o.help} for o in r.options],
+        "explanation": r.docs(),
+    }
+
+
+def rule_markdown(r) -> str:
+    head = f"# {r.name} ({r.code})\n\n"
+    fix = {None: "Fix is not available.", "safe": "Fix is always available (safe).", "unsafe": "Fix is available (unsafe: review it).", "sometimes": "Fix is sometimes available."}[r.fix_availability]
+    meta = f"Severity: {r.severity}. {'Enabled by default' if r.default_enabled else 'Opt-in (enable with --extend-select ' + r.code + ')'}. {fix}\n"
+    if r.options:
+        meta += "Options: " + ", ".join(f"`{o.name}` (default {o.default!r}): {o.help}" for o in r.options) + "\n"
+    return head + meta + "\n" + r.docs() + "\n"
+
+
+def run_rules(argv: Sequence[str]) -> int:
+    p = _Parser(prog="bnlint rules", description="List all rules.")
+    p.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
+    args = p.parse_args(list(argv))
+    from bnlint.registry import load_rules
+
+    rules = load_rules()
+    if args.format == "json":
+        import json
+
+        json.dump([_rule_json(r) for r in rules], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    rows = [("code", "name", "default", "fixable", "severity")]
+    for r in rules:
+        rows.append((r.code, r.name, "on" if r.default_enabled else "opt-in", r.fix_availability or "-", r.severity))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    return EXIT_OK
+
+
+def run_clean(argv: Sequence[str]) -> int:
+    p = _Parser(prog="bnlint clean", description="Remove the cache directory.")
+    p.add_argument("--cache-dir", help="cache directory to remove (default: from config, or .bnlint_cache)")
+    args = p.parse_args(list(argv))
+    import shutil
+
+    from bnlint.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(["."])
+    except ConfigError as exc:
+        sys.stderr.write(f"bnlint: error: {exc}\n")
+        return EXIT_ERROR
+    from bnlint.cache import default_cache_dir
+
+    target = args.cache_dir or default_cache_dir(settings)
+    if os.path.isdir(target):
+        shutil.rmtree(target, ignore_errors=True)
+        sys.stdout.write(f"Removed cache at {target}\n")
+    else:
+        sys.stdout.write(f"No cache at {target}\n")
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            cmd, rest = argv[0], argv[1:]
+            if cmd == "check":
+                return run_check(rest)
+            if cmd == "rule":
+                return run_rule(rest)
+            if cmd == "rules":
+                return run_rules(rest)
+            if cmd == "clean":
+                return run_clean(rest)
+            if cmd == "version":
+                sys.stdout.write(f"bnlint {__version__}\n")
+                return EXIT_OK
+            if cmd == "lsp":
+                try:
+                    from bnlint.lsp import main as lsp_main
+                except ImportError as exc:
+                    sys.stderr.write(f"bnlint: error: the language server needs its extra: pip install 'bnlint[lsp]' ({exc})\n")
+                    return EXIT_ERROR
+                return lsp_main(rest)
+            if cmd == "trace":
+                try:
+                    from bnlint.runtime.cli import main as trace_main
+                except ImportError as exc:
+                    sys.stderr.write(f"bnlint: error: runtime mode needs its extra: pip install 'bnlint[runtime]' ({exc})\n")
+                    return EXIT_ERROR
+                return trace_main(rest)
+        return run_check(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("bnlint: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # last resort: one clear line, never a bare traceback
+        import traceback
+
+        sys.stderr.write(f"bnlint: internal error: {type(exc).__name__}: {exc}\n")
+        if os.environ.get("BNLINT_DEBUG"):
+            traceback.print_exc()
+        else:
+            sys.stderr.write("(set BNLINT_DEBUG=1 for the traceback, and please report it)\n")
+        return EXIT_ERROR

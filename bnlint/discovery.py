@@ -1,0 +1,124 @@
+"""Which files to lint: recursive discovery, default and configured excludes, .gitignore."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass, field
+from typing import List, Sequence, Set, Tuple
+
+from bnlint.config import Settings
+
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
+@dataclass
+class Discovery:
+    files: List[str] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # fatal: a missing path
+    warnings: List[str] = field(default_factory=list)  # reported, the run goes on
+
+
+def _excluded(path: str, settings: Settings) -> bool:
+    patterns = list(settings.exclude) + list(settings.extend_exclude)
+    rel = settings.relpath(path)
+    parts = rel.split("/")
+    for pattern in patterns:
+        pat = pattern.rstrip("/")
+        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat + "/*"):
+            return True
+        if "/" not in pat and any(fnmatch.fnmatch(part, pat) for part in parts):
+            return True
+    return False
+
+
+def _git_ignored(paths: Sequence[str]) -> Set[str]:
+    """The subset of ``paths`` that git ignores (empty when git or a work tree is absent)."""
+    if not paths:
+        return set()
+    by_dir = {}
+    for p in paths:
+        by_dir.setdefault(os.path.dirname(os.path.abspath(p)) or ".", []).append(p)
+    ignored: Set[str] = set()
+    # One call per top-level root is enough: git resolves nested .gitignore files itself.
+    roots = {}
+    for d in by_dir:
+        roots.setdefault(d, []).extend(by_dir[d])
+    for cwd, group in _group_by_repo(roots):
+        try:
+            proc = subprocess.run(
+                ["git", "check-ignore", "--stdin", "-z"],
+                input="\0".join(os.path.abspath(p) for p in group).encode(),
+                cwd=cwd,
+                capture_output=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if proc.returncode in (0, 1):
+            ignored.update(x.decode(errors="replace") for x in proc.stdout.split(b"\0") if x)
+    return {p for p in paths if os.path.abspath(p) in ignored}
+
+
+def _group_by_repo(dirs):
+    """Group directories by git work tree (one `git check-ignore` per repository)."""
+    top_cache = {}
+    groups = {}
+    for d, files in dirs.items():
+        top = top_cache.get(d)
+        if top is None:
+            try:
+                proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=d, capture_output=True, timeout=10)
+                top = proc.stdout.decode().strip() if proc.returncode == 0 else ""
+            except (OSError, subprocess.SubprocessError):
+                top = ""
+            top_cache[d] = top
+        if top:
+            groups.setdefault(top, []).extend(files)
+    return list(groups.items())
+
+
+def discover(paths: Sequence[str], settings: Settings) -> Discovery:
+    out = Discovery()
+    found: List[str] = []
+    walked: List[str] = []
+    seen: Set[str] = set()
+    for raw in paths:
+        if raw == "-":
+            found.append("-")
+            continue
+        if not os.path.exists(raw):
+            out.errors.append(f"{raw}: no such file or directory")
+            continue
+        if os.path.isfile(raw):
+            if settings.force_exclude and _excluded(raw, settings):
+                continue
+            key = os.path.abspath(raw)
+            if key not in seen:
+                seen.add(key)
+                found.append(raw)
+            continue
+        if not os.access(raw, os.R_OK | os.X_OK):
+            out.warnings.append(f"{raw}: permission denied: directory not linted")
+            continue
+
+        def onerror(exc: OSError) -> None:
+            out.warnings.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
+
+        for dirpath, dirnames, filenames in os.walk(raw, onerror=onerror):
+            dirnames[:] = sorted(d for d in dirnames if not _excluded(os.path.join(dirpath, d), settings))
+            for name in sorted(filenames):
+                if not name.endswith(SOURCE_SUFFIXES):
+                    continue
+                p = os.path.join(dirpath, name)
+                if _excluded(p, settings):
+                    continue
+                key = os.path.abspath(p)
+                if key not in seen:
+                    seen.add(key)
+                    walked.append(p)
+    if settings.respect_gitignore and walked:
+        ignored = _git_ignored(walked)
+        walked = [p for p in walked if p not in ignored]
+    out.files = found + walked
+    return out

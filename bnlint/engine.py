@@ -1,0 +1,286 @@
+"""Lint one source text: prefilter -> parse once -> one traversal for all rules -> suppressions.
+
+``lint_source`` is the single entry point shared by the CLI, the fixer, the
+language server and the runtime mode.  It never raises for bad input: a file
+that cannot be analysed yields one BN000 finding that says why.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+
+from bnlint.rule import Edit, Finding, Fix, FixSpec, InsertAfter, InsertBefore, ReplaceNode, ReplaceRange, Rule, RuleType
+from bnlint.suppress import has_skip_file, parse_suppressions
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from bnlint.config import Settings
+    from bnlint.inventory import ProjectIndex
+
+SYNTAX_ERROR_CODE = "BN000"
+SYNTAX_ERROR_NAME = "syntax-error"
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    internal_errors: List[str] = field(default_factory=list)
+    skipped: bool = False  # prefiltered, skip-file, or not analysable
+
+
+def needs_parse(source: str, rules: Sequence[RuleType]) -> bool:
+    """The prefilter: can any selected rule fire on this text at all?"""
+    for rule in rules:
+        for token in rule.trigger_tokens:
+            if token in source:
+                return True
+    return False
+
+
+def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    return Finding(
+        code=SYNTAX_ERROR_CODE,
+        name=SYNTAX_ERROR_NAME,
+        severity="error",
+        message=message,
+        path=path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=column,
+    )
+
+
+class RuleContext:
+    """What a rule sees: the tree, the shared facts, its settings, and ``report``."""
+
+    def __init__(self, path: str, source: str, module: "cst.Module", facts, settings: "Settings") -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.facts = facts
+        self.settings = settings
+        self.reports: List[Tuple[Rule, "cst.CSTNode", str, Optional[FixSpec]]] = []
+
+    def report(self, rule: Rule, node: "cst.CSTNode", message: str, fix: Optional[FixSpec]) -> None:
+        self.reports.append((rule, node, message, fix))
+
+    def code_for(self, node: "cst.CSTNode") -> str:
+        return self.module.code_for_node(node)
+
+
+def _make_dispatcher(rules: List[Rule], facts, errors: List[str], path: str):
+    import libcst as cst
+
+    visit: Dict[str, List[Callable]] = {}
+    leave: Dict[str, List[Callable]] = {}
+    for rule in rules:
+        for attr in dir(type(rule)):
+            if attr.startswith("visit_"):
+                visit.setdefault(attr[6:], []).append(getattr(rule, attr))
+            elif attr.startswith("leave_"):
+                leave.setdefault(attr[6:], []).append(getattr(rule, attr))
+
+    parents = facts.parents
+    functions = facts.functions
+    classes = facts.classes
+    calls = facts.calls
+
+    def guarded(fn: Callable, node) -> None:
+        try:
+            fn(node)
+        except Exception:  # a rule bug must not take the run (or the editor) down
+            errors.append(f"{path}: internal error in {fn.__self__.code}: {traceback.format_exc(limit=3).strip()}")
+
+    class Dispatcher(cst.CSTVisitor):
+        def on_visit(self, node) -> bool:
+            for child in node.children:
+                parents[child] = node
+            kind = type(node).__name__
+            if kind == "Call":
+                calls.append(node)
+            elif kind == "FunctionDef":
+                functions.append(node)
+            elif kind == "ClassDef":
+                classes.append(node)
+            for fn in visit.get(kind, ()):
+                guarded(fn, node)
+            return True
+
+        def on_leave(self, original_node) -> None:
+            for fn in leave.get(type(original_node).__name__, ()):
+                guarded(fn, original_node)
+
+    return Dispatcher()
+
+
+def lint_source(
+    source: str,
+    path: str,
+    settings: "Settings",
+    index: Optional["ProjectIndex"] = None,
+    rules: Optional[Sequence[RuleType]] = None,
+    use_prefilter: bool = True,
+) -> FileResult:
+    if rules is None:
+        rules = settings.rules_for(path)
+    result = FileResult(path=path)
+    if not rules:
+        result.skipped = True
+        return result
+    if use_prefilter and not needs_parse(source, rules):
+        result.skipped = True
+        return result
+    if has_skip_file(source):
+        result.skipped = True
+        return result
+    if "\x00" in source:
+        result.findings.append(file_error(path, "binary data (NUL bytes) in a Python file: not analysed"))
+        return result
+
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = (exc.offset or 1) if exc.offset and exc.offset > 0 else 1
+        result.findings.append(file_error(path, f"syntax error: {exc.msg}", line, col))
+        return result
+    except (ValueError, RecursionError, MemoryError) as exc:
+        result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}: {exc}"))
+        return result
+
+    import libcst as cst
+
+    from bnlint.facts import Facts
+    from bnlint.inventory import ProjectIndex
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        result.findings.append(file_error(path, f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1))
+        return result
+    except (RecursionError, MemoryError) as exc:
+        result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}"))
+        return result
+
+    if index is None:
+        index = ProjectIndex()
+    inventory = index.inventory_for_source(source, path, tree)
+    facts = Facts(module, inventory, index, path)
+    ctx = RuleContext(path, source, module, facts, settings)
+    instances = [rule_cls(ctx) for rule_cls in rules]
+
+    try:
+        module.visit(_make_dispatcher(instances, facts, result.internal_errors, path))
+    except RecursionError:
+        result.internal_errors.append(f"{path}: file too deeply nested to analyse")
+        return result
+    for rule in instances:
+        try:
+            rule.check_module()
+        except Exception:
+            result.internal_errors.append(f"{path}: internal error in {rule.code}: {traceback.format_exc(limit=3).strip()}")
+
+    if ctx.reports:
+        result.findings.extend(_to_findings(ctx, path, source, module))
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module") -> List[Finding]:
+    """Resolve positions (only now, for files that have findings), fixes and suppressions."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    suppressions = parse_suppressions(source)
+    lines = source.splitlines(keepends=True)
+    seen = set()
+    findings: List[Finding] = []
+    for rule, node, message, fix_spec in ctx.reports:
+        pos = positions.get(node)
+        if pos is None:
+            continue
+        key = (rule.code, pos.start.line, pos.start.column, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        stmt = ctx.facts.enclosing_statement(node)
+        stmt_first, stmt_last = pos.start.line, pos.end.line
+        if stmt is not None and stmt in positions:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                stmt_first, stmt_last = positions[stmt].start.line, positions[stmt].end.line
+            else:
+                stmt_first = positions[stmt].start.line
+        if suppressions.matches(rule.code, rule.name, min(pos.start.line, stmt_first), max(pos.end.line, stmt_last), stmt_first):
+            continue
+        fix = _resolve_fix(fix_spec, positions, module, lines) if fix_spec else None
+        findings.append(
+            Finding(
+                code=rule.code,
+                name=rule.name,
+                severity=rule.severity,
+                message=message,
+                path=path,
+                line=pos.start.line,
+                column=pos.start.column + 1,
+                end_line=pos.end.line,
+                end_column=pos.end.column + 1,
+                fix=fix,
+                stmt_lines=(stmt_first, stmt_last),
+            )
+        )
+    return findings
+
+
+def _indent_of(line_text: str) -> str:
+    return line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
+
+
+def _resolve_fix(spec: FixSpec, positions, module, lines: List[str]) -> Optional[Fix]:
+    import libcst as cst
+
+    edits: List[Edit] = []
+    for e in spec.edits:
+        if isinstance(e, ReplaceNode):
+            p = positions.get(e.node)
+            if p is None:
+                return None
+            text = e.replacement if isinstance(e.replacement, str) else module.code_for_node(e.replacement)
+            edits.append(Edit(p.start.line, p.start.column + 1, p.end.line, p.end.column + 1, text))
+        elif isinstance(e, ReplaceRange):
+            a, b = positions.get(e.start), positions.get(e.end)
+            if a is None or b is None:
+                return None
+            edits.append(Edit(a.start.line, a.start.column + 1, b.end.line, b.end.column + 1, e.replacement))
+        elif isinstance(e, InsertBefore):
+            p = positions.get(e.stmt)
+            if p is None:
+                return None
+            indent = _indent_of(lines[p.start.line - 1]) if p.start.line - 1 < len(lines) else ""
+            text = "".join(f"{indent}{t}\n" for t in e.text.splitlines())
+            edits.append(Edit(p.start.line, 1, p.start.line, 1, text))
+        elif isinstance(e, InsertAfter):
+            p = positions.get(e.stmt)
+            ref = positions.get(e.indent_like) if e.indent_like is not None else p
+            if p is None or ref is None:
+                return None
+            indent = _indent_of(lines[ref.start.line - 1]) if ref.start.line - 1 < len(lines) else ""
+            text = "".join(f"{indent}{t}\n" for t in e.text.splitlines())
+            end_line = p.end.line
+            # Insert at the start of the line after the statement (and its trailing comment).
+            if end_line >= len(lines):
+                last = lines[-1] if lines else ""
+                prefix = "" if last.endswith("\n") else "\n"
+                edits.append(Edit(end_line, len(last.rstrip("\r\n")) + 1, end_line, len(last.rstrip("\r\n")) + 1, prefix + text.rstrip("\n")))
+            else:
+                edits.append(Edit(end_line + 1, 1, end_line + 1, 1, text))
+        else:  # pragma: no cover - exhaustive
+            return None
+    return Fix(spec.applicability, tuple(edits), spec.message)

@@ -1,0 +1,369 @@
+"""Shared facts about one module, asked for by rules over its libcst tree.
+
+The engine fills the parent map and the definition tables during its single
+traversal; the import aliases and "which names hold BatchNorm" answers come
+from the ast-based :mod:`bnlint.inventory` (this file and, lazily, the
+project modules it imports).
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
+
+import libcst as cst
+
+from bnlint import inventory as inv_mod
+from bnlint.inventory import ModuleInventory, ProjectIndex
+
+N = TypeVar("N", bound=cst.CSTNode)
+
+EVAL_FUNCTION_WORDS = (
+    "eval",
+    "valid",
+    "test",
+    "predict",
+    "infer",
+    "inference",
+    "score",
+    "benchmark",
+    "metric",
+)
+NO_GRAD_CONTEXTS = {
+    "torch.no_grad",
+    "torch.inference_mode",
+    "torch.autograd.no_grad",
+    "torch.autograd.grad_mode.no_grad",
+    "torch.autograd.grad_mode.inference_mode",
+    "torch.set_grad_enabled",  # only with a False argument; checked by callers
+}
+
+
+def dotted(node: cst.CSTNode) -> Optional[str]:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def number_value(node: cst.BaseExpression) -> Optional[float]:
+    """The value of a numeric literal (``0``, ``0.0``, ``-0.``, ``1e-1``), else None."""
+    sign = 1.0
+    while isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        if isinstance(node.operator, cst.Minus):
+            sign = -sign
+        node = node.expression
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return sign * float(node.evaluated_value)
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def call_arg(call: cst.Call, keyword: str, position: Optional[int] = None) -> Optional[cst.Arg]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg
+    if position is not None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if len(positional) > position:
+            return positional[position]
+    return None
+
+
+class Facts:
+    """Facts about one module; one instance per linted file, shared by all rules."""
+
+    def __init__(self, module: cst.Module, inventory: ModuleInventory, index: ProjectIndex, path: Optional[str]) -> None:
+        self.module = module
+        self.inventory = inventory
+        self.index = index
+        self.path = path
+        # Filled by the engine's traversal:
+        self.parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        self.functions: List[cst.FunctionDef] = []
+        self.classes: List[cst.ClassDef] = []
+        self.calls: List[cst.Call] = []
+        self._holds_cache: Dict[Tuple[int, int], bool] = {}
+
+    # --- names ---------------------------------------------------------------
+    def qualified(self, node: cst.CSTNode) -> Optional[str]:
+        """Qualified name of a Name/Attribute through the module's imports (``nn.X`` -> ``torch.nn.X``)."""
+        name = dotted(node)
+        if name is None:
+            return None
+        return self.inventory.resolve(name)
+
+    def callee(self, call: cst.Call) -> Optional[str]:
+        return self.qualified(call.func)
+
+    def is_bn_class_ref(self, node: cst.CSTNode) -> bool:
+        """Does ``node`` name a (train-mode capable) BatchNorm layer class?"""
+        name = dotted(node)
+        if name is None:
+            return False
+        if name in self.inventory.bn_layer_classes:
+            return True
+        if name in self.inventory.frozen_classes or name in self.inventory.classes:
+            return False
+        q = self.inventory.resolve(name)
+        if inv_mod.is_frozen_bn_class(q):
+            return False
+        if inv_mod.is_bn_class(q):
+            return True
+        if q != name and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+            # A project class imported from elsewhere: a BN subclass counts.
+            return self.index.holds_bn(self.path, q) and q.rsplit(".", 1)[-1].lower().find("norm") >= 0
+        return False
+
+    def is_bn_constructor(self, call: cst.Call) -> bool:
+        return self.is_bn_class_ref(call.func)
+
+    def is_bn_function(self, call: cst.Call) -> bool:
+        q = self.callee(call)
+        return q in inv_mod.BN_FUNCTIONS or (q or "").endswith("functional.batch_norm")
+
+    # --- tree navigation -------------------------------------------------------
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        cur = self.parents.get(node)
+        while cur is not None:
+            yield cur
+            cur = self.parents.get(cur)
+
+    def enclosing(self, node: cst.CSTNode, kind: Union[Type[N], Tuple[Type[cst.CSTNode], ...]]) -> Optional[N]:
+        for anc in self.ancestors(node):
+            if isinstance(anc, kind):
+                return anc  # type: ignore[return-value]
+        return None
+
+    def enclosing_function(self, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+        return self.enclosing(node, cst.FunctionDef)
+
+    def enclosing_class(self, node: cst.CSTNode) -> Optional[cst.ClassDef]:
+        return self.enclosing(node, cst.ClassDef)
+
+    def enclosing_statement(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The statement (simple line or compound) that directly contains ``node``."""
+        cur: Optional[cst.CSTNode] = node
+        while cur is not None:
+            if isinstance(cur, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return cur
+            cur = self.parents.get(cur)
+        return None
+
+    def function_named(self, name: str) -> Optional[cst.FunctionDef]:
+        """A module-level function by name (methods are looked up through their class)."""
+        for fn in self.functions:
+            if fn.name.value == name and not isinstance(self.parent_of_def(fn), cst.ClassDef):
+                return fn
+        return None
+
+    def parent_of_def(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The ClassDef/FunctionDef/Module a definition lives in."""
+        for anc in self.ancestors(node):
+            if isinstance(anc, (cst.ClassDef, cst.FunctionDef, cst.Module)):
+                return anc
+        return None
+
+    def class_named(self, name: str) -> Optional[cst.ClassDef]:
+        for c in self.classes:
+            if c.name.value == name:
+                return c
+        return None
+
+    def in_no_grad(self, node: cst.CSTNode) -> bool:
+        """Inside ``with torch.no_grad()``/``inference_mode()`` or a function decorated with them."""
+        for anc in self.ancestors(node):
+            if isinstance(anc, cst.With):
+                for item in anc.items:
+                    if self.is_no_grad_expr(item.item):
+                        return True
+            elif isinstance(anc, cst.FunctionDef):
+                for dec in anc.decorators:
+                    if self.is_no_grad_expr(dec.decorator):
+                        return True
+        return False
+
+    def is_no_grad_expr(self, expr: cst.BaseExpression) -> bool:
+        target = expr.func if isinstance(expr, cst.Call) else expr
+        q = self.qualified(target)
+        if q not in NO_GRAD_CONTEXTS:
+            return False
+        if q == "torch.set_grad_enabled":
+            if not isinstance(expr, cst.Call) or not expr.args:
+                return False
+            v = expr.args[0].value
+            return isinstance(v, cst.Name) and v.value == "False"
+        if q.endswith("inference_mode") and isinstance(expr, cst.Call) and expr.args:
+            v = expr.args[0].value
+            return not (isinstance(v, cst.Name) and v.value == "False")
+        return True
+
+    # --- which objects hold BatchNorm ----------------------------------------
+    def class_holds_bn(self, name: str) -> bool:
+        inv = self.inventory
+        if name in inv.bn_holding or name in inv.bn_layer_classes:
+            return True
+        if name in inv.classes or name in inv.functions:
+            return False
+        q = inv.resolve(name)
+        if inv_mod.is_bn_class(q):
+            return True
+        if inv_mod.is_frozen_bn_class(q):
+            return False
+        fact = inv_mod.factory_holds_bn(q)
+        if fact is not None:
+            return fact
+        if q != name and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+            return self.index.holds_bn(self.path, q)
+        return False
+
+    def is_lightning_class(self, cls: cst.ClassDef) -> bool:
+        return cls.name.value in self.inventory.lightning_classes
+
+    def expr_holds_bn(self, expr: cst.BaseExpression, scope: Optional[cst.CSTNode] = None, _depth: int = 0) -> bool:
+        """Does evaluating ``expr`` give a module that contains BatchNorm?
+
+        Follows constructors, known factories, wrappers (DataParallel,
+        ``.to(device)``, ``torch.compile``), ``self.<attr>`` assignments in the
+        class, and plain-name assignments in the enclosing scope.
+        """
+        if _depth > 12:
+            return False
+        key = (id(expr), id(scope))
+        if key in self._holds_cache:
+            return self._holds_cache[key]
+        self._holds_cache[key] = False  # cycle guard
+        result = self._expr_holds_bn(expr, scope if scope is not None else self.enclosing_function(expr) or self.module, _depth)
+        self._holds_cache[key] = result
+        return result
+
+    def _expr_holds_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode, depth: int) -> bool:
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            q = self.callee(expr)
+            if q is not None and (q in inv_mod.MODULE_WRAPPERS or q.rsplit(".", 1)[-1] in ("DataParallel", "DistributedDataParallel", "DDP")):
+                return bool(expr.args) and self.expr_holds_bn(expr.args[0].value, scope, depth + 1)
+            if isinstance(func, cst.Attribute) and func.attr.value in inv_mod.MODULE_METHODS_RETURNING_SELF:
+                if self.expr_holds_bn(func.value, scope, depth + 1):
+                    return True
+            arg = call_arg(expr, "norm_layer")
+            if arg is not None and not self.is_bn_class_ref(arg.value) and dotted(arg.value):
+                return False  # resnet50(norm_layer=FrozenBatchNorm2d)
+            name = dotted(func)
+            if name is not None:
+                if self.is_bn_class_ref(func):
+                    return True
+                return self.class_holds_bn(name)
+            return False
+        if isinstance(expr, cst.Name):
+            return self._name_holds_bn(expr.value, scope, depth)
+        if isinstance(expr, cst.Attribute):
+            base = dotted(expr)
+            if base and base.startswith("self."):
+                return self._self_attr_holds_bn(expr, depth)
+            if isinstance(expr.value, cst.Name) and expr.attr.value == "module":
+                # model.module behind DataParallel/DDP
+                return self.expr_holds_bn(expr.value, scope, depth + 1)
+            return False
+        if isinstance(expr, cst.IfExp):
+            return self.expr_holds_bn(expr.body, scope, depth + 1) or self.expr_holds_bn(expr.orelse, scope, depth + 1)
+        return False
+
+    def assignments_to(self, name: str, scope: cst.CSTNode) -> List[cst.BaseExpression]:
+        """Values assigned to plain ``name`` in ``scope`` (a function, or the module incl. its top level)."""
+        values: List[cst.BaseExpression] = []
+        body = scope.body if isinstance(scope, cst.Module) else getattr(scope, "body", None)
+        if body is None:
+            return values
+        for node in _walk_scope(scope):
+            if isinstance(node, cst.Assign):
+                for t in node.targets:
+                    if isinstance(t.target, cst.Name) and t.target.value == name:
+                        values.append(node.value)
+                    elif isinstance(t.target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)):
+                        for te, ve in zip(t.target.elements, node.value.elements):
+                            if isinstance(te.value, cst.Name) and te.value.value == name:
+                                values.append(ve.value)
+            elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                if isinstance(node.target, cst.Name) and node.target.value == name:
+                    values.append(node.value)
+        return values
+
+    def _name_holds_bn(self, name: str, scope: cst.CSTNode, depth: int) -> bool:
+        for value in self.assignments_to(name, scope):
+            if self.expr_holds_bn(value, scope, depth + 1):
+                return True
+        if not isinstance(scope, cst.Module):
+            # A parameter: unknown here (callers decide); a global: look at the module.
+            if isinstance(scope, cst.FunctionDef) and any(p.name.value == name for p in _all_params(scope)):
+                return False
+            outer = self.parent_of_def(scope)
+            return self._name_holds_bn(name, outer if outer is not None else self.module, depth + 1)
+        return False
+
+    def _self_attr_holds_bn(self, expr: cst.Attribute, depth: int) -> bool:
+        cls = self.enclosing_class(expr)
+        if cls is None:
+            return False
+        attr = expr.attr.value
+        for node in _walk_scope(cls, into_functions=True):
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, cst.Attribute) and dotted(t) == f"self.{attr}" and node.value is not None:
+                        fn = self.enclosing_function(node) or cls
+                        if self.expr_holds_bn(node.value, fn, depth + 1):
+                            return True
+        return False
+
+
+def _all_params(fn: cst.FunctionDef) -> Sequence[cst.Param]:
+    p = fn.params
+    out = list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+    if isinstance(p.star_arg, cst.Param):
+        out.append(p.star_arg)
+    if p.star_kwarg is not None:
+        out.append(p.star_kwarg)
+    return out
+
+
+def params_of(fn: cst.FunctionDef) -> List[str]:
+    return [p.name.value for p in _all_params(fn)]
+
+
+def _walk_scope(scope: cst.CSTNode, into_functions: bool = False) -> Iterator[cst.CSTNode]:
+    """Nodes of ``scope`` without descending into nested functions/classes (unless asked)."""
+    stack: List[cst.CSTNode] = list(reversed(list(scope.children)))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and not into_functions:
+            continue
+        stack.extend(reversed(list(node.children)))
+
+
+walk_scope = _walk_scope
+all_params = _all_params
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        cur = stack.pop()
+        yield cur
+        stack.extend(reversed(list(cur.children)))
+
+
+def is_eval_function_name(name: str) -> bool:
+    low = name.lower()
+    if low in ("train", "training_step", "fit"):
+        return False
+    return any(w in low for w in EVAL_FUNCTION_WORDS) and not low.startswith(("train", "pretrain"))

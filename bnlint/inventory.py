@@ -1,0 +1,551 @@
+"""Which names in a module are BatchNorm layers, hold BatchNorm, or build models that do.
+
+This is the cheap, project-wide half of the shared analysis.  It works on the
+stdlib ``ast`` (about ten times faster to parse than libcst), so the linted
+file and every project module it imports (``from models import Net``) are
+summarised by the same code.  Imported modules are summarised lazily, only
+when a rule asks about a name that comes from them, and cached per process.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
+
+# --- Tables of PyTorch semantics ----------------------------------------------
+
+_BN_LEAVES = (
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "SyncBatchNorm",
+)
+BN_CLASSES: Set[str] = set()
+for _leaf in _BN_LEAVES:
+    BN_CLASSES.update({f"torch.nn.{_leaf}", f"torch.nn.modules.{_leaf}", f"torch.nn.modules.batchnorm.{_leaf}"})
+BN_CLASSES.update(
+    {
+        "torch.nn.modules.batchnorm._BatchNorm",
+        "torch.nn.modules.batchnorm._LazyNormBase",
+        "apex.parallel.SyncBatchNorm",
+        "timm.layers.BatchNormAct2d",
+        "timm.layers.norm_act.BatchNormAct2d",
+        "timm.layers.SyncBatchNormAct",
+        "timm.models.layers.BatchNormAct2d",
+        "torch_geometric.nn.BatchNorm",
+        "torch_geometric.nn.norm.BatchNorm",
+    }
+)
+
+# Frozen BN: fixed affine + fixed statistics, no train-mode behaviour at all.
+FROZEN_BN_CLASSES = {
+    "torchvision.ops.FrozenBatchNorm2d",
+    "torchvision.ops.misc.FrozenBatchNorm2d",
+    "detectron2.layers.FrozenBatchNorm2d",
+    "detectron2.layers.batch_norm.FrozenBatchNorm2d",
+    "timm.layers.FrozenBatchNorm2d",
+    "timm.layers.norm_act.FrozenBatchNorm2d",
+    "mmcv.ops.FrozenBatchNorm2d",
+}
+
+BN_FUNCTIONS = {"torch.nn.functional.batch_norm", "torch.batch_norm"}
+
+# Known model factories whose default norm layer is BatchNorm.
+_TV_BN_FACTORY_PREFIXES = (
+    "resnet",
+    "resnext",
+    "wide_resnet",
+    "densenet",
+    "inception_v3",
+    "googlenet",
+    "mobilenet_v2",
+    "mobilenet_v3",
+    "mnasnet",
+    "shufflenet_v2",
+    "efficientnet_",
+    "regnet_",
+    "maxvit",
+    "fcn_resnet",
+    "deeplabv3_",
+    "lraspp_",
+    "fasterrcnn_",
+    "retinanet_",
+    "maskrcnn_",
+    "keypointrcnn_",
+    "fcos_",
+    "ssdlite",
+    "r3d_",
+    "r2plus1d_",
+    "mc3_",
+    "quantized_",
+    "raft_",
+)
+_TV_NO_BN = ("alexnet", "vgg", "squeezenet", "vit_", "swin_", "convnext_", "ssd300", "mvit", "s3d")
+_TV_MODULES = (
+    "torchvision.models",
+    "torchvision.models.segmentation",
+    "torchvision.models.detection",
+    "torchvision.models.video",
+    "torchvision.models.optical_flow",
+    "torchvision.models.resnet",
+    "torchvision.models.densenet",
+    "torchvision.models.mobilenet",
+    "torchvision.models.mobilenetv2",
+    "torchvision.models.mobilenetv3",
+    "torchvision.models.efficientnet",
+    "torchvision.models.inception",
+    "torchvision.models.googlenet",
+    "torchvision.models.regnet",
+    "torchvision.models.shufflenetv2",
+    "torchvision.models.mnasnet",
+    "torchvision.models.vgg",
+)
+# Factories that may well return BN models: treated as BN-bearing.
+MAYBE_BN_FACTORIES = {
+    "timm.create_model",
+    "timm.models.create_model",
+    "torchvision.models.get_model",
+    "torch.hub.load",
+    "pretrainedmodels.__dict__",
+}
+_BN_LIBRARY_PREFIXES = ("segmentation_models_pytorch.", "efficientnet_pytorch.EfficientNet")
+THIRD_PARTY_ROOTS = {
+    "torch",
+    "torchvision",
+    "timm",
+    "numpy",
+    "np",
+    "os",
+    "sys",
+    "math",
+    "random",
+    "typing",
+    "collections",
+    "functools",
+    "itertools",
+    "argparse",
+    "logging",
+    "time",
+    "json",
+    "pathlib",
+    "dataclasses",
+    "tensorflow",
+    "keras",
+    "jax",
+    "sklearn",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "PIL",
+    "cv2",
+    "tqdm",
+    "lightning",
+    "pytorch_lightning",
+    "detectron2",
+    "mmcv",
+    "transformers",
+    "apex",
+    "wandb",
+}
+LIGHTNING_MODULES = {
+    "pytorch_lightning.LightningModule",
+    "lightning.LightningModule",
+    "lightning.pytorch.LightningModule",
+    "pytorch_lightning.core.LightningModule",
+    "pytorch_lightning.core.module.LightningModule",
+    "lightning.pytorch.core.LightningModule",
+}
+# Calls that return (a wrapper of) their first argument / receiver, module-wise.
+MODULE_WRAPPERS = {
+    "torch.nn.DataParallel",
+    "torch.nn.parallel.DataParallel",
+    "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.parallel.distributed.DistributedDataParallel",
+    "torch.compile",
+    "torch.jit.script",
+    "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
+    "torch.nn.modules.batchnorm.SyncBatchNorm.convert_sync_batchnorm",
+    "torch.optim.swa_utils.AveragedModel",
+    "copy.deepcopy",
+    "apex.parallel.DistributedDataParallel",
+    "apex.parallel.convert_syncbn_model",
+}
+MODULE_METHODS_RETURNING_SELF = {
+    "to",
+    "cuda",
+    "cpu",
+    "half",
+    "float",
+    "double",
+    "bfloat16",
+    "train",
+    "eval",
+    "requires_grad_",
+    "to_empty",
+    "share_memory",
+    "apply",
+    "type",
+}
+
+
+def canonical(name: str) -> str:
+    """Collapse the many import paths of the same torch object."""
+    for prefix in ("torch.nn.modules.batchnorm.", "torch.nn.modules."):
+        if name.startswith(prefix) and name[len(prefix):] in _BN_LEAVES:
+            return "torch.nn." + name[len(prefix):]
+    return name
+
+
+def is_bn_class(qualified: Optional[str]) -> bool:
+    return bool(qualified) and (qualified in BN_CLASSES or canonical(qualified) in BN_CLASSES)  # type: ignore[operator]
+
+
+def is_frozen_bn_class(qualified: Optional[str]) -> bool:
+    if not qualified:
+        return False
+    return qualified in FROZEN_BN_CLASSES or qualified.rsplit(".", 1)[-1].startswith("FrozenBatchNorm")
+
+
+def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
+    """True/False for a known model factory, None when the name is not one."""
+    if not qualified:
+        return None
+    if qualified in MAYBE_BN_FACTORIES:
+        return True
+    if qualified.startswith(_BN_LIBRARY_PREFIXES):
+        return True
+    module, _, leaf = qualified.rpartition(".")
+    if module in _TV_MODULES:
+        low = leaf.lower()
+        if low.startswith(_TV_NO_BN) and not low.endswith("_bn"):
+            return False
+        if low.startswith(_TV_BN_FACTORY_PREFIXES) or low.endswith("_bn"):
+            return True
+        return None
+    return None
+
+
+# --- Module summaries ---------------------------------------------------------
+
+
+@dataclass
+class ModuleInventory:
+    path: Optional[str]
+    aliases: Dict[str, str] = field(default_factory=dict)
+    classes: Dict[str, ast.ClassDef] = field(default_factory=dict)
+    functions: Dict[str, ast.FunctionDef] = field(default_factory=dict)
+    class_bases: Dict[str, List[str]] = field(default_factory=dict)
+    bn_layer_classes: Set[str] = field(default_factory=set)  # subclasses of a BN layer
+    frozen_classes: Set[str] = field(default_factory=set)
+    bn_holding: Set[str] = field(default_factory=set)  # classes and functions that hold/build BN
+    lightning_classes: Set[str] = field(default_factory=set)
+    # Classes whose own ``train()`` override puts BN back into eval mode.
+    bn_eval_train_override: Set[str] = field(default_factory=set)
+
+    def resolve(self, dotted: str) -> str:
+        """Map a local dotted name (``nn.BatchNorm2d``) to its qualified name (``torch.nn.BatchNorm2d``)."""
+        head, _, rest = dotted.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return dotted
+        return f"{target}.{rest}" if rest else target
+
+
+def dotted_name(node: ast.AST) -> Optional[str]:
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _import_aliases(tree: ast.Module) -> Dict[str, str]:
+    aliases: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:
+                    root = a.name.split(".")[0]
+                    aliases.setdefault(root, root)
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            for a in node.names:
+                if a.name == "*":
+                    continue
+                sep = "" if module.endswith(".") or not module else "."
+                aliases[a.asname or a.name] = f"{module}{sep}{a.name}"
+    return aliases
+
+
+class _References(ast.NodeVisitor):
+    """Names a class or function body refers to, minus isinstance/type checks."""
+
+    def __init__(self) -> None:
+        self.names: List[Tuple[str, ast.AST]] = []
+        self.calls: List[ast.Call] = []
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = dotted_name(node.func)
+        if func in ("isinstance", "issubclass"):
+            return  # `isinstance(m, nn.BatchNorm2d)` in weight init does not create BN
+        self.calls.append(node)
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        # `type(m) == nn.BatchNorm2d`, `m.__class__ in (...)`: checks, not construction
+        return
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        name = dotted_name(node)
+        if name:
+            self.names.append((name, node))
+        else:
+            self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.names.append((node.id, node))
+
+
+ExternalLookup = Callable[[str], bool]
+
+
+def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional[ExternalLookup] = None) -> ModuleInventory:
+    inv = ModuleInventory(path=path, aliases=_import_aliases(tree))
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            inv.classes[node.name] = node
+            inv.class_bases[node.name] = [inv.resolve(b) for b in (dotted_name(x) for x in node.bases) if b]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inv.functions[node.name] = node  # type: ignore[assignment]
+    # Nested classes are rare in model code but cheap to include by name.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name not in inv.classes:
+            inv.classes[node.name] = node
+            inv.class_bases[node.name] = [inv.resolve(b) for b in (dotted_name(x) for x in node.bases) if b]
+
+    lookup = external_holds_bn or (lambda q: False)
+
+    # BN layer subclasses and frozen look-alikes, to a fixpoint over local bases.
+    changed = True
+    while changed:
+        changed = False
+        for name, bases in inv.class_bases.items():
+            if name in inv.bn_layer_classes or name in inv.frozen_classes:
+                continue
+            if name.startswith("FrozenBatchNorm") or any(is_frozen_bn_class(b) or b in inv.frozen_classes for b in bases):
+                inv.frozen_classes.add(name)
+                changed = True
+            elif any(is_bn_class(b) or b in inv.bn_layer_classes for b in bases):
+                inv.bn_layer_classes.add(name)
+                changed = True
+        for name, bases in inv.class_bases.items():
+            if any(b in LIGHTNING_MODULES or b.endswith("LightningModule") for b in bases):
+                inv.lightning_classes.add(name)
+
+    refs: Dict[str, _References] = {}
+    for name, node in list(inv.classes.items()) + list(inv.functions.items()):
+        r = _References()
+        for stmt in node.body:
+            r.visit(stmt)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+                r.visit(default)
+        refs[name] = r
+        if isinstance(node, ast.ClassDef):
+            # `def __init__(self, norm_layer=nn.BatchNorm2d)` defaults count as references.
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for default in item.args.defaults + [d for d in item.args.kw_defaults if d is not None]:
+                        r.visit(default)
+
+    def name_is_bn_source(dotted: str, owner: str) -> bool:
+        local_head = dotted.split(".")[0]
+        if dotted in inv.bn_layer_classes or dotted in inv.bn_holding:
+            return dotted != owner
+        if local_head in inv.classes or local_head in inv.functions:
+            return False
+        q = inv.resolve(dotted)
+        if is_bn_class(q):
+            return True
+        if is_frozen_bn_class(q):
+            return False
+        fact = factory_holds_bn(q)
+        if fact is not None:
+            return fact
+        if q != dotted or q.startswith("."):
+            root = q.lstrip(".").split(".")[0]
+            if root not in THIRD_PARTY_ROOTS:
+                return lookup(q)
+        return False
+
+    def call_overrides_norm(call: ast.Call) -> bool:
+        """`resnet50(norm_layer=FrozenBatchNorm2d)` builds no train-mode BN."""
+        for kw in call.keywords:
+            if kw.arg == "norm_layer":
+                q = inv.resolve(dotted_name(kw.value) or "")
+                return not is_bn_class(q)
+        return False
+
+    changed = True
+    while changed:
+        changed = False
+        for name, r in refs.items():
+            if name in inv.bn_holding:
+                continue
+            bases = inv.class_bases.get(name, [])
+            holds = any(b in inv.bn_holding for b in bases) or any(
+                (b.split(".")[-1] not in ("Module", "Sequential", "ModuleList", "ModuleDict", "object"))
+                and not b.startswith("torch.")
+                and b.split(".")[0] not in THIRD_PARTY_ROOTS
+                and b not in inv.classes
+                and lookup(b)
+                for b in bases
+            )
+            if not holds:
+                overridden = {id(c.func) for c in r.calls if call_overrides_norm(c)}
+                for dotted, node in r.names:
+                    if id(node) in overridden:
+                        continue
+                    if name_is_bn_source(dotted, name):
+                        holds = True
+                        break
+            if not holds:
+                for c in r.calls:
+                    if dotted_name(c.func) in ("F.batch_norm", "torch.batch_norm") or inv.resolve(dotted_name(c.func) or "") in BN_FUNCTIONS:
+                        holds = True
+                        break
+            if holds:
+                inv.bn_holding.add(name)
+                changed = True
+
+    for name, node in inv.classes.items():
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef) and item.name == "train" and _train_override_evals_bn(item):
+                inv.bn_eval_train_override.add(name)
+    return inv
+
+
+def _train_override_evals_bn(fn: ast.FunctionDef) -> bool:
+    """A ``train()`` override that calls ``.eval()`` on something (the BN layers) after ``super().train``."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "eval":
+                return True
+            if node.func.attr == "train" and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and arg.value is False:
+                    return True
+            if node.func.attr == "apply":
+                return True
+    return False
+
+
+# --- The project index --------------------------------------------------------
+
+_MAX_INDEX_BYTES = 2_000_000
+
+
+class ProjectIndex:
+    """Lazily summarises project modules that a linted file imports from."""
+
+    def __init__(self) -> None:
+        self._by_path: Dict[str, Optional[ModuleInventory]] = {}
+        self._in_progress: Set[str] = set()
+
+    def inventory_for_source(self, source: str, path: Optional[str], tree: Optional[ast.Module] = None) -> ModuleInventory:
+        if tree is None:
+            tree = ast.parse(source)
+        return summarise(tree, path, self._external_lookup(path))
+
+    def _external_lookup(self, path: Optional[str]) -> ExternalLookup:
+        def lookup(qualified: str) -> bool:
+            if path is None:
+                return False
+            return self.holds_bn(path, qualified)
+
+        return lookup
+
+    def inventory_for_path(self, path: str) -> Optional[ModuleInventory]:
+        path = os.path.abspath(path)
+        if path in self._by_path:
+            return self._by_path[path]
+        if path in self._in_progress:
+            return None  # import cycle: answer "unknown"
+        self._in_progress.add(path)
+        inv: Optional[ModuleInventory] = None
+        try:
+            if os.path.getsize(path) <= _MAX_INDEX_BYTES:
+                with open(path, "rb") as fh:
+                    tree = ast.parse(fh.read())
+                inv = summarise(tree, path, self._external_lookup(path))
+        except (OSError, SyntaxError, ValueError, RecursionError):
+            inv = None
+        finally:
+            self._in_progress.discard(path)
+        self._by_path[path] = inv
+        return inv
+
+    def holds_bn(self, from_path: str, qualified: str) -> bool:
+        """Does the project object ``qualified`` (as imported in ``from_path``) hold BatchNorm?"""
+        for module_path, attr in self._candidate_modules(from_path, qualified):
+            inv = self.inventory_for_path(module_path)
+            if inv is None:
+                continue
+            head = attr.split(".")[0]
+            if head in inv.bn_holding or head in inv.bn_layer_classes:
+                return True
+            if head in inv.classes or head in inv.functions:
+                return False
+            # Re-exported name (`from .resnet import ResNet` in __init__.py)
+            if head in inv.aliases:
+                target = inv.aliases[head]
+                if target.split(".")[0].lstrip(".") in THIRD_PARTY_ROOTS or target.split(".")[0] in THIRD_PARTY_ROOTS:
+                    return is_bn_class(target) or bool(factory_holds_bn(target))
+                return self.holds_bn(module_path, target)
+            return False
+        return False
+
+    def _candidate_modules(self, from_path: str, qualified: str) -> Iterable[Tuple[str, str]]:
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = qualified.lstrip(".").split(".")
+        if level:
+            base = os.path.dirname(os.path.abspath(from_path))
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            bases = [base]
+        else:
+            bases = []
+            d = os.path.dirname(os.path.abspath(from_path))
+            for _ in range(6):  # the file's folder and a few ancestors: src/, the repo root
+                bases.append(d)
+                parent = os.path.dirname(d)
+                if parent == d:
+                    break
+                d = parent
+        for base in bases:
+            # Longest module prefix first: a.b.C -> module a/b.py attr C, then module a attr b.C
+            for split in range(len(parts) - 1, 0, -1):
+                mod, attr = parts[:split], ".".join(parts[split:])
+                file_path = os.path.join(base, *mod) + ".py"
+                pkg_path = os.path.join(base, *mod, "__init__.py")
+                if os.path.isfile(file_path):
+                    yield file_path, attr
+                    return
+                if os.path.isfile(pkg_path):
+                    yield pkg_path, attr
+                    return
+            if level:
+                # `from . import models` style: `.X` inside the package __init__
+                pkg_init = os.path.join(base, "__init__.py")
+                if len(parts) == 1 and os.path.isfile(pkg_init):
+                    yield pkg_init, parts[0]
+                    return

@@ -1,0 +1,159 @@
+"""Output formats: text (ruff-like), json, sarif (2.1.0), github annotations."""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from typing import Dict, List, Sequence, TextIO
+
+from bnlint import __version__
+from bnlint.rule import Finding, RuleType
+
+INFORMATION_URI = "https://github.com/bnlint/bnlint"
+
+
+def _location(f: Finding) -> str:
+    if f.cell is not None:
+        return f"{f.path}:cell {f.cell}:{f.line}:{f.column}"
+    return f"{f.path}:{f.line}:{f.column}"
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.color else text
+
+
+def format_text(findings: Sequence[Finding], stream: TextIO, color: bool, show_source: bool, sources: Dict[str, str]) -> None:
+    style = _Style(color)
+    for f in findings:
+        marker = " [*]" if f.fix is not None and f.fix.applicability == "safe" else (" [-]" if f.fix is not None else "")
+        stream.write(f"{style(_location(f), '1')}: {style(f.code, '1;31')}{style(marker, '36')} {f.message}\n")
+        if show_source and f.path in sources and f.cell is None:
+            lines = sources[f.path].splitlines()
+            if 1 <= f.line <= len(lines):
+                text = lines[f.line - 1]
+                stream.write(f"{f.line:>5} | {text}\n")
+                width = max(1, (f.end_column - f.column) if f.end_line == f.line else len(text) - f.column + 1)
+                stream.write(f"      | {' ' * (f.column - 1)}{style('^' * width, '31')}\n")
+
+
+def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool) -> str:
+    parts = []
+    if fixed:
+        parts.append(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.")
+    if not findings:
+        return (" ".join(parts) + " " if parts else "") + "All checks passed!"
+    n = len(findings)
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "unsafe")
+    line = f"Found {n} error{'s' if n != 1 else ''}"
+    if fixed:
+        line = f"Found {n + fixed} error{'s' if n + fixed != 1 else ''} ({fixed} fixed, {n} remaining)"
+    line += "."
+    if safe:
+        line += f"\n[*] {safe} fixable with the `--fix` option."
+    if unsafe and not unsafe_enabled:
+        line += f"\n[-] {unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option."
+    elif unsafe:
+        line += f"\n[-] {unsafe} fixable with `--fix --unsafe-fixes`."
+    return line
+
+
+def format_statistics(findings: Sequence[Finding], stream: TextIO) -> None:
+    counts = Counter((f.code, f.name) for f in findings)
+    fixable = Counter(f.code for f in findings if f.fix is not None)
+    for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        stream.write(f"{n:>5}\t{code}\t{'[*] ' if fixable[code] else '    '}{name}\n")
+
+
+def format_json(findings: Sequence[Finding], stream: TextIO) -> None:
+    json.dump([f.to_json() for f in findings], stream, indent=2)
+    stream.write("\n")
+
+
+def _sarif_level(severity: str) -> str:
+    return {"error": "error", "warning": "warning", "info": "note"}.get(severity, "warning")
+
+
+def format_sarif(findings: Sequence[Finding], rules: Sequence[RuleType], stream: TextIO) -> None:
+    rule_list = list(rules)
+    codes = {r.code for r in rule_list}
+    if any(f.code == "BN000" for f in findings) and "BN000" not in codes:
+        from bnlint.rule import Rule
+
+        class _SyntaxError(Rule):
+            """Reported when a file cannot be parsed or decoded."""
+
+            code = "BN000"
+            name = "syntax-error"
+            severity = "error"
+            summary = "The file could not be analysed"
+
+        rule_list = [_SyntaxError] + rule_list
+    index = {r.code: i for i, r in enumerate(rule_list)}
+    sarif_rules = []
+    for r in rule_list:
+        sarif_rules.append(
+            {
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary or r.name},
+                "fullDescription": {"text": r.docs()},
+                "help": {"text": r.docs(), "markdown": r.docs()},
+                "helpUri": f"{INFORMATION_URI}/blob/main/docs/rules.md#{r.code.lower()}",
+                "defaultConfiguration": {"level": _sarif_level(r.severity)},
+                "properties": {"tags": ["batchnorm", "pytorch"]},
+            }
+        )
+    results = []
+    for f in findings:
+        uri = f.path.replace(os.sep, "/")
+        if uri.startswith("./"):
+            uri = uri[2:]
+        result = {
+            "ruleId": f.code,
+            "level": _sarif_level(f.severity),
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column},
+                    }
+                }
+            ],
+        }
+        if f.code in index:
+            result["ruleIndex"] = index[f.code]
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "bnlint", "version": __version__, "informationUri": INFORMATION_URI, "rules": sarif_rules}},
+                "results": results,
+            }
+        ],
+    }
+    json.dump(doc, stream, indent=2)
+    stream.write("\n")
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def format_github(findings: Sequence[Finding], stream: TextIO) -> None:
+    for f in findings:
+        level = {"error": "error", "warning": "warning", "info": "notice"}.get(f.severity, "warning")
+        stream.write(
+            f"::{level} file={_gh_escape(f.path, True)},line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column},"
+            f"title={_gh_escape(f.code + ' ' + f.name, True)}::{_gh_escape(f.code + ' ' + f.message)}\n"
+        )

@@ -1,0 +1,233 @@
+"""The contract between the engine and a rule, and the finding/fix data model.
+
+A rule is a small class (Fixit 2 style): metadata, ruff-shaped docs in its
+docstring, examples beside it, and ``visit_<Node>`` / ``leave_<Node>`` methods
+that the engine dispatches from one shared traversal.  Rules that need to look
+at the whole module at once (data flow across functions) implement
+``check_module`` instead; it runs after the traversal.
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
+
+if TYPE_CHECKING:  # pragma: no cover - typing only, keeps libcst off the import path
+    import libcst as cst
+
+    from bnlint.context import RuleContext
+
+SEVERITIES = ("error", "warning", "info")
+DOCS_URL = "https://github.com/bnlint/bnlint/blob/main/docs/rules.md#{code}"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two positions (1-based line, 1-based column, end exclusive)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "content": self.content,
+            "location": {"line": self.line, "column": self.column},
+            "end_location": {"line": self.end_line, "column": self.end_column},
+        }
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: str  # "safe" | "unsafe"
+    edits: Tuple[Edit, ...]
+    message: str = ""
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "applicability": self.applicability,
+            "message": self.message,
+            "edits": [e.to_json() for e in self.edits],
+        }
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: str
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fix: Optional[Fix] = None
+    # First and last line of the enclosing statement: suppression comments may sit there.
+    stmt_lines: Tuple[int, int] = (0, 0)
+    cell: Optional[int] = None  # notebook cell (1-based) when linting .ipynb
+    runtime: Optional[Dict[str, Any]] = None  # filled by `bnlint trace`
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code.lower())
+
+    def sort_key(self) -> Tuple[Any, ...]:
+        return (self.path, self.line, self.column, self.code)
+
+    def to_json(self) -> Dict[str, Any]:
+        data: Dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "fix": self.fix.to_json() if self.fix else None,
+            "url": self.url,
+        }
+        if self.cell is not None:
+            data["cell"] = self.cell
+        if self.runtime is not None:
+            data["runtime"] = self.runtime
+        return data
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "Finding":
+        fix = None
+        if data.get("fix"):
+            f = data["fix"]
+            fix = Fix(
+                f["applicability"],
+                tuple(
+                    Edit(
+                        e["location"]["line"],
+                        e["location"]["column"],
+                        e["end_location"]["line"],
+                        e["end_location"]["column"],
+                        e["content"],
+                    )
+                    for e in f["edits"]
+                ),
+                f.get("message", ""),
+            )
+        return cls(
+            code=data["code"],
+            name=data["name"],
+            severity=data["severity"],
+            message=data["message"],
+            path=data["path"],
+            line=data["line"],
+            column=data["column"],
+            end_line=data["end_line"],
+            end_column=data["end_column"],
+            fix=fix,
+            stmt_lines=tuple(data.get("stmt_lines", (0, 0))),  # type: ignore[arg-type]
+            cell=data.get("cell"),
+        )
+
+
+# --- Fix specifications -------------------------------------------------------
+# Rules describe edits in terms of CST nodes; the engine turns them into
+# positional ``Edit``s only for files that actually have findings, so no
+# position metadata is computed for clean files.
+
+
+@dataclass(frozen=True)
+class ReplaceNode:
+    node: "cst.CSTNode"
+    replacement: Union["cst.CSTNode", str]
+
+
+@dataclass(frozen=True)
+class InsertBefore:
+    """Insert ``text`` as new line(s) before statement ``stmt``, at its indentation."""
+
+    stmt: "cst.CSTNode"
+    text: str
+
+
+@dataclass(frozen=True)
+class InsertAfter:
+    """Insert ``text`` as new line(s) after statement ``stmt`` (a simple or compound statement)."""
+
+    stmt: "cst.CSTNode"
+    text: str
+    indent_like: Optional["cst.CSTNode"] = None  # take indentation from this statement instead
+
+
+@dataclass(frozen=True)
+class ReplaceRange:
+    """Replace the source between the start of ``start`` and the end of ``end``."""
+
+    start: "cst.CSTNode"
+    end: "cst.CSTNode"
+    replacement: str
+
+
+EditSpec = Union[ReplaceNode, InsertBefore, InsertAfter, ReplaceRange]
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    applicability: str
+    edits: Sequence[EditSpec]
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    default: Any
+    type: type
+    help: str
+
+
+class Rule:
+    """Base class for all rules. Subclasses set the ClassVars and implement visitors."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str] = "warning"
+    default_enabled: ClassVar[bool] = True
+    fix_availability: ClassVar[Optional[str]] = None  # None | "safe" | "unsafe" | "sometimes"
+    # The prefilter: a file containing none of these substrings cannot produce a finding.
+    trigger_tokens: ClassVar[Tuple[str, ...]] = ()
+    options: ClassVar[Tuple[Option, ...]] = ()
+    summary: ClassVar[str] = ""
+    # Fixit-style examples; the test-suite lints each one.  An invalid example
+    # may be a (source, fixed_source) pair when the rule fixes it.
+    valid_examples: ClassVar[Tuple[str, ...]] = ()
+    invalid_examples: ClassVar[Tuple[Union[str, Tuple[str, str]], ...]] = ()
+
+    def __init__(self, ctx: "RuleContext") -> None:
+        self.ctx = ctx
+
+    def check_module(self) -> None:
+        """Whole-module analysis, run after the shared traversal."""
+
+    def report(self, node: "cst.CSTNode", message: str, fix: Optional[FixSpec] = None) -> None:
+        self.ctx.report(self, node, message, fix)
+
+    def option(self, name: str) -> Any:
+        return self.ctx.settings.rule_option(self, name)
+
+    @classmethod
+    def docs(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+
+RuleType = Type[Rule]
+RULES: List[RuleType] = []
+
+
+def register(rule: RuleType) -> RuleType:
+    assert rule.code not in {r.code for r in RULES}, rule.code
+    assert rule.severity in SEVERITIES, rule.severity
+    RULES.append(rule)
+    return rule

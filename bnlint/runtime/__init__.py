@@ -1,0 +1,1 @@
+"""Runtime mode (`bnlint trace`): confirms static findings by watching PyTorch run. Needs `bnlint[runtime]`."""

@@ -1,0 +1,102 @@
+"""Reading source files: PEP 263 encodings, binary and oversized files, notebooks."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tokenize
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+# Cell magics whose body is not Python at all.
+_FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file", "%%capture --no-display")
+
+
+class SourceError(Exception):
+    """A file that cannot be analysed; the message says why (the caller adds the path)."""
+
+
+@dataclass
+class Source:
+    path: str
+    text: str
+    # For notebooks: (cell number, first line of the cell in ``text``) per code cell.
+    cells: Optional[List[Tuple[int, int]]] = None
+    newline: str = "\n"
+    encoding: str = "utf-8"
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.cells is not None
+
+    def locate(self, line: int) -> Tuple[Optional[int], int]:
+        """Map a line of ``text`` to (cell, line in cell) for notebooks."""
+        if not self.cells:
+            return None, line
+        current = self.cells[0]
+        for cell in self.cells:
+            if cell[1] <= line:
+                current = cell
+            else:
+                break
+        return current[0], line - current[1] + 1
+
+
+def decode(data: bytes, path: str) -> Tuple[str, str]:
+    if b"\x00" in data[:8192]:
+        raise SourceError("binary file (NUL bytes), not Python source: not analysed")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"invalid encoding declaration: {exc}") from exc
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"cannot decode as {encoding}: {exc}; add a PEP 263 coding cookie or re-save the file as UTF-8") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding
+
+
+def read_source(path: str, max_size: int) -> Source:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        text, enc = decode(data, path)
+        return Source(path, text, encoding=enc)
+    try:
+        size = os.path.getsize(path)
+        if max_size and size > max_size:
+            raise SourceError(f"file is {size / 1e6:.1f} MB, over max-file-size ({max_size / 1e6:.1f} MB): not analysed (raise `max-file-size` to lint it)")
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}") from exc
+    if path.endswith(".ipynb"):
+        return _read_notebook(path, data)
+    text, enc = decode(data, path)
+    newline = "\r\n" if "\r\n" in text[:10000] else "\n"
+    return Source(path, text, newline=newline, encoding=enc)
+
+
+def _read_notebook(path: str, data: bytes) -> Source:
+    try:
+        nb = json.loads(data.decode("utf-8"))
+        cells = nb.get("cells", [])
+    except (UnicodeDecodeError, ValueError, AttributeError) as exc:
+        raise SourceError(f"not a valid notebook (JSON): {exc}") from exc
+    lines: List[str] = []
+    mapping: List[Tuple[int, int]] = []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        text = "".join(src) if isinstance(src, list) else str(src)
+        cell_lines = text.splitlines() or [""]
+        if cell_lines[0].lstrip().startswith(_FOREIGN_CELL_MAGICS):
+            cell_lines = ["# (non-Python cell)" for _ in cell_lines]
+        # IPython magics and shell escapes keep their line as a comment so positions stay put.
+        cell_lines = [("#" + l) if l.lstrip().startswith(("%", "!", "?")) else l for l in cell_lines]
+        mapping.append((number, len(lines) + 1))
+        lines.extend(cell_lines)
+    return Source(path, "\n".join(lines) + "\n", cells=mapping)

@@ -1,0 +1,278 @@
+"""BN002 momentum-zero-freeze."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+import libcst as cst
+
+from bnlint.facts import call_arg, dotted, number_value, walk
+from bnlint.rule import Rule, register
+
+_BN_NAME_RE = re.compile(r"(^|_)(bn|batchnorm|batch_norm)(\d+|_|$)|batchnorm", re.IGNORECASE)
+_CLASSNAME_TESTS = ("BatchNorm", "Norm")
+
+MESSAGE = (
+    "`momentum={value}` does not freeze BatchNorm: it keeps running_mean/running_var still, but in train mode "
+    "BN still normalises each batch with that batch's own statistics, so training and evaluation see different "
+    "normalisation. To freeze BN, put the BN modules in eval mode (`m.eval()`, re-applied after every "
+    "`model.train()`) or use `torchvision.ops.FrozenBatchNorm2d`."
+)
+MESSAGE_EVAL_BRANCH = (
+    "Setting BatchNorm `momentum=0` when `not self.training` is a no-op: in eval mode BN never updates its "
+    "running statistics, whatever the momentum. Remove the toggle; `model.eval()` alone gives inference behaviour."
+)
+
+
+def _is_zero(node: cst.BaseExpression) -> Optional[str]:
+    """'0'/'0.0' when the expression is (or may be, via a conditional) a literal zero."""
+    if isinstance(node, cst.IfExp):
+        return _is_zero(node.body) or _is_zero(node.orelse)
+    value = number_value(node)
+    if value is not None and value == 0:
+        return "0"
+    return None
+
+
+@register
+class MomentumZeroFreeze(Rule):
+    """
+    ## What it does
+    Flags `momentum=0` (or `0.0`, or a conditional that can be zero) given to a
+    BatchNorm constructor, and `.momentum = 0` assigned to a BatchNorm module
+    (directly, in an `isinstance` loop, in a `model.apply(fn)` callback, after a
+    class-name check, or toggled inside `forward`).
+
+    ## Why is this bad?
+    In PyTorch, `momentum` only controls how the *running* statistics are
+    updated: `running = (1 - momentum) * running + momentum * batch_stat`.
+    With `momentum=0` the running statistics never change, but a BatchNorm
+    layer in train mode still normalises its input with the **current batch's**
+    mean and variance. So the network trains against batch statistics while
+    evaluation (`model.eval()`) uses the old running statistics: the two no
+    longer match and validation accuracy collapses. It is a popular but
+    broken way to "freeze" BN. Setting `momentum=0` in `forward` when
+    `not self.training` is simply a no-op: eval mode never updates running
+    statistics.
+
+    ## Example
+    ```python
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = 0          # BN002
+            m.weight.requires_grad = False
+    model.train()
+    ```
+
+    ## Use instead
+    ```python
+    def set_bn_eval(m):
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.eval()
+
+    model.train()
+    model.apply(set_bn_eval)        # after every model.train()
+    ```
+    or replace the layers with `torchvision.ops.FrozenBatchNorm2d`, or override
+    `train()` in the model so it puts BN back in eval mode.
+
+    Saving and restoring the momentum around a step (the SAM
+    `disable_running_stats` / `enable_running_stats` pattern) is correct and is
+    not reported.
+
+    ## Fix safety
+    No automatic fix: the right freeze depends on the training loop.
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
+    - https://discuss.pytorch.org/t/frozen-batch-normalization-still-shows-different-performance/
+    """
+
+    code = "BN002"
+    name = "momentum-zero-freeze"
+    severity = "error"
+    summary = "momentum=0 does not freeze BatchNorm: train mode still normalises with batch statistics"
+    trigger_tokens = ("momentum",)
+    valid_examples = (
+        "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n",
+        "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n",
+        "import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0)\n",
+    )
+    invalid_examples = (
+        "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0)\n",
+        "from torch import nn\nbn = nn.BatchNorm1d(8, 1e-5, 0.0)\n",
+    )
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._zero_assignments: List[cst.Assign] = []
+
+    # --- constructor keyword / positional / partial -----------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        facts = self.ctx.facts
+        target: Optional[cst.Call] = None
+        args = node
+        if facts.is_bn_constructor(node):
+            target = node
+        elif facts.callee(node) in ("functools.partial", "partial") and node.args and facts.is_bn_class_ref(node.args[0].value):
+            # partial(nn.BatchNorm2d, momentum=0): the BN args shift by one position
+            target = node
+        if target is None:
+            return
+        is_partial = target is not node or not facts.is_bn_constructor(node)
+        momentum = call_arg(args, "momentum", None if is_partial else 2)
+        if momentum is None:
+            return
+        trs = call_arg(args, "track_running_stats", None if is_partial else 4)
+        if trs is not None and isinstance(trs.value, cst.Name) and trs.value.value == "False":
+            return  # no running statistics at all: momentum is irrelevant
+        zero = _is_zero(momentum.value)
+        if zero is None:
+            zero = self._name_is_zero(momentum.value, node)
+        if zero is not None:
+            self.report(momentum, MESSAGE.format(value=zero))
+
+    def _name_is_zero(self, value: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
+        """`momentum=bn_mom` where `bn_mom = 0.0` in the same function or module."""
+        if not isinstance(value, cst.Name):
+            return None
+        facts = self.ctx.facts
+        scope = facts.enclosing_function(at) or facts.module
+        values = facts.assignments_to(value.value, scope)
+        if not values and scope is not facts.module:
+            values = facts.assignments_to(value.value, facts.module)
+        if values and all(_is_zero(v) for v in values):
+            return "0"
+        return None
+
+    # --- `.momentum = 0` on a BN module -------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and t.attr.value == "momentum" and _is_zero(node.value):
+                self._zero_assignments.append(node)
+
+    def check_module(self) -> None:
+        if not self._zero_assignments:
+            return
+        if self._saved_and_restored():
+            return
+        for node in self._zero_assignments:
+            target = next(t.target for t in node.targets if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum")
+            assert isinstance(target, cst.Attribute)
+            if not self._is_bn_module(target.value, node):
+                continue
+            if self._in_eval_branch(node):
+                self.report(node, MESSAGE_EVAL_BRANCH)
+            else:
+                self.report(node, MESSAGE.format(value="0"))
+
+    def _saved_and_restored(self) -> bool:
+        """The SAM pattern: `m.backup = m.momentum; m.momentum = 0; ...; m.momentum = m.backup`."""
+        saved = restored = False
+        for node in walk(self.ctx.module):
+            if isinstance(node, cst.Assign):
+                value = node.value
+                targets = [t.target for t in node.targets]
+                if isinstance(value, cst.Attribute) and value.attr.value == "momentum":
+                    saved = True
+                if any(isinstance(t, cst.Attribute) and t.attr.value == "momentum" for t in targets):
+                    if _is_zero(value) is None and number_value(value) is None and not isinstance(value, cst.Name):
+                        restored = True
+                    elif isinstance(value, cst.Name):
+                        restored = True
+        return saved and restored
+
+    def _in_eval_branch(self, node: cst.CSTNode) -> bool:
+        """Inside the else of `if self.training:` (or the body of `if not self.training:`)."""
+        facts = self.ctx.facts
+        child: cst.CSTNode = node
+        for anc in facts.ancestors(node):
+            if isinstance(anc, cst.If):
+                test = anc.test
+                on_else = anc.orelse is not None and child is anc.orelse
+                if dotted(test) == "self.training" and on_else:
+                    return True
+                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and dotted(test.expression) == "self.training" and not on_else:
+                    return True
+            if isinstance(anc, cst.Else):
+                child = anc
+                continue
+            child = anc
+        return False
+
+    def _is_bn_module(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        facts = self.ctx.facts
+        name = dotted(expr)
+        if name is None:
+            return False
+        leaf = name.rsplit(".", 1)[-1]
+        # Guarded by isinstance(m, <BN>) or a class-name test somewhere above.
+        for anc in facts.ancestors(at):
+            if isinstance(anc, (cst.If, cst.While)) and self._guard_says_bn(anc.test, name):
+                return True
+        fn = facts.enclosing_function(at)
+        scope = fn or facts.module
+        if isinstance(expr, cst.Name):
+            # Bound by a loop over BN layers, or assigned a BN constructor.
+            for node in walk(scope):
+                if isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.target.value == name:
+                    if self._iterable_is_bn(node.iter, scope):
+                        return True
+                    for inner in walk(node.body):
+                        if isinstance(inner, cst.If) and self._guard_says_bn(inner.test, name):
+                            return True
+            for value in facts.assignments_to(name, scope):
+                if isinstance(value, cst.Call) and facts.is_bn_constructor(value):
+                    return True
+        if isinstance(expr, cst.Attribute) and name.startswith("self."):
+            cls = facts.enclosing_class(at)
+            if cls is not None and self._self_attr_is_bn(cls, name):
+                return True
+        if _BN_NAME_RE.search(leaf):
+            return True
+        return False
+
+    def _guard_says_bn(self, test: cst.BaseExpression, name: str) -> bool:
+        facts = self.ctx.facts
+        for node in walk(test):
+            if isinstance(node, cst.Call) and dotted(node.func) == "isinstance" and len(node.args) >= 2:
+                if dotted(node.args[0].value) != name:
+                    continue
+                kinds = node.args[1].value
+                elems = [e.value for e in kinds.elements] if isinstance(kinds, (cst.Tuple, cst.List)) else [kinds]
+                if any(facts.is_bn_class_ref(e) for e in elems):
+                    return True
+            if isinstance(node, cst.SimpleString):
+                # A class-name test: `classname.find("BatchNorm") != -1`, `"BatchNorm" in type(m).__name__`
+                text = node.evaluated_value
+                if isinstance(text, str) and "BatchNorm" in text:
+                    return True
+        return False
+
+    def _iterable_is_bn(self, iterable: cst.BaseExpression, scope: cst.CSTNode) -> bool:
+        facts = self.ctx.facts
+        if isinstance(iterable, cst.Name):
+            for value in facts.assignments_to(iterable.value, scope):
+                if self._iterable_is_bn(value, scope):
+                    return True
+            return False
+        if isinstance(iterable, (cst.List, cst.Tuple)):
+            elems = [e.value for e in iterable.elements]
+            cls = facts.enclosing_class(scope)
+            return bool(elems) and all(
+                (isinstance(e, cst.Call) and facts.is_bn_constructor(e))
+                or (dotted(e) or "").startswith("self.") and cls is not None and self._self_attr_is_bn(cls, dotted(e) or "")
+                or bool(_BN_NAME_RE.search((dotted(e) or "").rsplit(".", 1)[-1]))
+                for e in elems
+            )
+        return False
+
+    def _self_attr_is_bn(self, cls: cst.ClassDef, name: str) -> bool:
+        facts = self.ctx.facts
+        for node in walk(cls):
+            if isinstance(node, cst.Assign):
+                for t in node.targets:
+                    if dotted(t.target) == name and isinstance(node.value, cst.Call) and facts.is_bn_constructor(node.value):
+                        return True
+        return False
