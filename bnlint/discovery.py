@@ -110,7 +110,7 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovery:
             for name in sorted(filenames):
                 if not name.endswith(SOURCE_SUFFIXES):
                     continue
-                p = os.path.join(dirpath, name)
+                p = os.path.normpath(os.path.join(dirpath, name))
                 if _excluded(p, settings):
                     continue
                 key = os.path.abspath(p)

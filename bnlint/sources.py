@@ -49,6 +49,12 @@ def decode(data: bytes, path: str) -> Tuple[str, str]:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as ude:
+            raise SourceError(
+                f"cannot decode as UTF-8 ({ude.reason} at byte {ude.start}); add a PEP 263 coding cookie or re-save the file as UTF-8"
+            ) from exc
         raise SourceError(f"invalid encoding declaration: {exc}") from exc
     try:
         text = data.decode(encoding)

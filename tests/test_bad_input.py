@@ -1,0 +1,145 @@
+"""Bad input never produces a traceback: a clear message naming the file, and the run goes on."""
+import json
+import os
+import sys
+
+import pytest
+
+from conftest import run_bnlint
+
+BUGGY = "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0)\n"
+
+
+def lint_json(tmp_path, *args):
+    r = run_bnlint("--isolated", "--no-cache", "--format", "json", *args, cwd=str(tmp_path))
+    assert "Traceback" not in r.stderr, r.stderr
+    return r, (json.loads(r.stdout) if r.stdout.strip() else [])
+
+
+def test_syntax_error_is_bn000_and_others_still_linted(tmp_path):
+    (tmp_path / "broken.py").write_text("import torch.nn as nn\ndef f(:\n    pass\nbn = nn.BatchNorm2d(1, momentum=0)\n")
+    (tmp_path / "good.py").write_text(BUGGY)
+    r, data = lint_json(tmp_path)
+    assert r.returncode == 1
+    by_path = {(f["path"], f["code"]) for f in data}
+    assert ("good.py", "BN002") in by_path
+    err = next(f for f in data if f["path"] == "broken.py")
+    assert err["code"] == "BN000" and err["line"] == 2 and "syntax error" in err["message"]
+
+
+def test_syntax_error_text_output(tmp_path):
+    # Files without any BatchNorm-related token are never parsed (the prefilter), so use one that has them.
+    (tmp_path / "broken.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(1, momentum=0.1)\nx = (\n")
+    r = run_bnlint("--isolated", "broken.py", cwd=str(tmp_path))
+    assert r.returncode == 1
+    assert r.stdout.startswith("broken.py:") and "BN000" in r.stdout and "syntax error" in r.stdout
+
+
+def test_non_utf8_without_cookie(tmp_path):
+    (tmp_path / "latin.py").write_bytes(b"# caf\xe9\nimport torch.nn as nn\nbn = nn.BatchNorm2d(1, momentum=0)\n")
+    (tmp_path / "good.py").write_text(BUGGY)
+    r, data = lint_json(tmp_path)
+    bad = [f for f in data if f["path"] == "latin.py"]
+    assert bad and bad[0]["code"] == "BN000" and "decode" in bad[0]["message"]
+    assert any(f["path"] == "good.py" for f in data)
+
+
+def test_pep263_cookie_is_honoured(tmp_path):
+    (tmp_path / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\nimport torch.nn as nn\nbn = nn.BatchNorm2d(1, momentum=0)\n")
+    r, data = lint_json(tmp_path)
+    assert [(f["code"], f["line"]) for f in data] == [("BN002", 4)]
+
+
+def test_utf8_bom_and_crlf(tmp_path):
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbfimport torch.nn as nn\r\nbn = nn.BatchNorm2d(1, momentum=0)\r\n")
+    r, data = lint_json(tmp_path)
+    assert [(f["code"], f["line"]) for f in data] == [("BN002", 2)]
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.py").write_text("")
+    r, data = lint_json(tmp_path)
+    assert r.returncode == 0 and data == []
+
+
+def test_binary_file_with_py_name(tmp_path):
+    (tmp_path / "blob.py").write_bytes(b"\x00\x01\x02BatchNorm momentum\xff\xfe" * 100)
+    (tmp_path / "good.py").write_text(BUGGY)
+    r, data = lint_json(tmp_path)
+    bad = [f for f in data if f["path"] == "blob.py"]
+    assert bad and "binary" in bad[0]["message"]
+    assert any(f["path"] == "good.py" for f in data)
+
+
+def test_huge_generated_file_is_skipped_with_message(tmp_path):
+    big = "import torch.nn as nn\n" + "x = nn.BatchNorm2d(1, momentum=0.1)\n" * 80000
+    (tmp_path / "generated.py").write_text(big)
+    r, data = lint_json(tmp_path)
+    assert [f["code"] for f in data] == ["BN000"]
+    assert "max-file-size" in data[0]["message"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root can read everything")
+def test_unreadable_directory(tmp_path):  # pragma: no cover - CI runs as root
+    d = tmp_path / "secret"
+    d.mkdir()
+    (d / "a.py").write_text(BUGGY)
+    d.chmod(0)
+    try:
+        r = run_bnlint("--isolated", cwd=str(tmp_path))
+        assert "secret" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        d.chmod(0o755)
+
+
+def test_unreadable_directory_via_walk_error(tmp_path, monkeypatch):
+    """Root can read anything, so simulate os.walk's error callback in-process."""
+    from bnlint import discovery
+    from bnlint.config import Settings
+
+    (tmp_path / "a.py").write_text(BUGGY)
+    real_walk = os.walk
+
+    def walk(top, onerror=None, **kw):
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "secret")))
+        yield from real_walk(top, onerror=onerror, **kw)
+
+    monkeypatch.setattr(discovery.os, "walk", walk)
+    s = Settings()
+    s.respect_gitignore = False
+    found = discovery.discover([str(tmp_path)], s)
+    assert any("secret" in w and "Permission denied" in w for w in found.warnings)
+    assert [os.path.basename(f) for f in found.files] == ["a.py"]
+
+
+def test_deeply_nested_expression_does_not_crash(tmp_path):
+    (tmp_path / "deep.py").write_text("import torch.nn as nn\nx = " + "(" * 300 + "1" + ")" * 300 + "\nbn = nn.BatchNorm2d(1, momentum=0)\n")
+    r = run_bnlint("--isolated", "--no-cache", "deep.py", cwd=str(tmp_path))
+    assert "Traceback" not in r.stderr
+    assert r.returncode in (1, 2)
+    assert "deep.py" in (r.stdout + r.stderr)
+
+
+def test_notebook(tmp_path):
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["# Title"]},
+            {"cell_type": "code", "source": ["%matplotlib inline\n", "import torch.nn as nn\n"]},
+            {"cell_type": "code", "source": ["!pip install torch\n", "bn = nn.BatchNorm2d(64, momentum=0)\n"]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb))
+    r = run_bnlint("--isolated", "--no-cache", "nb.ipynb", cwd=str(tmp_path))
+    assert r.returncode == 1
+    assert r.stdout.startswith("nb.ipynb:cell 3:2:25: BN002")
+    r, data = lint_json(tmp_path, "nb.ipynb")
+    assert data[0]["cell"] == 3 and data[0]["line"] == 2
+
+
+def test_invalid_notebook(tmp_path):
+    (tmp_path / "bad.ipynb").write_text("{not json")
+    r, data = lint_json(tmp_path, "bad.ipynb")
+    assert data[0]["code"] == "BN000" and "notebook" in data[0]["message"]
