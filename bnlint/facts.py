@@ -14,7 +14,7 @@ import libcst as cst
 from bnlint import inventory as inv_mod
 from bnlint.inventory import ModuleInventory, ProjectIndex
 
-N = TypeVar("N", bound=cst.CSTNode)
+N = TypeVar("N", bound="cst.CSTNode")  # a string: libcst is loaded lazily (bnlint.registry)
 
 EVAL_FUNCTION_WORDS = (
     "eval",

@@ -3,11 +3,71 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+import types
 from typing import List, Optional
 
 from bnlint.rule import RULES, RuleType
 
 _loaded = False
+
+# Modules that rule modules import at top level but only use inside methods.
+# They are placed in ``sys.modules`` as empty shells that load for real on the
+# first attribute access, so ``bnlint`` on files that pass no prefilter never
+# pays for importing libcst (about 0.15 s).
+LAZY_MODULES = ("libcst",)
+
+
+class _LazyModule(types.ModuleType):
+    """A module whose code runs on the first access to an attribute it lacks.
+
+    Unlike ``importlib.util.LazyLoader``, the import system's own reads
+    (``__spec__``, ``__path__``, ``__name__``) do not trigger the load: they
+    are plain entries of the module dict.  So ``import libcst as cst`` and
+    even ``import libcst.metadata`` keep it lazy, while ``cst.Call`` loads it.
+    After loading, the object is an ordinary module (same identity), so there
+    is no per-access overhead in hot paths.
+    """
+
+    def __getattr__(self, attr: str):
+        _load_lazy(self)
+        return getattr(self, attr)
+
+
+def _load_lazy(module: types.ModuleType) -> None:
+    if type(module) is not _LazyModule:
+        return
+    module.__class__ = types.ModuleType  # stop intercepting before the module code runs
+    spec = module.__spec__
+    try:
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    except BaseException:
+        if sys.modules.get(spec.name) is module:  # type: ignore[union-attr]
+            del sys.modules[spec.name]  # type: ignore[union-attr]
+        raise
+
+
+def install_lazy_modules(names=LAZY_MODULES) -> None:
+    """Put lazy shells for ``names`` in ``sys.modules`` (no-op for modules already imported)."""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            continue
+        module = importlib.util.module_from_spec(spec)
+        module.__class__ = _LazyModule
+        sys.modules[name] = module
+
+
+def is_lazy(name: str) -> bool:
+    """True while ``name`` is an unloaded lazy shell (for tests and diagnostics)."""
+    return type(sys.modules.get(name)) is _LazyModule
 
 
 def _rules_package():
@@ -39,6 +99,7 @@ def load_rules() -> List[RuleType]:
     """Import every ``bnlint.rules.*`` module once; each registers its rule class."""
     global _loaded
     if not _loaded:
+        install_lazy_modules()
         package = _rules_package()
 
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
