@@ -1,0 +1,756 @@
+"""`bnlint lsp`: a language server (pygls 2.x) with diagnostics, quick fixes, fix-all and rule docs on hover.
+
+Same engine, configuration, excludes and suppressions as `bnlint check`.  Linting runs in
+a worker thread; results computed for an older version of a document are never published.
+
+    bnlint lsp                  # stdio (what editors use)
+    bnlint lsp --tcp 127.0.0.1:2087
+
+initializationOptions: ``{"debounce_ms": 150}`` (delay after the last keystroke before linting).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from urllib.parse import unquote
+
+from bnlint import __version__
+
+logger = logging.getLogger("bnlint.lsp")
+
+SOURCE = "bnlint"
+FIX_ALL_KIND = "source.fixAll.bnlint"
+DEFAULT_DEBOUNCE_MS = 150
+CONFIG_NAMES = ("pyproject.toml", "bnlint.toml", ".bnlint.toml")
+MAX_FIX_ROUNDS = 20
+
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+_CODE_RE = re.compile(r"BN\d{3}", re.IGNORECASE)
+_IGNORE_RE = re.compile(r"#\s*bnlint:\s*ignore\[[^\]]*\]", re.IGNORECASE)
+_FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file")
+
+
+# --- positions ---------------------------------------------------------------
+# The engine reports 1-based lines and 1-based columns in code points (end exclusive).
+# LSP wants 0-based lines and columns in the negotiated encoding (UTF-16 code units
+# unless the client offered something else).  Lines are split the way Python and the
+# LSP spec split them (\n, \r\n, \r), not with str.splitlines.
+
+
+def split_lines(text: str) -> List[str]:
+    return _LINE_SPLIT.split(text)
+
+
+def _units(s: str, encoding: str) -> int:
+    if encoding == "utf-32":
+        return len(s)
+    if encoding == "utf-8":
+        return len(s.encode("utf-8", "surrogatepass"))
+    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
+
+
+def to_lsp_position(lines: Sequence[str], line: int, column: int, encoding: str = "utf-16") -> types.Position:
+    """1-based (line, code-point column) -> LSP Position."""
+    idx = line - 1
+    if idx < 0:
+        return types.Position(line=0, character=0)
+    if idx >= len(lines):
+        last = len(lines) - 1
+        return types.Position(line=max(last, 0), character=_units(lines[last], encoding) if lines else 0)
+    text = lines[idx]
+    col = max(0, min(column - 1, len(text)))
+    return types.Position(line=idx, character=_units(text[:col], encoding))
+
+
+def from_lsp_position(lines: Sequence[str], pos: types.Position, encoding: str = "utf-16") -> Tuple[int, int]:
+    """LSP Position -> 1-based (line, code-point column)."""
+    if pos.line >= len(lines):
+        return len(lines) + 1, 1
+    text = lines[pos.line]
+    units = 0
+    for i, ch in enumerate(text):
+        if units >= pos.character:
+            return pos.line + 1, i + 1
+        units += _units(ch, encoding)
+    return pos.line + 1, len(text) + 1
+
+
+def finding_range(lines: Sequence[str], f, encoding: str = "utf-16") -> types.Range:
+    start = to_lsp_position(lines, f.line, f.column, encoding)
+    end = to_lsp_position(lines, f.end_line, f.end_column, encoding)
+    if (end.line, end.character) <= (start.line, start.character):
+        # A point (BN000, say): widen it to something an editor can underline.
+        text = lines[start.line] if start.line < len(lines) else ""
+        width = _units(text, encoding)
+        if start.character < width:
+            end = types.Position(line=start.line, character=width)
+        elif width:
+            start = types.Position(line=start.line, character=0)
+            end = types.Position(line=start.line, character=width)
+        else:
+            end = types.Position(line=start.line, character=start.character)
+    return types.Range(start=start, end=end)
+
+
+def to_text_edits(lines: Sequence[str], edits: Iterable, encoding: str = "utf-16") -> List[types.TextEdit]:
+    out = []
+    for e in edits:
+        out.append(
+            types.TextEdit(
+                range=types.Range(start=to_lsp_position(lines, e.line, e.column, encoding), end=to_lsp_position(lines, e.end_line, e.end_column, encoding)),
+                new_text=e.content,
+            )
+        )
+    return out
+
+
+def minimal_edit(old: str, new: str, encoding: str = "utf-16") -> Optional[types.TextEdit]:
+    """One TextEdit turning ``old`` into ``new``, limited to the lines that differ."""
+    if old == new:
+        return None
+    a = old.splitlines(keepends=True)
+    b = new.splitlines(keepends=True)
+    pre = 0
+    while pre < len(a) and pre < len(b) and a[pre] == b[pre]:
+        pre += 1
+    suf = 0
+    while suf < len(a) - pre and suf < len(b) - pre and a[len(a) - 1 - suf] == b[len(b) - 1 - suf]:
+        suf += 1
+    # Offsets in lines of the line-based split; positions from the LSP split of ``old``.
+    start_off = sum(len(x) for x in a[:pre])
+    end_off = len(old) - sum(len(x) for x in a[len(a) - suf:]) if suf else len(old)
+    replacement = "".join(b[pre:len(b) - suf])
+    lines = split_lines(old)
+    return types.TextEdit(
+        range=types.Range(start=_offset_position(old, lines, start_off, encoding), end=_offset_position(old, lines, end_off, encoding)),
+        new_text=replacement,
+    )
+
+
+def _offset_position(text: str, lines: Sequence[str], offset: int, encoding: str) -> types.Position:
+    before = text[:offset]
+    parts = split_lines(before)
+    return types.Position(line=len(parts) - 1, character=_units(parts[-1], encoding))
+
+
+# --- linting (runs in the worker thread; no LSP traffic from here) -----------
+
+
+@dataclass
+class LintOutcome:
+    findings: List[Any] = field(default_factory=list)
+    internal_errors: List[str] = field(default_factory=list)
+    config_error: Optional[str] = None
+    excluded: bool = False
+    settings: Any = None
+
+
+def fix_text(text: str, path: str, settings, index=None, unsafe: bool = False) -> str:
+    """The `--fix` loop of runner.process_file, on a text instead of a file."""
+    from bnlint.engine import lint_source
+    from bnlint.fixes import apply_findings, select_fixes
+
+    findings = lint_source(text, path, settings, index=index).findings
+    current = text
+    for _ in range(MAX_FIX_ROUNDS):
+        chosen = select_fixes(findings, unsafe, settings.is_fixable)
+        if not chosen:
+            break
+        new_text = apply_findings(current, chosen)
+        if new_text == current:
+            break
+        check = lint_source(new_text, path, settings, index=index)
+        if any(f.code == "BN000" for f in check.findings):
+            return text  # a fix broke the file: apply nothing, like the CLI
+        current, findings = new_text, check.findings
+    return current
+
+
+class BnlintLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "bnlint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithCells(
+                        notebook="jupyter-notebook", cells=[types.NotebookCellLanguage(language="python")]
+                    )
+                ]
+            ),
+        )
+        self.debounce = DEFAULT_DEBOUNCE_MS / 1000.0
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bnlint-lint")
+        self.pending: Dict[str, asyncio.Task] = {}
+        # uri -> (version, findings, text) of the last published result
+        self.results: Dict[str, Tuple[Optional[int], List[Any], str]] = {}
+        self.cell_results: Dict[str, Tuple[List[Any], str]] = {}
+        self._settings_cache: Dict[str, Tuple[Any, Optional[str], Optional[float], Optional[str]]] = {}
+        self._settings_lock = threading.Lock()
+        self._shown_errors: Set[str] = set()
+        self._index = None
+        self._notebook_cells: Dict[str, List[str]] = {}
+        self.open_uris: Set[str] = set()  # as the client spells them
+
+    # --- helpers -------------------------------------------------------------
+    def doc_for(self, uri: str):
+        """The open document (pygls keys documents by the unquoted URI), or None."""
+        return self.workspace.text_documents.get(unquote(uri))
+
+    @property
+    def encoding(self) -> str:
+        enc = self.protocol._workspace.position_encoding if self.protocol._workspace is not None else None
+        return str(getattr(enc, "value", enc) or "utf-16")
+
+    def folder_for(self, path: str) -> Optional[str]:
+        best = None
+        try:
+            folders = list(self.workspace.folders.values())
+        except Exception:
+            folders = []
+        for folder in folders:
+            root = to_fs_path(folder.uri)
+            if root and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):
+                if best is None or len(root) > len(best):
+                    best = root
+        if best is None:
+            try:
+                root = self.workspace.root_path
+            except Exception:
+                root = None
+            if root and path.startswith(root.rstrip(os.sep) + os.sep):
+                best = root
+        return best
+
+    def settings_for(self, path: str) -> Tuple[Any, Optional[str]]:
+        """Settings of the file's project ([tool.bnlint] nearest the file); (settings, config error)."""
+        from bnlint.config import ConfigError, Settings, find_config, load_settings
+
+        directory = os.path.dirname(path)
+        with self._settings_lock:
+            cached = self._settings_cache.get(directory)
+            if cached is not None:
+                settings, cfg, mtime, error = cached
+                if cfg is None or _mtime(cfg) == mtime:
+                    return settings, error
+            error = None
+            cfg = None
+            try:
+                cfg = find_config(directory)
+                settings = load_settings([path], cfg)
+                settings.enabled_rules()
+                settings.rules_for(path)
+            except ConfigError as exc:
+                error = str(exc)
+                settings = Settings()
+                cfg = None
+            if settings.config_path is None:
+                settings.project_root = self.folder_for(path) or directory
+            self._settings_cache[directory] = (settings, cfg, _mtime(cfg) if cfg else None, error)
+            return settings, error
+
+    def reset_config(self) -> None:
+        with self._settings_lock:
+            self._settings_cache.clear()
+            self._shown_errors.clear()
+            self._index = None
+
+    def index(self):
+        if self._index is None:
+            from bnlint.inventory import ProjectIndex
+
+            self._index = ProjectIndex()
+        return self._index
+
+    def lint(self, text: str, path: str) -> LintOutcome:
+        from bnlint.discovery import _excluded
+        from bnlint.engine import lint_source
+
+        out = LintOutcome()
+        settings, out.config_error = self.settings_for(path)
+        out.settings = settings
+        if _excluded(path, settings):
+            out.excluded = True
+            return out
+        if len(text) > settings.max_file_size > 0:
+            return out
+        result = lint_source(text, path, settings, index=self.index())
+        out.findings = result.findings
+        out.internal_errors = list(result.internal_errors)
+        return out
+
+    def to_diagnostics(self, findings: Sequence[Any], text: str) -> List[types.Diagnostic]:
+        lines = split_lines(text)
+        enc = self.encoding
+        out = []
+        for f in findings:
+            out.append(
+                types.Diagnostic(
+                    range=finding_range(lines, f, enc),
+                    severity=_SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
+                    code=f.code,
+                    code_description=types.CodeDescription(href=f.url),
+                    source=SOURCE,
+                    message=f.message,
+                    data={"name": f.name, "fix": f.fix.applicability if f.fix else None},
+                )
+            )
+        return out
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:  # pragma: no cover - the client went away
+            logger.exception("cannot send logMessage")
+
+    def report(self, outcome: LintOutcome) -> None:
+        if outcome.config_error and outcome.config_error not in self._shown_errors:
+            self._shown_errors.add(outcome.config_error)
+            msg = f"bnlint: configuration error, using the default settings: {outcome.config_error}"
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=msg))
+            self.log(msg)
+        for err in outcome.internal_errors:
+            self.log(f"bnlint: {err}")
+
+    # --- scheduling ----------------------------------------------------------
+    def schedule(self, uri: str, delay: float) -> None:
+        old = self.pending.pop(uri, None)
+        if old is not None and not old.done():
+            old.cancel()
+        self.pending[uri] = asyncio.get_running_loop().create_task(self._lint_and_publish(uri, delay))
+
+    async def _lint_and_publish(self, uri: str, delay: float) -> None:
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if uri.endswith(".ipynb") and self.workspace.get_notebook_document(notebook_uri=uri) is not None:
+                await self._lint_notebook(uri)
+                return
+            doc = self.doc_for(uri)
+            if doc is None:
+                return
+            version, text, path = doc.version, doc.source, doc.path
+            if not _lintable(path):
+                self.results.pop(uri, None)
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[], version=version))
+                return
+            loop = asyncio.get_running_loop()
+            outcome = await loop.run_in_executor(self.executor, self.lint, text, path)
+            current = self.doc_for(uri)
+            if current is None or current.version != version:
+                return  # stale: a newer version is (or will be) linted
+            self.report(outcome)
+            self.results[uri] = (version, outcome.findings, text)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=self.to_diagnostics(outcome.findings, text), version=version)
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let one file take the server down
+            logger.exception("lint failed")
+            self.log(f"bnlint: internal error while linting {uri}: {type(exc).__name__}: {exc}")
+        finally:
+            task = self.pending.get(uri)
+            if task is asyncio.current_task():
+                self.pending.pop(uri, None)
+
+    async def _lint_notebook(self, nb_uri: str) -> None:
+        nb = self.workspace.get_notebook_document(notebook_uri=nb_uri)
+        if nb is None:
+            return
+        version = nb.version
+        path = to_fs_path(nb_uri) or nb_uri
+        cells: List[Tuple[str, int, str]] = []  # (cell uri, first line, text)
+        lines: List[str] = []
+        for cell in nb.cells:
+            if cell.kind != types.NotebookCellKind.Code:
+                continue
+            doc = self.doc_for(cell.document)
+            if doc is None or (doc.language_id and doc.language_id != "python"):
+                continue
+            cell_lines = split_lines(doc.source)
+            if cell_lines and cell_lines[-1] == "" and len(cell_lines) > 1:
+                cell_lines = cell_lines[:-1]
+            if cell_lines[0].lstrip().startswith(_FOREIGN_CELL_MAGICS):
+                cell_lines = ["# (non-Python cell)" for _ in cell_lines]
+            cell_lines = [("#" + l) if l.lstrip().startswith(("%", "!", "?")) else l for l in cell_lines]
+            cells.append((cell.document, len(lines) + 1, doc.source))
+            lines.extend(cell_lines)
+        text = "\n".join(lines) + "\n"
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(self.executor, self.lint, text, path)
+        nb_now = self.workspace.get_notebook_document(notebook_uri=nb_uri)
+        if nb_now is None or nb_now.version != version:
+            return
+        self.report(outcome)
+        per_cell: Dict[str, List[Any]] = {c[0]: [] for c in cells}
+        import copy
+
+        for f in outcome.findings:
+            owner = None
+            for uri, first, _ in cells:
+                if first <= f.line:
+                    owner = (uri, first)
+            if owner is None:
+                continue
+            g = copy.copy(f)
+            g.line -= owner[1] - 1
+            g.end_line -= owner[1] - 1
+            g.fix = None
+            per_cell[owner[0]].append(g)
+        for uri, _, cell_text in cells:
+            self.cell_results[uri] = (per_cell[uri], cell_text)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=self.to_diagnostics(per_cell[uri], cell_text)))
+        old = set(self._notebook_cells.get(nb_uri, ())) - set(per_cell)
+        for uri in old:
+            self.cell_results.pop(uri, None)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self._notebook_cells[nb_uri] = list(per_cell)
+
+    def relint_all(self) -> None:
+        for uri in list(self.open_uris):
+            if self.doc_for(uri) is not None:
+                self.schedule(uri, 0)
+        for nb_uri in list(self.workspace.notebook_documents):
+            self.schedule(nb_uri, 0)
+
+    async def current_findings(self, uri: str) -> Tuple[List[Any], str, Any]:
+        """Findings for the document as it is now (re-linting when the last result is stale)."""
+        doc = self.doc_for(uri)
+        if doc is None:
+            if uri in self.cell_results:
+                findings, text = self.cell_results[uri]
+                return findings, text, None
+            return [], "", None
+        cached = self.results.get(uri)
+        path = doc.path
+        if not _lintable(path):
+            return [], doc.source, None
+        if cached is not None and cached[0] == doc.version and cached[2] == doc.source:
+            settings, _ = await asyncio.get_running_loop().run_in_executor(self.executor, self.settings_for, path)
+            return cached[1], cached[2], settings
+        text = doc.source
+        outcome = await asyncio.get_running_loop().run_in_executor(self.executor, self.lint, text, path)
+        return outcome.findings, text, outcome.settings
+
+
+def _mtime(path: Optional[str]) -> Optional[float]:
+    if not path:
+        return None
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _lintable(path: str) -> bool:
+    return path.endswith((".py", ".pyi")) or not os.path.splitext(path)[1]
+
+
+def _ranges_overlap(a: types.Range, b: types.Range) -> bool:
+    a0, a1 = (a.start.line, a.start.character), (a.end.line, a.end.character)
+    b0, b1 = (b.start.line, b.start.character), (b.end.line, b.end.character)
+    return a0 <= b1 and b0 <= a1
+
+
+def _contains(r: types.Range, p: types.Position) -> bool:
+    return (r.start.line, r.start.character) <= (p.line, p.character) <= (r.end.line, r.end.character)
+
+
+def rule_hover_markdown(code: str) -> Optional[str]:
+    from bnlint.cli import rule_markdown
+    from bnlint.registry import find_rule
+
+    rule = find_rule(code)
+    if rule is None:
+        return None
+    return rule_markdown(rule)
+
+
+def create_server() -> BnlintLanguageServer:
+    server = BnlintLanguageServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: BnlintLanguageServer, params: types.InitializeParams) -> None:
+        opts = params.initialization_options
+        if isinstance(opts, dict):
+            value = opts.get("debounce_ms", opts.get("debounceMs"))
+            if isinstance(opts.get("bnlint"), dict):
+                value = opts["bnlint"].get("debounce_ms", value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                ls.debounce = value / 1000.0
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: BnlintLanguageServer, params: types.InitializedParams) -> None:
+        caps = ls.client_capabilities
+        dynamic = bool(caps.workspace and caps.workspace.did_change_watched_files and caps.workspace.did_change_watched_files.dynamic_registration)
+        if not dynamic:
+            return
+        watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]
+        try:
+            await ls.client_register_capability_async(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="bnlint-config-watcher",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                        )
+                    ]
+                )
+            )
+        except Exception as exc:
+            ls.log(f"bnlint: could not register the configuration file watcher: {exc}", types.MessageType.Warning)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: BnlintLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if os.path.basename(to_fs_path(uri) or "") in CONFIG_NAMES:
+            return
+        if ls.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return
+        ls.open_uris.add(uri)
+        ls.schedule(uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: BnlintLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if ls.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return
+        ls.schedule(uri, ls.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: BnlintLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if os.path.basename(to_fs_path(uri) or "") in CONFIG_NAMES:
+            ls.reset_config()
+            ls.relint_all()
+            return
+        ls._index = None  # other files' summaries may have changed on disk
+        if ls.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return
+        ls.schedule(uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: BnlintLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.open_uris.discard(uri)
+        task = ls.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        ls.results.pop(uri, None)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def nb_open(ls: BnlintLanguageServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def nb_change(ls: BnlintLanguageServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def nb_save(ls: BnlintLanguageServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def nb_close(ls: BnlintLanguageServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        nb_uri = params.notebook_document.uri
+        task = ls.pending.pop(nb_uri, None)
+        if task is not None:
+            task.cancel()
+        for uri in ls._notebook_cells.pop(nb_uri, []):
+            ls.cell_results.pop(uri, None)
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: BnlintLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        relevant = False
+        for change in params.changes:
+            name = os.path.basename(to_fs_path(change.uri) or change.uri)
+            if name in CONFIG_NAMES:
+                relevant = True
+            elif name.endswith(".py"):
+                ls._index = None
+        if relevant:
+            ls.reset_config()
+            ls.relint_all()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def folders_changed(ls: BnlintLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.reset_config()
+        ls.relint_all()
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND], resolve_provider=False),
+    )
+    async def code_action(ls: BnlintLanguageServer, params: types.CodeActionParams) -> Optional[List[types.CodeAction]]:
+        uri = params.text_document.uri
+        only = params.context.only
+        want_quick = only is None or any(types.CodeActionKind.QuickFix.value.startswith(str(getattr(k, "value", k))) for k in only)
+        want_fix_all = only is None or any(FIX_ALL_KIND.startswith(str(getattr(k, "value", k))) for k in only)
+        if not (want_quick or want_fix_all):
+            return None
+        findings, text, settings = await ls.current_findings(uri)
+        doc = ls.doc_for(uri)
+        version = doc.version if doc is not None else None
+        enc = ls.encoding
+        lines = split_lines(text)
+        actions: List[types.CodeAction] = []
+
+        def workspace_edit(edits: List[types.TextEdit]) -> types.WorkspaceEdit:
+            caps = ls.client_capabilities
+            doc_changes = bool(caps.workspace and caps.workspace.workspace_edit and caps.workspace.workspace_edit.document_changes)
+            if doc_changes and version is not None:
+                return types.WorkspaceEdit(
+                    document_changes=[types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits)]
+                )
+            return types.WorkspaceEdit(changes={uri: edits})
+
+        if want_quick:
+            context_diags = [d for d in params.context.diagnostics if d.source == SOURCE]
+            for f in findings:
+                rng = finding_range(lines, f, enc)
+                if context_diags:
+                    matching = [d for d in context_diags if d.code == f.code and _ranges_overlap(d.range, rng)]
+                    if not matching:
+                        continue
+                elif not _ranges_overlap(rng, params.range):
+                    continue
+                diag = ls.to_diagnostics([f], text)[0]
+                if f.fix is not None and (settings is None or settings.is_fixable(f.code)):
+                    unsafe = f.fix.applicability != "safe"
+                    label = f.fix.message or f"Fix {f.code} ({f.name})"
+                    actions.append(
+                        types.CodeAction(
+                            title=f"bnlint: {label}{' (unsafe)' if unsafe else ''}",
+                            kind=types.CodeActionKind.QuickFix,
+                            diagnostics=[diag],
+                            is_preferred=not unsafe,
+                            edit=workspace_edit(to_text_edits(lines, f.fix.edits, enc)),
+                        )
+                    )
+                if f.code != "BN000" and f.cell is None and doc is not None:
+                    from bnlint.suppress import add_noqa
+
+                    line = f.line if f.stmt_lines[1] in (0, f.line) else f.stmt_lines[1]
+                    new_text = add_noqa(text, {line: {f.code}})
+                    edit = minimal_edit(text, new_text, enc)
+                    if edit is not None:
+                        actions.append(
+                            types.CodeAction(
+                                title=f"Disable {f.code} for this line",
+                                kind=types.CodeActionKind.QuickFix,
+                                diagnostics=[diag],
+                                edit=workspace_edit([edit]),
+                            )
+                        )
+        if want_fix_all and settings is not None and doc is not None and any(f.fix is not None for f in findings):
+            path = doc.path
+            unsafe = bool(settings.unsafe_fixes)
+            new_text = await asyncio.get_running_loop().run_in_executor(ls.executor, fix_text, text, path, settings, ls.index(), unsafe)
+            edit = minimal_edit(text, new_text, enc)
+            if edit is not None:
+                actions.append(types.CodeAction(title="bnlint: Fix all auto-fixable problems", kind=FIX_ALL_KIND, edit=workspace_edit([edit])))
+        return actions or None
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: BnlintLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
+        uri = params.text_document.uri
+        doc = ls.doc_for(uri)
+        if doc is None:
+            return None
+        text = doc.source
+        lines = split_lines(text)
+        enc = ls.encoding
+        pos = params.position
+        codes: List[str] = []
+        hover_range = None
+        # 1. a `# noqa: BN002` / `# bnlint: ignore[BN002]` code under the cursor
+        if pos.line < len(lines):
+            line_text = lines[pos.line]
+            _, col = from_lsp_position(lines, pos, enc)
+            from bnlint.suppress import NOQA_RE
+
+            for m in list(NOQA_RE.finditer(line_text)) + list(_IGNORE_RE.finditer(line_text)):
+                for cm in _CODE_RE.finditer(line_text, m.start(), m.end()):
+                    if cm.start() <= col - 1 <= cm.end():
+                        codes = [cm.group(0).upper()]
+                        hover_range = types.Range(
+                            start=types.Position(line=pos.line, character=_units(line_text[: cm.start()], enc)),
+                            end=types.Position(line=pos.line, character=_units(line_text[: cm.end()], enc)),
+                        )
+        # 2. a diagnostic under the cursor
+        if not codes:
+            cached = ls.results.get(uri)
+            if cached is not None and cached[0] == doc.version:
+                for f in cached[1]:
+                    rng = finding_range(lines, f, enc)
+                    if _contains(rng, pos) and f.code not in codes:
+                        codes.append(f.code)
+                        hover_range = hover_range or rng
+        docs = [md for md in (rule_hover_markdown(c) for c in codes) if md]
+        if not docs:
+            return None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n\n".join(docs)), range=hover_range)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: BnlintLanguageServer, params: None) -> None:
+        for task in list(ls.pending.values()):
+            task.cancel()
+        ls.pending.clear()
+        ls.executor.shutdown(wait=False, cancel_futures=True)
+
+    return server
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="bnlint lsp", description="Run the bnlint language server (stdio by default).")
+    parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead of stdio")
+    parser.add_argument("--log-file", help="write the server's own log here")
+    parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    try:
+        args = parser.parse_args(list(argv or []))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    handler: logging.Handler = logging.FileHandler(args.log_file) if args.log_file else logging.StreamHandler(sys.stderr)
+    logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler], format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    # Load the rules up front: the first diagnostics should not wait for imports.
+    from bnlint.registry import load_rules
+
+    load_rules()
+    server = create_server()
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        try:
+            port_number = int(port)
+        except ValueError:
+            sys.stderr.write(f"bnlint lsp: error: --tcp wants HOST:PORT, got {args.tcp!r}\n")
+            return 2
+        server.start_tcp(host or "127.0.0.1", port_number)
+        return 0
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
+    server.start_io(stdin, stdout)
+    return 0
