@@ -1,0 +1,139 @@
+"""Engine mechanics with a synthetic rule: one traversal, lazy positions, fix resolution, re-parse, idempotence."""
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from bnlint.config import Settings
+from bnlint.engine import lint_source, needs_parse
+from bnlint.fixes import apply_edits, apply_findings, select_fixes
+from bnlint.rule import Edit, FixSpec, InsertAfter, InsertBefore, ReplaceNode, Rule
+
+
+class DropDetach(Rule):
+    """Test rule: `x.detach()` -> `x` (safe) and `model.eval()` inserted before `with no_grad` (unsafe)."""
+
+    code = "BN900"
+    name = "test-drop-detach"
+    trigger_tokens = ("detach", "no_grad")
+    visits = 0
+
+    def visit_Call(self, node: cst.Call) -> None:
+        type(self).visits += 1
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "detach":
+            self.report(node, "detached", FixSpec("safe", [ReplaceNode(node, node.func.value)]))
+
+    def visit_With(self, node: cst.With) -> None:
+        self.report(node, "needs eval", FixSpec("unsafe", [InsertBefore(node, "model.eval()"), InsertAfter(node, "model.train()")]))
+
+
+class Crashes(Rule):
+    """Test rule that raises."""
+
+    code = "BN901"
+    name = "test-crash"
+    trigger_tokens = ("detach",)
+
+    def visit_Name(self, node):
+        raise RuntimeError("boom")
+
+
+SRC = """\
+def f(model, x):
+    y = x.detach()
+    with torch.no_grad():
+        out = model(y)
+    return out
+"""
+
+
+def lint(src, rules):
+    return lint_source(src, "t.py", Settings(), rules=rules)
+
+
+def test_positions_and_fix_edits():
+    res = lint(SRC, [DropDetach])
+    assert [(f.line, f.column, f.end_line, f.end_column, f.code) for f in res.findings] == [
+        (2, 9, 2, 19, "BN900"),
+        (3, 5, 4, 23, "BN900"),
+    ]
+    safe = res.findings[0].fix
+    assert safe.applicability == "safe" and safe.edits == (Edit(2, 9, 2, 19, "x"),)
+
+
+def test_apply_fixes_safe_then_unsafe_and_idempotent():
+    res = lint(SRC, [DropDetach])
+    safe_only = apply_findings(SRC, select_fixes(res.findings, unsafe=False))
+    assert "y = x\n" in safe_only and "model.eval()" not in safe_only
+    both = apply_findings(SRC, select_fixes(res.findings, unsafe=True))
+    assert both == (
+        "def f(model, x):\n    y = x\n    model.eval()\n    with torch.no_grad():\n        out = model(y)\n    model.train()\n    return out\n"
+    )
+    cst.parse_module(both)
+
+
+def test_overlapping_edits_are_deferred():
+    assert apply_edits("abcdef", [Edit(1, 1, 1, 4, "X"), Edit(1, 2, 1, 3, "Y")]) == "Xdef"
+
+
+def test_prefilter():
+    assert not needs_parse("import os\n", [DropDetach])
+    assert needs_parse("x.detach()", [DropDetach])
+    res = lint("import os\n", [DropDetach])
+    assert res.skipped and not res.findings
+
+
+def test_rule_crash_is_contained():
+    res = lint(SRC, [Crashes, DropDetach])
+    assert any("BN901" in e and "boom" in e for e in res.internal_errors)
+    assert [f.code for f in res.findings] == ["BN900", "BN900"]  # the other rule still ran
+
+
+def test_one_traversal_for_all_rules():
+    DropDetach.visits = 0
+    lint(SRC, [DropDetach])
+    assert DropDetach.visits == SRC.count("(") - 1  # each Call visited exactly once (the def's parens are no call)
+
+
+def test_suppression_applies_before_output():
+    res = lint(SRC.replace("x.detach()", "x.detach()  # noqa: BN900"), [DropDetach])
+    assert [f.line for f in res.findings] == [3]
+
+
+def test_cli_fix_loop_on_files(tmp_path, monkeypatch):
+    """process_file's fix rounds, re-lint and write-back, driven with the synthetic rule."""
+    from bnlint import runner
+
+    p = tmp_path / "t.py"
+    p.write_text(SRC)
+    s = Settings()
+    monkeypatch.setattr(s, "rules_for", lambda path: [DropDetach])
+    out = runner.process_file(str(p), s, fix=True, unsafe=False)
+    assert out.fixed_count == 1 and [f.line for f in out.findings] == [3]
+    assert runner.write_fixed(out) is None
+    assert "y = x\n" in p.read_text()
+    again = runner.process_file(str(p), s, fix=True, unsafe=False)
+    assert again.new_text is None  # nothing left to change
+
+
+def test_fix_that_breaks_syntax_is_not_applied(tmp_path, monkeypatch):
+    from bnlint import runner
+
+    class Breaks(Rule):
+        """Test rule with a broken fix."""
+
+        code = "BN902"
+        name = "test-breaks"
+        trigger_tokens = ("detach",)
+
+        def visit_Call(self, node):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "detach":
+                self.report(node, "x", FixSpec("safe", [ReplaceNode(node, "x.detach((")]))
+
+    p = tmp_path / "t.py"
+    p.write_text(SRC)
+    s = Settings()
+    monkeypatch.setattr(s, "rules_for", lambda path: [Breaks])
+    out = runner.process_file(str(p), s, fix=True)
+    assert out.new_text is None
+    assert any("does not parse" in e for e in out.internal_errors)
