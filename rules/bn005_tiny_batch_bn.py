@@ -1,0 +1,420 @@
+"""BN005 tiny-batch-bn."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Set, Tuple
+
+import libcst as cst
+
+from bnlint.facts import call_arg, dotted, is_eval_function_name, number_value, params_of, walk
+from bnlint.rule import Option, Rule, register
+
+_EVAL_WORDS = re.compile(r"(^|_|\b)(val|valid|validation|test|testing|eval|evaluation|infer|inference|predict|calib|calibration|holdout|dev)(_|\b|$|\d)", re.IGNORECASE)
+_PER_SAMPLE_RESHAPES = ("unsqueeze", "unsqueeze_", "view", "reshape", "expand")
+
+LOADER_MESSAGE = (
+    "Training loader `{loader}` uses batch_size={size} ({source}), below the tiny-batch-size threshold ({limit}), "
+    "and the model it trains has BatchNorm: {layer}. In train mode BN normalises every batch with that batch's own "
+    "mean and variance; from {samples} those statistics are mostly noise, the running estimates used at "
+    "evaluation do not match what training saw{single}. Use larger batches (or gradient accumulation plus larger "
+    "per-step batches), replace BN with `nn.GroupNorm`/`nn.LayerNorm`, or freeze it "
+    "(`torchvision.ops.FrozenBatchNorm2d`, or BN modules in `.eval()`)."
+)
+LOOP_MESSAGE = (
+    "`{call}` runs a training forward pass on {samples} at a time through a model with BatchNorm: {layer}. "
+    "In train mode BN normalises with the statistics of that tiny batch, which are noise, and the running "
+    "estimates used at evaluation drift with every sample{single}. Batch the samples "
+    "(`model(torch.stack(samples))`), or, if the input really comes one by one, replace BN with "
+    "`nn.GroupNorm`/`nn.LayerNorm` or freeze it (`torchvision.ops.FrozenBatchNorm2d`, BN modules in `.eval()`)."
+)
+SINGLE_NOTE = (
+    "; with a single sample, a BatchNorm1d on (N, C) features raises \"Expected more than 1 value per channel when "
+    "training\""
+)
+SINGLE_NOTE_2D = "; with a single sample, BatchNorm2d degenerates into per-image instance normalisation"
+
+
+def _single_note(size: int, layer: str) -> str:
+    if size != 1:
+        return ""
+    return SINGLE_NOTE if "BatchNorm1d" in layer else SINGLE_NOTE_2D
+
+
+def _samples(size: int) -> str:
+    return "1 sample" if size == 1 else f"{size} samples"
+FC_NOTE = (
+    " This BatchNorm1d sits in a fully-connected block on (N, C) features, so its per-channel statistics come from "
+    "only N values (a conv BatchNorm2d averages over N*H*W) and it is the layer most hurt by small batches."
+)
+
+
+@register
+class TinyBatchBN(Rule):
+    """
+    ## What it does
+    Flags training a model that contains BatchNorm with tiny batches: a
+    training `DataLoader` whose `batch_size` (a literal, a variable bound to
+    one, or an argparse default) is below the `tiny-batch-size` option
+    (default 8), and per-sample training steps such as `model(x[i:i+1])`,
+    `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`.
+
+    ## Why is this bad?
+    In train mode a BatchNorm layer normalises its input with the mean and
+    variance of the **current batch** and folds them into `running_mean` /
+    `running_var` for evaluation. With 1-4 samples those statistics are mostly
+    noise: the activations the network learns from are scaled by noise, and
+    the running estimates used after `model.eval()` do not describe what
+    training saw, so evaluation accuracy drops. A `BatchNorm1d` on `(N, C)`
+    features (a fully-connected block, often the last one before the
+    classifier) is worst hit, because its statistics come from only `N`
+    values per channel; with `N == 1` PyTorch raises
+    `ValueError: Expected more than 1 value per channel when training`.
+    Batch size 1 at inference, in eval mode, is fine and is not reported.
+
+    ## Example
+    ```python
+    model = Net()                      # has nn.BatchNorm1d(512) before the classifier
+    train_loader = DataLoader(train_set, batch_size=2, shuffle=True)   # BN005
+    for x, y in zip(inputs, targets):
+        loss = criterion(model(x.unsqueeze(0)), y)                     # BN005
+        loss.backward()
+    ```
+
+    ## Use instead
+    ```python
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+    # or, when memory forces small batches:
+    model = Net(norm_layer=lambda c: nn.GroupNorm(32, c))
+    # or keep pretrained statistics fixed:
+    model = torchvision.models.resnet50(norm_layer=torchvision.ops.FrozenBatchNorm2d)
+    ```
+
+    ## Options
+    - `tiny-batch-size` (int, default 8): batch sizes below this are reported.
+
+    ## Fix safety
+    No automatic fix: the batch size is a resource decision.
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm1d.html
+    - https://arxiv.org/abs/1803.08494 (Group Normalization: BN error grows quickly below 8 samples per batch)
+    """
+
+    code = "BN005"
+    name = "tiny-batch-bn"
+    severity = "warning"
+    summary = "A model with BatchNorm trained with tiny batches: batch statistics are noise"
+    trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(1", "stack([", "batch-size")
+    options = (Option("tiny-batch-size", 8, int, "Training batch sizes below this are reported when the model has BatchNorm."),)
+
+    def check_module(self) -> None:
+        facts = self.ctx.facts
+        limit = int(self.option("tiny-batch-size"))
+        models = self._bn_models()
+        if not models:
+            return
+        if not self._trains():
+            return
+        for call in facts.calls:
+            q = facts.callee(call) or ""
+            if q.rsplit(".", 1)[-1] == "DataLoader":
+                self._check_loader(call, limit, models)
+        for call in facts.calls:
+            self._check_per_sample(call, limit, models)
+
+    # --- which models in this file have BN, and is anything trained --------------
+    def _bn_models(self) -> List[Tuple[cst.Call, str]]:
+        """Model constructions (`Net()`, `resnet18()`) whose result holds BN, with a description of the BN layer."""
+        facts = self.ctx.facts
+        out = []
+        for call in facts.calls:
+            name = dotted(call.func)
+            if name is None or facts.is_bn_constructor(call):
+                continue
+            cls = facts.enclosing_class(call)
+            if cls is not None and cls.name.value in facts.inventory.bn_holding:
+                continue  # a sub-block built inside a model class
+            if facts.class_holds_bn(name) and facts.expr_holds_bn(call):
+                out.append((call, self._describe_layer(name)))
+        return out
+
+    def _describe_layer(self, name: str, depth: int = 0) -> str:
+        facts = self.ctx.facts
+        cls = facts.class_named(name.rsplit(".", 1)[-1]) if "." not in name else None
+        if cls is None or depth > 4:
+            return f"`{name}` (BatchNorm layers)"
+        best: Optional[Tuple[str, cst.Call]] = None
+        for node in walk(cls):
+            if isinstance(node, cst.Call) and facts.is_bn_constructor(node):
+                target = self._target_of(node)
+                label = f"`{cls.name.value}.{target[5:]}`" if target and target.startswith("self.") else f"`{cls.name.value}`"
+                is_1d = (dotted(node.func) or "").endswith("BatchNorm1d")
+                if best is None or (is_1d and not (dotted(best[1].func) or "").endswith("BatchNorm1d")):
+                    best = (label, node)
+        if best is not None:
+            label, node = best
+            text = f"{label} = `{self.ctx.code_for(node)}`"
+            if (dotted(node.func) or "").endswith("BatchNorm1d") and self._in_fc_block(cls, node):
+                text += "." + FC_NOTE.rstrip(".")
+            return text
+        for node in walk(cls):
+            if isinstance(node, cst.Call):
+                inner = dotted(node.func)
+                if inner and inner != name and facts.class_named(inner) is not None and inner in facts.inventory.bn_holding:
+                    return self._describe_layer(inner, depth + 1)
+        return f"`{name}` (BatchNorm layers)"
+
+    def _in_fc_block(self, cls: cst.ClassDef, bn: cst.Call) -> bool:
+        """BatchNorm1d next to a Linear: in the same Sequential, or the module defines Linear layers."""
+        facts = self.ctx.facts
+        parent = facts.parent(bn)
+        seq = facts.parent(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(seq, cst.Call):
+            return any((dotted(a.value.func) or "").endswith("Linear") for a in seq.args if isinstance(a.value, cst.Call))
+        target = self._target_of(bn)
+        if target:
+            for node in walk(cls):
+                if isinstance(node, cst.Call) and (dotted(node.func) or "").endswith("Sequential"):
+                    elems = [dotted(a.value) for a in node.args]
+                    if target in elems:
+                        return any((dotted(a.value.func) or "").endswith("Linear") for a in node.args if isinstance(a.value, cst.Call))
+        return False
+
+    def _target_of(self, call: cst.Call) -> Optional[str]:
+        facts = self.ctx.facts
+        stmt = facts.parent(call)
+        if isinstance(stmt, cst.Assign) and stmt.value is call:
+            return dotted(stmt.targets[0].target)
+        return None
+
+    def _trains(self) -> bool:
+        facts = self.ctx.facts
+        for call in facts.calls:
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("backward", "manual_backward"):
+                return True
+        for cls in facts.classes:
+            if facts.is_lightning_class(cls) and any(
+                isinstance(i, cst.FunctionDef) and i.name.value == "training_step" for i in cls.body.body
+            ):
+                return True
+        return False
+
+    # --- DataLoader(batch_size=small) ---------------------------------------------
+    def _check_loader(self, call: cst.Call, limit: int, models) -> None:
+        arg = call_arg(call, "batch_size", 1)
+        if arg is None:
+            return
+        resolved = self._int_value(arg.value, call)
+        if resolved is None:
+            return
+        size, source = resolved
+        if size >= limit or size <= 0:
+            return
+        loader = self._loader_name(call)
+        if self._is_eval_loader(call, loader):
+            return
+        layer = models[0][1]
+        single = _single_note(size, layer)
+        self.report(arg, LOADER_MESSAGE.format(loader=loader, size=size, samples=_samples(size), source=source, limit=limit, layer=layer, single=single))
+
+    def _loader_name(self, call: cst.Call) -> str:
+        facts = self.ctx.facts
+        parent = facts.parent(call)
+        if isinstance(parent, cst.Assign):
+            name = dotted(parent.targets[0].target)
+            if name:
+                return name
+        fn = facts.enclosing_function(call)
+        if fn is not None and isinstance(parent, cst.Return):
+            return f"{fn.name.value}()"
+        return "DataLoader(...)"
+
+    def _is_eval_loader(self, call: cst.Call, loader: str) -> bool:
+        facts = self.ctx.facts
+        leaf = loader.rsplit(".", 1)[-1]
+        if _EVAL_WORDS.search(leaf):
+            return True
+        fn = facts.enclosing_function(call)
+        if fn is not None and (is_eval_function_name(fn.name.value) or _EVAL_WORDS.search(fn.name.value)) and "train" not in fn.name.value.lower():
+            return True
+        dataset = call.args[0].value if call.args and call.args[0].keyword is None else None
+        if dataset is not None:
+            dname = dotted(dataset) or ""
+            if _EVAL_WORDS.search(dname.rsplit(".", 1)[-1]):
+                return True
+            if isinstance(dataset, cst.Call):
+                tr = call_arg(dataset, "train")
+                if tr is not None and isinstance(tr.value, cst.Name) and tr.value.value == "False":
+                    return True
+                split = call_arg(dataset, "split")
+                if split is not None and isinstance(split.value, cst.SimpleString) and _EVAL_WORDS.search(str(split.value.evaluated_value)):
+                    return True
+        shuffle = call_arg(call, "shuffle")
+        if shuffle is not None and isinstance(shuffle.value, cst.Name) and shuffle.value.value == "False" and "train" not in loader.lower():
+            return True
+        return False
+
+    def _int_value(self, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> Optional[Tuple[int, str]]:
+        """The integer a batch-size expression evaluates to, and where it comes from."""
+        facts = self.ctx.facts
+        if depth > 4:
+            return None
+        v = number_value(expr)
+        if v is not None:
+            return (int(v), "a literal") if v == int(v) else None
+        if isinstance(expr, cst.Name):
+            fn = facts.enclosing_function(at)
+            scope = fn or facts.module
+            values = facts.assignments_to(expr.value, scope)
+            if not values and fn is not None:
+                for p in list(fn.params.params) + list(fn.params.kwonly_params):
+                    if p.name.value == expr.value and p.default is not None:
+                        r = self._int_value(p.default, at, depth + 1)
+                        return (r[0], f"the default of parameter `{expr.value}`") if r else None
+                if expr.value in params_of(fn):
+                    return None
+                values = facts.assignments_to(expr.value, facts.module)
+            ints = [self._int_value(v, at, depth + 1) for v in values]
+            if ints and all(i is not None for i in ints) and len({i[0] for i in ints}) == 1:  # type: ignore[index]
+                return (ints[0][0], f"`{expr.value} = {ints[0][0]}`")  # type: ignore[index]
+            return None
+        if isinstance(expr, cst.Attribute):
+            attr = expr.attr.value
+            default = self._argparse_default(attr)
+            if default is not None:
+                return default, f"the argparse default of `--{attr.replace('_', '-')}`"
+        return None
+
+    def _argparse_default(self, dest: str) -> Optional[int]:
+        facts = self.ctx.facts
+        found: Optional[int] = None
+        for call in facts.calls:
+            if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
+                continue
+            names = []
+            for a in call.args:
+                if a.keyword is None and isinstance(a.value, cst.SimpleString):
+                    val = a.value.evaluated_value
+                    if isinstance(val, str):
+                        names.append(val)
+            dest_arg = call_arg(call, "dest")
+            dests = set()
+            if dest_arg is not None and isinstance(dest_arg.value, cst.SimpleString):
+                dests.add(str(dest_arg.value.evaluated_value))
+            else:
+                longs = [n for n in names if n.startswith("--")] or names
+                if longs:
+                    dests.add(longs[0].lstrip("-").replace("-", "_"))
+            if dest not in dests:
+                continue
+            d = call_arg(call, "default")
+            if d is None:
+                return None
+            v = number_value(d.value)
+            if v is None or v != int(v):
+                return None
+            found = int(v)
+        return found
+
+    # --- per-sample training steps -----------------------------------------------------
+    def _check_per_sample(self, call: cst.Call, limit: int, models) -> None:
+        facts = self.ctx.facts
+        if len(call.args) < 1 or call.args[0].keyword is not None:
+            return
+        size = self._per_sample_size(call.args[0].value, limit)
+        if size is None:
+            return
+        model = call.func
+        if not isinstance(model, (cst.Name, cst.Attribute)):
+            return
+        if isinstance(model, cst.Attribute) and model.attr.value in ("forward",):
+            model = model.value
+        if dotted(model) is None:
+            return
+        fn = facts.enclosing_function(call)
+        if fn is not None and (is_eval_function_name(fn.name.value) and "train" not in fn.name.value.lower()):
+            return
+        if facts.in_no_grad(call):
+            return
+        layer = self._model_layer(model, fn, models)
+        if layer is None:
+            return
+        if not self._backward_follows(call, fn):
+            return
+        single = _single_note(size, layer)
+        self.report(call, LOOP_MESSAGE.format(call=self.ctx.code_for(call), samples=_samples(size), layer=layer, single=single))
+
+    def _per_sample_size(self, arg: cst.BaseExpression, limit: int) -> Optional[int]:
+        facts = self.ctx.facts
+        if isinstance(arg, cst.Subscript):
+            elems = arg.slice
+            first = elems[0].slice if elems else None
+            if isinstance(first, cst.Index) and isinstance(first.value, cst.Name) and first.value.value == "None":
+                return 1  # sample[None], sample[None, ...]
+            if isinstance(first, cst.Slice) and first.lower is not None and isinstance(first.upper, cst.BinaryOperation):
+                up = first.upper
+                if isinstance(up.operator, cst.Add) and self.ctx.code_for(up.left).strip() == self.ctx.code_for(first.lower).strip():
+                    k = number_value(up.right)
+                    if k is not None and 0 < k < limit:
+                        return int(k)
+            return None
+        if isinstance(arg, cst.Call):
+            m = arg.func.attr.value if isinstance(arg.func, cst.Attribute) else None
+            q = facts.callee(arg) or ""
+            if m in ("unsqueeze", "unsqueeze_") and not q.startswith("torch.unsqueeze"):
+                a = call_arg(arg, "dim", 0)
+                if a is not None and number_value(a.value) == 0:
+                    return 1
+            if q == "torch.unsqueeze":
+                a = call_arg(arg, "dim", 1)
+                if a is not None and number_value(a.value) == 0:
+                    return 1
+            if m in ("view", "reshape") and arg.args and number_value(arg.args[0].value) == 1 and len(arg.args) > 1:
+                return 1
+            if q in ("torch.stack", "torch.cat") and arg.args and isinstance(arg.args[0].value, (cst.List, cst.Tuple)):
+                elems = arg.args[0].value.elements
+                if 0 < len(elems) < limit and q == "torch.stack" and all(isinstance(e.value, cst.Name) and self._is_loop_target(e.value) for e in elems):
+                    return len(elems)
+        return None
+
+    def _is_loop_target(self, name: cst.Name) -> bool:
+        facts = self.ctx.facts
+        for anc in facts.ancestors(name):
+            if isinstance(anc, cst.For):
+                for n in walk(anc.target):
+                    if isinstance(n, cst.Name) and n.value == name.value:
+                        return True
+        return False
+
+    def _model_layer(self, model: cst.BaseExpression, fn: Optional[cst.FunctionDef], models) -> Optional[str]:
+        facts = self.ctx.facts
+        name = dotted(model) or ""
+        scope = fn or facts.module
+        if isinstance(model, cst.Name):
+            for value in facts.assignments_to(model.value, scope) + (facts.assignments_to(model.value, facts.module) if fn else []):
+                inner = value
+                while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("to", "cuda", "train", "float"):
+                    inner = inner.func.value
+                if isinstance(inner, cst.Call) and facts.expr_holds_bn(inner):
+                    return self._describe_layer(dotted(inner.func) or name)
+            if fn is not None and model.value in params_of(fn):
+                return models[0][1]  # a model passed in: the file builds a BN model
+            return None
+        if name.startswith("self.") and facts.expr_holds_bn(model):
+            return f"`{name}`"
+        return None
+
+    def _backward_follows(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
+        """A ``.backward()`` in the same function (or script), and the model not put in eval there."""
+        facts = self.ctx.facts
+        scope: cst.CSTNode = fn or facts.module
+        model = dotted(call.func)
+        found = False
+        for node in walk(scope):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                method = node.func.attr.value
+                if method in ("backward", "manual_backward"):
+                    found = True
+                elif method == "eval" and dotted(node.func.value) == model:
+                    return False
+        return found
