@@ -1,0 +1,1224 @@
+"""Train/eval state of model objects, in statement order, through helpers and callers in one file.
+
+This is the shared analysis behind BN001 (missing-eval), BN006 (eval-not-restored)
+and BN014 (train-reenables-frozen-bn).  It is a small abstract interpreter over
+the libcst tree of one module:
+
+* **Objects.**  A model object is created where a BatchNorm-bearing module is
+  built (``model = Net()``, ``resnet50()``, ``timm.create_model``: decided by
+  :meth:`Facts.expr_holds_bn`) and is then followed through aliases
+  (``net = model.module``, ``model = DDP(model)``, ``model.to(device)``),
+  copies (``copy.deepcopy``, ``AveragedModel``: a new object with the copied
+  mode), ``self.<attr>`` attributes, call arguments and return values.
+
+* **States.**  Each object's state is a *set* of values (a may-analysis: the
+  join of all paths).  A value says the mode (``T`` train, ``E`` eval, ``?``
+  unknown), where it was set (the call chain of the ``.train()``/``.eval()``),
+  whether an explicit ``.train()`` has not been followed by training yet
+  ("fresh": MC-dropout, Tent, a mean teacher), the BN006 loop mark (an
+  ``.eval()`` that reached the next iteration through the loop's back edge),
+  and BN014's partial freeze (``model.apply(set_bn_eval)``, a loop over
+  ``model.modules()`` calling ``m.eval()``, ``model.backbone.eval()``) and
+  which ``.train()`` undid it.
+
+* **Calls.**  Functions and ``self.<method>`` calls defined in the file are
+  analysed *inline*, with the caller's state (so ``model.eval()`` before
+  ``evaluate(model)`` counts, and ``.eval()`` inside a helper changes the
+  caller's state after the call).  Functions never called in the file are
+  analysed on their own with unknown parameters, which are never reported.
+  A call of an unknown function that receives a tracked model makes its state
+  unknown (it may switch modes).
+
+* **Loops.**  The state at a loop head is the join of the entry state and the
+  back-edge state, iterated to a fixpoint.
+
+The result lists, for every model forward call, the states it was reached
+with and the evaluation context it runs in; the rules only filter and word it.
+Nothing here imports torch or the linted code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from bnlint.facts import Facts, all_params, dotted, is_eval_function_name, walk, walk_scope
+
+TRAIN, EVAL, UNKNOWN = "T", "E", "?"
+
+# Calls that never change the mode of a module passed to them.
+_HARMLESS_CALLS = {
+    "print",
+    "len",
+    "isinstance",
+    "issubclass",
+    "str",
+    "repr",
+    "id",
+    "type",
+    "getattr",
+    "hasattr",
+    "setattr",
+    "vars",
+    "dir",
+    "sum",
+    "list",
+    "tuple",
+    "dict",
+    "sorted",
+    "enumerate",
+    "zip",
+    "iter",
+    "next",
+    "super",
+    "format",
+    "hash",
+}
+_HARMLESS_PREFIXES = ("torch.", "logging.", "logger.", "log.", "wandb.", "mlflow.", "writer.", "tb_writer.", "summary_writer.", "np.", "numpy.", "math.", "os.", "json.", "pickle.", "time.")
+_HARMLESS_LEAVES = {"info", "debug", "warning", "print", "log", "watch", "add_graph", "summary", "save", "dumps", "dump", "append", "format"}
+# Module methods that do not change any mode.
+_PLAIN_MODULE_METHODS = {
+    "to",
+    "cuda",
+    "cpu",
+    "half",
+    "float",
+    "double",
+    "bfloat16",
+    "parameters",
+    "named_parameters",
+    "buffers",
+    "named_buffers",
+    "modules",
+    "named_modules",
+    "children",
+    "named_children",
+    "state_dict",
+    "load_state_dict",
+    "zero_grad",
+    "requires_grad_",
+    "register_forward_hook",
+    "register_forward_pre_hook",
+    "register_full_backward_hook",
+    "register_buffer",
+    "share_memory",
+    "type",
+    "extra_repr",
+    "get_submodule",
+    "add_module",
+    "register_module",
+    "to_empty",
+}
+_COPY_CALLS = {"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"}
+_WRAPPER_LEAVES = {"DataParallel", "DistributedDataParallel", "DDP", "compile", "convert_sync_batchnorm", "convert_syncbn_model", "script"}
+
+# Functions that deliberately run train mode under no_grad to recompute BN statistics.
+RECALIBRATION_RE = re.compile(
+    r"update_bn|bn_update|recalib|precise_bn|preciseb|bn_stat|bn_recal|calibrate_bn|reset_bn|adapt_bn|bn_adapt|"
+    r"refresh_bn|recompute_bn|standing_stat|collect_stat|warmup_bn|bn_calib|calib_bn",
+    re.IGNORECASE,
+)
+_VAL_TOKENS = {"val", "valid", "validation", "vali", "test", "testing", "eval", "evaluation", "holdout", "heldout"}
+_NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
+_GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)", re.IGNORECASE)
+
+MAX_STEPS = 200_000
+MAX_DEPTH = 8
+MAX_LOOP_ITERS = 6
+
+
+class _Abort(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class Obj:
+    """One model object (identity)."""
+
+    label: str
+    holds_bn: bool
+    cls_name: Optional[str] = None
+    keeps_bn_eval: bool = False  # its class overrides train() to put BN back in eval
+    created_at: Optional[cst.CSTNode] = None
+
+
+@dataclass(frozen=True)
+class Val:
+    mode: str
+    origin: Tuple[cst.CSTNode, ...] = ()  # call chain of the mode-setting call (outermost first)
+    frame: int = 0
+    fresh: bool = False  # explicit .train() not yet followed by training
+    mark: Optional[Tuple[cst.CSTNode, cst.CSTNode]] = None  # (loop, node reached through the back edge)
+    frozen: Optional[cst.CSTNode] = None  # BN put in eval here (partial freeze)
+    unfrozen: Optional[Tuple[cst.CSTNode, cst.CSTNode]] = None  # (.train() call, freeze site) that undid it
+
+    def replace(self, **kw) -> "Val":
+        data = dict(
+            mode=self.mode,
+            origin=self.origin,
+            frame=self.frame,
+            fresh=self.fresh,
+            mark=self.mark,
+            frozen=self.frozen,
+            unfrozen=self.unfrozen,
+        )
+        data.update(kw)
+        return Val(**data)
+
+
+class State:
+    __slots__ = ("vars", "modes")
+
+    def __init__(self, vars: Optional[Dict[tuple, Optional[Obj]]] = None, modes: Optional[Dict[Obj, FrozenSet[Val]]] = None) -> None:
+        self.vars: Dict[tuple, Optional[Obj]] = vars if vars is not None else {}
+        self.modes: Dict[Obj, FrozenSet[Val]] = modes if modes is not None else {}
+
+    def copy(self) -> "State":
+        return State(dict(self.vars), dict(self.modes))
+
+    def same(self, other: "State") -> bool:
+        return self.modes == other.modes and self.vars == other.vars
+
+
+def join(states: Iterable[Optional[State]]) -> Optional[State]:
+    live = [s for s in states if s is not None]
+    if not live:
+        return None
+    out = live[0].copy()
+    for s in live[1:]:
+        for k, v in s.vars.items():
+            if k not in out.vars or out.vars[k] is None:
+                out.vars[k] = v
+        for obj, vals in s.modes.items():
+            out.modes[obj] = out.modes.get(obj, frozenset()) | vals
+    return out
+
+
+@dataclass
+class Frame:
+    fn: Optional[cst.FunctionDef]  # None for the module body
+    act: int
+    parent_act: Optional[int]  # activation that holds the free variables (closure / module)
+    cls: Optional[cst.ClassDef]
+    callsite: Optional[cst.Call]
+    inherited: FrozenSet[str] = frozenset()  # evaluation contexts of the call site(s) above
+    returns: List[Optional[State]] = field(default_factory=list)
+    returned_objs: List[Optional[Obj]] = field(default_factory=list)
+    breaks: List[List[State]] = field(default_factory=list)
+    continues: List[List[State]] = field(default_factory=list)
+
+
+@dataclass
+class ForwardObs:
+    """A forward call of a tracked model, in one calling context (joined over loop iterations)."""
+
+    node: cst.Call
+    obj: Obj
+    chain: Tuple[cst.CSTNode, ...]  # call sites of the inline stack
+    label: str
+    kinds: Set[str] = field(default_factory=set)  # evaluation contexts: no_grad, eval_fn, val_loop
+    lexical_kinds: Set[str] = field(default_factory=set)
+    vals: Set[Val] = field(default_factory=set)
+    excluded: bool = False
+    loops: Set[Optional[cst.CSTNode]] = field(default_factory=set)  # innermost active loop
+    fn: Optional[cst.FunctionDef] = None
+    callers: Tuple[Tuple[str, cst.CSTNode], ...] = ()
+
+    @property
+    def is_eval_context(self) -> bool:
+        return bool(self.kinds)
+
+
+@dataclass
+class EvalLeak:
+    """BN006: ``.eval()`` (at ``node``) reached the next iteration's training forward of ``obj``."""
+
+    node: cst.CSTNode
+    loop: cst.CSTNode
+    obj: Obj
+    label: str
+    use: cst.Call
+
+
+@dataclass
+class Unfreeze:
+    """BN014: ``.train()`` at ``node`` undid the BN freeze at ``freeze`` before a training forward."""
+
+    node: cst.CSTNode
+    freeze: cst.CSTNode
+    obj: Obj
+    label: str
+    use: cst.Call
+
+
+class ModesAnalysis:
+    """Runs once per module (cached on the facts) and is shared by BN001/BN006/BN014."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.module = facts.module
+        self.forwards: Dict[tuple, ForwardObs] = {}
+        self.leaks: Dict[cst.CSTNode, EvalLeak] = {}
+        self.unfreezes: Dict[cst.CSTNode, Unfreeze] = {}
+        self.trained_in_loop: Set[Tuple[Optional[cst.CSTNode], Obj]] = set()
+        self.labels: Dict[Obj, str] = {}
+        self.aborted = False
+        self._steps = 0
+        self._acts = 0
+        self._stack: List[Frame] = []
+        self._loop_stack: List[cst.CSTNode] = []
+        self._self_objs: Dict[tuple, Obj] = {}
+        self._fn_training: Dict[int, bool] = {}
+        self._fn_recalib: Dict[int, bool] = {}
+        self._methods: Dict[int, Dict[str, cst.FunctionDef]] = {}
+        self._called_names: Set[str] = set()
+        self._self_called: Set[Tuple[int, str]] = set()
+        self.tta_file = False
+        self._parent_of_act: Dict[int, Optional[int]] = {}
+        self._module_act: Optional[int] = None
+
+    # --- driver ------------------------------------------------------------------
+    def run(self) -> "ModesAnalysis":
+        try:
+            self._prepare()
+            self._run_root(None, None)
+            for fn in self.facts.functions:
+                if self._is_root(fn):
+                    self._run_root(fn, self.facts.enclosing_class(fn))
+        except (_Abort, RecursionError):
+            self.aborted = True
+        return self
+
+    def _prepare(self) -> None:
+        for call in self.facts.calls:
+            func = call.func
+            if isinstance(func, cst.Name):
+                self._called_names.add(func.value)
+            elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+                cls = self.facts.enclosing_class(call)
+                if cls is not None:
+                    self._self_called.add((id(cls), func.attr.value))
+        for node in walk(self.module):
+            # Test-time adaptation / BN without running statistics: train mode at test time is the point.
+            if isinstance(node, cst.Assign):
+                for t in node.targets:
+                    tgt = t.target
+                    if isinstance(tgt, cst.Attribute) and tgt.attr.value in ("track_running_stats", "running_mean", "running_var"):
+                        v = node.value
+                        if isinstance(v, cst.Name) and v.value in ("False", "None"):
+                            self.tta_file = True
+            elif isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "track_running_stats":
+                if isinstance(node.value, cst.Name) and node.value.value == "False":
+                    self.tta_file = True
+
+    def _is_root(self, fn: cst.FunctionDef) -> bool:
+        cls = self.facts.enclosing_class(fn)
+        owner = self.facts.parent_of_def(fn)
+        if isinstance(owner, cst.ClassDef):
+            if self.facts.is_lightning_class(owner):
+                return False
+            return (id(owner), fn.name.value) not in self._self_called
+        return fn.name.value not in self._called_names
+
+    def _new_act(self) -> int:
+        self._acts += 1
+        return self._acts
+
+    def _run_root(self, fn: Optional[cst.FunctionDef], cls: Optional[cst.ClassDef]) -> None:
+        state = State()
+        act = self._new_act()
+        if fn is None:
+            self._module_act = act
+        frame = Frame(fn=fn, act=act, parent_act=None, cls=cls, callsite=None)
+        self._stack = [frame]
+        self._loop_stack = []
+        body = self.module.body if fn is None else _body_of(fn)
+        self._exec_block(body, state, frame)
+
+    # --- names ---------------------------------------------------------------
+    def _lookup(self, name: str, st: State, fr: Frame) -> Optional[Obj]:
+        key = (fr.act, name)
+        if key in st.vars:
+            return st.vars[key]
+        act = fr.parent_act
+        seen = 0
+        while act is not None and seen < 20:
+            key = (act, name)
+            if key in st.vars:
+                return st.vars[key]
+            act = self._parent_of_act.get(act)
+            seen += 1
+        return None
+
+    def _self_key(self, expr: cst.BaseExpression, fr: Frame) -> Optional[tuple]:
+        name = dotted(expr)
+        if not name or not name.startswith("self.") or name.count(".") != 1 or fr.cls is None:
+            return None
+        return ("self", id(fr.cls), name)
+
+    def resolve(self, expr: cst.BaseExpression, st: State, fr: Frame) -> Optional[Obj]:
+        """The tracked object an expression denotes (through aliases and wrappers), if any."""
+        if isinstance(expr, cst.Name):
+            return self._lookup(expr.value, st, fr)
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value == "module":
+                inner = self.resolve(expr.value, st, fr)
+                if inner is not None:
+                    return inner
+            key = self._self_key(expr, fr)
+            if key is not None:
+                if key in st.vars:
+                    return st.vars[key]
+                obj = self._self_obj(expr, key, fr)
+                if obj is not None:
+                    st.vars[key] = obj
+                    st.modes.setdefault(obj, frozenset({Val(UNKNOWN)}))
+                return obj
+            return None
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            q = self.facts.callee(expr) or ""
+            leaf = q.rsplit(".", 1)[-1]
+            if leaf in _WRAPPER_LEAVES and expr.args and q not in _COPY_CALLS:
+                return self.resolve(expr.args[0].value, st, fr)
+            if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "double", "bfloat16", "train", "eval", "requires_grad_", "to_empty", "share_memory"):
+                return self.resolve(func.value, st, fr)
+            return None
+        return None
+
+    def _self_obj(self, expr: cst.Attribute, key: tuple, fr: Frame) -> Optional[Obj]:
+        if key in self._self_objs:
+            return self._self_objs[key]
+        obj = None
+        if self.facts.expr_holds_bn(expr):
+            obj = Obj(label=dotted(expr) or "self.model", holds_bn=True)
+            obj.cls_name, obj.keeps_bn_eval = self._self_attr_class(expr)
+        self._self_objs[key] = obj  # type: ignore[assignment]
+        return obj
+
+    def _self_attr_class(self, expr: cst.Attribute) -> Tuple[Optional[str], bool]:
+        cls = self.facts.enclosing_class(expr)
+        if cls is None:
+            return None, False
+        target = dotted(expr)
+        for node in walk(cls):
+            if isinstance(node, cst.Assign) and any(dotted(t.target) == target for t in node.targets):
+                name = self._constructor_name(node.value)
+                if name:
+                    return name, self._keeps_bn_eval(name)
+        return None, False
+
+    def resolve_sub(self, expr: cst.BaseExpression, st: State, fr: Frame) -> Tuple[Optional[Obj], List[str]]:
+        """``model.backbone.bn1`` -> (model, ['backbone', 'bn1'])."""
+        path: List[str] = []
+        cur = expr
+        while True:
+            obj = self.resolve(cur, st, fr)
+            if obj is not None:
+                return obj, list(reversed(path))
+            if isinstance(cur, cst.Attribute):
+                path.append(cur.attr.value)
+                cur = cur.value
+                continue
+            if isinstance(cur, cst.Subscript):
+                path.append("[]")
+                cur = cur.value
+                continue
+            return None, []
+
+    def _constructor_name(self, expr: cst.BaseExpression) -> Optional[str]:
+        while isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "train", "eval"):
+                expr = func.value
+                continue
+            q = self.facts.callee(expr) or ""
+            if q.rsplit(".", 1)[-1] in _WRAPPER_LEAVES and expr.args:
+                expr = expr.args[0].value
+                continue
+            return dotted(func)
+        return None
+
+    def _keeps_bn_eval(self, name: Optional[str]) -> bool:
+        if not name:
+            return False
+        inv = self.facts.inventory
+        if name in inv.bn_eval_train_override:
+            return True
+        if name in inv.classes:
+            # A subclass of a class with the override inherits it.
+            for base in inv.class_bases.get(name, []):
+                if base in inv.bn_eval_train_override:
+                    return True
+            return False
+        q = inv.resolve(name)
+        if q != name and self.facts.path:
+            index = self.facts.index
+            try:
+                for module_path, attr in index._candidate_modules(self.facts.path, q):
+                    other = index.inventory_for_path(module_path)
+                    if other is not None and attr.split(".")[0] in other.bn_eval_train_override:
+                        return True
+            except Exception:  # pragma: no cover - best effort
+                return False
+        return False
+
+    # --- statements ------------------------------------------------------------
+    def _tick(self) -> None:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _Abort()
+
+    def _exec_block(self, body: Sequence[cst.CSTNode], st: Optional[State], fr: Frame) -> Optional[State]:
+        for stmt in body:
+            if st is None:
+                return None
+            st = self._exec_stmt(stmt, st, fr)
+        return st
+
+    def _exec_stmt(self, stmt: cst.CSTNode, st: State, fr: Frame) -> Optional[State]:
+        self._tick()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if st is None:
+                    return None
+                st = self._exec_small(small, st, fr)
+            return st
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            return st
+        if isinstance(stmt, cst.If):
+            self._exec_expr(stmt.test, st, fr)
+            if _is_main_guard(stmt.test):
+                return self._exec_block(_body_of(stmt), st, fr)
+            a = self._exec_block(_body_of(stmt), st.copy(), fr)
+            if stmt.orelse is None:
+                b: Optional[State] = st
+            elif isinstance(stmt.orelse, cst.If):
+                b = self._exec_stmt(stmt.orelse, st.copy(), fr)
+            else:
+                b = self._exec_block(_body_of(stmt.orelse), st.copy(), fr)
+            return join([a, b])
+        if isinstance(stmt, cst.For):
+            self._exec_expr(stmt.iter, st, fr)
+            freeze_target = self._modules_loop_freeze(stmt, st, fr)
+            if freeze_target is not None:
+                obj, full = freeze_target
+                if full:
+                    self._set_mode(obj, EVAL, stmt, st, fr)
+                else:
+                    self._freeze(obj, stmt, st)
+                return st
+            return self._exec_loop(stmt, st, fr, targets=stmt.target)
+        if isinstance(stmt, cst.While):
+            self._exec_expr(stmt.test, st, fr)
+            return self._exec_loop(stmt, st, fr, targets=None)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self._exec_expr(item.item, st, fr)
+            return self._exec_block(_body_of(stmt), st, fr)
+        if isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
+            entry = st.copy()
+            s1 = self._exec_block(_body_of(stmt), st, fr)
+            outs: List[Optional[State]] = []
+            handler_entry = join([entry, s1])
+            for h in getattr(stmt, "handlers", ()):
+                if handler_entry is not None:
+                    outs.append(self._exec_block(_body_of(h), handler_entry.copy(), fr))
+            if stmt.orelse is not None and s1 is not None:
+                s1 = self._exec_block(_body_of(stmt.orelse), s1, fr)
+            outs.append(s1)
+            out = join(outs)
+            if stmt.finalbody is not None:
+                base = out if out is not None else handler_entry
+                if base is not None:
+                    fin = self._exec_block(_body_of(stmt.finalbody), base.copy(), fr)
+                    return fin if out is not None else None
+            return out
+        if type(stmt).__name__ == "Match":
+            self._exec_expr(stmt.subject, st, fr)  # type: ignore[attr-defined]
+            outs = [self._exec_block(_body_of(case), st.copy(), fr) for case in stmt.cases]  # type: ignore[attr-defined]
+            outs.append(st)
+            return join(outs)
+        return st
+
+    def _exec_loop(self, loop: cst.CSTNode, st: State, fr: Frame, targets) -> Optional[State]:
+        entry = st
+        if targets is not None:
+            entry = entry.copy()
+            self._unbind_targets(targets, entry, fr)
+        head = entry
+        infinite = isinstance(loop, cst.While) and isinstance(loop.test, cst.Name) and loop.test.value == "True"
+        fr.breaks.append([])
+        fr.continues.append([])
+        self._loop_stack.append(loop)
+        try:
+            last_breaks: List[State] = []
+            for _ in range(MAX_LOOP_ITERS):
+                fr.breaks[-1] = []
+                fr.continues[-1] = []
+                end = self._exec_block(_body_of(loop), head.copy(), fr)
+                back = join([end] + fr.continues[-1])
+                last_breaks = list(fr.breaks[-1])
+                if back is None:
+                    break
+                back = self._mark_back_edge(loop, back, entry, fr)
+                new_head = join([entry, back])
+                assert new_head is not None
+                if new_head.same(head):
+                    break
+                head = new_head
+        finally:
+            fr.breaks.pop()
+            fr.continues.pop()
+            self._loop_stack.pop()
+        exits: List[Optional[State]] = list(last_breaks)
+        if not infinite:
+            orelse = getattr(loop, "orelse", None)
+            if orelse is not None:
+                exits.append(self._exec_block(_body_of(orelse), head.copy(), fr))
+            else:
+                exits.append(head)
+        out = join(exits)
+        if out is not None:
+            for obj, vals in list(out.modes.items()):
+                if any(v.mark is not None and v.mark[0] is loop for v in vals):
+                    out.modes[obj] = frozenset(v.replace(mark=None) if v.mark is not None and v.mark[0] is loop else v for v in vals)
+        return out
+
+    def _mark_back_edge(self, loop: cst.CSTNode, back: State, entry: State, fr: Frame) -> State:
+        out = back.copy()
+        for obj, vals in back.modes.items():
+            before = entry.modes.get(obj, frozenset())
+            new = set()
+            changed = False
+            for v in vals:
+                if (
+                    v.mode == EVAL
+                    and v.mark is None
+                    and v not in before
+                    and v.frame == fr.act
+                    and v.origin
+                    and self._inside(v.origin[0], loop)
+                ):
+                    new.add(v.replace(mark=(loop, v.origin[0])))
+                    changed = True
+                else:
+                    new.add(v)
+            if changed:
+                out.modes[obj] = frozenset(new)
+        return out
+
+    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        for anc in self.facts.ancestors(node):
+            if anc is container:
+                return True
+        return False
+
+    def _unbind_targets(self, target: cst.CSTNode, st: State, fr: Frame) -> None:
+        for node in walk(target):
+            if isinstance(node, cst.Name):
+                key = (fr.act, node.value)
+                if key in st.vars or self._lookup(node.value, st, fr) is not None:
+                    st.vars[key] = None
+
+    def _exec_small(self, small: cst.CSTNode, st: State, fr: Frame) -> Optional[State]:
+        if isinstance(small, cst.Return):
+            if small.value is not None:
+                self._exec_expr(small.value, st, fr)
+                fr.returned_objs.append(self.resolve(small.value, st, fr))
+            else:
+                fr.returned_objs.append(None)
+            fr.returns.append(st)
+            return None
+        if isinstance(small, cst.Raise):
+            if small.exc is not None:
+                self._exec_expr(small.exc, st, fr)
+            return None
+        if isinstance(small, cst.Break):
+            if fr.breaks:
+                fr.breaks[-1].append(st)
+            return None
+        if isinstance(small, cst.Continue):
+            if fr.continues:
+                fr.continues[-1].append(st)
+            return None
+        if isinstance(small, cst.Assign):
+            result = self._exec_expr(small.value, st, fr)
+            for t in small.targets:
+                self._bind(t.target, small.value, result, st, fr)
+            return st
+        if isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                result = self._exec_expr(small.value, st, fr)
+                self._bind(small.target, small.value, result, st, fr)
+            return st
+        if isinstance(small, cst.AugAssign):
+            self._exec_expr(small.value, st, fr)
+            return st
+        if isinstance(small, cst.Expr):
+            self._exec_expr(small.value, st, fr)
+            return st
+        if isinstance(small, (cst.Global, cst.Nonlocal)):
+            return st
+        for child in small.children:
+            if isinstance(child, cst.BaseExpression):
+                self._exec_expr(child, st, fr)
+        return st
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, result: Optional[Obj], st: State, fr: Frame) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements):
+                for te, ve in zip(target.elements, value.elements):
+                    self._bind(te.value, ve.value, self.resolve(ve.value, st, fr), st, fr)
+            else:
+                self._unbind_targets(target, st, fr)
+            return
+        key: Optional[tuple] = None
+        if isinstance(target, cst.Name):
+            key = (fr.act, target.value)
+        elif isinstance(target, cst.Attribute):
+            key = self._self_key(target, fr)
+        if key is None:
+            return
+        obj = result if result is not None else self.resolve(value, st, fr)
+        if obj is None:
+            obj = self._create(value, st, fr, dotted(target) or "model")
+        st.vars[key] = obj
+        if obj is not None and obj.label in ("", "model") and dotted(target):
+            obj.label = dotted(target) or obj.label
+
+    def _create(self, value: cst.BaseExpression, st: State, fr: Frame, label: str) -> Optional[Obj]:
+        # A copy keeps the mode of its source (deepcopy copies every submodule's `training`).
+        if isinstance(value, cst.Call):
+            q = self.facts.callee(value) or dotted(value.func) or ""
+            if (q in _COPY_CALLS or q.endswith(".deepcopy") or q.endswith("AveragedModel")) and value.args:
+                src = self.resolve(value.args[0].value, st, fr)
+                if src is not None:
+                    obj = Obj(label=label, holds_bn=src.holds_bn, cls_name=src.cls_name, keeps_bn_eval=src.keeps_bn_eval, created_at=value)
+                    st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(src, frozenset({Val(UNKNOWN)})))
+                    return obj
+        if not isinstance(value, (cst.Call, cst.IfExp)):
+            return None
+        scope = fr.fn if fr.fn is not None else self.module
+        try:
+            holds = self.facts.expr_holds_bn(value, scope)
+        except RecursionError:
+            holds = False
+        if not holds:
+            return None
+        name = self._constructor_name(value)
+        obj = Obj(label=label, holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name), created_at=value)
+        # nn.Module starts in training mode; `Net().eval()` / `.train(False)` in the same expression.
+        mode = TRAIN
+        cur = value
+        while isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute):
+            if cur.func.attr.value in ("eval", "train"):
+                mode = self._mode_of_call(cur)
+                break
+            cur = cur.func.value
+        st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act)})
+        return obj
+
+    # --- expressions and calls ------------------------------------------------------
+    def _exec_expr(self, expr: cst.CSTNode, st: State, fr: Frame) -> Optional[Obj]:
+        """Run the calls in ``expr`` in evaluation order; return the object a top-level call returns."""
+        calls: List[cst.Call] = []
+        stack: List[Tuple[cst.CSTNode, bool]] = [(expr, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                calls.append(node)  # type: ignore[arg-type]
+                continue
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(node, cst.Call):
+                stack.append((node, True))
+            for child in reversed(list(node.children)):
+                stack.append((child, False))
+        result: Optional[Obj] = None
+        for call in calls:
+            r = self._exec_call(call, st, fr)
+            if call is expr:
+                result = r
+        return result
+
+    def _exec_call(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
+        self._tick()
+        func = call.func
+        # Mode switches and module methods on a tracked object.
+        if isinstance(func, cst.Attribute):
+            meth = func.attr.value
+            recv = func.value
+            obj, path = self.resolve_sub(recv, st, fr)
+            if obj is not None:
+                sub = [p for p in path if p != "module"]
+                if meth in ("train", "eval"):
+                    mode = self._mode_of_call(call)
+                    if not sub:
+                        self._set_mode(obj, mode, call, st, fr)
+                    elif mode == EVAL and not _looks_non_bn(sub):
+                        self._freeze(obj, call, st)
+                    return obj if not sub else None
+                if meth == "apply" and call.args:
+                    effect = self._apply_effect(call.args[0].value, fr)
+                    if effect == "freeze":
+                        self._freeze(obj, call, st)
+                    elif effect == EVAL and not sub:
+                        self._set_mode(obj, EVAL, call, st, fr)
+                    return obj if not sub else None
+                if meth in ("forward", "module") and not sub:
+                    self._forward(call, obj, st, fr, recv)
+                    return None
+                if meth in _PLAIN_MODULE_METHODS:
+                    return obj if (meth in ("to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_") and not sub) else None
+                if not sub:
+                    self._model_method(obj, meth, call, st, fr)
+                return None
+        # A forward call of a tracked object.
+        target = self.resolve(func, st, fr) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        if target is not None:
+            self._forward(call, target, st, fr, func)
+            return None
+        # A function or method defined in this file: analysed inline.
+        callee, cls = self._local_callee(call, fr)
+        if callee is not None:
+            return self._inline(callee, cls, call, st, fr)
+        # Anything else that receives a tracked model may switch its mode.
+        self._unknown_call(call, st, fr)
+        return None
+
+    def _mode_of_call(self, call: cst.Call) -> str:
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        if func.attr.value == "eval":
+            return EVAL
+        if not call.args:
+            return TRAIN
+        v = call.args[0].value
+        if isinstance(v, cst.Name) and v.value in ("True", "False"):
+            return TRAIN if v.value == "True" else EVAL
+        if isinstance(v, cst.Integer):
+            return TRAIN if v.value != "0" else EVAL
+        return UNKNOWN
+
+    def _set_mode(self, obj: Obj, mode: str, node: cst.CSTNode, st: State, fr: Frame) -> None:
+        old = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
+        new = set()
+        for v in old:
+            frozen = v.frozen
+            unfrozen = v.unfrozen
+            if mode in (TRAIN, UNKNOWN) and frozen is not None and not obj.keeps_bn_eval:
+                # nn.Module.train() recurses: the BN put in eval earlier run in train mode again.
+                unfrozen = (node, frozen) if mode == TRAIN else None
+                frozen = None
+            elif mode == EVAL:
+                unfrozen = None
+            new.add(Val(mode, (node,), fr.act, fresh=(mode == TRAIN), frozen=frozen if mode != EVAL else v.frozen, unfrozen=unfrozen))
+        st.modes[obj] = frozenset(new)
+
+    def _freeze(self, obj: Obj, node: cst.CSTNode, st: State) -> None:
+        old = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
+        st.modes[obj] = frozenset(v.replace(frozen=node, unfrozen=None) for v in old)
+
+    def _apply_effect(self, fn_expr: cst.BaseExpression, fr: Frame) -> Optional[str]:
+        """What ``model.apply(fn)`` does to the modes: 'freeze' (BN only), EVAL (everything) or None."""
+        body: Optional[cst.CSTNode] = None
+        if isinstance(fn_expr, cst.Lambda):
+            body = fn_expr.body
+        else:
+            name = dotted(fn_expr)
+            if name:
+                fn = self._function_by_name(name.split(".")[-1], fr)
+                if fn is not None:
+                    body = fn
+        if body is None:
+            return None
+        evals = False
+        filtered = False
+        for node in walk(body):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                if node.func.attr.value == "eval" or (node.func.attr.value == "train" and node.args and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "False"):
+                    evals = True
+                if dotted(node.func) in ("isinstance", "type"):
+                    filtered = True
+            elif isinstance(node, cst.Call) and dotted(node.func) == "isinstance":
+                filtered = True
+            elif isinstance(node, cst.SimpleString) and "Norm" in node.value:
+                filtered = True
+            elif isinstance(node, (cst.If, cst.IfExp)):
+                filtered = True
+        if not evals:
+            return None
+        return "freeze" if filtered else EVAL
+
+    def _modules_loop_freeze(self, loop: cst.For, st: State, fr: Frame) -> Optional[Tuple[Obj, bool]]:
+        """``for m in model.modules(): if isinstance(m, BN): m.eval()`` (also named_modules/children)."""
+        it = loop.iter
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in ("modules", "named_modules", "children", "named_children"):
+            obj, _ = self.resolve_sub(it.func.value, st, fr)
+            if obj is None:
+                return None
+            names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
+            evals = filtered = False
+            for node in walk(loop.body):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
+                    base = dotted(node.func.value) or ""
+                    if base.split(".")[0] in names and (node.func.attr.value == "eval" or self._mode_of_call(node) == EVAL):
+                        evals = True
+                if isinstance(node, (cst.If, cst.IfExp)):
+                    filtered = True
+            if evals:
+                return obj, not filtered
+        return None
+
+    def _model_method(self, obj: Obj, meth: str, call: cst.Call, st: State, fr: Frame) -> None:
+        """``model.freeze_bn()`` and friends, when the model's class is defined in this file."""
+        cls = self.facts.class_named(obj.cls_name.split(".")[-1]) if obj.cls_name else None
+        if cls is None:
+            return
+        fn = self._methods_of(cls).get(meth)
+        if fn is None:
+            return
+        effect = None
+        for node in walk(fn):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
+                base = dotted(node.func.value)
+                if base == "self":
+                    effect = self._mode_of_call(node)
+                elif base and base != "super()":
+                    effect = effect or "freeze"
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "apply":
+                if node.args and self._apply_effect(node.args[0].value, fr) == "freeze":
+                    effect = effect or "freeze"
+        if effect == "freeze":
+            self._freeze(obj, call, st)
+        elif effect in (TRAIN, EVAL, UNKNOWN):
+            self._set_mode(obj, effect, call, st, fr)
+
+    def _methods_of(self, cls: cst.ClassDef) -> Dict[str, cst.FunctionDef]:
+        key = id(cls)
+        if key not in self._methods:
+            self._methods[key] = {s.name.value: s for s in _body_of(cls) if isinstance(s, cst.FunctionDef)}
+        return self._methods[key]
+
+    def _function_by_name(self, name: str, fr: Frame) -> Optional[cst.FunctionDef]:
+        # A function nested in one of the active frames, then a module-level one.
+        for frame in reversed(self._stack):
+            if frame.fn is not None:
+                for s in _body_of(frame.fn):
+                    if isinstance(s, cst.FunctionDef) and s.name.value == name:
+                        return s
+        return self.facts.function_named(name)
+
+    def _local_callee(self, call: cst.Call, fr: Frame) -> Tuple[Optional[cst.FunctionDef], Optional[cst.ClassDef]]:
+        func = call.func
+        if isinstance(func, cst.Name):
+            fn = self._function_by_name(func.value, fr)
+            if fn is not None:
+                return fn, None
+            return None, None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" and fr.cls is not None:
+            fn = self._methods_of(fr.cls).get(func.attr.value)
+            if fn is not None:
+                return fn, fr.cls
+        return None, None
+
+    def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
+        q = self.facts.callee(call) or dotted(call.func) or ""
+        leaf = q.rsplit(".", 1)[-1]
+        if q in _HARMLESS_CALLS or q.startswith(_HARMLESS_PREFIXES) or leaf in _HARMLESS_LEAVES:
+            return
+        if leaf in _WRAPPER_LEAVES or q in _COPY_CALLS or leaf in ("deepcopy", "AveragedModel"):
+            return
+        for arg in call.args:
+            obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
+            if obj is not None:
+                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+
+    def _inline(self, fn: cst.FunctionDef, cls: Optional[cst.ClassDef], call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
+        if any(f.fn is fn for f in self._stack) or len(self._stack) >= MAX_DEPTH:
+            self._unknown_call(call, st, fr)
+            return None
+        owner = self.facts.parent_of_def(fn)
+        if isinstance(owner, cst.ClassDef) and self.facts.is_lightning_class(owner):
+            return None
+        act = self._new_act()
+        parent_act: Optional[int]
+        if isinstance(owner, cst.FunctionDef):
+            parent_act = next((f.act for f in reversed(self._stack) if f.fn is owner), None)
+        else:
+            parent_act = self._stack[0].act if self._stack[0].fn is None else None
+            # A module-level function sees the module's globals, whatever frame calls it.
+            parent_act = self._module_act if self._module_act is not None else parent_act
+        self._parent_of_act[act] = parent_act
+        inherited = set(fr.inherited) | self._lexical_kinds(call, fr.fn)
+        callee_frame = Frame(fn=fn, act=act, parent_act=parent_act, cls=cls if cls is not None else (owner if isinstance(owner, cst.ClassDef) else None), callsite=call, inherited=frozenset(inherited))
+        # Bind the arguments.
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        if cls is not None and params and params[0].name.value in ("self", "cls"):
+            params = params[1:]
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for p, a in zip(params, positional):
+            st.vars[(act, p.name.value)] = self.resolve(a.value, st, fr)
+        all_p = {p.name.value for p in all_params(fn)}
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value in all_p:
+                st.vars[(act, a.keyword.value)] = self.resolve(a.value, st, fr)
+        for p in all_params(fn):
+            st.vars.setdefault((act, p.name.value), None)
+        self._stack.append(callee_frame)
+        try:
+            end = self._exec_block(_body_of(fn), st, callee_frame)
+        finally:
+            self._stack.pop()
+        out = join([end] + callee_frame.returns)
+        if out is None:
+            # The callee always raises: keep the caller going with its own state.
+            return None
+        # Copy the result back into the caller's state object.
+        st.vars.clear()
+        st.vars.update({k: v for k, v in out.vars.items() if k[0] != act})
+        st.modes.clear()
+        for obj, vals in out.modes.items():
+            st.modes[obj] = frozenset(
+                v.replace(origin=(call,) + v.origin, frame=fr.act) if v.frame == act else v for v in vals
+            )
+        objs = [o for o in callee_frame.returned_objs if o is not None]
+        if objs and all(o is objs[0] for o in objs) and len(objs) == len(callee_frame.returned_objs):
+            return objs[0]
+        return None
+
+    # --- forward calls -------------------------------------------------------------
+    def _forward(self, call: cst.Call, obj: Obj, st: State, fr: Frame, func_expr: cst.BaseExpression) -> None:
+        if not obj.holds_bn:
+            return
+        vals = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
+        lexical = self._lexical_kinds(call, fr.fn)
+        kinds = set(lexical) | set(fr.inherited)
+        innermost = self._loop_stack[-1] if self._loop_stack else None
+        chain = tuple(f.callsite for f in self._stack if f.callsite is not None)
+        key = (call, obj, chain)
+        obs = self.forwards.get(key)
+        if obs is None:
+            label = self.facts.module.code_for_node(func_expr) if not isinstance(func_expr, cst.Call) else obj.label
+            if isinstance(func_expr, cst.Attribute) and func_expr.attr.value == "forward":
+                label = self.facts.module.code_for_node(func_expr.value)
+            obs = ForwardObs(
+                node=call,
+                obj=obj,
+                chain=chain,
+                label=label,
+                fn=fr.fn,
+                callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
+            )
+            self.forwards[key] = obs
+        obs.kinds |= kinds
+        obs.lexical_kinds |= lexical
+        obs.vals |= set(vals)
+        obs.loops.add(innermost)
+        if self._excluded_stack():
+            obs.excluded = True
+        if kinds:
+            return
+        # A training forward (outside any evaluation context).
+        if not self._training_stack():
+            return
+        self.trained_in_loop.add((innermost, obj))
+        new = set()
+        for v in vals:
+            if v.mode == EVAL and v.mark is not None and not obj.keeps_bn_eval:
+                node = v.mark[1]
+                if node not in self.leaks:
+                    self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj), use=call)
+            if v.unfrozen is not None and not obj.keeps_bn_eval:
+                node = v.unfrozen[0]
+                if node not in self.unfreezes:
+                    self.unfreezes[node] = Unfreeze(node=node, freeze=v.unfrozen[1], obj=obj, label=self._label_at(node, obj), use=call)
+            new.add(v.replace(fresh=False) if v.fresh else v)
+        st.modes[obj] = frozenset(new)
+
+    def _label_at(self, node: cst.CSTNode, obj: Obj) -> str:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
+            return self.facts.module.code_for_node(node.func.value)
+        return obj.label
+
+    def _excluded_stack(self) -> bool:
+        for f in self._stack:
+            fn = f.fn
+            if fn is None:
+                continue
+            if self._is_recalibration(fn):
+                return True
+            owner = self.facts.parent_of_def(fn)
+            if isinstance(owner, cst.ClassDef) and self.facts.is_lightning_class(owner):
+                return True
+        return False
+
+    def _is_recalibration(self, fn: cst.FunctionDef) -> bool:
+        key = id(fn)
+        if key in self._fn_recalib:
+            return self._fn_recalib[key]
+        result = bool(RECALIBRATION_RE.search(fn.name.value))
+        if not result:
+            for node in walk(fn):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("reset_running_stats", "reset_parameters_bn"):
+                    result = True
+                    break
+                if isinstance(node, cst.Assign):
+                    for t in node.targets:
+                        if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum" and isinstance(node.value, cst.Name) and node.value.value == "None":
+                            result = True
+                if isinstance(node, cst.Call) and (self.facts.callee(node) or "").endswith("update_bn"):
+                    result = True
+        self._fn_recalib[key] = result
+        return result
+
+    def _training_stack(self) -> bool:
+        """Is some function on the inline stack (or the module) a training routine (backward / optimizer step)?"""
+        for f in self._stack:
+            scope: cst.CSTNode = f.fn if f.fn is not None else self.module
+            key = id(scope)
+            if key not in self._fn_training:
+                self._fn_training[key] = _has_training_calls(scope)
+            if self._fn_training[key]:
+                return True
+        return False
+
+    def _lexical_kinds(self, node: cst.CSTNode, fn: Optional[cst.FunctionDef]) -> Set[str]:
+        kinds: Set[str] = set()
+        for anc in self.facts.ancestors(node):
+            if isinstance(anc, cst.With):
+                if any(self.facts.is_no_grad_expr(item.item) for item in anc.items):
+                    kinds.add("no_grad")
+            elif isinstance(anc, (cst.For, cst.CompFor)):
+                if _mentions_eval_data(anc.iter):
+                    kinds.add("val_loop")
+            elif isinstance(anc, cst.FunctionDef):
+                if any(self.facts.is_no_grad_expr(d.decorator) for d in anc.decorators):
+                    kinds.add("no_grad")
+                if anc is fn and _is_eval_name(anc.name.value):
+                    kinds.add("eval_fn")
+                break
+        return kinds
+
+
+def _is_eval_name(name: str) -> bool:
+    low = name.lower()
+    if low.startswith("test_") or low.endswith("_test"):
+        return False  # a pytest test function, not an evaluation routine
+    if RECALIBRATION_RE.search(low):
+        return False
+    if low in ("__init__", "forward", "main"):
+        return False
+    return is_eval_function_name(name)
+
+
+def _mentions_eval_data(expr: cst.BaseExpression) -> bool:
+    for node in walk(expr):
+        text = None
+        if isinstance(node, cst.Name):
+            text = node.value
+        elif isinstance(node, cst.SimpleString):
+            text = node.value.strip("'\"bBrRuU")
+        if not text:
+            continue
+        tokens = [t for t in re.split(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])", re.sub(r"([a-z])([A-Z])", r"\1_\2", text).lower()) if t]
+        if "train" in tokens or "training" in tokens:
+            return False
+        if any(t in _VAL_TOKENS for t in tokens):
+            return True
+    return False
+
+
+def _looks_non_bn(path: List[str]) -> bool:
+    leaf = path[-1].lower() if path else ""
+    return any(leaf.startswith(p) for p in _NON_BN_LEAVES)
+
+
+def _has_training_calls(scope: cst.CSTNode) -> bool:
+    for node in walk_scope(scope):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            attr = node.func.attr.value
+            if attr == "backward":
+                return True
+            if attr == "step":
+                base = (dotted(node.func.value) or "").lower()
+                if "optim" in base or "opt" in base.split(".")[-1] or "scaler" in base:
+                    return True
+            if attr in ("manual_backward",):
+                return True
+    return False
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    return isinstance(test, cst.Comparison) and dotted(test.left) == "__name__"
+
+
+def _body_of(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    body = getattr(node, "body", None)
+    if body is None:
+        return ()
+    if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return body.body
+    if isinstance(body, (list, tuple)):
+        return body
+    inner = getattr(body, "body", None)
+    return inner if isinstance(inner, (list, tuple)) else ()
+
+
+def is_generator_name(label: str) -> bool:
+    leaf = label.split(".")[-1]
+    return bool(_GENERATOR_RE.search(leaf))
+
+
+def analysis(facts: Facts) -> ModesAnalysis:
+    """The module's train/eval analysis, computed once and shared by the rules."""
+    cached = getattr(facts, "_bnlint_modes", None)
+    if cached is None:
+        cached = ModesAnalysis(facts)
+        cached.run()
+        setattr(facts, "_bnlint_modes", cached)
+    return cached
+
+
+def fix_anchor(facts: Facts, obs: ForwardObs) -> Optional[cst.CSTNode]:
+    """The statement before which ``model.eval()`` goes: the evaluation block in the call's own function."""
+    node: cst.CSTNode = obs.node
+    fn = obs.fn
+    outer_with = None
+    outer_loop = None
+    for anc in facts.ancestors(node):
+        if anc is fn:
+            break
+        if isinstance(anc, cst.With) and any(facts.is_no_grad_expr(i.item) for i in anc.items):
+            outer_with = anc
+        elif isinstance(anc, cst.For) and _mentions_eval_data(anc.iter):
+            outer_loop = anc
+    if outer_with is not None or outer_loop is not None:
+        cands = [c for c in (outer_with, outer_loop) if c is not None]
+        # The outermost of the two.
+        best = cands[0]
+        for c in cands[1:]:
+            if any(a is c for a in facts.ancestors(best)):
+                best = c
+        return best
+    if fn is not None and ("eval_fn" in obs.lexical_kinds or "no_grad" in obs.lexical_kinds):
+        body = _body_of(fn)
+        for i, stmt in enumerate(body):
+            if i == 0 and _is_docstring(stmt):
+                continue
+            if isinstance(fn.body, cst.SimpleStatementSuite):
+                return None
+            return stmt
+    return None
+
+
+def _is_docstring(stmt: cst.CSTNode) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )

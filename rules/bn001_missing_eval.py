@@ -1,0 +1,161 @@
+"""BN001 missing-eval."""
+from __future__ import annotations
+
+from typing import Set
+
+from bnlint.rule import FixSpec, InsertBefore, Rule, register
+
+_CONTEXT_WORDS = {
+    "no_grad": "under `torch.no_grad()`/`torch.inference_mode()`",
+    "eval_fn": "in an evaluation function",
+    "val_loop": "over a validation/test loader",
+}
+
+
+@register
+class MissingEval(Rule):
+    """
+    ## What it does
+    Flags a forward call of a model that contains BatchNorm when the call is
+    evaluation or inference — inside `torch.no_grad()` / `torch.inference_mode()`
+    (a `with` block or a decorator), in a function whose job is evaluation
+    (`validate`, `evaluate`, `test`, `predict`, `infer`, ...), or in a loop over
+    a validation/test loader — and the model is still in train mode on every
+    path that reaches it: no `model.eval()` / `model.train(False)` after it was
+    built or after its last `model.train()`.
+
+    The analysis follows the model through aliases (`net = model.module`),
+    wrappers (`DataParallel`, `DistributedDataParallel`, `.to(device)`),
+    `self.model`, and helper functions in the same file: `model.eval()` done by
+    the caller before `evaluate(model, loader)` counts, and so does an
+    `.eval()` inside the helper. A function that receives the model as a
+    parameter and is never called in the file is not reported (its model is
+    unknown).
+
+    ## Why is this bad?
+    `torch.no_grad()` only turns off gradient tracking; it does not change the
+    module's mode. A BatchNorm layer in train mode (`model.training == True`,
+    the default for a new module and the state after `model.train()`)
+    normalises each batch with **that batch's own mean and variance** and
+    updates `running_mean`/`running_var` with it. So evaluation in train mode
+    gives results that depend on the batch size and composition (a batch of
+    one even raises "Expected more than 1 value per channel"), and it silently
+    overwrites the running statistics learned in training with validation data.
+    Dropout also stays active.
+
+    ## Example
+    ```python
+    model = ResNet18()
+    for epoch in range(epochs):
+        model.train()
+        train_one_epoch(model, train_loader)
+        with torch.no_grad():
+            for images, labels in val_loader:
+                outputs = model(images)   # BN001: BN uses batch statistics
+    ```
+
+    ## Use instead
+    ```python
+        model.eval()
+        with torch.no_grad():
+            for images, labels in val_loader:
+                outputs = model(images)
+    ```
+    (and `model.train()` again before the next training epoch).
+
+    Not reported: PyTorch Lightning `validation_step`/`test_step` (the Trainer
+    switches modes), `torch.optim.swa_utils.update_bn` and precise-BN /
+    recalibration routines that run train mode on purpose (functions named like
+    `update_bn`, `recalibrate`, `precise_bn`, or that reset the running
+    statistics), test-time adaptation (`track_running_stats=False`, Tent), an
+    explicit `model.train()` right before the no-grad forward (MC dropout, a
+    mean teacher), per-step no-grad forwards of the model being trained in the
+    same loop (logging, GAN samples), models whose `train()` override keeps BN
+    in eval mode, and models without BatchNorm.
+
+    ## Fix safety
+    The fix inserts `model.eval()` before the evaluation block (the outermost
+    `no_grad` block or validation loop, or the first statement of the
+    evaluation function). It is unsafe: if the model is trained again
+    afterwards, a `model.train()` must follow the evaluation (see BN006).
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval
+    - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
+    - https://pytorch.org/docs/stable/notes/autograd.html#locally-disable-grad-doc
+    """
+
+    code = "BN001"
+    name = "missing-eval"
+    severity = "error"
+    fix_availability = "unsafe"
+    summary = "evaluation runs a BatchNorm model in train mode: call model.eval() first"
+    trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled", "val", "test", "eval", "predict", "infer", "score", "metric", "benchmark", "holdout", "heldout")
+    valid_examples = (
+        "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
+        "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.ReLU())\nwith torch.no_grad():\n    y = model(x)\n",
+        "import torch\n\n@torch.no_grad()\ndef evaluate(model, loader):\n    return [model(x) for x, _ in loader]\n",
+    )
+    invalid_examples = (
+        (
+            "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nwith torch.no_grad():\n    y = model(x)\n",
+            "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
+        ),
+    )
+
+    def check_module(self) -> None:
+        from bnlint.modes import TRAIN, analysis, fix_anchor, is_generator_name
+
+        facts = self.ctx.facts
+        result = analysis(facts)
+        if result.aborted or result.tta_file:
+            return
+        reported: Set[int] = set()
+        anchors_done: Set[tuple] = set()
+        for obs in result.forwards.values():
+            if not obs.kinds or obs.excluded:
+                continue
+            obj = obs.obj
+            if not obj.holds_bn or obj.keeps_bn_eval:
+                continue
+            vals = obs.vals
+            if not vals or any(v.mode != TRAIN for v in vals):
+                continue
+            if all(v.fresh for v in vals):
+                continue  # an explicit .train() right before: MC dropout, mean teacher, Tent
+            if obs.kinds == {"no_grad"}:
+                # A no-grad forward of the model that the same loop trains: logging, GAN samples.
+                if any((loop, obj) in result.trained_in_loop for loop in obs.loops if loop is not None):
+                    continue
+                if is_generator_name(obs.label) or is_generator_name(obj.label):
+                    continue
+            if id(obs.node) in reported:
+                continue
+            reported.add(id(obs.node))
+            label = obs.label
+            where = ", ".join(_CONTEXT_WORDS[k] for k in ("no_grad", "eval_fn", "val_loop") if k in obs.kinds)
+            how = "it was never put in eval mode" if all(not v.origin for v in vals) else "its last mode switch on this path is `.train()`"
+            via = ""
+            if obs.callers:
+                fn_name = obs.fn.name.value if obs.fn is not None else "<module>"
+                via = f" (in `{fn_name}()`, reached with the model still in train mode)"
+            message = (
+                f"`{label}` contains BatchNorm and runs {where}{via} in train mode: {how}. "
+                f"`no_grad` does not change the mode, so BatchNorm normalises with each batch's own statistics and "
+                f"overwrites running_mean/running_var with evaluation data. Call `{label}.eval()` before evaluating "
+                f"(and `{label}.train()` before training resumes)."
+            )
+            fix = None
+            anchor = fix_anchor(facts, obs)
+            if anchor is not None and _simple_name(label):
+                key = (id(anchor), label)
+                if key not in anchors_done:
+                    anchors_done.add(key)
+                    fix = FixSpec("unsafe", (InsertBefore(anchor, f"{label}.eval()"),), f"Insert `{label}.eval()` before the evaluation block")
+                else:
+                    continue  # one finding per evaluation block and model
+            self.report(obs.node, message, fix=fix)
+
+
+def _simple_name(label: str) -> bool:
+    return all(part.isidentifier() for part in label.split("."))

@@ -1,0 +1,123 @@
+"""BN006 eval-not-restored."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from bnlint.rule import FixSpec, InsertAfter, Rule, register
+
+
+@register
+class EvalNotRestored(Rule):
+    """
+    ## What it does
+    Flags a `model.eval()` (or a helper such as `validate(model, ...)` that
+    calls it) inside a training loop when no `model.train()` runs before the
+    model is trained again in the next iteration: the periodic validation
+    leaves the model in eval mode for the rest of training.
+
+    The analysis follows helpers in the same file: calling `model.train()` at
+    the top of each epoch or step, inside the training helper
+    (`train_one_epoch(model, ...)` that starts with `model.train()`), or right
+    after the validation block is correct and is not reported.
+
+    ## Why is this bad?
+    `model.eval()` sets `training = False` on every submodule and it stays
+    that way until `model.train()` is called. From the next iteration on, the
+    model trains in eval mode: BatchNorm normalises with its frozen running
+    statistics instead of the batch statistics and never updates them again,
+    and dropout is off. Training silently becomes a different (usually worse)
+    optimisation problem, typically visible as a kink in the loss curve right
+    after the first validation.
+
+    ## Example
+    ```python
+    for epoch in range(epochs):
+        for images, labels in train_loader:
+            loss = criterion(model(images), labels)
+            ...
+        model.eval()                     # BN006
+        with torch.no_grad():
+            val_loss = sum(criterion(model(x), y) for x, y in val_loader)
+    ```
+
+    ## Use instead
+    ```python
+    for epoch in range(epochs):
+        model.train()
+        for images, labels in train_loader:
+            ...
+        model.eval()
+        with torch.no_grad():
+            ...
+    ```
+    or call `model.train()` right after the validation block.
+
+    ## Fix safety
+    The fix adds `model.train()` at the end of the block that contains the
+    validation (so it runs before the next iteration). It is unsafe because a
+    model that is deliberately trained in eval mode (frozen BatchNorm
+    fine-tuning) should instead freeze BN explicitly (see BN014).
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train
+    - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
+    """
+
+    code = "BN006"
+    name = "eval-not-restored"
+    severity = "warning"
+    fix_availability = "unsafe"
+    summary = "model.eval() inside the training loop is never undone before training resumes"
+    trigger_tokens = ("eval", "train(False)", "train(mode=False)")
+    valid_examples = (
+        "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nfor epoch in range(3):\n    model.train()\n    for x, y in loader:\n        model(x).sum().backward()\n        opt.step()\n    model.eval()\n",
+    )
+    invalid_examples = (
+        (
+            "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nfor epoch in range(3):\n    for x, y in loader:\n        model(x).sum().backward()\n        opt.step()\n    model.eval()\n    print(epoch)\n",
+            "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nfor epoch in range(3):\n    for x, y in loader:\n        model(x).sum().backward()\n        opt.step()\n    model.eval()\n    print(epoch)\n    model.train()\n",
+        ),
+    )
+
+    def check_module(self) -> None:
+        from bnlint.modes import analysis
+
+        facts = self.ctx.facts
+        result = analysis(facts)
+        if result.aborted:
+            return
+        for leak in result.leaks.values():
+            node = leak.node
+            label = leak.label
+            is_call_to_helper = not (
+                isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train")
+            )
+            what = f"`{facts.module.code_for_node(node.func)}(...)` puts `{label}` in eval mode" if is_call_to_helper and isinstance(node, cst.Call) else f"`{label}` is put in eval mode here"
+            message = (
+                f"{what} inside the training loop and nothing calls `{label}.train()` before it is trained again in the "
+                f"next iteration: from then on BatchNorm normalises with frozen running statistics (and stops updating "
+                f"them) and dropout is off. Call `{label}.train()` after the validation block or at the top of each "
+                f"epoch/step."
+            )
+            fix = None
+            anchor = _block_end(facts, node)
+            if anchor is not None and all(p.isidentifier() for p in label.split(".")):
+                last, first = anchor
+                fix = FixSpec("unsafe", (InsertAfter(last, f"{label}.train()", indent_like=first),), f"Add `{label}.train()` after the validation block")
+            self.report(node, message, fix=fix)
+
+
+def _block_end(facts, node: cst.CSTNode) -> Optional[tuple]:
+    """(last statement of the block holding ``node``'s statement, that statement)."""
+    stmt = facts.enclosing_statement(node)
+    if stmt is None:
+        return None
+    block = facts.parent(stmt)
+    if not isinstance(block, cst.IndentedBlock):
+        return None
+    last = block.body[-1]
+    if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Break, cst.Continue, cst.Raise)) for s in last.body):
+        return None
+    return last, stmt

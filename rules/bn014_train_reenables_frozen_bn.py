@@ -1,0 +1,89 @@
+"""BN014 train-reenables-frozen-bn."""
+from __future__ import annotations
+
+from bnlint.rule import Rule, register
+
+
+@register
+class TrainReenablesFrozenBN(Rule):
+    """
+    ## What it does
+    Flags a `.train()` call on a model whose BatchNorm layers were put in eval
+    mode earlier ("frozen": `m.eval()` for the BN modules in a loop over
+    `model.modules()`, `model.apply(set_bn_eval)`, `model.backbone.eval()`,
+    `model.backbone.bn1.eval()`), when the model is then trained without the
+    BN layers being put back in eval mode. Typically the BN layers are frozen
+    once before the training loop and `model.train()` is called at the start
+    of every epoch.
+
+    ## Why is this bad?
+    `nn.Module.train()` is recursive: it sets `training = True` on **every**
+    submodule, including the BatchNorm layers that were frozen. From then on
+    those layers normalise with batch statistics and update their running
+    statistics again, which is exactly what the freeze was meant to prevent
+    (small-batch fine-tuning, a pretrained detection backbone). Nothing
+    warns: the loss just gets noisier and the frozen statistics drift.
+
+    ## Example
+    ```python
+    model.apply(set_bn_eval)            # freeze BN once
+    for epoch in range(epochs):
+        model.train()                   # BN014: unfreezes the BN layers again
+        train_one_epoch(model, loader)
+    ```
+
+    ## Use instead
+    Override `train()` in the model so the freeze survives every call:
+    ```python
+    class Net(nn.Module):
+        def train(self, mode=True):
+            super().train(mode)
+            for m in self.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+            return self
+    ```
+    or re-apply the freeze after each `model.train()`
+    (`model.train(); model.apply(set_bn_eval)`), or use
+    `torchvision.ops.FrozenBatchNorm2d`.
+
+    ## Fix safety
+    No automatic fix: where the freeze must be re-applied depends on the
+    training loop; the `train()` override is the robust idiom.
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train
+    - https://pytorch.org/vision/stable/generated/torchvision.ops.FrozenBatchNorm2d.html
+    """
+
+    code = "BN014"
+    name = "train-reenables-frozen-bn"
+    severity = "warning"
+    summary = "model.train() recurses and silently unfreezes BatchNorm layers put in eval earlier"
+    trigger_tokens = ("eval",)
+    valid_examples = (
+        "import torch.nn as nn\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\nfor epoch in range(3):\n    model.train()\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n    for x in loader:\n        model(x).sum().backward()\n        opt.step()\n",
+    )
+    invalid_examples = (
+        "import torch.nn as nn\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\nfor m in model.modules():\n    if isinstance(m, nn.BatchNorm2d):\n        m.eval()\nfor epoch in range(3):\n    model.train()\n    for x in loader:\n        model(x).sum().backward()\n        opt.step()\n",
+    )
+
+    def check_module(self) -> None:
+        from bnlint.modes import analysis
+
+        facts = self.ctx.facts
+        result = analysis(facts)
+        if result.aborted:
+            return
+        for item in result.unfreezes.values():
+            label = item.label
+            freeze_code = facts.module.code_for_node(item.freeze).strip().splitlines()[0]
+            if len(freeze_code) > 70:
+                freeze_code = freeze_code[:67] + "..."
+            message = (
+                f"`{label}.train()` re-enables the BatchNorm layers frozen earlier by `{freeze_code}`: `train()` is "
+                f"recursive and sets every submodule, the frozen BN included, back to train mode, so they normalise with "
+                f"batch statistics and update their running stats again. Override `train()` in the model to put BN back "
+                f"in eval after `super().train(mode)`, or re-apply the freeze after every `{label}.train()`."
+            )
+            self.report(item.node, message)
