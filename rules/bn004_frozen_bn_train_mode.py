@@ -1,0 +1,572 @@
+"""BN004 frozen-bn-train-mode."""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from bnlint.facts import dotted, params_of, walk
+from bnlint.rule import Rule, register
+
+_BN_NAME_RE = re.compile(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm", re.IGNORECASE)
+_BN_PARAM_STRINGS = re.compile(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchnorm|\.bn|bn\.", re.IGNORECASE)
+_NORM_PARAM_STRINGS = re.compile(r"norm|downsample\.1", re.IGNORECASE)
+_NON_BN_PARAM_STRINGS = re.compile(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
+_HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
+_MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
+_PARAM_ITERATORS = {"parameters", "named_parameters"}
+
+MESSAGE = (
+    "{what}, but the BatchNorm layers stay in train mode ({when}): train-mode BN still normalises every batch with "
+    "that batch's own mean/variance and keeps overwriting running_mean/running_var, so `requires_grad=False` does "
+    "not freeze it and the pretrained statistics drift. Also put the BN modules in eval mode after every "
+    "`.train()` (`model.apply(set_bn_eval)` with `if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()`), "
+    "override `train()` to do that, or build the model with `norm_layer=torchvision.ops.FrozenBatchNorm2d`."
+)
+
+
+@register
+class FrozenBNTrainMode(Rule):
+    """
+    ## What it does
+    Flags `requires_grad = False` / `requires_grad_(False)` applied to
+    BatchNorm parameters, or to a module that contains BatchNorm (a
+    torchvision backbone, `model.features`, a loop over
+    `backbone.parameters()`, `named_parameters()` filtered on `"bn"`), when
+    those BatchNorm layers then run in train mode: a later `.train()` on the
+    model (or training with an optimizer and no `.eval()`), and no code that
+    puts the BN modules in eval mode.
+
+    ## Why is this bad?
+    `requires_grad=False` only stops the optimizer from changing BN's affine
+    parameters γ (`weight`) and β (`bias`). A BatchNorm module in train mode
+    (`module.training is True`, which `model.train()` sets recursively)
+    still normalises its input with the **current batch's** mean and
+    variance and still updates `running_mean`/`running_var` with momentum.
+    So the "frozen" backbone keeps changing: training sees batch statistics,
+    the running statistics used at evaluation drift away from the pretrained
+    ones, and with small fine-tuning batches the drift is large.
+
+    Not reported: `FrozenBatchNorm2d` (or `norm_layer=FrozenBatchNorm2d`),
+    a model whose `train()` override puts BN back in eval mode, code that
+    calls `.eval()` on the BN modules (`model.apply(set_bn_eval)`, an
+    `isinstance` loop), test-time adaptation that clears the running
+    statistics (`track_running_stats=False`, `running_mean = None`), models
+    without BatchNorm (VGG, ViT), freezing only conv/linear layers, and
+    scripts that never train.
+
+    ## Example
+    ```python
+    model = torchvision.models.resnet50(weights="IMAGENET1K_V2")
+    for p in model.parameters():
+        p.requires_grad = False          # BN004
+    model.fc = nn.Linear(2048, 10)
+    model.train()
+    ```
+
+    ## Use instead
+    ```python
+    def set_bn_eval(m):
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.eval()
+
+    model.train()
+    model.apply(set_bn_eval)             # after every model.train()
+    ```
+    or `torchvision.models.resnet50(weights=..., norm_layer=torchvision.ops.FrozenBatchNorm2d)`.
+
+    ## Fix safety
+    No automatic fix: where the BN modules must be put in eval mode depends on
+    the training loop (after every `.train()`).
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train
+    - https://pytorch.org/vision/stable/generated/torchvision.ops.FrozenBatchNorm2d.html
+    """
+
+    code = "BN004"
+    name = "frozen-bn-train-mode"
+    severity = "warning"
+    summary = "requires_grad=False on BatchNorm in train mode does not freeze it"
+    trigger_tokens = ("requires_grad",)
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._order: Dict[int, int] = {}
+
+    # --- driver -------------------------------------------------------------
+    def check_module(self) -> None:
+        facts = self.ctx.facts
+        if self._test_time_adaptation() or facts.inventory.bn_eval_train_override:
+            return
+        sites = self._freeze_sites()
+        if not sites:
+            return
+        bn_eval = self._bn_eval_calls()
+        if bn_eval is True:
+            return
+        for node, what_node, info in sites:
+            if info is None:
+                continue
+            kind, roots, label = info
+            if any(r in bn_eval for r in roots):  # type: ignore[operator]
+                continue
+            when = self._trains_after(node, roots)
+            if when is None:
+                continue
+            if kind == "bn":
+                what = f"`{self.ctx.code_for(what_node).strip()}` freezes the affine parameters (weight/bias) of {label}"
+            else:
+                what = f"`{self.ctx.code_for(what_node).strip()}` freezes {label}, which contains BatchNorm"
+            self.report(node, MESSAGE.format(what=what, when=when))
+
+    # --- where parameters are frozen --------------------------------------------
+    def _freeze_sites(self) -> List[Tuple[cst.CSTNode, cst.CSTNode, Optional[Tuple[str, Set[str], str]]]]:
+        facts = self.ctx.facts
+        out = []
+        for node in walk(self.ctx.module):
+            if isinstance(node, cst.Assign) and _is_false(node.value):
+                for t in node.targets:
+                    tgt = t.target
+                    if isinstance(tgt, cst.Attribute) and tgt.attr.value == "requires_grad":
+                        out.append((node, node, self._param_info(tgt.value, node)))
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "requires_grad_":
+                arg = node.args[0].value if node.args else None
+                if arg is None or not _is_false(arg):
+                    continue
+                recv = node.func.value
+                info = self._param_info(recv, node) if self._looks_like_param(recv, node) else self._module_info(recv, node)
+                out.append((node, node, info))
+        return out
+
+    def _looks_like_param(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        if isinstance(expr, cst.Attribute) and expr.attr.value in ("weight", "bias"):
+            return True
+        if isinstance(expr, cst.Name):
+            loop = self._loop_binding(expr.value, at)
+            if loop is not None and self._iter_method(loop.iter) in _PARAM_ITERATORS:
+                return True
+        return False
+
+    def _param_info(self, p: cst.BaseExpression, at: cst.CSTNode):
+        """What a frozen parameter belongs to: ('bn'|'holds', root names, label) or None."""
+        if isinstance(p, cst.Attribute) and p.attr.value in ("weight", "bias"):
+            info = self._module_info(p.value, at)
+            if info is None or info[0] != "bn":
+                return None  # conv.weight / fc.bias of a non-BN module
+            return info
+        if isinstance(p, cst.Name):
+            loop = self._loop_binding(p.value, at)
+            if loop is None:
+                return None
+            method = self._iter_method(loop.iter)
+            if method not in _PARAM_ITERATORS:
+                return None
+            owner = _strip_wrappers(loop.iter).func.value  # type: ignore[union-attr]
+            name_var = None
+            if method == "named_parameters" and isinstance(loop.target, cst.Tuple) and loop.target.elements:
+                first = loop.target.elements[0].value
+                name_var = first.value if isinstance(first, cst.Name) else None
+            if name_var is not None:
+                verdict = self._name_guard(name_var, at, loop)
+                if verdict == "non-bn":
+                    return None
+                if verdict == "bn":
+                    info = self._module_info(owner, at, allow_unknown=True)
+                    roots = info[1] if info else {_root(owner) or ""}
+                    return ("bn", roots, f"the BatchNorm layers of `{self.ctx.code_for(owner)}` (selected by parameter name)")
+                if verdict == "norm":
+                    info = self._module_info(owner, at)
+                    if info is None:
+                        return None
+                    return ("bn", info[1], f"the norm layers of `{self.ctx.code_for(owner)}` (selected by parameter name)")
+            return self._module_info(owner, at)
+        return None
+
+    def _name_guard(self, name_var: str, at: cst.CSTNode, loop: cst.For) -> Optional[str]:
+        """Classify the `if ... in name` filters between the loop and ``at``."""
+        positive: List[str] = []
+        negative: List[str] = []
+        child: cst.CSTNode = at
+        for anc in self.ctx.facts.ancestors(at):
+            if anc is loop:
+                break
+            if isinstance(anc, cst.If):
+                in_else = anc.orelse is not None and child is anc.orelse
+                for s, pos in self._string_tests(anc.test, name_var):
+                    (positive if pos != in_else else negative).append(s)
+            child = anc
+        if not positive and not negative:
+            return None
+        if any(_BN_PARAM_STRINGS.search(s) for s in positive):
+            return "bn"
+        if positive and not negative and all(_NON_BN_PARAM_STRINGS.search(s) for s in positive):
+            return "non-bn"
+        if any(_NORM_PARAM_STRINGS.search(s) for s in positive):
+            return "norm"
+        return "subset"
+
+    def _string_tests(self, test: cst.BaseExpression, name_var: str) -> List[Tuple[str, bool]]:
+        out: List[Tuple[str, bool]] = []
+
+        def visit(expr: cst.BaseExpression, positive: bool) -> None:
+            if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+                visit(expr.expression, not positive)
+            elif isinstance(expr, cst.BooleanOperation):
+                visit(expr.left, positive)
+                visit(expr.right, positive)
+            elif isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
+                comp = expr.comparisons[0]
+                if isinstance(expr.left, cst.SimpleString) and isinstance(comp.comparator, cst.Name) and comp.comparator.value == name_var:
+                    val = expr.left.evaluated_value
+                    if isinstance(val, str):
+                        if isinstance(comp.operator, cst.In):
+                            out.append((val, positive))
+                        elif isinstance(comp.operator, cst.NotIn):
+                            out.append((val, not positive))
+            elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and dotted(expr.func.value) == name_var:
+                if expr.func.attr.value in ("startswith", "endswith", "find", "__contains__"):
+                    for a in expr.args:
+                        vals = [a.value] if isinstance(a.value, cst.SimpleString) else [e.value for e in getattr(a.value, "elements", [])]
+                        for v in vals:
+                            if isinstance(v, cst.SimpleString) and isinstance(v.evaluated_value, str):
+                                out.append((v.evaluated_value, positive))
+            elif isinstance(expr, cst.Call) and dotted(expr.func) == "any":
+                for n in walk(expr):
+                    if isinstance(n, cst.Comparison):
+                        visit(n, positive)
+
+        visit(test, True)
+        return out
+
+    # --- which module, does it hold BN, and which model variables own it --------------
+    def _module_info(self, expr: cst.BaseExpression, at: cst.CSTNode, allow_unknown: bool = False):
+        facts = self.ctx.facts
+        guard = self._type_guard(expr, at)
+        if guard == "bn":
+            return ("bn", self._roots_of(expr, at), "the BatchNorm modules")
+        if guard == "other":
+            return None
+        name = dotted(expr)
+        if name is not None and _BN_NAME_RE.search(name.rsplit(".", 1)[-1]) and "." in name:
+            return ("bn", self._roots_of(expr, at), f"`{name}`")
+        # A loop variable over a model's modules/children.
+        if isinstance(expr, cst.Name):
+            loop = self._loop_binding(expr.value, at)
+            if loop is not None:
+                method = self._iter_method(loop.iter)
+                source: Optional[cst.BaseExpression] = None
+                if method in _MODULE_ITERATORS:
+                    source = _strip_wrappers(loop.iter).func.value  # type: ignore[union-attr]
+                else:
+                    source = _strip_wrappers(loop.iter)
+                if source is not None and source is not loop.iter:
+                    info = self._module_info(source, at, allow_unknown)
+                    if info is not None:
+                        return ("holds", info[1], f"the modules of `{self.ctx.code_for(source)}`")
+                elif isinstance(loop.iter, (cst.List, cst.Tuple)):
+                    for e in loop.iter.elements:
+                        info = self._module_info(e.value, at, allow_unknown)
+                        if info is not None:
+                            return ("holds", info[1], f"`{self.ctx.code_for(e.value)}`")
+                return None
+        if isinstance(expr, cst.Call) and dotted(expr.func) in ("list", "iter", "tuple") and expr.args:
+            return self._module_info(expr.args[0].value, at, allow_unknown)
+        if isinstance(expr, cst.Subscript):
+            return self._module_info(expr.value, at, allow_unknown)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _MODULE_ITERATORS:
+            return self._module_info(expr.func.value, at, allow_unknown)
+        if isinstance(expr, cst.Attribute) and expr.attr.value in _HEAD_ATTRS:
+            return None
+        root = _root(expr)
+        if root is None:
+            return None
+        label = f"`{name}`" if name else f"`{self.ctx.code_for(expr)}`"
+        if root == "self":
+            if facts.expr_holds_bn(expr if isinstance(expr, cst.Attribute) else expr):
+                return ("holds", self._roots_of(expr, at), label)
+            return None
+        fn = facts.enclosing_function(at)
+        scope = fn or facts.module
+        if fn is not None and root in params_of(fn):
+            roots: Set[str] = set()
+            holds = False
+            for arg in self._caller_args(fn, root):
+                if facts.expr_holds_bn(arg):
+                    holds = True
+                r = _root(arg)
+                if r:
+                    roots.add(r)
+            roots.add(root)
+            if holds or (allow_unknown and roots):
+                return ("holds", roots | self._aliases(roots), label)
+            return None
+        if self._name_holds_bn(root, scope):
+            roots = {root}
+            return ("holds", roots | self._aliases(roots), label)
+        return None
+
+    def _name_holds_bn(self, name: str, scope: cst.CSTNode) -> bool:
+        facts = self.ctx.facts
+        for value in facts.assignments_to(name, scope) + (facts.assignments_to(name, facts.module) if scope is not facts.module else []):
+            if facts.expr_holds_bn(value, scope):
+                return True
+            inner = _root(value) if isinstance(value, cst.Attribute) else None
+            if inner and inner != name and self._name_holds_bn(inner, scope) and not (isinstance(value, cst.Attribute) and value.attr.value in _HEAD_ATTRS):
+                return True
+        return False
+
+    def _aliases(self, roots: Set[str]) -> Set[str]:
+        """Names bound to (parts of) these models: `backbone = model.backbone` relates both."""
+        out: Set[str] = set()
+        for node in walk(self.ctx.module):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                tgt = node.targets[0].target.value
+                src = _root(node.value)
+                if src in roots and tgt not in roots:
+                    out.add(tgt)
+                elif tgt in roots and src and src not in roots and isinstance(node.value, (cst.Attribute, cst.Name)):
+                    out.add(src)
+        return out
+
+    def _roots_of(self, expr: cst.BaseExpression, at: cst.CSTNode) -> Set[str]:
+        """The model variables a BN module found in a loop / apply callback belongs to."""
+        facts = self.ctx.facts
+        roots: Set[str] = set()
+        r = _root(expr)
+        if isinstance(expr, cst.Name):
+            loop = self._loop_binding(expr.value, at)
+            if loop is not None:
+                it = _strip_wrappers(loop.iter)
+                src = it.func.value if self._iter_method(loop.iter) in _MODULE_ITERATORS else it  # type: ignore[union-attr]
+                rr = _root(src)
+                if rr:
+                    roots.add(rr)
+            fn = facts.enclosing_function(at)
+            if fn is not None and expr.value in params_of(fn):
+                for arg in self._caller_args(fn, expr.value):
+                    rr = _root(arg)
+                    if rr:
+                        roots.add(rr)
+        elif r:
+            roots.add(r)
+        # A module-walking helper called with the model: `freeze_bn(model)`.
+        for root in list(roots):
+            fn = facts.enclosing_function(at)
+            if fn is not None and root in params_of(fn):
+                for arg in self._caller_args(fn, root):
+                    rr = _root(arg)
+                    if rr:
+                        roots.add(rr)
+        if "self" in roots:
+            cls = facts.enclosing_class(at)
+            if cls is not None:
+                roots |= self._instances_of(cls.name.value)
+        return roots | self._aliases(roots)
+
+    def _instances_of(self, cls_name: str) -> Set[str]:
+        out: Set[str] = set()
+        for node in walk(self.ctx.module):
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                inner = _strip_wrappers(node.value)
+                if isinstance(inner, cst.Call) and dotted(inner.func) == cls_name:
+                    for t in node.targets:
+                        if isinstance(t.target, cst.Name):
+                            out.add(t.target.value)
+        return out
+
+    def _caller_args(self, fn: cst.FunctionDef, param: str) -> List[cst.BaseExpression]:
+        """Arguments passed for ``param`` where ``fn`` is called, or receivers of ``x.apply(fn)``."""
+        facts = self.ctx.facts
+        names = params_of(fn)
+        idx = names.index(param) if param in names else -1
+        if names and names[0] in ("self", "cls"):
+            idx -= 1
+        out: List[cst.BaseExpression] = []
+        for call in facts.calls:
+            func = call.func
+            fname = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else None)
+            if fname == fn.name.value:
+                for i, a in enumerate([a for a in call.args if a.keyword is None]):
+                    if i == idx:
+                        out.append(a.value)
+                for a in call.args:
+                    if a.keyword is not None and a.keyword.value == param:
+                        out.append(a.value)
+            elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and call.args and dotted(call.args[0].value) == fn.name.value:
+                out.append(func.value)
+        return out
+
+    def _type_guard(self, expr: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
+        """'bn' when an enclosing `if` says ``expr`` is a BN module, 'other' for another type, else None."""
+        facts = self.ctx.facts
+        name = dotted(expr)
+        if name is None:
+            return None
+        verdict: Optional[str] = None
+        for anc in facts.ancestors(at):
+            if isinstance(anc, (cst.If, cst.While, cst.IfExp)):
+                test = anc.test
+                for node in walk(test):
+                    if isinstance(node, cst.Call) and dotted(node.func) == "isinstance" and len(node.args) >= 2:
+                        if dotted(node.args[0].value) != name:
+                            continue
+                        kinds = node.args[1].value
+                        elems = [e.value for e in kinds.elements] if isinstance(kinds, (cst.Tuple, cst.List)) else [kinds]
+                        if any(facts.is_bn_class_ref(e) for e in elems):
+                            return "bn"
+                        verdict = "other"
+                    elif isinstance(node, cst.SimpleString):
+                        text = node.evaluated_value
+                        if isinstance(text, str) and "BatchNorm" in text and not text.startswith("Frozen"):
+                            return "bn"
+            if isinstance(anc, cst.FunctionDef):
+                break
+        return verdict
+
+    # --- train mode after the freeze -------------------------------------------------
+    def _trains_after(self, node: cst.CSTNode, roots: Set[str]) -> Optional[str]:
+        facts = self.ctx.facts
+        order = self._positions()
+        fn = facts.enclosing_function(node)
+        for call in facts.calls:
+            if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "train"):
+                continue
+            if call.args and _is_false(call.args[0].value):
+                continue
+            recv = call.func.value
+            r = _root(recv)
+            if r is None:
+                continue
+            cfn = facts.enclosing_function(call)
+            ok = r in roots
+            if not ok and cfn is not None and r in params_of(cfn) and r != "self":
+                # `model.train()` in a helper such as train_one_epoch(model, ...): the helper must be called.
+                ok = any(self._caller_args(cfn, r)) and any(_root(a) in roots for a in self._caller_args(cfn, r))
+            if not ok:
+                continue
+            if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
+                continue
+            return f"`{self.ctx.code_for(call)}` is called after the freeze"
+        # No explicit .train(): a model is in train mode from construction until .eval().
+        has_step = has_backward = False
+        for call in facts.calls:
+            if isinstance(call.func, cst.Attribute):
+                m = call.func.attr.value
+                if m == "backward":
+                    has_backward = True
+                elif m == "step" and "opt" in (dotted(call.func.value) or "").lower():
+                    has_step = True
+                elif m == "eval" and _root(call.func.value) in roots:
+                    return None
+        if has_step and has_backward:
+            return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
+        return None
+
+    def _share_loop(self, a: cst.CSTNode, b: cst.CSTNode) -> bool:
+        facts = self.ctx.facts
+        loops_a = {id(x) for x in facts.ancestors(a) if isinstance(x, (cst.For, cst.While))}
+        return any(id(x) in loops_a for x in facts.ancestors(b) if isinstance(x, (cst.For, cst.While)))
+
+    def _positions(self) -> Dict[int, int]:
+        if not self._order:
+            for i, n in enumerate(walk(self.ctx.module)):
+                self._order[id(n)] = i
+        return self._order
+
+    # --- code that puts BN in eval mode ------------------------------------------
+    def _bn_eval_calls(self):
+        """True when the file puts BN modules in eval mode; else the roots whose sub-modules get `.eval()`."""
+        facts = self.ctx.facts
+        roots: Set[str] = set()
+        for call in facts.calls:
+            if not isinstance(call.func, cst.Attribute):
+                continue
+            m = call.func.attr.value
+            if not (m == "eval" or (m == "train" and call.args and _is_false(call.args[0].value))):
+                continue
+            recv = call.func.value
+            name = dotted(recv)
+            if name is None:
+                continue
+            if self._type_guard(recv, call) == "bn":
+                return True
+            if _BN_NAME_RE.search(name.rsplit(".", 1)[-1]):
+                return True
+            if isinstance(recv, cst.Name):
+                loop = self._loop_binding(recv.value, call)
+                if loop is not None and isinstance(loop.iter, (cst.Name, cst.List, cst.Tuple)) and _BN_NAME_RE.search(self.ctx.code_for(loop.iter)):
+                    return True
+            if "." in name:
+                roots.add(name.split(".")[0])  # model.backbone.eval(): that part is frozen properly
+        return roots
+
+    def _test_time_adaptation(self) -> bool:
+        for node in walk(self.ctx.module):
+            if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "track_running_stats" and _is_false(node.value):
+                return True
+            if isinstance(node, cst.Assign):
+                for t in node.targets:
+                    if isinstance(t.target, cst.Attribute):
+                        attr = t.target.attr.value
+                        if attr == "track_running_stats" and _is_false(node.value):
+                            return True
+                        if attr in ("running_mean", "running_var") and isinstance(node.value, cst.Name) and node.value.value == "None":
+                            return True
+        return False
+
+    # --- small helpers ----------------------------------------------------------------
+    def _loop_binding(self, name: str, at: cst.CSTNode) -> Optional[cst.For]:
+        for anc in self.ctx.facts.ancestors(at):
+            if isinstance(anc, cst.For):
+                for n in walk(anc.target):
+                    if isinstance(n, cst.Name) and n.value == name:
+                        return anc
+        return None
+
+    def _iter_method(self, it: cst.BaseExpression) -> Optional[str]:
+        it = _strip_wrappers(it)
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute):
+            return it.func.attr.value
+        return None
+
+
+def _strip_wrappers(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`list(x)`, `enumerate(x)`, `x.to(dev)`, `list(x)[:-1]` -> x."""
+    for _ in range(6):
+        if isinstance(expr, cst.Call) and dotted(expr.func) in ("list", "tuple", "iter", "enumerate", "reversed", "sorted") and expr.args:
+            expr = expr.args[0].value
+        elif isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
+            expr = expr.func.value
+        else:
+            break
+    return expr
+
+
+def _root(expr: cst.CSTNode) -> Optional[str]:
+    """Leftmost variable of an access chain: `model.module.layer1[0].bn1` -> `model`."""
+    for _ in range(20):
+        if isinstance(expr, cst.Name):
+            return expr.value
+        if isinstance(expr, cst.Attribute):
+            expr = expr.value
+        elif isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Attribute):
+                expr = expr.func.value
+            elif dotted(expr.func) in ("list", "tuple", "iter", "enumerate", "getattr") and expr.args:
+                expr = expr.args[0].value
+            else:
+                return None
+        else:
+            return None
+    return None
+
+
+def _is_false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
