@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 
-from bnlint.facts import call_arg, dotted, number_value, walk
+from bnlint.facts import call_arg, dotted, number_value, params_of, walk
 from bnlint.rule import Rule, register
 
 _BN_NAME_RE = re.compile(r"(^|_)(bn|batchnorm|batch_norm)(\d+|_|$)|batchnorm", re.IGNORECASE)
@@ -105,11 +105,19 @@ class MomentumZeroFreeze(Rule):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self._zero_assignments: List[cst.Assign] = []
+        # (node to report, the module expression, the assigned value)
+        self._zero_assignments: List[Tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression]] = []
 
     # --- constructor keyword / positional / partial -----------------------------
     def visit_Call(self, node: cst.Call) -> None:
         facts = self.ctx.facts
+        if dotted(node.func) == "setattr" and len(node.args) >= 3:
+            name = node.args[1].value
+            if isinstance(name, cst.SimpleString) and name.evaluated_value == "momentum":
+                value = node.args[2].value
+                if _is_zero(value) or self._name_is_zero(value, node):
+                    self._zero_assignments.append((node, node.args[0].value, value))
+            return
         target: Optional[cst.Call] = None
         args = node
         if facts.is_bn_constructor(node):
@@ -140,6 +148,9 @@ class MomentumZeroFreeze(Rule):
         scope = facts.enclosing_function(at) or facts.module
         values = facts.assignments_to(value.value, scope)
         if not values and scope is not facts.module:
+            fn = facts.enclosing_function(at)
+            if fn is not None and value.value in params_of(fn):
+                return None
             values = facts.assignments_to(value.value, facts.module)
         if values and all(_is_zero(v) for v in values):
             return "0"
@@ -149,39 +160,84 @@ class MomentumZeroFreeze(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             t = target.target
-            if isinstance(t, cst.Attribute) and t.attr.value == "momentum" and _is_zero(node.value):
-                self._zero_assignments.append(node)
+            if isinstance(t, cst.Attribute) and t.attr.value == "momentum":
+                if _is_zero(node.value) or self._name_is_zero(node.value, node):
+                    self._zero_assignments.append((node, t.value, node.value))
 
     def check_module(self) -> None:
-        if not self._zero_assignments:
-            return
-        if self._saved_and_restored():
-            return
-        for node in self._zero_assignments:
-            target = next(t.target for t in node.targets if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum")
-            assert isinstance(target, cst.Attribute)
-            if not self._is_bn_module(target.value, node):
+        for node, obj, value in self._zero_assignments:
+            if not self._is_bn_module(obj, node):
                 continue
-            if self._in_eval_branch(node):
+            if self._saved_and_restored(node, obj):
+                continue
+            if self._in_eval_branch(node) or self._eval_only_value(value):
                 self.report(node, MESSAGE_EVAL_BRANCH)
             else:
                 self.report(node, MESSAGE.format(value="0"))
 
-    def _saved_and_restored(self) -> bool:
-        """The SAM pattern: `m.backup = m.momentum; m.momentum = 0; ...; m.momentum = m.backup`."""
-        saved = restored = False
-        for node in walk(self.ctx.module):
-            if isinstance(node, cst.Assign):
-                value = node.value
-                targets = [t.target for t in node.targets]
-                if isinstance(value, cst.Attribute) and value.attr.value == "momentum":
-                    saved = True
-                if any(isinstance(t, cst.Attribute) and t.attr.value == "momentum" for t in targets):
-                    if _is_zero(value) is None and number_value(value) is None and not isinstance(value, cst.Name):
-                        restored = True
-                    elif isinstance(value, cst.Name):
-                        restored = True
-        return saved and restored
+    # --- the SAM pattern: saved, zeroed, restored on the same module ---------------
+    def _saved_and_restored(self, node: cst.CSTNode, obj: cst.BaseExpression) -> bool:
+        """`m.backup = m.momentum; m.momentum = 0; ...; m.momentum = m.backup` (or a local / a dict)."""
+        facts = self.ctx.facts
+        obj_name = dotted(obj)
+        if obj_name is None:
+            return False
+        fn = facts.enclosing_function(node)
+        scope = fn or facts.module
+        keys: Set[Tuple[str, str]] = set()
+        for n in walk(scope):
+            if not isinstance(n, cst.Assign):
+                continue
+            value = n.value
+            reads_momentum = dotted(value) == f"{obj_name}.momentum"
+            in_container = not reads_momentum and isinstance(value, (cst.DictComp, cst.ListComp, cst.Dict, cst.List)) and any(
+                isinstance(x, cst.Attribute) and x.attr.value == "momentum" for x in walk(value)
+            )
+            if not (reads_momentum or in_container):
+                continue
+            for t in n.targets:
+                tgt = t.target
+                if reads_momentum and isinstance(tgt, cst.Attribute) and dotted(tgt.value) == obj_name:
+                    keys.add(("attr", tgt.attr.value))
+                elif isinstance(tgt, cst.Name):
+                    keys.add(("name", tgt.value) if reads_momentum else ("container", tgt.value))
+                elif isinstance(tgt, cst.Subscript) and dotted(tgt.value):
+                    keys.add(("container", dotted(tgt.value) or ""))
+                elif isinstance(tgt, cst.Attribute) and dotted(tgt):
+                    keys.add(("container", dotted(tgt) or ""))
+        if not keys:
+            return False
+        for n in walk(self.ctx.module):
+            restored = None
+            if isinstance(n, cst.Assign):
+                for t in n.targets:
+                    if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum":
+                        restored = (t.target.value, n.value)
+            elif isinstance(n, cst.Call) and dotted(n.func) == "setattr" and len(n.args) >= 3:
+                a1 = n.args[1].value
+                if isinstance(a1, cst.SimpleString) and a1.evaluated_value == "momentum":
+                    restored = (n.args[0].value, n.args[2].value)
+            if restored is None:
+                continue
+            target_obj, value = restored
+            if isinstance(value, cst.Attribute) and dotted(value.value) == dotted(target_obj) and ("attr", value.attr.value) in keys:
+                return True
+            if isinstance(value, cst.Name) and ("name", value.value) in keys and (facts.enclosing_function(n) or facts.module) is scope:
+                return True
+            if isinstance(value, cst.Subscript) and ("container", dotted(value.value) or "") in keys:
+                return True
+        return False
+
+    def _eval_only_value(self, value: cst.BaseExpression) -> bool:
+        """`0.1 if self.training else 0`: zero only in eval mode."""
+        if not isinstance(value, cst.IfExp):
+            return False
+        test = value.test
+        if dotted(test) == "self.training":
+            return _is_zero(value.orelse) is not None and _is_zero(value.body) is None
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and dotted(test.expression) == "self.training":
+            return _is_zero(value.body) is not None and _is_zero(value.orelse) is None
+        return False
 
     def _in_eval_branch(self, node: cst.CSTNode) -> bool:
         """Inside the else of `if self.training:` (or the body of `if not self.training:`)."""
@@ -195,9 +251,6 @@ class MomentumZeroFreeze(Rule):
                     return True
                 if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and dotted(test.expression) == "self.training" and not on_else:
                     return True
-            if isinstance(anc, cst.Else):
-                child = anc
-                continue
             child = anc
         return False
 
@@ -207,10 +260,16 @@ class MomentumZeroFreeze(Rule):
         if name is None:
             return False
         leaf = name.rsplit(".", 1)[-1]
-        # Guarded by isinstance(m, <BN>) or a class-name test somewhere above.
+        # Guarded by isinstance(m, <BN>) or a class-name test somewhere above (not in its else branch).
+        child: cst.CSTNode = at
         for anc in facts.ancestors(at):
-            if isinstance(anc, (cst.If, cst.While)) and self._guard_says_bn(anc.test, name):
+            if isinstance(anc, (cst.If, cst.While)) and child is not anc.orelse and self._guard_says_bn(anc.test, name):
                 return True
+            if isinstance(anc, cst.IfExp) and child is anc.body and self._guard_says_bn(anc.test, name):
+                return True  # lambda m: setattr(m, "momentum", 0) if isinstance(m, nn.BatchNorm2d) else None
+            if isinstance(anc, cst.BooleanOperation) and isinstance(anc.operator, cst.And) and child is anc.right and self._guard_says_bn(anc.left, name):
+                return True  # isinstance(m, _BatchNorm) and setattr(m, "momentum", 0)
+            child = anc
         fn = facts.enclosing_function(at)
         scope = fn or facts.module
         if isinstance(expr, cst.Name):
@@ -246,7 +305,16 @@ class MomentumZeroFreeze(Rule):
             if isinstance(node, cst.SimpleString):
                 # A class-name test: `classname.find("BatchNorm") != -1`, `"BatchNorm" in type(m).__name__`
                 text = node.evaluated_value
-                if isinstance(text, str) and "BatchNorm" in text:
+                if isinstance(text, str) and "BatchNorm" in text and not text.startswith("Frozen"):
+                    return True
+            if isinstance(node, cst.Comparison) and isinstance(node.left, cst.SimpleString):
+                # A module-name test in a named_modules() loop: `if "bn" in name:`
+                text = node.left.evaluated_value
+                if (
+                    isinstance(text, str)
+                    and any(isinstance(c.operator, cst.In) for c in node.comparisons)
+                    and _BN_NAME_RE.search(text.strip("."))
+                ):
                     return True
         return False
 
