@@ -277,7 +277,7 @@ def _resolve_fix(spec: FixSpec, positions, module, lines: List[str]) -> Optional
             # Insert at the start of the line after the statement (and its trailing comment).
             if end_line >= len(lines):
                 last = lines[-1] if lines else ""
-                prefix = "" if last.endswith("\n") else "\n"
+                prefix = "\n"  # inserted before the last line's own line break (if any)
                 edits.append(Edit(end_line, len(last.rstrip("\r\n")) + 1, end_line, len(last.rstrip("\r\n")) + 1, prefix + text.rstrip("\n")))
             else:
                 edits.append(Edit(end_line + 1, 1, end_line + 1, 1, text))

@@ -1070,8 +1070,6 @@ class ModesAnalysis:
                     for t in node.targets:
                         if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum" and isinstance(node.value, cst.Name) and node.value.value == "None":
                             result = True
-                if isinstance(node, cst.Call) and (self.facts.callee(node) or "").endswith("update_bn"):
-                    result = True
         self._fn_recalib[key] = result
         return result
 
