@@ -89,6 +89,31 @@ class Facts:
         self.classes: List[cst.ClassDef] = []
         self.calls: List[cst.Call] = []
         self._holds_cache: Dict[Tuple[int, int], bool] = {}
+        self._children: Optional[Dict[cst.CSTNode, List[cst.CSTNode]]] = None
+
+    # --- fast traversal over the parsed tree ---------------------------------
+    def children_of(self, node: "cst.CSTNode") -> List["cst.CSTNode"]:
+        """``node.children`` from the engine's parent map (libcst's property re-visits the node each time)."""
+        if self._children is None:
+            children: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
+            for child, parent in self.parents.items():  # insertion order = traversal order
+                children.setdefault(parent, []).append(child)
+            self._children = children
+        kids = self._children.get(node)
+        if kids is not None:
+            return kids
+        if node in self.parents or node is self.module:
+            return []
+        return list(node.children)  # a node built by a rule, not part of the tree
+
+    def iter_nodes(self, node: "cst.CSTNode") -> Iterator["cst.CSTNode"]:
+        """Pre-order walk of ``node`` and its descendants, like :func:`walk`, but cheap."""
+        stack: List[cst.CSTNode] = [node]
+        children_of = self.children_of
+        while stack:
+            cur = stack.pop()
+            yield cur
+            stack.extend(reversed(children_of(cur)))
 
     # --- names ---------------------------------------------------------------
     def qualified(self, node: cst.CSTNode) -> Optional[str]:

@@ -6,7 +6,7 @@ from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 
-from bnlint.facts import call_arg, dotted, number_value, params_of, walk
+from bnlint.facts import call_arg, dotted, number_value, params_of
 from bnlint.rule import Rule, register
 
 _BN_NAME_RE = re.compile(r"(^|_)(bn|batchnorm|batch_norm)(\d+|_|$)|batchnorm", re.IGNORECASE)
@@ -164,6 +164,10 @@ class MomentumZeroFreeze(Rule):
                 if _is_zero(node.value) or self._name_is_zero(node.value, node):
                     self._zero_assignments.append((node, t.value, node.value))
 
+    def _walk(self, node):
+        """Pre-order walk through the engine's parent map (much cheaper than libcst's ``children``)."""
+        return self.ctx.facts.iter_nodes(node)
+
     def check_module(self) -> None:
         for node, obj, value in self._zero_assignments:
             if not self._is_bn_module(obj, node):
@@ -185,13 +189,13 @@ class MomentumZeroFreeze(Rule):
         fn = facts.enclosing_function(node)
         scope = fn or facts.module
         keys: Set[Tuple[str, str]] = set()
-        for n in walk(scope):
+        for n in self._walk(scope):
             if not isinstance(n, cst.Assign):
                 continue
             value = n.value
             reads_momentum = dotted(value) == f"{obj_name}.momentum"
             in_container = not reads_momentum and isinstance(value, (cst.DictComp, cst.ListComp, cst.Dict, cst.List)) and any(
-                isinstance(x, cst.Attribute) and x.attr.value == "momentum" for x in walk(value)
+                isinstance(x, cst.Attribute) and x.attr.value == "momentum" for x in self._walk(value)
             )
             if not (reads_momentum or in_container):
                 continue
@@ -207,7 +211,7 @@ class MomentumZeroFreeze(Rule):
                     keys.add(("container", dotted(tgt) or ""))
         if not keys:
             return False
-        for n in walk(self.ctx.module):
+        for n in self._walk(self.ctx.module):
             restored = None
             if isinstance(n, cst.Assign):
                 for t in n.targets:
@@ -274,11 +278,11 @@ class MomentumZeroFreeze(Rule):
         scope = fn or facts.module
         if isinstance(expr, cst.Name):
             # Bound by a loop over BN layers, or assigned a BN constructor.
-            for node in walk(scope):
+            for node in self._walk(scope):
                 if isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.target.value == name:
                     if self._iterable_is_bn(node.iter, scope):
                         return True
-                    for inner in walk(node.body):
+                    for inner in self._walk(node.body):
                         if isinstance(inner, cst.If) and self._guard_says_bn(inner.test, name):
                             return True
             for value in facts.assignments_to(name, scope):
@@ -294,7 +298,7 @@ class MomentumZeroFreeze(Rule):
 
     def _guard_says_bn(self, test: cst.BaseExpression, name: str) -> bool:
         facts = self.ctx.facts
-        for node in walk(test):
+        for node in self._walk(test):
             if isinstance(node, cst.Call) and dotted(node.func) == "isinstance" and len(node.args) >= 2:
                 if dotted(node.args[0].value) != name:
                     continue
@@ -338,7 +342,7 @@ class MomentumZeroFreeze(Rule):
 
     def _self_attr_is_bn(self, cls: cst.ClassDef, name: str) -> bool:
         facts = self.ctx.facts
-        for node in walk(cls):
+        for node in self._walk(cls):
             if isinstance(node, cst.Assign):
                 for t in node.targets:
                     if dotted(t.target) == name and isinstance(node.value, cst.Call) and facts.is_bn_constructor(node.value):

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from bnlint.facts import dotted, params_of, walk
+from bnlint.facts import dotted, params_of
 from bnlint.rule import FixSpec, ReplaceNode, Rule, register
 
 # Reductions that compute a batch statistic of their receiver / first argument.
@@ -30,7 +30,7 @@ def _method(call: cst.Call) -> Optional[str]:
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
 
 
-def _names_in(node: cst.CSTNode, live_only: bool = False) -> Set[str]:
+def _names_in(node: cst.CSTNode, live_only: bool = False, children=None) -> Set[str]:
     """Variable names read in ``node`` (not attribute names), plus ``self.x`` attributes.
 
     ``live_only`` skips reads cut from the graph (``.detach()``, ``.data``).
@@ -55,7 +55,7 @@ def _names_in(node: cst.CSTNode, live_only: bool = False) -> Set[str]:
         if isinstance(n, cst.Arg) and n.keyword is not None:
             stack.append(n.value)
             continue
-        stack.extend(n.children)
+        stack.extend(children(n) if children is not None else n.children)
     return out
 
 
@@ -140,6 +140,10 @@ class DetachedNormStats(Rule):
         ),
     )
 
+    def _walk(self, node):
+        """Pre-order walk through the engine's parent map (much cheaper than libcst's ``children``)."""
+        return self.ctx.facts.iter_nodes(node)
+
     def check_module(self) -> None:
         facts = self.ctx.facts
         for cls in facts.classes:
@@ -161,7 +165,7 @@ class DetachedNormStats(Rule):
                 seen.add(name)
                 fn = methods[name]
                 self._check_function(fn)
-                for node in walk(fn):
+                for node in self._walk(fn):
                     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
                         if dotted(node.func.value) == "self" and node.func.attr.value in methods:
                             todo.append(node.func.attr.value)
@@ -205,7 +209,7 @@ class DetachedNormStats(Rule):
                 self.report(site, MESSAGE.format(stat=stat, how=how, inp=inp), fix=fix)
 
     def _stat_kind(self, node: cst.CSTNode) -> str:
-        for n in walk(node):
+        for n in self._walk(node):
             if isinstance(n, cst.Call):
                 m = _method(n) or (dotted(n.func) or "").rsplit(".", 1)[-1]
                 if m in ("var", "std", "var_mean", "std_mean"):
@@ -216,11 +220,11 @@ class DetachedNormStats(Rule):
         """Parameters and local names computed from them (reshapes, activations), to a fixpoint."""
         names = set(params)
         assigns: List[Tuple[List[str], cst.BaseExpression]] = []
-        for node in walk(fn.body):
+        for node in self._walk(fn.body):
             if isinstance(node, cst.Assign):
                 targets: List[str] = []
                 for t in node.targets:
-                    for n in walk(t.target):
+                    for n in self._walk(t.target):
                         if isinstance(n, cst.Name):
                             targets.append(n.value)
                 assigns.append((targets, node.value))
@@ -230,7 +234,7 @@ class DetachedNormStats(Rule):
             for targets, value in assigns:
                 if self._is_statistic(value, names):
                     continue  # a statistic is not "the input"
-                if _names_in(value, live_only=True) & names:
+                if _names_in(value, live_only=True, children=self.ctx.facts.children_of) & names:
                     for t in targets:
                         if t not in names:
                             names.add(t)
@@ -252,12 +256,12 @@ class DetachedNormStats(Rule):
                 return None
         if subject is None:
             return None
-        if _names_in(subject) & inputs:
+        if _names_in(subject, children=self.ctx.facts.children_of) & inputs:
             return subject
         return None
 
     def _is_statistic(self, expr: cst.BaseExpression, inputs: Set[str]) -> bool:
-        for n in walk(expr):
+        for n in self._walk(expr):
             if isinstance(n, cst.Call) and self._is_reduction_of(n, inputs) is not None:
                 return True
         return False
@@ -267,7 +271,7 @@ class DetachedNormStats(Rule):
         facts = self.ctx.facts
         sites = []
         covered: Set[int] = set()
-        for node in walk(fn.body):
+        for node in self._walk(fn.body):
             if isinstance(node, cst.Call) and _method(node) == "detach" and not node.args:
                 receiver = node.func.value  # type: ignore[union-attr]
                 if self._is_statistic(receiver, inputs):
@@ -285,7 +289,7 @@ class DetachedNormStats(Rule):
                 elif self._feeds_reduction(node, inputs) and not self._is_assign_target(node):
                     sites.append((node, node, node.value, "computed from `.data`"))
         # Statistics computed under torch.no_grad() in forward.
-        for node in walk(fn.body):
+        for node in self._walk(fn.body):
             if isinstance(node, cst.Call) and self._is_reduction_of(node, inputs) is not None and facts.in_no_grad(node):
                 # Only the outermost reduction, and only when nothing above already detaches it.
                 if any(isinstance(a, cst.Call) and (self._is_reduction_of(a, inputs) is not None or _method(a) == "detach") for a in self._ancestors_in(node, fn)):
@@ -307,7 +311,7 @@ class DetachedNormStats(Rule):
 
     def _feeds_reduction(self, node: cst.BaseExpression, inputs: Set[str]) -> bool:
         """``node`` is (an input) being reduced: ``node.mean()`` or ``torch.var(node)``."""
-        if not (_names_in(node) & inputs):
+        if not (_names_in(node, children=self.ctx.facts.children_of) & inputs):
             return False
         parent = self.ctx.facts.parent(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -339,7 +343,7 @@ class DetachedNormStats(Rule):
         # Follow the tainted names through the function, to a fixpoint.
         for _ in range(6):
             grew = False
-            for node in walk(fn.body):
+            for node in self._walk(fn.body):
                 if isinstance(node, (cst.Name, cst.Attribute)) and self._name_key(node) in tainted and not self._is_assign_target(node):
                     parent = self.ctx.facts.parent(node)
                     if isinstance(node, cst.Name) and isinstance(parent, cst.Attribute) and parent.attr is node:
@@ -377,7 +381,7 @@ class DetachedNormStats(Rule):
                     return True
                 stack.append(n.value)
                 continue
-            stack.extend(n.children)
+            stack.extend(self.ctx.facts.children_of(n))
         return False
 
     def _name_key(self, node: cst.CSTNode) -> Optional[str]:
