@@ -543,12 +543,9 @@ class Tracer:
         self.resolve_names()
         mods = []
         for key, st in self.mods.items():
-            m = st.ref()
             rm = None
-            if m is not None and getattr(m, "running_mean", None) is not None and self.snapshots:
-                snap = st.snap
-                if snap is not None:
-                    rm = {"call": snap[0], "values": [float(v) for v in snap[1].float().cpu().tolist()[:4096]]}
+            if st.snap is not None:
+                rm = {"call": st.snap[0], "values": [float(v) for v in st.snap[1].float().cpu().tolist()[:4096]]}
             mods.append(
                 {
                     "key": key, "name": st.name or st.cls, "cls": st.cls, "kind": st.kind, "site": st.site,

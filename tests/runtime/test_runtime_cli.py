@@ -1,0 +1,132 @@
+"""`bnlint trace` end to end: subprocess CLI, exit codes, endings, -m, --timeout, torchrun DDP."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from bnlint.runtime.cli import instrument, main as trace_main, split_argv
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SCRIPTS = os.path.join(HERE, "scripts")
+STATIC_KEYS = {"code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "fix", "url"}
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_cli_subprocess_json(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bnlint", "trace", "--format", "json", "--max-steps", "3", os.path.join(SCRIPTS, "bn001_bug.py")],
+        cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=180,
+    )
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)  # the script's prints went to stderr
+    (f,) = [f for f in findings if f["code"] == "BN001" and f["runtime"]["status"] == "confirmed"]
+    assert STATIC_KEYS <= set(f)
+    assert set(f["runtime"]) >= {"status", "evidence", "observations"}
+    assert f["runtime"]["run"]["how"] == "max-steps" and f["runtime"]["run"]["steps"] == 3
+    assert "epoch 0 acc" in proc.stderr
+    assert "run ended: max-steps" in proc.stderr
+
+
+def test_text_report_says_how_it_ended(tmp_path, capsys):
+    script = tmp_path / "crash.py"
+    script.write_text(textwrap.dedent("""
+        import torch, torch.nn as nn
+        torch.set_num_threads(1)
+        model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(2):
+            opt.zero_grad(); model(torch.randn(16, 4)).sum().backward(); opt.step()
+        raise RuntimeError("disk full")
+    """))
+    rc = trace_main([str(script)])
+    out, err = capsys.readouterr()
+    assert "Run ended: exception (RuntimeError: disk full) after 2 optimizer step(s)" in out
+    assert "disk full" in err
+    assert rc == 0
+
+
+def test_exit_and_script_args(tmp_path, capsys):
+    script = tmp_path / "args.py"
+    script.write_text("import sys\nprint('ARGS', sys.argv[1:], __name__)\nsys.exit(3)\n")
+    trace_main([str(script), "--", "--lr", "0.1"])
+    out, _ = capsys.readouterr()
+    assert "ARGS ['--lr', '0.1'] __main__" in out
+    assert "Run ended: exit (SystemExit(3))" in out
+
+
+def test_timeout(tmp_path, capsys):
+    script = tmp_path / "forever.py"
+    script.write_text("import time\nwhile True:\n    time.sleep(0.01)\n")
+    rc = trace_main(["--timeout", "0.5", str(script)])
+    out, _ = capsys.readouterr()
+    assert "Run ended: timeout" in out
+    assert rc == 0
+
+
+def test_module_mode(tmp_path, capsys, monkeypatch):
+    pkg = tmp_path / "trainpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "train.py").write_text(textwrap.dedent("""
+        import torch, torch.nn as nn
+        torch.set_num_threads(1)
+        if __name__ == "__main__":
+            model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for step in range(3):
+                opt.zero_grad(); model(torch.randn(16, 4)).sum().backward(); opt.step()
+            with torch.no_grad():
+                model(torch.randn(16, 4))
+    """))
+    monkeypatch.chdir(tmp_path)
+    rc = trace_main(["--format", "json", "-m", "trainpkg.train"])
+    findings = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in findings if f["runtime"]["status"] == "confirmed"] == ["BN001"]
+    assert rc == 1
+
+
+def test_usage_errors(tmp_path, capsys):
+    assert trace_main([str(tmp_path / "missing.py")]) == 2
+    with pytest.raises(SystemExit) as exc:
+        trace_main([])
+    assert exc.value.code == 2
+
+
+def test_split_argv():
+    assert split_argv(["--max-steps", "3", "s.py", "--lr", "1"]) == (["--max-steps", "3", "s.py"], ["--lr", "1"])
+    assert split_argv(["-m", "pkg.train", "--", "a"]) == (["-m", "pkg.train"], ["a"])
+    assert split_argv(["--format", "json", "s.py"]) == (["--format", "json", "s.py"], [])
+
+
+def test_reach_probes_keep_line_numbers():
+    src = "x = 1\ndef f():\n    y = 2\n    return y\nif x:\n    z = f()\nelse:\n    z = 0\n"
+    hits = []
+    code = instrument(src, "<t>", {3, 8})
+    ns = {"__bnlint_reach__": hits.extend}
+    exec(code, ns)
+    assert hits == [3] and ns["z"] == 2
+    import dis
+
+    assert {ln for _, ln in dis.findlinestarts(code) if ln} <= set(range(1, 9))
+
+
+def test_ddp_torchrun_merges_ranks(tmp_path):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "bnlint", "trace", "--format", "json", "--no-static", os.path.join(SCRIPTS, "ddp_bug.py")]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=240)
+    start = proc.stdout.index("[")
+    findings = json.loads(proc.stdout[start:])
+    (f,) = [f for f in findings if f["code"] == "BN901"]
+    assert f["runtime"]["status"] == "confirmed"
+    assert "rank 0 and rank 1" in f["runtime"]["evidence"]
+    assert sorted(p.name for p in (tmp_path / ".bnlint" / "trace").iterdir()) == ["rank0.json", "rank1.json"]
+    assert f["runtime"]["run"]["ranks"] == [0, 1]
