@@ -278,6 +278,22 @@ class ModesAnalysis:
         self.tta_file = False
         self._parent_of_act: Dict[int, Optional[int]] = {}
         self._module_act: Optional[int] = None
+        self._kids: Dict[cst.CSTNode, Tuple[cst.CSTNode, ...]] = {}
+
+    def children(self, node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
+        """``node.children`` (a libcst visit, slow) computed once per node."""
+        kids = self._kids.get(node)
+        if kids is None:
+            kids = tuple(node.children)
+            self._kids[node] = kids
+        return kids
+
+    def walk(self, node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+        stack: List[cst.CSTNode] = [node]
+        while stack:
+            cur = stack.pop()
+            yield cur
+            stack.extend(reversed(self.children(cur)))
 
     # --- driver ------------------------------------------------------------------
     def run(self) -> "ModesAnalysis":
@@ -300,7 +316,7 @@ class ModesAnalysis:
                 cls = self.facts.enclosing_class(call)
                 if cls is not None:
                     self._self_called.add((id(cls), func.attr.value))
-        for node in walk(self.module):
+        for node in self.walk(self.module):
             # Test-time adaptation / BN without running statistics: train mode at test time is the point.
             if isinstance(node, cst.Assign):
                 for t in node.targets:
@@ -403,7 +419,7 @@ class ModesAnalysis:
         if cls is None:
             return None, False
         target = dotted(expr)
-        for node in walk(cls):
+        for node in self.walk(cls):
             if isinstance(node, cst.Assign) and any(dotted(t.target) == target for t in node.targets):
                 name = self._constructor_name(node.value)
                 if name:
@@ -617,7 +633,7 @@ class ModesAnalysis:
         return False
 
     def _unbind_targets(self, target: cst.CSTNode, st: State, fr: Frame) -> None:
-        for node in walk(target):
+        for node in self.walk(target):
             if isinstance(node, cst.Name):
                 key = (fr.act, node.value)
                 if key in st.vars or self._lookup(node.value, st, fr) is not None:
@@ -662,7 +678,7 @@ class ModesAnalysis:
             return st
         if isinstance(small, (cst.Global, cst.Nonlocal)):
             return st
-        for child in small.children:
+        for child in self.children(small):
             if isinstance(child, cst.BaseExpression):
                 self._exec_expr(child, st, fr)
         return st
@@ -735,7 +751,7 @@ class ModesAnalysis:
                 continue
             if isinstance(node, cst.Call):
                 stack.append((node, True))
-            for child in reversed(list(node.children)):
+            for child in reversed(self.children(node)):
                 stack.append((child, False))
         result: Optional[Obj] = None
         for call in calls:
@@ -837,7 +853,7 @@ class ModesAnalysis:
             return None
         evals = False
         filtered = False
-        for node in walk(body):
+        for node in self.walk(body):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
                 if node.func.attr.value == "eval" or (node.func.attr.value == "train" and node.args and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "False"):
                     evals = True
@@ -860,9 +876,9 @@ class ModesAnalysis:
             obj, _ = self.resolve_sub(it.func.value, st, fr)
             if obj is None:
                 return None
-            names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
+            names = {n.value for n in self.walk(loop.target) if isinstance(n, cst.Name)}
             evals = filtered = False
-            for node in walk(loop.body):
+            for node in self.walk(loop.body):
                 if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
                     base = dotted(node.func.value) or ""
                     if base.split(".")[0] in names and (node.func.attr.value == "eval" or self._mode_of_call(node) == EVAL):
@@ -882,7 +898,7 @@ class ModesAnalysis:
         if fn is None:
             return
         effect = None
-        for node in walk(fn):
+        for node in self.walk(fn):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
                 base = dotted(node.func.value)
                 if base == "self":
@@ -1062,7 +1078,7 @@ class ModesAnalysis:
             return self._fn_recalib[key]
         result = bool(RECALIBRATION_RE.search(fn.name.value))
         if not result:
-            for node in walk(fn):
+            for node in self.walk(fn):
                 if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("reset_running_stats", "reset_parameters_bn"):
                     result = True
                     break
