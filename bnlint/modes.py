@@ -276,6 +276,8 @@ class ModesAnalysis:
         self._called_names: Set[str] = set()
         self._self_called: Set[Tuple[int, str]] = set()
         self.tta_file = False
+        base = (facts.path or "").replace("\\", "/").rsplit("/", 1)[-1]
+        self._in_test_file = base.startswith("test_") or base.endswith("_test.py") or "/tests/" in (facts.path or "").replace("\\", "/")
         self._parent_of_act: Dict[int, Optional[int]] = {}
         self._module_act: Optional[int] = None
         self._kids: Dict[cst.CSTNode, Tuple[cst.CSTNode, ...]] = {}
@@ -719,7 +721,7 @@ class ModesAnalysis:
             return None
         scope = fr.fn if fr.fn is not None else self.module
         try:
-            holds = self.facts.expr_holds_bn(value, scope)
+            holds = self.facts.expr_holds_bn(value, scope) or self._container_holds_bn(value, scope)
         except RecursionError:
             holds = False
         if not holds:
@@ -736,6 +738,26 @@ class ModesAnalysis:
             cur = cur.func.value
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act)})
         return obj
+
+    def _container_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
+        """``nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))`` (also ModuleList/ModuleDict, nested, ``.to()``)."""
+        if depth > 6 or not isinstance(value, cst.Call):
+            return False
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "train", "eval"):
+            return self._container_holds_bn(func.value, scope, depth + 1)
+        q = self.facts.callee(value) or ""
+        if q.rsplit(".", 1)[-1] not in ("Sequential", "ModuleList", "ModuleDict") or not q.startswith("torch."):
+            return False
+        for node in self.walk(value):
+            if node is value or not isinstance(node, cst.Call):
+                continue
+            if self.facts.is_bn_constructor(node):
+                return True
+            name = dotted(node.func)
+            if name and self.facts.class_holds_bn(name):
+                return True
+        return False
 
     # --- expressions and calls ------------------------------------------------------
     def _exec_expr(self, expr: cst.CSTNode, st: State, fr: Frame) -> Optional[Obj]:
@@ -976,12 +998,18 @@ class ModesAnalysis:
         if cls is not None and params and params[0].name.value in ("self", "cls"):
             params = params[1:]
         positional = [a for a in call.args if a.keyword is None and not a.star]
+        def arg_obj(expr: cst.BaseExpression, pname: str) -> Optional[Obj]:
+            obj = self.resolve(expr, st, fr)
+            if obj is None and isinstance(expr, cst.Call):
+                obj = self._create(expr, st, fr, pname)  # evaluate(Net(), loader)
+            return obj
+
         for p, a in zip(params, positional):
-            st.vars[(act, p.name.value)] = self.resolve(a.value, st, fr)
+            st.vars[(act, p.name.value)] = arg_obj(a.value, p.name.value)
         all_p = {p.name.value for p in all_params(fn)}
         for a in call.args:
             if a.keyword is not None and a.keyword.value in all_p:
-                st.vars[(act, a.keyword.value)] = self.resolve(a.value, st, fr)
+                st.vars[(act, a.keyword.value)] = arg_obj(a.value, a.keyword.value)
         for p in all_params(fn):
             st.vars.setdefault((act, p.name.value), None)
         self._stack.append(callee_frame)
@@ -1043,8 +1071,11 @@ class ModesAnalysis:
             return
         self.trained_in_loop.add((innermost, obj))
         new = set()
+        # Only a leak when training also ran in train mode (the first iteration): a model that is
+        # deliberately kept in eval mode for the whole training (entry state eval) is another matter.
+        trains_somewhere = any(v.mode == TRAIN for v in vals)
         for v in vals:
-            if v.mode == EVAL and v.mark is not None and not obj.keeps_bn_eval:
+            if v.mode == EVAL and v.mark is not None and trains_somewhere and not obj.keeps_bn_eval:
                 node = v.mark[1]
                 if node not in self.leaks:
                     self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj), use=call)
@@ -1067,6 +1098,8 @@ class ModesAnalysis:
                 continue
             if self._is_recalibration(fn):
                 return True
+            if self._in_test_file and fn.name.value.startswith("test_"):
+                return True  # a pytest test: running the model in train mode is part of what it checks
             owner = self.facts.parent_of_def(fn)
             if isinstance(owner, cst.ClassDef) and self.facts.is_lightning_class(owner):
                 return True
