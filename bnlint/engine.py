@@ -97,10 +97,19 @@ def _make_dispatcher(rules: List[Rule], facts, errors: List[str], path: str):
         except Exception:  # a rule bug must not take the run (or the editor) down
             errors.append(f"{path}: internal error in {fn.__self__.code}: {traceback.format_exc(limit=3).strip()}")
 
+    children = facts.children_map
+    stack: list = []
+
     class Dispatcher(cst.CSTVisitor):
+        # Parents and children are recorded from the visit order itself: libcst's
+        # ``node.children`` property re-visits the node on every call and is slow.
         def on_visit(self, node) -> bool:
-            for child in node.children:
-                parents[child] = node
+            if stack:
+                parent = stack[-1]
+                parents[node] = parent
+                children[parent].append(node)
+            children[node] = []
+            stack.append(node)
             kind = type(node).__name__
             if kind == "Call":
                 calls.append(node)
@@ -113,6 +122,7 @@ def _make_dispatcher(rules: List[Rule], facts, errors: List[str], path: str):
             return True
 
         def on_leave(self, original_node) -> None:
+            stack.pop()
             for fn in leave.get(type(original_node).__name__, ()):
                 guarded(fn, original_node)
 
@@ -175,6 +185,16 @@ def lint_source(
     ctx = RuleContext(path, source, module, facts, settings)
     instances = [rule_cls(ctx) for rule_cls in rules]
 
+    from bnlint import facts as facts_module
+
+    token = facts_module.activate(facts)
+    try:
+        return _run_rules(module, facts, ctx, instances, result, path, source)
+    finally:
+        facts_module.deactivate(token)
+
+
+def _run_rules(module, facts, ctx, instances, result: FileResult, path: str, source: str) -> FileResult:
     try:
         module.visit(_make_dispatcher(instances, facts, result.internal_errors, path))
     except RecursionError:

@@ -7,6 +7,7 @@ project modules it imports).
 """
 from __future__ import annotations
 
+import threading
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
 import libcst as cst
@@ -89,21 +90,15 @@ class Facts:
         self.classes: List[cst.ClassDef] = []
         self.calls: List[cst.Call] = []
         self._holds_cache: Dict[Tuple[int, int], bool] = {}
-        self._children: Optional[Dict[cst.CSTNode, List[cst.CSTNode]]] = None
+        # node -> children in visit order, filled by the engine's traversal
+        self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
 
     # --- fast traversal over the parsed tree ---------------------------------
     def children_of(self, node: "cst.CSTNode") -> List["cst.CSTNode"]:
-        """``node.children`` from the engine's parent map (libcst's property re-visits the node each time)."""
-        if self._children is None:
-            children: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
-            for child, parent in self.parents.items():  # insertion order = traversal order
-                children.setdefault(parent, []).append(child)
-            self._children = children
-        kids = self._children.get(node)
+        """``node.children`` from the engine's traversal (libcst's property re-visits the node each time)."""
+        kids = self.children_map.get(node)
         if kids is not None:
             return kids
-        if node in self.parents or node is self.module:
-            return []
         return list(node.children)  # a node built by a rule, not part of the tree
 
     def iter_nodes(self, node: "cst.CSTNode") -> Iterator["cst.CSTNode"]:
@@ -364,15 +359,39 @@ def params_of(fn: cst.FunctionDef) -> List[str]:
     return [p.name.value for p in _all_params(fn)]
 
 
+# The facts of the file being linted right now (per thread: the language server lints in threads),
+# so that the plain ``walk``/``walk_scope`` helpers get the fast children map.
+_active = threading.local()
+
+
+def activate(facts: "Facts"):
+    previous = getattr(_active, "children", None)
+    _active.children = facts.children_map
+    return previous
+
+
+def deactivate(previous) -> None:
+    _active.children = previous
+
+
+def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    cmap = getattr(_active, "children", None)
+    if cmap is not None:
+        kids = cmap.get(node)
+        if kids is not None:
+            return kids
+    return list(node.children)
+
+
 def _walk_scope(scope: cst.CSTNode, into_functions: bool = False) -> Iterator[cst.CSTNode]:
     """Nodes of ``scope`` without descending into nested functions/classes (unless asked)."""
-    stack: List[cst.CSTNode] = list(reversed(list(scope.children)))
+    stack: List[cst.CSTNode] = list(reversed(_children(scope)))
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and not into_functions:
             continue
-        stack.extend(reversed(list(node.children)))
+        stack.extend(reversed(_children(node)))
 
 
 walk_scope = _walk_scope
@@ -384,7 +403,7 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         cur = stack.pop()
         yield cur
-        stack.extend(reversed(list(cur.children)))
+        stack.extend(reversed(_children(cur)))
 
 
 def is_eval_function_name(name: str) -> bool:

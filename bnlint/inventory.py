@@ -460,6 +460,24 @@ class ProjectIndex:
     def __init__(self) -> None:
         self._by_path: Dict[str, Optional[ModuleInventory]] = {}
         self._in_progress: Set[str] = set()
+        self._answers: Dict[Tuple[str, str], bool] = {}
+        # For the cache: every project path whose content (or absence) an answer
+        # depended on, since the last ``take_consulted()``.  ``_deps`` keeps, per
+        # summarised module, what its own summary consulted (transitively), so a
+        # later file that reuses the summary records those paths too.
+        self.consulted: Set[str] = set()
+        self._deps: Dict[str, Set[str]] = {}
+
+    def take_consulted(self) -> Set[str]:
+        """The paths consulted since the last call (existing or probed-and-absent), and reset."""
+        out, self.consulted = self.consulted, set()
+        return out
+
+    def _note(self, path: str) -> None:
+        self.consulted.add(path)
+        deps = self._deps.get(path)
+        if deps:
+            self.consulted |= deps
 
     def inventory_for_source(self, source: str, path: Optional[str], tree: Optional[ast.Module] = None) -> ModuleInventory:
         if tree is None:
@@ -476,11 +494,13 @@ class ProjectIndex:
 
     def inventory_for_path(self, path: str) -> Optional[ModuleInventory]:
         path = os.path.abspath(path)
+        self._note(path)
         if path in self._by_path:
             return self._by_path[path]
         if path in self._in_progress:
             return None  # import cycle: answer "unknown"
         self._in_progress.add(path)
+        outer, self.consulted = self.consulted, set()
         inv: Optional[ModuleInventory] = None
         try:
             if os.path.getsize(path) <= _MAX_INDEX_BYTES:
@@ -491,11 +511,24 @@ class ProjectIndex:
             inv = None
         finally:
             self._in_progress.discard(path)
+            deps, self.consulted = self.consulted, outer
+            deps.discard(path)
+            self._deps[path] = deps
+            self.consulted |= deps
         self._by_path[path] = inv
         return inv
 
     def holds_bn(self, from_path: str, qualified: str) -> bool:
         """Does the project object ``qualified`` (as imported in ``from_path``) hold BatchNorm?"""
+        key = (os.path.abspath(from_path), qualified)
+        if key in self._answers:
+            return self._answers[key]
+        self._answers[key] = False  # re-export cycles (`from . import x` in x's own package) answer "no"
+        answer = self._holds_bn(from_path, qualified)
+        self._answers[key] = answer
+        return answer
+
+    def _holds_bn(self, from_path: str, qualified: str) -> bool:
         for module_path, attr in self._candidate_modules(from_path, qualified):
             inv = self.inventory_for_path(module_path)
             if inv is None:
@@ -537,15 +570,19 @@ class ProjectIndex:
                 mod, attr = parts[:split], ".".join(parts[split:])
                 file_path = os.path.join(base, *mod) + ".py"
                 pkg_path = os.path.join(base, *mod, "__init__.py")
+                self.consulted.add(file_path)  # its absence decided the answer too
                 if os.path.isfile(file_path):
                     yield file_path, attr
                     return
+                self.consulted.add(pkg_path)
                 if os.path.isfile(pkg_path):
                     yield pkg_path, attr
                     return
             if level:
                 # `from . import models` style: `.X` inside the package __init__
                 pkg_init = os.path.join(base, "__init__.py")
+                if len(parts) == 1:
+                    self.consulted.add(pkg_init)
                 if len(parts) == 1 and os.path.isfile(pkg_init):
                     yield pkg_init, parts[0]
                     return

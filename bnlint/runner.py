@@ -25,8 +25,8 @@ class FileOutcome:
     notes: List[str] = field(default_factory=list)
 
 
-def lint_text(text: str, path: str, settings: Settings, index=None) -> FileResult:
-    return lint_source(text, path, settings, index=index)
+def lint_text(text: str, path: str, settings: Settings, index=None, use_prefilter: bool = True) -> FileResult:
+    return lint_source(text, path, settings, index=index, use_prefilter=use_prefilter)
 
 
 def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
@@ -40,14 +40,31 @@ def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
     return out
 
 
-def process_file(path: str, settings: Settings, fix: bool = False, unsafe: bool = False, diff: bool = False, index=None) -> FileOutcome:
+def process_file(
+    path: str, settings: Settings, fix: bool = False, unsafe: bool = False, diff: bool = False, index=None, use_prefilter: bool = True
+) -> FileOutcome:
+    """Lint (and fix) one file. Never raises: an unexpected error becomes an internal error naming the file."""
+    try:
+        return _process_file(path, settings, fix=fix, unsafe=unsafe, diff=diff, index=index, use_prefilter=use_prefilter)
+    except RecursionError:
+        return FileOutcome(path=path, internal_errors=[f"{path}: too deeply nested to analyse (RecursionError)"])
+    except Exception as exc:  # defensive: one file's bug must not stop the other files
+        import traceback
+
+        detail = traceback.format_exc(limit=-3).strip()
+        return FileOutcome(path=path, internal_errors=[f"{path}: internal error: {type(exc).__name__}: {exc}\n{detail}"])
+
+
+def _process_file(
+    path: str, settings: Settings, fix: bool = False, unsafe: bool = False, diff: bool = False, index=None, use_prefilter: bool = True
+) -> FileOutcome:
     out = FileOutcome(path=path)
     try:
         src = read_source(path, settings.max_file_size)
     except SourceError as exc:
         out.findings.append(file_error(path, str(exc)))
         return out
-    result = lint_text(src.text, path, settings, index)
+    result = lint_text(src.text, path, settings, index, use_prefilter)
     out.internal_errors.extend(result.internal_errors)
     if src.is_notebook:
         out.findings = _map_notebook(src, result.findings)
@@ -66,7 +83,7 @@ def process_file(path: str, settings: Settings, fix: bool = False, unsafe: bool 
         new_text = apply_findings(text, chosen)
         if new_text == text:
             break
-        check = lint_text(new_text, path, settings, index)
+        check = lint_text(new_text, path, settings, index, use_prefilter)
         if any(f.code == "BN000" for f in check.findings):
             out.internal_errors.append(f"{path}: a fix produced code that does not parse; fixes for this file were not applied")
             text, fixed = src.text, 0
