@@ -133,6 +133,8 @@ class Tracer:
         self.nograd_stacks = 0
         self.train_depth = 0
         self.in_probe = False
+        self.root_eval_fn = False
+        self.code_cache: Dict[Any, bool] = {}
         self.swa: Dict[int, Dict[str, Any]] = {}  # AveragedModel id -> state
         self.swa_members: Dict[int, int] = {}  # BN id -> AveragedModel id
         self.handles: List[Any] = []
@@ -274,6 +276,17 @@ class Tracer:
             self.root_grad = torch.is_grad_enabled()
             if self.root_grad and module.training:
                 r[2] += 1
+            self.root_eval_fn = False
+            if module.training:  # is the model called from an evaluation function (validate, evaluate, test...)?
+                f = sys._getframe(1)
+                while f is not None and f.f_code.co_filename.startswith(_TORCH_DIR):
+                    f = f.f_back
+                if f is not None:
+                    c = f.f_code
+                    v = self.code_cache.get(c)
+                    if v is None:
+                        v = self.code_cache[c] = is_eval_function_name(c.co_name) and _is_user_file(c.co_filename)
+                    self.root_eval_fn = v
         kind = self._kind(module)
         if kind is None or not args or not isinstance(args[0], torch.Tensor):
             return None
@@ -345,6 +358,14 @@ class Tracer:
                 if st.samples["BN004"] < SAMPLES_PER_KIND:
                     st.samples["BN004"] += 1
                     sample = "BN004"
+            if self.root_eval_fn and st.stacks["BN001"] < STACKS_PER_KIND:
+                st.stacks["BN001"] += 1
+                stack, recal = user_stack(2)
+                if not recal:
+                    self._event("BN001", st, stack, {"root": self.root_key, "root_grad": True})
+                    if sample is None and st.samples["BN001"] < SAMPLES_PER_KIND:
+                        st.samples["BN001"] += 1
+                        sample = "BN001"
             if self.snapshots and module.running_mean is not None:
                 st.snap = (st.train_grad, module.running_mean.detach().clone())
         else:

@@ -118,8 +118,9 @@ def issues_from_trace(tr: Dict[str, Any]) -> List[Issue]:
         diff = max((s["train_eval_diff"] for s in samples), default=None)
         names = [mods[k]["name"] for k in ms if k in mods]
         fn = anchor[2] if anchor else "?"
+        how = "with grad disabled" if not all(e.get("root_grad") for e in evs) else "from an evaluation function"
         ev_text = (
-            f"{calls} BatchNorm forward(s) ran in train mode with grad disabled at {_loc(anchor)} (in `{fn}`) across "
+            f"{calls} BatchNorm forward(s) ran in train mode {how} at {_loc(anchor)} (in `{fn}`) across "
             f"{len(ms)} module(s) such as `{names[0] if names else '?'}`"
         )
         if moved is not None:
@@ -127,7 +128,9 @@ def issues_from_trace(tr: Dict[str, Any]) -> List[Issue]:
         iss = Issue("BN001", anchor[0] if anchor else "", int(anchor[1]) if anchor else 1,
                     "The model ran BatchNorm in train mode under no_grad/inference: evaluation without `model.eval()` normalises with batch statistics and writes this data into running_mean/running_var.",
                     ev_text + ".")
-        trained_roots = any(roots.get(str(e.get("root")), {}).get("grad_train_calls", 0) > 0 for e in evs)
+        # runtime-only when the whole model call ran without grad and that model is also trained with grad
+        # (a teacher/momentum encoder under no_grad inside a training step is not evaluation)
+        trained_roots = any(not e.get("root_grad") and roots.get(str(e.get("root")), {}).get("grad_train_calls", 0) > 0 for e in evs)
         iss.runtime_only_ok = trained_roots or any(_eval_named(e.get("stack")) for e in evs)
         for e in evs:
             iss.add_stack(e.get("stack"))

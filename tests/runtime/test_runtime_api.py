@@ -175,3 +175,60 @@ def test_check_model_clean(device):
 def test_core_does_not_import_torch():
     code = "import sys, bnlint.runtime, bnlint.cli, bnlint.engine, bnlint.runtime.report; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_train_mode_in_validate_with_grad_is_confirmed():
+    model = small_cnn()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def validate_epoch(m):
+        return m(torch.randn(16, 3, 8, 8) * 3 + 2).argmax(1)  # no no_grad, no eval(): still leaks
+
+    with bnlint.runtime.trace() as t:
+        train_steps(model, opt, "cpu", n=2)
+        validate_epoch(model)
+    (f,) = t.findings()
+    assert f.code == "BN001" and f.line == validate_epoch.__code__.co_firstlineno + 1
+    assert "from an evaluation function" in f.runtime["evidence"]
+
+
+def test_keyboard_interrupt_is_reported():
+    with pytest.raises(KeyboardInterrupt):
+        with bnlint.runtime.trace() as t:
+            raise KeyboardInterrupt
+    assert t.export()["ended"]["how"] == "interrupted"
+    assert "Run ended: interrupted" in t.report()
+
+
+class MomentumEncoder(nn.Module):
+    """MoCo-style: the key encoder runs in train mode under no_grad inside the training forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder_q = small_cnn()
+        self.encoder_k = small_cnn()
+        for p in self.encoder_k.parameters():
+            p.requires_grad = False
+
+    def forward(self, x):
+        q = self.encoder_q(x)
+        with torch.no_grad():
+            k = self.encoder_k(x)
+        return (q * k).sum(1)
+
+
+def test_momentum_encoder_and_ema_teacher_are_not_evaluation():
+    torch.manual_seed(0)
+    moco = MomentumEncoder()
+    student, teacher = small_cnn(), small_cnn()
+    opt = torch.optim.SGD(list(moco.encoder_q.parameters()) + list(student.parameters()), lr=0.1)
+    with bnlint.runtime.trace() as t:
+        for _ in range(2):
+            x = torch.randn(16, 3, 8, 8)
+            opt.zero_grad()
+            with torch.no_grad():
+                target = teacher(x).softmax(1)  # mean-teacher targets, teacher kept in train mode
+            loss = moco(x).mean() + F.cross_entropy(student(x), target)
+            loss.backward()
+            opt.step()
+    assert [f for f in t.findings() if f.code == "BN001"] == []
