@@ -140,6 +140,11 @@ class DetachedNormStats(Rule):
         ),
     )
 
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._lineage: Dict[str, Set[str]] = {}
+        self._site_origin: Set[str] = set()
+
     def _walk(self, node):
         """Pre-order walk through the engine's parent map (much cheaper than libcst's ``children``)."""
         return self.ctx.facts.iter_nodes(node)
@@ -219,6 +224,7 @@ class DetachedNormStats(Rule):
     def _input_names(self, fn: cst.FunctionDef, params: Set[str]) -> Set[str]:
         """Parameters and local names computed from them (reshapes, activations), to a fixpoint."""
         names = set(params)
+        lineage: Dict[str, Set[str]] = {p: {p} for p in params}
         assigns: List[Tuple[List[str], cst.BaseExpression]] = []
         for node in self._walk(fn.body):
             if isinstance(node, cst.Assign):
@@ -234,12 +240,25 @@ class DetachedNormStats(Rule):
             for targets, value in assigns:
                 if self._is_statistic(value, names):
                     continue  # a statistic is not "the input"
-                if _names_in(value, live_only=True, children=self.ctx.facts.children_of) & names:
+                live = _names_in(value, live_only=True, children=self.ctx.facts.children_of) & names
+                if live:
+                    origin: Set[str] = set()
+                    for n in live:
+                        origin |= lineage.get(n, set())
                     for t in targets:
-                        if t not in names:
+                        if t not in names or not origin <= lineage.get(t, set()):
                             names.add(t)
+                            lineage[t] = lineage.get(t, set()) | origin
                             changed = True
+        self._lineage = lineage
         return names
+
+    def _origin(self, node: cst.CSTNode, inputs: Set[str]) -> Set[str]:
+        """The forward parameters an expression's input reads come from."""
+        out: Set[str] = set()
+        for n in _names_in(node, children=self.ctx.facts.children_of) & inputs:
+            out |= self._lineage.get(n, set())
+        return out
 
     def _is_reduction_of(self, call: cst.Call, inputs: Set[str], stat_only: bool = True) -> Optional[cst.BaseExpression]:
         """The reduced expression when ``call`` is ``E.mean(...)``/``torch.var(E, ...)`` of an input-derived E."""
@@ -333,6 +352,7 @@ class DetachedNormStats(Rule):
         """(normalises the input, also feeds a running buffer through the graph)."""
         tainted: Set[str] = set()
         feeds: List[bool] = []
+        self._site_origin = self._origin(site, inputs)
         verdict, target = self._consumer(site, fn, inputs, tainted, feeds)
         if verdict is not None:
             return verdict, bool(feeds)
@@ -372,7 +392,7 @@ class DetachedNormStats(Rule):
             if key is not None and key in tainted:
                 continue
             if isinstance(n, cst.Name):
-                if n.value in inputs:
+                if n.value in inputs and (not self._site_origin or self._lineage.get(n.value, set()) & self._site_origin):
                     return True
                 continue
             if isinstance(n, cst.Attribute):

@@ -1,0 +1,515 @@
+"""BN002-BN005: exact codes and lines on positive spellings and look-alike negatives, fixes, options, docs, seeds."""
+import os
+import textwrap
+
+import libcst
+import pytest
+
+from bnlint.config import Settings
+from bnlint.engine import lint_source
+from bnlint.fixes import apply_findings, select_fixes
+from bnlint.registry import find_rule, load_rules
+from fixture_support import FIXTURES, expectations, lint_fixture
+
+CODES = ("BN002", "BN003", "BN004", "BN005")
+
+
+def lint(source, codes=CODES, options=None):
+    settings = Settings()
+    settings.select = list(codes)
+    if options:
+        for code, opts in options.items():
+            settings.rule_options.setdefault(code, {}).update(opts)
+    src = textwrap.dedent(source)
+    rules = [r for r in load_rules() if r.code in codes]
+    result = lint_source(src, "snippet.py", settings, rules=rules)
+    assert not result.internal_errors, result.internal_errors
+    return src, result.findings
+
+
+def found(source, codes=CODES, options=None):
+    _, findings = lint(source, codes, options)
+    return sorted((f.line, f.code) for f in findings)
+
+
+def fixed(source, codes=CODES):
+    src, findings = lint(source, codes)
+    out = src
+    for _ in range(5):
+        chosen = select_fixes(findings, unsafe=True)
+        if not chosen:
+            break
+        out = apply_findings(out, chosen)
+        _, findings = lint(out, codes)
+    return out
+
+
+# --- metadata and docs --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code,name,severity",
+    [
+        ("BN002", "momentum-zero-freeze", "error"),
+        ("BN003", "detached-norm-stats", "error"),
+        ("BN004", "frozen-bn-train-mode", "warning"),
+        ("BN005", "tiny-batch-bn", "warning"),
+    ],
+)
+def test_public_contract(code, name, severity):
+    rule = find_rule(code)
+    assert rule is not None and rule.name == name and rule.severity == severity
+    assert find_rule(name) is rule
+    docs = rule.docs()
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## References"):
+        assert section in docs, (code, section)
+
+
+def test_bn005_declares_its_option():
+    rule = find_rule("BN005")
+    opt = {o.name: o for o in rule.options}["tiny-batch-size"]
+    assert opt.default == 8 and opt.type is int
+
+
+# --- BN002 -----------------------------------------------------------------------------
+
+BN002_POSITIVE = """\
+import functools
+import torch.nn as nn
+from torch import nn as tnn
+from torch.nn import BatchNorm2d as BN
+from torch.nn.modules.batchnorm import _BatchNorm
+
+ZERO = 0.0
+bn_a = nn.BatchNorm2d(8, momentum=0)
+bn_b = tnn.BatchNorm1d(8, 1e-5, 0.0)
+bn_c = BN(8, momentum=0.0 if True else 0.1)
+bn_d = nn.BatchNorm2d(8, momentum=ZERO)
+norm = functools.partial(nn.BatchNorm2d, momentum=0)
+
+def a(model):
+    for m in model.modules():
+        if isinstance(m, _BatchNorm):
+            m.momentum = 0
+
+def b(model):
+    model.apply(lambda m: setattr(m, "momentum", 0) if isinstance(m, nn.BatchNorm2d) else None)
+
+def c(model):
+    for name, m in model.named_modules():
+        if "bn" in name:
+            m.momentum = 0
+
+def d(model):
+    def fn(m):
+        if m.__class__.__name__.find("BatchNorm") != -1:
+            setattr(m, "momentum", ZERO)
+    model.apply(fn)
+"""
+
+
+def test_bn002_positive_spellings():
+    assert found(BN002_POSITIVE, ("BN002",)) == [(8, "BN002"), (9, "BN002"), (10, "BN002"), (11, "BN002"), (12, "BN002"), (17, "BN002"), (20, "BN002"), (25, "BN002"), (30, "BN002")]
+
+
+def test_bn002_forward_toggle_is_a_noop_message():
+    src = """\
+    import torch.nn as nn
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm1d(4)
+        def forward(self, x):
+            if self.training:
+                self.bn.momentum = 0.1
+            else:
+                self.bn.momentum = 0
+            self.bn.momentum = 0.1 if self.training else 0.0
+            return self.bn(x)
+    """
+    _, findings = lint(src, ("BN002",))
+    assert [(f.line, f.code) for f in findings] == [(10, "BN002"), (11, "BN002")]
+    assert all("no-op" in f.message and "eval mode" in f.message for f in findings)
+    assert all(f.fix is None for f in findings)
+
+
+def test_bn002_negatives():
+    src = """\
+    import torch
+    import torch.nn as nn
+    from torch.nn.modules.batchnorm import _BatchNorm
+    bn = nn.BatchNorm2d(8, momentum=0.01)
+    cma = nn.BatchNorm2d(8, momentum=None)
+    stateless = nn.BatchNorm2d(8, momentum=0, track_running_stats=False)
+    opt = torch.optim.SGD([], lr=0.1, momentum=0)
+
+    def sam(model, closure):
+        for m in model.modules():
+            if isinstance(m, _BatchNorm):
+                m.backup_momentum = m.momentum
+                m.momentum = 0
+        closure()
+        for m in model.modules():
+            if isinstance(m, _BatchNorm):
+                m.momentum = m.backup_momentum
+
+    def local_save(m):
+        if isinstance(m, nn.BatchNorm2d):
+            old = m.momentum
+            m.momentum = 0
+            m.momentum = old
+
+    def not_bn(model):
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                m.momentum = 0
+            else:
+                pass
+    """
+    assert found(src, ("BN002",)) == []
+
+
+def test_bn002_save_restore_is_per_module_not_file_wide():
+    src = """\
+    import torch.nn as nn
+    def sam(m):
+        if isinstance(m, nn.BatchNorm2d):
+            m.backup_momentum = m.momentum
+            m.momentum = 0
+    def restore(m):
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = m.backup_momentum
+    def freeze(m):
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = 0
+    """
+    assert found(src, ("BN002",)) == [(11, "BN002")]
+
+
+# --- BN003 -----------------------------------------------------------------------------
+
+BN003_POSITIVE = """\
+import torch
+from torch import nn
+from torch.nn import BatchNorm2d as BN
+
+class A(nn.Module):
+    def forward(self, x):
+        mean = x.mean(0).detach()
+        var = x.var(0).detach()
+        return (x - mean) / torch.sqrt(var + 1e-5)
+
+class B(BN):
+    def forward(self, x):
+        m = x.detach().mean((0, 2, 3), keepdim=True)
+        v = x.data.var((0, 2, 3), keepdim=True)
+        return (x - m) * torch.rsqrt(v + self.eps)
+
+class C(nn.Module):
+    def forward(self, x):
+        with torch.no_grad():
+            mu = x.mean(0)
+        return x - mu
+
+class D(nn.Module):
+    def forward(self, x):
+        stats = {"mean": x.mean(0).detach().clone()}
+        return x - stats["mean"]
+
+class E(nn.Module):
+    def _norm(self, h):
+        return (h - h.mean(0).data) / h.std(0)
+    def forward(self, h):
+        return self._norm(h)
+"""
+
+
+def test_bn003_positive_spellings():
+    assert found(BN003_POSITIVE, ("BN003",)) == [(7, "BN003"), (8, "BN003"), (13, "BN003"), (14, "BN003"), (20, "BN003"), (25, "BN003"), (30, "BN003")]
+
+
+def test_bn003_fix_drops_the_detach_and_is_idempotent():
+    out = fixed(BN003_POSITIVE, ("BN003",))
+    libcst.parse_module(out)
+    assert "x.mean(0)\n" in out and "x.var(0)\n" in out
+    assert "x.mean((0, 2, 3), keepdim=True)" in out and "x.var((0, 2, 3), keepdim=True)" in out
+    assert 'x.mean(0).clone()' in out
+    assert "h.mean(0)) / h.std(0)" in out
+    assert "with torch.no_grad():\n            mu = x.mean(0)" in out  # reported, never auto-fixed
+    assert found(out, ("BN003",)) == [(20, "BN003")]
+    assert fixed(out, ("BN003",)) == out
+
+
+def test_bn003_no_fix_when_detached_value_also_feeds_running_buffer():
+    src = """\
+    import torch
+    from torch import nn
+    class A(nn.Module):
+        def forward(self, x):
+            mean = x.mean(0).detach()
+            self.running_mean.mul_(0.9).add_(0.1 * mean)
+            return x - mean
+    """
+    _, findings = lint(src, ("BN003",))
+    assert [(f.line, f.code) for f in findings] == [(5, "BN003")]
+    assert findings[0].fix is None
+
+
+def test_bn003_negatives():
+    src = """\
+    import torch
+    from torch import nn
+    class A(nn.Module):
+        def forward(self, x):
+            mean, var = x.mean(0), x.var(0)
+            self.running_mean.mul_(0.9).add_(0.1 * mean.detach())
+            with torch.no_grad():
+                self.running_var.copy_(0.9 * self.running_var + 0.1 * x.var(0))
+            self.last = x.mean().detach()
+            print(x.std().detach().item())
+            return (x - mean) / torch.sqrt(var + 1e-5)
+
+    class Frozen(nn.Module):
+        @torch.no_grad()
+        def forward(self, x):
+            return x - x.mean(0)
+
+    def preprocess(batch):
+        return batch - batch.mean(0).detach()
+
+    class StopGrad(nn.Module):
+        def forward(self, p, z):
+            target = z.detach()
+            return p - (target - z.mean(0).detach())
+    """
+    assert found(src, ("BN003",)) == []
+
+
+# --- BN004 -----------------------------------------------------------------------------
+
+BN004_TRAIN_TAIL = """
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+model.train()
+"""
+
+
+@pytest.mark.parametrize(
+    "freeze",
+    [
+        "for p in model.parameters():\n    p.requires_grad = False",
+        "model.layer1.requires_grad_(False)",
+        "for name, p in model.named_parameters():\n    if 'bn' in name:\n        p.requires_grad = False",
+        "for m in model.modules():\n    if isinstance(m, BN):\n        m.weight.requires_grad = False",
+        "for c in list(model.children())[:5]:\n    c.requires_grad_(False)",
+        "backbone = model\nfor p in backbone.parameters():\n    p.requires_grad = False",
+    ],
+)
+def test_bn004_positive_spellings(freeze):
+    src = "import torch\nfrom torch.nn import BatchNorm2d as BN\nfrom torchvision.models import resnet50\nmodel = resnet50()\n" + freeze + "\n" + BN004_TRAIN_TAIL
+    line = next(i for i, text in enumerate(src.splitlines(), 1) if "requires_grad" in text)
+    assert found(src, ("BN004",)) == [(line, "BN004")]
+
+
+def test_bn004_exact_lines_apply_and_helper():
+    src = """\
+    import torch
+    import torch.nn as nn
+    import torchvision
+
+    def frozen_fn(m):
+        if m.__class__.__name__.find("BatchNorm") != -1:
+            for p in m.parameters():
+                p.requires_grad = False
+
+    def train_one_epoch(model, opt):
+        model.train()
+        opt.step()
+
+    net = torchvision.models.resnet18()
+    net.apply(frozen_fn)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    for epoch in range(3):
+        train_one_epoch(net, optimizer)
+    """
+    _, findings = lint(src, ("BN004",))
+    assert [(f.line, f.code) for f in findings] == [(8, "BN004")]
+    assert "train mode" in findings[0].message and "FrozenBatchNorm2d" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # FrozenBatchNorm2d as the norm layer
+        "model = torchvision.models.resnet50(norm_layer=torchvision.ops.FrozenBatchNorm2d)\nfor p in model.parameters():\n    p.requires_grad = False\nmodel.train()",
+        # no BN in the model
+        "model = torchvision.models.vgg16()\nmodel.features.requires_grad_(False)\nmodel.train()",
+        # only conv layers frozen
+        "model = torchvision.models.resnet50()\nfor m in model.modules():\n    if isinstance(m, nn.Conv2d):\n        m.weight.requires_grad = False\nmodel.train()",
+        # BN put back in eval after train()
+        "model = torchvision.models.resnet50()\nmodel.requires_grad_(False)\nmodel.train()\nmodel.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)",
+        # inference only
+        "model = torchvision.models.resnet50()\nfor p in model.parameters():\n    p.requires_grad = False\nmodel.eval()",
+        # test-time adaptation with cleared running stats
+        "model = torchvision.models.resnet50()\nmodel.train()\nmodel.requires_grad_(False)\nfor m in model.modules():\n    if isinstance(m, nn.BatchNorm2d):\n        m.requires_grad_(True)\n        m.track_running_stats = False\n        m.running_mean = None",
+        # the classifier head frozen, not the backbone
+        "model = torchvision.models.resnet50()\nmodel.fc.requires_grad_(False)\nmodel.train()",
+    ],
+)
+def test_bn004_negatives(body):
+    src = "import torch\nimport torch.nn as nn\nimport torchvision\n" + body + "\n"
+    assert found(src, ("BN004",)) == []
+
+
+def test_bn004_train_override_is_not_reported():
+    src = """\
+    import torch.nn as nn
+    import torchvision
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = torchvision.models.resnet18()
+            self.backbone.requires_grad_(False)
+        def train(self, mode=True):
+            super().train(mode)
+            self.backbone.eval()
+            return self
+    net = Net()
+    net.train()
+    """
+    assert found(src, ("BN004",)) == []
+
+
+# --- BN005 -----------------------------------------------------------------------------
+
+BN005_MODEL = """\
+import argparse
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.bn_fc1 = nn.BatchNorm1d(32)
+        self.head = nn.Sequential(self.fc1, self.bn_fc1, nn.ReLU())
+        self.fc2 = nn.Linear(32, 2)
+    def forward(self, x):
+        return self.fc2(self.head(x))
+
+model = Net()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+"""
+
+
+def test_bn005_loader_spellings_and_message():
+    src = BN005_MODEL + textwrap.dedent(
+        """\
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--batch-size", type=int, default=4)
+        args = parser.parse_args()
+        BS = 2
+        train_loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True)
+        train_loader2 = DataLoader(ds, BS, shuffle=True)
+        loader = DataLoader(ds, batch_size=1, shuffle=True)
+        val_loader = DataLoader(ds, batch_size=1)
+        test_loader = DataLoader(ds, batch_size=2, shuffle=False)
+        big_loader = DataLoader(ds, batch_size=64, shuffle=True)
+        for x, y in train_loader:
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        """
+    )
+    _, findings = lint(src, ("BN005",))
+    assert [(f.line, f.code) for f in findings] == [(22, "BN005"), (23, "BN005"), (24, "BN005")]
+    msg = findings[0].message
+    assert "batch_size=4" in msg and "--batch-size" in msg and "Net.bn_fc1" in msg and "BatchNorm1d" in msg
+    assert "GroupNorm" in msg and "FrozenBatchNorm2d" in msg
+    assert "Expected more than 1 value per channel" in findings[2].message
+
+
+def test_bn005_threshold_option():
+    src = BN005_MODEL + "train_loader = DataLoader(ds, batch_size=4, shuffle=True)\nmodel(x).sum().backward()\n"
+    assert found(src, ("BN005",)) == [(18, "BN005")]
+    assert found(src, ("BN005",), options={"BN005": {"tiny-batch-size": 4}}) == []
+
+
+def test_bn005_per_sample_training_steps():
+    src = BN005_MODEL + textwrap.dedent(
+        """\
+        def step(xs, ys):
+            for i in range(len(xs)):
+                loss = nn.functional.cross_entropy(model(xs[i:i + 1]), ys[i:i + 1])
+                loss.backward()
+            for x, y in zip(xs, ys):
+                model(x.unsqueeze(0)).sum().backward()
+                model(x[None]).sum().backward()
+            opt.step()
+        """
+    )
+    assert found(src, ("BN005",)) == [(20, "BN005"), (23, "BN005"), (24, "BN005")]
+
+
+def test_bn005_negatives():
+    src = BN005_MODEL + textwrap.dedent(
+        """\
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--batch-size", type=int, default=128)
+        args = parser.parse_args()
+        train_loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True, drop_last=True)
+        val_loader = DataLoader(ds, batch_size=1, shuffle=False)
+
+        @torch.no_grad()
+        def predict(x):
+            model.eval()
+            return model(x.unsqueeze(0))
+
+        def evaluate(xs):
+            model.eval()
+            with torch.no_grad():
+                return [model(xs[i:i + 1]) for i in range(len(xs))]
+
+        for x, y in train_loader:
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        """
+    )
+    assert found(src, ("BN005",)) == []
+
+
+def test_bn005_model_without_bn_is_fine():
+    src = """\
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import DataLoader
+    model = nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4))
+    loader = DataLoader(ds, batch_size=1, shuffle=True)
+    for x in loader:
+        model(x[0].unsqueeze(0)).sum().backward()
+    """
+    assert found(src, ("BN005",)) == []
+
+
+# --- seeds ---------------------------------------------------------------------------------
+
+SEEDS = {
+    "seed000_momentum_toggle_in_forward.py": {(52, "BN002")},
+    "seed001_full_batch_regression.py": set(),
+    "seed002_momentum_zero_and_requires_grad.py": {(12, "BN002"), (14, "BN004")},
+    "seed003_tensorflow_not_pytorch.py": set(),
+    "seed004_detached_batch_stats.py": {(12, "BN003")},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_seed_fixtures(name):
+    path = os.path.join(FIXTURES, "seeds", name)
+    source, result = lint_fixture(path)
+    assert {(f.line, f.code) for f in result.findings} == SEEDS[name] == expectations(source)
+
+
+def test_seed004_reports_both_detached_statistics():
+    path = os.path.join(FIXTURES, "seeds", "seed004_detached_batch_stats.py")
+    _, result = lint_fixture(path)
+    bn003 = [f for f in result.findings if f.code == "BN003"]
+    assert len(bn003) == 2 and all(f.fix is not None and f.fix.applicability == "safe" for f in bn003)
