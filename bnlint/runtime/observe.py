@@ -23,7 +23,7 @@ from torch.nn.modules import module as _module_mod
 from torch.nn.modules.batchnorm import _BatchNorm, _NormBase
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
-from bnlint.runtime.names import is_eval_function_name  # noqa: F401 (re-exported)
+from bnlint.runtime.names import is_eval_frame, is_eval_function_name  # noqa: F401 (re-exported)
 
 SAMPLES_PER_KIND = 3  # running-stat/output samples (each costs a device sync) per module and kind
 STACKS_PER_KIND = 8  # stack walks per module and kind on the common paths
@@ -285,7 +285,7 @@ class Tracer:
                     c = f.f_code
                     v = self.code_cache.get(c)
                     if v is None:
-                        v = self.code_cache[c] = is_eval_function_name(c.co_name) and _is_user_file(c.co_filename)
+                        v = self.code_cache[c] = is_eval_frame(c.co_filename, c.co_name) and _is_user_file(c.co_filename)
                     self.root_eval_fn = v
         kind = self._kind(module)
         if kind is None or not args or not isinstance(args[0], torch.Tensor):

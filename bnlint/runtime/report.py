@@ -73,9 +73,9 @@ def _anchor(stack: Optional[List[List[Any]]]) -> Optional[List[Any]]:
 
 
 def _eval_named(stack) -> bool:
-    from bnlint.runtime.names import is_eval_function_name
+    from bnlint.runtime.names import is_eval_frame
 
-    return any(is_eval_function_name(str(fr[2])) for fr in stack or ())
+    return any(is_eval_frame(str(fr[0]), str(fr[2])) for fr in stack or ())
 
 
 def _mod_label(m: Dict[str, Any]) -> str:
