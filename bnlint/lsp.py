@@ -348,7 +348,7 @@ class BnlintLanguageServer(LanguageServer):
             if doc is None:
                 return
             version, text, path = doc.version, doc.source, doc.path
-            if not _lintable(path):
+            if not _lintable(path, doc.language_id):
                 self.results.pop(uri, None)
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[], version=version))
                 return
@@ -442,7 +442,7 @@ class BnlintLanguageServer(LanguageServer):
             return [], "", None
         cached = self.results.get(uri)
         path = doc.path
-        if not _lintable(path):
+        if not _lintable(path, doc.language_id):
             return [], doc.source, None
         if cached is not None and cached[0] == doc.version and cached[2] == doc.source:
             settings, _ = await asyncio.get_running_loop().run_in_executor(self.executor, self.settings_for, path)
@@ -461,8 +461,11 @@ def _mtime(path: Optional[str]) -> Optional[float]:
         return None
 
 
-def _lintable(path: str) -> bool:
-    return path.endswith((".py", ".pyi")) or not os.path.splitext(path)[1]
+def _lintable(path: str, language_id: Optional[str] = None) -> bool:
+    """Python files; an extension-less document (untitled buffer, script) only when the client calls it Python."""
+    if path.endswith((".py", ".pyi")):
+        return True
+    return not os.path.splitext(path)[1] and language_id == "python"
 
 
 def _ranges_overlap(a: types.Range, b: types.Range) -> bool:
