@@ -381,7 +381,7 @@ class Tracer:
             else:
                 st.nograd_flagged += 1
                 if stack is not None:
-                    ev = self._event("BN001", st, stack, {"root": self.root_key, "root_grad": self.root_grad})
+                    ev = self._event("BN001", st, stack, {"root": self.root_key, "root_grad": self.root_grad, "inference_mode": torch.is_inference_mode_enabled()})
                     if st.samples["BN001"] < SAMPLES_PER_KIND:
                         st.samples["BN001"] += 1
                         sample = "BN001"
@@ -575,6 +575,7 @@ class Tracer:
                     "bs_hist": {str(k): v for k, v in sorted(st.bs_hist.items())}, "min_count": st.min_count,
                     "tiny_calls": st.tiny_calls, "mom0_calls": st.mom0_calls, "frozen_calls": st.frozen_calls,
                     "legit_nograd": st.legit_nograd, "nograd_flagged": st.nograd_flagged, "momentum": st.momentum,
+                    "track_running_stats": st.track, "affine": st.affine,
                     "frozen": st.frozen, "reenabled_calls": st.reenabled_calls, "explicit_eval_site": st.explicit_eval_site,
                     "root": st.root_key, "grad_checks": st.samples["grad_check"], "grad_ok": st.samples["grad_ok"],
                     "snapshot": rm,

@@ -28,19 +28,20 @@ def train_steps(model, opt, device, n=3):
         opt.step()
 
 
-def validate(model, device):
-    with torch.no_grad():
+def validate(model, device, ctx=torch.no_grad):
+    with ctx():
         return model(torch.randn(16, 3, 8, 8, device=device) * 3 + 2)
 
 
+@pytest.mark.parametrize("ctx", [torch.no_grad, torch.inference_mode])
 @pytest.mark.parametrize("device", DEVICES)
-def test_trace_confirms_missing_eval(device):
+def test_trace_confirms_missing_eval(device, ctx):
     torch.manual_seed(0)
     model = small_cnn().to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     with bnlint.runtime.trace() as t:
         train_steps(model, opt, device)
-        validate(model, device)
+        validate(model, device, ctx)
     found = t.findings()
     assert [f.code for f in found] == ["BN001"]
     f = found[0]
@@ -48,6 +49,7 @@ def test_trace_confirms_missing_eval(device):
     assert f.line == validate.__code__.co_firstlineno + 2
     assert "running_mean moved by up to" in f.runtime["evidence"]
     assert f.runtime["observations"][0]["module"] == "1"
+    assert t.export()["events"][0]["inference_mode"] == (ctx is torch.inference_mode)
     text = t.report()
     assert "BN001 [confirmed]" in text and "Run ended: completed after 3 optimizer step(s)" in text
     assert '"runtime"' in t.report("json")
