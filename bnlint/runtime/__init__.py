@@ -39,7 +39,11 @@ class Trace:
         from bnlint.runtime.observe import Tracer
 
         sites = [(f.path, f.line) for f in self.static if getattr(f, "code", "") == "BN003"]
-        self.tracer = Tracer(self.max_steps, self.tiny_batch_size, sites, self.rank).start()
+        self.tracer = Tracer(self.max_steps, self.tiny_batch_size, sites, self.rank)
+        import os
+
+        self.tracer.watch_sites = {(os.path.abspath(f.path), f.line) for f in self.static if getattr(f, "code", "") == "BN001"}
+        self.tracer.start()
         return self
 
     def __exit__(self, et, ev, tb) -> bool:

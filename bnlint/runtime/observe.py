@@ -112,6 +112,7 @@ class Tracer:
         self.max_steps = max_steps
         self.tiny = tiny_batch_size
         self.custom_norm_sites = list(custom_norm_sites)  # (path, line) of static BN003 findings
+        self.watch_sites: set = set()  # (path, line) of static BN001 findings: model calls that evaluate
         self.rank = rank
         self.world_size = int(os.environ.get("WORLD_SIZE", "1") or 1)
         self.snapshots = self.world_size > 1
@@ -286,6 +287,8 @@ class Tracer:
                     v = self.code_cache.get(c)
                     if v is None:
                         v = self.code_cache[c] = is_eval_frame(c.co_filename, c.co_name) and _is_user_file(c.co_filename)
+                    if not v and self.watch_sites and (c.co_filename, f.f_lineno) in self.watch_sites:
+                        v = True  # the evaluation call site a static BN001 finding points at
                     self.root_eval_fn = v
         kind = self._kind(module)
         if kind is None or not args or not isinstance(args[0], torch.Tensor):

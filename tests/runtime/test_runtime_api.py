@@ -234,3 +234,20 @@ def test_momentum_encoder_and_ema_teacher_are_not_evaluation():
             loss.backward()
             opt.step()
     assert [f for f in t.findings() if f.code == "BN001"] == []
+
+
+def test_static_bn001_call_site_is_watched_with_grad_enabled():
+    model = small_cnn()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    val = torch.randn(16, 3, 8, 8) * 3 + 2
+
+    def run_all():
+        train_steps(model, opt, "cpu", n=2)
+        return model(val)  # a static BN001 finding points here (e.g. a loop over the val loader)
+
+    line = run_all.__code__.co_firstlineno + 2
+    static = Finding("BN001", "missing-eval", "error", "m", __file__, line, 16, line, 26)
+    with bnlint.runtime.trace(static=[static]) as t:
+        run_all()
+    (f,) = t.findings()
+    assert f.line == line and f.runtime["status"] == "confirmed" and f.runtime["matched_by"] == "location"

@@ -130,3 +130,20 @@ def test_ddp_torchrun_merges_ranks(tmp_path):
     assert "rank 0 and rank 1" in f["runtime"]["evidence"]
     assert sorted(p.name for p in (tmp_path / ".bnlint" / "trace").iterdir()) == ["rank0.json", "rank1.json"]
     assert f["runtime"]["run"]["ranks"] == [0, 1]
+
+
+def _rank_trace(rank, values, call=5):
+    mod = {"key": 1, "name": "backbone.bn1", "cls": "BatchNorm2d", "kind": "bn", "site": ["/x/train.py", 12],
+           "snapshot": {"call": call, "values": values}}
+    return {"rank": rank, "modules": [mod], "events": [], "steps": 5, "ended": {"how": "completed"}}
+
+
+def test_divergence_merge_unit():
+    from bnlint.runtime.report import divergence_issues, join
+
+    assert divergence_issues([_rank_trace(0, [0.5, 1.0]), _rank_trace(1, [0.5, 1.0])]) == []
+    assert divergence_issues([_rank_trace(0, [0.5, 1.0]), _rank_trace(1, [0.9, 1.0], call=4)]) == []  # not the same call
+    (iss,) = divergence_issues([_rank_trace(0, [0.5, 1.0]), _rank_trace(1, [0.9, 1.0])])
+    assert iss.code == "BN901" and "rank 0 and rank 1 by up to 0.4" in iss.evidence
+    (f,) = join([], [_rank_trace(0, [0.5, 1.0]), _rank_trace(1, [0.9, 1.0])])
+    assert f.code == "BN901" and f.path == "/x/train.py" and f.line == 12 and f.runtime["run"]["ranks"] == [0, 1]
