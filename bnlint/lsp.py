@@ -261,9 +261,11 @@ class BnlintLanguageServer(LanguageServer):
             except ConfigError as exc:
                 error = str(exc)
                 settings = Settings()
-                cfg = None
+                # Watch the broken file's mtime too, so fixing it is noticed even without watchers.
+                head = error.split(": ", 1)[0]
+                cfg = head if os.path.isfile(head) else None
             if settings.config_path is None:
-                settings.project_root = self.folder_for(path) or directory
+                settings.project_root = (os.path.dirname(cfg) if cfg else None) or self.folder_for(path) or directory
             self._settings_cache[directory] = (settings, cfg, _mtime(cfg) if cfg else None, error)
             return settings, error
 
@@ -445,7 +447,7 @@ class BnlintLanguageServer(LanguageServer):
         if not _lintable(path, doc.language_id):
             return [], doc.source, None
         if cached is not None and cached[0] == doc.version and cached[2] == doc.source:
-            settings, _ = await asyncio.get_running_loop().run_in_executor(self.executor, self.settings_for, path)
+            settings, _ = self.settings_for(path)  # cached: no need to queue behind a running lint
             return cached[1], cached[2], settings
         text = doc.source
         outcome = await asyncio.get_running_loop().run_in_executor(self.executor, self.lint, text, path)

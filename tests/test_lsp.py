@@ -458,6 +458,20 @@ async def test_config_reload_on_watched_file_change(client: LanguageClient, tmp_
 
 
 @asyncio_test
+async def test_edited_config_is_noticed_without_a_watcher_event(client: LanguageClient, tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.bnlint]\nignore = [\"BN002\"\n")  # broken TOML
+    await _init(client, tmp_path)
+    uri = _open(client, tmp_path / "train.py", BUGGY)
+    assert _codes(await _wait_for(client, uri)) == ["BN002"]
+    assert [m.type for m in client.messages] == [types.MessageType.Error]
+    pyproject.write_text("[tool.bnlint]\nignore = [\"BN002\"]\n")
+    os.utime(pyproject, ns=(1, 1))  # a different mtime, whatever the clock resolution
+    _change(client, uri, BUGGY + "\n", 2)
+    assert not (await _wait_for(client, uri, lambda p: p.version == 2)).diagnostics
+
+
+@asyncio_test
 async def test_config_of_the_nearest_project_and_excludes(client: LanguageClient, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "bnlint.toml").write_text('ignore = ["BN002"]\n')
