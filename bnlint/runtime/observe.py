@@ -130,6 +130,7 @@ class Tracer:
         self.step_modes: List[List[Any]] = []  # [mode, first_step, last_step]
         self.events: Dict[Tuple, Dict[str, Any]] = {}
         self.mode_calls: List[Dict[str, Any]] = []
+        self.last_mode_call: Dict[str, Dict[str, Any]] = {}
         self.pending: Dict[int, Tuple] = {}
         self.nograd_stacks = 0
         self.train_depth = 0
@@ -355,7 +356,7 @@ class Tracer:
                 if st.stacks["BN014"] < STACKS_PER_KIND:
                     st.stacks["BN014"] += 1
                     stack, _ = user_stack(2)
-                    self._event("BN014", st, stack, {"explicit_eval_site": st.explicit_eval_site})
+                    self._event("BN014", st, stack, {"explicit_eval_site": st.explicit_eval_site, "train_call": self.last_mode_call.get("train")})
             if frozen and momentum != 0 and module.track_running_stats and module.running_mean is not None:
                 st.frozen_calls += 1
                 if st.samples["BN004"] < SAMPLES_PER_KIND:
@@ -466,7 +467,7 @@ class Tracer:
         if self.step_modes and self.step_modes[-1][0] == mode and self.step_modes[-1][2] == self.steps - 1:
             self.step_modes[-1][2] = self.steps
         else:
-            self.step_modes.append([mode, self.steps, self.steps, list(self.step_eval_modules)[:64]])
+            self.step_modes.append([mode, self.steps, self.steps, list(self.step_eval_modules)[:64], self.last_mode_call.get("eval") if mode == "eval" else None])
         self.step_train = self.step_frozen = self.step_eval = 0
         if self.step_eval_modules:
             self.step_eval_modules = {}
@@ -484,9 +485,11 @@ class Tracer:
             else:
                 st.explicit_eval = False
             return
+        stack, _ = user_stack(3, 3)
+        call = {"root": id(mod), "cls": type(mod).__name__, "mode": "train" if mode else "eval", "step": self.steps, "stack": stack}
+        self.last_mode_call[call["mode"]] = call
         if len(self.mode_calls) < MAX_MODE_CALLS:
-            stack, _ = user_stack(3, 3)
-            self.mode_calls.append({"root": id(mod), "cls": type(mod).__name__, "mode": "train" if mode else "eval", "step": self.steps, "stack": stack})
+            self.mode_calls.append(call)
 
     # ------------------------------------------------------------------ SWA
     def _on_swa_update(self, avg) -> None:

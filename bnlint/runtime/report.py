@@ -247,8 +247,10 @@ def issues_from_trace(tr: Dict[str, Any]) -> List[Issue]:
             seen_train = True
         if mode != "eval":
             continue
-        ev_calls = [c for c in tr.get("mode_calls", []) if c["mode"] == "eval" and c["step"] < first]
-        call = ev_calls[-1] if ev_calls else None
+        call = run[4] if len(run) > 4 and run[4] else None
+        if call is None:
+            ev_calls = [c for c in tr.get("mode_calls", []) if c["mode"] == "eval" and c["step"] < first]
+            call = ev_calls[-1] if ev_calls else None
         site = call["stack"][0] if call and call.get("stack") else None
         n = last - first + 1
         text = (
@@ -268,9 +270,12 @@ def issues_from_trace(tr: Dict[str, Any]) -> List[Issue]:
     # ---- BN014: BN put in eval explicitly, re-enabled by a parent's .train()
     re_mods = [m for m in mods.values() if m.get("reenabled_calls")]
     if re_mods:
-        first_step = min((e.get("step", 0) for e in events if e["code"] == "BN014"), default=0)
-        tcalls = [c for c in tr.get("mode_calls", []) if c["mode"] == "train" and c["step"] <= first_step]
-        call = tcalls[-1] if tcalls else None
+        evs14 = sorted((e for e in events if e["code"] == "BN014"), key=lambda e: e.get("step", 0))
+        call = evs14[0].get("train_call") if evs14 else None
+        if call is None:
+            first_step = evs14[0].get("step", 0) if evs14 else 0
+            tcalls = [c for c in tr.get("mode_calls", []) if c["mode"] == "train" and c["step"] <= first_step]
+            call = tcalls[-1] if tcalls else None
         site = call["stack"][0] if call and call.get("stack") else None
         m0 = re_mods[0]
         es = m0.get("explicit_eval_site")
