@@ -317,6 +317,8 @@ async def test_did_save_lints(client: LanguageClient, tmp_path):
     uri = _open(client, tmp_path / "train.py", CLEAN)
     await _wait_for(client, uri)
     _change(client, uri, BUGGY, 2)
+    await asyncio.sleep(1.0)
+    assert not [q for q in client.published if q.version == 2]  # the 5 s debounce holds it back
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     p = await _wait_for(client, uri, lambda p: p.version == 2)
     assert _codes(p) == ["BN002"]
