@@ -17,7 +17,8 @@ from bnlint.runtime.report import Issue, _dedupe, format_text, issues_from_trace
 
 
 def resolve_device(device: Optional[str]) -> torch.device:
-    device = device or os.environ.get("BNLINT_DEVICE") or "auto"
+    if not device or device == "auto":  # `bnlint trace --device` sets BNLINT_DEVICE for check_model calls in the script
+        device = os.environ.get("BNLINT_DEVICE") or "auto"
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
