@@ -38,10 +38,15 @@ def _is_zero(node: cst.BaseExpression) -> Optional[str]:
 class MomentumZeroFreeze(Rule):
     """
     ## What it does
-    Flags `momentum=0` (or `0.0`, or a conditional that can be zero) given to a
-    BatchNorm constructor, and `.momentum = 0` assigned to a BatchNorm module
-    (directly, in an `isinstance` loop, in a `model.apply(fn)` callback, after a
-    class-name check, or toggled inside `forward`).
+    Flags `momentum=0` (or `0.0`, a conditional that can be zero such as
+    `0.0 if frozen else 0.1`, or a name bound to zero) given to a BatchNorm
+    constructor or to `functools.partial(nn.BatchNorm2d, ...)`, and
+    `.momentum = 0` / `setattr(m, "momentum", 0)` applied to a BatchNorm
+    module: directly, in an `isinstance` loop over `model.modules()` or
+    `named_modules()` (also filtered by a module name such as `"bn" in name`),
+    in a `model.apply(fn)` callback or lambda, after a class-name check
+    (`classname.find("BatchNorm") != -1`, `"BatchNorm" in type(m).__name__`),
+    or toggled inside `forward` for eval mode.
 
     ## Why is this bad?
     In PyTorch, `momentum` only controls how the *running* statistics are
@@ -76,12 +81,19 @@ class MomentumZeroFreeze(Rule):
     or replace the layers with `torchvision.ops.FrozenBatchNorm2d`, or override
     `train()` in the model so it puts BN back in eval mode.
 
-    Saving and restoring the momentum around a step (the SAM
-    `disable_running_stats` / `enable_running_stats` pattern) is correct and is
-    not reported.
+    Saving and restoring the momentum of the same module around a step (the
+    SAM `disable_running_stats` / `enable_running_stats` pattern: the old value
+    kept on the module, in a local, or in a dict keyed by module, and written
+    back to `.momentum`) is correct and is not reported. A save/restore of other
+    modules elsewhere in the file does not excuse an unsaved zeroing.
 
     ## Fix safety
-    No automatic fix: the right freeze depends on the training loop.
+    No automatic fix. Replacing the momentum trick with a real freeze changes
+    what the model computes in train mode, and where `.eval()` must go depends
+    on the training loop. Even deleting the eval-branch toggle in `forward` is
+    not offered: a BN module can be in train mode while its parent is in eval
+    mode (`model.eval(); model.bn.train()`), and there the zero momentum does
+    have an effect.
 
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
@@ -92,7 +104,7 @@ class MomentumZeroFreeze(Rule):
     name = "momentum-zero-freeze"
     severity = "error"
     summary = "momentum=0 does not freeze BatchNorm: train mode still normalises with batch statistics"
-    trigger_tokens = ("momentum",)
+    trigger_tokens = ("momentum", "BatchNorm")
     valid_examples = (
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n",
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n",

@@ -91,6 +91,16 @@ class FrozenBNTrainMode(Rule):
     severity = "warning"
     summary = "requires_grad=False on BatchNorm in train mode does not freeze it"
     trigger_tokens = ("requires_grad",)
+    valid_examples = (
+        "import torchvision\nfrom torchvision.ops import FrozenBatchNorm2d\n"
+        "model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n"
+        "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
+        "import torchvision\nmodel = torchvision.models.vgg16()\nmodel.features.requires_grad_(False)\nmodel.train()\n",
+    )
+    invalid_examples = (
+        "import torchvision\nmodel = torchvision.models.resnet50()\n"
+        "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
+    )
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -65,6 +65,19 @@ def test_public_contract(code, name, severity):
         assert section in docs, (code, section)
 
 
+@pytest.mark.parametrize("code", CODES)
+def test_fixit_examples(code):
+    rule = find_rule(code)
+    assert rule.valid_examples and rule.invalid_examples
+    for example in rule.valid_examples:
+        assert found(example, (code,)) == [], example
+    for example in rule.invalid_examples:
+        source, expected = example if isinstance(example, tuple) else (example, None)
+        assert [c for _, c in found(source, (code,))] and all(c == code for _, c in found(source, (code,)))
+        if expected is not None:
+            assert fixed(source, (code,)) == expected
+
+
 def test_bn005_declares_its_option():
     rule = find_rule("BN005")
     opt = {o.name: o for o in rule.options}["tiny-batch-size"]
