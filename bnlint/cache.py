@@ -1,14 +1,43 @@
-"""A ruff-like cache: findings per file, keyed by content hash, bnlint version and settings."""
+"""A ruff-like cache: one packed file of findings per (bnlint build, effective settings).
+
+Layout: ``<cache-dir>/<version>/<key>.json`` where ``key`` digests the bnlint
+version, the code of bnlint and its rules (sizes and mtimes of their files, so
+a rule edited in a development checkout never serves stale answers), the
+effective settings and the project root.  The file maps each linted file's
+absolute path to::
+
+    [mtime_ns, size, inode, content_hash, findings, deps, checked_s]
+
+A file is unchanged when its (mtime, size, inode) match and the entry is not
+"racily clean" (its stat taken within two seconds of the file's mtime, like
+git's index), or else when its content hash matches.  ``deps`` records the project
+modules that the analysis consulted through :class:`bnlint.inventory.ProjectIndex`
+(``from models import Net`` decides whether ``Net`` holds BatchNorm), each with
+its own (mtime, size, hash), or ``None`` for a module path that was probed and
+did not exist; editing (or creating) one of them invalidates the entry.
+
+JSON, not pickle: a cache directory checked into an untrusted repository must
+not be able to run code.  Writes go to a temporary file that is renamed over
+the old one, so concurrent runs never see half a file (the last writer wins;
+each merges in what the others wrote since it loaded).  A corrupt or
+unreadable cache file is ignored and rewritten.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import tempfile
-from typing import List, Optional
+import sys
+import time
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bnlint import __version__
 from bnlint.rule import Finding
+
+CACHE_FORMAT = 2
+_RACY_NS = 2_000_000_000  # stat-equal entries written this soon after the file's mtime are re-hashed
+_PRUNE_S = 30 * 86400  # entries not seen for this long are dropped when the cache is rewritten
+_REFRESH_S = 86400  # a hit refreshes its entry's clock (forcing a write) at most this often
 
 
 def default_cache_dir(settings) -> str:
@@ -23,42 +52,220 @@ def default_cache_dir(settings) -> str:
     return os.path.join(settings.project_root, ".bnlint_cache")
 
 
-class Cache:
-    """One small JSON file per (file content, version, settings); atomic writes, corrupt files ignored."""
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
-    def __init__(self, directory: str, settings_fingerprint: str) -> None:
-        self.directory = os.path.join(directory, __version__, settings_fingerprint)
-        self._ready = False
 
-    @staticmethod
-    def key(path: str, data: bytes) -> str:
-        h = hashlib.blake2b(data, digest_size=20)
-        h.update(b"\0" + os.path.abspath(path).encode("utf-8", "surrogateescape"))
-        return h.hexdigest()
-
-    def get(self, key: str) -> Optional[List[Finding]]:
+def code_fingerprint() -> str:
+    """Sizes and mtimes of bnlint's own modules and of the loaded rule modules."""
+    folders = [os.path.dirname(os.path.abspath(__file__))]
+    rules = sys.modules.get("bnlint.rules")
+    if rules is not None:
+        folders.extend(getattr(rules, "__path__", []))
+    h = hashlib.blake2b(digest_size=12)
+    for folder in folders:
         try:
-            with open(os.path.join(self.directory, key[:2], key), "r", encoding="utf-8") as fh:
-                data = json.load(fh)
-            return [Finding.from_json(d) for d in data]
-        except (OSError, ValueError, KeyError, TypeError):
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".py"):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                h.update(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns};".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _finding_to_data(f: Finding) -> Dict[str, Any]:
+    data = f.to_json()
+    data.pop("url", None)
+    data.pop("path", None)
+    data["stmt_lines"] = list(f.stmt_lines)
+    return data
+
+
+def _finding_from_data(data: Dict[str, Any], path: str) -> Finding:
+    data = dict(data)
+    data["path"] = path
+    return Finding.from_json(data)
+
+
+FileState = Optional[Tuple[int, int, int]]  # (mtime_ns, size, inode); None: absent
+
+
+def stat_state(path: str) -> FileState:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class Cache:
+    """Findings per file for one bnlint build and one set of effective settings."""
+
+    def __init__(self, directory: str, settings) -> None:
+        self.root = directory
+        material = json.dumps(
+            [CACHE_FORMAT, __version__, code_fingerprint(), settings.fingerprint(), os.path.abspath(settings.project_root)]
+        )
+        key = hashlib.blake2b(material.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+        self.path = os.path.join(directory, __version__, key + ".json")
+        self._entries: Optional[Dict[str, list]] = None
+        self._loaded_state: FileState = None
+        self._changed: Dict[str, list] = {}
+        self._dirty = False
+        self._now = int(time.time())  # taken before any file is stat'ed: conservative for racy checks
+        self._dep_memo: Dict[str, Optional[list]] = {}
+        self._stat_memo: Dict[str, Optional[Tuple[int, int]]] = {}
+
+    # --- reading ---------------------------------------------------------------
+    def _read_file(self) -> Dict[str, list]:
+        try:
+            with open(self.path, "rb") as fh:
+                data = json.loads(fh.read())
+        except (OSError, ValueError, UnicodeDecodeError):
+            return {}
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or not isinstance(data.get("entries"), dict):
+            return {}
+        return data["entries"]
+
+    def _load(self) -> Dict[str, list]:
+        if self._entries is None:
+            self._loaded_state = stat_state(self.path)
+            self._entries = self._read_file()
+            if self._loaded_state is not None and not self._entries:
+                self._dirty = True  # corrupt or foreign: rewrite it
+        return self._entries
+
+    def _dep_signature(self, path: str) -> Optional[list]:
+        """[mtime_ns, size, hash] of a consulted project module, or None when it does not exist."""
+        if path in self._dep_memo:
+            return self._dep_memo[path]
+        sig: Optional[list] = None
+        try:
+            st = os.stat(path)
+            if os.path.isfile(path):
+                with open(path, "rb") as fh:
+                    sig = [st.st_mtime_ns, st.st_size, content_hash(fh.read())]
+        except OSError:
+            sig = None
+        self._dep_memo[path] = sig
+        return sig
+
+    def _dep_valid(self, path: str, old: Optional[list]) -> bool:
+        if path not in self._stat_memo:
+            try:
+                st = os.stat(path)
+                self._stat_memo[path] = (st.st_mtime_ns, st.st_size) if os.path.isfile(path) else None
+            except OSError:
+                self._stat_memo[path] = None
+        now = self._stat_memo[path]
+        if old is None or now is None:
+            return old is None and now is None
+        if list(now) == old[:2]:
+            return True
+        sig = self._dep_signature(path)
+        return sig is not None and sig[2] == old[2]
+
+    def lookup(self, abspath: str, state: FileState, read) -> Tuple[Optional[List[dict]], Optional[str]]:
+        """Cached finding data for an unchanged file, else None.
+
+        ``read()`` returns the file's bytes; it is called only when the stat
+        fast path cannot decide.  Also returns the content hash when it was
+        computed (to store it with the fresh answer on a miss).
+        """
+        entries = self._load()
+        entry = entries.get(abspath)
+        digest: Optional[str] = None
+        if entry is None or state is None:
+            return None, None
+        try:
+            mtime_ns, size, ino, old_hash, findings, deps, checked_s = entry
+            racy = checked_s * 1_000_000_000 <= mtime_ns + _RACY_NS
+        except (TypeError, ValueError):
+            return None, None
+        if not racy and state[0] == mtime_ns and state[1] == size and state[2] == ino:
+            same = True
+        else:
+            data = read()
+            if data is None:
+                return None, None
+            digest = content_hash(data)
+            same = digest == old_hash
+        if not same:
+            return None, digest
+        if deps:
+            if not isinstance(deps, dict):
+                return None, digest
+            for dep, sig in deps.items():
+                if not self._dep_valid(dep, sig):
+                    return None, digest
+        if (digest is not None and (racy or state[:3] != (mtime_ns, size, ino))) or self._now - checked_s > _REFRESH_S:
+            # Refresh the stat fields (a touched but unchanged file) and the prune clock.
+            self._changed[abspath] = [state[0], state[1], state[2], old_hash, findings, deps, self._now]
+            self._dirty = True
+        return findings, digest
+
+    def findings_for(self, data: List[dict], path: str) -> Optional[List[Finding]]:
+        try:
+            return [_finding_from_data(d, path) for d in data]
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
-    def put(self, key: str, findings: List[Finding]) -> None:
-        folder = os.path.join(self.directory, key[:2])
+    # --- writing ---------------------------------------------------------------
+    def put(self, abspath: str, state: FileState, digest: str, findings: Sequence[Finding], deps: Iterable[str]) -> None:
+        if state is None:
+            return
+        dep_sigs = {d: self._dep_signature(d) for d in sorted(deps) if d != abspath}
+        self._changed[abspath] = [state[0], state[1], state[2], digest, [_finding_to_data(f) for f in findings], dep_sigs, self._now]
+        self._dirty = True
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        entries = self._load()
+        if stat_state(self.path) != self._loaded_state:
+            entries = dict(self._read_file())  # another run wrote meanwhile: keep its entries
+            entries.update({k: v for k, v in (self._entries or {}).items() if k not in entries})
+        entries.update(self._changed)
+        cutoff = self._now - _PRUNE_S
+        entries = {k: v for k, v in entries.items() if isinstance(v, list) and len(v) == 7 and isinstance(v[6], int) and v[6] >= cutoff}
+        folder = os.path.dirname(self.path)
+        tmp = None
         try:
-            if not self._ready:
-                os.makedirs(self.directory, exist_ok=True)
-                gitignore = os.path.join(os.path.dirname(os.path.dirname(self.directory)), ".gitignore")
-                if not os.path.exists(gitignore):
-                    with open(gitignore, "w") as fh:
-                        fh.write("# Automatically created by bnlint.\n*\n")
-                self._ready = True
             os.makedirs(folder, exist_ok=True)
-            payload = [dict(f.to_json(), stmt_lines=list(f.stmt_lines)) for f in findings]
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            _mark_cache_root(self.root)
+            import tempfile
+
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh)
-            os.replace(tmp, os.path.join(folder, key))  # atomic: concurrent runs never see half a file
+                json.dump({"format": CACHE_FORMAT, "version": __version__, "entries": entries}, fh, separators=(",", ":"))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.path)  # atomic: concurrent runs never see half a file
+            tmp = None
         except OSError:
             pass  # a read-only checkout just runs uncached
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+        self._entries = entries
+        self._loaded_state = stat_state(self.path)
+        self._changed = {}
+        self._dirty = False
+
+
+def _mark_cache_root(root: str) -> None:
+    gitignore = os.path.join(root, ".gitignore")
+    if not os.path.exists(gitignore):
+        with open(gitignore, "w") as fh:
+            fh.write("# Automatically created by bnlint.\n*\n")
+    tag = os.path.join(root, "CACHEDIR.TAG")
+    if not os.path.exists(tag):
+        with open(tag, "w") as fh:
+            fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by bnlint.\n")
