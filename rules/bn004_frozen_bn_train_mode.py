@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from bnlint.facts import dotted, params_of
+from bnlint import inventory as inv_mod
 from bnlint.rule import Rule, register
 
 _BN_NAME_RE = re.compile(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm", re.IGNORECASE)
@@ -325,6 +326,8 @@ class FrozenBNTrainMode(Rule):
     def _name_holds_bn(self, name: str, scope: cst.CSTNode) -> bool:
         facts = self.ctx.facts
         for value in facts.assignments_to(name, scope) + (facts.assignments_to(name, facts.module) if scope is not facts.module else []):
+            if _named_without_bn(value, facts):
+                continue
             if facts.expr_holds_bn(value, scope):
                 return True
             inner = _root(value) if isinstance(value, cst.Attribute) else None
@@ -545,6 +548,27 @@ class FrozenBNTrainMode(Rule):
         if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute):
             return it.func.attr.value
         return None
+
+
+_NO_BN_ARCHS = (
+    "vit", "deit", "swin", "convnext", "beit", "eva", "mixer", "cait", "xcit", "pvt", "twins", "crossvit",
+    "poolformer", "gmlp", "resmlp", "volo", "flexivit", "mvit", "hiera", "dinov2", "clip", "bert", "gpt",
+)
+
+
+def _named_without_bn(value: cst.BaseExpression, facts) -> bool:
+    """`timm.create_model("vit_base_patch16_224")`, `torch.hub.load(repo, "dinov2_vitb14")`: a named transformer."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("to", "cuda", "eval", "train"):
+        value = value.func.value
+    if not isinstance(value, cst.Call):
+        return False
+    q = facts.qualified(value.func) or ""
+    if q not in inv_mod.MAYBE_BN_FACTORIES:
+        return False
+    literals = [a.value.evaluated_value for a in value.args[:2] if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+    if q == "torch.hub.load":
+        literals = literals[1:]
+    return bool(literals) and isinstance(literals[0], str) and literals[0].lower().startswith(_NO_BN_ARCHS)
 
 
 def _strip_wrappers(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -7,9 +7,11 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 
 from bnlint.facts import call_arg, dotted, is_eval_function_name, number_value, params_of
+from bnlint import inventory as inv_mod
 from bnlint.rule import Option, Rule, register
 
 _EVAL_WORDS = re.compile(r"(^|_|\b)(val|valid|validation|test|testing|eval|evaluation|infer|inference|predict|calib|calibration|holdout|dev)(_|\b|$|\d)", re.IGNORECASE)
+_DETECTION_PREFIXES = ("fasterrcnn_", "maskrcnn_", "keypointrcnn_", "retinanet_", "fcos_", "ssdlite", "ssd300")
 _PER_SAMPLE_RESHAPES = ("unsqueeze", "unsqueeze_", "view", "reshape", "expand")
 
 LOADER_MESSAGE = (
@@ -136,19 +138,43 @@ class TinyBatchBN(Rule):
 
     # --- which models in this file have BN, and is anything trained --------------
     def _bn_models(self) -> List[Tuple[cst.Call, str]]:
-        """Model constructions (`Net()`, `resnet18()`) whose result holds BN, with a description of the BN layer."""
+        """Model constructions (`Net()`, `resnet18()`, `nn.Sequential(..., nn.BatchNorm1d(..))`) that surely hold BN.
+
+        Factories that only *may* build BN (`timm.create_model(args.model)`,
+        `torchvision.models.get_model`, `torch.hub.load`) and torchvision detection
+        models (built with FrozenBatchNorm2d when pretrained weights are used) are left out:
+        this rule reports only when the small batch really meets train-mode BN.
+        """
         facts = self.ctx.facts
         out = []
         for call in facts.calls:
-            name = dotted(call.func)
-            if name is None or facts.is_bn_constructor(call):
-                continue
             cls = facts.enclosing_class(call)
             if cls is not None and cls.name.value in facts.inventory.bn_holding:
                 continue  # a sub-block built inside a model class
-            if facts.class_holds_bn(name) and facts.expr_holds_bn(call):
-                out.append((call, self._describe_layer(name)))
+            layer = self._surely_bn(call)
+            if layer is not None:
+                out.append((call, layer))
         return out
+
+    def _surely_bn(self, call: cst.Call) -> Optional[str]:
+        """A description of the BN layer when ``call`` surely builds a model with train-mode BN."""
+        facts = self.ctx.facts
+        out: List[Tuple[cst.Call, str]] = []
+        name = dotted(call.func)
+        if name is None or facts.is_bn_constructor(call):
+            return None
+        if True:
+            q = facts.qualified(call.func) or name
+            if q in inv_mod.MAYBE_BN_FACTORIES or q.rsplit(".", 1)[-1].startswith(_DETECTION_PREFIXES):
+                return None
+            if q.rsplit(".", 1)[-1] == "Sequential" and q.startswith("torch.nn"):
+                bn = next((n for n in self._walk(call) if isinstance(n, cst.Call) and facts.is_bn_constructor(n)), None)
+                if bn is not None and facts.enclosing_class(call) is None:
+                    return f"`{self.ctx.code_for(bn)}` in `nn.Sequential`"
+                return None
+            if facts.class_holds_bn(name) and facts.expr_holds_bn(call):
+                return self._describe_layer(name)
+        return None
 
     def _describe_layer(self, name: str, depth: int = 0) -> str:
         facts = self.ctx.facts
@@ -407,8 +433,10 @@ class TinyBatchBN(Rule):
                 inner = value
                 while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("to", "cuda", "train", "float"):
                     inner = inner.func.value
-                if isinstance(inner, cst.Call) and facts.expr_holds_bn(inner):
-                    return self._describe_layer(dotted(inner.func) or name)
+                if isinstance(inner, cst.Call):
+                    layer = self._surely_bn(inner)
+                    if layer is not None:
+                        return layer
             if fn is not None and model.value in params_of(fn):
                 return models[0][1]  # a model passed in: the file builds a BN model
             return None
