@@ -116,6 +116,8 @@ class FrozenBNTrainMode(Rule):
         facts = self.ctx.facts
         if self._test_time_adaptation() or facts.inventory.bn_eval_train_override:
             return
+        if any((dotted(c.func) or "").endswith("convert_frozen_batchnorm") for c in facts.calls):
+            return  # detectron2-style freeze(): the BN layers become FrozenBatchNorm2d
         sites = self._freeze_sites()
         if not sites:
             return
