@@ -410,6 +410,26 @@ class DetachedNormStats(Rule):
         d = dotted(node)
         return d if d and d.startswith("self.") else None
 
+    def _reads_running_stats(self, expr: cst.CSTNode, fn: cst.FunctionDef) -> bool:
+        """``expr`` reads ``self.running_*`` (directly or through a local computed from it)."""
+        key = id(fn)
+        if getattr(self, "_running_fn", None) != key:
+            names: Set[str] = set()
+            for _ in range(3):
+                for node in self._walk(fn.body):
+                    if isinstance(node, cst.Assign) and any(
+                        (dotted(n) or "").startswith("self.running_") or (isinstance(n, cst.Name) and n.value in names)
+                        for n in self._walk(node.value)
+                    ):
+                        for t in node.targets:
+                            if isinstance(t.target, cst.Name):
+                                names.add(t.target.value)
+            self._running_fn, self._running_names = key, names
+        for n in self._walk(expr):
+            if (dotted(n) or "").startswith("self.running_") or (isinstance(n, cst.Name) and n.value in self._running_names):
+                return True
+        return False
+
     def _consumer(self, node: cst.CSTNode, fn: cst.FunctionDef, inputs: Set[str], tainted: Set[str], feeds: List[bool]):
         """(True, _) normalises the input; (False, _) a buffer/logging sink; (None, targets) assigned on.
 
@@ -424,6 +444,10 @@ class DetachedNormStats(Rule):
                 detached_again = True
             if isinstance(anc, cst.BinaryOperation) and isinstance(anc.operator, (cst.Subtract, cst.Divide, cst.Multiply)):
                 other = anc.right if child is anc.left else anc.left
+                if self._reads_running_stats(other, fn):
+                    # Batch Renormalization: r = sigma_B / sigma, d = (mu_B - mu) / sigma are
+                    # stop-gradient corrections by design, not the statistics that normalise x.
+                    return False, set()
                 if self._reads_input(other, inputs, tainted):
                     return True, set()
             elif isinstance(anc, cst.Call):
