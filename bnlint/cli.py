@@ -353,6 +353,9 @@ def run_clean(argv: Sequence[str]) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # fast path: no argparse, no config, no rules
+        sys.stdout.write(f"bnlint {__version__}\n")
+        return EXIT_OK
     try:
         if argv and argv[0] in SUBCOMMANDS:
             cmd, rest = argv[0], argv[1:]
