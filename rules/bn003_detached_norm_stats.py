@@ -14,6 +14,9 @@ _STAT_REDUCTIONS = {"mean", "var", "std", "var_mean", "std_mean"}
 _TORCH_STAT_FUNCS = {"torch.mean", "torch.var", "torch.std", "torch.var_mean", "torch.std_mean"}
 # In-place updates of a buffer: detaching what goes in there is the correct thing to do.
 _BUFFER_UPDATES = {"add_", "mul_", "copy_", "lerp_", "sub_", "addcmul_", "fill_", "set_", "div_", "append", "extend", "update"}
+# Reads that do not carry the tensor's values (or its gradient): shapes, counts, detached copies.
+_NON_VALUE_METHODS = {"detach", "item", "numpy", "tolist", "size", "numel", "dim", "ndimension", "nelement", "get_device"}
+_NON_VALUE_ATTRS = {"data", "shape", "ndim", "device", "dtype", "is_cuda"}
 _LOGGING_CALLS = {"log", "log_dict", "print", "add_scalar", "add_histogram", "info", "debug", "item", "tolist", "cpu", "numpy"}
 _NORMALISING_FUNCS = {"torch.nn.functional.batch_norm", "torch.batch_norm", "torch.nn.functional.instance_norm"}
 
@@ -39,9 +42,9 @@ def _names_in(node: cst.CSTNode, live_only: bool = False, children=None) -> Set[
     stack: List[cst.CSTNode] = [node]
     while stack:
         n = stack.pop()
-        if live_only and isinstance(n, cst.Call) and _method(n) in ("detach", "item", "numpy", "tolist"):
+        if live_only and isinstance(n, cst.Call) and (_method(n) in _NON_VALUE_METHODS or dotted(n.func) == "len"):
             continue
-        if live_only and isinstance(n, cst.Attribute) and n.attr.value == "data":
+        if live_only and isinstance(n, cst.Attribute) and n.attr.value in _NON_VALUE_ATTRS:
             continue
         if isinstance(n, cst.Name):
             out.add(n.value)
@@ -290,10 +293,15 @@ class DetachedNormStats(Rule):
         facts = self.ctx.facts
         sites = []
         covered: Set[int] = set()
+        stat_names = self._stat_names(fn, inputs)
         for node in self._walk(fn.body):
             if isinstance(node, cst.Call) and _method(node) == "detach" and not node.args:
                 receiver = node.func.value  # type: ignore[union-attr]
-                if self._is_statistic(receiver, inputs):
+                kids = self.ctx.facts.children_of
+                if self._is_statistic(receiver, inputs) or (
+                    _names_in(receiver, live_only=True, children=kids) & stat_names
+                    and not (_names_in(receiver, live_only=True, children=kids) & inputs)
+                ):
                     # mean = x.mean(0).detach()
                     sites.append((node, node, receiver, "detached with `.detach()`"))
                     covered.add(id(node))
@@ -317,6 +325,39 @@ class DetachedNormStats(Rule):
                     continue  # the whole forward runs without grad: nothing is trained through it
                 sites.append((node, None, None, "computed inside `torch.no_grad()`"))
         return sites
+
+    def _stat_names(self, fn: cst.FunctionDef, inputs: Set[str]) -> Set[str]:
+        """Locals holding a batch statistic of the input (`mean = x.mean(0)`, `std = torch.sqrt(var + eps)`)."""
+        kids = self.ctx.facts.children_of
+        names: Set[str] = set()
+        assigns = [n for n in self._walk(fn.body) if isinstance(n, cst.Assign)]
+        for _ in range(4):
+            grew = False
+            for node in assigns:
+                value = node.value
+                live = _names_in(value, live_only=True, children=kids)
+                is_stat = self._is_statistic(value, inputs) and not self._reads_input_outside_stats(value, inputs)
+                if not is_stat and not (live & names and not (live & inputs)):
+                    continue
+                if isinstance(value, cst.Call) and _method(value) == "detach":
+                    continue  # a detached copy is reported at its own `.detach()`
+                for t in node.targets:
+                    targets = [t.target] if isinstance(t.target, cst.Name) else [e.value for e in getattr(t.target, "elements", [])]
+                    for tg in targets:
+                        if isinstance(tg, cst.Name) and tg.value not in names:
+                            names.add(tg.value)
+                            grew = True
+            if not grew:
+                break
+        return names
+
+    def _reads_input_outside_stats(self, expr: cst.CSTNode, inputs: Set[str]) -> bool:
+        saved = self._site_origin
+        self._site_origin = set()
+        try:
+            return self._reads_input(expr, inputs, set())
+        finally:
+            self._site_origin = saved
 
     def _is_assign_target(self, node: cst.CSTNode) -> bool:
         cur = node
@@ -386,7 +427,9 @@ class DetachedNormStats(Rule):
             n = stack.pop()
             if isinstance(n, cst.Call) and (self._is_reduction_of(n, inputs) is not None or _method(n) == "detach"):
                 continue
-            if isinstance(n, cst.Attribute) and n.attr.value == "data":
+            if isinstance(n, cst.Attribute) and n.attr.value in _NON_VALUE_ATTRS:
+                continue
+            if isinstance(n, cst.Call) and (_method(n) in _NON_VALUE_METHODS or dotted(n.func) == "len"):
                 continue
             key = self._name_key(n) if isinstance(n, (cst.Name, cst.Attribute)) else None
             if key is not None and key in tainted:
