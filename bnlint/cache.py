@@ -58,6 +58,9 @@ def content_hash(data: bytes) -> str:
 
 def code_fingerprint() -> str:
     """Sizes and mtimes of bnlint's own modules and of the loaded rule modules."""
+    from bnlint.registry import load_rules
+
+    load_rules()
     folders = [os.path.dirname(os.path.abspath(__file__))]
     rules = sys.modules.get("bnlint.rules")
     if rules is not None:
@@ -108,9 +111,8 @@ class Cache:
 
     def __init__(self, directory: str, settings) -> None:
         self.root = directory
-        material = json.dumps(
-            [CACHE_FORMAT, __version__, code_fingerprint(), settings.fingerprint(), os.path.abspath(settings.project_root)]
-        )
+        settings_fp = settings.fingerprint()  # loads the rules first: code_fingerprint() covers their files
+        material = json.dumps([CACHE_FORMAT, __version__, code_fingerprint(), settings_fp, os.path.abspath(settings.project_root)])
         key = hashlib.blake2b(material.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
         self.path = os.path.join(directory, __version__, key + ".json")
         self._entries: Optional[Dict[str, list]] = None

@@ -1,0 +1,105 @@
+"""Startup stays cheap: libcst is not imported unless a file passes the prefilter (behaviour, not timing)."""
+import ast
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RULES_DIR = os.path.join(ROOT, "rules")
+
+PROBE = r"""
+import json, sys
+from bnlint.cli import main
+rc = main(sys.argv[1:])
+from bnlint.registry import is_lazy
+loaded = sorted(m for m in sys.modules if m == "libcst" or m.startswith("libcst."))
+print("\n" + json.dumps({"rc": rc, "libcst_loaded": bool(loaded) and not (loaded == ["libcst"] and is_lazy("libcst")),
+      "modules": loaded[:5], "pool": "concurrent.futures.process" in sys.modules,
+      "config": "bnlint.config" in sys.modules, "argparse": "argparse" in sys.modules}))
+"""
+
+
+def probe(*args, cwd):
+    env = dict(os.environ, BNLINT_CACHE_DIR=os.path.join(str(cwd), ".cache"))
+    res = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=str(cwd), capture_output=True, text=True, env=env, timeout=120)
+    assert res.stdout.strip(), res.stderr
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_clean_file_does_not_import_libcst(tmp_path):
+    (tmp_path / "clean.py").write_text("import os\n\n\ndef f(x):\n    return x + 1\n")
+    for extra in ((), ("--no-cache",)):
+        got = probe("--isolated", *extra, "clean.py", cwd=tmp_path)
+        assert got["rc"] == 0
+        assert not got["libcst_loaded"], got
+        assert not got["pool"], "one file must not start a process pool"
+
+
+def test_all_rules_selected_still_lazy(tmp_path):
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    got = probe("--isolated", "--select", "ALL", "clean.py", cwd=tmp_path)
+    assert got["rc"] == 0 and not got["libcst_loaded"], got
+
+
+def test_file_with_tokens_does_load_libcst(tmp_path):
+    (tmp_path / "bn.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=0)\n")
+    got = probe("--isolated", "--select", "ALL", "--no-cache", "bn.py", cwd=tmp_path)
+    assert got["libcst_loaded"], got
+
+
+def test_version_imports_nothing_heavy(tmp_path):
+    got = probe("--version", cwd=tmp_path)
+    assert got["rc"] == 0
+    assert not got["config"] and not got["libcst_loaded"], got
+
+
+def _import_time_libcst_uses(path):
+    """`cst.X` (or `libcst.X`) evaluated at import time: module level, class bodies, defaults, decorators."""
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    found = []
+
+    def scan(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            for d in args.defaults + [k for k in args.kw_defaults if k is not None]:
+                scan(d)
+            for d in getattr(node, "decorator_list", []):
+                scan(d)
+            return  # bodies run later; annotations are strings (from __future__ import annotations)
+        if isinstance(node, (ast.AnnAssign, ast.arg)):
+            pass
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("cst", "libcst"):
+            found.append(f"{os.path.basename(path)}:{node.lineno}: {ast.unparse(node)}")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("libcst"):
+            found.append(f"{os.path.basename(path)}:{node.lineno}: from {node.module} import ...")
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.AnnAssign):
+                if child.value is not None:
+                    scan(child.value)
+                continue
+            scan(child)
+
+    scan(tree)
+    return found
+
+
+RULE_FILES = sorted(f for f in os.listdir(RULES_DIR) if f.endswith(".py") and not f.startswith("_"))
+
+
+@pytest.mark.parametrize("name", RULE_FILES)
+def test_rule_module_does_not_touch_libcst_at_import(name):
+    path = os.path.join(RULES_DIR, name)
+    source = open(path, encoding="utf-8").read()
+    assert "from __future__ import annotations" in source, f"{name}: annotations must stay strings (lazy libcst)"
+    assert _import_time_libcst_uses(path) == []
+
+
+@pytest.mark.parametrize("name", ["facts.py", "modes.py"])
+def test_shared_modules_do_not_touch_libcst_at_import(name):
+    path = os.path.join(ROOT, "bnlint", name)
+    if not os.path.exists(path):
+        pytest.skip(f"no bnlint/{name}")
+    assert _import_time_libcst_uses(path) == []
