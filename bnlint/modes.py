@@ -256,8 +256,9 @@ class Unfreeze:
 class ModesAnalysis:
     """Runs once per module (cached on the facts) and is shared by BN001/BN006/BN014."""
 
-    def __init__(self, facts: Facts) -> None:
+    def __init__(self, facts: Facts, source: Optional[str] = None) -> None:
         self.facts = facts
+        self.source = source
         self.module = facts.module
         self.forwards: Dict[tuple, ForwardObs] = {}
         self.leaks: Dict[cst.CSTNode, EvalLeak] = {}
@@ -270,6 +271,7 @@ class ModesAnalysis:
         self._stack: List[Frame] = []
         self._loop_stack: List[cst.CSTNode] = []
         self._self_objs: Dict[tuple, Obj] = {}
+        self._self_assign_cache: Dict[cst.ClassDef, Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]] = {}
         self._fn_training: Dict[int, bool] = {}
         self._fn_recalib: Dict[int, bool] = {}
         self._methods: Dict[int, Dict[str, cst.FunctionDef]] = {}
@@ -286,7 +288,7 @@ class ModesAnalysis:
         """``node.children`` (a libcst visit, slow) computed once per node."""
         kids = self._kids.get(node)
         if kids is None:
-            kids = tuple(node.children)
+            kids = tuple(self.facts.children_of(node))  # the engine's map: no libcst re-visit
             self._kids[node] = kids
         return kids
 
@@ -318,7 +320,8 @@ class ModesAnalysis:
                 cls = self.facts.enclosing_class(call)
                 if cls is not None:
                     self._self_called.add((id(cls), func.attr.value))
-        for node in self.walk(self.module):
+        nodes: Iterable[cst.CSTNode] = self.walk(self.module) if self._may_clear_running_stats() else ()
+        for node in nodes:
             # Test-time adaptation / BN without running statistics: train mode at test time is the point.
             if isinstance(node, cst.Assign):
                 for t in node.targets:
@@ -330,6 +333,17 @@ class ModesAnalysis:
             elif isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "track_running_stats":
                 if isinstance(node.value, cst.Name) and node.value.value == "False":
                     self.tta_file = True
+
+    def _may_clear_running_stats(self) -> bool:
+        """Cheap pre-check for the TTA scan: does any name in the file mention running statistics?"""
+        for call in self.facts.calls:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "track_running_stats":
+                    return True
+        src = self.source
+        if isinstance(src, str):
+            return "track_running_stats" in src or "running_mean" in src or "running_var" in src
+        return True
 
     def _is_root(self, fn: cst.FunctionDef) -> bool:
         cls = self.facts.enclosing_class(fn)
@@ -410,11 +424,43 @@ class ModesAnalysis:
         if key in self._self_objs:
             return self._self_objs[key]
         obj = None
-        if self.facts.expr_holds_bn(expr):
-            obj = Obj(label=dotted(expr) or "self.model", holds_bn=True)
-            obj.cls_name, obj.keeps_bn_eval = self._self_attr_class(expr)
+        cls = self.facts.enclosing_class(expr)
+        holds = False
+        name: Optional[str] = None
+        if cls is not None:
+            for value, scope in self._self_assignments(cls).get(expr.attr.value, ()):
+                if not isinstance(value, (cst.Call, cst.IfExp)):
+                    continue  # `self.model = model`: a parameter, unknown here
+                if self._value_holds_bn(value, scope):
+                    holds = True
+                    name = self._constructor_name(value)
+                    break
+        if holds:
+            obj = Obj(label=dotted(expr) or "self.model", holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name))
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
+
+    def _self_assignments(self, cls: cst.ClassDef) -> Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]:
+        """``self.<attr> = value`` in the class's methods: attr -> [(value, method)], computed once per class."""
+        cached = self._self_assign_cache.get(cls)
+        if cached is not None:
+            return cached
+        out: Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]] = {}
+        for item in _body_of(cls):
+            if not isinstance(item, cst.FunctionDef):
+                continue
+            for node in self.walk(item):
+                if isinstance(node, cst.Assign):
+                    for t in node.targets:
+                        tgt = t.target
+                        if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) and tgt.value.value == "self":
+                            out.setdefault(tgt.attr.value, []).append((node.value, item))
+                elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                    tgt = node.target
+                    if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) and tgt.value.value == "self":
+                        out.setdefault(tgt.attr.value, []).append((node.value, item))
+        self._self_assign_cache[cls] = out
+        return out
 
     def _self_attr_class(self, expr: cst.Attribute) -> Tuple[Optional[str], bool]:
         cls = self.facts.enclosing_class(expr)
@@ -721,7 +767,7 @@ class ModesAnalysis:
             return None
         scope = fr.fn if fr.fn is not None else self.module
         try:
-            holds = self.facts.expr_holds_bn(value, scope) or self._container_holds_bn(value, scope)
+            holds = self._value_holds_bn(value, scope)
         except RecursionError:
             holds = False
         if not holds:
@@ -738,6 +784,37 @@ class ModesAnalysis:
             cur = cur.func.value
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act)})
         return obj
+
+    def _value_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
+        """Does this constructor/factory expression build a module with BatchNorm?
+
+        Like :meth:`Facts.expr_holds_bn` for calls, but a plain name is not chased through the
+        scope's assignments: a tracked variable is resolved by the analysis itself, an untracked
+        one is unknown (and chasing names through a large module is slow)."""
+        if depth > 8:
+            return False
+        if isinstance(value, cst.IfExp):
+            return self._value_holds_bn(value.body, scope, depth + 1) or self._value_holds_bn(value.orelse, scope, depth + 1)
+        if not isinstance(value, cst.Call):
+            return False
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "double", "bfloat16", "train", "eval", "requires_grad_", "to_empty"):
+            return self._value_holds_bn(func.value, scope, depth + 1)
+        q = self.facts.callee(value) or ""
+        if q.rsplit(".", 1)[-1] in _WRAPPER_LEAVES and value.args:
+            return self._value_holds_bn(value.args[0].value, scope, depth + 1)
+        if self._container_holds_bn(value, scope):
+            return True
+        name = dotted(func)
+        if name is None:
+            return False
+        for arg in value.args:
+            if arg.keyword is not None and arg.keyword.value == "norm_layer":
+                if not self.facts.is_bn_class_ref(arg.value) and dotted(arg.value):
+                    return False  # resnet50(norm_layer=FrozenBatchNorm2d)
+        if self.facts.is_bn_class_ref(func):
+            return True
+        return self.facts.class_holds_bn(name)
 
     def _container_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
         """``nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))`` (also ModuleList/ModuleDict, nested, ``.to()``)."""
@@ -1220,11 +1297,11 @@ def is_generator_name(label: str) -> bool:
     return bool(_GENERATOR_RE.search(leaf))
 
 
-def analysis(facts: Facts) -> ModesAnalysis:
+def analysis(facts: Facts, source: Optional[str] = None) -> ModesAnalysis:
     """The module's train/eval analysis, computed once and shared by the rules."""
     cached = getattr(facts, "_bnlint_modes", None)
     if cached is None:
-        cached = ModesAnalysis(facts)
+        cached = ModesAnalysis(facts, source)
         cached.run()
         setattr(facts, "_bnlint_modes", cached)
     return cached

@@ -107,7 +107,7 @@ class MissingEval(Rule):
         from bnlint.modes import TRAIN, analysis, fix_anchor, is_generator_name
 
         facts = self.ctx.facts
-        result = analysis(facts)
+        result = analysis(facts, self.ctx.source)
         if result.aborted or result.tta_file:
             return
         reported: Set[int] = set()

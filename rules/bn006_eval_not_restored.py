@@ -85,7 +85,7 @@ class EvalNotRestored(Rule):
         from bnlint.modes import analysis
 
         facts = self.ctx.facts
-        result = analysis(facts)
+        result = analysis(facts, self.ctx.source)
         if result.aborted:
             return
         for leak in result.leaks.values():

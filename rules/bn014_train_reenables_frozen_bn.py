@@ -72,7 +72,7 @@ class TrainReenablesFrozenBN(Rule):
         from bnlint.modes import analysis
 
         facts = self.ctx.facts
-        result = analysis(facts)
+        result = analysis(facts, self.ctx.source)
         if result.aborted:
             return
         for item in result.unfreezes.values():

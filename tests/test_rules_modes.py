@@ -585,8 +585,8 @@ def test_modes_analysis_states_and_sharing():
     seen = {}
     original = modes.analysis
 
-    def spy(facts):
-        result = original(facts)
+    def spy(facts, source=None):
+        result = original(facts, source)
         seen["result"] = result
         return result
 
