@@ -71,7 +71,11 @@ class TinyBatchBN(Rule):
     classifier) is worst hit, because its statistics come from only `N`
     values per channel; with `N == 1` PyTorch raises
     `ValueError: Expected more than 1 value per channel when training`.
-    Batch size 1 at inference, in eval mode, is fine and is not reported.
+    Batch size 1 at inference, in eval mode, is fine and is not reported; so
+    is a small per-process `batch_size` when the script converts the model to
+    `SyncBatchNorm` (statistics over the global batch), and a model built by a
+    factory that may not contain BN (`timm.create_model(args.model)`) or with
+    FrozenBatchNorm2d (torchvision detection models).
 
     ## Example
     ```python
@@ -129,9 +133,12 @@ class TinyBatchBN(Rule):
             return
         if not self._trains():
             return
+        # SyncBatchNorm computes the statistics over the global batch (all processes): a small
+        # per-process batch_size is then fine.
+        sync_bn = any("SyncBatchNorm" in (dotted(c.func) or "") or (dotted(c.func) or "").endswith("convert_syncbn_model") for c in facts.calls)
         for call in facts.calls:
             q = facts.callee(call) or ""
-            if q.rsplit(".", 1)[-1] == "DataLoader":
+            if q.rsplit(".", 1)[-1] == "DataLoader" and not sync_bn:
                 self._check_loader(call, limit, models)
         for call in facts.calls:
             self._check_per_sample(call, limit, models)
