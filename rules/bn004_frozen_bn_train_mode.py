@@ -460,11 +460,7 @@ class FrozenBNTrainMode(Rule):
             if r is None:
                 continue
             cfn = facts.enclosing_function(call)
-            ok = r in roots
-            if not ok and cfn is not None and r in params_of(cfn) and r != "self":
-                # `model.train()` in a helper such as train_one_epoch(model, ...): the helper must be called.
-                ok = any(self._caller_args(cfn, r)) and any(_root(a) in roots for a in self._caller_args(cfn, r))
-            if not ok:
+            if not self._refers_to(r, call, roots):
                 continue
             if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
                 continue
@@ -478,11 +474,23 @@ class FrozenBNTrainMode(Rule):
                     has_backward = True
                 elif m == "step" and "opt" in (dotted(call.func.value) or "").lower():
                     has_step = True
-                elif m == "eval" and _root(call.func.value) in roots:
+                elif m == "eval" and self._refers_to(_root(call.func.value), call, roots):
                     return None
         if has_step and has_backward:
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
         return None
+
+    def _refers_to(self, name: Optional[str], at: cst.CSTNode, roots: Set[str]) -> bool:
+        """``name`` at ``at`` is one of the models in ``roots``, directly or as a helper's parameter."""
+        if name is None:
+            return False
+        if name in roots:
+            return True
+        fn = self.ctx.facts.enclosing_function(at)
+        if fn is not None and name != "self" and name in params_of(fn):
+            # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called with it.
+            return any(_root(a) in roots for a in self._caller_args(fn, name))
+        return False
 
     def _share_loop(self, a: cst.CSTNode, b: cst.CSTNode) -> bool:
         facts = self.ctx.facts
