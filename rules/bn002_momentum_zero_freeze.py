@@ -85,7 +85,10 @@ class MomentumZeroFreeze(Rule):
     SAM `disable_running_stats` / `enable_running_stats` pattern: the old value
     kept on the module, in a local, or in a dict keyed by module, and written
     back to `.momentum`) is correct and is not reported. A save/restore of other
-    modules elsewhere in the file does not excuse an unsaved zeroing.
+    modules elsewhere in the file does not excuse an unsaved zeroing. A zero
+    momentum set right next to `m.eval()` on the same module is redundant rather
+    than wrong and is not reported either (BN014 covers a later `.train()`
+    that undoes that `eval()`).
 
     ## Fix safety
     No automatic fix. Replacing the momentum trick with a real freeze changes
@@ -186,6 +189,8 @@ class MomentumZeroFreeze(Rule):
                 continue
             if self._saved_and_restored(node, obj):
                 continue
+            if self._evaluated_alongside(node, obj):
+                continue
             if self._in_eval_branch(node) or self._eval_only_value(value):
                 self.report(node, MESSAGE_EVAL_BRANCH)
             else:
@@ -242,6 +247,21 @@ class MomentumZeroFreeze(Rule):
                 return True
             if isinstance(value, cst.Subscript) and ("container", dotted(value.value) or "") in keys:
                 return True
+        return False
+
+    def _evaluated_alongside(self, node: cst.CSTNode, obj: cst.BaseExpression) -> bool:
+        """`m.eval(); m.momentum = 0` in the same block: the module is frozen by eval mode already."""
+        facts = self.ctx.facts
+        name = dotted(obj)
+        stmt = facts.enclosing_statement(node)
+        block = facts.parent(stmt) if stmt is not None else None
+        if name is None or block is None:
+            return False
+        for n in self._walk(block):
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and dotted(n.func.value) == name:
+                m = n.func.attr.value
+                if m == "eval" or (m == "train" and n.args and isinstance(n.args[0].value, cst.Name) and n.args[0].value.value == "False"):
+                    return True
         return False
 
     def _eval_only_value(self, value: cst.BaseExpression) -> bool:
