@@ -129,7 +129,8 @@ class TinyBatchBN(Rule):
         facts = self.ctx.facts
         limit = int(self.option("tiny-batch-size"))
         models = self._bn_models()
-        if not models:
+        lightning_bn = [c for c in facts.classes if facts.is_lightning_class(c) and c.name.value in facts.inventory.bn_holding]
+        if not models and not lightning_bn:
             return
         if not self._trains():
             return
@@ -140,8 +141,9 @@ class TinyBatchBN(Rule):
             q = facts.callee(call) or ""
             if q.rsplit(".", 1)[-1] == "DataLoader" and not sync_bn:
                 self._check_loader(call, limit, models)
-        for call in facts.calls:
-            self._check_per_sample(call, limit, models)
+        if models:
+            for call in facts.calls:
+                self._check_per_sample(call, limit, models)
 
     # --- which models in this file have BN, and is anything trained --------------
     def _bn_models(self) -> List[Tuple[cst.Call, str]]:
@@ -258,7 +260,13 @@ class TinyBatchBN(Rule):
         loader = self._loader_name(call)
         if self._is_eval_loader(call, loader):
             return
-        layer = models[0][1]
+        cls = self.ctx.facts.enclosing_class(call)
+        if cls is not None and cls.name.value in self.ctx.facts.inventory.bn_holding:
+            layer = self._describe_layer(cls.name.value)  # a LightningModule's train_dataloader()
+        elif models:
+            layer = models[0][1]
+        else:
+            return
         single = _single_note(size, layer)
         self.report(arg, LOADER_MESSAGE.format(loader=loader, size=size, samples=_samples(size), source=source, limit=limit, layer=layer, single=single))
 
