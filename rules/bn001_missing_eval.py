@@ -129,21 +129,29 @@ class MissingEval(Rule):
                     continue
                 if is_generator_name(obs.label) or is_generator_name(obj.label):
                     continue
+            if _synthetic_input(facts, obs.node, obs.fn):
+                continue  # a shape/smoke check on torch.randn(...): not evaluation on data
             if id(obs.node) in reported:
                 continue
             reported.add(id(obs.node))
             label = obs.label
-            where = ", ".join(_CONTEXT_WORDS[k] for k in ("no_grad", "eval_fn", "val_loop") if k in obs.kinds)
-            how = "it was never put in eval mode" if all(not v.origin for v in vals) else "its last mode switch on this path is `.train()`"
-            via = ""
-            if obs.callers:
-                fn_name = obs.fn.name.value if obs.fn is not None else "<module>"
-                via = f" (in `{fn_name}()`, reached with the model still in train mode)"
+            fn_name = obs.fn.name.value if obs.fn is not None else None
+            parts = []
+            if "no_grad" in obs.kinds:
+                parts.append("under `torch.no_grad()`/`torch.inference_mode()`")
+            if "eval_fn" in obs.kinds:
+                parts.append(f"in the evaluation function `{fn_name}()`" if "eval_fn" in obs.lexical_kinds and fn_name else "in an evaluation function")
+            if "val_loop" in obs.kinds:
+                parts.append("over a validation/test loader")
+            where = ", ".join(parts)
+            how = "it is never put in eval mode" if all(not v.origin for v in vals) else "the last mode switch on every path here is `.train()`"
+            if obs.callers and fn_name:
+                how += f" (`{fn_name}()` is called with the model in train mode)"
             message = (
-                f"`{label}` contains BatchNorm and runs {where}{via} in train mode: {how}. "
-                f"`no_grad` does not change the mode, so BatchNorm normalises with each batch's own statistics and "
-                f"overwrites running_mean/running_var with evaluation data. Call `{label}.eval()` before evaluating "
-                f"(and `{label}.train()` before training resumes)."
+                f"`{label}` contains BatchNorm and is still in train mode here, {where}: {how}. In train mode BatchNorm "
+                f"normalises each batch with that batch's own mean/variance and overwrites running_mean/running_var with "
+                f"this data; `torch.no_grad()` does not change the mode. Call `{label}.eval()` before evaluating (and "
+                f"`{label}.train()` before training resumes)."
             )
             fix = None
             anchor = fix_anchor(facts, obs)
@@ -155,6 +163,35 @@ class MissingEval(Rule):
                 else:
                     continue  # one finding per evaluation block and model
             self.report(obs.node, message, fix=fix)
+
+
+_SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
+
+
+def _synthetic_input(facts, call, fn) -> bool:
+    """``net(torch.randn(1, 3, 32, 32))`` or ``x = torch.zeros(...); net(x)``: a shape probe / smoke test."""
+    import libcst as cst
+
+    from bnlint.facts import dotted
+
+    args = [a.value for a in call.args if a.keyword is None]
+    if not args:
+        return False
+
+    def synthetic(expr, depth=0) -> bool:
+        if isinstance(expr, cst.Call):
+            q = facts.callee(expr) or ""
+            if q.startswith("torch.") and q.rsplit(".", 1)[-1] in _SYNTHETIC:
+                return True
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
+                return synthetic(expr.func.value, depth + 1)
+            return False
+        if isinstance(expr, cst.Name) and depth < 3:
+            values = facts.assignments_to(expr.value, fn if fn is not None else facts.module)
+            return bool(values) and all(synthetic(v, depth + 1) for v in values)
+        return False
+
+    return all(synthetic(a) for a in args)
 
 
 def _simple_name(label: str) -> bool:

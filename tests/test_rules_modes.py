@@ -319,6 +319,15 @@ NEGATIVES_BN001 = {
         F.mse_loss(student(x), t).backward()
         opt.step()
     """,
+    "shape smoke test on random input": """\
+    def test():
+        net = Net()
+        y = net(torch.randn(2, 3, 32, 32))
+        print(y.size())
+
+
+    test()
+    """,
     "pytest test function": """\
     def test_shapes():
         m = Net()
