@@ -141,22 +141,50 @@ class FrozenBNTrainMode(Rule):
 
     # --- where parameters are frozen --------------------------------------------
     def _freeze_sites(self) -> List[Tuple[cst.CSTNode, cst.CSTNode, Optional[Tuple[str, Set[str], str]]]]:
-        facts = self.ctx.facts
         out = []
+        unfrozen: Set[str] = set()
+        frozen: List[Tuple[cst.CSTNode, Optional[str]]] = []
         for node in self._walk(self.ctx.module):
-            if isinstance(node, cst.Assign) and _is_false(node.value):
+            if isinstance(node, cst.Assign):
                 for t in node.targets:
                     tgt = t.target
                     if isinstance(tgt, cst.Attribute) and tgt.attr.value == "requires_grad":
-                        out.append((node, node, self._param_info(tgt.value, node)))
+                        owner = self._owner(tgt.value, node)
+                        if _is_false(node.value):
+                            frozen.append((node, owner))
+                            out.append((node, node, self._param_info(tgt.value, node)))
+                        elif isinstance(node.value, cst.Name) and node.value.value == "True" and owner:
+                            unfrozen.add(owner)
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "requires_grad_":
                 arg = node.args[0].value if node.args else None
-                if arg is None or not _is_false(arg):
-                    continue
                 recv = node.func.value
-                info = self._param_info(recv, node) if self._looks_like_param(recv, node) else self._module_info(recv, node)
+                looks_param = self._looks_like_param(recv, node)
+                owner = self._owner(recv, node) if looks_param else dotted(recv)
+                if arg is None or (isinstance(arg, cst.Name) and arg.value == "True"):
+                    if owner:
+                        unfrozen.add(owner)
+                    continue
+                if not _is_false(arg):
+                    continue
+                frozen.append((node, owner))
+                info = self._param_info(recv, node) if looks_param else self._module_info(recv, node)
                 out.append((node, node, info))
+        if unfrozen:
+            # `for p in netD.parameters(): p.requires_grad = False` ... `= True` on the next step: a
+            # temporary gradient switch (GAN training), not an attempt to freeze the module.
+            toggled = {id(n) for n, owner in frozen if owner is not None and owner in unfrozen}
+            out = [site for site in out if id(site[0]) not in toggled]
         return out
+
+    def _owner(self, p: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
+        """The module whose parameters ``p`` iterates: `for p in netD.parameters()` -> "netD"."""
+        if isinstance(p, cst.Attribute) and p.attr.value in ("weight", "bias"):
+            return dotted(p.value)
+        if isinstance(p, cst.Name):
+            loop = self._loop_binding(p.value, at)
+            if loop is not None and self._iter_method(loop.iter) in _PARAM_ITERATORS:
+                return dotted(_strip_wrappers(loop.iter).func.value)  # type: ignore[union-attr]
+        return dotted(p)
 
     def _looks_like_param(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
         if isinstance(expr, cst.Attribute) and expr.attr.value in ("weight", "bias"):
