@@ -966,7 +966,25 @@ class ModesAnalysis:
                 filtered = True
         if not evals:
             return None
-        return "freeze" if filtered else EVAL
+        if filtered:
+            return "freeze" if self._filter_mentions_bn(body) else None
+        return EVAL
+
+    def _filter_mentions_bn(self, body: cst.CSTNode) -> bool:
+        """The filter before ``m.eval()`` selects BatchNorm (not Dropout & co.)."""
+        for node in self.walk(body):
+            if isinstance(node, cst.Call) and dotted(node.func) == "isinstance" and len(node.args) >= 2:
+                kinds = node.args[1].value
+                elems = [e.value for e in kinds.elements] if isinstance(kinds, (cst.Tuple, cst.List)) else [kinds]
+                if any(self.facts.is_bn_class_ref(e) or "Norm" in (dotted(e) or "") for e in elems):
+                    return True
+            elif isinstance(node, cst.SimpleString) and ("Norm" in node.value or "bn" in node.value.lower()):
+                return True
+            elif isinstance(node, (cst.Name, cst.Attribute)) and self.facts.is_bn_class_ref(node):
+                return True
+            elif isinstance(node, cst.Name) and re.search(r"(^|_)(bn|batchnorm|norm)(\d|_|$)", node.value, re.IGNORECASE):
+                return True
+        return False
 
     def _modules_loop_freeze(self, loop: cst.For, st: State, fr: Frame) -> Optional[Tuple[Obj, bool]]:
         """``for m in model.modules(): if isinstance(m, BN): m.eval()`` (also named_modules/children)."""
@@ -985,6 +1003,8 @@ class ModesAnalysis:
                 if isinstance(node, (cst.If, cst.IfExp)):
                     filtered = True
             if evals:
+                if filtered and not self._filter_mentions_bn(loop.body):
+                    return None  # e.g. only Dropout put in eval
                 return obj, not filtered
         return None
 

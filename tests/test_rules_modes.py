@@ -567,6 +567,19 @@ def test_bn014_submodule_eval():
                 F.cross_entropy(model(x), y).backward()
                 opt.step()
         """,
+        # only dropout put in eval: not a BN freeze
+        """\
+        model = Net()
+        for m in model.modules():
+            if isinstance(m, nn.Dropout):
+                m.eval()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(5):
+            model.train()
+            for x, y in train_loader:
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+        """,
         # frozen after the only train()
         """\
         model = Net()
