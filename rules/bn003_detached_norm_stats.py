@@ -202,6 +202,8 @@ class DetachedNormStats(Rule):
         params = [p for p in params_of(fn) if p not in ("self", "cls")]
         if not params:
             return
+        if not any(isinstance(n, cst.Name) and n.value in ("detach", "data", "no_grad", "inference_mode") for n in self._walk(fn.body)):
+            return  # nothing in this function cuts anything from the graph
         inputs = self._input_names(fn, set(params))
         sites = self._detach_sites(fn, inputs)
         if not sites:

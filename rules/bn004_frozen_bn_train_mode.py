@@ -106,20 +106,28 @@ class FrozenBNTrainMode(Rule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._order: Dict[int, int] = {}
+        self._all: Optional[List[cst.CSTNode]] = None
+        self._assigns: Optional[List[cst.Assign]] = None
 
     # --- driver -------------------------------------------------------------
+    def _nodes(self) -> List[cst.CSTNode]:
+        """Every node of the module, in source order (walked once per file)."""
+        if self._all is None:
+            self._all = list(self._walk(self.ctx.module))
+        return self._all
+
     def _walk(self, node):
         """Pre-order walk through the engine's parent map (much cheaper than libcst's ``children``)."""
         return self.ctx.facts.iter_nodes(node)
 
     def check_module(self) -> None:
         facts = self.ctx.facts
-        if self._test_time_adaptation() or facts.inventory.bn_eval_train_override:
+        if facts.inventory.bn_eval_train_override:
             return
         if any((dotted(c.func) or "").endswith("convert_frozen_batchnorm") for c in facts.calls):
             return  # detectron2-style freeze(): the BN layers become FrozenBatchNorm2d
         sites = self._freeze_sites()
-        if not sites:
+        if not sites or self._test_time_adaptation():
             return
         bn_eval = self._bn_eval_calls()
         if bn_eval is True:
@@ -144,7 +152,7 @@ class FrozenBNTrainMode(Rule):
         out = []
         unfrozen: Set[str] = set()
         frozen: List[Tuple[cst.CSTNode, Optional[str]]] = []
-        for node in self._walk(self.ctx.module):
+        for node in self._nodes():
             if isinstance(node, cst.Assign):
                 for t in node.targets:
                     tgt = t.target
@@ -368,8 +376,8 @@ class FrozenBNTrainMode(Rule):
     def _aliases(self, roots: Set[str]) -> Set[str]:
         """Names bound to (parts of) these models: `backbone = model.backbone` relates both."""
         out: Set[str] = set()
-        for node in self._walk(self.ctx.module):
-            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+        for node in self._assign_nodes():
+            if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 tgt = node.targets[0].target.value
                 src = _root(node.value)
                 if src in roots and tgt not in roots:
@@ -415,8 +423,8 @@ class FrozenBNTrainMode(Rule):
 
     def _instances_of(self, cls_name: str) -> Set[str]:
         out: Set[str] = set()
-        for node in self._walk(self.ctx.module):
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+        for node in self._assign_nodes():
+            if isinstance(node.value, cst.Call):
                 inner = _strip_wrappers(node.value)
                 if isinstance(inner, cst.Call) and dotted(inner.func) == cls_name:
                     for t in node.targets:
@@ -527,7 +535,7 @@ class FrozenBNTrainMode(Rule):
 
     def _positions(self) -> Dict[int, int]:
         if not self._order:
-            for i, n in enumerate(self._walk(self.ctx.module)):
+            for i, n in enumerate(self._nodes()):
                 self._order[id(n)] = i
         return self._order
 
@@ -558,8 +566,13 @@ class FrozenBNTrainMode(Rule):
                 roots.add(name.split(".")[0])  # model.backbone.eval(): that part is frozen properly
         return roots
 
+    def _assign_nodes(self) -> List[cst.Assign]:
+        if self._assigns is None:
+            self._assigns = [n for n in self._nodes() if isinstance(n, cst.Assign)]
+        return self._assigns
+
     def _test_time_adaptation(self) -> bool:
-        for node in self._walk(self.ctx.module):
+        for node in self._nodes():
             if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "track_running_stats" and _is_false(node.value):
                 return True
             if isinstance(node, cst.Assign):

@@ -128,11 +128,11 @@ class TinyBatchBN(Rule):
     def check_module(self) -> None:
         facts = self.ctx.facts
         limit = int(self.option("tiny-batch-size"))
+        if not self._trains():
+            return
         models = self._bn_models()
         lightning_bn = [c for c in facts.classes if facts.is_lightning_class(c) and c.name.value in facts.inventory.bn_holding]
         if not models and not lightning_bn:
-            return
-        if not self._trains():
             return
         # SyncBatchNorm computes the statistics over the global batch (all processes): a small
         # per-process batch_size is then fine.
@@ -186,6 +186,12 @@ class TinyBatchBN(Rule):
         return None
 
     def _describe_layer(self, name: str, depth: int = 0) -> str:
+        cache = self.__dict__.setdefault("_layer_cache", {})
+        if (name, depth) not in cache:
+            cache[(name, depth)] = self._describe_layer_uncached(name, depth)
+        return cache[(name, depth)]
+
+    def _describe_layer_uncached(self, name: str, depth: int = 0) -> str:
         facts = self.ctx.facts
         cls = facts.class_named(name.rsplit(".", 1)[-1]) if "." not in name else None
         if cls is None or depth > 4:
