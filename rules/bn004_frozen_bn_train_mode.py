@@ -107,7 +107,19 @@ class FrozenBNTrainMode(Rule):
         super().__init__(ctx)
         self._order: Dict[int, int] = {}
         self._all: Optional[List[cst.CSTNode]] = None
-        self._assigns: Optional[List[cst.Assign]] = None
+        self._assigns: List[cst.Assign] = []  # filled by the shared traversal, in source order
+        self._grad_nodes: List[cst.CSTNode] = []  # `.requires_grad = ...` and `.requires_grad_(...)`
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._assigns.append(node)
+        for t in node.targets:
+            if isinstance(t.target, cst.Attribute) and t.target.attr.value == "requires_grad":
+                self._grad_nodes.append(node)
+                return
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "requires_grad_":
+            self._grad_nodes.append(node)
 
     # --- driver -------------------------------------------------------------
     def _nodes(self) -> List[cst.CSTNode]:
@@ -152,7 +164,7 @@ class FrozenBNTrainMode(Rule):
         out = []
         unfrozen: Set[str] = set()
         frozen: List[Tuple[cst.CSTNode, Optional[str]]] = []
-        for node in self._nodes():
+        for node in self._grad_nodes:
             if isinstance(node, cst.Assign):
                 for t in node.targets:
                     tgt = t.target
@@ -567,22 +579,21 @@ class FrozenBNTrainMode(Rule):
         return roots
 
     def _assign_nodes(self) -> List[cst.Assign]:
-        if self._assigns is None:
-            self._assigns = [n for n in self._nodes() if isinstance(n, cst.Assign)]
         return self._assigns
 
     def _test_time_adaptation(self) -> bool:
-        for node in self._nodes():
-            if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "track_running_stats" and _is_false(node.value):
-                return True
-            if isinstance(node, cst.Assign):
-                for t in node.targets:
-                    if isinstance(t.target, cst.Attribute):
-                        attr = t.target.attr.value
-                        if attr == "track_running_stats" and _is_false(node.value):
-                            return True
-                        if attr in ("running_mean", "running_var") and isinstance(node.value, cst.Name) and node.value.value == "None":
-                            return True
+        for call in self.ctx.facts.calls:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "track_running_stats" and _is_false(arg.value):
+                    return True
+        for node in self._assigns:
+            for t in node.targets:
+                if isinstance(t.target, cst.Attribute):
+                    attr = t.target.attr.value
+                    if attr == "track_running_stats" and _is_false(node.value):
+                        return True
+                    if attr in ("running_mean", "running_var") and isinstance(node.value, cst.Name) and node.value.value == "None":
+                        return True
         return False
 
     # --- small helpers ----------------------------------------------------------------

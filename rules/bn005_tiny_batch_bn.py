@@ -168,21 +168,19 @@ class TinyBatchBN(Rule):
     def _surely_bn(self, call: cst.Call) -> Optional[str]:
         """A description of the BN layer when ``call`` surely builds a model with train-mode BN."""
         facts = self.ctx.facts
-        out: List[Tuple[cst.Call, str]] = []
         name = dotted(call.func)
         if name is None or facts.is_bn_constructor(call):
             return None
-        if True:
-            q = facts.qualified(call.func) or name
-            if q in inv_mod.MAYBE_BN_FACTORIES or q.rsplit(".", 1)[-1].startswith(_DETECTION_PREFIXES):
-                return None
-            if q.rsplit(".", 1)[-1] == "Sequential" and q.startswith("torch.nn"):
-                bn = next((n for n in self._walk(call) if isinstance(n, cst.Call) and facts.is_bn_constructor(n)), None)
-                if bn is not None and facts.enclosing_class(call) is None:
-                    return f"`{self.ctx.code_for(bn)}` in `nn.Sequential`"
-                return None
-            if facts.class_holds_bn(name) and facts.expr_holds_bn(call):
-                return self._describe_layer(name)
+        q = facts.qualified(call.func) or name
+        if q in inv_mod.MAYBE_BN_FACTORIES or q.rsplit(".", 1)[-1].startswith(_DETECTION_PREFIXES):
+            return None
+        if q.rsplit(".", 1)[-1] == "Sequential" and q.startswith("torch.nn"):
+            bn = next((n for n in self._walk(call) if isinstance(n, cst.Call) and facts.is_bn_constructor(n)), None)
+            if bn is not None and facts.enclosing_class(call) is None:
+                return f"`{self.ctx.code_for(bn)}` in `nn.Sequential`"
+            return None
+        if facts.class_holds_bn(name) and facts.expr_holds_bn(call):
+            return self._describe_layer(name)
         return None
 
     def _describe_layer(self, name: str, depth: int = 0) -> str:
