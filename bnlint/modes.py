@@ -271,6 +271,7 @@ class ModesAnalysis:
         self._stack: List[Frame] = []
         self._loop_stack: List[cst.CSTNode] = []
         self._self_objs: Dict[tuple, Obj] = {}
+        self._pure_done: Set[tuple] = set()
         self._self_assign_cache: Dict[cst.ClassDef, Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]] = {}
         self._fn_training: Dict[int, bool] = {}
         self._fn_recalib: Dict[int, bool] = {}
@@ -351,8 +352,36 @@ class ModesAnalysis:
         if isinstance(owner, cst.ClassDef):
             if self.facts.is_lightning_class(owner):
                 return False
-            return (id(owner), fn.name.value) not in self._self_called
+            if (id(owner), fn.name.value) in self._self_called:
+                return False
+            if self._is_module_class(owner) and not self._switches_modes(fn):
+                # A model's own method: `self` and its attributes have an unknown mode here, so only a
+                # mode switch inside could matter (and model files have many methods: keep them cheap).
+                return False
+            return True
         return fn.name.value not in self._called_names
+
+    def _is_module_class(self, cls: cst.ClassDef) -> bool:
+        inv = self.facts.inventory
+        seen = set()
+        todo = [cls.name.value]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for base in inv.class_bases.get(name, []):
+                if base in ("torch.nn.Module", "torch.nn.modules.module.Module") or base.endswith((".Module", "Sequential")):
+                    return True
+                if base in inv.classes:
+                    todo.append(base)
+        return cls.name.value in inv.bn_holding
+
+    def _switches_modes(self, fn: cst.FunctionDef) -> bool:
+        for node in self.walk(fn):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval", "apply"):
+                return True
+        return False
 
     def _new_act(self) -> int:
         self._acts += 1
@@ -1079,6 +1108,12 @@ class ModesAnalysis:
         owner = self.facts.parent_of_def(fn)
         if isinstance(owner, cst.ClassDef) and self.facts.is_lightning_class(owner):
             return None
+        # With nothing tracked anywhere, a callee's result does not depend on the caller: analyse it once.
+        pure_key = None
+        if not st.modes and not isinstance(owner, cst.FunctionDef):
+            pure_key = (fn, frozenset(set(fr.inherited) | self._lexical_kinds(call, fr.fn)), id(cls))
+            if pure_key in self._pure_done:
+                return None
         act = self._new_act()
         parent_act: Optional[int]
         if isinstance(owner, cst.FunctionDef):
@@ -1129,6 +1164,8 @@ class ModesAnalysis:
         objs = [o for o in callee_frame.returned_objs if o is not None]
         if objs and all(o is objs[0] for o in objs) and len(objs) == len(callee_frame.returned_objs):
             return objs[0]
+        if pure_key is not None and not objs and not st.modes:
+            self._pure_done.add(pure_key)
         return None
 
     # --- forward calls -------------------------------------------------------------
