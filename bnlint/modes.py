@@ -375,7 +375,7 @@ class ModesAnalysis:
                     return True
                 if base in inv.classes:
                     todo.append(base)
-        return cls.name.value in inv.bn_holding
+        return False
 
     def _switches_modes(self, fn: cst.FunctionDef) -> bool:
         for node in self.walk(fn):
