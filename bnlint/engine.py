@@ -35,11 +35,7 @@ class FileResult:
 
 def needs_parse(source: str, rules: Sequence[RuleType]) -> bool:
     """The prefilter: can any selected rule fire on this text at all?"""
-    for rule in rules:
-        for token in rule.trigger_tokens:
-            if token in source:
-                return True
-    return False
+    return any(rule.might_fire(source) for rule in rules)
 
 
 def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -182,6 +178,7 @@ def lint_source(
         index = ProjectIndex()
     inventory = index.inventory_for_source(source, path, tree)
     facts = Facts(module, inventory, index, path)
+    facts.ast_tree = tree  # statement line anchors for lazy positions
     ctx = RuleContext(path, source, module, facts, settings)
     instances = [rule_cls(ctx) for rule_cls in rules]
 
@@ -212,13 +209,113 @@ def _run_rules(module, facts, ctx, instances, result: FileResult, path: str, sou
     return result
 
 
+class _LazyPositions:
+    """Node positions, computed per top-level statement and only for statements that hold a finding.
+
+    libcst's PositionProvider over a whole module is a second full visit plus a full code
+    generation (seconds on a 2,000-line script). Instead, each top-level statement holding a
+    reported node is generated alone and its positions shifted by the statement's first line,
+    which the stdlib ``ast`` tree (already parsed for the inventory) gives for free. The shift
+    is verified against the source text; any mismatch falls back to the whole-module pass.
+    """
+
+    def __init__(self, module, facts, source: str) -> None:
+        self.module = module
+        self.facts = facts
+        self.lines = source.splitlines()
+        self.tables: Dict[object, Optional[dict]] = {}
+        self.full = None
+        self.anchors = _statement_anchor_lines(module, getattr(facts, "ast_tree", None))
+
+    def _whole_module(self):
+        if self.full is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            self.full = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self.full
+
+    def _top_statement(self, node):
+        parents = self.facts.parents
+        cur = node
+        while True:
+            parent = parents.get(cur)
+            if parent is None:
+                return None
+            if parent is self.module:
+                return cur
+            cur = parent
+
+    def _table_for(self, top) -> Optional[dict]:
+        if top in self.tables:
+            return self.tables[top]
+        table = None
+        index = self.anchors.get(top) if self.anchors else None
+        if index is not None:
+            import libcst as cst
+            from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+            m = self.module
+            mini = cst.Module(body=[top], header=[], footer=[], encoding=m.encoding, default_indent=m.default_indent, default_newline=m.default_newline, has_trailing_newline=True)
+            rel = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
+            start = rel.get(top)
+            if start is not None:
+                offset = index - start.start.line
+                mini_lines = mini.code.splitlines()
+                same = 0 < index <= len(self.lines) and 0 < start.start.line <= len(mini_lines) and mini_lines[start.start.line - 1] == self.lines[index - 1]
+                if same:
+                    table = {
+                        node: CodeRange(CodePosition(r.start.line + offset, r.start.column), CodePosition(r.end.line + offset, r.end.column))
+                        for node, r in rel.items()
+                    }
+        self.tables[top] = table
+        return table
+
+    def get(self, node, default=None):
+        if self.full is None:
+            top = self._top_statement(node)
+            table = self._table_for(top) if top is not None else None
+            if table is not None:
+                return table.get(node, default)
+        return self._whole_module().get(node, default)
+
+    def __contains__(self, node) -> bool:
+        return self.get(node) is not None
+
+    def __getitem__(self, node):
+        value = self.get(node)
+        if value is None:
+            raise KeyError(node)
+        return value
+
+
+def _statement_anchor_lines(module, tree) -> Optional[Dict[object, int]]:
+    """First source line of each top-level libcst statement, from the matching ``ast`` statements."""
+    import libcst as cst
+
+    if tree is None:
+        return None
+    anchors: Dict[object, int] = {}
+    body = tree.body
+    i = 0
+    for stmt in module.body:
+        if i >= len(body):
+            return None
+        node = body[i]
+        if isinstance(stmt, cst.SimpleStatementLine):
+            anchors[stmt] = node.lineno
+            i += len(stmt.body)
+        else:
+            anchors[stmt] = node.lineno  # for decorated defs both libcst's range and ast start at `def`
+            i += 1
+    return anchors if i == len(body) else None
+
+
 def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module") -> List[Finding]:
     """Resolve positions (only now, for files that have findings), fixes and suppressions."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    positions = _LazyPositions(module, ctx.facts, source)
     suppressions = parse_suppressions(source)
     lines = source.splitlines(keepends=True)
     seen = set()

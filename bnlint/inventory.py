@@ -452,6 +452,9 @@ def _train_override_evals_bn(fn: ast.FunctionDef) -> bool:
 # --- The project index --------------------------------------------------------
 
 _MAX_INDEX_BYTES = 2_000_000
+# How many imported-module summaries may be in progress at once (train.py -> models/__init__.py
+# -> models/resnet.py -> models/blocks.py is three).
+MAX_SUMMARY_NESTING = 3
 
 
 class ProjectIndex:
@@ -499,6 +502,11 @@ class ProjectIndex:
             return self._by_path[path]
         if path in self._in_progress:
             return None  # import cycle: answer "unknown"
+        if len(self._in_progress) >= MAX_SUMMARY_NESTING:
+            # Summaries nest when a module's classes refer to other project modules. Deep chains
+            # cost seconds on large code bases (framework internals importing each other) and
+            # BN is almost always found within a few hops of the training script: answer "unknown".
+            return None
         self._in_progress.add(path)
         outer, self.consulted = self.consulted, set()
         inv: Optional[ModuleInventory] = None
@@ -507,6 +515,10 @@ class ProjectIndex:
                 with open(path, "rb") as fh:
                     tree = ast.parse(fh.read())
                 inv = summarise(tree, path, self._external_lookup(path))
+                # Only names are needed from imported modules: drop the AST nodes (memory).
+                inv.classes = dict.fromkeys(inv.classes)  # type: ignore[assignment]
+                inv.functions = dict.fromkeys(inv.functions)  # type: ignore[assignment]
+                del tree
         except (OSError, SyntaxError, ValueError, RecursionError):
             inv = None
         finally:

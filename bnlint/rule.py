@@ -198,6 +198,8 @@ class Rule:
     fix_availability: ClassVar[Optional[str]] = None  # None | "safe" | "unsafe" | "sometimes"
     # The prefilter: a file containing none of these substrings cannot produce a finding.
     trigger_tokens: ClassVar[Tuple[str, ...]] = ()
+    # Optional regular expression, for triggers that plain substrings would make too broad.
+    trigger_pattern: ClassVar[Optional[str]] = None
     options: ClassVar[Tuple[Option, ...]] = ()
     summary: ClassVar[str] = ""
     # Fixit-style examples; the test-suite lints each one.  An invalid example
@@ -207,6 +209,21 @@ class Rule:
 
     def __init__(self, ctx: "RuleContext") -> None:
         self.ctx = ctx
+
+    @classmethod
+    def might_fire(cls, source: str) -> bool:
+        """The prefilter: False only when this rule cannot report anything in ``source``."""
+        if any(token in source for token in cls.trigger_tokens):
+            return True
+        if cls.trigger_pattern is not None:
+            compiled = cls.__dict__.get("_trigger_re")
+            if compiled is None:
+                import re
+
+                compiled = re.compile(cls.trigger_pattern)
+                cls._trigger_re = compiled  # type: ignore[attr-defined]
+            return compiled.search(source) is not None
+        return False
 
     def check_module(self) -> None:
         """Whole-module analysis, run after the shared traversal."""

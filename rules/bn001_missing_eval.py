@@ -90,7 +90,16 @@ class MissingEval(Rule):
     severity = "error"
     fix_availability = "unsafe"
     summary = "evaluation runs a BatchNorm model in train mode: call model.eval() first"
-    trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled", "val", "test", "eval", "predict", "infer", "score", "metric", "benchmark", "holdout", "heldout")
+    trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled")
+    # The other evaluation contexts, as a superset of what the analysis checks: a function whose
+    # name contains an evaluation word (facts.EVAL_FUNCTION_WORDS), or an identifier/string token
+    # naming evaluation data (modes._VAL_TOKENS; tokens split at non-alphanumerics, camelCase and
+    # letter-to-digit boundaries).  Bare substrings ("val", "test") would match "value", "interval".
+    trigger_pattern = (
+        r"def\s+\w*?(?i:eval|valid|test|predict|infer|score|benchmark|metric)"
+        r"|(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
+        r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z])"
+    )
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.ReLU())\nwith torch.no_grad():\n    y = model(x)\n",
