@@ -97,8 +97,7 @@ def test_unsafe_fixes_flag_applies_unsafe(tmp_path):
     from bnlint.registry import load_rules
 
     unsafe_rules = [r for r in load_rules() if r.fix_availability in ("unsafe", "sometimes")]
-    if not any(r.code == "BN001" for r in unsafe_rules):
-        pytest.skip("BN001 (unsafe fix) not available")
+    assert any(r.code == "BN001" for r in unsafe_rules)
     src = textwrap.dedent(
         """\
         import torch

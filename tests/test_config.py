@@ -135,10 +135,36 @@ def test_rule_option_validated_and_typed(tmp_path):
     from bnlint.registry import load_rules
 
     with_options = [r for r in load_rules() if r.options]
-    if not with_options:
-        pytest.skip("no rule declares options yet")
+    assert [r.code for r in with_options] == ["BN005"]  # tiny-batch-size
     rule = with_options[0]
     opt = rule.options[0]
     write(tmp_path, f'[tool.bnlint]\n{opt.name} = "not-a-{opt.type.__name__}"\n', files={"a.py": "x = 1\n"})
     r = run_bnlint(cwd=str(tmp_path))
     assert r.returncode == 2 and opt.name in r.stderr
+
+
+def test_tiny_batch_size_option_changes_findings(tmp_path):
+    script = textwrap.dedent(
+        """\
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+        train_loader = DataLoader(train_set, batch_size=6, shuffle=True)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        model.train()
+        for x, y in train_loader:
+            loss = model(x).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """
+    )
+    write(tmp_path, files={"train.py": script})
+    r = run_bnlint("--isolated", "--select", "BN005", cwd=str(tmp_path))
+    assert r.returncode == 1 and "BN005" in r.stdout  # 6 < default 8
+    write(tmp_path, "[tool.bnlint]\ntiny-batch-size = 4\n", files={"train.py": script})
+    assert run_bnlint("--select", "BN005", cwd=str(tmp_path)).returncode == 0
+    write(tmp_path, "[tool.bnlint.tiny-batch-bn]\ntiny-batch-size = 16\n", files={"train.py": script})
+    assert run_bnlint("--select", "BN005", cwd=str(tmp_path)).returncode == 1
