@@ -61,10 +61,10 @@ class RuleContext:
         self.module = module
         self.facts = facts
         self.settings = settings
-        self.reports: List[Tuple[Rule, "cst.CSTNode", str, Optional[FixSpec]]] = []
+        self.reports: List[Tuple[Rule, "cst.CSTNode", str, Optional[FixSpec], Tuple[str, ...]]] = []
 
-    def report(self, rule: Rule, node: "cst.CSTNode", message: str, fix: Optional[FixSpec]) -> None:
-        self.reports.append((rule, node, message, fix))
+    def report(self, rule: Rule, node: "cst.CSTNode", message: str, fix: Optional[FixSpec], tags: Tuple[str, ...] = ()) -> None:
+        self.reports.append((rule, node, message, fix, tuple(tags)))
 
     def code_for(self, node: "cst.CSTNode") -> str:
         return self.module.code_for_node(node)
@@ -320,7 +320,7 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
     lines = source.splitlines(keepends=True)
     seen = set()
     findings: List[Finding] = []
-    for rule, node, message, fix_spec in ctx.reports:
+    for rule, node, message, fix_spec, tags in ctx.reports:
         pos = positions.get(node)
         if pos is None:
             continue
@@ -351,6 +351,7 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
                 end_column=pos.end.column + 1,
                 fix=fix,
                 stmt_lines=(stmt_first, stmt_last),
+                tags=tags,
             )
         )
     return findings

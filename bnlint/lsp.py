@@ -45,6 +45,7 @@ _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _CODE_RE = re.compile(r"BN\d{3}", re.IGNORECASE)
 _IGNORE_RE = re.compile(r"#\s*bnlint:\s*ignore\[[^\]]*\]", re.IGNORECASE)
 _FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file")
+_TAGS = {"unnecessary": types.DiagnosticTag.Unnecessary, "deprecated": types.DiagnosticTag.Deprecated}
 
 
 # --- positions ---------------------------------------------------------------
@@ -313,6 +314,7 @@ class BnlintLanguageServer(LanguageServer):
                     source=SOURCE,
                     message=f.message,
                     data={"name": f.name, "fix": f.fix.applicability if f.fix else None},
+                    tags=[_TAGS[t] for t in getattr(f, "tags", ()) if t in _TAGS] or None,
                 )
             )
         return out

@@ -68,6 +68,8 @@ class Finding:
     # First and last line of the enclosing statement: suppression comments may sit there.
     stmt_lines: Tuple[int, int] = (0, 0)
     cell: Optional[int] = None  # notebook cell (1-based) when linting .ipynb
+    # "unnecessary" (code that does nothing) / "deprecated": editors grey out or strike through.
+    tags: Tuple[str, ...] = ()
     runtime: Optional[Dict[str, Any]] = None  # filled by `bnlint trace`
 
     @property
@@ -93,6 +95,8 @@ class Finding:
         }
         if self.cell is not None:
             data["cell"] = self.cell
+        if self.tags:
+            data["tags"] = list(self.tags)
         if self.runtime is not None:
             data["runtime"] = self.runtime
         return data
@@ -129,6 +133,7 @@ class Finding:
             fix=fix,
             stmt_lines=tuple(data.get("stmt_lines", (0, 0))),  # type: ignore[arg-type]
             cell=data.get("cell"),
+            tags=tuple(data.get("tags", ())),
         )
 
 
@@ -228,8 +233,8 @@ class Rule:
     def check_module(self) -> None:
         """Whole-module analysis, run after the shared traversal."""
 
-    def report(self, node: "cst.CSTNode", message: str, fix: Optional[FixSpec] = None) -> None:
-        self.ctx.report(self, node, message, fix)
+    def report(self, node: "cst.CSTNode", message: str, fix: Optional[FixSpec] = None, tags: Tuple[str, ...] = ()) -> None:
+        self.ctx.report(self, node, message, fix, tags)
 
     def option(self, name: str) -> Any:
         return self.ctx.settings.rule_option(self, name)

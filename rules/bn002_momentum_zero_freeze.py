@@ -192,7 +192,7 @@ class MomentumZeroFreeze(Rule):
             if self._evaluated_alongside(node, obj):
                 continue
             if self._in_eval_branch(node) or self._eval_only_value(value):
-                self.report(node, MESSAGE_EVAL_BRANCH)
+                self.report(node, MESSAGE_EVAL_BRANCH, tags=("unnecessary",))
             else:
                 self.report(node, MESSAGE.format(value="0"))
 

@@ -251,6 +251,27 @@ async def test_open_publishes_bn002_with_range_severity_and_docs_link(client: La
 
 
 @asyncio_test
+async def test_no_op_code_is_tagged_unnecessary(client: LanguageClient, tmp_path):
+    """BN002's momentum toggle in the eval branch does nothing: editors grey it out."""
+    await _init(client, tmp_path)
+    text = (
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(8)\n\n"
+        "    def forward(self, x):\n        if self.training:\n            self.bn.momentum = 0.1\n"
+        "        else:\n            self.bn.momentum = 0\n        return self.bn(x)\n"
+    )
+    uri = _open(client, tmp_path / "toggle.py", text)
+    p = await _wait_for(client, uri)
+    (d,) = p.diagnostics
+    assert d.code == "BN002" and d.range.start.line == 12
+    assert list(d.tags) == [types.DiagnosticTag.Unnecessary]
+    # An ordinary finding carries no tag.
+    uri2 = _open(client, tmp_path / "plain.py", BUGGY)
+    (d2,) = (await _wait_for(client, uri2)).diagnostics
+    assert not d2.tags
+
+
+@asyncio_test
 async def test_columns_are_utf16_code_units(client: LanguageClient, tmp_path):
     await _init(client, tmp_path)
     text = 'import torch.nn as nn\nx = "😀é"; bn = nn.BatchNorm2d(64, momentum=0)\n'
