@@ -428,23 +428,39 @@ def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional
                 changed = True
 
     for name, node in inv.classes.items():
-        for item in node.body:
-            if isinstance(item, ast.FunctionDef) and item.name == "train" and _train_override_evals_bn(item):
-                inv.bn_eval_train_override.add(name)
+        methods = {item.name: item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        override = methods.get("train")
+        if override is not None and _train_override_evals_bn(override, inv.functions, methods):
+            inv.bn_eval_train_override.add(name)
     return inv
 
 
-def _train_override_evals_bn(fn: ast.FunctionDef) -> bool:
-    """A ``train()`` override that calls ``.eval()`` on something (the BN layers) after ``super().train``."""
+def _train_override_evals_bn(fn: ast.AST, functions: Dict[str, ast.AST], methods: Dict[str, ast.AST], _seen: Optional[Set[int]] = None) -> bool:
+    """A ``train()`` override that puts something (the BN layers) back into eval mode.
+
+    Directly (``m.eval()``, ``.train(False)``, ``self.apply(fn)``) or through a helper it calls:
+    a module-level function (``freeze_bn(self)``) or another method (``self._freeze_bn()``).
+    """
+    seen = _seen if _seen is not None else set()
+    if id(fn) in seen:
+        return False
+    seen.add(id(fn))
     for node in ast.walk(fn):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "eval":
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr == "eval" or func.attr == "apply":
                 return True
-            if node.func.attr == "train" and node.args:
+            if func.attr == "train" and node.args:
                 arg = node.args[0]
                 if isinstance(arg, ast.Constant) and arg.value is False:
                     return True
-            if node.func.attr == "apply":
+            if isinstance(func.value, ast.Name) and func.value.id == "self" and func.attr in methods and func.attr != "train":
+                if _train_override_evals_bn(methods[func.attr], functions, methods, seen):
+                    return True
+        elif isinstance(func, ast.Name) and func.id in functions:
+            if _train_override_evals_bn(functions[func.id], functions, methods, seen):
                 return True
     return False
 
