@@ -283,15 +283,10 @@ class ModesAnalysis:
         self._in_test_file = base.startswith("test_") or base.endswith("_test.py") or "/tests/" in (facts.path or "").replace("\\", "/")
         self._parent_of_act: Dict[int, Optional[int]] = {}
         self._module_act: Optional[int] = None
-        self._kids: Dict[cst.CSTNode, Tuple[cst.CSTNode, ...]] = {}
 
-    def children(self, node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
-        """``node.children`` (a libcst visit, slow) computed once per node."""
-        kids = self._kids.get(node)
-        if kids is None:
-            kids = tuple(self.facts.children_of(node))  # the engine's map: no libcst re-visit
-            self._kids[node] = kids
-        return kids
+    def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
+        """``node.children`` without libcst's re-visit."""
+        return self.facts.children_of(node)  # the engine's map: no libcst re-visit
 
     def walk(self, node: cst.CSTNode) -> Iterable[cst.CSTNode]:
         stack: List[cst.CSTNode] = [node]
