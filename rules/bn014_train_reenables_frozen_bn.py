@@ -45,7 +45,8 @@ class TrainReenablesFrozenBN(Rule):
     ```
     or re-apply the freeze after each `model.train()`
     (`model.train(); model.apply(set_bn_eval)`), or use
-    `torchvision.ops.FrozenBatchNorm2d`.
+    `torchvision.ops.FrozenBatchNorm2d`. The override may call a helper
+    (`freeze_bn(self)`, `self._freeze_norm()`): bnlint follows it.
 
     ## Fix safety
     No automatic fix: where the freeze must be re-applied depends on the
