@@ -33,9 +33,11 @@ class FileResult:
     skipped: bool = False  # prefiltered, skip-file, or not analysable
 
 
-def needs_parse(source: str, rules: Sequence[RuleType]) -> bool:
-    """The prefilter: can any selected rule fire on this text at all?"""
-    return any(rule.might_fire(source) for rule in rules)
+def needs_parse(source: str, rules: Sequence[RuleType], path: Optional[str] = None, index: Optional["ProjectIndex"] = None) -> bool:
+    """The prefilter: can any selected rule fire on this text at all? (see ``bnlint.prefilter``)"""
+    from bnlint.prefilter import needs_parse as text_needs_parse
+
+    return text_needs_parse(source, rules, path, index)
 
 
 def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -139,7 +141,11 @@ def lint_source(
     if not rules:
         result.skipped = True
         return result
-    if use_prefilter and not needs_parse(source, rules):
+    if index is None:
+        from bnlint.inventory import ProjectIndex
+
+        index = ProjectIndex()
+    if use_prefilter and not needs_parse(source, rules, path, index):
         result.skipped = True
         return result
     if has_skip_file(source):
@@ -163,7 +169,6 @@ def lint_source(
     import libcst as cst
 
     from bnlint.facts import Facts
-    from bnlint.inventory import ProjectIndex
 
     try:
         module = cst.parse_module(source)
@@ -174,8 +179,6 @@ def lint_source(
         result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}"))
         return result
 
-    if index is None:
-        index = ProjectIndex()
     inventory = index.inventory_for_source(source, path, tree)
     facts = Facts(module, inventory, index, path)
     facts.ast_tree = tree  # statement line anchors for lazy positions

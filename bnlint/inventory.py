@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
@@ -227,6 +228,100 @@ def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
             return True
         return None
     return None
+
+
+# --- Text-level BN evidence (the prefilter's half of the tables above) ---------
+#
+# Every way the summaries above can decide that a name is (or builds) BatchNorm needs one of
+# these substrings in the text of the module that spells it: the BN class and function
+# names, the factories, and the torchvision factory prefixes (matched case-insensitively,
+# like ``factory_holds_bn``).  The prefilter uses them to skip files that cannot involve BN.
+# Names that are BN evidence on their own.
+BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
+    "BatchNorm",  # every class in BN_CLASSES (and SyncBatchNorm, BatchNormAct2d, ...)
+    "LazyNorm",  # torch.nn.modules.batchnorm._LazyNormBase
+    "batch_norm",  # BN_FUNCTIONS
+    "pretrainedmodels",  # MAYBE_BN_FACTORIES and _BN_LIBRARY_PREFIXES
+    "segmentation_models_pytorch",
+    "efficientnet_pytorch",
+)
+# (token, library): a factory name counts only in a text that also names its library, since
+# its qualified name starts with the library (``timm.create_model``, ``torchvision.models.*``).
+_FACTORY_EVIDENCE: Tuple[Tuple[str, str], ...] = (("create_model", "timm"), ("get_model", "torchvision"))
+# torchvision factories, matched case-insensitively like ``factory_holds_bn`` does.
+BN_EVIDENCE_TOKENS_LOWER: Tuple[str, ...] = tuple(sorted(set(_TV_BN_FACTORY_PREFIXES) | {"_bn"}))
+
+
+def _has_word(text: str, word: str) -> bool:
+    i = text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and (j >= len(text) or not (text[j].isalnum() or text[j] == "_")):
+            return True
+        i = text.find(word, j)
+    return False
+
+
+def text_has_bn_evidence(text: str) -> bool:
+    """Could this module's text name a BatchNorm layer, BN function or BN-bearing factory?"""
+    for token in BN_EVIDENCE_TOKENS:
+        if token in text:
+            return True
+    for token, library in _FACTORY_EVIDENCE:
+        if token in text and library in text:
+            return True
+    if _has_word(text, "hub"):  # torch.hub.load (not "github")
+        return True
+    if "torchvision" in text:
+        low = text.lower()
+        return any(token in low for token in BN_EVIDENCE_TOKENS_LOWER)
+    return False
+
+
+# `import a.b as c, d` / `from .x import (a, b as c)`, matched at a statement start (a line
+# start, or after `;` or a one-line `if ...:`).  Over-matching (an import inside a string)
+# only adds edges to the graph, which keeps the prefilter sound.
+_IMPORT_STMT_RE = re.compile(
+    r"[ \t]*(?:from[ \t\\\n]+(\.*[\w.]*)[ \t\\\n]+import[ \t]*(\([^)]*\)|(?:\\\n|[^\n;#])*)"
+    r"|import[ \t]+((?:\\\n|[^\n;#])*))"
+)
+
+
+def imported_modules(text: str) -> List[Tuple[int, str, List[str]]]:
+    """(relative level, module, imported names) for each import statement found in ``text``."""
+    out: List[Tuple[int, str, List[str]]] = []
+    done: Set[int] = set()
+    pos = 0
+    while True:
+        i = text.find("import", pos)
+        if i < 0:
+            return out
+        pos = i + 6
+        line_start = text.rfind("\n", 0, i) + 1
+        while line_start >= 2 and text[line_start - 2] == "\\":  # a continued line
+            line_start = text.rfind("\n", 0, line_start - 2) + 1
+        starts = [line_start]
+        cut = max(text.rfind(";", line_start, i), text.rfind(":", line_start, i))
+        if cut >= 0:
+            starts.append(cut + 1)
+        for start in starts:
+            if start in done:
+                break
+            m = _IMPORT_STMT_RE.match(text, start)
+            if m is None or m.end() <= i:
+                continue
+            done.add(start)
+            if m.group(1) is not None:
+                module = m.group(1)
+                level = len(module) - len(module.lstrip("."))
+                names = [n.split()[0] for n in m.group(2).replace("\\\n", " ").strip("()\\ \t\n").split(",") if n.split()]
+                out.append((level, module.lstrip("."), [n for n in names if n.isidentifier()]))
+            else:
+                for part in m.group(3).replace("\\\n", " ").split(","):
+                    words = part.split()
+                    if words and all(p.isidentifier() for p in words[0].split(".")):
+                        out.append((0, words[0], []))
+            break
 
 
 # --- Module summaries ---------------------------------------------------------
@@ -486,6 +581,12 @@ class ProjectIndex:
         # later file that reuses the summary records those paths too.
         self.consulted: Set[str] = set()
         self._deps: Dict[str, Set[str]] = {}
+        # The text-level import graph (see ``text_reaches_bn``): per module file, whether its
+        # text has BN evidence, the project files it imports, and the absent files probed.
+        self._text_nodes: Dict[str, Tuple[bool, Tuple[str, ...], Tuple[str, ...]]] = {}
+        self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
+        # Modules from which no BN evidence is reachable, with what that answer rests on.
+        self._text_dead: Dict[str, frozenset] = {}
 
     def take_consulted(self) -> Set[str]:
         """The paths consulted since the last call (existing or probed-and-absent), and reset."""
@@ -497,6 +598,110 @@ class ProjectIndex:
         deps = self._deps.get(path)
         if deps:
             self.consulted |= deps
+
+    # --- the prefilter's project-wide evidence: a text-level import graph ------------
+    def text_reaches_bn(self, path: Optional[str], source: str) -> bool:
+        """Could any project module this file imports (transitively) hold BatchNorm?
+
+        A necessary condition for ``holds_bn`` answering yes for any name of this file: that
+        answer comes from the text of a project module reachable through imports, which must
+        then contain a BN evidence token.  It reads files but parses nothing, so the prefilter
+        can skip a file that merely imports project modules without BN (most framework code).
+        """
+        if path is None:
+            return False
+        start = os.path.abspath(path)
+        seen: Set[str] = {start}
+        consulted: Set[str] = set()
+        _, edges, probed = self._text_scan(start, source)
+        consulted.update(probed)
+        todo = list(edges)
+        visited: List[str] = []
+        found = False
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            consulted.add(p)
+            dead = self._text_dead.get(p)
+            if dead is not None:
+                consulted |= dead
+                continue
+            node = self._text_nodes.get(p)
+            if node is None:
+                try:
+                    with open(p, "rb") as fh:
+                        text = fh.read().decode("latin-1")
+                except OSError:
+                    continue
+                node = self._text_scan(p, text)
+                self._text_nodes[p] = node
+            has, edges, probed = node
+            consulted.update(probed)
+            if has:
+                found = True
+                break
+            visited.append(p)
+            todo.extend(edges)
+        self.consulted |= consulted
+        if not found:
+            deps = frozenset(consulted)
+            for p in visited:
+                self._text_dead[p] = deps
+        return found
+
+    def _text_scan(self, path: str, text: str) -> Tuple[bool, Tuple[str, ...], Tuple[str, ...]]:
+        """(has BN evidence, project files imported, absent files probed) for one module's text."""
+        edges: List[str] = []
+        probed: List[str] = []
+        folder = os.path.dirname(path)
+        for level, module, names in imported_modules(text):
+            parts = tuple(module.split(".")) if module else ()
+            if not level and (not parts or parts[0] in THIRD_PARTY_ROOTS):
+                continue
+            targets = [parts] if parts else []
+            targets += [parts + (n,) for n in names]
+            if level and not parts:
+                targets.append(("__init__",))  # `from . import x`: the package itself
+            for target in targets:
+                found, absent = self._resolve_text_import(folder, level, target)
+                edges.extend(found)
+                probed.extend(absent)
+        return text_has_bn_evidence(text), tuple(dict.fromkeys(edges)), tuple(dict.fromkeys(probed))
+
+    def _resolve_text_import(self, folder: str, level: int, target: Tuple[str, ...]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """The files an import of ``target`` may load, as ``_candidate_modules`` would look for them."""
+        key = (folder, level, target)
+        cached = self._text_resolved.get(key)
+        if cached is not None:
+            return cached
+        if level:
+            base = folder
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            bases = [base]
+        else:
+            bases = []
+            d = folder
+            for _ in range(6):  # the file's folder and a few ancestors, as _candidate_modules
+                bases.append(d)
+                parent = os.path.dirname(d)
+                if parent == d:
+                    break
+                d = parent
+        found: List[str] = []
+        absent: List[str] = []
+        for base in bases:
+            for split in range(len(target), 0, -1):
+                stem = os.path.join(base, *target[:split])
+                for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                    (found if os.path.isfile(candidate) else absent).append(candidate)
+            if found:
+                break
+        result = (tuple(found), tuple(absent))
+        self._text_resolved[key] = result
+        return result
 
     def inventory_for_source(self, source: str, path: Optional[str], tree: Optional[ast.Module] = None) -> ModuleInventory:
         if tree is None:

@@ -205,6 +205,16 @@ class Rule:
     trigger_tokens: ClassVar[Tuple[str, ...]] = ()
     # Optional regular expression, for triggers that plain substrings would make too broad.
     trigger_pattern: ClassVar[Optional[str]] = None
+    # Further conditions, all of which must hold: each group is a tuple of substrings, one of
+    # which must occur (BN003 needs a reduction and a `forward`, not just a `.detach()`).
+    required_tokens: ClassVar[Tuple[Tuple[str, ...], ...]] = ()
+    # Does every finding of this rule rest on something that holds BatchNorm?  Then a file is
+    # parsed only when BN can be involved: its text names a BN layer/function/factory, or it
+    # imports a project module from which such a name is reachable (see ``bnlint.prefilter``).
+    needs_bn_evidence: ClassVar[bool] = False
+    # A regular expression (case-insensitive) for the names this rule also accepts as BN
+    # evidence on their own (BN004's `model.bn1.weight.requires_grad = False`).
+    name_evidence: ClassVar[Optional[str]] = None
     options: ClassVar[Tuple[Option, ...]] = ()
     summary: ClassVar[str] = ""
     # Fixit-style examples; the test-suite lints each one.  An invalid example
@@ -217,18 +227,42 @@ class Rule:
 
     @classmethod
     def might_fire(cls, source: str) -> bool:
-        """The prefilter: False only when this rule cannot report anything in ``source``."""
-        if any(token in source for token in cls.trigger_tokens):
-            return True
-        if cls.trigger_pattern is not None:
-            compiled = cls.__dict__.get("_trigger_re")
-            if compiled is None:
-                import re
+        """The textual prefilter (tokens only, without the BN evidence step of ``bnlint.prefilter``)."""
+        if not cls.required_tokens_present(source):
+            return False
+        return cls.trigger_tokens_present(source) or cls.trigger_pattern_matches(source)
 
-                compiled = re.compile(cls.trigger_pattern)
-                cls._trigger_re = compiled  # type: ignore[attr-defined]
-            return compiled.search(source) is not None
-        return False
+    @classmethod
+    def required_tokens_present(cls, source: str) -> bool:
+        return all(any(token in source for token in group) for group in cls.required_tokens)
+
+    @classmethod
+    def trigger_tokens_present(cls, source: str) -> bool:
+        return any(token in source for token in cls.trigger_tokens)
+
+    @classmethod
+    def trigger_pattern_matches(cls, source: str) -> bool:
+        if cls.trigger_pattern is None:
+            return False
+        return cls._compiled("_trigger_re", cls.trigger_pattern, 0).search(source) is not None
+
+    @classmethod
+    def name_evidence_matches(cls, source: str) -> bool:
+        if cls.name_evidence is None:
+            return False
+        import re
+
+        return cls._compiled("_name_evidence_re", cls.name_evidence, re.IGNORECASE).search(source) is not None
+
+    @classmethod
+    def _compiled(cls, attr: str, pattern: str, flags: int):
+        compiled = cls.__dict__.get(attr)
+        if compiled is None:
+            import re
+
+            compiled = re.compile(pattern, flags)
+            setattr(cls, attr, compiled)
+        return compiled
 
     def check_module(self) -> None:
         """Whole-module analysis, run after the shared traversal."""

@@ -91,6 +91,7 @@ class MissingEval(Rule):
     fix_availability = "unsafe"
     summary = "evaluation runs a BatchNorm model in train mode: call model.eval() first"
     trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled")
+    needs_bn_evidence = True  # only a model that holds BN is reported
     # The other evaluation contexts, as a superset of what the analysis checks: a function whose
     # name contains an evaluation word (facts.EVAL_FUNCTION_WORDS), or an identifier/string token
     # naming evaluation data (modes._VAL_TOKENS; tokens split at non-alphanumerics, camelCase and

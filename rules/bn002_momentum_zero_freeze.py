@@ -108,6 +108,8 @@ class MomentumZeroFreeze(Rule):
     severity = "error"
     summary = "momentum=0 does not freeze BatchNorm: train mode still normalises with batch statistics"
     trigger_tokens = ("momentum", "BatchNorm")
+    needs_bn_evidence = True
+    name_evidence = r"bn|batch_?norm"  # `self.bn1.momentum = 0`, `if "bn" in name:` count on their own
     valid_examples = (
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n",
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n",

@@ -129,6 +129,8 @@ class DetachedNormStats(Rule):
     fix_availability = "sometimes"
     summary = "Batch statistics detached from the graph before normalising: BatchNorm's gradient is wrong"
     trigger_tokens = ("detach", ".data", "no_grad", "inference_mode")
+    # A custom normalisation module: a class with a `forward` that reduces its input.
+    required_tokens = (("mean", "var", "std"), ("forward",), ("class",))
     valid_examples = (
         "import torch\nimport torch.nn as nn\n\nclass BN(nn.Module):\n    def forward(self, x):\n"
         "        mean = x.mean(0)\n        var = x.var(0)\n        self.running_mean.mul_(0.9).add_(0.1 * mean.detach())\n"

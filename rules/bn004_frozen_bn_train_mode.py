@@ -92,6 +92,8 @@ class FrozenBNTrainMode(Rule):
     severity = "warning"
     summary = "requires_grad=False on BatchNorm in train mode does not freeze it"
     trigger_tokens = ("requires_grad",)
+    needs_bn_evidence = True
+    name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
     valid_examples = (
         "import torchvision\nfrom torchvision.ops import FrozenBatchNorm2d\n"
         "model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n"

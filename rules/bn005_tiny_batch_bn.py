@@ -111,6 +111,7 @@ class TinyBatchBN(Rule):
     severity = "warning"
     summary = "A model with BatchNorm trained with tiny batches: batch statistics are noise"
     trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(1", "stack([", "batch-size")
+    needs_bn_evidence = True
     valid_examples = (
         "import torchvision\nfrom torch.utils.data import DataLoader\nmodel = torchvision.models.resnet18()\n"
         "loader = DataLoader(ds, batch_size=64, shuffle=True)\nfor x, y in loader:\n    model(x).sum().backward()\n",

@@ -523,7 +523,7 @@ async def test_dynamic_watcher_registration(client: LanguageClient, tmp_path):
 @asyncio_test
 async def test_syntax_error_publishes_bn000_and_server_stays_alive(client: LanguageClient, tmp_path):
     await _init(client, tmp_path)
-    uri = _open(client, tmp_path / "train.py", "import torch.nn as nn\ndef f(:\n    momentum = 0\n")
+    uri = _open(client, tmp_path / "train.py", "import torch.nn as nn\ndef f(:\n    bn = nn.BatchNorm2d(3, momentum=0)\n")
     p = await _wait_for(client, uri)
     (d,) = p.diagnostics
     assert d.code == "BN000" and d.severity == types.DiagnosticSeverity.Error

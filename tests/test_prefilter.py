@@ -71,3 +71,107 @@ def test_cli_no_prefilter_same_findings_on_a_directory(tmp_path, bnlint_cli):
         outs.append(json.loads(res.stdout))
     assert outs[0] == outs[1]
     assert outs[0]
+
+
+# --- BN evidence: the file's own text, or a project module it imports ------------------
+
+from bnlint import inventory  # noqa: E402
+from bnlint.inventory import ProjectIndex, imported_modules, text_has_bn_evidence  # noqa: E402
+from bnlint.prefilter import needs_parse  # noqa: E402
+
+EVAL_LOOP = "import torch\n{imports}\n\ndef validate(loader):\n    model = {ctor}\n    with torch.no_grad():\n        return [model(x) for x in loader]\n"
+BN_MODULE = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(4)\n"
+GN_MODULE = BN_MODULE.replace("nn.BatchNorm1d(4)", "nn.GroupNorm(2, 4)")
+
+
+def _write(root, files):
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def _needs(root, rel):
+    path = root / rel
+    return needs_parse(path.read_text(), RULES, str(path), ProjectIndex())
+
+
+@pytest.mark.parametrize(
+    "qualified",
+    sorted(inventory.BN_CLASSES | inventory.BN_FUNCTIONS | inventory.MAYBE_BN_FACTORIES)
+    + ["torchvision.models.resnet50", "torchvision.models.ResNet", "torchvision.models.vgg16_bn", "torchvision.models.detection.fasterrcnn_resnet50_fpn"]
+    + ["segmentation_models_pytorch.Unet", "efficientnet_pytorch.EfficientNet.from_name"],
+)
+def test_every_table_entry_is_text_evidence(qualified):
+    """Whatever the summaries call BN (by qualified name) is BN evidence in the text naming it."""
+    module, _, leaf = qualified.rpartition(".")
+    assert text_has_bn_evidence(f"from {module} import {leaf}\n")
+    assert text_has_bn_evidence(f"import {module} as m\nm.{leaf}\n")
+    if inventory.is_bn_class(qualified) or inventory.factory_holds_bn(qualified) or qualified in inventory.BN_FUNCTIONS:
+        pass  # the table and the tokens agree on this name
+    else:  # pragma: no cover - the parametrisation only lists BN names
+        pytest.fail(qualified)
+
+
+@pytest.mark.parametrize("text", ["# see https://github.com/pytorch/pytorch\n", "from torchvision.models import vit_b_16\n", "x = momentum_bn = 1\n", "import torch.nn as nn\nnn.LayerNorm(4)\n"])
+def test_look_alikes_are_not_evidence(text):
+    assert not text_has_bn_evidence(text)
+
+
+def test_import_scanner_spellings():
+    text = (
+        "import a.b as c, d\nfrom .x import (e,\n    f as g)  # comment\nfrom . import models, utils\n"
+        "x = 1; import q\nfrom ..pkg.mod import \\\n    Net, Other\nif True: import zz\nfrom h \\\n    import i\n"
+        '"""the importance of an import statement"""\n'
+    )
+    assert imported_modules(text) == [
+        (0, "a.b", []), (0, "d", []), (1, "x", ["e", "f"]), (1, "", ["models", "utils"]), (0, "q", []),
+        (2, "pkg.mod", ["Net", "Other"]), (0, "zz", []), (0, "h", ["i"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "layout, parsed",
+    [
+        ({"models.py": BN_MODULE}, True),
+        ({"models.py": GN_MODULE}, False),
+        ({"models/__init__.py": "from .net import Net\n", "models/net.py": BN_MODULE}, True),  # re-export
+        ({"models/__init__.py": "from .net import Net\n", "models/net.py": GN_MODULE}, False),
+        ({"models/__init__.py": "from .a import Net\n", "models/a.py": "from .b import Block as Net\n", "models/b.py": BN_MODULE}, True),  # two hops
+        ({"models/__init__.py": "from . import a\nfrom .a import Net\n", "models/a.py": "from . import Net as X\nfrom models import b\n", "models/b.py": BN_MODULE}, True),  # a cycle
+        ({}, False),  # the import names no project file
+    ],
+)
+def test_project_evidence_follows_imports(tmp_path, layout, parsed):
+    _write(tmp_path, dict(layout, **{"train.py": EVAL_LOOP.format(imports="from models import Net", ctor="Net()")}))
+    assert _needs(tmp_path, "train.py") is parsed
+
+
+def test_project_evidence_sees_package_relative_imports(tmp_path):
+    _write(tmp_path, {"pkg/__init__.py": "", "pkg/models.py": BN_MODULE, "pkg/train.py": EVAL_LOOP.format(imports="from . import models", ctor="models.Net()")})
+    assert _needs(tmp_path, "pkg/train.py")
+    (tmp_path / "pkg" / "models.py").write_text(GN_MODULE)
+    assert not _needs(tmp_path, "pkg/train.py")
+
+
+def test_third_party_imports_are_not_followed(tmp_path):
+    """`torch` is a library, as in the summaries: a local torch/ folder is not the project's."""
+    _write(tmp_path, {"torch/__init__.py": BN_MODULE, "train.py": EVAL_LOOP.format(imports="from torch import Net", ctor="Net()")})
+    assert not _needs(tmp_path, "train.py")
+
+
+def test_files_without_evidence_are_skipped_but_the_cache_sees_their_imports(tmp_path):
+    """train.py is skipped while models.py has no BN; giving models.py BN must re-lint it (cache on)."""
+    _write(tmp_path, {"models.py": GN_MODULE, "train.py": EVAL_LOOP.format(imports="from models import Net", ctor="Net()")})
+    from bnlint.config import Settings
+
+    files = [str(tmp_path / "train.py")]
+    settings = lambda: Settings(project_root=str(tmp_path), cache_dir=str(tmp_path / ".cache"))  # noqa: E731
+    assert run_files(files, settings(), jobs=1)[0].findings == []
+    (tmp_path / "models.py").write_text(BN_MODULE)
+    assert [f.code for f in run_files(files, settings(), jobs=1)[0].findings] == ["BN001"]
+
+
+def test_torch_hub_is_evidence_but_github_is_not():
+    assert text_has_bn_evidence("model = torch.hub.load('pytorch/vision', 'resnet18')\n")
+    assert not text_has_bn_evidence("# https://github.com/x/y\n")

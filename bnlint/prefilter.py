@@ -1,0 +1,71 @@
+"""Which files can produce a finding at all, decided from their text (nothing is parsed).
+
+Two steps, cheapest first, and both only ever *necessary* conditions of a finding:
+
+1. each rule's own tokens (``Rule.trigger_tokens`` / ``trigger_pattern`` /
+   ``required_tokens``): BN001 needs an evaluation context, BN004 `requires_grad`, ...;
+2. for rules whose findings all rest on a module that holds BatchNorm
+   (``Rule.needs_bn_evidence``), BN evidence: the file's text names a BN layer,
+   function or BN-bearing factory (``inventory.BN_EVIDENCE_TOKENS``), or matches the
+   rule's own name heuristics (``Rule.name_evidence``), or it imports a project module
+   from which such a text is reachable (``ProjectIndex.text_reaches_bn``).
+
+Step 2 is what makes framework code cheap: most of a large code base mentions `eval`,
+`detach` or `momentum` somewhere, but only a small part of it can reach a BatchNorm.
+``tests/test_prefilter.py`` checks that the prefilter never hides a finding.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional, Sequence
+
+from bnlint.inventory import text_has_bn_evidence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bnlint.inventory import ProjectIndex
+    from bnlint.rule import RuleType
+
+
+class _Evidence:
+    """BN evidence for one file, computed lazily and at most once."""
+
+    def __init__(self, source: str, path: Optional[str], index: Optional["ProjectIndex"]) -> None:
+        self.source = source
+        self.path = path
+        self.index = index
+        self._local: Optional[bool] = None
+        self._project: Optional[bool] = None
+
+    def local(self) -> bool:
+        if self._local is None:
+            self._local = text_has_bn_evidence(self.source)
+        return self._local
+
+    def project(self) -> bool:
+        if self._project is None:
+            self._project = bool(self.index is not None and self.index.text_reaches_bn(self.path, self.source))
+        return self._project
+
+
+def needs_parse(source: str, rules: Sequence["RuleType"], path: Optional[str] = None, index: Optional["ProjectIndex"] = None) -> bool:
+    """Can any of ``rules`` report anything in ``source``?  False means: do not even parse it.
+
+    Without ``index`` (or ``path``) only the file's own text counts as BN evidence; callers
+    that lint files of a project pass their ``ProjectIndex`` so that `from models import Net`
+    is followed.
+    """
+    evidence = _Evidence(source, path, index)
+    pending = []
+    for rule in rules:
+        if not rule.required_tokens_present(source):
+            continue
+        tokens = rule.trigger_tokens_present(source)
+        if not tokens and rule.trigger_pattern is None:
+            continue
+        if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
+            pending.append((rule, tokens))
+        elif tokens or rule.trigger_pattern_matches(source):
+            return True
+    # The import graph last (it reads other files), and the regular expressions after it.
+    if not pending or not evidence.project():
+        return False
+    return any(tokens or rule.trigger_pattern_matches(source) for rule, tokens in pending)
