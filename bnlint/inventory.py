@@ -341,6 +341,10 @@ class ModuleInventory:
     # Classes whose own ``train()`` override puts BN back into eval mode.
     bn_eval_train_override: Set[str] = field(default_factory=set)
 
+    def holds(self, name: str, hops: int = 0) -> bool:
+        """Does the local class or function ``name`` hold (or build) BatchNorm?"""
+        return name in self.bn_holding or name in self.bn_layer_classes
+
     def resolve(self, dotted: str) -> str:
         """Map a local dotted name (``nn.BatchNorm2d``) to its qualified name (``torch.nn.BatchNorm2d``)."""
         head, _, rest = dotted.partition(".")
@@ -361,9 +365,22 @@ def dotted_name(node: ast.AST) -> Optional[str]:
     return None
 
 
+def _statements(tree: ast.AST) -> Iterable[ast.stmt]:
+    """Every statement, nested ones included, without visiting expressions (imports and
+    class definitions are statements: this is several times cheaper than ``ast.walk``)."""
+    stack = list(reversed(getattr(tree, "body", [])))
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, name, None)
+            if block:
+                stack.extend(reversed(block))
+
+
 def _import_aliases(tree: ast.Module) -> Dict[str, str]:
     aliases: Dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -413,7 +430,17 @@ class _References(ast.NodeVisitor):
 ExternalLookup = Callable[[str], bool]
 
 
-def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional[ExternalLookup] = None) -> ModuleInventory:
+@dataclass
+class _Reasons:
+    """What could make one class or function hold BN, from its bases and the names it uses."""
+
+    direct: bool  # names a BN layer, BN function or BN factory itself
+    local: Tuple[str, ...]  # local classes/functions it uses (holds BN if one of them does)
+    imported: Tuple[str, ...]  # qualified project names it uses (holds BN if one of them does)
+
+
+def _local_summary(tree: ast.Module, path: Optional[str]) -> Tuple[ModuleInventory, Dict[str, _Reasons]]:
+    """Everything about a module that needs no other module: names, bases, BN subclasses, reasons."""
     inv = ModuleInventory(path=path, aliases=_import_aliases(tree))
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
@@ -422,12 +449,10 @@ def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inv.functions[node.name] = node  # type: ignore[assignment]
     # Nested classes are rare in model code but cheap to include by name.
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.ClassDef) and node.name not in inv.classes:
             inv.classes[node.name] = node
             inv.class_bases[node.name] = [inv.resolve(b) for b in (dotted_name(x) for x in node.bases) if b]
-
-    lookup = external_holds_bn or (lambda q: False)
 
     # BN layer subclasses and frozen look-alikes, to a fixpoint over local bases.
     changed = True
@@ -446,42 +471,6 @@ def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional
             if any(b in LIGHTNING_MODULES or b.endswith("LightningModule") for b in bases):
                 inv.lightning_classes.add(name)
 
-    refs: Dict[str, _References] = {}
-    for name, node in list(inv.classes.items()) + list(inv.functions.items()):
-        r = _References()
-        for stmt in node.body:
-            r.visit(stmt)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
-                r.visit(default)
-        refs[name] = r
-        if isinstance(node, ast.ClassDef):
-            # `def __init__(self, norm_layer=nn.BatchNorm2d)` defaults count as references.
-            for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    for default in item.args.defaults + [d for d in item.args.kw_defaults if d is not None]:
-                        r.visit(default)
-
-    def name_is_bn_source(dotted: str, owner: str) -> bool:
-        local_head = dotted.split(".")[0]
-        if dotted in inv.bn_layer_classes or dotted in inv.bn_holding:
-            return dotted != owner
-        if local_head in inv.classes or local_head in inv.functions:
-            return False
-        q = inv.resolve(dotted)
-        if is_bn_class(q):
-            return True
-        if is_frozen_bn_class(q):
-            return False
-        fact = factory_holds_bn(q)
-        if fact is not None:
-            return fact
-        if q != dotted or q.startswith("."):
-            root = q.lstrip(".").split(".")[0]
-            if root not in THIRD_PARTY_ROOTS:
-                return lookup(q)
-        return False
-
     def call_overrides_norm(call: ast.Call) -> bool:
         """`resnet50(norm_layer=FrozenBatchNorm2d)` builds no train-mode BN."""
         for kw in call.keywords:
@@ -490,44 +479,142 @@ def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional
                 return not is_bn_class(q)
         return False
 
-    changed = True
-    while changed:
-        changed = False
-        for name, r in refs.items():
-            if name in inv.bn_holding:
-                continue
-            bases = inv.class_bases.get(name, [])
-            holds = any(b in inv.bn_holding for b in bases) or any(
-                (b.split(".")[-1] not in ("Module", "Sequential", "ModuleList", "ModuleDict", "object"))
-                and not b.startswith("torch.")
-                and b.split(".")[0] not in THIRD_PARTY_ROOTS
-                and b not in inv.classes
-                and lookup(b)
-                for b in bases
-            )
-            if not holds:
-                overridden = {id(c.func) for c in r.calls if call_overrides_norm(c)}
-                for dotted, node in r.names:
-                    if id(node) in overridden:
-                        continue
-                    if name_is_bn_source(dotted, name):
-                        holds = True
-                        break
-            if not holds:
-                for c in r.calls:
-                    if dotted_name(c.func) in ("F.batch_norm", "torch.batch_norm") or inv.resolve(dotted_name(c.func) or "") in BN_FUNCTIONS:
-                        holds = True
-                        break
-            if holds:
-                inv.bn_holding.add(name)
-                changed = True
+    reasons: Dict[str, _Reasons] = {}
+    for name, node in list(inv.classes.items()) + list(inv.functions.items()):
+        r = _References()
+        for stmt in node.body:
+            r.visit(stmt)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+                r.visit(default)
+        if isinstance(node, ast.ClassDef):
+            # `def __init__(self, norm_layer=nn.BatchNorm2d)` defaults count as references.
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for default in item.args.defaults + [d for d in item.args.kw_defaults if d is not None]:
+                        r.visit(default)
+        overridden = {id(c.func) for c in r.calls if call_overrides_norm(c)}
+        calls_bn = any(
+            dotted_name(c.func) in ("F.batch_norm", "torch.batch_norm") or inv.resolve(dotted_name(c.func) or "") in BN_FUNCTIONS for c in r.calls
+        )
+        reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
 
     for name, node in inv.classes.items():
         methods = {item.name: item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
         override = methods.get("train")
         if override is not None and _train_override_evals_bn(override, inv.functions, methods):
             inv.bn_eval_train_override.add(name)
+    return inv, reasons
+
+
+def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], calls_bn_function: bool) -> _Reasons:
+    """Sort what ``name`` uses into: BN itself, local names to ask about, project names to look up."""
+    direct = calls_bn_function
+    local: Dict[str, None] = {}
+    imported: Dict[str, None] = {}
+    for b in bases:
+        if b in inv.classes or b in inv.functions:
+            local[b] = None
+        elif (
+            b.split(".")[-1] not in ("Module", "Sequential", "ModuleList", "ModuleDict", "object")
+            and not b.startswith("torch.")
+            and b.split(".")[0] not in THIRD_PARTY_ROOTS
+        ):
+            imported[b] = None
+    for dotted in names:
+        if direct:
+            break
+        if dotted in inv.bn_layer_classes:
+            direct = dotted != name
+            continue
+        if dotted in inv.classes or dotted in inv.functions:
+            if dotted != name:
+                local[dotted] = None
+            continue
+        local_head = dotted.split(".")[0]
+        if local_head in inv.classes or local_head in inv.functions:
+            continue
+        q = inv.resolve(dotted)
+        if is_bn_class(q):
+            direct = True
+            continue
+        if is_frozen_bn_class(q):
+            continue
+        fact = factory_holds_bn(q)
+        if fact is not None:
+            direct = direct or fact
+            continue
+        if (q != dotted or q.startswith(".")) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS:
+            imported[q] = None
+    if direct:
+        return _Reasons(True, (), ())
+    return _Reasons(False, tuple(local), tuple(imported))
+
+
+def _holds_for_reasons(inv: ModuleInventory, name: str, reasons: _Reasons, local_holds: Callable[[str], bool], lookup: ExternalLookup) -> bool:
+    """Does ``name`` hold BN, given an answer for the module's other local names and for imports?"""
+    return reasons.direct or any(local_holds(n) for n in reasons.local) or any(lookup(q) for q in reasons.imported)
+
+
+def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional[ExternalLookup] = None) -> ModuleInventory:
+    """The linted module's inventory, with every local class and function decided up front."""
+    inv, reasons = _local_summary(tree, path)
+    lookup = external_holds_bn or (lambda q: False)
+    local_holds = inv.bn_holding.__contains__
+    changed = True
+    while changed:  # a fixpoint: a class holds BN when one of its parts does
+        changed = False
+        for name, r in reasons.items():
+            if name not in inv.bn_holding and _holds_for_reasons(inv, name, r, local_holds, lookup):
+                inv.bn_holding.add(name)
+                changed = True
     return inv
+
+
+class LazyModuleInventory(ModuleInventory):
+    """An imported project module: whether a name holds BN is worked out for that name only.
+
+    Summarising every class of every imported module (and of what those import) costs seconds
+    in large, densely cross-importing code bases; a linted file needs the answer for the few
+    names it uses.  Answers are memoised with the project paths they rest on (for the cache).
+    """
+
+    def __init__(self, base: ModuleInventory, reasons: Dict[str, _Reasons], index: "ProjectIndex") -> None:
+        self.__dict__.update(base.__dict__)
+        self._reasons = reasons
+        self._index = index
+        self._memo: Dict[Tuple[str, int], Tuple[bool, frozenset]] = {}
+        self._active: Set[Tuple[str, int]] = set()
+
+    def holds(self, name: str, hops: int = 0) -> bool:
+        """Does ``name`` hold BN, looking at most ``hops`` further modules away for the answer?"""
+        return name in self.bn_layer_classes or self._local_holds(name, hops)
+
+    def _local_holds(self, name: str, hops: int) -> bool:
+        reasons = self._reasons.get(name)
+        if reasons is None:
+            return False
+        index = self._index
+        key = (name, hops)
+        memo = self._memo.get(key) or index._provisional.get((self.path, key))
+        if memo is not None:
+            index.consulted |= memo[1]
+            return memo[0]
+        if key in self._active:
+            index._cycle = True  # "no" for now: negatives that depend on it are not memoised
+            return False
+        self._active.add(key)
+        try:
+            result, deps, final = index._answer(
+                lambda: _holds_for_reasons(self, name, reasons, lambda n: self._local_holds(n, hops), index._external_lookup(self.path, hops - 1))
+            )
+        finally:
+            self._active.discard(key)
+        if final:
+            self._memo[key] = (result, deps)
+        else:
+            index._provisional[(self.path, key)] = (result, deps)
+        return result
 
 
 def _train_override_evals_bn(fn: ast.AST, functions: Dict[str, ast.AST], methods: Dict[str, ast.AST], _seen: Optional[Set[int]] = None) -> bool:
@@ -563,30 +650,35 @@ def _train_override_evals_bn(fn: ast.AST, functions: Dict[str, ast.AST], methods
 # --- The project index --------------------------------------------------------
 
 _MAX_INDEX_BYTES = 2_000_000
-# How many imported-module summaries may be in progress at once (train.py -> models/__init__.py
-# -> models/resnet.py -> models/blocks.py is three).
-MAX_SUMMARY_NESTING = 3
+# How far from the linted file the index looks for BatchNorm, in imports: train.py ->
+# models/__init__.py (a re-export) -> models/resnet.py -> models/blocks.py is three hops.
+# Training code finds its BN within a few modules; framework internals, where every module
+# reaches every other, would otherwise be summarised almost entirely for each linted file.
+MAX_IMPORT_HOPS = 3
 
 
 class ProjectIndex:
-    """Lazily summarises project modules that a linted file imports from."""
+    """Lazily summarises project modules that a linted file imports from, name by name."""
 
     def __init__(self) -> None:
         self._by_path: Dict[str, Optional[ModuleInventory]] = {}
-        self._in_progress: Set[str] = set()
-        self._answers: Dict[Tuple[str, str], bool] = {}
+        # holds_bn answers with the project paths each rests on; the questions being answered.
+        self._answers: Dict[Tuple[str, str, int], Tuple[bool, frozenset]] = {}
+        self._asking: Set[Tuple[str, str, int]] = set()
+        self._cycle = False
+        self._depth = 0
+        # "No" answers that met a cycle, valid until the outermost question is answered.
+        self._provisional: Dict[tuple, Tuple[bool, frozenset]] = {}
         # For the cache: every project path whose content (or absence) an answer
-        # depended on, since the last ``take_consulted()``.  ``_deps`` keeps, per
-        # summarised module, what its own summary consulted (transitively), so a
-        # later file that reuses the summary records those paths too.
+        # depended on, since the last ``take_consulted()``.  Memoised answers keep the
+        # paths they rest on, so a later file that reuses one records those paths too.
         self.consulted: Set[str] = set()
-        self._deps: Dict[str, Set[str]] = {}
         # The text-level import graph (see ``text_reaches_bn``): per module file, whether its
         # text has BN evidence, the project files it imports, and the absent files probed.
-        self._text_nodes: Dict[str, Tuple[bool, Tuple[str, ...], Tuple[str, ...]]] = {}
+        self._text_nodes: Dict[str, Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]] = {}
         self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
-        # Modules from which no BN evidence is reachable, with what that answer rests on.
-        self._text_dead: Dict[str, frozenset] = {}
+        # (module, depth) -> is BN evidence that close, and what that answer rests on.
+        self._text_reach: Dict[Tuple[str, int], Tuple[bool, frozenset]] = {}
 
     def take_consulted(self) -> Set[str]:
         """The paths consulted since the last call (existing or probed-and-absent), and reset."""
@@ -595,60 +687,70 @@ class ProjectIndex:
 
     def _note(self, path: str) -> None:
         self.consulted.add(path)
-        deps = self._deps.get(path)
-        if deps:
-            self.consulted |= deps
 
     # --- the prefilter's project-wide evidence: a text-level import graph ------------
     def text_reaches_bn(self, path: Optional[str], source: str) -> bool:
-        """Could any project module this file imports (transitively) hold BatchNorm?
+        """Could a project module this file imports hold BatchNorm, as far as ``holds_bn`` looks?
 
         A necessary condition for ``holds_bn`` answering yes for any name of this file: that
-        answer comes from the text of a project module reachable through imports, which must
-        then contain a BN evidence token.  It reads files but parses nothing, so the prefilter
-        can skip a file that merely imports project modules without BN (most framework code).
+        answer comes from the text of a project module at most ``MAX_IMPORT_HOPS`` imports
+        away, which must then contain a BN evidence token.  It reads files but parses nothing,
+        so the prefilter can skip a file that merely imports project modules without BN.
         """
         if path is None:
             return False
         start = os.path.abspath(path)
-        seen: Set[str] = {start}
-        consulted: Set[str] = set()
         _, edges, probed = self._text_scan(start, source)
-        consulted.update(probed)
-        todo = list(edges)
-        visited: List[str] = []
+        self.consulted.update(probed)
+        return any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in edges)
+
+    def _text_node(self, path: str) -> Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]:
+        node = self._text_nodes.get(path)
+        if node is None and path not in self._text_nodes:
+            try:
+                with open(path, "rb") as fh:
+                    text = fh.read().decode("latin-1")
+            except OSError:
+                self._text_nodes[path] = None
+                return None
+            node = self._text_scan(path, text)
+            self._text_nodes[path] = node
+        return node
+
+    def _text_evidence_within(self, path: str, depth: int) -> bool:
+        """Has ``path`` or a project module at most ``depth`` imports from it BN evidence in its text?"""
+        key = (path, depth)
+        memo = self._text_reach.get(key)
+        if memo is not None:
+            self.consulted |= memo[1]
+            return memo[0]
+        consulted: Set[str] = set()
+        seen = {path}
+        frontier = [path]
         found = False
-        while todo:
-            p = todo.pop()
-            if p in seen:
-                continue
-            seen.add(p)
-            consulted.add(p)
-            dead = self._text_dead.get(p)
-            if dead is not None:
-                consulted |= dead
-                continue
-            node = self._text_nodes.get(p)
-            if node is None:
-                try:
-                    with open(p, "rb") as fh:
-                        text = fh.read().decode("latin-1")
-                except OSError:
+        for level in range(depth + 1):
+            following: List[str] = []
+            for p in frontier:
+                consulted.add(p)
+                node = self._text_node(p)
+                if node is None:
                     continue
-                node = self._text_scan(p, text)
-                self._text_nodes[p] = node
-            has, edges, probed = node
-            consulted.update(probed)
-            if has:
-                found = True
+                has, edges, probed = node
+                if has:
+                    found = True
+                    break
+                if level < depth:
+                    consulted.update(probed)
+                    for e in edges:
+                        if e not in seen:
+                            seen.add(e)
+                            following.append(e)
+            if found or not following:
                 break
-            visited.append(p)
-            todo.extend(edges)
-        self.consulted |= consulted
-        if not found:
-            deps = frozenset(consulted)
-            for p in visited:
-                self._text_dead[p] = deps
+            frontier = following
+        deps = frozenset(consulted)
+        self._text_reach[key] = (found, deps)
+        self.consulted |= deps
         return found
 
     def _text_scan(self, path: str, text: str) -> Tuple[bool, Tuple[str, ...], Tuple[str, ...]]:
@@ -706,68 +808,101 @@ class ProjectIndex:
     def inventory_for_source(self, source: str, path: Optional[str], tree: Optional[ast.Module] = None) -> ModuleInventory:
         if tree is None:
             tree = ast.parse(source)
-        return summarise(tree, path, self._external_lookup(path))
+        return summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS))
 
-    def _external_lookup(self, path: Optional[str]) -> ExternalLookup:
+    def _external_lookup(self, path: Optional[str], hops: int) -> ExternalLookup:
         def lookup(qualified: str) -> bool:
             if path is None:
                 return False
-            return self.holds_bn(path, qualified)
+            return self.holds_bn(path, qualified, hops)
 
         return lookup
 
     def inventory_for_path(self, path: str) -> Optional[ModuleInventory]:
+        """The (lazy) inventory of a project module, parsed once per process; None if unreadable."""
         path = os.path.abspath(path)
         self._note(path)
         if path in self._by_path:
             return self._by_path[path]
-        if path in self._in_progress:
-            return None  # import cycle: answer "unknown"
-        if len(self._in_progress) >= MAX_SUMMARY_NESTING:
-            # Summaries nest when a module's classes refer to other project modules. Deep chains
-            # cost seconds on large code bases (framework internals importing each other) and
-            # BN is almost always found within a few hops of the training script: answer "unknown".
-            return None
-        self._in_progress.add(path)
-        outer, self.consulted = self.consulted, set()
         inv: Optional[ModuleInventory] = None
         try:
             if os.path.getsize(path) <= _MAX_INDEX_BYTES:
                 with open(path, "rb") as fh:
                     tree = ast.parse(fh.read())
-                inv = summarise(tree, path, self._external_lookup(path))
+                base, reasons = _local_summary(tree, path)
                 # Only names are needed from imported modules: drop the AST nodes (memory).
-                inv.classes = dict.fromkeys(inv.classes)  # type: ignore[assignment]
-                inv.functions = dict.fromkeys(inv.functions)  # type: ignore[assignment]
+                base.classes = dict.fromkeys(base.classes)  # type: ignore[assignment]
+                base.functions = dict.fromkeys(base.functions)  # type: ignore[assignment]
                 del tree
-        except (OSError, SyntaxError, ValueError, RecursionError):
+                inv = LazyModuleInventory(base, reasons, self)
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             inv = None
-        finally:
-            self._in_progress.discard(path)
-            deps, self.consulted = self.consulted, outer
-            deps.discard(path)
-            self._deps[path] = deps
-            self.consulted |= deps
         self._by_path[path] = inv
         return inv
 
-    def holds_bn(self, from_path: str, qualified: str) -> bool:
-        """Does the project object ``qualified`` (as imported in ``from_path``) hold BatchNorm?"""
-        key = (os.path.abspath(from_path), qualified)
-        if key in self._answers:
-            return self._answers[key]
-        self._answers[key] = False  # re-export cycles (`from . import x` in x's own package) answer "no"
-        answer = self._holds_bn(from_path, qualified)
-        self._answers[key] = answer
+    def holds_bn(self, from_path: str, qualified: str, hops: Optional[int] = None) -> bool:
+        """Does the project object ``qualified`` (as imported in ``from_path``) hold BatchNorm?
+
+        The answer is searched at most ``hops`` modules away (``MAX_IMPORT_HOPS`` from a linted
+        file; a re-export in a package ``__init__`` costs no hop).  Bounding it keeps the
+        answers independent of the order files are linted in, and the cost small in framework
+        code where every module reaches every other one.
+        """
+        if hops is None:
+            hops = MAX_IMPORT_HOPS
+        if hops <= 0:
+            return False
+        key = (os.path.abspath(from_path), qualified, hops)
+        memo = self._answers.get(key) or self._provisional.get(key)
+        if memo is not None:
+            self.consulted |= memo[1]
+            return memo[0]
+        if key in self._asking:
+            self._cycle = True  # re-export cycles (`from . import x` in x's own package): "no" for now
+            return False
+        self._asking.add(key)
+        try:
+            answer, deps, final = self._answer(lambda: self._holds_bn(from_path, qualified, hops))
+        finally:
+            self._asking.discard(key)
+        (self._answers if final else self._provisional)[key] = (answer, deps)
         return answer
 
-    def _holds_bn(self, from_path: str, qualified: str) -> bool:
+    def _answer(self, compute: Callable[[], bool]) -> Tuple[bool, frozenset, bool]:
+        """Run one (possibly nested) question: (answer, paths it rests on, may it be memoised?).
+
+        A "no" that met a question still being answered (a cycle) may turn into a "yes" once
+        that question is answered, so it is kept only until the outermost question is done.
+        """
+        outer_cycle, self._cycle = self._cycle, False
+        outer, self.consulted = self.consulted, set()
+        self._depth += 1
+        answer = False
+        try:
+            answer = compute()
+        except RecursionError:  # an absurdly long chain of imports: unknown
+            answer = False
+        finally:
+            self._depth -= 1
+            deps, self.consulted = self.consulted, outer
+            self.consulted |= deps
+        final = answer or not self._cycle
+        self._cycle = outer_cycle or self._cycle
+        if self._depth == 0:  # the outermost question: every cycle it met is closed now
+            self._provisional.clear()
+            self._cycle = False
+            final = True
+        return answer, frozenset(deps), final
+
+    def _holds_bn(self, from_path: str, qualified: str, hops: int) -> bool:
         for module_path, attr in self._candidate_modules(from_path, qualified):
+            if not self._text_evidence_within(os.path.abspath(module_path), hops - 1):
+                return False  # nothing within reach of that module's text names BN: no need to parse it
             inv = self.inventory_for_path(module_path)
             if inv is None:
                 continue
             head = attr.split(".")[0]
-            if head in inv.bn_holding or head in inv.bn_layer_classes:
+            if inv.holds(head, hops):
                 return True
             if head in inv.classes or head in inv.functions:
                 return False
@@ -776,7 +911,7 @@ class ProjectIndex:
                 target = inv.aliases[head]
                 if target.split(".")[0].lstrip(".") in THIRD_PARTY_ROOTS or target.split(".")[0] in THIRD_PARTY_ROOTS:
                     return is_bn_class(target) or bool(factory_holds_bn(target))
-                return self.holds_bn(module_path, target)
+                return self.holds_bn(module_path, target, hops - 1)
             return False
         return False
 

@@ -69,3 +69,64 @@ def needs_parse(source: str, rules: Sequence["RuleType"], path: Optional[str] = 
     if not pending or not evidence.project():
         return False
     return any(tokens or rule.trigger_pattern_matches(source) for rule, tokens in pending)
+
+
+# --- After `ast.parse`, before libcst: the precise version of the same question ------------
+
+def ast_bn_evidence(tree, inventory_aliases, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+    """Does any name in this module denote BatchNorm or something that holds it?
+
+    Every BN decision of the rules (``Facts.is_bn_class_ref``, ``class_holds_bn``,
+    ``expr_holds_bn``, the summaries of local classes) starts from a dotted name in the module
+    that resolves to a BN layer, function or factory, or to a project object whose summary
+    says BN; so if none does, no BN-evidence rule can report anything.  Local names are
+    checked first; the project index (which reads other modules) only if they decide nothing.
+    """
+    import ast
+
+    from bnlint import inventory as inv_mod
+
+    def resolve(dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        target = inventory_aliases.get(head)
+        if target is None:
+            return dotted
+        return f"{target}.{rest}" if rest else target
+
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            dotted = inv_mod.dotted_name(node)
+            if dotted:
+                names.add(dotted)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+    imported = []
+    for dotted in names:
+        q = resolve(dotted)
+        if inv_mod.is_bn_class(q) or q in inv_mod.BN_FUNCTIONS or q.endswith("functional.batch_norm") or inv_mod.factory_holds_bn(q):
+            return True
+        if (q != dotted or q.startswith(".")) and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+            imported.append(q)
+    if path is None or index is None:
+        return False
+    return any(index.holds_bn(path, q) for q in sorted(imported))
+
+
+def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+    """The second step of the prefilter, on the stdlib ``ast`` (ten times cheaper than libcst)."""
+    from bnlint.inventory import _import_aliases
+
+    aliases = None
+    evidence: Optional[bool] = None
+    for rule in rules:
+        if not rule.might_fire(source) or not rule.ast_relevant(tree):
+            continue
+        if not rule.needs_bn_evidence or rule.name_evidence_matches(source):
+            return True
+        if evidence is None:
+            aliases = _import_aliases(tree)
+            evidence = ast_bn_evidence(tree, aliases, path, index)
+        if evidence:
+            return True
+    return False

@@ -233,6 +233,11 @@ class Rule:
         return cls.trigger_tokens_present(source) or cls.trigger_pattern_matches(source)
 
     @classmethod
+    def ast_relevant(cls, tree: Any) -> bool:
+        """The prefilter's step on the stdlib ``ast`` tree: False only when nothing can be reported."""
+        return True
+
+    @classmethod
     def required_tokens_present(cls, source: str) -> bool:
         return all(any(token in source for token in group) for group in cls.required_tokens)
 

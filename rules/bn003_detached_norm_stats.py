@@ -131,6 +131,22 @@ class DetachedNormStats(Rule):
     trigger_tokens = ("detach", ".data", "no_grad", "inference_mode")
     # A custom normalisation module: a class with a `forward` that reduces its input.
     required_tokens = (("mean", "var", "std"), ("forward",), ("class",))
+
+    @classmethod
+    def ast_relevant(cls, tree) -> bool:
+        """A class with a `forward`, whose methods both reduce (mean/var/std) and cut the graph."""
+        import ast
+
+        cuts = {"detach", "data", "no_grad", "inference_mode"}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            if not any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in node.body):
+                continue
+            words = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(node) if isinstance(n, (ast.Attribute, ast.Name))}
+            if words & cuts and words & _STAT_REDUCTIONS:
+                return True
+        return False
     valid_examples = (
         "import torch\nimport torch.nn as nn\n\nclass BN(nn.Module):\n    def forward(self, x):\n"
         "        mean = x.mean(0)\n        var = x.var(0)\n        self.running_mean.mul_(0.9).add_(0.1 * mean.detach())\n"

@@ -1,0 +1,91 @@
+"""The project index: imported modules are summarised name by name, with the paths each answer rests on."""
+import os
+
+import pytest
+
+from bnlint.inventory import ProjectIndex
+
+BN_CLASS = "import torch.nn as nn\n\n\nclass {name}(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm2d(8)\n"
+
+
+def _write(root, files):
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def test_only_the_names_asked_about_are_summarised(tmp_path):
+    """Net is decided without looking at heavy.py, which only an unrelated class refers to."""
+    _write(
+        tmp_path,
+        {
+            "models.py": "import torch.nn as nn\nfrom heavy import Big\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+            "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n\nclass Other(nn.Module):\n    def __init__(self):\n"
+            "        super().__init__()\n        self.big = Big()\n",
+            "heavy.py": BN_CLASS.format(name="Big"),
+            "train.py": "",
+        },
+    )
+    index = ProjectIndex()
+    train = str(tmp_path / "train.py")
+    assert index.holds_bn(train, "models.Net") is False
+    assert str(tmp_path / "heavy.py") not in index._by_path  # never parsed
+    assert index.holds_bn(train, "models.Other") is True
+    assert str(tmp_path / "heavy.py") in index._by_path
+    assert str(tmp_path / "heavy.py") in index.consulted
+
+
+@pytest.mark.parametrize("order", [("A", "B"), ("B", "A")])
+def test_mutually_referring_classes_agree_in_any_order(tmp_path, order):
+    """A uses B, B uses A and a BN block: both hold BN, whichever is asked first."""
+    _write(
+        tmp_path,
+        {
+            "models.py": "import torch.nn as nn\n\n\nclass A(nn.Module):\n    def build(self):\n        return B()\n\n\n"
+            "class B(nn.Module):\n    def build(self):\n        return A(), nn.BatchNorm1d(3)\n",
+            "train.py": "",
+        },
+    )
+    index = ProjectIndex()
+    train = str(tmp_path / "train.py")
+    assert [index.holds_bn(train, f"models.{n}") for n in order] == [True, True]
+
+
+def test_cross_module_cycle_then_evidence(tmp_path):
+    """a.X uses b.Y, b.Y uses a.X and a BN layer: asking for X after Y (or Y after X) says yes."""
+    _write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "import torch.nn as nn\nfrom .b import Y\n\n\nclass X(nn.Module):\n    def make(self):\n        return Y()\n",
+            "pkg/b.py": "import torch.nn as nn\nfrom . import a\n\n\nclass Y(nn.Module):\n    def make(self):\n        return a.X(), nn.BatchNorm2d(2)\n",
+            "train.py": "",
+        },
+    )
+    train = str(tmp_path / "train.py")
+    for first, second in (("pkg.a.X", "pkg.b.Y"), ("pkg.b.Y", "pkg.a.X")):
+        index = ProjectIndex()
+        assert index.holds_bn(train, first) is True
+        assert index.holds_bn(train, second) is True
+
+
+def test_a_memoised_answer_still_reports_what_it_rests_on(tmp_path):
+    """The second file asking about models.Net must record blocks.py too (cache invalidation)."""
+    _write(
+        tmp_path,
+        {
+            "models.py": "import torch.nn as nn\nfrom blocks import Block\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+            "        super().__init__()\n        self.block = Block()\n",
+            "blocks.py": BN_CLASS.format(name="Block"),
+            "train.py": "",
+            "evaluate.py": "",
+        },
+    )
+    index = ProjectIndex()
+    assert index.holds_bn(str(tmp_path / "train.py"), "models.Net")
+    first = index.take_consulted()
+    assert {os.path.basename(p) for p in first} >= {"models.py", "blocks.py"}
+    assert index.holds_bn(str(tmp_path / "evaluate.py"), "models.Net")
+    second = index.take_consulted()
+    assert {os.path.basename(p) for p in second} >= {"models.py", "blocks.py"}
