@@ -170,6 +170,73 @@ def _traverse(module, rules: List[Rule], facts, errors: List[str], path: str) ->
         stack.extend(reversed(kids))
 
 
+# Above this size the libcst tree is built from chunks of top-level statements: the same tree,
+# but the parser's peak memory (about as much again as the tree) is paid per chunk, not per file.
+CHUNKED_PARSE_BYTES = 200_000
+_CHUNK_BYTES = 64_000
+
+
+def parse_cst(source: str, tree: Optional[ast.Module] = None, chunk_above: Optional[int] = None):
+    """``libcst.parse_module(source)``, in chunks for large files (see ``CHUNKED_PARSE_BYTES``)."""
+    import libcst as cst
+
+    limit = CHUNKED_PARSE_BYTES if chunk_above is None else chunk_above
+    if tree is not None and len(source) > limit and len(tree.body) > 1:
+        try:
+            module = _parse_in_chunks(source, tree)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            module = None
+        if module is not None:
+            return module
+    return cst.parse_module(source)
+
+
+def _parse_in_chunks(source: str, tree: ast.Module):
+    import re
+
+    import libcst as cst
+
+    # Offsets of line starts as ``ast`` counts lines (\r\n, \r, \n; not str.splitlines' others).
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", source)]
+    cuts = [0]
+    for stmt in tree.body[1:]:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        offset = starts[first - 1]
+        if offset - cuts[-1] >= _CHUNK_BYTES:
+            cuts.append(offset)
+    if len(cuts) < 2:
+        return None
+    cuts.append(len(source))
+    chunks = [cst.parse_module(source[a:b]) for a, b in zip(cuts, cuts[1:])]
+    first = chunks[0]
+    body: list = []
+    carried: list = []  # the previous chunk's trailing blank lines and comments
+    for chunk in chunks:
+        if chunk.default_newline != first.default_newline:
+            return None
+        if chunk.default_indent != first.default_indent and any(not isinstance(st, cst.SimpleStatementLine) for st in chunk.body):
+            return None  # a block would be re-indented differently: parse as a whole
+        stmts = list(chunk.body)
+        if chunk is not first:
+            lead = carried + list(chunk.header)
+            if lead:
+                if not stmts:
+                    return None
+                stmts[0] = stmts[0].with_changes(leading_lines=[*lead, *stmts[0].leading_lines])
+        body.extend(stmts)
+        carried = list(chunk.footer)
+    last = chunks[-1]
+    return cst.Module(
+        body=body,
+        header=first.header,
+        footer=last.footer,
+        encoding=first.encoding,
+        default_indent=first.default_indent,
+        default_newline=first.default_newline,
+        has_trailing_newline=last.has_trailing_newline,
+    )
+
+
 def lint_source(
     source: str,
     path: str,
@@ -221,7 +288,7 @@ def lint_source(
     from bnlint.facts import Facts
 
     try:
-        module = cst.parse_module(source)
+        module = parse_cst(source, tree)
     except cst.ParserSyntaxError as exc:
         result.findings.append(file_error(path, f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1))
         return result

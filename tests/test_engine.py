@@ -137,3 +137,51 @@ def test_fix_that_breaks_syntax_is_not_applied(tmp_path, monkeypatch):
     out = runner.process_file(str(p), s, fix=True)
     assert out.new_text is None
     assert any("does not parse" in e for e in out.internal_errors)
+
+
+def test_chunked_parse_builds_the_same_tree(monkeypatch):
+    """Large files are parsed per chunk of top-level statements: same code, same tree (here: per statement)."""
+    import ast
+
+    import libcst as cst
+
+    from bnlint import engine
+    from fixture_support import fixture_files
+
+    monkeypatch.setattr(engine, "_CHUNK_BYTES", 1)
+    checked = 0
+    for path in fixture_files():
+        source = open(path, encoding="utf-8").read()
+        tree = ast.parse(source)
+        if len(tree.body) < 2:
+            continue
+        module = engine._parse_in_chunks(source, tree)
+        assert module is not None, path
+        assert module.code == source, path
+        assert module.deep_equals(cst.parse_module(source)), path
+        checked += 1
+    assert checked > 20
+
+
+def test_chunked_parse_gives_the_same_findings(monkeypatch):
+    from bnlint import engine
+    from fixture_support import all_rules_settings, fixture_files
+
+    settings = all_rules_settings()
+    files = fixture_files()
+    whole = [[(f.line, f.column, f.code, f.message) for f in engine.lint_source(open(p).read(), p, settings).findings] for p in files]
+    monkeypatch.setattr(engine, "CHUNKED_PARSE_BYTES", 0)
+    monkeypatch.setattr(engine, "_CHUNK_BYTES", 1)
+    chunked = [[(f.line, f.column, f.code, f.message) for f in engine.lint_source(open(p).read(), p, settings).findings] for p in files]
+    assert chunked == whole
+    assert any(whole)
+
+
+def test_mixed_indentation_falls_back_to_a_whole_parse(monkeypatch):
+    from bnlint import engine
+    import ast
+
+    monkeypatch.setattr(engine, "_CHUNK_BYTES", 1)
+    source = "def f():\n    return 1\n\n\ndef g():\n  return 2\n"
+    assert engine._parse_in_chunks(source, ast.parse(source)) is None
+    assert engine.parse_cst(source, ast.parse(source), chunk_above=0).code == source
