@@ -73,7 +73,47 @@ def needs_parse(source: str, rules: Sequence["RuleType"], path: Optional[str] = 
 
 # --- After `ast.parse`, before libcst: the precise version of the same question ------------
 
-def ast_bn_evidence(tree, inventory_aliases, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+
+class AstScan:
+    """What the prefilter's ``ast`` step needs from a module, gathered in one walk."""
+
+    def __init__(self, tree) -> None:
+        import ast
+
+        from bnlint.inventory import dotted_name
+
+        self.tree = tree
+        self.names: set = set()  # dotted names (and their prefixes) and plain names
+        self.assigned_attributes: set = set()  # `x.<attr> = ...`
+        self.called_methods: set = set()  # `x.<method>(...)`
+        self.keywords: set = set()  # `f(<kw>=...)`; None for `**kwargs`
+        self.long_calls = False  # a call with three positional arguments or a `*args`
+        self.forward_classes: list = []  # classes that define `forward`
+        for node in ast.walk(tree):
+            kind = type(node)
+            if kind is ast.Attribute:
+                dotted = dotted_name(node)
+                if dotted:
+                    self.names.add(dotted)
+            elif kind is ast.Name:
+                self.names.add(node.id)
+            elif kind is ast.Call:
+                if type(node.func) is ast.Attribute:
+                    self.called_methods.add(node.func.attr)
+                for k in node.keywords:
+                    self.keywords.add(k.arg)
+                if len(node.args) >= 3 or any(type(a) is ast.Starred for a in node.args):
+                    self.long_calls = True
+            elif kind is ast.Assign:
+                for t in node.targets:
+                    if type(t) is ast.Attribute:
+                        self.assigned_attributes.add(t.attr)
+            elif kind is ast.ClassDef:
+                if any(type(item) in (ast.FunctionDef, ast.AsyncFunctionDef) and item.name == "forward" for item in node.body):
+                    self.forward_classes.append(node)
+
+
+def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
     """Does any name in this module denote BatchNorm or something that holds it?
 
     Every BN decision of the rules (``Facts.is_bn_class_ref``, ``class_holds_bn``,
@@ -82,27 +122,17 @@ def ast_bn_evidence(tree, inventory_aliases, path: Optional[str], index: Optiona
     says BN; so if none does, no BN-evidence rule can report anything.  Local names are
     checked first; the project index (which reads other modules) only if they decide nothing.
     """
-    import ast
-
     from bnlint import inventory as inv_mod
 
     def resolve(dotted: str) -> str:
         head, _, rest = dotted.partition(".")
-        target = inventory_aliases.get(head)
+        target = aliases.get(head)
         if target is None:
             return dotted
         return f"{target}.{rest}" if rest else target
 
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            dotted = inv_mod.dotted_name(node)
-            if dotted:
-                names.add(dotted)
-        elif isinstance(node, ast.Name):
-            names.add(node.id)
     imported = []
-    for dotted in names:
+    for dotted in scan.names:
         q = resolve(dotted)
         if inv_mod.is_bn_class(q) or q in inv_mod.BN_FUNCTIONS or q.endswith("functional.batch_norm") or inv_mod.factory_holds_bn(q):
             return True
@@ -117,16 +147,19 @@ def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str
     """The second step of the prefilter, on the stdlib ``ast`` (ten times cheaper than libcst)."""
     from bnlint.inventory import _import_aliases
 
-    aliases = None
+    scan: Optional[AstScan] = None
     evidence: Optional[bool] = None
     for rule in rules:
-        if not rule.might_fire(source) or not rule.ast_relevant(tree):
+        if not rule.might_fire(source):
+            continue
+        if scan is None:
+            scan = AstScan(tree)
+        if not rule.ast_relevant(scan):
             continue
         if not rule.needs_bn_evidence or rule.name_evidence_matches(source):
             return True
         if evidence is None:
-            aliases = _import_aliases(tree)
-            evidence = ast_bn_evidence(tree, aliases, path, index)
+            evidence = ast_bn_evidence(scan, _import_aliases(tree), path, index)
         if evidence:
             return True
     return False

@@ -233,8 +233,9 @@ class Rule:
         return cls.trigger_tokens_present(source) or cls.trigger_pattern_matches(source)
 
     @classmethod
-    def ast_relevant(cls, tree: Any) -> bool:
-        """The prefilter's step on the stdlib ``ast`` tree: False only when nothing can be reported."""
+    def ast_relevant(cls, scan: Any) -> bool:
+        """The prefilter's step on the ``ast`` (a ``bnlint.prefilter.AstScan``): False only when
+        this rule cannot report anything in the module."""
         return True
 
     @classmethod

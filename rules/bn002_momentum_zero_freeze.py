@@ -110,6 +110,12 @@ class MomentumZeroFreeze(Rule):
     trigger_tokens = ("momentum", "BatchNorm")
     needs_bn_evidence = True
     name_evidence = r"bn|batch_?norm"  # `self.bn1.momentum = 0`, `if "bn" in name:` count on their own
+
+    @classmethod
+    def ast_relevant(cls, scan) -> bool:
+        """A momentum to look at: `m.momentum = ...`, `setattr(m, "momentum", ...)`, or a call that
+        could pass one to a BN constructor (a `momentum=` keyword, or three positional arguments)."""
+        return "momentum" in scan.assigned_attributes or "momentum" in scan.keywords or None in scan.keywords or scan.long_calls
     valid_examples = (
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n",
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n",

@@ -130,19 +130,15 @@ class DetachedNormStats(Rule):
     summary = "Batch statistics detached from the graph before normalising: BatchNorm's gradient is wrong"
     trigger_tokens = ("detach", ".data", "no_grad", "inference_mode")
     # A custom normalisation module: a class with a `forward` that reduces its input.
-    required_tokens = (("mean", "var", "std"), ("forward",), ("class",))
+    required_tokens = (("mean(", "var(", "std("), ("def forward",), ("class",))
 
     @classmethod
-    def ast_relevant(cls, tree) -> bool:
+    def ast_relevant(cls, scan) -> bool:
         """A class with a `forward`, whose methods both reduce (mean/var/std) and cut the graph."""
         import ast
 
         cuts = {"detach", "data", "no_grad", "inference_mode"}
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ClassDef):
-                continue
-            if not any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "forward" for item in node.body):
-                continue
+        for node in scan.forward_classes:
             words = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(node) if isinstance(n, (ast.Attribute, ast.Name))}
             if words & cuts and words & _STAT_REDUCTIONS:
                 return True

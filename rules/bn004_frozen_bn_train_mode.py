@@ -94,6 +94,11 @@ class FrozenBNTrainMode(Rule):
     trigger_tokens = ("requires_grad",)
     needs_bn_evidence = True
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
+
+    @classmethod
+    def ast_relevant(cls, scan) -> bool:
+        """A freeze site: `p.requires_grad = ...` or `x.requires_grad_(...)`."""
+        return "requires_grad" in scan.assigned_attributes or "requires_grad_" in scan.called_methods
     valid_examples = (
         "import torchvision\nfrom torchvision.ops import FrozenBatchNorm2d\n"
         "model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n"
