@@ -236,11 +236,11 @@ def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
 # these substrings in the text of the module that spells it: the BN class and function
 # names, the factories, and the torchvision factory prefixes (matched case-insensitively,
 # like ``factory_holds_bn``).  The prefilter uses them to skip files that cannot involve BN.
-# Names that are BN evidence on their own.
+# Identifiers that are BN evidence on their own: the class and function names of the tables
+# above, matched as whole words (`aten.native_batch_norm` or "see BatchNorm" in prose is not
+# what the summaries resolve), and library names.
+BN_EVIDENCE_WORDS: Tuple[str, ...] = tuple(sorted({q.rsplit(".", 1)[-1] for q in BN_CLASSES | BN_FUNCTIONS}))
 BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
-    "BatchNorm",  # every class in BN_CLASSES (and SyncBatchNorm, BatchNormAct2d, ...)
-    "LazyNorm",  # torch.nn.modules.batchnorm._LazyNormBase
-    "batch_norm",  # BN_FUNCTIONS
     "pretrainedmodels",  # MAYBE_BN_FACTORIES and _BN_LIBRARY_PREFIXES
     "segmentation_models_pytorch",
     "efficientnet_pytorch",
@@ -262,8 +262,24 @@ def _has_word(text: str, word: str) -> bool:
     return False
 
 
+# String literals and comments, to blank out of imported modules: the summaries only resolve
+# names in code, so a BN word in a docstring or an op-name table there decides nothing.
+_STRINGS_AND_COMMENTS = re.compile(
+    r"(?s)[rRbBuUfF]{0,2}(\"\"\"|''')(?:\\.|(?!\1).)*?\1|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*"
+)
+
+
+def code_has_bn_evidence(text: str) -> bool:
+    """``text_has_bn_evidence`` on the code only (not in strings or comments) of an imported module."""
+    return text_has_bn_evidence(text) and text_has_bn_evidence(_STRINGS_AND_COMMENTS.sub(" ", text))
+
+
 def text_has_bn_evidence(text: str) -> bool:
     """Could this module's text name a BatchNorm layer, BN function or BN-bearing factory?"""
+    if "BatchNorm" in text or "batch_norm" in text or "LazyNorm" in text:
+        for word in BN_EVIDENCE_WORDS:
+            if _has_word(text, word):
+                return True
     for token in BN_EVIDENCE_TOKENS:
         if token in text:
             return True
@@ -770,7 +786,7 @@ class ProjectIndex:
                 found, absent = self._resolve_text_import(folder, level, target)
                 edges.extend(found)
                 probed.extend(absent)
-        return text_has_bn_evidence(text), tuple(dict.fromkeys(edges)), tuple(dict.fromkeys(probed))
+        return code_has_bn_evidence(text), tuple(dict.fromkeys(edges)), tuple(dict.fromkeys(probed))
 
     def _resolve_text_import(self, folder: str, level: int, target: Tuple[str, ...]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """The files an import of ``target`` may load, as ``_candidate_modules`` would look for them."""
