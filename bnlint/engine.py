@@ -309,6 +309,20 @@ def lint_source(
         return _run_rules(module, facts, ctx, instances, result, path, source)
     finally:
         facts_module.deactivate(token)
+        # The rules, their context and the facts refer to each other: break those cycles so the
+        # tree is freed now by reference counting, not at some later (rare) full collection.
+        for rule in instances:
+            rule.__dict__.clear()
+        ctx.__dict__.clear()
+        facts.__dict__.clear()
+
+
+def tune_gc_for_batch() -> None:
+    """Fewer cyclic-GC passes in batch runs: parsing allocates millions of objects, none in
+    cycles, and each pass walks the growing project index (a quarter of the CPU time before)."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
 
 
 def _run_rules(module, facts, ctx, instances, result: FileResult, path: str, source: str) -> FileResult:

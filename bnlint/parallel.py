@@ -43,6 +43,9 @@ def _init_worker(settings: Settings, use_prefilter: bool) -> None:
     global _worker
     from bnlint.inventory import ProjectIndex
 
+    from bnlint.engine import tune_gc_for_batch
+
+    tune_gc_for_batch()
     settings.enabled_rules()
     _worker = (settings, ProjectIndex(), use_prefilter)
     try:  # pay for libcst once, while the parent is still reading the cache
