@@ -510,7 +510,9 @@ def _local_summary(tree: ast.Module, path: Optional[str]) -> Tuple[ModuleInvento
                     for default in item.args.defaults + [d for d in item.args.kw_defaults if d is not None]:
                         r.visit(default)
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c)}
-        calls_bn = any(
+        # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
+        # that calls it computes a tensor, it does not build a module with a train/eval mode.
+        calls_bn = isinstance(node, ast.ClassDef) and any(
             dotted_name(c.func) in ("F.batch_norm", "torch.batch_norm") or inv.resolve(dotted_name(c.func) or "") in BN_FUNCTIONS for c in r.calls
         )
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)

@@ -83,12 +83,16 @@ class AstScan:
         from bnlint.inventory import dotted_name
 
         self.tree = tree
+        self._identifiers: Optional[set] = None
         self.names: set = set()  # dotted names (and their prefixes) and plain names
-        self.assigned_attributes: set = set()  # `x.<attr> = ...`
+        self.assigned_attributes: set = set()  # `x.<attr> = ...`, `setattr(x, "<attr>", ...)`
         self.called_methods: set = set()  # `x.<method>(...)`
         self.keywords: set = set()  # `f(<kw>=...)`; None for `**kwargs`
-        self.long_calls = False  # a call with three positional arguments or a `*args`
+        self.strings: set = set()  # short string constants
+        self.long_calls = False
+        self.freezes_parameters = False  # `p.requires_grad = False` / `m.requires_grad_(False)`  # a call with three positional arguments or a `*args`
         self.forward_classes: list = []  # classes that define `forward`
+        self.classes: list = []
         for node in ast.walk(tree):
             kind = type(node)
             if kind is ast.Attribute:
@@ -97,9 +101,18 @@ class AstScan:
                     self.names.add(dotted)
             elif kind is ast.Name:
                 self.names.add(node.id)
+            elif kind is ast.Constant:
+                if type(node.value) is str and len(node.value) <= 200:
+                    self.strings.add(node.value)
             elif kind is ast.Call:
                 if type(node.func) is ast.Attribute:
                     self.called_methods.add(node.func.attr)
+                    if node.func.attr == "requires_grad_" and node.args and type(node.args[0]) is ast.Constant and node.args[0].value is False:
+                        self.freezes_parameters = True
+                elif type(node.func) is ast.Name and node.func.id == "setattr" and len(node.args) >= 2:
+                    name = node.args[1]
+                    if type(name) is ast.Constant and isinstance(name.value, str):
+                        self.assigned_attributes.add(name.value)
                 for k in node.keywords:
                     self.keywords.add(k.arg)
                 if len(node.args) >= 3 or any(type(a) is ast.Starred for a in node.args):
@@ -108,9 +121,25 @@ class AstScan:
                 for t in node.targets:
                     if type(t) is ast.Attribute:
                         self.assigned_attributes.add(t.attr)
+                        if t.attr == "requires_grad" and type(node.value) is ast.Constant and node.value.value is False:
+                            self.freezes_parameters = True
             elif kind is ast.ClassDef:
+                self.classes.append(node)
                 if any(type(item) in (ast.FunctionDef, ast.AsyncFunctionDef) and item.name == "forward" for item in node.body):
                     self.forward_classes.append(node)
+
+
+    @property
+    def identifiers(self) -> set:
+        """Every identifier used in a name or attribute (`model.bn1.weight` -> model, bn1, weight)."""
+        if self._identifiers is None:
+            self._identifiers = {part for name in self.names for part in name.split(".")}
+        return self._identifiers
+
+    @property
+    def attributes(self) -> set:
+        """Every attribute name (`model.bn1.weight` -> bn1, weight)."""
+        return {part for name in self.names for part in name.split(".")[1:]}
 
 
 def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
@@ -132,15 +161,34 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         return f"{target}.{rest}" if rest else target
 
     imported = []
+    bn_function_used = False
     for dotted in scan.names:
         q = resolve(dotted)
-        if inv_mod.is_bn_class(q) or q in inv_mod.BN_FUNCTIONS or q.endswith("functional.batch_norm") or inv_mod.factory_holds_bn(q):
+        if inv_mod.is_bn_class(q) or inv_mod.factory_holds_bn(q):
             return True
+        if q in inv_mod.BN_FUNCTIONS or q.endswith("functional.batch_norm"):
+            bn_function_used = True
         if (q != dotted or q.startswith(".")) and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
             imported.append(q)
+    if bn_function_used and _class_calls_bn_function(scan, resolve):
+        return True  # a custom module built on F.batch_norm
     if path is None or index is None:
         return False
     return any(index.holds_bn(path, q) for q in sorted(imported))
+
+
+def _class_calls_bn_function(scan: AstScan, resolve) -> bool:
+    import ast
+
+    from bnlint import inventory as inv_mod
+
+    for cls in scan.classes:
+        for node in ast.walk(cls):
+            if isinstance(node, ast.Call):
+                name = inv_mod.dotted_name(node.func)
+                if name and (name in ("F.batch_norm", "torch.batch_norm") or resolve(name) in inv_mod.BN_FUNCTIONS):
+                    return True
+    return False
 
 
 def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
@@ -156,7 +204,7 @@ def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str
             scan = AstScan(tree)
         if not rule.ast_relevant(scan):
             continue
-        if not rule.needs_bn_evidence or rule.name_evidence_matches(source):
+        if not rule.needs_bn_evidence or rule.ast_name_evidence(scan, source):
             return True
         if evidence is None:
             evidence = ast_bn_evidence(scan, _import_aliases(tree), path, index)

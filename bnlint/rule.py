@@ -239,6 +239,11 @@ class Rule:
         return True
 
     @classmethod
+    def ast_name_evidence(cls, scan: Any, source: str) -> bool:
+        """Do this rule's name heuristics (``name_evidence``) apply in this module?"""
+        return cls.name_evidence_matches(source)
+
+    @classmethod
     def required_tokens_present(cls, source: str) -> bool:
         return all(any(token in source for token in group) for group in cls.required_tokens)
 

@@ -116,6 +116,15 @@ class MomentumZeroFreeze(Rule):
         """A momentum to look at: `m.momentum = ...`, `setattr(m, "momentum", ...)`, or a call that
         could pass one to a BN constructor (a `momentum=` keyword, or three positional arguments)."""
         return "momentum" in scan.assigned_attributes or "momentum" in scan.keywords or None in scan.keywords or scan.long_calls
+
+    @classmethod
+    def ast_name_evidence(cls, scan, source: str) -> bool:
+        """Names (`self.bn1.momentum = 0`) only decide for assignments; constructors need BN itself."""
+        if "momentum" not in scan.assigned_attributes:
+            return False
+        return any(_BN_NAME_RE.search(part) for part in scan.identifiers) or any(
+            "BatchNorm" in s or _BN_NAME_RE.search(s.strip(".")) for s in scan.strings
+        )
     valid_examples = (
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n",
         "import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n",

@@ -97,8 +97,16 @@ class FrozenBNTrainMode(Rule):
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:
-        """A freeze site: `p.requires_grad = ...` or `x.requires_grad_(...)`."""
-        return "requires_grad" in scan.assigned_attributes or "requires_grad_" in scan.called_methods
+        """A freeze site: `p.requires_grad = False` or `x.requires_grad_(False)` (see ``_freeze_sites``)."""
+        return scan.freezes_parameters
+
+    @classmethod
+    def ast_name_evidence(cls, scan, source: str) -> bool:
+        """BN by name: an attribute like `model.bn1` on the frozen parameter's path, or a
+        `"bn" in name` filter in a `named_parameters()` loop."""
+        if any(_BN_NAME_RE.search(part) for part in scan.attributes):
+            return True
+        return "named_parameters" in scan.called_methods and any(_BN_PARAM_STRINGS.search(s) for s in scan.strings)
     valid_examples = (
         "import torchvision\nfrom torchvision.ops import FrozenBatchNorm2d\n"
         "model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n"
