@@ -104,9 +104,32 @@ class FrozenBNTrainMode(Rule):
     def ast_name_evidence(cls, scan, source: str) -> bool:
         """BN by name: an attribute like `model.bn1` on the frozen parameter's path, or a
         `"bn" in name` filter in a `named_parameters()` loop."""
-        if any(_BN_NAME_RE.search(part) for part in scan.attributes):
-            return True
-        return "named_parameters" in scan.called_methods and any(_BN_PARAM_STRINGS.search(s) for s in scan.strings)
+        if not (any(_BN_NAME_RE.search(part) for part in scan.attributes) or any(_BN_PARAM_STRINGS.search(s) for s in scan.strings)):
+            return False
+        # Those names are read around the freeze itself (the parameter's path, the loop that
+        # yields it, the `if` filters above it): look in the function that freezes, if any.
+        import ast
+
+        from bnlint.prefilter import AstScan
+
+        top_level_freeze = False
+        scopes = []
+        for node in scan.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scopes.extend(n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            elif AstScan(node).freezes_parameters:
+                top_level_freeze = True
+        if top_level_freeze:
+            scopes.append(scan.tree)
+        for scope in scopes:
+            inner = scan if scope is scan.tree else AstScan(scope)
+            if not inner.freezes_parameters:
+                continue
+            if any(_BN_NAME_RE.search(part) for part in inner.attributes):
+                return True
+            if "named_parameters" in inner.called_methods and any(_BN_PARAM_STRINGS.search(s) for s in inner.strings):
+                return True
+        return False
     valid_examples = (
         "import torchvision\nfrom torchvision.ops import FrozenBatchNorm2d\n"
         "model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n"
