@@ -678,7 +678,10 @@ MAX_IMPORT_HOPS = 3
 class ProjectIndex:
     """Lazily summarises project modules that a linted file imports from, name by name."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Optional[str] = None) -> None:
+        # Absolute imports are looked for in the importing file's folder and its ancestors, up
+        # to the project root when there is one (beyond it: at most six levels).
+        self.root = os.path.abspath(root) if root else None
         self._by_path: Dict[str, Optional[ModuleInventory]] = {}
         # holds_bn answers with the project paths each rests on; the questions being answered.
         self._answers: Dict[Tuple[str, str, int], Tuple[bool, frozenset]] = {}
@@ -694,6 +697,7 @@ class ProjectIndex:
         # The text-level import graph (see ``text_reaches_bn``): per module file, whether its
         # text has BN evidence, the project files it imports, and the absent files probed.
         self._text_nodes: Dict[str, Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]] = {}
+        self._bases: Dict[str, List[str]] = {}
         self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
         # (module, depth) -> is BN evidence that close, and what that answer rests on.
         self._text_reach: Dict[Tuple[str, int], Tuple[bool, frozenset]] = {}
@@ -802,14 +806,7 @@ class ProjectIndex:
                 base = os.path.dirname(base)
             bases = [base]
         else:
-            bases = []
-            d = folder
-            for _ in range(6):  # the file's folder and a few ancestors, as _candidate_modules
-                bases.append(d)
-                parent = os.path.dirname(d)
-                if parent == d:
-                    break
-                d = parent
+            bases = self._import_bases(folder)
         found: List[str] = []
         absent: List[str] = []
         for base in bases:
@@ -933,6 +930,26 @@ class ProjectIndex:
             return False
         return False
 
+    def _import_bases(self, folder: str) -> List[str]:
+        """Where an absolute import may be found: the file's folder and a few ancestors (src/, the
+        repository root), not above the project root when the file is inside it."""
+        cached = self._bases.get(folder)
+        if cached is not None:
+            return cached
+        inside = self.root is not None and (folder == self.root or folder.startswith(self.root.rstrip(os.sep) + os.sep))
+        bases: List[str] = []
+        d = folder
+        for _ in range(6):
+            bases.append(d)
+            if inside and d == self.root:
+                break
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+        self._bases[folder] = bases
+        return bases
+
     def _candidate_modules(self, from_path: str, qualified: str) -> Iterable[Tuple[str, str]]:
         level = len(qualified) - len(qualified.lstrip("."))
         parts = qualified.lstrip(".").split(".")
@@ -942,14 +959,7 @@ class ProjectIndex:
                 base = os.path.dirname(base)
             bases = [base]
         else:
-            bases = []
-            d = os.path.dirname(os.path.abspath(from_path))
-            for _ in range(6):  # the file's folder and a few ancestors: src/, the repo root
-                bases.append(d)
-                parent = os.path.dirname(d)
-                if parent == d:
-                    break
-                d = parent
+            bases = self._import_bases(os.path.dirname(os.path.abspath(from_path)))
         for base in bases:
             # Longest module prefix first: a.b.C -> module a/b.py attr C, then module a attr b.C
             for split in range(len(parts) - 1, 0, -1):

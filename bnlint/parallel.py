@@ -47,7 +47,7 @@ def _init_worker(settings: Settings, use_prefilter: bool) -> None:
 
     tune_gc_for_batch()
     settings.enabled_rules()
-    _worker = (settings, ProjectIndex(), use_prefilter)
+    _worker = (settings, ProjectIndex(root=settings.project_root), use_prefilter)
     try:  # pay for libcst once, while the parent is still reading the cache
         import libcst
         import libcst.metadata  # noqa: F401
@@ -142,7 +142,7 @@ class _Dispatcher:
         if self._index is None:
             from bnlint.inventory import ProjectIndex
 
-            self._index = ProjectIndex()
+            self._index = ProjectIndex(root=self.settings.project_root)
         return _lint_paths([p for _, p in chunk], self.settings, self._index, self.use_prefilter, self.fix, self.unsafe)
 
     def finish(self) -> Dict[int, Result]:
