@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
-from typing import List, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from bnlint.config import Settings
 
@@ -19,17 +20,36 @@ class Discovery:
     warnings: List[str] = field(default_factory=list)  # reported, the run goes on
 
 
+_exclude_matchers: Dict[Tuple[str, ...], Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]] = {}
+
+
+def _matchers(settings: Settings) -> Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]:
+    """The exclude globs as two regular expressions: for the relative path, and for one of its parts.
+
+    Same semantics as ``fnmatch`` per pattern (a pattern matches the path, a folder prefix of it,
+    or, without a slash, any single part), compiled once instead of tried path by path.
+    """
+    key = tuple(settings.exclude) + tuple(settings.extend_exclude)
+    found = _exclude_matchers.get(key)
+    if found is None:
+        whole: List[str] = []
+        part: List[str] = []
+        for pattern in key:
+            pat = os.path.normcase(pattern.rstrip("/"))
+            whole += [fnmatch.translate(pat), fnmatch.translate(pat + "/*")]
+            if "/" not in pat:
+                part.append(fnmatch.translate(pat))
+        found = (re.compile("|".join(whole)) if whole else None, re.compile("|".join(part)) if part else None)
+        _exclude_matchers[key] = found
+    return found
+
+
 def _excluded(path: str, settings: Settings) -> bool:
-    patterns = list(settings.exclude) + list(settings.extend_exclude)
-    rel = settings.relpath(path)
-    parts = rel.split("/")
-    for pattern in patterns:
-        pat = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat + "/*"):
-            return True
-        if "/" not in pat and any(fnmatch.fnmatch(part, pat) for part in parts):
-            return True
-    return False
+    whole, part = _matchers(settings)
+    rel = os.path.normcase(settings.relpath(path))
+    if whole is not None and whole.match(rel):
+        return True
+    return part is not None and any(part.match(p) for p in rel.split("/"))
 
 
 def _git_ignored(paths: Sequence[str]) -> Set[str]:
@@ -60,19 +80,35 @@ def _git_ignored(paths: Sequence[str]) -> Set[str]:
     return {p for p in paths if os.path.abspath(p) in ignored}
 
 
+def _work_tree(d: str, cache: Dict[str, str]) -> str:
+    """The git work tree holding folder ``d`` ("" if none): the nearest ancestor with a `.git`
+    (a folder, or a file for worktrees and submodules). No `git` process per folder."""
+    trail: List[str] = []
+    cur = os.path.abspath(d)
+    top = ""
+    while True:
+        if cur in cache:
+            top = cache[cur]
+            break
+        trail.append(cur)
+        if os.path.exists(os.path.join(cur, ".git")):
+            top = cur
+            break
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            break
+        cur = parent
+    for t in trail:
+        cache[t] = top
+    return top
+
+
 def _group_by_repo(dirs):
     """Group directories by git work tree (one `git check-ignore` per repository)."""
-    top_cache = {}
-    groups = {}
+    cache: Dict[str, str] = {}
+    groups: Dict[str, list] = {}
     for d, files in dirs.items():
-        top = top_cache.get(d)
-        if top is None:
-            try:
-                proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=d, capture_output=True, timeout=10)
-                top = proc.stdout.decode().strip() if proc.returncode == 0 else ""
-            except (OSError, subprocess.SubprocessError):
-                top = ""
-            top_cache[d] = top
+        top = _work_tree(d, cache)
         if top:
             groups.setdefault(top, []).extend(files)
     return list(groups.items())
