@@ -274,6 +274,21 @@ def code_has_bn_evidence(text: str) -> bool:
     return text_has_bn_evidence(text) and text_has_bn_evidence(_STRINGS_AND_COMMENTS.sub(" ", text))
 
 
+_HUB_LOAD = re.compile(r"\bhub\s*\.\s*load\b|from\s+torch\.hub\s+import\s+\(?[^)\n]*\bload\b")
+_HUB_ALIAS = re.compile(r"import\s+torch\.hub\s+as\s+(\w+)|from\s+torch\s+import\s+[^\n]*\bhub\s+as\s+(\w+)")
+
+
+def _hub_load(text: str) -> bool:
+    """``torch.hub.load`` spelled some way (not "github", not `from torch.hub import tqdm`)."""
+    if _HUB_LOAD.search(text):
+        return True
+    for m in _HUB_ALIAS.finditer(text):
+        alias = m.group(1) or m.group(2)
+        if re.search(rf"\b{re.escape(alias)}\s*\.\s*load\b", text):
+            return True
+    return False
+
+
 def text_has_bn_evidence(text: str) -> bool:
     """Could this module's text name a BatchNorm layer, BN function or BN-bearing factory?"""
     if "BatchNorm" in text or "batch_norm" in text or "LazyNorm" in text:
@@ -286,7 +301,7 @@ def text_has_bn_evidence(text: str) -> bool:
     for token, library in _FACTORY_EVIDENCE:
         if token in text and library in text:
             return True
-    if _has_word(text, "hub"):  # torch.hub.load (not "github")
+    if "hub" in text and _hub_load(text):
         return True
     if "torchvision" in text:
         low = text.lower()
