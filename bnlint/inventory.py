@@ -274,17 +274,22 @@ def code_has_bn_evidence(text: str) -> bool:
     return text_has_bn_evidence(text) and text_has_bn_evidence(_STRINGS_AND_COMMENTS.sub(" ", text))
 
 
-_HUB_LOAD = re.compile(r"\bhub\s*\.\s*load\b|from\s+torch\.hub\s+import\s+\(?[^)\n]*\bload\b")
-_HUB_ALIAS = re.compile(r"import\s+torch\.hub\s+as\s+(\w+)|from\s+torch\s+import\s+[^\n]*\bhub\s+as\s+(\w+)")
+_HUB_LOAD = re.compile(r"hub\s*\.\s*load\b")
+_HUB_IMPORT = re.compile(r"from\s+torch\.hub\s+import\s+(?:\([^)]*|[^\n]*)\bload\b|import\s+torch\.hub\s+as\s+(\w+)|from\s+torch\s+import\s+[^\n]*\bhub\s+as\s+(\w+)")
 
 
 def _hub_load(text: str) -> bool:
     """``torch.hub.load`` spelled some way (not "github", not `from torch.hub import tqdm`)."""
-    if _HUB_LOAD.search(text):
-        return True
-    for m in _HUB_ALIAS.finditer(text):
+    i = text.find("hub")
+    while i >= 0:  # `hub.load`, `torch.hub.load` (literal search first: most "hub"s are "github")
+        if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and _HUB_LOAD.match(text, i):
+            return True
+        i = text.find("hub", i + 3)
+    if "torch.hub" not in text and "hub as" not in text:
+        return False
+    for m in _HUB_IMPORT.finditer(text):
         alias = m.group(1) or m.group(2)
-        if re.search(rf"\b{re.escape(alias)}\s*\.\s*load\b", text):
+        if alias is None or re.search(rf"\b{re.escape(alias)}\s*\.\s*load\b", text):
             return True
     return False
 

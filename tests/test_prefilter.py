@@ -223,3 +223,20 @@ def test_large_non_bn_file_is_not_parsed_by_libcst(tmp_path, monkeypatch):
     monkeypatch.setattr(libcst, "parse_module", lambda *a, **k: calls.append(1))
     result = lint_source(source, str(tmp_path / "ops.py"), all_rules_settings())
     assert result.skipped and not result.findings and calls == []
+
+
+@pytest.mark.parametrize(
+    "text, evidence",
+    [
+        ("model = torch.hub.load('pytorch/vision', 'resnet18')\n", True),
+        ("from torch.hub import load\nmodel = load('a', 'b')\n", True),
+        ("from torch.hub import (\n    load,\n)\n", True),
+        ("import torch.hub as th\nmodel = th.load('a', 'b')\n", True),
+        ("from torch import hub as h\nmodel = h.load('a', 'b')\n", True),
+        ("from torch.hub import tqdm\ndata = json.load(f)\n", False),
+        ("from torch.hub import load_state_dict_from_url\n", False),
+        ("# see github.com/x: hub.load is not here\n", True),  # comments count in the linted file itself
+    ],
+)
+def test_torch_hub_load_spellings(text, evidence):
+    assert text_has_bn_evidence(text) is evidence
