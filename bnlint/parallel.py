@@ -39,6 +39,12 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _index_root(settings: Settings) -> Optional[str]:
+    """The project root bounds import lookups only when a config file marks it: run from a
+    sub-folder without one, `from models import Net` may well live above the current directory."""
+    return settings.project_root if settings.config_path else None
+
+
 def _init_worker(settings: Settings, use_prefilter: bool) -> None:
     global _worker
     from bnlint.inventory import ProjectIndex
@@ -47,7 +53,7 @@ def _init_worker(settings: Settings, use_prefilter: bool) -> None:
 
     tune_gc_for_batch()
     settings.enabled_rules()
-    _worker = (settings, ProjectIndex(root=settings.project_root), use_prefilter)
+    _worker = (settings, ProjectIndex(root=_index_root(settings)), use_prefilter)
     try:  # pay for libcst once, while the parent is still reading the cache
         import libcst
         import libcst.metadata  # noqa: F401
@@ -142,7 +148,7 @@ class _Dispatcher:
         if self._index is None:
             from bnlint.inventory import ProjectIndex
 
-            self._index = ProjectIndex(root=self.settings.project_root)
+            self._index = ProjectIndex(root=_index_root(self.settings))
         return _lint_paths([p for _, p in chunk], self.settings, self._index, self.use_prefilter, self.fix, self.unsafe)
 
     def finish(self) -> Dict[int, Result]:

@@ -89,3 +89,23 @@ def test_a_memoised_answer_still_reports_what_it_rests_on(tmp_path):
     assert index.holds_bn(str(tmp_path / "evaluate.py"), "models.Net")
     second = index.take_consulted()
     assert {os.path.basename(p) for p in second} >= {"models.py", "blocks.py"}
+
+
+def test_project_root_bounds_lookups_only_when_given(tmp_path):
+    _write(tmp_path, {"models.py": BN_CLASS.format(name="Net"), "scripts/train.py": ""})
+    train = str(tmp_path / "scripts" / "train.py")
+    assert ProjectIndex().holds_bn(train, "models.Net") is True  # found in an ancestor folder
+    assert ProjectIndex(root=str(tmp_path / "scripts")).holds_bn(train, "models.Net") is False
+    assert ProjectIndex(root=str(tmp_path)).holds_bn(train, "models.Net") is True
+
+
+def test_cli_from_a_subfolder_without_config_finds_models_above(tmp_path, bnlint_cli):
+    """`cd scripts && bnlint train.py` with models.py one level up (run with PYTHONPATH=..)."""
+    train = (
+        "import torch\nfrom models import Net\n\n\ndef main(loader):\n    model = Net()\n    with torch.no_grad():\n"
+        "        for x in loader:\n            model(x)\n"
+    )
+    _write(tmp_path, {"models.py": BN_CLASS.format(name="Net"), "scripts/train.py": train})
+    res = bnlint_cli("--no-cache", "--select", "BN001", "train.py", cwd=str(tmp_path / "scripts"))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "BN001" in res.stdout
