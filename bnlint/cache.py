@@ -8,6 +8,9 @@ absolute path to::
 
     [mtime_ns, size, inode, content_hash, findings, deps, checked_s]
 
+where ``deps`` lists indices into the file's shared ``deps`` table of ``[path, signature]``
+pairs (one framework file can rest on thousands of project paths; most are shared).
+
 A file is unchanged when its (mtime, size, inode) match and the entry is not
 "racily clean" (its stat taken within two seconds of the file's mtime, like
 git's index), or else when its content hash matches.  ``deps`` records the project
@@ -34,7 +37,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from bnlint import __version__
 from bnlint.rule import Finding
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _RACY_NS = 2_000_000_000  # stat-equal entries written this soon after the file's mtime are re-hashed
 _PRUNE_S = 30 * 86400  # entries not seen for this long are dropped when the cache is rewritten
 _REFRESH_S = 86400  # a hit refreshes its entry's clock (forcing a write) at most this often
@@ -122,25 +125,45 @@ class Cache:
         self._now = int(time.time())  # taken before any file is stat'ed: conservative for racy checks
         self._dep_memo: Dict[str, Optional[list]] = {}
         self._stat_memo: Dict[str, Optional[Tuple[int, int]]] = {}
+        # The loaded file's table of [path, signature] pairs that entries' ``deps`` index into;
+        # entries written by this run keep a {path: signature} dict until they are saved.
+        self._table: List[list] = []
+        self._table_valid: Dict[int, bool] = {}
 
     # --- reading ---------------------------------------------------------------
-    def _read_file(self) -> Dict[str, list]:
+    def _read_file(self) -> Tuple[Dict[str, list], List[list]]:
         try:
             with open(self.path, "rb") as fh:
                 data = json.loads(fh.read())
         except (OSError, ValueError, UnicodeDecodeError):
-            return {}
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or not isinstance(data.get("entries"), dict):
-            return {}
-        return data["entries"]
+            return {}, []
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != CACHE_FORMAT
+            or not isinstance(data.get("entries"), dict)
+            or not isinstance(data.get("deps"), list)
+        ):
+            return {}, []
+        return data["entries"], data["deps"]
 
     def _load(self) -> Dict[str, list]:
         if self._entries is None:
             self._loaded_state = stat_state(self.path)
-            self._entries = self._read_file()
+            self._entries, self._table = self._read_file()
             if self._loaded_state is not None and not self._entries:
                 self._dirty = True  # corrupt or foreign: rewrite it
         return self._entries
+
+    def _table_entry_valid(self, i: Any) -> bool:
+        known = self._table_valid.get(i)
+        if known is None:
+            try:
+                path, sig = self._table[i]
+                known = isinstance(path, str) and self._dep_valid(path, sig)
+            except (TypeError, ValueError, IndexError):
+                known = False
+            self._table_valid[i] = known
+        return known
 
     def _dep_signature(self, path: str) -> Optional[list]:
         """[mtime_ns, size, hash] of a consulted project module, or None when it does not exist."""
@@ -200,11 +223,11 @@ class Cache:
         if not same:
             return None, digest
         if deps:
-            if not isinstance(deps, dict):
-                return None, digest
-            for dep, sig in deps.items():
-                if not self._dep_valid(dep, sig):
+            if isinstance(deps, dict):  # written by this run, not saved yet
+                if not all(self._dep_valid(dep, sig) for dep, sig in deps.items()):
                     return None, digest
+            elif not isinstance(deps, list) or not all(self._table_entry_valid(i) for i in deps):
+                return None, digest
         if (digest is not None and (racy or state[:3] != (mtime_ns, size, ino))) or self._now - checked_s > _REFRESH_S:
             # Refresh the stat fields (a touched but unchanged file) and the prune clock.
             self._changed[abspath] = [state[0], state[1], state[2], old_hash, findings, deps, self._now]
@@ -228,13 +251,25 @@ class Cache:
     def save(self) -> None:
         if not self._dirty:
             return
-        entries = self._load()
+        ours = self._load()
+        table: List[list] = list(self._table)
+        entries = dict(ours)
         if stat_state(self.path) != self._loaded_state:
-            entries = dict(self._read_file())  # another run wrote meanwhile: keep its entries
-            entries.update({k: v for k, v in (self._entries or {}).items() if k not in entries})
-        entries.update(self._changed)
+            other, other_table = self._read_file()  # another run wrote meanwhile: keep its entries
+            merged = _Table(other_table)
+            entries = dict(other)
+            for k, v in ours.items():
+                if k not in entries:
+                    entries[k] = merged.reencode(v, self._table)
+            table = merged.pairs
+        encoder = _Table(table)
+        for k, v in self._changed.items():
+            entries[k] = encoder.reencode(v, self._table)
         cutoff = self._now - _PRUNE_S
-        entries = {k: v for k, v in entries.items() if isinstance(v, list) and len(v) == 7 and isinstance(v[6], int) and v[6] >= cutoff}
+        entries = {
+            k: v for k, v in entries.items() if isinstance(v, list) and len(v) == 7 and isinstance(v[6], int) and v[6] >= cutoff and isinstance(v[5], list)
+        }
+        entries, table = _compact(entries, encoder.pairs)
         folder = os.path.dirname(self.path)
         tmp = None
         try:
@@ -244,7 +279,7 @@ class Cache:
 
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": CACHE_FORMAT, "version": __version__, "entries": entries}, fh, separators=(",", ":"))
+                json.dump({"format": CACHE_FORMAT, "version": __version__, "deps": table, "entries": entries}, fh, separators=(",", ":"))
             os.chmod(tmp, 0o644)
             os.replace(tmp, self.path)  # atomic: concurrent runs never see half a file
             tmp = None
@@ -257,9 +292,67 @@ class Cache:
                 except OSError:
                     pass
         self._entries = entries
+        self._table = table
+        self._table_valid = {}
         self._loaded_state = stat_state(self.path)
         self._changed = {}
         self._dirty = False
+
+
+class _Table:
+    """A growing table of unique [path, signature] pairs, for encoding entries' deps as indices."""
+
+    def __init__(self, pairs: List[list]) -> None:
+        self.pairs = [p for p in pairs]
+        self._index: Dict[tuple, int] = {}
+        for i, pair in enumerate(self.pairs):
+            try:
+                self._index.setdefault(_pair_key(*pair), i)
+            except (TypeError, ValueError):
+                continue  # a malformed row: never matched
+
+    def add(self, path: str, sig: Optional[list]) -> int:
+        key = _pair_key(path, sig)
+        i = self._index.get(key)
+        if i is None:
+            i = self._index[key] = len(self.pairs)
+            self.pairs.append([path, sig])
+        return i
+
+    def reencode(self, entry: list, source_table: List[list]) -> list:
+        """``entry`` with its deps (a {path: sig} dict, or indices into ``source_table``) as indices here."""
+        if not isinstance(entry, list) or len(entry) != 7:
+            return entry
+        deps = entry[5]
+        if isinstance(deps, dict):
+            indices = [self.add(path, sig) for path, sig in deps.items()]
+        elif isinstance(deps, list) and source_table is not self.pairs:
+            try:
+                indices = [self.add(*source_table[i]) for i in deps]
+            except (TypeError, ValueError, IndexError):
+                return []  # undecodable: dropped
+        else:
+            indices = deps
+        return entry[:5] + [indices, entry[6]]
+
+
+def _pair_key(path: str, sig: Optional[list]) -> tuple:
+    return (path, tuple(sig) if isinstance(sig, list) else sig)
+
+
+def _compact(entries: Dict[str, list], table: List[list]) -> Tuple[Dict[str, list], List[list]]:
+    """Drop table rows no entry refers to any more (and renumber), so the file does not only grow."""
+    used = sorted({i for v in entries.values() for i in v[5] if isinstance(i, int) and 0 <= i < len(table)})
+    if len(used) == len(table):
+        return entries, table
+    renumber = {old: new for new, old in enumerate(used)}
+    out = {}
+    for k, v in entries.items():
+        try:
+            out[k] = v[:5] + [[renumber[i] for i in v[5]], v[6]]
+        except (KeyError, TypeError):
+            continue  # refers to a row that does not exist: a miss next time anyway
+    return out, [table[i] for i in used]
 
 
 def _mark_cache_root(root: str) -> None:

@@ -279,3 +279,43 @@ def test_cli_clean(tmp_path, bnlint_cli):
     bnlint_cli("--cache-dir", "other", ".", cwd=str(root))
     res = bnlint_cli("clean", "--cache-dir", "other", cwd=str(root))
     assert res.returncode == 0 and not os.path.exists(root / "other")
+
+
+def test_concurrent_writers_merge_their_dependency_tables(project):
+    """Both runs recorded deps: after the merge every entry's deps still decode to its own paths."""
+    from bnlint.cache import Cache, default_cache_dir, stat_state
+
+    s = settings_for(project)
+    a = Cache(default_cache_dir(s), s)
+    b = Cache(default_cache_dir(s), s)
+    a._load(), b._load()
+    models, util = str(project / "models.py"), str(project / "util.py")
+    a.put(str(project / "train.py"), stat_state(str(project / "train.py")), "0" * 32, [], [models])
+    a.save()
+    b.put(models, stat_state(models), "1" * 32, [], [util, str(project / "absent.py")])
+    b.save()
+    (path,) = cache_files(project)
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    decoded = {os.path.basename(k): sorted(os.path.basename(data["deps"][i][0]) for i in v[5]) for k, v in data["entries"].items()}
+    assert decoded == {"train.py": ["models.py"], "models.py": ["absent.py", "util.py"]}
+    assert [row for row in data["deps"] if row[0].endswith("absent.py")][0][1] is None
+
+
+def test_dependency_table_is_shared_and_compacted(project, analysed):
+    """Files resting on the same module share one table row; a changed module's old row is dropped."""
+    (project / "eval.py").write_text(TRAIN.replace("def main", "def evaluate"))
+    lint(project)
+    (path,) = cache_files(project)
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    rows = [i for i, row in enumerate(data["deps"]) if row[0].endswith("models.py")]
+    assert len(rows) == 1
+    users = [k for k, v in data["entries"].items() if rows[0] in v[5]]
+    assert {os.path.basename(k) for k in users} == {"train.py", "eval.py"}
+    (project / "models.py").write_text(MODELS_GN)
+    lint(project)
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    rows = [row for row in data["deps"] if row[0].endswith("models.py")]
+    assert len(rows) == 1 and rows[0][1] is not None  # only the current signature is left
