@@ -1,18 +1,23 @@
-"""Which files can produce a finding at all, decided from their text (nothing is parsed).
+"""Which files can produce a finding at all, decided before libcst ever sees them.
 
-Two steps, cheapest first, and both only ever *necessary* conditions of a finding:
+Every step is only ever a *necessary* condition of a finding, cheapest first:
 
-1. each rule's own tokens (``Rule.trigger_tokens`` / ``trigger_pattern`` /
-   ``required_tokens``): BN001 needs an evaluation context, BN004 `requires_grad`, ...;
-2. for rules whose findings all rest on a module that holds BatchNorm
-   (``Rule.needs_bn_evidence``), BN evidence: the file's text names a BN layer,
-   function or BN-bearing factory (``inventory.BN_EVIDENCE_TOKENS``), or matches the
-   rule's own name heuristics (``Rule.name_evidence``), or it imports a project module
-   from which such a text is reachable (``ProjectIndex.text_reaches_bn``).
+1. **Text, per rule** (``Rule.trigger_tokens`` / ``trigger_pattern`` / ``required_tokens``):
+   BN001 needs an evaluation context, BN004 `requires_grad`, BN003 a `def forward`, ...
+2. **Text, BN evidence**, for rules whose findings all rest on a module that holds BatchNorm
+   (``Rule.needs_bn_evidence``): the file names a BN layer, function or BN-bearing factory
+   (``inventory.text_has_bn_evidence``), or matches the rule's own name heuristics
+   (``Rule.name_evidence``), or imports a project module from which such a name is reachable
+   within ``MAX_IMPORT_HOPS`` imports (``ProjectIndex.text_reaches_bn``: files are read, not
+   parsed).
+3. **``ast``** (``needs_cst``), for files that pass: each rule's syntax is there at all
+   (``Rule.ast_relevant`` on one ``AstScan`` of the module), its name heuristics apply where
+   they are used (``Rule.ast_name_evidence``), and a name in the module really resolves to BN,
+   asking the project index about imported names (``ast_bn_evidence``).
 
-Step 2 is what makes framework code cheap: most of a large code base mentions `eval`,
+Steps 2 and 3 are what make framework code cheap: most of a large code base mentions `eval`,
 `detach` or `momentum` somewhere, but only a small part of it can reach a BatchNorm.
-``tests/test_prefilter.py`` checks that the prefilter never hides a finding.
+``tests/test_prefilter.py`` checks that none of this hides a finding.
 """
 from __future__ import annotations
 
