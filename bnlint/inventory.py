@@ -475,6 +475,12 @@ class _Reasons:
     imported: Tuple[str, ...]  # qualified project names it uses (holds BN if one of them does)
 
 
+def calls_bn_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
+    """``F.batch_norm(...)`` / ``torch.batch_norm(...)``, through the module's imports."""
+    name = dotted_name(call.func)
+    return bool(name) and (name in ("F.batch_norm", "torch.batch_norm") or resolve(name) in BN_FUNCTIONS)
+
+
 def _local_summary(tree: ast.Module, path: Optional[str]) -> Tuple[ModuleInventory, Dict[str, _Reasons]]:
     """Everything about a module that needs no other module: names, bases, BN subclasses, reasons."""
     inv = ModuleInventory(path=path, aliases=_import_aliases(tree))
@@ -532,9 +538,7 @@ def _local_summary(tree: ast.Module, path: Optional[str]) -> Tuple[ModuleInvento
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c)}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
-        calls_bn = isinstance(node, ast.ClassDef) and any(
-            dotted_name(c.func) in ("F.batch_norm", "torch.batch_norm") or inv.resolve(dotted_name(c.func) or "") in BN_FUNCTIONS for c in r.calls
-        )
+        calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
 
     for name, node in inv.classes.items():
