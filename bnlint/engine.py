@@ -77,7 +77,7 @@ _TOKEN_FIELDS = frozenset(
     {
         "lpar", "rpar", "comma", "equal", "colon", "semicolon", "dot", "star", "leading_lines",
         "lines_after_decorators", "header", "footer", "lbracket", "rbracket", "lbrace", "rbrace",
-        "asynchronous", "newline", "trailing_whitespace", "first_line", "empty_lines", "indent",
+        "asynchronous", "newline", "trailing_whitespace", "first_line", "empty_lines", "indent", "relative",
     }
 )
 # Fields whose dataclass order differs from source order (libcst's own visit order).
@@ -87,6 +87,9 @@ _SOURCE_ORDER = {
     "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
     "IfExp": ("body", "test", "orelse"),
     "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "TypeAlias": ("name", "type_parameters", "value"),
     "Parameters": ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
 }
 _child_fields: Dict[type, Tuple[str, ...]] = {}
@@ -132,7 +135,11 @@ def _traverse(module, rules: List[Rule], facts, errors: List[str], path: str) ->
     children_map = facts.children_map
     functions, classes, calls = facts.functions, facts.classes, facts.calls
     node_type = cst.CSTNode
-    skipped = (cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment)
+    skipped = (
+        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+        cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.Asynchronous, cst.ImportStar,
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    )  # fmt: skip
     _LEAVE = object()
     stack: list = [module]
     while stack:

@@ -185,3 +185,71 @@ def test_mixed_indentation_falls_back_to_a_whole_parse(monkeypatch):
     source = "def f():\n    return 1\n\n\ndef g():\n  return 2\n"
     assert engine._parse_in_chunks(source, ast.parse(source)) is None
     assert engine.parse_cst(source, ast.parse(source), chunk_above=0).code == source
+
+
+SOURCE_ORDER_SAMPLE = '''
+import os, sys as system
+from .pkg import (a, b as c)
+
+
+@decorator(arg)
+class Net(Base, metaclass=Meta):
+    """Doc."""
+
+    def forward(self, x: int, /, y=1, *args, z: "T" = 2, **kw) -> int:
+        lam = lambda q, *r: q if r else -q
+        with open(x) as fh, ctx():
+            for i, j in zip(a, b):
+                while i < j:
+                    i += 1
+                else:
+                    pass
+        try:
+            y = {k: v for k, v in kw.items() if v}
+        except (ValueError, KeyError) as e:
+            raise RuntimeError(f"{e!r:>{width}}") from e
+        else:
+            y = [s async for s in gen()] if False else {*a, *b}
+        finally:
+            del lam
+        match x:
+            case [p, q] if p > q:
+                return p
+            case {"k": v, **rest}:
+                return v
+            case Point(x=0, y=yy) as pt:
+                return yy
+            case 1 | 2:
+                return 0
+        return x[1:2, ::3] + (yield) + await z
+
+
+try:
+    pass
+except* ValueError as eg:
+    pass
+'''
+
+
+def test_traversal_children_are_in_source_order():
+    """The engine's field-based walk lists the same children, in the same order, as libcst."""
+    import libcst as cst
+
+    from bnlint import engine
+    from bnlint.facts import Facts
+    from bnlint.inventory import ModuleInventory, ProjectIndex
+
+    module = cst.parse_module(SOURCE_ORDER_SAMPLE)
+    facts = Facts(module, ModuleInventory(path=None), ProjectIndex(), None)
+    engine._traverse(module, [], facts, [], "sample.py")
+    skipped = (
+        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment, cst.Comma, cst.Dot,
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+        cst.Semicolon, cst.Colon, cst.AssignEqual, cst.ImportStar, cst.Asynchronous,
+    )
+    checked = 0
+    for node, kids in facts.children_map.items():
+        expected = [c for c in node.children if not isinstance(c, skipped)]
+        assert [id(k) for k in kids] == [id(k) for k in expected], type(node).__name__
+        checked += 1
+    assert checked > 200
