@@ -98,9 +98,9 @@ def run_check(argv: Sequence[str]) -> int:
     from bnlint.config import ConfigError
 
     args = check_parser().parse_args(list(argv))
-    import gc
+    from bnlint.engine import tune_gc_for_batch
 
-    gc.set_threshold(100_000, 50, 100)  # as bnlint.engine.tune_gc_for_batch, without importing it yet
+    tune_gc_for_batch()
     try:
         settings = _settings_from_args(args)
     except ConfigError as exc:

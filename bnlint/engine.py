@@ -262,7 +262,12 @@ def lint_source(
         from bnlint.inventory import ProjectIndex
 
         index = ProjectIndex()
-    if use_prefilter and not needs_parse(source, rules, path, index):
+    candidates = list(rules)
+    if use_prefilter:
+        from bnlint.prefilter import text_candidates
+
+        candidates = text_candidates(source, rules, path, index)  # the ast step sees only these
+    if not candidates:
         result.skipped = True
         return result
     if has_skip_file(source):
@@ -286,7 +291,7 @@ def lint_source(
     if use_prefilter:
         from bnlint.prefilter import needs_cst
 
-        if not needs_cst(tree, source, rules, path, index):
+        if not needs_cst(tree, source, candidates, path, index):
             result.skipped = True
             return result
 

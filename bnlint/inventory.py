@@ -746,7 +746,7 @@ class ProjectIndex:
         if path is None:
             return False
         start = os.path.abspath(path)
-        _, edges, probed = self._text_scan(start, source)
+        edges, probed = self._text_imports(start, source)
         self.consulted.update(probed)
         return any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in edges)
 
@@ -800,7 +800,12 @@ class ProjectIndex:
         return found
 
     def _text_scan(self, path: str, text: str) -> Tuple[bool, Tuple[str, ...], Tuple[str, ...]]:
-        """(has BN evidence, project files imported, absent files probed) for one module's text."""
+        """(has BN evidence, project files imported, absent files probed) for an imported module's text."""
+        edges, probed = self._text_imports(path, text)
+        return code_has_bn_evidence(text), edges, probed
+
+    def _text_imports(self, path: str, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """(project files imported, absent files probed) for one module's text."""
         edges: List[str] = []
         probed: List[str] = []
         folder = os.path.dirname(path)
@@ -816,7 +821,7 @@ class ProjectIndex:
                 found, absent = self._resolve_text_import(folder, level, target)
                 edges.extend(found)
                 probed.extend(absent)
-        return code_has_bn_evidence(text), tuple(dict.fromkeys(edges)), tuple(dict.fromkeys(probed))
+        return tuple(dict.fromkeys(edges)), tuple(dict.fromkeys(probed))
 
     def _resolve_text_import(self, folder: str, level: int, target: Tuple[str, ...]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """The files an import of ``target`` may load, as ``_candidate_modules`` would look for them."""

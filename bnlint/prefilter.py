@@ -21,7 +21,7 @@ Steps 2 and 3 are what make framework code cheap: most of a large code base ment
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from bnlint.inventory import text_has_bn_evidence
 
@@ -51,14 +51,15 @@ class _Evidence:
         return self._project
 
 
-def needs_parse(source: str, rules: Sequence["RuleType"], path: Optional[str] = None, index: Optional["ProjectIndex"] = None) -> bool:
-    """Can any of ``rules`` report anything in ``source``?  False means: do not even parse it.
+def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str] = None, index: Optional["ProjectIndex"] = None) -> List["RuleType"]:
+    """The rules that may report something in ``source``, judged from text (steps 1 and 2).
 
     Without ``index`` (or ``path``) only the file's own text counts as BN evidence; callers
     that lint files of a project pass their ``ProjectIndex`` so that `from models import Net`
     is followed.
     """
     evidence = _Evidence(source, path, index)
+    out: List["RuleType"] = []
     pending = []
     for rule in rules:
         if not rule.required_tokens_present(source):
@@ -69,11 +70,16 @@ def needs_parse(source: str, rules: Sequence["RuleType"], path: Optional[str] = 
         if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
             pending.append((rule, tokens))
         elif tokens or rule.trigger_pattern_matches(source):
-            return True
+            out.append(rule)
     # The import graph last (it reads other files), and the regular expressions after it.
-    if not pending or not evidence.project():
-        return False
-    return any(tokens or rule.trigger_pattern_matches(source) for rule, tokens in pending)
+    if pending and evidence.project():
+        out.extend(rule for rule, tokens in pending if tokens or rule.trigger_pattern_matches(source))
+    return out
+
+
+def needs_parse(source: str, rules: Sequence["RuleType"], path: Optional[str] = None, index: Optional["ProjectIndex"] = None) -> bool:
+    """Can any of ``rules`` report anything in ``source``?  False means: do not even parse it."""
+    return bool(text_candidates(source, rules, path, index))
 
 
 # --- After `ast.parse`, before libcst: the precise version of the same question ------------
@@ -89,6 +95,7 @@ class AstScan:
 
         self.tree = tree
         self._identifiers: Optional[set] = None
+        self._attributes: Optional[set] = None
         self.names: set = set()  # dotted names (and their prefixes) and plain names
         self.assigned_attributes: set = set()  # `x.<attr> = ...`, `setattr(x, "<attr>", ...)`
         self.called_methods: set = set()  # `x.<method>(...)`
@@ -144,7 +151,9 @@ class AstScan:
     @property
     def attributes(self) -> set:
         """Every attribute name (`model.bn1.weight` -> bn1, weight)."""
-        return {part for name in self.names for part in name.split(".")[1:]}
+        if self._attributes is None:
+            self._attributes = {part for name in self.names for part in name.split(".")[1:]}
+        return self._attributes
 
 
 def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
@@ -186,14 +195,13 @@ def _class_calls_bn_function(scan: AstScan, resolve) -> bool:
 
 
 def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
-    """The prefilter's ``ast`` step (step 3 above): can any rule report anything in this tree?"""
+    """The prefilter's ``ast`` step (step 3 above): can any of ``rules`` (those that passed
+    ``text_candidates``) report anything in this tree?"""
     from bnlint.inventory import _import_aliases
 
     scan: Optional[AstScan] = None
     evidence: Optional[bool] = None
     for rule in rules:
-        if not rule.might_fire(source):
-            continue
         if scan is None:
             scan = AstScan(tree)
         if not rule.ast_relevant(scan):

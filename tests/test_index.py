@@ -109,3 +109,19 @@ def test_cli_from_a_subfolder_without_config_finds_models_above(tmp_path, bnlint
     res = bnlint_cli("--no-cache", "--select", "BN001", "train.py", cwd=str(tmp_path / "scripts"))
     assert res.returncode == 1, res.stdout + res.stderr
     assert "BN001" in res.stdout
+
+
+def test_f_batch_norm_makes_a_class_bn_bearing_but_not_a_plain_function(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "ops.py": "import torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
+            "def sample_inputs_batch_norm(x, rm, rv):\n    return F.batch_norm(x, rm, rv, training=True)\n\n\n"
+            "class FunctionalBN(nn.Module):\n    def forward(self, x):\n        return F.batch_norm(x, self.rm, self.rv, training=self.training)\n",
+            "train.py": "",
+        },
+    )
+    index = ProjectIndex()
+    train = str(tmp_path / "train.py")
+    assert index.holds_bn(train, "ops.sample_inputs_batch_norm") is False  # computes a tensor, builds no module
+    assert index.holds_bn(train, "ops.FunctionalBN") is True
