@@ -106,6 +106,28 @@ def _fields_of(kind: type) -> Tuple[str, ...]:
     return fields
 
 
+_kept: Dict[type, bool] = {}
+
+
+def _kept_kinds(cst) -> Callable[[type], bool]:
+    """``kept(type(value))``: is a field value a node the traversal visits (not whitespace or
+    punctuation)?  Decided once per type: ``isinstance`` against libcst's ABCs is slow."""
+    skipped = (
+        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+        cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.Asynchronous, cst.ImportStar,
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    )  # fmt: skip
+    node_type = cst.CSTNode
+
+    def kept(kind: type) -> bool:
+        answer = _kept.get(kind)
+        if answer is None:
+            answer = _kept[kind] = issubclass(kind, node_type) and not issubclass(kind, skipped)
+        return answer
+
+    return kept
+
+
 def _traverse(module, rules: List[Rule], facts, errors: List[str], path: str) -> None:
     """One pre-order pass over the tree for all rules, recording parents and children.
 
@@ -134,12 +156,7 @@ def _traverse(module, rules: List[Rule], facts, errors: List[str], path: str) ->
     parents = facts.parents
     children_map = facts.children_map
     functions, classes, calls = facts.functions, facts.classes, facts.calls
-    node_type = cst.CSTNode
-    skipped = (
-        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
-        cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.Asynchronous, cst.ImportStar,
-        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
-    )  # fmt: skip
+    kept = _kept_kinds(cst)
     _LEAVE = object()
     stack: list = [module]
     while stack:
@@ -161,13 +178,13 @@ def _traverse(module, rules: List[Rule], facts, errors: List[str], path: str) ->
         kids: list = []
         for name in _fields_of(type(node)):
             value = getattr(node, name)
-            if isinstance(value, node_type):
-                if not isinstance(value, skipped):
-                    kids.append(value)
-            elif type(value) is tuple or type(value) is list:
+            kind_of_value = type(value)
+            if kind_of_value is tuple or kind_of_value is list:
                 for item in value:
-                    if isinstance(item, node_type) and not isinstance(item, skipped):
+                    if kept(type(item)):
                         kids.append(item)
+            elif kept(kind_of_value):
+                kids.append(value)
         children_map[node] = kids
         for kid in kids:
             parents[kid] = node
@@ -288,12 +305,16 @@ def lint_source(
         result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}: {exc}"))
         return result
 
+    inventory = None
     if use_prefilter:
-        from bnlint.prefilter import needs_cst
+        from bnlint.prefilter import cst_candidates
 
-        if not needs_cst(tree, source, candidates, path, index):
+        gate = cst_candidates(tree, source, candidates, path, index)
+        if not gate:
             result.skipped = True
             return result
+        # Only the rules that can report here run (each step is a necessary condition per rule).
+        rules, inventory = gate.rules, gate.inventory
 
     import libcst as cst
 
@@ -308,7 +329,8 @@ def lint_source(
         result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}"))
         return result
 
-    inventory = index.inventory_for_source(source, path, tree)
+    if inventory is None:
+        inventory = index.inventory_for_source(source, path, tree)
     facts = Facts(module, inventory, index, path)
     facts.ast_tree = tree  # statement line anchors for lazy positions
     ctx = RuleContext(path, source, module, facts, settings)

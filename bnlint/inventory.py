@@ -401,6 +401,37 @@ def dotted_name(node: ast.AST) -> Optional[str]:
     return None
 
 
+# Fields that hold only markers no one here looks at (`Load()`, operators): not walked.
+_MARKER_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
+_walk_fields: Dict[type, Tuple[str, ...]] = {}
+
+
+def ast_nodes(root: ast.AST) -> List[ast.AST]:
+    """Every node under ``root`` (``root`` included), like ``ast.walk`` but several times
+    cheaper: fields are read through a per-type table and the marker nodes (``Load``,
+    operators) are skipped.  The order is not ``ast.walk``'s."""
+    out: List[ast.AST] = []
+    stack = [root]
+    node_type = ast.AST
+    fields_of = _walk_fields
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        kind = type(node)
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _MARKER_FIELDS)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        stack.append(item)
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return out
+
+
 def _statements(tree: ast.AST) -> Iterable[ast.stmt]:
     """Every statement, nested ones included, without visiting expressions (imports and
     class definitions are statements: this is several times cheaper than ``ast.walk``)."""
@@ -435,11 +466,48 @@ def _import_aliases(tree: ast.Module) -> Dict[str, str]:
 
 
 class _References(ast.NodeVisitor):
-    """Names a class or function body refers to, minus isinstance/type checks."""
+    """Names a class or function body refers to, minus what cannot build anything: isinstance
+    and type checks, annotations, and a literal list/tuple of classes that is only ever
+    compared against (`safe = [nn.BatchNorm2d, ...]; if type(m) in safe:`).  Call ``finish``
+    after visiting."""
 
     def __init__(self) -> None:
         self.names: List[Tuple[str, ast.AST]] = []
         self.calls: List[ast.Call] = []
+        self._class_tables: List[Tuple[List[str], ast.AST]] = []
+
+    def finish(self) -> "_References":
+        """Count the class tables that are read somewhere other than in a comparison."""
+        if self._class_tables:
+            loaded = {n.id for _, n in self.names if type(n) is ast.Name and type(n.ctx) is ast.Load}
+            tables, self._class_tables = self._class_tables, []
+            for targets, value in tables:
+                if any(t in loaded for t in targets):
+                    self.visit(value)
+        return self
+
+    def visit_FunctionDef(self, node) -> None:
+        # Annotations name types, they build nothing: skip them (and the return annotation).
+        for item in node.decorator_list:
+            self.visit(item)
+        args = node.args
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self.visit(default)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.target)
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if all(type(t) is ast.Name for t in node.targets) and _is_class_table(node.value):
+            self._class_tables.append(([t.id for t in node.targets], node.value))  # type: ignore[attr-defined]
+            return
+        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = dotted_name(node.func)
@@ -461,6 +529,14 @@ class _References(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.append((node.id, node))
+
+
+def _is_class_table(value: ast.AST) -> bool:
+    """A literal list/tuple/set of dotted names (nested tuples too): `[nn.Linear, nn.BatchNorm2d]`."""
+    if type(value) not in (ast.List, ast.Tuple, ast.Set):
+        return False
+    elts = value.elts  # type: ignore[attr-defined]
+    return bool(elts) and all(type(e) in (ast.Name, ast.Attribute) and dotted_name(e) or _is_class_table(e) for e in elts)
 
 
 ExternalLookup = Callable[[str], bool]
@@ -525,16 +601,11 @@ def _local_summary(tree: ast.Module, path: Optional[str]) -> Tuple[ModuleInvento
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         r = _References()
         for stmt in node.body:
-            r.visit(stmt)
+            r.visit(stmt)  # methods: their bodies, decorators and defaults (`norm_layer=nn.BatchNorm2d`)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
                 r.visit(default)
-        if isinstance(node, ast.ClassDef):
-            # `def __init__(self, norm_layer=nn.BatchNorm2d)` defaults count as references.
-            for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    for default in item.args.defaults + [d for d in item.args.kw_defaults if d is not None]:
-                        r.visit(default)
+        r.finish()
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c)}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
@@ -669,7 +740,7 @@ def _train_override_evals_bn(fn: ast.AST, functions: Dict[str, ast.AST], methods
     if id(fn) in seen:
         return False
     seen.add(id(fn))
-    for node in ast.walk(fn):
+    for node in ast_nodes(fn):
         if not isinstance(node, ast.Call):
             continue
         func = node.func

@@ -85,13 +85,52 @@ def needs_parse(source: str, rules: Sequence["RuleType"], path: Optional[str] = 
 # --- After `ast.parse`, before libcst: the precise version of the same question ------------
 
 
+def is_numeric_zero(node) -> bool:
+    """`0`, `0.0`, `-0.`, also either branch of `0.0 if frozen else 0.1` (BN002's `_is_zero`)."""
+    import ast
+
+    if type(node) is ast.IfExp:
+        return is_numeric_zero(node.body) or is_numeric_zero(node.orelse)
+    while type(node) is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
+        node = node.operand
+    return type(node) is ast.Constant and type(node.value) in (int, float) and node.value == 0
+
+
+def may_set_zero_momentum(scan: "AstScan") -> bool:
+    """Is any momentum value a zero, or a name that some assignment in the module sets to zero?
+
+    Positional values count only in calls that may construct a BN layer (``Facts.is_bn_class_ref``
+    on the callee): a class defined in the module with a base class, a BN class through the
+    imports, or an imported class whose name says `norm`."""
+    import ast
+
+    from bnlint.inventory import is_bn_class
+
+    def zero(value) -> bool:
+        return is_numeric_zero(value) or (type(value) is ast.Name and value.id in scan.zero_names)
+
+    if any(zero(v) for v in scan.momentum_values):
+        return True
+    local_classes = {c.name for c in scan.classes if c.bases}  # a BN subclass has a base
+    for callee, value in scan.third_arguments:
+        if not zero(value):
+            continue
+        if callee in local_classes:
+            return True
+        q = scan.resolve(callee)
+        if is_bn_class(q) or (q != callee and "norm" in q.rsplit(".", 1)[-1].lower()):
+            return True
+    return False
+
+
+
 class AstScan:
     """What the prefilter's ``ast`` step needs from a module, gathered in one walk."""
 
     def __init__(self, tree) -> None:
         import ast
 
-        from bnlint.inventory import dotted_name
+        from bnlint.inventory import ast_nodes, dotted_name
 
         self.tree = tree
         self._identifiers: Optional[set] = None
@@ -101,11 +140,18 @@ class AstScan:
         self.called_methods: set = set()  # `x.<method>(...)`
         self.keywords: set = set()  # `f(<kw>=...)`; None for `**kwargs`
         self.strings: set = set()  # short string constants
-        self.long_calls = False
-        self.freezes_parameters = False  # `p.requires_grad = False` / `m.requires_grad_(False)`  # a call with three positional arguments or a `*args`
+        self.freezes_parameters = False  # `p.requires_grad = False` / `m.requires_grad_(False)`
         self.forward_classes: list = []  # classes that define `forward`
         self.classes: list = []
-        for node in ast.walk(tree):
+        self.call_names: set = set()  # dotted names of everything called: `Net`, `nn.BatchNorm2d`
+        self.def_names: set = set()  # names of every function and method
+        # Values that could set a momentum: `x.momentum = v`, `setattr(x, "momentum", v)`,
+        # `f(momentum=v)`; and (callee, third positional argument): BN's own momentum position.
+        self.momentum_values: list = []
+        self.third_arguments: list = []
+        self._resolve = None
+        self.zero_names: set = set()  # plain names assigned a numeric zero somewhere in the module
+        for node in ast_nodes(tree):
             kind = type(node)
             if kind is ast.Attribute:
                 dotted = dotted_name(node)
@@ -117,6 +163,13 @@ class AstScan:
                 if type(node.value) is str and len(node.value) <= 200:
                     self.strings.add(node.value)
             elif kind is ast.Call:
+                callee = dotted_name(node.func)
+                if callee:
+                    self.call_names.add(callee)
+                if callee and len(node.args) > 2:
+                    positional = [a for a in node.args if type(a) is not ast.Starred]
+                    if len(positional) > 2:
+                        self.third_arguments.append((callee, positional[2]))
                 if type(node.func) is ast.Attribute:
                     self.called_methods.add(node.func.attr)
                     if node.func.attr == "requires_grad_" and node.args and type(node.args[0]) is ast.Constant and node.args[0].value is False:
@@ -125,21 +178,45 @@ class AstScan:
                     name = node.args[1]
                     if type(name) is ast.Constant and isinstance(name.value, str):
                         self.assigned_attributes.add(name.value)
+                        if name.value == "momentum" and len(node.args) >= 3:
+                            self.momentum_values.append(node.args[2])
                 for k in node.keywords:
                     self.keywords.add(k.arg)
-                if len(node.args) >= 3 or any(type(a) is ast.Starred for a in node.args):
-                    self.long_calls = True
+                    if k.arg == "momentum":
+                        self.momentum_values.append(k.value)
             elif kind is ast.Assign:
                 for t in node.targets:
                     if type(t) is ast.Attribute:
                         self.assigned_attributes.add(t.attr)
                         if t.attr == "requires_grad" and type(node.value) is ast.Constant and node.value.value is False:
                             self.freezes_parameters = True
+                        elif t.attr == "momentum":
+                            self.momentum_values.append(node.value)
+                    elif type(t) is ast.Name:
+                        if is_numeric_zero(node.value):
+                            self.zero_names.add(t.id)
+                    elif type(t) in (ast.Tuple, ast.List) and type(node.value) in (ast.Tuple, ast.List):
+                        for te, ve in zip(t.elts, node.value.elts):
+                            if type(te) is ast.Name and is_numeric_zero(ve):
+                                self.zero_names.add(te.id)
+            elif kind is ast.AnnAssign:
+                if type(node.target) is ast.Name and node.value is not None and is_numeric_zero(node.value):
+                    self.zero_names.add(node.target.id)
+            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                self.def_names.add(node.name)
             elif kind is ast.ClassDef:
                 self.classes.append(node)
                 if any(type(item) in (ast.FunctionDef, ast.AsyncFunctionDef) and item.name == "forward" for item in node.body):
                     self.forward_classes.append(node)
 
+
+    def resolve(self, dotted: str) -> str:
+        """``dotted`` through the module's imports (``nn.BatchNorm2d`` -> ``torch.nn.BatchNorm2d``)."""
+        if self._resolve is None:
+            from bnlint.inventory import ModuleInventory, _import_aliases
+
+            self._resolve = ModuleInventory(path=None, aliases=_import_aliases(self.tree)).resolve
+        return self._resolve(dotted)
 
     @property
     def identifiers(self) -> set:
@@ -154,6 +231,55 @@ class AstScan:
         if self._attributes is None:
             self._attributes = {part for name in self.names for part in name.split(".")[1:]}
         return self._attributes
+
+
+def is_freeze_site(node) -> bool:
+    """`p.requires_grad = False` or `x.requires_grad_(False)`."""
+    import ast
+
+    kind = type(node)
+    if kind is ast.Assign:
+        return type(node.value) is ast.Constant and node.value.value is False and any(
+            type(t) is ast.Attribute and t.attr == "requires_grad" for t in node.targets
+        )
+    if kind is ast.Call:
+        func = node.func
+        return (
+            type(func) is ast.Attribute and func.attr == "requires_grad_" and bool(node.args)
+            and type(node.args[0]) is ast.Constant and node.args[0].value is False
+        )  # fmt: skip
+    return False
+
+
+def freezing_scopes(tree) -> list:
+    """The functions (nested ones too) that contain a freeze site, and ``tree`` itself when a
+    top-level statement other than a `def`/`class` contains one."""
+    import ast
+
+    from bnlint.inventory import ast_nodes
+
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    scopes: list = []
+    seen: set = set()
+    top_level = False
+    for stmt in tree.body:
+        if not isinstance(stmt, functions + (ast.ClassDef,)):
+            top_level = top_level or any(is_freeze_site(n) for n in ast_nodes(stmt))
+            continue
+        # Walk with the chain of enclosing functions; a freeze marks all of them.
+        stack = [(stmt, (stmt,) if isinstance(stmt, functions) else ())]
+        while stack:
+            node, chain = stack.pop()
+            if is_freeze_site(node):
+                for fn in chain:
+                    if id(fn) not in seen:
+                        seen.add(id(fn))
+                        scopes.append(fn)
+            for child in ast.iter_child_nodes(node):
+                stack.append((child, chain + (child,) if isinstance(child, functions) else chain))
+    if top_level:
+        scopes.append(tree)
+    return scopes
 
 
 def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
@@ -189,27 +315,82 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
 def _class_calls_bn_function(scan: AstScan, resolve) -> bool:
     import ast
 
-    from bnlint.inventory import calls_bn_function
+    from bnlint.inventory import ast_nodes, calls_bn_function
 
-    return any(isinstance(node, ast.Call) and calls_bn_function(node, resolve) for cls in scan.classes for node in ast.walk(cls))
+    return any(isinstance(node, ast.Call) and calls_bn_function(node, resolve) for cls in scan.classes for node in ast_nodes(cls))
 
 
-def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
-    """The prefilter's ``ast`` step (step 3 above): can any of ``rules`` (those that passed
-    ``text_candidates``) report anything in this tree?"""
+def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+    """Is a model that holds BN built in this module: a call of a BN layer, of a class or
+    function that holds BN, or of a BN factory (``Facts.is_bn_class_ref`` or
+    ``Facts.class_holds_bn`` on the callee), or is a LightningModule here one that holds BN?
+
+    ``bnlint.modes`` creates its model objects only at such calls (``_create``, ``_self_obj``),
+    and BN005's ``_bn_models`` are such calls; ``inventory`` is the module's own summary.
+    """
+    from bnlint import inventory as inv_mod
+
+    for name in scan.call_names:
+        if name in inventory.bn_layer_classes or name in inventory.bn_holding:
+            return True
+        if name in inventory.classes or name in inventory.functions:
+            continue
+        q = inventory.resolve(name)
+        if inv_mod.is_bn_class(q) or inv_mod.factory_holds_bn(q):
+            return True
+        if path and index is not None and q != name and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+            if index.holds_bn(path, q):
+                return True
+    return bool(inventory.lightning_classes & inventory.bn_holding)
+
+
+class CstCandidates:
+    """The outcome of the ``ast`` step: the rules to run, and the module summary if it was built."""
+
+    def __init__(self, rules: List["RuleType"], inventory=None) -> None:
+        self.rules = rules
+        self.inventory = inventory
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+
+def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> CstCandidates:
+    """The prefilter's ``ast`` step (step 3 above): which of ``rules`` (those that passed
+    ``text_candidates``) can report anything in this tree?  Only those need to run."""
     from bnlint.inventory import _import_aliases
 
     scan: Optional[AstScan] = None
     evidence: Optional[bool] = None
+    model: Optional[bool] = None
+    inventory = None
+    out: List["RuleType"] = []
     for rule in rules:
         if scan is None:
             scan = AstScan(tree)
         if not rule.ast_relevant(scan):
             continue
         if not rule.needs_bn_evidence or rule.ast_name_evidence(scan, source):
-            return True
+            out.append(rule)
+            continue
         if evidence is None:
             evidence = ast_bn_evidence(scan, _import_aliases(tree), path, index)
-        if evidence:
-            return True
-    return False
+        if not evidence:
+            continue
+        if rule.needs_bn_model:
+            if model is None:
+                if index is None:
+                    from bnlint.inventory import ProjectIndex
+
+                    index = ProjectIndex()
+                inventory = index.inventory_for_source(source, path, tree)
+                model = builds_bn_model(scan, inventory, path, index)
+            if not model:
+                continue
+        out.append(rule)
+    return CstCandidates(out, inventory)
+
+
+def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+    """Can any of ``rules`` report anything in this tree?  (``cst_candidates``, as a yes/no.)"""
+    return bool(cst_candidates(tree, source, rules, path, index))

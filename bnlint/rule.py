@@ -212,6 +212,10 @@ class Rule:
     # parsed only when BN can be involved: its text names a BN layer/function/factory, or it
     # imports a project module from which such a name is reachable (see ``bnlint.prefilter``).
     needs_bn_evidence: ClassVar[bool] = False
+    # Does every finding rest on a model object *built in this file*: a call that constructs a
+    # BN layer or a module/factory that holds BN (the objects of ``bnlint.modes``, BN005's
+    # models)?  Then the prefilter asks for such a call, not just for a BN name.
+    needs_bn_model: ClassVar[bool] = False
     # A regular expression (case-insensitive) for the names this rule also accepts as BN
     # evidence on their own (BN004's `model.bn1.weight.requires_grad = False`).
     name_evidence: ClassVar[Optional[str]] = None

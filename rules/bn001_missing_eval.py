@@ -92,6 +92,7 @@ class MissingEval(Rule):
     summary = "evaluation runs a BatchNorm model in train mode: call model.eval() first"
     trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled")
     needs_bn_evidence = True  # only a model that holds BN is reported
+    needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
     # The other evaluation contexts, as a superset of what the analysis checks: a function whose
     # name contains an evaluation word (facts.EVAL_FUNCTION_WORDS), or an identifier/string token
     # naming evaluation data (modes._VAL_TOKENS; tokens split at non-alphanumerics, camelCase and

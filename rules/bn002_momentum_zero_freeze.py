@@ -113,9 +113,12 @@ class MomentumZeroFreeze(Rule):
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:
-        """A momentum to look at: `m.momentum = ...`, `setattr(m, "momentum", ...)`, or a call that
-        could pass one to a BN constructor (a `momentum=` keyword, or three positional arguments)."""
-        return "momentum" in scan.assigned_attributes or "momentum" in scan.keywords or None in scan.keywords or scan.long_calls
+        """A zero momentum somewhere: `m.momentum = 0`, `setattr(m, "momentum", 0.0)`,
+        `momentum=0 if frozen else 0.1`, a third positional argument `0`, or a name that an
+        assignment in the module sets to zero (every case ``_is_zero``/``_name_is_zero`` accept)."""
+        from bnlint.prefilter import may_set_zero_momentum
+
+        return may_set_zero_momentum(scan)
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:

@@ -137,9 +137,11 @@ class DetachedNormStats(Rule):
         """A class with a `forward`, whose methods both reduce (mean/var/std) and cut the graph."""
         import ast
 
+        from bnlint.inventory import ast_nodes
+
         cuts = {"detach", "data", "no_grad", "inference_mode"}
         for node in scan.forward_classes:
-            words = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(node) if isinstance(n, (ast.Attribute, ast.Name))}
+            words = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast_nodes(node) if isinstance(n, (ast.Attribute, ast.Name))}
             if words & cuts and words & _STAT_REDUCTIONS:
                 return True
         return False

@@ -97,8 +97,10 @@ class FrozenBNTrainMode(Rule):
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:
-        """A freeze site: `p.requires_grad = False` or `x.requires_grad_(False)` (see ``_freeze_sites``)."""
-        return scan.freezes_parameters
+        """A freeze site (`p.requires_grad = False`, `x.requires_grad_(False)`: ``_freeze_sites``)
+        and training after it (``_trains_after``): a `.train()` call, or `.backward()` and `.step()`."""
+        methods = scan.called_methods
+        return scan.freezes_parameters and ("train" in methods or ("backward" in methods and "step" in methods))
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:
@@ -107,29 +109,17 @@ class FrozenBNTrainMode(Rule):
         if not (any(_BN_NAME_RE.search(part) for part in scan.attributes) or any(_BN_PARAM_STRINGS.search(s) for s in scan.strings)):
             return False
         # Those names are read around the freeze itself (the parameter's path, the loop that
-        # yields it, the `if` filters above it): look in the function that freezes, if any.
-        import ast
+        # yields it, the `if` filters above it): look in the functions that freeze, if any.
+        from bnlint.prefilter import AstScan, freezing_scopes
 
-        from bnlint.prefilter import AstScan
-
-        top_level_freeze = False
-        scopes = []
-        for node in scan.tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                scopes.extend(n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-            elif AstScan(node).freezes_parameters:
-                top_level_freeze = True
-        if top_level_freeze:
-            scopes.append(scan.tree)
-        for scope in scopes:
+        for scope in freezing_scopes(scan.tree):
             inner = scan if scope is scan.tree else AstScan(scope)
-            if not inner.freezes_parameters:
-                continue
             if any(_BN_NAME_RE.search(part) for part in inner.attributes):
                 return True
             if "named_parameters" in inner.called_methods and any(_BN_PARAM_STRINGS.search(s) for s in inner.strings):
                 return True
         return False
+
     valid_examples = (
         "import torchvision\nfrom torchvision.ops import FrozenBatchNorm2d\n"
         "model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n"

@@ -112,6 +112,7 @@ class TinyBatchBN(Rule):
     summary = "A model with BatchNorm trained with tiny batches: batch statistics are noise"
     trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(1", "stack([", "batch-size")
     needs_bn_evidence = True
+    needs_bn_model = True  # a model built here (`_bn_models`) or a LightningModule holding BN
     valid_examples = (
         "import torchvision\nfrom torch.utils.data import DataLoader\nmodel = torchvision.models.resnet18()\n"
         "loader = DataLoader(ds, batch_size=64, shuffle=True)\nfor x, y in loader:\n    model(x).sum().backward()\n",
@@ -121,6 +122,12 @@ class TinyBatchBN(Rule):
         "loader = DataLoader(ds, batch_size=2, shuffle=True)\nfor x, y in loader:\n    model(x).sum().backward()\n",
     )
     options = (Option("tiny-batch-size", 8, int, "Training batch sizes below this are reported when the model has BatchNorm."),)
+
+    @classmethod
+    def ast_relevant(cls, scan) -> bool:
+        """Something is trained here (what ``_trains`` asks): a `.backward()` /
+        `.manual_backward()` call, or a Lightning `training_step`."""
+        return "backward" in scan.called_methods or "manual_backward" in scan.called_methods or "training_step" in scan.def_names
 
     def _walk(self, node):
         """Pre-order walk through the engine's parent map (much cheaper than libcst's ``children``)."""

@@ -72,6 +72,7 @@ class EvalNotRestored(Rule):
     summary = "model.eval() inside the training loop is never undone before training resumes"
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
     needs_bn_evidence = True
+    needs_bn_model = True  # the mode analysis tracks models from their construction in this file
     valid_examples = (
         "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nfor epoch in range(3):\n    model.train()\n    for x, y in loader:\n        model(x).sum().backward()\n        opt.step()\n    model.eval()\n",
     )

@@ -63,6 +63,7 @@ class TrainReenablesFrozenBN(Rule):
     summary = "model.train() recurses and silently unfreezes BatchNorm layers put in eval earlier"
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
     needs_bn_evidence = True
+    needs_bn_model = True  # the mode analysis tracks models from their construction in this file
     valid_examples = (
         "import torch.nn as nn\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\nfor epoch in range(3):\n    model.train()\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n    for x in loader:\n        model(x).sum().backward()\n        opt.step()\n",
     )

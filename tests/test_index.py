@@ -125,3 +125,29 @@ def test_f_batch_norm_makes_a_class_bn_bearing_but_not_a_plain_function(tmp_path
     train = str(tmp_path / "train.py")
     assert index.holds_bn(train, "ops.sample_inputs_batch_norm") is False  # computes a tensor, builds no module
     assert index.holds_bn(train, "ops.FunctionalBN") is True
+
+
+def test_annotations_and_compared_class_tables_build_nothing(tmp_path):
+    """Only what can construct BN counts: not a type annotation, not a literal class table that
+    is only compared against; a table that is read elsewhere (looped over, indexed) still counts."""
+    _write(
+        tmp_path,
+        {
+            "graph.py": "import torch.nn as nn\nfrom layers import Block\n\n\n"
+            "class Owner:\n    def __init__(self, block: Block = None):\n        self.block = block\n\n"
+            "    def get(self) -> Block:\n        out: Block = self.block\n        return out\n\n\n"
+            "class Printer(nn.Module):\n    def describe(self, module):\n"
+            "        safe = [nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d]\n"
+            "        if type(module) in safe:\n            return repr(module)\n        return None\n\n\n"
+            "class Chooser(nn.Module):\n    def __init__(self, kind):\n        super().__init__()\n"
+            "        norms = (nn.BatchNorm2d, nn.GroupNorm)\n        self.norm = norms[kind](8)\n",
+            "layers.py": BN_CLASS.format(name="Block"),
+            "train.py": "",
+        },
+    )
+    index = ProjectIndex()
+    train = str(tmp_path / "train.py")
+    assert index.holds_bn(train, "layers.Block") is True
+    assert index.holds_bn(train, "graph.Owner") is False  # Block only in annotations
+    assert index.holds_bn(train, "graph.Printer") is False  # the table is only compared against
+    assert index.holds_bn(train, "graph.Chooser") is True  # the table is indexed and called

@@ -240,3 +240,84 @@ def test_large_non_bn_file_is_not_parsed_by_libcst(tmp_path, monkeypatch):
 )
 def test_torch_hub_load_spellings(text, evidence):
     assert text_has_bn_evidence(text) is evidence
+
+
+def _count_libcst_parses(monkeypatch):
+    import libcst
+
+    calls = []
+    real = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+# Each case: source, the findings expected (with and without the prefilter), and whether libcst
+# may be skipped because no rule can fire.
+ZERO_MOMENTUM = {
+    "module-name": ("import torch.nn as nn\nBN_MOMENTUM = 0.0\n\n\ndef block(c):\n    return nn.BatchNorm2d(c, momentum=BN_MOMENTUM)\n", [(6, "BN002")]),
+    "tuple-assign": ("import torch.nn as nn\neps, mom = 1e-5, 0\nbn = nn.BatchNorm1d(8, eps, mom)\n", [(3, "BN002")]),
+    "alias-positional": ("from torch.nn import BatchNorm2d as BN\nbn = BN(8, 1e-5, -0.0)\n", [(2, "BN002")]),
+    "conditional": ("import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=0.0 if frozen else 0.1)\n", [(2, "BN002")]),
+    "setattr": (
+        "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\n"
+        "for m in net.modules():\n    if isinstance(m, nn.BatchNorm2d):\n        setattr(m, 'momentum', 0)\n",
+        [(5, "BN002")],
+    ),
+    "nonzero-only": ("import torch.nn as nn\nx = foo(8, 1e-5, 0)\nbn = nn.BatchNorm2d(8, 1e-5, 0.1, momentum=0.01)\n", []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_MOMENTUM))
+def test_zero_momentum_gate(name, tmp_path, monkeypatch):
+    source, expected = ZERO_MOMENTUM[name]
+    path = str(tmp_path / "model.py")
+    s = all_rules_settings()
+    without = [(f.line, f.code) for f in lint_source(source, path, s, use_prefilter=False).findings]
+    assert without == expected
+    calls = _count_libcst_parses(monkeypatch)
+    assert [(f.line, f.code) for f in lint_source(source, path, s, use_prefilter=True).findings] == expected
+    assert bool(calls) == bool(expected)  # `foo(8, 1e-5, 0)` is no BN constructor: not parsed
+
+
+BN_NET = (
+    "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        return self.bn(x)\n"
+)
+
+
+def test_mode_rules_need_a_model_built_in_the_file(tmp_path, monkeypatch):
+    """An `isinstance(m, nn.BatchNorm2d)` helper evaluating a model it is given: no model object
+    the mode analysis could track, so libcst never runs; the same helper next to `Net()` is linted."""
+    helper = (
+        "import torch\nimport torch.nn as nn\n\n\ndef bn_count(model):\n"
+        "    return sum(isinstance(m, nn.BatchNorm2d) for m in model.modules())\n\n\n"
+        "def evaluate(model, loader):\n    with torch.no_grad():\n        return [model(x) for x in loader]\n"
+    )
+    (tmp_path / "net.py").write_text(BN_NET)
+    s = all_rules_settings()
+    calls = _count_libcst_parses(monkeypatch)
+    result = lint_source(helper, str(tmp_path / "helpers.py"), s)
+    assert result.skipped and not result.findings and calls == []
+    script = helper + "\n\nfrom net import Net\nnet = Net()\nwith torch.no_grad():\n    out = net(batch)\n"
+    path = str(tmp_path / "script.py")
+    expected = [(f.line, f.code) for f in lint_source(script, path, s, use_prefilter=False).findings]
+    assert expected == [(17, "BN001")]
+    assert [(f.line, f.code) for f in lint_source(script, path, s).findings] == expected
+
+
+def test_only_the_rules_that_passed_run(tmp_path, monkeypatch):
+    """A file where only BN002 can fire never runs the (costly) train/eval mode analysis."""
+    from bnlint import modes
+
+    def boom(*a, **k):
+        raise AssertionError("mode analysis ran")
+
+    monkeypatch.setattr(modes, "analysis", boom)
+    source = (
+        "import torch\nimport torch.nn as nn\n\n\ndef freeze(model):\n    for m in model.modules():\n"
+        "        if isinstance(m, nn.BatchNorm2d):\n            m.momentum = 0\n\n\n"
+        "@torch.no_grad()\ndef evaluate(model, x):\n    return model(x)\n"
+    )
+    result = lint_source(source, str(tmp_path / "m.py"), all_rules_settings())
+    assert [(f.line, f.code) for f in result.findings] == [(8, "BN002")]
+    assert not result.internal_errors
