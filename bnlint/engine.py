@@ -351,6 +351,32 @@ def lint_source(
         facts.__dict__.clear()
 
 
+# After a file this large, the freed libcst tree (about 350 bytes per source byte) is handed back.
+RELEASE_AFTER_BYTES = 100_000
+_malloc_trim: Optional[Callable[[int], int]] = None
+
+
+def release_freed_memory() -> None:
+    """Return the heap freed by a large libcst tree to the operating system.
+
+    glibc keeps freed memory in the process; without this, a worker that linted one 500 kB
+    file stays at its peak (~200 MB) and the project index then grows on top of it.
+    A no-op where there is no glibc ``malloc_trim``.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        trim: Callable[[int], int] = lambda pad: 0  # noqa: E731
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                trim = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+        _malloc_trim = trim
+    _malloc_trim(0)
+
+
 def tune_gc_for_batch() -> None:
     """Fewer cyclic-GC passes in batch runs: parsing allocates millions of objects, none in
     cycles, and each pass walks the growing project index (a quarter of the CPU time before)."""

@@ -65,11 +65,19 @@ def _init_worker(settings: Settings, use_prefilter: bool) -> None:
 
 
 def _lint_paths(paths: Sequence[str], settings: Settings, index, use_prefilter: bool, fix: bool, unsafe: bool) -> List[Result]:
+    from bnlint.engine import RELEASE_AFTER_BYTES, release_freed_memory
+
     out: List[Result] = []
     for path in paths:
         index.take_consulted()
         outcome = process_file(path, settings, fix=fix, unsafe=unsafe, index=index, use_prefilter=use_prefilter)
         out.append((outcome, sorted(index.take_consulted())))
+        try:
+            big = os.path.getsize(path) >= RELEASE_AFTER_BYTES
+        except OSError:
+            big = False
+        if big:
+            release_freed_memory()  # the tree is gone: do not let the next files grow on top of it
     return out
 
 

@@ -151,3 +151,21 @@ def test_annotations_and_compared_class_tables_build_nothing(tmp_path):
     assert index.holds_bn(train, "graph.Owner") is False  # Block only in annotations
     assert index.holds_bn(train, "graph.Printer") is False  # the table is only compared against
     assert index.holds_bn(train, "graph.Chooser") is True  # the table is indexed and called
+
+
+def test_equal_dependency_sets_are_stored_once(tmp_path):
+    """Answers resting on the same paths share one set (memory: thousands of answers, few sets)."""
+    _write(
+        tmp_path,
+        {
+            "blocks.py": BN_CLASS.format(name="Block"),
+            "models.py": "from blocks import Block\n\n\nclass A(Block):\n    pass\n\n\nclass B(Block):\n    pass\n",
+            "train.py": "",
+        },
+    )
+    index = ProjectIndex()
+    train = str(tmp_path / "train.py")
+    assert index.holds_bn(train, "models.A") and index.holds_bn(train, "models.B")
+    deps = [d for _, d in index._answers.values()]
+    assert len(deps) >= 2
+    assert len({id(d) for d in deps}) == len(set(deps))  # equal sets are the same object
