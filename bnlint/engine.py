@@ -212,7 +212,38 @@ def parse_cst(source: str, tree: Optional[ast.Module] = None, chunk_above: Optio
             module = None
         if module is not None:
             return module
-    return cst.parse_module(source)
+    return _parse_unvalidated(source)
+
+
+def _parse_unvalidated(source: str):
+    """``libcst.parse_module`` without re-validating every node the parser builds.
+
+    Each node's ``__post_init__`` runs ``_validate()`` (whitespace regexes, parenthesis
+    checks): a quarter of the parse, and redundant for a tree the parser itself produced (libcst
+    says so next to ``CSTNode.__post_init__``).  The check is switched off only around the
+    parser call and always restored to libcst's own method; nodes built later (fixes) are
+    validated as usual.
+    """
+    import libcst as cst
+
+    CSTNode = cst.CSTNode
+    original = _ORIGINAL_POST_INIT.get("fn")
+    if original is None:
+        original = _ORIGINAL_POST_INIT["fn"] = CSTNode.__dict__.get("__post_init__")
+    if original is None:  # a libcst without the hook: nothing to switch off
+        return cst.parse_module(source)
+    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(source)
+    finally:
+        CSTNode.__post_init__ = original  # type: ignore[method-assign]
+
+
+_ORIGINAL_POST_INIT: Dict[str, Callable] = {}
+
+
+def _no_validation(self) -> None:
+    pass
 
 
 def _parse_in_chunks(source: str, tree: ast.Module):
@@ -231,7 +262,7 @@ def _parse_in_chunks(source: str, tree: ast.Module):
     if len(cuts) < 2:
         return None
     cuts.append(len(source))
-    chunks = [cst.parse_module(source[a:b]) for a, b in zip(cuts, cuts[1:])]
+    chunks = [_parse_unvalidated(source[a:b]) for a, b in zip(cuts, cuts[1:])]
     first = chunks[0]
     body: list = []
     carried: list = []  # the previous chunk's trailing blank lines and comments

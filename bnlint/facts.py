@@ -41,10 +41,10 @@ NO_GRAD_CONTEXTS = {
 def dotted(node: cst.CSTNode) -> Optional[str]:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts: List[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:  # exact types: isinstance against libcst's ABCs is slow
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
@@ -164,10 +164,20 @@ class Facts:
         return None
 
     def enclosing_function(self, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
-        return self.enclosing(node, cst.FunctionDef)
+        return self._enclosing_exact(node, cst.FunctionDef)
 
     def enclosing_class(self, node: cst.CSTNode) -> Optional[cst.ClassDef]:
-        return self.enclosing(node, cst.ClassDef)
+        return self._enclosing_exact(node, cst.ClassDef)
+
+    def _enclosing_exact(self, node: cst.CSTNode, kind: type):
+        """``enclosing`` for a concrete node type, compared exactly (no ABC isinstance)."""
+        parents = self.parents
+        cur = parents.get(node)
+        while cur is not None:
+            if type(cur) is kind:
+                return cur
+            cur = parents.get(cur)
+        return None
 
     def enclosing_statement(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The statement (simple line or compound) that directly contains ``node``."""

@@ -319,14 +319,14 @@ class ModesAnalysis:
         nodes: Iterable[cst.CSTNode] = self.walk(self.module) if self._may_clear_running_stats() else ()
         for node in nodes:
             # Test-time adaptation / BN without running statistics: train mode at test time is the point.
-            if isinstance(node, cst.Assign):
+            if type(node) is cst.Assign:
                 for t in node.targets:
                     tgt = t.target
                     if isinstance(tgt, cst.Attribute) and tgt.attr.value in ("track_running_stats", "running_mean", "running_var"):
                         v = node.value
                         if isinstance(v, cst.Name) and v.value in ("False", "None"):
                             self.tta_file = True
-            elif isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "track_running_stats":
+            elif type(node) is cst.Arg and node.keyword is not None and node.keyword.value == "track_running_stats":
                 if isinstance(node.value, cst.Name) and node.value.value == "False":
                     self.tta_file = True
 
@@ -474,12 +474,13 @@ class ModesAnalysis:
             if not isinstance(item, cst.FunctionDef):
                 continue
             for node in self.walk(item):
-                if isinstance(node, cst.Assign):
+                kind = type(node)
+                if kind is cst.Assign:
                     for t in node.targets:
                         tgt = t.target
                         if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) and tgt.value.value == "self":
                             out.setdefault(tgt.attr.value, []).append((node.value, item))
-                elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                elif kind is cst.AnnAssign and node.value is not None:
                     tgt = node.target
                     if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) and tgt.value.value == "self":
                         out.setdefault(tgt.attr.value, []).append((node.value, item))
@@ -870,9 +871,10 @@ class ModesAnalysis:
             if done:
                 calls.append(node)  # type: ignore[arg-type]
                 continue
-            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            kind = type(node)  # exact types: isinstance against libcst's ABCs is slow here
+            if kind is cst.Lambda or kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            if isinstance(node, cst.Call):
+            if kind is cst.Call:
                 stack.append((node, True))
             for child in reversed(self.children(node)):
                 stack.append((child, False))
@@ -1067,7 +1069,7 @@ class ModesAnalysis:
         for frame in reversed(self._stack):
             if frame.fn is not None:
                 for s in _body_of(frame.fn):
-                    if isinstance(s, cst.FunctionDef) and s.name.value == name:
+                    if type(s) is cst.FunctionDef and s.name.value == name:
                         return s
         return self.facts.function_named(name)
 

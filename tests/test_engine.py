@@ -253,3 +253,20 @@ def test_traversal_children_are_in_source_order():
         assert [id(k) for k in kids] == [id(k) for k in expected], type(node).__name__
         checked += 1
     assert checked > 200
+
+
+def test_parse_skips_node_validation_only_inside_the_parser():
+    """The parser's own output is not re-validated (a quarter of the parse); the tree is the same,
+    and nodes built afterwards (fixes) are validated as before."""
+    from bnlint.engine import parse_cst
+
+    source = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):  # comment\n        return (x + 1) * 2\n"
+    tree = parse_cst(source)
+    assert tree.deep_equals(cst.parse_module(source)) and tree.code == source
+    assert cst.CSTNode.__dict__["__post_init__"] is not None
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name!")
+    with pytest.raises(cst.ParserSyntaxError):
+        parse_cst("def f(:\n")
+    with pytest.raises(cst.CSTValidationError):  # still on after a parser error
+        cst.Name("still not a name")
