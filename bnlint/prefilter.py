@@ -124,14 +124,15 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 
 
 
+# List fields that may hold identifiers or None next to nodes (`global x`, `{**d}`, kw-only
+# arguments without a default, `case C(x=1)`).
+_MIXED_LIST_FIELDS = frozenset({"names", "kwd_attrs", "keys", "kw_defaults"})
+
+
 class AstScan:
     """What the prefilter's ``ast`` step needs from a module, gathered in one walk."""
 
     def __init__(self, tree) -> None:
-        import ast
-
-        from bnlint.inventory import ast_nodes, dotted_name
-
         self.tree = tree
         self._identifiers: Optional[set] = None
         self._attributes: Optional[set] = None
@@ -151,64 +152,100 @@ class AstScan:
         self.third_arguments: list = []
         self._resolve = None
         self.zero_names: set = set()  # plain names assigned a numeric zero somewhere in the module
-        for node in ast_nodes(tree):
+        self._walk(tree)
+
+    def _walk(self, tree) -> None:
+        """One explicit-stack pass over every node (``ast.walk`` costs several times more)."""
+        import ast
+
+        from bnlint.inventory import _MARKER_FIELDS, _walk_fields, dotted_name
+
+        names, strings, call_names, called_methods = self.names, self.strings, self.call_names, self.called_methods
+        keywords, assigned, momentum_values, zero_names = self.keywords, self.assigned_attributes, self.momentum_values, self.zero_names
+        fields_of = _walk_fields
+        node_type = ast.AST
+        Attribute, Name, Constant, Call, Assign = ast.Attribute, ast.Name, ast.Constant, ast.Call, ast.Assign
+        stack = [tree]
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        while stack:
+            node = pop()
             kind = type(node)
-            if kind is ast.Attribute:
+            if kind is Name:
+                names.add(node.id)
+                continue
+            if kind is Attribute:
                 dotted = dotted_name(node)
                 if dotted:
-                    self.names.add(dotted)
-            elif kind is ast.Name:
-                self.names.add(node.id)
-            elif kind is ast.Constant:
+                    # `a.b.c`: the chain holds only these names, so record them all and stop here.
+                    parts = dotted.split(".")
+                    for i in range(1, len(parts) + 1):
+                        names.add(".".join(parts[:i]))
+                else:
+                    push(node.value)
+                continue
+            if kind is Constant:
                 if type(node.value) is str and len(node.value) <= 200:
-                    self.strings.add(node.value)
-            elif kind is ast.Call:
-                callee = dotted_name(node.func)
+                    strings.add(node.value)
+                continue
+            if kind is Call:
+                func = node.func
+                callee = dotted_name(func)
                 if callee:
-                    self.call_names.add(callee)
-                if callee and len(node.args) > 2:
-                    positional = [a for a in node.args if type(a) is not ast.Starred]
-                    if len(positional) > 2:
-                        self.third_arguments.append((callee, positional[2]))
-                if type(node.func) is ast.Attribute:
-                    self.called_methods.add(node.func.attr)
-                    if node.func.attr == "requires_grad_" and node.args and type(node.args[0]) is ast.Constant and node.args[0].value is False:
+                    call_names.add(callee)
+                    if len(node.args) > 2:
+                        positional = [a for a in node.args if type(a) is not ast.Starred]
+                        if len(positional) > 2:
+                            self.third_arguments.append((callee, positional[2]))
+                if type(func) is Attribute:
+                    called_methods.add(func.attr)
+                    if func.attr == "requires_grad_" and node.args and type(node.args[0]) is Constant and node.args[0].value is False:
                         self.freezes_parameters = True
-                elif type(node.func) is ast.Name and node.func.id == "setattr" and len(node.args) >= 2:
+                elif type(func) is Name and func.id == "setattr" and len(node.args) >= 2:
                     name = node.args[1]
-                    if type(name) is ast.Constant and isinstance(name.value, str):
-                        self.assigned_attributes.add(name.value)
+                    if type(name) is Constant and isinstance(name.value, str):
+                        assigned.add(name.value)
                         if name.value == "momentum" and len(node.args) >= 3:
-                            self.momentum_values.append(node.args[2])
+                            momentum_values.append(node.args[2])
                 for k in node.keywords:
-                    self.keywords.add(k.arg)
+                    keywords.add(k.arg)
                     if k.arg == "momentum":
-                        self.momentum_values.append(k.value)
-            elif kind is ast.Assign:
+                        momentum_values.append(k.value)
+            elif kind is Assign:
                 for t in node.targets:
-                    if type(t) is ast.Attribute:
-                        self.assigned_attributes.add(t.attr)
-                        if t.attr == "requires_grad" and type(node.value) is ast.Constant and node.value.value is False:
+                    if type(t) is Attribute:
+                        assigned.add(t.attr)
+                        if t.attr == "requires_grad" and type(node.value) is Constant and node.value.value is False:
                             self.freezes_parameters = True
                         elif t.attr == "momentum":
-                            self.momentum_values.append(node.value)
-                    elif type(t) is ast.Name:
+                            momentum_values.append(node.value)
+                    elif type(t) is Name:
                         if is_numeric_zero(node.value):
-                            self.zero_names.add(t.id)
+                            zero_names.add(t.id)
                     elif type(t) in (ast.Tuple, ast.List) and type(node.value) in (ast.Tuple, ast.List):
                         for te, ve in zip(t.elts, node.value.elts):
-                            if type(te) is ast.Name and is_numeric_zero(ve):
-                                self.zero_names.add(te.id)
+                            if type(te) is Name and is_numeric_zero(ve):
+                                zero_names.add(te.id)
             elif kind is ast.AnnAssign:
-                if type(node.target) is ast.Name and node.value is not None and is_numeric_zero(node.value):
-                    self.zero_names.add(node.target.id)
+                if type(node.target) is Name and node.value is not None and is_numeric_zero(node.value):
+                    zero_names.add(node.target.id)
             elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 self.def_names.add(node.name)
             elif kind is ast.ClassDef:
                 self.classes.append(node)
                 if any(type(item) in (ast.FunctionDef, ast.AsyncFunctionDef) and item.name == "forward" for item in node.body):
                     self.forward_classes.append(node)
-
+            fields = fields_of.get(kind)
+            if fields is None:
+                fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _MARKER_FIELDS)
+            for field in fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    if field in _MIXED_LIST_FIELDS:  # identifiers or None among the nodes
+                        extend([item for item in value if isinstance(item, node_type)])
+                    else:
+                        extend(value)
+                elif isinstance(value, node_type):
+                    push(value)
 
     def resolve(self, dotted: str) -> str:
         """``dotted`` through the module's imports (``nn.BatchNorm2d`` -> ``torch.nn.BatchNorm2d``)."""
