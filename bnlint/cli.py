@@ -109,7 +109,7 @@ def run_check(argv: Sequence[str]) -> int:
 
     from bnlint.discovery import discover
     from bnlint.output import format_github, format_json, format_sarif, format_statistics, format_text, summary_line
-    from bnlint.runner import diff_for, process_file, write_fixed
+    from bnlint.runner import diff_for, write_fixed
 
     paths = args.paths or ["."]
     stdin_mode = paths == ["-"]

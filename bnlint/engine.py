@@ -538,7 +538,6 @@ def _statement_anchor_lines(module, tree) -> Optional[Dict[object, int]]:
 def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module") -> List[Finding]:
     """Resolve positions (only now, for files that have findings), fixes and suppressions."""
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
     positions = _LazyPositions(module, ctx.facts, source)
     suppressions = parse_suppressions(source)
@@ -587,7 +586,6 @@ def _indent_of(line_text: str) -> str:
 
 
 def _resolve_fix(spec: FixSpec, positions, module, lines: List[str]) -> Optional[Fix]:
-    import libcst as cst
 
     edits: List[Edit] = []
     for e in spec.edits:

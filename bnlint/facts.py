@@ -8,7 +8,7 @@ project modules it imports).
 from __future__ import annotations
 
 import threading
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import libcst as cst
 

@@ -342,7 +342,6 @@ class ModesAnalysis:
         return True
 
     def _is_root(self, fn: cst.FunctionDef) -> bool:
-        cls = self.facts.enclosing_class(fn)
         owner = self.facts.parent_of_def(fn)
         if isinstance(owner, cst.ClassDef):
             if self.facts.is_lightning_class(owner):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from typing import Dict, List, Sequence, TextIO
+from typing import Dict, Sequence, TextIO
 
 from bnlint import __version__
 from bnlint.rule import Finding, RuleType

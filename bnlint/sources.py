@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 # Cell magics whose body is not Python at all.

@@ -183,7 +183,6 @@ def _synthetic_input(facts, call, fn) -> bool:
     """``net(torch.randn(1, 3, 32, 32))`` or ``x = torch.zeros(...); net(x)``: a shape probe / smoke test."""
     import libcst as cst
 
-    from bnlint.facts import dotted
 
     args = [a.value for a in call.args if a.keyword is None]
     if not args:

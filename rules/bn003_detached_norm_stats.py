@@ -378,13 +378,11 @@ class DetachedNormStats(Rule):
             self._site_origin = saved
 
     def _is_assign_target(self, node: cst.CSTNode) -> bool:
-        cur = node
         for anc in self.ctx.facts.ancestors(node):
             if isinstance(anc, cst.AssignTarget):
                 return True
             if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 return False
-            cur = anc
         return False
 
     def _feeds_reduction(self, node: cst.BaseExpression, inputs: Set[str]) -> bool:

@@ -1,7 +1,6 @@
 """Bad input never produces a traceback: a clear message naming the file, and the run goes on."""
 import json
 import os
-import sys
 
 import pytest
 

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, run_bnlint
+from conftest import run_bnlint
 
 BUGGY = textwrap.dedent(
     """\

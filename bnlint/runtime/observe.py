@@ -385,7 +385,7 @@ class Tracer:
             else:
                 st.nograd_flagged += 1
                 if stack is not None:
-                    ev = self._event("BN001", st, stack, {"root": self.root_key, "root_grad": self.root_grad, "inference_mode": torch.is_inference_mode_enabled()})
+                    self._event("BN001", st, stack, {"root": self.root_key, "root_grad": self.root_grad, "inference_mode": torch.is_inference_mode_enabled()})
                     if st.samples["BN001"] < SAMPLES_PER_KIND:
                         st.samples["BN001"] += 1
                         sample = "BN001"

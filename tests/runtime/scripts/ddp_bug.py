@@ -1,5 +1,4 @@
 """DDP training (gloo, CPU) without buffer broadcast: every rank keeps its own BatchNorm statistics."""
-import os
 
 import torch
 import torch.distributed as dist

@@ -1,5 +1,4 @@
 """DDP training (gloo, CPU) with buffers broadcast from rank 0: the correct twin."""
-import os
 
 import torch
 import torch.distributed as dist
