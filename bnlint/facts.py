@@ -135,7 +135,7 @@ class Facts:
             return False
         if inv_mod.is_bn_class(q):
             return True
-        if q != name and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+        if self.inventory.is_imported(name) and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
             # A project class imported from elsewhere: a BN subclass counts.
             return self.index.holds_bn(self.path, q) and q.rsplit(".", 1)[-1].lower().find("norm") >= 0
         return False
@@ -251,7 +251,7 @@ class Facts:
         fact = inv_mod.factory_holds_bn(q)
         if fact is not None:
             return fact
-        if q != name and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+        if self.inventory.is_imported(name) and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
             return self.index.holds_bn(self.path, q)
         return False
 

@@ -151,6 +151,51 @@ THIRD_PARTY_ROOTS = {
     "transformers",
     "apex",
     "wandb",
+    # Standard-library modules that scripts import by their plain name (`import copy`):
+    # looking them up among the project's files is wasted work.
+    "re",
+    "copy",
+    "shutil",
+    "subprocess",
+    "glob",
+    "pickle",
+    "warnings",
+    "datetime",
+    "inspect",
+    "contextlib",
+    "abc",
+    "enum",
+    "operator",
+    "io",
+    "tempfile",
+    "threading",
+    "multiprocessing",
+    "socket",
+    "hashlib",
+    "traceback",
+    "weakref",
+    "gc",
+    "platform",
+    "signal",
+    "heapq",
+    "bisect",
+    "struct",
+    "zipfile",
+    "tarfile",
+    "csv",
+    "textwrap",
+    "unittest",
+    "uuid",
+    "queue",
+    "importlib",
+    "builtins",
+    "yaml",
+    "h5py",
+    "tensorboardX",
+    "torchmetrics",
+    "accelerate",
+    "hydra",
+    "omegaconf",
 }
 LIGHTNING_MODULES = {
     "pytorch_lightning.LightningModule",
@@ -380,6 +425,11 @@ class ModuleInventory:
     def holds(self, name: str, hops: int = 0) -> bool:
         """Does the local class or function ``name`` hold (or build) BatchNorm?"""
         return name in self.bn_holding or name in self.bn_layer_classes
+
+    def is_imported(self, dotted: str) -> bool:
+        """Is the head of ``dotted`` bound by an import: `import models` (then `models.Net`),
+        `from .nets import Net`, `import pkg.models as m`?"""
+        return dotted.partition(".")[0] in self.aliases
 
     def resolve(self, dotted: str) -> str:
         """Map a local dotted name (``nn.BatchNorm2d``) to its qualified name (``torch.nn.BatchNorm2d``)."""
@@ -671,7 +721,7 @@ def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: 
         if fact is not None:
             direct = direct or fact
             continue
-        if (q != dotted or q.startswith(".")) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS:
+        if inv.is_imported(dotted) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS:
             imported[q] = None
     if direct:
         return _Reasons(True, (), ())

@@ -542,7 +542,7 @@ class ModesAnalysis:
                     return True
             return False
         q = inv.resolve(name)
-        if q != name and self.facts.path:
+        if inv.is_imported(name) and self.facts.path:
             index = self.facts.index
             try:
                 for module_path, attr in index._candidate_modules(self.facts.path, q):

@@ -118,7 +118,7 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
         if callee in local_classes:
             return True
         q = scan.resolve(callee)
-        if is_bn_class(q) or (q != callee and "norm" in q.rsplit(".", 1)[-1].lower()):
+        if is_bn_class(q) or (scan.is_imported(callee) and "norm" in q.rsplit(".", 1)[-1].lower()):
             return True
     return False
 
@@ -249,11 +249,17 @@ class AstScan:
 
     def resolve(self, dotted: str) -> str:
         """``dotted`` through the module's imports (``nn.BatchNorm2d`` -> ``torch.nn.BatchNorm2d``)."""
+        return self._imports().resolve(dotted)
+
+    def is_imported(self, dotted: str) -> bool:
+        return self._imports().is_imported(dotted)
+
+    def _imports(self):
         if self._resolve is None:
             from bnlint.inventory import ModuleInventory, _import_aliases
 
-            self._resolve = ModuleInventory(path=None, aliases=_import_aliases(self.tree)).resolve
-        return self._resolve(dotted)
+            self._resolve = ModuleInventory(path=None, aliases=_import_aliases(self.tree))
+        return self._resolve
 
     @property
     def identifiers(self) -> set:
@@ -340,7 +346,7 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
             return True
         if q in inv_mod.BN_FUNCTIONS or q.endswith("functional.batch_norm"):
             bn_function_used = True
-        if (q != dotted or q.startswith(".")) and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+        if dotted.partition(".")[0] in aliases and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
             imported.append(q)
     if bn_function_used and _class_calls_bn_function(scan, resolve):
         return True  # a custom module built on F.batch_norm
@@ -375,7 +381,7 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
         q = inventory.resolve(name)
         if inv_mod.is_bn_class(q) or inv_mod.factory_holds_bn(q):
             return True
-        if path and index is not None and q != name and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+        if path and index is not None and inventory.is_imported(name) and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
             if index.holds_bn(path, q):
                 return True
     return bool(inventory.lightning_classes & inventory.bn_holding)

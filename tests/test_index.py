@@ -169,3 +169,26 @@ def test_equal_dependency_sets_are_stored_once(tmp_path):
     deps = [d for _, d in index._answers.values()]
     assert len(deps) >= 2
     assert len({id(d) for d in deps}) == len(set(deps))  # equal sets are the same object
+
+
+@pytest.mark.parametrize(
+    "imports, build",
+    [
+        ("import models", "models.Net()"),
+        ("import models as M", "M.Net()"),
+        ("from models import Net", "Net()"),
+        ("import pkg.nets", "pkg.nets.Net()"),
+        ("from pkg import nets", "nets.Net()"),
+    ],
+)
+def test_every_import_spelling_of_a_project_model_is_followed(tmp_path, imports, build):
+    """`import models; models.Net()` is as much a project model as `from models import Net`."""
+    from bnlint.engine import lint_source
+    from fixture_support import all_rules_settings
+
+    _write(tmp_path, {"models.py": BN_CLASS.format(name="Net"), "pkg/__init__.py": "", "pkg/nets.py": BN_CLASS.format(name="Net")})
+    script = f"import torch\n{imports}\n\nnet = {build}\nwith torch.no_grad():\n    out = net(torch.load('batch.pt'))\n"
+    path = str(tmp_path / "evaluate.py")
+    for prefilter in (True, False):
+        found = [(f.line, f.code) for f in lint_source(script, path, all_rules_settings(), use_prefilter=prefilter).findings]
+        assert found == [(6, "BN001")], (prefilter, found)
