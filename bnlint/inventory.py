@@ -368,15 +368,14 @@ _IMPORT_STMT_RE = re.compile(
 )
 
 
-def imported_modules(text: str) -> List[Tuple[int, str, List[str]]]:
-    """(relative level, module, imported names) for each import statement found in ``text``."""
-    out: List[Tuple[int, str, List[str]]] = []
+def _import_matches(text: str) -> Iterable["re.Match[str]"]:
+    """Each import statement found in ``text``, as a match of ``_IMPORT_STMT_RE``."""
     done: Set[int] = set()
     pos = 0
     while True:
         i = text.find("import", pos)
         if i < 0:
-            return out
+            return
         pos = i + 6
         line_start = text.rfind("\n", 0, i) + 1
         while line_start >= 2 and text[line_start - 2] == "\\":  # a continued line
@@ -392,17 +391,64 @@ def imported_modules(text: str) -> List[Tuple[int, str, List[str]]]:
             if m is None or m.end() <= i:
                 continue
             done.add(start)
-            if m.group(1) is not None:
-                module = m.group(1)
-                level = len(module) - len(module.lstrip("."))
-                names = [n.split()[0] for n in m.group(2).replace("\\\n", " ").strip("()\\ \t\n").split(",") if n.split()]
-                out.append((level, module.lstrip("."), [n for n in names if n.isidentifier()]))
-            else:
-                for part in m.group(3).replace("\\\n", " ").split(","):
-                    words = part.split()
-                    if words and all(p.isidentifier() for p in words[0].split(".")):
-                        out.append((0, words[0], []))
+            yield m
             break
+
+
+def _imported_names(m: "re.Match[str]") -> List[List[str]]:
+    """The words of each `name [as alias]` of a `from ... import` match."""
+    body = re.sub(r"#[^\n]*", "", m.group(2))  # comments inside `( ... )`
+    return [n.split() for n in body.replace("\\\n", " ").strip("()\\ \t\n").split(",") if n.split()]
+
+
+def _imported_dotted(m: "re.Match[str]") -> List[List[str]]:
+    """The words of each `a.b.c [as alias]` of an `import` match (module names only)."""
+    out = []
+    for part in m.group(3).replace("\\\n", " ").split(","):
+        words = part.split()
+        if words and all(p.isidentifier() for p in words[0].split(".")):
+            out.append(words)
+    return out
+
+
+def imported_modules(text: str) -> List[Tuple[int, str, List[str]]]:
+    """(relative level, module, imported names) for each import statement found in ``text``."""
+    out: List[Tuple[int, str, List[str]]] = []
+    for m in _import_matches(text):
+        if m.group(1) is not None:
+            module = m.group(1)
+            level = len(module) - len(module.lstrip("."))
+            names = [words[0] for words in _imported_names(m)]
+            out.append((level, module.lstrip("."), [n for n in names if n.isidentifier()]))
+        else:
+            out.extend((0, words[0], []) for words in _imported_dotted(m))
+    return out
+
+
+def import_bindings(text: str) -> Optional[Dict[str, Set[str]]]:
+    """Name bound by an import -> the qualified names it may stand for, as ``_import_aliases``
+    binds them (`import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`; `from .m import
+    x as y` binds `y` to `.m.x`), every binding kept.  None when a `*` import binds unknown names."""
+    out: Dict[str, Set[str]] = {}
+    for m in _import_matches(text):
+        if m.group(1) is not None:
+            module = m.group(1)
+            sep = "" if module.endswith(".") or not module else "."
+            for words in _imported_names(m):
+                if words[0] == "*":
+                    return None
+                if not words[0].isidentifier():
+                    continue
+                bound = words[2] if len(words) >= 3 and words[1] == "as" and words[2].isidentifier() else words[0]
+                out.setdefault(bound, set()).add(f"{module}{sep}{words[0]}")
+        else:
+            for words in _imported_dotted(m):
+                if len(words) >= 3 and words[1] == "as" and words[2].isidentifier():
+                    out.setdefault(words[2], set()).add(words[0])
+                else:
+                    root = words[0].split(".")[0]
+                    out.setdefault(root, set()).add(root)
+    return out
 
 
 # --- Module summaries ---------------------------------------------------------
@@ -891,6 +937,33 @@ class ProjectIndex:
         edges, probed = self._text_imports(start, source)
         self.consulted.update(probed)
         return any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in edges)
+
+    def imported_names_hold_bn(self, path: Optional[str], source: str) -> bool:
+        """Does a name this file imports from the project hold BN (``holds_bn``), for any way
+        the text uses it (`models`, `models.Net`, `models.Net.build` are all asked)?
+
+        The same questions the ``ast`` step asks for every imported name of the module, asked
+        from the text: superset of those names (a use in a string counts too), so a file for
+        which this says no has no BN evidence through its imports, and is not parsed.
+        """
+        if path is None:
+            return False
+        bindings = import_bindings(source)
+        if bindings is None:
+            return True  # `from x import *`: names unknown
+        bindings = {name: targets for name, targets in bindings.items() if any(t.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS for t in targets)}
+        if not bindings:
+            return False
+        uses = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(bindings))) + r")\b((?:\s*\.\s*[A-Za-z_]\w*)*)")
+        questions: Set[str] = set()
+        for m in uses.finditer(source):
+            attrs = re.sub(r"\s+", "", m.group(2)).split(".")[1:]
+            for target in bindings[m.group(1)]:
+                if target.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+                    continue
+                for i in range(len(attrs) + 1):
+                    questions.add(".".join([target, *attrs[:i]]) if i else target)
+        return any(self.holds_bn(path, q) for q in sorted(questions))
 
     def _text_node(self, path: str) -> Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]:
         node = self._text_nodes.get(path)

@@ -47,7 +47,12 @@ class _Evidence:
 
     def project(self) -> bool:
         if self._project is None:
-            self._project = bool(self.index is not None and self.index.text_reaches_bn(self.path, self.source))
+            index = self.index
+            self._project = bool(
+                index is not None
+                and index.text_reaches_bn(self.path, self.source)  # reads files only
+                and index.imported_names_hold_bn(self.path, self.source)  # summarises imported modules
+            )
         return self._project
 
 

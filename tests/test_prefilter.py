@@ -137,8 +137,12 @@ def test_import_scanner_spellings():
         ({"models.py": GN_MODULE}, False),
         ({"models/__init__.py": "from .net import Net\n", "models/net.py": BN_MODULE}, True),  # re-export
         ({"models/__init__.py": "from .net import Net\n", "models/net.py": GN_MODULE}, False),
-        ({"models/__init__.py": "from .a import Net\n", "models/a.py": "from .b import Block as Net\n", "models/b.py": BN_MODULE}, True),  # two hops
-        ({"models/__init__.py": "from . import a\nfrom .a import Net\n", "models/a.py": "from . import Net as X\nfrom models import b\n", "models/b.py": BN_MODULE}, True),  # a cycle
+        ({"models/__init__.py": "from .a import Net\n", "models/a.py": "from .b import Block as Net\n", "models/b.py": BN_MODULE.replace("class Net", "class Block")}, True),  # two hops
+        # the same chain to a name b.py does not define: nothing imported holds BN
+        ({"models/__init__.py": "from .a import Net\n", "models/a.py": "from .b import Block as Net\n", "models/b.py": BN_MODULE}, False),
+        ({"models.py": BN_MODULE + "\n\nclass Head(nn.Module):\n    pass\n"}, True),
+        ({"helpers.py": "def f():\n    pass\n", "models.py": BN_MODULE}, True),
+        ({"models/__init__.py": "from . import a\nfrom .a import Net\n", "models/a.py": "from . import a as again\nfrom models.b import Net\n", "models/b.py": BN_MODULE}, True),  # a cycle
         ({}, False),  # the import names no project file
     ],
 )
@@ -321,3 +325,39 @@ def test_only_the_rules_that_passed_run(tmp_path, monkeypatch):
     result = lint_source(source, str(tmp_path / "m.py"), all_rules_settings())
     assert [(f.line, f.code) for f in result.findings] == [(8, "BN002")]
     assert not result.internal_errors
+
+
+def test_import_bindings_spellings():
+    from bnlint.inventory import import_bindings
+
+    text = (
+        "import a.b.c\nimport x.y as z, w\nfrom .m import (p as q,  # a comment\n    r)\nfrom .. import s\n"
+        "from pkg.sub import t as u\nif x: import v\nfrom \\\n  mod import k\n"
+    )
+    assert import_bindings(text) == {
+        "a": {"a"}, "z": {"x.y"}, "w": {"w"}, "q": {".m.p"}, "r": {".m.r"}, "s": {"..s"}, "u": {"pkg.sub.t"}, "v": {"v"}, "k": {"mod.k"},
+    }
+    assert import_bindings("from models import *\n") is None  # unknown names: never a reason to skip
+
+
+@pytest.mark.parametrize(
+    "imports, ctor, parsed",
+    [
+        ("from models import Head", "Head()", False),  # models.py has BN, but not in the name used
+        ("from models import Net", "Net()", True),
+        ("import models", "models.Head()", False),
+        ("import models", "models.Net()", True),
+        ("from models import *", "Head()", True),  # unknown names
+    ],
+)
+def test_only_imported_names_that_hold_bn_are_evidence(tmp_path, imports, ctor, parsed):
+    """A file that uses only BN-free names of a module that also defines a BN model is not parsed."""
+    head = "\n\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n"
+    _write(tmp_path, {"models.py": BN_MODULE + head, "train.py": EVAL_LOOP.format(imports=imports, ctor=ctor)})
+    assert _needs(tmp_path, "train.py") is parsed
+    s = all_rules_settings()
+    path = str(tmp_path / "train.py")
+    source = (tmp_path / "train.py").read_text()
+    expected = [(f.line, f.code) for f in lint_source(source, path, s, use_prefilter=False).findings]
+    assert [(f.line, f.code) for f in lint_source(source, path, s).findings] == expected
+    assert bool(expected) == ("Net" in ctor)
