@@ -7,13 +7,16 @@ Every step is only ever a *necessary* condition of a finding, cheapest first:
 2. **Text, BN evidence**, for rules whose findings all rest on a module that holds BatchNorm
    (``Rule.needs_bn_evidence``): the file names a BN layer, function or BN-bearing factory
    (``inventory.text_has_bn_evidence``), or matches the rule's own name heuristics
-   (``Rule.name_evidence``), or imports a project module from which such a name is reachable
-   within ``MAX_IMPORT_HOPS`` imports (``ProjectIndex.text_reaches_bn``: files are read, not
-   parsed).
-3. **``ast``** (``needs_cst``), for files that pass: each rule's syntax is there at all
-   (``Rule.ast_relevant`` on one ``AstScan`` of the module), its name heuristics apply where
-   they are used (``Rule.ast_name_evidence``), and a name in the module really resolves to BN,
-   asking the project index about imported names (``ast_bn_evidence``).
+   (``Rule.name_evidence``), or a name it imports from the project holds BN: first a text-level
+   import graph must find a BN word within ``MAX_IMPORT_HOPS`` imports (``text_reaches_bn``: files
+   are read, not parsed), then the index is asked about each imported name as the text uses it
+   (``imported_names_hold_bn``).
+3. **``ast``** (``cst_candidates``), for files that pass, rule by rule: the rule's syntax is there
+   at all (``Rule.ast_relevant`` on one ``AstScan`` of the module), its name heuristics apply where
+   they are used (``Rule.ast_name_evidence``), a name in the module really resolves to BN
+   (``ast_bn_evidence``), and for the rules that follow model objects (``Rule.needs_bn_model``) a
+   call in the module builds a model that holds BN (``builds_bn_model``).  Only the rules that
+   pass run on the libcst tree.
 
 Steps 2 and 3 are what make framework code cheap: most of a large code base mentions `eval`,
 `detach` or `momentum` somewhere, but only a small part of it can reach a BatchNorm.
