@@ -499,32 +499,41 @@ def dotted_name(node: ast.AST) -> Optional[str]:
 
 # Fields that hold only markers no one here looks at (`Load()`, operators): not walked.
 _MARKER_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
+# List fields that may hold identifiers or None next to nodes (`global x`, `{**d}`, kw-only
+# arguments without a default, `case C(x=1)`).
+_MIXED_LIST_FIELDS = frozenset({"names", "kwd_attrs", "keys", "kw_defaults"})
 _walk_fields: Dict[type, Tuple[str, ...]] = {}
 
 
 def ast_nodes(root: ast.AST) -> List[ast.AST]:
     """Every node under ``root`` (``root`` included), like ``ast.walk`` but several times
-    cheaper: fields are read through a per-type table and the marker nodes (``Load``,
-    operators) are skipped.  The order is not ``ast.walk``'s."""
+    cheaper (``ast_children``).  The order is not ``ast.walk``'s."""
     out: List[ast.AST] = []
     stack = [root]
-    node_type = ast.AST
-    fields_of = _walk_fields
     while stack:
         node = stack.pop()
         out.append(node)
-        kind = type(node)
-        fields = fields_of.get(kind)
-        if fields is None:
-            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _MARKER_FIELDS)
-        for name in fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, node_type):
-                        stack.append(item)
-            elif isinstance(value, node_type):
-                stack.append(value)
+        stack.extend(ast_children(node))
+    return out
+
+
+def ast_children(node: ast.AST) -> list:
+    """A node's child nodes in field order, read through a per-type table of its fields; the
+    marker fields (``ctx``, operators) are left out."""
+    kind = type(node)
+    fields = _walk_fields.get(kind)
+    if fields is None:
+        fields = _walk_fields[kind] = tuple(f for f in kind._fields if f not in _MARKER_FIELDS)
+    out: list = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            if name in _MIXED_LIST_FIELDS:  # identifiers or None among the nodes
+                out.extend(item for item in value if isinstance(item, ast.AST))
+            else:
+                out.extend(value)
+        elif isinstance(value, ast.AST):
+            out.append(value)
     return out
 
 
@@ -588,8 +597,6 @@ class _References:
 
     def visit(self, root: ast.AST) -> None:
         names, calls, tables = self.names, self.calls, self._class_tables
-        fields_of = _walk_fields
-        node_type = ast.AST
         stack = [root]
         while stack:
             node = stack.pop()
@@ -609,7 +616,7 @@ class _References:
                 if dotted_name(node.func) in ("isinstance", "issubclass"):  # type: ignore[attr-defined]
                     continue  # `isinstance(m, nn.BatchNorm2d)` in weight init does not create BN
                 calls.append(node)  # type: ignore[arg-type]
-                children = _field_children(node, fields_of, node_type)
+                children = ast_children(node)
             elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 # Annotations name types, they build nothing: skip them (and the return annotation).
                 args = node.args  # type: ignore[attr-defined]
@@ -620,25 +627,9 @@ class _References:
                 tables.append(([t.id for t in node.targets], node.value))  # type: ignore[attr-defined]
                 continue
             else:
-                children = _field_children(node, fields_of, node_type)
+                children = ast_children(node)
             children.reverse()
             stack.extend(children)
-
-
-def _field_children(node: ast.AST, fields_of: Dict[type, Tuple[str, ...]], node_type: type) -> list:
-    """A node's child nodes in field order (marker fields such as ``ctx`` left out)."""
-    kind = type(node)
-    fields = fields_of.get(kind)
-    if fields is None:
-        fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _MARKER_FIELDS)
-    out: list = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if type(value) is list:
-            out.extend(item for item in value if isinstance(item, node_type))
-        elif isinstance(value, node_type):
-            out.append(value)
-    return out
 
 
 def _is_class_table(value: ast.AST) -> bool:

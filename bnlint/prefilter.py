@@ -132,11 +132,6 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 
 
 
-# List fields that may hold identifiers or None next to nodes (`global x`, `{**d}`, kw-only
-# arguments without a default, `case C(x=1)`).
-_MIXED_LIST_FIELDS = frozenset({"names", "kwd_attrs", "keys", "kw_defaults"})
-
-
 class AstScan:
     """What the prefilter's ``ast`` step needs from a module, gathered in one walk."""
 
@@ -166,7 +161,7 @@ class AstScan:
         """One explicit-stack pass over every node (``ast.walk`` costs several times more)."""
         import ast
 
-        from bnlint.inventory import _MARKER_FIELDS, _walk_fields, dotted_name
+        from bnlint.inventory import _MARKER_FIELDS, _MIXED_LIST_FIELDS, _walk_fields, dotted_name
 
         names, strings, call_names, called_methods = self.names, self.strings, self.call_names, self.called_methods
         keywords, assigned, momentum_values, zero_names = self.keywords, self.assigned_attributes, self.momentum_values, self.zero_names
@@ -242,13 +237,14 @@ class AstScan:
                 self.classes.append(node)
                 if any(type(item) in (ast.FunctionDef, ast.AsyncFunctionDef) and item.name == "forward" for item in node.body):
                     self.forward_classes.append(node)
+            # ``ast_children``, inlined: this loop runs once per node of every file that reaches it.
             fields = fields_of.get(kind)
             if fields is None:
                 fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _MARKER_FIELDS)
             for field in fields:
                 value = getattr(node, field, None)
                 if type(value) is list:
-                    if field in _MIXED_LIST_FIELDS:  # identifiers or None among the nodes
+                    if field in _MIXED_LIST_FIELDS:
                         extend([item for item in value if isinstance(item, node_type)])
                     else:
                         extend(value)
