@@ -551,6 +551,9 @@ def _statements(tree: ast.AST) -> Iterable[ast.stmt]:
 
 
 def _import_aliases(tree: ast.Module) -> Dict[str, str]:
+    """Local name -> qualified name, for every name an import binds, and for module-level
+    aliases of imported names (`BatchNorm = nn.BatchNorm2d`, `Norm = nn.SyncBatchNorm if
+    distributed else nn.BatchNorm2d`), so that `BatchNorm(64)` in a class is a BN layer."""
     aliases: Dict[str, str] = {}
     for node in _statements(tree):
         if isinstance(node, ast.Import):
@@ -567,7 +570,45 @@ def _import_aliases(tree: ast.Module) -> Dict[str, str]:
                     continue
                 sep = "" if module.endswith(".") or not module else "."
                 aliases[a.asname or a.name] = f"{module}{sep}{a.name}"
+    aliases.update(_module_level_aliases(tree, aliases))
     return aliases
+
+
+def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str, str]:
+    """`NAME = imported.dotted.name` (or a conditional between such names) at module level.
+
+    Only names through an import (a local class has its own summary), never rebinding an
+    import; a name assigned several such values keeps a BN one if there is one, since a
+    may-analysis is what the summaries are.
+    """
+    out: Dict[str, str] = {}
+    stack = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.If, ast.Try)):  # `if dist: Norm = ...`, `try: ... except: ...`
+            for block in (node.body, node.orelse, getattr(node, "finalbody", []), *(h.body for h in getattr(node, "handlers", []))):
+                stack.extend(reversed(block))
+            continue
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if not isinstance(target, ast.Name) or target.id in imports:
+            continue
+        options = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+        for option in options:
+            dotted = dotted_name(option)
+            if not dotted:
+                continue
+            head, _, rest = dotted.partition(".")
+            if head not in imports:
+                continue
+            qualified = f"{imports[head]}.{rest}" if rest else imports[head]
+            if target.id not in out or is_bn_class(qualified):
+                out[target.id] = qualified
+    return out
 
 
 class _References:

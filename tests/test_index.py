@@ -192,3 +192,24 @@ def test_every_import_spelling_of_a_project_model_is_followed(tmp_path, imports,
     for prefilter in (True, False):
         found = [(f.line, f.code) for f in lint_source(script, path, all_rules_settings(), use_prefilter=prefilter).findings]
         assert found == [(6, "BN001")], (prefilter, found)
+
+
+def test_module_level_aliases_of_imported_names():
+    import ast
+
+    from bnlint.inventory import _import_aliases
+
+    tree = ast.parse(
+        "import torch.nn as nn\nfrom torchvision.ops import FrozenBatchNorm2d\n"
+        "BN = nn.BatchNorm2d\nNorm = nn.GroupNorm\nNorm = nn.SyncBatchNorm if dist else nn.GroupNorm\n"
+        "Frozen = FrozenBatchNorm2d\nclass Local: pass\nAlias = Local\nnn = nn\n"
+        "try:\n    Fast = nn.BatchNorm1d\nexcept ImportError:\n    pass\n"
+        "def f():\n    inner = nn.BatchNorm3d\n"
+    )
+    aliases = _import_aliases(tree)
+    assert aliases["BN"] == "torch.nn.BatchNorm2d"
+    assert aliases["Norm"] == "torch.nn.SyncBatchNorm"  # a BN option wins: the summaries are a may-analysis
+    assert aliases["Frozen"] == "torchvision.ops.FrozenBatchNorm2d"
+    assert aliases["Fast"] == "torch.nn.BatchNorm1d"
+    assert aliases["nn"] == "torch.nn"  # an import is never rebound
+    assert "Alias" not in aliases and "inner" not in aliases  # local classes and function locals have their own analysis
