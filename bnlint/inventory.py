@@ -574,8 +574,20 @@ def _import_aliases(tree: ast.Module) -> Dict[str, str]:
     return aliases
 
 
+def _partial_of_class(value: ast.AST, imports: Dict[str, str]) -> Optional[ast.AST]:
+    """`functools.partial(nn.BatchNorm2d, eps=1e-3)` -> `nn.BatchNorm2d`: keywords only, so the
+    alias takes its arguments in the class's own positions."""
+    if not isinstance(value, ast.Call) or len(value.args) != 1 or isinstance(value.args[0], ast.Starred):
+        return None
+    func = dotted_name(value.func) or ""
+    head, _, rest = func.partition(".")
+    qualified = f"{imports[head]}.{rest}" if head in imports and rest else imports.get(head, "")
+    return value.args[0] if qualified == "functools.partial" else None
+
+
 def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str, str]:
-    """`NAME = imported.dotted.name` (or a conditional between such names) at module level.
+    """`NAME = imported.dotted.name` (or a conditional between such names, or a keyword-only
+    `functools.partial` of one) at module level.
 
     Only names through an import (a local class has its own summary), never rebinding an
     import; a name assigned several such values keeps a BN one if there is one, since a
@@ -599,6 +611,7 @@ def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str
             continue
         options = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
         for option in options:
+            option = _partial_of_class(option, imports) or option
             dotted = dotted_name(option)
             if not dotted:
                 continue

@@ -213,3 +213,18 @@ def test_module_level_aliases_of_imported_names():
     assert aliases["Fast"] == "torch.nn.BatchNorm1d"
     assert aliases["nn"] == "torch.nn"  # an import is never rebound
     assert "Alias" not in aliases and "inner" not in aliases  # local classes and function locals have their own analysis
+
+
+def test_module_level_partial_of_a_bn_class_is_an_alias():
+    import ast
+
+    from bnlint.inventory import _import_aliases
+
+    tree = ast.parse(
+        "import functools\nfrom functools import partial\nimport torch.nn as nn\n"
+        "BN = functools.partial(nn.BatchNorm2d, momentum=0.01)\nBN1 = partial(nn.BatchNorm1d, eps=1e-3)\n"
+        "Shifted = partial(nn.BatchNorm2d, 64)\n"
+    )
+    aliases = _import_aliases(tree)
+    assert aliases["BN"] == "torch.nn.BatchNorm2d" and aliases["BN1"] == "torch.nn.BatchNorm1d"
+    assert "Shifted" not in aliases  # a bound positional argument would shift BN002's momentum position
