@@ -50,6 +50,17 @@ def dotted(node: cst.CSTNode) -> Optional[str]:
     return None
 
 
+def callee_dotted(func: cst.BaseExpression) -> Optional[str]:
+    """The dotted name of what is called: ``dotted(func)``, and for a factory table indexed by
+    name, ``models.__dict__[args.arch](...)``, the table (``models.__dict__``)."""
+    name = dotted(func)
+    if name is None and type(func) is cst.Subscript:
+        table = dotted(func.value)
+        if table is not None and table.endswith(".__dict__"):
+            return table
+    return name
+
+
 def number_value(node: cst.BaseExpression) -> Optional[float]:
     """The value of a numeric literal (``0``, ``0.0``, ``-0.``, ``1e-1``), else None."""
     sign = 1.0
@@ -287,7 +298,7 @@ class Facts:
             arg = call_arg(expr, "norm_layer")
             if arg is not None and not self.is_bn_class_ref(arg.value) and dotted(arg.value):
                 return False  # resnet50(norm_layer=FrozenBatchNorm2d)
-            name = dotted(func)
+            name = callee_dotted(func)
             if name is not None:
                 if self.is_bn_class_ref(func):
                     return True

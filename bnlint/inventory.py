@@ -110,6 +110,7 @@ MAYBE_BN_FACTORIES = {
     "timm.create_model",
     "timm.models.create_model",
     "torchvision.models.get_model",
+    "torchvision.models.__dict__",  # `models.__dict__[args.arch]()`, as in pytorch/examples' ImageNet script
     "torch.hub.load",
     "pretrainedmodels.__dict__",
 }
@@ -292,7 +293,7 @@ BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
 )
 # (token, library): a factory name counts only in a text that also names its library, since
 # its qualified name starts with the library (``timm.create_model``, ``torchvision.models.*``).
-_FACTORY_EVIDENCE: Tuple[Tuple[str, str], ...] = (("create_model", "timm"), ("get_model", "torchvision"))
+_FACTORY_EVIDENCE: Tuple[Tuple[str, str], ...] = (("create_model", "timm"), ("get_model", "torchvision"), ("__dict__", "torchvision"))
 # torchvision factories, matched case-insensitively like ``factory_holds_bn`` does.
 BN_EVIDENCE_TOKENS_LOWER: Tuple[str, ...] = tuple(sorted(set(_TV_BN_FACTORY_PREFIXES) | {"_bn"}))
 

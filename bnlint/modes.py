@@ -44,7 +44,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 
 import libcst as cst
 
-from bnlint.facts import Facts, all_params, dotted, is_eval_function_name, walk, walk_scope
+from bnlint.facts import Facts, all_params, callee_dotted, dotted, is_eval_function_name, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -829,7 +829,7 @@ class ModesAnalysis:
             return self._value_holds_bn(value.args[0].value, scope, depth + 1)
         if self._container_holds_bn(value, scope):
             return True
-        name = dotted(func)
+        name = callee_dotted(func)
         if name is None:
             return False
         for arg in value.args:

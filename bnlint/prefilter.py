@@ -199,6 +199,10 @@ class AstScan:
                         positional = [a for a in node.args if type(a) is not ast.Starred]
                         if len(positional) > 2:
                             self.third_arguments.append((callee, positional[2]))
+                elif type(func) is ast.Subscript:  # `models.__dict__[arch]()` (``facts.callee_dotted``)
+                    table = dotted_name(func.value)
+                    if table and table.endswith(".__dict__"):
+                        call_names.add(table)
                 if type(func) is Attribute:
                     called_methods.add(func.attr)
                     if func.attr == "requires_grad_" and node.args and type(node.args[0]) is Constant and node.args[0].value is False:
