@@ -580,10 +580,9 @@ def _partial_of_class(value: ast.AST, imports: Dict[str, str]) -> Optional[ast.A
     alias takes its arguments in the class's own positions."""
     if not isinstance(value, ast.Call) or len(value.args) != 1 or isinstance(value.args[0], ast.Starred):
         return None
-    func = dotted_name(value.func) or ""
-    head, _, rest = func.partition(".")
-    qualified = f"{imports[head]}.{rest}" if head in imports and rest else imports.get(head, "")
-    return value.args[0] if qualified == "functools.partial" else None
+    func = dotted_name(value.func)
+    imported = ModuleInventory(path=None, aliases=imports)
+    return value.args[0] if func and imported.is_imported(func) and imported.resolve(func) == "functools.partial" else None
 
 
 def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str, str]:
@@ -595,6 +594,7 @@ def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str
     may-analysis is what the summaries are.
     """
     out: Dict[str, str] = {}
+    imported = ModuleInventory(path=None, aliases=imports)
     stack = list(reversed(tree.body))
     while stack:
         node = stack.pop()
@@ -614,12 +614,9 @@ def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str
         for option in options:
             option = _partial_of_class(option, imports) or option
             dotted = dotted_name(option)
-            if not dotted:
+            if not dotted or not imported.is_imported(dotted):
                 continue
-            head, _, rest = dotted.partition(".")
-            if head not in imports:
-                continue
-            qualified = f"{imports[head]}.{rest}" if rest else imports[head]
+            qualified = imported.resolve(dotted)
             if target.id not in out or is_bn_class(qualified):
                 out[target.id] = qualified
     return out

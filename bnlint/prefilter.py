@@ -153,7 +153,7 @@ class AstScan:
         # `f(momentum=v)`; and (callee, third positional argument): BN's own momentum position.
         self.momentum_values: list = []
         self.third_arguments: list = []
-        self._resolve = None
+        self._imports: Optional[object] = None  # a ModuleInventory of the imports, built on demand
         self.zero_names: set = set()  # plain names assigned a numeric zero somewhere in the module
         self._walk(tree)
 
@@ -205,7 +205,7 @@ class AstScan:
                         call_names.add(table)
                 if type(func) is Attribute:
                     called_methods.add(func.attr)
-                    if func.attr == "requires_grad_" and node.args and type(node.args[0]) is Constant and node.args[0].value is False:
+                    if func.attr == "requires_grad_" and is_freeze_site(node):
                         self.freezes_parameters = True
                 elif type(func) is Name and func.id == "setattr" and len(node.args) >= 2:
                     name = node.args[1]
@@ -218,12 +218,12 @@ class AstScan:
                     if k.arg == "momentum":
                         momentum_values.append(k.value)
             elif kind is Assign:
+                if is_freeze_site(node):
+                    self.freezes_parameters = True
                 for t in node.targets:
                     if type(t) is Attribute:
                         assigned.add(t.attr)
-                        if t.attr == "requires_grad" and type(node.value) is Constant and node.value.value is False:
-                            self.freezes_parameters = True
-                        elif t.attr == "momentum":
+                        if t.attr == "momentum":
                             momentum_values.append(node.value)
                     elif type(t) is Name:
                         if is_numeric_zero(node.value):
@@ -257,17 +257,17 @@ class AstScan:
 
     def resolve(self, dotted: str) -> str:
         """``dotted`` through the module's imports (``nn.BatchNorm2d`` -> ``torch.nn.BatchNorm2d``)."""
-        return self._imports().resolve(dotted)
+        return self._import_inventory().resolve(dotted)
 
     def is_imported(self, dotted: str) -> bool:
-        return self._imports().is_imported(dotted)
+        return self._import_inventory().is_imported(dotted)
 
-    def _imports(self):
-        if self._resolve is None:
+    def _import_inventory(self):
+        if self._imports is None:
             from bnlint.inventory import ModuleInventory, _import_aliases
 
-            self._resolve = ModuleInventory(path=None, aliases=_import_aliases(self.tree))
-        return self._resolve
+            self._imports = ModuleInventory(path=None, aliases=_import_aliases(self.tree))
+        return self._imports
 
     @property
     def identifiers(self) -> set:
@@ -307,7 +307,7 @@ def freezing_scopes(tree) -> list:
     top-level statement other than a `def`/`class` contains one."""
     import ast
 
-    from bnlint.inventory import ast_nodes
+    from bnlint.inventory import ast_children, ast_nodes
 
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     scopes: list = []
@@ -326,7 +326,7 @@ def freezing_scopes(tree) -> list:
                     if id(fn) not in seen:
                         seen.add(id(fn))
                         scopes.append(fn)
-            for child in ast.iter_child_nodes(node):
+            for child in ast_children(node):
                 stack.append((child, chain + (child,) if isinstance(child, functions) else chain))
     if top_level:
         scopes.append(tree)
