@@ -294,6 +294,9 @@ BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
 # (token, library): a factory name counts only in a text that also names its library, since
 # its qualified name starts with the library (``timm.create_model``, ``torchvision.models.*``).
 _FACTORY_EVIDENCE: Tuple[Tuple[str, str], ...] = (("create_model", "timm"), ("get_model", "torchvision"), ("__dict__", "torchvision"))
+# The table is only a factory where it is indexed (`models.__dict__[arch]`): `m.__dict__` in
+# a torchvision-importing helper is not (torch._inductor's utils.py, imported everywhere).
+_DICT_SUBSCRIPT = re.compile(r"__dict__\s*\[")
 # torchvision factories, matched case-insensitively like ``factory_holds_bn`` does.
 BN_EVIDENCE_TOKENS_LOWER: Tuple[str, ...] = tuple(sorted(set(_TV_BN_FACTORY_PREFIXES) | {"_bn"}))
 
@@ -350,7 +353,7 @@ def text_has_bn_evidence(text: str) -> bool:
         if token in text:
             return True
     for token, library in _FACTORY_EVIDENCE:
-        if token in text and library in text:
+        if token in text and library in text and (token != "__dict__" or _DICT_SUBSCRIPT.search(text)):
             return True
     if "hub" in text and _hub_load(text):
         return True

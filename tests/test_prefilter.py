@@ -105,8 +105,12 @@ def _needs(root, rel):
 def test_every_table_entry_is_text_evidence(qualified):
     """Whatever the summaries call BN (by qualified name) is BN evidence in the text naming it."""
     module, _, leaf = qualified.rpartition(".")
-    assert text_has_bn_evidence(f"from {module} import {leaf}\n")
-    assert text_has_bn_evidence(f"import {module} as m\nm.{leaf}\n")
+    if leaf == "__dict__":  # a table of factories counts where it is indexed
+        assert text_has_bn_evidence(f"import {module} as m\nm.{leaf}[arch]()\n")
+        assert text_has_bn_evidence(f"import {module} as m\nm.{leaf} [arch]()\n")
+    else:
+        assert text_has_bn_evidence(f"from {module} import {leaf}\n")
+        assert text_has_bn_evidence(f"import {module} as m\nm.{leaf}\n")
     if inventory.is_bn_class(qualified) or inventory.factory_holds_bn(qualified) or qualified in inventory.BN_FUNCTIONS:
         pass  # the table and the tokens agree on this name
     else:  # pragma: no cover - the parametrisation only lists BN names
@@ -361,3 +365,11 @@ def test_only_imported_names_that_hold_bn_are_evidence(tmp_path, imports, ctor, 
     expected = [(f.line, f.code) for f in lint_source(source, path, s, use_prefilter=False).findings]
     assert [(f.line, f.code) for f in lint_source(source, path, s).findings] == expected
     assert bool(expected) == ("Net" in ctor)
+
+
+def test_unindexed_module_dict_is_not_factory_evidence():
+    """`m.__dict__` in a helper that also imports torchvision is no factory table (torch's
+    _inductor/utils.py is one, and everything there imports it)."""
+    helper = "from torchvision.ops import roi_align\n\ndef attrs(m):\n    return list(m.__dict__)\n"
+    assert not text_has_bn_evidence(helper)
+    assert text_has_bn_evidence("import torchvision.models as models\nmodel = models.__dict__[args.arch]()\n")
