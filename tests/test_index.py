@@ -228,3 +228,33 @@ def test_module_level_partial_of_a_bn_class_is_an_alias():
     aliases = _import_aliases(tree)
     assert aliases["BN"] == "torch.nn.BatchNorm2d" and aliases["BN1"] == "torch.nn.BatchNorm1d"
     assert "Shifted" not in aliases  # a bound positional argument would shift BN002's momentum position
+
+
+def test_answers_are_shared_within_a_folder_not_across_folders(tmp_path):
+    """`from .models import Net` means a different module in each package: the memo is per folder."""
+    _write(
+        tmp_path,
+        {
+            "a/__init__.py": "",
+            "a/models.py": BN_CLASS.format(name="Net"),
+            "a/train.py": "",
+            "a/evaluate.py": "",
+            "b/__init__.py": "",
+            "b/models.py": "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    pass\n",
+            "b/train.py": "",
+        },
+    )
+    index = ProjectIndex()
+    assert index.holds_bn(str(tmp_path / "a" / "train.py"), ".models.Net") is True
+    assert index.holds_bn(str(tmp_path / "b" / "train.py"), ".models.Net") is False
+    index.take_consulted()
+    assert index.holds_bn(str(tmp_path / "a" / "evaluate.py"), ".models.Net") is True  # the neighbour's answer
+    assert str(tmp_path / "a" / "models.py") in index.take_consulted()  # with what it rests on
+
+
+def test_dotted_uses_of_imported_names_in_text():
+    from bnlint.inventory import _dotted_uses
+
+    text = "net = models . resnet.Net(\n    models\n    .blocks.Block)\nx = other.models.Net\nmodelsx = 1\n# models.in_comment\n"
+    assert _dotted_uses(text, ["models"]) == {("models", ".resnet.Net"), ("models", ".blocks.Block"), ("models", ".in_comment")}
+    assert _dotted_uses("from m import A\nA\nB.A.x\n_A\nA_\n", ["A"]) == {("A", "")}
