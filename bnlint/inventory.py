@@ -319,7 +319,7 @@ _STRINGS_AND_COMMENTS = re.compile(
 
 
 def code_has_bn_evidence(text: str) -> bool:
-    """``text_has_bn_evidence`` on the code only (not in strings or comments) of an imported module."""
+    """``text_has_bn_evidence`` on the code only, not in strings or comments."""
     return text_has_bn_evidence(text) and text_has_bn_evidence(_STRINGS_AND_COMMENTS.sub(" ", text))
 
 

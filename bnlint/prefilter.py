@@ -5,8 +5,8 @@ Every step is only ever a *necessary* condition of a finding, cheapest first:
 1. **Text, per rule** (``Rule.trigger_tokens`` / ``trigger_pattern`` / ``required_tokens``):
    BN001 needs an evaluation context, BN004 `requires_grad`, BN003 a `def forward`, ...
 2. **Text, BN evidence**, for rules whose findings all rest on a module that holds BatchNorm
-   (``Rule.needs_bn_evidence``): the file names a BN layer, function or BN-bearing factory
-   (``inventory.text_has_bn_evidence``), or matches the rule's own name heuristics
+   (``Rule.needs_bn_evidence``): the file's code (not its strings or comments) names a BN layer,
+   function or BN-bearing factory (``inventory.code_has_bn_evidence``), or matches the rule's own name heuristics
    (``Rule.name_evidence``), or a name it imports from the project holds BN: first a text-level
    import graph must find a BN word within ``MAX_IMPORT_HOPS`` imports (``text_reaches_bn``: files
    are read, not parsed), then the index is asked about each imported name as the text uses it
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, List, Optional, Sequence
 
-from bnlint.inventory import text_has_bn_evidence
+from bnlint.inventory import code_has_bn_evidence
 
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.inventory import ProjectIndex
@@ -45,7 +45,9 @@ class _Evidence:
 
     def local(self) -> bool:
         if self._local is None:
-            self._local = text_has_bn_evidence(self.source)
+            # Code only: every BN decision of the rules starts from a dotted name
+            # (``ast_bn_evidence``), so `"batch_norm"` in an op table or a docstring is none.
+            self._local = code_has_bn_evidence(self.source)
         return self._local
 
     def project(self) -> bool:

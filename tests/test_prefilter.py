@@ -373,3 +373,28 @@ def test_unindexed_module_dict_is_not_factory_evidence():
     helper = "from torchvision.ops import roi_align\n\ndef attrs(m):\n    return list(m.__dict__)\n"
     assert not text_has_bn_evidence(helper)
     assert text_has_bn_evidence("import torchvision.models as models\nmodel = models.__dict__[args.arch]()\n")
+
+
+def test_bn_words_only_in_strings_and_comments_are_no_local_evidence(tmp_path):
+    """An op table or a docstring saying "batch_norm" builds nothing: the file is not even
+    parsed for the BN-evidence rules; the same words in code are evidence, also after
+    strings that hold quotes and `#`."""
+    from bnlint.prefilter import text_candidates
+
+    settings = all_rules_settings()
+    rules = [r for r in settings.enabled_rules() if r.needs_bn_evidence and not r.name_evidence]  # BN002/BN004 also go by names
+    path = str(tmp_path / "ops.py")
+    strings_only = (
+        '"""Tests for batch_norm and nn.BatchNorm2d."""\nimport torch\n\n'
+        "OPS = ['batch_norm', \"BatchNorm2d\"]  # nn.BatchNorm1d too\n\n\n"
+        "def evaluate(model, x):\n    with torch.no_grad():\n        return model(x)\n"
+    )
+    assert text_candidates(strings_only, rules, path) == []
+    in_code = (
+        "import torch\nimport torch.nn as nn\nNOTE = \"it's # not a comment\"\n\n\n"
+        "def main(train_loader, val_loader, opt):\n    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\n"
+        "    for x, y in train_loader:\n        model(x).sum().backward()\n        opt.step()\n"
+        "    with torch.no_grad():\n        for x, y in val_loader:\n            model(x)\n"
+    )
+    assert "BN001" in [r.code for r in text_candidates(in_code, rules, path)]
+    assert [f.code for f in lint_source(in_code, path, settings).findings] == ["BN001"]
