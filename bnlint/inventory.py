@@ -318,6 +318,24 @@ _STRINGS_AND_COMMENTS = re.compile(
 )
 
 
+_CLASS_AT_COLUMN_0 = re.compile(r"^class[ \t\\]", re.MULTILINE)
+
+
+def code_only(text: str) -> str:
+    """``text`` with every string and comment blanked out, line breaks kept."""
+    return _STRINGS_AND_COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+
+
+def class_stretches(text: str) -> List[str]:
+    """The code of ``text`` (strings and comments blanked) cut before every column-0 `class`
+    statement.  Every class, nested or inside an `if`/`try` too, lies within one stretch: a
+    statement at column 0 ends any indented block, so no real one can fall inside a class."""
+    code = code_only(text)
+    cuts = [m.start() for m in _CLASS_AT_COLUMN_0.finditer(code)]
+    bounds = [0] + cuts + [len(code)]
+    return [code[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
 def code_has_bn_evidence(text: str) -> bool:
     """``text_has_bn_evidence`` on the code only, not in strings or comments."""
     return text_has_bn_evidence(text) and text_has_bn_evidence(_STRINGS_AND_COMMENTS.sub(" ", text))

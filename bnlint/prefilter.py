@@ -3,7 +3,9 @@
 Every step is only ever a *necessary* condition of a finding, cheapest first:
 
 1. **Text, per rule** (``Rule.trigger_tokens`` / ``trigger_pattern`` / ``required_tokens``):
-   BN001 needs an evaluation context, BN004 `requires_grad`, BN003 a `def forward`, ...
+   BN001 needs an evaluation context, BN004 `requires_grad`, BN003 a `def forward`, ... and
+   then ``Rule.text_relevant``, the rule's own sharper look at the text (BN003: all of that in
+   the code of one class; BN004: a `requires_grad = False` and training).
 2. **Text, BN evidence**, for rules whose findings all rest on a module that holds BatchNorm
    (``Rule.needs_bn_evidence``): the file's code (not its strings or comments) names a BN layer,
    function or BN-bearing factory (``inventory.code_has_bn_evidence``), or matches the rule's own name heuristics
@@ -79,11 +81,11 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
             continue
         if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
             pending.append((rule, tokens))
-        elif tokens or rule.trigger_pattern_matches(source):
+        elif (tokens or rule.trigger_pattern_matches(source)) and rule.text_relevant(source):
             out.append(rule)
     # The import graph last (it reads other files), and the regular expressions after it.
     if pending and evidence.project():
-        out.extend(rule for rule, tokens in pending if tokens or rule.trigger_pattern_matches(source))
+        out.extend(rule for rule, tokens in pending if (tokens or rule.trigger_pattern_matches(source)) and rule.text_relevant(source))
     return out
 
 

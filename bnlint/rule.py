@@ -234,7 +234,9 @@ class Rule:
         """The textual prefilter (tokens only, without the BN evidence step of ``bnlint.prefilter``)."""
         if not cls.required_tokens_present(source):
             return False
-        return cls.trigger_tokens_present(source) or cls.trigger_pattern_matches(source)
+        if not (cls.trigger_tokens_present(source) or cls.trigger_pattern_matches(source)):
+            return False
+        return cls.text_relevant(source)
 
     @classmethod
     def ast_relevant(cls, scan: Any) -> bool:
@@ -250,6 +252,12 @@ class Rule:
     @classmethod
     def required_tokens_present(cls, source: str) -> bool:
         return all(any(token in source for token in group) for group in cls.required_tokens)
+
+    @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """The prefilter's last text check, once the tokens are there: False only when this rule
+        cannot report anything in ``source`` (BN003: the tokens in one class; BN004: a freeze)."""
+        return True
 
     @classmethod
     def trigger_tokens_present(cls, source: str) -> bool:

@@ -133,6 +133,14 @@ class DetachedNormStats(Rule):
     required_tokens = (("mean(", "var(", "std("), ("def forward",), ("class",))
 
     @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """The reduction, the cut and the `forward` all in the code of one class (a finding is
+        about one normalisation module's own body)."""
+        from bnlint.inventory import class_stretches
+
+        return any(cls.required_tokens_present(part) and cls.trigger_tokens_present(part) for part in class_stretches(source))
+
+    @classmethod
     def ast_relevant(cls, scan) -> bool:
         """A class with a `forward`, whose methods both reduce (mean/var/std) and cut the graph."""
         import ast

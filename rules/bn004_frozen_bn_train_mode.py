@@ -15,6 +15,44 @@ _BN_PARAM_STRINGS = re.compile(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|
 _NORM_PARAM_STRINGS = re.compile(r"norm|downsample\.1", re.IGNORECASE)
 _NON_BN_PARAM_STRINGS = re.compile(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
+# The text of a freeze site and of training, as ``ast_relevant`` asks for them: whitespace,
+# backslash continuations, comments and parentheses allowed where Python allows them, chained
+# targets `a.requires_grad = b.requires_grad = False` too.  Each is looked for after a literal
+# search for the attribute name (a pattern starting at every `.` of a file costs seconds).
+_COMMENT = r"#[^\n]*(?![^\n])"  # to the line's end: a shorter match would backtrack over every `#`
+_GAP = rf"(?:\s|\\|{_COMMENT})*"
+_FROZEN_ASSIGNMENT = re.compile(rf"{_GAP}(?:\){_GAP})*=(?!=)(?:[\s\\(]|{_COMMENT}|[\w.\[\]'\"]+{_GAP}=(?!=))*False\b")
+_FROZEN_CALL = re.compile(rf"_{_GAP}\({_GAP}(?:\({_GAP})*False\b")
+_CALL_OPENS = re.compile(rf"{_GAP}\(")
+
+
+def _attribute_ends(source: str, name: str):
+    """Where ``name`` ends in each of its uses as an attribute (`x.name`, `x . name`; a use
+    at a line start counts too, since a comment may sit between it and its dot)."""
+    i = source.find(name)
+    while i >= 0:
+        j = i + len(name)
+        k = i - 1
+        while k >= 0 and source[k] in " \t\\":
+            k -= 1
+        if (k < 0 or source[k] in ".\n\r") and not (j < len(source) and (source[j].isalnum() or source[j] == "_" and name != "requires_grad")):
+            yield j
+        i = source.find(name, j)
+
+
+def _freezes_in_text(source: str) -> bool:
+    """`x.requires_grad = False` or `x.requires_grad_(False)`, as ``is_freeze_site`` on the ast."""
+    for end in _attribute_ends(source, "requires_grad"):
+        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end):
+            return True
+    return False
+
+
+def _calls_in_text(source: str, method: str) -> bool:
+    """`x.method(`, as ``AstScan.called_methods`` has it."""
+    return any(_CALL_OPENS.match(source, end) for end in _attribute_ends(source, method))
+
+
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
 _PARAM_ITERATORS = {"parameters", "named_parameters"}
 
@@ -94,6 +132,13 @@ class FrozenBNTrainMode(Rule):
     trigger_tokens = ("requires_grad",)
     needs_bn_evidence = True
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
+
+    @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """``ast_relevant`` on the text: a freeze site, and `.train(` or `.backward(` with `.step(`."""
+        if not _freezes_in_text(source):
+            return False
+        return _calls_in_text(source, "train") or (_calls_in_text(source, "backward") and _calls_in_text(source, "step"))
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:

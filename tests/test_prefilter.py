@@ -398,3 +398,72 @@ def test_bn_words_only_in_strings_and_comments_are_no_local_evidence(tmp_path):
     )
     assert "BN001" in [r.code for r in text_candidates(in_code, rules, path)]
     assert [f.code for f in lint_source(in_code, path, settings).findings] == ["BN001"]
+
+
+# Spellings the ``ast`` step accepts for BN003 and BN004 (``ast_relevant``), each of which the
+# rule's text check (``text_relevant``) must accept too: the text step is the looser of the two.
+TEXT_VS_AST = {
+    "BN004": [
+        "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
+        "model.bn1.weight.requires_grad=False\nloss.backward()\nopt.step()\n",
+        "a.requires_grad = b.requires_grad = False\nmodel.train()\n",
+        "x[0].requires_grad = y['k'].w = False\nnet.train(True)\n",
+        "(p  # the weight\n .requires_grad) = (\n    False)\nmodel . train ()\n",
+        "p.requires_grad \\\n    = False\nmodel.train()\n",
+        "model.backbone.requires_grad_(False)\nmodel.train(mode=True)\n",
+        "m.requires_grad_(  # freeze\n    False)\nloss.backward()\noptimizer.step(closure)\n",
+        "m.requires_grad_((False))\nmodel.train()\n",
+    ],
+    "BN003": [
+        "import torch.nn as nn\n\n\nclass BN(nn.Module):\n    def forward(self, x):\n        m = x.mean(0).detach()\n        return x - m\n",
+        "import torch.nn as nn\n\n\nclass BN(nn.Module):\n    '''Docs.\nclass Fake: a column-0 line inside a docstring\n'''\n"
+        "    def forward(self, x):\n        with torch.no_grad():\n            v = x.var(0)\n        return x / v\n",
+        "import torch.nn as nn\n\nif FAST:\n    class BN(nn.Module):\n        def forward(self, x):\n            return x - x.data.mean(0)\n",
+    ],
+}
+NOT_TEXT_RELEVANT = {
+    "BN004": [
+        "x = torch.zeros(3, requires_grad=False)\nmodel.train()\n",  # a keyword, not a freeze
+        "if p.requires_grad == False:\n    pass\nmodel.train()\n",
+        "p.requires_grad = False\ntrain_loader = make()\n",  # no training call
+        "p.requires_grad_(True)\nmodel.train()\n",
+        "flag = p.requires_grad  " + "#" * 5000 + "\n" + "model.train()\n",  # and in linear time
+    ],
+    "BN003": [
+        "class Stats:\n    def mean(self, x):\n        return x.mean(0)\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return self.f(x.detach())\n",
+    ],
+}
+
+
+@pytest.mark.parametrize("code, source", [(c, s) for c, sources in TEXT_VS_AST.items() for s in sources])
+def test_text_check_accepts_what_the_ast_check_accepts(code, source):
+    import ast
+
+    from bnlint.prefilter import AstScan
+
+    rule = next(r for r in RULES if r.code == code)
+    assert rule.ast_relevant(AstScan(ast.parse(source)))  # the case is one the ast step keeps
+    assert rule.text_relevant(source)
+
+
+@pytest.mark.parametrize("code, source", [(c, s) for c, sources in NOT_TEXT_RELEVANT.items() for s in sources])
+def test_text_check_rejects(code, source):
+    rule = next(r for r in RULES if r.code == code)
+    assert not rule.text_relevant(source)
+
+
+@pytest.mark.parametrize("path", fixture_files())
+def test_text_checks_never_stricter_than_the_ast_checks_on_fixtures(path):
+    """Every fixture the ``ast`` step keeps a rule for, the rule's text check keeps too."""
+    import ast
+
+    from bnlint.prefilter import AstScan
+
+    source = open(path, encoding="utf-8").read()
+    try:
+        scan = AstScan(ast.parse(source))
+    except SyntaxError:
+        pytest.skip("not Python")
+    for rule in RULES:
+        if rule.required_tokens_present(source) and rule.ast_relevant(scan):
+            assert rule.text_relevant(source), rule.code
