@@ -1,14 +1,21 @@
 """Running files through the linter: cache lookups, then a process pool over the misses.
 
-The parent stats every file (largest first), answers what it can from the
-cache, and hands the misses to worker processes in chunks of roughly equal
-bytes: big files first, small ones last, so both cores stay busy to the end
-(longest-processing-time-first scheduling).  The pool starts only once there
-is enough uncached work to pay for it, so a warm run or a run on a couple of
-files never forks.  Workers are initialised once (settings, rules and a
-``ProjectIndex`` of their own) and report, with each file's outcome, which
-project modules its analysis consulted, for the cache key.  Outcomes are
-returned in the order of ``files`` whatever order the workers finish in.
+The parent stats every file and answers what it can from the cache.  The misses are
+sorted by path, cut into chunks of roughly equal bytes, and the chunks into one
+contiguous segment per worker: each worker lints its own part of the directory tree, so
+the ``ProjectIndex`` it builds (summaries of the modules those files import, the
+text-level import graph) serves files that import the same modules, instead of both
+workers summarising the same modules for interleaved files.  A worker starts with the
+large files of its segment (the longest tasks first), then goes through the rest in path
+order; when its segment is empty it takes chunks from the end of the fullest other
+segment (work stealing), so both cores stay busy to the end.
+
+The pool starts only once there is enough uncached work to pay for it, so a warm run or a
+run on a couple of files never forks.  Workers are initialised once (settings, rules and
+a ``ProjectIndex`` of their own) and report, with each file's outcome, which project
+modules its analysis consulted, for the cache key.  A chunk whose worker died is linted
+again in this process.  Outcomes are returned in the order of ``files`` whatever order
+the workers finish in.
 """
 from __future__ import annotations
 
@@ -22,14 +29,18 @@ from bnlint.runner import FileOutcome, process_file
 # Below this much uncached work a pool costs more to start than it saves.
 POOL_MIN_FILES = 8
 POOL_MIN_BYTES = 150_000
-# Chunks of roughly this many source bytes (clamped), one task each.
+# Chunks of roughly this many source bytes (clamped), one claim each: small, so that the
+# last claims (the tail where one worker may wait for the other) are short.
 _CHUNK_MIN_BYTES = 16_000
-_CHUNK_MAX_BYTES = 256_000
+_CHUNK_MAX_BYTES = 64_000
 _CHUNK_MAX_FILES = 64
 
+# In a worker: (settings, its ProjectIndex, use_prefilter), and the scheduler's shared state.
 _worker: Optional[Tuple[Settings, object, bool]] = None
+_shared: Optional["_SharedSegments"] = None
 
 Result = Tuple[FileOutcome, List[str]]
+Chunk = List[Tuple[int, str]]  # (index in ``files``, path)
 
 
 def default_jobs() -> int:
@@ -45,9 +56,13 @@ def _index_root(settings: Settings) -> Optional[str]:
     return settings.project_root if settings.config_path else None
 
 
-def _init_worker(settings: Settings, use_prefilter: bool) -> None:
-    global _worker
+def _init_worker(settings: Settings, use_prefilter: bool, shared: Optional["_SharedSegments"] = None) -> None:
+    global _worker, _shared
     from bnlint.inventory import ProjectIndex
+
+    _shared = shared
+    if shared is not None:
+        shared.register_worker()
 
     from bnlint.engine import tune_gc_for_batch
 
@@ -81,40 +96,127 @@ def _lint_paths(paths: Sequence[str], settings: Settings, index, use_prefilter: 
     return out
 
 
-def _work(task: Tuple[List[str], bool, bool]) -> List[Result]:
-    paths, fix, unsafe = task
-    assert _worker is not None
+class _SharedSegments:
+    """Which chunks of each segment are still to be claimed: ``lo[k]`` and ``hi[k]`` (chunk
+    indices, half-open) per segment, in shared memory, behind one lock.  Worker ``k`` claims
+    from the front of segment ``k``; with that empty, from the back of the fullest one."""
+
+    def __init__(self, ctx, segments: int) -> None:
+        self.lock = ctx.Lock()
+        self.bounds = ctx.Array("i", 2 * segments, lock=False)
+        self.next_worker = ctx.Value("i", 0, lock=False)
+        self.segments = segments
+        self.worker_id = -1  # set in each worker
+
+    def set_plan(self, cuts: Sequence[int]) -> None:
+        """Segment k holds chunks cuts[k] .. cuts[k + 1] - 1 (called before any claim)."""
+        with self.lock:
+            for k in range(self.segments):
+                self.bounds[2 * k], self.bounds[2 * k + 1] = cuts[k], cuts[k + 1]
+
+    def register_worker(self) -> None:
+        with self.lock:
+            self.worker_id = self.next_worker.value % self.segments
+            self.next_worker.value += 1
+
+    def claim(self) -> Optional[int]:
+        """The next chunk for this worker, or None when every chunk has been claimed."""
+        b = self.bounds
+        with self.lock:
+            k = self.worker_id
+            if b[2 * k] < b[2 * k + 1]:
+                b[2 * k] += 1
+                return b[2 * k] - 1
+            fullest = max(range(self.segments), key=lambda j: b[2 * j + 1] - b[2 * j])
+            if b[2 * fullest] >= b[2 * fullest + 1]:
+                return None
+            b[2 * fullest + 1] -= 1
+            return b[2 * fullest + 1]
+
+
+def _drain(task: Tuple[List[Chunk], bool, bool]) -> Dict[int, List[Result]]:
+    """A worker's whole share: claim chunks until none is left; their results by chunk index."""
+    chunks, fix, unsafe = task
+    assert _worker is not None and _shared is not None
     settings, index, use_prefilter = _worker
-    return _lint_paths(paths, settings, index, use_prefilter, fix, unsafe)
+    done: Dict[int, List[Result]] = {}
+    while True:
+        c = _shared.claim()
+        if c is None:
+            return done
+        done[c] = _lint_paths([p for _, p in chunks[c]], settings, index, use_prefilter, fix, unsafe)
+
+
+def plan_chunks(misses: Sequence[Tuple[int, str, int]], jobs: int) -> Tuple[List[Chunk], List[int]]:
+    """The chunks (in claim order) and the segment cuts for ``misses`` = (index, path, size).
+
+    Path order keeps a directory's files together; a file of a chunk's size or more is a
+    chunk of its own and goes to the front of its segment, largest first."""
+    total = sum(size for _, _, size in misses)
+    chunk_bytes = min(_CHUNK_MAX_BYTES, max(_CHUNK_MIN_BYTES, total // max(1, jobs * 12)))
+    chunks: List[Chunk] = []
+    sizes: List[int] = []
+    current: Chunk = []
+    current_bytes = 0
+    for i, path, size in sorted(misses, key=lambda m: m[1]):
+        if size >= chunk_bytes:
+            if current:
+                chunks.append(current)
+                sizes.append(current_bytes)
+                current, current_bytes = [], 0
+            chunks.append([(i, path)])
+            sizes.append(size)
+            continue
+        current.append((i, path))
+        current_bytes += size
+        if current_bytes >= chunk_bytes or len(current) >= _CHUNK_MAX_FILES:
+            chunks.append(current)
+            sizes.append(current_bytes)
+            current, current_bytes = [], 0
+    if current:
+        chunks.append(current)
+        sizes.append(current_bytes)
+    # Contiguous segments of about equal bytes: each cut before or after the chunk that crosses
+    # the segment's share, whichever lands nearer to it.
+    cuts = [0]
+    running = 0
+    for c, size in enumerate(sizes):
+        before, running = running, running + size
+        target = total * len(cuts) / jobs
+        if len(cuts) < jobs and running >= target:
+            cut = c if target - before < running - target and c > cuts[-1] else c + 1
+            cuts.append(cut)
+    while len(cuts) < jobs:
+        cuts.append(len(chunks))
+    cuts.append(len(chunks))
+    ordered: List[Chunk] = []
+    for a, b in zip(cuts, cuts[1:]):
+        big = sorted((c for c in range(a, b) if len(chunks[c]) == 1 and sizes[c] >= chunk_bytes), key=lambda c: -sizes[c])
+        rest = [c for c in range(a, b) if not (len(chunks[c]) == 1 and sizes[c] >= chunk_bytes)]
+        ordered.extend(chunks[c] for c in big + rest)
+    return ordered, cuts
 
 
 class _Dispatcher:
     """Collects uncached files; runs them in a pool once there is enough work, else in this process."""
 
-    def __init__(self, settings: Settings, jobs: int, fix: bool, unsafe: bool, use_prefilter: bool, total_bytes: int) -> None:
+    def __init__(self, settings: Settings, jobs: int, fix: bool, unsafe: bool, use_prefilter: bool) -> None:
         self.settings = settings
         self.jobs = jobs
         self.fix = fix
         self.unsafe = unsafe
         self.use_prefilter = use_prefilter
-        self.chunk_bytes = min(_CHUNK_MAX_BYTES, max(_CHUNK_MIN_BYTES, total_bytes // max(1, jobs * 12)))
-        self.waiting: List[Tuple[int, str, int]] = []  # not yet submitted
-        self.waiting_bytes = 0
-        self.count = 0
+        self.waiting: List[Tuple[int, str, int]] = []
         self.bytes = 0
         self.pool = None
-        self.futures: List[Tuple[object, List[Tuple[int, str]]]] = []
+        self.shared: Optional[_SharedSegments] = None
         self._index = None
 
     def add(self, i: int, path: str, size: int) -> None:
         self.waiting.append((i, path, size))
-        self.waiting_bytes += size
-        self.count += 1
         self.bytes += size
-        if self.pool is None and self.jobs > 1 and self.count >= POOL_MIN_FILES and self.bytes >= POOL_MIN_BYTES:
-            self._start_pool()
-        if self.pool is not None and (self.waiting_bytes >= self.chunk_bytes or len(self.waiting) >= _CHUNK_MAX_FILES):
-            self._submit_waiting()
+        if self.pool is None and self.jobs > 1 and len(self.waiting) >= POOL_MIN_FILES and self.bytes >= POOL_MIN_BYTES:
+            self._start_pool()  # the workers import libcst while this process reads the cache
 
     def _start_pool(self) -> None:
         import multiprocessing
@@ -124,33 +226,15 @@ class _Dispatcher:
         if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")  # inherits the loaded rules; no re-import per worker
         try:
+            self.shared = _SharedSegments(ctx or multiprocessing.get_context(), self.jobs)
             self.pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.settings, self.use_prefilter)
+                max_workers=self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.settings, self.use_prefilter, self.shared)
             )
-        except (OSError, ValueError, NotImplementedError):  # no processes here (sandbox, WASI): stay serial
+            for _ in range(self.jobs):  # start every worker now (they start lazily, one per task)
+                self.pool.submit(_ready)
+        except (OSError, ValueError, NotImplementedError, RuntimeError):  # no processes here (sandbox, WASI): stay serial
             self.pool = None
             self.jobs = 1
-
-    def _submit_waiting(self) -> None:
-        # Files arrive largest first; cut the queue into chunks of about chunk_bytes.
-        chunk: List[Tuple[int, str]] = []
-        size = 0
-        for i, path, n in self.waiting:
-            chunk.append((i, path))
-            size += n
-            if size >= self.chunk_bytes or len(chunk) >= _CHUNK_MAX_FILES:
-                self._submit(chunk)
-                chunk, size = [], 0
-        if chunk:
-            self._submit(chunk)
-        self.waiting, self.waiting_bytes = [], 0
-
-    def _submit(self, chunk: List[Tuple[int, str]]) -> None:
-        try:
-            fut = self.pool.submit(_work, ([p for _, p in chunk], self.fix, self.unsafe))  # type: ignore[union-attr]
-        except Exception:  # broken pool: do it here
-            fut = None
-        self.futures.append((fut, chunk))
 
     def _local(self, chunk: Sequence[Tuple[int, str]]) -> List[Result]:
         if self._index is None:
@@ -161,25 +245,39 @@ class _Dispatcher:
 
     def finish(self) -> Dict[int, Result]:
         results: Dict[int, Result] = {}
-        if self.pool is None:
+        if self.pool is None or self.shared is None:
             chunk = [(i, p) for i, p, _ in self.waiting]
             for (i, _), res in zip(chunk, self._local(chunk)):
                 results[i] = res
             return results
-        self._submit_waiting()
+        chunks, cuts = plan_chunks(self.waiting, self.jobs)
+        done: Dict[int, List[Result]] = {}
         try:
-            for fut, chunk in self.futures:
+            self.shared.set_plan(cuts)
+            futures = []
+            for _ in range(self.jobs):
                 try:
-                    got = fut.result() if fut is not None else None  # type: ignore[attr-defined]
-                except Exception:  # a worker died (OOM, signal): redo its chunk here
-                    got = None
-                if got is None or len(got) != len(chunk):
-                    got = self._local(chunk)
-                for (i, _), res in zip(chunk, got):
-                    results[i] = res
+                    futures.append(self.pool.submit(_drain, (chunks, self.fix, self.unsafe)))
+                except Exception:  # broken pool: what is left is done here
+                    break
+            for fut in futures:
+                try:
+                    done.update(fut.result())
+                except Exception:  # a worker died (OOM, signal): its unfinished chunks are redone below
+                    pass
         finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)  # type: ignore[union-attr]
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        for c, chunk in enumerate(chunks):
+            got = done.get(c)
+            if got is None or len(got) != len(chunk):
+                got = self._local(chunk)
+            for (i, _), res in zip(chunk, got):
+                results[i] = res
         return results
+
+
+def _ready() -> None:
+    """The task that makes a worker process start (and run its initializer)."""
 
 
 def run_files(
@@ -209,8 +307,8 @@ def run_files(
 
     states = [stat_state(p) for p in files]
     sizes = [s[1] if s is not None else 0 for s in states]
-    order = sorted(range(n), key=lambda i: (-sizes[i], i))  # largest first
-    dispatcher = _Dispatcher(settings, jobs, fix, unsafe, use_prefilter, sum(sizes))
+    order = sorted(range(n), key=lambda i: (-sizes[i], i))  # largest first: the pool starts early
+    dispatcher = _Dispatcher(settings, jobs, fix, unsafe, use_prefilter)
     digests: List[Optional[str]] = [None] * n
     abspaths: List[str] = [""] * n
 

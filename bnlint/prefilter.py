@@ -5,7 +5,8 @@ Every step is only ever a *necessary* condition of a finding, cheapest first:
 1. **Text, per rule** (``Rule.trigger_tokens`` / ``trigger_pattern`` / ``required_tokens``):
    BN001 needs an evaluation context, BN004 `requires_grad`, BN003 a `def forward`, ... and
    then ``Rule.text_relevant``, the rule's own sharper look at the text (BN003: all of that in
-   the code of one class; BN004: a `requires_grad = False` and training).
+   the code of one class; BN004: a `requires_grad = False` and training; BN005: training;
+   BN006 and BN014: a `.eval()`/`.train()` call).
 2. **Text, BN evidence**, for rules whose findings all rest on a module that holds BatchNorm
    (``Rule.needs_bn_evidence``): the file's code (not its strings or comments) names a BN layer,
    function or BN-bearing factory (``inventory.code_has_bn_evidence``), or matches the rule's own name heuristics
@@ -26,13 +27,48 @@ Steps 2 and 3 are what make framework code cheap: most of a large code base ment
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional, Sequence
+import re
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 
 from bnlint.inventory import code_has_bn_evidence
 
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.inventory import ProjectIndex
     from bnlint.rule import RuleType
+
+
+# --- Text helpers for ``Rule.text_relevant`` ------------------------------------------------
+# What Python allows between the tokens of one expression: whitespace (line breaks too, inside
+# brackets), backslash continuations and comments.  A comment runs to the line's end: a shorter
+# match would let the pattern backtrack over every `#` of a `#####` banner.
+TEXT_COMMENT = r"#[^\n]*(?![^\n])"
+TEXT_GAP = rf"(?:\s|\\|{TEXT_COMMENT})*"
+_CALL_OPENS = re.compile(rf"{TEXT_GAP}\(")
+
+
+def attribute_ends(source: str, name: str, allow_suffix: str = "") -> Iterator[int]:
+    """Where ``name`` ends in each of its uses as an attribute (`x.name`, `x . name`); a use at a
+    line start counts too, since a comment may sit between it and its dot.  The word must end
+    there, or go on with ``allow_suffix`` (`requires_grad` in `requires_grad_`).
+
+    A literal search first: a pattern that starts at every `.` of a file costs seconds."""
+    size = len(name)
+    end = len(source)
+    i = source.find(name)
+    while i >= 0:
+        j = i + size
+        k = i - 1
+        while k >= 0 and source[k] in " \t\\":
+            k -= 1
+        after = source[j] if j < end else ""
+        if (k < 0 or source[k] in ".\n\r") and not ((after.isalnum() or after == "_") and after not in allow_suffix):
+            yield j
+        i = source.find(name, j)
+
+
+def calls_method_in_text(source: str, method: str) -> bool:
+    """`x.method(` in the text, as ``AstScan.called_methods`` has it from the ast."""
+    return any(_CALL_OPENS.match(source, end) for end in attribute_ends(source, method))
 
 
 class _Evidence:
@@ -76,16 +112,17 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
     for rule in rules:
         if not rule.required_tokens_present(source):
             continue
-        tokens = rule.trigger_tokens_present(source)
-        if not tokens and rule.trigger_pattern is None:
+        if not (rule.trigger_tokens_present(source) or rule.trigger_pattern_matches(source)):
+            continue
+        if not rule.text_relevant(source):
             continue
         if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
-            pending.append((rule, tokens))
-        elif (tokens or rule.trigger_pattern_matches(source)) and rule.text_relevant(source):
+            pending.append(rule)
+        else:
             out.append(rule)
-    # The import graph last (it reads other files), and the regular expressions after it.
+    # The import graph last: it reads other files, and costs more than any text check.
     if pending and evidence.project():
-        out.extend(rule for rule, tokens in pending if (tokens or rule.trigger_pattern_matches(source)) and rule.text_relevant(source))
+        out.extend(pending)
     return out
 
 

