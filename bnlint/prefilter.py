@@ -173,6 +173,157 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 
 
 
+# ``may_set_zero_momentum`` on the text, a superset of it: BN002's ``text_relevant``.
+_ZERO_TEXT = r"[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])"
+_ZERO_LITERAL = re.compile(r"(?<![\w.])" + _ZERO_TEXT)
+_MOMENTUM_SITE = re.compile(r"momentum['\"]?" + TEXT_GAP + r"(?:=(?!=)|,)")  # `momentum=`, `.momentum =`, `"momentum",`
+_NAME_VALUE = re.compile(TEXT_GAP + r"\(*" + TEXT_GAP + r"([A-Za-z_]\w*)" + TEXT_GAP + r"(?![\w.(\[])")
+_ASSIGNED = re.compile(r"\s*(?::[^=]*)?=(?!=)")
+_STATEMENT_LIMIT = 400  # characters looked at after a value starts; beyond: assume the worst
+
+
+_STATEMENT_STOPS = re.compile(r"[()\[\]{}\n;]")
+_ARGUMENT_STOPS = re.compile(r"[()\[\]{},\"'#]")
+
+
+def _rest_of_statement(text: str, start: int, limit: int = _STATEMENT_LIMIT) -> str:
+    """``text`` from ``start`` to the end of its line, brackets counted (a value that spans lines
+    inside them goes on), or to a closing bracket of an enclosing call."""
+    depth = 0
+    end = min(len(text), start + limit)
+    for m in _STATEMENT_STOPS.finditer(text, start, end):
+        ch = m.group()
+        i = m.start()
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return text[start:i]
+        elif depth <= 0 and (ch == ";" or text[i - 1] != "\\"):
+            return text[start:i]
+    return text[start:end] + " 0" if end < len(text) else text[start:end]
+
+
+def _call_arguments(text: str, start: int, limit: int = 2000) -> List[str]:
+    """The top-level arguments of the call whose `(` ends at ``start`` (strings and comments
+    skipped); past ``limit`` characters, three zeros (assume the worst)."""
+    args: List[str] = []
+    depth = 0
+    begin = i = start
+    end = min(len(text), start + limit)
+    while True:
+        m = _ARGUMENT_STOPS.search(text, i, end)
+        if m is None:
+            return ["0", "0", "0"]
+        ch = m.group()
+        i = m.start()
+        if ch in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else ch
+            close = text.find(quote, i + len(quote))
+            while close > 0 and len(quote) == 1 and text[close - 1] == "\\":
+                close = text.find(quote, close + 1)
+            if close < 0:
+                return ["0", "0", "0"]
+            i = close + len(quote)
+            continue
+        if ch == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                return ["0", "0", "0"]
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                args.append(text[begin:i])
+                return [a for a in args if a.strip()]
+            depth -= 1
+        elif depth == 0:  # a comma
+            args.append(text[begin:i])
+            begin = i + 1
+        i += 1
+
+
+def _name_set_to_zero_in_text(text: str, name: str) -> bool:
+    """Might an assignment in ``text`` set ``name`` to a numeric zero (``AstScan.zero_names``)?
+    `name = 0`, `name: float = 0.0 if frozen else 0.1`, or ``name`` in a tuple target with a
+    zero on the line."""
+    word = r"(?<![\w.])" + re.escape(name)
+    for m in re.finditer(word + r"\s*(?::[^=\n]*)?=(?!=)", text):
+        if _ZERO_LITERAL.search(_rest_of_statement(text, m.end())):
+            return True
+    for m in re.finditer(word + r"\s*[,)\]]|[,(\[]\s*" + re.escape(name) + r"(?!\w)", text):  # a tuple element
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line = _rest_of_statement(text, line_start, 800)
+        if re.search(r"[^=!<>]=(?!=)", line) and _ZERO_LITERAL.search(line):
+            return True
+    return False
+
+
+def _value_may_be_zero(text: str, value: str, names: dict) -> bool:
+    if _ZERO_LITERAL.search(value):  # a zero literal, also as a branch of `a if c else b`
+        return True
+    match = _NAME_VALUE.match(value)
+    if not match:
+        return False
+    name = match.group(1)
+    if name not in names:
+        names[name] = _name_set_to_zero_in_text(text, name)
+    return names[name]
+
+
+def _word_ends(text: str, word: str) -> Iterator[int]:
+    i = text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and not (j < len(text) and (text[j].isalnum() or text[j] == "_")):
+            yield j
+        i = text.find(word, j)
+
+
+def may_set_zero_momentum_text(source: str) -> bool:
+    """``may_set_zero_momentum`` on the text: a value that may be zero (a zero literal in it, or
+    a name some assignment may set to zero) as a momentum (`momentum=`, `.momentum =`,
+    `setattr(m, "momentum", v)`) or as the third positional argument of a call whose callee
+    may build BN (its last name says `norm`, or it is a class defined in the file)."""
+    names: dict = {}  # name -> may an assignment set it to zero
+    for m in _MOMENTUM_SITE.finditer(source):
+        if _value_may_be_zero(source, _rest_of_statement(source, m.end()), names):
+            return True
+    # Calls whose callee's last name says `norm` (found from the lower-cased text), or names a
+    # class defined in this file.
+    starts: List[int] = []
+    lower = source.lower()
+    i = lower.find("norm")
+    while i >= 0:
+        j = i + 4
+        while j < len(source) and (source[j].isalnum() or source[j] == "_"):
+            j += 1
+        starts.append(j)
+        i = lower.find("norm", j)
+    # ... or that may stand for such a callee: a class defined here, an import of a `norm` name
+    # under another name (`BatchNorm2d as BN`), an assignment from one (`BN = nn.BatchNorm2d`).
+    others = set(re.findall(r"(?m)^[ \t]*class[ \t\\]+(\w+)", source))
+    others.update(re.findall(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[^=\n][^\n]*(?i:norm)", source))
+    from bnlint.inventory import import_bindings
+
+    for bound, targets in (import_bindings(source) or {}).items():
+        if any("norm" in t.rsplit(".", 1)[-1].lower() for t in targets):
+            others.add(bound)
+    for name in others:
+        starts.extend(_word_ends(source, name))
+    for end in starts:
+        opens = _CALL_OPENS.match(source, end)
+        if opens is None:
+            continue
+        args = _call_arguments(source, opens.end())
+        positional = [a for a in args if not re.match(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))", a)]
+        if len(positional) > 2 and _value_may_be_zero(source, positional[2], names):
+            return True
+    return False
+
+
 class AstScan:
     """What the prefilter's ``ast`` step needs from a module, gathered in one walk."""
 

@@ -112,6 +112,13 @@ class MomentumZeroFreeze(Rule):
     name_evidence = r"bn|batch_?norm"  # `self.bn1.momentum = 0`, `if "bn" in name:` count on their own
 
     @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """A value that may be zero where a momentum is set (``may_set_zero_momentum_text``)."""
+        from bnlint.prefilter import may_set_zero_momentum_text
+
+        return may_set_zero_momentum_text(source)
+
+    @classmethod
     def ast_relevant(cls, scan) -> bool:
         """A zero momentum somewhere: `m.momentum = 0`, `setattr(m, "momentum", 0.0)`,
         `momentum=0 if frozen else 0.1`, a third positional argument `0`, or a name that an

@@ -27,8 +27,8 @@ def test_syntax_error_is_bn000_and_others_still_linted(tmp_path):
 
 
 def test_syntax_error_text_output(tmp_path):
-    # Files without any BatchNorm-related token are never parsed (the prefilter), so use one that has them.
-    (tmp_path / "broken.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(1, momentum=0.1)\nx = (\n")
+    # A file that cannot produce a finding is never parsed (the prefilter), so use one that can.
+    (tmp_path / "broken.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(1, momentum=0)\nx = (\n")
     r = run_bnlint("--isolated", "broken.py", cwd=str(tmp_path))
     assert r.returncode == 1
     assert r.stdout.startswith("broken.py:") and "BN000" in r.stdout and "syntax error" in r.stdout

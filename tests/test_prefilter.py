@@ -403,6 +403,15 @@ def test_bn_words_only_in_strings_and_comments_are_no_local_evidence(tmp_path):
 # Spellings the ``ast`` step accepts for BN003 and BN004 (``ast_relevant``), each of which the
 # rule's text check (``text_relevant``) must accept too: the text step is the looser of the two.
 TEXT_VS_AST = {
+    "BN002": [source for source, expected in ZERO_MOMENTUM.values() if expected]
+    + [
+        "import torch.nn as nn\nBN = nn.BatchNorm2d\nbn = BN(8, 1e-5, 0)\n",
+        "import torch.nn as nn\nbn = nn.BatchNorm2d(\n    8,\n    momentum=(  # frozen\n        0.0\n    ),\n)\n",
+        "import torch.nn as nn\n\n\nclass MyBN(nn.BatchNorm2d):\n    pass\n\n\nbn = MyBN(8, 1e-5, 0)\n",
+        "MOM: float = 0.\nm.momentum = MOM\n",
+        "m.momentum = (0.1 if training else\n              0)\n",
+        "from torch.nn import SyncBatchNorm as SBN\nbn = SBN(8, 1e-5, *rest, 0)\n",
+    ],
     "BN004": [
         "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
         "model.bn1.weight.requires_grad=False\nloss.backward()\nopt.step()\n",
@@ -428,6 +437,11 @@ TEXT_VS_AST = {
     ],
 }
 NOT_TEXT_RELEVANT = {
+    "BN002": [
+        ZERO_MOMENTUM["nonzero-only"][0],
+        "opt = torch.optim.SGD(params, lr=0.1, momentum=args.momentum)\nx = y[0]\n",
+        "bn = nn.BatchNorm2d(8, momentum=0.01)\nfor i in range(0, 10):\n    pass\n",
+    ],
     "BN005": ["grads = backward(loss)\n", "backward_hook = 1\ndef training_steps():\n    pass\n"],
     "BN006": ["score = evaluate(model)\nmodel.evaluation_mode = True\n", "with torch.no_grad():\n    y = model(x)\n"],
     "BN014": ["model.eval()\ntrain_loader = make()\nmodel.trainer.fit()\n"],
