@@ -176,7 +176,7 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 # ``may_set_zero_momentum`` on the text, a superset of it: BN002's ``text_relevant``.
 _ZERO_TEXT = r"[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])"
 _ZERO_LITERAL = re.compile(r"(?<![\w.])" + _ZERO_TEXT)
-_MOMENTUM_SITE = re.compile(r"momentum['\"]?" + TEXT_GAP + r"(?:=(?!=)|,)")  # `momentum=`, `.momentum =`, `"momentum",`
+_MOMENTUM_SITE = re.compile(r"momentum" + TEXT_GAP + r"=(?!=)|momentum['\"]" + TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
 _NAME_VALUE = re.compile(TEXT_GAP + r"\(*" + TEXT_GAP + r"([A-Za-z_]\w*)" + TEXT_GAP + r"(?![\w.(\[])")
 _ASSIGNED = re.compile(r"\s*(?::[^=]*)?=(?!=)")
 _STATEMENT_LIMIT = 400  # characters looked at after a value starts; beyond: assume the worst
@@ -253,10 +253,18 @@ def _name_set_to_zero_in_text(text: str, name: str) -> bool:
     for m in re.finditer(word + r"\s*(?::[^=\n]*)?=(?!=)", text):
         if _ZERO_LITERAL.search(_rest_of_statement(text, m.end())):
             return True
-    for m in re.finditer(word + r"\s*[,)\]]|[,(\[]\s*" + re.escape(name) + r"(?!\w)", text):  # a tuple element
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line = _rest_of_statement(text, line_start, 800)
-        if re.search(r"[^=!<>]=(?!=)", line) and _ZERO_LITERAL.search(line):
+    # A tuple/list target (`eps, mom = 1e-5, 0`): the name among plain names before the `=`,
+    # looked for on the lines where the name occurs.
+    # The target may go on over lines inside brackets: `(\n    eps,\n    mom,\n) = 1e-5, 0`.
+    target = re.compile(r"[ \t]*[\w \t,()\[\]]*" + word + r"(?!\w)[\w\s,()\[\]]*=(?!=)")
+    lines_seen = set()
+    for end in _word_ends(text, name):
+        line_start = text.rfind("\n", 0, end) + 1
+        if line_start in lines_seen:
+            continue
+        lines_seen.add(line_start)
+        m = target.match(text, line_start)
+        if m is not None and _ZERO_LITERAL.search(_rest_of_statement(text, m.end())):
             return True
     return False
 

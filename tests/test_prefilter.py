@@ -411,6 +411,8 @@ TEXT_VS_AST = {
         "MOM: float = 0.\nm.momentum = MOM\n",
         "m.momentum = (0.1 if training else\n              0)\n",
         "from torch.nn import SyncBatchNorm as SBN\nbn = SBN(8, 1e-5, *rest, 0)\n",
+        "import torch.nn as nn\n(\n    eps,\n    mom,\n) = 1e-5, 0\nbn = nn.BatchNorm2d(8, eps, mom)\n",
+        "import torch.nn as nn\n[eps, mom] = [1e-5, 0]\nbn = nn.BatchNorm2d(8, eps, mom)\n",
     ],
     "BN004": [
         "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
@@ -441,6 +443,8 @@ NOT_TEXT_RELEVANT = {
         ZERO_MOMENTUM["nonzero-only"][0],
         "opt = torch.optim.SGD(params, lr=0.1, momentum=args.momentum)\nx = y[0]\n",
         "bn = nn.BatchNorm2d(8, momentum=0.01)\nfor i in range(0, 10):\n    pass\n",
+        "eps, mom = 1e-5, 0.1\nbn = nn.BatchNorm2d(8, eps, mom)\nx = f(mom, dim=0)\n",
+        "def f(x, momentum, eps):\n    return sample_inputs_batch_norm(x, dtype, device, 0)\n",
     ],
     "BN005": ["grads = backward(loss)\n", "backward_hook = 1\ndef training_steps():\n    pass\n"],
     "BN006": ["score = evaluate(model)\nmodel.evaluation_mode = True\n", "with torch.no_grad():\n    y = model(x)\n"],
