@@ -233,6 +233,8 @@ class _Dispatcher:
             for _ in range(self.jobs):  # start every worker now (they start lazily, one per task)
                 self.pool.submit(_ready)
         except (OSError, ValueError, NotImplementedError, RuntimeError):  # no processes here (sandbox, WASI): stay serial
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
             self.jobs = 1
 
