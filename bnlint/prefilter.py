@@ -179,6 +179,7 @@ _ZERO_LITERAL = re.compile(r"(?<![\w.])" + _ZERO_TEXT)
 _MOMENTUM_SITE = re.compile(r"momentum" + TEXT_GAP + r"=(?!=)|momentum['\"]" + TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
 _NAME_VALUE = re.compile(TEXT_GAP + r"\(*" + TEXT_GAP + r"([A-Za-z_]\w*)" + TEXT_GAP + r"(?![\w.(\[])")
 _ASSIGNED = re.compile(r"\s*(?::[^=]*)?=(?!=)")
+_PLAIN_ASSIGNMENT = re.compile(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _STATEMENT_LIMIT = 400  # characters looked at after a value starts; beyond: assume the worst
 
 
@@ -313,7 +314,9 @@ def may_set_zero_momentum_text(source: str) -> bool:
     # ... or that may stand for such a callee: a class defined here, an import of a `norm` name
     # under another name (`BatchNorm2d as BN`), an assignment from one (`BN = nn.BatchNorm2d`).
     others = set(re.findall(r"(?m)^[ \t]*class[ \t\\]+(\w+)", source))
-    others.update(re.findall(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[^=\n][^\n]*(?i:norm)", source))
+    for m in _PLAIN_ASSIGNMENT.finditer(source):  # the value may go on over lines in brackets
+        if "norm" in _rest_of_statement(source, m.end()).lower():
+            others.add(m.group(1))
     from bnlint.inventory import import_bindings
 
     for bound, targets in (import_bindings(source) or {}).items():

@@ -413,6 +413,7 @@ TEXT_VS_AST = {
         "from torch.nn import SyncBatchNorm as SBN\nbn = SBN(8, 1e-5, *rest, 0)\n",
         "import torch.nn as nn\n(\n    eps,\n    mom,\n) = 1e-5, 0\nbn = nn.BatchNorm2d(8, eps, mom)\n",
         "import torch.nn as nn\n[eps, mom] = [1e-5, 0]\nbn = nn.BatchNorm2d(8, eps, mom)\n",
+        "import torch.nn as nn\nBN = (\n    nn.SyncBatchNorm if distributed else nn.BatchNorm2d\n)\nbn = BN(8, 1e-5, 0)\n",
     ],
     "BN004": [
         "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
