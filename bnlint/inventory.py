@@ -12,7 +12,7 @@ import ast
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 # --- Tables of PyTorch semantics ----------------------------------------------
 
@@ -301,14 +301,18 @@ _DICT_SUBSCRIPT = re.compile(r"__dict__\s*\[")
 BN_EVIDENCE_TOKENS_LOWER: Tuple[str, ...] = tuple(sorted(set(_TV_BN_FACTORY_PREFIXES) | {"_bn"}))
 
 
-def _has_word(text: str, word: str) -> bool:
+def word_ends(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` ends in each of its whole-word occurrences in ``text`` (literal search)."""
     i = text.find(word)
     while i >= 0:
         j = i + len(word)
         if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and (j >= len(text) or not (text[j].isalnum() or text[j] == "_")):
-            return True
+            yield j
         i = text.find(word, j)
-    return False
+
+
+def _has_word(text: str, word: str) -> bool:
+    return next(word_ends(text, word), None) is not None
 
 
 # String literals and comments, to blank out of imported modules: the summaries only resolve

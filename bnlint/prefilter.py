@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 
-from bnlint.inventory import code_has_bn_evidence
+from bnlint.inventory import code_has_bn_evidence, word_ends
 
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.inventory import ProjectIndex
@@ -259,7 +259,7 @@ def _name_set_to_zero_in_text(text: str, name: str) -> bool:
     # The target may go on over lines inside brackets: `(\n    eps,\n    mom,\n) = 1e-5, 0`.
     target = re.compile(r"[ \t]*[\w \t,()\[\]]*" + word + r"(?!\w)[\w\s,()\[\]]*=(?!=)")
     lines_seen = set()
-    for end in _word_ends(text, name):
+    for end in word_ends(text, name):
         line_start = text.rfind("\n", 0, end) + 1
         if line_start in lines_seen:
             continue
@@ -280,15 +280,6 @@ def _value_may_be_zero(text: str, value: str, names: dict) -> bool:
     if name not in names:
         names[name] = _name_set_to_zero_in_text(text, name)
     return names[name]
-
-
-def _word_ends(text: str, word: str) -> Iterator[int]:
-    i = text.find(word)
-    while i >= 0:
-        j = i + len(word)
-        if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and not (j < len(text) and (text[j].isalnum() or text[j] == "_")):
-            yield j
-        i = text.find(word, j)
 
 
 def may_set_zero_momentum_text(source: str) -> bool:
@@ -323,7 +314,7 @@ def may_set_zero_momentum_text(source: str) -> bool:
         if any("norm" in t.rsplit(".", 1)[-1].lower() for t in targets):
             others.add(bound)
     for name in others:
-        starts.extend(_word_ends(source, name))
+        starts.extend(word_ends(source, name))
     for end in starts:
         opens = _CALL_OPENS.match(source, end)
         if opens is None:
