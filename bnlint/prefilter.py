@@ -305,8 +305,13 @@ def may_set_zero_momentum_text(source: str) -> bool:
     # ... or that may stand for such a callee: a class defined here, an import of a `norm` name
     # under another name (`BatchNorm2d as BN`), an assignment from one (`BN = nn.BatchNorm2d`).
     others = set(re.findall(r"(?m)^[ \t]*class[ \t\\]+(\w+)", source))
-    for m in _PLAIN_ASSIGNMENT.finditer(source):  # the value may go on over lines in brackets
-        if "norm" in _rest_of_statement(source, m.end()).lower():
+    for m in _PLAIN_ASSIGNMENT.finditer(source):
+        eol = source.find("\n", m.end())
+        value = source[m.end() : eol if eol >= 0 else len(source)]
+        opened = sum(map(value.count, "([{")) - sum(map(value.count, ")]}"))
+        if opened > 0 or value.rstrip().endswith("\\"):  # the value goes on over lines
+            value = _rest_of_statement(source, m.end())
+        if "norm" in value.lower():
             others.add(m.group(1))
     from bnlint.inventory import import_bindings
 
