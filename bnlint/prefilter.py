@@ -41,9 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
 # What Python allows between the tokens of one expression: whitespace (line breaks too, inside
 # brackets), backslash continuations and comments.  A comment runs to the line's end: a shorter
 # match would let the pattern backtrack over every `#` of a `#####` banner.
-TEXT_COMMENT = r"#[^\n]*(?![^\n])"
-TEXT_GAP = rf"(?:\s|\\|{TEXT_COMMENT})*"
-_CALL_OPENS = re.compile(rf"{TEXT_GAP}\(")
+_TEXT_COMMENT = r"#[^\n]*(?![^\n])"
+_TEXT_GAP = rf"(?:\s|\\|{_TEXT_COMMENT})*"
+_CALL_OPENS = re.compile(rf"{_TEXT_GAP}\(")
 
 
 def attribute_ends(source: str, name: str, allow_suffix: str = "") -> Iterator[int]:
@@ -174,15 +174,12 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 
 
 # ``may_set_zero_momentum`` on the text, a superset of it: BN002's ``text_relevant``.
-_ZERO_TEXT = r"[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])"
-_ZERO_LITERAL = re.compile(r"(?<![\w.])" + _ZERO_TEXT)
-_MOMENTUM_SITE = re.compile(r"momentum" + TEXT_GAP + r"=(?!=)|momentum['\"]" + TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
-_NAME_VALUE = re.compile(TEXT_GAP + r"\(*" + TEXT_GAP + r"([A-Za-z_]\w*)" + TEXT_GAP + r"(?![\w.(\[])")
+_ZERO_LITERAL = re.compile(r"(?<![\w.])[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])")
+_MOMENTUM_SITE = re.compile(r"momentum" + _TEXT_GAP + r"=(?!=)|momentum['\"]" + _TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
+_NAME_VALUE = re.compile(_TEXT_GAP + r"\(*" + _TEXT_GAP + r"([A-Za-z_]\w*)" + _TEXT_GAP + r"(?![\w.(\[])")
 _ASSIGNED = re.compile(r"\s*(?::[^=]*)?=(?!=)")
 _PLAIN_ASSIGNMENT = re.compile(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _STATEMENT_LIMIT = 400  # characters looked at after a value starts; beyond: assume the worst
-
-
 _STATEMENT_STOPS = re.compile(r"[()\[\]{}\n;]")
 _ARGUMENT_STOPS = re.compile(r"[()\[\]{},\"'#]")
 
@@ -498,6 +495,20 @@ def is_freeze_site(node) -> bool:
             type(func) is ast.Attribute and func.attr == "requires_grad_" and bool(node.args)
             and type(node.args[0]) is ast.Constant and node.args[0].value is False
         )  # fmt: skip
+    return False
+
+
+# ``is_freeze_site`` on the text: parentheses around the target or the value, chained targets
+# (`a.requires_grad = b.requires_grad = False`), comments and continuations where Python allows.
+_FROZEN_ASSIGNMENT = re.compile(rf"{_TEXT_GAP}(?:\){_TEXT_GAP})*=(?!=)(?:[\s\\(]|{_TEXT_COMMENT}|[\w.\[\]'\"]+{_TEXT_GAP}=(?!=))*False\b")
+_FROZEN_CALL = re.compile(rf"_{_TEXT_GAP}\({_TEXT_GAP}(?:\({_TEXT_GAP})*False\b")
+
+
+def freezes_in_text(source: str) -> bool:
+    """`x.requires_grad = False` or `x.requires_grad_(False)` in the text (``is_freeze_site``)."""
+    for end in attribute_ends(source, "requires_grad", allow_suffix="_"):
+        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end):
+            return True
     return False
 
 

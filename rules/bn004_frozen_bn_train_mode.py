@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from bnlint.facts import dotted, params_of
-from bnlint.prefilter import TEXT_COMMENT as _COMMENT, TEXT_GAP as _GAP, attribute_ends, calls_method_in_text
+from bnlint.prefilter import calls_method_in_text, freezes_in_text
 from bnlint import inventory as inv_mod
 from bnlint.rule import Rule, register
 
@@ -16,21 +16,6 @@ _BN_PARAM_STRINGS = re.compile(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|
 _NORM_PARAM_STRINGS = re.compile(r"norm|downsample\.1", re.IGNORECASE)
 _NON_BN_PARAM_STRINGS = re.compile(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
-# The text of a freeze site and of training, as ``ast_relevant`` asks for them: whitespace,
-# backslash continuations, comments and parentheses allowed where Python allows them, chained
-# targets `a.requires_grad = b.requires_grad = False` too.
-_FROZEN_ASSIGNMENT = re.compile(rf"{_GAP}(?:\){_GAP})*=(?!=)(?:[\s\\(]|{_COMMENT}|[\w.\[\]'\"]+{_GAP}=(?!=))*False\b")
-_FROZEN_CALL = re.compile(rf"_{_GAP}\({_GAP}(?:\({_GAP})*False\b")
-
-
-def _freezes_in_text(source: str) -> bool:
-    """`x.requires_grad = False` or `x.requires_grad_(False)`, as ``is_freeze_site`` on the ast."""
-    for end in attribute_ends(source, "requires_grad", allow_suffix="_"):
-        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end):
-            return True
-    return False
-
-
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
 _PARAM_ITERATORS = {"parameters", "named_parameters"}
 
@@ -114,7 +99,7 @@ class FrozenBNTrainMode(Rule):
     @classmethod
     def text_relevant(cls, source: str) -> bool:
         """``ast_relevant`` on the text: a freeze site, and `.train(` or `.backward(` with `.step(`."""
-        if not _freezes_in_text(source):
+        if not freezes_in_text(source):
             return False
         return calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
 
