@@ -13,21 +13,11 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVa
 import libcst as cst
 
 from bnlint import inventory as inv_mod
+from bnlint.eval_names import EVAL_FUNCTION_WORDS, is_eval_function_name  # noqa: F401 (the rules import them from here)
 from bnlint.inventory import ModuleInventory, ProjectIndex
 
 N = TypeVar("N", bound="cst.CSTNode")  # a string: libcst is loaded lazily (bnlint.registry)
 
-EVAL_FUNCTION_WORDS = (
-    "eval",
-    "valid",
-    "test",
-    "predict",
-    "infer",
-    "inference",
-    "score",
-    "benchmark",
-    "metric",
-)
 NO_GRAD_CONTEXTS = {
     "torch.no_grad",
     "torch.inference_mode",
@@ -427,8 +417,3 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(reversed(_children(cur)))
 
 
-def is_eval_function_name(name: str) -> bool:
-    low = name.lower()
-    if low in ("train", "training_step", "fit"):
-        return False
-    return any(w in low for w in EVAL_FUNCTION_WORDS) and not low.startswith(("train", "pretrain"))

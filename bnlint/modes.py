@@ -44,7 +44,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 
 import libcst as cst
 
-from bnlint.facts import Facts, all_params, callee_dotted, dotted, is_eval_function_name, walk, walk_scope
+from bnlint.eval_names import RECALIBRATION_RE, VAL_TOKENS, is_eval_routine_name, name_tokens
+from bnlint.facts import Facts, all_params, callee_dotted, dotted, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -114,13 +115,6 @@ _PLAIN_MODULE_METHODS = {
 _COPY_CALLS = {"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"}
 _WRAPPER_LEAVES = {"DataParallel", "DistributedDataParallel", "DDP", "compile", "convert_sync_batchnorm", "convert_syncbn_model", "script"}
 
-# Functions that deliberately run train mode under no_grad to recompute BN statistics.
-RECALIBRATION_RE = re.compile(
-    r"update_bn|bn_update|recalib|precise_bn|preciseb|bn_stat|bn_recal|calibrate_bn|reset_bn|adapt_bn|bn_adapt|"
-    r"refresh_bn|recompute_bn|standing_stat|collect_stat|warmup_bn|bn_calib|calib_bn",
-    re.IGNORECASE,
-)
-_VAL_TOKENS = {"val", "valid", "validation", "vali", "test", "testing", "eval", "evaluation", "holdout", "heldout"}
 _NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
 _GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)", re.IGNORECASE)
 
@@ -1275,21 +1269,10 @@ class ModesAnalysis:
             elif isinstance(anc, cst.FunctionDef):
                 if any(self.facts.is_no_grad_expr(d.decorator) for d in anc.decorators):
                     kinds.add("no_grad")
-                if anc is fn and _is_eval_name(anc.name.value):
+                if anc is fn and is_eval_routine_name(anc.name.value):
                     kinds.add("eval_fn")
                 break
         return kinds
-
-
-def _is_eval_name(name: str) -> bool:
-    low = name.lower()
-    if low.startswith("test_") or low.endswith("_test"):
-        return False  # a pytest test function, not an evaluation routine
-    if RECALIBRATION_RE.search(low):
-        return False
-    if low in ("__init__", "forward", "main"):
-        return False
-    return is_eval_function_name(name)
 
 
 def _mentions_eval_data(expr: cst.BaseExpression) -> bool:
@@ -1301,10 +1284,10 @@ def _mentions_eval_data(expr: cst.BaseExpression) -> bool:
             text = node.value.strip("'\"bBrRuU")
         if not text:
             continue
-        tokens = [t for t in re.split(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])", re.sub(r"([a-z])([A-Z])", r"\1_\2", text).lower()) if t]
+        tokens = name_tokens(text)
         if "train" in tokens or "training" in tokens:
             return False
-        if any(t in _VAL_TOKENS for t in tokens):
+        if any(t in VAL_TOKENS for t in tokens):
             return True
     return False
 

@@ -27,9 +27,11 @@ Steps 2 and 3 are what make framework code cheap: most of a large code base ment
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 
+from bnlint.eval_names import EVAL_FUNCTION_WORDS, VAL_WORD_IN_TEXT, is_eval_routine_name
 from bnlint.inventory import code_has_bn_evidence, word_ends
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,6 +71,134 @@ def attribute_ends(source: str, name: str, allow_suffix: str = "") -> Iterator[i
 def calls_method_in_text(source: str, method: str) -> bool:
     """`x.method(` in the text, as ``AstScan.called_methods`` has it from the ast."""
     return any(_CALL_OPENS.match(source, end) for end in attribute_ends(source, method))
+
+
+# --- BN001's text check: an evaluation context, as ``modes._lexical_kinds`` finds them ----------
+# Besides a no-grad block (its tokens: BN001's ``trigger_tokens``) that is a `def` whose name says
+# evaluation (``is_eval_routine_name``) or a `for` loop over evaluation data (a VAL_TOKENS word in
+# a name or string of its iterable).  A word like "test" or "eval" elsewhere makes no context.
+_DEF_NAME = re.compile(r"def(?:[ \t]|\\\r?\n)+(\w+)")
+_EVAL_WORD = re.compile("|".join(EVAL_FUNCTION_WORDS), re.IGNORECASE)
+_FOR_KEYWORD = re.compile(r"for(?=[\s\\(\[])")
+# A loop target (names, attributes, subscripts, tuples, starred; comments inside brackets) up to
+# its `in`; prose ("for each item in eval mode") has two words in a row, which no target has.
+_FOR_TARGET = re.compile(rf"((?:[\w\s.,()\[\]*\\]|{_TEXT_COMMENT}){{0,300}}?)(?<![\w.])in(?!\w)")
+_COMMENT = re.compile(r"#[^\n]*")
+_ADJACENT_WORDS = re.compile(r"\w[ \t\\\r\n]+\w")
+_HEADER_STOPS = re.compile(r"[()\[\]{}:;\"'#\\]")
+_HEADER_LIMIT = 2000  # characters; a longer loop header is taken to name evaluation data
+
+
+def _is_word_start(source: str, i: int) -> bool:
+    return i == 0 or not (source[i - 1].isalnum() or source[i - 1] in "_.")
+
+
+def _string_end(text: str, start: int, quote: str) -> int:
+    """The index after the quote that closes a string whose body starts at ``start``; -1 when a
+    one-line string meets a line break first (or nothing closes it)."""
+    k = text.find(quote, start)
+    while k >= 0:
+        b = k
+        while b > start and text[b - 1] == "\\":
+            b -= 1
+        if (k - b) % 2 == 0:  # not escaped
+            break
+        k = text.find(quote, k + 1)
+    if k < 0 or (len(quote) == 1 and "\n" in text[start:k]):
+        return -1
+    return k + len(quote)
+
+
+def _loop_iterable_end(text: str, start: int, limit: int = _HEADER_LIMIT) -> Optional[int]:
+    """Where the iterable of a `for` that starts at ``start`` ends: a `:` (or `;`) outside
+    brackets ends a loop statement's header, a bracket closing one opened before ``start`` ends a
+    comprehension.  A line break ends nothing: inside a comprehension's brackets it is only
+    layout, and a loop header cannot hold one outside brackets.  Strings and comments are
+    skipped.  None when it goes on past ``limit`` characters or a string does not close: the
+    caller assumes the worst."""
+    depth = 0
+    end = min(len(text), start + limit)
+    i = start
+    while True:
+        m = _HEADER_STOPS.search(text, i, end)
+        if m is None:
+            return len(text) if end == len(text) else None
+        i = m.start()
+        ch = text[i]
+        if ch == '"' or ch == "'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i = _string_end(text, i + len(quote), quote)
+            if i < 0 or i > end:
+                return None
+            continue
+        if ch == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                return len(text)
+            continue
+        if ch == "\\":  # a continuation (or a stray backslash: a syntax error)
+            i += 2
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return i
+        elif depth == 0:  # `:` or `;`; inside brackets a `:` is a slice, a dict or a lambda
+            return i
+        i += 1
+
+
+class _CodeSpans:
+    """Which offsets of a text lie in code, not in a string or comment (computed on first use)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: Optional[List[int]] = None
+        self._ends: List[int] = []
+
+    def in_code(self, offset: int) -> bool:
+        if self._starts is None:
+            from bnlint.inventory import _STRINGS_AND_COMMENTS
+
+            spans = [m.span() for m in _STRINGS_AND_COMMENTS.finditer(self.text)]
+            self._starts = [a for a, _ in spans]
+            self._ends = [b for _, b in spans]
+        k = bisect.bisect_right(self._starts, offset) - 1
+        return k < 0 or offset >= self._ends[k]
+
+
+def _at_statement_start(source: str, i: int) -> bool:
+    line_start = source.rfind("\n", 0, i) + 1
+    return source[line_start:i].strip() in ("", "async")
+
+
+def evaluates_in_text(source: str) -> bool:
+    """A `def` whose name says evaluation, or a `for` loop over evaluation data, in the code of
+    ``source`` (with BN001's no-grad tokens, every evaluation context the mode analysis knows)."""
+    for m in _DEF_NAME.finditer(source):
+        name = m.group(1)
+        # A `def` starts its line; one inside a docstring may count too, which is only a superset.
+        if _EVAL_WORD.search(name) and is_eval_routine_name(name) and _is_word_start(source, m.start()) and _at_statement_start(source, m.start()):
+            return True
+    spans: Optional[_CodeSpans] = None
+    for m in _FOR_KEYWORD.finditer(source):
+        start = m.start()
+        if not _is_word_start(source, start):
+            continue
+        target = _FOR_TARGET.match(source, m.end())
+        if target is None or _ADJACENT_WORDS.search(_COMMENT.sub("", target.group(1))):
+            continue
+        iterable = target.end()
+        end = _loop_iterable_end(source, iterable)
+        if end is not None and not VAL_WORD_IN_TEXT.search(source, iterable, end):
+            continue
+        if spans is None:
+            spans = _CodeSpans(source)
+        if spans.in_code(start):  # not a `for` in a docstring or comment
+            return True
+    return False
 
 
 class _Evidence:

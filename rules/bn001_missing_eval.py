@@ -94,8 +94,8 @@ class MissingEval(Rule):
     needs_bn_evidence = True  # only a model that holds BN is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
     # The other evaluation contexts, as a superset of what the analysis checks: a function whose
-    # name contains an evaluation word (facts.EVAL_FUNCTION_WORDS), or an identifier/string token
-    # naming evaluation data (modes._VAL_TOKENS; tokens split at non-alphanumerics, camelCase and
+    # name contains an evaluation word (eval_names.EVAL_FUNCTION_WORDS), or an identifier/string token
+    # naming evaluation data (eval_names.VAL_TOKENS; tokens split at non-alphanumerics, camelCase and
     # letter-to-digit boundaries).  Bare substrings ("val", "test") would match "value", "interval".
     trigger_pattern = (
         r"(?=[dVvTtEeHh])"  # each branch's first letter: lets `re` skip most positions (4x faster)
@@ -103,6 +103,16 @@ class MissingEval(Rule):
         r"|(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
         r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z]))"
     )
+
+    @classmethod
+    def text_relevant(cls, source: str) -> bool:
+        """An evaluation context in the code, the only places the analysis looks: a no-grad token,
+        a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``).
+        The trigger pattern above lets through every "test" or "eval" word; most make none."""
+        from bnlint.prefilter import evaluates_in_text
+
+        return cls.trigger_tokens_present(source) or evaluates_in_text(source)
+
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.ReLU())\nwith torch.no_grad():\n    y = model(x)\n",

@@ -457,6 +457,17 @@ NOT_TEXT_RELEVANT = {
         "p.requires_grad_(True)\nmodel.train()\n",
         "flag = p.requires_grad  " + "#" * 5000 + "\n" + "model.train()\n",  # and in linear time
     ],
+    "BN001": [
+        "def test_model():\n    pass\n\n\ndef train_and_evaluate_later():\n    pass\n",  # a pytest test; a training routine
+        "def forward(self, x):\n    return x\n\n\ndef update_bn_stats(loader, model):\n    pass\n",
+        "score = evaluate(model, val_loader)\nfor value in values:\n    pass\n",  # a call is no context
+        "for x, y in train_loader:\n    label = 'val'\n",  # "val" outside the loop's iterable
+        "for x in loader:  # the val split\n    pass\nfor interval in intervals:\n    pass\n",
+        '"""Runs the model for each batch in eval mode.\n\nfor x in val_loader: see below."""\n# for x in test_loader:\n',
+        "s = 'for x in val_loader'\n>>> def evaluate(model): pass\n",
+        "for x " + "#" * 5000 + "\n",  # and in linear time
+        "for a, " + "b c " * 2000 + " in val\n",
+    ],
     "BN003": [
         "class Stats:\n    def mean(self, x):\n        return x.mean(0)\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return self.f(x.detach())\n",
     ],
@@ -491,6 +502,77 @@ def test_mode_switch_calls_are_text_relevant(code, source):
     sets eval mode only there): those spellings must pass."""
     rule = next(r for r in RULES if r.code == code)
     assert rule.text_relevant(source)
+
+
+# Evaluation contexts as the mode analysis finds them (``modes._lexical_kinds``), no-grad blocks
+# aside: a `def` named for evaluation, a `for` (statement or comprehension) over evaluation data.
+EVALUATION_CONTEXTS = [
+    "def validate(model, loader):\n    pass\n",
+    "class Runner:\n    async def evaluate(self):\n        pass\n",
+    "def \\\n        predict(x):\n    pass\n",
+    "def runInference(x):\n    pass\n",
+    "for x, y in val_loader:\n    model(x)\n",
+    "for batch in tqdm(\n        loaders['valid'], desc='x'):\n    pass\n",
+    "preds = [model(x) for x in testLoader]\n",
+    "for (a,  # first\n     b) in zip(val_x, val_y):\n    pass\n",
+    "for i, (x, y) in enumerate(self.val_dl):\n    pass\n",
+    'for x in data["test"]:\n    pass\n',
+    "for\tx in heldout:\n    pass\n",
+    "for x in f(')', val):\n    pass\n",
+    "for x in (\n    # a comment with ) in it\n    val_loader):\n    pass\n",
+    "s = sum(model(x)\n        for x in\n        val)\n",
+    "s = sum(model(x) for x in a +\n        val)\n",
+    "for x in \\\n        eval_set:\n    pass\n",
+    "out = {k: model(v) for k, v in batches['holdout'].items()}\n",
+    'for x in "abc" + """a\nb""" + val:\n    pass\n',
+    "for x in self.dataValid:\n    pass\n",
+    "for(x)in val2:\n    pass\n",
+    "async def main():\n    async for x in test_stream:\n        pass\n",
+]
+
+
+def _analysis_sees_an_evaluation_context(source: str) -> bool:
+    """What ``modes._lexical_kinds`` counts as an evaluation context, no-grad blocks aside."""
+    import libcst as cst
+
+    from bnlint.eval_names import is_eval_routine_name
+    from bnlint.modes import _mentions_eval_data
+
+    found = []
+
+    class Contexts(cst.CSTVisitor):
+        def visit_For(self, node: cst.For) -> None:
+            found.append(_mentions_eval_data(node.iter))
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            found.append(_mentions_eval_data(node.iter))
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            found.append(is_eval_routine_name(node.name.value))
+
+    cst.parse_module(source).visit(Contexts())
+    return any(found)
+
+
+@pytest.mark.parametrize("source", EVALUATION_CONTEXTS)
+def test_evaluation_contexts_are_text_relevant_for_bn001(source):
+    bn001 = next(r for r in RULES if r.code == "BN001")
+    assert _analysis_sees_an_evaluation_context(source)  # the case is one the analysis counts
+    assert bn001.text_relevant(source)
+
+
+@pytest.mark.parametrize("path", fixture_files())
+def test_bn001_text_check_keeps_every_fixture_with_an_evaluation_context(path):
+    """BN001's text check against the analysis itself, on every fixture."""
+    bn001 = next(r for r in RULES if r.code == "BN001")
+    source = open(path, encoding="utf-8").read()
+    if bn001.trigger_tokens_present(source):
+        return  # a no-grad token: relevant whatever else the file holds
+    try:
+        context = _analysis_sees_an_evaluation_context(source)
+    except Exception:
+        pytest.skip("not Python")
+    assert bn001.text_relevant(source) or not context
 
 
 @pytest.mark.parametrize("code, source", [(c, s) for c, sources in NOT_TEXT_RELEVANT.items() for s in sources])

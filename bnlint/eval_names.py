@@ -1,0 +1,71 @@
+"""The names that make code an evaluation context, shared by the mode analysis (``bnlint.modes``,
+on the libcst tree) and the prefilter's text check for BN001 (``prefilter.evaluates_in_text``).
+
+Kept free of libcst, so the prefilter can ask the very same questions of names it finds in text.
+"""
+from __future__ import annotations
+
+import re
+from typing import List
+
+EVAL_FUNCTION_WORDS = (
+    "eval",
+    "valid",
+    "test",
+    "predict",
+    "infer",
+    "inference",
+    "score",
+    "benchmark",
+    "metric",
+)
+
+# Functions that deliberately run train mode under no_grad to recompute BN statistics.
+RECALIBRATION_RE = re.compile(
+    r"update_bn|bn_update|recalib|precise_bn|preciseb|bn_stat|bn_recal|calibrate_bn|reset_bn|adapt_bn|bn_adapt|"
+    r"refresh_bn|recompute_bn|standing_stat|collect_stat|warmup_bn|bn_calib|calib_bn",
+    re.IGNORECASE,
+)
+
+# Words naming evaluation data, as whole tokens of a name or string (`val_loader`, `testSet`,
+# `loaders["valid"]`): see ``name_tokens``.
+VAL_TOKENS = frozenset({"val", "valid", "validation", "vali", "test", "testing", "eval", "evaluation", "holdout", "heldout"})
+
+
+def is_eval_function_name(name: str) -> bool:
+    """Does a function's name say it evaluates (validate, evaluate, test_epoch, predict, ...)?"""
+    low = name.lower()
+    if low in ("train", "training_step", "fit"):
+        return False
+    return any(w in low for w in EVAL_FUNCTION_WORDS) and not low.startswith(("train", "pretrain"))
+
+
+def is_eval_routine_name(name: str) -> bool:
+    """``is_eval_function_name``, less the look-alikes whose body is no evaluation context:
+    pytest tests (`test_*`, `*_test`), BN recalibration (`update_bn`), `__init__`/`forward`/`main`."""
+    low = name.lower()
+    if low.startswith("test_") or low.endswith("_test"):
+        return False  # a pytest test function, not an evaluation routine
+    if RECALIBRATION_RE.search(low):
+        return False
+    if low in ("__init__", "forward", "main"):
+        return False
+    return is_eval_function_name(name)
+
+
+_CAMEL_BOUNDARY = re.compile(r"([a-z])([A-Z])")
+_TOKEN_BREAK = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
+
+
+def name_tokens(text: str) -> List[str]:
+    """A name's or string's words: split at non-alphanumerics, camelCase and letter-to-digit
+    boundaries, lower-cased (`valLoader2` -> val, loader, 2)."""
+    return [t for t in _TOKEN_BREAK.split(_CAMEL_BOUNDARY.sub(r"\1_\2", text).lower()) if t]
+
+
+# Where a VAL_TOKENS word may start and end as ``name_tokens`` splits it, in raw text: a
+# superset of those tokens for the text checks (the first-letter lookahead lets ``re`` skip).
+VAL_WORD_IN_TEXT = re.compile(
+    r"(?=[VvTtEeHh])(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
+    r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z])"
+)
