@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
 from bnlint.eval_names import EVAL_FUNCTION_WORDS, VAL_WORD_IN_TEXT, is_eval_routine_name
 from bnlint.inventory import code_has_bn_evidence, word_ends
@@ -85,7 +85,6 @@ _FOR_KEYWORD = re.compile(r"for(?=[\s\\(\[])")
 _FOR_TARGET = re.compile(rf"((?:[\w\s.,()\[\]*\\]|{_TEXT_COMMENT}){{0,300}}?)(?<![\w.])in(?!\w)")
 _COMMENT = re.compile(r"#[^\n]*")
 _ADJACENT_WORDS = re.compile(r"\w[ \t\\\r\n]+\w")
-_HEADER_STOPS = re.compile(r"[()\[\]{}:;\"'#\\]")
 _HEADER_LIMIT = 2000  # characters; a longer loop header is taken to name evaluation data
 
 
@@ -107,47 +106,6 @@ def _string_end(text: str, start: int, quote: str) -> int:
     if k < 0 or (len(quote) == 1 and "\n" in text[start:k]):
         return -1
     return k + len(quote)
-
-
-def _loop_iterable_end(text: str, start: int, limit: int = _HEADER_LIMIT) -> Optional[int]:
-    """Where the iterable of a `for` that starts at ``start`` ends: a `:` (or `;`) outside
-    brackets ends a loop statement's header, a bracket closing one opened before ``start`` ends a
-    comprehension.  A line break ends nothing: inside a comprehension's brackets it is only
-    layout, and a loop header cannot hold one outside brackets.  Strings and comments are
-    skipped.  None when it goes on past ``limit`` characters or a string does not close: the
-    caller assumes the worst."""
-    depth = 0
-    end = min(len(text), start + limit)
-    i = start
-    while True:
-        m = _HEADER_STOPS.search(text, i, end)
-        if m is None:
-            return len(text) if end == len(text) else None
-        i = m.start()
-        ch = text[i]
-        if ch == '"' or ch == "'":
-            quote = ch * 3 if text.startswith(ch * 3, i) else ch
-            i = _string_end(text, i + len(quote), quote)
-            if i < 0 or i > end:
-                return None
-            continue
-        if ch == "#":
-            i = text.find("\n", i)
-            if i < 0:
-                return len(text)
-            continue
-        if ch == "\\":  # a continuation (or a stray backslash: a syntax error)
-            i += 2
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth < 0:
-                return i
-        elif depth == 0:  # `:` or `;`; inside brackets a `:` is a slice, a dict or a lambda
-            return i
-        i += 1
 
 
 class _CodeSpans:
@@ -191,8 +149,10 @@ def evaluates_in_text(source: str) -> bool:
         if target is None or _ADJACENT_WORDS.search(_COMMENT.sub("", target.group(1))):
             continue
         iterable = target.end()
-        end = _loop_iterable_end(source, iterable)
-        if end is not None and not VAL_WORD_IN_TEXT.search(source, iterable, end):
+        # A loop statement's header ends at a `:` outside brackets, a comprehension's `for` at the
+        # bracket that closes the comprehension; a line break inside it is only layout.
+        end, how = _expression_end(source, iterable, stops=":;", limit=_HEADER_LIMIT)
+        if how != "limit" and not VAL_WORD_IN_TEXT.search(source, iterable, end):
             continue
         if spans is None:
             spans = _CodeSpans(source)
@@ -333,9 +293,17 @@ def _rest_of_statement(text: str, start: int, limit: int = _STATEMENT_LIMIT) -> 
     return text[start:end] + " 0" if end < len(text) else text[start:end]
 
 
-def _call_arguments(text: str, start: int, limit: int = 2000) -> List[str]:
+_NOT_POSITIONAL = re.compile(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))")  # `*args`, `**kw`, `name=value`
+
+
+def _positional(args: List[str]) -> List[str]:
+    return [a for a in args if a.strip() and not _NOT_POSITIONAL.match(a)]
+
+
+def _call_arguments(text: str, start: int, limit: int = 2000, positional: int = 3) -> List[str]:
     """The top-level arguments of the call whose `(` ends at ``start`` (strings and comments
-    skipped); past ``limit`` characters, three zeros (assume the worst)."""
+    skipped), up to its ``positional``-th positional one; past ``limit`` characters, three zeros
+    (assume the worst)."""
     args: List[str] = []
     depth = 0
     begin = i = start
@@ -370,40 +338,162 @@ def _call_arguments(text: str, start: int, limit: int = 2000) -> List[str]:
         elif depth == 0:  # a comma
             args.append(text[begin:i])
             begin = i + 1
+            if len(args) >= positional and len(_positional(args)) >= positional:
+                return args  # the rest of a long call cannot change that argument
         i += 1
+
+
+_EXPRESSION_STOPS = re.compile(r"[()\[\]{},;:\n\"'#\\]")
+_CHAINED_TARGETS = re.compile(r"(?:\s*[\w.]+\s*=(?!=))*")  # `b = ` of `a = b = 0`
+_NOT_IN_NUMBER = re.compile(r"[()\s\\]")  # parentheses and layout around a number
+_IF_KEYWORD = re.compile(r"(?<![\w.])if(?!\w)")
+_CONDITIONAL_KEYWORDS = re.compile(r"(?<![\w.])(if|else)(?!\w)")
+_DEFINES = re.compile(r"(?<![\w.])(?:def|class)[ \t]+$")
+_CHAIN_BEFORE = re.compile(r"([A-Za-z_]\w*)(?:[ \t]*\.[ \t]*\w+)*[ \t]*\.[ \t]*$")  # `nn.` before `BatchNorm2d`
+
+
+def _expression_end(text: str, start: int, stops: str = ",;\n", limit: int = _STATEMENT_LIMIT) -> Tuple[int, str]:
+    """Where the expression that starts at ``start`` ends, and what ends it: one of ``stops``
+    outside brackets (a `,` between arguments or items, a `;` or line break after a statement,
+    a `:` after a loop header), "bracket" (one opened before ``start`` closes: the expression is
+    an argument or an item), "end" of the text, or "limit" past ``limit`` characters or at a
+    string that does not close (assume the worst).  Strings, comments and backslash
+    continuations are skipped; a line break is layout unless it is one of ``stops``."""
+    depth = 0
+    end = min(len(text), start + limit)
+    i = start
+    while True:
+        m = _EXPRESSION_STOPS.search(text, i, end)
+        if m is None:
+            return (end, "end") if end == len(text) else (end, "limit")
+        i = m.start()
+        ch = text[i]
+        if ch == '"' or ch == "'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i = _string_end(text, i + len(quote), quote)
+            if i < 0 or i > end:
+                return end, "limit"
+            continue
+        if ch == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                return len(text), "end"
+            continue
+        if ch == "\\":  # a continuation (or a stray backslash: a syntax error)
+            i += 3 if text.startswith("\r\n", i + 1) else 2
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return i, "bracket"
+        elif depth == 0 and ch in stops:  # inside brackets a `:` is a slice, a dict or a lambda
+            return i, ch
+        i += 1
+
+
+def _is_zero_text(expression: str) -> bool:
+    """``is_numeric_zero`` on an expression's text: a zero literal (signed, in parentheses), or a
+    conditional expression with a zero literal in a branch (`a if c else b`: not in `c`)."""
+    expression = _COMMENT.sub("", expression)
+    if _ZERO_LITERAL.fullmatch(_NOT_IN_NUMBER.sub("", expression)):
+        return True
+    if _IF_KEYWORD.search(expression) is None:
+        return False
+    # Split at the keywords: the part after each `if` (up to its `else`) is a condition; the
+    # rest are branches, nested conditionals too.
+    parts = _CONDITIONAL_KEYWORDS.split(expression)
+    branches = [parts[0]] + [parts[n + 1] for n in range(1, len(parts) - 1, 2) if parts[n] == "else"]
+    return any(_ZERO_LITERAL.search(b) for b in branches)
+
+
+def _items_are_zero(text: str, start: int, bracketed: bool = False) -> Optional[bool]:
+    """Is an item of the tuple or list display at ``start`` (`1e-5, 0` or `[1e-5, 0]`) a zero,
+    as ``AstScan`` pairs tuple targets with values?  None: not known (assume the worst)."""
+    items: List[str] = []
+    pos = start
+    while True:
+        end, how = _expression_end(text, pos, stops="," if bracketed else ",;\n")
+        if how == "limit":
+            return None
+        items.append(text[pos:end])
+        if how != ",":
+            break
+        pos = end + 1
+    if how == "bracket" and not bracketed:
+        return False  # the end of a call's arguments: no assignment at all
+    if len(items) == 1 and not bracketed:
+        inner = items[0].lstrip()
+        if inner[:1] in ("(", "["):  # `[1e-5, 0]`: the items inside
+            return _items_are_zero(text, start + len(items[0]) - len(inner) + 1, bracketed=True)
+    return any(_is_zero_text(item) for item in items)
+
+
+def _is_one_target(text: str) -> bool:
+    """Can ``text`` (from a line start up to an `=`) be one statement's target?  Its line may sit
+    inside brackets opened before it (`(\n    eps,\n    mom,\n) = 1e-5, 0`), but once those
+    close, a line break ends the statement: `f(\n    a, b\n)\nc = 0` assigns only `c`."""
+    depth = 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "\n" and depth < 0:
+            return False
+    return depth <= 0
+
+
+_ASSIGNED_HERE = re.compile(r"\s*(?::[^=\n]*)?=(?!=)")  # after a name: `= v`, `: float = v`
 
 
 def _name_set_to_zero_in_text(text: str, name: str) -> bool:
     """Might an assignment in ``text`` set ``name`` to a numeric zero (``AstScan.zero_names``)?
-    `name = 0`, `name: float = 0.0 if frozen else 0.1`, or ``name`` in a tuple target with a
-    zero on the line."""
+    `name = 0`, `name: float = 0.0 if frozen else 0.1`, `a = name = 0`, or ``name`` in a tuple
+    target with a zero in the value.  A keyword argument or a parameter default (`f(name=0)`,
+    `def f(name=0)`) ends at a bracket of its call: it assigns nothing."""
     word = r"(?<![\w.])" + re.escape(name)
-    for m in re.finditer(word + r"\s*(?::[^=\n]*)?=(?!=)", text):
-        if _ZERO_LITERAL.search(_rest_of_statement(text, m.end())):
-            return True
-    # A tuple/list target (`eps, mom = 1e-5, 0`): the name among plain names before the `=`,
-    # looked for on the lines where the name occurs.
-    # The target may go on over lines inside brackets: `(\n    eps,\n    mom,\n) = 1e-5, 0`.
+    # A tuple/list target (`eps, mom = 1e-5, 0`): the name among plain names before the `=`, from
+    # the start of the line it is on; it may go on over lines inside brackets:
+    # `(\n    eps,\n    mom,\n) = 1e-5, 0`.
     target = re.compile(r"[ \t]*[\w \t,()\[\]]*" + word + r"(?!\w)[\w\s,()\[\]]*=(?!=)")
     lines_seen = set()
     for end in word_ends(text, name):
+        start = end - len(name)
+        if start and text[start - 1] == ".":
+            continue  # `x.name`: an attribute
+        m = _ASSIGNED_HERE.match(text, end)
+        if m is not None:
+            stop, how = _expression_end(text, m.end())
+            if how == "limit":
+                return True
+            if how in (";", "\n", "end") and _is_zero_text(text[_CHAINED_TARGETS.match(text, m.end()).end() : stop]):  # type: ignore[union-attr]
+                return True
         line_start = text.rfind("\n", 0, end) + 1
         if line_start in lines_seen:
             continue
         lines_seen.add(line_start)
         m = target.match(text, line_start)
-        if m is not None and _ZERO_LITERAL.search(_rest_of_statement(text, m.end())):
+        if m is None or not any(c in m.group() for c in ",[(") or not _is_one_target(m.group()):
+            continue  # a plain `name = ...` is taken care of above
+        if _items_are_zero(text, m.end()) is not False:
             return True
     return False
 
 
 def _value_may_be_zero(text: str, value: str, names: dict) -> bool:
-    if _ZERO_LITERAL.search(value):  # a zero literal, also as a branch of `a if c else b`
+    """Might ``value`` (the text of one expression) be a numeric zero: a zero literal, or a
+    name that some assignment may set to zero (memoised in ``names``)?"""
+    value = value[_CHAINED_TARGETS.match(value).end() :]  # type: ignore[union-attr]
+    if _is_zero_text(value):
         return True
     match = _NAME_VALUE.match(value)
     if not match:
         return False
     name = match.group(1)
+    if name in ("True", "False", "None"):
+        return False
     if name not in names:
         names[name] = _name_set_to_zero_in_text(text, name)
     return names[name]
@@ -415,24 +505,33 @@ def may_set_zero_momentum_text(source: str) -> bool:
     `setattr(m, "momentum", v)`) or as the third positional argument of a call whose callee
     may build BN (its last name says `norm`, or it is a class defined in the file)."""
     names: dict = {}  # name -> may an assignment set it to zero
+    spans: Optional[_CodeSpans] = None  # a site in a docstring or comment sets nothing
     for m in _MOMENTUM_SITE.finditer(source):
-        if _value_may_be_zero(source, _rest_of_statement(source, m.end()), names):
-            return True
-    # Calls whose callee's last name says `norm` (found from the lower-cased text), or names a
-    # class defined in this file.
-    starts: List[int] = []
+        end, how = _expression_end(source, m.end())
+        if how == "limit" or _value_may_be_zero(source, source[m.end() : end], names):
+            if spans is None:
+                spans = _CodeSpans(source)
+            if spans.in_code(m.start()) or source[m.start() - 1 : m.start()] in ("'", '"') and spans.in_code(m.start() - 2):
+                return True
+    from bnlint.inventory import import_bindings, is_bn_class
+
+    bindings = import_bindings(source)  # None: a `*` import binds names unknown here
+    # Callees that may stand for a BN class: a class defined here, an import of a `norm` name
+    # under another name (`BatchNorm2d as BN`), an assignment from one (`BN = nn.BatchNorm2d`).
     lower = source.lower()
+    norm_at: List[int] = []  # every "norm" in the text, case-insensitively
     i = lower.find("norm")
     while i >= 0:
-        j = i + 4
-        while j < len(source) and (source[j].isalnum() or source[j] == "_"):
-            j += 1
-        starts.append(j)
-        i = lower.find("norm", j)
-    # ... or that may stand for such a callee: a class defined here, an import of a `norm` name
-    # under another name (`BatchNorm2d as BN`), an assignment from one (`BN = nn.BatchNorm2d`).
-    others = set(re.findall(r"(?m)^[ \t]*class[ \t\\]+(\w+)", source))
+        norm_at.append(i)
+        i = lower.find("norm", i + 4)
+    classes = set(re.findall(r"(?m)^[ \t]*class[ \t\\]+(\w+)", source))
+    others = set(classes)
+    assigned = set()  # names assigned at the start of a line: module-level aliases among them
     for m in _PLAIN_ASSIGNMENT.finditer(source):
+        assigned.add(m.group(1))
+        k = bisect.bisect_left(norm_at, m.end())
+        if k == len(norm_at) or norm_at[k] > m.end() + _STATEMENT_LIMIT:
+            continue  # no "norm" within reach of this value
         eol = source.find("\n", m.end())
         value = source[m.end() : eol if eol >= 0 else len(source)]
         opened = sum(map(value.count, "([{")) - sum(map(value.count, ")]}"))
@@ -440,11 +539,35 @@ def may_set_zero_momentum_text(source: str) -> bool:
             value = _rest_of_statement(source, m.end())
         if "norm" in value.lower():
             others.add(m.group(1))
-    from bnlint.inventory import import_bindings
-
-    for bound, targets in (import_bindings(source) or {}).items():
+    for bound, targets in (bindings or {}).items():
         if any("norm" in t.rsplit(".", 1)[-1].lower() for t in targets):
             others.add(bound)
+    # ... and calls whose callee's last name says `norm` (found in the lower-cased text), when
+    # the ast step could count them: the callee's first name bound by an import or a module-level
+    # alias (``AstScan.is_imported``), or a class of this file, or a BN class by its own name.
+    # Not a definition (`def batch_norm(g, x, w)`), not a local function or a parameter.
+    starts: List[int] = []  # where a callee's name ends
+    after = 0
+    for i in norm_at:
+        if i < after:
+            continue  # a second "norm" in the same word
+        j = i + 4
+        while j < len(source) and (source[j].isalnum() or source[j] == "_"):
+            j += 1
+        after = j
+        if not _CALL_OPENS.match(source, j):  # most are no call: `normalize` in prose, `self.norm`
+            continue
+        k = i
+        while k > 0 and (source[k - 1].isalnum() or source[k - 1] == "_"):
+            k -= 1
+        line_start = source.rfind("\n", 0, k) + 1
+        chain = _CHAIN_BEFORE.search(source, max(line_start, k - 200), k)
+        root = chain.group(1) if chain else source[k:j]
+        continued = chain is None and source[line_start:k].strip() == "."  # `nn\n    .BatchNorm2d`
+        if not _DEFINES.search(source, line_start, k) and (
+            bindings is None or continued or root in bindings or root in assigned or root in classes or is_bn_class(source[k:j])
+        ):
+            starts.append(j)
     for name in others:
         starts.extend(word_ends(source, name))
     for end in starts:
@@ -452,9 +575,12 @@ def may_set_zero_momentum_text(source: str) -> bool:
         if opens is None:
             continue
         args = _call_arguments(source, opens.end())
-        positional = [a for a in args if not re.match(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))", a)]
+        positional = _positional(args)
         if len(positional) > 2 and _value_may_be_zero(source, positional[2], names):
-            return True
+            if spans is None:
+                spans = _CodeSpans(source)
+            if spans.in_code(end - 1):  # not "normalized (see ...)" in a comment or docstring
+                return True
     return False
 
 

@@ -414,6 +414,14 @@ TEXT_VS_AST = {
         "import torch.nn as nn\n(\n    eps,\n    mom,\n) = 1e-5, 0\nbn = nn.BatchNorm2d(8, eps, mom)\n",
         "import torch.nn as nn\n[eps, mom] = [1e-5, 0]\nbn = nn.BatchNorm2d(8, eps, mom)\n",
         "import torch.nn as nn\nBN = (\n    nn.SyncBatchNorm if distributed else nn.BatchNorm2d\n)\nbn = BN(8, 1e-5, 0)\n",
+        "import torch.nn as nn\na = mom = 0\nbn = nn.BatchNorm2d(8, 1e-5, mom)\n",
+        "import torch.nn as nn\neps, mom = (\n    1e-5,  # eps\n    0,\n)\nbn = nn.BatchNorm2d(8, eps, mom)\n",
+        "import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=-(0))\n",
+        "import torch.nn as nn\nbn = nn.BatchNorm2d(8, 1e-5, (0.))\n",
+        "import torch.nn as nn\nnn2 = nn\nbn = nn2.BatchNorm2d(8, 1e-5, 0)\n",
+        "import torch.nn as nn\nbn = (nn\n      .BatchNorm2d(8, 1e-5, 0))\n",
+        "import torch.nn as nn\nmom = (0.1 if warm else\n       0)  # frozen later\nbn = nn.BatchNorm2d(8, 1e-5, mom)\n",
+        "import torch.nn as nn\n\n\nclass Frozen(nn.BatchNorm2d):\n    pass\n\n\nbn = Frozen(8, 1e-5, 0, " + "affine=True, " * 300 + ")\n",
     ],
     "BN004": [
         "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
@@ -446,6 +454,18 @@ NOT_TEXT_RELEVANT = {
         "bn = nn.BatchNorm2d(8, momentum=0.01)\nfor i in range(0, 10):\n    pass\n",
         "eps, mom = 1e-5, 0.1\nbn = nn.BatchNorm2d(8, eps, mom)\nx = f(mom, dim=0)\n",
         "def f(x, momentum, eps):\n    return sample_inputs_batch_norm(x, dtype, device, 0)\n",
+        # a definition is no call; a keyword argument is no assignment
+        "def sample_inputs_batch_norm(op_info, device, dtype):\n    return partial(make_tensor, dtype=dtype, low=0)\n",
+        # a local function (or a parameter) is no BN class to the ast step
+        "def frobenius_norm(g, x, dim):\n    return x\n\n\ndim = 0\ny = frobenius_norm(g, x, dim)\n",
+        # a zero in a condition, or as an argument of the value, is no zero value
+        "import torch.nn.functional as F\nweight = make(c) if c > 0 else None\ny = F.batch_norm(x, m, weight)\n",
+        "import torch\nvar, mean = torch.var_mean(x, dim=0, correction=0)\ny = torch.batch_norm(x, w, mean)\n",
+        "import torch\nstart = clamp(start, 0, size, 0)\ny = torch.batch_norm(x, w, start)\n",
+        # the end of a call's arguments is no tuple target of the next statement
+        "import torch\nf(\n    a, b, bias\n)\nreserve = 0\ny = torch.batch_norm(x, w, bias)\n",
+        "import m\ny = m.foreach_norm(1, False, False)\n",  # `False` is no name
+        '# normalize (x, y, 0) in a comment\n"""Set momentum=0 to freeze (docs only)."""\n',
     ],
     "BN005": ["grads = backward(loss)\n", "backward_hook = 1\ndef training_steps():\n    pass\n"],
     "BN006": ["score = evaluate(model)\nmodel.evaluation_mode = True\n", "with torch.no_grad():\n    y = model(x)\n"],
