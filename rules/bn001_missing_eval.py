@@ -93,22 +93,15 @@ class MissingEval(Rule):
     trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled")
     needs_bn_evidence = True  # only a model that holds BN is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
-    # The other evaluation contexts, as a superset of what the analysis checks: a function whose
-    # name contains an evaluation word (eval_names.EVAL_FUNCTION_WORDS), or an identifier/string token
-    # naming evaluation data (eval_names.VAL_TOKENS; tokens split at non-alphanumerics, camelCase and
-    # letter-to-digit boundaries).  Bare substrings ("val", "test") would match "value", "interval".
-    trigger_pattern = (
-        r"(?=[dVvTtEeHh])"  # each branch's first letter: lets `re` skip most positions (4x faster)
-        r"(?:def\s+\w*?(?i:eval|valid|test|predict|infer|score|benchmark|metric)"
-        r"|(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
-        r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z]))"
-    )
+    # The other evaluation contexts are a `def` named for evaluation and a `for` over evaluation
+    # data (``text_relevant``); a file without either keyword has none.  (A pattern for their
+    # names would cost more than the precise check, which skips "test" and "eval" elsewhere.)
+    trigger_pattern = r"(?:def|for)(?=[\s\\(\[])"
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:
         """An evaluation context in the code, the only places the analysis looks: a no-grad token,
-        a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``).
-        The trigger pattern above lets through every "test" or "eval" word; most make none."""
+        a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``)."""
         from bnlint.prefilter import evaluates_in_text
 
         return cls.trigger_tokens_present(source) or evaluates_in_text(source)
