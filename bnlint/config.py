@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -11,10 +9,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bnlint.rule import Rule, RuleType
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10
-    import tomli as tomllib
+
+
+def _toml() -> Any:
+    """tomllib (tomli before 3.11), imported on first use: most runs read no TOML at all, and
+    startup counts for pre-commit and editors."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9/3.10
+        import tomli as tomllib
+    return tomllib
 
 
 class ConfigError(Exception):
@@ -170,6 +174,9 @@ class Settings:
             "options": self.rule_options,
             "max_file_size": self.max_file_size,
         }
+        import hashlib
+        import json
+
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -193,6 +200,7 @@ def find_config(start: str) -> Optional[str]:
                 return candidate
         candidate = os.path.join(d, "pyproject.toml")
         if os.path.isfile(candidate):
+            tomllib = _toml()
             try:
                 with open(candidate, "rb") as fh:
                     data = tomllib.load(fh)
@@ -207,6 +215,7 @@ def find_config(start: str) -> Optional[str]:
 
 
 def load_table(path: str) -> Dict[str, Any]:
+    tomllib = _toml()
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

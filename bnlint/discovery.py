@@ -4,7 +4,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -66,6 +65,8 @@ def _git_ignored(paths: Sequence[str]) -> Set[str]:
         roots.setdefault(d, []).extend(by_dir[d])
     for cwd, group in _group_by_repo(roots):
         try:
+            import subprocess
+
             proc = subprocess.run(
                 ["git", "check-ignore", "--stdin", "-z"],
                 input="\0".join(os.path.abspath(p) for p in group).encode(),
