@@ -317,8 +317,6 @@ def run_files(
     for i in order:
         path = files[i]
         if cache is not None and states[i] is not None:
-            from bnlint.cache import content_hash
-
             abspaths[i] = os.path.abspath(path)
             read = _reader(path)
             hit, digest = cache.lookup(abspaths[i], states[i], read)
@@ -327,14 +325,12 @@ def run_files(
                 if findings is not None:
                     outcomes[i] = FileOutcome(path=path, findings=findings)
                     continue
-            if digest is None:
-                data = read()
-                digest = content_hash(data) if data is not None else None
-            digests[i] = digest
+            digests[i] = digest  # None: the worker hashes the bytes it reads (``content_digest``)
         dispatcher.add(i, path, sizes[i])
 
     for i, (outcome, consulted) in dispatcher.finish().items():
         outcomes[i] = outcome
+        digests[i] = outcome.content_digest or digests[i]  # the bytes that were analysed
         if cache is not None and digests[i] is not None and not outcome.internal_errors:
             # Not when the file changed while it was being analysed: the answer may match neither version.
             if stat_state(files[i]) == states[i]:

@@ -23,6 +23,7 @@ class FileOutcome:
     new_text: Optional[str] = None  # set when fixes changed the file
     original_text: Optional[str] = None
     notes: List[str] = field(default_factory=list)
+    content_digest: Optional[str] = None  # ``sources.content_hash`` of the bytes analysed
 
 
 def lint_text(text: str, path: str, settings: Settings, index=None, use_prefilter: bool = True) -> FileResult:
@@ -64,6 +65,7 @@ def _process_file(
     except SourceError as exc:
         out.findings.append(file_error(path, str(exc)))
         return out
+    out.content_digest = src.digest
     result = lint_text(src.text, path, settings, index, use_prefilter)
     out.internal_errors.extend(result.internal_errors)
     if src.is_notebook:

@@ -13,6 +13,13 @@ from typing import List, Optional, Tuple
 _FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file", "%%capture --no-display")
 
 
+def content_hash(data: bytes) -> str:
+    """The cache's content key for a file's bytes."""
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 class SourceError(Exception):
     """A file that cannot be analysed; the message says why (the caller adds the path)."""
 
@@ -25,6 +32,7 @@ class Source:
     cells: Optional[List[Tuple[int, int]]] = None
     newline: str = "\n"
     encoding: str = "utf-8"
+    digest: Optional[str] = None  # ``content_hash`` of the bytes read (the cache's key)
 
     @property
     def is_notebook(self) -> bool:
@@ -79,10 +87,14 @@ def read_source(path: str, max_size: int) -> Source:
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror or exc}") from exc
     if path.endswith(".ipynb"):
-        return _read_notebook(path, data)
-    text, enc = decode(data, path)
-    newline = "\r\n" if "\r\n" in text[:10000] else "\n"
-    return Source(path, text, newline=newline, encoding=enc)
+        src = _read_notebook(path, data)
+    else:
+        text, enc = decode(data, path)
+        newline = "\r\n" if "\r\n" in text[:10000] else "\n"
+        src = Source(path, text, newline=newline, encoding=enc)
+    # Hashed where it is read (in a worker), not read twice by the parent for the cache.
+    src.digest = content_hash(data)
+    return src
 
 
 def _read_notebook(path: str, data: bytes) -> Source:

@@ -99,6 +99,33 @@ def test_hit_skips_analysis(project, analysed):
     assert len(cache_files(project)) == 1
 
 
+def test_first_run_reads_each_file_once_and_keys_it_by_the_bytes_analysed(project, monkeypatch):
+    """Without an entry the parent does not read a file to hash it: the analysis hashes the bytes
+    it reads (a serial pass over every file before the pool started, on a project's first run)."""
+    from bnlint.sources import content_hash
+
+    parent_reads = []
+    real_reader = parallel._reader
+
+    def counting_reader(path):
+        read = real_reader(path)
+
+        def counted():
+            parent_reads.append(os.path.basename(path))
+            return read()
+
+        return counted
+
+    monkeypatch.setattr(parallel, "_reader", counting_reader)
+    first = lint(project)
+    assert parent_reads == []
+    data = json.load(open(cache_files(project)[0]))
+    keys = {os.path.basename(k): v[3] for k, v in data["entries"].items()}
+    assert keys["train.py"] == content_hash((project / "train.py").read_bytes())
+    assert keys.keys() == {"models.py", "train.py", "util.py"}
+    assert lint(project) == first
+
+
 def test_cached_findings_are_complete(project):
     """A hit gives back the same Finding objects: message, columns, fix, statement lines."""
     files = [str(project / "train.py")]
