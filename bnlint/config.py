@@ -4,7 +4,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from dataclasses import dataclass, field
+from bnlint.records import field, record
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bnlint.rule import Rule, RuleType
@@ -80,7 +80,7 @@ def expand_selector(selector: str, rules: Sequence[RuleType], source: str) -> Li
     return matched
 
 
-@dataclass
+@record
 class Settings:
     select: Optional[List[str]] = None  # None: the default-enabled rules
     extend_select: List[str] = field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
+from bnlint.records import field, record
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from bnlint.config import Settings
@@ -12,7 +12,7 @@ from bnlint.config import Settings
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
-@dataclass
+@record
 class Discovery:
     files: List[str] = field(default_factory=list)
     errors: List[str] = field(default_factory=list)  # fatal: a missing path

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import sys
 import traceback
-from dataclasses import dataclass, field
+from bnlint.records import field, record
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from bnlint.rule import Edit, Finding, Fix, FixSpec, InsertAfter, InsertBefore, ReplaceNode, ReplaceRange, Rule, RuleType
@@ -25,7 +25,7 @@ SYNTAX_ERROR_CODE = "BN000"
 SYNTAX_ERROR_NAME = "syntax-error"
 
 
-@dataclass
+@record
 class FileResult:
     path: str
     findings: List[Finding] = field(default_factory=list)

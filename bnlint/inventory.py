@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass, field
+from bnlint.records import field, record
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 # --- Tables of PyTorch semantics ----------------------------------------------
@@ -493,7 +493,7 @@ def import_bindings(text: str) -> Optional[Dict[str, Set[str]]]:
 # --- Module summaries ---------------------------------------------------------
 
 
-@dataclass
+@record
 class ModuleInventory:
     path: Optional[str]
     aliases: Dict[str, str] = field(default_factory=dict)
@@ -733,7 +733,7 @@ def _is_class_table(value: ast.AST) -> bool:
 ExternalLookup = Callable[[str], bool]
 
 
-@dataclass
+@record
 class _Reasons:
     """What could make one class or function hold BN, from its bases and the names it uses."""
 

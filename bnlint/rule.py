@@ -9,7 +9,7 @@ at the whole module at once (data flow across functions) implement
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from bnlint.records import record
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 if TYPE_CHECKING:  # pragma: no cover - typing only, keeps libcst off the import path
@@ -21,7 +21,7 @@ SEVERITIES = ("error", "warning", "info")
 DOCS_URL = "https://github.com/bnlint/bnlint/blob/main/docs/rules.md#{code}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Edit:
     """Replace the text between two positions (1-based line, 1-based column, end exclusive)."""
 
@@ -39,7 +39,7 @@ class Edit:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fix:
     applicability: str  # "safe" | "unsafe"
     edits: Tuple[Edit, ...]
@@ -53,7 +53,7 @@ class Fix:
         }
 
 
-@dataclass
+@record
 class Finding:
     code: str
     name: str
@@ -143,13 +143,13 @@ class Finding:
 # position metadata is computed for clean files.
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReplaceNode:
     node: "cst.CSTNode"
     replacement: Union["cst.CSTNode", str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InsertBefore:
     """Insert ``text`` as new line(s) before statement ``stmt``, at its indentation."""
 
@@ -157,7 +157,7 @@ class InsertBefore:
     text: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InsertAfter:
     """Insert ``text`` as new line(s) after statement ``stmt`` (a simple or compound statement)."""
 
@@ -166,7 +166,7 @@ class InsertAfter:
     indent_like: Optional["cst.CSTNode"] = None  # take indentation from this statement instead
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReplaceRange:
     """Replace the source between the start of ``start`` and the end of ``end``."""
 
@@ -178,14 +178,14 @@ class ReplaceRange:
 EditSpec = Union[ReplaceNode, InsertBefore, InsertAfter, ReplaceRange]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FixSpec:
     applicability: str
     edits: Sequence[EditSpec]
     message: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Option:
     name: str
     default: Any

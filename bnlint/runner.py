@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from bnlint.records import field, record
 from typing import List, Optional
 
 from bnlint.config import Settings
@@ -14,7 +14,7 @@ from bnlint.sources import Source, SourceError, read_source
 MAX_FIX_ROUNDS = 20
 
 
-@dataclass
+@record
 class FileOutcome:
     path: str
     findings: List[Finding] = field(default_factory=list)

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import tokenize
-from dataclasses import dataclass
+from bnlint.records import record
 from typing import List, Optional, Tuple
 
 # Cell magics whose body is not Python at all.
@@ -24,7 +24,7 @@ class SourceError(Exception):
     """A file that cannot be analysed; the message says why (the caller adds the path)."""
 
 
-@dataclass
+@record
 class Source:
     path: str
     text: str

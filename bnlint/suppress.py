@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import dataclass, field
+from bnlint.records import field, record
 from typing import Dict, List, Optional, Set, Tuple
 
 NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-]+(?:[\s,]+[A-Za-z0-9_\-]+)*))?", re.IGNORECASE)
@@ -14,7 +14,7 @@ SKIP_FILE_RE = re.compile(r"^\s*#\s*bnlint:\s*skip-file\b", re.IGNORECASE | re.M
 ALL = "*"
 
 
-@dataclass
+@record
 class Suppressions:
     # line -> set of codes/names suppressed on that line ("*" = all)
     on_line: Dict[int, Set[str]] = field(default_factory=dict)

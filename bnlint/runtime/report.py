@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from bnlint.records import replace
 from bnlint.rule import Finding
 
 RUNTIME_CODES = ("BN001", "BN002", "BN003", "BN004", "BN005", "BN006", "BN014")
@@ -424,7 +425,7 @@ def join(static: Sequence[Finding], traces: Sequence[Dict[str, Any]], reach: Opt
     used: Set[int] = set()
     out: List[Finding] = []
     for f in static:
-        f = Finding(**{k: getattr(f, k) for k in Finding.__dataclass_fields__})
+        f = replace(f)  # a copy: the runtime evidence is added to it, not to the caller's finding
         p = os.path.abspath(f.path)
         cands = [(i, iss) for i, iss in enumerate(issues) if iss.code == f.code]
         matched = [(i, iss) for i, iss in cands if (p, f.line) in iss.locations or (os.path.abspath(iss.path), iss.line) == (p, f.line)]
