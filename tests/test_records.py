@@ -66,17 +66,18 @@ def test_pickle_and_replace():
     assert c == b and c is not b
 
 
-def test_a_plain_run_imports_neither_dataclasses_nor_libcst(tmp_path):
-    """The point of the module: linting a small file without BN loads no ``dataclasses``."""
+def test_a_plain_run_imports_neither_dataclasses_nor_inspect_nor_libcst(tmp_path):
+    """The point of the module: linting a small file without BN loads no ``dataclasses`` (nor
+    ``inspect``, which it imports; ``pkgutil.iter_modules`` did too) and no libcst."""
     small = tmp_path / "util.py"
     small.write_text("import os\n\n\ndef add(a, b):\n    return a + b\n")
     probe = (
-        "import sys\nalready = 'dataclasses' in sys.modules  # a site hook may have loaded it\n"
+        "import sys\nheavy = ('dataclasses', 'inspect')\nalready = [m for m in heavy if m in sys.modules]  # a site hook may have loaded them\n"
         "from bnlint.cli import main\n"
         f"sys.argv = ['bnlint', '--no-cache', {str(small)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "lazy = type(sys.modules.get('libcst')).__name__\n"
-        "print('dataclasses' in sys.modules and not already, lazy in ('NoneType', '_LazyModule'))\n"
+        "print([m for m in heavy if m in sys.modules and m not in already] == [], lazy in ('NoneType', '_LazyModule'))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "False True"
+    assert out.strip().splitlines()[-1] == "True True"
