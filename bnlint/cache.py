@@ -27,7 +27,6 @@ unreadable cache file is ignored and rewritten.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -36,7 +35,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bnlint import __version__
 from bnlint.rule import Finding
-from bnlint.sources import content_hash  # noqa: F401 (the cache's content key, re-exported)
+from bnlint.sources import blake2b, content_hash  # noqa: F401 (content_hash: the cache's content key, re-exported)
 
 CACHE_FORMAT = 3
 _RACY_NS = 2_000_000_000  # stat-equal entries written this soon after the file's mtime are re-hashed
@@ -65,7 +64,7 @@ def code_fingerprint() -> str:
     rules = sys.modules.get("bnlint.rules")
     if rules is not None:
         folders.extend(getattr(rules, "__path__", []))
-    h = hashlib.blake2b(digest_size=12)
+    h = blake2b(digest_size=12)
     for folder in folders:
         try:
             names = sorted(os.listdir(folder))
@@ -113,7 +112,7 @@ class Cache:
         self.root = directory
         settings_fp = settings.fingerprint()  # loads the rules first: code_fingerprint() covers their files
         material = json.dumps([CACHE_FORMAT, __version__, code_fingerprint(), settings_fp, os.path.abspath(settings.project_root)])
-        key = hashlib.blake2b(material.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+        key = blake2b(material.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
         self.path = os.path.join(directory, __version__, key + ".json")
         self._entries: Optional[Dict[str, list]] = None
         self._loaded_state: FileState = None

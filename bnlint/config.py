@@ -174,10 +174,11 @@ class Settings:
             "options": self.rule_options,
             "max_file_size": self.max_file_size,
         }
-        import hashlib
         import json
 
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        from bnlint.sources import blake2b
+
+        return blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
 
 
 def _glob_match(rel: str, pattern: str) -> bool:

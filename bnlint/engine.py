@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import sys
-import traceback
 from bnlint.records import field, record
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -151,6 +150,8 @@ def _traverse(module, rules: List[Rule], facts, errors: List[str], path: str) ->
         try:
             fn(node)
         except Exception:  # a rule bug must not take the run (or the editor) down
+            import traceback
+
             errors.append(f"{path}: internal error in {fn.__self__.code}: {traceback.format_exc(limit=3).strip()}")
 
     parents = facts.parents
@@ -426,6 +427,8 @@ def _run_rules(module, facts, ctx, instances, result: FileResult, path: str, sou
         try:
             rule.check_module()
         except Exception:
+            import traceback
+
             result.internal_errors.append(f"{path}: internal error in {rule.code}: {traceback.format_exc(limit=3).strip()}")
 
     if ctx.reports:

@@ -67,14 +67,15 @@ def test_pickle_and_replace():
 
 
 def test_a_plain_run_imports_neither_dataclasses_nor_inspect_nor_libcst(tmp_path):
-    """The point of the module: linting a small file without BN loads no ``dataclasses`` (nor
-    ``inspect``, which it imports; ``pkgutil.iter_modules`` did too) and no libcst."""
+    """The point of the module: linting a small file without BN (cache on) loads no ``dataclasses``
+    (nor ``inspect``, which it imports; ``pkgutil.iter_modules`` did too), no OpenSSL hashing, no
+    ``subprocess`` or TOML parser where there is nothing to run or read, and no libcst."""
     small = tmp_path / "util.py"
     small.write_text("import os\n\n\ndef add(a, b):\n    return a + b\n")
     probe = (
-        "import sys\nheavy = ('dataclasses', 'inspect')\nalready = [m for m in heavy if m in sys.modules]  # a site hook may have loaded them\n"
+        "import sys\nheavy = ('dataclasses', 'inspect', '_hashlib', 'subprocess', 'tomllib')\nalready = [m for m in heavy if m in sys.modules]  # a site hook may have loaded them\n"
         "from bnlint.cli import main\n"
-        f"sys.argv = ['bnlint', '--no-cache', {str(small)!r}]\n"
+        f"sys.argv = ['bnlint', '--cache-dir', {str(tmp_path / 'cache')!r}, {str(small)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "lazy = type(sys.modules.get('libcst')).__name__\n"
         "print([m for m in heavy if m in sys.modules and m not in already] == [], lazy in ('NoneType', '_LazyModule'))\n"
