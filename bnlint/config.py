@@ -4,9 +4,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from bnlint.records import field, record
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from bnlint.records import field, record
 from bnlint.rule import Rule, RuleType
 
 

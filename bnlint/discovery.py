@@ -4,10 +4,10 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from bnlint.records import field, record
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from bnlint.config import Settings
+from bnlint.records import field, record
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ast
 import sys
-from bnlint.records import field, record
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
+from bnlint.records import field, record
 from bnlint.rule import Edit, Finding, Fix, FixSpec, InsertAfter, InsertBefore, ReplaceNode, ReplaceRange, Rule, RuleType
 from bnlint.suppress import has_skip_file, parse_suppressions
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import List
 
+from bnlint.patterns import lazy
+
 EVAL_FUNCTION_WORDS = (
     "eval",
     "valid",
@@ -21,7 +23,7 @@ EVAL_FUNCTION_WORDS = (
 )
 
 # Functions that deliberately run train mode under no_grad to recompute BN statistics.
-RECALIBRATION_RE = re.compile(
+RECALIBRATION_RE = lazy(
     r"update_bn|bn_update|recalib|precise_bn|preciseb|bn_stat|bn_recal|calibrate_bn|reset_bn|adapt_bn|bn_adapt|"
     r"refresh_bn|recompute_bn|standing_stat|collect_stat|warmup_bn|bn_calib|calib_bn",
     re.IGNORECASE,
@@ -53,8 +55,8 @@ def is_eval_routine_name(name: str) -> bool:
     return is_eval_function_name(name)
 
 
-_CAMEL_BOUNDARY = re.compile(r"([a-z])([A-Z])")
-_TOKEN_BREAK = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
+_CAMEL_BOUNDARY = lazy(r"([a-z])([A-Z])")
+_TOKEN_BREAK = lazy(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
 
 
 def name_tokens(text: str) -> List[str]:
@@ -65,7 +67,7 @@ def name_tokens(text: str) -> List[str]:
 
 # Where a VAL_TOKENS word may start and end as ``name_tokens`` splits it, in raw text: a
 # superset of those tokens for the text checks (the first-letter lookahead lets ``re`` skip).
-VAL_WORD_IN_TEXT = re.compile(
+VAL_WORD_IN_TEXT = lazy(
     r"(?=[VvTtEeHh])(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
     r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z])"
 )

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ast
 import os
 import re
-from bnlint.records import field, record
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+
+from bnlint.patterns import lazy
+from bnlint.records import field, record
 
 # --- Tables of PyTorch semantics ----------------------------------------------
 
@@ -296,7 +298,7 @@ BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
 _FACTORY_EVIDENCE: Tuple[Tuple[str, str], ...] = (("create_model", "timm"), ("get_model", "torchvision"), ("__dict__", "torchvision"))
 # The table is only a factory where it is indexed (`models.__dict__[arch]`): `m.__dict__` in
 # a torchvision-importing helper is not (torch._inductor's utils.py, imported everywhere).
-_DICT_SUBSCRIPT = re.compile(r"__dict__\s*\[")
+_DICT_SUBSCRIPT = lazy(r"__dict__\s*\[")
 # torchvision factories, matched case-insensitively like ``factory_holds_bn`` does.
 BN_EVIDENCE_TOKENS_LOWER: Tuple[str, ...] = tuple(sorted(set(_TV_BN_FACTORY_PREFIXES) | {"_bn"}))
 
@@ -317,7 +319,7 @@ def _has_word(text: str, word: str) -> bool:
 
 # String literals and comments, to blank out of imported modules: the summaries only resolve
 # names in code, so a BN word in a docstring or an op-name table there decides nothing.
-_STRINGS_AND_COMMENTS = re.compile(
+_STRINGS_AND_COMMENTS = lazy(
     # Each branch starts with its own literal (`#` or a quote), so ``re`` skips from one such
     # character to the next (3x faster than starting at every letter that may be a string
     # prefix); a prefix (`r`, `b`, `f`) stays behind as code, a one-letter name of nothing.
@@ -327,7 +329,7 @@ _STRINGS_AND_COMMENTS = re.compile(
     r'|"(?:[^"\\\n]|\\[\s\S])*"'
     r"|'(?:[^'\\\n]|\\[\s\S])*'"
 )
-_NOT_LINE_BREAK = re.compile(r"[^\n]")
+_NOT_LINE_BREAK = lazy(r"[^\n]")
 
 
 def _blank(match: "re.Match[str]") -> str:
@@ -335,7 +337,7 @@ def _blank(match: "re.Match[str]") -> str:
     return _NOT_LINE_BREAK.sub(" ", text) if "\n" in text else " " * len(text)
 
 
-_CLASS_AT_COLUMN_0 = re.compile(r"^class[ \t\\]", re.MULTILINE)
+_CLASS_AT_COLUMN_0 = lazy(r"^class[ \t\\]", re.MULTILINE)
 
 
 def code_only(text: str) -> str:
@@ -358,8 +360,8 @@ def code_has_bn_evidence(text: str) -> bool:
     return text_has_bn_evidence(text) and text_has_bn_evidence(_STRINGS_AND_COMMENTS.sub(" ", text))
 
 
-_HUB_LOAD = re.compile(r"hub\s*\.\s*load\b")
-_HUB_IMPORT = re.compile(r"from\s+torch\.hub\s+import\s+(?:\([^)]*|[^\n]*)\bload\b|import\s+torch\.hub\s+as\s+(\w+)|from\s+torch\s+import\s+[^\n]*\bhub\s+as\s+(\w+)")
+_HUB_LOAD = lazy(r"hub\s*\.\s*load\b")
+_HUB_IMPORT = lazy(r"from\s+torch\.hub\s+import\s+(?:\([^)]*|[^\n]*)\bload\b|import\s+torch\.hub\s+as\s+(\w+)|from\s+torch\s+import\s+[^\n]*\bhub\s+as\s+(\w+)")
 
 
 def _hub_load(text: str) -> bool:
@@ -401,7 +403,7 @@ def text_has_bn_evidence(text: str) -> bool:
 # `import a.b as c, d` / `from .x import (a, b as c)`, matched at a statement start (a line
 # start, or after `;` or a one-line `if ...:`).  Over-matching (an import inside a string)
 # only adds edges to the graph, which keeps the prefilter sound.
-_IMPORT_STMT_RE = re.compile(
+_IMPORT_STMT_RE = lazy(
     r"[ \t]*(?:from[ \t\\\n]+(\.*[\w.]*)[ \t\\\n]+import[ \t]*(\([^)]*\)|(?:\\\n|[^\n;#])*)"
     r"|import[ \t]+((?:\\\n|[^\n;#])*))"
 )
@@ -961,8 +963,8 @@ _MAX_INDEX_BYTES = 2_000_000
 MAX_IMPORT_HOPS = 3
 
 
-_ATTRIBUTE_CHAIN = re.compile(r"(?:\s*\.\s*[A-Za-z_]\w*)*")
-_WHITESPACE = re.compile(r"\s+")
+_ATTRIBUTE_CHAIN = lazy(r"(?:\s*\.\s*[A-Za-z_]\w*)*")
+_WHITESPACE = lazy(r"\s+")
 
 
 def _dotted_uses(source: str, names: Iterable[str]) -> Set[Tuple[str, str]]:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
 from bnlint.eval_names import EVAL_FUNCTION_WORDS, VAL_WORD_IN_TEXT, is_eval_routine_name
 from bnlint.inventory import code_has_bn_evidence, word_ends
+from bnlint.patterns import lazy
 
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.inventory import ProjectIndex
@@ -45,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # match would let the pattern backtrack over every `#` of a `#####` banner.
 _TEXT_COMMENT = r"#[^\n]*(?![^\n])"
 _TEXT_GAP = rf"(?:\s|\\|{_TEXT_COMMENT})*"
-_CALL_OPENS = re.compile(rf"{_TEXT_GAP}\(")
+_CALL_OPENS = lazy(rf"{_TEXT_GAP}\(")
 
 
 def attribute_ends(source: str, name: str, allow_suffix: str = "") -> Iterator[int]:
@@ -77,14 +78,14 @@ def calls_method_in_text(source: str, method: str) -> bool:
 # Besides a no-grad block (its tokens: BN001's ``trigger_tokens``) that is a `def` whose name says
 # evaluation (``is_eval_routine_name``) or a `for` loop over evaluation data (a VAL_TOKENS word in
 # a name or string of its iterable).  A word like "test" or "eval" elsewhere makes no context.
-_DEF_NAME = re.compile(r"def(?:[ \t]|\\\r?\n)+(\w+)")
-_EVAL_WORD = re.compile("|".join(EVAL_FUNCTION_WORDS), re.IGNORECASE)
-_FOR_KEYWORD = re.compile(r"for(?=[\s\\(\[])")
+_DEF_NAME = lazy(r"def(?:[ \t]|\\\r?\n)+(\w+)")
+_EVAL_WORD = lazy("|".join(EVAL_FUNCTION_WORDS), re.IGNORECASE)
+_FOR_KEYWORD = lazy(r"for(?=[\s\\(\[])")
 # A loop target (names, attributes, subscripts, tuples, starred; comments inside brackets) up to
 # its `in`; prose ("for each item in eval mode") has two words in a row, which no target has.
-_FOR_TARGET = re.compile(rf"((?:[\w\s.,()\[\]*\\]|{_TEXT_COMMENT}){{0,300}}?)(?<![\w.])in(?!\w)")
-_COMMENT = re.compile(r"#[^\n]*")
-_ADJACENT_WORDS = re.compile(r"\w[ \t\\\r\n]+\w")
+_FOR_TARGET = lazy(rf"((?:[\w\s.,()\[\]*\\]|{_TEXT_COMMENT}){{0,300}}?)(?<![\w.])in(?!\w)")
+_COMMENT = lazy(r"#[^\n]*")
+_ADJACENT_WORDS = lazy(r"\w[ \t\\\r\n]+\w")
 _HEADER_LIMIT = 2000  # characters; a longer loop header is taken to name evaluation data
 
 
@@ -264,14 +265,14 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 
 
 # ``may_set_zero_momentum`` on the text, a superset of it: BN002's ``text_relevant``.
-_ZERO_LITERAL = re.compile(r"(?<![\w.])[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])")
-_MOMENTUM_SITE = re.compile(r"momentum" + _TEXT_GAP + r"=(?!=)|momentum['\"]" + _TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
-_NAME_VALUE = re.compile(_TEXT_GAP + r"\(*" + _TEXT_GAP + r"([A-Za-z_]\w*)" + _TEXT_GAP + r"(?![\w.(\[])")
-_ASSIGNED = re.compile(r"\s*(?::[^=]*)?=(?!=)")
-_PLAIN_ASSIGNMENT = re.compile(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
+_ZERO_LITERAL = lazy(r"(?<![\w.])[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])")
+_MOMENTUM_SITE = lazy(r"momentum" + _TEXT_GAP + r"=(?!=)|momentum['\"]" + _TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
+_NAME_VALUE = lazy(_TEXT_GAP + r"\(*" + _TEXT_GAP + r"([A-Za-z_]\w*)" + _TEXT_GAP + r"(?![\w.(\[])")
+_ASSIGNED = lazy(r"\s*(?::[^=]*)?=(?!=)")
+_PLAIN_ASSIGNMENT = lazy(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _STATEMENT_LIMIT = 400  # characters looked at after a value starts; beyond: assume the worst
-_STATEMENT_STOPS = re.compile(r"[()\[\]{}\n;]")
-_ARGUMENT_STOPS = re.compile(r"[()\[\]{},\"'#]")
+_STATEMENT_STOPS = lazy(r"[()\[\]{}\n;]")
+_ARGUMENT_STOPS = lazy(r"[()\[\]{},\"'#]")
 
 
 def _rest_of_statement(text: str, start: int, limit: int = _STATEMENT_LIMIT) -> str:
@@ -293,7 +294,7 @@ def _rest_of_statement(text: str, start: int, limit: int = _STATEMENT_LIMIT) -> 
     return text[start:end] + " 0" if end < len(text) else text[start:end]
 
 
-_NOT_POSITIONAL = re.compile(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))")  # `*args`, `**kw`, `name=value`
+_NOT_POSITIONAL = lazy(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))")  # `*args`, `**kw`, `name=value`
 
 
 def _positional(args: List[str]) -> List[str]:
@@ -343,13 +344,13 @@ def _call_arguments(text: str, start: int, limit: int = 2000, positional: int = 
         i += 1
 
 
-_EXPRESSION_STOPS = re.compile(r"[()\[\]{},;:\n\"'#\\]")
-_CHAINED_TARGETS = re.compile(r"(?:\s*[\w.]+\s*=(?!=))*")  # `b = ` of `a = b = 0`
-_NOT_IN_NUMBER = re.compile(r"[()\s\\]")  # parentheses and layout around a number
-_IF_KEYWORD = re.compile(r"(?<![\w.])if(?!\w)")
-_CONDITIONAL_KEYWORDS = re.compile(r"(?<![\w.])(if|else)(?!\w)")
-_DEFINES = re.compile(r"(?<![\w.])(?:def|class)[ \t]+$")
-_CHAIN_BEFORE = re.compile(r"([A-Za-z_]\w*)(?:[ \t]*\.[ \t]*\w+)*[ \t]*\.[ \t]*$")  # `nn.` before `BatchNorm2d`
+_EXPRESSION_STOPS = lazy(r"[()\[\]{},;:\n\"'#\\]")
+_CHAINED_TARGETS = lazy(r"(?:\s*[\w.]+\s*=(?!=))*")  # `b = ` of `a = b = 0`
+_NOT_IN_NUMBER = lazy(r"[()\s\\]")  # parentheses and layout around a number
+_IF_KEYWORD = lazy(r"(?<![\w.])if(?!\w)")
+_CONDITIONAL_KEYWORDS = lazy(r"(?<![\w.])(if|else)(?!\w)")
+_DEFINES = lazy(r"(?<![\w.])(?:def|class)[ \t]+$")
+_CHAIN_BEFORE = lazy(r"([A-Za-z_]\w*)(?:[ \t]*\.[ \t]*\w+)*[ \t]*\.[ \t]*$")  # `nn.` before `BatchNorm2d`
 
 
 def _expression_end(text: str, start: int, stops: str = ",;\n", limit: int = _STATEMENT_LIMIT) -> Tuple[int, str]:
@@ -445,7 +446,7 @@ def _is_one_target(text: str) -> bool:
     return depth <= 0
 
 
-_ASSIGNED_HERE = re.compile(r"\s*(?::[^=\n]*)?=(?!=)")  # after a name: `= v`, `: float = v`
+_ASSIGNED_HERE = lazy(r"\s*(?::[^=\n]*)?=(?!=)")  # after a name: `= v`, `: float = v`
 
 
 def _name_set_to_zero_in_text(text: str, name: str) -> bool:
@@ -756,8 +757,8 @@ def is_freeze_site(node) -> bool:
 
 # ``is_freeze_site`` on the text: parentheses around the target or the value, chained targets
 # (`a.requires_grad = b.requires_grad = False`), comments and continuations where Python allows.
-_FROZEN_ASSIGNMENT = re.compile(rf"{_TEXT_GAP}(?:\){_TEXT_GAP})*=(?!=)(?:[\s\\(]|{_TEXT_COMMENT}|[\w.\[\]'\"]+{_TEXT_GAP}=(?!=))*False\b")
-_FROZEN_CALL = re.compile(rf"_{_TEXT_GAP}\({_TEXT_GAP}(?:\({_TEXT_GAP})*False\b")
+_FROZEN_ASSIGNMENT = lazy(rf"{_TEXT_GAP}(?:\){_TEXT_GAP})*=(?!=)(?:[\s\\(]|{_TEXT_COMMENT}|[\w.\[\]'\"]+{_TEXT_GAP}=(?!=))*False\b")
+_FROZEN_CALL = lazy(rf"_{_TEXT_GAP}\({_TEXT_GAP}(?:\({_TEXT_GAP})*False\b")
 
 
 def freezes_in_text(source: str) -> bool:

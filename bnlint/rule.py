@@ -9,8 +9,9 @@ at the whole module at once (data flow across functions) implement
 from __future__ import annotations
 
 import textwrap
-from bnlint.records import record
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
+
+from bnlint.records import record
 
 if TYPE_CHECKING:  # pragma: no cover - typing only, keeps libcst off the import path
     import libcst as cst

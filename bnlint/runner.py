@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
-from bnlint.records import field, record
 from typing import List, Optional
 
 from bnlint.config import Settings
 from bnlint.engine import FileResult, file_error, lint_source
 from bnlint.fixes import apply_findings, select_fixes, unified_diff
+from bnlint.records import field, record
 from bnlint.rule import Finding
 from bnlint.sources import Source, SourceError, read_source
 

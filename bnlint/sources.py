@@ -6,8 +6,9 @@ import json
 import os
 import sys
 import tokenize
-from bnlint.records import record
 from typing import Any, List, Optional, Tuple
+
+from bnlint.records import record
 
 # Cell magics whose body is not Python at all.
 _FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file", "%%capture --no-display")

@@ -4,12 +4,14 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from bnlint.records import field, record
 from typing import Dict, List, Optional, Set, Tuple
 
-NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-]+(?:[\s,]+[A-Za-z0-9_\-]+)*))?", re.IGNORECASE)
-IGNORE_RE = re.compile(r"#\s*bnlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-SKIP_FILE_RE = re.compile(r"^\s*#\s*bnlint:\s*skip-file\b", re.IGNORECASE | re.MULTILINE)
+from bnlint.patterns import lazy
+from bnlint.records import field, record
+
+NOQA_RE = lazy(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-]+(?:[\s,]+[A-Za-z0-9_\-]+)*))?", re.IGNORECASE)
+IGNORE_RE = lazy(r"#\s*bnlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+SKIP_FILE_RE = lazy(r"^\s*#\s*bnlint:\s*skip-file\b", re.IGNORECASE | re.MULTILINE)
 
 ALL = "*"
 
