@@ -79,13 +79,13 @@ def _init_worker(settings: Settings, use_prefilter: bool, shared: Optional["_Sha
         pass
 
 
-def _lint_paths(paths: Sequence[str], settings: Settings, index, use_prefilter: bool, fix: bool, unsafe: bool) -> List[Result]:
+def _lint_paths(paths: Sequence[str], settings: Settings, index, use_prefilter: bool, fix: bool, unsafe: bool, digest: bool = False) -> List[Result]:
     from bnlint.engine import RELEASE_AFTER_BYTES, release_freed_memory
 
     out: List[Result] = []
     for path in paths:
         index.take_consulted()
-        outcome = process_file(path, settings, fix=fix, unsafe=unsafe, index=index, use_prefilter=use_prefilter)
+        outcome = process_file(path, settings, fix=fix, unsafe=unsafe, index=index, use_prefilter=use_prefilter, digest=digest)
         out.append((outcome, sorted(index.take_consulted())))
         try:
             big = os.path.getsize(path) >= RELEASE_AFTER_BYTES
@@ -134,9 +134,9 @@ class _SharedSegments:
             return b[2 * fullest + 1]
 
 
-def _drain(task: Tuple[List[Chunk], bool, bool]) -> Dict[int, List[Result]]:
+def _drain(task: Tuple[List[Chunk], bool, bool, bool]) -> Dict[int, List[Result]]:
     """A worker's whole share: claim chunks until none is left; their results by chunk index."""
-    chunks, fix, unsafe = task
+    chunks, fix, unsafe, digest = task
     assert _worker is not None and _shared is not None
     settings, index, use_prefilter = _worker
     done: Dict[int, List[Result]] = {}
@@ -144,7 +144,7 @@ def _drain(task: Tuple[List[Chunk], bool, bool]) -> Dict[int, List[Result]]:
         c = _shared.claim()
         if c is None:
             return done
-        done[c] = _lint_paths([p for _, p in chunks[c]], settings, index, use_prefilter, fix, unsafe)
+        done[c] = _lint_paths([p for _, p in chunks[c]], settings, index, use_prefilter, fix, unsafe, digest)
 
 
 def plan_chunks(misses: Sequence[Tuple[int, str, int]], jobs: int) -> Tuple[List[Chunk], List[int]]:
@@ -200,8 +200,9 @@ def plan_chunks(misses: Sequence[Tuple[int, str, int]], jobs: int) -> Tuple[List
 class _Dispatcher:
     """Collects uncached files; runs them in a pool once there is enough work, else in this process."""
 
-    def __init__(self, settings: Settings, jobs: int, fix: bool, unsafe: bool, use_prefilter: bool) -> None:
+    def __init__(self, settings: Settings, jobs: int, fix: bool, unsafe: bool, use_prefilter: bool, digest: bool = False) -> None:
         self.settings = settings
+        self.digest = digest  # hash each file's bytes for the cache (``FileOutcome.content_digest``)
         self.jobs = jobs
         self.fix = fix
         self.unsafe = unsafe
@@ -243,7 +244,7 @@ class _Dispatcher:
             from bnlint.inventory import ProjectIndex
 
             self._index = ProjectIndex(root=_index_root(self.settings))
-        return _lint_paths([p for _, p in chunk], self.settings, self._index, self.use_prefilter, self.fix, self.unsafe)
+        return _lint_paths([p for _, p in chunk], self.settings, self._index, self.use_prefilter, self.fix, self.unsafe, self.digest)
 
     def finish(self) -> Dict[int, Result]:
         results: Dict[int, Result] = {}
@@ -259,7 +260,7 @@ class _Dispatcher:
             futures = []
             for _ in range(self.jobs):
                 try:
-                    futures.append(self.pool.submit(_drain, (chunks, self.fix, self.unsafe)))
+                    futures.append(self.pool.submit(_drain, (chunks, self.fix, self.unsafe, self.digest)))
                 except Exception:  # broken pool: what is left is done here
                     break
             for fut in futures:
@@ -310,7 +311,7 @@ def run_files(
     states = [stat_state(p) for p in files]
     sizes = [s[1] if s is not None else 0 for s in states]
     order = sorted(range(n), key=lambda i: (-sizes[i], i))  # largest first: the pool starts early
-    dispatcher = _Dispatcher(settings, jobs, fix, unsafe, use_prefilter)
+    dispatcher = _Dispatcher(settings, jobs, fix, unsafe, use_prefilter, digest=cache is not None)
     digests: List[Optional[str]] = [None] * n
     abspaths: List[str] = [""] * n
 

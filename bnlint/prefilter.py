@@ -84,7 +84,7 @@ _FOR_KEYWORD = lazy(r"for(?=[\s\\(\[])")
 # A loop target (names, attributes, subscripts, tuples, starred; comments inside brackets) up to
 # its `in`; prose ("for each item in eval mode") has two words in a row, which no target has.
 _FOR_TARGET = lazy(rf"((?:[\w\s.,()\[\]*\\]|{_TEXT_COMMENT}){{0,300}}?)(?<![\w.])in(?!\w)")
-_COMMENT = lazy(r"#[^\n]*")
+_COMMENT = lazy(_TEXT_COMMENT)
 _ADJACENT_WORDS = lazy(r"\w[ \t\\\r\n]+\w")
 _HEADER_LIMIT = 2000  # characters; a longer loop header is taken to name evaluation data
 
@@ -268,30 +268,8 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 _ZERO_LITERAL = lazy(r"(?<![\w.])[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])")
 _MOMENTUM_SITE = lazy(r"momentum" + _TEXT_GAP + r"=(?!=)|momentum['\"]" + _TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
 _NAME_VALUE = lazy(_TEXT_GAP + r"\(*" + _TEXT_GAP + r"([A-Za-z_]\w*)" + _TEXT_GAP + r"(?![\w.(\[])")
-_ASSIGNED = lazy(r"\s*(?::[^=]*)?=(?!=)")
 _PLAIN_ASSIGNMENT = lazy(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _STATEMENT_LIMIT = 400  # characters looked at after a value starts; beyond: assume the worst
-_STATEMENT_STOPS = lazy(r"[()\[\]{}\n;]")
-_ARGUMENT_STOPS = lazy(r"[()\[\]{},\"'#]")
-
-
-def _rest_of_statement(text: str, start: int, limit: int = _STATEMENT_LIMIT) -> str:
-    """``text`` from ``start`` to the end of its line, brackets counted (a value that spans lines
-    inside them goes on), or to a closing bracket of an enclosing call."""
-    depth = 0
-    end = min(len(text), start + limit)
-    for m in _STATEMENT_STOPS.finditer(text, start, end):
-        ch = m.group()
-        i = m.start()
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth < 0:
-                return text[start:i]
-        elif depth <= 0 and (ch == ";" or text[i - 1] != "\\"):
-            return text[start:i]
-    return text[start:end] + " 0" if end < len(text) else text[start:end]
 
 
 _NOT_POSITIONAL = lazy(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))")  # `*args`, `**kw`, `name=value`
@@ -299,49 +277,6 @@ _NOT_POSITIONAL = lazy(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))")  # `*args`, `**kw`, `
 
 def _positional(args: List[str]) -> List[str]:
     return [a for a in args if a.strip() and not _NOT_POSITIONAL.match(a)]
-
-
-def _call_arguments(text: str, start: int, limit: int = 2000, positional: int = 3) -> List[str]:
-    """The top-level arguments of the call whose `(` ends at ``start`` (strings and comments
-    skipped), up to its ``positional``-th positional one; past ``limit`` characters, three zeros
-    (assume the worst)."""
-    args: List[str] = []
-    depth = 0
-    begin = i = start
-    end = min(len(text), start + limit)
-    while True:
-        m = _ARGUMENT_STOPS.search(text, i, end)
-        if m is None:
-            return ["0", "0", "0"]
-        ch = m.group()
-        i = m.start()
-        if ch in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else ch
-            close = text.find(quote, i + len(quote))
-            while close > 0 and len(quote) == 1 and text[close - 1] == "\\":
-                close = text.find(quote, close + 1)
-            if close < 0:
-                return ["0", "0", "0"]
-            i = close + len(quote)
-            continue
-        if ch == "#":
-            i = text.find("\n", i)
-            if i < 0:
-                return ["0", "0", "0"]
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                args.append(text[begin:i])
-                return [a for a in args if a.strip()]
-            depth -= 1
-        elif depth == 0:  # a comma
-            args.append(text[begin:i])
-            begin = i + 1
-            if len(args) >= positional and len(_positional(args)) >= positional:
-                return args  # the rest of a long call cannot change that argument
-        i += 1
 
 
 _EXPRESSION_STOPS = lazy(r"[()\[\]{},;:\n\"'#\\]")
@@ -394,6 +329,31 @@ def _expression_end(text: str, start: int, stops: str = ",;\n", limit: int = _ST
         i += 1
 
 
+def _items(text: str, start: int, stops: str, limit: int = _STATEMENT_LIMIT, positional: int = 0) -> Tuple[Optional[List[str]], str]:
+    """The comma-separated expressions from ``start`` (arguments of a call, items of a display),
+    and what ended the last one (``_expression_end``); None past ``limit`` characters for one
+    of them.  With ``positional``, stop once that many positional ones are read."""
+    items: List[str] = []
+    pos = start
+    while True:
+        end, how = _expression_end(text, pos, stops=stops, limit=limit)
+        if how == "limit":
+            return None, how
+        items.append(text[pos:end])
+        if how != "," or (positional and len(_positional(items)) >= positional):
+            return items, how
+        pos = end + 1
+
+
+def _call_arguments(text: str, start: int) -> List[str]:
+    """The arguments of the call whose `(` ends at ``start``, up to its third positional one;
+    three zeros (assume the worst) when they run on past 2,000 characters or do not close."""
+    items, how = _items(text, start, stops=",", limit=2000, positional=3)
+    if items is None or how not in (",", "bracket"):
+        return ["0", "0", "0"]
+    return [a for a in items if a.strip()]
+
+
 def _is_zero_text(expression: str) -> bool:
     """``is_numeric_zero`` on an expression's text: a zero literal (signed, in parentheses), or a
     conditional expression with a zero literal in a branch (`a if c else b`: not in `c`)."""
@@ -412,16 +372,9 @@ def _is_zero_text(expression: str) -> bool:
 def _items_are_zero(text: str, start: int, bracketed: bool = False) -> Optional[bool]:
     """Is an item of the tuple or list display at ``start`` (`1e-5, 0` or `[1e-5, 0]`) a zero,
     as ``AstScan`` pairs tuple targets with values?  None: not known (assume the worst)."""
-    items: List[str] = []
-    pos = start
-    while True:
-        end, how = _expression_end(text, pos, stops="," if bracketed else ",;\n")
-        if how == "limit":
-            return None
-        items.append(text[pos:end])
-        if how != ",":
-            break
-        pos = end + 1
+    items, how = _items(text, start, stops="," if bracketed else ",;\n")
+    if items is None:
+        return None
     if how == "bracket" and not bracketed:
         return False  # the end of a call's arguments: no assignment at all
     if len(items) == 1 and not bracketed:
@@ -533,12 +486,8 @@ def may_set_zero_momentum_text(source: str) -> bool:
         k = bisect.bisect_left(norm_at, m.end())
         if k == len(norm_at) or norm_at[k] > m.end() + _STATEMENT_LIMIT:
             continue  # no "norm" within reach of this value
-        eol = source.find("\n", m.end())
-        value = source[m.end() : eol if eol >= 0 else len(source)]
-        opened = sum(map(value.count, "([{")) - sum(map(value.count, ")]}"))
-        if opened > 0 or value.rstrip().endswith("\\"):  # the value goes on over lines
-            value = _rest_of_statement(source, m.end())
-        if "norm" in value.lower():
+        end, how = _expression_end(source, m.end(), stops=";\n")  # over lines inside brackets too
+        if how == "limit" or "norm" in lower[m.end() : end]:
             others.add(m.group(1))
     for bound, targets in (bindings or {}).items():
         if any("norm" in t.rsplit(".", 1)[-1].lower() for t in targets):

@@ -42,11 +42,11 @@ def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
 
 
 def process_file(
-    path: str, settings: Settings, fix: bool = False, unsafe: bool = False, diff: bool = False, index=None, use_prefilter: bool = True
+    path: str, settings: Settings, fix: bool = False, unsafe: bool = False, diff: bool = False, index=None, use_prefilter: bool = True, digest: bool = False
 ) -> FileOutcome:
     """Lint (and fix) one file. Never raises: an unexpected error becomes an internal error naming the file."""
     try:
-        return _process_file(path, settings, fix=fix, unsafe=unsafe, diff=diff, index=index, use_prefilter=use_prefilter)
+        return _process_file(path, settings, fix=fix, unsafe=unsafe, diff=diff, index=index, use_prefilter=use_prefilter, digest=digest)
     except RecursionError:
         return FileOutcome(path=path, internal_errors=[f"{path}: too deeply nested to analyse (RecursionError)"])
     except Exception as exc:  # defensive: one file's bug must not stop the other files
@@ -57,11 +57,11 @@ def process_file(
 
 
 def _process_file(
-    path: str, settings: Settings, fix: bool = False, unsafe: bool = False, diff: bool = False, index=None, use_prefilter: bool = True
+    path: str, settings: Settings, fix: bool = False, unsafe: bool = False, diff: bool = False, index=None, use_prefilter: bool = True, digest: bool = False
 ) -> FileOutcome:
     out = FileOutcome(path=path)
     try:
-        src = read_source(path, settings.max_file_size)
+        src = read_source(path, settings.max_file_size, digest=digest)
     except SourceError as exc:
         out.findings.append(file_error(path, str(exc)))
         return out

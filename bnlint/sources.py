@@ -83,7 +83,7 @@ def decode(data: bytes, path: str) -> Tuple[str, str]:
     return text, encoding
 
 
-def read_source(path: str, max_size: int) -> Source:
+def read_source(path: str, max_size: int, digest: bool = False) -> Source:
     if path == "-":
         data = sys.stdin.buffer.read()
         text, enc = decode(data, path)
@@ -102,8 +102,8 @@ def read_source(path: str, max_size: int) -> Source:
         text, enc = decode(data, path)
         newline = "\r\n" if "\r\n" in text[:10000] else "\n"
         src = Source(path, text, newline=newline, encoding=enc)
-    # Hashed where it is read (in a worker), not read twice by the parent for the cache.
-    src.digest = content_hash(data)
+    if digest:  # for the cache: hashed where it is read (in a worker), not read again by the parent
+        src.digest = content_hash(data)
     return src
 
 

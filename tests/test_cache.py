@@ -124,6 +124,9 @@ def test_first_run_reads_each_file_once_and_keys_it_by_the_bytes_analysed(projec
     assert keys["train.py"] == content_hash((project / "train.py").read_bytes())
     assert keys.keys() == {"models.py", "train.py", "util.py"}
     assert lint(project) == first
+    # Without a cache nothing is hashed at all.
+    uncached = run_files([str(project / "train.py")], settings_for(project), jobs=1, use_cache=False)
+    assert uncached[0].content_digest is None
 
 
 def test_cached_findings_are_complete(project):
