@@ -27,15 +27,17 @@ unreadable cache file is ignored and rewritten.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bnlint import __version__
 from bnlint.rule import Finding
 from bnlint.sources import blake2b, content_hash  # noqa: F401 (content_hash: the cache's content key, re-exported)
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 CACHE_FORMAT = 3
 _RACY_NS = 2_000_000_000  # stat-equal entries written this soon after the file's mtime are re-hashed
@@ -94,7 +96,8 @@ def _finding_from_data(data: Dict[str, Any], path: str) -> Finding:
     return Finding.from_json(data)
 
 
-FileState = Optional[Tuple[int, int, int]]  # (mtime_ns, size, inode); None: absent
+if TYPE_CHECKING:  # pragma: no cover
+    FileState = Optional[Tuple[int, int, int]]  # (mtime_ns, size, inode); None: absent
 
 
 def stat_state(path: str) -> FileState:
@@ -105,11 +108,26 @@ def stat_state(path: str) -> FileState:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
+def _create_temp_file(folder: str) -> Tuple[int, str]:
+    """``tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")`` without ``tempfile``, which
+    imports ``shutil`` and ``random`` (a few ms of a run that writes the cache)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        path = os.path.join(folder, f".tmp-{os.urandom(6).hex()}.json")
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name in {folder}")
+
+
 class Cache:
     """Findings per file for one bnlint build and one set of effective settings."""
 
     def __init__(self, directory: str, settings) -> None:
         self.root = directory
+        import json  # here, not at module level: --no-cache runs import this module but not json
+
         settings_fp = settings.fingerprint()  # loads the rules first: code_fingerprint() covers their files
         material = json.dumps([CACHE_FORMAT, __version__, code_fingerprint(), settings_fp, os.path.abspath(settings.project_root)])
         key = blake2b(material.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
@@ -128,6 +146,8 @@ class Cache:
 
     # --- reading ---------------------------------------------------------------
     def _read_file(self) -> Tuple[Dict[str, list], List[list]]:
+        import json
+
         try:
             with open(self.path, "rb") as fh:
                 data = json.loads(fh.read())
@@ -271,9 +291,9 @@ class Cache:
         try:
             os.makedirs(folder, exist_ok=True)
             _mark_cache_root(self.root)
-            import tempfile
+            import json
 
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+            fd, tmp = _create_temp_file(folder)
             # json.dumps, not json.dump: only the one-shot form uses the C encoder (5x faster).
             text = json.dumps({"format": CACHE_FORMAT, "version": __version__, "deps": table, "entries": entries}, separators=(",", ":"))
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

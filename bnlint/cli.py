@@ -8,15 +8,43 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List, Optional, Sequence
 
 from bnlint import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import List, Optional, Sequence
 
 SUBCOMMANDS = ("check", "rule", "rules", "clean", "lsp", "trace", "version")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def _help_width() -> int:
+    """The width argparse's help formatter would take, found without ``shutil``: argparse builds a
+    formatter for every ``add_argument`` and ``shutil`` brings ``bz2``, ``lzma`` and ``zlib``, about
+    4 ms of every start. Same sources as ``shutil.get_terminal_size``: $COLUMNS, the terminal, 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns if columns > 0 else 80) - 2
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: Optional[int] = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _help_width() if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # usage errors exit 2, like ruff
         self.print_usage(sys.stderr)
         sys.stderr.write(f"bnlint: error: {message}\n")
@@ -95,6 +123,9 @@ def _settings_from_args(args: argparse.Namespace):
 
 
 def run_check(argv: Sequence[str]) -> int:
+    from bnlint.registry import LAZY_STDLIB_MODULES, install_lazy_modules
+
+    install_lazy_modules(LAZY_STDLIB_MODULES)  # before anything imports them
     from bnlint.config import ConfigError
 
     args = check_parser().parse_args(list(argv))
@@ -232,9 +263,9 @@ def _check_stdin(args, settings, want_fixes: bool, unsafe: bool):
 
 
 def _add_noqa(outcomes, stream, quiet: bool) -> int:
-    from bnlint.suppress import add_noqa
     from bnlint.runner import FileOutcome, write_fixed
     from bnlint.sources import read_source
+    from bnlint.suppress import add_noqa
 
     total = 0
     for o in outcomes:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import ast
 import sys
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from bnlint.records import field, record
 from bnlint.rule import Edit, Finding, Fix, FixSpec, InsertAfter, InsertBefore, ReplaceNode, ReplaceRange, Rule, RuleType
 from bnlint.suppress import has_skip_file, parse_suppressions
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
     import libcst as cst
 
     from bnlint.config import Settings

@@ -7,8 +7,7 @@ project modules it imports).
 """
 from __future__ import annotations
 
-import threading
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+from _thread import _local as _ThreadLocal  # threading.local itself, without importing threading
 
 import libcst as cst
 
@@ -16,7 +15,11 @@ from bnlint import inventory as inv_mod
 from bnlint.eval_names import EVAL_FUNCTION_WORDS, is_eval_function_name  # noqa: F401 (the rules import them from here)
 from bnlint.inventory import ModuleInventory, ProjectIndex
 
-N = TypeVar("N", bound="cst.CSTNode")  # a string: libcst is loaded lazily (bnlint.registry)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+
+    N = TypeVar("N", bound="cst.CSTNode")
 
 NO_GRAD_CONTEXTS = {
     "torch.no_grad",
@@ -372,7 +375,7 @@ def params_of(fn: cst.FunctionDef) -> List[str]:
 
 # The facts of the file being linted right now (per thread: the language server lints in threads),
 # so that the plain ``walk``/``walk_scope`` helpers get the fast children map.
-_active = threading.local()
+_active = _ThreadLocal()
 
 
 def activate(facts: "Facts"):

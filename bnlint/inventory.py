@@ -11,10 +11,13 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from bnlint.patterns import lazy
 from bnlint.records import field, record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 # --- Tables of PyTorch semantics ----------------------------------------------
 
@@ -732,7 +735,8 @@ def _is_class_table(value: ast.AST) -> bool:
     return bool(elts) and all(type(e) in (ast.Name, ast.Attribute) and dotted_name(e) or _is_class_table(e) for e in elts)
 
 
-ExternalLookup = Callable[[str], bool]
+if TYPE_CHECKING:  # pragma: no cover
+    ExternalLookup = Callable[[str], bool]
 
 
 @record

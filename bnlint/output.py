@@ -1,13 +1,15 @@
 """Output formats: text (ruff-like), json, sarif (2.1.0), github annotations."""
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
-from typing import Dict, Sequence, TextIO
 
 from bnlint import __version__
 from bnlint.rule import Finding, RuleType
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Dict, Sequence, TextIO
 
 INFORMATION_URI = "https://github.com/bnlint/bnlint"
 
@@ -70,6 +72,8 @@ def format_statistics(findings: Sequence[Finding], stream: TextIO) -> None:
 
 
 def format_json(findings: Sequence[Finding], stream: TextIO) -> None:
+    import json  # imported by the formats that need it, not at every start
+
     json.dump([f.to_json() for f in findings], stream, indent=2)
     stream.write("\n")
 
@@ -79,6 +83,7 @@ def _sarif_level(severity: str) -> str:
 
 
 def format_sarif(findings: Sequence[Finding], rules: Sequence[RuleType], stream: TextIO) -> None:
+    import json
     rule_list = list(rules)
     codes = {r.code for r in rule_list}
     if any(f.code == "BN000" for f in findings) and "BN000" not in codes:

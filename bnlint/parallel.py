@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from bnlint.config import Settings
 from bnlint.runner import FileOutcome, process_file
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 # Below this much uncached work a pool costs more to start than it saves.
 POOL_MIN_FILES = 8
@@ -39,8 +42,9 @@ _CHUNK_MAX_FILES = 64
 _worker: Optional[Tuple[Settings, object, bool]] = None
 _shared: Optional["_SharedSegments"] = None
 
-Result = Tuple[FileOutcome, List[str]]
-Chunk = List[Tuple[int, str]]  # (index in ``files``, path)
+if TYPE_CHECKING:  # pragma: no cover
+    Result = Tuple[FileOutcome, List[str]]
+    Chunk = List[Tuple[int, str]]  # (index in ``files``, path)
 
 
 def default_jobs() -> int:

@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
 from bnlint.eval_names import EVAL_FUNCTION_WORDS, VAL_WORD_IN_TEXT, is_eval_routine_name
 from bnlint.inventory import code_has_bn_evidence, word_ends
 from bnlint.patterns import lazy
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterator, List, Optional, Sequence, Tuple
+
     from bnlint.inventory import ProjectIndex
     from bnlint.rule import RuleType
 
@@ -261,7 +263,6 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
         if is_bn_class(q) or (scan.is_imported(callee) and "norm" in q.rsplit(".", 1)[-1].lower()):
             return True
     return False
-
 
 
 # ``may_set_zero_momentum`` on the text, a superset of it: BN002's ``text_relevant``.

@@ -9,7 +9,9 @@ hash of the fields.  Nothing is generated with ``exec``: the methods read the fi
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable, Dict, Optional, Tuple
 
 
 class FrozenRecordError(AttributeError):

@@ -8,12 +8,12 @@ at the whole module at once (data flow across functions) implement
 """
 from __future__ import annotations
 
-import textwrap
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
-
 from bnlint.records import record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover - typing only, keeps libcst off the import path
+    from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
+
     import libcst as cst
 
     from bnlint.context import RuleContext
@@ -176,7 +176,10 @@ class ReplaceRange:
     replacement: str
 
 
-EditSpec = Union[ReplaceNode, InsertBefore, InsertAfter, ReplaceRange]
+if TYPE_CHECKING:  # pragma: no cover
+    EditSpec = Union[ReplaceNode, InsertBefore, InsertAfter, ReplaceRange]
+else:  # importable at run time too; only annotations use it
+    EditSpec = object
 
 
 @record(frozen=True)
@@ -299,10 +302,15 @@ class Rule:
 
     @classmethod
     def docs(cls) -> str:
+        import textwrap  # only `bnlint rule` and the docs need it
+
         return textwrap.dedent(cls.__doc__ or "").strip()
 
 
-RuleType = Type[Rule]
+if TYPE_CHECKING:  # pragma: no cover
+    RuleType = Type[Rule]
+else:  # importable at run time too; only annotations use it
+    RuleType = type
 RULES: List[RuleType] = []
 
 

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
-import tokenize
-from typing import Any, List, Optional, Tuple
+import tokenize  # lazy under `bnlint check` (bnlint.registry.LAZY_STDLIB_MODULES)
 
 from bnlint.records import record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, List, Optional, Tuple
 
 # Cell magics whose body is not Python at all.
 _FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file", "%%capture --no-display")
@@ -61,9 +63,22 @@ class Source:
         return current[0], line - current[1] + 1
 
 
+def _declaration_lines(data: bytes) -> bytes:
+    """The first two lines, where PEP 263 allows a coding declaration (what ``detect_encoding`` reads)."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    return data if second < 0 else data[: second + 1]
+
+
 def decode(data: bytes, path: str) -> Tuple[str, str]:
     if b"\x00" in data[:8192]:
         raise SourceError("binary file (NUL bytes), not Python source: not analysed")
+    if not data.startswith(b"\xef\xbb\xbf") and b"coding" not in _declaration_lines(data):
+        # No BOM and no declaration: UTF-8, as tokenize would say (without importing it).
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass  # the general path below words the error
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
@@ -108,6 +123,8 @@ def read_source(path: str, max_size: int, digest: bool = False) -> Source:
 
 
 def _read_notebook(path: str, data: bytes) -> Source:
+    import json  # notebooks only
+
     try:
         nb = json.loads(data.decode("utf-8"))
         cells = nb.get("cells", [])

@@ -4,10 +4,13 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Dict, List, Optional, Set, Tuple
 
 from bnlint.patterns import lazy
 from bnlint.records import field, record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Dict, List, Optional, Set, Tuple
 
 NOQA_RE = lazy(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-]+(?:[\s,]+[A-Za-z0-9_\-]+)*))?", re.IGNORECASE)
 IGNORE_RE = lazy(r"#\s*bnlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 
 from bnlint.facts import call_arg, dotted, number_value, params_of
+from bnlint.patterns import lazy
 from bnlint.rule import Rule, register
 
-_BN_NAME_RE = re.compile(r"(^|_)(bn|batchnorm|batch_norm)(\d+|_|$)|batchnorm", re.IGNORECASE)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import List, Optional, Set, Tuple
+
+_BN_NAME_RE = lazy(r"(^|_)(bn|batchnorm|batch_norm)(\d+|_|$)|batchnorm", re.IGNORECASE)
 _CLASSNAME_TESTS = ("BatchNorm", "Norm")
 
 MESSAGE = (

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from bnlint.facts import dotted, params_of
-from bnlint.prefilter import calls_method_in_text, freezes_in_text
 from bnlint import inventory as inv_mod
+from bnlint.facts import dotted, params_of
+from bnlint.patterns import lazy
+from bnlint.prefilter import calls_method_in_text, freezes_in_text
 from bnlint.rule import Rule, register
 
-_BN_NAME_RE = re.compile(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm", re.IGNORECASE)
-_BN_PARAM_STRINGS = re.compile(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchnorm|\.bn|bn\.", re.IGNORECASE)
-_NORM_PARAM_STRINGS = re.compile(r"norm|downsample\.1", re.IGNORECASE)
-_NON_BN_PARAM_STRINGS = re.compile(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Dict, List, Optional, Set, Tuple
+
+_BN_NAME_RE = lazy(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm", re.IGNORECASE)
+_BN_PARAM_STRINGS = lazy(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchnorm|\.bn|bn\.", re.IGNORECASE)
+_NORM_PARAM_STRINGS = lazy(r"norm|downsample\.1", re.IGNORECASE)
+_NON_BN_PARAM_STRINGS = lazy(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
 _PARAM_ITERATORS = {"parameters", "named_parameters"}

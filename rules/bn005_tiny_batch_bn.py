@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from bnlint.facts import call_arg, dotted, is_eval_function_name, number_value, params_of
 from bnlint import inventory as inv_mod
+from bnlint.facts import call_arg, dotted, is_eval_function_name, number_value, params_of
+from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
 
-_EVAL_WORDS = re.compile(r"(^|_|\b)(val|valid|validation|test|testing|eval|evaluation|infer|inference|predict|calib|calibration|holdout|dev)(_|\b|$|\d)", re.IGNORECASE)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import List, Optional, Tuple
+
+_EVAL_WORDS = lazy(r"(^|_|\b)(val|valid|validation|test|testing|eval|evaluation|infer|inference|predict|calib|calibration|holdout|dev)(_|\b|$|\d)", re.IGNORECASE)
 _DETECTION_PREFIXES = ("fasterrcnn_", "maskrcnn_", "keypointrcnn_", "retinanet_", "fcos_", "ssdlite", "ssd300")
 _PER_SAMPLE_RESHAPES = ("unsqueeze", "unsqueeze_", "view", "reshape", "expand")
 

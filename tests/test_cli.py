@@ -284,3 +284,20 @@ def test_color_only_on_tty(project):
     out = os.read(master, 65536).decode()
     os.close(master)
     assert "\x1b[" in out and "BN002" in out
+
+
+@pytest.mark.parametrize("columns", ["50", "100", "200", "", "junk"])
+def test_help_is_wrapped_as_argparse_would(monkeypatch, columns):
+    """The help formatter finds the terminal width without ``shutil``; the text must not change."""
+    import argparse
+
+    from bnlint.cli import check_parser
+
+    monkeypatch.setenv("COLUMNS", columns)
+    parser = check_parser()
+    ours = parser.format_help()
+    parser.formatter_class = argparse.HelpFormatter  # the stock formatter, which asks shutil
+    assert ours == parser.format_help()
+    if columns == "50":
+        monkeypatch.setenv("COLUMNS", "200")
+        assert check_parser().format_help() != ours  # the width is really taken from $COLUMNS

@@ -103,3 +103,53 @@ def test_shared_modules_do_not_touch_libcst_at_import(name):
     if not os.path.exists(path):
         pytest.skip(f"no bnlint/{name}")
     assert _import_time_libcst_uses(path) == []
+
+
+# Standard-library modules a run on files without BN tokens has no use for. Each costs 1-5 ms of
+# every start (``ast`` and ``tokenize`` together 5-10 ms; ``shutil`` brings bz2, lzma and zlib).
+NOT_AT_START = ("typing", "shutil", "difflib", "textwrap", "threading", "dataclasses", "inspect", "subprocess")
+LAZY_AT_START = ("ast", "tokenize")  # may be present as unloaded shells (bnlint.registry.LAZY_STDLIB_MODULES)
+
+BARE_PROBE = r"""
+import sys
+before = sorted(sys.modules)
+from bnlint.cli import main
+rc = main(sys.argv[1:])
+from bnlint.registry import is_lazy
+print("\n" + repr({"rc": rc, "before": before, "loaded": sorted(m for m in sys.modules if not is_lazy(m))}))
+"""  # repr, not json: the probe must not import what it looks for
+
+
+def bare_probe(*args, cwd):
+    """Run the CLI in ``python -S`` (no ``site``: no .pth hook may import these modules first), with
+    the checkout and the installed dependencies put on ``sys.path`` by hand."""
+    import site
+
+    paths = [ROOT] + [p for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)]
+    code = f"import sys; sys.path[:0] = {paths!r}\n" + BARE_PROBE
+    env = dict(os.environ, BNLINT_CACHE_DIR=os.path.join(str(cwd), ".cache"))
+    res = subprocess.run([sys.executable, "-S", "-c", code, *args], cwd=str(cwd), capture_output=True, text=True, env=env, timeout=120)
+    assert res.stdout.strip(), res.stderr
+    return ast.literal_eval(res.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("extra", [(), ("--no-cache",)])
+def test_a_file_without_bn_loads_no_heavy_stdlib_module(tmp_path, extra):
+    (tmp_path / "util.py").write_text("import os\n\n\ndef add(a, b):\n    return a + b\n")
+    for _ in range(2):  # with a cache: the first run writes it, the second is a hit
+        got = bare_probe("--isolated", *extra, "util.py", cwd=tmp_path)
+        assert got["rc"] == 0
+        unexpected = set(NOT_AT_START + LAZY_AT_START + ("json",)) & set(got["before"])
+        assert not unexpected, f"the probe itself loaded {unexpected}: the test proves nothing"
+        assert [m for m in NOT_AT_START + LAZY_AT_START if m in got["loaded"]] == []
+        if extra:
+            assert "json" not in got["loaded"], "--no-cache: nothing to read or write as JSON"
+    assert os.path.isdir(tmp_path / ".cache") != bool(extra)
+
+
+def test_a_file_with_bn_loads_the_lazy_modules_for_real(tmp_path):
+    """The shells are transparent: a file that passes the prefilter gets the real modules and its finding."""
+    (tmp_path / "bn.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=0)  # a comment\n")
+    got = bare_probe("--isolated", "--no-cache", "bn.py", cwd=tmp_path)
+    assert got["rc"] == 1
+    assert {"ast", "tokenize"} <= set(got["loaded"])
