@@ -7,6 +7,8 @@ Not a test.  Usage::
     python bench/run_bench.py --reps 5 --scales 1 2 4 --fixit-files 300
     python bench/run_bench.py --quick           # 1 repetition, no scaling, small Fixit sample
 
+The start-up numbers (``--version``, one small file) come from ``bench/startup.py``, run at the end.
+
 The corpus is every ``*.py`` under ``os.path.dirname(torch.__file__)`` copied
 into a temporary directory (2,285 files, 1.2M lines for torch 2.13).  ruff and
 Fixit are installed into throw-away virtual environments under the temporary
@@ -281,9 +283,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--limit", type=int, default=0, help="only the first N torch files (for trying the script out)")
     p.add_argument("--quick", action="store_true", help="1 repetition, no growth table, Fixit on 200 files")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    p.add_argument("--startup-reps", type=int, default=31, help="repetitions of the start-up benchmark (bench/startup.py; 0: skip)")
     args = p.parse_args(argv)
     if args.quick:
         args.reps, args.scales, args.fixit_files = 1, [], args.fixit_files or 200
+        args.startup_reps = min(args.startup_reps, 5)
 
     tmp = tempfile.mkdtemp(prefix="bnlint-bench-")
     try:
@@ -369,6 +373,11 @@ def _run(args, tmp: str) -> int:
         shutil.rmtree(gdir, ignore_errors=True)
 
     report = _report(args, n_files, n_lines, script_lines, results, prime, fixit_row, growth, ruff is not None)
+    if args.startup_reps > 0:
+        sys.path.insert(0, HERE)
+        import startup
+
+        report += "\n\n" + (startup.run(args.startup_reps, ruff, tmp) or "Start-up: bnlint could not be installed into a fresh venv (see stderr)")
     print(report)
     return 0
 

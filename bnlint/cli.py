@@ -5,7 +5,6 @@ Heavy imports (libcst, the rules) happen only once a command needs them.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -13,42 +12,11 @@ from bnlint import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
+    import argparse
     from typing import List, Optional, Sequence
 
 SUBCOMMANDS = ("check", "rule", "rules", "clean", "lsp", "trace", "version")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _help_width() -> int:
-    """The width argparse's help formatter would take, found without ``shutil``: argparse builds a
-    formatter for every ``add_argument`` and ``shutil`` brings ``bz2``, ``lzma`` and ``zlib``, about
-    4 ms of every start. Same sources as ``shutil.get_terminal_size``: $COLUMNS, the terminal, 80."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return (columns if columns > 0 else 80) - 2
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: Optional[int] = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position, _help_width() if width is None else width)
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> None:  # usage errors exit 2, like ruff
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"bnlint: error: {message}\n")
-        raise SystemExit(EXIT_ERROR)
 
 
 def _split(values: Optional[List[str]]) -> Optional[List[str]]:
@@ -60,38 +28,134 @@ def _split(values: Optional[List[str]]) -> Optional[List[str]]:
     return out
 
 
+# The options of `bnlint [check]`, once: ``check_parser`` builds the argparse parser from them
+# and ``parse_check_args`` reads ordinary command lines with them without importing argparse
+# (argparse, gettext and locale, and building the parser, cost 6-9 ms of every start).
+# Kinds: "flag" (store_true), "flag?" (store_true, default None: "not given" defers to the
+# config), "off?" (store_false, default None), "value", "int", "choice", "append" (repeatable).
+FORMATS = ("text", "concise", "full", "json", "sarif", "github")
+CHECK_OPTIONS = (
+    (("--select",), "select", "append", "rule codes, prefixes, names or ALL (comma-separated)"),
+    (("--extend-select",), "extend_select", "append", "rules to enable on top of the selection"),
+    (("--ignore",), "ignore", "append", "rules to disable"),
+    (("--config",), "config", "value", "path to a pyproject.toml or bnlint.toml"),
+    (("--isolated",), "isolated", "flag", "ignore all configuration files"),
+    (("--format", "--output-format"), "format", "choice", None),
+    (("--output-file", "-o"), "output_file", "value", "write the report to this file"),
+    (("--statistics",), "statistics", "flag", "count findings per rule"),
+    (("--show-source",), "show_source", "flag?", "show the offending source line"),
+    (("--exit-zero",), "exit_zero", "flag", "exit 0 even when findings remain"),
+    (("--quiet", "-q"), "quiet", "flag", "print findings only, no summary"),
+    (("--fix",), "fix", "flag?", "apply safe fixes"),
+    (("--unsafe-fixes",), "unsafe_fixes", "flag?", "also apply unsafe fixes with --fix/--diff"),
+    (("--diff",), "diff", "flag", "print the fixes as a unified diff; write nothing"),
+    (("--add-noqa",), "add_noqa", "flag", "add `# noqa: CODE` to every line with a finding"),
+    (("--exclude",), "exclude", "append", "glob patterns to exclude (replaces the defaults)"),
+    (("--extend-exclude",), "extend_exclude", "append", "glob patterns to exclude on top of the defaults"),
+    (("--force-exclude",), "force_exclude", "flag?", "apply excludes to files named on the command line too"),
+    (("--no-respect-gitignore",), "respect_gitignore", "off?", None),
+    (("--stdin-filename",), "stdin_filename", "value", "the path of the file read from stdin"),
+    (("--no-cache",), "no_cache", "flag", "neither read nor write the cache"),
+    (("--cache-dir",), "cache_dir", "value", "where the cache lives (default .bnlint_cache)"),
+    (("--jobs", "-j"), "jobs", "int", "worker processes (default: number of cores)"),
+    (("--no-prefilter",), "no_prefilter", "flag", None),  # hidden: for tests and benchmarks
+)
+_HIDDEN = ("no_prefilter",)
+_DEFAULTS = {"flag": False, "flag?": None, "off?": None, "value": None, "int": None, "choice": None, "append": None}
+_BY_FLAG = {flag: (dest, kind) for flags, dest, kind, _ in CHECK_OPTIONS for flag in flags}
+
+
+class CheckArgs:
+    """The parsed command line of `bnlint [check]` (attribute access, like argparse's Namespace)."""
+
+    def __init__(self, **values) -> None:
+        self.__dict__.update(values)
+
+    def __eq__(self, other: object) -> bool:
+        return vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        return f"CheckArgs({vars(self)!r})"
+
+
 def check_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="bnlint", description="Find BatchNorm and train/eval-mode mistakes in PyTorch training code.")
+    from bnlint.argparsing import SUPPRESS, Parser
+
+    p = Parser(prog="bnlint", description="Find BatchNorm and train/eval-mode mistakes in PyTorch training code.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to lint (default: .); '-' reads stdin")
     p.add_argument("--version", action="version", version=f"bnlint {__version__}")
-    p.add_argument("--select", action="append", help="rule codes, prefixes, names or ALL (comma-separated)")
-    p.add_argument("--extend-select", action="append", help="rules to enable on top of the selection")
-    p.add_argument("--ignore", action="append", help="rules to disable")
-    p.add_argument("--config", help="path to a pyproject.toml or bnlint.toml")
-    p.add_argument("--isolated", action="store_true", help="ignore all configuration files")
-    p.add_argument("--format", "--output-format", dest="format", choices=("text", "concise", "full", "json", "sarif", "github"))
-    p.add_argument("--output-file", "-o", help="write the report to this file")
-    p.add_argument("--statistics", action="store_true", help="count findings per rule")
-    p.add_argument("--show-source", action="store_true", default=None, help="show the offending source line")
-    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
-    p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
-    p.add_argument("--fix", action="store_true", default=None, help="apply safe fixes")
-    p.add_argument("--unsafe-fixes", action="store_true", default=None, help="also apply unsafe fixes with --fix/--diff")
-    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
-    p.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` to every line with a finding")
-    p.add_argument("--exclude", action="append", help="glob patterns to exclude (replaces the defaults)")
-    p.add_argument("--extend-exclude", action="append", help="glob patterns to exclude on top of the defaults")
-    p.add_argument("--force-exclude", action="store_true", default=None, help="apply excludes to files named on the command line too")
-    p.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None)
-    p.add_argument("--stdin-filename", help="the path of the file read from stdin")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--cache-dir", help="where the cache lives (default .bnlint_cache)")
-    p.add_argument("--jobs", "-j", type=int, help="worker processes (default: number of cores)")
-    p.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
+    for flags, dest, kind, text in CHECK_OPTIONS:
+        help_text = SUPPRESS if dest in _HIDDEN else text
+        if kind in ("flag", "flag?"):
+            p.add_argument(*flags, dest=dest, action="store_true", default=_DEFAULTS[kind], help=help_text)
+        elif kind == "off?":
+            p.add_argument(*flags, dest=dest, action="store_false", default=None, help=help_text)
+        elif kind == "append":
+            p.add_argument(*flags, dest=dest, action="append", help=help_text)
+        elif kind == "int":
+            p.add_argument(*flags, dest=dest, type=int, help=help_text)
+        elif kind == "choice":
+            p.add_argument(*flags, dest=dest, choices=FORMATS, help=help_text)
+        else:
+            p.add_argument(*flags, dest=dest, help=help_text)
     return p
 
 
-def _settings_from_args(args: argparse.Namespace):
+def parse_check_args(argv: Sequence[str]) -> CheckArgs:
+    """``check_parser().parse_intermixed_args(argv)``: paths may come before, between and after
+    options (as in ruff).  Ordinary command lines (exact option names, values that do not start
+    with "-" and are valid) are read here from ``CHECK_OPTIONS``; anything else (--help, --version,
+    abbreviations, short-option clusters, "--", errors) goes to argparse, which words the error."""
+    fast = _parse_simple(argv)
+    if fast is not None:
+        return fast
+    return CheckArgs(**vars(check_parser().parse_intermixed_args(list(argv))))
+
+
+def _parse_simple(argv: Sequence[str]) -> Optional[CheckArgs]:
+    values = {dest: _DEFAULTS[kind] for _, dest, kind, _ in CHECK_OPTIONS}
+    paths: List[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "-" or not arg.startswith("-"):
+            paths.append(arg)
+            continue
+        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        option = _BY_FLAG.get(name)
+        if option is None:
+            return None
+        dest, kind = option
+        if kind in ("flag", "flag?", "off?"):
+            if eq:
+                return None  # argparse: "ignored explicit argument"
+            values[dest] = kind != "off?"
+            continue
+        if eq:
+            value = inline
+        elif i < len(argv) and not argv[i].startswith("-"):
+            value = argv[i]
+            i += 1
+        else:
+            return None  # a missing value, or one argparse may read as an option
+        if kind == "int":
+            try:
+                values[dest] = int(value)
+            except ValueError:
+                return None
+        elif kind == "choice":
+            if value not in FORMATS:
+                return None
+            values[dest] = value
+        elif kind == "append":
+            values[dest] = (values[dest] or []) + [value]
+        else:
+            values[dest] = value
+    return CheckArgs(paths=paths, **values)
+
+
+def _settings_from_args(args: CheckArgs):
     from bnlint.config import load_settings
 
     paths = args.paths or ["."]
@@ -128,7 +192,7 @@ def run_check(argv: Sequence[str]) -> int:
     install_lazy_modules(LAZY_STDLIB_MODULES)  # before anything imports them
     from bnlint.config import ConfigError
 
-    args = check_parser().parse_args(list(argv))
+    args = parse_check_args(argv)
     from bnlint.engine import tune_gc_for_batch
 
     tune_gc_for_batch()
@@ -288,7 +352,9 @@ def _add_noqa(outcomes, stream, quiet: bool) -> int:
 
 
 def run_rule(argv: Sequence[str]) -> int:
-    p = _Parser(prog="bnlint rule", description="Show a rule's documentation.")
+    from bnlint.argparsing import Parser
+
+    p = Parser(prog="bnlint rule", description="Show a rule's documentation.")
     p.add_argument("rule", nargs="?", help="rule code (BN002) or name (momentum-zero-freeze)")
     p.add_argument("--all", action="store_true", help="print the docs of every rule")
     p.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
@@ -340,7 +406,9 @@ def rule_markdown(r) -> str:
 
 
 def run_rules(argv: Sequence[str]) -> int:
-    p = _Parser(prog="bnlint rules", description="List all rules.")
+    from bnlint.argparsing import Parser
+
+    p = Parser(prog="bnlint rules", description="List all rules.")
     p.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
     args = p.parse_args(list(argv))
     from bnlint.registry import load_rules
@@ -362,7 +430,9 @@ def run_rules(argv: Sequence[str]) -> int:
 
 
 def run_clean(argv: Sequence[str]) -> int:
-    p = _Parser(prog="bnlint clean", description="Remove the cache directory.")
+    from bnlint.argparsing import Parser
+
+    p = Parser(prog="bnlint clean", description="Remove the cache directory.")
     p.add_argument("--cache-dir", help="cache directory to remove (default: from config, or .bnlint_cache)")
     args = p.parse_args(list(argv))
     import shutil

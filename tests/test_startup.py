@@ -107,7 +107,7 @@ def test_shared_modules_do_not_touch_libcst_at_import(name):
 
 # Standard-library modules a run on files without BN tokens has no use for. Each costs 1-5 ms of
 # every start (``ast`` and ``tokenize`` together 5-10 ms; ``shutil`` brings bz2, lzma and zlib).
-NOT_AT_START = ("typing", "shutil", "difflib", "textwrap", "threading", "dataclasses", "inspect", "subprocess")
+NOT_AT_START = ("argparse", "gettext", "locale", "typing", "shutil", "difflib", "textwrap", "threading", "dataclasses", "inspect", "subprocess")
 LAZY_AT_START = ("ast", "tokenize")  # may be present as unloaded shells (bnlint.registry.LAZY_STDLIB_MODULES)
 
 BARE_PROBE = r"""
