@@ -17,7 +17,7 @@ from bnlint.inventory import ModuleInventory, ProjectIndex
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+    from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
 
     N = TypeVar("N", bound="cst.CSTNode")
 
@@ -96,6 +96,7 @@ class Facts:
         self._holds_cache: Dict[Tuple[int, int], bool] = {}
         # node -> children in visit order, filled by the engine's traversal
         self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
+        self._ema_targets: Optional[FrozenSet[str]] = None
 
     # --- fast traversal over the parsed tree ---------------------------------
     def children_of(self, node: "cst.CSTNode") -> List["cst.CSTNode"]:
@@ -331,6 +332,17 @@ class Facts:
                     values.append(node.value)
         return values
 
+    def ema_targets(self) -> FrozenSet[str]:
+        """Names of the models whose parameters this file writes in place from another model's, in
+        a loop over ``zip(student.parameters(), teacher.parameters())``: an EMA teacher or momentum
+        encoder (DINO, BYOL, MoCo, mean teacher). Such a model is not a frozen pretrained model
+        (its ``requires_grad = False`` only keeps autograd out), and running it in train mode under
+        ``no_grad`` is the method, not a slip. Followed from a helper's parameter to the callers'
+        arguments, and through plain aliases (``teacher_unwrapped = teacher.module``)."""
+        if self._ema_targets is None:
+            self._ema_targets = frozenset(_ema_targets(self))
+        return self._ema_targets
+
     def _name_holds_bn(self, name: str, scope: cst.CSTNode, depth: int) -> bool:
         for value in self.assignments_to(name, scope):
             if self.expr_holds_bn(value, scope, depth + 1):
@@ -357,6 +369,102 @@ class Facts:
                         if self.expr_holds_bn(node.value, fn, depth + 1):
                             return True
         return False
+
+
+# Tensor methods that overwrite the tensor: what an EMA update does to the target's parameters.
+_IN_PLACE_WRITES = {"mul_", "add_", "sub_", "div_", "copy_", "lerp_", "addcmul_", "addcdiv_", "set_", "zero_"}
+
+
+def _root_name(expr: cst.BaseExpression) -> Optional[str]:
+    """Leftmost name of an access chain: ``teacher.module.parameters`` -> ``teacher``."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _parameter_owner(expr: cst.BaseExpression) -> Optional[str]:
+    """``teacher.parameters()``, ``teacher.buffers()``, ``teacher.state_dict().values()``
+    (also wrapped in ``list(...)``) -> ``teacher``."""
+    if isinstance(expr, cst.Call) and dotted(expr.func) in ("list", "tuple", "iter") and expr.args:
+        expr = expr.args[0].value
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)):
+        return None
+    method, owner = expr.func.attr.value, expr.func.value
+    if method == "values" and isinstance(owner, cst.Call) and isinstance(owner.func, cst.Attribute) and owner.func.attr.value == "state_dict":
+        return _root_name(owner.func.value)
+    if method in ("parameters", "buffers"):
+        return _root_name(owner)
+    return None
+
+
+def _written_in_place(facts: "Facts", body: cst.CSTNode, names: Sequence[str]) -> List[str]:
+    """Which of ``names`` ``body`` overwrites: ``p.mul_(m)``, ``p.data.copy_(q)``, ``p.data = ...``."""
+    out: List[str] = []
+    for node in facts.iter_nodes(body):
+        target: Optional[cst.BaseExpression] = None
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _IN_PLACE_WRITES:
+            target = node.func.value
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute):
+            if node.targets[0].target.attr.value == "data":
+                target = node.targets[0].target
+        name = _root_name(target) if target is not None else None
+        if name in names and name not in out:
+            out.append(name)  # type: ignore[arg-type]
+    return out
+
+
+def _ema_targets(facts: "Facts") -> set:
+    targets: set = set()
+    for loop in facts.iter_nodes(facts.module):
+        if not (isinstance(loop, cst.For) and isinstance(loop.iter, cst.Call) and dotted(loop.iter.func) == "zip"):
+            continue
+        if not isinstance(loop.target, (cst.Tuple, cst.List)):
+            continue
+        names = [e.value.value if isinstance(e.value, cst.Name) else "" for e in loop.target.elements]
+        sources = [a.value for a in loop.iter.args if a.keyword is None and not a.star]
+        if len(names) != len(sources):
+            continue
+        written = _written_in_place(facts, loop.body, [n for n in names if n])
+        fn = facts.enclosing_function(loop)
+        for name, source in zip(names, sources):
+            owner = _parameter_owner(source) if name in written else None
+            if owner is None:
+                continue
+            targets.add(owner)
+            if fn is not None and owner in params_of(fn):
+                targets.update(_caller_arguments(facts, fn, owner))
+    if not targets:
+        return targets
+    for _ in range(3):  # plain aliases, both ways: `teacher_unwrapped = teacher.module`
+        before = len(targets)
+        for node in facts.iter_nodes(facts.module):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                name, source = node.targets[0].target.value, _root_name(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else None
+                if source in targets:
+                    targets.add(name)
+                elif name in targets and source:
+                    targets.add(source)
+        if len(targets) == before:
+            break
+    return targets
+
+
+def _caller_arguments(facts: "Facts", fn: cst.FunctionDef, param: str) -> List[str]:
+    """Root names passed for ``param`` wherever ``fn`` is called by name in this file."""
+    names = params_of(fn)
+    index = names.index(param) - (1 if names and names[0] in ("self", "cls") else 0)
+    out: List[str] = []
+    for call in facts.calls:
+        func = call.func
+        called = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else None)
+        if called != fn.name.value:
+            continue
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        chosen = [a.value for a in call.args if a.keyword is not None and a.keyword.value == param]
+        if 0 <= index < len(positional):
+            chosen.append(positional[index])
+        out.extend(r for r in (_root_name(v) for v in chosen) if r)
+    return out
 
 
 def _all_params(fn: cst.FunctionDef) -> Sequence[cst.Param]:

@@ -112,6 +112,8 @@ _PLAIN_MODULE_METHODS = {
     "register_module",
     "to_empty",
 }
+# Calls that do not return: the path that reaches them ends there.
+_EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 _COPY_CALLS = {"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"}
 _WRAPPER_LEAVES = {"DataParallel", "DistributedDataParallel", "DDP", "compile", "convert_sync_batchnorm", "convert_syncbn_model", "script"}
 
@@ -718,6 +720,12 @@ class ModesAnalysis:
             if small.exc is not None:
                 self._exec_expr(small.exc, st, fr)
             return None
+        if isinstance(small, cst.Assert):
+            self._exec_expr(small.test, st, fr)
+            return None if _is_falsy_constant(small.test) else st  # `assert False`: this path ends here
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and callee_dotted(small.value.func) in _EXIT_CALLS:
+            self._exec_expr(small.value, st, fr)
+            return None
         if isinstance(small, cst.Break):
             if fr.breaks:
                 fr.breaks[-1].append(st)
@@ -1309,6 +1317,17 @@ def _has_training_calls(scope: cst.CSTNode) -> bool:
                     return True
             if attr in ("manual_backward",):
                 return True
+    return False
+
+
+def _is_falsy_constant(expr: cst.BaseExpression) -> bool:
+    """``False``, ``None``, ``0`` or an empty string: ``assert False, "unknown mode"`` ends a branch."""
+    if isinstance(expr, cst.Name):
+        return expr.value in ("False", "None")
+    if isinstance(expr, cst.Integer):
+        return expr.value in ("0", "0x0", "0o0", "0b0")
+    if isinstance(expr, cst.SimpleString):
+        return expr.evaluated_value in ("", b"")
     return False
 
 

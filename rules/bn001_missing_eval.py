@@ -72,8 +72,10 @@ class MissingEval(Rule):
     statistics), test-time adaptation (`track_running_stats=False`, Tent), an
     explicit `model.train()` right before the no-grad forward (MC dropout, a
     mean teacher), per-step no-grad forwards of the model being trained in the
-    same loop (logging, GAN samples), models whose `train()` override keeps BN
-    in eval mode, and models without BatchNorm.
+    same loop (logging, GAN samples), no-grad forwards of an EMA teacher or
+    momentum encoder whose parameters the file writes in place from the
+    student's (the method runs it in train mode), models whose `train()`
+    override keeps BN in eval mode, and models without BatchNorm.
 
     ## Fix safety
     The fix inserts `model.eval()` before the evaluation block (the outermost
@@ -146,6 +148,8 @@ class MissingEval(Rule):
                     continue
                 if is_generator_name(obs.label) or is_generator_name(obj.label):
                     continue
+                if {obs.label.split(".")[0], obj.label.split(".")[0]} & facts.ema_targets():
+                    continue  # an EMA teacher / momentum encoder computing targets: train mode is the method
             if _synthetic_input(facts, obs.node, obs.fn):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
             if id(obs.node) in reported:

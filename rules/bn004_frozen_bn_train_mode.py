@@ -59,8 +59,12 @@ class FrozenBNTrainMode(Rule):
     calls `.eval()` on the BN modules (`model.apply(set_bn_eval)`, an
     `isinstance` loop), test-time adaptation that clears the running
     statistics (`track_running_stats=False`, `running_mean = None`), models
-    without BatchNorm (VGG, ViT), freezing only conv/linear layers, and
-    scripts that never train.
+    without BatchNorm (VGG, ViT), freezing only conv/linear layers, scripts
+    that never train, an EMA teacher or momentum encoder whose parameters are
+    written in place from the student's (`for s, t in zip(student.parameters(),
+    teacher.parameters()): t.data.mul_(m).add_(...)`: DINO, BYOL, MoCo), and a
+    `.train()` under a condition that excludes the freeze's (`if args.mode ==
+    "probe":` freeze ... `if args.mode == "finetune": model.train()`).
 
     ## Example
     ```python
@@ -184,11 +188,16 @@ class FrozenBNTrainMode(Rule):
         bn_eval = self._bn_eval_calls()
         if bn_eval is True:
             return
+        ema_targets: Optional[Set[str]] = None
         for node, what_node, info in sites:
             if info is None:
                 continue
             kind, roots, label = info
             if any(r in bn_eval for r in roots):  # type: ignore[operator]
+                continue
+            if ema_targets is None:
+                ema_targets = self.ctx.facts.ema_targets()
+            if roots & ema_targets:
                 continue
             when = self._trains_after(node, roots)
             if when is None:
@@ -552,6 +561,8 @@ class FrozenBNTrainMode(Rule):
                 continue
             if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
                 continue
+            if _exclusive(self._guards(node), self._guards(call)):
+                continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
             return f"`{self.ctx.code_for(call)}` is called after the freeze"
         # No explicit .train(): a model is in train mode from construction until .eval().
         has_step = has_backward = False
@@ -567,6 +578,22 @@ class FrozenBNTrainMode(Rule):
         if has_step and has_backward:
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
         return None
+
+    def _guards(self, node: cst.CSTNode) -> List[Tuple[str, str, object]]:
+        """The simple conditions ``node`` runs under, from the `if`/`elif`/`else` around it in its
+        function: (subject, "==" | "!=", literal) or (subject, "truthy" | "falsy", None)."""
+        facts = self.ctx.facts
+        out: List[Tuple[str, str, object]] = []
+        child: cst.CSTNode = node
+        for anc in facts.ancestors(node):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(anc, cst.If) and child is not anc.test:
+                guard = _guard_of(anc.test)
+                if guard is not None:
+                    out.append(guard if child is anc.body else _negated(guard))
+            child = anc
+        return out
 
     def _refers_to(self, name: Optional[str], at: cst.CSTNode, roots: Set[str]) -> bool:
         """``name`` at ``at`` is one of the models in ``roots``, directly or as a helper's parameter."""
@@ -706,6 +733,65 @@ def _root(expr: cst.CSTNode) -> Optional[str]:
         else:
             return None
     return None
+
+
+def _guard_of(test: cst.BaseExpression) -> Optional[Tuple[str, str, object]]:
+    """`args.weights == "freeze"` -> ("args.weights", "==", "freeze"); `args.freeze` -> (.., "truthy", None)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _guard_of(test.expression)
+        return _negated(inner) if inner is not None else None
+    subject = dotted(test)
+    if subject is not None:
+        return (subject, "truthy", None)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comp = test.comparisons[0]
+        left, right = test.left, comp.comparator
+        if _literal(left) is not _NOT_LITERAL:
+            left, right = right, left
+        subject, value = dotted(left), _literal(right)
+        if subject is None or value is _NOT_LITERAL:
+            return None
+        if isinstance(comp.operator, (cst.Equal, cst.Is)):
+            return (subject, "==", value)
+        if isinstance(comp.operator, (cst.NotEqual, cst.IsNot)):
+            return (subject, "!=", value)
+    return None
+
+
+def _negated(guard: Tuple[str, str, object]) -> Tuple[str, str, object]:
+    subject, op, value = guard
+    return (subject, {"==": "!=", "!=": "==", "truthy": "falsy", "falsy": "truthy"}[op], value)
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(expr: cst.BaseExpression) -> object:
+    if isinstance(expr, cst.SimpleString):
+        return expr.evaluated_value
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value, 0)
+        except ValueError:
+            return _NOT_LITERAL
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[expr.value]
+    return _NOT_LITERAL
+
+
+def _exclusive(a: List[Tuple[str, str, object]], b: List[Tuple[str, str, object]]) -> bool:
+    """Whether no run can meet both lists of guards (the same subject tested against each other)."""
+    for sa, oa, va in a:
+        for sb, ob, vb in b:
+            if sa != sb:
+                continue
+            if oa == ob == "==" and va != vb:
+                return True
+            if {oa, ob} == {"==", "!="} and va == vb:
+                return True
+            if {oa, ob} == {"truthy", "falsy"}:
+                return True
+    return False
 
 
 def _is_false(expr: cst.BaseExpression) -> bool:

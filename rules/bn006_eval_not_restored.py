@@ -22,7 +22,10 @@ class EvalNotRestored(Rule):
     The analysis follows helpers in the same file: calling `model.train()` at
     the top of each epoch or step, inside the training helper
     (`train_one_epoch(model, ...)` that starts with `model.train()`), or right
-    after the validation block is correct and is not reported.
+    after the validation block is correct and is not reported. So is a loop
+    that sets the mode again on every path before training (`if finetune:
+    model.train()` / `elif probe: model.eval()` / `else: assert False`; a
+    branch that ends in `raise`, `assert False` or `sys.exit()` trains nothing).
 
     ## Why is this bad?
     `model.eval()` sets `training = False` on every submodule and it stays

@@ -1,4 +1,5 @@
 """BN002-BN005: exact codes and lines on positive spellings and look-alike negatives, fixes, options, docs, seeds."""
+import importlib
 import os
 import textwrap
 
@@ -526,3 +527,30 @@ def test_seed004_reports_both_detached_statistics():
     _, result = lint_fixture(path)
     bn003 = [f for f in result.findings if f.code == "BN003"]
     assert len(bn003) == 2 and all(f.fix is not None and f.fix.applicability == "safe" for f in bn003)
+
+
+@pytest.mark.parametrize(
+    "freeze_test, train_test, in_else, exclusive",
+    [
+        ('args.mode == "probe"', 'args.mode == "finetune"', False, True),
+        ('args.mode == "probe"', 'args.mode == "probe"', False, False),
+        ('args.mode == "probe"', 'args.mode != "probe"', False, True),
+        ('args.mode == "probe"', '"finetune" == args.mode', False, True),
+        ("args.freeze", "not args.freeze", False, True),
+        ("args.freeze", "args.freeze", True, True),  # the .train() in the `else:` of the same test
+        ("args.freeze", "args.other", False, False),
+        ("args.freeze", "args.freeze and epoch > 3", False, False),  # not a simple guard: no claim
+        ("cfg.stage == 1", "cfg.stage == 2", False, True),
+        ("cfg.stage is None", "cfg.stage is not None", False, True),
+    ],
+)
+def test_bn004_conditions_that_exclude_each_other(freeze_test, train_test, in_else, exclusive):
+    """BN004 drops a `.train()` that can never run on the same path as the freeze."""
+    import libcst as cst
+
+    bn004 = importlib.import_module("bnlint.rules.bn004_frozen_bn_train_mode")
+    a = bn004._guard_of(cst.parse_expression(freeze_test))
+    b = bn004._guard_of(cst.parse_expression(train_test))
+    if b is not None and in_else:
+        b = bn004._negated(b)
+    assert bn004._exclusive([a] if a else [], [b] if b else []) is exclusive
