@@ -12,6 +12,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, List, Optional, Tuple
 
+# A notebook's JSON also holds its outputs (plots as base64 images): max-file-size applies to its
+# code cells, and the file itself may be this many times larger.
+NOTEBOOK_SIZE_FACTOR = 20
+
 # Cell magics whose body is not Python at all.
 _FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file", "%%capture --no-display")
 
@@ -103,16 +107,21 @@ def read_source(path: str, max_size: int, digest: bool = False) -> Source:
         data = sys.stdin.buffer.read()
         text, enc = decode(data, path)
         return Source(path, text, encoding=enc)
+    notebook = path.endswith(".ipynb")
     try:
         size = os.path.getsize(path)
-        if max_size and size > max_size:
-            raise SourceError(f"file is {size / 1e6:.1f} MB, over max-file-size ({max_size / 1e6:.1f} MB): not analysed (raise `max-file-size` to lint it)")
+        if max_size and size > max_size * (NOTEBOOK_SIZE_FACTOR if notebook else 1):
+            what = f"notebook is {size / 1e6:.1f} MB, over {NOTEBOOK_SIZE_FACTOR} × max-file-size" if notebook else f"file is {size / 1e6:.1f} MB, over max-file-size"
+            raise SourceError(f"{what} ({max_size / 1e6:.1f} MB): not analysed (raise `max-file-size` to lint it)")
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror or exc}") from exc
-    if path.endswith(".ipynb"):
+    if notebook:
         src = _read_notebook(path, data)
+        code_size = len(src.text.encode("utf-8", "surrogatepass"))
+        if max_size and code_size > max_size:
+            raise SourceError(f"the notebook's code cells are {code_size / 1e6:.1f} MB, over max-file-size ({max_size / 1e6:.1f} MB): not analysed (raise `max-file-size` to lint it)")
     else:
         text, enc = decode(data, path)
         newline = "\r\n" if "\r\n" in text[:10000] else "\n"
@@ -120,6 +129,66 @@ def read_source(path: str, max_size: int, digest: bool = False) -> Source:
     if digest:  # for the cache: hashed where it is read (in a worker), not read again by the parent
         src.digest = content_hash(data)
     return src
+
+
+def _is_ipython_line(line: str) -> bool:
+    """A line that only IPython reads, at the start of a statement: `%magic`, `!shell`, `?help`,
+    `obj?`, `files = !ls`, `t = %timeit -o f()`."""
+    stripped = line.strip()
+    if stripped.startswith(("%", "!", "?")):
+        return True
+    name, eq, rest = stripped.partition("=")
+    if eq and rest.lstrip().startswith(("!", "%")) and name.strip().replace(".", "").replace("_", "").replace(",", "").replace(" ", "").isalnum():
+        return not rest.startswith("=")  # `a == !b` is no assignment
+    head = stripped.rstrip("?")
+    return stripped.endswith("?") and len(stripped) - len(head) <= 2 and head.replace(".", "").replace("_", "").isalnum()
+
+
+def _comment_out_ipython(lines: List[str]) -> List[str]:
+    """IPython-only lines become comments (so positions stay put), but only where a statement
+    starts: a `%` that continues an expression (`print("%d"\n      % n)`) or sits in a string is Python."""
+    out: List[str] = []
+    depth, quote, continued = 0, None, False
+    for line in lines:
+        if depth == 0 and quote is None and not continued and _is_ipython_line(line):
+            out.append("#" + line)
+            continue
+        out.append(line)
+        depth, quote, continued = _scan_line(line, depth, quote)
+    return out
+
+
+def _scan_line(line: str, depth: int, quote: Optional[str]) -> Tuple[int, Optional[str], bool]:
+    """After ``line``: the open-bracket depth, the delimiter of a triple-quoted string left open,
+    and whether the line's code ends with a backslash continuation. Strings and comments skipped."""
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if quote is not None:  # inside a triple-quoted string
+            if c == "\\":
+                i += 2
+            elif line.startswith(quote, i):
+                i, quote = i + 3, None
+            else:
+                i += 1
+            continue
+        if c == "#":
+            return depth, None, False
+        if c in "\"'":
+            if line.startswith(c * 3, i):
+                quote, i = c * 3, i + 3
+                continue
+            i += 1
+            while i < n and line[i] != c:
+                i += 2 if line[i] == "\\" else 1
+            i += 1
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}" and depth:
+            depth -= 1
+        i += 1
+    return depth, quote, quote is None and line.rstrip("\r\n").endswith("\\")
 
 
 def _read_notebook(path: str, data: bytes) -> Source:
@@ -140,8 +209,7 @@ def _read_notebook(path: str, data: bytes) -> Source:
         cell_lines = text.splitlines() or [""]
         if cell_lines[0].lstrip().startswith(_FOREIGN_CELL_MAGICS):
             cell_lines = ["# (non-Python cell)" for _ in cell_lines]
-        # IPython magics and shell escapes keep their line as a comment so positions stay put.
-        cell_lines = [("#" + l) if l.lstrip().startswith(("%", "!", "?")) else l for l in cell_lines]
+        cell_lines = _comment_out_ipython(cell_lines)
         mapping.append((number, len(lines) + 1))
         lines.extend(cell_lines)
     return Source(path, "\n".join(lines) + "\n", cells=mapping)

@@ -575,9 +575,33 @@ class FrozenBNTrainMode(Rule):
                     has_step = True
                 elif m == "eval" and self._refers_to(_root(call.func.value), call, roots):
                     return None
-        if has_step and has_backward:
+        if has_step and has_backward and self._trained(roots):
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
         return None
+
+    def _trained(self, roots: Set[str]) -> bool:
+        """The frozen model takes part in the training: an optimizer is built over its parameters,
+        or it is called in a loop that calls ``.backward()`` (a file may train one model and only
+        run another, frozen one once, as a demo)."""
+        facts = self.ctx.facts
+        for call in facts.calls:
+            callee = dotted(call.func) or ""
+            leaf = callee.rsplit(".", 1)[-1]
+            if "optim." in callee or leaf in _OPTIMIZERS:
+                for arg in call.args:
+                    if any(isinstance(n, cst.Name) and self._refers_to(n.value, call, roots) for n in self._walk(arg.value)):
+                        return True
+            elif isinstance(call.func, cst.Name) and self._refers_to(call.func.value, call, roots) or (
+                isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" and self._refers_to(_root(call.func.value), call, roots)
+            ):
+                for loop in facts.ancestors(call):
+                    if isinstance(loop, (cst.FunctionDef, cst.ClassDef)):
+                        break
+                    if isinstance(loop, (cst.For, cst.While)) and any(
+                        isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "backward" for n in self._walk(loop.body)
+                    ):
+                        return True
+        return False
 
     def _guards(self, node: cst.CSTNode) -> List[Tuple[str, str, object]]:
         """The simple conditions ``node`` runs under, from the `if`/`elif`/`else` around it in its
@@ -733,6 +757,9 @@ def _root(expr: cst.CSTNode) -> Optional[str]:
         else:
             return None
     return None
+
+
+_OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "Rprop", "NAdam", "RAdam", "LBFGS", "SparseAdam", "LARS", "LAMB", "Lamb", "Lars", "Lion", "Adafactor", "create_optimizer", "create_optimizer_v2", "build_optimizer"}
 
 
 def _guard_of(test: cst.BaseExpression) -> Optional[Tuple[str, str, object]]:

@@ -142,3 +142,33 @@ def test_invalid_notebook(tmp_path):
     (tmp_path / "bad.ipynb").write_text("{not json")
     r, data = lint_json(tmp_path, "bad.ipynb")
     assert data[0]["code"] == "BN000" and "notebook" in data[0]["message"]
+
+
+def _notebook(*cells, outputs=None):
+    return json.dumps({
+        "cells": [{"cell_type": "code", "source": list(c), "outputs": outputs or [], "metadata": {}} for c in cells],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    })
+
+
+def test_notebook_percent_that_continues_an_expression_is_python(tmp_path):
+    """Only a `%` (or `!`, `?`) that starts a statement is IPython's: `print("%d"\\n % n)` is Python."""
+    (tmp_path / "nb.ipynb").write_text(_notebook(
+        ["import torch.nn as nn\n", "files = !ls\n", "nn.BatchNorm2d?\n"],
+        ["for n in range(3):\n", "    print('step %03d'\n", "          %(n))\n", "    %time x = 1\n", "s = '''\n", "%not a magic\n", "'''\n"],
+        ["bn = nn.BatchNorm2d(8, momentum=0)\n"],
+    ))
+    r, data = lint_json(tmp_path, "nb.ipynb")
+    assert [(f["code"], f["cell"], f["line"]) for f in data] == [("BN002", 3, 1)], data
+
+
+def test_notebook_outputs_do_not_count_against_max_file_size(tmp_path):
+    """A notebook's plots (base64 in its JSON) can make the file large; the limit is on its code."""
+    image = {"output_type": "display_data", "data": {"image/png": "A" * 3_000_000}, "metadata": {}}
+    (tmp_path / "plots.ipynb").write_text(_notebook(["import torch.nn as nn\n", "bn = nn.BatchNorm2d(8, momentum=0)\n"], outputs=[image]))
+    r, data = lint_json(tmp_path, "plots.ipynb")
+    assert [f["code"] for f in data] == ["BN002"], data
+    code = ["import torch.nn as nn\n"] + [f"x{i} = {i}  # padding\n" for i in range(120_000)]
+    (tmp_path / "huge.ipynb").write_text(_notebook(code))
+    r, data = lint_json(tmp_path, "huge.ipynb")
+    assert data[0]["code"] == "BN000" and "code cells" in data[0]["message"], data
