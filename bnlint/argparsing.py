@@ -13,8 +13,9 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Optional
 
+from bnlint.cli import EXIT_ERROR
+
 SUPPRESS = argparse.SUPPRESS
-EXIT_ERROR = 2
 
 
 def _help_width() -> int:

@@ -17,7 +17,7 @@ from bnlint.inventory import ModuleInventory, ProjectIndex
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+    from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
     N = TypeVar("N", bound="cst.CSTNode")
 
@@ -97,6 +97,7 @@ class Facts:
         # node -> children in visit order, filled by the engine's traversal
         self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
         self._ema_targets: Optional[FrozenSet[str]] = None
+        self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
 
     # --- fast traversal over the parsed tree ---------------------------------
     def children_of(self, node: "cst.CSTNode") -> List["cst.CSTNode"]:
@@ -343,6 +344,44 @@ class Facts:
             self._ema_targets = frozenset(_ema_targets(self))
         return self._ema_targets
 
+    def caller_arguments(self, fn: cst.FunctionDef, param: str) -> List[cst.BaseExpression]:
+        """What is passed for ``param`` where ``fn`` is called by name in this file (by position or
+        keyword), and the receivers of ``x.apply(fn)``."""
+        names = params_of(fn)
+        index = names.index(param) if param in names else -1
+        if names and names[0] in ("self", "cls"):
+            index -= 1
+        out: List[cst.BaseExpression] = []
+        for call in self.calls:
+            func = call.func
+            called = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else None)
+            if called == fn.name.value:
+                positional = [a.value for a in call.args if a.keyword is None]
+                if 0 <= index < len(positional):
+                    out.append(positional[index])
+                out.extend(a.value for a in call.args if a.keyword is not None and a.keyword.value == param)
+            elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and call.args and dotted(call.args[0].value) == fn.name.value:
+                out.append(func.value)
+        return out
+
+    def aliases(self, names: "Set[str] | FrozenSet[str]") -> Set[str]:
+        """Names bound to (parts of) these models by a plain assignment anywhere in the file, one
+        step each way: ``backbone = model.backbone`` relates ``backbone`` and ``model``."""
+        if self._name_assignments is None:
+            self._name_assignments = [
+                (n.targets[0].target.value, n.value)  # type: ignore[union-attr]
+                for n in self.iter_nodes(self.module)
+                if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name)
+            ]
+        out: Set[str] = set()
+        for target, value in self._name_assignments:
+            source = root_name(value)
+            if source in names and target not in names:
+                out.add(target)
+            elif target in names and source and source not in names and isinstance(value, (cst.Attribute, cst.Name)):
+                out.add(source)
+        return out
+
     def _name_holds_bn(self, name: str, scope: cst.CSTNode, depth: int) -> bool:
         for value in self.assignments_to(name, scope):
             if self.expr_holds_bn(value, scope, depth + 1):
@@ -375,11 +414,41 @@ class Facts:
 _IN_PLACE_WRITES = {"mul_", "add_", "sub_", "div_", "copy_", "lerp_", "addcmul_", "addcdiv_", "set_", "zero_"}
 
 
-def _root_name(expr: cst.BaseExpression) -> Optional[str]:
-    """Leftmost name of an access chain: ``teacher.module.parameters`` -> ``teacher``."""
-    while isinstance(expr, (cst.Attribute, cst.Subscript)):
-        expr = expr.value
-    return expr.value if isinstance(expr, cst.Name) else None
+def root_name(expr: cst.CSTNode) -> Optional[str]:
+    """Leftmost variable of an access chain: ``model.module.layer1[0].bn1`` -> ``model``; through
+    method calls (``model.to(dev)``) and ``list``/``tuple``/``iter``/``enumerate``/``getattr``."""
+    for _ in range(20):
+        if isinstance(expr, cst.Name):
+            return expr.value
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+        elif isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Attribute):
+                expr = expr.func.value
+            elif dotted(expr.func) in ("list", "tuple", "iter", "enumerate", "getattr") and expr.args:
+                expr = expr.args[0].value
+            else:
+                return None
+        else:
+            return None
+    return None
+
+
+NOT_LITERAL = object()  # what ``literal_value`` returns for anything else
+
+
+def literal_value(expr: cst.BaseExpression) -> object:
+    """The value of a string, integer, ``True``/``False``/``None`` literal, else ``NOT_LITERAL``."""
+    if isinstance(expr, cst.SimpleString):
+        return expr.evaluated_value
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value, 0)
+        except ValueError:
+            return NOT_LITERAL
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[expr.value]
+    return NOT_LITERAL
 
 
 def _parameter_owner(expr: cst.BaseExpression) -> Optional[str]:
@@ -391,9 +460,9 @@ def _parameter_owner(expr: cst.BaseExpression) -> Optional[str]:
         return None
     method, owner = expr.func.attr.value, expr.func.value
     if method == "values" and isinstance(owner, cst.Call) and isinstance(owner.func, cst.Attribute) and owner.func.attr.value == "state_dict":
-        return _root_name(owner.func.value)
+        return root_name(owner.func.value)
     if method in ("parameters", "buffers"):
-        return _root_name(owner)
+        return root_name(owner)
     return None
 
 
@@ -407,7 +476,7 @@ def _written_in_place(facts: "Facts", body: cst.CSTNode, names: Sequence[str]) -
         elif isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute):
             if node.targets[0].target.attr.value == "data":
                 target = node.targets[0].target
-        name = _root_name(target) if target is not None else None
+        name = root_name(target) if target is not None else None
         if name in names and name not in out:
             out.append(name)  # type: ignore[arg-type]
     return out
@@ -432,14 +501,18 @@ def _ema_targets(facts: "Facts") -> set:
                 continue
             targets.add(owner)
             if fn is not None and owner in params_of(fn):
-                targets.update(_caller_arguments(facts, fn, owner))
-    if not targets:
-        return targets
+                targets.update(r for r in map(root_name, facts.caller_arguments(fn, owner)) if r)
+    for _ in range(3):  # `teacher_unwrapped = teacher.module`: both names
+        more = facts.aliases(targets) - targets
+        if not more:
+            break
+        targets |= more
+    return targets
     for _ in range(3):  # plain aliases, both ways: `teacher_unwrapped = teacher.module`
         before = len(targets)
         for node in facts.iter_nodes(facts.module):
             if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-                name, source = node.targets[0].target.value, _root_name(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else None
+                name, source = node.targets[0].target.value, root_name(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else None
                 if source in targets:
                     targets.add(name)
                 elif name in targets and source:
@@ -447,24 +520,6 @@ def _ema_targets(facts: "Facts") -> set:
         if len(targets) == before:
             break
     return targets
-
-
-def _caller_arguments(facts: "Facts", fn: cst.FunctionDef, param: str) -> List[str]:
-    """Root names passed for ``param`` wherever ``fn`` is called by name in this file."""
-    names = params_of(fn)
-    index = names.index(param) - (1 if names and names[0] in ("self", "cls") else 0)
-    out: List[str] = []
-    for call in facts.calls:
-        func = call.func
-        called = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else None)
-        if called != fn.name.value:
-            continue
-        positional = [a.value for a in call.args if a.keyword is None and not a.star]
-        chosen = [a.value for a in call.args if a.keyword is not None and a.keyword.value == param]
-        if 0 <= index < len(positional):
-            chosen.append(positional[index])
-        out.extend(r for r in (_root_name(v) for v in chosen) if r)
-    return out
 
 
 def _all_params(fn: cst.FunctionDef) -> Sequence[cst.Param]:

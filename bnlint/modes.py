@@ -45,7 +45,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 import libcst as cst
 
 from bnlint.eval_names import RECALIBRATION_RE, VAL_TOKENS, is_eval_routine_name, name_tokens
-from bnlint.facts import Facts, all_params, callee_dotted, dotted, walk, walk_scope
+from bnlint.facts import NOT_LITERAL, Facts, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -1322,13 +1322,8 @@ def _has_training_calls(scope: cst.CSTNode) -> bool:
 
 def _is_falsy_constant(expr: cst.BaseExpression) -> bool:
     """``False``, ``None``, ``0`` or an empty string: ``assert False, "unknown mode"`` ends a branch."""
-    if isinstance(expr, cst.Name):
-        return expr.value in ("False", "None")
-    if isinstance(expr, cst.Integer):
-        return expr.value in ("0", "0x0", "0o0", "0b0")
-    if isinstance(expr, cst.SimpleString):
-        return expr.evaluated_value in ("", b"")
-    return False
+    value = literal_value(expr)
+    return value is not NOT_LITERAL and not value
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

@@ -6,6 +6,7 @@ import os
 import sys
 import tokenize  # lazy under `bnlint check` (bnlint.registry.LAZY_STDLIB_MODULES)
 
+from bnlint.patterns import lazy
 from bnlint.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -131,17 +132,13 @@ def read_source(path: str, max_size: int, digest: bool = False) -> Source:
     return src
 
 
+# What only IPython reads at the start of a statement: `%magic`, `!shell`, `?help`, `obj?`/`obj??`,
+# `files = !ls`, `t = %timeit -o f()`.
+_IPYTHON_LINE = lazy(r"\s*(?:[%!?]|[\w.]+\?\??\s*$|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[!%])")
+
+
 def _is_ipython_line(line: str) -> bool:
-    """A line that only IPython reads, at the start of a statement: `%magic`, `!shell`, `?help`,
-    `obj?`, `files = !ls`, `t = %timeit -o f()`."""
-    stripped = line.strip()
-    if stripped.startswith(("%", "!", "?")):
-        return True
-    name, eq, rest = stripped.partition("=")
-    if eq and rest.lstrip().startswith(("!", "%")) and name.strip().replace(".", "").replace("_", "").replace(",", "").replace(" ", "").isalnum():
-        return not rest.startswith("=")  # `a == !b` is no assignment
-    head = stripped.rstrip("?")
-    return stripped.endswith("?") and len(stripped) - len(head) <= 2 and head.replace(".", "").replace("_", "").isalnum()
+    return _IPYTHON_LINE.match(line) is not None
 
 
 def _comment_out_ipython(lines: List[str]) -> List[str]:

@@ -6,7 +6,8 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import dotted, params_of
+from bnlint.facts import NOT_LITERAL, dotted, literal_value, params_of
+from bnlint.facts import root_name as _root
 from bnlint.patterns import lazy
 from bnlint.prefilter import calls_method_in_text, freezes_in_text
 from bnlint.rule import Rule, register
@@ -407,7 +408,7 @@ class FrozenBNTrainMode(Rule):
         if fn is not None and root in params_of(fn):
             roots: Set[str] = set()
             holds = False
-            for arg in self._caller_args(fn, root):
+            for arg in self.ctx.facts.caller_arguments(fn, root):
                 if facts.expr_holds_bn(arg):
                     holds = True
                 r = _root(arg)
@@ -415,11 +416,11 @@ class FrozenBNTrainMode(Rule):
                     roots.add(r)
             roots.add(root)
             if holds or (allow_unknown and roots):
-                return ("holds", roots | self._aliases(roots), label)
+                return ("holds", roots | self.ctx.facts.aliases(roots), label)
             return None
         if self._name_holds_bn(root, scope):
             roots = {root}
-            return ("holds", roots | self._aliases(roots), label)
+            return ("holds", roots | self.ctx.facts.aliases(roots), label)
         return None
 
     def _name_holds_bn(self, name: str, scope: cst.CSTNode) -> bool:
@@ -433,19 +434,6 @@ class FrozenBNTrainMode(Rule):
             if inner and inner != name and self._name_holds_bn(inner, scope) and not (isinstance(value, cst.Attribute) and value.attr.value in _HEAD_ATTRS):
                 return True
         return False
-
-    def _aliases(self, roots: Set[str]) -> Set[str]:
-        """Names bound to (parts of) these models: `backbone = model.backbone` relates both."""
-        out: Set[str] = set()
-        for node in self._assign_nodes():
-            if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-                tgt = node.targets[0].target.value
-                src = _root(node.value)
-                if src in roots and tgt not in roots:
-                    out.add(tgt)
-                elif tgt in roots and src and src not in roots and isinstance(node.value, (cst.Attribute, cst.Name)):
-                    out.add(src)
-        return out
 
     def _roots_of(self, expr: cst.BaseExpression, at: cst.CSTNode) -> Set[str]:
         """The model variables a BN module found in a loop / apply callback belongs to."""
@@ -462,7 +450,7 @@ class FrozenBNTrainMode(Rule):
                     roots.add(rr)
             fn = facts.enclosing_function(at)
             if fn is not None and expr.value in params_of(fn):
-                for arg in self._caller_args(fn, expr.value):
+                for arg in self.ctx.facts.caller_arguments(fn, expr.value):
                     rr = _root(arg)
                     if rr:
                         roots.add(rr)
@@ -472,7 +460,7 @@ class FrozenBNTrainMode(Rule):
         for root in list(roots):
             fn = facts.enclosing_function(at)
             if fn is not None and root in params_of(fn):
-                for arg in self._caller_args(fn, root):
+                for arg in self.ctx.facts.caller_arguments(fn, root):
                     rr = _root(arg)
                     if rr:
                         roots.add(rr)
@@ -480,7 +468,7 @@ class FrozenBNTrainMode(Rule):
             cls = facts.enclosing_class(at)
             if cls is not None:
                 roots |= self._instances_of(cls.name.value)
-        return roots | self._aliases(roots)
+        return roots | self.ctx.facts.aliases(roots)
 
     def _instances_of(self, cls_name: str) -> Set[str]:
         out: Set[str] = set()
@@ -491,28 +479,6 @@ class FrozenBNTrainMode(Rule):
                     for t in node.targets:
                         if isinstance(t.target, cst.Name):
                             out.add(t.target.value)
-        return out
-
-    def _caller_args(self, fn: cst.FunctionDef, param: str) -> List[cst.BaseExpression]:
-        """Arguments passed for ``param`` where ``fn`` is called, or receivers of ``x.apply(fn)``."""
-        facts = self.ctx.facts
-        names = params_of(fn)
-        idx = names.index(param) if param in names else -1
-        if names and names[0] in ("self", "cls"):
-            idx -= 1
-        out: List[cst.BaseExpression] = []
-        for call in facts.calls:
-            func = call.func
-            fname = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else None)
-            if fname == fn.name.value:
-                for i, a in enumerate([a for a in call.args if a.keyword is None]):
-                    if i == idx:
-                        out.append(a.value)
-                for a in call.args:
-                    if a.keyword is not None and a.keyword.value == param:
-                        out.append(a.value)
-            elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and call.args and dotted(call.args[0].value) == fn.name.value:
-                out.append(func.value)
         return out
 
     def _type_guard(self, expr: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
@@ -628,7 +594,7 @@ class FrozenBNTrainMode(Rule):
         fn = self.ctx.facts.enclosing_function(at)
         if fn is not None and name != "self" and name in params_of(fn):
             # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called with it.
-            return any(_root(a) in roots for a in self._caller_args(fn, name))
+            return any(_root(a) in roots for a in self.ctx.facts.caller_arguments(fn, name))
         return False
 
     def _share_loop(self, a: cst.CSTNode, b: cst.CSTNode) -> bool:
@@ -738,27 +704,6 @@ def _strip_wrappers(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr
 
 
-def _root(expr: cst.CSTNode) -> Optional[str]:
-    """Leftmost variable of an access chain: `model.module.layer1[0].bn1` -> `model`."""
-    for _ in range(20):
-        if isinstance(expr, cst.Name):
-            return expr.value
-        if isinstance(expr, cst.Attribute):
-            expr = expr.value
-        elif isinstance(expr, cst.Subscript):
-            expr = expr.value
-        elif isinstance(expr, cst.Call):
-            if isinstance(expr.func, cst.Attribute):
-                expr = expr.func.value
-            elif dotted(expr.func) in ("list", "tuple", "iter", "enumerate", "getattr") and expr.args:
-                expr = expr.args[0].value
-            else:
-                return None
-        else:
-            return None
-    return None
-
-
 _OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "Rprop", "NAdam", "RAdam", "LBFGS", "SparseAdam", "LARS", "LAMB", "Lamb", "Lars", "Lion", "Adafactor", "create_optimizer", "create_optimizer_v2", "build_optimizer"}
 
 
@@ -773,10 +718,10 @@ def _guard_of(test: cst.BaseExpression) -> Optional[Tuple[str, str, object]]:
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         left, right = test.left, comp.comparator
-        if _literal(left) is not _NOT_LITERAL:
+        if literal_value(left) is not NOT_LITERAL:
             left, right = right, left
-        subject, value = dotted(left), _literal(right)
-        if subject is None or value is _NOT_LITERAL:
+        subject, value = dotted(left), literal_value(right)
+        if subject is None or value is NOT_LITERAL:
             return None
         if isinstance(comp.operator, (cst.Equal, cst.Is)):
             return (subject, "==", value)
@@ -788,22 +733,6 @@ def _guard_of(test: cst.BaseExpression) -> Optional[Tuple[str, str, object]]:
 def _negated(guard: Tuple[str, str, object]) -> Tuple[str, str, object]:
     subject, op, value = guard
     return (subject, {"==": "!=", "!=": "==", "truthy": "falsy", "falsy": "truthy"}[op], value)
-
-
-_NOT_LITERAL = object()
-
-
-def _literal(expr: cst.BaseExpression) -> object:
-    if isinstance(expr, cst.SimpleString):
-        return expr.evaluated_value
-    if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.value, 0)
-        except ValueError:
-            return _NOT_LITERAL
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
-        return {"True": True, "False": False, "None": None}[expr.value]
-    return _NOT_LITERAL
 
 
 def _exclusive(a: List[Tuple[str, str, object]], b: List[Tuple[str, str, object]]) -> bool:
