@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import re
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from urllib.parse import unquote
@@ -184,6 +186,224 @@ def fix_text(text: str, path: str, settings, index=None, unsafe: bool = False) -
     return current
 
 
+# --- reading the stream ------------------------------------------------------
+# pygls' own reader (pygls.io_.run_async) wedges for good on one badly framed message: it only
+# knows a header line that is exactly `Content-Length: <digits>\r\n`, so without one it skips the
+# empty line and reads the body as more header lines (the body has no newline, so it swallows the
+# next message's header line too, and so on for ever); a Content-Length too large makes it block
+# in read(n) until n bytes came, eating the next messages; one too small leaves the rest of the
+# body in front of the next header, with the same effect.  And a request whose params do not
+# structure is logged and never answered.  _Framer splits the byte stream itself: it never trusts
+# a Content-Length that disagrees with the bytes, and resynchronises on the next header.
+
+_STALL_S = 0.5  # a declared body that stops short: after this long, take the JSON value that came
+_TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]"
+_HEADER_LINE = re.compile(_TOKEN + rb"+[ \t]*:[^\r\n]*\r?$")
+_PARTIAL_HEADER_LINE = re.compile(_TOKEN + rb"*(?:[ \t]*:[^\r\n]*)?\r?$")
+_HEADER_NAME = re.compile(rb"Content-Length[ \t]*:", re.IGNORECASE)
+# A complete Content-Length header line.  Never inside a valid JSON body: a JSON string cannot hold
+# a raw newline, and outside strings `Content-Length` is not JSON.
+_NEXT_HEADER = re.compile(rb"Content-Length[ \t]*:[ \t]*\d+[ \t]*\r?\n", re.IGNORECASE)
+_MAX_HEADER_BLOCK = 8192
+_WS = b" \t\r\n"
+_DECODER = json.JSONDecoder()
+
+
+class _Framer:
+    """LSP base-protocol framing of a byte stream, resynchronising after any framing error.
+
+    ``next(stalled)`` returns one event, or None when more bytes are needed:
+    ``("message", obj)`` a decoded JSON body, ``("parse-error", why)`` a framed body that is not
+    JSON (JSON-RPC wants a -32700 answer), ``("skipped", why)`` bytes dropped to resynchronise.
+    ``stalled`` says that no byte came for a while: a body shorter than its Content-Length is then
+    taken as it is.  Problems are reported through ``warn``.
+    """
+
+    def __init__(self, warn) -> None:
+        self.buf = bytearray()
+        self.warn = warn
+        self.in_body = False
+        self.length: Optional[int] = None  # of the body being read; None: no usable Content-Length
+        self.scanned = 0  # the body has no header line before this offset
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.buf)
+
+    def feed(self, data: bytes) -> None:
+        self.buf += data
+
+    def next(self, stalled: bool = False):
+        if not self.in_body:
+            event = self._header(stalled)
+            if event is not None or not self.in_body:
+                return event
+        return self._body(stalled)
+
+    # -- header block
+    def _header(self, stalled: bool):
+        buf = self.buf
+        i = 0
+        while i < len(buf) and buf[i] in _WS:
+            i += 1
+        if i:
+            del buf[:i]
+        if not buf:
+            return None
+        lines = bytes(buf[:_MAX_HEADER_BLOCK + 2]).split(b"\n")
+        complete, partial = lines[:-1], lines[-1]
+        headers: List[bytes] = []
+        end = None  # offset just after the header block
+        offset = 0
+        for line in complete:
+            if line in (b"", b"\r"):
+                end = offset + len(line) + 1
+                break
+            if not _HEADER_LINE.match(line):
+                if headers:  # no empty line after the headers: the body starts here
+                    self.warn("a header block not ended by an empty line")
+                    end = offset
+                break
+            headers.append(line)
+            offset += len(line) + 1
+        if end is None:
+            if not headers and (complete or not _PARTIAL_HEADER_LINE.match(partial) or len(partial) > 1024):
+                return self._garbage(stalled)
+            if len(headers) == len(complete) and offset < _MAX_HEADER_BLOCK and _PARTIAL_HEADER_LINE.match(partial):
+                return None  # the header block is still coming
+            if not headers:
+                return self._garbage(stalled)
+            self.warn("a header block not ended by an empty line")
+            end = offset
+        length = None
+        value = None
+        for line in headers:
+            name, _, raw = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                value = raw.strip()
+                if value.isdigit():
+                    length = int(value)
+                break
+        if value is None:
+            self.warn("a header block without Content-Length: " + _show(b"\n".join(headers)))
+        elif length is None:
+            self.warn(f"an invalid Content-Length: {_show(value)}")
+        del buf[:end]
+        self.in_body, self.length, self.scanned = True, length, 0
+        return None
+
+    def _garbage(self, stalled: bool):
+        """Bytes where a header block should start: a JSON message sent without a header, or junk
+        to drop up to the next `Content-Length:`."""
+        buf = self.buf
+        m = _HEADER_NAME.search(buf, 1)
+        end = m.start() if m else len(buf)
+        obj, used = _json_prefix(buf[:end])
+        if obj is not None:
+            del buf[:used]
+            self.warn("a message without a header block (no Content-Length)")
+            return ("message", obj)
+        if m is None and not stalled:
+            keep = 32  # may be the start of the next header
+            if len(buf) <= keep:
+                return None
+            end = len(buf) - keep
+        dropped = bytes(buf[:end])
+        del buf[:end]
+        return ("skipped", f"{len(dropped)} bytes that are not an LSP message: {_show(dropped)}")
+
+    # -- body
+    def _body(self, stalled: bool):
+        buf, n = self.buf, self.length
+        if n is not None and len(buf) >= n and not _NEXT_HEADER.search(buf, 0, n):
+            body = bytes(buf[:n])
+            try:
+                obj = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                error: Exception = exc
+            else:
+                return self._done(n, ("message", obj))
+            # Not JSON: is the Content-Length too small (the body goes on after it)?
+            nxt = _NEXT_HEADER.search(buf)
+            obj, used = _json_prefix(buf[: nxt.start() if nxt else len(buf)])
+            if obj is not None:
+                self.warn(f"Content-Length: {n}, but the message is {used} bytes long")
+                return self._done(used, ("message", obj))
+            if nxt is None and not stalled:
+                return None
+            self.warn(f"a body of Content-Length: {n} that is not JSON ({error}): {_show(body)}")
+            return self._done(n, ("parse-error", f"the message body is not JSON: {error}"))
+        # The body is not all here, or its length is unknown: does the next message start already?
+        end = n if n is not None and n <= len(buf) else len(buf)
+        nxt = _NEXT_HEADER.search(buf, max(0, self.scanned - 64), end)
+        self.scanned = len(buf)
+        if nxt is not None:
+            if n is not None:
+                self.warn(f"Content-Length: {n}, but the next message starts after {nxt.start()} bytes")
+            obj, used = _json_prefix(buf[: nxt.start()])
+            if obj is not None:
+                return self._done(used, ("message", obj))
+            dropped = bytes(buf[: nxt.start()])
+            if not dropped.strip(_WS):
+                return self._done(len(dropped), ("skipped", "a header block without a body"))
+            return self._done(len(dropped), ("parse-error", f"the message body is not JSON: {_show(dropped)}"))
+        if n is None or stalled:
+            # No length to wait for, or the client sent no byte for a while (a Content-Length too
+            # large, and the client waits for the answer): the JSON object that came is the message.
+            obj, used = _json_prefix(buf)
+            if obj is not None:
+                if n is not None:
+                    self.warn(f"Content-Length: {n}, but the message is {used} bytes long")
+                return self._done(used, ("message", obj))
+            if stalled and n is None and bytes(buf).strip(_WS):
+                dropped = bytes(buf)
+                return self._done(len(dropped), ("parse-error", f"the message body is not JSON: {_show(dropped)}"))
+        return None  # a body still coming
+
+    def _done(self, used: int, event):
+        del self.buf[:used]
+        self.in_body = False
+        return event
+
+
+def _json_prefix(data) -> Tuple[Optional[dict], int]:
+    """The JSON object at the start of ``data`` (whitespace first allowed), and the bytes it takes."""
+    text = bytes(data).decode("utf-8", "surrogateescape")
+    start = len(text) - len(text.lstrip(" \t\r\n"))
+    if not text.startswith("{", start):
+        return None, 0
+    try:
+        obj, end = _DECODER.raw_decode(text, start)
+    except ValueError:
+        return None, 0
+    return obj, len(text[:end].encode("utf-8", "surrogateescape"))
+
+
+def _show(data: bytes, limit: int = 80) -> str:
+    text = repr(bytes(data[:limit]))
+    return text + (f" (+{len(data) - limit} bytes)" if len(data) > limit else "")
+
+
+def _error_response(msg_id: Any, code: int, message: str) -> Dict[str, Any]:
+    if not (isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool)):
+        msg_id = None
+    return {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
+
+
+PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
+
+
+def _structure_errors(exc: Exception) -> str:
+    """cattrs' complaints, as `invalid value for type, expected str @ $.params.text_document.uri`."""
+    cause = exc.__cause__ or exc
+    try:
+        from cattrs import transform_error
+
+        return "; ".join(transform_error(cause))
+    except Exception:
+        return f"{type(cause).__name__}: {cause}"
+
+
 class BnlintLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
@@ -210,6 +430,158 @@ class BnlintLanguageServer(LanguageServer):
         self._index = None
         self._notebook_cells: Dict[str, List[str]] = {}
         self.open_uris: Set[str] = set()  # as the client spells them
+
+    # --- serving (our own reader: see _Framer) --------------------------------
+    def start_io(self, stdin=None, stdout=None) -> int:  # type: ignore[override]
+        """Serve over stdin/stdout until `exit` or end of input; the exit code (0, or 1 after an
+        `exit` without `shutdown`).  stdin is read by a daemon thread, so that nothing waits for it."""
+        stdin = stdin or sys.stdin.buffer
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        chunks: "asyncio.Queue[bytes]" = asyncio.Queue()
+        read = getattr(stdin, "read1", None) or stdin.read
+
+        def pump() -> None:
+            while True:
+                try:
+                    data = read(1 << 16)
+                except (OSError, ValueError):
+                    data = b""
+                try:
+                    loop.call_soon_threadsafe(chunks.put_nowait, data or b"")
+                except RuntimeError:  # the loop is gone
+                    return
+                if not data:
+                    return
+
+        threading.Thread(target=pump, name="bnlint-lsp-stdin", daemon=True).start()
+        return self._run_until_exit(loop, self._serve(chunks.get))
+
+    def start_tcp(self, host: str, port: int) -> int:  # type: ignore[override]
+        self._stop_event = threading.Event()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)  # type: ignore[arg-type]
+            await self._serve(lambda: reader.read(1 << 16))
+            if self._server is not None:
+                self._server.close()
+
+        async def serve() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            logger.info("serving on %s", ", ".join(str(sock.getsockname()) for sock in self._server.sockets))
+            async with self._server:
+                try:
+                    await self._server.serve_forever()
+                except asyncio.CancelledError:
+                    pass
+
+        return self._run_until_exit(loop, serve())
+
+    def _run_until_exit(self, loop: asyncio.AbstractEventLoop, main) -> int:
+        code = 0
+        try:
+            loop.run_until_complete(main)
+        except SystemExit as exc:  # pygls' `exit` handler
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+        except BrokenPipeError:
+            logger.error("the connection to the client is lost: stopping")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._stop_event.set()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        # No loop.close() / asyncio.run() clean-up: that would wait for a lint in progress, and
+        # editors kill a server that does not exit at once.  main() ends the process.
+        return code
+
+    async def _serve(self, read_chunk) -> None:
+        framer = _Framer(lambda why: logger.error("badly framed message: %s; resynchronising", why))
+        stalled = False
+        assert self._stop_event is not None
+        while not self._stop_event.is_set():
+            while True:
+                event = framer.next(stalled)
+                if event is None:
+                    break
+                stalled = False
+                self._handle_event(event)
+            try:
+                chunk = await asyncio.wait_for(read_chunk(), _STALL_S if framer.pending and not stalled else None)
+            except asyncio.TimeoutError:
+                stalled = True
+                continue
+            if not chunk:  # end of input
+                while (event := framer.next(True)) is not None:
+                    self._handle_event(event)
+                logger.info("end of input: stopping")
+                return
+            framer.feed(chunk)
+            stalled = False
+
+    def _handle_event(self, event) -> None:
+        kind, payload = event
+        if kind == "message":
+            self._dispatch(payload)
+        elif kind == "parse-error":
+            logger.error("%s", payload)
+            self.protocol._send_data(_error_response(None, PARSE_ERROR, f"Parse error: {payload}"))
+        else:
+            logger.error("skipped %s", payload)
+
+    def _dispatch(self, data: Any) -> None:
+        """One decoded message: what pygls' reader does, but every request gets an answer."""
+        proto = self.protocol
+        if not isinstance(data, dict):
+            logger.error("a message that is not a JSON object: %.200r", data)
+            proto._send_data(_error_response(None, INVALID_REQUEST, "Invalid Request: not a JSON object"))
+            return
+        method = data.get("method")
+        is_request = "id" in data and isinstance(method, str)
+        if data.get("jsonrpc") != "2.0":
+            logger.error("a message without \"jsonrpc\": \"2.0\": %.200r", data)
+            if is_request or "method" not in data and "result" not in data and "error" not in data:
+                proto._send_data(_error_response(data.get("id"), INVALID_REQUEST, 'Invalid Request: "jsonrpc" must be "2.0"'))
+            return
+        if isinstance(method, str) and "params" not in data and proto.get_message_type(method) is None:
+            data = {**data, "params": None}  # params may be left out; pygls' fallback type wants them
+        try:
+            message = proto.structure_message(data)
+        except Exception as exc:
+            self._unstructurable(data, exc)
+            return
+        if is_request and proto._shutdown and method != types.EXIT:
+            proto._send_data(_error_response(data["id"], INVALID_REQUEST, f"Invalid Request: {method} after shutdown"))
+            return
+        try:
+            proto.handle_message(message)
+        except (SystemExit, KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception:  # pragma: no cover - pygls answers requests itself
+            logger.exception("cannot handle %s", method)
+
+    def _unstructurable(self, data: Dict[str, Any], exc: Exception) -> None:
+        method = data.get("method")
+        detail = _structure_errors(exc)
+        if isinstance(method, str):
+            if "id" in data:
+                msg_id = data["id"]
+                if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool):
+                    self.protocol._send_data(_error_response(msg_id, INVALID_PARAMS, f"Invalid params for {method}: {detail}"))
+                else:
+                    self.protocol._send_data(_error_response(None, INVALID_REQUEST, f"Invalid Request: bad id {msg_id!r}"))
+            else:
+                self.log(f"bnlint: ignored a {method} notification with invalid params: {detail}", types.MessageType.Warning)
+            return
+        future = self.protocol._request_futures.pop(data.get("id"), None) if isinstance(data.get("id"), (int, str)) else None
+        if future is not None and not future.done():  # an answer to one of our requests
+            from pygls.exceptions import JsonRpcInvalidParams
+
+            future.set_exception(JsonRpcInvalidParams(f"invalid response: {detail}"))
+        logger.error("cannot read a message from the client: %s", detail)
 
     # --- helpers -------------------------------------------------------------
     def doc_for(self, uri: str):
@@ -265,6 +637,10 @@ class BnlintLanguageServer(LanguageServer):
                 # Watch the broken file's mtime too, so fixing it is noticed even without watchers.
                 head = error.split(": ", 1)[0]
                 cfg = head if os.path.isfile(head) else None
+            except Exception as exc:  # a shape the loader does not expect (`[tool] bnlint = 5`): same thing
+                cfg = cfg or _nearest_config_file(directory)
+                error = f"{cfg or directory}: invalid configuration: {type(exc).__name__}: {exc}"
+                settings = Settings()
             if settings.config_path is None:
                 settings.project_root = (os.path.dirname(cfg) if cfg else None) or self.folder_for(path) or directory
             self._settings_cache[directory] = (settings, cfg, _mtime(cfg) if cfg else None, error)
@@ -293,8 +669,16 @@ class BnlintLanguageServer(LanguageServer):
         if _excluded(path, settings):
             out.excluded = True
             return out
-        if len(text) > settings.max_file_size > 0:
-            return out
+        limit = settings.max_file_size
+        if limit and len(text) * 4 > limit:  # the CLI's check (bnlint.sources.read_source), on the text's bytes
+            size = len(text.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                from bnlint.engine import file_error
+
+                what = "the notebook's code cells are" if path.endswith(".ipynb") else "file is"
+                message = f"{what} {size / 1e6:.1f} MB, over max-file-size ({limit / 1e6:.1f} MB): not analysed (raise `max-file-size` to lint it)"
+                out.findings = [file_error(path, message)]
+                return out
         result = lint_source(text, path, settings, index=self.index())
         out.findings = result.findings
         out.internal_errors = list(result.internal_errors)
@@ -463,6 +847,20 @@ def _mtime(path: Optional[str]) -> Optional[float]:
         return os.stat(path).st_mtime_ns
     except OSError:
         return None
+
+
+def _nearest_config_file(directory: str) -> Optional[str]:
+    """The configuration file the CLI would read for ``directory``, found without reading any."""
+    d = os.path.abspath(directory)
+    while True:
+        for name in ("bnlint.toml", ".bnlint.toml", "pyproject.toml"):
+            candidate = os.path.join(d, name)
+            if os.path.isfile(candidate):
+                return candidate
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
 
 
 def _lintable(path: str, language_id: Optional[str] = None) -> bool:
@@ -755,9 +1153,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except ValueError:
             sys.stderr.write(f"bnlint lsp: error: --tcp wants HOST:PORT, got {args.tcp!r}\n")
             return 2
-        server.start_tcp(host or "127.0.0.1", port_number)
-        return 0
+        _exit_now(server.start_tcp(host or "127.0.0.1", port_number))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
-    server.start_io(stdin, stdout)
-    return 0
+    _exit_now(server.start_io(stdin, stdout))
+    return 0  # not reached
+
+
+def _exit_now(code: int) -> None:
+    """End the process now: a normal exit would wait for a lint in progress (its thread is joined
+    at interpreter exit), and editors kill a server that does not exit promptly after `exit`."""
+    try:
+        sys.stderr.flush()
+        logging.shutdown()
+    finally:
+        os._exit(code)
