@@ -78,6 +78,19 @@ class CheckArgs:
         return f"CheckArgs({vars(self)!r})"
 
 
+def _count(text: str) -> int:
+    """The type of the "int" options (``--jobs``): a whole number, 0 or more."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (0: the default), got {value}")
+    return value
+
+
 def check_parser() -> argparse.ArgumentParser:
     from bnlint.argparsing import SUPPRESS, Parser
 
@@ -93,7 +106,7 @@ def check_parser() -> argparse.ArgumentParser:
         elif kind == "append":
             p.add_argument(*flags, dest=dest, action="append", help=help_text)
         elif kind == "int":
-            p.add_argument(*flags, dest=dest, type=int, help=help_text)
+            p.add_argument(*flags, dest=dest, type=_count, help=help_text)
         elif kind == "choice":
             p.add_argument(*flags, dest=dest, choices=FORMATS, help=help_text)
         else:
@@ -144,6 +157,8 @@ def _parse_simple(argv: Sequence[str]) -> Optional[CheckArgs]:
                 values[dest] = int(value)
             except ValueError:
                 return None
+            if values[dest] < 0:
+                return None  # argparse words the error (``_count``)
         elif kind == "choice":
             if value not in FORMATS:
                 return None
@@ -187,7 +202,7 @@ def _settings_from_args(args: CheckArgs):
 
 
 def run_check(argv: Sequence[str]) -> int:
-    from bnlint.registry import LAZY_STDLIB_MODULES, install_lazy_modules
+    from bnlint.registry import LAZY_STDLIB_MODULES, install_lazy_modules, load_rules
 
     install_lazy_modules(LAZY_STDLIB_MODULES)  # before anything imports them
     from bnlint.config import ConfigError
@@ -196,6 +211,7 @@ def run_check(argv: Sequence[str]) -> int:
     from bnlint.engine import tune_gc_for_batch
 
     tune_gc_for_batch()
+    load_rules(lazy=True)  # the rules' libcst loads only when a file reaches it
     try:
         settings = _settings_from_args(args)
     except ConfigError as exc:
@@ -204,7 +220,7 @@ def run_check(argv: Sequence[str]) -> int:
 
     from bnlint.discovery import discover
     from bnlint.output import format_github, format_json, format_sarif, format_statistics, format_text, summary_line
-    from bnlint.runner import diff_for, write_fixed
+    from bnlint.runner import diff_for
 
     paths = args.paths or ["."]
     stdin_mode = paths == ["-"]
@@ -214,11 +230,11 @@ def run_check(argv: Sequence[str]) -> int:
         found = discover(paths, settings)
         for w in found.warnings:
             sys.stderr.write(f"bnlint: warning: {w}\n")
-        if found.errors:
-            for e in found.errors:
-                sys.stderr.write(f"bnlint: error: {e}\n")
-            return EXIT_ERROR
+        for e in found.errors:  # the paths that can be linted still are; the exit code says 2
+            sys.stderr.write(f"bnlint: error: {e}\n")
         files = found.files
+        if not files and not found.errors:
+            sys.stderr.write("bnlint: warning: No Python files found under the given path(s)\n")
 
     fix = bool(settings.fix) and not args.diff
     unsafe = bool(settings.unsafe_fixes)
@@ -229,16 +245,23 @@ def run_check(argv: Sequence[str]) -> int:
     else:
         from bnlint.parallel import run_files
 
-        outcomes = run_files(files, settings, fix=want_fixes, unsafe=unsafe, use_cache=not args.no_cache and not want_fixes, jobs=settings.jobs, use_prefilter=not args.no_prefilter)
+        outcomes = run_files(
+            files, settings, fix=want_fixes, unsafe=unsafe, use_cache=not args.no_cache and not want_fixes, jobs=settings.jobs, use_prefilter=not args.no_prefilter, write=fix
+        )
+    for o in outcomes:
+        for note in o.notes:
+            sys.stderr.write(f"bnlint: warning: {note}\n")
 
     internal = [e for o in outcomes for e in o.internal_errors]
+    path_errors = [] if stdin_mode else found.errors
     findings = sorted((f for o in outcomes for f in o.findings), key=lambda f: f.sort_key())
     fixed = sum(o.fixed_count for o in outcomes)
 
     out_stream = open(args.output_file, "w", encoding="utf-8") if args.output_file else sys.stdout
     try:
         if args.add_noqa:
-            return _add_noqa(outcomes, out_stream, args.quiet)
+            code = _add_noqa(outcomes, out_stream, args.quiet)
+            return EXIT_ERROR if path_errors else code
         if args.diff:
             diffs = [diff_for(o) for o in outcomes]
             out_stream.write("".join(d for d in diffs if d))
@@ -247,15 +270,9 @@ def run_check(argv: Sequence[str]) -> int:
                 sys.stderr.write(f"Would fix {fixed} error{'s' if fixed != 1 else ''} in {n} file{'s' if n != 1 else ''}.\n")
             for e in internal:
                 sys.stderr.write(f"bnlint: error: {e}\n")
-            return EXIT_ERROR if internal else (EXIT_FINDINGS if n and not args.exit_zero else EXIT_OK)
-        if fix:
-            if stdin_mode:
-                out_stream.write(outcomes[0].new_text if outcomes[0].new_text is not None else outcomes[0].original_text or "")
-            else:
-                for o in outcomes:
-                    err = write_fixed(o)
-                    if err:
-                        internal.append(err)
+            return EXIT_ERROR if internal or path_errors else (EXIT_FINDINGS if n and not args.exit_zero else EXIT_OK)
+        if fix and stdin_mode:  # files were written by their workers, each as soon as it was fixed
+            out_stream.write(outcomes[0].new_text if outcomes[0].new_text is not None else outcomes[0].original_text or "")
 
         fmt = settings.output_format
         if fmt in ("text", "concise", "full"):
@@ -288,7 +305,7 @@ def run_check(argv: Sequence[str]) -> int:
 
     for e in internal:
         sys.stderr.write(f"bnlint: error: {e}\n")
-    if internal:
+    if internal or path_errors:
         return EXIT_ERROR
     if findings and not args.exit_zero:
         return EXIT_FINDINGS
@@ -307,7 +324,7 @@ def _check_stdin(args, settings, want_fixes: bool, unsafe: bool):
         return FileOutcome(path=path, findings=[file_error(path, str(exc))])
     if not want_fixes:
         res = lint_text(src.text, path, settings)
-        return FileOutcome(path=path, findings=res.findings, internal_errors=res.internal_errors, original_text=src.text)
+        return FileOutcome(path=path, findings=res.findings, internal_errors=res.internal_errors, original_text=src.text, notes=list(res.notes))
     # Reuse the file fix loop on a temporary copy; nothing is written to disk.
     import tempfile
 
@@ -328,10 +345,11 @@ def _check_stdin(args, settings, want_fixes: bool, unsafe: bool):
 
 def _add_noqa(outcomes, stream, quiet: bool) -> int:
     from bnlint.runner import FileOutcome, write_fixed
-    from bnlint.sources import read_source
+    from bnlint.sources import SourceError, read_source
     from bnlint.suppress import add_noqa
 
     total = 0
+    errors = []
     for o in outcomes:
         by_line = {}
         for f in o.findings:
@@ -341,14 +359,27 @@ def _add_noqa(outcomes, stream, quiet: bool) -> int:
             by_line.setdefault(line, set()).add(f.code)
         if not by_line:
             continue
-        text = read_source(o.path, 0).text
-        new = add_noqa(text, by_line)
-        if new != text:
-            write_fixed(FileOutcome(path=o.path, new_text=new, original_text=text))
+        try:
+            src = read_source(o.path, 0, digest=True)
+        except SourceError as exc:
+            errors.append(f"{o.path}: cannot add noqa directives: {exc}")
+            continue
+        if o.content_digest is not None and o.content_digest != src.digest:
+            errors.append(f"{o.path}: the file changed on disk while bnlint was running; no noqa directives were added (run bnlint again)")
+            continue
+        new = add_noqa(src.text, by_line)
+        if new == src.text:
+            continue
+        error = write_fixed(FileOutcome(path=o.path, new_text=new, original_text=src.text, content_digest=src.digest, encoding=src.encoding))
+        if error:
+            errors.append(error)
+        else:
             total += sum(len(c) for c in by_line.values())
     if not quiet:
         stream.write(f"Added {total} noqa directive{'s' if total != 1 else ''}.\n")
-    return EXIT_OK
+    for e in errors:
+        sys.stderr.write(f"bnlint: error: {e}\n")
+    return EXIT_ERROR if errors else EXIT_OK
 
 
 def run_rule(argv: Sequence[str]) -> int:
@@ -360,6 +391,8 @@ def run_rule(argv: Sequence[str]) -> int:
     p.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
     args = p.parse_args(list(argv))
     from bnlint.registry import find_rule, load_rules
+
+    load_rules(lazy=True)  # the docs need no libcst
 
     if args.all:
         rules = load_rules()
@@ -413,7 +446,7 @@ def run_rules(argv: Sequence[str]) -> int:
     args = p.parse_args(list(argv))
     from bnlint.registry import load_rules
 
-    rules = load_rules()
+    rules = load_rules(lazy=True)  # the table needs no libcst
     if args.format == "json":
         import json
 

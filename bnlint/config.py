@@ -207,10 +207,10 @@ def find_config(start: str) -> Optional[str]:
             try:
                 with open(candidate, "rb") as fh:
                     data = tomllib.load(fh)
-                if "bnlint" in data.get("tool", {}):
-                    return candidate
             except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{candidate}: cannot read configuration: {exc}") from exc
+            if "bnlint" in _tool_table(data, candidate):
+                return candidate
         parent = os.path.dirname(d)
         if parent == d:
             return None
@@ -229,11 +229,24 @@ def load_table(path: str) -> Dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     if os.path.basename(path) == "pyproject.toml":
-        table = data.get("tool", {}).get("bnlint")
+        table = _tool_table(data, path).get("bnlint")
         if table is None:
             raise ConfigError(f"{path}: no [tool.bnlint] table")
-        return table
-    return data.get("tool", {}).get("bnlint", data) if "tool" in data else data
+    elif "tool" in data:
+        table = _tool_table(data, path).get("bnlint", data)
+    else:
+        table = data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.bnlint` must be a table ([tool.bnlint]), got {table!r}")
+    return table
+
+
+def _tool_table(data: Dict[str, Any], path: str) -> Dict[str, Any]:
+    """``data["tool"]`` (empty when absent); a `tool` that is not a table is an error naming the file."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table ([tool]), got {tool!r}")
+    return tool
 
 
 def apply_table(settings: Settings, table: Dict[str, Any], source: str) -> None:
@@ -244,6 +257,12 @@ def apply_table(settings: Settings, table: Dict[str, Any], source: str) -> None:
 
     def expect(key: str, value: Any, kind: type, what: str) -> Any:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{source}: `{key}` must be {what}, got {value!r}")
+        return value
+
+    def at_least_zero(key: str, value: Any, what: str) -> Any:
+        expect(key, value, int, what)
+        if value < 0:
             raise ConfigError(f"{source}: `{key}` must be {what}, got {value!r}")
         return value
 
@@ -259,6 +278,8 @@ def apply_table(settings: Settings, table: Dict[str, Any], source: str) -> None:
             known = ", ".join(o.name for o in rule.options) or "none"
             raise ConfigError(f"{source}: unknown option `{key}` for {rule.code} ({rule.name}); its options: {known}")
         expect(key, value, opt.type, f"of type {opt.type.__name__}")
+        if opt.type is int:  # the rules' numeric options are sizes and counts
+            at_least_zero(key, value, "a number, 0 or more")
         settings.rule_options.setdefault(rule.code, {})[opt_name] = value
 
     for key, value in table.items():
@@ -296,14 +317,15 @@ def apply_table(settings: Settings, table: Dict[str, Any], source: str) -> None:
                 raise ConfigError(f"{source}: `output-format` must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
             settings.output_format = value
         elif key == "max-file-size":
-            settings.max_file_size = expect(key, value, int, "a number of bytes")
+            settings.max_file_size = at_least_zero(key, value, "a number of bytes, 0 or more (0: no limit)")
         elif key == "jobs":
-            settings.jobs = expect(key, value, int, "a number of processes")
+            settings.jobs = at_least_zero(key, value, "a number of processes, 0 or more (0: one per core)")
         elif key in options_by_name:
             rule, opt = options_by_name[key]
             set_option(rule, opt.name, value, key)
-        elif key in rule_tables and isinstance(value, dict):
+        elif key in rule_tables:
             rule = rule_tables[key]
+            expect(key, value, dict, f"a table of {rule.code}'s options ([tool.bnlint.{key}])")
             for opt_name, opt_value in value.items():
                 set_option(rule, opt_name, opt_value, f"{key}.{opt_name}")
         else:

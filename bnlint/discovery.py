@@ -22,36 +22,55 @@ class Discovery:
     warnings: List[str] = field(default_factory=list)  # reported, the run goes on
 
 
-_exclude_matchers: Dict[Tuple[str, ...], Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]] = {}
+_exclude_matchers: Dict[Tuple[str, ...], "_Matchers"] = {}
+
+if TYPE_CHECKING:  # pragma: no cover
+    # (path or a folder above it, the path itself, one part of it)
+    _Matchers = Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]
 
 
-def _matchers(settings: Settings) -> Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]:
-    """The exclude globs as two regular expressions: for the relative path, and for one of its parts.
+def _matchers(settings: Settings) -> "_Matchers":
+    """The exclude globs as regular expressions: for the relative path or a folder prefix of it, for
+    the path itself, and for one of its parts (patterns without a slash).
 
-    Same semantics as ``fnmatch`` per pattern (a pattern matches the path, a folder prefix of it,
-    or, without a slash, any single part), compiled once instead of tried path by path.
+    Same semantics as ``fnmatch`` per pattern, compiled once instead of tried path by path.
     """
     key = tuple(settings.exclude) + tuple(settings.extend_exclude)
     found = _exclude_matchers.get(key)
     if found is None:
         whole: List[str] = []
+        exact: List[str] = []
         part: List[str] = []
         for pattern in key:
             pat = os.path.normcase(pattern.rstrip("/"))
+            exact.append(fnmatch.translate(pat))
             whole += [fnmatch.translate(pat), fnmatch.translate(pat + "/*")]
             if "/" not in pat:
                 part.append(fnmatch.translate(pat))
-        found = (re.compile("|".join(whole)) if whole else None, re.compile("|".join(part)) if part else None)
+        found = tuple(re.compile("|".join(x)) if x else None for x in (whole, exact, part))  # type: ignore[assignment]
         _exclude_matchers[key] = found
     return found
 
 
 def _excluded(path: str, settings: Settings) -> bool:
-    whole, part = _matchers(settings)
+    """Is ``path`` excluded, itself or through a folder above it?  (``--force-exclude`` on a path
+    named on the command line, which ruff checks the same way.)"""
+    whole, _, part = _matchers(settings)
     rel = os.path.normcase(settings.relpath(path))
     if whole is not None and whole.match(rel):
         return True
     return part is not None and any(part.match(p) for p in rel.split("/"))
+
+
+def _entry_excluded(path: str, name: str, settings: Settings) -> bool:
+    """Is a file or folder met *below* a path the user named excluded?  Its own name, or its whole
+    path from the project root, must match: the folders above the named path never count, so
+    `bnlint env/proj` or `bnlint /srv/build/repo` lint what they name (as in ruff).  Folders
+    between the two were matched, and pruned, as the walk passed them."""
+    _, exact, part = _matchers(settings)
+    if part is not None and part.match(os.path.normcase(name)):
+        return True
+    return exact is not None and exact.match(os.path.normcase(settings.relpath(path))) is not None
 
 
 def _git_ignored(paths: Sequence[str]) -> Set[str]:
@@ -118,7 +137,26 @@ def _group_by_repo(dirs):
     return list(groups.items())
 
 
+def _not_regular(path: str) -> Optional[str]:
+    """Why ``path`` (which exists, or is a link) is not a file that can be read as source."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if os.path.islink(path):
+            return f"broken symbolic link (to {os.readlink(path)}): not linted"
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a special file"
+    return f"not a regular file ({kind}): not linted"
+
+
 def discover(paths: Sequence[str], settings: Settings) -> Discovery:
+    """The files to lint under ``paths``.  Files are told apart by their real path, so a file
+    reached through a link (or named twice) is linted once.  Only regular files are read: a FIFO
+    would block the run, a device would never end."""
     out = Discovery()
     found: List[str] = []
     walked: List[str] = []
@@ -127,13 +165,17 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovery:
         if raw == "-":
             found.append("-")
             continue
-        if not os.path.exists(raw):
+        if not os.path.lexists(raw):
             out.errors.append(f"{raw}: no such file or directory")
             continue
-        if os.path.isfile(raw):
+        why = _not_regular(raw)
+        if why is not None:
+            out.errors.append(f"{raw}: {why}")
+            continue
+        if not os.path.isdir(raw):
             if settings.force_exclude and _excluded(raw, settings):
                 continue
-            key = os.path.abspath(raw)
+            key = os.path.realpath(raw)
             if key not in seen:
                 seen.add(key)
                 found.append(raw)
@@ -141,24 +183,57 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovery:
         if not os.access(raw, os.R_OK | os.X_OK):
             out.warnings.append(f"{raw}: permission denied: directory not linted")
             continue
-
-        def onerror(exc: OSError) -> None:
-            out.warnings.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
-
-        for dirpath, dirnames, filenames in os.walk(raw, onerror=onerror):
-            dirnames[:] = sorted(d for d in dirnames if not _excluded(os.path.join(dirpath, d), settings))
-            for name in sorted(filenames):
-                if not name.endswith(SOURCE_SUFFIXES):
-                    continue
-                p = os.path.normpath(os.path.join(dirpath, name))
-                if _excluded(p, settings):
-                    continue
-                key = os.path.abspath(p)
-                if key not in seen:
-                    seen.add(key)
-                    walked.append(p)
+        if settings.force_exclude and _excluded(raw, settings):
+            continue
+        _walk(raw, settings, seen, walked, out.warnings)
     if settings.respect_gitignore and walked:
         ignored = _git_ignored(walked)
         walked = [p for p in walked if p not in ignored]
     out.files = found + walked
     return out
+
+
+def _walk(top: str, settings: Settings, seen: Set[str], walked: List[str], warnings: List[str]) -> None:
+    """Source files below ``top`` in sorted order (folders are not followed through links, as
+    ``os.walk`` does not).  ``os.scandir``'s entries know their type without a ``stat`` per file,
+    so telling regular files from FIFOs and broken links costs nothing extra."""
+    stack = [os.path.normpath(top)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            warnings.append(f"{exc.filename or folder}: cannot read directory: {exc.strerror}")
+            continue
+        real_folder: Optional[str] = None
+        subfolders: List[str] = []
+        for entry in entries:
+            name = entry.name
+            path = os.path.join(folder, name) if folder != os.curdir else name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if not _entry_excluded(path, name, settings):
+                    subfolders.append(path)
+                continue
+            if not name.endswith(SOURCE_SUFFIXES):
+                continue
+            try:
+                regular = entry.is_file()  # follows a link; False for FIFOs, sockets, broken links
+            except OSError:
+                regular = False
+            if not regular or _entry_excluded(path, name, settings):
+                continue
+            if entry.is_symlink():
+                key = os.path.realpath(path)
+            else:
+                if real_folder is None:
+                    real_folder = os.path.realpath(folder)
+                key = os.path.join(real_folder, name)
+            if key not in seen:
+                seen.add(key)
+                walked.append(path)
+        stack.extend(reversed(subfolders))

@@ -32,6 +32,9 @@ class FileResult:
     findings: List[Finding] = field(default_factory=list)
     internal_errors: List[str] = field(default_factory=list)
     skipped: bool = False  # prefiltered, skip-file, or not analysable
+    # Warnings about the analysis itself, not about the code (each names the file): the CLI
+    # prints them as `bnlint: warning: ...`; they do not change the exit code.
+    notes: List[str] = field(default_factory=list)
 
 
 def needs_parse(source: str, rules: Sequence[RuleType], path: Optional[str] = None, index: Optional["ProjectIndex"] = None) -> bool:
@@ -41,11 +44,11 @@ def needs_parse(source: str, rules: Sequence[RuleType], path: Optional[str] = No
     return text_needs_parse(source, rules, path, index)
 
 
-def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+def file_error(path: str, message: str, line: int = 1, column: int = 1, severity: str = "error") -> Finding:
     return Finding(
         code=SYNTAX_ERROR_CODE,
         name=SYNTAX_ERROR_NAME,
-        severity="error",
+        severity=severity,
         message=message,
         path=path,
         line=line,
@@ -249,16 +252,25 @@ def _no_validation(self) -> None:
     pass
 
 
-def _parse_in_chunks(source: str, tree: ast.Module):
+def _line_starts(source: str) -> List[int]:
+    """Offsets of line starts as ``ast`` counts lines (\\r\\n, \\r, \\n; not str.splitlines' others)."""
     import re
 
+    return [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", source)]
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    """A top-level statement's first line, its decorators included."""
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+
+
+def _parse_in_chunks(source: str, tree: ast.Module):
     import libcst as cst
 
-    # Offsets of line starts as ``ast`` counts lines (\r\n, \r, \n; not str.splitlines' others).
-    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", source)]
+    starts = _line_starts(source)
     cuts = [0]
     for stmt in tree.body[1:]:
-        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        first = _first_line(stmt)
         offset = starts[first - 1]
         if offset - cuts[-1] >= _CHUNK_BYTES:
             cuts.append(offset)
@@ -293,6 +305,135 @@ def _parse_in_chunks(source: str, tree: ast.Module):
         default_newline=first.default_newline,
         has_trailing_newline=last.has_trailing_newline,
     )
+
+
+def _libcst_error_line(exc, default: int) -> int:
+    """The line of a libcst parser error: its message's "error at LINE:COL" (``raw_line`` is
+    sometimes the line after)."""
+    import re
+
+    m = re.search(r"error at (\d+):\d+", getattr(exc, "message", "") or "")
+    return int(m.group(1)) if m else (getattr(exc, "raw_line", 0) or default)
+
+
+def _unreadable_statements(source: str, tree: ast.Module, error_line: int) -> List[Tuple[int, int, int]]:
+    """The top-level statements of a file that ``ast`` accepts which libcst cannot parse on their
+    own (its grammar lags behind CPython's in places: ``(x): int = 1``), as (first line, last
+    line, the line libcst stopped at).  Statements that share a line are parsed together.
+
+    libcst stops in the first statement it cannot read (``error_line``, for the whole file):
+    that statement is confirmed alone and the parse goes on after it, so one such statement
+    costs about one more parse of the file.  Where the line points at a statement that does
+    parse alone, the rest is parsed by halves, down to the statements that fail."""
+    import bisect
+
+    import libcst as cst
+
+    starts = _line_starts(source)
+    spans: List[List[int]] = []
+    for stmt in tree.body:
+        first, last = _first_line(stmt), max(stmt.end_lineno or stmt.lineno, stmt.lineno)
+        if spans and first <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], last)
+        else:
+            spans.append([first, last])
+
+    def stopped_at(i: int, j: int) -> Optional[int]:
+        """None when ``spans[i:j]`` parse, else the line (of the file) where libcst stopped."""
+        first, last = spans[i][0], spans[j - 1][1]
+        end = starts[last] if last < len(starts) else len(source)
+        try:
+            _parse_unvalidated(source[starts[first - 1] : end])
+        except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
+            return first - 1 + _libcst_error_line(exc, 1)
+        return None
+
+    bad: List[Tuple[int, int, int]] = []
+
+    def add(k: int, line: int) -> None:
+        first, last = spans[k]
+        bad.append((first, last, min(max(line, first), last)))
+
+    def by_halves(i: int, j: int) -> None:
+        line = stopped_at(i, j)
+        if line is None:
+            return
+        if j - i == 1:
+            add(i, line)
+            return
+        mid = (i + j) // 2
+        by_halves(i, mid)
+        by_halves(mid, j)
+
+    firsts = [first for first, _ in spans]
+    i, line = 0, error_line
+    while i < len(spans) and line is not None:
+        k = max(i, bisect.bisect_right(firsts, line) - 1)
+        alone = stopped_at(k, k + 1)
+        if alone is None:  # the line did not lead to a failing statement
+            by_halves(i, len(spans))
+            break
+        add(k, alone)
+        i = k + 1
+        line = stopped_at(i, len(spans)) if i < len(spans) else None
+    return bad
+
+
+def _without_statements(source: str, tree: ast.Module, spans: Sequence[Tuple[int, int, int]]) -> Tuple[str, ast.Module]:
+    """``source`` with the lines of ``spans`` blanked to ``#`` comments, and ``tree`` without their
+    statements: libcst reads the rest, and every other line keeps its number and its text (so
+    positions, suppressions and fixes elsewhere are those of the original)."""
+    import re
+
+    starts = _line_starts(source)
+    pieces: List[str] = []
+    pos = 0
+    for first, last, _ in spans:
+        a = starts[first - 1]
+        b = starts[last] if last < len(starts) else len(source)
+        pieces.append(source[pos:a])
+        pieces.append(re.sub(r"[^\r\n]+", "#", source[a:b]))
+        pos = b
+    pieces.append(source[pos:])
+    body = [stmt for stmt in tree.body if not any(first <= stmt.lineno <= last for first, last, _ in spans)]
+    return "".join(pieces), ast.Module(body=body, type_ignores=list(tree.type_ignores))
+
+
+def _unreadable_finding(path: str, first: int, last: int, line: int) -> Finding:
+    where = f"the statement at line {first}" if first == last else f"line {line} of the statement at lines {first}-{last}"
+    return file_error(
+        path,
+        f"bnlint's parser (libcst) cannot read {where}, although Python accepts it: that statement is not analysed "
+        "(the rest of the file is), and no fixes are offered for this file",
+        line,
+        1,
+        severity="warning",
+    )
+
+
+def _note_incomplete_analysis(facts, path: str, source: str, module, result: FileResult, rules: Sequence[Rule]) -> None:
+    """A warning (``FileResult.notes``) when the train/eval mode analysis gave up on this file:
+    its rules then report nothing here, and that must not pass for "no findings"."""
+    modes = sys.modules.get("bnlint.modes")
+    aborted = modes.aborted_analysis(facts) if modes is not None else None
+    if aborted is None:
+        return
+    import libcst as cst
+
+    codes = [r.code for r in rules if r.code in modes.ANALYSIS_RULES]
+    fn = aborted.abort_fn
+    if fn is None:
+        where = "the module's top-level code"
+    else:
+        names = [fn.name.value] + [a.name.value for a in facts.ancestors(fn) if isinstance(a, (cst.FunctionDef, cst.ClassDef))]
+        where = f"`{'.'.join(reversed(names))}`"
+        pos = _LazyPositions(module, facts, source).get(fn)
+        if pos is not None:
+            where += f" (line {pos.start.line})"
+    why = f"exceeded its step budget ({modes.MAX_STEPS:,} steps)" if aborted.abort_reason == "budget" else "met code nested too deeply"
+    codes = codes or list(modes.ANALYSIS_RULES)
+    rules_text = f"{codes[0]} is" if len(codes) == 1 else f"{', '.join(codes[:-1])} and {codes[-1]} are"
+    result.notes.append(f"{path}: the train/eval mode analysis {why} in {where}, so {rules_text} not reported for this file")
 
 
 def lint_source(
@@ -354,11 +495,27 @@ def lint_source(
 
     from bnlint.facts import Facts
 
+    text, text_tree = source, tree  # what libcst reads: the file, less statements it cannot parse
+    unreadable: List[Tuple[int, int, int]] = []
     try:
         module = parse_cst(source, tree)
     except cst.ParserSyntaxError as exc:
-        result.findings.append(file_error(path, f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1))
-        return result
+        # ``ast`` accepted the file, so this is no syntax error: libcst's grammar lags behind
+        # CPython's here.  Analyse the rest, without the top-level statements it cannot read.
+        module = None
+        unreadable = _unreadable_statements(source, tree, _libcst_error_line(exc, 1))
+        if unreadable:
+            text, text_tree = _without_statements(source, tree, unreadable)
+            try:
+                module = parse_cst(text, text_tree)
+            except (cst.ParserSyntaxError, RecursionError, ValueError):
+                module = None
+        if module is None:
+            line = _libcst_error_line(exc, 1)
+            result.findings.append(
+                file_error(path, f"bnlint's parser (libcst) cannot read line {line}, although Python accepts it: the file is not analysed", line, 1, severity="warning")
+            )
+            return result
     except (RecursionError, MemoryError) as exc:
         result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}"))
         return result
@@ -366,15 +523,24 @@ def lint_source(
     if inventory is None:
         inventory = index.inventory_for_source(source, path, tree)
     facts = Facts(module, inventory, index, path)
-    facts.ast_tree = tree  # statement line anchors for lazy positions
-    ctx = RuleContext(path, source, module, facts, settings)
+    facts.ast_tree = text_tree  # statement line anchors for lazy positions
+    ctx = RuleContext(path, text, module, facts, settings)
     instances = [rule_cls(ctx) for rule_cls in rules]
 
     from bnlint import facts as facts_module
 
     token = facts_module.activate(facts)
     try:
-        return _run_rules(module, facts, ctx, instances, result, path, source)
+        _run_rules(module, facts, ctx, instances, result, path, text)
+        _note_incomplete_analysis(facts, path, text, module, result, instances)
+        if unreadable:
+            # Fixes are withheld: one could not be checked against the statement left out, and
+            # the fix loops (CLI, editor) take a BN000 after a fix round for a fix that broke the file.
+            for finding in result.findings:
+                finding.fix = None
+            result.findings.extend(_unreadable_finding(path, first, last, line) for first, last, line in unreadable)
+            result.findings.sort(key=Finding.sort_key)
+        return result
     finally:
         facts_module.deactivate(token)
         # The rules, their context and the facts refer to each other: break those cycles so the
@@ -452,7 +618,9 @@ class _LazyPositions:
     def __init__(self, module, facts, source: str) -> None:
         self.module = module
         self.facts = facts
-        self.lines = source.splitlines()
+        from bnlint.fixes import split_lines
+
+        self.lines = [line.rstrip("\r\n") for line in split_lines(source)]
         self.tables: Dict[object, Optional[dict]] = {}
         self.full = None
         self.anchors = _statement_anchor_lines(module, getattr(facts, "ast_tree", None))
@@ -484,13 +652,15 @@ class _LazyPositions:
             import libcst as cst
             from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+            from bnlint.fixes import split_lines
+
             m = self.module
             mini = cst.Module(body=[top], header=[], footer=[], encoding=m.encoding, default_indent=m.default_indent, default_newline=m.default_newline, has_trailing_newline=True)
             rel = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
             start = rel.get(top)
             if start is not None:
                 offset = index - start.start.line
-                mini_lines = mini.code.splitlines()
+                mini_lines = [line.rstrip("\r\n") for line in split_lines(mini.code)]
                 same = 0 < index <= len(self.lines) and 0 < start.start.line <= len(mini_lines) and mini_lines[start.start.line - 1] == self.lines[index - 1]
                 if same:
                     table = {
@@ -546,7 +716,9 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
 
     positions = _LazyPositions(module, ctx.facts, source)
     suppressions = parse_suppressions(source)
-    lines = source.splitlines(keepends=True)
+    from bnlint.fixes import split_lines
+
+    lines = split_lines(source)
     seen = set()
     findings: List[Finding] = []
     for rule, node, message, fix_spec, tags in ctx.reports:
@@ -591,6 +763,17 @@ def _indent_of(line_text: str) -> str:
 
 
 def _resolve_fix(spec: FixSpec, positions, module, lines: List[str]) -> Optional[Fix]:
+    """Edits in source coordinates.  Inserted lines take the line ending of the line they are
+    inserted beside, so a CRLF, CR-only or mixed file keeps its endings."""
+    from bnlint.fixes import line_ending
+
+    default_ending = line_ending(lines[0]) if lines else "\n"
+
+    def ending_near(line: int) -> str:
+        for i in (line - 1, line - 2):  # this line, else the one before (the last line may have none)
+            if 0 <= i < len(lines) and line_ending(lines[i], ""):
+                return line_ending(lines[i])
+        return default_ending
 
     edits: List[Edit] = []
     for e in spec.edits:
@@ -610,7 +793,8 @@ def _resolve_fix(spec: FixSpec, positions, module, lines: List[str]) -> Optional
             if p is None:
                 return None
             indent = _indent_of(lines[p.start.line - 1]) if p.start.line - 1 < len(lines) else ""
-            text = "".join(f"{indent}{t}\n" for t in e.text.splitlines())
+            nl = ending_near(p.start.line)
+            text = "".join(f"{indent}{t}{nl}" for t in e.text.splitlines())
             edits.append(Edit(p.start.line, 1, p.start.line, 1, text))
         elif isinstance(e, InsertAfter):
             p = positions.get(e.stmt)
@@ -618,13 +802,15 @@ def _resolve_fix(spec: FixSpec, positions, module, lines: List[str]) -> Optional
             if p is None or ref is None:
                 return None
             indent = _indent_of(lines[ref.start.line - 1]) if ref.start.line - 1 < len(lines) else ""
-            text = "".join(f"{indent}{t}\n" for t in e.text.splitlines())
             end_line = p.end.line
+            nl = ending_near(end_line)
+            text = "".join(f"{indent}{t}{nl}" for t in e.text.splitlines())
             # Insert at the start of the line after the statement (and its trailing comment).
             if end_line >= len(lines):
                 last = lines[-1] if lines else ""
-                prefix = "\n"  # inserted before the last line's own line break (if any)
-                edits.append(Edit(end_line, len(last.rstrip("\r\n")) + 1, end_line, len(last.rstrip("\r\n")) + 1, prefix + text.rstrip("\n")))
+                body_end = len(last) - len(line_ending(last, ""))
+                # Before the last line's own line break (if any): the break then ends the insertion.
+                edits.append(Edit(end_line, body_end + 1, end_line, body_end + 1, nl + text[: -len(nl)]))
             else:
                 edits.append(Edit(end_line + 1, 1, end_line + 1, 1, text))
         else:  # pragma: no cover - exhaustive

@@ -1,16 +1,43 @@
 """Applying fix edits to source text (shared by `--fix`, `--diff` and the language server)."""
 from __future__ import annotations
 
+from bnlint.patterns import lazy
 from bnlint.rule import Edit, Finding
+
+_LINE_BREAK = lazy(r"(\r\n|\r|\n)")
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Iterable, List, Sequence, Tuple
 
 
+def split_lines(source: str) -> List[str]:
+    """``source``'s lines with their endings, split where Python's tokenizer splits them: at
+    ``\r\n``, ``\r`` and ``\n`` only.  (``str.splitlines`` also splits at form feeds, ``\x1c``
+    to ``\x1e``, ``\x85`` and U+2028/U+2029, which Python source may hold inside a line: line
+    numbers and offsets would then disagree with ``ast`` and libcst.)"""
+    if not source:
+        return []
+    parts = _LINE_BREAK.split(source)
+    # [text, ending, text, ending, ..., text]: pair each text with its ending.
+    lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def line_ending(line: str, default: str = "\n") -> str:
+    """The line break that ends ``line`` (``default`` for a last line without one)."""
+    if line.endswith("\r\n"):
+        return "\r\n"
+    if line.endswith(("\r", "\n")):
+        return line[-1]
+    return default
+
+
 def _offsets(source: str) -> List[int]:
     starts = [0]
-    for line in source.splitlines(keepends=True):
+    for line in split_lines(source):
         starts.append(starts[-1] + len(line))
     return starts
 
@@ -53,9 +80,15 @@ def select_fixes(findings: Iterable[Finding], unsafe: bool, is_fixable=lambda co
 
 def apply_findings(source: str, findings: Sequence[Finding]) -> str:
     """Apply each finding's fix as a unit: a fix overlapping an earlier one waits for the next round."""
+    return apply_fixes(source, findings)[0]
+
+
+def apply_fixes(source: str, findings: Sequence[Finding]) -> Tuple[str, List[Finding]]:
+    """``apply_findings``, and the findings whose fixes it applied (the rest overlapped one)."""
     starts = _offsets(source)
     taken: List[Tuple[int, int]] = []
     edits: List[Edit] = []
+    applied: List[Finding] = []
     for f in sorted(findings, key=lambda f: (f.line, f.column)):
         assert f.fix is not None
         spans = [(to_offset(starts, e.line, e.column), to_offset(starts, e.end_line, e.end_column)) for e in f.fix.edits]
@@ -63,7 +96,8 @@ def apply_findings(source: str, findings: Sequence[Finding]) -> str:
             continue
         taken.extend(spans)
         edits.extend(f.fix.edits)
-    return apply_edits(source, edits)
+        applied.append(f)
+    return apply_edits(source, edits), applied
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

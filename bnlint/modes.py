@@ -262,6 +262,11 @@ class ModesAnalysis:
         self.trained_in_loop: Set[Tuple[Optional[cst.CSTNode], Obj]] = set()
         self.labels: Dict[Obj, str] = {}
         self.aborted = False
+        # Why and where the analysis gave up (``aborted``): "budget" (``MAX_STEPS``) or "recursion",
+        # and the function being analysed then (None: the module's top-level code).
+        self.abort_reason: Optional[str] = None
+        self.abort_fn: Optional[cst.FunctionDef] = None
+        self._root: Optional[cst.FunctionDef] = None
         self._steps = 0
         self._acts = 0
         self._stack: List[Frame] = []
@@ -299,8 +304,10 @@ class ModesAnalysis:
             for fn in self.facts.functions:
                 if self._is_root(fn):
                     self._run_root(fn, self.facts.enclosing_class(fn))
-        except (_Abort, RecursionError):
+        except (_Abort, RecursionError) as exc:
             self.aborted = True
+            self.abort_reason = "budget" if isinstance(exc, _Abort) else "recursion"
+            self.abort_fn = self._root
         return self
 
     def _prepare(self) -> None:
@@ -378,6 +385,7 @@ class ModesAnalysis:
         return self._acts
 
     def _run_root(self, fn: Optional[cst.FunctionDef], cls: Optional[cst.ClassDef]) -> None:
+        self._root = fn
         state = State()
         act = self._new_act()
         if fn is None:
@@ -1357,6 +1365,16 @@ def analysis(facts: Facts, source: Optional[str] = None) -> ModesAnalysis:
     return cached
 
 
+# The rules whose findings come from the analysis: none of them reports on a module where it gave up.
+ANALYSIS_RULES = ("BN001", "BN006", "BN014")
+
+
+def aborted_analysis(facts: Facts) -> Optional[ModesAnalysis]:
+    """The module's analysis if a rule ran it and it gave up (``ModesAnalysis.aborted``), else None."""
+    cached = getattr(facts, "_bnlint_modes", None)
+    return cached if cached is not None and cached.aborted else None
+
+
 def fix_anchor(facts: Facts, obs: ForwardObs) -> Optional[cst.CSTNode]:
     """The statement before which ``model.eval()`` goes: the evaluation block in the call's own function."""
     node: cst.CSTNode = obs.node
@@ -1370,23 +1388,92 @@ def fix_anchor(facts: Facts, obs: ForwardObs) -> Optional[cst.CSTNode]:
             outer_with = anc
         elif isinstance(anc, cst.For) and _mentions_eval_data(anc.iter):
             outer_loop = anc
+    anchor: Optional[cst.CSTNode] = None
     if outer_with is not None or outer_loop is not None:
         cands = [c for c in (outer_with, outer_loop) if c is not None]
         # The outermost of the two.
-        best = cands[0]
+        anchor = cands[0]
         for c in cands[1:]:
-            if any(a is c for a in facts.ancestors(best)):
-                best = c
-        return best
-    if fn is not None and ("eval_fn" in obs.lexical_kinds or "no_grad" in obs.lexical_kinds):
+            if any(a is c for a in facts.ancestors(anchor)):
+                anchor = c
+    elif fn is not None and ("eval_fn" in obs.lexical_kinds or "no_grad" in obs.lexical_kinds):
+        if isinstance(fn.body, cst.SimpleStatementSuite):
+            return None
         body = _body_of(fn)
-        for i, stmt in enumerate(body):
-            if i == 0 and _is_docstring(stmt):
-                continue
-            if isinstance(fn.body, cst.SimpleStatementSuite):
-                return None
-            return stmt
+        anchor = next((stmt for i, stmt in enumerate(body) if not (i == 0 and _is_docstring(stmt))), None)
+    if anchor is None:
+        return None
+    return _after_bindings(facts, anchor, obs)
+
+
+def _after_bindings(facts: Facts, anchor: cst.CSTNode, obs: ForwardObs) -> Optional[cst.CSTNode]:
+    """``anchor``, or the statement nearest inside it on the way to the forward, such that no
+    binding of the model's name lies between the inserted line and the forward: `model.eval()`
+    before `model = Net()` would raise (UnboundLocalError) or switch another object, and would
+    leave the finding in place.  None when every candidate has such a binding."""
+    root = obs.label.split(".")[0]
+    node: cst.CSTNode = obs.node
+    # Candidate insertion points: the anchor, then each statement in a block (not a one-line
+    # suite) between it and the forward, outermost first.
+    chain: List[cst.CSTNode] = []
+    for anc in facts.ancestors(node):
+        if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(facts.parent(anc), (cst.IndentedBlock, cst.Module)):
+            chain.append(anc)
+        if anc is anchor or anc is obs.fn:
+            break
+    chain.reverse()
+    if anchor not in chain:
+        chain.insert(0, anchor)
+    scope = obs.fn if obs.fn is not None else facts.module
+    # Pre-order positions up to the forward, and where the name is (re)bound on the way.
+    order: Dict[int, int] = {}
+    bound_at: List[int] = []
+    for i, cur in enumerate(walk_scope(scope)):
+        order[id(cur)] = i
+        if cur is node:
+            break
+        if _binds_name(facts, cur, root, node):
+            bound_at.append(i)
+    for cand in chain:
+        start = order.get(id(cand))
+        if start is not None and not any(b >= start for b in bound_at):
+            return cand
     return None
+
+
+def _binds_name(facts: Facts, node: cst.CSTNode, name: str, forward: cst.CSTNode) -> bool:
+    """Does ``node`` bind ``name`` (before ``forward`` runs, where the two share a statement)?"""
+
+    def names_in_target(t: cst.CSTNode) -> Iterable[str]:
+        if isinstance(t, cst.Name):
+            yield t.value
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            for el in t.elements:
+                yield from names_in_target(el.value)
+        elif isinstance(t, cst.StarredElement):
+            yield from names_in_target(t.value)
+
+    if isinstance(node, cst.AssignTarget):
+        assign = facts.parent(node)
+        if any(a is assign for a in facts.ancestors(forward)):
+            return False  # `model = model(x)`: the value (and its forward) runs first
+        return name in names_in_target(node.target)
+    if isinstance(node, cst.AnnAssign) and node.value is not None:
+        return name in names_in_target(node.target)
+    if isinstance(node, (cst.For, cst.CompFor)):
+        return name in names_in_target(node.target)
+    if isinstance(node, cst.WithItem) and node.asname is not None:
+        return name in names_in_target(node.asname.name)
+    if isinstance(node, cst.NamedExpr):
+        return name in names_in_target(node.target)
+    if isinstance(node, cst.ImportAlias):
+        bound = node.asname.name if node.asname is not None else node.name
+        return isinstance(bound, (cst.Name, cst.Attribute)) and (dotted(bound) or "").split(".")[0] == name
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return node.name.value == name
+    if isinstance(node, cst.ExceptHandler) and node.name is not None:
+        return name in names_in_target(node.name.name)
+    return False
 
 
 def _is_docstring(stmt: cst.CSTNode) -> bool:

@@ -83,13 +83,13 @@ def _init_worker(settings: Settings, use_prefilter: bool, shared: Optional["_Sha
         pass
 
 
-def _lint_paths(paths: Sequence[str], settings: Settings, index, use_prefilter: bool, fix: bool, unsafe: bool, digest: bool = False) -> List[Result]:
+def _lint_paths(paths: Sequence[str], settings: Settings, index, use_prefilter: bool, fix: bool, unsafe: bool, digest: bool = False, write: bool = False) -> List[Result]:
     from bnlint.engine import RELEASE_AFTER_BYTES, release_freed_memory
 
     out: List[Result] = []
     for path in paths:
         index.take_consulted()
-        outcome = process_file(path, settings, fix=fix, unsafe=unsafe, index=index, use_prefilter=use_prefilter, digest=digest)
+        outcome = process_file(path, settings, fix=fix, unsafe=unsafe, index=index, use_prefilter=use_prefilter, digest=digest, write=write)
         out.append((outcome, sorted(index.take_consulted())))
         try:
             big = os.path.getsize(path) >= RELEASE_AFTER_BYTES
@@ -138,9 +138,9 @@ class _SharedSegments:
             return b[2 * fullest + 1]
 
 
-def _drain(task: Tuple[List[Chunk], bool, bool, bool]) -> Dict[int, List[Result]]:
+def _drain(task: Tuple[List[Chunk], bool, bool, bool, bool]) -> Dict[int, List[Result]]:
     """A worker's whole share: claim chunks until none is left; their results by chunk index."""
-    chunks, fix, unsafe, digest = task
+    chunks, fix, unsafe, digest, write = task
     assert _worker is not None and _shared is not None
     settings, index, use_prefilter = _worker
     done: Dict[int, List[Result]] = {}
@@ -148,7 +148,7 @@ def _drain(task: Tuple[List[Chunk], bool, bool, bool]) -> Dict[int, List[Result]
         c = _shared.claim()
         if c is None:
             return done
-        done[c] = _lint_paths([p for _, p in chunks[c]], settings, index, use_prefilter, fix, unsafe, digest)
+        done[c] = _lint_paths([p for _, p in chunks[c]], settings, index, use_prefilter, fix, unsafe, digest, write)
 
 
 def plan_chunks(misses: Sequence[Tuple[int, str, int]], jobs: int) -> Tuple[List[Chunk], List[int]]:
@@ -204,8 +204,9 @@ def plan_chunks(misses: Sequence[Tuple[int, str, int]], jobs: int) -> Tuple[List
 class _Dispatcher:
     """Collects uncached files; runs them in a pool once there is enough work, else in this process."""
 
-    def __init__(self, settings: Settings, jobs: int, fix: bool, unsafe: bool, use_prefilter: bool, digest: bool = False) -> None:
+    def __init__(self, settings: Settings, jobs: int, fix: bool, unsafe: bool, use_prefilter: bool, digest: bool = False, write: bool = False) -> None:
         self.settings = settings
+        self.write = write  # write each fixed file back as soon as it is fixed
         self.digest = digest  # hash each file's bytes for the cache (``FileOutcome.content_digest``)
         self.jobs = jobs
         self.fix = fix
@@ -248,7 +249,7 @@ class _Dispatcher:
             from bnlint.inventory import ProjectIndex
 
             self._index = ProjectIndex(root=_index_root(self.settings))
-        return _lint_paths([p for _, p in chunk], self.settings, self._index, self.use_prefilter, self.fix, self.unsafe, self.digest)
+        return _lint_paths([p for _, p in chunk], self.settings, self._index, self.use_prefilter, self.fix, self.unsafe, self.digest, self.write)
 
     def finish(self) -> Dict[int, Result]:
         results: Dict[int, Result] = {}
@@ -264,7 +265,7 @@ class _Dispatcher:
             futures = []
             for _ in range(self.jobs):
                 try:
-                    futures.append(self.pool.submit(_drain, (chunks, self.fix, self.unsafe, self.digest)))
+                    futures.append(self.pool.submit(_drain, (chunks, self.fix, self.unsafe, self.digest, self.write)))
                 except Exception:  # broken pool: what is left is done here
                     break
             for fut in futures:
@@ -295,8 +296,11 @@ def run_files(
     use_cache: bool = True,
     jobs: Optional[int] = None,
     use_prefilter: bool = True,
+    write: bool = False,
 ) -> List[FileOutcome]:
     """Lint ``files``; the outcomes come back in the order of ``files``.
+
+    ``write=True`` (``--fix``) writes each fixed file as soon as it is fixed (``process_file``).
 
     ``use_prefilter=False`` parses every file (a debugging aid, and the
     reference the tests compare the prefilter against); it bypasses the cache.
@@ -307,7 +311,7 @@ def run_files(
     outcomes: List[Optional[FileOutcome]] = [None] * n
     jobs = jobs if jobs and jobs > 0 else default_jobs()
     cache = None
-    if use_cache and use_prefilter and not fix:
+    if use_cache and use_prefilter and not (fix or write):
         from bnlint.cache import Cache, default_cache_dir
 
         cache = Cache(default_cache_dir(settings), settings)
@@ -315,7 +319,7 @@ def run_files(
     states = [stat_state(p) for p in files]
     sizes = [s[1] if s is not None else 0 for s in states]
     order = sorted(range(n), key=lambda i: (-sizes[i], i))  # largest first: the pool starts early
-    dispatcher = _Dispatcher(settings, jobs, fix, unsafe, use_prefilter, digest=cache is not None)
+    dispatcher = _Dispatcher(settings, jobs, fix or write, unsafe, use_prefilter, digest=cache is not None, write=write)
     digests: List[Optional[str]] = [None] * n
     abspaths: List[str] = [""] * n
 
@@ -336,7 +340,9 @@ def run_files(
     for i, (outcome, consulted) in dispatcher.finish().items():
         outcomes[i] = outcome
         digests[i] = outcome.content_digest or digests[i]  # the bytes that were analysed
-        if cache is not None and digests[i] is not None and not outcome.internal_errors:
+        # Not an outcome with notes either (an analysis that gave up): the cache keeps findings
+        # only, and a cached run must not drop the warning.
+        if cache is not None and digests[i] is not None and not outcome.internal_errors and not outcome.notes:
             # Not when the file changed while it was being analysed: the answer may match neither version.
             if stat_state(files[i]) == states[i]:
                 cache.put(abspaths[i], states[i], digests[i], outcome.findings, consulted)  # type: ignore[arg-type]

@@ -15,14 +15,20 @@ if TYPE_CHECKING:  # pragma: no cover
 _loaded = False
 
 # Modules that rule modules import at top level but only use inside methods.
-# They are placed in ``sys.modules`` as empty shells that load for real on the
-# first attribute access, so ``bnlint`` on files that pass no prefilter never
-# pays for importing libcst (about 0.15 s).
+# While the CLI imports the rules (``load_rules(lazy=True)``) they are empty
+# shells in ``sys.modules`` that load on the first attribute access, so
+# ``bnlint`` on files that pass no prefilter never pays for importing libcst
+# (about 0.15 s).  The shells leave ``sys.modules`` as soon as the rules are
+# imported: only bnlint's own modules hold them, and anything else importing
+# libcst (a submodule such as ``libcst._nodes.expression``, a program that
+# embeds bnlint, a pytest plugin) gets the real package, imported normally.
+# The library API (``bnlint.engine.lint_source``) uses no shells at all.
 LAZY_MODULES = ("libcst",)
 
 # Standard-library modules that only files passing the prefilter need (``ast`` and ``tokenize``
 # together cost 5-10 ms to import). ``bnlint check`` makes them lazy before importing anything else,
-# so a run on files without BatchNorm tokens never loads them.
+# so a run on files without BatchNorm tokens never loads them.  They stay in ``sys.modules``:
+# they are plain modules (no submodules), and a shell loads in place, into the same object.
 LAZY_STDLIB_MODULES = ("ast", "tokenize")
 
 
@@ -31,10 +37,11 @@ class _LazyModule(types.ModuleType):
 
     Unlike ``importlib.util.LazyLoader``, the import system's own reads
     (``__spec__``, ``__path__``, ``__name__``) do not trigger the load: they
-    are plain entries of the module dict.  So ``import libcst as cst`` and
-    even ``import libcst.metadata`` keep it lazy, while ``cst.Call`` loads it.
-    After loading, the object is an ordinary module (same identity), so there
-    is no per-access overhead in hot paths.
+    are plain entries of the module dict.  So ``import ast`` keeps it lazy,
+    while ``ast.parse`` loads it.  After loading, the object is an ordinary
+    module, so there is no per-access overhead in hot paths: loaded in place
+    while it is the module in ``sys.modules`` (same identity); once withdrawn
+    from there (``LAZY_MODULES``), a ``_Mirror`` of the real module.
     """
 
     def __getattr__(self, attr: str):
@@ -42,11 +49,32 @@ class _LazyModule(types.ModuleType):
         return getattr(self, attr)
 
 
+class _Mirror(types.ModuleType):
+    """A withdrawn shell after loading: the real module's names, copied once; a name the real
+    module gained since (a submodule imported later) is read from it."""
+
+    def __getattr__(self, attr: str):
+        real = sys.modules.get(self.__name__)
+        if real is None or real is self:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
+        return getattr(real, attr)
+
+
 def _load_lazy(module: types.ModuleType) -> None:
     if type(module) is not _LazyModule:
         return
-    module.__class__ = types.ModuleType  # stop intercepting before the module code runs
     spec = module.__spec__
+    if sys.modules.get(spec.name) is not module:  # type: ignore[union-attr]
+        # Withdrawn: the real module is imported the ordinary way (or already was) and mirrored.
+        module.__class__ = _Mirror
+        try:
+            real = importlib.import_module(spec.name)  # type: ignore[union-attr]
+        except BaseException:
+            module.__class__ = _LazyModule
+            raise
+        module.__dict__.update(real.__dict__)
+        return
+    module.__class__ = types.ModuleType  # stop intercepting before the module code runs
     try:
         spec.loader.exec_module(module)  # type: ignore[union-attr]
     except BaseException:
@@ -55,10 +83,12 @@ def _load_lazy(module: types.ModuleType) -> None:
         raise
 
 
-def install_lazy_modules(names=LAZY_MODULES) -> None:
-    """Put lazy shells for ``names`` in ``sys.modules`` (no-op for modules already imported)."""
+def install_lazy_modules(names=LAZY_MODULES) -> List[str]:
+    """Put lazy shells for ``names`` in ``sys.modules`` (no-op for modules already imported);
+    the names it installed."""
     import importlib.util
 
+    installed: List[str] = []
     for name in names:
         if name in sys.modules:
             continue
@@ -71,10 +101,19 @@ def install_lazy_modules(names=LAZY_MODULES) -> None:
         module = importlib.util.module_from_spec(spec)
         module.__class__ = _LazyModule
         sys.modules[name] = module
+        installed.append(name)
+    return installed
+
+
+def _withdraw_lazy_modules(names: Sequence[str]) -> None:
+    """Take the shells of ``names`` that are still unloaded out of ``sys.modules``."""
+    for name in names:
+        if type(sys.modules.get(name)) is _LazyModule:
+            del sys.modules[name]
 
 
 def is_lazy(name: str) -> bool:
-    """True while ``name`` is an unloaded lazy shell (for tests and diagnostics)."""
+    """True while ``name`` is an unloaded lazy shell in ``sys.modules`` (for tests and diagnostics)."""
     return type(sys.modules.get(name)) is _LazyModule
 
 
@@ -121,15 +160,22 @@ def _rule_module_names(paths: Sequence[str]) -> List[str]:
     return sorted(names)
 
 
-def load_rules() -> List[RuleType]:
-    """Import every ``bnlint.rules.*`` module once; each registers its rule class."""
+def load_rules(lazy: bool = False) -> List[RuleType]:
+    """Import every ``bnlint.rules.*`` module once; each registers its rule class.
+
+    ``lazy`` (the CLI): the rule modules get lazy shells for ``LAZY_MODULES``, which leave
+    ``sys.modules`` once they are imported.  The library API (the default) swaps no modules
+    under the program that embeds it."""
     global _loaded
     if not _loaded:
-        install_lazy_modules()
-        package = _rules_package()
+        installed = install_lazy_modules(LAZY_MODULES) if lazy else []
+        try:
+            package = _rules_package()
 
-        for name in _rule_module_names(package.__path__):
-            importlib.import_module(f"bnlint.rules.{name}")
+            for name in _rule_module_names(package.__path__):
+                importlib.import_module(f"bnlint.rules.{name}")
+        finally:
+            _withdraw_lazy_modules(installed)
         RULES.sort(key=lambda r: r.code)
         _loaded = True
     return list(RULES)

@@ -148,7 +148,9 @@ def _comment_out_ipython(lines: List[str]) -> List[str]:
     depth, quote, continued = 0, None, False
     for line in lines:
         if depth == 0 and quote is None and not continued and _is_ipython_line(line):
-            out.append("#" + line)
+            # `pass`, not a bare comment: `else:\n    !git pull` must stay a block with a body.
+            body = line.lstrip(" \t")
+            out.append(line[: len(line) - len(body)] + "pass  # " + body)
             continue
         out.append(line)
         depth, quote, continued = _scan_line(line, depth, quote)
@@ -188,21 +190,48 @@ def _scan_line(line: str, depth: int, quote: Optional[str]) -> Tuple[int, Option
     return depth, quote, quote is None and line.rstrip("\r\n").endswith("\\")
 
 
+def _json_kind(value: Any) -> str:
+    """How JSON names a value's type, with the value when it is short: "a number (3)", "null"."""
+    import json
+
+    if value is None:
+        return "null"
+    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    shown = json.dumps(value)
+    return f"{kind} ({shown})" if len(shown) <= 20 and not isinstance(value, (list, dict)) else kind
+
+
 def _read_notebook(path: str, data: bytes) -> Source:
     import json  # notebooks only
 
     try:
         nb = json.loads(data.decode("utf-8"))
-        cells = nb.get("cells", [])
-    except (UnicodeDecodeError, ValueError, AttributeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise SourceError(f"not a valid notebook (JSON): {exc}") from exc
+    # Valid JSON in the wrong shape is as unreadable: say where (nbformat 4: an object whose
+    # `cells` is a list of objects, a cell's `source` a string or a list of strings).
+    if not isinstance(nb, dict):
+        raise SourceError(f"not a valid notebook: the JSON is {_json_kind(nb)}, not an object")
+    cells = nb.get("cells", [])
+    if not isinstance(cells, list):
+        raise SourceError(f"not a valid notebook: `cells` is {_json_kind(cells)}, not a list")
     lines: List[str] = []
     mapping: List[Tuple[int, int]] = []
     for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict):
+            raise SourceError(f"not a valid notebook: cell {number} is {_json_kind(cell)}, not an object")
+        if cell.get("cell_type") != "code":
             continue
         src = cell.get("source", "")
-        text = "".join(src) if isinstance(src, list) else str(src)
+        if isinstance(src, list):
+            odd = [item for item in src if not isinstance(item, str)]
+            if odd:
+                raise SourceError(f"not a valid notebook: cell {number}: `source` holds {_json_kind(odd[0])}; it must be a string or a list of strings")
+            text = "".join(src)
+        elif isinstance(src, str):
+            text = src
+        else:
+            raise SourceError(f"not a valid notebook: cell {number}: `source` is {_json_kind(src)}; it must be a string or a list of strings")
         cell_lines = text.splitlines() or [""]
         if cell_lines[0].lstrip().startswith(_FOREIGN_CELL_MAGICS):
             cell_lines = ["# (non-Python cell)" for _ in cell_lines]

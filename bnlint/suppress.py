@@ -60,9 +60,12 @@ def _skip_file_in_comment(source: str) -> bool:
 def comments(source: str) -> List[Tuple[int, str, bool]]:
     """(line, comment text, comment is alone on its line) for every real comment token."""
     out: List[Tuple[int, str, bool]] = []
-    lines = source.splitlines()
+    from bnlint.fixes import split_lines
+
+    lines = split_lines(source)
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        # newline=None: a CR-only or mixed file is read line by line as ``ast`` numbers its lines.
+        for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
             if tok.type == tokenize.COMMENT:
                 line = tok.start[0]
                 alone = lines[line - 1][: tok.start[1]].strip() == "" if line - 1 < len(lines) else False
@@ -89,7 +92,9 @@ def parse_suppressions(source: str) -> Suppressions:
 
 def add_noqa(source: str, line_codes: Dict[int, Set[str]]) -> str:
     """Append (or extend) `# noqa: CODES` on each given line."""
-    lines = source.splitlines(keepends=True)
+    from bnlint.fixes import split_lines  # Python's own line breaks only (not form feeds)
+
+    lines = split_lines(source)
     for line, codes in sorted(line_codes.items()):
         if not 1 <= line <= len(lines):
             continue

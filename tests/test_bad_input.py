@@ -92,18 +92,21 @@ def test_unreadable_directory(tmp_path):  # pragma: no cover - CI runs as root
 
 
 def test_unreadable_directory_via_walk_error(tmp_path, monkeypatch):
-    """Root can read anything, so simulate os.walk's error callback in-process."""
+    """Root can read anything, so simulate the permission error of listing one folder in-process."""
     from bnlint import discovery
     from bnlint.config import Settings
 
     (tmp_path / "a.py").write_text(BUGGY)
-    real_walk = os.walk
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "b.py").write_text(BUGGY)
+    real_scandir = os.scandir
 
-    def walk(top, onerror=None, **kw):
-        onerror(PermissionError(13, "Permission denied", str(tmp_path / "secret")))
-        yield from real_walk(top, onerror=onerror, **kw)
+    def scandir(path):
+        if os.path.basename(path) == "secret":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
 
-    monkeypatch.setattr(discovery.os, "walk", walk)
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
     s = Settings()
     s.respect_gitignore = False
     found = discovery.discover([str(tmp_path)], s)
