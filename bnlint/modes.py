@@ -114,6 +114,8 @@ _PLAIN_MODULE_METHODS = {
 }
 # Calls that do not return: the path that reaches them ends there.
 _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
+# Calls on a model (or a part of it) that may change what mode it, or its BN layers, run in.
+_MODE_CHANGING_METHODS = {"eval", "train", "apply", "modules", "named_modules", "children", "named_children", "requires_grad_"}
 _COPY_CALLS = {"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"}
 _WRAPPER_LEAVES = {"DataParallel", "DistributedDataParallel", "DDP", "compile", "convert_sync_batchnorm", "convert_syncbn_model", "script"}
 
@@ -138,6 +140,9 @@ class Obj:
     cls_name: Optional[str] = None
     keeps_bn_eval: bool = False  # its class overrides train() to put BN back in eval
     created_at: Optional[cst.CSTNode] = None
+    # A parameter of a function analysed on its own: a model may come in, with or without BN
+    # (BN001 needs BN evidence; an `.eval()` that leaks into training is wrong for any model).
+    is_parameter: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,7 @@ class Val:
     mark: Optional[Tuple[cst.CSTNode, cst.CSTNode]] = None  # (loop, node reached through the back edge)
     frozen: Optional[cst.CSTNode] = None  # BN put in eval here (partial freeze)
     unfrozen: Optional[Tuple[cst.CSTNode, cst.CSTNode]] = None  # (.train() call, freeze site) that undid it
+    entry: bool = False  # a parameter's mode as the function was entered (a caller's model: train unless told)
 
     def replace(self, **kw) -> "Val":
         data = dict(
@@ -159,6 +165,7 @@ class Val:
             mark=self.mark,
             frozen=self.frozen,
             unfrozen=self.unfrozen,
+            entry=self.entry,
         )
         data.update(kw)
         return Val(**data)
@@ -284,6 +291,9 @@ class ModesAnalysis:
         self._in_test_file = base.startswith("test_") or base.endswith("_test.py") or "/tests/" in (facts.path or "").replace("\\", "/")
         self._parent_of_act: Dict[int, Optional[int]] = {}
         self._module_act: Optional[int] = None
+        self._module_end: Optional[State] = None  # the globals once the module's code has run
+        self._globals_at_entry: Optional[State] = None
+        self._no_training: Optional[bool] = None
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -300,7 +310,7 @@ class ModesAnalysis:
     def run(self) -> "ModesAnalysis":
         try:
             self._prepare()
-            self._run_root(None, None)
+            self._module_end = self._run_root(None, None)
             for fn in self.facts.functions:
                 if self._is_root(fn):
                     self._run_root(fn, self.facts.enclosing_class(fn))
@@ -384,17 +394,73 @@ class ModesAnalysis:
         self._acts += 1
         return self._acts
 
-    def _run_root(self, fn: Optional[cst.FunctionDef], cls: Optional[cst.ClassDef]) -> None:
+    def _run_root(self, fn: Optional[cst.FunctionDef], cls: Optional[cst.ClassDef]) -> Optional[State]:
+        """Analyse the module's code (``fn`` None) or a function nothing in the file calls.
+
+        Such a function runs after the module's code (a framework, a callback, another module calls
+        it): a module-level model it uses is in the mode the module's code left it in, unless some
+        function may switch that model (then its mode is unknown).  Its parameters are objects of
+        unknown content whose mode on entry is the caller's (``Val.entry``).
+        """
         self._root = fn
         state = State()
         act = self._new_act()
+        parent_act = None
         if fn is None:
             self._module_act = act
-        frame = Frame(fn=fn, act=act, parent_act=None, cls=cls, callsite=None)
+        else:
+            owner = self.facts.parent_of_def(fn)
+            if isinstance(owner, cst.Module) or (isinstance(owner, cst.ClassDef) and isinstance(self.facts.parent_of_def(owner), cst.Module)):
+                state = self._global_entry_state()
+                parent_act = self._module_act
+            params = list(fn.params.posonly_params) + list(fn.params.params) + list(fn.params.kwonly_params)
+            if isinstance(owner, cst.ClassDef) and params and params[0].name.value in ("self", "cls"):
+                params = params[1:]
+            for p in params:
+                obj = Obj(label=p.name.value, holds_bn=False, is_parameter=True)
+                state.vars[(act, p.name.value)] = obj
+                state.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
+        self._parent_of_act[act] = parent_act
+        frame = Frame(fn=fn, act=act, parent_act=parent_act, cls=cls, callsite=None)
         self._stack = [frame]
         self._loop_stack = []
         body = self.module.body if fn is None else _body_of(fn)
-        self._exec_block(body, state, frame)
+        return self._exec_block(body, state, frame)
+
+    def _global_entry_state(self) -> State:
+        """Module-level models as a function called from outside finds them (see ``_run_root``)."""
+        if self._globals_at_entry is None:
+            entry = State()
+            end = self._module_end
+            if end is not None and self._module_act is not None:
+                tracked = {name: obj for (act, name), obj in end.vars.items() if act == self._module_act and obj is not None}
+                switched = self._names_switched_in_functions(set(tracked)) if tracked else set()
+                for name, obj in tracked.items():
+                    entry.vars[(self._module_act, name)] = obj
+                    vals = end.modes.get(obj, frozenset({Val(UNKNOWN)}))
+                    entry.modes[obj] = frozenset({Val(UNKNOWN)}) if name in switched else vals
+            self._globals_at_entry = entry
+        return self._globals_at_entry.copy()
+
+    def _names_switched_in_functions(self, names: Set[str]) -> Set[str]:
+        """Which of the module-level ``names`` some function may switch: a mode or freeze call on it
+        (`model.eval()`, `model.backbone.train()`, `model.apply(f)`, a loop over `model.modules()`),
+        a `global` statement, or the name passed to a call (a helper may switch it)."""
+        switched: Set[str] = set()
+        for node in self.walk(self.module):
+            found: Set[str] = set()
+            if isinstance(node, cst.Global):
+                found = {n.name.value for n in node.names if n.name.value in names}
+            elif isinstance(node, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value in _MODE_CHANGING_METHODS:
+                    root = (dotted(func.value) or "").split(".")[0]
+                    if root in names:
+                        found.add(root)
+                found.update(a.value.value for a in node.args if isinstance(a.value, cst.Name) and a.value.value in names)
+            if found - switched and any(isinstance(a, (cst.FunctionDef, cst.Lambda)) for a in self.facts.ancestors(node)):
+                switched |= found  # in a function or lambda: it may run at any time
+        return switched
 
     # --- names ---------------------------------------------------------------
     def _lookup(self, name: str, st: State, fr: Frame) -> Optional[Obj]:
@@ -1176,7 +1242,7 @@ class ModesAnalysis:
 
     # --- forward calls -------------------------------------------------------------
     def _forward(self, call: cst.Call, obj: Obj, st: State, fr: Frame, func_expr: cst.BaseExpression) -> None:
-        if not obj.holds_bn:
+        if not obj.holds_bn and not obj.is_parameter:
             return
         vals = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
         lexical = self._lexical_kinds(call, fr.fn)
@@ -1198,6 +1264,9 @@ class ModesAnalysis:
                 callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
             )
             self.forwards[key] = obs
+        if not kinds and self._inference_file():
+            # Nothing in the file trains anything: a forward on data here is inference.
+            kinds = {"inference"}
         obs.kinds |= kinds
         obs.lexical_kinds |= lexical
         obs.vals |= set(vals)
@@ -1213,7 +1282,7 @@ class ModesAnalysis:
         new = set()
         # Only a leak when training also ran in train mode (the first iteration): a model that is
         # deliberately kept in eval mode for the whole training (entry state eval) is another matter.
-        trains_somewhere = any(v.mode == TRAIN for v in vals)
+        trains_somewhere = any(v.mode == TRAIN or v.entry for v in vals)
         for v in vals:
             if v.mode == EVAL and v.mark is not None and trains_somewhere and not obj.keeps_bn_eval:
                 node = v.mark[1]
@@ -1261,6 +1330,17 @@ class ModesAnalysis:
                             result = True
         self._fn_recalib[key] = result
         return result
+
+    def _inference_file(self) -> bool:
+        """Does nothing in the file train (no `.backward()`, optimizer or scheduler `.step()`,
+        `.zero_grad()`, `fit(...)`: ``prefilter.trains_in_text``)?  Then every forward in it is
+        inference or a probe."""
+        if self._no_training is None:
+            from bnlint.prefilter import trains_in_text
+
+            source = self.source if isinstance(self.source, str) else self.module.code
+            self._no_training = not trains_in_text(source)
+        return self._no_training
 
     def _training_stack(self) -> bool:
         """Is some function on the inline stack (or the module) a training routine (backward / optimizer step)?"""

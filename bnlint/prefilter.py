@@ -76,6 +76,18 @@ def calls_method_in_text(source: str, method: str) -> bool:
     return any(_CALL_OPENS.match(source, end) for end in attribute_ends(source, method))
 
 
+# Method calls that train something (or may: `fit`, `train_step`).  A file whose text calls none of
+# them is inference code: BN001 treats every forward in it as evaluation (``modes``), so the mode
+# analysis and BN001's text check read the same definition.
+TRAINING_METHODS = ("backward", "step", "zero_grad", "manual_backward", "fit", "fit_generator", "train_step", "training_step", "train_one_epoch", "train_epoch")
+_TRAINING_CALL = lazy(r"\.\s*(?:" + "|".join(TRAINING_METHODS) + r")\s*\(")
+
+
+def trains_in_text(source: str) -> bool:
+    """Does ``source`` call a training method anywhere (code, strings or comments alike)?"""
+    return _TRAINING_CALL.search(source) is not None
+
+
 # --- BN001's text check: an evaluation context, as ``modes._lexical_kinds`` finds them ----------
 # Besides a no-grad block (its tokens: BN001's ``trigger_tokens``) that is a `def` whose name says
 # evaluation (``is_eval_routine_name``) or a `for` loop over evaluation data (a VAL_TOKENS word in

@@ -11,6 +11,7 @@ _CONTEXT_WORDS = {
     "no_grad": "under `torch.no_grad()`/`torch.inference_mode()`",
     "eval_fn": "in an evaluation function",
     "val_loop": "over a validation/test loader",
+    "inference": "in code that runs it on data and never trains it (inference)",
 }
 
 
@@ -21,18 +22,32 @@ class MissingEval(Rule):
     Flags a forward call of a model that contains BatchNorm when the call is
     evaluation or inference — inside `torch.no_grad()` / `torch.inference_mode()`
     (a `with` block or a decorator), in a function whose job is evaluation
-    (`validate`, `evaluate`, `test`, `predict`, `infer`, ...), or in a loop over
-    a validation/test loader — and the model is still in train mode on every
-    path that reaches it: no `model.eval()` / `model.train(False)` after it was
-    built or after its last `model.train()`.
+    (`validate`, `evaluate`, `test`, `predict`, `infer`, ...), in a loop over
+    a validation/test loader, or anywhere in a file that trains nothing (no
+    `.backward()`, `.step()`, `.zero_grad()`, `fit(...)`: an inference script
+    or notebook) — and the model is still in train mode on every path that
+    reaches it: no `model.eval()` / `model.train(False)` after it was built or
+    after its last `model.train()`.
 
     The analysis follows the model through aliases (`net = model.module`),
     wrappers (`DataParallel`, `DistributedDataParallel`, `.to(device)`),
     `self.model`, and helper functions in the same file: `model.eval()` done by
     the caller before `evaluate(model, loader)` counts, and so does an
-    `.eval()` inside the helper. A function that receives the model as a
-    parameter and is never called in the file is not reported (its model is
-    unknown).
+    `.eval()` inside the helper. A function that nothing in the file calls (a
+    request handler, a callback) finds a module-level model in the mode the
+    module's code left it in, unless some function may switch that model (a
+    mode call on it, or the model passed to a call): then its mode is unknown
+    and nothing is reported.
+
+    What it cannot see: a function that receives the model as a parameter and
+    is never called in the file is not reported (which model comes in, and in
+    which mode, is decided in another file); nor is a model built by a factory
+    or class that cannot be resolved to BatchNorm (a registry, a package outside
+    the project). A shape probe — a forward on `torch.randn(...)`-like tensors
+    (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists of them or
+    another model's output on them) whose output is only looked at (shape,
+    printed, passed on) — is not evaluation; an output that is computed with or
+    compared (`bn(x) - fused(x)`) is.
 
     ## Why is this bad?
     `torch.no_grad()` only turns off gradient tracking; it does not change the
@@ -106,9 +121,9 @@ class MissingEval(Rule):
     def text_relevant(cls, source: str) -> bool:
         """An evaluation context in the code, the only places the analysis looks: a no-grad token,
         a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``)."""
-        from bnlint.prefilter import evaluates_in_text
+        from bnlint.prefilter import evaluates_in_text, trains_in_text
 
-        return cls.trigger_tokens_present(source) or evaluates_in_text(source)
+        return cls.trigger_tokens_present(source) or evaluates_in_text(source) or not trains_in_text(source)
 
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
@@ -164,6 +179,8 @@ class MissingEval(Rule):
                 parts.append(f"in the evaluation function `{fn_name}()`" if "eval_fn" in obs.lexical_kinds and fn_name else "in an evaluation function")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
+            if "inference" in obs.kinds:
+                parts.append(_CONTEXT_WORDS["inference"])
             where = ", ".join(parts)
             how = "it is never put in eval mode" if all(not v.origin for v in vals) else "the last mode switch on every path here is `.train()`"
             if obs.callers and fn_name:
@@ -194,24 +211,104 @@ def _synthetic_input(facts, call, fn) -> bool:
     import libcst as cst
 
 
-    args = [a.value for a in call.args if a.keyword is None]
-    if not args:
+    # `net(x, *state)`: the state a streaming model feeds back to itself is not the data.
+    args = [a.value for a in call.args if a.keyword is None and not a.star]
+    if not args or not _probe_use(facts, call, fn):
         return False
 
+    scope = fn if fn is not None else facts.module
+
     def synthetic(expr, depth=0) -> bool:
+        if depth > 4:
+            return False
         if isinstance(expr, cst.Call):
             q = facts.callee(expr) or ""
-            if q.startswith("torch.") and q.rsplit(".", 1)[-1] in _SYNTHETIC:
-                return True
+            leaf = q.rsplit(".", 1)[-1]
+            if q.startswith("torch.") and (leaf in _SYNTHETIC or leaf.endswith("Tensor")):
+                return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
             if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
                 return synthetic(expr.func.value, depth + 1)
-            return False
-        if isinstance(expr, cst.Name) and depth < 3:
-            values = facts.assignments_to(expr.value, fn if fn is not None else facts.module)
+            # Variable(torch.rand(...)), or another model's output on random input.
+            inputs = [a.value for a in expr.args if a.keyword is None and not a.star]
+            return bool(inputs) and all(synthetic(a, depth + 1) for a in inputs)
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            return bool(expr.elements) and all(synthetic(e.value, depth + 1) for e in expr.elements)
+        if isinstance(expr, cst.Name):
+            values = _values_bound_to(facts, expr.value, scope)
             return bool(values) and all(synthetic(v, depth + 1) for v in values)
         return False
 
     return all(synthetic(a) for a in args)
+
+
+# Methods that compute with a tensor's values: an output used so is a result, not a probe.
+_VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
+
+
+def _values_bound_to(facts, name: str, scope) -> list:
+    """The values assigned to ``name`` in ``scope``; for `a, b = f(x)` the whole `f(x)`."""
+    import libcst as cst
+
+    from bnlint.facts import walk_scope
+
+    values = []
+    for node in walk_scope(scope):
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    if t.target.value == name:
+                        values.append(node.value)
+                elif isinstance(t.target, (cst.Tuple, cst.List)):
+                    elements = t.target.elements
+                    if any(isinstance(e.value, cst.Name) and e.value.value == name for e in elements):
+                        if isinstance(node.value, (cst.Tuple, cst.List)) and len(node.value.elements) == len(elements):
+                            values.extend(v.value for e, v in zip(elements, node.value.elements) if isinstance(e.value, cst.Name) and e.value.value == name)
+                        else:
+                            values.append(node.value)
+        elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name) and node.target.value == name:
+            values.append(node.value)
+        elif isinstance(node, (cst.For, cst.CompFor)) and isinstance(node.target, cst.Name) and node.target.value == name:
+            values.append(node.iter)  # an element of a container of random tensors is one too
+        elif isinstance(node, (cst.For, cst.CompFor, cst.AugAssign, cst.WithItem, cst.NamedExpr)):
+            target = node.asname.name if isinstance(node, cst.WithItem) and node.asname is not None else getattr(node, "target", None)
+            if target is not None and any(isinstance(n, cst.Name) and n.value == name for n in facts.iter_nodes(target)):
+                return []  # bound by a loop, a with or in place: not a plain value
+    return values
+
+
+def _probe_use(facts, call, fn) -> bool:
+    """Is the forward's output only looked at as a probe (its shape, printed, passed on, dropped)?
+    An output that is computed with or compared (`bn(x) - fused(x)`, `torch.allclose(a, b)`,
+    `out.mean()`) is a result, whatever the input: the mode decides the numbers."""
+    import libcst as cst
+
+    def numeric(node) -> bool:
+        parent = facts.parent(node)
+        if isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation, cst.ComparisonTarget)):
+            return True
+        if isinstance(parent, cst.Comparison):
+            return True
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            return parent.attr.value in _VALUE_METHODS
+        if isinstance(parent, cst.Subscript) and parent.value is node:
+            return numeric(parent)
+        if isinstance(parent, cst.Arg):
+            outer = facts.parent(parent)
+            q = (facts.callee(outer) or "") if isinstance(outer, cst.Call) else ""
+            return q.split(".")[0] in ("torch", "np", "numpy", "F") and q.rsplit(".", 1)[-1] not in ("Size", "is_tensor")
+        return False
+
+    parent = facts.parent(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        names = {n.value for n in facts.iter_nodes(target) if isinstance(n, cst.Name)}
+        if not names:
+            return not numeric(call)
+        scope = fn if fn is not None else facts.module
+        bound = set(facts.iter_nodes(target))
+        uses = [n for n in facts.iter_nodes(scope) if isinstance(n, cst.Name) and n.value in names and n not in bound]
+        return not any(numeric(n) for n in uses)
+    return not numeric(call)
 
 
 def _simple_name(label: str) -> bool:

@@ -27,6 +27,18 @@ class EvalNotRestored(Rule):
     model.train()` / `elif probe: model.eval()` / `else: assert False`; a
     branch that ends in `raise`, `assert False` or `sys.exit()` trains nothing).
 
+    A model that comes in as a parameter of a training function nothing in the
+    file calls (`def fit(model, loader, optimizer)`) is followed too, though
+    its class is unknown there: an `.eval()` that leaks into training is wrong
+    for any model with BatchNorm or dropout, and a model with neither makes the
+    `.eval()` pointless. Its mode on entry is taken as the caller's train mode;
+    a function that puts it in eval mode before the loop keeps it there on
+    purpose and is not reported.
+
+    What it cannot see: a training loop and an evaluation helper in different
+    files (the helper's `.eval()` is only known where the helper is defined),
+    and modes set by a framework (Lightning, ignite, mmcv runners).
+
     ## Why is this bad?
     `model.eval()` sets `training = False` on every submodule and it stays
     that way until `model.train()` is called. From the next iteration on, the
@@ -78,6 +90,15 @@ class EvalNotRestored(Rule):
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
+    # ... or from a parameter of a training function: training in the file is evidence enough.
+    name_evidence = r"\.backward\s*\("
+
+    @classmethod
+    def ast_name_evidence(cls, scan, source: str) -> bool:
+        """A model that comes in as a parameter is followed without BN evidence: `.eval()` with
+        training (`.backward()` and `.step()`) in the module is enough to look."""
+        methods = scan.called_methods
+        return ("eval" in methods or "train" in methods) and "backward" in methods and "step" in methods
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:
@@ -110,9 +131,10 @@ class EvalNotRestored(Rule):
                 isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train")
             )
             what = f"`{facts.module.code_for_node(node.func)}(...)` puts `{label}` in eval mode" if is_call_to_helper and isinstance(node, cst.Call) else f"`{label}` is put in eval mode here"
+            bn = "its BatchNorm layers normalise" if not leak.obj.is_parameter else "any BatchNorm in it normalises"
             message = (
                 f"{what} inside the training loop and nothing calls `{label}.train()` before it is trained again in the "
-                f"next iteration: from then on BatchNorm normalises with frozen running statistics (and stops updating "
+                f"next iteration: from then on {bn} with frozen running statistics (and stops updating "
                 f"them) and dropout is off. Call `{label}.train()` after the validation block or at the top of each "
                 f"epoch/step."
             )

@@ -595,10 +595,25 @@ def test_bn001_text_check_keeps_every_fixture_with_an_evaluation_context(path):
     assert bn001.text_relevant(source) or not context
 
 
+# A file that trains nothing is inference code, where every forward counts as evaluation: BN001's
+# text rejections below hold for training code (a file that calls `.backward()` somewhere).
+_TRAINING_LINE = "loss.backward()\n"
+
+
 @pytest.mark.parametrize("code, source", [(c, s) for c, sources in NOT_TEXT_RELEVANT.items() for s in sources])
 def test_text_check_rejects(code, source):
     rule = next(r for r in RULES if r.code == code)
+    if code == "BN001":
+        source = source + _TRAINING_LINE
     assert not rule.text_relevant(source)
+
+
+@pytest.mark.parametrize("source", [s for s in NOT_TEXT_RELEVANT["BN001"]])
+def test_bn001_keeps_inference_code_without_an_evaluation_word(source):
+    """Without any training call the same code is inference (``prefilter.trains_in_text``)."""
+    bn001 = next(r for r in RULES if r.code == "BN001")
+    assert bn001.text_relevant(source)
+    assert not bn001.text_relevant(source + "opt.step()\n")
 
 
 @pytest.mark.parametrize("path", fixture_files())

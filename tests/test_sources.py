@@ -60,3 +60,21 @@ def test_decode_matches_tokenize(data):
 def test_binary_is_refused_before_decoding():
     with pytest.raises(SourceError, match="binary"):
         decode(b"x = 1\n\x00\x01", "x.bin")
+
+
+def test_ipython_line_alone_in_a_block_keeps_the_block(tmp_path):
+    """`else:\n    !git pull` (a tutorial's set-up cell): the shell line must not leave an empty
+    block behind, which made the whole notebook a BN000 "syntax error" reported in a later cell."""
+    import json
+
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import os\n", "if os.path.exists('repo'):\n", "    %cd repo\n", "else:\n", "    !git pull\n"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import torch.nn as nn\n", "bn = nn.BatchNorm2d(8, momentum=0)\n"]},
+    ]
+    nb = tmp_path / "tutorial.ipynb"
+    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    out = process_file(str(nb), Settings())
+    assert [(f.code, f.cell, f.line) for f in out.findings] == [("BN002", 2, 2)]
