@@ -51,7 +51,7 @@ DEFAULT_EXCLUDES = (
     ".ipynb_checkpoints",
 )
 
-LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude", "fixable", "unfixable")
+LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude", "fixable", "unfixable", "bn-model-factories")
 BOOL_KEYS = ("respect-gitignore", "force-exclude", "fix", "unsafe-fixes", "show-source", "show-fixes")
 OTHER_KEYS = ("per-file-ignores", "extend-per-file-ignores", "cache-dir", "output-format", "max-file-size", "jobs")
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "concise", "full")
@@ -103,6 +103,9 @@ class Settings:
     max_file_size: int = 2_000_000
     jobs: Optional[int] = None
     rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # rule code -> option -> value
+    # The project's factories that build BN models, by qualified name (`mypkg.models.build_model`):
+    # what they return is treated like `torchvision.models.resnet50()`.
+    bn_model_factories: List[str] = field(default_factory=list)
     config_path: Optional[str] = None
     project_root: str = field(default_factory=os.getcwd)
     _enabled: Optional[List[RuleType]] = None
@@ -175,6 +178,7 @@ class Settings:
             "per_file_ignores": self.per_file_ignores,
             "options": self.rule_options,
             "max_file_size": self.max_file_size,
+            "bn_model_factories": sorted(self.bn_model_factories),
         }
         import json
 
@@ -302,6 +306,11 @@ def apply_table(settings: Settings, table: Dict[str, Any], source: str) -> None:
                 settings.fixable = values
             elif key == "unfixable":
                 settings.unfixable += values
+            elif key == "bn-model-factories":
+                for name in values:
+                    if not all(part.isidentifier() for part in name.split(".")) or "." not in name:
+                        raise ConfigError(f"{source}: `bn-model-factories` takes qualified names like \"mypkg.models.build_model\", got {name!r}")
+                settings.bn_model_factories = values
         elif key in BOOL_KEYS:
             setattr(settings, key.replace("-", "_"), expect(key, value, bool, "true or false"))
         elif key in ("per-file-ignores", "extend-per-file-ignores"):

@@ -444,6 +444,23 @@ def lint_source(
     rules: Optional[Sequence[RuleType]] = None,
     use_prefilter: bool = True,
 ) -> FileResult:
+    from bnlint import inventory as inv_mod
+
+    previous = inv_mod.use_configured_factories(settings.bn_model_factories)
+    try:
+        return _lint_source(source, path, settings, index, rules, use_prefilter)
+    finally:
+        inv_mod.use_configured_factories(previous)
+
+
+def _lint_source(
+    source: str,
+    path: str,
+    settings: "Settings",
+    index: Optional["ProjectIndex"],
+    rules: Optional[Sequence[RuleType]],
+    use_prefilter: bool,
+) -> FileResult:
     if rules is None:
         rules = settings.rules_for(path)
     result = FileResult(path=path)

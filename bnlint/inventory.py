@@ -17,7 +17,7 @@ from bnlint.records import field, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+    from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 # --- Tables of PyTorch semantics ----------------------------------------------
 
@@ -262,11 +262,26 @@ def is_frozen_bn_class(qualified: Optional[str]) -> bool:
     return qualified in FROZEN_BN_CLASSES or qualified.rsplit(".", 1)[-1].startswith("FrozenBatchNorm")
 
 
+# The project's own factories that build BN models (`bn-model-factories` in the configuration):
+# a registry's `build_model(cfg)` cannot be resolved, so by default it is not taken to hold BN.
+# ``lint_source`` sets them for the file it lints (``use_configured_factories``).
+_configured_factories: FrozenSet[str] = frozenset()
+
+
+def use_configured_factories(names: Iterable[str]) -> FrozenSet[str]:
+    """Make ``names`` (qualified: `mypkg.models.build_model`) BN-bearing factories; returns the
+    previous set, for the caller to restore."""
+    global _configured_factories
+    previous = _configured_factories
+    _configured_factories = frozenset(names)
+    return previous
+
+
 def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
     """True/False for a known model factory, None when the name is not one."""
     if not qualified:
         return None
-    if qualified in MAYBE_BN_FACTORIES:
+    if qualified in MAYBE_BN_FACTORIES or qualified in _configured_factories:
         return True
     if qualified.startswith(_BN_LIBRARY_PREFIXES):
         return True
@@ -397,6 +412,9 @@ def text_has_bn_evidence(text: str) -> bool:
             return True
     if "hub" in text and _hub_load(text):
         return True
+    for factory in _configured_factories:
+        if _has_word(text, factory.rsplit(".", 1)[-1]):
+            return True
     if "torchvision" in text:
         low = text.lower()
         return any(token in low for token in BN_EVIDENCE_TOKENS_LOWER)

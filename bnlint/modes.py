@@ -294,6 +294,7 @@ class ModesAnalysis:
         self._module_end: Optional[State] = None  # the globals once the module's code has run
         self._globals_at_entry: Optional[State] = None
         self._no_training: Optional[bool] = None
+        self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -499,7 +500,8 @@ class ModesAnalysis:
                 obj = self._self_obj(expr, key, fr)
                 if obj is not None:
                     st.vars[key] = obj
-                    st.modes.setdefault(obj, frozenset({Val(UNKNOWN)}))
+                    entry = TRAIN if fr.cls is not None and self._attr_built_in_train_mode(fr.cls, expr.attr.value) else UNKNOWN
+                    st.modes.setdefault(obj, frozenset({Val(entry)}))
                 return obj
             return None
         if isinstance(expr, cst.Call):
@@ -532,6 +534,80 @@ class ModesAnalysis:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name))
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
+
+    def _attr_built_in_train_mode(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Is `self.<attr>` of a plain class (a predictor, a trainer: not an `nn.Module`, whose
+        submodules follow the parent's mode) a model in train mode whenever a method runs?
+
+        It is when the attribute is only ever set in `__init__`, each time to a newly built model
+        (a constructor or factory call: new modules start in train mode), and nothing in the file
+        may switch it afterwards: no mode or freeze call on `self.<attr>` or `<x>.<attr>`, no
+        method that puts `self` itself in a mode, and the attribute never handed to a call or
+        bound to another name (a helper or an alias could switch it unseen)."""
+        key = (id(cls), attr)
+        cached = self._attr_train_cache.get(key)
+        if cached is not None:
+            return cached
+        result = False
+        if self._is_plain_class(cls):
+            assigned = self._self_assignments(cls).get(attr, [])
+            result = bool(assigned) and all(
+                isinstance(method, cst.FunctionDef) and method.name.value == "__init__" and isinstance(value, cst.Call) and self._constructor_name(value) is not None
+                for value, method in assigned
+            )
+            if result:
+                result = not self._attr_may_be_switched(cls, attr)
+        self._attr_train_cache[key] = result
+        return result
+
+    def _is_plain_class(self, cls: cst.ClassDef) -> bool:
+        """Is ``cls`` known not to be a module: no base classes but `object` and this file's own
+        plain classes?  (A base from elsewhere may be `nn.Module`, `ScriptModule`, a `BaseModel`.)"""
+        seen: Set[str] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop()
+            if current.name.value in seen:
+                continue
+            seen.add(current.name.value)
+            for base in current.bases:
+                name = dotted(base.value)
+                if name == "object":
+                    continue
+                local = self.facts.class_named(name) if name and "." not in name else None
+                if local is None:
+                    return False
+                todo.append(local)
+        return True
+
+    def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str) -> bool:
+        for node in self.walk(self.module):
+            if isinstance(node, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value in _MODE_CHANGING_METHODS:
+                    parts = (dotted(func.value) or "").split(".")
+                    if attr in parts[1:] or (parts == ["self"] and self.facts.enclosing_class(node) is cls):
+                        return True
+                if any(isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr for arg in node.args):
+                    # `helper(self.model)`: the helper may switch it, unless it is a function of this
+                    # file that switches no mode at all.
+                    callee = self._file_callee(node, cls)
+                    if callee is None or self._switches_modes(callee):
+                        return True
+            elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+                value = node.value
+                if isinstance(value, cst.Attribute) and value.attr.value == attr:
+                    return True  # `model = self.model`: the alias may be switched
+        return False
+
+    def _file_callee(self, call: cst.Call, cls: cst.ClassDef) -> Optional[cst.FunctionDef]:
+        """The function of this file a call runs: `f(...)` (module level) or `self.m(...)` in ``cls``."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            return self.facts.function_named(func.value)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            return self._methods_of(cls).get(func.attr.value)
+        return None
 
     def _self_assignments(self, cls: cst.ClassDef) -> Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]:
         """``self.<attr> = value`` in the class's methods: attr -> [(value, method)], computed once per class."""
