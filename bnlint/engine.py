@@ -67,10 +67,18 @@ class RuleContext:
         self.module = module
         self.facts = facts
         self.settings = settings
-        self.reports: List[Tuple[Rule, "cst.CSTNode", str, Optional[FixSpec], Tuple[str, ...]]] = []
+        self.reports: List[Tuple[Rule, "cst.CSTNode", str, Optional[FixSpec], Tuple[str, ...], Tuple[Tuple[Optional["cst.CSTNode"], str], ...]]] = []
 
-    def report(self, rule: Rule, node: "cst.CSTNode", message: str, fix: Optional[FixSpec], tags: Tuple[str, ...] = ()) -> None:
-        self.reports.append((rule, node, message, fix, tuple(tags)))
+    def report(
+        self,
+        rule: Rule,
+        node: "cst.CSTNode",
+        message: str,
+        fix: Optional[FixSpec],
+        tags: Tuple[str, ...] = (),
+        related: "Sequence[Tuple[Optional[cst.CSTNode], str]]" = (),
+    ) -> None:
+        self.reports.append((rule, node, message, fix, tuple(tags), tuple(related)))
 
     def code_for(self, node: "cst.CSTNode") -> str:
         return self.module.code_for_node(node)
@@ -738,7 +746,7 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
     lines = split_lines(source)
     seen = set()
     findings: List[Finding] = []
-    for rule, node, message, fix_spec, tags in ctx.reports:
+    for rule, node, message, fix_spec, tags, related_spec in ctx.reports:
         pos = positions.get(node)
         if pos is None:
             continue
@@ -770,9 +778,29 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
                 fix=fix,
                 stmt_lines=(stmt_first, stmt_last),
                 tags=tags,
+                related=_resolve_related(related_spec, positions) if related_spec else (),
             )
         )
     return findings
+
+
+def _resolve_related(spec: Sequence[Tuple[Optional["cst.CSTNode"], str]], positions: "_LazyPositions") -> tuple:
+    """The (node, message) pairs a rule gave as the path to its finding, as positions in source
+    order; a node without a position here (None, or one from another module) is left out."""
+    from bnlint.rule import Related
+
+    out: List[Related] = []
+    for node, message in spec:
+        if node is None or positions._top_statement(node) is None:
+            continue  # not in this module's tree: asking would compute every position in vain
+        pos = positions.get(node)
+        if pos is None:
+            continue
+        item = Related(pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, message)
+        if item not in out:
+            out.append(item)
+    out.sort(key=Related.sort_key)
+    return tuple(out)
 
 
 def _indent_of(line_text: str) -> str:

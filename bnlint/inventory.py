@@ -17,7 +17,7 @@ from bnlint.records import field, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+    from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 # --- Tables of PyTorch semantics ----------------------------------------------
 
@@ -529,6 +529,9 @@ class ModuleInventory:
     lightning_classes: Set[str] = field(default_factory=set)
     # Classes whose own ``train()`` override puts BN back into eval mode.
     bn_eval_train_override: Set[str] = field(default_factory=set)
+    # Imported modules only (their AST is dropped): ``bnlint.summaries.construction`` of each class
+    # and function whose answer is not "a new module in train mode".
+    constructions: Dict[str, Any] = field(default_factory=dict)
 
     def holds(self, name: str, hops: int = 0) -> bool:
         """Does the local class or function ``name`` hold (or build) BatchNorm?"""
@@ -1113,6 +1116,8 @@ class ProjectIndex:
             except OSError:
                 self._text_nodes[path] = None
                 return None
+            if "\r" in text:  # the text patterns read `\n`-terminated lines (see prefilter.text_candidates)
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
             node = self._text_scan(path, text)
             self._text_nodes[path] = node
         return node
@@ -1226,8 +1231,16 @@ class ProjectIndex:
         try:
             if os.path.getsize(path) <= _MAX_INDEX_BYTES:
                 with open(path, "rb") as fh:
-                    tree = ast.parse(fh.read())
+                    data = fh.read()
+                tree = ast.parse(data)
                 base, reasons = _local_summary(tree, path)
+                if b".eval(" in data or b".train(" in data or b".apply(" in data:
+                    # What building a model here does to its mode (``bnlint.summaries``), kept
+                    # for the names whose answer is not plain train mode.
+                    from bnlint.summaries import construction
+
+                    definitions = {**base.functions, **base.classes}
+                    base.constructions = {name: c for name in definitions if (c := construction(definitions, name)) is not None}  # type: ignore[misc]
                 # Only names are needed from imported modules: drop the AST nodes (memory).
                 base.classes = dict.fromkeys(base.classes)  # type: ignore[assignment]
                 base.functions = dict.fromkeys(base.functions)  # type: ignore[assignment]

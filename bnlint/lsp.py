@@ -684,9 +684,33 @@ class BnlintLanguageServer(LanguageServer):
         out.internal_errors = list(result.internal_errors)
         return out
 
-    def to_diagnostics(self, findings: Sequence[Any], text: str) -> List[types.Diagnostic]:
+    def to_diagnostics(
+        self, findings: Sequence[Any], text: str, uri: Optional[str] = None, cells: Optional[Sequence[Tuple[str, str]]] = None
+    ) -> List[types.Diagnostic]:
+        """Diagnostics for ``findings`` in the document ``uri`` whose text is ``text``.  The path that
+        led to a finding (``Finding.related``) becomes ``relatedInformation`` (with ``uri``); in a
+        notebook a related location's ``cell`` indexes ``cells``, the (uri, text) of its code cells."""
         lines = split_lines(text)
         enc = self.encoding
+        cell_lines: Dict[int, List[str]] = {}
+
+        def related_information(f) -> Optional[List[types.DiagnosticRelatedInformation]]:
+            out = []
+            for r in getattr(f, "related", ()):
+                where, where_lines = uri, lines
+                if r.cell is not None:
+                    if cells is None or not 1 <= r.cell <= len(cells):
+                        continue  # a notebook cell this call was not told about
+                    where = cells[r.cell - 1][0]
+                    if r.cell not in cell_lines:
+                        cell_lines[r.cell] = split_lines(cells[r.cell - 1][1])
+                    where_lines = cell_lines[r.cell]
+                if where is None:
+                    continue
+                rng = types.Range(start=to_lsp_position(where_lines, r.line, r.column, enc), end=to_lsp_position(where_lines, r.end_line, r.end_column, enc))
+                out.append(types.DiagnosticRelatedInformation(location=types.Location(uri=where, range=rng), message=r.message))
+            return out or None
+
         out = []
         for f in findings:
             out.append(
@@ -699,6 +723,7 @@ class BnlintLanguageServer(LanguageServer):
                     message=f.message,
                     data={"name": f.name, "fix": f.fix.applicability if f.fix else None},
                     tags=[_TAGS[t] for t in getattr(f, "tags", ()) if t in _TAGS] or None,
+                    related_information=related_information(f),
                 )
             )
         return out
@@ -748,7 +773,7 @@ class BnlintLanguageServer(LanguageServer):
             self.report(outcome)
             self.results[uri] = (version, outcome.findings, text)
             self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=self.to_diagnostics(outcome.findings, text), version=version)
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=self.to_diagnostics(outcome.findings, text, uri), version=version)
             )
         except asyncio.CancelledError:
             raise
@@ -792,6 +817,12 @@ class BnlintLanguageServer(LanguageServer):
         per_cell: Dict[str, List[Any]] = {c[0]: [] for c in cells}
         import copy
 
+        from bnlint.records import replace
+
+        def cell_of(line: int) -> int:
+            """Index (1-based) in ``cells`` of the code cell holding ``line`` of ``text``; 0 before the first."""
+            return sum(1 for _, first, _ in cells if first <= line)
+
         for f in outcome.findings:
             owner = None
             for uri, first, _ in cells:
@@ -803,10 +834,21 @@ class BnlintLanguageServer(LanguageServer):
             g.line -= owner[1] - 1
             g.end_line -= owner[1] - 1
             g.fix = None
+            if g.related:  # each related location in its own cell (`cell` indexes `cells`)
+                mapped = []
+                for r in g.related:
+                    k = cell_of(r.line)
+                    if k:
+                        d = cells[k - 1][1] - 1
+                        mapped.append(replace(r, cell=k, line=r.line - d, end_line=r.end_line - d))
+                g.related = tuple(mapped)
             per_cell[owner[0]].append(g)
+        cell_docs = [(uri, cell_text) for uri, _, cell_text in cells]
         for uri, _, cell_text in cells:
             self.cell_results[uri] = (per_cell[uri], cell_text)
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=self.to_diagnostics(per_cell[uri], cell_text)))
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=self.to_diagnostics(per_cell[uri], cell_text, uri, cell_docs))
+            )
         old = set(self._notebook_cells.get(nb_uri, ())) - set(per_cell)
         for uri in old:
             self.cell_results.pop(uri, None)
@@ -1041,7 +1083,7 @@ def create_server() -> BnlintLanguageServer:
                         continue
                 elif not _ranges_overlap(rng, params.range):
                     continue
-                diag = ls.to_diagnostics([f], text)[0]
+                diag = ls.to_diagnostics([f], text, uri)[0]
                 if f.fix is not None and (settings is None or settings.is_fixable(f.code)):
                     unsafe = f.fix.applicability != "safe"
                     label = f.fix.message or f"Fix {f.code} ({f.name})"

@@ -40,11 +40,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from bnlint.eval_names import RECALIBRATION_RE, VAL_TOKENS, is_eval_routine_name, name_tokens
+if TYPE_CHECKING:  # pragma: no cover
+    from bnlint.summaries import Construction
 from bnlint.facts import NOT_LITERAL, Facts, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
@@ -211,6 +213,9 @@ class Frame:
     returned_objs: List[Optional[Obj]] = field(default_factory=list)
     breaks: List[List[State]] = field(default_factory=list)
     continues: List[List[State]] = field(default_factory=list)
+    # Parameters bound to a literal in this call (`fit(model, loader, None)`, or a literal default
+    # left in place) and never reassigned in the function: branches they rule out are not taken.
+    literals: Dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -726,6 +731,15 @@ class ModesAnalysis:
             self._exec_expr(stmt.test, st, fr)
             if _is_main_guard(stmt.test):
                 return self._exec_block(_body_of(stmt), st, fr)
+            known = _static_truth(stmt.test, fr.literals) if fr.literals else None
+            if known is True:
+                return self._exec_block(_body_of(stmt), st, fr)
+            if known is False:
+                if stmt.orelse is None:
+                    return st
+                if isinstance(stmt.orelse, cst.If):
+                    return self._exec_stmt(stmt.orelse, st, fr)
+                return self._exec_block(_body_of(stmt.orelse), st, fr)
             a = self._exec_block(_body_of(stmt), st.copy(), fr)
             if stmt.orelse is None:
                 b: Optional[State] = st
@@ -958,8 +972,43 @@ class ModesAnalysis:
                 mode = self._mode_of_call(cur)
                 break
             cur = cur.func.value
-        st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act)})
+        frozen = None
+        if mode == TRAIN:
+            built = self._construction(value)
+            if built is not None:
+                mode = built.mode
+                frozen = value if built.freezes_bn and not obj.keeps_bn_eval else None
+        st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen)})
         return obj
+
+    def _construction(self, value: cst.Call) -> Optional["Construction"]:
+        """What the class or function a call builds the model with does to its mode
+        (``bnlint.summaries``): defined in this file, or in a project module it imports."""
+        from bnlint.summaries import construction
+
+        cur: cst.BaseExpression = value
+        while isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute) and cur.func.attr.value in ("to", "cuda", "cpu", "half", "float", "double"):
+            cur = cur.func.value
+        if not isinstance(cur, cst.Call):
+            return None
+        name = dotted(cur.func)
+        if not name:
+            return None
+        inv = self.facts.inventory
+        if name in inv.classes or name in inv.functions:
+            return construction({**inv.functions, **inv.classes}, name)
+        if not (inv.is_imported(name) and self.facts.path):
+            return None
+        q = inv.resolve(name)
+        index = self.facts.index
+        try:
+            for module_path, attr in index._candidate_modules(self.facts.path, q):
+                other = index.inventory_for_path(module_path)
+                if other is not None and "." not in attr:
+                    return other.constructions.get(attr)
+        except Exception:  # pragma: no cover - best effort, like ``_keeps_bn_eval``
+            return None
+        return None
 
     def _value_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
         """Does this constructor/factory expression build a module with BatchNorm?
@@ -1256,10 +1305,16 @@ class ModesAnalysis:
         owner = self.facts.parent_of_def(fn)
         if isinstance(owner, cst.ClassDef) and self.facts.is_lightning_class(owner):
             return None
-        # With nothing tracked anywhere, a callee's result does not depend on the caller: analyse it once.
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        if cls is not None and params and params[0].name.value in ("self", "cls"):
+            params = params[1:]
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        literals = self._literal_arguments(fn, params, positional, call)
+        # With nothing tracked anywhere, a callee's result does not depend on the caller (but for
+        # the literals it is called with): analyse it once.
         pure_key = None
         if not st.modes and not isinstance(owner, cst.FunctionDef):
-            pure_key = (fn, frozenset(set(fr.inherited) | self._lexical_kinds(call, fr.fn)), id(cls))
+            pure_key = (fn, frozenset(set(fr.inherited) | self._lexical_kinds(call, fr.fn)), id(cls), frozenset(literals.items()))
             if pure_key in self._pure_done:
                 return None
         act = self._new_act()
@@ -1274,10 +1329,6 @@ class ModesAnalysis:
         inherited = set(fr.inherited) | self._lexical_kinds(call, fr.fn)
         callee_frame = Frame(fn=fn, act=act, parent_act=parent_act, cls=cls if cls is not None else (owner if isinstance(owner, cst.ClassDef) else None), callsite=call, inherited=frozenset(inherited))
         # Bind the arguments.
-        params = list(fn.params.posonly_params) + list(fn.params.params)
-        if cls is not None and params and params[0].name.value in ("self", "cls"):
-            params = params[1:]
-        positional = [a for a in call.args if a.keyword is None and not a.star]
         def arg_obj(expr: cst.BaseExpression, pname: str) -> Optional[Obj]:
             obj = self.resolve(expr, st, fr)
             if obj is None and isinstance(expr, cst.Call):
@@ -1292,6 +1343,7 @@ class ModesAnalysis:
                 st.vars[(act, a.keyword.value)] = arg_obj(a.value, a.keyword.value)
         for p in all_params(fn):
             st.vars.setdefault((act, p.name.value), None)
+        callee_frame.literals = literals
         self._stack.append(callee_frame)
         try:
             end = self._exec_block(_body_of(fn), st, callee_frame)
@@ -1315,6 +1367,31 @@ class ModesAnalysis:
         if pure_key is not None and not objs and not st.modes:
             self._pure_done.add(pure_key)
         return None
+
+    def _literal_arguments(self, fn: cst.FunctionDef, params: List[cst.Param], positional: List[cst.Arg], call: cst.Call) -> Dict[str, object]:
+        """The parameters this call binds to a literal (an argument, or a default the call leaves)."""
+        if any(a.star for a in call.args):
+            return {}
+        values: Dict[str, object] = {}
+        for p, a in zip(params, positional):
+            values[p.name.value] = literal_value(a.value)
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        for p in all_params(fn):
+            name = p.name.value
+            if name in keywords:
+                values[name] = literal_value(keywords[name])
+            elif name not in values and p.default is not None:
+                values[name] = literal_value(p.default)
+        literals = {k: v for k, v in values.items() if v is not NOT_LITERAL}
+        if literals:
+            for node in walk_scope(fn):
+                if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.For, cst.WithItem, cst.NamedExpr)):
+                    target = node.asname.name if isinstance(node, cst.WithItem) and node.asname is not None else getattr(node, "target", None)
+                    if target is not None:
+                        for n in walk(target):
+                            if isinstance(n, cst.Name):
+                                literals.pop(n.value, None)
+        return literals
 
     # --- forward calls -------------------------------------------------------------
     def _forward(self, call: cst.Call, obj: Obj, st: State, fr: Frame, func_expr: cst.BaseExpression) -> None:
@@ -1445,6 +1522,39 @@ class ModesAnalysis:
                     kinds.add("eval_fn")
                 break
         return kinds
+
+
+def _static_truth(test: cst.BaseExpression, literals: Dict[str, object]) -> Optional[bool]:
+    """The value of an `if` test over parameters bound to literals (`valid_loader is not None`,
+    `not use_val`, `mode == "val"`), or None when it depends on anything else."""
+    if isinstance(test, cst.Name):
+        if test.value in literals:
+            return bool(literals[test.value])
+        return None
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _static_truth(test.expression, literals)
+        return None if inner is None else not inner
+    if isinstance(test, cst.BooleanOperation):
+        left, right = _static_truth(test.left, literals), _static_truth(test.right, literals)
+        if isinstance(test.operator, cst.And):
+            return False if False in (left, right) else (True if left is True and right is True else None)
+        return True if True in (left, right) else (False if left is False and right is False else None)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name) and test.left.value in literals:
+        value = literals[test.left.value]
+        target = test.comparisons[0]
+        other = literal_value(target.comparator)
+        if other is NOT_LITERAL:
+            return None
+        op = target.operator
+        if isinstance(op, cst.Is):
+            return value is other
+        if isinstance(op, cst.IsNot):
+            return value is not other
+        if isinstance(op, cst.Equal):
+            return value == other
+        if isinstance(op, cst.NotEqual):
+            return value != other
+    return None
 
 
 def _mentions_eval_data(expr: cst.BaseExpression) -> bool:

@@ -28,18 +28,32 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
 
+def _write_source_line(stream: TextIO, style: _Style, lines: Sequence[str], loc, mark: str, mark_style: str) -> None:
+    """The line ``loc`` (a Finding or a Related) starts on, underlined from its column."""
+    if 1 <= loc.line <= len(lines):
+        text = lines[loc.line - 1]
+        stream.write(f"{loc.line:>5} | {text}\n")
+        width = max(1, (loc.end_column - loc.column) if loc.end_line == loc.line else len(text) - loc.column + 1)
+        stream.write(f"      | {' ' * (loc.column - 1)}{style(mark * width, mark_style)}\n")
+
+
 def format_text(findings: Sequence[Finding], stream: TextIO, color: bool, show_source: bool, sources: Dict[str, str]) -> None:
+    """One line per finding; with ``show_source`` also its source line and, under it, the path that
+    led to it (``Finding.related``): `  = note: <message> at path:line:col` and that source line."""
     style = _Style(color)
     for f in findings:
         marker = " [*]" if f.fix is not None and f.fix.applicability == "safe" else (" [-]" if f.fix is not None else "")
         stream.write(f"{style(_location(f), '1')}: {style(f.code, '1;31')}{style(marker, '36')} {f.message}\n")
-        if show_source and f.path in sources and f.cell is None:
-            lines = sources[f.path].splitlines()
-            if 1 <= f.line <= len(lines):
-                text = lines[f.line - 1]
-                stream.write(f"{f.line:>5} | {text}\n")
-                width = max(1, (f.end_column - f.column) if f.end_line == f.line else len(text) - f.column + 1)
-                stream.write(f"      | {' ' * (f.column - 1)}{style('^' * width, '31')}\n")
+        if not show_source:
+            continue
+        lines = sources[f.path].splitlines() if f.path in sources else None
+        if lines is not None and f.cell is None:
+            _write_source_line(stream, style, lines, f, "^", "31")
+        for r in f.related:
+            where = f"{f.path}:cell {r.cell}:{r.line}:{r.column}" if r.cell is not None else f"{f.path}:{r.line}:{r.column}"
+            stream.write(f"  = {style('note', '1;36')}: {r.message} at {where}\n")
+            if lines is not None and r.cell is None:
+                _write_source_line(stream, style, lines, r, "-", "36")
 
 
 def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool) -> str:
@@ -133,6 +147,22 @@ def format_sarif(findings: Sequence[Finding], rules: Sequence[RuleType], stream:
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        if f.related:
+            # The path that led to the finding (where the model was built, put in train mode, ...).
+            related = []
+            for i, r in enumerate(f.related):
+                loc: Dict[str, object] = {
+                    "id": i,
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": r.line, "startColumn": r.column, "endLine": r.end_line, "endColumn": r.end_column},
+                    },
+                    "message": {"text": r.message},
+                }
+                if r.cell is not None:
+                    loc["properties"] = {"cell": r.cell}
+                related.append(loc)
+            result["relatedLocations"] = related
         results.append(result)
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -211,6 +211,10 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
     that lint files of a project pass their ``ProjectIndex`` so that `from models import Net`
     is followed.
     """
+    if "\r" in source:
+        # The text checks read lines as `\n`-terminated (`#[^\n]*` is a comment): a CR-only or
+        # CRLF file is checked with Python's own line breaks made `\n` (yes/no answers only).
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
     evidence = _Evidence(source, path, index)
     out: List["RuleType"] = []
     pending = []

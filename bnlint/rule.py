@@ -54,6 +54,40 @@ class Fix:
         }
 
 
+@record(frozen=True)
+class Related:
+    """A location on the path that led to a finding: where the model was built, where it was last
+    put in train mode, ... (1-based line and column, end exclusive, as ``Finding``).  SARIF shows it
+    as a ``relatedLocation``, the language server as ``relatedInformation``, the text output (with
+    ``--show-source``) as a `= note:` line."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    cell: Optional[int] = None  # notebook cell (1-based) when linting .ipynb; ``line`` is then in that cell
+
+    def sort_key(self) -> Tuple[Any, ...]:
+        return (self.cell or 0, self.line, self.column, self.end_line, self.end_column, self.message)
+
+    def to_json(self) -> Dict[str, Any]:
+        data: Dict[str, Any] = {
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "Related":
+        return cls(data["line"], data["column"], data["end_line"], data["end_column"], data["message"], data.get("cell"))
+
+
 @record
 class Finding:
     code: str
@@ -72,6 +106,9 @@ class Finding:
     # "unnecessary" (code that does nothing) / "deprecated": editors grey out or strike through.
     tags: Tuple[str, ...] = ()
     runtime: Optional[Dict[str, Any]] = None  # filled by `bnlint trace`
+    # The path that led to the finding (BN001: where the model was built and put in train mode),
+    # in source order.
+    related: Tuple[Related, ...] = ()
 
     @property
     def url(self) -> str:
@@ -100,6 +137,8 @@ class Finding:
             data["tags"] = list(self.tags)
         if self.runtime is not None:
             data["runtime"] = self.runtime
+        if self.related:
+            data["related"] = [r.to_json() for r in self.related]
         return data
 
     @classmethod
@@ -135,6 +174,7 @@ class Finding:
             stmt_lines=tuple(data.get("stmt_lines", (0, 0))),  # type: ignore[arg-type]
             cell=data.get("cell"),
             tags=tuple(data.get("tags", ())),
+            related=tuple(Related.from_json(r) for r in data.get("related", ())),
         )
 
 
@@ -294,8 +334,18 @@ class Rule:
     def check_module(self) -> None:
         """Whole-module analysis, run after the shared traversal."""
 
-    def report(self, node: "cst.CSTNode", message: str, fix: Optional[FixSpec] = None, tags: Tuple[str, ...] = ()) -> None:
-        self.ctx.report(self, node, message, fix, tags)
+    def report(
+        self,
+        node: "cst.CSTNode",
+        message: str,
+        fix: Optional[FixSpec] = None,
+        tags: Tuple[str, ...] = (),
+        related: Sequence[Tuple[Optional["cst.CSTNode"], str]] = (),
+    ) -> None:
+        """Report ``message`` at ``node``.  ``related`` is the path that led to it, as (node, message)
+        pairs ("model built here", "last put in train mode here"); a node without a position in this
+        file (None, or from another module) is left out."""
+        self.ctx.report(self, node, message, fix, tags, related)
 
     def option(self, name: str) -> Any:
         return self.ctx.settings.rule_option(self, name)

@@ -42,6 +42,15 @@ def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
         cell, line = src.locate(f.line)
         _, end_line = src.locate(f.end_line)
         f.cell, f.line, f.end_line = cell, line, end_line
+        if f.related:  # each in its own cell, which need not be the finding's
+            from bnlint.records import replace
+
+            mapped = []
+            for r in f.related:
+                r_cell, r_line = src.locate(r.line)
+                _, r_end = src.locate(r.end_line)
+                mapped.append(replace(r, cell=r_cell, line=r_line, end_line=r_end))
+            f.related = tuple(mapped)
         f.fix = None  # fixes are applied to .py files only (see README: notebooks)
         out.append(f)
     return out

@@ -39,6 +39,10 @@ class MissingEval(Rule):
     mode call on it, or the model passed to a call): then its mode is unknown
     and nothing is reported.
 
+    A model built by a class whose constructor puts it in eval mode, or returned
+    by a loader that does (`m.eval(); return m`, `return Net().eval()`), in this
+    file or in a project module it imports, starts in eval mode.
+
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported (which model comes in, and in
     which mode, is decided in another file); nor is a model built by a factory
@@ -200,7 +204,24 @@ class MissingEval(Rule):
                     fix = FixSpec("unsafe", (InsertBefore(anchor, f"{label}.eval()"),), f"Insert `{label}.eval()` before the evaluation block")
                 else:
                     continue  # one finding per evaluation block and model
-            self.report(obs.node, message, fix=fix)
+            # The path that led here: where the model was built, and the mode switch(es) that left
+            # it in train mode on the paths that reach this forward (innermost call of each chain;
+            # when that `.train()` is inside a helper, also the call of the helper on this path).
+            code = facts.module.code_for_node
+            never = sum(1 for v in vals if not v.origin)
+            built = f"`{obj.label}` built here" + (", in train mode (never put in eval)" if never == len(vals) else ", in train mode (on some paths never put in eval)" if never else "")
+            related = [(obj.created_at, built)]
+            for v in vals:
+                if v.origin:
+                    switch = getattr(v.origin[-1], "func", None)  # `net.train()`: name the model as it is there
+                    switched = code(switch.value) if getattr(switch, "attr", None) is not None and switch.attr.value == "train" else obj.label
+                    related.append((v.origin[-1], f"`{switched}` last put in train mode here"))
+                    helper = getattr(v.origin[0], "func", None) if len(v.origin) > 1 else None  # a call of a helper
+                    if helper is not None:
+                        related.append((v.origin[0], f"`{code(helper)}(...)` called here puts `{obj.label}` in train mode"))
+            if obs.callers and fn_name:
+                related.append((obs.callers[0][1], f"`{obs.callers[0][0]}()` called here with `{obj.label}` in train mode"))
+            self.report(obs.node, message, fix=fix, related=related)
 
 
 _SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")

@@ -3,32 +3,70 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bnlint.facts import dotted, params_of
+from bnlint.facts import call_arg, dotted, number_value, params_of
 from bnlint.rule import FixSpec, ReplaceNode, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Dict, List, Optional, Set, Tuple
 
-# Reductions that compute a batch statistic of their receiver / first argument.
-_REDUCTIONS = {"mean", "var", "std", "var_mean", "std_mean", "sum", "square", "pow"}
-_STAT_REDUCTIONS = {"mean", "var", "std", "var_mean", "std_mean"}
-_TORCH_STAT_FUNCS = {"torch.mean", "torch.var", "torch.std", "torch.var_mean", "torch.std_mean"}
+# Reductions that compute a statistic of their receiver / first argument.  Which dimensions they
+# reduce decides whether it is a *batch* statistic (see ``_is_batch_reduction``).
+_STAT_REDUCTIONS = {"mean", "var", "std", "var_mean", "std_mean", "nanmean"}
+_SUM_REDUCTIONS = {"sum", "nansum"}
+_BATCH_REDUCTIONS = _STAT_REDUCTIONS | _SUM_REDUCTIONS
+_TORCH_STAT_FUNCS = {"torch.mean", "torch.var", "torch.std", "torch.var_mean", "torch.std_mean", "torch.nanmean"}
+_TORCH_REDUCE_FUNCS = _TORCH_STAT_FUNCS | {"torch.sum", "torch.nansum"}
 # In-place updates of a buffer: detaching what goes in there is the correct thing to do.
 _BUFFER_UPDATES = {"add_", "mul_", "copy_", "lerp_", "sub_", "addcmul_", "fill_", "set_", "div_", "append", "extend", "update"}
 # Reads that do not carry the tensor's values (or its gradient): shapes, counts, detached copies.
 _NON_VALUE_METHODS = {"detach", "item", "numpy", "tolist", "size", "numel", "dim", "ndimension", "nelement", "get_device"}
 _NON_VALUE_ATTRS = {"data", "shape", "ndim", "device", "dtype", "is_cuda"}
 _LOGGING_CALLS = {"log", "log_dict", "print", "add_scalar", "add_histogram", "info", "debug", "item", "tolist", "cpu", "numpy"}
+# Layout changes a tensor may go through between the input and its reduction.
+_LAYOUT_METHODS = {"transpose", "swapaxes", "swapdims", "permute", "reshape", "view", "flatten", "contiguous", "t", "float", "double", "half", "to", "clone"}
 _NORMALISING_FUNCS = {"torch.nn.functional.batch_norm", "torch.batch_norm", "torch.nn.functional.instance_norm"}
+# Loss functions of torch.nn.functional: with the default reduction they return a scalar.
+_LOSS_FUNCS = {
+    "cross_entropy", "nll_loss", "kl_div", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multilabel_margin_loss",
+    "multi_margin_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
+}
+# The statistics a finding names, in the order it names them, and the gradient term each one loses.
+_KIND_ORDER = ("mean", "sum", "sum of squares", "variance", "standard deviation", "inverse standard deviation")
+_KIND_TERM = {
+    "mean": "d(mean)/dx",
+    "sum": "d(sum)/dx",
+    "sum of squares": "d(sum x²)/dx",
+    "variance": "d(var)/dx",
+    "standard deviation": "d(std)/dx",
+    "inverse standard deviation": "d(1/std)/dx",
+}
+_SQRT_OF = {"variance": "standard deviation"}
+_RSQRT_OF = {"variance": "inverse standard deviation", "standard deviation": "inverse standard deviation"}
 
 MESSAGE = (
-    "The batch {stat} is {how} before it normalises the input: the forward output is unchanged, but autograd no "
-    "longer sees that the statistics depend on `{inp}`, so the gradient loses the d(mean)/dx and d(var)/dx terms of "
-    "BatchNorm's backward pass and training stalls or diverges. Keep the statistics in the graph "
-    "(`{inp}.mean(...)`, `{inp}.var(...)` without `.detach()`/`.data`/`torch.no_grad()`); detach only the copy that "
-    "updates `running_mean`/`running_var`."
+    "The batch {stats} of `{inp}` {be} {how} and then normalise{s} `{inp}`: the forward output is unchanged, but "
+    "autograd treats {them} as {constants}, so the gradient loses the {terms} {term_word} of BatchNorm's backward pass "
+    "and training stalls or diverges. Keep the batch statistics in the graph (no `.detach()`/`.data`/"
+    "`torch.no_grad()` on them); detach only the copy that updates `running_mean`/`running_var`."
 )
+
+
+def _join(words: List[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _int_value(node: Optional[cst.CSTNode]) -> Optional[int]:
+    v = number_value(node) if node is not None else None
+    return int(v) if v is not None and v == int(v) and not isinstance(_strip_unary(node), cst.Float) else None
+
+
+def _strip_unary(node: cst.CSTNode) -> cst.CSTNode:
+    while isinstance(node, cst.UnaryOperation):
+        node = node.expression
+    return node
 
 
 def _method(call: cst.Call) -> Optional[str]:
@@ -68,31 +106,52 @@ def _names_in(node: cst.CSTNode, live_only: bool = False, children=None) -> Set[
 class DetachedNormStats(Rule):
     """
     ## What it does
-    Flags a custom normalisation module whose `forward` computes the batch
-    mean/variance of its input, cuts them from the autograd graph
-    (`.detach()`, `.data`, `.detach().clone()`, `x.detach().mean()`,
-    `x.data.var()`, or a `with torch.no_grad():` block) and then uses them to
-    normalise that same input.
+    Flags a module whose `forward` normalises its input batch with *batch*
+    statistics that it has cut from the autograd graph. All of these must hold:
+
+    - the statistic is reduced over the batch dimension: `x.mean(0)`,
+      `x.var(dim=(0, 2, 3))`, `x.mean([0, 2, 3])`, `x.sum(0) / n`,
+      `(x * x).sum(0)`, `x.transpose(0, 1).reshape(C, -1).mean(1)`, or a
+      statistic built from such a reduction (a box filter over an integral
+      image of the batch sum, `torch.sqrt(var + eps)`);
+    - it is detached: `.detach()`, `.data`, `.detach().clone()`,
+      `x.detach().mean(0)`, `x.data.var(0)`, or computed inside a
+      `with torch.no_grad():` block;
+    - it normalises (subtracts from / divides) the very tensor it was computed
+      from, in the `forward` of an `nn.Module` subclass (or a method `forward`
+      calls).
+
+    There is one finding per normalisation, at the first detached statistic;
+    the message names the statistics that are detached (mean, sum, sum of
+    squares, variance, standard deviation).
+
+    Not flagged: per-sample standardisation (`x.mean(dim=(1, 2, 3))`, which
+    reduces over dimensions other than the batch), whole-tensor reductions
+    (`x.mean()`), a module whose `forward` returns a scalar loss (a
+    distillation loss normalising the teacher's distances under `no_grad`
+    builds a fixed target, not a layer output), a `@staticmethod` helper of a
+    module that holds no BatchNorm state, a `forward` decorated with
+    `@torch.no_grad()`, and detaches on the running-buffer or logging path.
 
     ## Why is this bad?
-    BatchNorm's output is `(x - mean(x)) / sqrt(var(x) + eps)`. Its gradient
-    with respect to `x` has three terms: the direct one, plus the terms that
-    flow through `mean(x)` and `var(x)`. With the statistics detached, the
-    forward output is numerically identical, but autograd treats them as
-    constants, so `backward()` drops the d(mean)/dx and d(var)/dx terms. The
-    resulting gradient no longer removes the components that normalisation
-    cancels anyway, the network's weights drift along them, and training
-    stalls or diverges although the module "matches" `nn.BatchNorm2d` in the
-    forward pass. Detaching is right only for the copy that updates the
-    running buffers (`running_mean`, `running_var`) or for logging: that path
-    does not produce the output.
+    BatchNorm's output is `(x - mean(x)) / sqrt(var(x) + eps)`, with the
+    statistics taken over the batch. Its gradient with respect to `x` has three
+    terms: the direct one, plus the terms that flow through `mean(x)` and
+    `var(x)`. With the statistics detached, the forward output is numerically
+    identical, but autograd treats them as constants, so `backward()` drops the
+    d(mean)/dx and d(var)/dx terms. The resulting gradient no longer removes
+    the components that normalisation cancels anyway, the network's weights
+    drift along them, and training stalls or diverges although the module
+    "matches" `nn.BatchNorm2d` in the forward pass. Detaching is right only for
+    the copy that updates the running buffers (`running_mean`, `running_var`)
+    or for logging: that path does not produce the output.
 
     ## Example
     ```python
     class MyBatchNorm2d(nn.BatchNorm2d):
         def forward(self, x):
-            mean = x.mean(dim=(0, 2, 3)).detach()   # BN003
-            var = x.var(dim=(0, 2, 3)).detach()     # BN003
+            mean = x.mean(dim=(0, 2, 3)).detach()   # BN003 (mean and variance)
+            var = x.var(dim=(0, 2, 3)).detach()
             x = (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps)
             return x * self.weight[None, :, None, None] + self.bias[None, :, None, None]
     ```
@@ -111,13 +170,16 @@ class DetachedNormStats(Rule):
     ```
 
     ## Fix safety
-    The fix removes the `.detach()` call or the `.data` access (`.detach().clone()`
-    becomes `.clone()`). It is marked safe: the forward values are unchanged and
-    the gradient becomes the mathematically correct one. No fix is offered when
-    the same detached value also updates a running buffer with grad enabled
-    (dropping the detach would put the buffer into the autograd graph), nor for
-    statistics computed inside a `torch.no_grad()` block, which may hold other
-    statements.
+    The fix removes every `.detach()` call and `.data` access of the finding
+    (`.detach().clone()` becomes `.clone()`). It is **unsafe**, applied only
+    with `--fix --unsafe-fixes`: removing a detach changes the gradients. The
+    forward values stay the same, but every parameter upstream of the layer
+    now trains differently, a run tuned with the detached statistics will not
+    reproduce, and where the detach was a deliberate stop-gradient the edit is
+    wrong. Review each one. No fix is offered when a detached value also
+    updates a running buffer with grad enabled (dropping the detach would put
+    the buffer into the autograd graph), nor for statistics computed inside a
+    `torch.no_grad()` block, which may hold other statements.
 
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
@@ -128,11 +190,12 @@ class DetachedNormStats(Rule):
     code = "BN003"
     name = "detached-norm-stats"
     severity = "error"
-    fix_availability = "sometimes"
+    fix_availability = "unsafe"  # removing a detach changes the gradients; not offered for `no_grad` blocks
     summary = "Batch statistics detached from the graph before normalising: BatchNorm's gradient is wrong"
     trigger_tokens = ("detach", ".data", "no_grad", "inference_mode")
-    # A custom normalisation module: a class with a `forward` that reduces its input.
-    required_tokens = (("mean(", "var(", "std("), ("def forward",), ("class",))
+    # A custom normalisation module: a class with a `forward` that reduces its input (`sum(` also
+    # covers `cumsum(`, `nansum(`).
+    required_tokens = (("mean(", "var(", "std(", "sum("), ("def forward",), ("class",))
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:
@@ -144,7 +207,7 @@ class DetachedNormStats(Rule):
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:
-        """A class with a `forward`, whose methods both reduce (mean/var/std) and cut the graph."""
+        """A class with a `forward`, whose methods both reduce (mean/var/std/sum) and cut the graph."""
         import ast
 
         from bnlint.inventory import ast_nodes
@@ -152,7 +215,7 @@ class DetachedNormStats(Rule):
         cuts = {"detach", "data", "no_grad", "inference_mode"}
         for node in scan.forward_classes:
             words = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast_nodes(node) if isinstance(n, (ast.Attribute, ast.Name))}
-            if words & cuts and words & _STAT_REDUCTIONS:
+            if words & cuts and words & _BATCH_REDUCTIONS:
                 return True
         return False
     valid_examples = (
@@ -173,10 +236,25 @@ class DetachedNormStats(Rule):
         super().__init__(ctx)
         self._lineage: Dict[str, Set[str]] = {}
         self._site_origin: Set[str] = set()
+        self._params: Set[str] = set()
+        self._local_values: Dict[str, List[Optional[cst.BaseExpression]]] = {}
+        self._attr_values: Dict[str, List[cst.BaseExpression]] = {}
+        self._stat_defs: Dict[str, cst.BaseExpression] = {}
 
     def _walk(self, node):
         """Pre-order walk through the engine's parent map (much cheaper than libcst's ``children``)."""
         return self.ctx.facts.iter_nodes(node)
+
+    def _own_nodes(self, fn: cst.FunctionDef):
+        """The nodes of ``fn``'s body, without those of nested functions, lambdas and classes."""
+        kids = self.ctx.facts.children_of
+        stack: List[cst.CSTNode] = list(reversed(kids(fn.body)))
+        while stack:
+            n = stack.pop()
+            yield n
+            if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            stack.extend(reversed(kids(n)))
 
     def check_module(self) -> None:
         facts = self.ctx.facts
@@ -190,11 +268,24 @@ class DetachedNormStats(Rule):
             }
             if "forward" not in methods:
                 continue
+            if self._returns_scalar_loss(methods["forward"], cls):
+                continue  # a loss module: what it normalises is a target, not a layer's output
+            static = {
+                name
+                for name, fn in methods.items()
+                if any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in fn.decorators)
+            }
+            # A static helper is a plain function that happens to live in the class; it is this
+            # module's own normalisation only when the module holds BatchNorm state.
+            follow_static = bool(static) and self._holds_bn_state(cls)
+            self._attr_values = self._self_attr_values(cls)
             todo = ["forward"]
             seen: Set[str] = set()
             while todo:
                 name = todo.pop()
                 if name in seen or name not in methods:
+                    continue
+                if name in static and not follow_static:
                     continue
                 seen.add(name)
                 fn = methods[name]
@@ -223,34 +314,209 @@ class DetachedNormStats(Rule):
                 return True
         return False
 
+    def _holds_bn_state(self, cls: cst.ClassDef, depth: int = 0) -> bool:
+        """A BatchNorm subclass, or a module with running statistics or a BN layer/function of its own."""
+        facts = self.ctx.facts
+        for base in cls.bases:
+            if facts.is_bn_class_ref(base.value):
+                return True
+            name = dotted(base.value)
+            local = facts.class_named(name) if name else None
+            if local is not None and local is not cls and depth < 8 and self._holds_bn_state(local, depth + 1):
+                return True
+        for n in self._walk(cls.body):
+            if isinstance(n, cst.Call):
+                if _method(n) == "register_buffer" and n.args and isinstance(n.args[0].value, cst.SimpleString):
+                    if "running_" in n.args[0].value.value:
+                        return True
+                if facts.is_bn_constructor(n) or facts.is_bn_function(n):
+                    return True
+            elif isinstance(n, cst.Attribute) and (dotted(n) or "").startswith("self.running_"):
+                return True
+        return False
+
+    def _self_attr_values(self, cls: cst.ClassDef) -> Dict[str, List[cst.BaseExpression]]:
+        out: Dict[str, List[cst.BaseExpression]] = {}
+        for n in self._walk(cls.body):
+            if isinstance(n, cst.Assign):
+                for t in n.targets:
+                    d = dotted(t.target) if isinstance(t.target, cst.Attribute) else None
+                    if d is not None and d.startswith("self."):
+                        out.setdefault(d, []).append(n.value)
+        return out
+
+    # --- a loss module ------------------------------------------------------------
+    def _returns_scalar_loss(self, fn: cst.FunctionDef, cls: cst.ClassDef) -> bool:
+        """Every ``return`` of ``forward`` gives a scalar loss (``F.mse_loss(...)``, ``x.mean()``,
+        a criterion, a weighted sum of those): the module is a loss, not a normalisation layer."""
+        facts = self.ctx.facts
+        loss_attrs: Set[str] = set()
+        for n in self._walk(cls.body):
+            if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
+                q = facts.callee(n.value) or ""
+                if q.startswith("torch.nn.") and q.endswith("Loss"):
+                    for t in n.targets:
+                        d = dotted(t.target)
+                        if d is not None and d.startswith("self."):
+                            loss_attrs.add(d)
+        returns: List[cst.Return] = []
+        values: Dict[str, List[cst.BaseExpression]] = {}
+        for n in self._own_nodes(fn):
+            if isinstance(n, cst.Return):
+                returns.append(n)
+            elif isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name):
+                values.setdefault(n.targets[0].target.value, []).append(n.value)
+            elif isinstance(n, (cst.AugAssign, cst.AnnAssign)) and isinstance(n.target, cst.Name) and n.value is not None:
+                values.setdefault(n.target.value, []).append(n.value)
+        if not returns or any(r.value is None for r in returns):
+            return False
+        scalar: Set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, vals in values.items():
+                if name in scalar:
+                    continue
+                kinds = [self._scalar_kind(v, scalar, loss_attrs) for v in vals]
+                if "scalar" in kinds and all(k is not None for k in kinds):
+                    scalar.add(name)
+                    changed = True
+        return all(self._scalar_kind(r.value, scalar, loss_attrs) == "scalar" for r in returns)  # type: ignore[arg-type]
+
+    def _scalar_kind(self, expr: cst.BaseExpression, scalar: Set[str], loss_attrs: Set[str]) -> Optional[str]:
+        """"scalar" (a loss value), "const" (a number, a hyperparameter ``self.w``) or None."""
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            return "const"
+        if isinstance(expr, cst.UnaryOperation):
+            return self._scalar_kind(expr.expression, scalar, loss_attrs)
+        if isinstance(expr, cst.Name):
+            return "scalar" if expr.value in scalar else None
+        if isinstance(expr, cst.Attribute):
+            return "const" if (dotted(expr) or "").startswith("self.") else None
+        if isinstance(expr, cst.BinaryOperation):
+            kinds = (self._scalar_kind(expr.left, scalar, loss_attrs), self._scalar_kind(expr.right, scalar, loss_attrs))
+            if None in kinds:
+                return None
+            return "scalar" if "scalar" in kinds else "const"
+        if isinstance(expr, cst.Call):
+            reduction = call_arg(expr, "reduction")
+            if reduction is not None and isinstance(reduction.value, cst.SimpleString) and "none" in reduction.value.value:
+                return None
+            q = self.ctx.facts.callee(expr) or ""
+            leaf = q.rsplit(".", 1)[-1]
+            if q.startswith("torch.nn.functional.") and (leaf in _LOSS_FUNCS or leaf.endswith("_loss")):
+                return "scalar"
+            if dotted(expr.func) in loss_attrs:
+                return "scalar"
+            m = _method(expr)
+            if m == "item":
+                return "scalar"
+            dims = call_arg(expr, "dim")
+            if m in ("mean", "sum", "nanmean", "nansum", "norm") and dims is None and not expr.args:
+                return "scalar"  # a whole-tensor reduction
+            if q in ("torch.mean", "torch.sum") and len(expr.args) == 1:
+                return "scalar"
+        return None
+
     # --- per function ---------------------------------------------------------
     def _check_function(self, fn: cst.FunctionDef) -> None:
-        params = [p for p in params_of(fn) if p not in ("self", "cls")]
+        # A parameter with a number, flag or string default (`eps=1e-5`) is a setting, not a tensor.
+        settings = {
+            p.name.value
+            for p in (*fn.params.params, *fn.params.kwonly_params, *fn.params.posonly_params)
+            if p.default is not None and (number_value(p.default) is not None or isinstance(p.default, cst.SimpleString) or (isinstance(p.default, cst.Name) and p.default.value in ("True", "False")))
+        }
+        params = [p for p in params_of(fn) if p not in ("self", "cls") and p not in settings]
         if not params:
             return
         if not any(isinstance(n, cst.Name) and n.value in ("detach", "data", "no_grad", "inference_mode") for n in self._walk(fn.body)):
             return  # nothing in this function cuts anything from the graph
+        self._params = set(params)
+        self._local_values = self._collect_local_values(fn)
+        self._stat_defs = {}
         inputs = self._input_names(fn, set(params))
-        sites = self._detach_sites(fn, inputs)
-        if not sites:
+        cuts = self._detach_sites(fn, inputs)
+        if not cuts:
             return
-        for site, fix_node, fix_repl, how in sites:
-            normalises, feeds_buffer = self._reaches_normalisation(site, fn, inputs)
-            if normalises:
-                stat = "variance" if self._stat_kind(site) == "var" else "mean"
-                inp = params[0]
-                fix = None
-                if fix_node is not None and not feeds_buffer:
-                    fix = FixSpec("safe", [ReplaceNode(fix_node, fix_repl)], "Keep the batch statistics in the autograd graph")
-                self.report(site, MESSAGE.format(stat=stat, how=how, inp=inp), fix=fix)
+        order = {id(n): i for i, n in enumerate(self._walk(fn.body))}
+        # One site per normalised tensor: cuts whose statistics come from overlapping inputs
+        # (`x`; `x` and `eps`) normalise the same batch.
+        sites: List[Tuple[Set[str], list]] = []
+        for cut in cuts:
+            normalises, feeds_buffer = self._reaches_normalisation(cut[0], fn, inputs)
+            if not normalises:
+                continue
+            origin = set(self._site_origin)
+            members = [(cut, feeds_buffer)]
+            for other in [s for s in sites if s[0] & origin or not (s[0] and origin)]:
+                sites.remove(other)
+                origin |= other[0]
+                members += other[1]
+            sites.append((origin, members))
+        for origin, members in sites:
+            members.sort(key=lambda m: order.get(id(m[0][0]), 0))
+            self._report_site(params, origin, members)
 
-    def _stat_kind(self, node: cst.CSTNode) -> str:
-        for n in self._walk(node):
-            if isinstance(n, cst.Call):
-                m = _method(n) or (dotted(n.func) or "").rsplit(".", 1)[-1]
-                if m in ("var", "std", "var_mean", "std_mean"):
-                    return "var"
-        return "mean"
+    def _report_site(self, params: List[str], origin: Set[str], members: list) -> None:
+        """One finding for one normalisation: at its first detached statistic, naming all of them."""
+        kinds: List[str] = []
+        hows: List[str] = []
+        for (_, _, _, how, cut_kinds), _ in members:
+            kinds.extend(k for k in cut_kinds if k not in kinds)
+            if how not in hows:
+                hows.append(how)
+        kinds = sorted(kinds or ["mean"], key=_KIND_ORDER.index)
+        if len(hows) == 1:
+            how = hows[0]
+        else:
+            tokens = [t for t in ("`.detach()`", "`.data`", "`torch.no_grad()`") if any(t in h for h in hows)]
+            how = "cut from the autograd graph (" + ", ".join(tokens) + ")"
+        inp = next((p for p in params if p in origin), params[0])
+        many = len(kinds) > 1
+        message = MESSAGE.format(
+            stats=_join(kinds),
+            inp=inp,
+            be="are" if many else "is",
+            how=how,
+            s="" if many else "s",
+            them="them" if many else "it",
+            constants="constants" if many else "a constant",
+            terms=_join([_KIND_TERM[k] for k in kinds]),
+            term_word="terms" if many else "term",
+        )
+        fix = None
+        if all(cut[1] is not None and not feeds for cut, feeds in members):
+            nodes = [cut[0] for cut, _ in members]
+            edits = []
+            for cut, _ in members:
+                if any(other is not cut[1] and self._contains(other, cut[1]) for other in nodes):
+                    continue  # nested in another edit: the next round of fixes takes it
+                edits.append(ReplaceNode(cut[1], cut[2]))
+            fix = FixSpec("unsafe", edits, "Keep the batch statistics in the autograd graph (this changes the gradients)")
+        related = [(cut[0], f"also {cut[3]} here") for cut, _ in members[1:]]
+        self.report(members[0][0][0], message, fix=fix, related=related)
+
+    def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+        return any(anc is outer for anc in self.ctx.facts.ancestors(inner))
+
+    def _collect_local_values(self, fn: cst.FunctionDef) -> Dict[str, List[Optional[cst.BaseExpression]]]:
+        """Name -> the values assigned to it in ``fn`` (None for an assignment not of a plain value)."""
+        out: Dict[str, List[Optional[cst.BaseExpression]]] = {}
+        for n in self._walk(fn.body):
+            if isinstance(n, cst.Assign):
+                for t in n.targets:
+                    if isinstance(t.target, cst.Name):
+                        out.setdefault(t.target.value, []).append(n.value)
+                    else:
+                        for e in self._walk(t.target):
+                            if isinstance(e, cst.Name):
+                                out.setdefault(e.value, []).append(None)
+            elif isinstance(n, (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)):
+                target = n.target
+                for e in self._walk(target):
+                    if isinstance(e, cst.Name):
+                        out.setdefault(e.value, []).append(n.value if isinstance(n, cst.AnnAssign) else None)
+        return out
 
     def _input_names(self, fn: cst.FunctionDef, params: Set[str]) -> Set[str]:
         """Parameters and local names computed from them (reshapes, activations), to a fixpoint."""
@@ -284,74 +550,296 @@ class DetachedNormStats(Rule):
         self._lineage = lineage
         return names
 
-    def _origin(self, node: cst.CSTNode, inputs: Set[str]) -> Set[str]:
-        """The forward parameters an expression's input reads come from."""
+    def _origin(self, node: cst.CSTNode, inputs: Set[str], depth: int = 0) -> Set[str]:
+        """The forward parameters an expression's input reads (or its statistics' inputs) come from."""
         out: Set[str] = set()
-        for n in _names_in(node, children=self.ctx.facts.children_of) & inputs:
-            out |= self._lineage.get(n, set())
+        for n in _names_in(node, children=self.ctx.facts.children_of):
+            if n in inputs:
+                out |= self._lineage.get(n, set())
+            elif n in self._stat_defs and depth < 4:
+                out |= self._origin(self._stat_defs[n], inputs, depth + 1)
         return out
 
-    def _is_reduction_of(self, call: cst.Call, inputs: Set[str], stat_only: bool = True) -> Optional[cst.BaseExpression]:
-        """The reduced expression when ``call`` is ``E.mean(...)``/``torch.var(E, ...)`` of an input-derived E."""
-        facts = self.ctx.facts
-        kinds = _STAT_REDUCTIONS if stat_only else _REDUCTIONS
+    # --- reductions, and which of them are batch statistics ---------------------
+    def _reduction(self, call: cst.Call) -> Optional[Tuple[str, cst.BaseExpression, Optional[cst.Arg]]]:
+        """(kind, reduced expression, dimension argument) of ``E.mean(...)`` / ``torch.var(E, ...)``."""
+        q = self.ctx.facts.callee(call)
+        if q in _TORCH_REDUCE_FUNCS and call.args:
+            return q.rsplit(".", 1)[-1], call.args[0].value, call_arg(call, "dim", 1) or call_arg(call, "axis")
         m = _method(call)
-        subject: Optional[cst.BaseExpression] = None
-        q = facts.callee(call)
-        if q in _TORCH_STAT_FUNCS and call.args:
-            subject = call.args[0].value
-        elif m in kinds and isinstance(call.func, cst.Attribute):
+        if m in _BATCH_REDUCTIONS and isinstance(call.func, cst.Attribute):
             subject = call.func.value
             if isinstance(subject, cst.Name) and subject.value == "torch":
                 return None
-        if subject is None:
-            return None
-        if _names_in(subject, children=self.ctx.facts.children_of) & inputs:
-            return subject
+            return m, subject, call_arg(call, "dim", 0) or call_arg(call, "axis")
         return None
 
+    def _is_reduction_of(self, call: cst.Call, inputs: Set[str]) -> Optional[cst.BaseExpression]:
+        """The reduced expression when ``call`` is a statistic of an input-derived E: a mean/var/std
+        over any dimensions, or a batch sum."""
+        r = self._reduction(call)
+        if r is None or not (_names_in(r[1], children=self.ctx.facts.children_of) & inputs):
+            return None
+        if r[0] in _STAT_REDUCTIONS or self._is_batch_reduction(call, inputs):
+            return r[1]
+        return None
+
+    def _is_batch_reduction(self, call: cst.Call, inputs: Set[str]) -> bool:
+        """``call`` reduces an input-derived tensor over its batch dimension (``x.mean(0)``,
+        ``x.var(dim=(0, 2, 3))``, ``x.transpose(0, 1).reshape(C, -1).sum(1)``)."""
+        r = self._reduction(call)
+        if r is None or r[2] is None:
+            return False  # no dimension: a whole-tensor reduction, not a per-channel batch statistic
+        if not (_names_in(r[1], children=self.ctx.facts.children_of) & inputs):
+            return False
+        dims = self._dims(r[2].value)
+        if not dims:
+            return False
+        pos, rank = self._batch_pos(r[1], inputs)
+        if pos is None:
+            return False
+        return any(d == pos or (d < 0 and rank is not None and d + rank == pos) for d in dims)
+
     def _is_statistic(self, expr: cst.BaseExpression, inputs: Set[str]) -> bool:
-        for n in self._walk(expr):
-            if isinstance(n, cst.Call) and self._is_reduction_of(n, inputs) is not None:
+        """A mean/var/std of the input (any dimensions), or a batch sum: not "the input" itself."""
+        return any(isinstance(n, cst.Call) and self._is_reduction_of(n, inputs) is not None for n in self._walk(expr))
+
+    def _is_batch_statistic(self, expr: cst.BaseExpression, inputs: Set[str]) -> bool:
+        return any(isinstance(n, cst.Call) and self._is_batch_reduction(n, inputs) for n in self._walk(expr))
+
+    def _dims(self, expr: cst.BaseExpression, depth: int = 0) -> Optional[Set[int]]:
+        """The dimensions a ``dim`` argument names, as far as they are literal."""
+        if depth > 4:
+            return None
+        v = _int_value(expr)
+        if v is not None:
+            return {v}
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            out: Set[int] = set()
+            for el in expr.elements:
+                d = self._dims(el.value, depth + 1) if isinstance(el, cst.Element) else None
+                out |= d or set()
+            return out
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            left, right = self._dims(expr.left, depth + 1), self._dims(expr.right, depth + 1)
+            return None if left is None and right is None else (left or set()) | (right or set())
+        if isinstance(expr, cst.Call):
+            name = dotted(expr.func)
+            if name in ("tuple", "list") and expr.args:
+                return self._dims(expr.args[0].value, depth + 1)
+            if name == "range" and expr.args:
+                start = _int_value(expr.args[0].value) if len(expr.args) > 1 else 0
+                return {0} if start == 0 else set()
+            return None
+        if isinstance(expr, cst.Name):
+            values = self._local_values.get(expr.value, [])
+            if len(values) == 1 and values[0] is not None:
+                return self._dims(values[0], depth + 1)
+            return None
+        if isinstance(expr, cst.Attribute):
+            values = self._attr_values.get(dotted(expr) or "", [])
+            if len(values) == 1:
+                return self._dims(values[0], depth + 1)
+        return None
+
+    def _batch_pos(self, expr: cst.BaseExpression, inputs: Set[str], depth: int = 0) -> Tuple[Optional[int], Optional[int]]:
+        """Where the batch dimension of ``expr`` is (it starts at 0 in the input), and its rank if known."""
+        if depth > 12:
+            return 0, None
+        if isinstance(expr, cst.Call):
+            m = _method(expr)
+            q = self.ctx.facts.callee(expr) or ""
+            args = [a.value for a in expr.args if a.keyword is None and not a.star]
+            if q.startswith("torch.") and not (m and q.startswith("torch.Tensor")):
+                if not args:
+                    return 0, None
+                pos, rank = self._batch_pos(args[0], inputs, depth + 1)
+                if q in ("torch.transpose", "torch.swapaxes", "torch.swapdims") and len(args) == 3:
+                    return self._swap(pos, rank, _int_value(args[1]), _int_value(args[2]))
+                return pos, rank
+            kids = self.ctx.facts.children_of
+            if m is None or not isinstance(expr.func, cst.Attribute) or not (_names_in(expr.func.value, children=kids) & inputs):
+                # a function or helper method applied to the input: the input is its first tensor argument
+                tensor_args = [a for a in args if _names_in(a, children=kids) & inputs]
+                return self._batch_pos(tensor_args[0], inputs, depth + 1) if tensor_args else (0, None)
+            pos, rank = self._batch_pos(expr.func.value, inputs, depth + 1)
+            if pos is None:
+                return None, None
+            if len(args) == 1 and isinstance(args[0], (cst.Tuple, cst.List)):
+                args = [e.value for e in args[0].elements]
+            ints = [_int_value(a) for a in args]
+            if m in ("transpose", "swapaxes", "swapdims") and len(ints) == 2:
+                return self._swap(pos, rank, ints[0], ints[1])
+            if m == "t":
+                return self._swap(pos, 2, 0, 1)
+            if m == "permute":
+                if ints and None not in ints:
+                    order = [d % len(ints) for d in ints]  # type: ignore[operator]
+                    return (order.index(pos) if pos in order else None), len(ints)
+                return None, None
+            if m in ("reshape", "view"):
+                if not args:
+                    return pos, rank
+                if pos == 0:
+                    return 0, len(args)  # the batch stays the leading dimension
+                inferred = [i for i, v in enumerate(ints) if v == -1]
+                return (inferred[0] if inferred else len(args) - 1), len(args)  # merged into the inferred one
+            if m == "flatten":
+                start = ints[0] if ints else _int_value(call_arg(expr, "start_dim").value) if call_arg(expr, "start_dim") else 0
+                if start is None or start < 0:
+                    return None, None
+                return (min(pos, start)), None
+            if m == "unsqueeze":
+                d = ints[0] if ints else None
+                if d is None or d < 0:
+                    return None, None
+                return (pos + 1 if d <= pos else pos), (rank + 1 if rank is not None else None)
+            if m == "squeeze":
+                return pos, None
+            return pos, rank  # elementwise, dtype/device, indexing-free methods
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value == "T":
+                pos, rank = self._batch_pos(expr.value, inputs, depth + 1)
+                return self._swap(pos, 2, 0, 1)
+            if expr.attr.value == "data":
+                return self._batch_pos(expr.value, inputs, depth + 1)
+            return 0, None
+        if isinstance(expr, cst.Name):
+            values = self._local_values.get(expr.value, [])
+            if expr.value not in self._params and len(values) == 1 and values[0] is not None:
+                return self._batch_pos(values[0], inputs, depth + 1)
+            return 0, None
+        if isinstance(expr, cst.BinaryOperation):
+            kids = self.ctx.facts.children_of
+            side = expr.left if _names_in(expr.left, children=kids) & inputs else expr.right
+            return self._batch_pos(side, inputs, depth + 1)
+        if isinstance(expr, cst.Subscript):
+            return self._batch_pos(expr.value, inputs, depth + 1)
+        return 0, None
+
+    @staticmethod
+    def _swap(pos: Optional[int], rank: Optional[int], a: Optional[int], b: Optional[int]) -> Tuple[Optional[int], Optional[int]]:
+        if pos is None or a is None or b is None:
+            return None, None
+        if rank is not None:
+            a, b = a % rank, b % rank
+        elif a < 0 or b < 0:
+            return None, None
+        return (b if pos == a else a if pos == b else pos), rank
+
+    # --- naming the statistics -------------------------------------------------
+    def _kinds(self, expr: cst.CSTNode, inputs: Set[str], depth: int = 0) -> List[str]:
+        """The batch statistics ``expr`` holds: mean, sum, sum of squares, variance, standard deviation."""
+        out: List[str] = []
+        stack: List[cst.CSTNode] = [expr]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cst.Call):
+                r = self._reduction(n)
+                if r is not None and self._is_batch_reduction(n, inputs):
+                    out.extend(self._reduction_kinds(r[0], r[1]))
+                    continue
+                root = self._root(n)
+                if root is not None and depth < 6:
+                    table = _SQRT_OF if root[0] == "sqrt" else _RSQRT_OF
+                    out.extend(table.get(k, k) for k in self._kinds(root[1], inputs, depth + 1))
+                    continue
+            elif isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Power) and depth < 6:
+                e = number_value(n.right)
+                if e in (0.5, -0.5):
+                    table = _SQRT_OF if e > 0 else _RSQRT_OF
+                    out.extend(table.get(k, k) for k in self._kinds(n.left, inputs, depth + 1))
+                    continue
+            elif isinstance(n, cst.Name) and n.value in self._stat_defs and depth < 6:
+                out.extend(self._kinds(self._stat_defs[n.value], inputs, depth + 1))
+                continue
+            stack.extend(self.ctx.facts.children_of(n))
+        return out
+
+    def _root(self, call: cst.Call) -> Optional[Tuple[str, cst.BaseExpression]]:
+        """("sqrt" | "rsqrt", operand) for ``torch.sqrt(v)``, ``v.rsqrt()``, ``v.pow(0.5)``."""
+        m = _method(call)
+        q = self.ctx.facts.callee(call) or ""
+        if q in ("torch.sqrt", "torch.rsqrt") and call.args:
+            return q.rsplit(".", 1)[-1], call.args[0].value
+        if isinstance(call.func, cst.Attribute) and not q.startswith("torch."):
+            if m in ("sqrt", "rsqrt"):
+                return m, call.func.value
+            if m == "pow" and call.args and number_value(call.args[0].value) in (0.5, -0.5):
+                return ("sqrt" if number_value(call.args[0].value) == 0.5 else "rsqrt"), call.func.value
+        return None
+
+    def _reduction_kinds(self, kind: str, subject: cst.BaseExpression) -> List[str]:
+        if kind in ("mean", "nanmean"):
+            return ["mean"]
+        if kind == "var":
+            return ["variance"]
+        if kind == "std":
+            return ["standard deviation"]
+        if kind == "var_mean":
+            return ["variance", "mean"]
+        if kind == "std_mean":
+            return ["standard deviation", "mean"]
+        return ["sum of squares"] if any(self._is_square(n) for n in self._walk(subject)) else ["sum"]
+
+    def _is_square(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.Power):
+                return number_value(expr.right) == 2
+            if isinstance(expr.operator, cst.Multiply):
+                code = self.ctx.facts.module.code_for_node
+                return code(expr.left).strip() == code(expr.right).strip()
+            return False
+        if isinstance(expr, cst.Call):
+            m = _method(expr)
+            q = self.ctx.facts.callee(expr) or ""
+            if q == "torch.square" or (m == "square" and not q.startswith("torch.")):
                 return True
+            if q == "torch.pow":
+                return len(expr.args) > 1 and number_value(expr.args[1].value) == 2
+            if m == "pow":
+                return bool(expr.args) and number_value(expr.args[0].value) == 2
         return False
 
+    # --- where the statistics are cut from the graph ------------------------------
     def _detach_sites(self, fn: cst.FunctionDef, inputs: Set[str]):
-        """(reported node, node to replace, replacement, wording) for each cut of a statistic."""
+        """(reported node, node to replace, replacement, wording, statistics) for each cut of a batch statistic."""
         facts = self.ctx.facts
+        kids = facts.children_of
         sites = []
-        covered: Set[int] = set()
         stat_names = self._stat_names(fn, inputs)
         for node in self._walk(fn.body):
             if isinstance(node, cst.Call) and _method(node) == "detach" and not node.args:
                 receiver = node.func.value  # type: ignore[union-attr]
-                kids = self.ctx.facts.children_of
-                if self._is_statistic(receiver, inputs) or (
-                    _names_in(receiver, live_only=True, children=kids) & stat_names
-                    and not (_names_in(receiver, live_only=True, children=kids) & inputs)
-                ):
+                live = _names_in(receiver, live_only=True, children=kids)
+                if self._is_batch_statistic(receiver, inputs) or (live & stat_names and not (live & inputs)):
                     # mean = x.mean(0).detach()
-                    sites.append((node, node, receiver, "detached with `.detach()`"))
-                    covered.add(id(node))
-                elif self._feeds_reduction(node, inputs):
+                    sites.append((node, node, receiver, "detached with `.detach()`", self._kinds(receiver, inputs)))
+                    continue
+                reduction = self._feeds_reduction(node, inputs)
+                if reduction is not None:
                     # x.detach().mean(0)
-                    sites.append((node, node, receiver, "computed from a detached input (`.detach()`)"))
-                    covered.add(id(node))
+                    sites.append((node, node, receiver, "computed from a detached input (`.detach()`)", self._kinds(reduction, inputs)))
             elif isinstance(node, cst.Attribute) and node.attr.value == "data":
-                if self._is_statistic(node.value, inputs) and isinstance(self.ctx.facts.parent(node), (cst.Call, cst.Attribute, cst.Assign, cst.BinaryOperation, cst.Arg, cst.Element, cst.DictElement, cst.Subscript)):
-                    if not self._is_assign_target(node):
-                        sites.append((node, node, node.value, "read through `.data`"))
-                elif self._feeds_reduction(node, inputs) and not self._is_assign_target(node):
-                    sites.append((node, node, node.value, "computed from `.data`"))
+                if self._is_assign_target(node):
+                    continue
+                live = _names_in(node.value, live_only=True, children=kids)
+                if self._is_batch_statistic(node.value, inputs) or (live & stat_names and not (live & inputs)):
+                    if isinstance(facts.parent(node), (cst.Call, cst.Attribute, cst.Assign, cst.BinaryOperation, cst.Arg, cst.Element, cst.DictElement, cst.Subscript)):
+                        sites.append((node, node, node.value, "read through `.data`", self._kinds(node.value, inputs)))
+                    continue
+                reduction = self._feeds_reduction(node, inputs)
+                if reduction is not None:
+                    sites.append((node, node, node.value, "computed from `.data`", self._kinds(reduction, inputs)))
+        if fn.decorators and any(facts.is_no_grad_expr(d.decorator) for d in fn.decorators):
+            return sites  # the whole forward runs without grad: nothing is trained through it
         # Statistics computed under torch.no_grad() in forward.
         for node in self._walk(fn.body):
-            if isinstance(node, cst.Call) and self._is_reduction_of(node, inputs) is not None and facts.in_no_grad(node):
+            if isinstance(node, cst.Call) and self._is_batch_reduction(node, inputs) and facts.in_no_grad(node):
                 # Only the outermost reduction, and only when nothing above already detaches it.
                 if any(isinstance(a, cst.Call) and (self._is_reduction_of(a, inputs) is not None or _method(a) == "detach") for a in self._ancestors_in(node, fn)):
                     continue
-                if fn.decorators and any(facts.is_no_grad_expr(d.decorator) for d in fn.decorators):
-                    continue  # the whole forward runs without grad: nothing is trained through it
-                sites.append((node, None, None, "computed inside `torch.no_grad()`"))
+                sites.append((node, None, None, "computed inside `torch.no_grad()`", self._kinds(node, inputs)))
         return sites
 
     def _stat_names(self, fn: cst.FunctionDef, inputs: Set[str]) -> Set[str]:
@@ -364,7 +852,7 @@ class DetachedNormStats(Rule):
             for node in assigns:
                 value = node.value
                 live = _names_in(value, live_only=True, children=kids)
-                is_stat = self._is_statistic(value, inputs) and not self._reads_input_outside_stats(value, inputs)
+                is_stat = self._is_batch_statistic(value, inputs) and not self._reads_input_outside_stats(value, inputs)
                 if not is_stat and not (live & names and not (live & inputs)):
                     continue
                 if isinstance(value, cst.Call) and _method(value) == "detach":
@@ -374,6 +862,7 @@ class DetachedNormStats(Rule):
                     for tg in targets:
                         if isinstance(tg, cst.Name) and tg.value not in names:
                             names.add(tg.value)
+                            self._stat_defs.setdefault(tg.value, value)
                             grew = True
             if not grew:
                 break
@@ -395,18 +884,31 @@ class DetachedNormStats(Rule):
                 return False
         return False
 
-    def _feeds_reduction(self, node: cst.BaseExpression, inputs: Set[str]) -> bool:
-        """``node`` is (an input) being reduced: ``node.mean()`` or ``torch.var(node)``."""
-        if not (_names_in(node, children=self.ctx.facts.children_of) & inputs):
-            return False
-        parent = self.ctx.facts.parent(node)
-        if isinstance(parent, cst.Attribute) and parent.value is node:
-            call = self.ctx.facts.parent(parent)
-            return isinstance(call, cst.Call) and call.func is parent and _method(call) in _STAT_REDUCTIONS
-        if isinstance(parent, cst.Arg):
-            call = self.ctx.facts.parent(parent)
-            return isinstance(call, cst.Call) and call.args and call.args[0] is parent and self.ctx.facts.callee(call) in _TORCH_STAT_FUNCS
-        return False
+    def _feeds_reduction(self, node: cst.BaseExpression, inputs: Set[str]) -> Optional[cst.Call]:
+        """The batch reduction ``node`` (an input) is reduced by: ``node.mean(0)``,
+        ``torch.var(node, 0)``, ``node.transpose(0, 1).reshape(C, -1).mean(1)``."""
+        facts = self.ctx.facts
+        if not (_names_in(node, children=facts.children_of) & inputs):
+            return None
+        cur: cst.CSTNode = node
+        for _ in range(8):
+            parent = facts.parent(cur)
+            if isinstance(parent, cst.Attribute) and parent.value is cur:
+                call = facts.parent(parent)
+                if not (isinstance(call, cst.Call) and call.func is parent):
+                    return None
+                if _method(call) in _BATCH_REDUCTIONS:
+                    return call if self._is_batch_reduction(call, inputs) else None
+                if _method(call) not in _LAYOUT_METHODS:
+                    return None
+                cur = call
+                continue
+            if isinstance(parent, cst.Arg):
+                call = facts.parent(parent)
+                if isinstance(call, cst.Call) and call.args and call.args[0] is parent and facts.callee(call) in _TORCH_REDUCE_FUNCS:
+                    return call if self._is_batch_reduction(call, inputs) else None
+            return None
+        return None
 
     def _ancestors_in(self, node: cst.CSTNode, fn: cst.FunctionDef):
         for anc in self.ctx.facts.ancestors(node):

@@ -1,6 +1,8 @@
 """BN005 tiny-batch-bn."""
 from __future__ import annotations
 
+import ast
+import os
 import re
 
 import libcst as cst
@@ -54,13 +56,184 @@ FC_NOTE = (
 )
 
 
+# --- factories whose model (BN or not) is chosen by a branch -------------------------------------
+_TREES: dict = {}  # path -> ((mtime_ns, size), ast.Module): a project module's functions, parsed once
+
+
+def _module_tree(path: str) -> Optional[ast.Module]:
+    try:
+        st = os.stat(path)
+        key = (st.st_mtime_ns, st.st_size)
+        cached = _TREES.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        with open(path, "rb") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if len(_TREES) > 64:
+        _TREES.clear()
+    _TREES[path] = (key, tree)
+    return tree
+
+
+def _project_function(index, from_path: str, qualified: str, hops: int):
+    """The top-level function ``qualified`` (as imported in ``from_path``) of a project module, as
+    ``ProjectIndex.holds_bn`` finds it (re-exports followed): (ast def, module inventory, module path,
+    hops), or None when it is a class, not found, or outside the project."""
+    if hops <= 0:
+        return None
+    for module_path, attr in index._candidate_modules(from_path, qualified):
+        other = index.inventory_for_path(module_path)
+        if other is None:
+            continue
+        head = attr.split(".")[0]
+        if "." in attr or head in other.classes:
+            return None
+        if head in other.functions:
+            fn = _top_level_function(_module_tree(os.path.abspath(module_path)), head)
+            return (fn, other, os.path.abspath(module_path), hops) if fn is not None else None
+        target = other.aliases.get(head)
+        if target is not None and target.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
+            return _project_function(index, module_path, target, hops - 1)
+        return None
+    return None
+
+
+def _gives_up(stmts) -> bool:
+    """A branch that builds nothing to train: it ends in `raise`, `exit()` / `sys.exit()` or `assert False`."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.Raise):
+        return True
+    if isinstance(last, ast.Assert) and isinstance(last.test, ast.Constant) and not last.test.value:
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return (inv_mod.dotted_name(last.value.func) or "") in ("exit", "quit", "sys.exit", "os._exit")
+    return False
+
+
+def _returns(stmts) -> bool:
+    return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
+
+
+class _FactoryBN:
+    """Does a function surely build BatchNorm, whichever branch its arguments select?
+
+    BN evidence is what the inventory counts (``_References``: constructors and factories that hold
+    BN, not `isinstance` checks or annotations), asked of the function's code outside any
+    conditional, then branch by branch: an if/elif/else chain (or conditional expression) whose
+    every branch surely builds BN is enough, one with a branch that does not (an InstanceNorm
+    UNet, `None`) is a "maybe", like `timm.create_model(args.model)`.  A branch that gives up
+    (`raise ValueError(name)`) is no alternative; with no `else`, the code after a chain whose
+    branches all return is its last branch.  A function it calls counts only if it surely builds
+    BN itself (`train(args)` that calls such a factory is no surer than the factory).
+    """
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self._memo: dict = {}
+
+    def surely(self, fn, inv, path: Optional[str], hops: int, depth: int = 0) -> bool:
+        key = id(fn)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = True  # a cycle: no reason for doubt
+        result = depth > 6 or self._surely(fn, inv, path, hops, depth)
+        self._memo[key] = result
+        return result
+
+    def _surely(self, fn, inv, path: Optional[str], hops: int, depth: int) -> bool:
+        index = self.index
+
+        def local_holds(name: str) -> bool:
+            if not inv.holds(name, hops):
+                return False
+            if name not in inv.functions:
+                return True
+            other = inv.functions[name]
+            if not isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                tree = _module_tree(path) if path else None
+                other = _top_level_function(tree, name)
+            return other is None or self.surely(other, inv, path, hops, depth + 1)
+
+        def lookup(qualified: str) -> bool:
+            if not path or not index.holds_bn(path, qualified, hops - 1):
+                return False
+            found = _project_function(index, path, qualified, hops - 1)
+            return found is None or self.surely(found[0], found[1], found[2], found[3], depth + 1)
+
+        def builds_bn(parts, skip=frozenset()) -> bool:
+            refs = inv_mod._References()
+            for part in parts:
+                refs.visit(part)
+            refs.finish()
+            names = dict.fromkeys(d for d, n in refs.names if id(n) not in skip)
+            reasons = inv_mod._classify_reasons(inv, fn.name, [], names, False)
+            return inv_mod._holds_for_reasons(inv, fn.name, reasons, local_holds, lookup)
+
+        conditional: set = set()
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.If, ast.IfExp)):
+                conditional.update(id(n) for n in ast.walk(node))
+        defaults = list(fn.args.defaults) + [d for d in fn.args.kw_defaults if d is not None]
+        if builds_bn(list(fn.body) + defaults, conditional):
+            return True  # BN built whatever the branches do (`model = resnet50()` then `if ...: model.fc = ...`)
+
+        def all_bn(branches) -> bool:
+            live = [b for b in branches if not _gives_up(b)]
+            return bool(live) and all(builds_bn(b) for b in live)
+
+        def visit_block(stmts) -> bool:
+            for i, stmt in enumerate(stmts):
+                if isinstance(stmt, ast.If):
+                    branches = [stmt.body]
+                    cur = stmt
+                    while len(cur.orelse) == 1 and isinstance(cur.orelse[0], ast.If):
+                        cur = cur.orelse[0]
+                        branches.append(cur.body)
+                    if cur.orelse:
+                        branches.append(cur.orelse)
+                    elif all(_returns(b) for b in branches) and stmts[i + 1:]:
+                        branches.append(stmts[i + 1:])
+                    if all_bn(branches):
+                        return True
+                for block in _child_blocks(stmt):
+                    if visit_block(block):
+                        return True
+            return False
+
+        if visit_block(fn.body):
+            return True
+        return any(isinstance(n, ast.IfExp) and all_bn([[n.body], [n.orelse]]) for n in ast.walk(fn))
+
+
+def _top_level_function(tree: Optional[ast.Module], name: str):
+    if tree is None:
+        return None
+    return next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
+
+
+def _child_blocks(stmt):
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+    for handler in getattr(stmt, "handlers", ()) or ():
+        yield handler.body
+    for case in getattr(stmt, "cases", ()) or ():
+        yield case.body
+
+
 @register
 class TinyBatchBN(Rule):
     """
     ## What it does
     Flags training a model that contains BatchNorm with tiny batches: a
     training `DataLoader` whose `batch_size` (a literal, a variable bound to
-    one, or an argparse default) is below the `tiny-batch-size` option
+    one, or an argparse default, itself a literal or a module constant such
+    as `default=BATCH_SIZE`) is below the `tiny-batch-size` option
     (default 8), and per-sample training steps such as `model(x[i:i+1])`,
     `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`.
 
@@ -78,8 +251,15 @@ class TinyBatchBN(Rule):
     Batch size 1 at inference, in eval mode, is fine and is not reported; so
     is a small per-process `batch_size` when the script converts the model to
     `SyncBatchNorm` (statistics over the global batch), and a model built by a
-    factory that may not contain BN (`timm.create_model(args.model)`) or with
-    FrozenBatchNorm2d (torchvision detection models).
+    factory that may not contain BN (`timm.create_model(args.model)`, or a
+    project function such as `net_factory(net_type=args.model)` that builds BN
+    on some of its branches and not on others) or with FrozenBatchNorm2d
+    (torchvision detection models). BN evidence is what is built: an
+    `isinstance(m, nn.BatchNorm3d)` check in weight init builds nothing. Nor
+    is a model reported whose BN is put back in eval after every `.train()`
+    (`model.apply(set_bn_eval)`, `m.eval()` on the BN layers in a loop over
+    `model.modules()`, or a `train()` override that does so): frozen BN uses
+    its running statistics whatever the batch size.
 
     ## Example
     ```python
@@ -184,9 +364,21 @@ class TinyBatchBN(Rule):
             if cls is not None and cls.name.value in facts.inventory.bn_holding:
                 continue  # a sub-block built inside a model class
             layer = self._surely_bn(call)
-            if layer is not None:
+            if layer is not None and not self._in_maybe_factory(call):
                 out.append((call, layer))
         return out
+
+    def _in_maybe_factory(self, call: cst.Call) -> bool:
+        """``call`` is in a module-level function that builds BN only on some branches (``_maybe_bn_factory``):
+        `VNet()` on the `elif net_type == "vnet":` branch of a factory is not what the default run trains."""
+        facts = self.ctx.facts
+        top = None
+        for anc in facts.ancestors(call):
+            if isinstance(anc, cst.FunctionDef):
+                top = anc
+            elif isinstance(anc, cst.ClassDef):
+                return False
+        return top is not None and top.name.value in facts.inventory.functions and self._maybe_bn_factory(top.name.value)
 
     def _surely_bn(self, call: cst.Call) -> Optional[str]:
         """A description of the BN layer when ``call`` surely builds a model with train-mode BN."""
@@ -202,9 +394,33 @@ class TinyBatchBN(Rule):
             if bn is not None and facts.enclosing_class(call) is None:
                 return f"`{self.ctx.code_for(bn)}` in `nn.Sequential`"
             return None
-        if facts.class_holds_bn(name) and facts.expr_holds_bn(call):
+        if facts.class_holds_bn(name) and facts.expr_holds_bn(call) and not self._maybe_bn_factory(name):
             return self._describe_layer(name)
         return None
+
+    def _maybe_bn_factory(self, name: str) -> bool:
+        """``name`` is a function, here or in a project module, that builds BN only on some of the branches
+        its arguments select (``_FactoryBN``): `net_factory(net_type=args.model)` whose default branch
+        builds an InstanceNorm UNet and another a BN VNet.  Classes are not factories here: `Net()`
+        builds what its default construction builds."""
+        facts = self.ctx.facts
+        inv = facts.inventory
+        checker = self.__dict__.get("_factory_bn")
+        if checker is None:
+            checker = self.__dict__["_factory_bn"] = _FactoryBN(facts.index)
+        if name in inv.functions:
+            fn = inv.functions[name]
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return False
+            return not checker.surely(fn, inv, facts.path, inv_mod.MAX_IMPORT_HOPS + 1)
+        head = name.split(".")[0]
+        if head in inv.classes or head in inv.functions or not facts.path or not inv.is_imported(name):
+            return False
+        q = inv.resolve(name)
+        if q.lstrip(".").split(".")[0] in inv_mod.THIRD_PARTY_ROOTS:
+            return False
+        found = _project_function(facts.index, facts.path, q, inv_mod.MAX_IMPORT_HOPS)
+        return found is not None and not checker.surely(*found)
 
     def _describe_layer(self, name: str, depth: int = 0) -> str:
         cache = self.__dict__.setdefault("_layer_cache", {})
@@ -289,8 +505,12 @@ class TinyBatchBN(Rule):
             return
         cls = self.ctx.facts.enclosing_class(call)
         if cls is not None and cls.name.value in self.ctx.facts.inventory.bn_holding:
+            if self._modes()._keeps_bn_eval(cls.name.value):
+                return  # its train() override puts BN back in eval: Lightning's .train() each epoch freezes BN
             layer = self._describe_layer(cls.name.value)  # a LightningModule's train_dataloader()
         elif models:
+            if self._bn_frozen_in_training(self._training_bn_forwards(near=call)):
+                return
             layer = models[0][1]
         else:
             return
@@ -360,14 +580,18 @@ class TinyBatchBN(Rule):
             return None
         if isinstance(expr, cst.Attribute):
             attr = expr.attr.value
-            default = self._argparse_default(attr)
+            default = self._argparse_default(attr, depth)
             if default is not None:
-                return default, f"the argparse default of `--{attr.replace('_', '-')}`"
+                size, via = default
+                where = f", {via}" if via else ""
+                return size, f"the argparse default of `--{attr.replace('_', '-')}`{where}"
         return None
 
-    def _argparse_default(self, dest: str) -> Optional[int]:
+    def _argparse_default(self, dest: str, depth: int = 0) -> Optional[Tuple[int, str]]:
+        """The integer default of the argparse option stored in ``dest``: a literal, or a name bound
+        to one (`default=BATCH_SIZE` with `BATCH_SIZE = 2`), and how the name was resolved ("" for a literal)."""
         facts = self.ctx.facts
-        found: Optional[int] = None
+        found: Optional[Tuple[int, str]] = None
         for call in facts.calls:
             if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
                 continue
@@ -391,10 +615,64 @@ class TinyBatchBN(Rule):
             if d is None:
                 return None
             v = number_value(d.value)
-            if v is None or v != int(v):
+            if v is not None:
+                if v != int(v):
+                    return None
+                found = (int(v), "")
+                continue
+            if not isinstance(d.value, cst.Name):
                 return None
-            found = int(v)
+            resolved = self._int_value(d.value, call, depth + 1)  # a module constant (or a local bound once)
+            if resolved is None:
+                return None
+            found = resolved
         return found
+
+    # --- BN put back in eval after every .train(): the train/eval analysis' freezes ----------
+    def _modes(self):
+        """The module's train/eval analysis (:mod:`bnlint.modes`, shared with BN001/BN006/BN014), run on first need."""
+        if "_modes_result" not in self.__dict__:
+            from bnlint.modes import analysis
+
+            self.__dict__["_modes_result"] = analysis(self.ctx.facts, self.ctx.source)
+        return self.__dict__["_modes_result"]
+
+    def _training_bn_forwards(self, at: Optional[cst.Call] = None, near: Optional[cst.CSTNode] = None) -> list:
+        """The analysis' training forwards (outside any evaluation context) of models with BN.
+
+        ``at``: those of that very call.  ``near``: those in the same function as ``near`` (a loader
+        built next to its training loop), else all of them in the file.  Empty when the analysis
+        gave up or did not follow the model: then nothing is known to be frozen.
+        """
+        result = self._modes()
+        if result.aborted:
+            return []
+        trained = [o for o in result.forwards.values() if not o.kinds and not o.excluded and o.obj.holds_bn]
+        if at is not None:
+            return [o for o in trained if o.node is at]
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(near) if near is not None else None
+        return [o for o in trained if facts.enclosing_function(o.node) is fn] or trained
+
+    @staticmethod
+    def _bn_frozen_in_training(forwards) -> bool:
+        """Every one of these training forwards meets the model's BN in eval mode, whichever path led there:
+        frozen after the last ``.train()`` (``model.apply(set_bn_eval)``, ``m.eval()`` in a loop over
+        ``model.modules()``: the analysis' ``Val.frozen``), the whole model in eval, or an explicit
+        ``.train()`` of a model whose ``train()`` override puts BN back in eval (``Obj.keeps_bn_eval``).
+        BN in eval uses its running statistics and does not update them: the batch size does not matter to it."""
+        from bnlint.modes import EVAL, TRAIN
+
+        if not forwards:
+            return False
+        for obs in forwards:
+            for v in obs.vals:
+                if v.frozen is not None or v.mode == EVAL:
+                    continue
+                if obs.obj.keeps_bn_eval and v.mode == TRAIN and v.origin:
+                    continue  # set by a `.train()` call: the override ran (a freshly built model did not)
+                return False
+        return True
 
     # --- per-sample training steps -----------------------------------------------------
     def _check_per_sample(self, call: cst.Call, limit: int, models) -> None:
@@ -420,6 +698,8 @@ class TinyBatchBN(Rule):
         if layer is None:
             return
         if not self._backward_follows(call, fn):
+            return
+        if self._bn_frozen_in_training(self._training_bn_forwards(at=call)):
             return
         single = _single_note(size, layer)
         self.report(call, LOOP_MESSAGE.format(call=self.ctx.code_for(call), samples=_samples(size), layer=layer, single=single))

@@ -143,7 +143,11 @@ class EvalNotRestored(Rule):
             if anchor is not None and all(p.isidentifier() for p in label.split(".")):
                 last, first = anchor
                 fix = FixSpec("unsafe", (InsertAfter(last, f"{label}.train()", indent_like=first),), f"Add `{label}.train()` after the validation block")
-            self.report(node, message, fix=fix)
+            related = (
+                (leak.use, f"the next iteration trains `{label}` here, still in eval mode"),
+                (leak.loop, "the training loop whose next iteration it leaks into"),
+            )
+            self.report(node, message, fix=fix, related=related)
 
 
 def _block_end(facts, node: cst.CSTNode) -> Optional[tuple]:

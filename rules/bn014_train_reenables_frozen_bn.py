@@ -16,6 +16,13 @@ class TrainReenablesFrozenBN(Rule):
     once before the training loop and `model.train()` is called at the start
     of every epoch.
 
+    The freeze may also happen where the model is built: a constructor that
+    puts BN layers in eval (`if cfg.freeze_bn: self._freeze_bn()`), in this
+    file or in a project module it imports, is read from its definition (the
+    most common real shape of this bug). What it cannot see: a freeze done by a
+    function of a package outside the project, or in a module the import graph
+    does not reach.
+
     ## Why is this bad?
     `nn.Module.train()` is recursive: it sets `training = True` on **every**
     submodule, including the BatchNorm layers that were frozen. From then on
@@ -61,7 +68,9 @@ class TrainReenablesFrozenBN(Rule):
     name = "train-reenables-frozen-bn"
     severity = "warning"
     summary = "model.train() recurses and silently unfreezes BatchNorm layers put in eval earlier"
-    trigger_tokens = ("eval", "train(False)", "train(mode=False)")
+    # A freeze is an `.eval()` here, or a constructor's or loader's in another module (its summary):
+    # the `.train()` that undoes it is what must be in this file.
+    trigger_tokens = ("eval", ".train")
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
 
@@ -96,4 +105,8 @@ class TrainReenablesFrozenBN(Rule):
                 f"batch statistics and update their running stats again. Override `train()` in the model to put BN back "
                 f"in eval after `super().train(mode)`, or re-apply the freeze after every `{label}.train()`."
             )
-            self.report(item.node, message)
+            related = (
+                (item.freeze, "BatchNorm put in eval (frozen) here"),
+                (item.use, f"`{label}` is trained here with that BatchNorm in train mode again"),
+            )
+            self.report(item.node, message, related=related)

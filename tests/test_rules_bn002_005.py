@@ -239,7 +239,140 @@ class E(nn.Module):
 
 
 def test_bn003_positive_spellings():
-    assert found(BN003_POSITIVE, ("BN003",)) == [(7, "BN003"), (8, "BN003"), (13, "BN003"), (14, "BN003"), (20, "BN003"), (25, "BN003"), (30, "BN003")]
+    # One finding per normalisation, at its first detached statistic (A and B detach two each).
+    assert found(BN003_POSITIVE, ("BN003",)) == [(7, "BN003"), (13, "BN003"), (20, "BN003"), (25, "BN003"), (30, "BN003")]
+
+
+def test_bn003_message_names_the_detached_statistics_and_the_input():
+    _, findings = lint(BN003_POSITIVE, ("BN003",))
+    by_line = {f.line: f.message for f in findings}
+    assert by_line[7].startswith("The batch mean and variance of `x` are detached with `.detach()` and then normalise `x`")
+    assert "d(mean)/dx and d(var)/dx terms" in by_line[7]
+    assert by_line[13].startswith("The batch mean and variance of `x` are cut from the autograd graph (`.detach()`, `.data`)")
+    assert by_line[20].startswith("The batch mean of `x` is computed inside `torch.no_grad()` and then normalises `x`")
+    assert "d(mean)/dx term " in by_line[20] and "var" not in by_line[20].split(":")[0]
+    src = """\
+    import torch
+    from torch import nn
+    class TwoInputs(nn.Module):
+        def forward(self, ref, x, eps=1e-5):
+            std = torch.sqrt(x.var(0) + eps)
+            mean = x.mean(0)
+            return ref + (x - mean.detach()) / std.detach()
+    class Sums(nn.Module):
+        def forward(self, x):
+            with torch.no_grad():
+                s1, s2 = x.sum(0), x.pow(2).sum(0)
+            mean = s1 / x.size(0)
+            return (x - mean) * torch.rsqrt(s2 / x.size(0) - mean ** 2 + 1e-5)
+    """
+    _, findings = lint(src, ("BN003",))
+    assert [(f.line, f.code) for f in findings] == [(7, "BN003"), (11, "BN003")]
+    assert findings[0].message.startswith("The batch mean and standard deviation of `x` are detached")
+    assert "d(mean)/dx and d(std)/dx" in findings[0].message
+    assert findings[1].message.startswith("The batch sum and sum of squares of `x` are computed inside `torch.no_grad()`")
+
+
+BN003_BATCH_DIMS = {
+    "dim_0": "x.mean(0)",
+    "dim_keyword": "x.mean(dim=0)",
+    "dims_tuple": "x.mean(dim=(0, 2, 3), keepdim=True)",
+    "dims_list": "x.mean([0, 2, 3], keepdim=True)",
+    "axis_keyword": "x.mean(axis=(0, 2, 3), keepdim=True)",
+    "torch_function": "torch.mean(x, (0, 2, 3), keepdim=True)",
+    "sum_over_count": "x.sum(0) / x.size(0)",
+    "torch_sum": "torch.sum(x, dim=[0, 2, 3], keepdim=True) / n",
+    "channels_first": "x.transpose(0, 1).reshape(x.size(1), -1).mean(1).view(1, -1, 1, 1)",
+    "channels_first_negative_dim": "x.permute(1, 0, 2, 3).reshape(x.size(1), -1).mean(-1).view(1, -1, 1, 1)",
+    "local_dims": "x.mean(DIMS, keepdim=True)",
+    "attribute_dims": "x.mean(self.dims, keepdim=True)",
+    "dims_concatenated": "x.mean([0] + list(range(2, x.dim())), keepdim=True)",
+}
+BN003_NOT_BATCH_DIMS = {
+    "per_sample": "x.mean(dim=(1, 2, 3), keepdim=True)",
+    "per_sample_list": "x.mean([1, 2, 3], keepdim=True)",
+    "last_dim": "x.mean(-1, keepdim=True)",
+    "whole_tensor": "x.mean()",
+    "flattened_per_sample": "x.flatten(1).mean(1).view(-1, 1, 1, 1)",
+    "per_sample_sum": "x.sum(dim=(1, 2, 3), keepdim=True) / n",
+    "unknown_dims": "x.mean(self.reduce_over, keepdim=True)",
+}
+
+
+def _bn003_stat_module(stat):
+    return (
+        "import torch\nfrom torch import nn\nclass Norm(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.dims = (0, 2, 3)\n"
+        "    def forward(self, x, n=1):\n        DIMS = (0, 2, 3)\n"
+        f"        m = ({stat}).detach()\n        return x - m\n"
+    )
+
+
+@pytest.mark.parametrize("spelling", sorted(BN003_BATCH_DIMS))
+def test_bn003_batch_dimension_spellings(spelling):
+    src = _bn003_stat_module(BN003_BATCH_DIMS[spelling])
+    assert found(src, ("BN003",)) == [(9, "BN003")]
+    no_grad = src.replace(f"        m = ({BN003_BATCH_DIMS[spelling]}).detach()\n", f"        with torch.no_grad():\n            m = {BN003_BATCH_DIMS[spelling]}\n")
+    assert found(no_grad, ("BN003",)) == [(10, "BN003")]
+
+
+@pytest.mark.parametrize("spelling", sorted(BN003_NOT_BATCH_DIMS))
+def test_bn003_statistics_not_over_the_batch(spelling):
+    src = _bn003_stat_module(BN003_NOT_BATCH_DIMS[spelling])
+    assert found(src, ("BN003",)) == []
+    no_grad = src.replace(f"        m = ({BN003_NOT_BATCH_DIMS[spelling]}).detach()\n", f"        with torch.no_grad():\n            m = {BN003_NOT_BATCH_DIMS[spelling]}\n")
+    assert "no_grad" in no_grad and found(no_grad, ("BN003",)) == []
+
+
+def test_bn003_loss_module_is_not_a_normalisation_layer():
+    """A forward that returns a scalar loss normalises a target, not its own output."""
+    body = """\
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+    class DistillLoss(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = 2.0
+        def forward(self, student, teacher):
+            with torch.no_grad():
+                t = (teacher - teacher.mean(0)) / teacher.std(0)
+            s = (student - student.mean(0)) / student.std(0)
+            {tail}
+    """
+    for tail in ("return self.w * F.mse_loss(s, t)", "loss = F.smooth_l1_loss(s, t) + 0.1 * (s - t).abs().mean()\n            return loss"):
+        assert found(body.format(tail=tail), ("BN003",)) == [], tail
+    # The same normalisation returned as the layer's output is BN003.
+    assert found(body.format(tail="return s + t"), ("BN003",)) == [(10, "BN003")]
+    assert found(body.format(tail='return F.mse_loss(s, t, reduction="none")'), ("BN003",)) == [(10, "BN003")]
+
+
+def test_bn003_static_helper_counts_only_on_a_bn_module():
+    src = """\
+    import torch
+    from torch import nn
+    class {name}({base}):
+        @staticmethod
+        def _standardize(x):
+            return (x - x.mean(0).detach()) / x.std(0).detach()
+        def forward(self, x):
+            return self.{attr}(self._standardize(x))
+    """
+    plain = textwrap.dedent(src.format(name="Head", base="nn.Module", attr="proj"))
+    assert found(plain, ("BN003",)) == []
+    bn = textwrap.dedent(src.format(name="MyBN", base="nn.BatchNorm1d", attr="identity"))
+    assert found(bn, ("BN003",)) == [(6, "BN003")]
+
+
+def test_bn003_fix_is_unsafe_everywhere():
+    rule = find_rule("BN003")
+    assert rule.fix_availability == "unsafe"
+    safety = rule.docs().split("## Fix safety", 1)[1].split("##", 1)[0]
+    assert "unsafe" in safety and "changes the gradients" in safety and "--unsafe-fixes" in safety
+    _, findings = lint(BN003_POSITIVE, ("BN003",))
+    fixes = [f.fix for f in findings if f.fix is not None]
+    assert fixes and all(fix.applicability == "unsafe" for fix in fixes)
+    assert select_fixes(findings, unsafe=False) == []
 
 
 def test_bn003_fix_drops_the_detach_and_is_idempotent():
@@ -504,6 +637,210 @@ def test_bn005_model_without_bn_is_fine():
     assert found(src, ("BN005",)) == []
 
 
+BN005_FREEZES = {
+    "apply_function": """\
+        def set_bn_eval(m):
+            if m.__class__.__name__.find("BatchNorm") != -1:
+                m.eval()
+
+        for epoch in range(3):
+            model.train()
+            model.apply(set_bn_eval)
+        """,
+    "apply_lambda": """\
+        for epoch in range(3):
+            model.train()
+            model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm1d) else None)
+        """,
+    "modules_loop": """\
+        for epoch in range(3):
+            model.train()
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm1d):
+                    m.eval()
+        """,
+}
+BN005_FREEZE_BODY = (  # the rest of each epoch
+    "    for x, y in train_loader:\n"
+    "        nn.functional.cross_entropy(model(x), y).backward()\n"
+    "        for i in range(x.size(0)):\n"
+    "            model(x[i:i + 1]).sum().backward()\n"
+    "        opt.step()\n"
+)
+
+
+@pytest.mark.parametrize("spelling", sorted(BN005_FREEZES))
+def test_bn005_bn_put_back_in_eval_after_every_train(spelling):
+    """BN frozen in eval after each `.train()` uses running statistics: small batches do not train it."""
+    src = BN005_MODEL + "train_loader = DataLoader(ds, batch_size=2, shuffle=True)\n"
+    src += textwrap.dedent(BN005_FREEZES[spelling]) + BN005_FREEZE_BODY
+    assert found(src, ("BN005",)) == []
+    # The same freeze done once, before the loop: the `.train()` of every epoch undoes it.
+    head, _, loop = textwrap.dedent(BN005_FREEZES[spelling]).partition("for epoch in range(3):\n    model.train()\n")
+    once = BN005_MODEL + "train_loader = DataLoader(ds, batch_size=2, shuffle=True)\n" + head
+    once += textwrap.dedent(loop) + "for epoch in range(3):\n    model.train()\n" + BN005_FREEZE_BODY
+    lines = once.splitlines()
+    loop_line = next(i for i, line in enumerate(lines, 1) if "model(x[i:i + 1])" in line)
+    assert found(once, ("BN005",)) == [(18, "BN005"), (loop_line, "BN005")]
+
+
+def test_bn005_train_override_that_freezes_bn():
+    src = BN005_MODEL.replace(
+        "    def forward(self, x):\n",
+        "    def train(self, mode=True):\n        super().train(mode)\n        self.bn_fc1.eval()\n        return self\n"
+        "    def forward(self, x):\n",
+    ) + textwrap.dedent(
+        """\
+        train_loader = DataLoader(ds, batch_size=2, shuffle=True)
+        for epoch in range(3):
+            model.train()
+            for x, y in train_loader:
+                nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+        """
+    )
+    assert found(src, ("BN005",)) == []
+    # Never switched with `.train()`: the override never runs and BN trains on the small batches.
+    assert found(src.replace("    model.train()\n", ""), ("BN005",)) == [(22, "BN005")]
+
+
+def test_bn005_argparse_default_is_a_module_constant():
+    template = BN005_MODEL + textwrap.dedent(
+        """\
+        BATCH_SIZE = {size}
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+        args = parser.parse_args()
+        train_loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True)
+        for x, y in train_loader:
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        """
+    )
+    _, findings = lint(template.format(size=2), ("BN005",))
+    assert [(f.line, f.code) for f in findings] == [(22, "BN005")]
+    assert "batch_size=2" in findings[0].message and "`--batch-size`" in findings[0].message and "BATCH_SIZE = 2" in findings[0].message
+    assert found(template.format(size=64), ("BN005",)) == []
+    assert found(template.format(size="2 if fast else 64"), ("BN005",)) == []  # not one integer: unknown
+
+
+BN005_UNET = """\
+import torch.nn as nn
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, cin, cout, is_batchnorm=True):
+        super().__init__()
+        norm = nn.InstanceNorm3d(cout) if is_batchnorm else nn.Identity()
+        self.block = nn.Sequential(nn.Conv3d(cin, cout, 3, padding=1), norm, nn.ReLU())
+
+
+class UNet(nn.Module):
+    def __init__(self, in_chns=1, class_num=2, is_batchnorm=True):
+        super().__init__()
+        self.enc = ConvBlock(in_chns, 16, is_batchnorm)
+        self.out = nn.Conv3d(16, class_num, 1)
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm3d):
+                nn.init.constant_(m.weight, 1)
+"""
+BN005_VNET = """\
+import torch.nn as nn
+
+
+class VNet(nn.Module):
+    def __init__(self, in_chns=1, class_num=2):
+        super().__init__()
+        self.conv = nn.Conv3d(in_chns, 16, 5, padding=2)
+        self.bn = nn.BatchNorm3d(16)
+"""
+BN005_TRAIN_SCRIPT = """\
+import argparse
+import torch
+from torch.utils.data import DataLoader
+from networks.factory import net_factory
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model", type=str, default="unet")
+parser.add_argument("--batch_size", type=int, default=2)
+args = parser.parse_args()
+
+
+def train(args):
+    model = net_factory(net_type=args.model)
+    loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True)
+    model.train()
+    for x, y in loader:
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+
+
+train(args)
+"""
+
+
+def _lint_project(tmp_path, factory):
+    files = {
+        "networks/__init__.py": "",
+        "networks/unet.py": BN005_UNET,
+        "networks/vnet.py": BN005_VNET,
+        "networks/factory.py": "from networks.unet import UNet\nfrom networks.vnet import VNet\n\n\n" + textwrap.dedent(factory),
+        "train.py": BN005_TRAIN_SCRIPT,
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    settings = Settings()
+    settings.select = ["BN005"]
+    path = str(tmp_path / "train.py")
+    result = lint_source(BN005_TRAIN_SCRIPT, path, settings)
+    assert not result.internal_errors, result.internal_errors
+    return [(f.line, f.code) for f in result.findings]
+
+
+def test_bn005_factory_that_may_build_bn_stays_quiet(tmp_path):
+    """The default branch builds an InstanceNorm UNet (BN only in an isinstance check), another a BN VNet:
+    which model trains depends on `--model`, a "maybe" (SSL4MIS `net_factory_3d`)."""
+    factory = """\
+        def net_factory(net_type="unet", in_chns=1, class_num=2):
+            if net_type == "unet":
+                net = UNet(in_chns=in_chns, class_num=class_num).cuda()
+            elif net_type == "vnet":
+                net = VNet(in_chns=in_chns, class_num=class_num).cuda()
+            else:
+                net = None
+            return net
+        """
+    assert _lint_project(tmp_path, factory) == []
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        'def net_factory(net_type="vnet"):\n    if net_type == "vnet":\n        return VNet()\n    raise ValueError(net_type)\n',
+        'def net_factory(net_type="vnet"):\n    if net_type == "small":\n        return VNet(class_num=1)\n    return VNet()\n',
+        'def net_factory(net_type="vnet"):\n    net = VNet()\n    if net_type == "plain":\n        net.out = UNet()\n    return net\n',
+        'def net_factory(net_type="vnet"):\n    return VNet(class_num=1) if net_type == "binary" else VNet()\n',
+    ],
+    ids=["raise-otherwise", "return-chain", "bn-before-branch", "ifexp"],
+)
+def test_bn005_factory_that_surely_builds_bn_is_reported(tmp_path, factory):
+    assert _lint_project(tmp_path, factory) == [(14, "BN005")]
+
+
+def test_bn005_isinstance_mention_is_no_bn():
+    src = "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n" + BN005_UNET.split("\n", 2)[2] + textwrap.dedent(
+        """\
+        model = UNet()
+        loader = DataLoader(ds, batch_size=1, shuffle=True)
+        for x, y in loader:
+            model(x).sum().backward()
+            model(x[0].unsqueeze(0)).sum().backward()
+        """
+    )
+    assert found(src, ("BN005",)) == []
+    assert found(src.replace("nn.InstanceNorm3d(cout)", "nn.BatchNorm3d(cout)"), ("BN005",)) == [(21, "BN005"), (24, "BN005")]
+
+
 # --- seeds ---------------------------------------------------------------------------------
 
 SEEDS = {
@@ -523,10 +860,13 @@ def test_seed_fixtures(name):
 
 
 def test_seed004_reports_both_detached_statistics():
+    """One finding for the normalisation, naming both statistics; its (unsafe) fix drops both detaches."""
     path = os.path.join(FIXTURES, "seeds", "seed004_detached_batch_stats.py")
     _, result = lint_fixture(path)
     bn003 = [f for f in result.findings if f.code == "BN003"]
-    assert len(bn003) == 2 and all(f.fix is not None and f.fix.applicability == "safe" for f in bn003)
+    assert len(bn003) == 1
+    assert bn003[0].message.startswith("The batch mean and variance of `input` are detached")
+    assert bn003[0].fix is not None and bn003[0].fix.applicability == "unsafe" and len(bn003[0].fix.edits) == 2
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,183 @@
+"""What building a model leaves its mode at, read from the ``ast`` of the module that defines it.
+
+The mode analysis (``bnlint.modes``) follows the functions of the linted file inline.  A class it
+constructs, or a loader in another module of the project, it does not run: it asks these summaries
+instead.  A summary says in which mode the object comes out, and whether its BatchNorm layers were
+put in eval on the way (a constructor-time freeze, which a later ``model.train()`` undoes):
+
+* a class: what its ``__init__`` (and the methods of the class that ``__init__`` calls) does to
+  ``self``: ``self.eval()`` / ``self.train(False)`` -> eval; under an ``if`` -> unknown;
+  ``self.apply(freeze_bn)``, ``self.backbone.eval()``, ``m.eval()`` in a loop over
+  ``self.modules()`` -> BN frozen (also under an ``if``: it may be, which is what BN014 is about);
+* a function: what it returns: ``return model.eval()``, or ``m.eval(); return m`` -> eval;
+  a mode switch under an ``if``, or different answers on different ``return``\\s -> unknown.
+
+Nothing is imported or run; the trees are the ones the project index already parsed.
+"""
+from __future__ import annotations
+
+import ast
+
+from bnlint.records import record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Dict, List, Optional, Tuple, Union
+
+    Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
+
+TRAIN, EVAL, UNKNOWN = "T", "E", "?"
+
+
+@record
+class Construction:
+    mode: str  # TRAIN, EVAL or UNKNOWN: the object's mode when the call returns
+    freezes_bn: bool = False  # part of it (its BN layers) put in eval while it was built
+
+
+_cache: Dict[Tuple[int, str], Optional[Construction]] = {}
+
+
+def construction(definitions: Dict[str, "Definition"], name: str) -> Optional[Construction]:
+    """The summary of calling ``name`` (a class or function among ``definitions``, a module's
+    top-level classes and functions), or None when there is nothing to say (not defined there,
+    or it does not touch modes: a new module in train mode)."""
+    node = definitions.get(name)
+    if node is None:
+        return None
+    key = (id(node), name)
+    if key not in _cache:
+        if len(_cache) > 4096:
+            _cache.clear()
+        _cache[key] = _class_summary(node, definitions) if isinstance(node, ast.ClassDef) else _function_summary(node)
+    return _cache[key]
+
+
+def _mode_of(call: ast.Call) -> Optional[str]:
+    """The mode a `.eval()` / `.train(...)` call sets, None for other calls."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    if func.attr == "eval" and not call.args:
+        return EVAL
+    if func.attr != "train":
+        return None
+    if not call.args and not call.keywords:
+        return TRAIN
+    arg = call.args[0] if call.args else call.keywords[0].value
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, (bool, int)):
+        return TRAIN if arg.value else EVAL
+    return UNKNOWN
+
+
+def _receiver(call: ast.Call) -> Optional[str]:
+    value = call.func.value if isinstance(call.func, ast.Attribute) else None
+    parts: List[str] = []
+    while isinstance(value, ast.Attribute):
+        parts.append(value.attr)
+        value = value.value
+    if isinstance(value, ast.Name):
+        parts.append(value.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _calls_in_order(body: List[ast.stmt]) -> List[Tuple[ast.Call, bool]]:
+    """Every call in ``body`` in source order, with whether it runs only on some paths (under an
+    `if`, a loop, a `try`, a `with`, a comprehension or a lambda). Nested functions are skipped."""
+    out: List[Tuple[ast.Call, bool]] = []
+
+    def visit(node: ast.AST, conditional: bool) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return
+        if isinstance(node, ast.Call):
+            out.append((node, conditional))
+        branchy = isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.IfExp, ast.Lambda, ast.comprehension, ast.BoolOp))
+        for child in ast.iter_child_nodes(node):
+            visit(child, conditional or branchy)
+
+    for stmt in body:
+        visit(stmt, False)
+    out.sort(key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
+    return out
+
+
+def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"]) -> Optional[Construction]:
+    methods = {item.name: item for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    init = methods.get("__init__")
+    if init is None:
+        return None
+    mode: Optional[str] = None
+    freezes = False
+    seen = {"__init__"}
+    todo = [(init, False)]
+    while todo:
+        fn, outer_conditional = todo.pop(0)
+        for call, conditional in _calls_in_order(fn.body):
+            conditional = conditional or outer_conditional
+            receiver = _receiver(call)
+            set_to = _mode_of(call)
+            if set_to is not None and receiver == "self":
+                mode = UNKNOWN if conditional else set_to
+            elif set_to == EVAL and receiver is not None:
+                # `self.backbone.eval()`, or `m.eval()` on a submodule in a loop over self.modules()
+                freezes = True
+            elif isinstance(call.func, ast.Attribute) and call.func.attr == "apply" and receiver and receiver.split(".")[0] == "self":
+                freezes = freezes or _applies_eval(call, methods, definitions)
+            elif receiver == "self" and isinstance(call.func, ast.Attribute) and call.func.attr in methods and call.func.attr not in seen:
+                seen.add(call.func.attr)
+                todo.append((methods[call.func.attr], conditional))
+    if mode is None and not freezes:
+        return None
+    return Construction(mode or TRAIN, freezes)
+
+
+def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"]) -> bool:
+    """`self.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)`, or a function
+    of the module or a method of the class that calls `.eval()` (`set_bn_eval`); a function
+    defined elsewhere (or `init_weights`, which calls no `.eval()`) freezes nothing we can see."""
+    if not call.args:
+        return False
+    fn = call.args[0]
+    body: Optional[ast.AST] = None
+    if isinstance(fn, ast.Lambda):
+        body = fn.body
+    elif isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name) and fn.value.id == "self":
+        body = methods.get(fn.attr)
+    elif isinstance(fn, ast.Name):
+        body = definitions.get(fn.id)
+    return body is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))
+
+
+def _function_summary(fn: ast.AST) -> Optional[Construction]:
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    calls = _calls_in_order(fn.body)
+    answers: List[str] = []
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        mode: Optional[str] = None
+        # `return Net().eval()`, `return model.eval().to(device)`
+        cur = value
+        while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute):
+            set_to = _mode_of(cur)
+            if set_to is not None:
+                mode = set_to
+                break
+            cur = cur.func.value
+        if mode is None and isinstance(value, (ast.Name, ast.Call)):
+            name = value.id if isinstance(value, ast.Name) else _receiver(value)
+            if name:
+                # The last mode call on the returned name before this return decides.
+                for call, conditional in calls:
+                    if getattr(call, "lineno", 0) > getattr(node, "lineno", 0):
+                        break
+                    set_to = _mode_of(call)
+                    if set_to is not None and _receiver(call) == name:
+                        mode = UNKNOWN if conditional else set_to
+        answers.append(mode or TRAIN)
+    if not answers or all(a == TRAIN for a in answers):
+        return None
+    return Construction(answers[0] if all(a == answers[0] for a in answers) else UNKNOWN)

@@ -1,0 +1,116 @@
+"""``bnlint.summaries``: what building a model leaves its mode at, read from the defining module."""
+import ast
+import textwrap
+
+import pytest
+
+from bnlint.summaries import EVAL, TRAIN, UNKNOWN, Construction, construction
+
+MODULE = textwrap.dedent(
+    """\
+    import torch.nn as nn
+
+    def set_bn_eval(m):
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+
+    def init_weights(m):
+        nn.init.zeros_(m.weight)
+
+    class Plain(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm2d(3)
+
+    class EvalInInit(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.eval()
+
+    class EvalThroughMethod(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.setup()
+
+        def setup(self):
+            self.train(False)
+
+    class MaybeEval(nn.Module):
+        def __init__(self, deploy=False):
+            super().__init__()
+            if deploy:
+                self.eval()
+
+    class FreezesByFlag(nn.Module):
+        def __init__(self, freeze=True):
+            super().__init__()
+            self.backbone = nn.Sequential(nn.BatchNorm2d(3))
+            if freeze:
+                self.backbone.eval()
+
+    class FreezesByApply(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.apply(set_bn_eval)
+
+    class InitialisesByApply(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.apply(init_weights)
+            self.apply(self._init)
+
+        def _init(self, m):
+            pass
+
+    def load(path):
+        model = Plain()
+        model.eval()
+        return model
+
+    def load_chained():
+        return Plain().eval().to("cpu")
+
+    def load_train():
+        model = Plain()
+        return model
+
+    def load_either(deploy):
+        model = Plain()
+        if deploy:
+            model.eval()
+        return model
+
+    def load_mixed(flag):
+        if flag:
+            return Plain().eval()
+        return Plain()
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def definitions():
+    tree = ast.parse(MODULE)
+    return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Plain", None),
+        ("EvalInInit", Construction(EVAL, False)),
+        ("EvalThroughMethod", Construction(EVAL, False)),
+        ("MaybeEval", Construction(UNKNOWN, False)),
+        ("FreezesByFlag", Construction(TRAIN, True)),
+        ("FreezesByApply", Construction(TRAIN, True)),
+        ("InitialisesByApply", None),
+        ("load", Construction(EVAL, False)),
+        ("load_chained", Construction(EVAL, False)),
+        ("load_train", None),
+        ("load_either", Construction(UNKNOWN, False)),
+        ("load_mixed", Construction(UNKNOWN, False)),
+        ("not_defined", None),
+    ],
+)
+def test_construction(definitions, name, expected):
+    assert construction(definitions, name) == expected
