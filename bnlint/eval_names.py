@@ -35,6 +35,26 @@ RECALIBRATION_RE = lazy(
 # Words naming evaluation data, as whole tokens of a name or string (`val_loader`, `testSet`,
 # `loaders["valid"]`): see ``name_tokens``.
 VAL_TOKENS = frozenset({"val", "valid", "validation", "vali", "test", "testing", "eval", "evaluation", "holdout", "heldout"})
+# What follows such a word in a name written without separators (`testloader`, `valset`,
+# `testdataloader`): the name is still one of evaluation data.
+DATA_SUFFIXES = ("dataloader", "loader", "dataset", "data", "set", "iter", "batch", "batches", "ds", "dl", "gen", "queue", "images", "imgs")
+
+
+def is_val_token(token: str) -> bool:
+    """A ``name_tokens`` word naming evaluation data: `val`, `test`, or `testloader`-like."""
+    if token in VAL_TOKENS:
+        return True
+    for word in ("validation", "valid", "val", "testing", "test", "evaluation", "eval", "holdout"):
+        if token.startswith(word):
+            rest = token[len(word):]
+            while rest:
+                suffix = next((s for s in DATA_SUFFIXES if rest.startswith(s)), None)
+                if suffix is None:
+                    break
+                rest = rest[len(suffix):]
+            if not rest and token != word:
+                return True
+    return False
 
 
 def is_eval_function_name(name: str) -> bool:
@@ -72,5 +92,6 @@ def name_tokens(text: str) -> List[str]:
 # superset of those tokens for the text checks (the first-letter lookahead lets ``re`` skip).
 VAL_WORD_IN_TEXT = lazy(
     r"(?=[VvTtEeHh])(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
-    r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)(?![a-z])"
+    r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)"
+    r"(?:(?![a-z])|(?=(?:" + "|".join(DATA_SUFFIXES) + r")))"
 )

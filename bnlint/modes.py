@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 import libcst as cst
 
-from bnlint.eval_names import RECALIBRATION_RE, VAL_TOKENS, is_eval_routine_name, name_tokens
+from bnlint.eval_names import RECALIBRATION_RE, is_eval_routine_name, is_val_token, name_tokens
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
 from bnlint.facts import NOT_LITERAL, Facts, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
@@ -187,17 +187,26 @@ class State:
         return self.modes == other.modes and self.vars == other.vars
 
 
-def join(states: Iterable[Optional[State]]) -> Optional[State]:
+def join(states: Iterable[Optional[State]], keep: Iterable[Optional[Obj]] = ()) -> Optional[State]:
+    """The state after paths that meet.  An object no name refers to any more on a path (its name
+    was bound to something else: `model = other`) contributes nothing from that path: its mode
+    there can reach no later use.  ``keep``: objects that are reachable otherwise (returned)."""
     live = [s for s in states if s is not None]
     if not live:
         return None
-    out = live[0].copy()
-    for s in live[1:]:
+    if len(live) == 1:
+        return live[0].copy()
+    out = State()
+    for s in live:
         for k, v in s.vars.items():
             if k not in out.vars or out.vars[k] is None:
                 out.vars[k] = v
+    kept = {id(o) for o in keep if o is not None}
+    for s in live:
+        reachable = kept | {id(v) for v in s.vars.values() if v is not None}
         for obj, vals in s.modes.items():
-            out.modes[obj] = out.modes.get(obj, frozenset()) | vals
+            if id(obj) in reachable:
+                out.modes[obj] = out.modes.get(obj, frozenset()) | vals
     return out
 
 
@@ -300,6 +309,7 @@ class ModesAnalysis:
         self._globals_at_entry: Optional[State] = None
         self._no_training: Optional[bool] = None
         self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
+        self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -1349,7 +1359,7 @@ class ModesAnalysis:
             end = self._exec_block(_body_of(fn), st, callee_frame)
         finally:
             self._stack.pop()
-        out = join([end] + callee_frame.returns)
+        out = join([end] + callee_frame.returns, keep=callee_frame.returned_objs)
         if out is None:
             # The callee always raises: keep the caller going with its own state.
             return None
@@ -1417,6 +1427,9 @@ class ModesAnalysis:
                 callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
             )
             self.forwards[key] = obs
+        if not kinds and self._input_from_eval_data(call, fr.fn):
+            # One batch drawn from a validation/test loader (`x, y = next(iter(val_loader))`).
+            kinds = {"val_batch"}
         if not kinds and self._inference_file():
             # Nothing in the file trains anything: a forward on data here is inference.
             kinds = {"inference"}
@@ -1483,6 +1496,58 @@ class ModesAnalysis:
                             result = True
         self._fn_recalib[key] = result
         return result
+
+    def _input_from_eval_data(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
+        """Does a positional argument of the forward come from evaluation data: named so (`x_val`),
+        or bound, by the nearest assignment before the call (following unpacking, `.to()`,
+        `next(iter(...))`, a few steps back), to something that names it (`next(iter(val_loader))`)?"""
+        scope: cst.CSTNode = fn if fn is not None else self.module
+        order, bindings = self._binding_index(scope)
+        at = order.get(id(call))
+        if at is None:
+            return False
+        todo: List[Tuple[cst.BaseExpression, int, int]] = [(a.value, at, 0) for a in call.args if a.keyword is None and not a.star]
+        seen: Set[Tuple[str, int]] = set()
+        while todo:
+            expr, before, depth = todo.pop()
+            if _mentions_eval_data(expr, strings=False):
+                return True
+            if depth >= 6:
+                continue
+            for node in self.walk(expr):
+                if isinstance(node, cst.Name) and not (isinstance(self.facts.parent(node), cst.Attribute) and self.facts.parent(node).attr is node):
+                    earlier = [b for b in bindings.get(node.value, ()) if b[0] < before]
+                    if earlier and (node.value, earlier[-1][0]) not in seen:
+                        seen.add((node.value, earlier[-1][0]))
+                        todo.append((earlier[-1][1], earlier[-1][0], depth + 1))
+        return False
+
+    def _binding_index(self, scope: cst.CSTNode) -> Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]:
+        """Pre-order positions in ``scope``, and for each name its bindings (position, value) in order."""
+        cached = self._bindings_cache.get(id(scope))
+        if cached is not None:
+            return cached
+        order: Dict[int, int] = {}
+        bindings: Dict[str, List[Tuple[int, cst.BaseExpression]]] = {}
+        for i, node in enumerate(walk_scope(scope)):
+            order[id(node)] = i
+            target: Optional[cst.CSTNode] = None
+            value: Optional[cst.BaseExpression] = None
+            if isinstance(node, cst.AssignTarget):
+                assign = self.facts.parent(node)
+                target, value = node.target, assign.value if isinstance(assign, cst.Assign) else None
+            elif isinstance(node, (cst.For, cst.CompFor)):
+                target, value = node.target, node.iter
+            elif isinstance(node, cst.WithItem) and node.asname is not None:
+                target, value = node.asname.name, node.item
+            elif isinstance(node, cst.NamedExpr):
+                target, value = node.target, node.value
+            if target is not None and value is not None:
+                for n in walk(target):
+                    if isinstance(n, cst.Name):
+                        bindings.setdefault(n.value, []).append((i, value))
+        self._bindings_cache[id(scope)] = (order, bindings)
+        return order, bindings
 
     def _inference_file(self) -> bool:
         """Does nothing in the file train (no `.backward()`, optimizer or scheduler `.step()`,
@@ -1557,19 +1622,21 @@ def _static_truth(test: cst.BaseExpression, literals: Dict[str, object]) -> Opti
     return None
 
 
-def _mentions_eval_data(expr: cst.BaseExpression) -> bool:
+def _mentions_eval_data(expr: cst.BaseExpression, strings: bool = True) -> bool:
+    """Does ``expr`` name evaluation data: a name (or, with ``strings``, a string key:
+    `loaders["val"]`) whose words say val/test/eval (``eval_names.is_val_token``)?"""
     for node in walk(expr):
         text = None
         if isinstance(node, cst.Name):
             text = node.value
-        elif isinstance(node, cst.SimpleString):
+        elif strings and isinstance(node, cst.SimpleString):
             text = node.value.strip("'\"bBrRuU")
         if not text:
             continue
         tokens = name_tokens(text)
         if "train" in tokens or "training" in tokens:
             return False
-        if any(t in VAL_TOKENS for t in tokens):
+        if any(is_val_token(t) for t in tokens):
             return True
     return False
 

@@ -83,6 +83,20 @@ TRAINING_METHODS = ("backward", "step", "zero_grad", "manual_backward", "fit", "
 _TRAINING_CALL = lazy(r"\.\s*(?:" + "|".join(TRAINING_METHODS) + r")\s*\(")
 
 
+def names_eval_data_in_code(source: str) -> bool:
+    """Does a name in the code (not a string, comment or docstring) name evaluation data
+    (``eval_names.VAL_WORD_IN_TEXT``: `val_loader`, `X_test`, `testloader`)?  A forward on a batch
+    drawn from it is evaluation (``modes.ModesAnalysis._input_from_eval_data``, which reads names
+    only, for this reason)."""
+    spans: Optional[_CodeSpans] = None
+    for m in VAL_WORD_IN_TEXT.finditer(source):
+        if spans is None:
+            spans = _CodeSpans(source)
+        if spans.in_code(m.start()):
+            return True
+    return False
+
+
 def trains_in_text(source: str) -> bool:
     """Does ``source`` call a training method anywhere (code, strings or comments alike)?"""
     return _TRAINING_CALL.search(source) is not None

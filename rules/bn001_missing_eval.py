@@ -12,6 +12,7 @@ _CONTEXT_WORDS = {
     "eval_fn": "in an evaluation function",
     "val_loop": "over a validation/test loader",
     "inference": "in code that runs it on data and never trains it (inference)",
+    "val_batch": "on a batch drawn from validation/test data",
 }
 
 
@@ -125,9 +126,9 @@ class MissingEval(Rule):
     def text_relevant(cls, source: str) -> bool:
         """An evaluation context in the code, the only places the analysis looks: a no-grad token,
         a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``)."""
-        from bnlint.prefilter import evaluates_in_text, trains_in_text
+        from bnlint.prefilter import evaluates_in_text, names_eval_data_in_code, trains_in_text
 
-        return cls.trigger_tokens_present(source) or evaluates_in_text(source) or not trains_in_text(source)
+        return cls.trigger_tokens_present(source) or evaluates_in_text(source) or not trains_in_text(source) or names_eval_data_in_code(source)
 
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
@@ -183,8 +184,9 @@ class MissingEval(Rule):
                 parts.append(f"in the evaluation function `{fn_name}()`" if "eval_fn" in obs.lexical_kinds and fn_name else "in an evaluation function")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
-            if "inference" in obs.kinds:
-                parts.append(_CONTEXT_WORDS["inference"])
+            for kind in ("val_batch", "inference"):
+                if kind in obs.kinds:
+                    parts.append(_CONTEXT_WORDS[kind])
             where = ", ".join(parts)
             how = "it is never put in eval mode" if all(not v.origin for v in vals) else "the last mode switch on every path here is `.train()`"
             if obs.callers and fn_name:

@@ -478,15 +478,12 @@ NOT_TEXT_RELEVANT = {
         "flag = p.requires_grad  " + "#" * 5000 + "\n" + "model.train()\n",  # and in linear time
     ],
     "BN001": [
-        "def test_model():\n    pass\n\n\ndef train_and_evaluate_later():\n    pass\n",  # a pytest test; a training routine
         "def forward(self, x):\n    return x\n\n\ndef update_bn_stats(loader, model):\n    pass\n",
-        "score = evaluate(model, val_loader)\nfor value in values:\n    pass\n",  # a call is no context
-        "for x, y in train_loader:\n    label = 'val'\n",  # "val" outside the loop's iterable
+        "for x, y in train_loader:\n    label = 'val'\n",  # "val" outside the loop's iterable, in a string
         "for x in loader:  # the val split\n    pass\nfor interval in intervals:\n    pass\n",
         '"""Runs the model for each batch in eval mode.\n\nfor x in val_loader: see below."""\n# for x in test_loader:\n',
         "s = 'for x in val_loader'\n>>> def evaluate(model): pass\n",
         "for x " + "#" * 5000 + "\n",  # and in linear time
-        "for a, " + "b c " * 2000 + " in val\n",
     ],
     "BN003": [
         "class Stats:\n    def mean(self, x):\n        return x.mean(0)\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return self.f(x.detach())\n",
@@ -606,6 +603,23 @@ def test_text_check_rejects(code, source):
     if code == "BN001":
         source = source + _TRAINING_LINE
     assert not rule.text_relevant(source)
+
+
+# A name in the code that says evaluation data (`val_loader`, `test_model`, `val`) is a context in
+# its own right: a batch drawn from it and run through the model is evaluation
+# (``modes.ModesAnalysis._input_from_eval_data``), so these are kept even in training code.
+EVAL_DATA_NAMES_IN_CODE = [
+    "def test_model():\n    pass\n\n\ndef train_and_evaluate_later():\n    pass\n",
+    "score = evaluate(model, val_loader)\nfor value in values:\n    pass\n",
+    "for a, " + "b c " * 2000 + " in val\n",
+    "x, y = next(iter(testloader))\n",
+]
+
+
+@pytest.mark.parametrize("source", EVAL_DATA_NAMES_IN_CODE)
+def test_bn001_keeps_eval_data_names_in_training_code(source):
+    bn001 = next(r for r in RULES if r.code == "BN001")
+    assert bn001.text_relevant(source + _TRAINING_LINE)
 
 
 @pytest.mark.parametrize("source", [s for s in NOT_TEXT_RELEVANT["BN001"]])
