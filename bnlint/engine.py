@@ -407,15 +407,13 @@ def _without_statements(source: str, tree: ast.Module, spans: Sequence[Tuple[int
     return "".join(pieces), ast.Module(body=body, type_ignores=list(tree.type_ignores))
 
 
-def _unreadable_finding(path: str, first: int, last: int, line: int) -> Finding:
+def _unreadable_note(path: str, first: int, last: int, line: int) -> str:
+    """A note, not a finding: the file is valid Python (``ast`` accepts it), so nothing is wrong in
+    it; only bnlint's parser cannot read this statement.  (A BN000 would fail a CI run on valid code.)"""
     where = f"the statement at line {first}" if first == last else f"line {line} of the statement at lines {first}-{last}"
-    return file_error(
-        path,
-        f"bnlint's parser (libcst) cannot read {where}, although Python accepts it: that statement is not analysed "
-        "(the rest of the file is), and no fixes are offered for this file",
-        line,
-        1,
-        severity="warning",
+    return (
+        f"{path}:{line}:1: bnlint's parser (libcst) cannot read {where}, although Python accepts it: that statement "
+        "is not analysed (the rest of the file is), and no fixes are offered for this file"
     )
 
 
@@ -537,9 +535,7 @@ def _lint_source(
                 module = None
         if module is None:
             line = _libcst_error_line(exc, 1)
-            result.findings.append(
-                file_error(path, f"bnlint's parser (libcst) cannot read line {line}, although Python accepts it: the file is not analysed", line, 1, severity="warning")
-            )
+            result.notes.append(f"{path}:{line}:1: bnlint's parser (libcst) cannot read line {line}, although Python accepts it: the file is not analysed")
             return result
     except (RecursionError, MemoryError) as exc:
         result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}"))
@@ -563,8 +559,7 @@ def _lint_source(
             # the fix loops (CLI, editor) take a BN000 after a fix round for a fix that broke the file.
             for finding in result.findings:
                 finding.fix = None
-            result.findings.extend(_unreadable_finding(path, first, last, line) for first, last, line in unreadable)
-            result.findings.sort(key=Finding.sort_key)
+            result.notes.extend(_unreadable_note(path, first, last, line) for first, last, line in unreadable)
         return result
     finally:
         facts_module.deactivate(token)

@@ -160,6 +160,7 @@ def _offset_position(text: str, lines: Sequence[str], offset: int, encoding: str
 class LintOutcome:
     findings: List[Any] = field(default_factory=list)
     internal_errors: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # the CLI's warnings (statements not analysed, ...)
     config_error: Optional[str] = None
     excluded: bool = False
     settings: Any = None
@@ -682,6 +683,7 @@ class BnlintLanguageServer(LanguageServer):
         result = lint_source(text, path, settings, index=self.index())
         out.findings = result.findings
         out.internal_errors = list(result.internal_errors)
+        out.notes = list(result.notes)
         return out
 
     def to_diagnostics(
@@ -742,6 +744,8 @@ class BnlintLanguageServer(LanguageServer):
             self.log(msg)
         for err in outcome.internal_errors:
             self.log(f"bnlint: {err}")
+        for note in outcome.notes:
+            self.log(f"bnlint: warning: {note}", types.MessageType.Warning)
 
     # --- scheduling ----------------------------------------------------------
     def schedule(self, uri: str, delay: float) -> None:
