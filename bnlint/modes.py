@@ -116,6 +116,9 @@ _PLAIN_MODULE_METHODS = {
 }
 # Calls that do not return: the path that reaches them ends there.
 _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
+# What puts trained weights into a model, or builds it with them.
+_WEIGHT_LOADING_METHODS = {"load_state_dict", "load_weights", "load_checkpoint", "load_pretrained", "load_pretrained_weights", "init_weights_from"}
+_WEIGHT_KEYWORDS = {"pretrained", "weights", "encoder_weights", "pretrained_backbone", "checkpoint", "ckpt", "weights_path", "pretrained_path"}
 # Calls on a model (or a part of it) that may change what mode it, or its BN layers, run in.
 _MODE_CHANGING_METHODS = {"eval", "train", "apply", "modules", "named_modules", "children", "named_children", "requires_grad_"}
 _COPY_CALLS = {"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"}
@@ -145,6 +148,9 @@ class Obj:
     # A parameter of a function analysed on its own: a model may come in, with or without BN
     # (BN001 needs BN evidence; an `.eval()` that leaks into training is wrong for any model).
     is_parameter: bool = False
+    # Trained weights went into it (`load_state_dict`, `pretrained=True`, `torch.load`): running it
+    # on data where nothing trains is inference, not a demo of a random network.
+    has_weights: bool = False
 
 
 @dataclass(frozen=True)
@@ -309,6 +315,7 @@ class ModesAnalysis:
         self._globals_at_entry: Optional[State] = None
         self._no_training: Optional[bool] = None
         self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
+        self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -885,7 +892,11 @@ class ModesAnalysis:
         if isinstance(small, cst.Return):
             if small.value is not None:
                 self._exec_expr(small.value, st, fr)
-                fr.returned_objs.append(self.resolve(small.value, st, fr))
+                returned = self.resolve(small.value, st, fr)
+                if returned is None and isinstance(small.value, (cst.Call, cst.IfExp)) and id(small.value) not in self._inlined:
+                    # `return Net()`, `return Net().eval()`: the object is built here, in this mode.
+                    returned = self._create(small.value, st, fr, fr.fn.name.value if fr.fn is not None else "model")
+                fr.returned_objs.append(returned)
             else:
                 fr.returned_objs.append(None)
             fr.returns.append(st)
@@ -947,7 +958,9 @@ class ModesAnalysis:
         if key is None:
             return
         obj = result if result is not None else self.resolve(value, st, fr)
-        if obj is None:
+        if obj is None and id(value) not in self._inlined:
+            # (A function of this file that was analysed returned no model: a class from a registry,
+            # a model whose branch the arguments rule out; its BN content says nothing more.)
             obj = self._create(value, st, fr, dotted(target) or "model")
         st.vars[key] = obj
         if obj is not None and obj.label in ("", "model") and dotted(target):
@@ -960,7 +973,7 @@ class ModesAnalysis:
             if (q in _COPY_CALLS or q.endswith(".deepcopy") or q.endswith("AveragedModel")) and value.args:
                 src = self.resolve(value.args[0].value, st, fr)
                 if src is not None:
-                    obj = Obj(label=label, holds_bn=src.holds_bn, cls_name=src.cls_name, keeps_bn_eval=src.keeps_bn_eval, created_at=value)
+                    obj = Obj(label=label, holds_bn=src.holds_bn, cls_name=src.cls_name, keeps_bn_eval=src.keeps_bn_eval, created_at=value, has_weights=src.has_weights)
                     st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(src, frozenset({Val(UNKNOWN)})))
                     return obj
         if not isinstance(value, (cst.Call, cst.IfExp)):
@@ -972,8 +985,11 @@ class ModesAnalysis:
             holds = False
         if not holds:
             return None
+        built = self._construction(value) if isinstance(value, cst.Call) else None
+        if built is not None and not built.returns_model:
+            return None  # a factory of functions (a closure over a model), not a module
         name = self._constructor_name(value)
-        obj = Obj(label=label, holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name), created_at=value)
+        obj = Obj(label=label, holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name), created_at=value, has_weights=self._built_with_weights(value))
         # nn.Module starts in training mode; `Net().eval()` / `.train(False)` in the same expression.
         mode = TRAIN
         cur = value
@@ -983,11 +999,11 @@ class ModesAnalysis:
                 break
             cur = cur.func.value
         frozen = None
-        if mode == TRAIN:
-            built = self._construction(value)
-            if built is not None:
-                mode = built.mode
-                frozen = value if built.freezes_bn and not obj.keeps_bn_eval else None
+        if mode == TRAIN and (self.facts.callee(value) if isinstance(value, cst.Call) else None) == "torch.hub.load":
+            mode = UNKNOWN  # what the hub entry point does to the mode is not in this project
+        elif mode == TRAIN and built is not None:
+            mode = built.mode
+            frozen = value if built.freezes_bn and not obj.keeps_bn_eval else None
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen)})
         return obj
 
@@ -1122,6 +1138,8 @@ class ModesAnalysis:
                 if meth in ("forward", "module") and not sub:
                     self._forward(call, obj, st, fr, recv)
                     return None
+                if meth in _WEIGHT_LOADING_METHODS:
+                    obj.has_weights = True
                 if meth in _PLAIN_MODULE_METHODS:
                     return obj if (meth in ("to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_") and not sub) else None
                 if not sub:
@@ -1359,6 +1377,7 @@ class ModesAnalysis:
             end = self._exec_block(_body_of(fn), st, callee_frame)
         finally:
             self._stack.pop()
+        self._inlined.add(id(call))
         out = join([end] + callee_frame.returns, keep=callee_frame.returned_objs)
         if out is None:
             # The callee always raises: keep the caller going with its own state.
@@ -1427,11 +1446,11 @@ class ModesAnalysis:
                 callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
             )
             self.forwards[key] = obs
-        if not kinds and self._input_from_eval_data(call, fr.fn):
+        if not kinds and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
             # One batch drawn from a validation/test loader (`x, y = next(iter(val_loader))`).
             kinds = {"val_batch"}
-        if not kinds and self._inference_file():
-            # Nothing in the file trains anything: a forward on data here is inference.
+        if not kinds and obj.has_weights and self._inference_file():
+            # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
         obs.kinds |= kinds
         obs.lexical_kinds |= lexical
@@ -1522,6 +1541,26 @@ class ModesAnalysis:
                         todo.append((earlier[-1][1], earlier[-1][0], depth + 1))
         return False
 
+    def _backward_after(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
+        """Is there a `.backward()` after the forward in the loop body (or function) that holds it?
+        Then its output is trained on, whatever its data is called: `inputs_test` in domain
+        adaptation is the unlabelled target data the step trains on."""
+        scope: cst.CSTNode = fn if fn is not None else self.module
+        order, _ = self._binding_index(scope)
+        at = order.get(id(call))
+        if at is None:
+            return False
+        container: cst.CSTNode = scope
+        for anc in self.facts.ancestors(call):
+            if isinstance(anc, (cst.For, cst.While)) or anc is scope:
+                container = anc
+                break
+        for node in self.walk(container):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward"):
+                if order.get(id(node), -1) > at:
+                    return True
+        return False
+
     def _binding_index(self, scope: cst.CSTNode) -> Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]:
         """Pre-order positions in ``scope``, and for each name its bindings (position, value) in order."""
         cached = self._bindings_cache.get(id(scope))
@@ -1548,6 +1587,30 @@ class ModesAnalysis:
                         bindings.setdefault(n.value, []).append((i, value))
         self._bindings_cache[id(scope)] = (order, bindings)
         return order, bindings
+
+    def _built_with_weights(self, value: cst.BaseExpression) -> bool:
+        """Does the expression that builds a model give it trained weights: a loader
+        (`torch.load`, `from_pretrained`, `load_from_checkpoint`, `torch.hub.load`), or a
+        `pretrained=`/`weights=` argument that is not `False`/`None` (also through `.to()`,
+        wrappers; segmentation_models_pytorch's encoders are pretrained unless told not to be)?"""
+        cur = value
+        while isinstance(cur, cst.Call):
+            q = self.facts.callee(cur) or dotted(cur.func) or ""
+            leaf = q.rsplit(".", 1)[-1]
+            if leaf in ("from_pretrained", "load_from_checkpoint") or q in ("torch.load", "torch.jit.load", "torch.hub.load"):
+                return True
+            for arg in cur.args:
+                if arg.keyword is not None and arg.keyword.value in _WEIGHT_KEYWORDS:
+                    return literal_value(arg.value) not in (False, None, 0, "")
+            if q.startswith("segmentation_models_pytorch."):
+                return True  # encoder_weights="imagenet" by default (an explicit None was handled above)
+            if isinstance(cur.func, cst.Attribute) and cur.func.attr.value in ("to", "cuda", "cpu", "half", "float", "double", "eval", "train"):
+                cur = cur.func.value
+            elif leaf in _WRAPPER_LEAVES and cur.args:
+                cur = cur.args[0].value
+            else:
+                return False
+        return False
 
     def _inference_file(self) -> bool:
         """Does nothing in the file train (no `.backward()`, optimizer or scheduler `.step()`,

@@ -296,7 +296,10 @@ def may_set_zero_momentum(scan: "AstScan") -> bool:
 
 
 # ``may_set_zero_momentum`` on the text, a superset of it: BN002's ``text_relevant``.
-_ZERO_LITERAL = lazy(r"(?<![\w.])[-+]?[ \t]*(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?\d+)?(?![\w.])")
+# Every spelling Python reads as zero: `0`, `0.0`, `.0`, `0e5`, `0_0`, `0x0`, `0o0`, `0b0`, `0j`.
+_ZERO_LITERAL = lazy(
+    r"(?<![\w.])[-+]?[ \t]*(?:0[xX](?:_?0)+|0[oO](?:_?0)+|0[bB](?:_?0)+|(?:0(?:_?0)*(?:\.(?:0(?:_?0)*)?)?|\.0(?:_?0)*)(?:[eE][-+]?\d(?:_?\d)*)?[jJ]?)(?![\w.])"
+)
 _MOMENTUM_SITE = lazy(r"momentum" + _TEXT_GAP + r"=(?!=)|momentum['\"]" + _TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
 _NAME_VALUE = lazy(_TEXT_GAP + r"\(*" + _TEXT_GAP + r"([A-Za-z_]\w*)" + _TEXT_GAP + r"(?![\w.(\[])")
 _PLAIN_ASSIGNMENT = lazy(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")

@@ -33,6 +33,7 @@ TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 class Construction:
     mode: str  # TRAIN, EVAL or UNKNOWN: the object's mode when the call returns
     freezes_bn: bool = False  # part of it (its BN layers) put in eval while it was built
+    returns_model: bool = True  # False: a function that returns a function (a closure), not a module
 
 
 _cache: Dict[Tuple[int, str], Optional[Construction]] = {}
@@ -153,8 +154,13 @@ def _function_summary(fn: ast.AST) -> Optional[Construction]:
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     calls = _calls_in_order(fn.body)
+    own = _own_nodes(fn)
+    nested = {n.name for n in own if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    returned = [n.value for n in own if isinstance(n, ast.Return) and n.value is not None]
+    if returned and all(isinstance(v, ast.Lambda) or (isinstance(v, ast.Name) and v.id in nested) for v in returned):
+        return Construction(UNKNOWN, returns_model=False)  # `def f(x): return net(x)` ... `return f`
     answers: List[str] = []
-    for node in ast.walk(fn):
+    for node in own:
         if not isinstance(node, ast.Return) or node.value is None:
             continue
         value = node.value
@@ -181,3 +187,15 @@ def _function_summary(fn: ast.AST) -> Optional[Construction]:
     if not answers or all(a == TRAIN for a in answers):
         return None
     return Construction(answers[0] if all(a == answers[0] for a in answers) else UNKNOWN)
+
+
+def _own_nodes(fn: ast.AST) -> List[ast.AST]:
+    """The nodes of ``fn``'s body, with nested functions and classes themselves but not their bodies."""
+    out: List[ast.AST] = []
+    todo = list(ast.iter_child_nodes(fn))
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return out

@@ -170,7 +170,7 @@ class MissingEval(Rule):
                     continue
                 if {obs.label.split(".")[0], obj.label.split(".")[0]} & facts.ema_targets():
                     continue  # an EMA teacher / momentum encoder computing targets: train mode is the method
-            if _synthetic_input(facts, obs.node, obs.fn):
+            if _synthetic_input(facts, obs.node, obs.fn, result):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
             if id(obs.node) in reported:
                 continue
@@ -229,74 +229,49 @@ class MissingEval(Rule):
 _SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
 
 
-def _synthetic_input(facts, call, fn) -> bool:
-    """``net(torch.randn(1, 3, 32, 32))`` or ``x = torch.zeros(...); net(x)``: a shape probe / smoke test."""
-    import libcst as cst
+def _synthetic_input(facts, call, fn, result) -> bool:
+    """``net(torch.randn(1, 3, 32, 32))`` or ``x = torch.zeros(...); net(x)``: a shape probe / smoke test.
 
+    A name's value is the one its nearest binding before the use gives it (``X`` may be a random
+    probe here and a real batch further down the notebook)."""
+    import libcst as cst
 
     # `net(x, *state)`: the state a streaming model feeds back to itself is not the data.
     args = [a.value for a in call.args if a.keyword is None and not a.star]
     if not args or not _probe_use(facts, call, fn):
         return False
+    order, bindings = result._binding_index(fn if fn is not None else facts.module)
+    at = order.get(id(call))
+    if at is None:
+        return False
 
-    scope = fn if fn is not None else facts.module
-
-    def synthetic(expr, depth=0) -> bool:
-        if depth > 4:
+    def synthetic(expr, before: int, depth=0) -> bool:
+        if depth > 6:
             return False
         if isinstance(expr, cst.Call):
             q = facts.callee(expr) or ""
             leaf = q.rsplit(".", 1)[-1]
             if q.startswith("torch.") and (leaf in _SYNTHETIC or leaf.endswith("Tensor")):
                 return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
-                return synthetic(expr.func.value, depth + 1)
+            if isinstance(expr.func, cst.Attribute) and synthetic(expr.func.value, before, depth + 1):
+                return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random
             # Variable(torch.rand(...)), or another model's output on random input.
             inputs = [a.value for a in expr.args if a.keyword is None and not a.star]
-            return bool(inputs) and all(synthetic(a, depth + 1) for a in inputs)
+            return bool(inputs) and all(synthetic(a, before, depth + 1) for a in inputs)
         if isinstance(expr, (cst.List, cst.Tuple)):
-            return bool(expr.elements) and all(synthetic(e.value, depth + 1) for e in expr.elements)
+            return bool(expr.elements) and all(synthetic(e.value, before, depth + 1) for e in expr.elements)
+        if isinstance(expr, cst.Subscript):
+            return synthetic(expr.value, before, depth + 1)
         if isinstance(expr, cst.Name):
-            values = _values_bound_to(facts, expr.value, scope)
-            return bool(values) and all(synthetic(v, depth + 1) for v in values)
+            earlier = [b for b in bindings.get(expr.value, ()) if b[0] < before]
+            return bool(earlier) and synthetic(earlier[-1][1], earlier[-1][0], depth + 1)
         return False
 
-    return all(synthetic(a) for a in args)
+    return all(synthetic(a, at) for a in args)
 
 
 # Methods that compute with a tensor's values: an output used so is a result, not a probe.
 _VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
-
-
-def _values_bound_to(facts, name: str, scope) -> list:
-    """The values assigned to ``name`` in ``scope``; for `a, b = f(x)` the whole `f(x)`."""
-    import libcst as cst
-
-    from bnlint.facts import walk_scope
-
-    values = []
-    for node in walk_scope(scope):
-        if isinstance(node, cst.Assign):
-            for t in node.targets:
-                if isinstance(t.target, cst.Name):
-                    if t.target.value == name:
-                        values.append(node.value)
-                elif isinstance(t.target, (cst.Tuple, cst.List)):
-                    elements = t.target.elements
-                    if any(isinstance(e.value, cst.Name) and e.value.value == name for e in elements):
-                        if isinstance(node.value, (cst.Tuple, cst.List)) and len(node.value.elements) == len(elements):
-                            values.extend(v.value for e, v in zip(elements, node.value.elements) if isinstance(e.value, cst.Name) and e.value.value == name)
-                        else:
-                            values.append(node.value)
-        elif isinstance(node, cst.AnnAssign) and node.value is not None and isinstance(node.target, cst.Name) and node.target.value == name:
-            values.append(node.value)
-        elif isinstance(node, (cst.For, cst.CompFor)) and isinstance(node.target, cst.Name) and node.target.value == name:
-            values.append(node.iter)  # an element of a container of random tensors is one too
-        elif isinstance(node, (cst.For, cst.CompFor, cst.AugAssign, cst.WithItem, cst.NamedExpr)):
-            target = node.asname.name if isinstance(node, cst.WithItem) and node.asname is not None else getattr(node, "target", None)
-            if target is not None and any(isinstance(n, cst.Name) and n.value == name for n in facts.iter_nodes(target)):
-                return []  # bound by a loop, a with or in place: not a plain value
-    return values
 
 
 def _probe_use(facts, call, fn) -> bool:

@@ -114,3 +114,11 @@ def definitions():
 )
 def test_construction(definitions, name, expected):
     assert construction(definitions, name) == expected
+
+
+def test_a_factory_of_closures_returns_no_model():
+    tree = ast.parse(
+        "def prepare(path):\n    net = load(path)\n    def metrics(sample):\n        out = net(sample)\n        return out.mean()\n    return metrics\n"
+    )
+    definitions = {n.name: n for n in tree.body}
+    assert construction(definitions, "prepare") == Construction(UNKNOWN, False, returns_model=False)
