@@ -24,11 +24,14 @@ class MissingEval(Rule):
     evaluation or inference — inside `torch.no_grad()` / `torch.inference_mode()`
     (a `with` block or a decorator), in a function whose job is evaluation
     (`validate`, `evaluate`, `test`, `predict`, `infer`, ...), in a loop over
-    a validation/test loader, or anywhere in a file that trains nothing (no
-    `.backward()`, `.step()`, `.zero_grad()`, `fit(...)`: an inference script
-    or notebook) — and the model is still in train mode on every path that
-    reaches it: no `model.eval()` / `model.train(False)` after it was built or
-    after its last `model.train()`.
+    a validation/test loader, on a batch drawn from validation/test data
+    (`x, y = next(iter(val_loader))`, `model(X_test)`) whose output is not
+    trained on, or anywhere in a file that trains nothing (no `.backward()`,
+    `.step()`, `.zero_grad()`, `fit(...)`: an inference script or notebook)
+    when the model has trained weights (`load_state_dict`, `pretrained=True`,
+    `weights=...`, `torch.load`, `from_pretrained`) — and the model is still
+    in train mode on every path that reaches it: no `model.eval()` /
+    `model.train(False)` after it was built or after its last `model.train()`.
 
     The analysis follows the model through aliases (`net = model.module`),
     wrappers (`DataParallel`, `DistributedDataParallel`, `.to(device)`),
