@@ -315,6 +315,7 @@ class ModesAnalysis:
         self._globals_at_entry: Optional[State] = None
         self._no_training: Optional[bool] = None
         self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
+        self._rebound_cache: Dict[int, Set[str]] = {}
         self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
@@ -1413,14 +1414,22 @@ class ModesAnalysis:
                 values[name] = literal_value(p.default)
         literals = {k: v for k, v in values.items() if v is not NOT_LITERAL}
         if literals:
+            for name in self._rebound_names(fn):
+                literals.pop(name, None)
+        return literals
+
+    def _rebound_names(self, fn: cst.FunctionDef) -> Set[str]:
+        """The names a function assigns (so a parameter among them may no longer hold its argument)."""
+        cached = self._rebound_cache.get(id(fn))
+        if cached is None:
+            cached = set()
             for node in walk_scope(fn):
                 if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.For, cst.WithItem, cst.NamedExpr)):
                     target = node.asname.name if isinstance(node, cst.WithItem) and node.asname is not None else getattr(node, "target", None)
                     if target is not None:
-                        for n in walk(target):
-                            if isinstance(n, cst.Name):
-                                literals.pop(n.value, None)
-        return literals
+                        cached.update(n.value for n in walk(target) if isinstance(n, cst.Name))
+            self._rebound_cache[id(fn)] = cached
+        return cached
 
     # --- forward calls -------------------------------------------------------------
     def _forward(self, call: cst.Call, obj: Obj, st: State, fr: Frame, func_expr: cst.BaseExpression) -> None:
@@ -1446,7 +1455,7 @@ class ModesAnalysis:
                 callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
             )
             self.forwards[key] = obs
-        if not kinds and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
+        if not kinds and not self._inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
             # One batch drawn from a validation/test loader (`x, y = next(iter(val_loader))`).
             kinds = {"val_batch"}
         if not kinds and obj.has_weights and self._inference_file():

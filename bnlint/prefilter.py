@@ -97,6 +97,15 @@ def names_eval_data_in_code(source: str) -> bool:
     return False
 
 
+# What gives a model trained weights (``modes.ModesAnalysis._built_with_weights`` and
+# ``_WEIGHT_LOADING_METHODS``), in text: BN001's inference needs one of them.
+_WEIGHTS_TEXT = lazy(r"pretrained|weights|checkpoint|ckpt|load_state_dict|\bload\s*\(|segmentation_models_pytorch")
+
+
+def loads_weights_in_text(source: str) -> bool:
+    return _WEIGHTS_TEXT.search(source) is not None
+
+
 def trains_in_text(source: str) -> bool:
     """Does ``source`` call a training method anywhere (code, strings or comments alike)?"""
     return _TRAINING_CALL.search(source) is not None

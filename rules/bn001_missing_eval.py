@@ -129,9 +129,13 @@ class MissingEval(Rule):
     def text_relevant(cls, source: str) -> bool:
         """An evaluation context in the code, the only places the analysis looks: a no-grad token,
         a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``)."""
-        from bnlint.prefilter import evaluates_in_text, names_eval_data_in_code, trains_in_text
+        from bnlint.prefilter import evaluates_in_text, loads_weights_in_text, names_eval_data_in_code, trains_in_text
 
-        return cls.trigger_tokens_present(source) or evaluates_in_text(source) or not trains_in_text(source) or names_eval_data_in_code(source)
+        if cls.trigger_tokens_present(source) or evaluates_in_text(source):
+            return True
+        if not trains_in_text(source):
+            return loads_weights_in_text(source)  # inference: a model with trained weights, nothing training
+        return names_eval_data_in_code(source)  # a batch of evaluation data in training code
 
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
