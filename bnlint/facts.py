@@ -195,11 +195,17 @@ class Facts:
         return None
 
     def function_named(self, name: str) -> Optional[cst.FunctionDef]:
-        """A module-level function by name (methods are looked up through their class)."""
+        """A module-level function by name (methods are looked up through their class).  Where the
+        module defines it twice (a notebook's re-run cell), the later definition replaced the first."""
+        found = None
         for fn in self.functions:
-            if fn.name.value == name and not isinstance(self.parent_of_def(fn), cst.ClassDef):
-                return fn
-        return None
+            if fn.name.value == name:
+                owner = self.parent_of_def(fn)
+                if isinstance(owner, cst.Module):
+                    found = fn
+                elif found is None and not isinstance(owner, cst.ClassDef):
+                    found = fn
+        return found
 
     def parent_of_def(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The ClassDef/FunctionDef/Module a definition lives in."""

@@ -253,7 +253,7 @@ def _synthetic_input(facts, call, fn, result) -> bool:
         return False
 
     def synthetic(expr, before: int, depth=0) -> bool:
-        if depth > 6:
+        if depth > 24:  # each step goes to an earlier binding: the chain ends; this bounds its cost
             return False
         if isinstance(expr, cst.Call):
             q = facts.callee(expr) or ""
@@ -277,6 +277,8 @@ def _synthetic_input(facts, call, fn, result) -> bool:
     return all(synthetic(a, at) for a in args)
 
 
+# Functions that compare or reduce tensors' values.
+_VALUE_FUNCTIONS = ("allclose", "isclose", "equal", "eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "assert_close", "all", "any", "argmax", "argmin", "topk", "sort")
 # Methods that compute with a tensor's values: an output used so is a result, not a probe.
 _VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
 
@@ -298,9 +300,11 @@ def _probe_use(facts, call, fn) -> bool:
         if isinstance(parent, cst.Subscript) and parent.value is node:
             return numeric(parent)
         if isinstance(parent, cst.Arg):
+            # Compared or reduced (`torch.allclose(a, b)`, `torch.max(torch.abs(...))`); passed on
+            # through a layer or activation (`F.relu(bn(x))`) it is still the probe's tensor.
             outer = facts.parent(parent)
             q = (facts.callee(outer) or "") if isinstance(outer, cst.Call) else ""
-            return q.split(".")[0] in ("torch", "np", "numpy", "F") and q.rsplit(".", 1)[-1] not in ("Size", "is_tensor")
+            return q.split(".")[0] in ("torch", "np", "numpy") and q.rsplit(".", 1)[-1] in _VALUE_FUNCTIONS
         return False
 
     parent = facts.parent(call)

@@ -694,7 +694,7 @@ class TinyBatchBN(Rule):
             return
         if facts.in_no_grad(call):
             return
-        layer = self._model_layer(model, fn, models)
+        layer = self._model_layer(model, fn, models, call)
         if layer is None:
             return
         if not self._backward_follows(call, fn):
@@ -746,12 +746,20 @@ class TinyBatchBN(Rule):
                         return True
         return False
 
-    def _model_layer(self, model: cst.BaseExpression, fn: Optional[cst.FunctionDef], models) -> Optional[str]:
+    def _model_layer(self, model: cst.BaseExpression, fn: Optional[cst.FunctionDef], models, call: Optional[cst.Call] = None) -> Optional[str]:
         facts = self.ctx.facts
         name = dotted(model) or ""
         scope = fn or facts.module
         if isinstance(model, cst.Name):
-            for value in facts.assignments_to(model.value, scope) + (facts.assignments_to(model.value, facts.module) if fn else []):
+            values = facts.assignments_to(model.value, scope) + (facts.assignments_to(model.value, facts.module) if fn else [])
+            # The object the name holds here is the one its nearest binding before the call gave it:
+            # a notebook reuses `model` for a model without BN and, cells later, one with BN.
+            order, bindings = self._modes()._binding_index(scope)
+            at = order.get(id(call))
+            earlier = [b for b in bindings.get(model.value, ()) if at is not None and b[0] < at]
+            if earlier:
+                values = [earlier[-1][1]]
+            for value in values:
                 inner = value
                 while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("to", "cuda", "train", "float"):
                     inner = inner.func.value
