@@ -213,6 +213,8 @@ def find_config(start: str) -> Optional[str]:
                     data = tomllib.load(fh)
             except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{candidate}: cannot read configuration: {exc}") from exc
+            except RecursionError as exc:
+                raise ConfigError(f"{candidate}: invalid TOML: nested too deeply to read") from exc
             if "bnlint" in _tool_table(data, candidate):
                 return candidate
         parent = os.path.dirname(d)
@@ -232,6 +234,8 @@ def load_table(path: str) -> Dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:  # `a = [[[[...` thousands deep: the parser recurses per level
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from exc
     if os.path.basename(path) == "pyproject.toml":
         table = _tool_table(data, path).get("bnlint")
         if table is None:

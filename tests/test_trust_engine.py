@@ -287,3 +287,13 @@ print("\n" + json.dumps({"skipped": result.skipped, "lazy": [m for m in ("libcst
 def test_the_library_api_puts_no_lazy_shells_in_sys_modules(tmp_path):
     got = _run_python(LIBRARY_USE, cwd=tmp_path)
     assert got == {"skipped": True, "lazy": [], "rules_libcst_is_the_real_one": True}
+
+
+@pytest.mark.parametrize("name, text", [("pyproject.toml", "[tool.bnlint]\nx = " + "[" * 5000 + "]" * 5000 + "\n"), ("bnlint.toml", "x = " + "[" * 5000 + "]" * 5000 + "\n")])
+def test_deeply_nested_toml_is_a_config_error_not_a_crash(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    r = run_bnlint("--no-cache", "a.py", cwd=str(tmp_path))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    assert f"{name}: invalid TOML: nested too deeply to read" in r.stderr
