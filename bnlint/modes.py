@@ -316,6 +316,7 @@ class ModesAnalysis:
         self._no_training: Optional[bool] = None
         self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
         self._rebound_cache: Dict[int, Set[str]] = {}
+        self._instances_cache: Optional[Dict[str, cst.ClassDef]] = None
         self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
@@ -457,7 +458,7 @@ class ModesAnalysis:
             entry = State()
             end = self._module_end
             if end is not None and self._module_act is not None:
-                tracked = {name: obj for (act, name), obj in end.vars.items() if act == self._module_act and obj is not None}
+                tracked = {key[1]: obj for key, obj in end.vars.items() if len(key) == 2 and key[0] == self._module_act and obj is not None}
                 switched = self._names_switched_in_functions(set(tracked)) if tracked else set()
                 for name, obj in tracked.items():
                     entry.vars[(self._module_act, name)] = obj
@@ -1155,6 +1156,14 @@ class ModesAnalysis:
         callee, cls = self._local_callee(call, fr)
         if callee is not None:
             return self._inline(callee, cls, call, st, fr)
+        # A plain class of this file (a trainer, a predictor): its `__init__` runs with the
+        # arguments (`Trainer(net, loader)` stores the model in `self.model`).
+        plain = self._plain_class_called(call)
+        if plain is not None:
+            init = self._methods_of(plain).get("__init__")
+            if init is not None:
+                self._inline(init, plain, call, st, fr)
+            return None
         # Anything else that receives a tracked model may switch its mode.
         self._unknown_call(call, st, fr)
         return None
@@ -1313,7 +1322,37 @@ class ModesAnalysis:
             fn = self._methods_of(fr.cls).get(func.attr.value)
             if fn is not None:
                 return fn, fr.cls
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            # `trainer.validate()` on an instance of a plain class of this file (`trainer = Trainer(...)`).
+            cls = self._instances().get(func.value.value)
+            if cls is not None:
+                fn = self._methods_of(cls).get(func.attr.value)
+                if fn is not None:
+                    return fn, cls
         return None, None
+
+    def _plain_class_called(self, call: cst.Call) -> Optional[cst.ClassDef]:
+        name = dotted(call.func)
+        if not name or "." in name:
+            return None
+        cls = self.facts.class_named(name)
+        return cls if cls is not None and self._is_plain_class(cls) else None
+
+    def _instances(self) -> Dict[str, cst.ClassDef]:
+        """Names bound to instances of a plain class of this file (`trainer = Trainer(...)`), where
+        the name is bound to nothing else in the file (one class per name, or none)."""
+        if self._instances_cache is None:
+            found: Dict[str, Optional[cst.ClassDef]] = {}
+            for node in self.walk(self.module):
+                if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                    name = node.targets[0].target.value
+                    cls = self._plain_class_called(node.value) if isinstance(node.value, cst.Call) else None
+                    if name in found and found[name] is not cls:
+                        found[name] = None  # bound to different things: not followed
+                    else:
+                        found[name] = cls
+            self._instances_cache = {k: v for k, v in found.items() if v is not None}
+        return self._instances_cache
 
     def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
         q = self.facts.callee(call) or dotted(call.func) or ""

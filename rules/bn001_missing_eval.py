@@ -43,6 +43,10 @@ class MissingEval(Rule):
     mode call on it, or the model passed to a call): then its mode is unknown
     and nothing is reported.
 
+    A plain class of the file (a trainer, a predictor) is followed through its
+    instances: `trainer = Trainer(net, ...)` runs `__init__` with `net`, and
+    `trainer.validate()` runs the method with `self.model` being `net`.
+
     A model built by a class whose constructor puts it in eval mode, or returned
     by a loader that does (`m.eval(); return m`, `return Net().eval()`), in this
     file or in a project module it imports, starts in eval mode.
