@@ -47,7 +47,7 @@ import libcst as cst
 from bnlint.eval_names import RECALIBRATION_RE, is_eval_routine_name, is_val_token, name_tokens
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
-from bnlint.facts import NOT_LITERAL, Facts, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
+from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -1736,7 +1736,12 @@ def _static_truth(test: cst.BaseExpression, literals: Dict[str, object]) -> Opti
 def _mentions_eval_data(expr: cst.BaseExpression, strings: bool = True) -> bool:
     """Does ``expr`` name evaluation data: a name (or, with ``strings``, a string key:
     `loaders["val"]`) whose words say val/test/eval (``eval_names.is_val_token``)?"""
-    for node in walk(expr):
+    stack: List[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("range", "len"):
+            continue  # `range(val_interval)` counts steps: integers, not evaluation data
+        stack.extend(reversed(_children(node)))
         text = None
         if isinstance(node, cst.Name):
             text = node.value

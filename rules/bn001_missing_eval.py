@@ -171,8 +171,11 @@ class MissingEval(Rule):
             vals = obs.vals
             if not vals or any(v.mode != TRAIN for v in vals):
                 continue
-            if all(v.fresh for v in vals):
-                continue  # an explicit .train() right before: MC dropout, mean teacher, Tent
+            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch"}:
+                # An explicit .train() right before: MC dropout, a mean teacher, Tent. Over
+                # validation/test data (`model.train()` then a no-grad loop over the test loader)
+                # it is the bug: BatchNorm normalises that data with its own statistics.
+                continue
             if obs.kinds == {"no_grad"}:
                 # A no-grad forward of the model that the same loop trains: logging, GAN samples.
                 if any((loop, obj) in result.trained_in_loop for loop in obs.loops if loop is not None):
