@@ -98,8 +98,8 @@ class MissingEval(Rule):
     `update_bn`, `recalibrate`, `precise_bn`, or that reset the running
     statistics), test-time adaptation (`track_running_stats=False`, Tent), an
     explicit `model.train()` right before the no-grad forward (MC dropout, a
-    mean teacher), per-step no-grad forwards of the model being trained in the
-    same loop (logging, GAN samples), no-grad forwards of an EMA teacher or
+    mean teacher; not when the data is validation/test data), per-step no-grad
+    forwards of the model being trained in the same loop (logging, GAN samples), no-grad forwards of an EMA teacher or
     momentum encoder whose parameters the file writes in place from the
     student's (the method runs it in train mode), models whose `train()`
     override keeps BN in eval mode, and models without BatchNorm.
