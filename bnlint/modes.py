@@ -525,7 +525,7 @@ class ModesAnalysis:
                 if obj is not None:
                     st.vars[key] = obj
                     entry = TRAIN if fr.cls is not None and self._attr_built_in_train_mode(fr.cls, expr.attr.value) else UNKNOWN
-                    st.modes.setdefault(obj, frozenset({Val(entry)}))
+                    st.modes.setdefault(obj, frozenset({Val(entry, entry=obj.is_parameter)}))
                 return obj
             return None
         if isinstance(expr, cst.Call):
@@ -556,8 +556,25 @@ class ModesAnalysis:
                     break
         if holds:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name))
+        elif cls is not None and self._stored_parameter(cls, expr.attr.value):
+            # `self.model = model` in a trainer's `__init__`: the caller's model, like a parameter
+            # of a training function (BN006 follows it; BN001 needs BN evidence).
+            obj = Obj(label=dotted(expr) or "self.model", holds_bn=False, is_parameter=True)
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
+
+    def _stored_parameter(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Is `self.<attr>` of a plain class set only in `__init__`, from one of its parameters?"""
+        if not self._is_plain_class(cls):
+            return False
+        assigned = self._self_assignments(cls).get(attr, [])
+        return bool(assigned) and all(
+            isinstance(method, cst.FunctionDef)
+            and method.name.value == "__init__"
+            and isinstance(value, cst.Name)
+            and value.value in {p.name.value for p in all_params(method)}
+            for value, method in assigned
+        )
 
     def _attr_built_in_train_mode(self, cls: cst.ClassDef, attr: str) -> bool:
         """Is `self.<attr>` of a plain class (a predictor, a trainer: not an `nn.Module`, whose

@@ -33,7 +33,8 @@ class EvalNotRestored(Rule):
     for any model with BatchNorm or dropout, and a model with neither makes the
     `.eval()` pointless. Its mode on entry is taken as the caller's train mode;
     a function that puts it in eval mode before the loop keeps it there on
-    purpose and is not reported.
+    purpose and is not reported. The same holds for a model a trainer class
+    stores from its constructor's parameter (`self.model = model`).
 
     What it cannot see: a training loop and an evaluation helper in different
     files (the helper's `.eval()` is only known where the helper is defined),
