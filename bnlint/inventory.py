@@ -775,9 +775,25 @@ def calls_bn_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
     return bool(name) and (name in ("F.batch_norm", "torch.batch_norm") or resolve(name) in BN_FUNCTIONS)
 
 
-def _local_summary(tree: ast.Module, path: Optional[str]) -> Tuple[ModuleInventory, Dict[str, _Reasons]]:
-    """Everything about a module that needs no other module: names, bases, BN subclasses, reasons."""
+def _star_imports(tree: ast.Module) -> List[str]:
+    """The modules of `from <module> import *` statements (`.models` relative, as written)."""
+    return ["." * node.level + (node.module or "") for node in _statements(tree) if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)]
+
+
+def _local_summary(
+    tree: ast.Module, path: Optional[str], star_names: Optional[Callable[[str], Iterable[str]]] = None
+) -> Tuple[ModuleInventory, Dict[str, _Reasons]]:
+    """Everything about a module that needs no other module: names, bases, BN subclasses, reasons.
+    ``star_names`` (the project index) lists what a `from x import *` binds, so that `Net` from
+    `from models import *` is `models.Net` like an explicit import."""
     inv = ModuleInventory(path=path, aliases=_import_aliases(tree))
+    if star_names is not None:
+        defined = {n.name for n in _statements(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+        for module in _star_imports(tree):
+            sep = "" if module.endswith(".") else "."
+            for name in star_names(module):
+                if name not in defined and not name.startswith("_"):
+                    inv.aliases.setdefault(name, f"{module}{sep}{name}")
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             inv.classes[node.name] = node
@@ -887,9 +903,11 @@ def _holds_for_reasons(inv: ModuleInventory, name: str, reasons: _Reasons, local
     return reasons.direct or any(local_holds(n) for n in reasons.local) or any(lookup(q) for q in reasons.imported)
 
 
-def summarise(tree: ast.Module, path: Optional[str], external_holds_bn: Optional[ExternalLookup] = None) -> ModuleInventory:
+def summarise(
+    tree: ast.Module, path: Optional[str], external_holds_bn: Optional[ExternalLookup] = None, star_names: Optional[Callable[[str], Iterable[str]]] = None
+) -> ModuleInventory:
     """The linted module's inventory, with every local class and function decided up front."""
-    inv, reasons = _local_summary(tree, path)
+    inv, reasons = _local_summary(tree, path, star_names)
     lookup = external_holds_bn or (lambda q: False)
     local_holds = inv.bn_holding.__contains__
     changed = True
@@ -1211,7 +1229,19 @@ class ProjectIndex:
     def inventory_for_source(self, source: str, path: Optional[str], tree: Optional[ast.Module] = None) -> ModuleInventory:
         if tree is None:
             tree = ast.parse(source)
-        return summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS))
+        star = (lambda module: self._star_names(path, module)) if path else None
+        return summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star)
+
+    def _star_names(self, from_path: str, module: str) -> List[str]:
+        """The public top-level names a project module `from <module> import *` binds (its
+        `__all__` is not read: every class, function and import it has; a superset)."""
+        if module.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return []
+        for module_path, _ in self._candidate_modules(from_path, f"{module}{'' if module.endswith('.') else '.'}__star__"):
+            other = self.inventory_for_path(module_path)
+            if other is not None:
+                return list(other.classes) + list(other.functions) + list(other.aliases)
+        return []
 
     def _external_lookup(self, path: Optional[str], hops: int) -> ExternalLookup:
         def lookup(qualified: str) -> bool:

@@ -868,7 +868,7 @@ class CstCandidates:
 def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> CstCandidates:
     """The prefilter's ``ast`` step (step 3 above): which of ``rules`` (those that passed
     ``text_candidates``) can report anything in this tree?  Only those need to run."""
-    from bnlint.inventory import _import_aliases
+    from bnlint.inventory import _import_aliases, _star_imports
 
     scan: Optional[AstScan] = None
     evidence: Optional[bool] = None
@@ -884,7 +884,11 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
             out.append(rule)
             continue
         if evidence is None:
-            evidence = ast_bn_evidence(scan, _import_aliases(tree), path, index)
+            aliases = _import_aliases(tree)
+            if path and index is not None and _star_imports(tree):
+                # `from models import *`: what it binds, as the module's summary will see it.
+                aliases = index.inventory_for_source(source, path, tree).aliases
+            evidence = ast_bn_evidence(scan, aliases, path, index)
         if not evidence:
             continue
         if rule.needs_bn_model:

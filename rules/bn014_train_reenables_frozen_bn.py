@@ -1,6 +1,8 @@
 """BN014 train-reenables-frozen-bn."""
 from __future__ import annotations
 
+import libcst as cst
+
 from bnlint.rule import Rule, register
 
 
@@ -96,7 +98,10 @@ class TrainReenablesFrozenBN(Rule):
             return
         for item in result.unfreezes.values():
             label = item.label
-            freeze_code = facts.module.code_for_node(item.freeze).strip().splitlines()[0]
+            freeze_lines = facts.module.code_for_node(item.freeze).strip().splitlines()
+            freeze_code = freeze_lines[0]
+            if len(freeze_lines) > 1 and isinstance(item.freeze, cst.Call):
+                freeze_code = f"{facts.module.code_for_node(item.freeze.func)}(...)"  # a constructor over several lines
             if len(freeze_code) > 70:
                 freeze_code = freeze_code[:67] + "..."
             message = (
