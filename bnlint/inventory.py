@@ -770,9 +770,15 @@ class _Reasons:
 
 
 def calls_bn_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
-    """``F.batch_norm(...)`` / ``torch.batch_norm(...)``, through the module's imports."""
+    """``F.batch_norm(...)`` / ``torch.batch_norm(...)``, through the module's imports, whose
+    ``training`` argument may follow the module's mode.  A literal ``True`` or ``False`` there
+    (adaptive instance norm: `F.batch_norm(x.view(1, b * c, ...), ..., True, ...)`) makes the
+    call the same in both modes, and a module built on it no BN layer in the rules' sense."""
     name = dotted_name(call.func)
-    return bool(name) and (name in ("F.batch_norm", "torch.batch_norm") or resolve(name) in BN_FUNCTIONS)
+    if not (bool(name) and (name in ("F.batch_norm", "torch.batch_norm") or resolve(name) in BN_FUNCTIONS)):
+        return False
+    training = call.args[5] if len(call.args) > 5 else next((k.value for k in call.keywords if k.arg == "training"), None)
+    return not (isinstance(training, ast.Constant) and isinstance(training.value, bool))
 
 
 def _star_imports(tree: ast.Module) -> List[str]:

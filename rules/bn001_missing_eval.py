@@ -5,7 +5,7 @@ from bnlint.rule import FixSpec, InsertBefore, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Set
+    from typing import Optional, Set
 
 _CONTEXT_WORDS = {
     "no_grad": "under `torch.no_grad()`/`torch.inference_mode()`",
@@ -184,7 +184,9 @@ class MissingEval(Rule):
                     continue
                 if {obs.label.split(".")[0], obj.label.split(".")[0]} & facts.ema_targets():
                     continue  # an EMA teacher / momentum encoder computing targets: train mode is the method
-            if _synthetic_input(facts, obs.node, obs.fn, result):
+            elif obs.kinds <= {"no_grad", "val_batch"} and (is_generator_name(obs.label) or is_generator_name(obj.label)):
+                continue  # a GAN's sample images from a validation batch: display, not evaluation
+            if _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
             if id(obs.node) in reported:
                 continue
@@ -243,7 +245,7 @@ class MissingEval(Rule):
 _SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
 
 
-def _synthetic_input(facts, call, fn, result) -> bool:
+def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
     """``net(torch.randn(1, 3, 32, 32))`` or ``x = torch.zeros(...); net(x)``: a shape probe / smoke test.
 
     A name's value is the one its nearest binding before the use gives it (``X`` may be a random
@@ -254,34 +256,65 @@ def _synthetic_input(facts, call, fn, result) -> bool:
     args = [a.value for a in call.args if a.keyword is None and not a.star]
     if not args or not _probe_use(facts, call, fn):
         return False
-    order, bindings = result._binding_index(fn if fn is not None else facts.module)
-    at = order.get(id(call))
-    if at is None:
-        return False
+    # Where a name is a parameter of the function the forward is in, its value is the argument of
+    # the call that ran it (the inline chain, innermost last): `self._forward_conv(torch.zeros(...))`.
+    scopes = [fn] + [facts.enclosing_function(site) for site in reversed(chain)]
+    sites = list(reversed(chain))
 
-    def synthetic(expr, before: int, depth=0) -> bool:
-        if depth > 24:  # each step goes to an earlier binding: the chain ends; this bounds its cost
+    def synthetic_in(expr, level: int) -> bool:
+        scope_fn = scopes[level] if level < len(scopes) else None
+        order, bindings = result._binding_index(scope_fn if scope_fn is not None else facts.module)
+        at = order.get(id(call if level == 0 else sites[level - 1]))
+        if at is None:
             return False
-        if isinstance(expr, cst.Call):
-            q = facts.callee(expr) or ""
-            leaf = q.rsplit(".", 1)[-1]
-            if q.startswith("torch.") and (leaf in _SYNTHETIC or leaf.endswith("Tensor")):
-                return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
-            if isinstance(expr.func, cst.Attribute) and synthetic(expr.func.value, before, depth + 1):
-                return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random
-            # Variable(torch.rand(...)), or another model's output on random input.
-            inputs = [a.value for a in expr.args if a.keyword is None and not a.star]
-            return bool(inputs) and all(synthetic(a, before, depth + 1) for a in inputs)
-        if isinstance(expr, (cst.List, cst.Tuple)):
-            return bool(expr.elements) and all(synthetic(e.value, before, depth + 1) for e in expr.elements)
-        if isinstance(expr, cst.Subscript):
-            return synthetic(expr.value, before, depth + 1)
-        if isinstance(expr, cst.Name):
-            earlier = [b for b in bindings.get(expr.value, ()) if b[0] < before]
-            return bool(earlier) and synthetic(earlier[-1][1], earlier[-1][0], depth + 1)
-        return False
 
-    return all(synthetic(a, at) for a in args)
+        def _synthetic(expr, before: int, depth=0) -> bool:
+            if depth > 24:  # each step goes to an earlier binding: the chain ends; this bounds its cost
+                return False
+            if isinstance(expr, cst.Call):
+                q = facts.callee(expr) or ""
+                leaf = q.rsplit(".", 1)[-1]
+                if q.startswith("torch.") and (leaf in _SYNTHETIC or leaf.endswith("Tensor")):
+                    return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
+                if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1):
+                    return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random
+                # Variable(torch.rand(...)), or another model's output on random input.
+                inputs = [a.value for a in expr.args if a.keyword is None and not a.star]
+                return bool(inputs) and all(_synthetic(a, before, depth + 1) for a in inputs)
+            if isinstance(expr, (cst.List, cst.Tuple)):
+                return bool(expr.elements) and all(_synthetic(e.value, before, depth + 1) for e in expr.elements)
+            if isinstance(expr, cst.Subscript):
+                return _synthetic(expr.value, before, depth + 1)
+            if isinstance(expr, cst.Name):
+                earlier = [b for b in bindings.get(expr.value, ()) if b[0] < before]
+                if earlier:
+                    return _synthetic(earlier[-1][1], earlier[-1][0], depth + 1)
+                argument = _argument_for(facts, scope_fn, expr.value, sites[level] if level < len(sites) else None)
+                return argument is not None and synthetic_in(argument, level + 1)
+            return False
+
+        return _synthetic(expr, at)
+
+    return all(synthetic_in(a, 0) for a in args)
+
+
+def _argument_for(facts, fn, name: str, site) -> Optional["cst.BaseExpression"]:
+    """The argument a call ``site`` passes for parameter ``name`` of ``fn`` (self/cls skipped)."""
+    import libcst as cst
+
+    if fn is None or site is None or not isinstance(site, cst.Call):
+        return None
+    params = list(fn.params.posonly_params) + list(fn.params.params)
+    if params and params[0].name.value in ("self", "cls") and isinstance(facts.parent_of_def(fn), cst.ClassDef):
+        params = params[1:]
+    positional = [a for a in site.args if a.keyword is None and not a.star]
+    for p, a in zip(params, positional):
+        if p.name.value == name:
+            return a.value
+    for a in site.args:
+        if a.keyword is not None and a.keyword.value == name:
+            return a.value
+    return None
 
 
 # Functions that compare or reduce tensors' values.
@@ -322,7 +355,10 @@ def _probe_use(facts, call, fn) -> bool:
             return not numeric(call)
         scope = fn if fn is not None else facts.module
         bound = set(facts.iter_nodes(target))
-        uses = [n for n in facts.iter_nodes(scope) if isinstance(n, cst.Name) and n.value in names and n not in bound]
+        from bnlint.facts import walk_scope
+
+        # Uses in this scope only: an `out` in another function or class is another variable.
+        uses = [n for n in walk_scope(scope) if isinstance(n, cst.Name) and n.value in names and n not in bound]
         return not any(numeric(n) for n in uses)
     return not numeric(call)
 
