@@ -72,15 +72,10 @@ def _mode_of(call: ast.Call) -> Optional[str]:
 
 
 def _receiver(call: ast.Call) -> Optional[str]:
-    value = call.func.value if isinstance(call.func, ast.Attribute) else None
-    parts: List[str] = []
-    while isinstance(value, ast.Attribute):
-        parts.append(value.attr)
-        value = value.value
-    if isinstance(value, ast.Name):
-        parts.append(value.id)
-        return ".".join(reversed(parts))
-    return None
+    """`self.backbone` for `self.backbone.eval()` (None for `super().eval()`, `f().eval()`)."""
+    from bnlint.inventory import dotted_name
+
+    return dotted_name(call.func.value) if isinstance(call.func, ast.Attribute) else None
 
 
 def _calls_in_order(body: List[ast.stmt]) -> List[Tuple[ast.Call, bool]]:
