@@ -838,6 +838,7 @@ def _local_summary(
         return False
 
     reasons: Dict[str, _Reasons] = {}
+    calls_by_name: Optional[Dict[str, List[ast.Call]]] = None  # built on first need
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         r = _References()
         for stmt in node.body:
@@ -851,6 +852,18 @@ def _local_summary(
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
+        if reasons[name].direct and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # `def vgg(cfg, batch_norm=False): ... if batch_norm: layers += [nn.BatchNorm2d(v)]`,
+            # called in this module only without a true `batch_norm`: that BN is never built.
+            if calls_by_name is None:
+                calls_by_name = {}
+                for call in ast.walk(tree):
+                    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                        calls_by_name.setdefault(call.func.id, []).append(call)
+            unset = _names_under_unset_flags(node, calls_by_name.get(node.name, []))
+            if unset:
+                overridden |= unset
+                reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
 
     for name, node in inv.classes.items():
         methods = {item.name: item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -858,6 +871,34 @@ def _local_summary(
         if override is not None and _train_override_evals_bn(override, inv.functions, methods):
             inv.bn_eval_train_override.add(name)
     return inv, reasons
+
+
+def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
+    """Nodes of ``fn`` under `if <flag>:` for a parameter whose default is `False`/`None`/`0`, when
+    no call of ``fn`` in this module passes the flag anything but such a value.  (A call from
+    another module could pass `True`: not seen, as any other module's use is not.)"""
+    assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    defaults = dict(zip(positional[len(positional) - len(fn.args.defaults):], fn.args.defaults))
+    defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None})
+    flags = {name for name, d in defaults.items() if isinstance(d, ast.Constant) and d.value in (False, None, 0)}
+    if not flags:
+        return set()
+    guarded = [stmt for stmt in ast.walk(fn) if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Name) and stmt.test.id in flags]
+    if not guarded:
+        return set()
+
+    def unset(value: ast.AST) -> bool:
+        return isinstance(value, ast.Constant) and value.value in (False, None, 0)
+
+    for call in calls:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return set()
+        passed = dict(zip(positional, call.args))
+        passed.update({k.arg: k.value for k in call.keywords if k.arg})
+        if any(flag in passed and not unset(passed[flag]) for flag in flags):
+            return set()
+    return {id(n) for stmt in guarded if stmt.test.id in flags for part in stmt.body for n in ast.walk(part)}  # type: ignore[attr-defined]
 
 
 def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], calls_bn_function: bool) -> _Reasons:
@@ -1270,13 +1311,23 @@ class ProjectIndex:
                     data = fh.read()
                 tree = ast.parse(data)
                 base, reasons = _local_summary(tree, path)
-                if b".eval(" in data or b".train(" in data or b".apply(" in data:
+                if b".eval(" in data or b".train(" in data or b".apply(" in data or b"return " in data:
                     # What building a model here does to its mode (``bnlint.summaries``), kept
-                    # for the names whose answer is not plain train mode.
+                    # for the names whose answer is not plain train mode.  Only definitions whose
+                    # text could change the answer are read (a mode call, or a nested function
+                    # that may be what is returned): most of a large module is neither.
                     from bnlint.summaries import construction
 
+                    lines = data.splitlines()
                     definitions = {**base.functions, **base.classes}
-                    base.constructions = {name: c for name in definitions if (c := construction(definitions, name)) is not None}  # type: ignore[misc]
+                    constructions = {}
+                    for name, node in definitions.items():
+                        text = b"\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
+                        if b".eval(" in text or b".train(" in text or b".apply(" in text or text.count(b"def ") > 1:
+                            c = construction(definitions, name)
+                            if c is not None:
+                                constructions[name] = c
+                    base.constructions = constructions  # type: ignore[misc]
                 # Only names are needed from imported modules: drop the AST nodes (memory).
                 base.classes = dict.fromkeys(base.classes)  # type: ignore[assignment]
                 base.functions = dict.fromkeys(base.functions)  # type: ignore[assignment]

@@ -99,7 +99,11 @@ def names_eval_data_in_code(source: str) -> bool:
 
 # What gives a model trained weights (``modes.ModesAnalysis._built_with_weights`` and
 # ``_WEIGHT_LOADING_METHODS``), in text: BN001's inference needs one of them.
-_WEIGHTS_TEXT = lazy(r"pretrained|weights|checkpoint|ckpt|load_state_dict|\bload\s*\(|segmentation_models_pytorch")
+_WEIGHTS_TEXT = lazy(
+    r"load_state_dict|load_weights|load_checkpoint|load_pretrained|from_pretrained|load_from_checkpoint|init_weights_from"
+    r"|\b(?:pretrained|weights|encoder_weights|pretrained_backbone|checkpoint|ckpt|weights_path|pretrained_path)\s*=(?!=)"
+    r"|\bload\s*\(|segmentation_models_pytorch"
+)
 
 
 def loads_weights_in_text(source: str) -> bool:
