@@ -1586,7 +1586,7 @@ class ModesAnalysis:
         or bound, by the nearest assignment before the call (following unpacking, `.to()`,
         `next(iter(...))`, a few steps back), to something that names it (`next(iter(val_loader))`)?"""
         scope: cst.CSTNode = fn if fn is not None else self.module
-        order, bindings = self._binding_index(scope)
+        order, bindings = self.binding_index(scope)
         at = order.get(id(call))
         if at is None:
             return False
@@ -1611,7 +1611,7 @@ class ModesAnalysis:
         Then its output is trained on, whatever its data is called: `inputs_test` in domain
         adaptation is the unlabelled target data the step trains on."""
         scope: cst.CSTNode = fn if fn is not None else self.module
-        order, _ = self._binding_index(scope)
+        order, _ = self.binding_index(scope)
         at = order.get(id(call))
         if at is None:
             return False
@@ -1626,7 +1626,7 @@ class ModesAnalysis:
                     return True
         return False
 
-    def _binding_index(self, scope: cst.CSTNode) -> Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]:
+    def binding_index(self, scope: cst.CSTNode) -> Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]:
         """Pre-order positions in ``scope``, and for each name its bindings (position, value) in order."""
         cached = self._bindings_cache.get(id(scope))
         if cached is not None:

@@ -890,8 +890,10 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
         if evidence is None:
             aliases = _import_aliases(tree)
             if path and index is not None and _star_imports(tree):
-                # `from models import *`: what it binds, as the module's summary will see it.
-                aliases = index.inventory_for_source(source, path, tree).aliases
+                # `from models import *`: what it binds, as the module's summary will see it (the
+                # summary is kept: the model step and the rules use the same one).
+                inventory = index.inventory_for_source(source, path, tree)
+                aliases = inventory.aliases
             evidence = ast_bn_evidence(scan, aliases, path, index)
         if not evidence:
             continue
@@ -901,7 +903,8 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                     from bnlint.inventory import ProjectIndex
 
                     index = ProjectIndex()
-                inventory = index.inventory_for_source(source, path, tree)
+                if inventory is None:
+                    inventory = index.inventory_for_source(source, path, tree)
                 model = builds_bn_model(scan, inventory, path, index)
             if not model:
                 continue

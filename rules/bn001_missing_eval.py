@@ -7,6 +7,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Optional, Set
 
+    import libcst as cst
+
 _CONTEXT_WORDS = {
     "no_grad": "under `torch.no_grad()`/`torch.inference_mode()`",
     "eval_fn": "in an evaluation function",
@@ -263,7 +265,7 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
 
     def synthetic_in(expr, level: int) -> bool:
         scope_fn = scopes[level] if level < len(scopes) else None
-        order, bindings = result._binding_index(scope_fn if scope_fn is not None else facts.module)
+        order, bindings = result.binding_index(scope_fn if scope_fn is not None else facts.module)
         at = order.get(id(call if level == 0 else sites[level - 1]))
         if at is None:
             return False

@@ -754,7 +754,7 @@ class TinyBatchBN(Rule):
             values = facts.assignments_to(model.value, scope) + (facts.assignments_to(model.value, facts.module) if fn else [])
             # The object the name holds here is the one its nearest binding before the call gave it:
             # a notebook reuses `model` for a model without BN and, cells later, one with BN.
-            order, bindings = self._modes()._binding_index(scope)
+            order, bindings = self._modes().binding_index(scope)
             at = order.get(id(call))
             earlier = [b for b in bindings.get(model.value, ()) if at is not None and b[0] < at]
             if earlier:

@@ -544,16 +544,8 @@ async def test_close_clears_diagnostics(client: LanguageClient, tmp_path):
     assert not p.diagnostics
 
 
-@asyncio_test
-async def test_notebooks_do_not_crash_the_server(client: LanguageClient, tmp_path):
-    await _init(client, tmp_path)
-    # A raw .ipynb opened as a text document: skipped (empty diagnostics), no crash.
-    nb_path = tmp_path / "nb.ipynb"
-    uri = _open(client, nb_path, '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    p = await _wait_for(client, uri)
-    assert not p.diagnostics
-    # Notebook document sync: cells are linted together, diagnostics land on the cell.
-    cells = ["import torch.nn as nn\n%matplotlib inline\n", "bn = nn.BatchNorm2d(64, momentum=0)\n"]
+def open_notebook(client: LanguageClient, nb_path, cells) -> list:
+    """Open a notebook of code ``cells`` (texts) through notebook document sync; returns the cell URIs."""
     cell_uris = [f"vscode-notebook-cell:{nb_path.as_posix()}#C{i}" for i in range(len(cells))]
     client.notebook_document_did_open(
         types.DidOpenNotebookDocumentParams(
@@ -566,6 +558,20 @@ async def test_notebooks_do_not_crash_the_server(client: LanguageClient, tmp_pat
             cell_text_documents=[types.TextDocumentItem(uri=u, language_id="python", version=1, text=t) for u, t in zip(cell_uris, cells)],
         )
     )
+    return cell_uris
+
+
+@asyncio_test
+async def test_notebooks_do_not_crash_the_server(client: LanguageClient, tmp_path):
+    await _init(client, tmp_path)
+    # A raw .ipynb opened as a text document: skipped (empty diagnostics), no crash.
+    nb_path = tmp_path / "nb.ipynb"
+    uri = _open(client, nb_path, '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    p = await _wait_for(client, uri)
+    assert not p.diagnostics
+    # Notebook document sync: cells are linted together, diagnostics land on the cell.
+    cells = ["import torch.nn as nn\n%matplotlib inline\n", "bn = nn.BatchNorm2d(64, momentum=0)\n"]
+    cell_uris = open_notebook(client, nb_path, cells)
     p = await _wait_for(client, cell_uris[1])
     (d,) = p.diagnostics
     assert d.code == "BN002" and d.range.start.line == 0 and d.range.start.character == 24

@@ -309,31 +309,29 @@ def test_request_with_invalid_params_gets_an_error_response(server):
     assert s.shutdown_and_exit() == 0
 
 
-def test_exit_during_a_long_lint_is_immediate(server, tmp_path):
+def _start_slow_lint(server, tmp_path, text: str):
+    """A server whose test-only rule sleeps, with a document open and that rule running."""
     s = server([sys.executable, "-c", SLOW_SERVER])
     s.initialize(str(tmp_path))
     path = tmp_path / "slow.py"
-    path.write_text("import torch.nn as nn\nSLOW_BN = nn.BatchNorm2d(3)\n")
+    path.write_text(text)
     s.open(str(path), path.read_text())
     deadline = time.monotonic() + WAIT
     while "toy-slow: started" not in s.stderr_text():
         assert time.monotonic() < deadline, f"the slow rule never ran; stderr: {s.stderr_text()}"
         time.sleep(0.05)
+    return s
+
+
+def test_exit_during_a_long_lint_is_immediate(server, tmp_path):
+    s = _start_slow_lint(server, tmp_path, "import torch.nn as nn\nSLOW_BN = nn.BatchNorm2d(3)\n")
     started = time.monotonic()
     assert s.shutdown_and_exit() == 0
     assert time.monotonic() - started < 3.0
 
 
 def test_exit_without_shutdown_during_a_long_lint(server, tmp_path):
-    s = server([sys.executable, "-c", SLOW_SERVER])
-    s.initialize(str(tmp_path))
-    path = tmp_path / "slow.py"
-    path.write_text("SLOW_BN = 1\n")
-    s.open(str(path), path.read_text())
-    deadline = time.monotonic() + WAIT
-    while "toy-slow: started" not in s.stderr_text():
-        assert time.monotonic() < deadline, f"the slow rule never ran; stderr: {s.stderr_text()}"
-        time.sleep(0.05)
+    s = _start_slow_lint(server, tmp_path, "SLOW_BN = 1\n")
     s.send_message(notification("exit"))
     assert s.wait_exit(3.0) == 1
 

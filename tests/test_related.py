@@ -4,7 +4,6 @@ as SARIF ``relatedLocations``, JSON ``related``, `= note:` lines with ``--show-s
 ``relatedInformation``; kept by the cache and mapped to notebook cells."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import textwrap
@@ -18,7 +17,7 @@ from bnlint.config import Settings
 from bnlint.engine import lint_source
 from bnlint.rule import Finding, Related, Rule
 from conftest import run_bnlint
-from test_lsp import _init, _open, _wait_for, asyncio_test, client  # noqa: F401 (client: the pytest-lsp fixture)
+from test_lsp import _init, _open, _wait_for, asyncio_test, client, open_notebook  # noqa: F401 (client: the pytest-lsp fixture)
 
 # BN001: trained in the epoch loop, then validated under no_grad without `.eval()`.
 TRAIN_THEN_VALIDATE = textwrap.dedent(
@@ -397,18 +396,7 @@ async def test_lsp_related_information(client: LanguageClient, tmp_path):  # noq
 async def test_lsp_notebook_related_information_points_at_other_cells(client: LanguageClient, tmp_path):  # noqa: F811
     await _init(client, tmp_path)
     nb_path = tmp_path / "nb.ipynb"
-    cell_uris = [f"vscode-notebook-cell:{nb_path.as_posix()}#C{i}" for i in range(len(NB_CELLS))]
-    client.notebook_document_did_open(
-        types.DidOpenNotebookDocumentParams(
-            notebook_document=types.NotebookDocument(
-                uri=nb_path.as_uri(),
-                notebook_type="jupyter-notebook",
-                version=1,
-                cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=u) for u in cell_uris],
-            ),
-            cell_text_documents=[types.TextDocumentItem(uri=u, language_id="python", version=1, text=t) for u, t in zip(cell_uris, NB_CELLS)],
-        )
-    )
+    cell_uris = open_notebook(client, nb_path, NB_CELLS)
     p = await _wait_for(client, cell_uris[2], lambda p: bool(p.diagnostics))
     (d,) = p.diagnostics
     assert d.code == "BN001" and (d.range.start.line, d.range.start.character) == (1, 10)
