@@ -315,7 +315,6 @@ class ModesAnalysis:
         self._globals_at_entry: Optional[State] = None
         self._no_training: Optional[bool] = None
         self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
-        self._rebound_cache: Dict[int, Set[str]] = {}
         self._instances_cache: Optional[Dict[str, cst.ClassDef]] = None
         self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
@@ -471,20 +470,22 @@ class ModesAnalysis:
         """Which of the module-level ``names`` some function may switch: a mode or freeze call on it
         (`model.eval()`, `model.backbone.train()`, `model.apply(f)`, a loop over `model.modules()`),
         a `global` statement, or the name passed to a call (a helper may switch it)."""
+
+        def in_function(node: cst.CSTNode) -> bool:  # it may run at any time
+            return any(isinstance(a, (cst.FunctionDef, cst.Lambda)) for a in self.facts.ancestors(node))
+
         switched: Set[str] = set()
-        for node in self.walk(self.module):
-            found: Set[str] = set()
-            if isinstance(node, cst.Global):
-                found = {n.name.value for n in node.names if n.name.value in names}
-            elif isinstance(node, cst.Call):
-                func = node.func
-                if isinstance(func, cst.Attribute) and func.attr.value in _MODE_CHANGING_METHODS:
-                    root = (dotted(func.value) or "").split(".")[0]
-                    if root in names:
-                        found.add(root)
-                found.update(a.value.value for a in node.args if isinstance(a.value, cst.Name) and a.value.value in names)
-            if found - switched and any(isinstance(a, (cst.FunctionDef, cst.Lambda)) for a in self.facts.ancestors(node)):
-                switched |= found  # in a function or lambda: it may run at any time
+        for call in self.facts.calls:
+            found = {a.value.value for a in call.args if isinstance(a.value, cst.Name) and a.value.value in names}
+            receiver = _mode_call_receiver(call)
+            if receiver and receiver[0] in names:
+                found.add(receiver[0])
+            if found - switched and in_function(call):
+                switched |= found
+        if names - switched:
+            for node in self.walk(self.module):
+                if isinstance(node, cst.Global) and in_function(node):
+                    switched.update(n.name.value for n in node.names if n.name.value in names)
         return switched
 
     # --- names ---------------------------------------------------------------
@@ -622,20 +623,18 @@ class ModesAnalysis:
         return True
 
     def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str) -> bool:
+        for call in self.facts.calls:
+            receiver = _mode_call_receiver(call)
+            if receiver and (attr in receiver[1:] or (receiver == ["self"] and self.facts.enclosing_class(call) is cls)):
+                return True
+            if any(isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr for arg in call.args):
+                # `helper(self.model)`: the helper may switch it, unless it is a function of this
+                # file that switches no mode at all.
+                callee = self._file_callee(call, cls)
+                if callee is None or self._switches_modes(callee):
+                    return True
         for node in self.walk(self.module):
-            if isinstance(node, cst.Call):
-                func = node.func
-                if isinstance(func, cst.Attribute) and func.attr.value in _MODE_CHANGING_METHODS:
-                    parts = (dotted(func.value) or "").split(".")
-                    if attr in parts[1:] or (parts == ["self"] and self.facts.enclosing_class(node) is cls):
-                        return True
-                if any(isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr for arg in node.args):
-                    # `helper(self.model)`: the helper may switch it, unless it is a function of this
-                    # file that switches no mode at all.
-                    callee = self._file_callee(node, cls)
-                    if callee is None or self._switches_modes(callee):
-                        return True
-            elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
                 value = node.value
                 if isinstance(value, cst.Attribute) and value.attr.value == attr:
                     return True  # `model = self.model`: the alias may be switched
@@ -1476,16 +1475,7 @@ class ModesAnalysis:
 
     def _rebound_names(self, fn: cst.FunctionDef) -> Set[str]:
         """The names a function assigns (so a parameter among them may no longer hold its argument)."""
-        cached = self._rebound_cache.get(id(fn))
-        if cached is None:
-            cached = set()
-            for node in walk_scope(fn):
-                if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.For, cst.WithItem, cst.NamedExpr)):
-                    target = node.asname.name if isinstance(node, cst.WithItem) and node.asname is not None else getattr(node, "target", None)
-                    if target is not None:
-                        cached.update(n.value for n in walk(target) if isinstance(n, cst.Name))
-            self._rebound_cache[id(fn)] = cached
-        return cached
+        return set(self.binding_index(fn)[1])
 
     # --- forward calls -------------------------------------------------------------
     def _forward(self, call: cst.Call, obj: Obj, st: State, fr: Frame, func_expr: cst.BaseExpression) -> None:
@@ -1646,6 +1636,8 @@ class ModesAnalysis:
                 target, value = node.asname.name, node.item
             elif isinstance(node, cst.NamedExpr):
                 target, value = node.target, node.value
+            elif isinstance(node, cst.AugAssign):
+                target, value = node.target, node.target  # `x += y`: x keeps what it held (followed further back)
             if target is not None and value is not None:
                 for n in walk(target):
                     if isinstance(n, cst.Name):
@@ -1715,6 +1707,15 @@ class ModesAnalysis:
                     kinds.add("eval_fn")
                 break
         return kinds
+
+
+def _mode_call_receiver(call: cst.Call) -> Optional[List[str]]:
+    """`['model', 'backbone']` for `model.backbone.eval()` (any of ``_MODE_CHANGING_METHODS``)."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _MODE_CHANGING_METHODS:
+        name = dotted(func.value)
+        return name.split(".") if name else None
+    return None
 
 
 def _static_truth(test: cst.BaseExpression, literals: Dict[str, object]) -> Optional[bool]:
