@@ -11,7 +11,7 @@ from bnlint.patterns import lazy
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import List
+    from typing import List, Optional
 
 EVAL_FUNCTION_WORDS = (
     "eval",
@@ -55,6 +55,18 @@ def is_val_token(token: str) -> bool:
             if not rest and token != word:
                 return True
     return False
+
+
+def eval_data_verdict(text: str) -> Optional[bool]:
+    """What one name (or string key) says about the data it names: True for evaluation data
+    (`val_loader`, `X_test`), False for training data (`train_val_split`: "train" decides), None
+    for neither.  Shared by the libcst and ``ast`` walks that look for evaluation data."""
+    tokens = name_tokens(text)
+    if "train" in tokens or "training" in tokens:
+        return False
+    if any(is_val_token(t) for t in tokens):
+        return True
+    return None
 
 
 def is_eval_function_name(name: str) -> bool:

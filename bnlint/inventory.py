@@ -1109,6 +1109,10 @@ class ProjectIndex:
         # hundred paths (unshared, they took 250 MB on torch's own sources).
         self._dep_sets: Dict[frozenset, frozenset] = {}
         self._files: Dict[str, bool] = {}
+        # ``bnlint.effects`` summaries of project functions, by (module path, name); None while
+        # one is being computed (a recursive call: unknown) or when there is none.
+        self._effects: Dict[Tuple[str, str], Any] = {}
+        self._effect_modules: Dict[str, Optional[Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]] = {}
 
     def _is_file(self, path: str) -> bool:
         """``os.path.isfile``, asked once per path for the index's lifetime (the LSP server
@@ -1337,6 +1341,95 @@ class ProjectIndex:
             inv = None
         self._by_path[path] = inv
         return inv
+
+    def function_effects(self, from_path: str, qualified: str, depth: int = 0) -> Any:
+        """What the project function ``qualified`` (as imported in ``from_path``) does to the
+        models handed to it (``bnlint.effects.FunctionEffects``), or None: not a project
+        function, a method, or unreadable."""
+        found = self._definition(from_path, qualified, 0)
+        if found is None or found[1] not in found[2][0]:
+            return None
+        module_path, name, (functions, aliases, _) = found
+        return self._function_effects_in(module_path, name, functions, aliases, depth)
+
+    def method_effect(self, from_path: str, qualified_class: str, method: str) -> Any:
+        """What calling ``method`` on an instance of the project class ``qualified_class`` does
+        to the instance (``bnlint.effects.summarise_method``), or None: not found."""
+        from bnlint.effects import summarise_method
+
+        found = self._definition(from_path, qualified_class, 0)
+        if found is None or found[1] not in found[2][2]:
+            return None
+        module_path, name, (functions, aliases, classes) = found
+        key = (module_path, f"{name}.{method}")
+        if key not in self._effects:
+            self._effects[key] = None  # while it is computed: a recursive call is unknown
+            try:
+                self._effects[key] = summarise_method(classes[name], method, module_path, self._resolver(module_path, functions, aliases), functions)
+            except RecursionError:
+                pass
+        return self._effects[key]
+
+    def _definition(self, from_path: str, qualified: str, hops: int) -> Optional[Tuple[str, str, Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]]:
+        """(module path, name, module) of the top-level definition ``qualified`` names, through
+        re-exports (`from .engine import evaluate` in a package ``__init__``); None if not in the
+        project."""
+        if hops > 4 or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return None
+        for module_path, attr in self._candidate_modules(from_path, qualified):
+            module_path = os.path.abspath(module_path)
+            module = self._effect_module(module_path)
+            if module is None or "." in attr:
+                return None
+            if attr in module[0] or attr in module[2]:
+                return module_path, attr, module
+            target = module[1].get(attr)
+            return self._definition(module_path, target, hops + 1) if target else None
+        return None
+
+    def _function_effects_in(self, module_path: str, name: str, functions: Dict[str, ast.AST], aliases: Dict[str, str], depth: int) -> Any:
+        from bnlint.effects import summarise_function
+
+        key = (module_path, name)
+        if key not in self._effects:
+            self._effects[key] = None  # while it is computed: a recursive call is unknown
+            try:
+                self._effects[key] = summarise_function(functions[name], module_path, self._resolver(module_path, functions, aliases), functions, depth)
+            except RecursionError:
+                pass
+        return self._effects[key]
+
+    def _resolver(self, module_path: str, functions: Dict[str, ast.AST], aliases: Dict[str, str]) -> Callable[[str, int], Any]:
+        """How a summary of a function of ``module_path`` looks up the functions it calls: its
+        module's own, then what the module imports from the project."""
+
+        def resolve(dotted: str, at_depth: int) -> Any:
+            if dotted in functions:
+                return self._function_effects_in(module_path, dotted, functions, aliases, at_depth)
+            head, _, rest = dotted.partition(".")
+            target = aliases.get(head)
+            return self.function_effects(module_path, f"{target}.{rest}" if rest else target, at_depth) if target else None
+
+        return resolve
+
+    def _effect_module(self, path: str) -> Optional[Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]:
+        """A project module's top-level functions, import aliases and classes, for
+        ``function_effects`` and ``method_effect``."""
+        self._note(path)
+        if path in self._effect_modules:
+            return self._effect_modules[path]
+        module = None
+        try:
+            if os.path.getsize(path) <= _MAX_INDEX_BYTES:
+                with open(path, "rb") as fh:
+                    tree = ast.parse(fh.read())
+                functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+                module = (functions, _import_aliases(tree), classes)
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            module = None
+        self._effect_modules[path] = module
+        return module
 
     def holds_bn(self, from_path: str, qualified: str, hops: Optional[int] = None) -> bool:
         """Does the project object ``qualified`` (as imported in ``from_path``) hold BatchNorm?

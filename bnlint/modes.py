@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 import libcst as cst
 
-from bnlint.eval_names import RECALIBRATION_RE, is_eval_routine_name, is_val_token, name_tokens
+from bnlint.eval_names import RECALIBRATION_RE, eval_data_verdict, is_eval_routine_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
 from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
@@ -248,6 +248,8 @@ class ForwardObs:
     loops: Set[Optional[cst.CSTNode]] = field(default_factory=set)  # innermost active loop
     fn: Optional[cst.FunctionDef] = None
     callers: Tuple[Tuple[str, cst.CSTNode], ...] = ()
+    # Run by a function of another module that ``node`` calls: "`evaluate()` (utils.py:12)".
+    via: Optional[str] = None
 
     @property
     def is_eval_context(self) -> bool:
@@ -798,9 +800,23 @@ class ModesAnalysis:
             self._exec_expr(stmt.test, st, fr)
             return self._exec_loop(stmt, st, fr, targets=None)
         if isinstance(stmt, cst.With):
+            restore: List[Tuple[Obj, str, FrozenSet[Val], cst.Call]] = []
             for item in stmt.items:
-                self._exec_expr(item.item, st, fr)
-            return self._exec_block(_body_of(stmt), st, fr)
+                entered = self._remote_call(item.item, st, fr, entering=True) if isinstance(item.item, cst.Call) else None
+                if entered is None:
+                    self._exec_expr(item.item, st, fr)
+                else:
+                    restore.extend(entered)
+            out = self._exec_block(_body_of(stmt), st, fr)
+            # A context manager of another module leaves the `with` as its summary says: restored
+            # to the mode before it (`finally: model.train(was_training)`), or set.
+            for obj, mode, before, call in restore:
+                if out is not None:
+                    if mode == "=":
+                        out.modes[obj] = before
+                    else:
+                        self._set_mode(obj, mode, call, out, fr)
+            return out
         if isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
             entry = st.copy()
             s1 = self._exec_block(_body_of(stmt), st, fr)
@@ -1180,9 +1196,72 @@ class ModesAnalysis:
             if init is not None:
                 self._inline(init, plain, call, st, fr)
             return None
+        # A function of another project module: what its summary says it does to the models.
+        if self._remote_call(call, st, fr):
+            return None
         # Anything else that receives a tracked model may switch its mode.
         self._unknown_call(call, st, fr)
         return None
+
+    def _remote_call(self, call: cst.Call, st: State, fr: Frame, entering: bool = False):
+        """`evaluate(model, val_loader)` with `evaluate` imported from a project module: apply its
+        ``bnlint.effects`` summary to each tracked model handed to it (forwards it runs in the
+        caller's mode, the mode it leaves the model in, BN it freezes).  False: not such a call.
+
+        ``entering``: the call is a `with` item.  A context manager's models are put in the mode
+        they have at its `yield`; the result is then what to do when the `with` ends, as
+        (model, mode or "=" for restored, its modes before, call), or None: not such a call."""
+        name = dotted(call.func)
+        inv = self.facts.inventory
+        if not name or not self.facts.path or not inv.is_imported(name) or any(a.star for a in call.args):
+            return None if entering else False
+        handed = []
+        positional = 0
+        for arg in call.args:
+            index = None
+            if arg.keyword is None:
+                index, positional = positional, positional + 1
+            obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
+            if obj is not None:
+                handed.append((index, arg, obj))
+        if not handed:
+            return None if entering else False
+        effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
+        if effects is None:
+            return None if entering else False
+        if entering and not any(e.at_yield is not None for e in effects.effects.values()):
+            return None  # not a context manager that switches modes: an ordinary call
+        where = f"`{name}()` ({_display_path(effects.path, self.facts.path)}:{effects.line})"
+        restore = []
+        for index, arg, obj in handed:
+            pname = effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None)
+            if pname is None:
+                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+                continue
+            effect = effects.effects.get(pname)
+            if effect is None:
+                continue  # it does not use the model as a module: nothing changes
+            if entering and effect.at_yield is not None:
+                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where, apply_exit=False)
+                restore.append((obj, effect.exit, st.modes.get(obj, frozenset({Val(UNKNOWN)})), call))
+                if effect.at_yield != "=":
+                    self._set_mode(obj, effect.at_yield, call, st, fr)
+            else:
+                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where)
+        return restore if entering else True
+
+    def _apply_effect_summary(self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True) -> None:
+        """A ``bnlint.effects.ParamEffect`` of a call on ``obj``: the forwards it runs in the
+        caller's mode, its training in its own mode, BN it freezes, the mode it leaves."""
+        for kinds, trained, _ in effect.forwards:
+            self._forward(call, obj, st, fr, expr, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
+        for mode in sorted(effect.trains_in):
+            self._set_mode(obj, mode, call, st, fr)
+            self._forward(call, obj, st, fr, expr, trained=True, via=where)
+        if effect.freezes_bn:
+            self._freeze(obj, call, st)
+        if apply_exit and effect.exit != "=":
+            self._set_mode(obj, effect.exit, call, st, fr)
 
     def _mode_of_call(self, call: cst.Call) -> str:
         func = call.func
@@ -1289,9 +1368,17 @@ class ModesAnalysis:
         return None
 
     def _model_method(self, obj: Obj, meth: str, call: cst.Call, st: State, fr: Frame) -> None:
-        """``model.freeze_bn()`` and friends, when the model's class is defined in this file."""
+        """``model.freeze_bn()`` and friends, when the model's class is defined in this file or in
+        a project module it imports (its ``bnlint.effects`` summary)."""
         cls = self.facts.class_named(obj.cls_name.split(".")[-1]) if obj.cls_name else None
         if cls is None:
+            inv = self.facts.inventory
+            if obj.cls_name and self.facts.path and inv.is_imported(obj.cls_name):
+                effect = self.facts.index.method_effect(self.facts.path, inv.resolve(obj.cls_name), meth)
+                if effect is not None:
+                    where = f"`{obj.cls_name.split('.')[-1]}.{meth}()`"
+                    assert isinstance(call.func, cst.Attribute)
+                    self._apply_effect_summary(call, obj, effect, st, fr, call.func.value, where)
             return
         fn = self._methods_of(cls).get(meth)
         if fn is None:
@@ -1478,21 +1565,34 @@ class ModesAnalysis:
         return set(self.binding_index(fn)[1])
 
     # --- forward calls -------------------------------------------------------------
-    def _forward(self, call: cst.Call, obj: Obj, st: State, fr: Frame, func_expr: cst.BaseExpression) -> None:
+    def _forward(
+        self,
+        call: cst.Call,
+        obj: Obj,
+        st: State,
+        fr: Frame,
+        func_expr: cst.BaseExpression,
+        extra_kinds: FrozenSet[str] = frozenset(),
+        trained: bool = False,
+        via: Optional[str] = None,
+    ) -> None:
+        """A forward of ``obj`` at ``call``; ``via``: run by a function of another module that
+        ``call`` calls, in the evaluation contexts ``extra_kinds`` (none when it ``trained`` on it)."""
         if not obj.holds_bn and not obj.is_parameter:
             return
         vals = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
-        lexical = self._lexical_kinds(call, fr.fn)
-        kinds = set(lexical) | set(fr.inherited)
+        lexical = self._lexical_kinds(call, fr.fn) if not trained else set()
+        kinds = set() if trained else set(lexical) | set(fr.inherited) | set(extra_kinds)
         innermost = self._loop_stack[-1] if self._loop_stack else None
         chain = tuple(f.callsite for f in self._stack if f.callsite is not None)
-        key = (call, obj, chain)
+        key = (call, obj, chain, via)
         obs = self.forwards.get(key)
         if obs is None:
             label = self.facts.module.code_for_node(func_expr) if not isinstance(func_expr, cst.Call) else obj.label
             if isinstance(func_expr, cst.Attribute) and func_expr.attr.value == "forward":
                 label = self.facts.module.code_for_node(func_expr.value)
             obs = ForwardObs(
+                via=via,
                 node=call,
                 obj=obj,
                 chain=chain,
@@ -1501,10 +1601,10 @@ class ModesAnalysis:
                 callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
             )
             self.forwards[key] = obs
-        if not kinds and not self._inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
+        if not kinds and not trained and not self._inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
             # One batch drawn from a validation/test loader (`x, y = next(iter(val_loader))`).
             kinds = {"val_batch"}
-        if not kinds and obj.has_weights and self._inference_file():
+        if not kinds and not trained and obj.has_weights and self._inference_file():
             # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
         obs.kinds |= kinds
@@ -1516,7 +1616,7 @@ class ModesAnalysis:
         if kinds:
             return
         # A training forward (outside any evaluation context).
-        if not self._training_stack():
+        if not trained and not self._training_stack():
             return
         self.trained_in_loop.add((innermost, obj))
         new = set()
@@ -1709,6 +1809,17 @@ class ModesAnalysis:
         return kinds
 
 
+def _display_path(path: str, from_path: Optional[str]) -> str:
+    """``path`` relative to the linted file's folder when it is below it, else as given."""
+    import os
+
+    try:
+        rel = os.path.relpath(path, os.path.dirname(os.path.abspath(from_path or path)))
+    except ValueError:  # another drive
+        return path
+    return rel if not rel.startswith("..") else path
+
+
 def _mode_call_receiver(call: cst.Call) -> Optional[List[str]]:
     """`['model', 'backbone']` for `model.backbone.eval()` (any of ``_MODE_CHANGING_METHODS``)."""
     func = call.func
@@ -1765,13 +1876,9 @@ def _mentions_eval_data(expr: cst.BaseExpression, strings: bool = True) -> bool:
             text = node.value
         elif strings and isinstance(node, cst.SimpleString):
             text = node.value.strip("'\"bBrRuU")
-        if not text:
-            continue
-        tokens = name_tokens(text)
-        if "train" in tokens or "training" in tokens:
-            return False
-        if any(is_val_token(t) for t in tokens):
-            return True
+        verdict = eval_data_verdict(text) if text else None
+        if verdict is not None:
+            return verdict
     return False
 
 

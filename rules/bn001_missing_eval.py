@@ -49,13 +49,22 @@ class MissingEval(Rule):
     instances: `trainer = Trainer(net, ...)` runs `__init__` with `net`, and
     `trainer.validate()` runs the method with `self.model` being `net`.
 
+    A function of another project module that the model is handed to is read
+    from its source: `accuracy(model, test_loader)` imported from `engine.py`,
+    where it runs the model under `torch.no_grad()` without `model.eval()`, is
+    reported at the call; `validate(model, ...)` that calls `model.eval()`
+    first, or a `@contextmanager` that switches to eval and restores the mode
+    in `finally`, counts as such. So do methods of a model class defined in
+    another module (`model.predict(x)`, `model.freeze_bn()`).
+
     A model built by a class whose constructor puts it in eval mode, or returned
     by a loader that does (`m.eval(); return m`, `return Net().eval()`), in this
     file or in a project module it imports, starts in eval mode.
 
     What it cannot see: a function that receives the model as a parameter and
-    is never called in the file is not reported (which model comes in, and in
-    which mode, is decided in another file); nor is a model built by a factory
+    is never called in the file is not reported there (which model comes in,
+    and in which mode, is decided by its caller, where it is reported); methods
+    of a trainer class defined in another module; nor a model built by a factory
     or class that cannot be resolved to BatchNorm (a registry, a package outside
     the project). A shape probe — a forward on `torch.randn(...)`-like tensors
     (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists of them or
@@ -134,14 +143,15 @@ class MissingEval(Rule):
     @classmethod
     def text_relevant(cls, source: str) -> bool:
         """An evaluation context in the code, the only places the analysis looks: a no-grad token,
-        a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``)."""
+        a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``);
+        evaluation data named in the code (a batch of it in training code, or handed to an
+        evaluation function of another module); or, in a file that trains nothing, a model with
+        trained weights (inference)."""
         from bnlint.prefilter import evaluates_in_text, loads_weights_in_text, names_eval_data_in_code, trains_in_text
 
-        if cls.trigger_tokens_present(source) or evaluates_in_text(source):
+        if cls.trigger_tokens_present(source) or evaluates_in_text(source) or names_eval_data_in_code(source):
             return True
-        if not trains_in_text(source):
-            return loads_weights_in_text(source)  # inference: a model with trained weights, nothing training
-        return names_eval_data_in_code(source)  # a batch of evaluation data in training code
+        return not trains_in_text(source) and loads_weights_in_text(source)
 
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
@@ -173,6 +183,8 @@ class MissingEval(Rule):
             vals = obs.vals
             if not vals or any(v.mode != TRAIN for v in vals):
                 continue
+            if all(v.frozen is not None for v in vals):
+                continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
             if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch"}:
                 # An explicit .train() right before: MC dropout, a mean teacher, Tent. Over
                 # validation/test data (`model.train()` then a no-grad loop over the test loader)
@@ -200,6 +212,8 @@ class MissingEval(Rule):
                 parts.append("under `torch.no_grad()`/`torch.inference_mode()`")
             if "eval_fn" in obs.kinds:
                 parts.append(f"in the evaluation function `{fn_name}()`" if "eval_fn" in obs.lexical_kinds and fn_name else "in an evaluation function")
+            if obs.via:
+                parts.insert(0, f"where {obs.via} runs it")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
             for kind in ("val_batch", "inference"):

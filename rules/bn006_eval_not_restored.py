@@ -36,9 +36,14 @@ class EvalNotRestored(Rule):
     purpose and is not reported. The same holds for a model a trainer class
     stores from its constructor's parameter (`self.model = model`).
 
-    What it cannot see: a training loop and an evaluation helper in different
-    files (the helper's `.eval()` is only known where the helper is defined),
-    and modes set by a framework (Lightning, ignite, mmcv runners).
+    A function of another project module that the model is handed to is read
+    from its source (``validate(model, val_loader)`` imported from
+    `engine.py` that calls `model.eval()`; `train_one_epoch(model, ...)` that
+    trains it without `model.train()`), a few calls deep.
+
+    What it cannot see: methods of a trainer class defined in another file,
+    functions reached through a registry or a container, and modes set by a
+    framework (Lightning, ignite, mmcv runners).
 
     ## Why is this bad?
     `model.eval()` sets `training = False` on every submodule and it stays
@@ -105,10 +110,11 @@ class EvalNotRestored(Rule):
     @classmethod
     def text_relevant(cls, source: str) -> bool:
         """Eval mode comes only from a `.eval()` or `.train(False)` call (direct, in a helper, or
-        in a function given to `.apply()`): one of them must be in the text."""
-        from bnlint.prefilter import calls_method_in_text
+        in a function given to `.apply()`): one of them must be in the text, or evaluation data
+        must be named (handed to a validation function of another module that calls it)."""
+        from bnlint.prefilter import calls_method_in_text, names_eval_data_in_code
 
-        return calls_method_in_text(source, "eval") or calls_method_in_text(source, "train")
+        return calls_method_in_text(source, "eval") or calls_method_in_text(source, "train") or names_eval_data_in_code(source)
     valid_examples = (
         "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nfor epoch in range(3):\n    model.train()\n    for x, y in loader:\n        model(x).sum().backward()\n        opt.step()\n    model.eval()\n",
     )

@@ -468,7 +468,8 @@ NOT_TEXT_RELEVANT = {
         '# normalize (x, y, 0) in a comment\n"""Set momentum=0 to freeze (docs only)."""\n',
     ],
     "BN005": ["grads = backward(loss)\n", "backward_hook = 1\ndef training_steps():\n    pass\n"],
-    "BN006": ["score = evaluate(model)\nmodel.evaluation_mode = True\n", "with torch.no_grad():\n    y = model(x)\n"],
+    # No mode call and no evaluation data to hand a validation helper of another module.
+    "BN006": ["score = compute(model)\nmodel.mode_flag = True\n", "with torch.no_grad():\n    y = model(x)\n"],
     "BN014": ["model.eval()\ntrain_loader = make()\nmodel.trainer.fit()\n"],
     "BN004": [
         "x = torch.zeros(3, requires_grad=False)\nmodel.train()\n",  # a keyword, not a freeze

@@ -1,0 +1,538 @@
+"""What a project function does to the models it is handed, read from the ``ast`` of its module.
+
+The mode analysis (``bnlint.modes``) runs the functions of the linted file inline.  A function of
+another project module that it hands a model to (`evaluate(model, val_loader)`,
+`train_one_epoch(model, ...)`, `freeze_bn(model)`) it does not run: it asks this summary instead.
+For each parameter the function uses as a module, the summary says
+
+* ``exit``: the mode the parameter is left in: as it came in (``ENTRY``: untouched, or restored
+  with ``model.train(was_training)``), ``TRAIN``, ``EVAL``, or ``UNKNOWN`` (set on some paths
+  only, or handed to something this summary cannot see);
+* ``forwards``: the forwards of the parameter that run in the caller's mode (before the function
+  switches it), each with its evaluation contexts (``no_grad``, ``val_loop``, ``eval_fn``, as
+  ``ModesAnalysis._lexical_kinds`` names them) and whether the function trains on its output
+  (a ``.backward()`` after it);
+* ``trains_in``: the modes, other than the caller's, the function trains it in (``TRAIN`` after
+  its own ``model.train()``);
+* ``freezes_bn``: whether it puts BatchNorm layers of it in eval (a loop over ``.modules()``,
+  ``.apply(set_bn_eval)``, ``model.backbone.eval()``).
+
+Helpers the function calls with the parameter are summarised the same way (in its module or in
+project modules it imports, a few calls deep); anything else it hands the parameter to makes
+the mode unknown from there on.  A parameter the function does not use as a module has no
+entry: handing a model to it changes nothing.
+
+What it cannot see: methods of classes (a trainer object in another file), functions stored in
+containers, and modes switched through ``setattr`` or a framework.
+"""
+from __future__ import annotations
+
+import ast
+
+from bnlint.eval_names import eval_data_verdict, is_eval_routine_name
+from bnlint.inventory import dotted_name
+from bnlint.records import record
+from bnlint.summaries import _mode_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
+
+ENTRY, TRAIN, EVAL, UNKNOWN = "=", "T", "E", "?"
+MAX_DEPTH = 3  # helpers of helpers followed this many calls deep
+
+# Module methods that neither change a mode nor run a forward.
+PLAIN_METHODS = frozenset(
+    {
+        "to", "cuda", "cpu", "half", "float", "double", "bfloat16", "parameters", "named_parameters",
+        "buffers", "named_buffers", "modules", "named_modules", "children", "named_children",
+        "state_dict", "load_state_dict", "zero_grad", "requires_grad_", "register_forward_hook",
+        "register_forward_pre_hook", "register_full_backward_hook", "register_buffer", "share_memory",
+        "type", "extra_repr", "get_submodule", "add_module", "register_module", "to_empty",
+    }
+)
+# Calls that never change the mode of a module handed to them (as ``modes._HARMLESS_*``).
+_HARMLESS_CALLS = frozenset(
+    {"print", "len", "isinstance", "issubclass", "str", "repr", "id", "type", "getattr", "hasattr", "vars", "dir", "sum", "list", "tuple", "dict", "sorted", "enumerate", "zip", "iter", "next", "super", "format", "hash", "deepcopy", "copy.deepcopy"}
+)
+_HARMLESS_PREFIXES = ("torch.", "logging.", "logger.", "log.", "wandb.", "mlflow.", "writer.", "np.", "numpy.", "math.", "os.", "json.", "pickle.", "time.")
+_HARMLESS_LEAVES = frozenset({"info", "debug", "warning", "print", "log", "watch", "add_graph", "summary", "save", "dumps", "dump", "append", "format"})
+_WRAPPER_LEAVES = frozenset({"DataParallel", "DistributedDataParallel", "DDP", "compile"})
+_NO_GRAD_LEAVES = frozenset({"no_grad", "inference_mode"})
+
+
+@record(frozen=True)
+class ParamEffect:
+    exit: str = ENTRY
+    # (evaluation contexts, trained on by the function, line) of forwards in the caller's mode
+    forwards: Tuple[Tuple[FrozenSet[str], bool, int], ...] = ()
+    trains_in: FrozenSet[str] = frozenset()
+    freezes_bn: bool = False
+    exit_line: int = 0  # the mode call that decides ``exit`` (0: none, or several)
+    # A generator (a `@contextmanager`): the mode at its `yield`, the body of the `with`.
+    at_yield: Optional[str] = None
+
+
+@record(frozen=True)
+class FunctionEffects:
+    name: str
+    path: str
+    line: int
+    positional: Tuple[str, ...]  # parameter names in positional order
+    keyword_only: Tuple[str, ...]
+    effects: Dict[str, ParamEffect]
+
+    def parameter_for(self, index: Optional[int], keyword: Optional[str]) -> Optional[str]:
+        if keyword is not None:
+            return keyword if keyword in self.positional or keyword in self.keyword_only else None
+        return self.positional[index] if index is not None and index < len(self.positional) else None
+
+
+def summarise_function(
+    fn: ast.AST, path: str, resolve: "Callable[[str, int], Optional[FunctionEffects]]", functions: "Dict[str, ast.AST]", depth: int = 0
+) -> FunctionEffects:
+    """The summary of ``fn`` (a function of the module at ``path``, whose top-level functions are
+    ``functions``); ``resolve(dotted, depth)`` summarises a function it calls."""
+    args = fn.args  # type: ignore[attr-defined]
+    positional = tuple(a.arg for a in list(args.posonlyargs) + list(args.args))
+    keyword_only = tuple(a.arg for a in args.kwonlyargs)
+    used = _names_used_as_modules(fn)
+    effects: Dict[str, ParamEffect] = {}
+    for name in positional + keyword_only:
+        if name in ("self", "cls") or name not in used:
+            continue
+        effect = _ParamRun(fn, name, resolve, functions, depth).run()
+        if effect != ParamEffect():
+            effects[name] = effect
+    return FunctionEffects(fn.name, path, fn.lineno, positional, keyword_only, effects)  # type: ignore[attr-defined]
+
+
+def summarise_method(
+    cls: ast.ClassDef, name: str, path: str, resolve: "Callable[[str, int], Optional[FunctionEffects]]", functions: "Dict[str, ast.AST]", depth: int = 0
+) -> Optional[ParamEffect]:
+    """What calling method ``name`` of ``cls`` does to the instance (`model.freeze_bn()`,
+    `model.predict(x)`): the effect on ``self``; its other methods it calls are followed.
+    None: no such method in the class body (inherited: not seen)."""
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    fn = methods.get(name)
+    if fn is None or not fn.args.args or fn.args.args[0].arg != "self":
+        return None
+    return _ParamRun(fn, "self", resolve, functions, depth, methods).run()
+
+
+def _names_used_as_modules(fn: ast.AST) -> Set[str]:
+    """Names that are called, have a method called on them, or are handed to a call."""
+    out: Set[str] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            head = node.func
+            while isinstance(head, ast.Attribute):
+                head = head.value
+            if isinstance(head, ast.Name):
+                out.add(head.id)
+            for a in list(node.args) + [k.value for k in node.keywords]:
+                if isinstance(a, ast.Starred):
+                    a = a.value
+                if isinstance(a, ast.Name):
+                    out.add(a.id)
+                elif isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name):
+                    out.add(a.value.id)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+            out.add(node.value.id)
+    return out
+
+
+def names_eval_data(node: ast.AST, strings: bool = True) -> bool:
+    """The ``ast`` twin of ``modes._mentions_eval_data``: a name (or string key) whose words say
+    val/test/eval, not train; `range(...)`/`len(...)` count steps, not data."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.Call) and isinstance(cur.func, ast.Name) and cur.func.id in ("range", "len"):
+            continue
+        stack.extend(ast.iter_child_nodes(cur))
+        text = cur.id if isinstance(cur, ast.Name) else cur.value if strings and isinstance(cur, ast.Constant) and isinstance(cur.value, str) else None
+        verdict = eval_data_verdict(text) if text else None
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _is_no_grad(expr: ast.AST) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)` (also bare)."""
+    if isinstance(expr, ast.Call):
+        name = dotted_name(expr.func) or ""
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf == "set_grad_enabled":
+            return bool(expr.args) and isinstance(expr.args[0], ast.Constant) and expr.args[0].value is False
+        return leaf in _NO_GRAD_LEAVES
+    name = dotted_name(expr) or ""
+    return name.rsplit(".", 1)[-1] in _NO_GRAD_LEAVES
+
+
+class _Context:
+    __slots__ = ("no_grad", "val_loop", "loop")
+
+    def __init__(self, no_grad: bool = False, val_loop: bool = False, loop: Optional[ast.AST] = None) -> None:
+        self.no_grad = no_grad
+        self.val_loop = val_loop
+        self.loop = loop
+
+    def inside(self, **kw) -> "_Context":
+        ctx = _Context(self.no_grad, self.val_loop, self.loop)
+        for k, v in kw.items():
+            setattr(ctx, k, v)
+        return ctx
+
+
+Modes = "FrozenSet[str]"
+
+
+class _ParamRun:
+    """One parameter's modes through the function's statements, path-insensitively joined."""
+
+    def __init__(self, fn: ast.AST, param: str, resolve, functions: "Dict[str, ast.AST]", depth: int, methods: "Optional[Dict[str, ast.AST]]" = None) -> None:
+        self.fn = fn
+        self.functions = functions
+        self.methods = methods or {}  # the class's methods, when ``param`` is `self`
+        self.visiting: Set[str] = {getattr(fn, "name", "")}
+        self.aliases: Set[str] = {param}
+        self.saved: Dict[str, FrozenSet[str]] = {}
+        self.resolve = resolve
+        self.depth = depth
+        self.exits: List[FrozenSet[str]] = []
+        self.forwards: List[Tuple[ast.AST, FrozenSet[str], FrozenSet[str], Optional[ast.AST], bool]] = []
+        self.freezes = False
+        self.mode_lines: Set[int] = set()
+        self.breaks: List[List[FrozenSet[str]]] = []
+        self.yields: List[FrozenSet[str]] = []
+        self.eval_fn = is_eval_routine_name(fn.name)  # type: ignore[attr-defined]
+        no_grad = any(_is_no_grad(d) for d in fn.decorator_list)  # type: ignore[attr-defined]
+        self.ctx0 = _Context(no_grad=no_grad)
+
+    def run(self) -> ParamEffect:
+        end = self.block(self.fn.body, frozenset({ENTRY}), self.ctx0)  # type: ignore[attr-defined]
+        if end is not None:
+            self.exits.append(end)
+        finals = frozenset().union(*self.exits) if self.exits else frozenset({ENTRY})
+        exit_mode = next(iter(finals)) if len(finals) == 1 else UNKNOWN
+        backwards = _backward_positions(self.fn)
+        forwards: List[Tuple[FrozenSet[str], bool, int]] = []
+        trains_in: Set[str] = set()
+        for node, modes, kinds, loop, trained_by_callee in self.forwards:
+            trained = trained_by_callee or (not kinds & {"no_grad"} and _trained_after(node, loop, backwards))
+            if ENTRY in modes and len(modes) == 1:
+                item = (kinds, trained, getattr(node, "lineno", 0))
+                if not any(f[0] == item[0] and f[1] == item[1] for f in forwards):
+                    forwards.append(item)
+            elif trained:
+                trains_in |= modes - {ENTRY}
+        at_yield = None
+        if self.yields:
+            modes_at_yield = frozenset().union(*self.yields)
+            at_yield = next(iter(modes_at_yield)) if len(modes_at_yield) == 1 else UNKNOWN
+        return ParamEffect(
+            at_yield=at_yield,
+            exit=exit_mode,
+            forwards=tuple(forwards),
+            trains_in=frozenset(trains_in),
+            freezes_bn=self.freezes,
+            exit_line=min(self.mode_lines) if len(self.mode_lines) == 1 and exit_mode in (TRAIN, EVAL) else 0,
+        )
+
+    # --- statements -----------------------------------------------------------------
+    def block(self, body: List[ast.stmt], modes: Optional[FrozenSet[str]], ctx: _Context) -> Optional[FrozenSet[str]]:
+        for stmt in body:
+            if modes is None:
+                return None
+            modes = self.stmt(stmt, modes, ctx)
+        return modes
+
+    def stmt(self, node: ast.stmt, modes: FrozenSet[str], ctx: _Context) -> Optional[FrozenSet[str]]:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return modes
+        if isinstance(node, ast.Return):
+            if node.value is not None:
+                modes = self.expr(node.value, modes, ctx)
+            self.exits.append(modes)
+            return None
+        if isinstance(node, ast.Raise):
+            return None
+        if isinstance(node, (ast.Break, ast.Continue)):
+            if self.breaks:
+                self.breaks[-1].append(modes)
+            return None
+        if isinstance(node, ast.If):
+            modes = self.expr(node.test, modes, ctx)
+            return _join(self.block(node.body, modes, ctx), self.block(node.orelse, modes, ctx))
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            return self.loop(node, modes, ctx)
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            no_grad = ctx.no_grad
+            for item in node.items:
+                if _is_no_grad(item.context_expr):
+                    no_grad = True
+                else:
+                    modes = self.expr(item.context_expr, modes, ctx)
+            return self.block(node.body, modes, ctx.inside(no_grad=no_grad))
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            after_body = self.block(node.body, modes, ctx)  # type: ignore[attr-defined]
+            anywhere = _join(modes, after_body)
+            outs = [self.block(node.orelse, after_body, ctx) if after_body is not None else None]  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                outs.append(self.block(handler.body, anywhere, ctx))
+            out = _join(*outs)
+            if node.finalbody:  # type: ignore[attr-defined]
+                out = self.block(node.finalbody, out if out is not None else anywhere, ctx)  # type: ignore[attr-defined]
+            return out
+        if type(node).__name__ == "Match":
+            modes = self.expr(node.subject, modes, ctx)  # type: ignore[attr-defined]
+            return _join(modes, *(self.block(case.body, modes, ctx) for case in node.cases))  # type: ignore[attr-defined]
+        if isinstance(node, ast.Assign):
+            modes = self.expr(node.value, modes, ctx)
+            self.bind(node.targets, node.value, modes)
+            return modes
+        if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            if node.value is not None:
+                modes = self.expr(node.value, modes, ctx)
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                self.bind([node.target], node.value, modes)
+            return modes
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                modes = self.expr(child, modes, ctx)
+        return modes
+
+    def loop(self, node: ast.AST, modes: FrozenSet[str], ctx: _Context) -> Optional[FrozenSet[str]]:
+        inner = ctx.inside(loop=node)
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            modes = self.expr(node.iter, modes, ctx)
+            if self.modules_loop_freezes(node):
+                self.freezes = True
+            if names_eval_data(node.iter):
+                inner.val_loop = True
+        else:
+            modes = self.expr(node.test, modes, ctx)  # type: ignore[attr-defined]
+        state: FrozenSet[str] = modes
+        self.breaks.append([])
+        for _ in range(2):  # once, then again from the joined back edge
+            end = self.block(node.body, state, inner)  # type: ignore[attr-defined]
+            state = _join(state, end, *self.breaks[-1]) or state
+        self.breaks.pop()
+        return self.block(node.orelse, state, ctx) if node.orelse else state  # type: ignore[attr-defined]
+
+    def modules_loop_freezes(self, loop: ast.AST) -> bool:
+        """`for m in model.modules(): if isinstance(m, nn.BatchNorm2d): m.eval()`."""
+        it = loop.iter  # type: ignore[attr-defined]
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in ("modules", "named_modules", "children", "named_children")):
+            return False
+        base = dotted_name(it.func.value) or ""
+        if base.split(".")[0] not in self.aliases:
+            return False
+        targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}  # type: ignore[attr-defined]
+        for n in ast.walk(loop):
+            if isinstance(n, ast.Call) and _mode_of(n) == EVAL and (dotted_name(n.func.value) or "").split(".")[0] in targets:  # type: ignore[attr-defined]
+                return True
+        return False
+
+    def bind(self, targets: List[ast.AST], value: ast.AST, modes: FrozenSet[str]) -> None:
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if any(isinstance(t, ast.Name) is False for t in targets):
+            names += [n.id for t in targets if not isinstance(t, ast.Name) for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        is_alias = self.is_alias(value)
+        saved = isinstance(value, ast.Attribute) and value.attr == "training" and self.is_alias(value.value)
+        for name in names:
+            if saved:
+                self.saved[name] = modes
+            else:
+                self.saved.pop(name, None)
+            if is_alias:
+                self.aliases.add(name)
+            else:
+                self.aliases.discard(name)
+
+    def is_alias(self, expr: ast.AST) -> bool:
+        """The parameter itself: its name, an alias, `.to(device)`, `.cuda()`, a DataParallel wrap,
+        `.module`."""
+        while True:
+            if isinstance(expr, ast.Name):
+                return expr.id in self.aliases
+            if isinstance(expr, ast.Attribute) and expr.attr == "module":
+                expr = expr.value
+            elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("to", "cuda", "cpu", "half", "float", "double", "train", "eval"):
+                expr = expr.func.value
+            elif isinstance(expr, ast.Call) and (dotted_name(expr.func) or "").rsplit(".", 1)[-1] in _WRAPPER_LEAVES and expr.args:
+                expr = expr.args[0]
+            else:
+                return False
+
+    # --- expressions ----------------------------------------------------------------
+    def expr(self, node: ast.AST, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
+        for call in _calls_in_evaluation_order(node):
+            if isinstance(call, (ast.Yield, ast.YieldFrom)):
+                self.yields.append(modes)
+            else:
+                modes = self.call(call, modes, ctx)
+        return modes
+
+    def kinds(self, ctx: _Context) -> FrozenSet[str]:
+        out = set()
+        if ctx.no_grad:
+            out.add("no_grad")
+        if ctx.val_loop:
+            out.add("val_loop")
+        if self.eval_fn:
+            out.add("eval_fn")
+        return frozenset(out)
+
+    def call(self, call: ast.Call, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in self.aliases:
+            self.forwards.append((call, modes, self.kinds(ctx), ctx.loop, False))
+            return modes
+        if isinstance(func, ast.Attribute):
+            recv = dotted_name(func.value)
+            parts = recv.split(".") if recv else []
+            if parts and parts[0] in self.aliases:
+                sub = [p for p in parts[1:] if p != "module"]
+                meth = func.attr
+                if meth in ("eval", "train"):
+                    mode = _mode_of(call)
+                    if sub:
+                        if mode == EVAL:
+                            self.freezes = True
+                        return modes
+                    if mode == UNKNOWN and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in self.saved:
+                        return self.saved[call.args[0].id]  # `model.train(was_training)`: restored
+                    if mode == UNKNOWN and call.keywords and isinstance(call.keywords[0].value, ast.Name) and call.keywords[0].value.id in self.saved:
+                        return self.saved[call.keywords[0].value.id]
+                    self.mode_lines.add(call.lineno)
+                    return frozenset({mode or UNKNOWN})
+                if sub:
+                    return modes
+                if meth == "forward":
+                    self.forwards.append((call, modes, self.kinds(ctx), ctx.loop, False))
+                    return modes
+                if meth == "apply":
+                    return self.applied(call, modes)
+                if meth in PLAIN_METHODS:
+                    return modes
+                if meth in self.methods and parts[0] == "self" and meth not in self.visiting and self.depth < MAX_DEPTH:
+                    # Another method of the same class: its effect on `self`.
+                    run = _ParamRun(self.methods[meth], "self", self.resolve, self.functions, self.depth + 1, self.methods)
+                    run.visiting |= self.visiting
+                    return self.apply_effect(call, run.run(), modes, ctx)
+                if any(w in meth.lower() for w in ("train", "eval", "freeze", "mode")):
+                    return frozenset({UNKNOWN})  # a method of the model's own class: not seen here
+                return modes
+        # The parameter handed to another call.
+        for index, arg in _arguments(call):
+            value = arg.value if isinstance(arg, ast.Starred) else arg
+            if not self.is_alias(value):
+                continue
+            if isinstance(arg, ast.Starred):
+                return frozenset({UNKNOWN})
+            name = dotted_name(func) or ""
+            leaf = name.rsplit(".", 1)[-1]
+            if name in _HARMLESS_CALLS or name.startswith(_HARMLESS_PREFIXES) or leaf in _HARMLESS_LEAVES or leaf in _WRAPPER_LEAVES:
+                continue
+            callee = self.resolve(name, self.depth + 1) if name and self.depth < MAX_DEPTH else None
+            if callee is None:
+                return frozenset({UNKNOWN})
+            keyword = arg.arg if isinstance(arg, ast.keyword) else None
+            pname = callee.parameter_for(index, keyword)
+            if pname is None:
+                return frozenset({UNKNOWN})
+            effect = callee.effects.get(pname)
+            if effect is None:
+                continue
+            modes = self.apply_effect(call, effect, modes, ctx)
+        return modes
+
+    def apply_effect(self, call: ast.Call, effect: ParamEffect, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
+        for kinds, trained, _ in effect.forwards:
+            ctx_kinds = self.kinds(ctx)
+            self.forwards.append((call, modes, frozenset(kinds | ctx_kinds), ctx.loop, trained))
+        for mode in effect.trains_in:
+            self.forwards.append((call, frozenset({mode}), frozenset(), ctx.loop, True))
+        if effect.freezes_bn:
+            self.freezes = True
+        if effect.exit == ENTRY:
+            return modes
+        if effect.exit in (TRAIN, EVAL):
+            self.mode_lines.add(call.lineno)
+        return frozenset({effect.exit})
+
+    def applied(self, call: ast.Call, modes: FrozenSet[str]) -> FrozenSet[str]:
+        """`model.apply(fn)`: a lambda or a function of this module that calls `.eval()` freezes
+        (filtered to BN) or evaluates everything; one that calls no mode method changes nothing."""
+        if not call.args:
+            return modes
+        fn = call.args[0]
+        body: Optional[ast.AST] = fn.body if isinstance(fn, ast.Lambda) else None
+        if body is None and isinstance(fn, ast.Name):
+            body = self.functions.get(fn.id)
+        if body is None:
+            return frozenset({UNKNOWN})
+        evals = any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))
+        if not evals:
+            return modes
+        if any(isinstance(n, (ast.If, ast.IfExp)) for n in ast.walk(body)):
+            self.freezes = True
+            return modes
+        return frozenset({EVAL})
+
+
+def _arguments(call: ast.Call):
+    index = 0
+    for a in call.args:
+        yield (None if isinstance(a, ast.Starred) else index), a
+        index += 1
+    for k in call.keywords:
+        if k.arg is None:
+            yield None, ast.Starred(value=k.value)
+        else:
+            yield None, k
+
+
+def _calls_in_evaluation_order(node: ast.AST) -> List[ast.expr]:
+    """Calls (and `yield`s) under ``node``, arguments before the call they are passed to
+    (post-order); not inside lambdas (they run later, if at all)."""
+    out: List[ast.expr] = []
+
+    def visit(n: ast.AST) -> None:
+        if isinstance(n, ast.Lambda):
+            return
+        for child in ast.iter_child_nodes(n):
+            visit(child)
+        if isinstance(n, (ast.Call, ast.Yield, ast.YieldFrom)):
+            out.append(n)
+
+    visit(node)
+    return out
+
+
+def _join(*states: Optional[FrozenSet[str]]) -> Optional[FrozenSet[str]]:
+    live = [s for s in states if s is not None]
+    if not live:
+        return None
+    return frozenset().union(*live)
+
+
+def _backward_positions(fn: ast.AST) -> List[Tuple[Tuple[int, int], ast.AST]]:
+    out = []
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward"):
+            out.append(((n.lineno, n.col_offset), n))
+    return out
+
+
+def _trained_after(node: ast.AST, loop: Optional[ast.AST], backwards) -> bool:
+    """A `.backward()` after the forward, or anywhere in the loop that repeats it."""
+    at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    if any(pos > at for pos, _ in backwards):
+        return True
+    if loop is not None:
+        inside = {id(n) for n in ast.walk(loop)}
+        return any(id(b) in inside for _, b in backwards)
+    return False

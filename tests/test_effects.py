@@ -1,0 +1,183 @@
+"""``bnlint.effects``: what a project function does to the models handed to it, read from its module
+through the project index (``ProjectIndex.function_effects`` / ``method_effect``)."""
+import textwrap
+
+import pytest
+
+from bnlint.effects import ENTRY, EVAL, TRAIN, UNKNOWN
+from bnlint.inventory import ProjectIndex
+
+HELPERS = textwrap.dedent(
+    """\
+    from contextlib import contextmanager
+    import torch
+    from .inner import deep_eval
+
+    @torch.no_grad()
+    def accuracy(model, loader):
+        return sum((model(x).argmax(1) == y).sum() for x, y in loader)
+
+    def validate(model, loader):
+        model.eval()
+        with torch.no_grad():
+            return [model(x) for x, _ in loader]
+
+    def fit(model, loader, opt):
+        for x, y in loader:
+            opt.zero_grad()
+            model(x).sum().backward()
+            opt.step()
+
+    def fit_in_train_mode(net, loader, opt):
+        net.train()
+        fit(net, loader, opt)
+
+    def restoring(model, loader):
+        was = model.training
+        model.eval()
+        out = [model(x) for x in loader]
+        model.train(was)
+        return out
+
+    def sometimes(model, flag):
+        if flag:
+            model.eval()
+
+    def hands_off(model, tracker):
+        tracker.register(model)
+
+    def through_other_module(model):
+        deep_eval(model)
+
+    def freeze_bn(model):
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
+
+    def only_reads(model, path):
+        torch.save(model.state_dict(), path)
+
+    def recursive(model, n):
+        if n:
+            recursive(model, n - 1)
+
+    @contextmanager
+    def evaluating(model):
+        was = model.training
+        model.eval()
+        try:
+            yield
+        finally:
+            model.train(was)
+
+    class Net(torch.nn.Module):
+        def freeze(self):
+            self.apply(set_bn_eval)
+
+        def setup(self):
+            self.eval()
+
+        def configure(self):
+            self.setup()
+
+        @torch.no_grad()
+        def predict(self, x):
+            return self(x)
+
+    def set_bn_eval(m):
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.eval()
+    """
+)
+
+
+@pytest.fixture
+def project(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .helpers import accuracy as acc\n")
+    (pkg / "helpers.py").write_text(HELPERS)
+    (pkg / "inner.py").write_text("def deep_eval(m):\n    m.eval()\n")
+    main = tmp_path / "train.py"
+    main.write_text("")
+    return ProjectIndex(root=str(tmp_path)), str(main)
+
+
+def effect(project, name, param="model"):
+    index, main = project
+    summary = index.function_effects(main, f"pkg.helpers.{name}")
+    assert summary is not None
+    return summary.effects.get(param)
+
+
+def test_evaluation_in_the_callers_mode(project):
+    e = effect(project, "accuracy")
+    assert e.exit == ENTRY
+    assert [(sorted(kinds), trained) for kinds, trained, _ in e.forwards] == [(["no_grad"], False)]
+
+
+def test_eval_left_behind(project):
+    e = effect(project, "validate")
+    assert (e.exit, e.forwards, e.exit_line) == (EVAL, (), 10)
+
+
+def test_training_in_the_callers_mode_and_in_its_own(project):
+    fit = effect(project, "fit")
+    assert fit.exit == ENTRY and [trained for _, trained, _ in fit.forwards] == [True]
+    own = effect(project, "fit_in_train_mode", "net")
+    assert own.exit == TRAIN and own.forwards == () and own.trains_in == frozenset({TRAIN})
+
+
+def test_restored_mode_is_the_callers(project):
+    # Its forwards run in eval mode and the mode is put back: no effect at all.
+    assert effect(project, "restoring") is None
+
+
+def test_mode_on_some_paths_or_handed_to_unknown_code_is_unknown(project):
+    assert effect(project, "sometimes").exit == UNKNOWN
+    assert effect(project, "hands_off").exit == UNKNOWN
+    assert effect(project, "recursive").exit == UNKNOWN  # its own recursive call is not followed
+
+
+def test_helpers_of_other_modules_are_followed(project):
+    assert effect(project, "through_other_module").exit == EVAL
+
+
+def test_freeze_helper_and_harmless_uses(project):
+    e = effect(project, "freeze_bn")
+    assert e.freezes_bn and e.exit == ENTRY
+    assert effect(project, "only_reads") is None  # nothing happens to the model
+
+
+def test_context_manager_mode_at_yield_and_after(project):
+    e = effect(project, "evaluating")
+    assert (e.at_yield, e.exit) == (EVAL, ENTRY)
+
+
+def test_reexport_through_package_init(project):
+    index, main = project
+    summary = index.function_effects(main, "pkg.acc")
+    assert summary is not None and summary.name == "accuracy"
+
+
+def test_methods_of_an_imported_class(project):
+    index, main = project
+    assert index.method_effect(main, "pkg.helpers.Net", "freeze").freezes_bn
+    assert index.method_effect(main, "pkg.helpers.Net", "configure").exit == EVAL  # through self.setup()
+    predict = index.method_effect(main, "pkg.helpers.Net", "predict")
+    assert [sorted(kinds) for kinds, _, _ in predict.forwards] == [["eval_fn", "no_grad"]]
+    assert index.method_effect(main, "pkg.helpers.Net", "missing") is None
+
+
+def test_parameters_by_position_and_keyword(project):
+    index, main = project
+    summary = index.function_effects(main, "pkg.helpers.fit")
+    assert summary.parameter_for(0, None) == "model"
+    assert summary.parameter_for(None, "opt") == "opt"
+    assert summary.parameter_for(None, "nope") is None and summary.parameter_for(5, None) is None
+
+
+def test_not_a_project_function(project):
+    index, main = project
+    assert index.function_effects(main, "torch.no_grad") is None
+    assert index.function_effects(main, "pkg.helpers.missing") is None
