@@ -12,10 +12,13 @@ For each parameter the function uses as a module, the summary says
   switches it), each with its evaluation contexts (``no_grad``, ``val_loop``, ``eval_fn``, as
   ``ModesAnalysis._lexical_kinds`` names them) and whether the function trains on its output
   (a ``.backward()`` after it);
-* ``trains_in``: the modes, other than the caller's, the function trains it in (``TRAIN`` after
-  its own ``model.train()``);
-* ``freezes_bn``: whether it puts BatchNorm layers of it in eval (a loop over ``.modules()``,
-  ``.apply(set_bn_eval)``, ``model.backbone.eval()``).
+* ``steps``: what happens to it after that, in source order: a mode set (``("mode", TRAIN)``;
+  ``("mode", ENTRY)`` for `model.train(was_training)`), BatchNorm layers put in eval
+  (``("freeze", "")``: a loop over ``.modules()``, ``.apply(set_bn_eval)``,
+  ``model.backbone.eval()``), and training in a mode of its own (``("train", TRAIN)`` after its own
+  ``model.train()``).  The order matters: `self.train()` followed by a re-freeze of the BN layers
+  leaves them frozen;
+* ``freezes_bn``: whether it freezes BatchNorm layers anywhere.
 
 Helpers the function calls with the parameter are summarised the same way (in its module or in
 project modules it imports, a few calls deep); anything else it hands the parameter to makes
@@ -66,7 +69,7 @@ class ParamEffect:
     exit: str = ENTRY
     # (evaluation contexts, trained on by the function, line) of forwards in the caller's mode
     forwards: Tuple[Tuple[FrozenSet[str], bool, int], ...] = ()
-    trains_in: FrozenSet[str] = frozenset()
+    steps: Tuple[Tuple[str, str], ...] = ()
     freezes_bn: bool = False
     exit_line: int = 0  # the mode call that decides ``exit`` (0: none, or several)
     # A generator (a `@contextmanager`): the mode at its `yield`, the body of the `with`.
@@ -206,6 +209,8 @@ class _ParamRun:
         self.mode_lines: Set[int] = set()
         self.breaks: List[List[FrozenSet[str]]] = []
         self.yields: List[FrozenSet[str]] = []
+        # ("mode", m) / ("freeze", "") / ("forward", index into self.forwards), in source order.
+        self.steps: List[Tuple[str, object]] = []
         self.eval_fn = is_eval_routine_name(fn.name)  # type: ignore[attr-defined]
         no_grad = any(_is_no_grad(d) for d in fn.decorator_list)  # type: ignore[attr-defined]
         self.ctx0 = _Context(no_grad=no_grad)
@@ -218,15 +223,23 @@ class _ParamRun:
         exit_mode = next(iter(finals)) if len(finals) == 1 else UNKNOWN
         backwards = _backward_positions(self.fn)
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
-        trains_in: Set[str] = set()
+        trains_in: List[str] = []
         for node, modes, kinds, loop, trained_by_callee in self.forwards:
             trained = trained_by_callee or (not kinds & {"no_grad"} and _trained_after(node, loop, backwards))
             if ENTRY in modes and len(modes) == 1:
                 item = (kinds, trained, getattr(node, "lineno", 0))
                 if not any(f[0] == item[0] and f[1] == item[1] for f in forwards):
                     forwards.append(item)
-            elif trained:
-                trains_in |= modes - {ENTRY}
+                trains_in.append("")
+            else:
+                trains_in.append((next(iter(modes)) if len(modes) == 1 else UNKNOWN) if trained else "")
+        steps: List[Tuple[str, str]] = []
+        for kind, what in self.steps:
+            step = ("train", trains_in[what]) if kind == "forward" else (kind, what)  # type: ignore[index]
+            if step[0] == "train" and not step[1]:
+                continue
+            if not steps or steps[-1] != step:
+                steps.append(step)  # type: ignore[arg-type]
         at_yield = None
         if self.yields:
             modes_at_yield = frozenset().union(*self.yields)
@@ -235,7 +248,7 @@ class _ParamRun:
             at_yield=at_yield,
             exit=exit_mode,
             forwards=tuple(forwards),
-            trains_in=frozenset(trains_in),
+            steps=tuple(steps),
             freezes_bn=self.freezes,
             exit_line=min(self.mode_lines) if len(self.mode_lines) == 1 and exit_mode in (TRAIN, EVAL) else 0,
         )
@@ -290,13 +303,12 @@ class _ParamRun:
             return _join(modes, *(self.block(case.body, modes, ctx) for case in node.cases))  # type: ignore[attr-defined]
         if isinstance(node, ast.Assign):
             modes = self.expr(node.value, modes, ctx)
-            self.bind(node.targets, node.value, modes)
-            return modes
+            return self.bind(node.targets, node.value, modes)
         if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None:
                 modes = self.expr(node.value, modes, ctx)
             if isinstance(node, ast.AnnAssign) and node.value is not None:
-                self.bind([node.target], node.value, modes)
+                modes = self.bind([node.target], node.value, modes)
             return modes
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -307,8 +319,12 @@ class _ParamRun:
         inner = ctx.inside(loop=node)
         if isinstance(node, (ast.For, ast.AsyncFor)):
             modes = self.expr(node.iter, modes, ctx)
+            rebound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)} & self.aliases
+            if rebound:  # `for model in models:` the name now reaches other objects
+                self.aliases -= rebound
+                modes = frozenset({UNKNOWN})
             if self.modules_loop_freezes(node):
-                self.freezes = True
+                self.freeze()
             if names_eval_data(node.iter):
                 inner.val_loop = True
         else:
@@ -335,7 +351,10 @@ class _ParamRun:
                 return True
         return False
 
-    def bind(self, targets: List[ast.AST], value: ast.AST, modes: FrozenSet[str]) -> None:
+    def bind(self, targets: List[ast.AST], value: ast.AST, modes: FrozenSet[str]) -> FrozenSet[str]:
+        """Aliases made or lost by an assignment.  A name of the parameter bound to something else
+        (`model = getattr(model, "head")` on some path) makes what later calls on that name reach
+        unknown: the mode becomes unknown (nothing is claimed from there on)."""
         names = [t.id for t in targets if isinstance(t, ast.Name)]
         if any(isinstance(t, ast.Name) is False for t in targets):
             names += [n.id for t in targets if not isinstance(t, ast.Name) for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
@@ -348,8 +367,10 @@ class _ParamRun:
                 self.saved.pop(name, None)
             if is_alias:
                 self.aliases.add(name)
-            else:
+            elif name in self.aliases:
                 self.aliases.discard(name)
+                modes = frozenset({UNKNOWN})
+        return modes
 
     def is_alias(self, expr: ast.AST) -> bool:
         """The parameter itself: its name, an alias, `.to(device)`, `.cuda()`, a DataParallel wrap,
@@ -388,7 +409,7 @@ class _ParamRun:
     def call(self, call: ast.Call, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.aliases:
-            self.forwards.append((call, modes, self.kinds(ctx), ctx.loop, False))
+            self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
             return modes
         if isinstance(func, ast.Attribute):
             recv = dotted_name(func.value)
@@ -400,18 +421,18 @@ class _ParamRun:
                     mode = _mode_of(call)
                     if sub:
                         if mode == EVAL:
-                            self.freezes = True
+                            self.freeze()
                         return modes
-                    if mode == UNKNOWN and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in self.saved:
-                        return self.saved[call.args[0].id]  # `model.train(was_training)`: restored
-                    if mode == UNKNOWN and call.keywords and isinstance(call.keywords[0].value, ast.Name) and call.keywords[0].value.id in self.saved:
-                        return self.saved[call.keywords[0].value.id]
+                    flag = call.args[0] if call.args else call.keywords[0].value if call.keywords else None
+                    if mode == UNKNOWN and isinstance(flag, ast.Name) and flag.id in self.saved:
+                        # `model.train(was_training)`: restored
+                        return self.set_mode(self.saved[flag.id])
                     self.mode_lines.add(call.lineno)
-                    return frozenset({mode or UNKNOWN})
+                    return self.set_mode(frozenset({mode or UNKNOWN}))
                 if sub:
                     return modes
                 if meth == "forward":
-                    self.forwards.append((call, modes, self.kinds(ctx), ctx.loop, False))
+                    self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
                     return modes
                 if meth == "apply":
                     return self.applied(call, modes)
@@ -449,16 +470,33 @@ class _ParamRun:
             modes = self.apply_effect(call, effect, modes, ctx)
         return modes
 
+    def set_mode(self, modes: FrozenSet[str]) -> FrozenSet[str]:
+        self.steps.append(("mode", next(iter(modes)) if len(modes) == 1 else UNKNOWN))
+        return modes
+
+    def freeze(self) -> None:
+        self.freezes = True
+        self.steps.append(("freeze", ""))
+
+    def forward(self, call: ast.Call, modes: FrozenSet[str], kinds: FrozenSet[str], loop: Optional[ast.AST], trained: bool) -> None:
+        self.steps.append(("forward", len(self.forwards)))
+        self.forwards.append((call, modes, kinds, loop, trained))
+
     def apply_effect(self, call: ast.Call, effect: ParamEffect, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
+        """A callee's effect on the parameter, in its order: its forwards in the mode the
+        parameter has here, then its steps."""
+        entry = modes
         for kinds, trained, _ in effect.forwards:
-            ctx_kinds = self.kinds(ctx)
-            self.forwards.append((call, modes, frozenset(kinds | ctx_kinds), ctx.loop, trained))
-        for mode in effect.trains_in:
-            self.forwards.append((call, frozenset({mode}), frozenset(), ctx.loop, True))
-        if effect.freezes_bn:
-            self.freezes = True
+            self.forward(call, modes, frozenset(kinds | self.kinds(ctx)), ctx.loop, trained)
+        for kind, what in effect.steps:
+            if kind == "mode":
+                modes = self.set_mode(entry if what == ENTRY else frozenset({what}))
+            elif kind == "freeze":
+                self.freeze()
+            else:
+                self.forward(call, frozenset({what}), frozenset(), ctx.loop, True)
         if effect.exit == ENTRY:
-            return modes
+            return entry
         if effect.exit in (TRAIN, EVAL):
             self.mode_lines.add(call.lineno)
         return frozenset({effect.exit})
@@ -478,9 +516,9 @@ class _ParamRun:
         if not evals:
             return modes
         if any(isinstance(n, (ast.If, ast.IfExp)) for n in ast.walk(body)):
-            self.freezes = True
+            self.freeze()
             return modes
-        return frozenset({EVAL})
+        return self.set_mode(frozenset({EVAL}))
 
 
 def _arguments(call: ast.Call):
@@ -523,13 +561,14 @@ def _backward_positions(fn: ast.AST) -> List[Tuple[Tuple[int, int], ast.AST]]:
     out = []
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward"):
-            out.append(((n.lineno, n.col_offset), n))
+            out.append(((n.end_lineno or n.lineno, n.end_col_offset or 0), n))
     return out
 
 
 def _trained_after(node: ast.AST, loop: Optional[ast.AST], backwards) -> bool:
     """A `.backward()` after the forward, or anywhere in the loop that repeats it."""
-    at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    # By where they end: `loss_fn(model(x), y).backward()` ends after the forward it holds.
+    at = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
     if any(pos > at for pos, _ in backwards):
         return True
     if loop is not None:

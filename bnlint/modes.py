@@ -319,6 +319,7 @@ class ModesAnalysis:
         self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
         self._instances_cache: Optional[Dict[str, cst.ClassDef]] = None
         self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
+        self._globals_declared: Optional[Set[str]] = None
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -957,6 +958,8 @@ class ModesAnalysis:
             result = self._exec_expr(small.value, st, fr)
             for t in small.targets:
                 self._bind(t.target, small.value, result, st, fr)
+            if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                self._note_constant(small.targets[0].target.value, small.value, fr)
             return st
         if isinstance(small, cst.AnnAssign):
             if small.value is not None:
@@ -1255,13 +1258,26 @@ class ModesAnalysis:
         caller's mode, its training in its own mode, BN it freezes, the mode it leaves."""
         for kinds, trained, _ in effect.forwards:
             self._forward(call, obj, st, fr, expr, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
-        for mode in sorted(effect.trains_in):
-            self._set_mode(obj, mode, call, st, fr)
-            self._forward(call, obj, st, fr, expr, trained=True, via=where)
-        if effect.freezes_bn:
-            self._freeze(obj, call, st)
-        if apply_exit and effect.exit != "=":
-            self._set_mode(obj, effect.exit, call, st, fr)
+        before = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
+        last = "="
+        for kind, what in effect.steps:
+            if kind == "mode":
+                last = what
+                if what == "=":
+                    st.modes[obj] = before  # `model.train(was_training)`
+                else:
+                    self._set_mode(obj, what, call, st, fr)
+            elif kind == "freeze":
+                self._freeze(obj, call, st)
+            else:  # trained in a mode the callee set
+                self._forward(call, obj, st, fr, expr, trained=True, via=where)
+        if apply_exit and effect.exit != last:
+            # The steps run in source order on every path; where the paths end differently the
+            # summary's exit (unknown, say) decides.
+            if effect.exit == "=":
+                st.modes[obj] = before
+            else:
+                self._set_mode(obj, effect.exit, call, st, fr)
 
     def _mode_of_call(self, call: cst.Call) -> str:
         func = call.func
@@ -1540,6 +1556,25 @@ class ModesAnalysis:
             self._pure_done.add(pure_key)
         return None
 
+    def _note_constant(self, name: str, value: cst.BaseExpression, fr: Frame) -> None:
+        """`classify = False` bound once in its scope (and never declared global elsewhere): a
+        later `if classify:` is never taken (dead code is not analysed)."""
+        constant = literal_value(value)
+        if constant is NOT_LITERAL or not (constant is None or isinstance(constant, (bool, int, str))):
+            return
+        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+        if len(self.binding_index(scope)[1].get(name, ())) != 1 or name in self._declared_global():
+            return
+        fr.literals[name] = constant
+
+    def _declared_global(self) -> Set[str]:
+        """Names some function declares `global` or `nonlocal` (it may rebind them at any time)."""
+        if self._globals_declared is None:
+            self._globals_declared = {
+                n.name.value for node in self.walk(self.module) if isinstance(node, (cst.Global, cst.Nonlocal)) for n in node.names
+            }
+        return self._globals_declared
+
     def _literal_arguments(self, fn: cst.FunctionDef, params: List[cst.Param], positional: List[cst.Arg], call: cst.Call) -> Dict[str, object]:
         """The parameters this call binds to a literal (an argument, or a default the call leaves)."""
         if any(a.star for a in call.args):
@@ -1601,12 +1636,24 @@ class ModesAnalysis:
                 callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
             )
             self.forwards[key] = obs
+        if "eval_fn" in kinds and "no_grad" not in kinds and self._backward_after(call, fr.fn):
+            # A function named for evaluation that trains on this forward's output
+            # (`after_validation()` running the training loop): its name says nothing here.
+            kinds.discard("eval_fn")
+            lexical.discard("eval_fn")
         if not kinds and not trained and not self._inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
             # One batch drawn from a validation/test loader (`x, y = next(iter(val_loader))`).
             kinds = {"val_batch"}
         if not kinds and not trained and obj.has_weights and self._inference_file():
             # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
+        if kinds == {"no_grad"}:
+            # A no-grad forward is evaluation whatever the loop around it trains when its input
+            # is a batch of validation/test data, or when nothing in the file trains (inference).
+            if self._input_from_eval_data(call, fr.fn):
+                kinds.add("val_batch")
+            elif obj.has_weights and self._inference_file():
+                kinds.add("inference")
         obs.kinds |= kinds
         obs.lexical_kinds |= lexical
         obs.vals |= set(vals)
@@ -1706,13 +1753,16 @@ class ModesAnalysis:
         if at is None:
             return False
         container: cst.CSTNode = scope
+        enclosing = set()
         for anc in self.facts.ancestors(call):
+            enclosing.add(id(anc))
             if isinstance(anc, (cst.For, cst.While)) or anc is scope:
                 container = anc
                 break
         for node in self.walk(container):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward"):
-                if order.get(id(node), -1) > at:
+                # After it, or around it: `loss_fn(model(x), y).backward()`.
+                if order.get(id(node), -1) > at or id(node) in enclosing:
                     return True
         return False
 

@@ -108,12 +108,20 @@ class MissingEval(Rule):
     recalibration routines that run train mode on purpose (functions named like
     `update_bn`, `recalibrate`, `precise_bn`, or that reset the running
     statistics), test-time adaptation (`track_running_stats=False`, Tent), an
-    explicit `model.train()` right before the no-grad forward (MC dropout, a
-    mean teacher; not when the data is validation/test data), per-step no-grad
-    forwards of the model being trained in the same loop (logging, GAN samples), no-grad forwards of an EMA teacher or
+    explicit `model.train()` right before a no-grad forward in training code (a
+    mean teacher, pseudo-labels; it is reported in an evaluation function, in
+    inference code and on validation/test data, where BatchNorm would
+    normalise that data with its own statistics: MC dropout must switch only
+    the dropout layers to train mode), per-step no-grad forwards of the model
+    being trained in the same loop (logging, GAN samples; not on a batch of
+    validation/test data), no-grad forwards of an EMA teacher or
     momentum encoder whose parameters the file writes in place from the
     student's (the method runs it in train mode), models whose `train()`
-    override keeps BN in eval mode, and models without BatchNorm.
+    override keeps BN in eval mode, models whose BatchNorm layers were put in
+    eval directly (`model.freeze_bn()`, a loop over `model.modules()`, a
+    constructor that calls `self.backbone.eval()`: modes are not tracked per
+    layer, so a head whose BN was left in train mode is not seen either), and
+    models without BatchNorm.
 
     ## Fix safety
     The fix inserts `model.eval()` before the evaluation block (the outermost
@@ -135,10 +143,10 @@ class MissingEval(Rule):
     trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled")
     needs_bn_evidence = True  # only a model that holds BN is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
-    # The other evaluation contexts are a `def` named for evaluation and a `for` over evaluation
-    # data (``text_relevant``); a file without either keyword has none.  (A pattern for their
-    # names would cost more than the precise check, which skips "test" and "eval" elsewhere.)
-    trigger_pattern = r"(?:def|for)(?=[\s\\(\[])"
+    # The other evaluation contexts (``text_relevant``): a `def` named for evaluation, a `for`
+    # over evaluation data, evaluation data named in the code, and inference (trained weights
+    # loaded in a file that trains nothing).  A file with none of their keywords has none.
+    trigger_pattern = r"(?:def|for)(?=[\s\\(\[])|load|pretrained|weights|ckpt|checkpoint|(?i:val|test|eval)"
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:
@@ -185,10 +193,11 @@ class MissingEval(Rule):
                 continue
             if all(v.frozen is not None for v in vals):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
-            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch"}:
-                # An explicit .train() right before: MC dropout, a mean teacher, Tent. Over
-                # validation/test data (`model.train()` then a no-grad loop over the test loader)
-                # it is the bug: BatchNorm normalises that data with its own statistics.
+            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference"}:
+                # An explicit .train() right before a no-grad forward in training code: a mean
+                # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
+                # data, in an evaluation function or in inference code (nothing trains) it is the
+                # bug: BatchNorm normalises that data with its own statistics.
                 continue
             if obs.kinds == {"no_grad"}:
                 # A no-grad forward of the model that the same loop trains: logging, GAN samples.
@@ -334,7 +343,9 @@ def _argument_for(facts, fn, name: str, site) -> Optional["cst.BaseExpression"]:
 
 
 # Functions that compare or reduce tensors' values.
-_VALUE_FUNCTIONS = ("allclose", "isclose", "equal", "eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "assert_close", "all", "any", "argmax", "argmin", "topk", "sort")
+_VALUE_FUNCTIONS = ("allclose", "isclose", "equal", "eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal", "all", "any", "argmax", "argmin", "topk", "sort")
+# Methods that give the same values in another form (a copy, another device, another shape).
+_PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten")
 # Methods that compute with a tensor's values: an output used so is a result, not a probe.
 _VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
 
@@ -352,6 +363,10 @@ def _probe_use(facts, call, fn) -> bool:
         if isinstance(parent, cst.Comparison):
             return True
         if isinstance(parent, cst.Attribute) and parent.value is node:
+            if parent.attr.value in _PASS_THROUGH_METHODS:
+                # `out.detach().cpu().numpy()`: still the output's values, looked at further on.
+                call = facts.parent(parent)
+                return isinstance(call, cst.Call) and call.func is parent and numeric(call)
             return parent.attr.value in _VALUE_METHODS
         if isinstance(parent, cst.Subscript) and parent.value is node:
             return numeric(parent)

@@ -84,6 +84,13 @@ HELPERS = textwrap.dedent(
         def predict(self, x):
             return self(x)
 
+        def train_a_batch(self, x, opt):
+            self.train()
+            if self.backbone_frozen:
+                self.backbone.eval()
+            self(x).sum().backward()
+            opt.step()
+
     def set_bn_eval(m):
         if isinstance(m, torch.nn.BatchNorm2d):
             m.eval()
@@ -125,12 +132,13 @@ def test_training_in_the_callers_mode_and_in_its_own(project):
     fit = effect(project, "fit")
     assert fit.exit == ENTRY and [trained for _, trained, _ in fit.forwards] == [True]
     own = effect(project, "fit_in_train_mode", "net")
-    assert own.exit == TRAIN and own.forwards == () and own.trains_in == frozenset({TRAIN})
+    assert own.exit == TRAIN and own.forwards == () and own.steps == (("mode", TRAIN), ("train", TRAIN))
 
 
 def test_restored_mode_is_the_callers(project):
-    # Its forwards run in eval mode and the mode is put back: no effect at all.
-    assert effect(project, "restoring") is None
+    # Its forwards run in eval mode and the mode is put back.
+    e = effect(project, "restoring")
+    assert e.exit == ENTRY and e.forwards == () and e.steps == (("mode", EVAL), ("mode", ENTRY))
 
 
 def test_mode_on_some_paths_or_handed_to_unknown_code_is_unknown(project):
@@ -167,6 +175,9 @@ def test_methods_of_an_imported_class(project):
     predict = index.method_effect(main, "pkg.helpers.Net", "predict")
     assert [sorted(kinds) for kinds, _, _ in predict.forwards] == [["eval_fn", "no_grad"]]
     assert index.method_effect(main, "pkg.helpers.Net", "missing") is None
+    # `self.train()`, then the backbone's BN back in eval, then training: in that order.
+    step = index.method_effect(main, "pkg.helpers.Net", "train_a_batch")
+    assert step.steps == (("mode", TRAIN), ("freeze", ""), ("train", TRAIN))
 
 
 def test_parameters_by_position_and_keyword(project):

@@ -298,16 +298,15 @@ NEGATIVES_BN001 = {
         with torch.no_grad():
             y = model(x)
     """,
-    "explicit train right before (MC dropout)": """\
-    def mc_predict(model, x):
+    "explicit train right before a no-grad forward in training code (pseudo-labels)": """\
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, unlabeled in train_loader:
         model.train()
         with torch.no_grad():
-            return torch.stack([model(x) for _ in range(10)])
-
-
-    mc_predict(Net(), x)
-    model = Net()
-    print(mc_predict(model, x))
+            pseudo = model(unlabeled).argmax(1)
+        F.cross_entropy(model(unlabeled), pseudo).backward()
+        opt.step()
     """,
     "teacher in eval in a training step": """\
     teacher, student = Net(), Net()
@@ -335,6 +334,25 @@ NEGATIVES_BN001 = {
             assert m(torch.randn(2, 3, 8, 8)).shape == (2, 2)
     """,
 }
+
+
+def test_bn001_mc_dropout_with_train_in_an_evaluation_function():
+    """`model.train()` for Monte Carlo dropout also puts BatchNorm in train mode: reported in an
+    evaluation function (#15: not exempt as MC dropout there)."""
+    src = PRELUDE + textwrap.dedent(
+        """\
+        def mc_predict(model, x):
+            model.train()
+            with torch.no_grad():
+                return torch.stack([model(x) for _ in range(10)])
+
+
+        model = Net()
+        print(mc_predict(model, x))
+        """
+    )
+    line = src.splitlines().index("        return torch.stack([model(x) for _ in range(10)])") + 1
+    assert [(f.line, f.code) for f in lint(src)] == [(line, "BN001")]
 
 
 @pytest.mark.parametrize("name", sorted(NEGATIVES_BN001))
