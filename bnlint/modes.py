@@ -320,6 +320,7 @@ class ModesAnalysis:
         self._instances_cache: Optional[Dict[str, cst.ClassDef]] = None
         self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
         self._globals_declared: Optional[Set[str]] = None
+        self._instance_entries: Dict[int, Dict[tuple, Tuple[Obj, FrozenSet[Val]]]] = {}
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -440,6 +441,11 @@ class ModesAnalysis:
             if isinstance(owner, cst.Module) or (isinstance(owner, cst.ClassDef) and isinstance(self.facts.parent_of_def(owner), cst.Module)):
                 state = self._global_entry_state()
                 parent_act = self._module_act
+            if isinstance(owner, cst.ClassDef) and fn.name.value not in self._init_methods(owner) and self._is_plain_class(owner):
+                # A method of a plain class (a predictor) runs on an instance `__init__` built.
+                for key, (obj, vals) in self._instance_entry(owner).items():
+                    state.vars[key] = obj
+                    state.modes[obj] = vals
             params = list(fn.params.posonly_params) + list(fn.params.params) + list(fn.params.kwonly_params)
             if isinstance(owner, cst.ClassDef) and params and params[0].name.value in ("self", "cls"):
                 params = params[1:]
@@ -453,6 +459,56 @@ class ModesAnalysis:
         self._loop_stack = []
         body = self.module.body if fn is None else _body_of(fn)
         return self._exec_block(body, state, frame)
+
+    def _init_methods(self, cls: cst.ClassDef) -> Set[str]:
+        """`__init__` and the methods of ``cls`` it calls on `self` (`self.generate()`), transitively,
+        that nothing else calls: the construction of an instance."""
+        methods = self._methods_of(cls)
+        found = {"__init__"} if "__init__" in methods else set()
+        todo = list(found)
+        while todo:
+            for node in self.walk(methods[todo.pop()]):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and dotted(node.func.value) == "self":
+                    name = node.func.attr.value
+                    if name in methods and name not in found:
+                        found.add(name)
+                        todo.append(name)
+        # A helper also called from another method, or from outside, is not only construction.
+        for call in self.facts.calls:
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in found - {"__init__"}:
+                fn = self.facts.enclosing_function(call)
+                if fn is None or fn.name.value not in found or self.facts.enclosing_class(call) is not cls:
+                    found.discard(func.attr.value)
+        return found
+
+    def _instance_entry(self, cls: cst.ClassDef) -> Dict[tuple, Tuple[Obj, FrozenSet[Val]]]:
+        """The models `__init__` stores in `self.<attr>` of a plain class, in the mode it leaves
+        them in (`self.net = Net(); self.net.load_state_dict(...)`: train), as every other method
+        finds them, unless something outside the construction may switch them (then unknown)."""
+        key = id(cls)
+        cached = self._instance_entries.get(key)
+        if cached is not None:
+            return cached
+        self._instance_entries[key] = {}
+        init = self._methods_of(cls).get("__init__")
+        out: Dict[tuple, Tuple[Obj, FrozenSet[Val]]] = {}
+        if init is not None:
+            saved = (self._stack, self._loop_stack, self._root)
+            try:
+                end = self._run_root(init, cls)
+            finally:
+                self._stack, self._loop_stack, self._root = saved
+            for var, obj in (end.vars.items() if end is not None else ()):
+                if obj is None or len(var) != 3 or var[0] != "self" or var[1] != id(cls) or not obj.holds_bn:
+                    continue
+                attr = var[2].split(".", 1)[1]
+                vals = end.modes.get(obj, frozenset({Val(UNKNOWN)}))
+                if self._attr_may_be_switched(cls, attr, outside=self._init_methods(cls)):
+                    vals = frozenset({Val(UNKNOWN)})
+                out[var] = (obj, frozenset(v.replace(fresh=False, mark=None) for v in vals))
+        self._instance_entries[key] = out
+        return out
 
     def _global_entry_state(self) -> State:
         """Module-level models as a function called from outside finds them (see ``_run_root``)."""
@@ -625,11 +681,20 @@ class ModesAnalysis:
                 todo.append(local)
         return True
 
-    def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str) -> bool:
+    def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str, outside: Set[str] = frozenset()) -> bool:
+        """May something switch `self.<attr>`'s mode: a mode call on it, a helper it is handed
+        to, an alias of it?  Calls in the methods ``outside`` (the construction, already
+        analysed) and wrappers (`nn.DataParallel(self.net)`) do not count."""
         for call in self.facts.calls:
+            if outside:
+                fn = self.facts.enclosing_function(call)
+                if fn is not None and fn.name.value in outside and self.facts.enclosing_class(call) is cls:
+                    continue
             receiver = _mode_call_receiver(call)
             if receiver and (attr in receiver[1:] or (receiver == ["self"] and self.facts.enclosing_class(call) is cls)):
                 return True
+            if self._keeps_modes(call):
+                continue
             if any(isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr for arg in call.args):
                 # `helper(self.model)`: the helper may switch it, unless it is a function of this
                 # file that switches no mode at all.
@@ -1473,12 +1538,17 @@ class ModesAnalysis:
             self._instances_cache = {k: v for k, v in found.items() if v is not None}
         return self._instances_cache
 
-    def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
+    def _keeps_modes(self, call: cst.Call) -> bool:
+        """A call that changes no mode of a model handed to it: logging, `torch.*`, a wrapper
+        (`DataParallel`), a copy."""
         q = self.facts.callee(call) or dotted(call.func) or ""
         leaf = q.rsplit(".", 1)[-1]
         if q in _HARMLESS_CALLS or q.startswith(_HARMLESS_PREFIXES) or leaf in _HARMLESS_LEAVES:
-            return
-        if leaf in _WRAPPER_LEAVES or q in _COPY_CALLS or leaf in ("deepcopy", "AveragedModel"):
+            return True
+        return leaf in _WRAPPER_LEAVES or q in _COPY_CALLS or leaf in ("deepcopy", "AveragedModel")
+
+    def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
+        if self._keeps_modes(call):
             return
         for arg in call.args:
             obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
