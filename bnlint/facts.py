@@ -44,14 +44,25 @@ def dotted(node: cst.CSTNode) -> Optional[str]:
 
 
 def callee_dotted(func: cst.BaseExpression) -> Optional[str]:
-    """The dotted name of what is called: ``dotted(func)``, and for a factory table indexed by
-    name, ``models.__dict__[args.arch](...)``, the table (``models.__dict__``)."""
+    """The dotted name of what is called: ``dotted(func)``, and for a factory picked from a table
+    by name the table, as ``inventory.table_call_name`` spells it on the ``ast``:
+    `models.__dict__[arch]` and `getattr(models, arch)` -> `models.__dict__`; `MODELS[name]` and
+    `MODELS.get(name)` -> `MODELS[]`."""
     name = dotted(func)
-    if name is None and type(func) is cst.Subscript:
+    if name is not None:
+        return name
+    if type(func) is cst.Subscript:
         table = dotted(func.value)
-        if table is not None and table.endswith(".__dict__"):
-            return table
-    return name
+        if table is not None:
+            return table if table.endswith(".__dict__") else table + inv_mod.TABLE_SUFFIX
+    elif type(func) is cst.Call and func.args and all(a.keyword is None and not a.star for a in func.args):
+        inner = dotted(func.func)
+        if inner == "getattr" and len(func.args) == 2:
+            module = dotted(func.args[0].value)
+            return f"{module}.__dict__" if module else None
+        if inner and inner.endswith(".get") and len(func.args) == 1:
+            return inner[: -len(".get")] + inv_mod.TABLE_SUFFIX
+    return None
 
 
 def number_value(node: cst.BaseExpression) -> Optional[float]:
@@ -250,22 +261,7 @@ class Facts:
 
     # --- which objects hold BatchNorm ----------------------------------------
     def class_holds_bn(self, name: str) -> bool:
-        inv = self.inventory
-        if name in inv.bn_holding or name in inv.bn_layer_classes:
-            return True
-        if name in inv.classes or name in inv.functions:
-            return False
-        q = inv.resolve(name)
-        if inv_mod.is_bn_class(q):
-            return True
-        if inv_mod.is_frozen_bn_class(q):
-            return False
-        fact = inv_mod.factory_holds_bn(q)
-        if fact is not None:
-            return fact
-        if self.inventory.is_imported(name) and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
-            return self.index.holds_bn(self.path, q)
-        return False
+        return inv_mod.callable_holds_bn(self.inventory, name, self.path, self.index)
 
     def is_lightning_class(self, cls: cst.ClassDef) -> bool:
         return cls.name.value in self.inventory.lightning_classes

@@ -532,6 +532,9 @@ class ModuleInventory:
     # Imported modules only (their AST is dropped): ``bnlint.summaries.construction`` of each class
     # and function whose answer is not "a new module in train mode".
     constructions: Dict[str, Any] = field(default_factory=dict)
+    # Factory tables: module-level `MODELS = {"resnet": ResNet, "vgg": vgg16_bn}` (every value a
+    # dotted name), by table name -> the names it maps to (``table_call_name``).
+    tables: Dict[str, List[str]] = field(default_factory=dict)
 
     def holds(self, name: str, hops: int = 0) -> bool:
         """Does the local class or function ``name`` hold (or build) BatchNorm?"""
@@ -549,6 +552,60 @@ class ModuleInventory:
         if target is None:
             return dotted
         return f"{target}.{rest}" if rest else target
+
+
+TABLE_SUFFIX = "[]"  # `MODELS[name](...)`: the callee is the table `MODELS` (``table_call_name``)
+
+
+def table_call_name(func: ast.AST) -> Optional[str]:
+    """The factory table a call picks its callee from, as a callee name: `models.__dict__[arch]`
+    and `getattr(models, arch)` -> `models.__dict__` (a module's namespace); `MODELS[name]` and
+    `MODELS.get(name)` -> `MODELS[]` (a dict of factories).  None for any other callee.  The
+    libcst twin is ``facts.callee_dotted``; ``callable_holds_bn`` answers for both."""
+    if isinstance(func, ast.Subscript):
+        table = dotted_name(func.value)
+        if table and table.endswith(".__dict__"):
+            return table
+        return table + TABLE_SUFFIX if table else None
+    if isinstance(func, ast.Call) and func.args and not func.keywords:
+        if isinstance(func.func, ast.Name) and func.func.id == "getattr" and len(func.args) == 2:
+            module = dotted_name(func.args[0])
+            return f"{module}.__dict__" if module else None
+        if isinstance(func.func, ast.Attribute) and func.func.attr == "get" and len(func.args) == 1:
+            table = dotted_name(func.func.value)
+            return table + TABLE_SUFFIX if table else None
+    return None
+
+
+def callable_holds_bn(inv: "ModuleInventory", name: str, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+    """Does calling ``name`` (a callee as the module ``inv`` spells it, or a factory table from
+    ``table_call_name``) build a module with BatchNorm?  The one answer the mode analysis
+    (``Facts.class_holds_bn``) and the prefilter (``builds_bn_model``) both use.
+
+    A factory table builds BN when every factory it may pick builds BN: the values of a dict
+    literal of this module, or the public classes and functions of a project module indexed by
+    name (`models.__dict__[args.arch]`); an empty table, or one with a factory that builds no BN
+    (or that cannot be resolved), builds none as far as the rules are concerned."""
+    if name in inv.bn_holding or name in inv.bn_layer_classes:
+        return True
+    if name.endswith(TABLE_SUFFIX):
+        values = inv.tables.get(name[: -len(TABLE_SUFFIX)])
+        return bool(values) and all(callable_holds_bn(inv, v, path, index) for v in values)
+    if name in inv.classes or name in inv.functions:
+        return False
+    q = inv.resolve(name)
+    if is_bn_class(q):
+        return True
+    if is_frozen_bn_class(q):
+        return False
+    fact = factory_holds_bn(q)
+    if fact is not None:
+        return fact
+    if not (inv.is_imported(name) and path and index is not None and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS):
+        return False
+    if q.endswith(".__dict__"):
+        return index.namespace_holds_bn(path, q[: -len(".__dict__")])
+    return index.holds_bn(path, q)
 
 
 def dotted_name(node: ast.AST) -> Optional[str]:
@@ -806,6 +863,11 @@ def _local_summary(
             inv.class_bases[node.name] = [inv.resolve(b) for b in (dotted_name(x) for x in node.bases) if b]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inv.functions[node.name] = node  # type: ignore[assignment]
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Dict):
+            values = [dotted_name(v) for v in node.value.values]
+            if values and all(values) and all(k is not None for k in node.value.keys):
+                inv.tables[node.targets[0].id] = values  # type: ignore[assignment]
     # Nested classes are rare in model code but cheap to include by name.
     for node in _statements(tree):
         if isinstance(node, ast.ClassDef) and node.name not in inv.classes:
@@ -1174,7 +1236,13 @@ class ProjectIndex:
                     continue
                 for i in range(len(attrs) + 1):
                     questions.add(".".join([target, *attrs[:i]]) if i else target)
-        return any(self.holds_bn(path, q) for q in sorted(questions))
+        if any(self.holds_bn(path, q) for q in sorted(questions) if not q.endswith(".__dict__")):
+            return True
+        # A model picked by name from a project module (`models.__dict__[arch]`, `getattr(models, arch)`).
+        if "__dict__" in source or "getattr(" in source:
+            modules = {q[: -len(".__dict__")] if q.endswith(".__dict__") else q for q in questions if "." not in q.lstrip(".") or q.endswith(".__dict__")}
+            return any(self.namespace_holds_bn(path, m) for m in sorted(modules))
+        return False
 
     def _text_node(self, path: str) -> Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]:
         node = self._text_nodes.get(path)
@@ -1283,6 +1351,26 @@ class ProjectIndex:
         star = (lambda module: self._star_names(path, module)) if path else None
         return summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star)
 
+    def namespace_holds_bn(self, from_path: str, module: str) -> bool:
+        """Does every public factory of the project module ``module`` build BN (a model picked
+        from it by name: `models.__dict__[args.arch]()`, `getattr(models, name)()`)?  Its classes
+        and functions, and the names it imports from the project (a package `__init__` that
+        re-exports its models); plain module imports and third-party names are not factories."""
+        for module_path, _ in self._candidate_modules(from_path, f"{module}{'' if module.endswith('.') else '.'}__star__"):
+            other = self.inventory_for_path(module_path)
+            if other is None:
+                return False
+            local = [n for n in list(other.classes) + list(other.functions) if not n.startswith("_")]
+            imported = [
+                target
+                for alias, target in other.aliases.items()
+                if not alias.startswith("_") and alias != target and target.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS
+            ]
+            if not local and not imported:
+                return False
+            return all(other.holds(n, MAX_IMPORT_HOPS) for n in local) and all(self.holds_bn(module_path, t) for t in imported)
+        return False
+
     def _star_names(self, from_path: str, module: str) -> List[str]:
         """The public top-level names a project module `from <module> import *` binds (its
         `__all__` is not read: every class, function and import it has; a superset)."""
@@ -1346,7 +1434,7 @@ class ProjectIndex:
         """What the project function ``qualified`` (as imported in ``from_path``) does to the
         models handed to it (``bnlint.effects.FunctionEffects``), or None: not a project
         function, a method, or unreadable."""
-        found = self._definition(from_path, qualified, 0)
+        found = self.definition(from_path, qualified, 0)
         if found is None or found[1] not in found[2][0]:
             return None
         module_path, name, (functions, aliases, _) = found
@@ -1357,7 +1445,7 @@ class ProjectIndex:
         to the instance (``bnlint.effects.summarise_method``), or None: not found."""
         from bnlint.effects import summarise_method
 
-        found = self._definition(from_path, qualified_class, 0)
+        found = self.definition(from_path, qualified_class, 0)
         if found is None or found[1] not in found[2][2]:
             return None
         module_path, name, (functions, aliases, classes) = found
@@ -1370,11 +1458,11 @@ class ProjectIndex:
                 pass
         return self._effects[key]
 
-    def _definition(self, from_path: str, qualified: str, hops: int) -> Optional[Tuple[str, str, Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]]:
+    def definition(self, from_path: str, qualified: str, hops: int = 0) -> Optional[Tuple[str, str, Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]]:
         """(module path, name, module) of the top-level definition ``qualified`` names, through
         re-exports (`from .engine import evaluate` in a package ``__init__``); None if not in the
         project."""
-        if hops > 4 or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+        if not qualified or hops > 4 or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
             return None
         for module_path, attr in self._candidate_modules(from_path, qualified):
             module_path = os.path.abspath(module_path)
@@ -1384,7 +1472,7 @@ class ProjectIndex:
             if attr in module[0] or attr in module[2]:
                 return module_path, attr, module
             target = module[1].get(attr)
-            return self._definition(module_path, target, hops + 1) if target else None
+            return self.definition(module_path, target, hops + 1) if target else None
         return None
 
     def _function_effects_in(self, module_path: str, name: str, functions: Dict[str, ast.AST], aliases: Dict[str, str], depth: int) -> Any:

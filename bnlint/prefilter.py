@@ -610,7 +610,7 @@ class AstScan:
         """One explicit-stack pass over every node (``ast.walk`` costs several times more)."""
         import ast
 
-        from bnlint.inventory import _MARKER_FIELDS, _MIXED_LIST_FIELDS, _walk_fields, dotted_name
+        from bnlint.inventory import _MARKER_FIELDS, _MIXED_LIST_FIELDS, _walk_fields, dotted_name, table_call_name
 
         names, strings, call_names, called_methods = self.names, self.strings, self.call_names, self.called_methods
         keywords, assigned, momentum_values, zero_names = self.keywords, self.assigned_attributes, self.momentum_values, self.zero_names
@@ -648,9 +648,9 @@ class AstScan:
                         positional = [a for a in node.args if type(a) is not ast.Starred]
                         if len(positional) > 2:
                             self.third_arguments.append((callee, positional[2]))
-                elif type(func) is ast.Subscript:  # `models.__dict__[arch]()` (``facts.callee_dotted``)
-                    table = dotted_name(func.value)
-                    if table and table.endswith(".__dict__"):
+                else:  # `models.__dict__[arch]()`, `MODELS[name]()` (``facts.callee_dotted``)
+                    table = table_call_name(func)
+                    if table:
                         call_names.add(table)
                 if type(func) is Attribute:
                     called_methods.add(func.attr)
@@ -823,7 +823,14 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         return True  # a custom module built on F.batch_norm
     if path is None or index is None:
         return False
-    return any(index.holds_bn(path, q) for q in sorted(imported))
+    if any(index.holds_bn(path, q) for q in sorted(imported)):
+        return True
+    # A model picked by name from a project module's namespace (`models.__dict__[arch]()`).
+    return any(
+        inv_mod.callable_holds_bn(inv_mod.ModuleInventory(path=path, aliases=aliases), name, path, index)
+        for name in sorted(scan.call_names)
+        if name.endswith(".__dict__")
+    )
 
 
 def _class_calls_bn_function(scan: AstScan, resolve) -> bool:
@@ -845,16 +852,8 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
     from bnlint import inventory as inv_mod
 
     for name in scan.call_names:
-        if name in inventory.bn_layer_classes or name in inventory.bn_holding:
+        if inv_mod.callable_holds_bn(inventory, name, path, index):
             return True
-        if name in inventory.classes or name in inventory.functions:
-            continue
-        q = inventory.resolve(name)
-        if inv_mod.is_bn_class(q) or inv_mod.factory_holds_bn(q):
-            return True
-        if path and index is not None and inventory.is_imported(name) and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
-            if index.holds_bn(path, q):
-                return True
     return bool(inventory.lightning_classes & inventory.bn_holding)
 
 
