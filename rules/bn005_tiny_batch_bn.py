@@ -21,7 +21,7 @@ _DETECTION_PREFIXES = ("fasterrcnn_", "maskrcnn_", "keypointrcnn_", "retinanet_"
 _PER_SAMPLE_RESHAPES = ("unsqueeze", "unsqueeze_", "view", "reshape", "expand")
 
 LOADER_MESSAGE = (
-    "Training loader `{loader}` uses batch_size={size} ({source}), below the tiny-batch-size threshold ({limit}), "
+    "Training loader `{loader}` uses {shown}, below the tiny-batch-size threshold ({limit}), "
     "and the model it trains has BatchNorm: {layer}. In train mode BN normalises every batch with that batch's own "
     "mean and variance; from {samples} those statistics are mostly noise, the running estimates used at "
     "evaluation do not match what training saw{single}. Use larger batches (or gradient accumulation plus larger "
@@ -226,6 +226,310 @@ def _child_blocks(stmt):
         yield case.body
 
 
+# --- data flow: where a batch size comes from (dict entries, batch samplers, project helpers, options classes)
+class _Traced(str):
+    """The origin of a batch size found by following the data flow: the message shows the expression
+    and then the value, `batch_size=p['trainBatch'] (5, set at line 12)`."""
+
+
+_DICT_SAFE_METHODS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__", "__contains__", "__len__", "__iter__"})
+# Calls that read a dict handed to them and change nothing (a parameter report, a log line).
+_DICT_SAFE_CALLS = frozenset(
+    {
+        "print", "str", "repr", "len", "sorted", "list", "tuple", "set", "dict", "isinstance", "type", "id", "bool",
+        "json.dump", "json.dumps", "pprint", "pprint.pprint", "pprint.pformat", "copy.copy", "copy.deepcopy",
+        "yaml.dump", "yaml.safe_dump",
+    }
+)  # fmt: skip
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "log"})
+_DICT_FACTORIES = frozenset({"dict", "collections.OrderedDict", "OrderedDict", "easydict.EasyDict", "EasyDict"})
+_TORCH_BATCH_SAMPLERS = frozenset({"torch.utils.data.BatchSampler", "torch.utils.data.sampler.BatchSampler"})
+_OPTIONS_METHODS = frozenset({"parse", "parse_args", "initialize", "get_args", "gather_options", "get_parser_args"})
+_LOADER_WORD = lazy(r"loader", re.IGNORECASE)
+
+
+def _ast_int(node) -> Optional[int]:
+    """An integer literal (``4``, ``-1``), not a bool."""
+    sign = 1
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return None
+
+
+def _own_nodes(fn) -> list:
+    """The nodes of a function body, without nested functions, lambdas and classes."""
+    out: list = []
+    stack = list(reversed(fn.body))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(reversed(inv_mod.ast_children(node)))
+    return out
+
+
+def _module_scope_bindings(tree: ast.Module, name: str) -> Optional[list]:
+    """The statements that bind ``name`` at module level (also under `if`/`try`/`for`/`with`), or None
+    when a function rebinds it through `global`."""
+    found: list = []
+    stack = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == name:
+                found.append(node)
+            if any(isinstance(n, ast.Global) and name in n.names for n in ast.walk(node)):
+                return None
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                found.append(node)
+            continue
+        targets: list = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            targets = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+            found.append(node)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                stack.extend(reversed(block))
+        for handler in getattr(node, "handlers", ()) or ():
+            stack.extend(reversed(handler.body))
+    return found
+
+
+def _module_int_constant(tree: Optional[ast.Module], name: str) -> Optional[Tuple[int, int]]:
+    """``NAME = 4`` bound once at module level: (4, its line)."""
+    if tree is None:
+        return None
+    found = _module_scope_bindings(tree, name)
+    if not found or len(found) != 1 or not isinstance(found[0], (ast.Assign, ast.AnnAssign)):
+        return None
+    stmt = found[0]
+    if isinstance(stmt, ast.Assign) and not all(isinstance(t, ast.Name) for t in stmt.targets):
+        return None
+    value = _ast_int(stmt.value)
+    return (value, stmt.lineno) if value is not None else None
+
+
+def _ast_call_arg(call: ast.Call, keyword: str, position: Optional[int] = None):
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    if position is not None:
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+        if len(positional) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+            return positional[position]
+    return None
+
+
+def _is_grouper(fn) -> bool:
+    """``def grouper(iterable, n): args = [iter(iterable)] * n; return zip(*args)``: the itertools
+    recipe that yields tuples of exactly ``n`` items (``zip_longest`` pads the last one to ``n``)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(fn.args.args) < 2:
+        return False
+    it, n = fn.args.args[0].arg, fn.args.args[1].arg
+
+    def repeated(expr) -> bool:
+        return (
+            isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult)
+            and isinstance(expr.left, ast.List) and len(expr.left.elts) == 1
+            and isinstance(expr.left.elts[0], ast.Call) and inv_mod.dotted_name(expr.left.elts[0].func) == "iter"
+            and len(expr.left.elts[0].args) == 1 and isinstance(expr.left.elts[0].args[0], ast.Name) and expr.left.elts[0].args[0].id == it
+            and isinstance(expr.right, ast.Name) and expr.right.id == n
+        )  # fmt: skip
+
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not body or not isinstance(body[-1], ast.Return) or not isinstance(body[-1].value, ast.Call):
+        return False
+    ret = body[-1].value
+    if (inv_mod.dotted_name(ret.func) or "").rsplit(".", 1)[-1] not in ("zip", "zip_longest", "izip_longest"):
+        return False
+    if len(ret.args) != 1 or not isinstance(ret.args[0], ast.Starred):
+        return False
+    spread = ret.args[0].value
+    if repeated(spread):
+        return len(body) == 1
+    if not isinstance(spread, ast.Name) or len(body) != 2:
+        return False
+    first = body[0]
+    return (
+        isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)
+        and first.targets[0].id == spread.id and repeated(first.value)
+    )  # fmt: skip
+
+
+def _self_attr(node) -> Optional[str]:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _unwrap_list(node):
+    while isinstance(node, ast.Call) and inv_mod.dotted_name(node.func) in ("list", "tuple") and len(node.args) == 1 and not node.keywords:
+        node = node.args[0]
+    return node
+
+
+def _sampler_batch_attrs(cls: ast.ClassDef, functions: dict) -> Optional[Tuple[str, ...]]:
+    """The ``self`` attributes whose sum is the size of every batch the sampler class's own
+    ``__iter__`` yields, established from its code alone, else None:
+
+    * ``batch.append(i)`` ... ``if len(batch) == self.batch_size: yield batch`` (torch's
+      ``BatchSampler``; a remainder ``yield batch`` of the same list is smaller),
+    * ``yield indices[i:i + self.batch_size]``,
+    * ``return (a + b for a, b in zip(grouper(it1, self.n1), grouper(it2, self.n2)))`` with
+      ``grouper`` the itertools recipe defined in the same module (a two-stream sampler).
+    """
+    it = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__iter__"), None)
+    if it is None:
+        return None
+    nodes = _own_nodes(it)
+    parents = {}
+    for node in nodes:
+        for child in inv_mod.ast_children(node):
+            parents[child] = node
+    yields = [n for n in nodes if isinstance(n, (ast.Yield, ast.YieldFrom))]
+    returns = [n for n in nodes if isinstance(n, ast.Return) and n.value is not None and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
+    if not yields:
+        if len(returns) != 1:
+            return None
+        return _concatenated_groups(returns[0].value, functions)
+    if returns or any(isinstance(y, ast.YieldFrom) or y.value is None for y in yields):
+        return None
+    found: set = set()
+    guarded: set = set()
+    remainders: list = []
+    for y in yields:
+        value = _unwrap_list(y.value)
+        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice) and value.slice.step is None:
+            lower, upper = value.slice.lower, value.slice.upper
+            if lower is None or not isinstance(upper, ast.BinOp) or not isinstance(upper.op, ast.Add):
+                return None
+            if ast.dump(upper.left) == ast.dump(lower) and _self_attr(upper.right):
+                found.add((_self_attr(upper.right),))
+            elif ast.dump(upper.right) == ast.dump(lower) and _self_attr(upper.left):
+                found.add((_self_attr(upper.left),))
+            else:
+                return None
+            continue
+        if not isinstance(value, ast.Name):
+            return None
+        attr = None
+        cur = y
+        while cur in parents:
+            parent = parents[cur]
+            if isinstance(parent, ast.If) and cur in parent.body:
+                attr = _len_equals_attr(parent.test, value.id)
+                if attr:
+                    break
+            cur = parent
+        if attr:
+            found.add((attr,))
+            guarded.add(value.id)
+        else:
+            remainders.append(value.id)
+    if len(found) != 1 or any(r not in guarded for r in remainders):
+        return None
+    return found.pop()
+
+
+def _len_equals_attr(test, name: str) -> Optional[str]:
+    """``len(name) == self.attr`` (either way round): ``attr``."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return None
+    left, right = test.left, test.comparators[0]
+    for a, b in ((left, right), (right, left)):
+        if (
+            isinstance(a, ast.Call) and inv_mod.dotted_name(a.func) == "len" and len(a.args) == 1
+            and isinstance(a.args[0], ast.Name) and a.args[0].id == name and _self_attr(b)
+        ):  # fmt: skip
+            return _self_attr(b)
+    return None
+
+
+def _concatenated_groups(expr, functions: dict) -> Optional[Tuple[str, ...]]:
+    """``(a + b for (a, b) in zip(grouper(x, self.n1), grouper(y, self.n2)))``: ("n1", "n2")."""
+    if not isinstance(expr, ast.GeneratorExp) or len(expr.generators) != 1:
+        return None
+    gen = expr.generators[0]
+    if gen.ifs or gen.is_async or not isinstance(gen.target, ast.Tuple) or not isinstance(gen.iter, ast.Call):
+        return None
+    if inv_mod.dotted_name(gen.iter.func) != "zip" or gen.iter.keywords or len(gen.iter.args) != len(gen.target.elts):
+        return None
+    names = [e.id if isinstance(e, ast.Name) else None for e in gen.target.elts]
+    if None in names or len(set(names)) != len(names):
+        return None
+    attrs = {}
+    for name, group in zip(names, gen.iter.args):
+        if not isinstance(group, ast.Call) or not isinstance(group.func, ast.Name) or len(group.args) != 2 or group.keywords:
+            return None
+        if not _is_grouper(functions.get(group.func.id)) or not _self_attr(group.args[1]):
+            return None
+        attrs[name] = _self_attr(group.args[1])
+    terms: list = []
+
+    def flatten(node) -> bool:
+        node = _unwrap_list(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return flatten(node.left) and flatten(node.right)
+        if isinstance(node, ast.Name) and node.id in attrs:
+            terms.append(node.id)
+            return True
+        return False
+
+    if not flatten(expr.elt) or sorted(terms) != sorted(names):
+        return None
+    return tuple(attrs[n] for n in terms)
+
+
+def _self_attr_stores(cls: ast.ClassDef, attr: str) -> list:
+    """Every statement of the class's methods that writes ``self.<attr>``."""
+    out = []
+    for node in ast.walk(cls):
+        targets: list = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            targets = [node.target]
+        elif isinstance(node, ast.Call) and inv_mod.dotted_name(node.func) == "setattr":
+            out.append(node)
+            continue
+        if any(_self_attr(n) == attr for t in targets for n in ast.walk(t)):
+            out.append(node)
+    return out
+
+
+def _add_argument_dests(call: ast.Call) -> List[str]:
+    """The ``dest`` an ``add_argument`` call stores into (as ``bnlint``'s in-file argparse reading does)."""
+    for kw in call.keywords:
+        if kw.arg == "dest":
+            return [kw.value.value] if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str) else []
+    names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    longs = [n for n in names if n.startswith("--")] or names
+    return [longs[0].lstrip("-").replace("-", "_")] if longs else []
+
+
+def _ast_targets(stmt) -> list:
+    """What a statement binds: assignment, `for`, `with ... as`, walrus targets."""
+    if isinstance(stmt, ast.Assign):
+        return list(stmt.targets)
+    if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+        return [stmt.target]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    return []
+
+
 @register
 class TinyBatchBN(Rule):
     """
@@ -236,6 +540,27 @@ class TinyBatchBN(Rule):
     as `default=BATCH_SIZE`) is below the `tiny-batch-size` option
     (default 8), and per-sample training steps such as `model(x[i:i+1])`,
     `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`.
+
+    The batch size is followed through the data flow:
+    - a dict entry with a constant key, `p = {}` / `p['trainBatch'] = 5` ...
+      `batch_size=p['trainBatch']` (also `{'trainBatch': 5}`, `dict(...)`,
+      `OrderedDict()`), when the dict is bound once in the function (or the
+      module) and the key is assigned exactly once, outside any loop;
+    - a batch sampler, `DataLoader(ds, batch_sampler=...)`: the `batch_size`
+      of torch's `BatchSampler`, or a sampler class of the project whose own
+      `__iter__` shows the size of every batch (`if len(batch) ==
+      self.batch_size: yield batch`, `yield idx[i:i + self.batch_size]`, or
+      the two-stream `a + b for a, b in zip(grouper(x, self.n1), grouper(y,
+      self.n2))` with `grouper` the itertools recipe), each `self.<size>`
+      written once in `__init__` from its arguments;
+    - a loader returned by a function of another project module,
+      `train_loader = make_loader(ds)` (the name of the target or the function
+      says "loader"), whose every `return` gives a `DataLoader` with the same
+      batch size: a literal, a module constant there, a parameter (what the
+      call passes, or its default) or `args.<option>` of a passed `args`;
+    - an argparse default in an options class of another module,
+      `opt = TrainOptions().parse()` / `args = Options().initialize()`: the one
+      `add_argument` for that option in the class and its project bases.
 
     ## Why is this bad?
     In train mode a BatchNorm layer normalises its input with the mean and
@@ -261,10 +586,28 @@ class TinyBatchBN(Rule):
     `model.modules()`, or a `train()` override that does so): frozen BN uses
     its running statistics whatever the batch size.
 
+    What it cannot see: a batch size that is not a constant of the code
+    (config files, `yaml`/`json` loads, environment variables, command lines
+    that override argparse defaults); a dict that is rebound, updated
+    (`p.update()`, `p[k] = v` with a computed key, a write in a loop or in
+    another function), aliased (`q = p`), nested (`cfg['train']['bs']`) or
+    handed to an unknown function before the loader reads it; a sampler class
+    whose `__iter__` it cannot read as batches of a fixed size (bucketing by
+    length, schedules, `more_itertools.chunked`, a base class's `__iter__`);
+    a loader helper in the same file called with a size (that `DataLoader` is
+    judged where it is), one whose result is not named as a loader, returned
+    through a wrapper, or built differently on different branches; options
+    whose default is set by `set_defaults`, by code outside the options class
+    hierarchy (a model's option setter), or changed after parsing
+    (`opt.batch_size = ...` makes the default unknown).
+
     ## Example
     ```python
     model = Net()                      # has nn.BatchNorm1d(512) before the classifier
     train_loader = DataLoader(train_set, batch_size=2, shuffle=True)   # BN005
+    p = {'trainBatch': 4}
+    loader = DataLoader(train_set, batch_size=p['trainBatch'], shuffle=True)   # BN005
+    loader = DataLoader(train_set, batch_sampler=BatchSampler(RandomSampler(train_set), 2, False))  # BN005
     for x, y in zip(inputs, targets):
         loss = criterion(model(x.unsqueeze(0)), y)                     # BN005
         loss.backward()
@@ -294,7 +637,7 @@ class TinyBatchBN(Rule):
     name = "tiny-batch-bn"
     severity = "warning"
     summary = "A model with BatchNorm trained with tiny batches: batch statistics are noise"
-    trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(1", "stack([", "batch-size")
+    trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(1", "stack([", "batch-size", "oader", "OADER")
     needs_bn_evidence = True
     needs_bn_model = True  # a model built here (`_bn_models`) or a LightningModule holding BN
     valid_examples = (
@@ -342,8 +685,12 @@ class TinyBatchBN(Rule):
         sync_bn = any("SyncBatchNorm" in (dotted(c.func) or "") or (dotted(c.func) or "").endswith("convert_syncbn_model") for c in facts.calls)
         for call in facts.calls:
             q = facts.callee(call) or ""
-            if q.rsplit(".", 1)[-1] == "DataLoader" and not sync_bn:
+            if sync_bn:
+                continue
+            if q.rsplit(".", 1)[-1] == "DataLoader":
                 self._check_loader(call, limit, models)
+            elif isinstance(call.func, (cst.Name, cst.Attribute)):
+                self._check_helper_loader(call, limit, models)
         if models:
             for call in facts.calls:
                 self._check_per_sample(call, limit, models)
@@ -492,15 +839,32 @@ class TinyBatchBN(Rule):
     # --- DataLoader(batch_size=small) ---------------------------------------------
     def _check_loader(self, call: cst.Call, limit: int, models) -> None:
         arg = call_arg(call, "batch_size", 1)
+        keyword = "batch_size"
         if arg is None:
-            return
-        resolved = self._int_value(arg.value, call)
+            arg = call_arg(call, "batch_sampler")
+            if arg is None:
+                return
+            keyword = "batch_sampler"
+            resolved = self._sampler_batch_size(arg.value, call)
+        else:
+            resolved = self._int_value(arg.value, call)
         if resolved is None:
             return
         size, source = resolved
+        if isinstance(source, _Traced):
+            code = self.ctx.code_for(arg.value).strip()
+            if isinstance(arg.value, cst.Call):
+                code = f"{dotted(arg.value.func) or 'sampler'}(...)"
+            shown = f"{keyword}={code} ({source})"
+        else:
+            shown = f"batch_size={size} ({source})"
+        self._report_loader(arg, call, self._loader_name(call), size, shown, limit, models)
+
+    def _report_loader(self, node: cst.CSTNode, call: cst.Call, loader: str, size: int, shown: str, limit: int, models) -> None:
+        """Report ``node`` when the training loader ``call`` builds (named ``loader``) has batches of
+        ``size`` < ``limit`` and the model it trains has train-mode BN."""
         if size >= limit or size <= 0:
             return
-        loader = self._loader_name(call)
         if self._is_eval_loader(call, loader):
             return
         cls = self.ctx.facts.enclosing_class(call)
@@ -515,7 +879,7 @@ class TinyBatchBN(Rule):
         else:
             return
         single = _single_note(size, layer)
-        self.report(arg, LOADER_MESSAGE.format(loader=loader, size=size, samples=_samples(size), source=source, limit=limit, layer=layer, single=single))
+        self.report(node, LOADER_MESSAGE.format(loader=loader, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=single))
 
     def _loader_name(self, call: cst.Call) -> str:
         facts = self.ctx.facts
@@ -579,12 +943,17 @@ class TinyBatchBN(Rule):
                 return (ints[0][0], f"`{expr.value} = {ints[0][0]}`")  # type: ignore[index]
             return None
         if isinstance(expr, cst.Attribute):
-            attr = expr.attr.value
-            default = self._argparse_default(attr, depth)
-            if default is not None:
-                size, via = default
-                where = f", {via}" if via else ""
-                return size, f"the argparse default of `--{attr.replace('_', '-')}`{where}"
+            return self._attribute_value(expr.value, expr.attr.value, at, depth)
+        if isinstance(expr, cst.Subscript):
+            return self._dict_entry_value(expr, depth)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide)):
+            left, right = self._int_value(expr.left, at, depth + 1), self._int_value(expr.right, at, depth + 1)
+            if left is None or right is None:
+                return None
+            a, b = left[0], right[0]
+            op = expr.operator
+            value = a + b if isinstance(op, cst.Add) else a - b if isinstance(op, cst.Subtract) else a * b if isinstance(op, cst.Multiply) else (a // b if b else None)
+            return (value, f"`{self.ctx.code_for(expr).strip()}`") if value is not None else None
         return None
 
     def _argparse_default(self, dest: str, depth: int = 0) -> Optional[Tuple[int, str]]:
@@ -595,21 +964,7 @@ class TinyBatchBN(Rule):
         for call in facts.calls:
             if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
                 continue
-            names = []
-            for a in call.args:
-                if a.keyword is None and isinstance(a.value, cst.SimpleString):
-                    val = a.value.evaluated_value
-                    if isinstance(val, str):
-                        names.append(val)
-            dest_arg = call_arg(call, "dest")
-            dests = set()
-            if dest_arg is not None and isinstance(dest_arg.value, cst.SimpleString):
-                dests.add(str(dest_arg.value.evaluated_value))
-            else:
-                longs = [n for n in names if n.startswith("--")] or names
-                if longs:
-                    dests.add(longs[0].lstrip("-").replace("-", "_"))
-            if dest not in dests:
+            if dest not in self._argparse_dests(call):
                 continue
             d = call_arg(call, "default")
             if d is None:
@@ -627,6 +982,689 @@ class TinyBatchBN(Rule):
                 return None
             found = resolved
         return found
+
+    # --- where a batch size comes from: data flow ---------------------------------------
+    def _line_of(self, node: cst.CSTNode) -> Optional[int]:
+        """The line of a node of this file (the engine's lazy positions: one top-level statement is
+        generated alone)."""
+        positions = self.__dict__.get("_positions")
+        if positions is None:
+            try:
+                from bnlint.engine import _LazyPositions
+            except ImportError:  # pragma: no cover - the engine's helper moved
+                return None
+            positions = self.__dict__["_positions"] = _LazyPositions(self.ctx.module, self.ctx.facts, self.ctx.source)
+        pos = positions.get(node)
+        return pos.start.line if pos is not None else None
+
+    def _where(self, module_path: str) -> str:
+        """A project module's path as the message shows it: relative to the linted file's folder."""
+        facts = self.ctx.facts
+        if not facts.path:
+            return os.path.basename(module_path)
+        try:
+            return os.path.relpath(module_path, os.path.dirname(os.path.abspath(facts.path))).replace(os.sep, "/")
+        except ValueError:  # another drive (Windows)
+            return module_path
+
+    def _is_store(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` (a name or subscript) written here: an assignment / `for` / `with` / `del` target?"""
+        facts = self.ctx.facts
+        cur = node
+        parent = facts.parent(cur)
+        while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            cur, parent = parent, facts.parent(parent)
+        if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
+            return parent.target is cur
+        if isinstance(parent, cst.AsName):
+            return parent.name is cur
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+            return parent.name is cur
+        if isinstance(parent, cst.ImportAlias):
+            return parent.asname is None and parent.name is cur
+        return isinstance(parent, cst.Del)
+
+    def _binds_locally(self, scope: cst.CSTNode, name: str) -> bool:
+        """Does the function (or lambda, class body) ``scope`` bind ``name`` as a local of its own?"""
+        from bnlint.facts import walk_scope
+
+        if isinstance(scope, (cst.FunctionDef, cst.Lambda)) and name in params_of(scope):  # type: ignore[arg-type]
+            return True
+        local = False
+        for node in walk_scope(scope):
+            if isinstance(node, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in node.names):
+                return False
+            if isinstance(node, cst.Name) and node.value == name and not isinstance(self.ctx.facts.parent(node), cst.CompFor) and self._is_store(node):
+                local = True
+        return local
+
+    def _occurrences(self, region: cst.CSTNode, name: str):
+        """The names in ``region`` (and the functions nested in it) that refer to its variable ``name``."""
+        facts = self.ctx.facts
+        stack = list(reversed(facts.children_of(region)))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and self._binds_locally(node, name):
+                if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == name:
+                    yield node.name  # `def p(): ...` rebinds it here
+                continue
+            if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                comp = node.for_in
+                binds = False
+                while comp is not None:
+                    binds = binds or any(isinstance(n, cst.Name) and n.value == name for n in facts.iter_nodes(comp.target))
+                    comp = comp.inner_for_in
+                if binds:
+                    continue
+            if isinstance(node, cst.Name) and node.value == name:
+                parent = facts.parent(node)
+                if not ((isinstance(parent, cst.Attribute) and parent.attr is node) or (isinstance(parent, cst.Arg) and parent.keyword is node)):
+                    yield node
+                continue
+            stack.extend(reversed(facts.children_of(node)))
+
+    @staticmethod
+    def _key_of(sub: cst.Subscript) -> object:
+        from bnlint.facts import NOT_LITERAL, literal_value
+
+        if len(sub.slice) != 1 or not isinstance(sub.slice[0].slice, cst.Index):
+            return NOT_LITERAL
+        key = literal_value(sub.slice[0].slice.value)
+        return key if isinstance(key, (str, int)) and not isinstance(key, bool) else NOT_LITERAL
+
+    def _runs_after(self, node: cst.CSTNode, read: cst.CSTNode) -> bool:
+        """``node`` runs only after ``read`` has been evaluated: later in the same function (or
+        script), and in no loop around both."""
+        from bnlint.facts import walk_scope
+
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(read)
+        if facts.enclosing_function(node) is not fn:
+            return False
+        scope = fn or facts.module
+        order = {id(n): i for i, n in enumerate(walk_scope(scope))}
+        if id(node) not in order or id(read) not in order or order[id(node)] <= order[id(read)]:
+            return False
+        loops = {id(a) for a in facts.ancestors(read) if isinstance(a, (cst.For, cst.While))}
+        return not any(isinstance(a, (cst.For, cst.While)) and id(a) in loops for a in facts.ancestors(node))
+
+    def _dict_entry_value(self, expr: cst.Subscript, depth: int) -> Optional[Tuple[int, str]]:
+        """``p['trainBatch']`` where ``p`` is a dict bound once in the function (or the module) and the
+        key is assigned exactly once, not in a loop, with an integer (a literal, or a name bound to
+        one); the dict not rebound, updated (`p.update()`, `p[k] = ...` with an unknown key), aliased or
+        handed to an unknown function before the read.  (size, where it was set), else None."""
+        from bnlint.facts import NOT_LITERAL
+
+        facts = self.ctx.facts
+        if not isinstance(expr.value, cst.Name):
+            return None
+        key = self._key_of(expr)
+        if key is NOT_LITERAL:
+            return None
+        name = expr.value.value
+        fn = facts.enclosing_function(expr)
+        region: cst.CSTNode = facts.module
+        if fn is not None:
+            if name in params_of(fn):
+                return None
+            if self._binds_locally(fn, name):
+                region = fn
+        owner = region if region is not facts.module else None
+        binding: Optional[cst.Assign] = None
+        write: Optional[Tuple[cst.BaseExpression, cst.CSTNode]] = None
+        for occ in self._occurrences(region, name):
+            parent = facts.parent(occ)
+            if self._is_store(occ):
+                assign = facts.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+                if binding is not None or not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or parent.target is not occ:
+                    return None
+                binding = assign
+            elif isinstance(parent, cst.Subscript) and parent.value is occ:
+                k = self._key_of(parent)
+                if not self._is_store(parent):
+                    continue  # a read
+                up = facts.parent(parent)
+                if k is NOT_LITERAL:
+                    return None
+                if k != key:
+                    continue
+                assign = facts.parent(up) if isinstance(up, cst.AssignTarget) else None
+                if write is not None or not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or up.target is not parent:
+                    return None
+                write = (assign.value, assign)
+            elif isinstance(parent, cst.Attribute) and parent.value is occ:
+                if parent.attr.value not in _DICT_SAFE_METHODS:
+                    return None  # `p.update(...)`, `p.setdefault(...)`, `p.pop(...)`
+            elif isinstance(parent, cst.Arg) and parent.value is occ:
+                call = facts.parent(parent)
+                if parent.star == "**":
+                    continue  # `f(**p)` unpacks a copy
+                if not isinstance(call, cst.Call):
+                    return None
+                q = facts.callee(call) or ""
+                logs = isinstance(call.func, cst.Attribute) and call.func.attr.value in _LOG_METHODS and "log" in (dotted(call.func.value) or "").lower()
+                if not (q in _DICT_SAFE_CALLS or logs or self._runs_after(call, expr)):
+                    return None  # handed to a function that may change it before the read
+            elif not isinstance(parent, (cst.FormattedStringExpression, cst.Comparison, cst.ComparisonTarget)):
+                return None  # aliased (`q = p`), returned, stored elsewhere: not followed
+        if binding is None or facts.enclosing_function(binding) is not owner:
+            return None
+        entry = self._dict_display_entry(binding.value, key)
+        if entry is False:
+            return None
+        if entry is not None:
+            if write is not None:
+                return None
+            write = entry  # type: ignore[assignment]
+        if write is None:
+            return None
+        value, where = write
+        if facts.enclosing_function(where) is not owner:
+            return None  # set inside another function: when (and whether) it runs is not followed
+        for anc in facts.ancestors(where):
+            if anc is region:
+                break
+            if isinstance(anc, (cst.For, cst.While)):
+                return None  # updated in a loop
+        resolved = self._int_value(value, where, depth + 1)
+        if resolved is None:
+            return None
+        size, source = resolved
+        line = self._line_of(where)
+        text = f"{size}, set at line {line}" if line else f"{size}"
+        if source != "a literal":
+            text += f" from {source}"
+        return size, _Traced(text)
+
+    def _dict_display_entry(self, value: cst.BaseExpression, key: object):
+        """The (value, node) ``key`` has in the dict a binding builds (`{}`/`{'k': 4}`, `dict(k=4)`,
+        `OrderedDict()`), None when it has no such key, False when it is no dict read here."""
+        from bnlint.facts import NOT_LITERAL, literal_value
+
+        found = []
+        if isinstance(value, cst.Dict):
+            for element in value.elements:
+                if not isinstance(element, cst.DictElement):
+                    return False  # `{**defaults, ...}`
+                k = literal_value(element.key)
+                if k is NOT_LITERAL:
+                    return False
+                if k == key and not isinstance(k, bool):
+                    found.append((element.value, element))
+        elif isinstance(value, cst.Call) and (self.ctx.facts.callee(value) or "") in _DICT_FACTORIES:
+            for arg in value.args:
+                if arg.keyword is None:
+                    return False  # `dict(defaults)`, `dict(**defaults)`
+                if arg.keyword.value == key:
+                    found.append((arg.value, arg))
+        else:
+            return False
+        if len(found) > 1:
+            return False
+        return found[0] if found else None
+
+    # --- batch samplers ---
+    def _sampler_batch_size(self, value: cst.BaseExpression, at: cst.Call) -> Optional[Tuple[int, str]]:
+        """The size of the batches of ``DataLoader(..., batch_sampler=value)``: the `batch_size` of
+        torch's ``BatchSampler``, or what the code of a project sampler class shows (``_sampler_batch_attrs``)."""
+        facts = self.ctx.facts
+        sampler = value
+        if isinstance(value, cst.Name):
+            fn = facts.enclosing_function(at)
+            if fn is not None and value.value in params_of(fn):
+                return None
+            values = facts.assignments_to(value.value, fn or facts.module)
+            if not values and fn is not None:
+                values = facts.assignments_to(value.value, facts.module)
+            if len(values) != 1:
+                return None
+            sampler = values[0]
+        if not isinstance(sampler, cst.Call) or any(a.star for a in sampler.args):
+            return None
+        q = facts.callee(sampler) or ""
+        if q in _TORCH_BATCH_SAMPLERS:
+            bs = call_arg(sampler, "batch_size", 1)
+            resolved = self._int_value(bs.value, sampler, 1) if bs is not None else None
+            if resolved is None:
+                return None
+            size, source = resolved
+            line = self._line_of(sampler)
+            at_line = f" at line {line}" if line and sampler is not value else ""
+            return size, _Traced(f"{size} samples per batch: the `batch_size` of `BatchSampler`{at_line}, {source}")
+        return self._project_sampler_size(sampler)
+
+    def _project_sampler_size(self, sampler: cst.Call) -> Optional[Tuple[int, str]]:
+        facts = self.ctx.facts
+        name = dotted(sampler.func)
+        tree = getattr(facts, "ast_tree", None)
+        if name is None:
+            return None
+        if "." not in name and name in facts.inventory.classes and not facts.inventory.is_imported(name):
+            if tree is None:
+                return None
+            cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None)
+            functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            module_tree, where = tree, None
+        elif facts.path and facts.inventory.is_imported(name):
+            found = facts.index.definition(facts.path, facts.inventory.resolve(name))
+            if found is None or found[1] not in found[2][2]:
+                return None
+            module_path, cname, (functions, _, classes) = found
+            cls, module_tree, where = classes[cname], _module_tree(module_path), self._where(module_path)
+        else:
+            return None
+        if cls is None:
+            return None
+        attrs = _sampler_batch_attrs(cls, functions)
+        if not attrs:
+            return None
+        init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+        if init is None:
+            return None
+        env = self._call_env(init, sampler, module_tree)
+        if env is None:
+            return None
+        values = [self._eval_self_attr(cls, init, attr, env, module_tree, 0) for attr in attrs]
+        if any(v is None for v in values):
+            return None
+        size = sum(values)  # type: ignore[arg-type]
+        terms = " + ".join(f"`self.{a}`" for a in attrs)
+        place = f"{where} line {cls.lineno}" if where else f"line {cls.lineno}"
+        return size, _Traced(f"{size} samples per batch: `{cls.name}.__iter__` yields batches of {terms}, set in `__init__` from the arguments ({place})")
+
+    def _call_env(self, init, call: cst.Call, module_tree: Optional[ast.Module]):
+        """How the arguments of ``call`` bind to the parameters of the ``__init__`` (or function) ``init``:
+        a function from a parameter name to its integer value (or None: unknown)."""
+        a = init.args
+        positional_params = [p.arg for p in list(a.posonlyargs) + list(a.args)]
+        if positional_params and positional_params[0] in ("self", "cls") and init.name == "__init__":
+            positional_params = positional_params[1:]
+        defaults = dict(zip([p.arg for p in (list(a.posonlyargs) + list(a.args))][len(a.posonlyargs) + len(a.args) - len(a.defaults):], a.defaults))
+        defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+        if any(arg.star for arg in call.args):
+            return None
+        positional = [arg.value for arg in call.args if arg.keyword is None]
+        keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+        if len(positional) > len(positional_params) and a.vararg is None:
+            return None
+
+        def value(param: str) -> Optional[int]:
+            expr = keywords.get(param)
+            if expr is None and param in positional_params and positional_params.index(param) < len(positional):
+                expr = positional[positional_params.index(param)]
+            if expr is not None:
+                resolved = self._int_value(expr, call, 1)
+                return resolved[0] if resolved else None
+            default = defaults.get(param)
+            if default is None:
+                return None
+            v = _ast_int(default)
+            if v is None and isinstance(default, ast.Name):
+                const = _module_int_constant(module_tree, default.id)
+                v = const[0] if const else None
+            return v
+
+        return value
+
+    def _eval_self_attr(self, cls: ast.ClassDef, init, attr: str, env, module_tree, depth: int) -> Optional[int]:
+        """``self.<attr>``, written exactly once, by a top-level statement of ``__init__``, from its
+        arguments: its integer value."""
+        stores = _self_attr_stores(cls, attr)
+        if depth > 4 or len(stores) != 1 or stores[0] not in init.body:
+            return None
+        stmt = stores[0]
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or _self_attr(stmt.targets[0]) != attr:
+            return None
+        rebound = {n.id for s in _own_nodes(init) if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)) for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+        def ev(node) -> Optional[int]:
+            v = _ast_int(node)
+            if v is not None:
+                return v
+            if isinstance(node, ast.Name):
+                if node.id in rebound:
+                    return None
+                params = {p.arg for p in list(init.args.posonlyargs) + list(init.args.args) + list(init.args.kwonlyargs)}
+                if node.id in params:
+                    return env(node.id)
+                const = _module_int_constant(module_tree, node.id)
+                return const[0] if const else None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+                left, right = ev(node.left), ev(node.right)
+                if left is None or right is None:
+                    return None
+                if isinstance(node.op, ast.Add):
+                    return left + right
+                if isinstance(node.op, ast.Sub):
+                    return left - right
+                if isinstance(node.op, ast.Mult):
+                    return left * right
+                return left // right if right else None
+            if isinstance(node, ast.Call) and inv_mod.dotted_name(node.func) == "int" and len(node.args) == 1 and not node.keywords:
+                return ev(node.args[0])
+            other = _self_attr(node)
+            if other is not None:
+                return self._eval_self_attr(cls, init, other, env, module_tree, depth + 1)
+            return None
+
+        return ev(stmt.value)
+
+    # --- loaders built and returned by a project helper of another module ---
+    def _check_helper_loader(self, call: cst.Call, limit: int, models) -> None:
+        """``train_loader = make_loader(args)`` with ``make_loader`` a function of a project module
+        that returns ``DataLoader(ds, batch_size=4, ...)``: the loader's batch size, followed there."""
+        facts = self.ctx.facts
+        parent = facts.parent(call)
+        if not isinstance(parent, cst.Assign) or parent.value is not call or len(parent.targets) != 1 or not facts.path:
+            return
+        name = dotted(call.func)
+        if name is None or not facts.inventory.is_imported(name) or any(a.star for a in call.args):
+            return
+        target = parent.targets[0].target
+        if isinstance(target, (cst.Tuple, cst.List)):
+            if any(not isinstance(e, cst.Element) for e in target.elements):
+                return
+            items = [(dotted(e.value), i) for i, e in enumerate(target.elements)]
+            candidates = [(n, i) for n, i in items if n and _LOADER_WORD.search(n)]
+        else:
+            loader = dotted(target)
+            candidates = [(loader, None)] if loader and (_LOADER_WORD.search(loader) or _LOADER_WORD.search(name.rsplit(".", 1)[-1])) else []
+        if not candidates:
+            return
+        q = facts.inventory.resolve(name)
+        found = facts.index.definition(facts.path, q)
+        if found is None or found[1] not in found[2][0]:
+            return
+        fname = found[1]
+        if _EVAL_WORDS.search(fname) and "train" not in fname.lower():
+            return
+        for loader, position in candidates:
+            resolved = self._helper_loader_size(found, call, position)
+            if resolved is not None:
+                self._report_loader(call, call, loader, resolved[0], f"batch_size={resolved[0]} ({resolved[1]})", limit, models)
+
+    def _helper_loader_size(self, found, call: cst.Call, position: Optional[int]) -> Optional[Tuple[int, str]]:
+        module_path, fname, (functions, aliases, _) = found
+        fn = functions[fname]
+        own = _own_nodes(fn)
+        returns = [n for n in own if isinstance(n, ast.Return)]
+        if not returns or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own):
+            return None
+        sizes = set()
+        first: Optional[Tuple[int, str]] = None
+        for ret in returns:
+            value = ret.value
+            if position is not None:
+                if not isinstance(value, (ast.Tuple, ast.List)) or any(isinstance(e, ast.Starred) for e in value.elts) or position >= len(value.elts):
+                    return None
+                value = value.elts[position]
+            loader_call = self._ast_loader_call(value, own, aliases)
+            if loader_call is None or self._ast_eval_loader(loader_call, value):
+                return None
+            if _ast_call_arg(loader_call, "batch_sampler") is not None:
+                return None
+            bs = _ast_call_arg(loader_call, "batch_size", 1)
+            resolved = self._helper_int(bs, fn, own, module_path, call) if bs is not None else None
+            if resolved is None:
+                return None
+            sizes.add(resolved[0])
+            if first is None:
+                first = (resolved[0], f"the DataLoader that `{fname}()` returns, {self._where(module_path)} line {loader_call.lineno}: {resolved[1]}")
+        return first if len(sizes) == 1 else None
+
+    @staticmethod
+    def _ast_loader_call(value, own: list, aliases: dict) -> Optional[ast.Call]:
+        """The ``DataLoader(...)`` call a helper returns: directly, or through a local bound once to it."""
+        if isinstance(value, ast.Name):
+            bound = [
+                s for s in own
+                if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.NamedExpr))
+                and any(isinstance(n, ast.Name) and n.id == value.id for t in _ast_targets(s) for n in ast.walk(t))
+            ]  # fmt: skip
+            if len(bound) != 1 or not isinstance(bound[0], ast.Assign) or len(bound[0].targets) != 1 or not isinstance(bound[0].targets[0], ast.Name):
+                return None
+            value = bound[0].value
+        if not isinstance(value, ast.Call):
+            return None
+        func = inv_mod.dotted_name(value.func) or ""
+        head, _, rest = func.partition(".")
+        qualified = f"{aliases[head]}.{rest}" if head in aliases and rest else aliases.get(head, func)
+        return value if qualified.rsplit(".", 1)[-1] == "DataLoader" else None
+
+    @staticmethod
+    def _ast_eval_loader(loader_call: ast.Call, returned) -> bool:
+        """A loader the helper builds for evaluation: named so, over an evaluation split, or not shuffled."""
+        name = returned.id if isinstance(returned, ast.Name) else ""
+        if name and _EVAL_WORDS.search(name):
+            return True
+        dataset = loader_call.args[0] if loader_call.args else _ast_call_arg(loader_call, "dataset")
+        if dataset is not None:
+            dname = inv_mod.dotted_name(dataset) or ""
+            if _EVAL_WORDS.search(dname.rsplit(".", 1)[-1]):
+                return True
+            if isinstance(dataset, ast.Call):
+                tr = _ast_call_arg(dataset, "train")
+                if isinstance(tr, ast.Constant) and tr.value is False:
+                    return True
+                split = _ast_call_arg(dataset, "split")
+                if isinstance(split, ast.Constant) and isinstance(split.value, str) and _EVAL_WORDS.search(split.value):
+                    return True
+        shuffle = _ast_call_arg(loader_call, "shuffle")
+        return isinstance(shuffle, ast.Constant) and shuffle.value is False and "train" not in name.lower()
+
+    def _helper_int(self, expr, fn, own: list, module_path: str, call: cst.Call) -> Optional[Tuple[int, str]]:
+        """An integer expression of the helper ``fn`` (another module): a literal, a module constant,
+        a local bound once to a literal, a parameter (what ``call`` passes, or its default), or
+        ``<parameter>.<option>`` read as this file reads ``args.<option>``."""
+        v = _ast_int(expr)
+        if v is not None:
+            return v, "a literal"
+        a = fn.args
+        positional = [p.arg for p in list(a.posonlyargs) + list(a.args)]
+        params = set(positional) | {p.arg for p in a.kwonlyargs}
+        local = expr.id if isinstance(expr, ast.Name) else (expr.value.id if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) else None)
+        stores = [s for s in own if any(isinstance(n, ast.Name) and n.id == local for t in _ast_targets(s) for n in ast.walk(t))]
+        if isinstance(expr, ast.Name):
+            if expr.id in params:
+                if stores:
+                    return None
+                env_value = self._argument_for(fn, expr.id, call)
+                if env_value is not None:
+                    resolved = self._int_value(env_value, call, 1)
+                    return (resolved[0], f"its parameter `{expr.id}`, passed {resolved[1]}") if resolved else None
+                if any(k.keyword is not None and k.keyword.value == expr.id for k in call.args):
+                    return None
+                defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+                defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+                default = defaults.get(expr.id)
+                if default is None:
+                    return None
+                v = _ast_int(default)
+                if v is not None:
+                    return v, f"the default of its parameter `{expr.id}`"
+                if isinstance(default, ast.Name):
+                    const = _module_int_constant(_module_tree(module_path), default.id)
+                    if const:
+                        return const[0], f"the default of its parameter `{expr.id}`, `{default.id} = {const[0]}` at line {const[1]}"
+                return None
+            if stores:
+                if len(stores) != 1 or not isinstance(stores[0], ast.Assign) or len(stores[0].targets) != 1 or not isinstance(stores[0].targets[0], ast.Name):
+                    return None
+                v = _ast_int(stores[0].value)
+                return (v, f"`{expr.id} = {v}` at line {stores[0].lineno}") if v is not None else None
+            const = _module_int_constant(_module_tree(module_path), expr.id)
+            return (const[0], f"`{expr.id} = {const[0]}` at line {const[1]}") if const else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in params and not stores:
+            passed = self._argument_for(fn, expr.value.id, call)
+            if isinstance(passed, cst.Name):
+                resolved = self._attribute_value(passed, expr.attr, call, 1)
+                if resolved is not None:
+                    return resolved[0], f"`{expr.value.id}.{expr.attr}` of the `{passed.value}` passed to it: {resolved[1]}"
+        return None
+
+    @staticmethod
+    def _argument_for(fn, param: str, call: cst.Call) -> Optional[cst.BaseExpression]:
+        """What ``call`` passes for the parameter ``param`` of the function ``fn`` (an ast def)."""
+        a = fn.args
+        positional = [p.arg for p in list(a.posonlyargs) + list(a.args)]
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == param:
+                return arg.value
+        values = [arg.value for arg in call.args if arg.keyword is None]
+        if param in positional and positional.index(param) < len(values):
+            return values[positional.index(param)]
+        return None
+
+    # --- argparse defaults of an options class in another module ---
+    def _attribute_value(self, obj: cst.BaseExpression, attr: str, at: cst.CSTNode, depth: int) -> Optional[Tuple[int, str]]:
+        """``args.<attr>``: the argparse default of that option, defined in this file or (when the
+        file defines no such option) in the project options class ``args`` comes from."""
+        root = dotted(obj)
+        if root is not None and self._attribute_assigned(f"{root}.{attr}"):
+            return None  # `args.batch_size = ...` after parsing: not the default
+        default = self._argparse_default(attr, depth)
+        if default is not None:
+            size, via = default
+            where = f", {via}" if via else ""
+            return size, f"the argparse default of `--{attr.replace('_', '-')}`{where}"
+        if self._argparse_defines(attr) or not isinstance(obj, cst.Name):
+            return None
+        return self._options_class_default(obj.value, attr, at)
+
+    def _attribute_assigned(self, name: str) -> bool:
+        cache = self.__dict__.setdefault("_assigned_attrs", {})
+        if not cache:
+            cache[None] = True
+            for node in self._walk(self.ctx.facts.module):
+                targets: list = []
+                if isinstance(node, cst.Assign):
+                    targets = [t.target for t in node.targets]
+                elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+                    targets = [node.target]
+                for t in targets:
+                    for n in self._walk(t):
+                        if isinstance(n, cst.Attribute):
+                            d = dotted(n)
+                            if d:
+                                cache[d] = True
+        return name in cache
+
+    def _argparse_defines(self, dest: str) -> bool:
+        """Does an ``add_argument`` call of this file store into ``dest``?"""
+        return any(dest in self._argparse_dests(call) for call in self.ctx.facts.calls if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument")
+
+    def _options_class_default(self, root: str, attr: str, at: cst.CSTNode) -> Optional[Tuple[int, str]]:
+        """``opt = TrainOptions().parse()`` with ``TrainOptions`` a project class of another module whose
+        methods (or its project base classes') build the parser: the integer default of the one
+        ``add_argument`` that stores into ``attr``, unless a ``set_defaults`` there names it."""
+        facts = self.ctx.facts
+        if not facts.path:
+            return None
+        fn = facts.enclosing_function(at)
+        if fn is not None and root in params_of(fn):
+            return None
+        values = facts.assignments_to(root, fn) if fn is not None else []
+        if not values:
+            values = facts.assignments_to(root, facts.module)
+        if len(values) != 1:
+            return None
+        value = values[0]
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _OPTIONS_METHODS):
+            return None
+        maker = value.func.value
+        if isinstance(maker, cst.Name):
+            made = facts.assignments_to(maker.value, fn) if fn is not None else []
+            made = made or facts.assignments_to(maker.value, facts.module)
+            if len(made) != 1:
+                return None
+            maker = made[0]
+        if not isinstance(maker, cst.Call):
+            return None
+        cname = dotted(maker.func)
+        if cname is None or not facts.inventory.is_imported(cname):
+            return None
+        found = facts.index.definition(facts.path, facts.inventory.resolve(cname))
+        if found is None or found[1] not in found[2][2]:
+            return None
+        definitions: list = []
+        if not self._option_definitions(found, attr, definitions, set(), 0):
+            return None
+        if len(definitions) != 1:
+            return None
+        module_path, cls_name, call = definitions[0]
+        default = _ast_call_arg(call, "default")
+        if default is None:
+            return None
+        size = _ast_int(default)
+        via = ""
+        if size is None and isinstance(default, ast.Name):
+            const = _module_int_constant(_module_tree(module_path), default.id)
+            if const is None:
+                return None
+            size, via = const[0], f", `{default.id} = {const[0]}`"
+        if size is None:
+            return None
+        flag = next((a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.startswith("--")), f"--{attr}")
+        owner = f"`{cls_name}`" if cls_name == found[1] else f"`{cls_name}`, a base class of `{found[1]}`"
+        return size, _Traced(f"{size}, the argparse default of `{flag}` in {owner}{via} ({self._where(module_path)} line {call.lineno})")
+
+    def _option_definitions(self, found, dest: str, out: list, seen: set, hops: int) -> bool:
+        """Collect the ``add_argument`` calls for ``dest`` in a project class and its project bases;
+        False when something could set it that is not read here (an unresolved base, ``set_defaults``)."""
+        module_path, cname, (functions, aliases, classes) = found
+        if (module_path, cname) in seen:
+            return True
+        seen.add((module_path, cname))
+        if hops > 4:
+            return False
+        cls = classes[cname]
+        for node in ast.walk(cls):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr == "add_argument" and dest in _add_argument_dests(node):
+                    out.append((module_path, cname, node))
+                elif node.func.attr == "set_defaults" and any(k.arg is None or k.arg == dest for k in node.keywords):
+                    return False
+        for base in cls.bases:
+            bname = inv_mod.dotted_name(base)
+            if bname is None:
+                return False
+            if bname == "object":
+                continue
+            if bname in classes:
+                if not self._option_definitions((module_path, bname, (functions, aliases, classes)), dest, out, seen, hops + 1):
+                    return False
+                continue
+            head, _, rest = bname.partition(".")
+            if head not in aliases:
+                return False
+            q = f"{aliases[head]}.{rest}" if rest else aliases[head]
+            if q.lstrip(".").split(".")[0] in inv_mod.THIRD_PARTY_ROOTS:
+                continue  # `argparse.ArgumentParser`, ...: no options of the project
+            other = self.ctx.facts.index.definition(module_path, q)
+            if other is None or other[1] not in other[2][2]:
+                return False
+            if not self._option_definitions(other, dest, out, seen, hops + 1):
+                return False
+        return True
+
+    @staticmethod
+    def _argparse_dests(call: cst.Call) -> set:
+        """The ``dest`` of an ``add_argument`` call: its ``dest=``, else its first long option (or first name)."""
+        names = []
+        for a in call.args:
+            if a.keyword is None and isinstance(a.value, cst.SimpleString):
+                val = a.value.evaluated_value
+                if isinstance(val, str):
+                    names.append(val)
+        dest_arg = call_arg(call, "dest")
+        dests = set()
+        if dest_arg is not None and isinstance(dest_arg.value, cst.SimpleString):
+            dests.add(str(dest_arg.value.evaluated_value))
+        else:
+            longs = [n for n in names if n.startswith("--")] or names
+            if longs:
+                dests.add(longs[0].lstrip("-").replace("-", "_"))
+        return dests
 
     # --- BN put back in eval after every .train(): the train/eval analysis' freezes ----------
     def _modes(self):
