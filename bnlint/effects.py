@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.eval_names import eval_data_verdict, is_eval_routine_name
-from bnlint.inventory import dotted_name
+from bnlint.inventory import MODULE_METHODS_KEEPING_MODE, dotted_name
 from bnlint.records import record
 from bnlint.summaries import _mode_of
 
@@ -44,23 +45,6 @@ if TYPE_CHECKING:  # pragma: no cover
 ENTRY, TRAIN, EVAL, UNKNOWN = "=", "T", "E", "?"
 MAX_DEPTH = 3  # helpers of helpers followed this many calls deep
 
-# Module methods that neither change a mode nor run a forward.
-PLAIN_METHODS = frozenset(
-    {
-        "to", "cuda", "cpu", "half", "float", "double", "bfloat16", "parameters", "named_parameters",
-        "buffers", "named_buffers", "modules", "named_modules", "children", "named_children",
-        "state_dict", "load_state_dict", "zero_grad", "requires_grad_", "register_forward_hook",
-        "register_forward_pre_hook", "register_full_backward_hook", "register_buffer", "share_memory",
-        "type", "extra_repr", "get_submodule", "add_module", "register_module", "to_empty",
-    }
-)
-# Calls that never change the mode of a module handed to them (as ``modes._HARMLESS_*``).
-_HARMLESS_CALLS = frozenset(
-    {"print", "len", "isinstance", "issubclass", "str", "repr", "id", "type", "getattr", "hasattr", "vars", "dir", "sum", "list", "tuple", "dict", "sorted", "enumerate", "zip", "iter", "next", "super", "format", "hash", "deepcopy", "copy.deepcopy"}
-)
-_HARMLESS_PREFIXES = ("torch.", "logging.", "logger.", "log.", "wandb.", "mlflow.", "writer.", "np.", "numpy.", "math.", "os.", "json.", "pickle.", "time.")
-_HARMLESS_LEAVES = frozenset({"info", "debug", "warning", "print", "log", "watch", "add_graph", "summary", "save", "dumps", "dump", "append", "format"})
-_WRAPPER_LEAVES = frozenset({"DataParallel", "DistributedDataParallel", "DDP", "compile"})
 _NO_GRAD_LEAVES = frozenset({"no_grad", "inference_mode"})
 
 
@@ -380,9 +364,9 @@ class _ParamRun:
                 return expr.id in self.aliases
             if isinstance(expr, ast.Attribute) and expr.attr == "module":
                 expr = expr.value
-            elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("to", "cuda", "cpu", "half", "float", "double", "train", "eval"):
+            elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (expr.func.attr in MODULE_METHODS_KEEPING_MODE or expr.func.attr in ("train", "eval")):
                 expr = expr.func.value
-            elif isinstance(expr, ast.Call) and (dotted_name(expr.func) or "").rsplit(".", 1)[-1] in _WRAPPER_LEAVES and expr.args:
+            elif isinstance(expr, ast.Call) and (dotted_name(expr.func) or "").rsplit(".", 1)[-1] in WRAPPER_LEAVES and expr.args:
                 expr = expr.args[0]
             else:
                 return False
@@ -436,7 +420,7 @@ class _ParamRun:
                     return modes
                 if meth == "apply":
                     return self.applied(call, modes)
-                if meth in PLAIN_METHODS:
+                if meth in PLAIN_MODULE_METHODS:
                     return modes
                 if meth in self.methods and parts[0] == "self" and meth not in self.visiting and self.depth < MAX_DEPTH:
                     # Another method of the same class: its effect on `self`.
@@ -454,8 +438,7 @@ class _ParamRun:
             if isinstance(arg, ast.Starred):
                 return frozenset({UNKNOWN})
             name = dotted_name(func) or ""
-            leaf = name.rsplit(".", 1)[-1]
-            if name in _HARMLESS_CALLS or name.startswith(_HARMLESS_PREFIXES) or leaf in _HARMLESS_LEAVES or leaf in _WRAPPER_LEAVES:
+            if keeps_modes(name):
                 continue
             callee = self.resolve(name, self.depth + 1) if name and self.depth < MAX_DEPTH else None
             if callee is None:

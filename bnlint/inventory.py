@@ -226,6 +226,8 @@ MODULE_WRAPPERS = {
     "apex.parallel.DistributedDataParallel",
     "apex.parallel.convert_syncbn_model",
 }
+# Module methods that return the module itself and leave its mode as it was (device, dtype).
+MODULE_METHODS_KEEPING_MODE = frozenset({"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "type", "to_empty", "share_memory", "requires_grad_"})
 MODULE_METHODS_RETURNING_SELF = {
     "to",
     "cuda",

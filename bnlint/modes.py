@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 import libcst as cst
 
+from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
+from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.eval_names import RECALIBRATION_RE, eval_data_verdict, is_eval_routine_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
@@ -51,69 +53,6 @@ from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotte
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
-# Calls that never change the mode of a module passed to them.
-_HARMLESS_CALLS = {
-    "print",
-    "len",
-    "isinstance",
-    "issubclass",
-    "str",
-    "repr",
-    "id",
-    "type",
-    "getattr",
-    "hasattr",
-    "setattr",
-    "vars",
-    "dir",
-    "sum",
-    "list",
-    "tuple",
-    "dict",
-    "sorted",
-    "enumerate",
-    "zip",
-    "iter",
-    "next",
-    "super",
-    "format",
-    "hash",
-}
-_HARMLESS_PREFIXES = ("torch.", "logging.", "logger.", "log.", "wandb.", "mlflow.", "writer.", "tb_writer.", "summary_writer.", "np.", "numpy.", "math.", "os.", "json.", "pickle.", "time.")
-_HARMLESS_LEAVES = {"info", "debug", "warning", "print", "log", "watch", "add_graph", "summary", "save", "dumps", "dump", "append", "format"}
-# Module methods that do not change any mode.
-_PLAIN_MODULE_METHODS = {
-    "to",
-    "cuda",
-    "cpu",
-    "half",
-    "float",
-    "double",
-    "bfloat16",
-    "parameters",
-    "named_parameters",
-    "buffers",
-    "named_buffers",
-    "modules",
-    "named_modules",
-    "children",
-    "named_children",
-    "state_dict",
-    "load_state_dict",
-    "zero_grad",
-    "requires_grad_",
-    "register_forward_hook",
-    "register_forward_pre_hook",
-    "register_full_backward_hook",
-    "register_buffer",
-    "share_memory",
-    "type",
-    "extra_repr",
-    "get_submodule",
-    "add_module",
-    "register_module",
-    "to_empty",
-}
 # Calls that do not return: the path that reaches them ends there.
 _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 # What puts trained weights into a model, or builds it with them.
@@ -121,8 +60,6 @@ _WEIGHT_LOADING_METHODS = {"load_state_dict", "load_weights", "load_checkpoint",
 _WEIGHT_KEYWORDS = {"pretrained", "weights", "encoder_weights", "pretrained_backbone", "checkpoint", "ckpt", "weights_path", "pretrained_path"}
 # Calls on a model (or a part of it) that may change what mode it, or its BN layers, run in.
 _MODE_CHANGING_METHODS = {"eval", "train", "apply", "modules", "named_modules", "children", "named_children", "requires_grad_"}
-_COPY_CALLS = {"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"}
-_WRAPPER_LEAVES = {"DataParallel", "DistributedDataParallel", "DDP", "compile", "convert_sync_batchnorm", "convert_syncbn_model", "script"}
 
 _NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
 _GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)", re.IGNORECASE)
@@ -592,9 +529,9 @@ class ModesAnalysis:
             func = expr.func
             q = self.facts.callee(expr) or ""
             leaf = q.rsplit(".", 1)[-1]
-            if leaf in _WRAPPER_LEAVES and expr.args and q not in _COPY_CALLS:
+            if leaf in WRAPPER_LEAVES and expr.args and q not in COPY_CALLS:
                 return self.resolve(expr.args[0].value, st, fr)
-            if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "double", "bfloat16", "train", "eval", "requires_grad_", "to_empty", "share_memory"):
+            if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
                 return self.resolve(func.value, st, fr)
             return None
         return None
@@ -773,11 +710,11 @@ class ModesAnalysis:
     def _constructor_name(self, expr: cst.BaseExpression) -> Optional[str]:
         while isinstance(expr, cst.Call):
             func = expr.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "train", "eval"):
+            if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
                 expr = func.value
                 continue
             q = self.facts.callee(expr) or ""
-            if q.rsplit(".", 1)[-1] in _WRAPPER_LEAVES and expr.args:
+            if q.rsplit(".", 1)[-1] in WRAPPER_LEAVES and expr.args:
                 expr = expr.args[0].value
                 continue
             return dotted(func)
@@ -1072,7 +1009,7 @@ class ModesAnalysis:
         # A copy keeps the mode of its source (deepcopy copies every submodule's `training`).
         if isinstance(value, cst.Call):
             q = self.facts.callee(value) or dotted(value.func) or ""
-            if (q in _COPY_CALLS or q.endswith(".deepcopy") or q.endswith("AveragedModel")) and value.args:
+            if (q in COPY_CALLS or q.endswith(".deepcopy") or q.endswith("AveragedModel")) and value.args:
                 src = self.resolve(value.args[0].value, st, fr)
                 if src is not None:
                     obj = Obj(label=label, holds_bn=src.holds_bn, cls_name=src.cls_name, keeps_bn_eval=src.keeps_bn_eval, created_at=value, has_weights=src.has_weights)
@@ -1115,7 +1052,7 @@ class ModesAnalysis:
         from bnlint.summaries import construction
 
         cur: cst.BaseExpression = value
-        while isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute) and cur.func.attr.value in ("to", "cuda", "cpu", "half", "float", "double"):
+        while isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute) and cur.func.attr.value in KEEPS_MODE:
             cur = cur.func.value
         if not isinstance(cur, cst.Call):
             return None
@@ -1151,10 +1088,10 @@ class ModesAnalysis:
         if not isinstance(value, cst.Call):
             return False
         func = value.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "double", "bfloat16", "train", "eval", "requires_grad_", "to_empty"):
+        if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
             return self._value_holds_bn(func.value, scope, depth + 1)
         q = self.facts.callee(value) or ""
-        if q.rsplit(".", 1)[-1] in _WRAPPER_LEAVES and value.args:
+        if q.rsplit(".", 1)[-1] in WRAPPER_LEAVES and value.args:
             return self._value_holds_bn(value.args[0].value, scope, depth + 1)
         if self._container_holds_bn(value, scope):
             return True
@@ -1174,7 +1111,7 @@ class ModesAnalysis:
         if depth > 6 or not isinstance(value, cst.Call):
             return False
         func = value.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "half", "float", "train", "eval"):
+        if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
             return self._container_holds_bn(func.value, scope, depth + 1)
         q = self.facts.callee(value) or ""
         if q.rsplit(".", 1)[-1] not in ("Sequential", "ModuleList", "ModuleDict") or not q.startswith("torch."):
@@ -1242,8 +1179,8 @@ class ModesAnalysis:
                     return None
                 if meth in _WEIGHT_LOADING_METHODS:
                     obj.has_weights = True
-                if meth in _PLAIN_MODULE_METHODS:
-                    return obj if (meth in ("to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_") and not sub) else None
+                if meth in PLAIN_MODULE_METHODS:
+                    return obj if (meth in KEEPS_MODE and not sub) else None
                 if not sub:
                     self._model_method(obj, meth, call, st, fr)
                 return None
@@ -1539,13 +1476,8 @@ class ModesAnalysis:
         return self._instances_cache
 
     def _keeps_modes(self, call: cst.Call) -> bool:
-        """A call that changes no mode of a model handed to it: logging, `torch.*`, a wrapper
-        (`DataParallel`), a copy."""
-        q = self.facts.callee(call) or dotted(call.func) or ""
-        leaf = q.rsplit(".", 1)[-1]
-        if q in _HARMLESS_CALLS or q.startswith(_HARMLESS_PREFIXES) or leaf in _HARMLESS_LEAVES:
-            return True
-        return leaf in _WRAPPER_LEAVES or q in _COPY_CALLS or leaf in ("deepcopy", "AveragedModel")
+        """A call that changes no mode of a model handed to it (``calls.keeps_modes``)."""
+        return keeps_modes(self.facts.callee(call) or dotted(call.func) or "")
 
     def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
         if self._keeps_modes(call):
@@ -1881,9 +1813,9 @@ class ModesAnalysis:
                     return literal_value(arg.value) not in (False, None, 0, "")
             if q.startswith("segmentation_models_pytorch."):
                 return True  # encoder_weights="imagenet" by default (an explicit None was handled above)
-            if isinstance(cur.func, cst.Attribute) and cur.func.attr.value in ("to", "cuda", "cpu", "half", "float", "double", "eval", "train"):
+            if isinstance(cur.func, cst.Attribute) and (cur.func.attr.value in KEEPS_MODE or cur.func.attr.value in ("eval", "train")):
                 cur = cur.func.value
-            elif leaf in _WRAPPER_LEAVES and cur.args:
+            elif leaf in WRAPPER_LEAVES and cur.args:
                 cur = cur.args[0].value
             else:
                 return False

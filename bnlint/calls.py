@@ -1,0 +1,41 @@
+"""What a call does to the mode of a module handed to it, by the callee's name: the one table the
+mode analysis (``bnlint.modes``, on libcst trees) and the cross-file summaries
+(``bnlint.effects``, on ``ast`` trees) both read."""
+from __future__ import annotations
+
+# Calls that never change the mode of a module passed to them.
+HARMLESS_CALLS = frozenset(
+    {
+        "print", "len", "isinstance", "issubclass", "str", "repr", "id", "type", "getattr", "hasattr",
+        "setattr", "vars", "dir", "sum", "list", "tuple", "dict", "sorted", "enumerate", "zip", "iter",
+        "next", "super", "format", "hash",
+    }
+)  # fmt: skip
+HARMLESS_PREFIXES = (
+    "torch.", "logging.", "logger.", "log.", "wandb.", "mlflow.", "writer.", "tb_writer.", "summary_writer.",
+    "np.", "numpy.", "math.", "os.", "json.", "pickle.", "time.",
+)  # fmt: skip
+HARMLESS_LEAVES = frozenset({"info", "debug", "warning", "print", "log", "watch", "add_graph", "summary", "save", "dumps", "dump", "append", "format"})
+# Wrappers whose result runs the wrapped module in the wrapped module's mode.
+WRAPPER_LEAVES = frozenset({"DataParallel", "DistributedDataParallel", "DDP", "compile", "convert_sync_batchnorm", "convert_syncbn_model", "script"})
+# Copies: a new module in the mode of the one copied.
+COPY_CALLS = frozenset({"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"})
+# Module methods that neither change a mode nor run a forward.
+PLAIN_MODULE_METHODS = frozenset(
+    {
+        "to", "cuda", "cpu", "half", "float", "double", "bfloat16", "parameters", "named_parameters",
+        "buffers", "named_buffers", "modules", "named_modules", "children", "named_children",
+        "state_dict", "load_state_dict", "zero_grad", "requires_grad_", "register_forward_hook",
+        "register_forward_pre_hook", "register_full_backward_hook", "register_buffer", "share_memory",
+        "type", "extra_repr", "get_submodule", "add_module", "register_module", "to_empty",
+    }
+)  # fmt: skip
+
+
+def keeps_modes(callee: str) -> bool:
+    """Does calling ``callee`` (a dotted or qualified name) leave the modes of the modules handed
+    to it as they were: logging, `torch.*`, a wrapper (`DataParallel`), a copy?"""
+    leaf = callee.rsplit(".", 1)[-1]
+    if callee in HARMLESS_CALLS or callee.startswith(HARMLESS_PREFIXES) or leaf in HARMLESS_LEAVES:
+        return True
+    return leaf in WRAPPER_LEAVES or callee in COPY_CALLS or leaf in ("deepcopy", "AveragedModel")
