@@ -53,6 +53,8 @@ from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotte
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
+# Tracing runs a forward and records it (BN001: a trace in train mode bakes in batch statistics).
+_TRACE_CALLS = frozenset({"torch.jit.trace", "torch.jit.trace_module"})
 # Calls that do not return: the path that reaches them ends there.
 _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 # What puts trained weights into a model, or builds it with them.
@@ -1189,6 +1191,13 @@ class ModesAnalysis:
         if target is not None:
             self._forward(call, target, st, fr, func)
             return None
+        # `torch.jit.trace(model, example)` runs the model once and records what ran: BatchNorm in
+        # train mode is recorded with batch statistics, whatever mode the traced module is in later.
+        if call.args and self.facts.callee(call) in _TRACE_CALLS:
+            traced = self.resolve(call.args[0].value, st, fr) if isinstance(call.args[0].value, (cst.Name, cst.Attribute)) else None
+            if traced is not None:
+                self._forward(call, traced, st, fr, call.args[0].value, extra_kinds=frozenset({"trace"}))
+                return None
         # A function or method defined in this file: analysed inline.
         callee, cls = self._local_callee(call, fr)
         if callee is not None:

@@ -15,6 +15,7 @@ _CONTEXT_WORDS = {
     "val_loop": "over a validation/test loader",
     "inference": "in code that runs it on data and never trains it (inference)",
     "val_batch": "on a batch drawn from validation/test data",
+    "trace": "traced by `torch.jit.trace` (the trace records train-mode BatchNorm, batch statistics included, in the graph)",
 }
 
 
@@ -48,6 +49,11 @@ class MissingEval(Rule):
     A plain class of the file (a trainer, a predictor) is followed through its
     instances: `trainer = Trainer(net, ...)` runs `__init__` with `net`, and
     `trainer.validate()` runs the method with `self.model` being `net`.
+
+    `torch.jit.trace(model, example)` of a model in train mode is reported too:
+    the trace records what ran, so the traced graph normalises with batch
+    statistics even after `.eval()` (a random example input is what tracing
+    takes, so it is no probe here).
 
     A function of another project module that the model is handed to is read
     from its source: `accuracy(model, test_loader)` imported from `engine.py`,
@@ -140,7 +146,7 @@ class MissingEval(Rule):
     severity = "error"
     fix_availability = "unsafe"
     summary = "evaluation runs a BatchNorm model in train mode: call model.eval() first"
-    trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled")
+    trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled", "jit.trace")
     needs_bn_evidence = True  # only a model that holds BN is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
     # The other evaluation contexts (``text_relevant``): a `def` named for evaluation, a `for`
@@ -209,7 +215,7 @@ class MissingEval(Rule):
                     continue  # an EMA teacher / momentum encoder computing targets: train mode is the method
             elif obs.kinds <= {"no_grad", "val_batch"} and (is_generator_name(obs.label) or is_generator_name(obj.label)):
                 continue  # a GAN's sample images from a validation batch: display, not evaluation
-            if _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
+            if "trace" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
             if id(obs.node) in reported:
                 continue
@@ -225,7 +231,7 @@ class MissingEval(Rule):
                 parts.insert(0, f"where {obs.via} runs it")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
-            for kind in ("val_batch", "inference"):
+            for kind in ("val_batch", "inference", "trace"):
                 if kind in obs.kinds:
                     parts.append(_CONTEXT_WORDS[kind])
             where = ", ".join(parts)
