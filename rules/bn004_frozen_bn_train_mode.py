@@ -1,6 +1,7 @@
 """BN004 frozen-bn-train-mode."""
 from __future__ import annotations
 
+import os
 import re
 
 import libcst as cst
@@ -44,6 +45,12 @@ class FrozenBNTrainMode(Rule):
     those BatchNorm layers then run in train mode: a later `.train()` on the
     model (or training with an optimizer and no `.eval()`), and no code that
     puts the BN modules in eval mode.
+
+    A function of another project module that the model is handed to after
+    the freeze is read from its source: one that calls `model.train()`
+    (`train_one_epoch(model, ...)` in `engine.py`) counts as the `.train()`.
+    What it cannot see: freezes done inside a constructor or a helper of
+    another module, and a `.train()` issued by a trainer object or framework.
 
     ## Why is this bad?
     `requires_grad=False` only stops the optimizer from changing BN's affine
@@ -107,17 +114,23 @@ class FrozenBNTrainMode(Rule):
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:
-        """``ast_relevant`` on the text: a freeze site, and `.train(` or `.backward(` with `.step(`."""
+        """``ast_relevant`` on the text: a freeze site, and training after it: `.train(` or
+        `.backward(` with `.step(`, or an import (a project helper may train the model)."""
         if not freezes_in_text(source):
             return False
-        return calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
+        if calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step")):
+            return True
+        return "import" in source
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:
         """A freeze site (`p.requires_grad = False`, `x.requires_grad_(False)`: ``_freeze_sites``)
-        and training after it (``_trains_after``): a `.train()` call, or `.backward()` and `.step()`."""
+        and training after it (``_trains_after``): a `.train()` call, `.backward()` and `.step()`,
+        or a call of an imported function (whose summary may put the model in train mode)."""
         methods = scan.called_methods
-        return scan.freezes_parameters and ("train" in methods or ("backward" in methods and "step" in methods))
+        if not scan.freezes_parameters:
+            return False
+        return "train" in methods or ("backward" in methods and "step" in methods) or bool(scan.call_names - {"print"})
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:
@@ -530,6 +543,11 @@ class FrozenBNTrainMode(Rule):
             if _exclusive(self._guards(node), self._guards(call)):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
             return f"`{self.ctx.code_for(call)}` is called after the freeze"
+        # A function of another project module that puts the model in train mode (its
+        # ``bnlint.effects`` summary): `engine.train(model=model, ...)` with `model.train()` inside.
+        helper = self._trains_in_helper(node, fn, roots, order)
+        if helper is not None:
+            return helper
         # No explicit .train(): a model is in train mode from construction until .eval().
         has_step = has_backward = False
         for call in facts.calls:
@@ -543,6 +561,34 @@ class FrozenBNTrainMode(Rule):
                     return None
         if has_step and has_backward and self._trained(roots):
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
+        return None
+
+    def _trains_in_helper(self, node: cst.CSTNode, fn, roots: Set[str], order: Dict[int, int]) -> Optional[str]:
+        """A call after the freeze that hands a frozen model to an imported project function whose
+        summary puts that parameter in train mode, or trains it in train mode."""
+        facts = self.ctx.facts
+        inv = facts.inventory
+        if not facts.path:
+            return None
+        for call in facts.calls:
+            name = dotted(call.func)
+            if not name or not inv.is_imported(name) or any(a.star for a in call.args):
+                continue
+            handed = [(i, a) for i, a in enumerate(call.args) if self._refers_to(_root(a.value), call, roots) and isinstance(a.value, (cst.Name, cst.Attribute))]
+            if not handed:
+                continue
+            cfn = facts.enclosing_function(call)
+            if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
+                continue
+            effects = facts.index.function_effects(facts.path, inv.resolve(name))
+            if effects is None:
+                continue
+            for index, arg in handed:
+                keyword = arg.keyword.value if arg.keyword is not None else None
+                pname = effects.parameter_for(None if keyword else index, keyword)
+                effect = effects.effects.get(pname) if pname else None
+                if effect is not None and ("mode", "T") in effect.steps:
+                    return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{effects.name}()`, line {effects.line} of {os.path.basename(effects.path)})"
         return None
 
     def _trained(self, roots: Set[str]) -> bool:
