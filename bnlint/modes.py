@@ -1726,6 +1726,8 @@ class ModesAnalysis:
                     for t in node.targets:
                         if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum" and isinstance(node.value, cst.Name) and node.value.value == "None":
                             result = True
+                        if isinstance(t.target, cst.Attribute) and t.target.attr.value in ("running_mean", "running_var"):
+                            result = True  # the running statistics reset by hand, to be recomputed
         self._fn_recalib[key] = result
         return result
 
