@@ -170,6 +170,8 @@ class Frame:
     # Parameters bound to a literal in this call (`fit(model, loader, None)`, or a literal default
     # left in place) and never reassigned in the function: branches they rule out are not taken.
     literals: Dict[str, object] = field(default_factory=dict)
+    # Names this frame bound to a literal (`classify = False`): candidates for ``literals``.
+    constants: Dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -260,6 +262,7 @@ class ModesAnalysis:
         self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
         self._globals_declared: Optional[Set[str]] = None
         self._instance_entries: Dict[int, Dict[tuple, Tuple[Obj, FrozenSet[Val]]]] = {}
+        self._init_method_cache: Dict[int, Set[str]] = {}
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -402,6 +405,12 @@ class ModesAnalysis:
     def _init_methods(self, cls: cst.ClassDef) -> Set[str]:
         """`__init__` and the methods of ``cls`` it calls on `self` (`self.generate()`), transitively,
         that nothing else calls: the construction of an instance."""
+        cached = self._init_method_cache.get(id(cls))
+        if cached is None:
+            cached = self._init_method_cache[id(cls)] = self._find_init_methods(cls)
+        return cached
+
+    def _find_init_methods(self, cls: cst.ClassDef) -> Set[str]:
         methods = self._methods_of(cls)
         found = {"__init__"} if "__init__" in methods else set()
         todo = list(found)
@@ -773,7 +782,7 @@ class ModesAnalysis:
             self._exec_expr(stmt.test, st, fr)
             if _is_main_guard(stmt.test):
                 return self._exec_block(_body_of(stmt), st, fr)
-            known = _static_truth(stmt.test, fr.literals) if fr.literals else None
+            known = _static_truth(stmt.test, self._literals_for(stmt.test, fr)) if fr.literals or fr.constants else None
             if known is True:
                 return self._exec_block(_body_of(stmt), st, fr)
             if known is False:
@@ -1568,15 +1577,30 @@ class ModesAnalysis:
         return None
 
     def _note_constant(self, name: str, value: cst.BaseExpression, fr: Frame) -> None:
-        """`classify = False` bound once in its scope (and never declared global elsewhere): a
-        later `if classify:` is never taken (dead code is not analysed)."""
+        """`classify = False`: a candidate constant of the frame (``_literals_for`` checks it is
+        bound once when an `if` tests it)."""
         constant = literal_value(value)
-        if constant is NOT_LITERAL or not (constant is None or isinstance(constant, (bool, int, str))):
-            return
+        if constant is not NOT_LITERAL and (constant is None or isinstance(constant, (bool, int, str))):
+            fr.constants[name] = constant
+        else:
+            fr.constants.pop(name, None)
+
+    def _literals_for(self, test: cst.BaseExpression, fr: Frame) -> Dict[str, object]:
+        """The literals an `if` test may be decided by: parameters bound to literals by the call,
+        and names bound once in their scope to a literal and never declared global elsewhere
+        (`classify = False` ... `if classify:` is never taken: dead code is not analysed)."""
+        if not fr.constants:
+            return fr.literals
+        names = {n.value for n in self.walk(test) if isinstance(n, cst.Name)} & set(fr.constants)
+        if not names:
+            return fr.literals
         scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
-        if len(self.binding_index(scope)[1].get(name, ())) != 1 or name in self._declared_global():
-            return
-        fr.literals[name] = constant
+        bindings = self.binding_index(scope)[1]
+        out = dict(fr.literals)
+        for name in names:
+            if len(bindings.get(name, ())) == 1 and name not in self._declared_global():
+                out[name] = fr.constants[name]
+        return out
 
     def _declared_global(self) -> Set[str]:
         """Names some function declares `global` or `nonlocal` (it may rebind them at any time)."""
