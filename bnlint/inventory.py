@@ -1404,7 +1404,11 @@ class ProjectIndex:
                 with open(path, "rb") as fh:
                     data = fh.read()
                 tree = ast.parse(data)
-                base, reasons = _local_summary(tree, path)
+                # A re-exporting package (`from .models import *` in `__init__.py`) binds what the
+                # starred module defines (chains of them too; a cycle binds nothing more).
+                self._by_path[path] = None  # while it is summarised: a star-import cycle stops here
+                star = (lambda module: self._star_names(path, module)) if b"import *" in data else None
+                base, reasons = _local_summary(tree, path, star)
                 if b".eval(" in data or b".train(" in data or b".apply(" in data or b"return " in data:
                     # What building a model here does to its mode (``bnlint.summaries``), kept
                     # for the names whose answer is not plain train mode.  Only definitions whose
