@@ -263,6 +263,7 @@ class ModesAnalysis:
         self._globals_declared: Optional[Set[str]] = None
         self._instance_entries: Dict[int, Dict[tuple, Tuple[Obj, FrozenSet[Val]]]] = {}
         self._init_method_cache: Dict[int, Set[str]] = {}
+        self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -537,6 +538,8 @@ class ModesAnalysis:
                 return obj
             return None
         if isinstance(expr, cst.Call):
+            if id(expr) in self._call_results:
+                return self._call_results[id(expr)]
             func = expr.func
             q = self.facts.callee(expr) or ""
             leaf = q.rsplit(".", 1)[-1]
@@ -1210,7 +1213,10 @@ class ModesAnalysis:
         # A function or method defined in this file: analysed inline.
         callee, cls = self._local_callee(call, fr)
         if callee is not None:
-            return self._inline(callee, cls, call, st, fr)
+            returned = self._inline(callee, cls, call, st, fr)
+            if returned is not None:
+                self._call_results[id(call)] = returned  # `nn.DataParallel(self._build())`
+            return returned
         # A plain class of this file (a trainer, a predictor): its `__init__` runs with the
         # arguments (`Trainer(net, loader)` stores the model in `self.model`).
         plain = self._plain_class_called(call)
@@ -1572,9 +1578,30 @@ class ModesAnalysis:
         objs = [o for o in callee_frame.returned_objs if o is not None]
         if objs and all(o is objs[0] for o in objs) and len(objs) == len(callee_frame.returned_objs):
             return objs[0]
+        if len(objs) > 1 and len(objs) == len(callee_frame.returned_objs) and all(o.holds_bn and not o.is_parameter for o in objs):
+            # A factory that builds one of several BN models (`if name == "resnet": return ResNet()
+            # elif ...`): the caller gets one of them, in the mode that one is in.
+            return self._one_of(objs, call, st)
         if pure_key is not None and not objs and not st.modes:
             self._pure_done.add(pure_key)
         return None
+
+    def _one_of(self, objs: List[Obj], call: cst.Call, st: State) -> Obj:
+        first = objs[0]
+        same = all(o.cls_name == first.cls_name for o in objs)
+        merged = Obj(
+            label="model",  # named by what the caller binds it to
+            holds_bn=True,
+            cls_name=first.cls_name if same else None,
+            keeps_bn_eval=all(o.keeps_bn_eval for o in objs),
+            created_at=call,
+            has_weights=all(o.has_weights for o in objs),
+        )
+        vals: Set[Val] = set()
+        for o in objs:
+            vals |= st.modes.pop(o, frozenset({Val(UNKNOWN)}))
+        st.modes[merged] = frozenset(vals)
+        return merged
 
     def _note_constant(self, name: str, value: cst.BaseExpression, fr: Frame) -> None:
         """`classify = False`: a candidate constant of the frame (``_literals_for`` checks it is
