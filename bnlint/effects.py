@@ -398,6 +398,8 @@ class _ParamRun:
         if isinstance(func, ast.Attribute):
             recv = dotted_name(func.value)
             parts = recv.split(".") if recv else []
+            if not parts and isinstance(func.value, ast.Call) and self.is_alias(func.value):
+                parts = [next(iter(self.aliases))]  # `net.cuda().eval()`: a method of the parameter itself
             if parts and parts[0] in self.aliases:
                 sub = [p for p in parts[1:] if p != "module"]
                 meth = func.attr

@@ -531,6 +531,10 @@ class ModuleInventory:
     lightning_classes: Set[str] = field(default_factory=set)
     # Classes whose own ``train()`` override puts BN back into eval mode.
     bn_eval_train_override: Set[str] = field(default_factory=set)
+    # Top-level names defined more than once, where one definition names BatchNorm and another
+    # does not (a notebook's "the same model, for comparison, with BN" cell): which one a call
+    # builds depends on where it runs, so neither is taken to hold BN.
+    ambiguous: Set[str] = field(default_factory=set)
     # Imported modules only (their AST is dropped): ``bnlint.summaries.construction`` of each class
     # and function whose answer is not "a new module in train mode".
     constructions: Dict[str, Any] = field(default_factory=dict)
@@ -859,6 +863,15 @@ def _local_summary(
             for name in star_names(module):
                 if name not in defined and not name.startswith("_"):
                     inv.aliases.setdefault(name, f"{module}{sep}{name}")
+    seen_defs: Dict[str, List[ast.AST]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            seen_defs.setdefault(node.name, []).append(node)
+    for name, nodes in seen_defs.items():
+        if len(nodes) > 1:
+            verdicts = {any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn_class(inv.resolve(dotted_name(n) or "")) for n in ast.walk(d)) for d in nodes}
+            if len(verdicts) > 1:
+                inv.ambiguous.add(name)
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             inv.classes[node.name] = node
@@ -1025,7 +1038,7 @@ def summarise(
     while changed:  # a fixpoint: a class holds BN when one of its parts does
         changed = False
         for name, r in reasons.items():
-            if name not in inv.bn_holding and _holds_for_reasons(inv, name, r, local_holds, lookup):
+            if name not in inv.bn_holding and name not in inv.ambiguous and _holds_for_reasons(inv, name, r, local_holds, lookup):
                 inv.bn_holding.add(name)
                 changed = True
     return inv

@@ -148,7 +148,12 @@ def join(states: Iterable[Optional[State]], keep: Iterable[Optional[Obj]] = ()) 
                 out.vars[k] = v
     kept = {id(o) for o in keep if o is not None}
     for s in live:
-        reachable = kept | {id(v) for v in s.vars.values() if v is not None}
+        reachable = set(kept)
+        for v in s.vars.values():
+            if isinstance(v, tuple):  # the models of a list (``_members_key``)
+                reachable.update(id(o) for o in v)
+            elif v is not None:
+                reachable.add(id(v))
         for obj, vals in s.modes.items():
             if id(obj) in reachable:
                 out.modes[obj] = out.modes.get(obj, frozenset()) | vals
@@ -465,7 +470,7 @@ class ModesAnalysis:
             entry = State()
             end = self._module_end
             if end is not None and self._module_act is not None:
-                tracked = {key[1]: obj for key, obj in end.vars.items() if len(key) == 2 and key[0] == self._module_act and obj is not None}
+                tracked = {key[1]: obj for key, obj in end.vars.items() if len(key) == 2 and key[0] == self._module_act and isinstance(obj, Obj)}
                 switched = self._names_switched_in_functions(set(tracked)) if tracked else set()
                 for name, obj in tracked.items():
                     entry.vars[(self._module_act, name)] = obj
@@ -521,6 +526,12 @@ class ModesAnalysis:
         """The tracked object an expression denotes (through aliases and wrappers), if any."""
         if isinstance(expr, cst.Name):
             return self._lookup(expr.value, st, fr)
+        if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name) and len(expr.slice) == 1:
+            index = expr.slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and isinstance(index.value.evaluated_value, str):
+                held = self._lookup(_entry_key(expr.value.value, index.value.evaluated_value), st, fr)
+                return held if isinstance(held, Obj) else None
+            return None
         if isinstance(expr, cst.Attribute):
             if expr.attr.value == "module":
                 inner = self.resolve(expr.value, st, fr)
@@ -812,6 +823,9 @@ class ModesAnalysis:
                 else:
                     self._freeze(obj, stmt, st)
                 return st
+            members = self._sequence_members(stmt.iter, st, fr) if isinstance(stmt.target, cst.Name) else None
+            if members:
+                return self._exec_over_members(stmt, members, st, fr)
             return self._exec_loop(stmt, st, fr, targets=stmt.target)
         if isinstance(stmt, cst.While):
             self._exec_expr(stmt.test, st, fr)
@@ -902,6 +916,70 @@ class ModesAnalysis:
                 if any(v.mark is not None and v.mark[0] is loop for v in vals):
                     out.modes[obj] = frozenset(v.replace(mark=None) if v.mark is not None and v.mark[0] is loop else v for v in vals)
         return out
+
+    def _sequence_members(self, expr: cst.BaseExpression, st: State, fr: Frame, label: str = "model") -> Optional[Tuple[Obj, ...]]:
+        """The models a `for` iterates over when it iterates a list or tuple of tracked models:
+        written in place (`for m in (netG, netD):`) or bound to a name (`models = [a, b]`,
+        `[resnet18(), resnet50()]`: built there)."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "values" and not expr.args:
+            expr = expr.func.value  # `nets.values()`
+        if isinstance(expr, cst.Name):
+            held = self._lookup(_members_key(expr.value), st, fr)
+            return held if isinstance(held, tuple) else None
+        if isinstance(expr, (cst.List, cst.Tuple)) and 0 < len(expr.elements) <= MAX_MEMBERS:
+            objs = []
+            for i, element in enumerate(expr.elements):
+                if not isinstance(element, cst.Element) or not isinstance(element.value, (cst.Name, cst.Attribute, cst.Call)):
+                    return None
+                obj = self.resolve(element.value, st, fr)
+                if obj is None and isinstance(element.value, cst.Call) and id(element.value) not in self._inlined:
+                    obj = self._create(element.value, st, fr, f"{label}[{i}]")
+                if obj is None:
+                    return None
+                objs.append(obj)
+            return tuple(objs)
+        return None
+
+    def _dict_entries(self, value: cst.Dict, st: State, fr: Frame, label: str) -> Optional[Dict[str, Obj]]:
+        """`{"G": netG, "D": Discriminator()}`: string keys to tracked models (every value one)."""
+        out: Dict[str, Obj] = {}
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+                return None
+            key = element.key.evaluated_value
+            if not isinstance(key, str):
+                return None
+            obj = self.resolve(element.value, st, fr)
+            if obj is None and isinstance(element.value, cst.Call) and id(element.value) not in self._inlined:
+                obj = self._create(element.value, st, fr, f"{label}[{key!r}]")
+            if obj is None:
+                return None
+            out[key] = obj
+        return out or None
+
+    def _exec_over_members(self, loop: cst.For, members: Tuple[Obj, ...], st: State, fr: Frame) -> Optional[State]:
+        """`for model in models:` over a literal list of models: the body runs once per model, in
+        order, with the loop variable bound to it (an ensemble evaluated model by model)."""
+        assert isinstance(loop.target, cst.Name)
+        key = (fr.act, loop.target.value)
+        fr.breaks.append([])
+        fr.continues.append([])
+        ends: List[Optional[State]] = []
+        cur: Optional[State] = st
+        try:
+            for obj in members:
+                if cur is None:
+                    break
+                cur.vars[key] = obj
+                end = self._exec_block(_body_of(loop), cur, fr)
+                ends.extend(fr.breaks[-1])
+                cur = join([end] + fr.continues[-1])
+                fr.breaks[-1] = []
+                fr.continues[-1] = []
+        finally:
+            fr.breaks.pop()
+            fr.continues.pop()
+        return join(ends + [cur])
 
     def _mark_back_edge(self, loop: cst.CSTNode, back: State, entry: State, fr: Frame) -> State:
         out = back.copy()
@@ -1006,6 +1084,13 @@ class ModesAnalysis:
         key: Optional[tuple] = None
         if isinstance(target, cst.Name):
             key = (fr.act, target.value)
+            members = self._sequence_members(value, st, fr, target.value) if isinstance(value, (cst.List, cst.Tuple)) else None
+            entries = self._dict_entries(value, st, fr, target.value) if isinstance(value, cst.Dict) else None
+            if entries:
+                for entry_key, obj in entries.items():
+                    st.vars[(fr.act, _entry_key(target.value, entry_key))] = obj
+                members = tuple(entries.values())  # `for net in nets.values():`
+            st.vars[(fr.act, _members_key(target.value))] = members  # type: ignore[assignment]
         elif isinstance(target, cst.Attribute):
             key = self._self_key(target, fr)
         if key is None:
@@ -1199,7 +1284,7 @@ class ModesAnalysis:
                     self._model_method(obj, meth, call, st, fr)
                 return None
         # A forward call of a tracked object.
-        target = self.resolve(func, st, fr) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        target = self.resolve(func, st, fr) if isinstance(func, (cst.Name, cst.Attribute, cst.Subscript)) else None
         if target is not None:
             self._forward(call, target, st, fr, func)
             return None
@@ -1921,6 +2006,19 @@ class ModesAnalysis:
                     kinds.add("eval_fn")
                 break
         return kinds
+
+
+MAX_MEMBERS = 8  # a list of models longer than this is not unrolled
+
+
+def _entry_key(name: str, key: str) -> str:
+    """The variable under which the model `name[key]` of a dict bound to ``name`` is kept."""
+    return f"{name}[{key!r}]"
+
+
+def _members_key(name: str) -> str:
+    """The variable under which the models of a list bound to ``name`` are kept."""
+    return name + "[*]"
 
 
 def _display_path(path: str, from_path: Optional[str]) -> str:

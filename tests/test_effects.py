@@ -32,6 +32,10 @@ HELPERS = textwrap.dedent(
         net.train()
         fit(net, loader, opt)
 
+    def chained(net):
+        net = net.cuda().eval()
+        return net
+
     def restoring(model, loader):
         was = model.training
         model.eval()
@@ -126,6 +130,7 @@ def test_evaluation_in_the_callers_mode(project):
 def test_eval_left_behind(project):
     e = effect(project, "validate")
     assert (e.exit, e.forwards, e.exit_line) == (EVAL, (), 10)
+    assert effect(project, "chained", "net").exit == EVAL  # `net = net.cuda().eval()`
 
 
 def test_training_in_the_callers_mode_and_in_its_own(project):
