@@ -1969,9 +1969,9 @@ class ModesAnalysis:
         return False
 
     def _inference_file(self) -> bool:
-        """Does nothing in the file train (no `.backward()`, optimizer or scheduler `.step()`,
-        `.zero_grad()`, `fit(...)`: ``prefilter.trains_in_text``)?  Then every forward in it is
-        inference or a probe."""
+        """Does nothing in the file update parameters (no optimizer or scheduler `.step()`,
+        `fit(...)`, `manual_backward(...)`: ``prefilter.trains_in_text``; a `.backward()` alone, as
+        in Grad-CAM, trains nothing)?  Then every forward in it is inference or a probe."""
         if self._no_training is None:
             from bnlint.prefilter import trains_in_text
 

@@ -79,7 +79,9 @@ def calls_method_in_text(source: str, method: str) -> bool:
 # Method calls that train something (or may: `fit`, `train_step`).  A file whose text calls none of
 # them is inference code: BN001 treats every forward in it as evaluation (``modes``), so the mode
 # analysis and BN001's text check read the same definition.
-TRAINING_METHODS = ("backward", "step", "zero_grad", "manual_backward", "fit", "fit_generator", "train_step", "training_step", "train_one_epoch", "train_epoch")
+# What updates a model's parameters.  `.backward()` and `.zero_grad()` alone do not: a Grad-CAM
+# or adversarial-example script back-propagates into a trained model it only runs.
+TRAINING_METHODS = ("step", "manual_backward", "fit", "fit_generator", "train_step", "training_step", "train_one_epoch", "train_epoch")
 _TRAINING_CALL = lazy(r"\.\s*(?:" + "|".join(TRAINING_METHODS) + r")\s*\(")
 
 

@@ -29,8 +29,9 @@ class MissingEval(Rule):
     (`validate`, `evaluate`, `test`, `predict`, `infer`, ...), in a loop over
     a validation/test loader, on a batch drawn from validation/test data
     (`x, y = next(iter(val_loader))`, `model(X_test)`) whose output is not
-    trained on, or anywhere in a file that trains nothing (no `.backward()`,
-    `.step()`, `.zero_grad()`, `fit(...)`: an inference script or notebook)
+    trained on, or anywhere in a file that trains nothing (no optimizer
+    `.step()`, `fit(...)`: an inference script, a notebook, a Grad-CAM or
+    adversarial-example script whose `.backward()` updates no parameter)
     when the model has trained weights (`load_state_dict`, `pretrained=True`,
     `weights=...`, `torch.load`, `from_pretrained`) — and the model is still
     in train mode on every path that reaches it: no `model.eval()` /
