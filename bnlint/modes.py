@@ -1486,6 +1486,10 @@ class ModesAnalysis:
                     base = dotted(node.func.value) or ""
                     if base.split(".")[0] in names and (node.func.attr.value == "eval" or self._mode_of_call(node) == EVAL):
                         evals = True
+                elif isinstance(node, cst.Assign) and _is_falsy_constant(node.value):
+                    # `m.training = False`: the module alone in eval (no recursion, as a BN layer has no children)
+                    if any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "training" and (dotted(t.target.value) or "").split(".")[0] in names for t in node.targets):
+                        evals = True
                 if isinstance(node, (cst.If, cst.IfExp)):
                     filtered = True
             if evals:

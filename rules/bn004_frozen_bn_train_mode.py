@@ -659,13 +659,18 @@ class FrozenBNTrainMode(Rule):
         """True when the file puts BN modules in eval mode; else the roots whose sub-modules get `.eval()`."""
         facts = self.ctx.facts
         roots: Set[str] = set()
+        sites: List[Tuple[cst.BaseExpression, cst.CSTNode]] = []
         for call in facts.calls:
             if not isinstance(call.func, cst.Attribute):
                 continue
             m = call.func.attr.value
-            if not (m == "eval" or (m == "train" and call.args and _is_false(call.args[0].value))):
-                continue
-            recv = call.func.value
+            if m == "eval" or (m == "train" and call.args and _is_false(call.args[0].value)):
+                sites.append((call.func.value, call))
+        for assign in self._assigns:  # `m.training = False`: what `.eval()` does, for that module alone
+            for t in assign.targets:
+                if isinstance(t.target, cst.Attribute) and t.target.attr.value == "training" and _is_false(assign.value):
+                    sites.append((t.target.value, assign))
+        for recv, call in sites:
             name = dotted(recv)
             if name is None:
                 continue
