@@ -102,9 +102,13 @@ class Val:
     frozen: Optional[cst.CSTNode] = None  # BN put in eval here (partial freeze)
     unfrozen: Optional[Tuple[cst.CSTNode, cst.CSTNode]] = None  # (.train() call, freeze site) that undid it
     entry: bool = False  # a parameter's mode as the function was entered (a caller's model: train unless told)
+    # The branches of a configuration flag this value was reached under (`if args.freeze_bn:` ->
+    # ("args.freeze_bn", True)): a later `if` on the same flag keeps only the values that agree.
+    guards: FrozenSet[Tuple[str, bool]] = frozenset()
 
     def replace(self, **kw) -> "Val":
         data = dict(
+            guards=self.guards,
             mode=self.mode,
             origin=self.origin,
             frame=self.frame,
@@ -269,6 +273,7 @@ class ModesAnalysis:
         self._instance_entries: Dict[int, Dict[tuple, Tuple[Obj, FrozenSet[Val]]]] = {}
         self._init_method_cache: Dict[int, Set[str]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
+        self._flags: Optional[Set[str]] = None
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -805,13 +810,14 @@ class ModesAnalysis:
                 if isinstance(stmt.orelse, cst.If):
                     return self._exec_stmt(stmt.orelse, st, fr)
                 return self._exec_block(_body_of(stmt.orelse), st, fr)
-            a = self._exec_block(_body_of(stmt), st.copy(), fr)
+            flag = self._flag_of(stmt.test)
+            a = self._exec_block(_body_of(stmt), self._under_flag(st.copy(), flag, True), fr)
             if stmt.orelse is None:
-                b: Optional[State] = st
+                b: Optional[State] = self._under_flag(st, flag, False)
             elif isinstance(stmt.orelse, cst.If):
-                b = self._exec_stmt(stmt.orelse, st.copy(), fr)
+                b = self._exec_stmt(stmt.orelse, self._under_flag(st.copy(), flag, False), fr)
             else:
-                b = self._exec_block(_body_of(stmt.orelse), st.copy(), fr)
+                b = self._exec_block(_body_of(stmt.orelse), self._under_flag(st.copy(), flag, False), fr)
             return join([a, b])
         if isinstance(stmt, cst.For):
             self._exec_expr(stmt.iter, st, fr)
@@ -1416,7 +1422,7 @@ class ModesAnalysis:
                 frozen = None
             elif mode == EVAL:
                 unfrozen = None
-            new.add(Val(mode, (node,), fr.act, fresh=(mode == TRAIN), frozen=frozen if mode != EVAL else v.frozen, unfrozen=unfrozen))
+            new.add(Val(mode, (node,), fr.act, fresh=(mode == TRAIN), frozen=frozen if mode != EVAL else v.frozen, unfrozen=unfrozen, guards=v.guards))
         st.modes[obj] = frozenset(new)
 
     def _freeze(self, obj: Obj, node: cst.CSTNode, st: State) -> None:
@@ -1691,6 +1697,64 @@ class ModesAnalysis:
             vals |= st.modes.pop(o, frozenset({Val(UNKNOWN)}))
         st.modes[merged] = frozenset(vals)
         return merged
+
+    def _flag_of(self, test: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
+        """(flag, polarity) of an `if` on a configuration flag that decides a mode switch somewhere
+        in the module (`if args.freeze_bn: <freeze>`, `if not cfg.bn_eval:`): every test of it is
+        one decision, not one per test (#15), also when the same `if` runs again in a loop."""
+        positive = True
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, positive = test.expression, False
+        key = self._flag_key(test)
+        if key is None or key not in self._repeated_flags():
+            return None
+        return key, positive
+
+    def _flag_key(self, test: cst.BaseExpression) -> Optional[str]:
+        """`args.freeze_bn` for a flag, `args.mode == 'probe'` (as written) for a flag compared
+        with a literal; None for any other test."""
+        if isinstance(test, (cst.Name, cst.Attribute)):
+            return dotted(test)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute)):
+            if dotted(test.left) and literal_value(test.comparisons[0].comparator) is not NOT_LITERAL:
+                return self.facts.module.code_for_node(test)
+        return None
+
+    def _repeated_flags(self) -> Set[str]:
+        if self._flags is None:
+            deciding: Set[str] = set()
+            assigned: Set[Optional[str]] = set()
+            flag_names: Dict[str, Optional[str]] = {}  # comparison key -> the flag it compares
+            for node in self.walk(self.module):
+                if isinstance(node, cst.Assign):
+                    assigned.update(dotted(t.target) for t in node.targets)
+                if not isinstance(node, cst.If):
+                    continue
+                test = node.test
+                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                    test = test.expression
+                name = self._flag_key(test)
+                if name and isinstance(test, cst.Comparison):
+                    flag_names[name] = dotted(test.left)
+                if name and name not in deciding and any(
+                    isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _MODE_CHANGING_METHODS for n in self.walk(node)
+                ):
+                    deciding.add(name)
+            # A flag reassigned in the file may change between its tests: not one decision.
+            self._flags = {key for key in deciding if key not in assigned and flag_names.get(key) not in assigned}
+        return self._flags
+
+    def _under_flag(self, st: State, flag: Optional[Tuple[str, bool]], taken: bool) -> State:
+        """The state on the branch of ``flag`` where its test is ``taken``: values reached under
+        the other outcome of the same flag are dropped, and the rest remember this outcome."""
+        if flag is None:
+            return st
+        name, positive = flag
+        truth = positive if taken else not positive
+        for obj, vals in list(st.modes.items()):
+            agreeing = [v for v in vals if (name, not truth) not in v.guards] or list(vals)
+            st.modes[obj] = frozenset(v if (name, truth) in v.guards else v.replace(guards=v.guards | {(name, truth)}) for v in agreeing)
+        return st
 
     def _note_constant(self, name: str, value: cst.BaseExpression, fr: Frame) -> None:
         """`classify = False`: a candidate constant of the frame (``_literals_for`` checks it is
