@@ -15,8 +15,9 @@ For each parameter the function uses as a module, the summary says
 * ``steps``: what happens to it after that, in source order: a mode set (``("mode", TRAIN)``;
   ``("mode", ENTRY)`` for `model.train(was_training)`), BatchNorm layers put in eval
   (``("freeze", "")``: a loop over ``.modules()``, ``.apply(set_bn_eval)``,
-  ``model.backbone.eval()``), and training in a mode of its own (``("train", TRAIN)`` after its own
-  ``model.train()``).  The order matters: `self.train()` followed by a re-freeze of the BN layers
+  ``model.backbone.eval()``), training in a mode of its own (``("train", TRAIN)`` after its own
+  ``model.train()``), and evaluation in train mode after its own ``model.train()`` (``("eval",
+  "eval_fn,no_grad")``: the evaluation contexts).  The order matters: `self.train()` followed by a re-freeze of the BN layers
   leaves them frozen;
 * ``freezes_bn``: whether it freezes BatchNorm layers anywhere.
 
@@ -205,22 +206,34 @@ class _ParamRun:
             self.exits.append(end)
         finals = frozenset().union(*self.exits) if self.exits else frozenset({ENTRY})
         exit_mode = next(iter(finals)) if len(finals) == 1 else UNKNOWN
+        if len(finals) == 2 and ENTRY in finals and UNKNOWN not in finals:
+            # As it came, or set (a loop that may run no iteration): "=|T", "=|E".
+            exit_mode = ENTRY + "|" + next(iter(finals - {ENTRY}))
         backwards = _backward_positions(self.fn)
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
         trains_in: List[str] = []
-        for node, modes, kinds, loop, trained_by_callee in self.forwards:
-            trained = trained_by_callee or (not kinds & {"no_grad"} and _trained_after(node, loop, backwards))
+        for node, modes, kinds, loop, trained_by_callee, own in self.forwards:
+            # A forward of a callee is trained on there or not at all: its output stays inside.
+            trained = trained_by_callee or (own and not kinds & {"no_grad"} and _trained_after(node, loop, backwards))
+            if len(modes) == 2 and ENTRY in modes and TRAIN in modes:
+                modes = frozenset({TRAIN})  # train mode, or as it came (a loop that may not run)
             if ENTRY in modes and len(modes) == 1:
                 item = (kinds, trained, getattr(node, "lineno", 0))
                 if not any(f[0] == item[0] and f[1] == item[1] for f in forwards):
                     forwards.append(item)
-                trains_in.append("")
+                trains_in.append(("", ""))
+            elif trained:
+                trains_in.append(("train", next(iter(modes)) if len(modes) == 1 else UNKNOWN))
+            elif kinds and modes == {TRAIN}:
+                # Evaluated after its own `model.train()` (a training routine that evaluates at the
+                # end of each epoch without `.eval()`): the caller's model is evaluated in train mode.
+                trains_in.append(("eval", ",".join(sorted(kinds))))
             else:
-                trains_in.append((next(iter(modes)) if len(modes) == 1 else UNKNOWN) if trained else "")
+                trains_in.append(("", ""))
         steps: List[Tuple[str, str]] = []
         for kind, what in self.steps:
-            step = ("train", trains_in[what]) if kind == "forward" else (kind, what)  # type: ignore[index]
-            if step[0] == "train" and not step[1]:
+            step = trains_in[what] if kind == "forward" else (kind, what)  # type: ignore[index]
+            if not step[0]:
                 continue
             if not steps or steps[-1] != step:
                 steps.append(step)  # type: ignore[arg-type]
@@ -463,27 +476,33 @@ class _ParamRun:
         self.freezes = True
         self.steps.append(("freeze", ""))
 
-    def forward(self, call: ast.Call, modes: FrozenSet[str], kinds: FrozenSet[str], loop: Optional[ast.AST], trained: bool) -> None:
+    def forward(self, call: ast.Call, modes: FrozenSet[str], kinds: FrozenSet[str], loop: Optional[ast.AST], trained: bool, own: bool = True) -> None:
+        """A forward of the parameter: ``own`` in this function, or one a callee runs (``trained``
+        then says whether the callee trains on it)."""
         self.steps.append(("forward", len(self.forwards)))
-        self.forwards.append((call, modes, kinds, loop, trained))
+        self.forwards.append((call, modes, kinds, loop, trained, own))
 
     def apply_effect(self, call: ast.Call, effect: ParamEffect, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
         """A callee's effect on the parameter, in its order: its forwards in the mode the
         parameter has here, then its steps."""
         entry = modes
         for kinds, trained, _ in effect.forwards:
-            self.forward(call, modes, frozenset(kinds | self.kinds(ctx)), ctx.loop, trained)
+            self.forward(call, modes, frozenset(kinds | self.kinds(ctx)), ctx.loop, trained, own=False)
         for kind, what in effect.steps:
             if kind == "mode":
                 modes = self.set_mode(entry if what == ENTRY else frozenset({what}))
             elif kind == "freeze":
                 self.freeze()
+            elif kind == "eval":
+                self.forward(call, frozenset({TRAIN}), frozenset(what.split(",")) | self.kinds(ctx), ctx.loop, False, own=False)
             else:
-                self.forward(call, frozenset({what}), frozenset(), ctx.loop, True)
+                self.forward(call, frozenset({what}), frozenset(), ctx.loop, True, own=False)
         if effect.exit == ENTRY:
             return entry
         if effect.exit in (TRAIN, EVAL):
             self.mode_lines.add(call.lineno)
+        if effect.exit.startswith(ENTRY + "|"):
+            return entry | {effect.exit[2:]}
         return frozenset({effect.exit})
 
     def applied(self, call: ast.Call, modes: FrozenSet[str]) -> FrozenSet[str]:
@@ -494,7 +513,8 @@ class _ParamRun:
         fn = call.args[0]
         body: Optional[ast.AST] = fn.body if isinstance(fn, ast.Lambda) else None
         if body is None and isinstance(fn, ast.Name):
-            body = self.functions.get(fn.id)
+            nested = [n for n in ast.walk(self.fn) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.id and n is not self.fn]
+            body = nested[0] if nested else self.functions.get(fn.id)
         if body is None:
             return frozenset({UNKNOWN})
         evals = any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))

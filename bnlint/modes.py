@@ -174,6 +174,8 @@ class Frame:
     inherited: FrozenSet[str] = frozenset()  # evaluation contexts of the call site(s) above
     returns: List[Optional[State]] = field(default_factory=list)
     returned_objs: List[Optional[Obj]] = field(default_factory=list)
+    # `return model, optimizer`: the models at each position of each returned tuple (None: not a tuple)
+    returned_items: List[Optional[Tuple[Optional[Obj], ...]]] = field(default_factory=list)
     breaks: List[List[State]] = field(default_factory=list)
     continues: List[List[State]] = field(default_factory=list)
     # Parameters bound to a literal in this call (`fit(model, loader, None)`, or a literal default
@@ -274,6 +276,7 @@ class ModesAnalysis:
         self._init_method_cache: Dict[int, Set[str]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
         self._flags: Optional[Set[str]] = None
+        self._call_tuples: Dict[int, Tuple[Optional[Obj], ...]] = {}  # local calls returning a tuple of models
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -1032,8 +1035,13 @@ class ModesAnalysis:
                     # `return Net()`, `return Net().eval()`: the object is built here, in this mode.
                     returned = self._create(small.value, st, fr, fr.fn.name.value if fr.fn is not None else "model")
                 fr.returned_objs.append(returned)
+                items = None
+                if isinstance(small.value, cst.Tuple) and all(isinstance(e, cst.Element) for e in small.value.elements):
+                    items = tuple(self.resolve(e.value, st, fr) if isinstance(e.value, (cst.Name, cst.Attribute, cst.Call)) else None for e in small.value.elements)
+                fr.returned_items.append(items)
             else:
                 fr.returned_objs.append(None)
+                fr.returned_items.append(None)
             fr.returns.append(st)
             return None
         if isinstance(small, cst.Raise):
@@ -1084,6 +1092,12 @@ class ModesAnalysis:
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements):
                 for te, ve in zip(target.elements, value.elements):
                     self._bind(te.value, ve.value, self.resolve(ve.value, st, fr), st, fr)
+            elif isinstance(value, cst.Call) and len(self._call_tuples.get(id(value), ())) == len(target.elements):
+                self._unbind_targets(target, st, fr)
+                for te, obj in zip(target.elements, self._call_tuples[id(value)]):
+                    key = (fr.act, te.value.value) if isinstance(te.value, cst.Name) else self._self_key(te.value, fr)
+                    if key is not None and obj is not None:
+                        st.vars[key] = obj
             else:
                 self._unbind_targets(target, st, fr)
             return
@@ -1386,6 +1400,8 @@ class ModesAnalysis:
                     self._set_mode(obj, what, call, st, fr)
             elif kind == "freeze":
                 self._freeze(obj, call, st)
+            elif kind == "eval":  # evaluated in train mode the callee set
+                self._forward(call, obj, st, fr, expr, extra_kinds=frozenset(what.split(",")), via=where)
             else:  # trained in a mode the callee set
                 self._forward(call, obj, st, fr, expr, trained=True, via=where)
         if apply_exit and effect.exit != last:
@@ -1393,6 +1409,11 @@ class ModesAnalysis:
             # summary's exit (unknown, say) decides.
             if effect.exit == "=":
                 st.modes[obj] = before
+            elif effect.exit.startswith("=|"):
+                # As it came, or set (a loop of the callee that may run no iteration).
+                if last != effect.exit[2:]:
+                    self._set_mode(obj, effect.exit[2:], call, st, fr)
+                st.modes[obj] = st.modes[obj] | before
             else:
                 self._set_mode(obj, effect.exit, call, st, fr)
 
@@ -1670,6 +1691,20 @@ class ModesAnalysis:
             st.modes[obj] = frozenset(
                 v.replace(origin=(call,) + v.origin, frame=fr.act) if v.frame == act else v for v in vals
             )
+        tuples = callee_frame.returned_items
+        if tuples and all(t is not None and len(t) == len(tuples[0]) for t in tuples):  # type: ignore[arg-type]
+            # `netC, optimizer, scheduler = get_model(args)`: the model at each position.
+            positions: List[Optional[Obj]] = []
+            for items in zip(*tuples):  # type: ignore[misc]
+                found = [o for o in items if o is not None]
+                if found and len(found) == len(items) and all(o is found[0] for o in found):
+                    positions.append(found[0])
+                elif len(found) > 1 and len(found) == len(items) and all(o.holds_bn and not o.is_parameter for o in found):
+                    positions.append(self._one_of(found, call, st))
+                else:
+                    positions.append(None)
+            if any(p is not None for p in positions):
+                self._call_tuples[id(call)] = tuple(positions)
         objs = [o for o in callee_frame.returned_objs if o is not None]
         if objs and all(o is objs[0] for o in objs) and len(objs) == len(callee_frame.returned_objs):
             return objs[0]
@@ -2286,13 +2321,22 @@ def _after_bindings(facts: Facts, anchor: cst.CSTNode, obs: ForwardObs) -> Optio
         order[id(cur)] = i
         if cur is node:
             break
-        if _binds_name(facts, cur, root, node):
-            bound_at.append(i)
+        if _binds_name(facts, cur, root, node) or _switches_to_train(cur, root):
+            bound_at.append(i)  # a `model.train()` in between would undo the inserted `.eval()`
     for cand in chain:
         start = order.get(id(cand))
         if start is not None and not any(b >= start for b in bound_at):
             return cand
     return None
+
+
+def _switches_to_train(node: cst.CSTNode, root: str) -> bool:
+    """`model.train()` (or `.train(True)`) on ``root`` or a part of it."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "train"):
+        return False
+    if node.args and _is_falsy_constant(node.args[0].value):
+        return False
+    return (dotted(node.func.value) or "").split(".")[0] == root
 
 
 def _binds_name(facts: Facts, node: cst.CSTNode, name: str, forward: cst.CSTNode) -> bool:

@@ -36,6 +36,12 @@ HELPERS = textwrap.dedent(
         net = net.cuda().eval()
         return net
 
+    def fit_and_score(model, loader, opt, epochs):
+        for epoch in range(epochs):
+            model.train()
+            fit(model, loader, opt)
+            print(accuracy(model, loader))
+
     def restoring(model, loader):
         was = model.training
         model.eval()
@@ -147,9 +153,14 @@ def test_restored_mode_is_the_callers(project):
 
 
 def test_mode_on_some_paths_or_handed_to_unknown_code_is_unknown(project):
-    assert effect(project, "sometimes").exit == UNKNOWN
+    assert effect(project, "sometimes").exit == ENTRY + "|" + EVAL  # as it came, or eval
     assert effect(project, "hands_off").exit == UNKNOWN
     assert effect(project, "recursive").exit == UNKNOWN  # its own recursive call is not followed
+
+
+def test_evaluation_after_its_own_train(project):
+    e = effect(project, "fit_and_score")
+    assert ("eval", "eval_fn,no_grad") in e.steps and e.steps[0] == ("mode", TRAIN)
 
 
 def test_helpers_of_other_modules_are_followed(project):
