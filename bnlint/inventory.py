@@ -1422,7 +1422,7 @@ class ProjectIndex:
                 self._by_path[path] = None  # while it is summarised: a star-import cycle stops here
                 star = (lambda module: self._star_names(path, module)) if b"import *" in data else None
                 base, reasons = _local_summary(tree, path, star)
-                if b".eval(" in data or b".train(" in data or b".apply(" in data or b"return " in data:
+                if b".eval(" in data or b".train(" in data or b".apply(" in data or b"return " in data or b"requires_grad" in data:
                     # What building a model here does to its mode (``bnlint.summaries``), kept
                     # for the names whose answer is not plain train mode.  Only definitions whose
                     # text could change the answer are read (a mode call, or a nested function
@@ -1432,12 +1432,18 @@ class ProjectIndex:
                     lines = data.splitlines()
                     definitions = {**base.functions, **base.classes}
                     constructions = {}
-                    for name, node in definitions.items():
+                    frozen_classes: List[bytes] = []  # classes whose construction freezes BN parameters
+                    for name, node in sorted(definitions.items(), key=lambda item: not isinstance(item[1], ast.ClassDef)):
                         text = b"\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
-                        if b".eval(" in text or b".train(" in text or b".apply(" in text or text.count(b"def ") > 1:
+                        if (
+                            b".eval(" in text or b".train(" in text or b".apply(" in text or b"requires_grad" in text or text.count(b"def ") > 1
+                            or any(cls in text for cls in frozen_classes)  # a factory of such a class
+                        ):
                             c = construction(definitions, name)
                             if c is not None:
                                 constructions[name] = c
+                                if c.freezes_bn_params and isinstance(node, ast.ClassDef):
+                                    frozen_classes.append(name.encode())
                     base.constructions = constructions  # type: ignore[misc]
                 # Only names are needed from imported modules: drop the AST nodes (memory).
                 base.classes = dict.fromkeys(base.classes)  # type: ignore[assignment]

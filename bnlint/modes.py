@@ -1166,33 +1166,7 @@ class ModesAnalysis:
         return obj
 
     def _construction(self, value: cst.Call) -> Optional["Construction"]:
-        """What the class or function a call builds the model with does to its mode
-        (``bnlint.summaries``): defined in this file, or in a project module it imports."""
-        from bnlint.summaries import construction
-
-        cur: cst.BaseExpression = value
-        while isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute) and cur.func.attr.value in KEEPS_MODE:
-            cur = cur.func.value
-        if not isinstance(cur, cst.Call):
-            return None
-        name = dotted(cur.func)
-        if not name:
-            return None
-        inv = self.facts.inventory
-        if name in inv.classes or name in inv.functions:
-            return construction({**inv.functions, **inv.classes}, name)
-        if not (inv.is_imported(name) and self.facts.path):
-            return None
-        q = inv.resolve(name)
-        index = self.facts.index
-        try:
-            for module_path, attr in index._candidate_modules(self.facts.path, q):
-                other = index.inventory_for_path(module_path)
-                if other is not None and "." not in attr:
-                    return other.constructions.get(attr)
-        except Exception:  # pragma: no cover - best effort, like ``_keeps_bn_eval``
-            return None
-        return None
+        return construction_of(self.facts, value)
 
     def _value_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
         """Does this constructor/factory expression build a module with BatchNorm?
@@ -1776,7 +1750,8 @@ class ModesAnalysis:
                 ):
                     deciding.add(name)
             # A flag reassigned in the file may change between its tests: not one decision.
-            self._flags = {key for key in deciding if key not in assigned and flag_names.get(key) not in assigned}
+            assigned.discard(None)
+            self._flags = {key for key in deciding if key not in assigned and flag_names.get(key, key) not in assigned}
         return self._flags
 
     def _under_flag(self, st: State, flag: Optional[Tuple[str, bool]], taken: bool) -> State:
@@ -2109,6 +2084,31 @@ class ModesAnalysis:
                     kinds.add("eval_fn")
                 break
         return kinds
+
+
+def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
+    """What the class or function a call builds the model with does to its mode
+    (``bnlint.summaries``): defined in this file, or in a project module it imports."""
+    from bnlint.summaries import construction
+
+    cur: cst.BaseExpression = value
+    while isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute) and cur.func.attr.value in KEEPS_MODE:
+        cur = cur.func.value
+    if not isinstance(cur, cst.Call):
+        return None
+    name = dotted(cur.func)
+    if not name:
+        return None
+    inv = facts.inventory
+    if name in inv.classes or name in inv.functions:
+        return construction({**inv.functions, **inv.classes}, name)
+    if not (inv.is_imported(name) and facts.path):
+        return None
+    found = facts.index.definition(facts.path, inv.resolve(name))  # through re-exports
+    if found is None:
+        return None
+    other = facts.index.inventory_for_path(found[0])
+    return other.constructions.get(found[1]) if other is not None else None
 
 
 MAX_MEMBERS = 8  # a list of models longer than this is not unrolled

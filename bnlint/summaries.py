@@ -34,6 +34,9 @@ class Construction:
     mode: str  # TRAIN, EVAL or UNKNOWN: the object's mode when the call returns
     freezes_bn: bool = False  # part of it (its BN layers) put in eval while it was built
     returns_model: bool = True  # False: a function that returns a function (a closure), not a module
+    # Its BatchNorm layers' affine parameters frozen (`requires_grad = False`) on every path while
+    # it was built (AdaptSegNet's DeepLab): BN004 where the model is then trained in train mode.
+    freezes_bn_params: bool = False
 
 
 _cache: Dict[Tuple[int, str], Optional[Construction]] = {}
@@ -50,7 +53,7 @@ def construction(definitions: Dict[str, "Definition"], name: str) -> Optional[Co
     if key not in _cache:
         if len(_cache) > 4096:
             _cache.clear()
-        _cache[key] = _class_summary(node, definitions) if isinstance(node, ast.ClassDef) else _function_summary(node)
+        _cache[key] = _class_summary(node, definitions) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions)
     return _cache[key]
 
 
@@ -107,8 +110,12 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"]) -> O
     freezes = False
     seen = {"__init__"}
     todo = [(init, False)]
+    bn_attrs = _bn_attributes(methods, definitions)
+    params_frozen = False
     while todo:
         fn, outer_conditional = todo.pop(0)
+        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs):
+            params_frozen = True
         for call, conditional in _calls_in_order(fn.body):
             conditional = conditional or outer_conditional
             receiver = _receiver(call)
@@ -123,9 +130,60 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"]) -> O
             elif receiver == "self" and isinstance(call.func, ast.Attribute) and call.func.attr in methods and call.func.attr not in seen:
                 seen.add(call.func.attr)
                 todo.append((methods[call.func.attr], conditional))
-    if mode is None and not freezes:
+    if mode is None and not freezes and not params_frozen:
         return None
-    return Construction(mode or TRAIN, freezes)
+    return Construction(mode or TRAIN, freezes, freezes_bn_params=params_frozen)
+
+
+def _bn_attributes(methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"]) -> set:
+    """`self.<attr>` set to a BatchNorm layer in the class's methods (`self.bn1 = nn.BatchNorm2d(64)`,
+    `BatchNorm2d(...)` imported, `norm_layer(...)` defaulting to one is not followed)."""
+    out = set()
+    for fn in methods.values():
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                callee = (_dotted(node.value.func) or "").rsplit(".", 1)[-1]
+                if callee.startswith(("BatchNorm", "SyncBatchNorm")):
+                    for t in node.targets:
+                        name = _dotted(t)
+                        if name and name.startswith("self.") and name.count(".") == 1:
+                            out.add(name[5:])
+    return out
+
+
+def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set) -> bool:
+    """Unconditionally (not under an `if`) in ``fn``'s body: `for p in self.bn1.parameters():
+    p.requires_grad = False`, `self.bn1.weight.requires_grad = False`, `self.bn1.requires_grad_(False)`
+    on a BatchNorm attribute of the class."""
+    for stmt in fn.body:  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.For) and isinstance(stmt.iter, ast.Call) and isinstance(stmt.iter.func, ast.Attribute) and stmt.iter.func.attr == "parameters":
+            owner = _dotted(stmt.iter.func.value) or ""
+            target = _dotted(stmt.target)
+            if owner.startswith("self.") and owner[5:] in bn_attrs and target:
+                for inner in stmt.body:
+                    if isinstance(inner, ast.Assign) and _is_false(inner.value) and any(_dotted(t) == f"{target}.requires_grad" for t in inner.targets):
+                        return True
+        elif isinstance(stmt, ast.Assign) and _is_false(stmt.value):
+            for t in stmt.targets:
+                name = _dotted(t) or ""
+                parts = name.split(".")
+                if len(parts) == 4 and parts[0] == "self" and parts[1] in bn_attrs and parts[2] in ("weight", "bias") and parts[3] == "requires_grad":
+                    return True
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "requires_grad_":
+            owner = _dotted(stmt.value.func.value) or ""
+            if owner.startswith("self.") and owner[5:] in bn_attrs and stmt.value.args and _is_false(stmt.value.args[0]):
+                return True
+    return False
+
+
+def _is_false(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    from bnlint.inventory import dotted_name
+
+    return dotted_name(node)
 
 
 def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"]) -> bool:
@@ -145,7 +203,7 @@ def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict
     return body is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))
 
 
-def _function_summary(fn: ast.AST) -> Optional[Construction]:
+def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"]) -> Optional[Construction]:
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     calls = _calls_in_order(fn.body)
@@ -179,9 +237,29 @@ def _function_summary(fn: ast.AST) -> Optional[Construction]:
                     if set_to is not None and _receiver(call) == name:
                         mode = UNKNOWN if conditional else set_to
         answers.append(mode or TRAIN)
-    if not answers or all(a == TRAIN for a in answers):
+    params_frozen = bool(returned) and all(_builds_param_frozen(v, fn, definitions) for v in returned)
+    if (not answers or all(a == TRAIN for a in answers)) and not params_frozen:
         return None
-    return Construction(answers[0] if all(a == answers[0] for a in answers) else UNKNOWN)
+    mode = (answers[0] if all(a == answers[0] for a in answers) else UNKNOWN) if answers else TRAIN
+    return Construction(mode, freezes_bn_params=params_frozen)
+
+
+def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"]) -> bool:
+    """Does ``value`` (returned by ``fn``) build a class of the module whose construction freezes
+    its BN parameters: `return ResNetMulti(...)`, or `model = ResNetMulti(...)` ... `return model`?"""
+    if isinstance(value, ast.Name):
+        bound = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+        if len(bound) != 1:
+            return False
+        value = bound[0]
+    if not isinstance(value, ast.Call):
+        return False
+    name = _dotted(value.func)
+    node = definitions.get(name or "")
+    if not isinstance(node, ast.ClassDef):
+        return False
+    built = construction(definitions, name or "")
+    return built is not None and built.freezes_bn_params
 
 
 def _own_nodes(fn: ast.AST) -> List[ast.AST]:

@@ -49,8 +49,14 @@ class FrozenBNTrainMode(Rule):
     A function of another project module that the model is handed to after
     the freeze is read from its source: one that calls `model.train()`
     (`train_one_epoch(model, ...)` in `engine.py`) counts as the `.train()`.
-    What it cannot see: freezes done inside a constructor or a helper of
-    another module, and a `.train()` issued by a trainer object or framework.
+    A model whose class (in this file or a project module) freezes its
+    BatchNorm layers' parameters in its constructor (`for i in self.bn1.parameters():
+    i.requires_grad = False`, the AdaptSegNet DeepLab idiom) is a freeze where
+    it is built.
+
+    What it cannot see: freezes done inside a helper of another module, a
+    constructor freeze under a condition, and a `.train()` issued by a trainer
+    object or framework.
 
     ## Why is this bad?
     `requires_grad=False` only stops the optimizer from changing BN's affine
@@ -108,19 +114,20 @@ class FrozenBNTrainMode(Rule):
     name = "frozen-bn-train-mode"
     severity = "warning"
     summary = "requires_grad=False on BatchNorm in train mode does not freeze it"
-    trigger_tokens = ("requires_grad",)
+    trigger_tokens = ("requires_grad", ".train(")  # a freeze here, or a project constructor's
     needs_bn_evidence = True
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:
         """``ast_relevant`` on the text: a freeze site, and training after it: `.train(` or
-        `.backward(` with `.step(`, or an import (a project helper may train the model)."""
+        `.backward(` with `.step(`, or an import (a project helper may train the model).  Or a
+        `.train(` and an import: the constructor of a project class may freeze BN parameters."""
+        trains = calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
         if not freezes_in_text(source):
-            return False
-        if calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step")):
-            return True
-        return "import" in source
+            return trains and "import" in source
+        return trains or "import" in source
+
 
     @classmethod
     def ast_relevant(cls, scan) -> bool:
@@ -128,9 +135,10 @@ class FrozenBNTrainMode(Rule):
         and training after it (``_trains_after``): a `.train()` call, `.backward()` and `.step()`,
         or a call of an imported function (whose summary may put the model in train mode)."""
         methods = scan.called_methods
+        trains = "train" in methods or ("backward" in methods and "step" in methods)
         if not scan.freezes_parameters:
-            return False
-        return "train" in methods or ("backward" in methods and "step" in methods) or bool(scan.call_names - {"print"})
+            return trains  # a project constructor may freeze BN parameters (``_construction_sites``)
+        return trains or bool(scan.call_names - {"print"})
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:
@@ -216,7 +224,9 @@ class FrozenBNTrainMode(Rule):
             when = self._trains_after(node, roots)
             if when is None:
                 continue
-            if kind == "bn":
+            if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
+                what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose constructor freezes the affine parameters (weight/bias) of its BatchNorm layers"
+            elif kind == "bn":
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes the affine parameters (weight/bias) of {label}"
             else:
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes {label}, which contains BatchNorm"
@@ -257,7 +267,29 @@ class FrozenBNTrainMode(Rule):
             # temporary gradient switch (GAN training), not an attempt to freeze the module.
             toggled = {id(n) for n, owner in frozen if owner is not None and owner in unfrozen}
             out = [site for site in out if id(site[0]) not in toggled]
+        out.extend(self._construction_sites())
         return out
+
+    def _construction_sites(self):
+        """`model = DeepLab(...)` where the class (in this file or a project module) freezes its
+        BatchNorm layers' parameters in its constructor (``summaries.Construction.freezes_bn_params``)."""
+        from bnlint.modes import construction_of
+
+        sites = []
+        for assign in self._assigns:
+            value = _strip_wrappers(assign.value)
+            if len(assign.targets) != 1 or not isinstance(value, cst.Call):
+                continue
+            target = dotted(assign.targets[0].target)
+            built = construction_of(self.ctx.facts, value) if target else None
+            if built is None or not built.freezes_bn_params:
+                continue
+            inner = value
+            while isinstance(inner.func, cst.Attribute) and isinstance(inner.func.value, cst.Call):
+                inner = inner.func.value  # `DeepLab(...).cuda()`: the constructor call
+            cls = self.ctx.code_for(inner.func).strip()
+            sites.append((assign, inner, ("bn", {target.split(".")[0]} | ({target} if "." in target else set()), f"the BatchNorm layers of `{target}` (in `{cls}`'s constructor)")))
+        return sites
 
     def _owner(self, p: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
         """The module whose parameters ``p`` iterates: `for p in netD.parameters()` -> "netD"."""
