@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
-from bnlint.eval_names import eval_data_verdict, is_eval_routine_name
+from bnlint.eval_names import RECALIBRATION_RE, eval_data_verdict, is_eval_routine_name
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE, dotted_name
 from bnlint.records import record
 from bnlint.summaries import _mode_of
@@ -197,6 +197,8 @@ class _ParamRun:
         # ("mode", m) / ("freeze", "") / ("forward", index into self.forwards), in source order.
         self.steps: List[Tuple[str, object]] = []
         self.eval_fn = is_eval_routine_name(fn.name)  # type: ignore[attr-defined]
+        # BN recalibration (precise BN, `update_bn_stats`): train-mode forwards on purpose, no evaluation.
+        self.recalibrates = _recalibrates(fn)
         no_grad = any(_is_no_grad(d) for d in fn.decorator_list)  # type: ignore[attr-defined]
         self.ctx0 = _Context(no_grad=no_grad)
 
@@ -213,6 +215,9 @@ class _ParamRun:
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
         trains_in: List[str] = []
         for node, modes, kinds, loop, trained_by_callee, own in self.forwards:
+            if self.recalibrates:
+                trains_in.append(("", ""))  # its forwards recompute BN statistics on purpose: neither
+                continue  # evaluation nor training
             # A forward of a callee is trained on there or not at all: its output stays inside.
             trained = trained_by_callee or (own and not kinds & {"no_grad"} and _trained_after(node, loop, backwards))
             if len(modes) == 2 and ENTRY in modes and TRAIN in modes:
@@ -524,6 +529,22 @@ class _ParamRun:
             self.freeze()
             return modes
         return self.set_mode(frozenset({EVAL}))
+
+
+def _recalibrates(fn: ast.AST) -> bool:
+    """A function that recomputes BN statistics on purpose: named so (``RECALIBRATION_RE``, as the
+    mode analysis's ``_is_recalibration``), or resetting them (`reset_running_stats()`,
+    `m.running_mean = ...`, `m.momentum = None`)."""
+    if RECALIBRATION_RE.search(fn.name):  # type: ignore[attr-defined]
+        return True
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("reset_running_stats", "reset_parameters_bn"):
+            return True
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Attribute) and (t.attr in ("running_mean", "running_var") or (t.attr == "momentum" and isinstance(node.value, ast.Constant) and node.value.value is None)):
+                    return True
+    return False
 
 
 def _arguments(call: ast.Call):

@@ -966,6 +966,32 @@ class ModesAnalysis:
             out[key] = obj
         return out or None
 
+    def _over_members(self, comp: cst.BaseExpression, st: State, fr: Frame) -> bool:
+        """`[m.eval() for m in (encoder, head)]`: the element runs once per model of a literal
+        list; False (not handled) for any other comprehension."""
+        for_in = comp.for_in  # type: ignore[attr-defined]
+        if for_in.inner_for_in is not None or for_in.ifs or not isinstance(for_in.target, cst.Name):
+            return False
+        members: Optional[Tuple[Optional[Obj], ...]] = self._sequence_members(for_in.iter, st, fr)
+        if not members and isinstance(for_in.iter, (cst.List, cst.Tuple)) and 0 < len(for_in.iter.elements) <= MAX_MEMBERS:
+            # Some of them models: `(embedding_net, cls_head)` where only the first has BN.
+            members = tuple(
+                self.resolve(e.value, st, fr) if isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute)) else None
+                for e in for_in.iter.elements
+            )
+        if not members or all(m is None for m in members):
+            return False
+        key = (fr.act, for_in.target.value)
+        had, old = key in st.vars, st.vars.get(key)
+        for obj in members:
+            st.vars[key] = obj  # type: ignore[assignment]
+            self._exec_expr(comp.elt, st, fr)  # type: ignore[attr-defined]
+        if had:
+            st.vars[key] = old
+        else:
+            st.vars.pop(key, None)
+        return True
+
     def _exec_over_members(self, loop: cst.For, members: Tuple[Obj, ...], st: State, fr: Frame) -> Optional[State]:
         """`for model in models:` over a literal list of models: the body runs once per model, in
         order, with the loop variable bound to it (an ensemble evaluated model by model)."""
@@ -1231,6 +1257,8 @@ class ModesAnalysis:
                 continue
             kind = type(node)  # exact types: isinstance against libcst's ABCs is slow here
             if kind is cst.Lambda or kind is cst.FunctionDef or kind is cst.ClassDef:
+                continue
+            if (kind is cst.ListComp or kind is cst.GeneratorExp or kind is cst.SetComp) and self._over_members(node, st, fr):  # type: ignore[arg-type]
                 continue
             if kind is cst.Call:
                 stack.append((node, True))
@@ -1909,7 +1937,12 @@ class ModesAnalysis:
 
     def _label_at(self, node: cst.CSTNode, obj: Obj) -> str:
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
-            return self.facts.module.code_for_node(node.func.value)
+            receiver = node.func.value
+            for anc in self.facts.ancestors(node):
+                comp_for = getattr(anc, "for_in", None) if isinstance(anc, (cst.ListComp, cst.GeneratorExp, cst.SetComp)) else None
+                if comp_for is not None and isinstance(receiver, cst.Name) and isinstance(comp_for.target, cst.Name) and comp_for.target.value == receiver.value:
+                    return obj.label  # `[m.eval() for m in (net, head)]`: the model, not the loop variable
+            return self.facts.module.code_for_node(receiver)
         return obj.label
 
     def _excluded_stack(self) -> bool:

@@ -42,6 +42,11 @@ HELPERS = textwrap.dedent(
             fit(model, loader, opt)
             print(accuracy(model, loader))
 
+    @torch.no_grad()
+    def update_bn_stats(model, loader):
+        for x in loader:
+            model(x)
+
     def restoring(model, loader):
         was = model.training
         model.eval()
@@ -161,6 +166,10 @@ def test_mode_on_some_paths_or_handed_to_unknown_code_is_unknown(project):
 def test_evaluation_after_its_own_train(project):
     e = effect(project, "fit_and_score")
     assert ("eval", "eval_fn,no_grad") in e.steps and e.steps[0] == ("mode", TRAIN)
+
+
+def test_recalibration_is_neither_evaluation_nor_training(project):
+    assert effect(project, "update_bn_stats") is None
 
 
 def test_helpers_of_other_modules_are_followed(project):
