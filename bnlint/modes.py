@@ -754,28 +754,7 @@ class ModesAnalysis:
         return None
 
     def _keeps_bn_eval(self, name: Optional[str]) -> bool:
-        if not name:
-            return False
-        inv = self.facts.inventory
-        if name in inv.bn_eval_train_override:
-            return True
-        if name in inv.classes:
-            # A subclass of a class with the override inherits it.
-            for base in inv.class_bases.get(name, []):
-                if base in inv.bn_eval_train_override:
-                    return True
-            return False
-        q = inv.resolve(name)
-        if inv.is_imported(name) and self.facts.path:
-            index = self.facts.index
-            try:
-                for module_path, attr in index._candidate_modules(self.facts.path, q):
-                    other = index.inventory_for_path(module_path)
-                    if other is not None and attr.split(".")[0] in other.bn_eval_train_override:
-                        return True
-            except Exception:  # pragma: no cover - best effort
-                return False
-        return False
+        return keeps_bn_eval(self.facts, name)
 
     # --- statements ------------------------------------------------------------
     def _tick(self) -> None:
@@ -2117,6 +2096,25 @@ class ModesAnalysis:
                     kinds.add("eval_fn")
                 break
         return kinds
+
+
+def keeps_bn_eval(facts: Facts, name: Optional[str]) -> bool:
+    """Does the class ``name`` (as the file spells it; or a subclass of one) override `train()`
+    to put its BatchNorm layers back in eval, in this file or a project module?"""
+    if not name:
+        return False
+    inv = facts.inventory
+    if name in inv.bn_eval_train_override:
+        return True
+    if name in inv.classes:
+        # A subclass of a class with the override inherits it.
+        return any(base in inv.bn_eval_train_override for base in inv.class_bases.get(name, []))
+    if inv.is_imported(name) and facts.path:
+        found = facts.index.definition(facts.path, inv.resolve(name))  # through re-exports
+        if found is not None:
+            other = facts.index.inventory_for_path(found[0])
+            return other is not None and found[1] in other.bn_eval_train_override
+    return False
 
 
 def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:

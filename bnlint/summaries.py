@@ -130,6 +130,9 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"]) -> O
             elif receiver == "self" and isinstance(call.func, ast.Attribute) and call.func.attr in methods and call.func.attr not in seen:
                 seen.add(call.func.attr)
                 todo.append((methods[call.func.attr], conditional))
+    override = methods.get("train")
+    if params_frozen and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
+        params_frozen = False  # its `train()` puts the BN layers back in eval: frozen for real
     if mode is None and not freezes and not params_frozen:
         return None
     return Construction(mode or TRAIN, freezes, freezes_bn_params=params_frozen)

@@ -273,7 +273,7 @@ class FrozenBNTrainMode(Rule):
     def _construction_sites(self):
         """`model = DeepLab(...)` where the class (in this file or a project module) freezes its
         BatchNorm layers' parameters in its constructor (``summaries.Construction.freezes_bn_params``)."""
-        from bnlint.modes import construction_of
+        from bnlint.modes import construction_of, keeps_bn_eval
 
         sites = []
         for assign in self._assigns:
@@ -287,6 +287,8 @@ class FrozenBNTrainMode(Rule):
             inner = value
             while isinstance(inner.func, cst.Attribute) and isinstance(inner.func.value, cst.Call):
                 inner = inner.func.value  # `DeepLab(...).cuda()`: the constructor call
+            if keeps_bn_eval(self.ctx.facts, dotted(inner.func)):
+                continue  # its `train()` override puts the BN layers back in eval
             cls = self.ctx.code_for(inner.func).strip()
             sites.append((assign, inner, ("bn", {target.split(".")[0]} | ({target} if "." in target else set()), f"the BatchNorm layers of `{target}` (in `{cls}`'s constructor)")))
         return sites
