@@ -68,7 +68,7 @@ class FunctionEffects:
     line: int
     positional: Tuple[str, ...]  # parameter names in positional order
     keyword_only: Tuple[str, ...]
-    effects: Dict[str, ParamEffect]
+    effects: "_ParamEffects"  # `.get(name)`: the ParamEffect of a parameter, or None
 
     def parameter_for(self, index: Optional[int], keyword: Optional[str]) -> Optional[str]:
         if keyword is not None:
@@ -84,15 +84,40 @@ def summarise_function(
     args = fn.args  # type: ignore[attr-defined]
     positional = tuple(a.arg for a in list(args.posonlyargs) + list(args.args))
     keyword_only = tuple(a.arg for a in args.kwonlyargs)
-    used = _names_used_as_modules(fn)
-    effects: Dict[str, ParamEffect] = {}
-    for name in positional + keyword_only:
-        if name in ("self", "cls") or name not in used:
-            continue
-        effect = _ParamRun(fn, name, resolve, functions, depth).run()
-        if effect != ParamEffect():
-            effects[name] = effect
+    effects = _ParamEffects(fn, resolve, functions, depth, positional + keyword_only)
     return FunctionEffects(fn.name, path, fn.lineno, positional, keyword_only, effects)  # type: ignore[attr-defined]
+
+
+class _ParamEffects:
+    """The effects of a function on each of its parameters, each worked out when first asked for:
+    a caller asks only about the parameters it hands a model to (library code has functions with
+    many parameters, and call chains many functions deep)."""
+
+    def __init__(self, fn: ast.AST, resolve, functions: "Dict[str, ast.AST]", depth: int, names: Tuple[str, ...]) -> None:
+        self._fn, self._resolve, self._functions, self._depth = fn, resolve, functions, depth
+        self._names = set(names) - {"self", "cls"}
+        self._used: Optional[Set[str]] = None
+        self._done: Dict[str, Optional[ParamEffect]] = {}
+
+    def get(self, name: str) -> Optional[ParamEffect]:
+        """The parameter's effect, or None: no such parameter, or nothing happens to it."""
+        if name not in self._done:
+            if self._used is None:
+                self._used = _names_used_as_modules(self._fn)
+            effect = None
+            if name in self._names and name in self._used:
+                self._done[name] = ParamEffect(exit=UNKNOWN)  # a recursive call meanwhile: unknown
+                effect = _ParamRun(self._fn, name, self._resolve, self._functions, self._depth).run()
+                if effect == ParamEffect():
+                    effect = None
+            self._done[name] = effect
+        return self._done[name]
+
+    def __eq__(self, other: object) -> bool:  # records compare their fields
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
 def summarise_method(

@@ -560,6 +560,8 @@ class ModuleInventory:
         return f"{target}.{rest}" if rest else target
 
 
+# `models.__dict__[` or `getattr(models, name)(`: a factory picked by name from a module's namespace.
+_NAMESPACE_PICK = lazy(r"\b(\w+)\.__dict__\s*\[|\bgetattr\(\s*(\w+)\s*,[^()]*\)\s*\(")
 TABLE_SUFFIX = "[]"  # `MODELS[name](...)`: the callee is the table `MODELS` (``table_call_name``)
 
 
@@ -1253,11 +1255,10 @@ class ProjectIndex:
                     questions.add(".".join([target, *attrs[:i]]) if i else target)
         if any(self.holds_bn(path, q) for q in sorted(questions) if not q.endswith(".__dict__")):
             return True
-        # A model picked by name from a project module (`models.__dict__[arch]`, `getattr(models, arch)`).
-        if "__dict__" in source or "getattr(" in source:
-            modules = {q[: -len(".__dict__")] if q.endswith(".__dict__") else q for q in questions if "." not in q.lstrip(".") or q.endswith(".__dict__")}
-            return any(self.namespace_holds_bn(path, m) for m in sorted(modules))
-        return False
+        # A model picked by name from a project module (`models.__dict__[arch](...)`,
+        # `getattr(models, arch)(...)`): only the modules the text indexes so.
+        picked = {m.group(1) or m.group(2) for m in _NAMESPACE_PICK.finditer(source)} & set(bindings)
+        return any(self.namespace_holds_bn(path, target) for name in sorted(picked) for target in bindings[name])
 
     def _text_node(self, path: str) -> Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]:
         node = self._text_nodes.get(path)

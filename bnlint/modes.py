@@ -1337,14 +1337,18 @@ class ModesAnalysis:
             if arg.keyword is None:
                 index, positional = positional, positional + 1
             obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
-            if obj is not None:
+            # A model with BN (any rule), or a caller's model in training code (BN006 only).
+            if obj is not None and (obj.holds_bn or self._training_stack()):
                 handed.append((index, arg, obj))
         if not handed:
             return None if entering else False
         effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
         if effects is None:
             return None if entering else False
-        if entering and not any(e.at_yield is not None for e in effects.effects.values()):
+        if entering and not any(
+            (e := effects.effects.get(effects.parameter_for(i, a.keyword.value if a.keyword is not None else None) or "")) is not None and e.at_yield is not None
+            for i, a, _ in handed
+        ):
             return None  # not a context manager that switches modes: an ordinary call
         where = f"`{name}()` ({_display_path(effects.path, self.facts.path)}:{effects.line})"
         restore = []

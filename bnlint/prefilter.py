@@ -112,6 +112,25 @@ def loads_weights_in_text(source: str) -> bool:
     return _WEIGHTS_TEXT.search(source) is not None
 
 
+# A call of a training routine by name (`train_one_epoch(model, ...)`, `fit(...)`): a training
+# loop delegated to a function, maybe of another module (a superset, for the text gates only).
+_TRAINING_ROUTINE_CALL = lazy(r"(?<![.\w])(?:train|fit)\w*\s*\(|\.\s*(?:backward|zero_grad)\s*\(")
+
+
+def delegates_training_in_text(source: str) -> bool:
+    """Does ``source`` train, back-propagate, or call a routine named for training (which may be a
+    project function whose summary trains the model)?  A superset, for the text gates."""
+    return trains_in_text(source) or any(not source[max(0, m.start() - 4) : m.start()].endswith("def ") for m in _TRAINING_ROUTINE_CALL.finditer(source))
+
+
+def imports_project_module_in_text(source: str) -> bool:
+    """Does ``source`` import a module that is not a known third-party package (a relative import,
+    or a module of the project)?  Only then can a project constructor or helper be called."""
+    from bnlint.inventory import THIRD_PARTY_ROOTS, imported_modules
+
+    return any(level or module.split(".")[0] not in THIRD_PARTY_ROOTS for level, module, _ in imported_modules(source))
+
+
 def trains_in_text(source: str) -> bool:
     """Does ``source`` call a training method anywhere (code, strings or comments alike)?"""
     return _TRAINING_CALL.search(source) is not None

@@ -159,14 +159,18 @@ class MissingEval(Rule):
     def text_relevant(cls, source: str) -> bool:
         """An evaluation context in the code, the only places the analysis looks: a no-grad token,
         a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``);
-        evaluation data named in the code (a batch of it in training code, or handed to an
-        evaluation function of another module); or, in a file that trains nothing, a model with
-        trained weights (inference)."""
-        from bnlint.prefilter import evaluates_in_text, loads_weights_in_text, names_eval_data_in_code, trains_in_text
+        evaluation data named in code that trains (a batch of it, or handed to an evaluation
+        function of another module); or, in a file that trains nothing, a model with trained
+        weights (inference)."""
+        from bnlint.prefilter import delegates_training_in_text, evaluates_in_text, loads_weights_in_text, names_eval_data_in_code, trains_in_text
 
-        if cls.trigger_tokens_present(source) or evaluates_in_text(source) or names_eval_data_in_code(source):
+        if cls.trigger_tokens_present(source) or evaluates_in_text(source):
             return True
-        return not trains_in_text(source) and loads_weights_in_text(source)
+        if not trains_in_text(source) and loads_weights_in_text(source):
+            return True
+        # A batch of evaluation data in training code, or handed to an evaluation helper of
+        # another module by code that trains (itself or through a training routine).
+        return delegates_training_in_text(source) and names_eval_data_in_code(source)
 
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",

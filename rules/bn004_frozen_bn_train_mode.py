@@ -123,10 +123,12 @@ class FrozenBNTrainMode(Rule):
         """``ast_relevant`` on the text: a freeze site, and training after it: `.train(` or
         `.backward(` with `.step(`, or an import (a project helper may train the model).  Or a
         `.train(` and an import: the constructor of a project class may freeze BN parameters."""
+        from bnlint.prefilter import imports_project_module_in_text
+
         trains = calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
         if not freezes_in_text(source):
-            return trains and "import" in source
-        return trains or "import" in source
+            return trains and imports_project_module_in_text(source)
+        return trains or imports_project_module_in_text(source)
 
 
     @classmethod
@@ -137,8 +139,9 @@ class FrozenBNTrainMode(Rule):
         methods = scan.called_methods
         trains = "train" in methods or ("backward" in methods and "step" in methods)
         if not scan.freezes_parameters:
-            return trains  # a project constructor may freeze BN parameters (``_construction_sites``)
-        return trains or bool(scan.call_names - {"print"})
+            # A project constructor may freeze BN parameters (``_construction_sites``).
+            return trains and _imports_project_module(scan.tree)
+        return trains or _imports_project_module(scan.tree)
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:
@@ -758,6 +761,19 @@ _NO_BN_ARCHS = (
     "vit", "deit", "swin", "convnext", "beit", "eva", "mixer", "cait", "xcit", "pvt", "twins", "crossvit",
     "poolformer", "gmlp", "resmlp", "volo", "flexivit", "mvit", "hiera", "dinov2", "clip", "bert", "gpt",
 )
+
+
+def _imports_project_module(tree) -> bool:
+    """``prefilter.imports_project_module_in_text`` on the ``ast``: an import of a relative or
+    non-third-party module anywhere in the module."""
+    import ast
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS):
+            return True
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS for a in node.names):
+            return True
+    return False
 
 
 def _named_without_bn(value: cst.BaseExpression, facts) -> bool:
