@@ -1742,27 +1742,34 @@ class ModesAnalysis:
 
     def _repeated_flags(self) -> Set[str]:
         if self._flags is None:
+            # The `if`s around a mode-changing call, found from the calls up (one pass, not a walk
+            # of every `if`'s subtree).
             deciding: Set[str] = set()
-            assigned: Set[Optional[str]] = set()
             flag_names: Dict[str, Optional[str]] = {}  # comparison key -> the flag it compares
-            for node in self.walk(self.module):
-                if isinstance(node, cst.Assign):
-                    assigned.update(dotted(t.target) for t in node.targets)
-                if not isinstance(node, cst.If):
+            for call in self.facts.calls:
+                if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_CHANGING_METHODS):
                     continue
-                test = node.test
-                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-                    test = test.expression
-                name = self._flag_key(test)
-                if name and isinstance(test, cst.Comparison):
-                    flag_names[name] = dotted(test.left)
-                if name and name not in deciding and any(
-                    isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _MODE_CHANGING_METHODS for n in self.walk(node)
-                ):
-                    deciding.add(name)
-            # A flag reassigned in the file may change between its tests: not one decision.
-            assigned.discard(None)
-            self._flags = {key for key in deciding if key not in assigned and flag_names.get(key, key) not in assigned}
+                for anc in self.facts.ancestors(call):
+                    if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                        break
+                    if isinstance(anc, cst.If):
+                        test = anc.test
+                        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                            test = test.expression
+                        name = self._flag_key(test)
+                        if name:
+                            deciding.add(name)
+                            if isinstance(test, cst.Comparison):
+                                flag_names[name] = dotted(test.left)
+            if deciding:
+                assigned: Set[Optional[str]] = set()
+                for node in self.walk(self.module):
+                    if isinstance(node, cst.Assign):
+                        assigned.update(dotted(t.target) for t in node.targets)
+                # A flag reassigned in the file may change between its tests: not one decision.
+                assigned.discard(None)
+                deciding = {key for key in deciding if key not in assigned and flag_names.get(key, key) not in assigned}
+            self._flags = deciding
         return self._flags
 
     def _under_flag(self, st: State, flag: Optional[Tuple[str, bool]], taken: bool) -> State:
