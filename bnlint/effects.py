@@ -99,19 +99,36 @@ class _ParamEffects:
         self._used: Optional[Set[str]] = None
         self._done: Dict[str, Optional[ParamEffect]] = {}
 
+    # Summaries being worked out (outermost first), and whether a recursive call was cut short
+    # while they were: an answer that rests on a cut depends on where the recursion was entered,
+    # so only the outermost one is kept (the same whichever file asks first).
+    _active: List[Tuple["_ParamEffects", str]] = []
+    _cut = False
+
     def get(self, name: str) -> Optional[ParamEffect]:
         """The parameter's effect, or None: no such parameter, or nothing happens to it."""
-        if name not in self._done:
-            if self._used is None:
-                self._used = _names_used_as_modules(self._fn)
+        if name in self._done:
+            return self._done[name]
+        if (self, name) in _ParamEffects._active:
+            _ParamEffects._cut = True
+            return ParamEffect(exit=UNKNOWN)  # a recursive call: unknown
+        if self._used is None:
+            self._used = _names_used_as_modules(self._fn)
+        if name not in self._names or name not in self._used:
+            self._done[name] = None
+            return None
+        outer_cut, _ParamEffects._cut = _ParamEffects._cut, False
+        _ParamEffects._active.append((self, name))
+        try:
+            effect: Optional[ParamEffect] = _ParamRun(self._fn, name, self._resolve, self._functions, self._depth).run()
+        finally:
+            _ParamEffects._active.pop()
+        if effect == ParamEffect():
             effect = None
-            if name in self._names and name in self._used:
-                self._done[name] = ParamEffect(exit=UNKNOWN)  # a recursive call meanwhile: unknown
-                effect = _ParamRun(self._fn, name, self._resolve, self._functions, self._depth).run()
-                if effect == ParamEffect():
-                    effect = None
+        if not _ParamEffects._cut or not _ParamEffects._active:
             self._done[name] = effect
-        return self._done[name]
+        _ParamEffects._cut = outer_cut or (_ParamEffects._cut and bool(_ParamEffects._active))
+        return effect
 
     def __eq__(self, other: object) -> bool:  # records compare their fields
         return self is other
