@@ -112,9 +112,10 @@ def loads_weights_in_text(source: str) -> bool:
     return _WEIGHTS_TEXT.search(source) is not None
 
 
-# A call of a training routine by name (`train_one_epoch(model, ...)`, `fit(...)`): a training
-# loop delegated to a function, maybe of another module (a superset, for the text gates only).
-_TRAINING_ROUTINE_CALL = lazy(r"(?<![.\w])(?:train|fit)\w*\s*\(|\.\s*(?:backward|zero_grad)\s*\(")
+# A call of a training routine by name (`train_one_epoch(model, ...)`, `d2l.train_ch6(...)`,
+# `fit(...)`, `model.train()`): a training loop delegated to a function, maybe of another module
+# (a superset, for the text gates only).
+_TRAINING_ROUTINE_CALL = lazy(r"(?<!\w)(?:train|fit)\w*\s*\(|\.\s*(?:backward|zero_grad)\s*\(")
 
 
 def delegates_training_in_text(source: str) -> bool:
