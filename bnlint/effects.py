@@ -19,7 +19,7 @@ For each parameter the function uses as a module, the summary says
   ``model.train()``), and evaluation in train mode after its own ``model.train()`` (``("eval",
   "eval_fn,no_grad")``: the evaluation contexts).  The order matters: `self.train()` followed by a re-freeze of the BN layers
   leaves them frozen;
-* ``freezes_bn``: whether it freezes BatchNorm layers anywhere.
+* ``freezes_bn`` (from the steps): whether it freezes BatchNorm layers anywhere.
 
 Helpers the function calls with the parameter are summarised the same way (in its module or in
 project modules it imports, a few calls deep); anything else it hands the parameter to makes
@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
-from bnlint.eval_names import RECALIBRATION_RE, eval_data_verdict, is_eval_routine_name
+from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE, dotted_name
 from bnlint.records import record
 from bnlint.summaries import _mode_of
@@ -55,10 +55,12 @@ class ParamEffect:
     # (evaluation contexts, trained on by the function, line) of forwards in the caller's mode
     forwards: Tuple[Tuple[FrozenSet[str], bool, int], ...] = ()
     steps: Tuple[Tuple[str, str], ...] = ()
-    freezes_bn: bool = False
-    exit_line: int = 0  # the mode call that decides ``exit`` (0: none, or several)
     # A generator (a `@contextmanager`): the mode at its `yield`, the body of the `with`.
     at_yield: Optional[str] = None
+
+    @property
+    def freezes_bn(self) -> bool:
+        return ("freeze", "") in self.steps
 
 
 @record(frozen=True)
@@ -232,8 +234,6 @@ class _ParamRun:
         self.depth = depth
         self.exits: List[FrozenSet[str]] = []
         self.forwards: List[Tuple[ast.AST, FrozenSet[str], FrozenSet[str], Optional[ast.AST], bool]] = []
-        self.freezes = False
-        self.mode_lines: Set[int] = set()
         self.breaks: List[List[FrozenSet[str]]] = []
         self.yields: List[FrozenSet[str]] = []
         # ("mode", m) / ("freeze", "") / ("forward", index into self.forwards), in source order.
@@ -293,8 +293,6 @@ class _ParamRun:
             exit=exit_mode,
             forwards=tuple(forwards),
             steps=tuple(steps),
-            freezes_bn=self.freezes,
-            exit_line=min(self.mode_lines) if len(self.mode_lines) == 1 and exit_mode in (TRAIN, EVAL) else 0,
         )
 
     # --- statements -----------------------------------------------------------------
@@ -473,7 +471,6 @@ class _ParamRun:
                     if mode == UNKNOWN and isinstance(flag, ast.Name) and flag.id in self.saved:
                         # `model.train(was_training)`: restored
                         return self.set_mode(self.saved[flag.id])
-                    self.mode_lines.add(call.lineno)
                     return self.set_mode(frozenset({mode or UNKNOWN}))
                 if sub:
                     return modes
@@ -520,7 +517,6 @@ class _ParamRun:
         return modes
 
     def freeze(self) -> None:
-        self.freezes = True
         self.steps.append(("freeze", ""))
 
     def forward(self, call: ast.Call, modes: FrozenSet[str], kinds: FrozenSet[str], loop: Optional[ast.AST], trained: bool, own: bool = True) -> None:
@@ -546,8 +542,6 @@ class _ParamRun:
                 self.forward(call, frozenset({what}), frozenset(), ctx.loop, True, own=False)
         if effect.exit == ENTRY:
             return entry
-        if effect.exit in (TRAIN, EVAL):
-            self.mode_lines.add(call.lineno)
         if effect.exit.startswith(ENTRY + "|"):
             return entry | {effect.exit[2:]}
         return frozenset({effect.exit})
@@ -580,11 +574,11 @@ def _recalibrates(fn: ast.AST) -> bool:
     if RECALIBRATION_RE.search(fn.name):  # type: ignore[attr-defined]
         return True
     for node in ast.walk(fn):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("reset_running_stats", "reset_parameters_bn"):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in STATS_RESET_METHODS:
             return True
         if isinstance(node, ast.Assign):
             for t in node.targets:
-                if isinstance(t, ast.Attribute) and (t.attr in ("running_mean", "running_var") or (t.attr == "momentum" and isinstance(node.value, ast.Constant) and node.value.value is None)):
+                if isinstance(t, ast.Attribute) and (t.attr in RUNNING_STATS or (t.attr == "momentum" and isinstance(node.value, ast.Constant) and node.value.value is None)):
                     return True
     return False
 

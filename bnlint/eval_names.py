@@ -32,6 +32,12 @@ RECALIBRATION_RE = lazy(
     re.IGNORECASE,
 )
 
+# Evidence of a recalibration besides its name: the running statistics reset, by a method or by
+# assigning them (``modes.ModesAnalysis._is_recalibration`` on libcst, ``effects._recalibrates``
+# on ``ast``).
+STATS_RESET_METHODS = ("reset_running_stats", "reset_parameters_bn")
+RUNNING_STATS = ("running_mean", "running_var")
+
 # Words naming evaluation data, as whole tokens of a name or string (`val_loader`, `testSet`,
 # `loaders["valid"]`): see ``name_tokens``.
 VAL_TOKENS = frozenset({"val", "valid", "validation", "vali", "test", "testing", "eval", "evaluation", "holdout", "heldout"})

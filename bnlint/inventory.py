@@ -1192,6 +1192,7 @@ class ProjectIndex:
         # one is being computed (a recursive call: unknown) or when there is none.
         self._effects: Dict[Tuple[str, str], Any] = {}
         self._effect_modules: Dict[str, Optional[Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]] = {}
+        self._trees: Dict[str, Optional[ast.Module]] = {}  # ``module_tree``
 
     def _is_file(self, path: str) -> bool:
         """``os.path.isfile``, asked once per path for the index's lifetime (the LSP server
@@ -1440,7 +1441,7 @@ class ProjectIndex:
                             b".eval(" in text or b".train(" in text or b".apply(" in text or b"requires_grad" in text or text.count(b"def ") > 1
                             or any(cls in text for cls in frozen_classes)  # a factory of such a class
                         ):
-                            c = construction(definitions, name)
+                            c = construction(definitions, name, base.aliases)
                             if c is not None:
                                 constructions[name] = c
                                 if c.freezes_bn_params and isinstance(node, ast.ClassDef):
@@ -1532,18 +1533,30 @@ class ProjectIndex:
         self._note(path)
         if path in self._effect_modules:
             return self._effect_modules[path]
+        tree = self.module_tree(path)
         module = None
-        try:
-            if os.path.getsize(path) <= _MAX_INDEX_BYTES:
-                with open(path, "rb") as fh:
-                    tree = ast.parse(fh.read())
-                functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-                classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
-                module = (functions, _import_aliases(tree), classes)
-        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-            module = None
+        if tree is not None:
+            functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+            module = (functions, _import_aliases(tree), classes)
         self._effect_modules[path] = module
         return module
+
+    def module_tree(self, path: str) -> Optional[ast.Module]:
+        """The ``ast`` of a project module whose definitions a rule or summary reads (functions,
+        constants), parsed once per index; None if unreadable or too large."""
+        path = os.path.abspath(path)
+        self._note(path)
+        if path not in self._trees:
+            tree = None
+            try:
+                if os.path.getsize(path) <= _MAX_INDEX_BYTES:
+                    with open(path, "rb") as fh:
+                        tree = ast.parse(fh.read())
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+            self._trees[path] = tree
+        return self._trees[path]
 
     def holds_bn(self, from_path: str, qualified: str, hops: Optional[int] = None) -> bool:
         """Does the project object ``qualified`` (as imported in ``from_path``) hold BatchNorm?

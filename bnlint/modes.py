@@ -46,7 +46,7 @@ import libcst as cst
 
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
-from bnlint.eval_names import RECALIBRATION_RE, eval_data_verdict, is_eval_routine_name
+from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
 from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
@@ -1350,7 +1350,7 @@ class ModesAnalysis:
             for i, a, _ in handed
         ):
             return None  # not a context manager that switches modes: an ordinary call
-        where = f"`{name}()` ({_display_path(effects.path, self.facts.path)}:{effects.line})"
+        where = f"`{name}()` ({display_path(effects.path, self.facts.path)}:{effects.line})"
         restore = []
         for index, arg, obj in handed:
             pname = effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None)
@@ -1956,14 +1956,14 @@ class ModesAnalysis:
         result = bool(RECALIBRATION_RE.search(fn.name.value))
         if not result:
             for node in self.walk(fn):
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("reset_running_stats", "reset_parameters_bn"):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in STATS_RESET_METHODS:
                     result = True
                     break
                 if isinstance(node, cst.Assign):
                     for t in node.targets:
                         if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum" and isinstance(node.value, cst.Name) and node.value.value == "None":
                             result = True
-                        if isinstance(t.target, cst.Attribute) and t.target.attr.value in ("running_mean", "running_var"):
+                        if isinstance(t.target, cst.Attribute) and t.target.attr.value in RUNNING_STATS:
                             result = True  # the running statistics reset by hand, to be recomputed
         self._fn_recalib[key] = result
         return result
@@ -2143,7 +2143,7 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
         return None
     inv = facts.inventory
     if name in inv.classes or name in inv.functions:
-        return construction({**inv.functions, **inv.classes}, name)
+        return construction({**inv.functions, **inv.classes}, name, inv.aliases)
     if not (inv.is_imported(name) and facts.path):
         return None
     found = facts.index.definition(facts.path, inv.resolve(name))  # through re-exports
@@ -2166,7 +2166,7 @@ def _members_key(name: str) -> str:
     return name + "[*]"
 
 
-def _display_path(path: str, from_path: Optional[str]) -> str:
+def display_path(path: str, from_path: Optional[str]) -> str:
     """``path`` relative to the linted file's folder when it is below it, else as given."""
     import os
 

@@ -42,7 +42,7 @@ class Construction:
 _cache: Dict[Tuple[int, str], Optional[Construction]] = {}
 
 
-def construction(definitions: Dict[str, "Definition"], name: str) -> Optional[Construction]:
+def construction(definitions: Dict[str, "Definition"], name: str, aliases: Optional[Dict[str, str]] = None) -> Optional[Construction]:
     """The summary of calling ``name`` (a class or function among ``definitions``, a module's
     top-level classes and functions), or None when there is nothing to say (not defined there,
     or it does not touch modes: a new module in train mode)."""
@@ -53,7 +53,7 @@ def construction(definitions: Dict[str, "Definition"], name: str) -> Optional[Co
     if key not in _cache:
         if len(_cache) > 4096:
             _cache.clear()
-        _cache[key] = _class_summary(node, definitions) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions)
+        _cache[key] = _class_summary(node, definitions, aliases or {}) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
     return _cache[key]
 
 
@@ -101,7 +101,7 @@ def _calls_in_order(body: List[ast.stmt]) -> List[Tuple[ast.Call, bool]]:
     return out
 
 
-def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"]) -> Optional[Construction]:
+def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[Construction]:
     methods = {item.name: item for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
     init = methods.get("__init__")
     if init is None:
@@ -110,7 +110,7 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"]) -> O
     freezes = False
     seen = {"__init__"}
     todo = [(init, False)]
-    bn_attrs = _bn_attributes(methods, definitions)
+    bn_attrs = _bn_attributes(methods, aliases)
     params_frozen = False
     while todo:
         fn, outer_conditional = todo.pop(0)
@@ -138,19 +138,21 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"]) -> O
     return Construction(mode or TRAIN, freezes, freezes_bn_params=params_frozen)
 
 
-def _bn_attributes(methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"]) -> set:
-    """`self.<attr>` set to a BatchNorm layer in the class's methods (`self.bn1 = nn.BatchNorm2d(64)`,
-    `BatchNorm2d(...)` imported, `norm_layer(...)` defaulting to one is not followed)."""
+def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
+    """`self.<attr>` set to a BatchNorm layer in the class's methods (`self.bn1 = nn.BatchNorm2d(64)`),
+    the layer's class resolved through the module's imports (``aliases``) as the inventory resolves
+    it; a local BN subclass or a `norm_layer(...)` argument is not followed."""
+    from bnlint.inventory import ModuleInventory, is_bn_class
+
+    resolve = ModuleInventory(path=None, aliases=aliases).resolve
     out = set()
     for fn in methods.values():
         for node in ast.walk(fn):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                callee = (_dotted(node.value.func) or "").rsplit(".", 1)[-1]
-                if callee.startswith(("BatchNorm", "SyncBatchNorm")):
-                    for t in node.targets:
-                        name = _dotted(t)
-                        if name and name.startswith("self.") and name.count(".") == 1:
-                            out.add(name[5:])
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and is_bn_class(resolve(_dotted(node.value.func) or "")):
+                for t in node.targets:
+                    name = _dotted(t)
+                    if name and name.startswith("self.") and name.count(".") == 1:
+                        out.add(name[5:])
     return out
 
 
@@ -206,7 +208,7 @@ def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict
     return body is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))
 
 
-def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"]) -> Optional[Construction]:
+def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[Construction]:
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     calls = _calls_in_order(fn.body)
@@ -240,14 +242,14 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"]) -> Opti
                     if set_to is not None and _receiver(call) == name:
                         mode = UNKNOWN if conditional else set_to
         answers.append(mode or TRAIN)
-    params_frozen = bool(returned) and all(_builds_param_frozen(v, fn, definitions) for v in returned)
+    params_frozen = bool(returned) and all(_builds_param_frozen(v, fn, definitions, aliases) for v in returned)
     if (not answers or all(a == TRAIN for a in answers)) and not params_frozen:
         return None
     mode = (answers[0] if all(a == answers[0] for a in answers) else UNKNOWN) if answers else TRAIN
     return Construction(mode, freezes_bn_params=params_frozen)
 
 
-def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"]) -> bool:
+def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
     """Does ``value`` (returned by ``fn``) build a class of the module whose construction freezes
     its BN parameters: `return ResNetMulti(...)`, or `model = ResNetMulti(...)` ... `return model`?"""
     if isinstance(value, ast.Name):
@@ -261,7 +263,7 @@ def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "De
     node = definitions.get(name or "")
     if not isinstance(node, ast.ClassDef):
         return False
-    built = construction(definitions, name or "")
+    built = construction(definitions, name or "", aliases)
     return built is not None and built.freezes_bn_params
 
 

@@ -1,7 +1,6 @@
 """BN004 frozen-bn-train-mode."""
 from __future__ import annotations
 
-import os
 import re
 
 import libcst as cst
@@ -625,7 +624,9 @@ class FrozenBNTrainMode(Rule):
                 pname = effects.parameter_for(None if keyword else index, keyword)
                 effect = effects.effects.get(pname) if pname else None
                 if effect is not None and ("mode", "T") in effect.steps:
-                    return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{effects.name}()`, line {effects.line} of {os.path.basename(effects.path)})"
+                    from bnlint.modes import display_path
+
+                    return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{effects.name}()`, {display_path(effects.path, facts.path)}:{effects.line})"
         return None
 
     def _trained(self, roots: Set[str]) -> bool:

@@ -57,26 +57,6 @@ FC_NOTE = (
 
 
 # --- factories whose model (BN or not) is chosen by a branch -------------------------------------
-_TREES: dict = {}  # path -> ((mtime_ns, size), ast.Module): a project module's functions, parsed once
-
-
-def _module_tree(path: str) -> Optional[ast.Module]:
-    try:
-        st = os.stat(path)
-        key = (st.st_mtime_ns, st.st_size)
-        cached = _TREES.get(path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        with open(path, "rb") as fh:
-            tree = ast.parse(fh.read())
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    if len(_TREES) > 64:
-        _TREES.clear()
-    _TREES[path] = (key, tree)
-    return tree
-
-
 def _project_function(index, from_path: str, qualified: str, hops: int):
     """The top-level function ``qualified`` (as imported in ``from_path``) of a project module, as
     ``ProjectIndex.holds_bn`` finds it (re-exports followed): (ast def, module inventory, module path,
@@ -91,7 +71,7 @@ def _project_function(index, from_path: str, qualified: str, hops: int):
         if "." in attr or head in other.classes:
             return None
         if head in other.functions:
-            fn = _top_level_function(_module_tree(os.path.abspath(module_path)), head)
+            fn = _top_level_function(index.module_tree(module_path), head)
             return (fn, other, os.path.abspath(module_path), hops) if fn is not None else None
         target = other.aliases.get(head)
         if target is not None and target.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
@@ -154,7 +134,7 @@ class _FactoryBN:
                 return True
             other = inv.functions[name]
             if not isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                tree = _module_tree(path) if path else None
+                tree = index.module_tree(path) if path else None
                 other = _top_level_function(tree, name)
             return other is None or self.surely(other, inv, path, hops, depth + 1)
 
@@ -1250,7 +1230,7 @@ class TinyBatchBN(Rule):
             if found is None or found[1] not in found[2][2]:
                 return None
             module_path, cname, (functions, _, classes) = found
-            cls, module_tree, where = classes[cname], _module_tree(module_path), self._where(module_path)
+            cls, module_tree, where = classes[cname], self.ctx.facts.index.module_tree(module_path), self._where(module_path)
         else:
             return None
         if cls is None:
@@ -1483,7 +1463,7 @@ class TinyBatchBN(Rule):
                 if v is not None:
                     return v, f"the default of its parameter `{expr.id}`"
                 if isinstance(default, ast.Name):
-                    const = _module_int_constant(_module_tree(module_path), default.id)
+                    const = _module_int_constant(self.ctx.facts.index.module_tree(module_path), default.id)
                     if const:
                         return const[0], f"the default of its parameter `{expr.id}`, `{default.id} = {const[0]}` at line {const[1]}"
                 return None
@@ -1492,7 +1472,7 @@ class TinyBatchBN(Rule):
                     return None
                 v = _ast_int(stores[0].value)
                 return (v, f"`{expr.id} = {v}` at line {stores[0].lineno}") if v is not None else None
-            const = _module_int_constant(_module_tree(module_path), expr.id)
+            const = _module_int_constant(self.ctx.facts.index.module_tree(module_path), expr.id)
             return (const[0], f"`{expr.id} = {const[0]}` at line {const[1]}") if const else None
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in params and not stores:
             passed = self._argument_for(fn, expr.value.id, call)
@@ -1598,7 +1578,7 @@ class TinyBatchBN(Rule):
         size = _ast_int(default)
         via = ""
         if size is None and isinstance(default, ast.Name):
-            const = _module_int_constant(_module_tree(module_path), default.id)
+            const = _module_int_constant(self.ctx.facts.index.module_tree(module_path), default.id)
             if const is None:
                 return None
             size, via = const[0], f", `{default.id} = {const[0]}`"

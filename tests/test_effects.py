@@ -140,7 +140,7 @@ def test_evaluation_in_the_callers_mode(project):
 
 def test_eval_left_behind(project):
     e = effect(project, "validate")
-    assert (e.exit, e.forwards, e.exit_line) == (EVAL, (), 10)
+    assert (e.exit, e.forwards, e.steps) == (EVAL, (), (("mode", EVAL),))
     assert effect(project, "chained", "net").exit == EVAL  # `net = net.cuda().eval()`
 
 

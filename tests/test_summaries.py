@@ -122,3 +122,33 @@ def test_a_factory_of_closures_returns_no_model():
     )
     definitions = {n.name: n for n in tree.body}
     assert construction(definitions, "prepare") == Construction(UNKNOWN, False, returns_model=False)
+
+
+def test_constructor_parameter_freeze_resolves_the_layer_class():
+    """A constructor-time `requires_grad = False` on `self.bn1` is a BN parameter freeze when
+    `self.bn1` is a BatchNorm layer as the module's imports resolve it, not when its class is
+    merely spelled like one."""
+    tree = ast.parse(
+        textwrap.dedent(
+            """\
+            from torch.nn import BatchNorm2d
+            from .layers import BatchNormLike
+
+            class Frozen:
+                def __init__(self):
+                    self.bn1 = BatchNorm2d(8)
+                    for p in self.bn1.parameters():
+                        p.requires_grad = False
+
+            class Lookalike:
+                def __init__(self):
+                    self.bn1 = BatchNormLike(8)
+                    for p in self.bn1.parameters():
+                        p.requires_grad = False
+            """
+        )
+    )
+    definitions = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    aliases = {"BatchNorm2d": "torch.nn.BatchNorm2d", "BatchNormLike": ".layers.BatchNormLike"}
+    assert construction(definitions, "Frozen", aliases).freezes_bn_params
+    assert construction(definitions, "Lookalike", aliases) is None
