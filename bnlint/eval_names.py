@@ -80,7 +80,10 @@ def is_eval_function_name(name: str) -> bool:
     low = name.lower()
     if low in ("train", "training_step", "fit"):
         return False
-    return any(w in low for w in EVAL_FUNCTION_WORDS) and not low.startswith(("train", "pretrain"))
+    if low.startswith(("train", "pretrain")):
+        return False
+    # `val`, `val_epoch`, `run_val`: "val" as a word of the name (not `interval`, `value`).
+    return any(w in low for w in EVAL_FUNCTION_WORDS) or ("val" in low and "val" in name_tokens(name))
 
 
 def is_eval_routine_name(name: str) -> bool:

@@ -1485,6 +1485,51 @@ class ProjectIndex:
                 pass
         return self._effects[key]
 
+    def returned_models(self, from_path: str, qualified: str) -> Optional[Tuple[Optional[str], ...]]:
+        """For a project function that returns a tuple (`return model, optimizer, criterion`):
+        per position, the mode of the BatchNorm model it hands back there (TRAIN, EVAL or
+        UNKNOWN), or None where it hands back something without BN.  None when it is not such a
+        function.  A position may hold one of several models (`if name == ...: model = A()`);
+        it is a BN model when one of them holds BN, as for a factory returning one model."""
+        from bnlint.summaries import returned_tuple
+
+        found = self.definition(from_path, qualified, 0)
+        if found is None or found[1] not in found[2][0]:
+            return None
+        module_path, name, (functions, _aliases, _classes) = found
+        key = (module_path, "returns " + name)
+        if key in self._effects:
+            return self._effects[key]  # type: ignore[no-any-return]
+        positions = returned_tuple(functions[name])
+        answer: Optional[Tuple[Optional[str], ...]] = None
+        inv = self.inventory_for_path(module_path) if positions else None
+        if positions and inv is not None:
+            answer = tuple(mode if any(self._builds_bn(inv, module_path, v) for v in values) else None for values, mode in positions)
+            if not any(answer):
+                answer = None
+        self._effects[key] = answer
+        return answer
+
+    def _builds_bn(self, inv: ModuleInventory, module_path: str, value: ast.AST) -> bool:
+        """Does the expression ``value`` of module ``module_path`` build a BatchNorm model?"""
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and (value.func.attr in MODULE_METHODS_KEEPING_MODE or value.func.attr in ("train", "eval")):
+            value = value.func.value
+        if not isinstance(value, ast.Call):
+            return False
+        name = dotted_name(value.func)
+        if not name:
+            return False
+        head = name.split(".")[0]
+        if head in inv.classes or head in inv.functions:
+            return name == head and inv.holds(head, MAX_IMPORT_HOPS - 1)
+        q = inv.resolve(name)
+        if is_bn_class(q):
+            return True
+        fact = factory_holds_bn(q)
+        if fact is not None:
+            return fact
+        return inv.is_imported(name) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS and self.holds_bn(module_path, q, MAX_IMPORT_HOPS - 1)
+
     def definition(self, from_path: str, qualified: str, hops: int = 0) -> Optional[Tuple[str, str, Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]]:
         """(module path, name, module) of the top-level definition ``qualified`` names, through
         re-exports (`from .engine import evaluate` in a package ``__init__``); None if not in the

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -1105,6 +1105,8 @@ class ModesAnalysis:
                         st.vars[key] = obj
             else:
                 self._unbind_targets(target, st, fr)
+                if isinstance(value, cst.Call) and id(value) not in self._inlined:
+                    self._bind_returned_models(target, value, st, fr)
             return
         key: Optional[tuple] = None
         if isinstance(target, cst.Name):
@@ -1128,6 +1130,24 @@ class ModesAnalysis:
         st.vars[key] = obj
         if obj is not None and obj.label in ("", "model") and dotted(target):
             obj.label = dotted(target) or obj.label
+
+    def _bind_returned_models(self, target: Union[cst.Tuple, cst.List], call: cst.Call, st: State, fr: Frame) -> None:
+        """`net, optimizer, scheduler = get_model(args)` with `get_model` in another project module:
+        the models it returns, at their positions, in the mode it leaves them in."""
+        name = dotted(call.func)
+        inv = self.facts.inventory
+        if not name or not self.facts.path or not inv.is_imported(name):
+            return
+        positions = self.facts.index.returned_models(self.facts.path, inv.resolve(name))
+        if positions is None or len(positions) != len(target.elements):
+            return
+        for element, mode in zip(target.elements, positions):
+            key = (fr.act, element.value.value) if isinstance(element.value, cst.Name) else self._self_key(element.value, fr)
+            if mode is None or key is None:
+                continue
+            obj = Obj(label=dotted(element.value) or "model", holds_bn=True, created_at=call)
+            st.vars[key] = obj
+            st.modes[obj] = frozenset({Val(mode, (call,) if mode != TRAIN else (), fr.act)})
 
     def _create(self, value: cst.BaseExpression, st: State, fr: Frame, label: str) -> Optional[Obj]:
         # A copy keeps the mode of its source (deepcopy copies every submodule's `training`).
@@ -1884,10 +1904,10 @@ class ModesAnalysis:
             # (`after_validation()` running the training loop): its name says nothing here.
             kinds.discard("eval_fn")
             lexical.discard("eval_fn")
-        if not kinds and not trained and not self._inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
+        if not kinds and not trained and not self.inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
             # One batch drawn from a validation/test loader (`x, y = next(iter(val_loader))`).
             kinds = {"val_batch"}
-        if not kinds and not trained and obj.has_weights and self._inference_file():
+        if not kinds and not trained and obj.has_weights and self.inference_file():
             # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
         if kinds == {"no_grad"}:
@@ -1895,7 +1915,7 @@ class ModesAnalysis:
             # is a batch of validation/test data, or when nothing in the file trains (inference).
             if self._input_from_eval_data(call, fr.fn):
                 kinds.add("val_batch")
-            elif obj.has_weights and self._inference_file():
+            elif obj.has_weights and self.inference_file():
                 kinds.add("inference")
         obs.kinds |= kinds
         obs.lexical_kinds |= lexical
@@ -2039,8 +2059,9 @@ class ModesAnalysis:
             elif isinstance(node, cst.AugAssign):
                 target, value = node.target, node.target  # `x += y`: x keeps what it held (followed further back)
             if target is not None and value is not None:
+                fields = {id(n.attr) for n in walk(target) if isinstance(n, cst.Attribute)}  # `x.pos = ...` binds no `pos`
                 for n in walk(target):
-                    if isinstance(n, cst.Name):
+                    if isinstance(n, cst.Name) and id(n) not in fields:
                         bindings.setdefault(n.value, []).append((i, value))
         self._bindings_cache[id(scope)] = (order, bindings)
         return order, bindings
@@ -2069,7 +2090,7 @@ class ModesAnalysis:
                 return False
         return False
 
-    def _inference_file(self) -> bool:
+    def inference_file(self) -> bool:
         """Does nothing in the file update parameters (no optimizer or scheduler `.step()`,
         `fit(...)`, `manual_backward(...)`: ``prefilter.trains_in_text``; a `.backward()` alone, as
         in Grad-CAM, trains nothing)?  Then every forward in it is inference or a probe."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from bnlint.eval_names import EVAL_FUNCTION_WORDS, VAL_WORD_IN_TEXT, is_eval_routine_name
+from bnlint.eval_names import VAL_WORD_IN_TEXT, is_eval_routine_name
 from bnlint.inventory import code_has_bn_evidence, word_ends
 from bnlint.patterns import lazy
 
@@ -142,7 +142,6 @@ def trains_in_text(source: str) -> bool:
 # evaluation (``is_eval_routine_name``) or a `for` loop over evaluation data (a VAL_TOKENS word in
 # a name or string of its iterable).  A word like "test" or "eval" elsewhere makes no context.
 _DEF_NAME = lazy(r"def(?:[ \t]|\\\r?\n)+(\w+)")
-_EVAL_WORD = lazy("|".join(EVAL_FUNCTION_WORDS), re.IGNORECASE)
 _FOR_KEYWORD = lazy(r"for(?=[\s\\(\[])")
 # A loop target (names, attributes, subscripts, tuples, starred; comments inside brackets) up to
 # its `in`; prose ("for each item in eval mode") has two words in a row, which no target has.
@@ -202,7 +201,7 @@ def evaluates_in_text(source: str) -> bool:
     for m in _DEF_NAME.finditer(source):
         name = m.group(1)
         # A `def` starts its line; one inside a docstring may count too, which is only a superset.
-        if _EVAL_WORD.search(name) and is_eval_routine_name(name) and _is_word_start(source, m.start()) and _at_statement_start(source, m.start()):
+        if is_eval_routine_name(name) and _is_word_start(source, m.start()) and _at_statement_start(source, m.start()):
             return True
     spans: Optional[_CodeSpans] = None
     for m in _FOR_KEYWORD.finditer(source):

@@ -277,3 +277,73 @@ def _own_nodes(fn: ast.AST) -> List[ast.AST]:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             todo.extend(ast.iter_child_nodes(node))
     return out
+
+
+def returned_tuple(fn: ast.AST) -> Optional[List[Tuple[List[ast.expr], str]]]:
+    """What a function that returns a tuple (`return model, optimizer, scheduler`) hands back at
+    each position: the values the element may hold (the calls a returned name was bound to, or
+    the element itself) and the mode a model there is in (TRAIN, EVAL or UNKNOWN, from the mode
+    calls on that name before the return).  None when some return is not a tuple of the same
+    length, or unpacks a starred value."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    own = _own_nodes(fn)
+    returns = [n for n in own if isinstance(n, ast.Return)]
+    if not returns or not all(isinstance(r.value, ast.Tuple) for r in returns):
+        return None
+    width = len(returns[0].value.elts)  # type: ignore[union-attr]
+    if width < 2 or any(len(r.value.elts) != width or any(isinstance(e, ast.Starred) for e in r.value.elts) for r in returns):  # type: ignore[union-attr]
+        return None
+    bound: Dict[str, List[ast.expr]] = {}
+    for node in own:
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    bound.setdefault(t.id, []).append(node.value)
+    calls = _calls_in_order(fn.body)
+    out: List[Tuple[List[ast.expr], str]] = []
+    for position in range(width):
+        values: List[ast.expr] = []
+        modes = set()
+        for r in returns:
+            element = r.value.elts[position]  # type: ignore[union-attr]
+            if isinstance(element, ast.Name):
+                values.extend(bound.get(element.id, []))
+                chained = {_chain_mode(v) for v in bound.get(element.id, [])}
+                mode = chained.pop() if len(chained) == 1 else UNKNOWN
+                for call, conditional in calls:
+                    if getattr(call, "lineno", 0) > r.lineno:
+                        break
+                    set_to = _mode_of(call)
+                    if set_to is not None and _receiver(call) == element.id:
+                        mode = UNKNOWN if conditional else set_to
+                    elif _passes_bare(call, element.id):
+                        mode = UNKNOWN  # `load_weights(model, path)`: a helper may switch it
+                modes.add(mode)
+            else:
+                values.append(element)
+                modes.add(_chain_mode(element))
+        out.append((values, modes.pop() if len(modes) == 1 else UNKNOWN))
+    return out
+
+
+def _chain_mode(value: ast.AST) -> str:
+    """The mode of a freshly built `Net()`, `Net().eval()`, `Net().to(device).train(False)`."""
+    cur = value
+    while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute):
+        set_to = _mode_of(cur)
+        if set_to is not None:
+            return set_to
+        cur = cur.func.value
+    return TRAIN
+
+
+def _passes_bare(call: ast.Call, name: str) -> bool:
+    """Is the object bound to ``name`` handed to ``call`` itself (not `name.parameters()`), other
+    than to a wrapper that keeps its mode (`nn.DataParallel(model)`)?"""
+    from bnlint.calls import WRAPPER_LEAVES
+
+    callee = _dotted(call.func) or ""
+    if callee.rsplit(".", 1)[-1] in WRAPPER_LEAVES:
+        return False
+    return any(isinstance(a, ast.Name) and a.id == name for a in list(call.args) + [k.value for k in call.keywords])

@@ -278,7 +278,7 @@ class MissingEval(Rule):
             self.report(obs.node, message, fix=fix, related=related)
 
 
-_SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
+_SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
 
 
 def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
@@ -315,7 +315,8 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
                 if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1):
                     return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random
                 # Variable(torch.rand(...)), or another model's output on random input.
-                inputs = [a.value for a in expr.args if a.keyword is None and not a.star]
+                # Literal arguments (`torch.cat((pos, x), 2)`: a dimension) carry no data.
+                inputs = [a.value for a in expr.args if a.keyword is None and not a.star and not _literal(a.value)]
                 return bool(inputs) and all(_synthetic(a, before, depth + 1) for a in inputs)
             if isinstance(expr, (cst.List, cst.Tuple)):
                 return bool(expr.elements) and all(_synthetic(e.value, before, depth + 1) for e in expr.elements)
@@ -323,8 +324,18 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
                 return _synthetic(expr.value, before, depth + 1)
             if isinstance(expr, cst.Name):
                 earlier = [b for b in bindings.get(expr.value, ()) if b[0] < before]
+                stored = False
+                while earlier and _stores_attribute(facts, earlier[-1][1], expr.value):
+                    # `batch.pos = torch.rand(...)`: a field of the object filled in here.
+                    if not _synthetic(earlier[-1][1], earlier[-1][0], depth + 1):
+                        return False
+                    earlier.pop()
+                    stored = True
                 if earlier:
-                    return _synthetic(earlier[-1][1], earlier[-1][0], depth + 1)
+                    made = earlier[-1][1]
+                    if stored and isinstance(made, cst.Call) and not made.args:
+                        return True  # `batch = Batch()` with every field made up in code
+                    return _synthetic(made, earlier[-1][0], depth + 1)
                 argument = _argument_for(facts, scope_fn, expr.value, sites[level] if level < len(sites) else None)
                 return argument is not None and synthetic_in(argument, level + 1)
             return False
@@ -332,6 +343,25 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
         return _synthetic(expr, at)
 
     return all(synthetic_in(a, 0) for a in args)
+
+
+def _stores_attribute(facts, value, name: str) -> bool:
+    """Is ``value`` the right-hand side of `name.field = value` (not a rebinding of ``name``)?"""
+    import libcst as cst
+
+    assign = facts.parent(value)
+    return isinstance(assign, cst.Assign) and all(
+        isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == name for t in assign.targets
+    )
+
+
+def _literal(expr) -> bool:
+    """A number, string, `True`/`False`/`None`, or a negative number: not a tensor."""
+    import libcst as cst
+
+    if isinstance(expr, cst.UnaryOperation):
+        expr = expr.expression
+    return isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)) or (isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"))
 
 
 def _argument_for(facts, fn, name: str, site) -> Optional["cst.BaseExpression"]:

@@ -1,5 +1,6 @@
 """``bnlint.effects``: what a project function does to the models handed to it, read from its module
 through the project index (``ProjectIndex.function_effects`` / ``method_effect``)."""
+import os
 import textwrap
 
 import pytest
@@ -217,3 +218,21 @@ def test_not_a_project_function(project):
     index, main = project
     assert index.function_effects(main, "torch.no_grad") is None
     assert index.function_effects(main, "pkg.helpers.missing") is None
+
+
+FACTORIES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "crossfile", "factories")
+
+
+@pytest.mark.parametrize(
+    "factory, expected",
+    [
+        ("zoo.get_model", (TRAIN, None, None)),  # one of two models, one with BN; optimizer and loss are not models
+        ("zoo.get_pretrained", (EVAL, None)),  # `model.eval()` before the return
+        ("zoo.get_restored", (UNKNOWN, None)),  # handed to a helper before the return
+        ("zoo.get_baseline", None),  # no BN at any position
+        ("zoo.load_checkpoint", None),  # returns no tuple
+    ],
+)
+def test_models_returned_in_a_tuple(factory, expected):
+    index = ProjectIndex(FACTORIES)
+    assert index.returned_models(os.path.join(FACTORIES, "evaluate_tuple_factory.py"), factory) == expected
