@@ -442,6 +442,76 @@ def _note_incomplete_analysis(facts, path: str, source: str, module, result: Fil
     result.notes.append(f"{path}: the train/eval mode analysis {why} in {where}, so {rules_text} not reported for this file")
 
 
+_MAX_RECOVERIES = 20  # syntax errors looked past in one file (one per notebook cell)
+
+
+def _recover(source: str, line: int, regions: Optional[Sequence[Tuple[int, int]]]) -> Tuple[Optional[str], str]:
+    """A text with the same lines and columns that may parse, past the syntax error on ``line``,
+    and what was done, or (None, "") when it is not one to look past:
+
+    * `async` used as a name (`x.cuda(async=True)`, valid before Python 3.7, common in older
+      training code): read as another name of the same length, so the rest is analysed;
+    * an error inside one of ``regions`` (a notebook cell): that cell is left out, as running
+      the notebook fails that cell only."""
+    repaired = _async_as_name(source)
+    if repaired is not None:
+        return repaired, "`async` is a keyword since Python 3.7; the rest of the file was analysed reading it as a name"
+    for first, last in regions or ():
+        if first <= line <= last:
+            lines = source.split("\n")
+            if all(not l.strip() for l in lines[first - 1 : last]):
+                return None, ""
+            for k in range(first - 1, min(last, len(lines))):
+                lines[k] = ""
+            return "\n".join(lines), "the other cells were analysed without this one"
+    return None, ""
+
+
+def _regions_not_parsing(source: str, regions: Sequence[Tuple[int, int]]) -> List[Tuple[int, int, SyntaxError]]:
+    """The regions (notebook cells) that do not parse on their own, with their errors (at most
+    ``_MAX_RECOVERIES``)."""
+    lines = source.split("\n")
+    out: List[Tuple[int, int, SyntaxError]] = []
+    for first, last in regions:
+        try:
+            ast.parse("\n".join(lines[first - 1 : last]))
+        except SyntaxError as exc:
+            out.append((first, last, exc))
+            if len(out) >= _MAX_RECOVERIES:
+                break
+        except (ValueError, RecursionError, MemoryError):
+            continue  # the joined text meets it again, with its own message
+    return out
+
+
+def _async_as_name(source: str) -> Optional[str]:
+    """``source`` with `async` as a keyword argument or attribute (`cuda(async=True)`,
+    `x.async`) renamed `async_` minus a letter (same length: positions stay), or None if none."""
+    if "async" not in source:
+        return None
+    import io
+    import tokenize
+
+    spots: List[Tuple[int, int]] = []
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    for k, tok in enumerate(tokens):
+        if tok.type == tokenize.NAME and tok.string == "async":
+            after = tokens[k + 1].string if k + 1 < len(tokens) else ""
+            before = tokens[k - 1].string if k else ""
+            if after == "=" or before == ".":
+                spots.append(tok.start)
+    if not spots:
+        return None
+    lines = source.split("\n")
+    for row, col in spots:
+        text = lines[row - 1]
+        lines[row - 1] = text[:col] + "async_"[1:] + text[col + 5 :]
+    return "\n".join(lines)
+
+
 def lint_source(
     source: str,
     path: str,
@@ -449,12 +519,15 @@ def lint_source(
     index: Optional["ProjectIndex"] = None,
     rules: Optional[Sequence[RuleType]] = None,
     use_prefilter: bool = True,
+    regions: Optional[Sequence[Tuple[int, int]]] = None,
 ) -> FileResult:
+    """Lint ``source``.  ``regions``: (first line, last line) of parts that run on their own (a
+    notebook's cells): one that does not parse gets its BN000 and the others are analysed."""
     from bnlint import inventory as inv_mod
 
     previous = inv_mod.use_configured_factories(settings.bn_model_factories)
     try:
-        return _lint_source(source, path, settings, index, rules, use_prefilter)
+        return _lint_source(source, path, settings, index, rules, use_prefilter, regions)
     finally:
         inv_mod.use_configured_factories(previous)
 
@@ -466,6 +539,7 @@ def _lint_source(
     index: Optional["ProjectIndex"],
     rules: Optional[Sequence[RuleType]],
     use_prefilter: bool,
+    regions: Optional[Sequence[Tuple[int, int]]] = None,
 ) -> FileResult:
     if rules is None:
         rules = settings.rules_for(path)
@@ -492,15 +566,38 @@ def _lint_source(
         result.findings.append(file_error(path, "binary data (NUL bytes) in a Python file: not analysed"))
         return result
 
-    try:
-        tree = ast.parse(source, filename=path)
-    except SyntaxError as exc:
-        line = exc.lineno or 1
+    recovered = False  # analysed as repaired by ``_recover``: its fixes are withheld
+
+    def syntax_error(exc: SyntaxError, first_line: int = 1) -> Optional[str]:
+        """Report ``exc`` (in a part that starts at ``first_line``) and return the text to go on
+        with (``_recover``), or None: the file is not analysed."""
+        line = first_line + (exc.lineno or 1) - 1
         col = (exc.offset or 1) if exc.offset and exc.offset > 0 else 1
-        result.findings.append(file_error(path, f"syntax error: {exc.msg}", line, col))
-        return result
-    except (ValueError, RecursionError, MemoryError) as exc:
-        result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}: {exc}"))
+        repaired, how = _recover(source, line, regions)
+        result.findings.append(file_error(path, f"syntax error: {exc.msg}" + (f" ({how})" if repaired is not None else ""), line, col))
+        return repaired
+
+    # Each notebook cell is compiled on its own when it runs: one that does not parse (a `def`
+    # left empty for an exercise) fails alone, and its error is in it, not in the cell after it,
+    # where the joined text would show it.
+    for first, _last, exc in _regions_not_parsing(source, regions or ()):
+        repaired = syntax_error(exc, first)
+        if repaired is None:
+            return result
+        source, recovered = repaired, True
+    for _ in range(_MAX_RECOVERIES + 1):
+        try:
+            tree = ast.parse(source, filename=path)
+            break
+        except SyntaxError as exc:
+            repaired = syntax_error(exc)
+            if repaired is None:
+                return result
+            source, recovered = repaired, True
+        except (ValueError, RecursionError, MemoryError) as exc:
+            result.findings.append(file_error(path, f"could not parse file: {type(exc).__name__}: {exc}"))
+            return result
+    else:
         return result
 
     inventory = None
@@ -554,6 +651,9 @@ def _lint_source(
     try:
         _run_rules(module, facts, ctx, instances, result, path, text)
         _note_incomplete_analysis(facts, path, text, module, result, instances)
+        if recovered:
+            for finding in result.findings:
+                finding.fix = None  # fixes are for code that parses as written
         if unreadable:
             # Fixes are withheld: one could not be checked against the statement left out, and
             # the fix loops (CLI, editor) take a BN000 after a fix round for a fix that broke the file.

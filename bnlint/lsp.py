@@ -29,6 +29,7 @@ from pygls.uris import to_fs_path
 from urllib.parse import unquote
 
 from bnlint import __version__
+from bnlint.sources import join_cells
 
 logger = logging.getLogger("bnlint.lsp")
 
@@ -46,7 +47,6 @@ _SEVERITY = {
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _CODE_RE = re.compile(r"BN\d{3}", re.IGNORECASE)
 _IGNORE_RE = re.compile(r"#\s*bnlint:\s*ignore\[[^\]]*\]", re.IGNORECASE)
-_FOREIGN_CELL_MAGICS = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown", "%%writefile", "%%perl", "%%ruby", "%%svg", "%%file")
 _TAGS = {"unnecessary": types.DiagnosticTag.Unnecessary, "deprecated": types.DiagnosticTag.Deprecated}
 
 
@@ -660,7 +660,7 @@ class BnlintLanguageServer(LanguageServer):
             self._index = ProjectIndex()
         return self._index
 
-    def lint(self, text: str, path: str) -> LintOutcome:
+    def lint(self, text: str, path: str, regions: Optional[List[Tuple[int, int]]] = None) -> LintOutcome:
         from bnlint.discovery import _excluded
         from bnlint.engine import lint_source
 
@@ -680,7 +680,7 @@ class BnlintLanguageServer(LanguageServer):
                 message = f"{what} {size / 1e6:.1f} MB, over max-file-size ({limit / 1e6:.1f} MB): not analysed (raise `max-file-size` to lint it)"
                 out.findings = [file_error(path, message)]
                 return out
-        result = lint_source(text, path, settings, index=self.index())
+        result = lint_source(text, path, settings, index=self.index(), regions=regions)
         out.findings = result.findings
         out.internal_errors = list(result.internal_errors)
         out.notes = list(result.notes)
@@ -795,25 +795,20 @@ class BnlintLanguageServer(LanguageServer):
             return
         version = nb.version
         path = to_fs_path(nb_uri) or nb_uri
-        cells: List[Tuple[str, int, str]] = []  # (cell uri, first line, text)
-        lines: List[str] = []
+        sources: Dict[str, str] = {}
         for cell in nb.cells:
             if cell.kind != types.NotebookCellKind.Code:
                 continue
             doc = self.doc_for(cell.document)
             if doc is None or (doc.language_id and doc.language_id != "python"):
                 continue
-            cell_lines = split_lines(doc.source)
-            if cell_lines and cell_lines[-1] == "" and len(cell_lines) > 1:
-                cell_lines = cell_lines[:-1]
-            if cell_lines[0].lstrip().startswith(_FOREIGN_CELL_MAGICS):
-                cell_lines = ["# (non-Python cell)" for _ in cell_lines]
-            cell_lines = [("#" + l) if l.lstrip().startswith(("%", "!", "?")) else l for l in cell_lines]
-            cells.append((cell.document, len(lines) + 1, doc.source))
-            lines.extend(cell_lines)
-        text = "\n".join(lines) + "\n"
+            sources[cell.document] = doc.source
+        # The cells joined as the CLI joins a notebook's (``bnlint.sources.join_cells``).
+        text, spans = join_cells(list(sources.items()))
+        cells: List[Tuple[str, int, str]] = [(span.key, span.first, sources[span.key]) for span in spans]  # (cell uri, first line, text)
+        indents = {span.first: span.indent for span in spans}
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self.executor, self.lint, text, path)
+        outcome = await loop.run_in_executor(self.executor, self.lint, text, path, [(span.first, span.last) for span in spans])
         nb_now = self.workspace.get_notebook_document(notebook_uri=nb_uri)
         if nb_now is None or nb_now.version != version:
             return
@@ -837,6 +832,8 @@ class BnlintLanguageServer(LanguageServer):
             g = copy.copy(f)
             g.line -= owner[1] - 1
             g.end_line -= owner[1] - 1
+            g.column += indents[owner[1]]  # a cell indented as a whole was linted dedented
+            g.end_column += indents[owner[1]]
             g.fix = None
             if g.related:  # each related location in its own cell (`cell` indexes `cells`)
                 mapped = []
@@ -844,7 +841,8 @@ class BnlintLanguageServer(LanguageServer):
                     k = cell_of(r.line)
                     if k:
                         d = cells[k - 1][1] - 1
-                        mapped.append(replace(r, cell=k, line=r.line - d, end_line=r.end_line - d))
+                        shift = indents[cells[k - 1][1]]
+                        mapped.append(replace(r, cell=k, line=r.line - d, end_line=r.end_line - d, column=r.column + shift, end_column=r.end_column + shift))
                 g.related = tuple(mapped)
             per_cell[owner[0]].append(g)
         cell_docs = [(uri, cell_text) for uri, _, cell_text in cells]

@@ -115,7 +115,7 @@ class Finding:
         return DOCS_URL.format(code=self.code.lower())
 
     def sort_key(self) -> Tuple[Any, ...]:
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)
 
     def to_json(self) -> Dict[str, Any]:
         data: Dict[str, Any] = {

@@ -32,8 +32,8 @@ class FileOutcome:
     unfixed_findings: List[Finding] = field(default_factory=list)  # before any fix (what a failed write leaves)
 
 
-def lint_text(text: str, path: str, settings: Settings, index=None, use_prefilter: bool = True) -> FileResult:
-    return lint_source(text, path, settings, index=index, use_prefilter=use_prefilter)
+def lint_text(text: str, path: str, settings: Settings, index=None, use_prefilter: bool = True, regions=None) -> FileResult:
+    return lint_source(text, path, settings, index=index, use_prefilter=use_prefilter, regions=regions)
 
 
 def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
@@ -41,6 +41,8 @@ def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
     for f in findings:
         cell, line = src.locate(f.line)
         _, end_line = src.locate(f.end_line)
+        f.column += src.column_shift(f.line)
+        f.end_column += src.column_shift(f.end_line)
         f.cell, f.line, f.end_line = cell, line, end_line
         if f.related:  # each in its own cell, which need not be the finding's
             from bnlint.records import replace
@@ -49,7 +51,8 @@ def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
             for r in f.related:
                 r_cell, r_line = src.locate(r.line)
                 _, r_end = src.locate(r.end_line)
-                mapped.append(replace(r, cell=r_cell, line=r_line, end_line=r_end))
+                shift, end_shift = src.column_shift(r.line), src.column_shift(r.end_line)
+                mapped.append(replace(r, cell=r_cell, line=r_line, end_line=r_end, column=r.column + shift, end_column=r.end_column + end_shift))
             f.related = tuple(mapped)
         f.fix = None  # fixes are applied to .py files only (see README: notebooks)
         out.append(f)
@@ -108,7 +111,8 @@ def _process_file(
         return out
     out.content_digest = src.digest
     out.encoding = src.encoding
-    result = lint_text(src.text, path, settings, index, use_prefilter)
+    regions = [(c.first, c.last) for c in src.cells] if src.cells else None
+    result = lint_text(src.text, path, settings, index, use_prefilter, regions)
     out.internal_errors.extend(result.internal_errors)
     out.notes.extend(result.notes)  # from this lint only, not from the fix rounds' re-lints
     if src.is_notebook:

@@ -42,11 +42,21 @@ class SourceError(Exception):
 
 
 @record
+class CellSpan:
+    """Where one code cell of a notebook is in the joined text that bnlint lints."""
+
+    key: Any  # the cell's number in the notebook (the editor's cell document in the LSP)
+    first: int  # its first line in the joined text
+    last: int  # its last line
+    indent: int = 0  # leading whitespace IPython strips from every line of the cell (`leading_indent`)
+
+
+@record
 class Source:
     path: str
     text: str
-    # For notebooks: (cell number, first line of the cell in ``text``) per code cell.
-    cells: Optional[List[Tuple[int, int]]] = None
+    # For notebooks: where each code cell is in ``text``.
+    cells: Optional[List[CellSpan]] = None
     newline: str = "\n"
     encoding: str = "utf-8"
     digest: Optional[str] = None  # ``content_hash`` of the bytes read (the cache's key)
@@ -57,15 +67,66 @@ class Source:
 
     def locate(self, line: int) -> Tuple[Optional[int], int]:
         """Map a line of ``text`` to (cell, line in cell) for notebooks."""
-        if not self.cells:
+        span = cell_at(self.cells, line) if self.cells else None
+        if span is None:
             return None, line
-        current = self.cells[0]
-        for cell in self.cells:
-            if cell[1] <= line:
-                current = cell
-            else:
-                break
-        return current[0], line - current[1] + 1
+        return span.key, line - span.first + 1
+
+    def column_shift(self, line: int) -> int:
+        """What to add to a column on ``line`` of ``text`` for the column in the cell as written."""
+        span = cell_at(self.cells, line) if self.cells else None
+        return span.indent if span is not None else 0
+
+
+def cell_at(cells: List[CellSpan], line: int) -> Optional[CellSpan]:
+    """The cell holding ``line`` of the joined text (the first one for a line before it)."""
+    current = cells[0] if cells else None
+    for cell in cells:
+        if cell.first <= line:
+            current = cell
+        else:
+            break
+    return current
+
+
+def join_cells(cells: List[Tuple[Any, str]]) -> Tuple[str, List[CellSpan]]:
+    """The code cells of a notebook as one module, the way IPython runs each: cell magics whose
+    body is not Python become comments, IPython-only lines (`%magic`, `!shell`) become `pass`,
+    and a cell indented as a whole is dedented (IPython's `leading_indent`).  Lines keep their
+    numbers within the cell, so findings map back (``CellSpan``)."""
+    lines: List[str] = []
+    spans: List[CellSpan] = []
+    for key, text in cells:
+        cell_lines = text.splitlines() or [""]
+        if cell_lines[0].lstrip().startswith(_FOREIGN_CELL_MAGICS):
+            cell_lines = ["# (non-Python cell)" for _ in cell_lines]
+        indent = _common_indent(cell_lines)
+        if indent:
+            cell_lines = [line[indent:] for line in cell_lines]
+        cell_lines = _comment_out_ipython(cell_lines)
+        spans.append(CellSpan(key, len(lines) + 1, len(lines) + len(cell_lines), indent))
+        lines.extend(cell_lines)
+    return "\n".join(lines) + "\n", spans
+
+
+def _common_indent(lines: List[str]) -> int:
+    """The width of the whitespace every non-blank line of a cell starts with (0: none)."""
+    width: Optional[int] = None
+    prefix = ""
+    for line in lines:
+        if not line.strip():
+            continue
+        lead = line[: len(line) - len(line.lstrip(" \t"))]
+        if width is None:
+            prefix, width = lead, len(lead)
+        else:
+            k = 0
+            while k < min(len(prefix), len(lead)) and prefix[k] == lead[k]:
+                k += 1
+            prefix, width = prefix[:k], k
+        if not width:
+            return 0
+    return width or 0
 
 
 def _declaration_lines(data: bytes) -> bytes:
@@ -215,8 +276,7 @@ def _read_notebook(path: str, data: bytes) -> Source:
     cells = nb.get("cells", [])
     if not isinstance(cells, list):
         raise SourceError(f"not a valid notebook: `cells` is {_json_kind(cells)}, not a list")
-    lines: List[str] = []
-    mapping: List[Tuple[int, int]] = []
+    code: List[Tuple[int, str]] = []
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict):
             raise SourceError(f"not a valid notebook: cell {number} is {_json_kind(cell)}, not an object")
@@ -232,10 +292,6 @@ def _read_notebook(path: str, data: bytes) -> Source:
             text = src
         else:
             raise SourceError(f"not a valid notebook: cell {number}: `source` is {_json_kind(src)}; it must be a string or a list of strings")
-        cell_lines = text.splitlines() or [""]
-        if cell_lines[0].lstrip().startswith(_FOREIGN_CELL_MAGICS):
-            cell_lines = ["# (non-Python cell)" for _ in cell_lines]
-        cell_lines = _comment_out_ipython(cell_lines)
-        mapping.append((number, len(lines) + 1))
-        lines.extend(cell_lines)
-    return Source(path, "\n".join(lines) + "\n", cells=mapping)
+        code.append((number, text))
+    text, spans = join_cells(code)
+    return Source(path, text, cells=spans)

@@ -78,3 +78,56 @@ def test_ipython_line_alone_in_a_block_keeps_the_block(tmp_path):
     nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     out = process_file(str(nb), Settings())
     assert [(f.code, f.cell, f.line) for f in out.findings] == [("BN002", 2, 2)]
+
+
+def _notebook(tmp_path, sources):
+    import json
+
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "source": src} for src in sources]
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return str(nb)
+
+
+_BN_INFERENCE_CELL = (
+    "import torch\nimport torch.nn as nn\nnet = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\n"
+    "net.load_state_dict(torch.load('w.pt'))\nwith torch.no_grad():\n    print(net(torch.load('x.pt')))\n"
+)
+
+
+def test_a_cell_indented_as_a_whole_is_dedented_like_ipython(tmp_path):
+    """IPython strips the indentation every line of a cell shares (`leading_indent`): such a cell
+    runs, so it is no syntax error, and a finding's column is the one in the cell as written."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    indented = "".join("  " + line + "\n" for line in _BN_INFERENCE_CELL.splitlines())
+    out = process_file(_notebook(tmp_path, [indented]), Settings())
+    assert [(f.code, f.cell, f.line, f.column) for f in out.findings] == [("BN001", 1, 6, 13)]
+
+
+def test_a_cell_that_does_not_parse_is_reported_in_itself_and_the_others_are_analysed(tmp_path):
+    """An exercise cell with an empty `def` fails alone when run; the joined text would show its
+    error in the next cell and leave the whole notebook unanalysed."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    exercise = "class Net(nn.Module):\n    def forward(self, x):\n        # your code here\n"
+    out = process_file(_notebook(tmp_path, [exercise, _BN_INFERENCE_CELL, "x = = 1\n"]), Settings())
+    got = [(f.code, f.cell, f.line) for f in out.findings]
+    assert got == [("BN000", 1, 3), ("BN001", 2, 6), ("BN000", 3, 1)]
+    assert "the other cells were analysed" in out.findings[0].message
+
+
+def test_async_as_a_name_is_a_syntax_error_but_the_file_is_analysed(tmp_path):
+    """`x.cuda(async=True)` (before Python 3.7) is a BN000, and the rest of the file is analysed
+    as if `async` were a name; fixes are withheld for a file that does not parse as written."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    path = tmp_path / "old.py"
+    path.write_text(_BN_INFERENCE_CELL.replace("torch.load('x.pt')", "torch.load('x.pt').cuda(async=True)"))
+    out = process_file(str(path), Settings(), fix=True, unsafe=True)
+    assert sorted((f.code, f.line) for f in out.findings) == [("BN000", 6), ("BN001", 6)]
+    assert any("`async` is a keyword since Python 3.7" in f.message for f in out.findings if f.code == "BN000")
+    assert all(f.fix is None for f in out.findings) and out.new_text is None
