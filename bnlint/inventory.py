@@ -91,6 +91,11 @@ _TV_BN_FACTORY_PREFIXES = (
     "raft_",
 )
 _TV_NO_BN = ("alexnet", "vgg", "squeezenet", "vit_", "swin_", "convnext_", "ssd300", "mvit", "s3d")
+# torchvision's first-generation detectors build their backbone with FrozenBatchNorm2d whenever
+# weights or backbone weights are used, which is the default (`weights_backbone` defaults to the
+# ImageNet weights; before 0.13 `resnet_fpn_backbone` always froze it), and their heads have no
+# BN: nothing in them has batch statistics.  The `_v2` models and SSDlite use BatchNorm2d.
+_TV_FROZEN_BN_DETECTORS = ("fasterrcnn_", "maskrcnn_", "keypointrcnn_", "retinanet_", "fcos_")
 _TV_MODULES = (
     "torchvision.models",
     "torchvision.models.segmentation",
@@ -291,6 +296,8 @@ def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
     if module in _TV_MODULES:
         low = leaf.lower()
         if low.startswith(_TV_NO_BN) and not low.endswith("_bn"):
+            return False
+        if low.startswith(_TV_FROZEN_BN_DETECTORS) and not low.endswith("_v2"):
             return False
         if low.startswith(_TV_BN_FACTORY_PREFIXES) or low.endswith("_bn"):
             return True
@@ -975,8 +982,8 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
             return set()
         passed = dict(zip(positional, call.args))
         passed.update({k.arg: k.value for k in call.keywords if k.arg})
-        if any(flag in passed and not unset(passed[flag]) for flag in flags):
-            return set()
+        # A flag some call sets is live; the others (`dilation=True` passed, `batch_norm` never) stay unset.
+        flags -= {flag for flag in flags if flag in passed and not unset(passed[flag])}
     return {id(n) for stmt in guarded if stmt.test.id in flags for part in stmt.body for n in ast.walk(part)}  # type: ignore[attr-defined]
 
 
@@ -1504,31 +1511,76 @@ class ProjectIndex:
         answer: Optional[Tuple[Optional[str], ...]] = None
         inv = self.inventory_for_path(module_path) if positions else None
         if positions and inv is not None:
-            answer = tuple(mode if any(self._builds_bn(inv, module_path, v) for v in values) else None for values, mode in positions)
+            answer = tuple(mode if any(self._bn_answer(inv, module_path, v) for v in values) else None for values, mode in positions)
             if not any(answer):
                 answer = None
         self._effects[key] = answer
         return answer
 
-    def _builds_bn(self, inv: ModuleInventory, module_path: str, value: ast.AST) -> bool:
-        """Does the expression ``value`` of module ``module_path`` build a BatchNorm model?"""
+    def attribute_holds_bn(self, from_path: str, qualified_class: str, attr: str) -> Optional[bool]:
+        """Does the submodule `self.<attr>` of the project class ``qualified_class`` (as named in
+        ``from_path``, or defined there) hold BatchNorm?  From what its methods assign to it:
+        True when one of the values builds BN, False when every one is a call that builds
+        none (`self.vgg = add_vgg()` of Conv2d and ReLU), None when it cannot be told."""
+        found = self.definition(from_path, qualified_class, 0)
+        if found is None:
+            module = self._effect_module(os.path.abspath(from_path))
+            if module is None or qualified_class not in module[2]:
+                return None
+            found = (os.path.abspath(from_path), qualified_class, module)
+        module_path, name, (_functions, _aliases, classes) = found
+        cls = classes.get(name)
+        inv = self.inventory_for_path(module_path) if cls is not None else None
+        if cls is None or inv is None:
+            return None
+        values = [
+            node.value
+            for node in ast.walk(cls)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets)
+        ]
+        answers = [self._bn_answer(inv, module_path, v) for v in values]
+        if any(answers):
+            return True
+        return False if answers and all(a is False for a in answers) else None
+
+    def _bn_answer(self, inv: ModuleInventory, module_path: str, value: ast.AST, depth: int = 0) -> Optional[bool]:
+        """Does ``value`` (an expression of module ``module_path``) build BatchNorm: True, False
+        (a layer or project callable known to build none, a container of such), or None (unknown)."""
+        if depth > 6:
+            return None
         while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and (value.func.attr in MODULE_METHODS_KEEPING_MODE or value.func.attr in ("train", "eval")):
             value = value.func.value
+        if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Call):
+            inner = self._bn_answer(inv, module_path, value.value, depth + 1)  # `mobilenet_v2().features`
+            return None if inner else inner
         if not isinstance(value, ast.Call):
-            return False
+            return None
         name = dotted_name(value.func)
         if not name:
-            return False
+            return None
         head = name.split(".")[0]
         if head in inv.classes or head in inv.functions:
-            return name == head and inv.holds(head, MAX_IMPORT_HOPS - 1)
+            return inv.holds(head, MAX_IMPORT_HOPS - 1) if name == head else None
         q = inv.resolve(name)
         if is_bn_class(q):
             return True
+        if is_frozen_bn_class(q):
+            return False
         fact = factory_holds_bn(q)
         if fact is not None:
             return fact
-        return inv.is_imported(name) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS and self.holds_bn(module_path, q, MAX_IMPORT_HOPS - 1)
+        if q.startswith("torch.nn.") and q.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
+            parts = [a for a in value.args] + [k.value for k in value.keywords]
+            if any(isinstance(a, ast.Starred) for a in parts) or not parts:
+                return None
+            inner = [self._bn_answer(inv, module_path, a, depth + 1) for a in parts]
+            return True if any(inner) else (False if all(a is False for a in inner) else None)
+        if q.startswith("torch.nn."):
+            return False  # a layer that is not BatchNorm
+        if inv.is_imported(name) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS:
+            return self.holds_bn(module_path, q, MAX_IMPORT_HOPS - 1)
+        return None
 
     def definition(self, from_path: str, qualified: str, hops: int = 0) -> Optional[Tuple[str, str, Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]]:
         """(module path, name, module) of the top-level definition ``qualified`` names, through

@@ -708,14 +708,39 @@ class DetachedNormStats(Rule):
             values = self._local_values.get(expr.value, [])
             if expr.value not in self._params and len(values) == 1 and values[0] is not None:
                 return self._batch_pos(values[0], inputs, depth + 1)
+            if expr.value not in self._params and len(values) > 1 and all(v is not None for v in values):
+                # Rebound several times (`m = f(x[i]); m = m.permute(1, 2, 0)`): when every binding
+                # that starts afresh (not from the name itself) has no batch dimension, none has.
+                kids = self.ctx.facts.children_of
+                fresh = [v for v in values if expr.value not in _names_in(v, children=kids)]  # type: ignore[arg-type]
+                if fresh and all(self._batch_pos(v, inputs, depth + 1)[0] is None for v in fresh):  # type: ignore[arg-type]
+                    return None, None
             return 0, None
         if isinstance(expr, cst.BinaryOperation):
             kids = self.ctx.facts.children_of
             side = expr.left if _names_in(expr.left, children=kids) & inputs else expr.right
             return self._batch_pos(side, inputs, depth + 1)
         if isinstance(expr, cst.Subscript):
-            return self._batch_pos(expr.value, inputs, depth + 1)
+            pos, rank = self._batch_pos(expr.value, inputs, depth + 1)
+            first = expr.slice[0].slice if expr.slice else None
+            if pos == 0 and isinstance(first, cst.Index) and self._integer_index(first.value):
+                return None, None  # `masks[idx]`: one sample, no batch dimension left
+            return pos, rank
         return 0, None
+
+    def _integer_index(self, expr: cst.BaseExpression) -> bool:
+        """An integer literal, or the variable of a `for ... in range(...)` loop."""
+        if _int_value(expr) is not None:
+            return True
+        if not isinstance(expr, cst.Name):
+            return False
+        facts = self.ctx.facts
+        for anc in facts.ancestors(expr):
+            if isinstance(anc, cst.For) and isinstance(anc.target, cst.Name) and anc.target.value == expr.value:
+                return isinstance(anc.iter, cst.Call) and dotted(anc.iter.func) == "range"
+            if isinstance(anc, cst.FunctionDef):
+                return False
+        return False
 
     @staticmethod
     def _swap(pos: Optional[int], rank: Optional[int], a: Optional[int], b: Optional[int]) -> Tuple[Optional[int], Optional[int]]:

@@ -467,10 +467,28 @@ class FrozenBNTrainMode(Rule):
             if holds or (allow_unknown and roots):
                 return ("holds", roots | self.ctx.facts.aliases(roots), label)
             return None
-        if self._name_holds_bn(root, scope):
+        if self._name_holds_bn(root, scope) and not self._submodule_without_bn(expr, scope):
             roots = {root}
             return ("holds", roots | self.ctx.facts.aliases(roots), label)
         return None
+
+    def _submodule_without_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode) -> bool:
+        """`model.vgg` where `model = SSD300(...)` and every value `SSD300` assigns to `self.vgg`
+        builds no BatchNorm (``ProjectIndex.attribute_holds_bn``): the BN of the model is elsewhere."""
+        facts = self.ctx.facts
+        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)) or not facts.path:
+            return False
+        built = [_strip_wrappers(v) for v in facts.assignments_to(expr.value.value, scope) + (facts.assignments_to(expr.value.value, facts.module) if scope is not facts.module else [])]
+        if not built or not all(isinstance(v, cst.Call) for v in built):
+            return False
+        answers = set()
+        for value in built:
+            name = dotted(value.func)  # type: ignore[union-attr]
+            if not name:
+                return False
+            qualified = name if name in facts.inventory.classes else facts.inventory.resolve(name)
+            answers.add(facts.index.attribute_holds_bn(facts.path, qualified, expr.attr.value))
+        return answers == {False}
 
     def _name_holds_bn(self, name: str, scope: cst.CSTNode) -> bool:
         facts = self.ctx.facts

@@ -17,7 +17,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import List, Optional, Tuple
 
 _EVAL_WORDS = lazy(r"(^|_|\b)(val|valid|validation|test|testing|eval|evaluation|infer|inference|predict|calib|calibration|holdout|dev)(_|\b|$|\d)", re.IGNORECASE)
-_DETECTION_PREFIXES = ("fasterrcnn_", "maskrcnn_", "keypointrcnn_", "retinanet_", "fcos_", "ssdlite", "ssd300")
 _PER_SAMPLE_RESHAPES = ("unsqueeze", "unsqueeze_", "view", "reshape", "expand")
 
 LOADER_MESSAGE = (
@@ -559,7 +558,9 @@ class TinyBatchBN(Rule):
     factory that may not contain BN (`timm.create_model(args.model)`, or a
     project function such as `net_factory(net_type=args.model)` that builds BN
     on some of its branches and not on others) or with FrozenBatchNorm2d
-    (torchvision detection models). BN evidence is what is built: an
+    (torchvision's Faster/Mask/Keypoint R-CNN, RetinaNet and FCOS, whose
+    backbone is frozen when weights or backbone weights are used, the
+    default; their `_v2` versions and SSDlite have BatchNorm2d). BN evidence is what is built: an
     `isinstance(m, nn.BatchNorm3d)` check in weight init builds nothing. Nor
     is a model reported whose BN is put back in eval after every `.train()`
     (`model.apply(set_bn_eval)`, `m.eval()` on the BN layers in a loop over
@@ -680,8 +681,8 @@ class TinyBatchBN(Rule):
         """Model constructions (`Net()`, `resnet18()`, `nn.Sequential(..., nn.BatchNorm1d(..))`) that surely hold BN.
 
         Factories that only *may* build BN (`timm.create_model(args.model)`,
-        `torchvision.models.get_model`, `torch.hub.load`) and torchvision detection
-        models (built with FrozenBatchNorm2d when pretrained weights are used) are left out:
+        `torchvision.models.get_model`, `torch.hub.load`) are left out, and torchvision's first
+        detectors (FrozenBatchNorm2d, ``inventory.factory_holds_bn``) hold no BN:
         this rule reports only when the small batch really meets train-mode BN.
         """
         facts = self.ctx.facts
@@ -714,7 +715,7 @@ class TinyBatchBN(Rule):
         if name is None or facts.is_bn_constructor(call):
             return None
         q = facts.qualified(call.func) or name
-        if q in inv_mod.MAYBE_BN_FACTORIES or q.rsplit(".", 1)[-1].startswith(_DETECTION_PREFIXES):
+        if q in inv_mod.MAYBE_BN_FACTORIES:
             return None
         if q.rsplit(".", 1)[-1] == "Sequential" and q.startswith("torch.nn"):
             bn = next((n for n in self._walk(call) if isinstance(n, cst.Call) and facts.is_bn_constructor(n)), None)
@@ -913,6 +914,13 @@ class TinyBatchBN(Rule):
             if not values and fn is not None:
                 for p in list(fn.params.params) + list(fn.params.kwonly_params):
                     if p.name.value == expr.value and p.default is not None:
+                        passed = self._passed_everywhere(fn, p)
+                        if passed is not None:
+                            # Every call in this module passes it: the default is never used.
+                            ints = [self._int_value(v, v, depth + 1) for v in passed]
+                            if ints and all(i is not None for i in ints) and len({i[0] for i in ints}) == 1:  # type: ignore[index]
+                                return (ints[0][0], f"the argument of every call of `{fn.name.value}()`")  # type: ignore[index]
+                            return None
                         r = self._int_value(p.default, at, depth + 1)
                         return (r[0], f"the default of parameter `{expr.value}`") if r else None
                 if expr.value in params_of(fn):
@@ -935,6 +943,37 @@ class TinyBatchBN(Rule):
             value = a + b if isinstance(op, cst.Add) else a - b if isinstance(op, cst.Subtract) else a * b if isinstance(op, cst.Multiply) else (a // b if b else None)
             return (value, f"`{self.ctx.code_for(expr).strip()}`") if value is not None else None
         return None
+
+    def _passed_everywhere(self, fn: cst.FunctionDef, param: cst.Param) -> Optional[List[cst.BaseExpression]]:
+        """The arguments for ``param`` when ``fn`` is called in this module and every call passes
+        one (so its default is never used); None otherwise (no call here, a call that leaves it
+        out, or one that unpacks `*args`/`**kwargs`)."""
+        facts = self.ctx.facts
+        name = fn.name.value
+        method = facts.enclosing_class(fn) is not None
+        positional = [p.name.value for p in fn.params.posonly_params] + [p.name.value for p in fn.params.params]
+        if method and positional:
+            positional = positional[1:]  # self
+        index = positional.index(param.name.value) if param.name.value in positional and param not in fn.params.kwonly_params else None
+        passed: List[cst.BaseExpression] = []
+        for call in facts.calls:
+            func = call.func
+            if method:
+                hit = isinstance(func, cst.Attribute) and func.attr.value == name and isinstance(func.value, cst.Name) and func.value.value == "self"
+            else:
+                hit = isinstance(func, cst.Name) and func.value == name
+            if not hit:
+                continue
+            if any(a.star for a in call.args):
+                return None
+            found = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param.name.value), None)
+            if found is None and index is not None:
+                plain = [a for a in call.args if a.keyword is None]
+                found = plain[index].value if index < len(plain) else None
+            if found is None:
+                return None
+            passed.append(found)
+        return passed or None
 
     def _argparse_default(self, dest: str, depth: int = 0) -> Optional[Tuple[int, str]]:
         """The integer default of the argparse option stored in ``dest``: a literal, or a name bound
