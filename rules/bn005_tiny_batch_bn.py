@@ -225,6 +225,9 @@ _DICT_FACTORIES = frozenset({"dict", "collections.OrderedDict", "OrderedDict", "
 _TORCH_BATCH_SAMPLERS = frozenset({"torch.utils.data.BatchSampler", "torch.utils.data.sampler.BatchSampler"})
 _OPTIONS_METHODS = frozenset({"parse", "parse_args", "initialize", "get_args", "gather_options", "get_parser_args"})
 _LOADER_WORD = lazy(r"loader", re.IGNORECASE)
+# Graph libraries' loaders batch whole graphs: `batch_size=1` is one graph of thousands of nodes,
+# and a BatchNorm1d over node features normalises over all of them.
+_GRAPH_LOADER_ROOTS = ("torch_geometric.", "dgl.")
 
 
 def _ast_int(node) -> Optional[int]:
@@ -565,7 +568,9 @@ class TinyBatchBN(Rule):
     is a model reported whose BN is put back in eval after every `.train()`
     (`model.apply(set_bn_eval)`, `m.eval()` on the BN layers in a loop over
     `model.modules()`, or a `train()` override that does so): frozen BN uses
-    its running statistics whatever the batch size.
+    its running statistics whatever the batch size. A graph library's loader
+    (PyTorch Geometric, DGL) is not reported: its `batch_size` counts graphs,
+    and BatchNorm over node features normalises over every node of them.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -669,6 +674,8 @@ class TinyBatchBN(Rule):
             if sync_bn:
                 continue
             if q.rsplit(".", 1)[-1] == "DataLoader":
+                if q.startswith(_GRAPH_LOADER_ROOTS):
+                    continue  # its batch_size counts graphs: BatchNorm sees each graph's many nodes
                 self._check_loader(call, limit, models)
             elif isinstance(call.func, (cst.Name, cst.Attribute)):
                 self._check_helper_loader(call, limit, models)
