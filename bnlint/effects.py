@@ -139,6 +139,14 @@ class _ParamEffects:
         return id(self)
 
 
+# Methods of a module (besides ``PLAIN_MODULE_METHODS``) and helpers a model class commonly
+# has that run no layer of it: `self.register_parameter(...)`, `self.log(...)`.
+_NOT_SUBMODULES = frozenset(
+    {"register_parameter", "register_backward_hook", "get_parameter", "get_buffer", "__setattr__", "__getattr__",
+     "log", "log_dict", "print", "save", "load", "update", "reset_parameters", "init_weights"}
+)  # fmt: skip
+
+
 def summarise_method(
     cls: ast.ClassDef, name: str, path: str, resolve: "Callable[[str, int], Optional[FunctionEffects]]", functions: "Dict[str, ast.AST]", depth: int = 0
 ) -> Optional[ParamEffect]:
@@ -453,6 +461,10 @@ class _ParamRun:
         if isinstance(func, ast.Name) and func.id in self.aliases:
             self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
             return modes
+        if self.methods and isinstance(func, ast.Subscript) and (dotted_name(func.value) or "").split(".")[0] == "self":
+            # `self._modules[name](x)`, `self.blocks[i](x)` in a method of the model: its layers run.
+            self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
+            return modes
         if isinstance(func, ast.Attribute):
             recv = dotted_name(func.value)
             parts = recv.split(".") if recv else []
@@ -488,6 +500,9 @@ class _ParamRun:
                     return self.apply_effect(call, run.run(), modes, ctx)
                 if any(w in meth.lower() for w in ("train", "eval", "freeze", "mode")):
                     return frozenset({UNKNOWN})  # a method of the model's own class: not seen here
+                if self.methods and parts == ["self"] and meth not in _NOT_SUBMODULES:
+                    # `self.encoder(x)` in a method of the model (`extract_features`): a layer of it runs.
+                    self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
                 return modes
         # The parameter handed to another call.
         for index, arg in _arguments(call):

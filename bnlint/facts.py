@@ -263,6 +263,9 @@ class Facts:
     def class_holds_bn(self, name: str) -> bool:
         return inv_mod.callable_holds_bn(self.inventory, name, self.path, self.index)
 
+    def class_holds_dropout(self, name: str) -> bool:
+        return inv_mod.callable_holds_dropout(self.inventory, name, self.path, self.index)
+
     def is_lightning_class(self, cls: cst.ClassDef) -> bool:
         return cls.name.value in self.inventory.lightning_classes
 

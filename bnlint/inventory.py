@@ -47,6 +47,51 @@ BN_CLASSES.update(
     }
 )
 
+# Dropout layers: in train mode they zero a random part of their input (and rescale the rest);
+# in eval mode they pass it through.  A model with any of them gives random outputs in train mode.
+DROPOUT_CLASSES: Set[str] = set()
+for _leaf in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"):
+    DROPOUT_CLASSES.update({f"torch.nn.{_leaf}", f"torch.nn.modules.{_leaf}", f"torch.nn.modules.dropout.{_leaf}"})
+DROPOUT_FUNCTIONS = {
+    "torch.nn.functional.dropout",
+    "torch.nn.functional.dropout1d",
+    "torch.nn.functional.dropout2d",
+    "torch.nn.functional.dropout3d",
+    "torch.nn.functional.alpha_dropout",
+    "torch.nn.functional.feature_alpha_dropout",
+}
+# Library models with dropout: torchvision classifiers whose head has a Dropout (or whose blocks
+# have stochastic depth), and Hugging Face models (`from_pretrained`: dropout in every layer).
+_TV_DROPOUT_PREFIXES = ("alexnet", "vgg", "squeezenet", "googlenet", "inception_v3", "mobilenet_v2", "mobilenet_v3", "mnasnet", "efficientnet", "maxvit", "convnext", "swin")
+_DROPOUT_LIBRARY_ROOTS = ("transformers.",)
+
+
+def is_dropout_class(qualified: Optional[str]) -> bool:
+    return bool(qualified) and qualified in DROPOUT_CLASSES
+
+
+def factory_holds_dropout(qualified: Optional[str]) -> Optional[bool]:
+    """True for a library model or factory known to hold dropout, None when not known."""
+    if not qualified:
+        return None
+    if qualified.startswith(_DROPOUT_LIBRARY_ROOTS) and (qualified.endswith(".from_pretrained") or qualified.rsplit(".", 1)[-1].startswith(("Auto", "Bert", "GPT", "Roberta", "T5", "VisionEncoderDecoder"))):
+        return True
+    module, _, leaf = qualified.rpartition(".")
+    if module in _TV_MODULES and leaf.lower().startswith(_TV_DROPOUT_PREFIXES):
+        return True
+    return None
+
+
+def calls_dropout_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
+    """`F.dropout(x, p, self.training)` / `F.dropout(x, training=self.training)`: dropout that
+    follows the module's mode (the default `training=True` drops in every mode)."""
+    name = dotted_name(call.func)
+    if not name or resolve(name) not in DROPOUT_FUNCTIONS:
+        return False
+    training = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "training"), None)
+    return (dotted_name(training) or "").endswith(".training") if training is not None else False
+
+
 # Frozen BN: fixed affine + fixed statistics, no train-mode behaviour at all.
 FROZEN_BN_CLASSES = {
     "torchvision.ops.FrozenBatchNorm2d",
@@ -382,6 +427,16 @@ def class_stretches(text: str) -> List[str]:
     return [code[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
+# Every way ``callable_holds_dropout`` decides yes needs one of these in the text of the module
+# that spells it (a dropout layer or function, a library model with dropout).
+_DROPOUT_EVIDENCE = lazy(r"(?i:dropout|from_pretrained|" + "|".join(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES) + r")")
+
+
+def code_has_dropout_evidence(text: str) -> bool:
+    """Dropout evidence (``_DROPOUT_EVIDENCE``) in the code of ``text``, not in its strings or comments."""
+    return _DROPOUT_EVIDENCE.search(text) is not None and _DROPOUT_EVIDENCE.search(_STRINGS_AND_COMMENTS.sub(" ", text)) is not None
+
+
 def code_has_bn_evidence(text: str) -> bool:
     """``text_has_bn_evidence`` on the code only, not in strings or comments."""
     return text_has_bn_evidence(text) and text_has_bn_evidence(_STRINGS_AND_COMMENTS.sub(" ", text))
@@ -548,10 +603,21 @@ class ModuleInventory:
     # Factory tables: module-level `MODELS = {"resnet": ResNet, "vgg": vgg16_bn}` (every value a
     # dotted name), by table name -> the names it maps to (``table_call_name``).
     tables: Dict[str, List[str]] = field(default_factory=dict)
+    # What could make each class or function hold dropout (``_Reasons``, as for BN), decided on
+    # demand (``holds_dropout``): only the evaluation rules ask, for models without BN.
+    dropout_reasons: Dict[str, Any] = field(default_factory=dict)
 
     def holds(self, name: str, hops: int = 0) -> bool:
         """Does the local class or function ``name`` hold (or build) BatchNorm?"""
         return name in self.bn_holding or name in self.bn_layer_classes
+
+    def holds_dropout(self, name: str, hops: Optional[int] = None) -> bool:
+        """Does the local class or function ``name`` hold (or build) a dropout layer?  Imports
+        are followed through the project index the inventory was made by."""
+        index = self.__dict__.get("_dropout_index")
+        hops = MAX_IMPORT_HOPS if hops is None else hops
+        lookup = index._external_lookup(self.path, hops - 1, "dropout") if index is not None else (lambda q: False)
+        return _holds_dropout_locally(self, name, set(), lookup)
 
     def is_imported(self, dotted: str) -> bool:
         """Is the head of ``dotted`` bound by an import: `import models` (then `models.Net`),
@@ -621,6 +687,20 @@ def callable_holds_bn(inv: "ModuleInventory", name: str, path: Optional[str], in
     if q.endswith(".__dict__"):
         return index.namespace_holds_bn(path, q[: -len(".__dict__")])
     return index.holds_bn(path, q)
+
+
+def callable_holds_dropout(inv: "ModuleInventory", name: str, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+    """Does calling ``name`` (as the module ``inv`` spells it) build a module with a dropout
+    layer (``DROPOUT_CLASSES``, a mode-following ``F.dropout``, a library model with dropout)?"""
+    head = name.split(".")[0]
+    if head in inv.classes or head in inv.functions:
+        return name == head and inv.holds_dropout(name)
+    q = inv.resolve(name)
+    if is_dropout_class(q) or factory_holds_dropout(q):
+        return True
+    if not (inv.is_imported(name) and path and index is not None and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS):
+        return False
+    return index.holds_dropout(path, q)
 
 
 def dotted_name(node: ast.AST) -> Optional[str]:
@@ -938,6 +1018,8 @@ def _local_summary(
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
+        calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in r.calls)
+        inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, _ in r.names), calls_dropout, kind="dropout")
         if reasons[name].direct and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `def vgg(cfg, batch_norm=False): ... if batch_norm: layers += [nn.BatchNorm2d(v)]`,
             # called in this module only without a true `batch_norm`: that BN is never built.
@@ -987,8 +1069,12 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
     return {id(n) for stmt in guarded if stmt.test.id in flags for part in stmt.body for n in ast.walk(part)}  # type: ignore[attr-defined]
 
 
-def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], calls_bn_function: bool) -> _Reasons:
-    """Sort what ``name`` uses into: BN itself, local names to ask about, project names to look up."""
+def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], calls_bn_function: bool, kind: str = "bn") -> _Reasons:
+    """Sort what ``name`` uses into: BN itself, local names to ask about, project names to look up.
+    ``kind`` "dropout": the same for dropout layers (``calls_bn_function``: a mode-following
+    functional dropout)."""
+    if kind == "dropout":
+        return _classify_dropout_reasons(inv, name, bases, names, calls_bn_function)
     direct = calls_bn_function
     local: Dict[str, None] = {}
     imported: Dict[str, None] = {}
@@ -1029,6 +1115,42 @@ def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: 
     if direct:
         return _Reasons(True, (), ())
     return _Reasons(False, tuple(local), tuple(imported))
+
+
+def _classify_dropout_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], direct: bool) -> _Reasons:
+    local: Dict[str, None] = {}
+    imported: Dict[str, None] = {}
+    for b in bases:
+        if b in inv.classes or b in inv.functions:
+            local[b] = None
+        elif is_dropout_class(b):
+            direct = True
+        elif not b.startswith("torch.") and b.split(".")[0] not in THIRD_PARTY_ROOTS:
+            imported[b] = None
+    for dotted in names:
+        if direct:
+            break
+        if dotted in inv.classes or dotted in inv.functions:
+            if dotted != name:
+                local[dotted] = None
+            continue
+        if dotted.split(".")[0] in inv.classes or dotted.split(".")[0] in inv.functions:
+            continue
+        q = inv.resolve(dotted)
+        if is_dropout_class(q) or factory_holds_dropout(q):
+            direct = True
+        elif inv.is_imported(dotted) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS:
+            imported[q] = None
+    return _Reasons(True, (), ()) if direct else _Reasons(False, tuple(local), tuple(imported))
+
+
+def _holds_dropout_locally(inv: ModuleInventory, name: str, visiting: Set[str], lookup: ExternalLookup) -> bool:
+    """``holds_dropout`` of a module's name: its reasons, its local parts, its imports."""
+    reasons = inv.dropout_reasons.get(name)
+    if reasons is None or name in visiting:
+        return False
+    visiting.add(name)
+    return reasons.direct or any(_holds_dropout_locally(inv, n, visiting, lookup) for n in reasons.local) or any(lookup(q) for q in reasons.imported)
 
 
 def _holds_for_reasons(inv: ModuleInventory, name: str, reasons: _Reasons, local_holds: Callable[[str], bool], lookup: ExternalLookup) -> bool:
@@ -1237,7 +1359,11 @@ class ProjectIndex:
         self.consulted.update(probed)
         return any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in edges)
 
-    def imported_names_hold_bn(self, path: Optional[str], source: str) -> bool:
+    def imported_names_hold_dropout(self, path: Optional[str], source: str) -> bool:
+        """``imported_names_hold_bn`` for dropout layers (``holds_dropout``)."""
+        return self.imported_names_hold_bn(path, source, kind="dropout")
+
+    def imported_names_hold_bn(self, path: Optional[str], source: str, kind: str = "bn") -> bool:
         """Does a name this file imports from the project hold BN (``holds_bn``), for any way
         the text uses it (`models`, `models.Net`, `models.Net.build` are all asked)?
 
@@ -1261,8 +1387,11 @@ class ProjectIndex:
                     continue
                 for i in range(len(attrs) + 1):
                     questions.add(".".join([target, *attrs[:i]]) if i else target)
-        if any(self.holds_bn(path, q) for q in sorted(questions) if not q.endswith(".__dict__")):
+        holds = self.holds_dropout if kind == "dropout" else self.holds_bn
+        if any(holds(path, q) for q in sorted(questions) if not q.endswith(".__dict__")):
             return True
+        if kind == "dropout":
+            return False
         # A model picked by name from a project module (`models.__dict__[arch](...)`,
         # `getattr(models, arch)(...)`): only the modules the text indexes so.
         picked = {m.group(1) or m.group(2) for m in _NAMESPACE_PICK.finditer(source)} & set(bindings)
@@ -1373,7 +1502,9 @@ class ProjectIndex:
         if tree is None:
             tree = ast.parse(source)
         star = (lambda module: self._star_names(path, module)) if path else None
-        return summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star)
+        inv = summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star)
+        inv.__dict__["_dropout_index"] = self
+        return inv
 
     def namespace_holds_bn(self, from_path: str, module: str) -> bool:
         """Does every public factory of the project module ``module`` build BN (a model picked
@@ -1406,11 +1537,11 @@ class ProjectIndex:
                 return list(other.classes) + list(other.functions) + list(other.aliases)
         return []
 
-    def _external_lookup(self, path: Optional[str], hops: int) -> ExternalLookup:
+    def _external_lookup(self, path: Optional[str], hops: int, kind: str = "bn") -> ExternalLookup:
         def lookup(qualified: str) -> bool:
             if path is None:
                 return False
-            return self.holds_bn(path, qualified, hops)
+            return self.holds_dropout(path, qualified, hops) if kind == "dropout" else self.holds_bn(path, qualified, hops)
 
         return lookup
 
@@ -1459,6 +1590,7 @@ class ProjectIndex:
                 base.functions = dict.fromkeys(base.functions)  # type: ignore[assignment]
                 del tree
                 inv = LazyModuleInventory(base, reasons, self)
+                inv.__dict__["_dropout_index"] = self
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             inv = None
         self._by_path[path] = inv
@@ -1663,12 +1795,20 @@ class ProjectIndex:
         answers independent of the order files are linted in, and the cost small in framework
         code where every module reaches every other one.
         """
+        return self._holds_kind("bn", from_path, qualified, hops)
+
+    def holds_dropout(self, from_path: str, qualified: str, hops: Optional[int] = None) -> bool:
+        """Does the project object ``qualified`` (as imported in ``from_path``) hold a dropout
+        layer?  As ``holds_bn`` (re-exports followed, at most ``hops`` modules away)."""
+        return self._holds_kind("dropout", from_path, qualified, hops)
+
+    def _holds_kind(self, kind: str, from_path: str, qualified: str, hops: Optional[int]) -> bool:
         if hops is None:
             hops = MAX_IMPORT_HOPS
         if hops <= 0:
             return False
         # Imports resolve from the importing file's folder only: its neighbours share answers.
-        key = (os.path.dirname(os.path.abspath(from_path)), qualified, hops)
+        key = (os.path.dirname(os.path.abspath(from_path)), qualified if kind == "bn" else f"{kind} {qualified}", hops)
         memo = self._answers.get(key) or self._provisional.get(key)
         if memo is not None:
             self.consulted |= memo[1]
@@ -1676,13 +1816,33 @@ class ProjectIndex:
         if key in self._asking:
             self._cycle = True  # re-export cycles (`from . import x` in x's own package): "no" for now
             return False
+        compute = self._holds_bn if kind == "bn" else self._holds_dropout
         self._asking.add(key)
         try:
-            answer, deps, final = self._answer(lambda: self._holds_bn(from_path, qualified, hops))
+            answer, deps, final = self._answer(lambda: compute(from_path, qualified, hops))
         finally:
             self._asking.discard(key)
         (self._answers if final else self._provisional)[key] = (answer, deps)
         return answer
+
+    def _holds_dropout(self, from_path: str, qualified: str, hops: int) -> bool:
+        if factory_holds_dropout(qualified.lstrip(".")) or is_dropout_class(qualified):
+            return True
+        for module_path, attr in self._candidate_modules(from_path, qualified):
+            inv = self.inventory_for_path(module_path)
+            if inv is None:
+                continue
+            head = attr.split(".")[0]
+            if head in inv.classes or head in inv.functions:
+                return inv.holds_dropout(head, hops)
+            target = inv.aliases.get(head)
+            if target is not None:
+                root = target.split(".")[0].lstrip(".")
+                if root in THIRD_PARTY_ROOTS:
+                    return is_dropout_class(target) or bool(factory_holds_dropout(target))
+                return self.holds_dropout(module_path, target, hops - 1)
+            return False
+        return False
 
     def _answer(self, compute: Callable[[], bool]) -> Tuple[bool, frozenset, bool]:
         """Run one (possibly nested) question: (answer, paths it rests on, may it be memoised?).

@@ -38,6 +38,8 @@ Nothing here imports torch or the linted code.
 """
 from __future__ import annotations
 
+import ast
+
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
@@ -90,6 +92,13 @@ class Obj:
     # Trained weights went into it (`load_state_dict`, `pretrained=True`, `torch.load`): running it
     # on data where nothing trains is inference, not a demo of a random network.
     has_weights: bool = False
+    # No BN, but a dropout layer: evaluating it in train mode gives random outputs (BN001).
+    holds_dropout: bool = False
+
+    @property
+    def mode_sensitive(self) -> bool:
+        """Does its output depend on its mode (BatchNorm or dropout in it)?"""
+        return self.holds_bn or self.holds_dropout
 
 
 @dataclass(frozen=True)
@@ -265,6 +274,7 @@ class ModesAnalysis:
         self._in_test_file = base.startswith("test_") or base.endswith("_test.py") or "/tests/" in (facts.path or "").replace("\\", "/")
         self._parent_of_act: Dict[int, Optional[int]] = {}
         self._module_act: Optional[int] = None
+        self._global_names: Dict[int, Set[str]] = {}  # function -> the names it declares `global`
         self._module_end: Optional[State] = None  # the globals once the module's code has run
         self._globals_at_entry: Optional[State] = None
         self._no_training: Optional[bool] = None
@@ -462,11 +472,15 @@ class ModesAnalysis:
             finally:
                 self._stack, self._loop_stack, self._root = saved
             for var, obj in (end.vars.items() if end is not None else ()):
-                if obj is None or len(var) != 3 or var[0] != "self" or var[1] != id(cls) or not obj.holds_bn:
+                if obj is None or len(var) != 3 or var[0] != "self" or var[1] != id(cls) or not obj.mode_sensitive:
                     continue
                 attr = var[2].split(".", 1)[1]
                 vals = end.modes.get(obj, frozenset({Val(UNKNOWN)}))
-                if self._attr_may_be_switched(cls, attr, outside=self._init_methods(cls)):
+                building = self._init_methods(cls)
+                if self._attr_may_be_switched(cls, attr, outside=building, to_train_ok=True) or (
+                    any(v.mode != TRAIN for v in vals) and self._attr_may_be_switched(cls, attr, outside=building)
+                ):
+                    # Another method may switch it (a `.train()` leaves a model built in train mode as it was).
                     vals = frozenset({Val(UNKNOWN)})
                 out[var] = (obj, frozenset(v.replace(fresh=False, mark=None) for v in vals))
         self._instance_entries[key] = out
@@ -510,8 +524,25 @@ class ModesAnalysis:
         return switched
 
     # --- names ---------------------------------------------------------------
+    def _var_key(self, name: str, fr: Frame) -> tuple:
+        """Where a name assigned in frame ``fr`` lives: the module's variable when the function
+        declares it `global` (`global i3d_model` in an `init_model()`), else the frame's own."""
+        if fr.fn is not None and self._module_act is not None and name in self._globals_of(fr.fn):
+            return (self._module_act, name)
+        return (fr.act, name)
+
+    def _globals_of(self, fn: cst.FunctionDef) -> Set[str]:
+        cached = self._global_names.get(id(fn))
+        if cached is None:
+            cached = set()
+            for node in self.walk(fn):
+                if isinstance(node, cst.Global) and self.facts.enclosing_function(node) is fn:
+                    cached.update(n.name.value for n in node.names)
+            self._global_names[id(fn)] = cached
+        return cached
+
     def _lookup(self, name: str, st: State, fr: Frame) -> Optional[Obj]:
-        key = (fr.act, name)
+        key = self._var_key(name, fr)
         if key in st.vars:
             return st.vars[key]
         act = fr.parent_act
@@ -574,18 +605,23 @@ class ModesAnalysis:
             return self._self_objs[key]
         obj = None
         cls = self.facts.enclosing_class(expr)
-        holds = False
+        holds = dropout = False
         name: Optional[str] = None
         if cls is not None:
-            for value, scope in self._self_assignments(cls).get(expr.attr.value, ()):
-                if not isinstance(value, (cst.Call, cst.IfExp)):
-                    continue  # `self.model = model`: a parameter, unknown here
+            built = [(v, scope) for v, scope in self._self_assignments(cls).get(expr.attr.value, ()) if isinstance(v, (cst.Call, cst.IfExp))]
+            for value, scope in built:  # (`self.model = model`: a parameter, unknown here)
                 if self._value_holds_bn(value, scope):
                     holds = True
                     name = self._constructor_name(value)
                     break
-        if holds:
-            obj = Obj(label=dotted(expr) or "self.model", holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name))
+            if not holds:
+                for value, _ in built:
+                    if self._value_holds_dropout(value):
+                        dropout = True
+                        name = self._constructor_name(value)
+                        break
+        if holds or dropout:
+            obj = Obj(label=dotted(expr) or "self.model", holds_bn=holds, holds_dropout=dropout, cls_name=name, keeps_bn_eval=holds and self._keeps_bn_eval(name))
         elif cls is not None and self._stored_parameter(cls, expr.attr.value):
             # `self.model = model` in a trainer's `__init__`: the caller's model, like a parameter
             # of a training function (BN006 follows it; BN001 needs BN evidence).
@@ -610,11 +646,13 @@ class ModesAnalysis:
         """Is `self.<attr>` of a plain class (a predictor, a trainer: not an `nn.Module`, whose
         submodules follow the parent's mode) a model in train mode whenever a method runs?
 
-        It is when the attribute is only ever set in `__init__`, each time to a newly built model
-        (a constructor or factory call: new modules start in train mode), and nothing in the file
-        may switch it afterwards: no mode or freeze call on `self.<attr>` or `<x>.<attr>`, no
-        method that puts `self` itself in a mode, and the attribute never handed to a call or
-        bound to another name (a helper or an alias could switch it unseen)."""
+        It is when the attribute is only ever set while the instance is built (`__init__` and the
+        methods only it calls, `self.setup_model()`), each time to a newly built model (a
+        constructor or factory call: new modules start in train mode), and nothing in the file
+        may switch it to anything but train mode afterwards: no `.eval()`, `.train(False)` or
+        freeze call on `self.<attr>` or `<x>.<attr>` (a `fit()` that calls `.train()` leaves it in
+        train mode), no method that puts `self` itself in a mode, and the attribute never handed
+        to a call or bound to another name (a helper or an alias could switch it unseen)."""
         key = (id(cls), attr)
         cached = self._attr_train_cache.get(key)
         if cached is not None:
@@ -622,12 +660,13 @@ class ModesAnalysis:
         result = False
         if self._is_plain_class(cls):
             assigned = self._self_assignments(cls).get(attr, [])
+            building = self._init_methods(cls)
             result = bool(assigned) and all(
-                isinstance(method, cst.FunctionDef) and method.name.value == "__init__" and isinstance(value, cst.Call) and self._constructor_name(value) is not None
+                isinstance(method, cst.FunctionDef) and method.name.value in building and isinstance(value, cst.Call) and self._constructor_name(value) is not None
                 for value, method in assigned
             )
             if result:
-                result = not self._attr_may_be_switched(cls, attr)
+                result = not self._attr_may_be_switched(cls, attr, to_train_ok=True)
         self._attr_train_cache[key] = result
         return result
 
@@ -651,10 +690,11 @@ class ModesAnalysis:
                 todo.append(local)
         return True
 
-    def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str, outside: Set[str] = frozenset()) -> bool:
+    def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str, outside: Set[str] = frozenset(), to_train_ok: bool = False) -> bool:
         """May something switch `self.<attr>`'s mode: a mode call on it, a helper it is handed
         to, an alias of it?  Calls in the methods ``outside`` (the construction, already
-        analysed) and wrappers (`nn.DataParallel(self.net)`) do not count."""
+        analysed) and wrappers (`nn.DataParallel(self.net)`) do not count; with ``to_train_ok``
+        neither does a `.train()` on the attribute itself."""
         for call in self.facts.calls:
             if outside:
                 fn = self.facts.enclosing_function(call)
@@ -662,6 +702,8 @@ class ModesAnalysis:
                     continue
             receiver = _mode_call_receiver(call)
             if receiver and (attr in receiver[1:] or (receiver == ["self"] and self.facts.enclosing_class(call) is cls)):
+                if to_train_ok and receiver[-1:] == [attr] and isinstance(call.func, cst.Attribute) and call.func.attr.value == "train" and self._mode_of_call(call) == TRAIN:
+                    continue
                 return True
             if self._keeps_modes(call):
                 continue
@@ -1027,7 +1069,7 @@ class ModesAnalysis:
     def _unbind_targets(self, target: cst.CSTNode, st: State, fr: Frame) -> None:
         for node in self.walk(target):
             if isinstance(node, cst.Name):
-                key = (fr.act, node.value)
+                key = self._var_key(node.value, fr)
                 if key in st.vars or self._lookup(node.value, st, fr) is not None:
                     st.vars[key] = None
 
@@ -1110,7 +1152,7 @@ class ModesAnalysis:
             return
         key: Optional[tuple] = None
         if isinstance(target, cst.Name):
-            key = (fr.act, target.value)
+            key = self._var_key(target.value, fr)
             members = self._sequence_members(value, st, fr, target.value) if isinstance(value, (cst.List, cst.Tuple)) else None
             entries = self._dict_entries(value, st, fr, target.value) if isinstance(value, cst.Dict) else None
             if entries:
@@ -1156,7 +1198,7 @@ class ModesAnalysis:
             if (q in COPY_CALLS or q.endswith(".deepcopy") or q.endswith("AveragedModel")) and value.args:
                 src = self.resolve(value.args[0].value, st, fr)
                 if src is not None:
-                    obj = Obj(label=label, holds_bn=src.holds_bn, cls_name=src.cls_name, keeps_bn_eval=src.keeps_bn_eval, created_at=value, has_weights=src.has_weights)
+                    obj = Obj(label=label, holds_bn=src.holds_bn, holds_dropout=src.holds_dropout, cls_name=src.cls_name, keeps_bn_eval=src.keeps_bn_eval, created_at=value, has_weights=src.has_weights)
                     st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(src, frozenset({Val(UNKNOWN)})))
                     return obj
         if not isinstance(value, (cst.Call, cst.IfExp)):
@@ -1164,15 +1206,19 @@ class ModesAnalysis:
         scope = fr.fn if fr.fn is not None else self.module
         try:
             holds = self._value_holds_bn(value, scope)
+            dropout = not holds and self._value_holds_dropout(value)
         except RecursionError:
-            holds = False
-        if not holds:
+            holds = dropout = False
+        if not holds and not dropout:
             return None
         built = self._construction(value) if isinstance(value, cst.Call) else None
         if built is not None and not built.returns_model:
             return None  # a factory of functions (a closure over a model), not a module
         name = self._constructor_name(value)
-        obj = Obj(label=label, holds_bn=True, cls_name=name, keeps_bn_eval=self._keeps_bn_eval(name), created_at=value, has_weights=self._built_with_weights(value))
+        obj = Obj(
+            label=label, holds_bn=holds, holds_dropout=dropout, cls_name=name, keeps_bn_eval=holds and self._keeps_bn_eval(name),
+            created_at=value, has_weights=self._built_with_weights(value),
+        )
         # nn.Module starts in training mode; `Net().eval()` / `.train(False)` in the same expression.
         mode = TRAIN
         cur = value
@@ -1223,6 +1269,27 @@ class ModesAnalysis:
         if self.facts.is_bn_class_ref(func):
             return True
         return self.facts.class_holds_bn(name)
+
+    def _value_holds_dropout(self, value: cst.BaseExpression, depth: int = 0) -> bool:
+        """Does this constructor/factory expression build a module with a dropout layer (and, as
+        asked only where ``_value_holds_bn`` said no, no BN)?  A container is asked about the
+        layers written in it (`nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5))`)."""
+        if depth > 8:
+            return False
+        if isinstance(value, cst.IfExp):
+            return self._value_holds_dropout(value.body, depth + 1) or self._value_holds_dropout(value.orelse, depth + 1)
+        if not isinstance(value, cst.Call):
+            return False
+        func = value.func
+        if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
+            return self._value_holds_dropout(func.value, depth + 1)
+        q = self.facts.callee(value) or ""
+        if q.rsplit(".", 1)[-1] in WRAPPER_LEAVES and value.args:
+            return self._value_holds_dropout(value.args[0].value, depth + 1)
+        if q.startswith("torch.") and q.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
+            return any(node is not value and isinstance(node, cst.Call) and self._value_holds_dropout(node, depth + 1) for node in self.walk(value))
+        name = callee_dotted(func)
+        return bool(name) and self.facts.class_holds_dropout(name)  # type: ignore[arg-type]
 
     def _container_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
         """``nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))`` (also ModuleList/ModuleDict, nested, ``.to()``)."""
@@ -1358,7 +1425,7 @@ class ModesAnalysis:
                 index, positional = positional, positional + 1
             obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
             # A model with BN (any rule), or a caller's model in training code (BN006 only).
-            if obj is not None and (obj.holds_bn or self._training_stack()):
+            if obj is not None and (obj.mode_sensitive or self._training_stack()):
                 handed.append((index, arg, obj))
         if not handed:
             return None if entering else False
@@ -1546,6 +1613,7 @@ class ModesAnalysis:
         fn = self._methods_of(cls).get(meth)
         if fn is None:
             return
+        self._method_forwards(obj, cls.name.value, meth, call, st, fr)
         effect = None
         for node in self.walk(fn):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
@@ -1561,6 +1629,31 @@ class ModesAnalysis:
             self._freeze(obj, call, st)
         elif effect in (TRAIN, EVAL, UNKNOWN):
             self._set_mode(obj, effect, call, st, fr)
+
+    def _method_forwards(self, obj: Obj, cls_name: str, meth: str, call: cst.Call, st: State, fr: Frame) -> None:
+        """`net.extract_features(x)` with the class defined in this file: the forwards its method
+        runs (``bnlint.effects.summarise_method`` on this file's ``ast``), in the model's mode."""
+        tree = getattr(self.facts, "ast_tree", None)
+        if tree is None or meth in ("forward", "__call__") or not self.facts.path:
+            return
+        from bnlint.effects import summarise_method
+        from bnlint.inventory import _import_aliases
+
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name]
+        if len(classes) != 1:
+            return
+        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        resolver = self.facts.index._resolver(self.facts.path, functions, _import_aliases(tree))
+        try:
+            effect = summarise_method(classes[0], meth, self.facts.path, resolver, functions)
+        except RecursionError:
+            return
+        if effect is None:
+            return
+        assert isinstance(call.func, cst.Attribute)
+        where = f"`{cls_name}.{meth}()`"
+        for kinds, trained, _ in effect.forwards:
+            self._forward(call, obj, st, fr, call.func.value, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
 
     def _methods_of(self, cls: cst.ClassDef) -> Dict[str, cst.FunctionDef]:
         key = id(cls)
@@ -1876,7 +1969,7 @@ class ModesAnalysis:
     ) -> None:
         """A forward of ``obj`` at ``call``; ``via``: run by a function of another module that
         ``call`` calls, in the evaluation contexts ``extra_kinds`` (none when it ``trained`` on it)."""
-        if not obj.holds_bn and not obj.is_parameter:
+        if not obj.mode_sensitive and not obj.is_parameter:
             return
         vals = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
         lexical = self._lexical_kinds(call, fr.fn) if not trained else set()

@@ -233,6 +233,7 @@ class _Evidence:
         self.index = index
         self._local: Optional[bool] = None
         self._project: Optional[bool] = None
+        self._dropout: Optional[bool] = None
 
     def local(self) -> bool:
         if self._local is None:
@@ -240,6 +241,16 @@ class _Evidence:
             # (``ast_bn_evidence``), so `"batch_norm"` in an op table or a docstring is none.
             self._local = code_has_bn_evidence(self.source)
         return self._local
+
+    def dropout(self) -> bool:
+        """Dropout evidence, for the rules that take it (``Rule.dropout_evidence``): in the code,
+        or in what it imports from the project."""
+        if self._dropout is None:
+            from bnlint.inventory import code_has_dropout_evidence
+
+            index = self.index
+            self._dropout = code_has_dropout_evidence(self.source) or bool(index is not None and index.imported_names_hold_dropout(self.path, self.source))
+        return self._dropout
 
     def project(self) -> bool:
         if self._project is None:
@@ -280,6 +291,8 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
     # The import graph last: it reads other files, and costs more than any text check.
     if pending and evidence.project():
         out.extend(pending)
+    elif pending:
+        out.extend(rule for rule in pending if rule.dropout_evidence and evidence.dropout())
     return out
 
 
@@ -878,6 +891,14 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
     return bool(inventory.lightning_classes & inventory.bn_holding)
 
 
+def builds_dropout_model(scan: AstScan, inventory, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
+    """``builds_bn_model`` for dropout: is a model with a dropout layer built in this module
+    (``callable_holds_dropout`` on a callee)?  The mode analysis tracks such models for BN001."""
+    from bnlint import inventory as inv_mod
+
+    return any(inv_mod.callable_holds_dropout(inventory, name, path, index) for name in scan.call_names)
+
+
 class CstCandidates:
     """The outcome of the ``ast`` step: the rules to run, and the module summary if it was built."""
 
@@ -897,6 +918,7 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
     scan: Optional[AstScan] = None
     evidence: Optional[bool] = None
     model: Optional[bool] = None
+    dropout_model: Optional[bool] = None
     inventory = None
     out: List["RuleType"] = []
     for rule in rules:
@@ -915,19 +937,25 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                 inventory = index.inventory_for_source(source, path, tree)
                 aliases = inventory.aliases
             evidence = ast_bn_evidence(scan, aliases, path, index)
-        if not evidence:
+        if not evidence and not rule.dropout_evidence:
             continue
-        if rule.needs_bn_model:
-            if model is None:
-                if index is None:
-                    from bnlint.inventory import ProjectIndex
+        if rule.needs_bn_model or not evidence:
+            if index is None:
+                from bnlint.inventory import ProjectIndex
 
-                    index = ProjectIndex()
-                if inventory is None:
-                    inventory = index.inventory_for_source(source, path, tree)
+                index = ProjectIndex()
+            if inventory is None:
+                inventory = index.inventory_for_source(source, path, tree)
+            if evidence and model is None:
                 model = builds_bn_model(scan, inventory, path, index)
-            if not model:
-                continue
+            if not (evidence and model):
+                # A model with dropout and no BN, for the rules that evaluate (``dropout_evidence``).
+                if not rule.dropout_evidence:
+                    continue
+                if dropout_model is None:
+                    dropout_model = builds_dropout_model(scan, inventory, path, index)
+                if not dropout_model:
+                    continue
         out.append(rule)
     return CstCandidates(out, inventory)
 

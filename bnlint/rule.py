@@ -263,6 +263,9 @@ class Rule:
     # A regular expression (case-insensitive) for the names this rule also accepts as BN
     # evidence on their own (BN004's `model.bn1.weight.requires_grad = False`).
     name_evidence: ClassVar[Optional[str]] = None
+    # A model with dropout layers and no BN counts as evidence too (the evaluation rule: in
+    # train mode dropout makes every output random), where ``needs_bn_evidence`` is set.
+    dropout_evidence: ClassVar[bool] = False
     options: ClassVar[Tuple[Option, ...]] = ()
     summary: ClassVar[str] = ""
     # Fixit-style examples; the test-suite lints each one.  An invalid example

@@ -148,7 +148,8 @@ class MissingEval(Rule):
     fix_availability = "unsafe"
     summary = "evaluation runs a BatchNorm model in train mode: call model.eval() first"
     trigger_tokens = ("no_grad", "inference_mode", "set_grad_enabled", "jit.trace")
-    needs_bn_evidence = True  # only a model that holds BN is reported
+    needs_bn_evidence = True  # only a model that holds BN ...
+    dropout_evidence = True  # ... or dropout is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
     # The other evaluation contexts (``text_relevant``): a `def` named for evaluation, a `for`
     # over evaluation data, evaluation data named in the code, and inference (trained weights
@@ -197,13 +198,15 @@ class MissingEval(Rule):
             if not obs.kinds or obs.excluded:
                 continue
             obj = obs.obj
-            if not obj.holds_bn or obj.keeps_bn_eval:
+            if not obj.mode_sensitive or obj.keeps_bn_eval:
                 continue
             vals = obs.vals
             if not vals or any(v.mode != TRAIN for v in vals):
                 continue
             if all(v.frozen is not None for v in vals):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
+            if all(v.fresh for v in vals) and not obj.holds_bn:
+                continue  # dropout only: an explicit `.train()` before evaluating is MC dropout
             if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference"}:
                 # An explicit .train() right before a no-grad forward in training code: a mean
                 # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
@@ -243,12 +246,20 @@ class MissingEval(Rule):
             how = "it is never put in eval mode" if all(not v.origin for v in vals) else "the last mode switch on every path here is `.train()`"
             if obs.callers and fn_name:
                 how += f" (`{fn_name}()` is called with the model in train mode)"
-            message = (
-                f"`{label}` contains BatchNorm and is still in train mode here, {where}: {how}. In train mode BatchNorm "
-                f"normalises each batch with that batch's own mean/variance and overwrites running_mean/running_var with "
-                f"this data; `torch.no_grad()` does not change the mode. Call `{label}.eval()` before evaluating (and "
-                f"`{label}.train()` before training resumes)."
-            )
+            if obj.holds_bn:
+                message = (
+                    f"`{label}` contains BatchNorm and is still in train mode here, {where}: {how}. In train mode BatchNorm "
+                    f"normalises each batch with that batch's own mean/variance and overwrites running_mean/running_var with "
+                    f"this data; `torch.no_grad()` does not change the mode. Call `{label}.eval()` before evaluating (and "
+                    f"`{label}.train()` before training resumes)."
+                )
+            else:
+                message = (
+                    f"`{label}` contains dropout and is still in train mode here, {where}: {how}. In train mode dropout zeroes "
+                    f"a random part of the activations (and scales up the rest), so each output is a random draw and the "
+                    f"metrics are worse and unrepeatable; `torch.no_grad()` does not change the mode. Call `{label}.eval()` "
+                    f"before evaluating (and `{label}.train()` before training resumes)."
+                )
             fix = None
             anchor = fix_anchor(facts, obs)
             if anchor is not None and _simple_name(label):
