@@ -170,6 +170,9 @@ MAYBE_BN_FACTORIES = {
     "pretrainedmodels.__dict__",
 }
 _BN_LIBRARY_PREFIXES = ("segmentation_models_pytorch.", "efficientnet_pytorch.EfficientNet")
+# Other libraries' models with BatchNorm, built in train mode: the Inception network of the FID
+# metric (pytorch-fid), which evaluation code builds itself and must put in eval.
+BN_LIBRARY_MODELS = {"pytorch_fid.inception.InceptionV3", "pytorch_fid.inception.fid_inception_v3", "pytorch_fid.InceptionV3"}
 THIRD_PARTY_ROOTS = {
     "torch",
     "torchvision",
@@ -333,7 +336,7 @@ def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
     """True/False for a known model factory, None when the name is not one."""
     if not qualified:
         return None
-    if qualified in MAYBE_BN_FACTORIES or qualified in _configured_factories:
+    if qualified in MAYBE_BN_FACTORIES or qualified in BN_LIBRARY_MODELS or qualified in _configured_factories:
         return True
     if qualified.startswith(_BN_LIBRARY_PREFIXES):
         return True
@@ -364,6 +367,7 @@ BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
     "pretrainedmodels",  # MAYBE_BN_FACTORIES and _BN_LIBRARY_PREFIXES
     "segmentation_models_pytorch",
     "efficientnet_pytorch",
+    "pytorch_fid",  # BN_LIBRARY_MODELS
 )
 # (token, library): a factory name counts only in a text that also names its library, since
 # its qualified name starts with the library (``timm.create_model``, ``torchvision.models.*``).
@@ -1624,12 +1628,13 @@ class ProjectIndex:
                 pass
         return self._effects[key]
 
-    def returned_models(self, from_path: str, qualified: str) -> Optional[Tuple[Optional[str], ...]]:
+    def returned_models(self, from_path: str, qualified: str) -> Optional[Tuple[Optional[Tuple[str, bool]], ...]]:
         """For a project function that returns a tuple (`return model, optimizer, criterion`):
-        per position, the mode of the BatchNorm model it hands back there (TRAIN, EVAL or
-        UNKNOWN), or None where it hands back something without BN.  None when it is not such a
-        function.  A position may hold one of several models (`if name == ...: model = A()`);
-        it is a BN model when one of them holds BN, as for a factory returning one model."""
+        per position, (the mode it is in: TRAIN, EVAL or UNKNOWN, whether it holds BN) for the
+        model with BatchNorm or dropout it hands back there, or None where it hands back
+        something without either.  None when it is not such a function.  A position may hold
+        one of several models (`if name == ...: model = A()`); it is a BN model when one of
+        them holds BN, as for a factory returning one model (and a dropout model likewise)."""
         from bnlint.summaries import returned_tuple
 
         found = self.definition(from_path, qualified, 0)
@@ -1643,9 +1648,15 @@ class ProjectIndex:
         answer: Optional[Tuple[Optional[str], ...]] = None
         inv = self.inventory_for_path(module_path) if positions else None
         if positions and inv is not None:
-            answer = tuple(mode if any(self._bn_answer(inv, module_path, v) for v in values) else None for values, mode in positions)
-            if not any(answer):
-                answer = None
+            found: List[Optional[Tuple[str, bool]]] = []
+            for values, mode in positions:
+                if any(self._bn_answer(inv, module_path, v) for v in values):
+                    found.append((mode, True))
+                elif any(self._holds_dropout_value(inv, module_path, v) for v in values):
+                    found.append((mode, False))
+                else:
+                    found.append(None)
+            answer = tuple(found) if any(found) else None
         self._effects[key] = answer
         return answer
 
@@ -1675,6 +1686,13 @@ class ProjectIndex:
         if any(answers):
             return True
         return False if answers and all(a is False for a in answers) else None
+
+    def _holds_dropout_value(self, inv: ModuleInventory, module_path: str, value: ast.AST) -> bool:
+        """Does ``value`` (an expression of module ``module_path``) build a model with dropout?"""
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and (value.func.attr in MODULE_METHODS_KEEPING_MODE or value.func.attr in ("train", "eval")):
+            value = value.func.value
+        name = dotted_name(value.func) if isinstance(value, ast.Call) else None
+        return bool(name) and callable_holds_dropout(inv, name, module_path, self)  # type: ignore[arg-type]
 
     def _bn_answer(self, inv: ModuleInventory, module_path: str, value: ast.AST, depth: int = 0) -> Optional[bool]:
         """Does ``value`` (an expression of module ``module_path``) build BatchNorm: True, False

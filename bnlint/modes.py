@@ -1183,11 +1183,12 @@ class ModesAnalysis:
         positions = self.facts.index.returned_models(self.facts.path, inv.resolve(name))
         if positions is None or len(positions) != len(target.elements):
             return
-        for element, mode in zip(target.elements, positions):
-            key = (fr.act, element.value.value) if isinstance(element.value, cst.Name) else self._self_key(element.value, fr)
-            if mode is None or key is None:
+        for element, returned in zip(target.elements, positions):
+            key = self._var_key(element.value.value, fr) if isinstance(element.value, cst.Name) else self._self_key(element.value, fr)
+            if returned is None or key is None:
                 continue
-            obj = Obj(label=dotted(element.value) or "model", holds_bn=True, created_at=call)
+            mode, holds_bn = returned
+            obj = Obj(label=dotted(element.value) or "model", holds_bn=holds_bn, holds_dropout=not holds_bn, created_at=call)
             st.vars[key] = obj
             st.modes[obj] = frozenset({Val(mode, (call,) if mode != TRAIN else (), fr.act)})
 

@@ -25,6 +25,8 @@ _NON_VALUE_ATTRS = {"data", "shape", "ndim", "device", "dtype", "is_cuda"}
 _LOGGING_CALLS = {"log", "log_dict", "print", "add_scalar", "add_histogram", "info", "debug", "item", "tolist", "cpu", "numpy"}
 # Layout changes a tensor may go through between the input and its reduction.
 _LAYOUT_METHODS = {"transpose", "swapaxes", "swapdims", "permute", "reshape", "view", "flatten", "contiguous", "t", "float", "double", "half", "to", "clone"}
+# Sliding-window sums: a convolution (of an integral image, with a box kernel) or an average pool.
+_WINDOW_FUNCS = {f"torch.nn.functional.{f}{d}d" for f in ("conv", "avg_pool") for d in (1, 2, 3)} | {f"torch.conv{d}d" for d in (1, 2, 3)}
 _NORMALISING_FUNCS = {"torch.nn.functional.batch_norm", "torch.batch_norm", "torch.nn.functional.instance_norm"}
 # Loss functions of torch.nn.functional: with the default reduction they return a scalar.
 _LOSS_FUNCS = {
@@ -34,11 +36,13 @@ _LOSS_FUNCS = {
     "multi_margin_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
 }
 # The statistics a finding names, in the order it names them, and the gradient term each one loses.
-_KIND_ORDER = ("mean", "sum", "sum of squares", "variance", "standard deviation", "inverse standard deviation")
+_KIND_ORDER = ("mean", "sum", "sum of squares", "local sum", "local sum of squares", "variance", "standard deviation", "inverse standard deviation")
 _KIND_TERM = {
     "mean": "d(mean)/dx",
     "sum": "d(sum)/dx",
     "sum of squares": "d(sum x²)/dx",
+    "local sum": "d(local sum)/dx",
+    "local sum of squares": "d(local sum x²)/dx",
     "variance": "d(var)/dx",
     "standard deviation": "d(std)/dx",
     "inverse standard deviation": "d(1/std)/dx",
@@ -47,9 +51,9 @@ _SQRT_OF = {"variance": "standard deviation"}
 _RSQRT_OF = {"variance": "inverse standard deviation", "standard deviation": "inverse standard deviation"}
 
 MESSAGE = (
-    "The batch {stats} of `{inp}` {be} {how} and then normalise{s} `{inp}`: the forward output is unchanged, but "
-    "autograd treats {them} as {constants}, so the gradient loses the {terms} {term_word} of BatchNorm's backward pass "
-    "and training stalls or diverges. Keep the batch statistics in the graph (no `.detach()`/`.data`/"
+    "The {scope} {stats} of `{inp}` {be} {how} and then normalise{s} `{inp}`: the forward output is unchanged, but "
+    "autograd treats {them} as {constants}, so the gradient loses the {terms} {term_word} of the normalisation's backward pass "
+    "and training stalls or diverges. Keep the statistics in the graph (no `.detach()`/`.data`/"
     "`torch.no_grad()` on them); detach only the copy that updates `running_mean`/`running_var`."
 )
 
@@ -113,7 +117,10 @@ class DetachedNormStats(Rule):
       `x.var(dim=(0, 2, 3))`, `x.mean([0, 2, 3])`, `x.sum(0) / n`,
       `(x * x).sum(0)`, `x.transpose(0, 1).reshape(C, -1).mean(1)`, or a
       statistic built from such a reduction (a box filter over an integral
-      image of the batch sum, `torch.sqrt(var + eps)`);
+      image of the batch sum, `torch.sqrt(var + eps)`), or a windowed sum
+      that a local-context normalisation divides by: a box convolution of an
+      integral image (`F.conv2d`/`F.conv3d` of `x.cumsum(2).cumsum(3)`) or an
+      average pool of the input;
     - it is detached: `.detach()`, `.data`, `.detach().clone()`,
       `x.detach().mean(0)`, `x.data.var(0)`, or computed inside a
       `with torch.no_grad():` block;
@@ -126,7 +133,8 @@ class DetachedNormStats(Rule):
     squares, variance, standard deviation).
 
     Not flagged: per-sample standardisation (`x.mean(dim=(1, 2, 3))`, which
-    reduces over dimensions other than the batch), whole-tensor reductions
+    reduces over dimensions other than the batch; also statistics of one sample
+    at a time, `masks[i]` in a loop over the batch), whole-tensor reductions
     (`x.mean()`), a module whose `forward` returns a scalar loss (a
     distillation loss normalising the teacher's distances under `no_grad`
     builds a fixed target, not a layer output), a `@staticmethod` helper of a
@@ -473,8 +481,10 @@ class DetachedNormStats(Rule):
             how = "cut from the autograd graph (" + ", ".join(tokens) + ")"
         inp = next((p for p in params if p in origin), params[0])
         many = len(kinds) > 1
+        local = all(k.startswith("local") for k in kinds)
         message = MESSAGE.format(
-            stats=_join(kinds),
+            scope="windowed" if local else "batch",
+            stats=_join([k[len("local "):] if local else k for k in kinds]),
             inp=inp,
             be="are" if many else "is",
             how=how,
@@ -566,6 +576,10 @@ class DetachedNormStats(Rule):
         q = self.ctx.facts.callee(call)
         if q in _TORCH_REDUCE_FUNCS and call.args:
             return q.rsplit(".", 1)[-1], call.args[0].value, call_arg(call, "dim", 1) or call_arg(call, "axis")
+        if q in _WINDOW_FUNCS and call.args:
+            # Sums over a sliding window (a convolution of an integral image, an average pool):
+            # the local statistics of a local-context normalisation.
+            return "window", call.args[0].value, None
         m = _method(call)
         if m in _BATCH_REDUCTIONS and isinstance(call.func, cst.Attribute):
             subject = call.func.value
@@ -588,6 +602,8 @@ class DetachedNormStats(Rule):
         """``call`` reduces an input-derived tensor over its batch dimension (``x.mean(0)``,
         ``x.var(dim=(0, 2, 3))``, ``x.transpose(0, 1).reshape(C, -1).sum(1)``)."""
         r = self._reduction(call)
+        if r is not None and r[0] == "window":
+            return bool(_names_in(r[1], children=self.ctx.facts.children_of) & inputs)
         if r is None or r[2] is None:
             return False  # no dimension: a whole-tensor reduction, not a per-channel batch statistic
         if not (_names_in(r[1], children=self.ctx.facts.children_of) & inputs):
@@ -795,6 +811,8 @@ class DetachedNormStats(Rule):
         return None
 
     def _reduction_kinds(self, kind: str, subject: cst.BaseExpression) -> List[str]:
+        if kind == "window":
+            return ["local sum of squares"] if self._squares_in(subject) else ["local sum"]
         if kind in ("mean", "nanmean"):
             return ["mean"]
         if kind == "var":
@@ -806,6 +824,17 @@ class DetachedNormStats(Rule):
         if kind == "std_mean":
             return ["standard deviation", "mean"]
         return ["sum of squares"] if any(self._is_square(n) for n in self._walk(subject)) else ["sum"]
+
+    def _squares_in(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """Does ``expr`` square its input, itself or through the locals it reads (`x_sq = x * x;
+        integral = x_sq.cumsum(2)`)?"""
+        for n in self._walk(expr):
+            if self._is_square(n):
+                return True
+            if isinstance(n, cst.Name) and depth < 4 and n.value not in self._params:  # (the input's own later rebinding is not its past)
+                if any(v is not None and v is not expr and self._squares_in(v, depth + 1) for v in self._local_values.get(n.value, [])):
+                    return True
+        return False
 
     def _is_square(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.BinaryOperation):

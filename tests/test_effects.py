@@ -226,9 +226,10 @@ FACTORIES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 @pytest.mark.parametrize(
     "factory, expected",
     [
-        ("zoo.get_model", (TRAIN, None, None)),  # one of two models, one with BN; optimizer and loss are not models
-        ("zoo.get_pretrained", (EVAL, None)),  # `model.eval()` before the return
-        ("zoo.get_restored", (UNKNOWN, None)),  # handed to a helper before the return
+        ("zoo.get_model", ((TRAIN, True), None, None)),  # one of two models, one with BN; optimizer and loss are not models
+        ("zoo.get_pretrained", ((EVAL, True), None)),  # `model.eval()` before the return
+        ("zoo.get_restored", ((UNKNOWN, True), None)),  # handed to a helper before the return
+        ("zoo.get_tagger", ((TRAIN, False), None)),  # dropout and no BN
         ("zoo.get_baseline", None),  # no BN at any position
         ("zoo.load_checkpoint", None),  # returns no tuple
     ],

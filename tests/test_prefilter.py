@@ -98,7 +98,7 @@ def _needs(root, rel):
 
 @pytest.mark.parametrize(
     "qualified",
-    sorted(inventory.BN_CLASSES | inventory.BN_FUNCTIONS | inventory.MAYBE_BN_FACTORIES)
+    sorted(inventory.BN_CLASSES | inventory.BN_FUNCTIONS | inventory.MAYBE_BN_FACTORIES | inventory.BN_LIBRARY_MODELS)
     + ["torchvision.models.resnet50", "torchvision.models.ResNet", "torchvision.models.vgg16_bn", "torchvision.models.detection.fasterrcnn_resnet50_fpn_v2"]
     + ["segmentation_models_pytorch.Unet", "efficientnet_pytorch.EfficientNet.from_name"],
 )
