@@ -579,12 +579,23 @@ def _lint_source(
 
     # Each notebook cell is compiled on its own when it runs: one that does not parse (a `def`
     # left empty for an exercise) fails alone, and its error is in it, not in the cell after it,
-    # where the joined text would show it.
-    for first, _last, exc in _regions_not_parsing(source, regions or ()):
-        repaired = syntax_error(exc, first)
-        if repaired is None:
-            return result
-        source, recovered = repaired, True
+    # where the joined text would show it.  One BN000 for the notebook, at its first such cell;
+    # the others are its related locations (a Python 2 notebook fails in most of its cells).
+    failing = _regions_not_parsing(source, regions or ())
+    if failing:
+        from bnlint.rule import Related
+
+        first_finding = len(result.findings)
+        for first, _last, exc in failing:
+            repaired = syntax_error(exc, first)
+            if repaired is None:
+                return result
+            source, recovered = repaired, True
+        if len(failing) > 1:
+            main, others = result.findings[first_finding], result.findings[first_finding + 1 :]
+            main.message += f"; {len(others)} more cell{'s' if len(others) > 1 else ''} of this notebook do{'' if len(others) > 1 else 'es'} not parse either"
+            main.related = tuple(Related(f.line, f.column, f.end_line, f.end_column, f"also {f.message.split(' (')[0]}") for f in others)
+            del result.findings[first_finding + 1 :]
     for _ in range(_MAX_RECOVERIES + 1):
         try:
             tree = ast.parse(source, filename=path)

@@ -64,6 +64,13 @@ DROPOUT_FUNCTIONS = {
 # have stochastic depth), and Hugging Face models (`from_pretrained`: dropout in every layer).
 _TV_DROPOUT_PREFIXES = ("alexnet", "vgg", "squeezenet", "googlenet", "inception_v3", "mobilenet_v2", "mobilenet_v3", "mnasnet", "efficientnet", "maxvit", "convnext", "swin")
 _DROPOUT_LIBRARY_ROOTS = ("transformers.",)
+_HF_NOT_MODELS = ("Tokenizer", "TokenizerFast", "Processor", "FeatureExtractor", "Config", "ImageProcessor", "Pipeline")
+
+
+def built_in_eval_mode(qualified: Optional[str]) -> bool:
+    """A library loader that returns its model in eval mode: Hugging Face's `from_pretrained`
+    ends with `model.eval()` (its docs: "The model is set in evaluation mode by default")."""
+    return bool(qualified) and qualified.startswith(_DROPOUT_LIBRARY_ROOTS) and qualified.endswith(".from_pretrained")  # type: ignore[union-attr]
 
 
 def is_dropout_class(qualified: Optional[str]) -> bool:
@@ -74,8 +81,13 @@ def factory_holds_dropout(qualified: Optional[str]) -> Optional[bool]:
     """True for a library model or factory known to hold dropout, None when not known."""
     if not qualified:
         return None
-    if qualified.startswith(_DROPOUT_LIBRARY_ROOTS) and (qualified.endswith(".from_pretrained") or qualified.rsplit(".", 1)[-1].startswith(("Auto", "Bert", "GPT", "Roberta", "T5", "VisionEncoderDecoder"))):
-        return True
+    if qualified.startswith(_DROPOUT_LIBRARY_ROOTS):
+        parts = qualified.split(".")
+        cls = parts[-2] if parts[-1] in ("from_pretrained", "from_config") else parts[-1]
+        if cls.endswith(_HF_NOT_MODELS):
+            return False  # a tokenizer, processor or configuration: no module at all
+        if parts[-1] in ("from_pretrained", "from_config") or cls.startswith(("Auto", "Bert", "GPT", "Roberta", "T5", "VisionEncoderDecoder")):
+            return True
     module, _, leaf = qualified.rpartition(".")
     if module in _TV_MODULES and leaf.lower().startswith(_TV_DROPOUT_PREFIXES):
         return True
@@ -1022,8 +1034,18 @@ def _local_summary(
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
-        calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in r.calls)
-        inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, _ in r.names), calls_dropout, kind="dropout")
+        dr = r
+        if isinstance(node, ast.ClassDef):
+            reached = _forward_reachable(node)
+            if reached is not None:
+                # Dropout that the forward never runs (a classifier head a feature extractor's
+                # `forward` skips) changes no output: only what `forward` reaches counts.
+                dr = _References()
+                for part in reached:
+                    dr.visit(part)
+                dr.finish()
+        calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in dr.calls)
+        inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, _ in dr.names), calls_dropout, kind="dropout")
         if reasons[name].direct and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `def vgg(cfg, batch_norm=False): ... if batch_norm: layers += [nn.BatchNorm2d(v)]`,
             # called in this module only without a true `batch_norm`: that BN is never built.
@@ -1043,6 +1065,39 @@ def _local_summary(
         if override is not None and _train_override_evals_bn(override, inv.functions, methods):
             inv.bn_eval_train_override.add(name)
     return inv, reasons
+
+
+def _forward_reachable(cls: ast.ClassDef) -> Optional[List[ast.AST]]:
+    """The parts of a module class that its `forward` runs: the methods it reaches through `self`
+    calls, and the values assigned to the `self.<attr>` they use; None without a `forward` of its
+    own (an inherited one may use anything)."""
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if "forward" not in methods:
+        return None
+    seen = {"forward"}
+    todo = ["forward"]
+    used: Set[str] = set()
+    parts: List[ast.AST] = []
+    while todo:
+        fn = methods[todo.pop()]
+        parts.append(fn)
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
+                if n.attr in methods and n.attr not in seen:
+                    seen.add(n.attr)
+                    todo.append(n.attr)
+                used.add(n.attr)
+    if any(
+        isinstance(n, ast.Attribute) and n.attr in ("_modules", "children", "modules", "named_children", "named_modules") and isinstance(n.value, ast.Name) and n.value.id == "self"
+        for p in parts
+        for n in ast.walk(p)
+    ):
+        return None  # it runs its own submodules by iteration: any of them
+    for fn in methods.values():
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" and t.attr in used for t in n.targets):
+                parts.append(n.value)
+    return parts
 
 
 def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:

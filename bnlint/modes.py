@@ -48,6 +48,7 @@ import libcst as cst
 
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
+from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
@@ -1229,8 +1230,11 @@ class ModesAnalysis:
                 break
             cur = cur.func.value
         frozen = None
-        if mode == TRAIN and (self.facts.callee(value) if isinstance(value, cst.Call) else None) == "torch.hub.load":
+        callee = self.facts.callee(value) if isinstance(value, cst.Call) else None
+        if mode == TRAIN and callee == "torch.hub.load":
             mode = UNKNOWN  # what the hub entry point does to the mode is not in this project
+        elif mode == TRAIN and inv_built_in_eval_mode(callee):
+            mode = EVAL  # `AutoModel.from_pretrained(...)` returns the model in eval mode
         elif mode == TRAIN and built is not None:
             mode = built.mode
             frozen = value if built.freezes_bn and not obj.keeps_bn_eval else None
