@@ -613,6 +613,7 @@ class ModuleInventory:
     # does not (a notebook's "the same model, for comparison, with BN" cell): which one a call
     # builds depends on where it runs, so neither is taken to hold BN.
     ambiguous: Set[str] = field(default_factory=set)
+    ambiguous_dropout: Set[str] = field(default_factory=set)  # the same for dropout layers
     # Imported modules only (their AST is dropped): ``bnlint.summaries.construction`` of each class
     # and function whose answer is not "a new module in train mode".
     constructions: Dict[str, Any] = field(default_factory=dict)
@@ -977,6 +978,16 @@ def _local_summary(
             verdicts = {any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn_class(inv.resolve(dotted_name(n) or "")) for n in ast.walk(d)) for d in nodes}
             if len(verdicts) > 1:
                 inv.ambiguous.add(name)
+            dropout = {
+                any(
+                    (isinstance(n, (ast.Name, ast.Attribute)) and is_dropout_class(inv.resolve(dotted_name(n) or "")))
+                    or (isinstance(n, ast.Call) and calls_dropout_function(n, inv.resolve))
+                    for n in ast.walk(d)
+                )
+                for d in nodes
+            }
+            if len(dropout) > 1:
+                inv.ambiguous_dropout.add(name)
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             inv.classes[node.name] = node
@@ -1034,18 +1045,26 @@ def _local_summary(
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
-        dr = r
+        dropout_names = dict.fromkeys(d for d, _ in r.names)
+        dropout_calls = r.calls
         if isinstance(node, ast.ClassDef):
             reached = _forward_reachable(node)
             if reached is not None:
                 # Dropout that the forward never runs (a classifier head a feature extractor's
-                # `forward` skips) changes no output: only what `forward` reaches counts.
-                dr = _References()
-                for part in reached:
-                    dr.visit(part)
-                dr.finish()
-        calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in dr.calls)
-        inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, _ in dr.names), calls_dropout, kind="dropout")
+                # `forward` skips) changes no output: only what `forward` reaches counts.  And a
+                # dropout layer built inside the forward (`nn.Dropout(p)(x)`) is a new module in
+                # train mode on every call: the model's mode does not reach it.
+                methods, values = _References(), _References()
+                for part in reached[0]:
+                    methods.visit(part)
+                for part in reached[1]:
+                    values.visit(part)
+                methods.finish()
+                values.finish()
+                dropout_names = dict.fromkeys([d for d, _ in methods.names if not is_dropout_class(inv.resolve(d))] + [d for d, _ in values.names])
+                dropout_calls = methods.calls
+        calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in dropout_calls)
+        inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dropout_names, calls_dropout, kind="dropout")
         if reasons[name].direct and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `def vgg(cfg, batch_norm=False): ... if batch_norm: layers += [nn.BatchNorm2d(v)]`,
             # called in this module only without a true `batch_norm`: that BN is never built.
@@ -1067,7 +1086,7 @@ def _local_summary(
     return inv, reasons
 
 
-def _forward_reachable(cls: ast.ClassDef) -> Optional[List[ast.AST]]:
+def _forward_reachable(cls: ast.ClassDef) -> Optional[Tuple[List[ast.AST], List[ast.AST]]]:
     """The parts of a module class that its `forward` runs: the methods it reaches through `self`
     calls, and the values assigned to the `self.<attr>` they use; None without a `forward` of its
     own (an inherited one may use anything)."""
@@ -1093,11 +1112,12 @@ def _forward_reachable(cls: ast.ClassDef) -> Optional[List[ast.AST]]:
         for n in ast.walk(p)
     ):
         return None  # it runs its own submodules by iteration: any of them
+    values: List[ast.AST] = []
     for fn in methods.values():
         for n in ast.walk(fn):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" and t.attr in used for t in n.targets):
-                parts.append(n.value)
-    return parts
+                values.append(n.value)
+    return parts, values
 
 
 def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
@@ -1206,7 +1226,7 @@ def _classify_dropout_reasons(inv: ModuleInventory, name: str, bases: List[str],
 def _holds_dropout_locally(inv: ModuleInventory, name: str, visiting: Set[str], lookup: ExternalLookup) -> bool:
     """``holds_dropout`` of a module's name: its reasons, its local parts, its imports."""
     reasons = inv.dropout_reasons.get(name)
-    if reasons is None or name in visiting:
+    if reasons is None or name in visiting or name in inv.ambiguous_dropout:
         return False
     visiting.add(name)
     return reasons.direct or any(_holds_dropout_locally(inv, n, visiting, lookup) for n in reasons.local) or any(lookup(q) for q in reasons.imported)

@@ -67,7 +67,9 @@ _WEIGHT_KEYWORDS = {"pretrained", "weights", "encoder_weights", "pretrained_back
 _MODE_CHANGING_METHODS = {"eval", "train", "apply", "modules", "named_modules", "children", "named_children", "requires_grad_"}
 
 _NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
-_GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)", re.IGNORECASE)
+# A GAN's generators: `G`, `netG`, `generator`, and the paired ones of image-to-image translation
+# (`G_AB`, `G_BA`, `netG_A`).
+_GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)|^(g|netg)_[a-z]{1,2}$", re.IGNORECASE)
 
 MAX_STEPS = 200_000
 MAX_DEPTH = 8

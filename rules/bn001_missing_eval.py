@@ -225,6 +225,11 @@ class MissingEval(Rule):
                 continue  # a GAN's sample images from a validation batch: display, not evaluation
             if "trace" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
+            if obs.kinds <= {"no_grad", "val_batch"} and not obj.has_weights and not any(o is obj for _, o in result.trained_in_loop):
+                # A network with random weights, never trained: shown one batch of validation
+                # data, or its output checked for its shape only (a test of the code), it is a demo.
+                if "val_batch" in obs.kinds or _shape_only_use(facts, obs.node, obs.fn):
+                    continue
             if id(obs.node) in reported:
                 continue
             reported.add(id(obs.node))
@@ -354,6 +359,36 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
         return _synthetic(expr, at)
 
     return all(synthetic_in(a, 0) for a in args)
+
+
+def _shape_only_use(facts, call, fn) -> bool:
+    """Is the output of the forward ``call`` only ever looked at for its shape (`out.shape`,
+    `out.size()`, `type(out)`, `len(out)`), directly or through the one name it is bound to?"""
+    import libcst as cst
+
+    from bnlint.facts import dotted
+
+    def shape_use(node) -> bool:
+        parent = facts.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            if parent.attr.value in ("shape", "ndim", "dtype", "device"):
+                return True
+            call_of = facts.parent(parent)
+            return parent.attr.value in ("size", "dim") and isinstance(call_of, cst.Call) and call_of.func is parent
+        if isinstance(parent, cst.Arg):
+            outer = facts.parent(parent)
+            return isinstance(outer, cst.Call) and dotted(outer.func) in ("type", "len", "isinstance")
+        return False
+
+    parent = facts.parent(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        from bnlint.facts import walk_scope
+
+        name = parent.targets[0].target.value
+        target = parent.targets[0].target
+        uses = [n for n in walk_scope(fn if fn is not None else facts.module) if isinstance(n, cst.Name) and n.value == name and n is not target]
+        return bool(uses) and all(shape_use(n) for n in uses)
+    return shape_use(call)
 
 
 def _stores_attribute(facts, value, name: str) -> bool:
