@@ -148,7 +148,13 @@ _NOT_SUBMODULES = frozenset(
 
 
 def summarise_method(
-    cls: ast.ClassDef, name: str, path: str, resolve: "Callable[[str, int], Optional[FunctionEffects]]", functions: "Dict[str, ast.AST]", depth: int = 0
+    cls: ast.ClassDef,
+    name: str,
+    path: str,
+    resolve: "Callable[[str, int], Optional[FunctionEffects]]",
+    functions: "Dict[str, ast.AST]",
+    depth: int = 0,
+    classes: "Optional[Dict[str, ast.ClassDef]]" = None,
 ) -> Optional[ParamEffect]:
     """What calling method ``name`` of ``cls`` does to the instance (`model.freeze_bn()`,
     `model.predict(x)`): the effect on ``self``; its other methods it calls are followed.
@@ -157,7 +163,26 @@ def summarise_method(
     fn = methods.get(name)
     if fn is None or not fn.args.args or fn.args.args[0].arg != "self":
         return None
-    return _ParamRun(fn, "self", resolve, functions, depth, methods).run()
+    run = _ParamRun(fn, "self", resolve, functions, depth, methods)
+    run.layers_are_self = is_module_class(cls, classes or {})
+    return run.run()
+
+
+def is_module_class(cls: ast.ClassDef, classes: "Dict[str, ast.ClassDef]", _depth: int = 0) -> bool:
+    """Is ``cls`` an `nn.Module` (its `self.<layer>(x)` runs part of it, in its mode), rather than a
+    plain class holding models (a predictor, a trainer, an sklearn-style wrapper, whose models
+    have modes of their own)?  A base of the module (``classes``) is asked in turn; an imported
+    one counts when it is torch's or named like a module."""
+    if _depth > 8:
+        return False
+    for base in cls.bases:
+        name = dotted_name(base) or ""
+        if name in classes and classes[name] is not cls:
+            if is_module_class(classes[name], classes, _depth + 1):
+                return True
+        elif name.startswith(("torch.", "nn.")) or name.endswith(("Module", "Sequential", "ModuleList", "ModuleDict")):
+            return True
+    return False
 
 
 def _names_used_as_modules(fn: ast.AST) -> Set[str]:
@@ -235,6 +260,7 @@ class _ParamRun:
         self.fn = fn
         self.functions = functions
         self.methods = methods or {}  # the class's methods, when ``param`` is `self`
+        self.layers_are_self = False  # `self.<layer>(x)` runs part of the parameter (an nn.Module's method)
         self.visiting: Set[str] = {getattr(fn, "name", "")}
         self.aliases: Set[str] = {param}
         self.saved: Dict[str, FrozenSet[str]] = {}
@@ -461,7 +487,7 @@ class _ParamRun:
         if isinstance(func, ast.Name) and func.id in self.aliases:
             self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
             return modes
-        if self.methods and isinstance(func, ast.Subscript) and (dotted_name(func.value) or "").split(".")[0] == "self":
+        if self.layers_are_self and isinstance(func, ast.Subscript) and (dotted_name(func.value) or "").split(".")[0] == "self":
             # `self._modules[name](x)`, `self.blocks[i](x)` in a method of the model: its layers run.
             self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
             return modes
@@ -497,10 +523,11 @@ class _ParamRun:
                     # Another method of the same class: its effect on `self`.
                     run = _ParamRun(self.methods[meth], "self", self.resolve, self.functions, self.depth + 1, self.methods)
                     run.visiting |= self.visiting
+                    run.layers_are_self = self.layers_are_self
                     return self.apply_effect(call, run.run(), modes, ctx)
                 if any(w in meth.lower() for w in ("train", "eval", "freeze", "mode")):
                     return frozenset({UNKNOWN})  # a method of the model's own class: not seen here
-                if self.methods and parts == ["self"] and meth not in _NOT_SUBMODULES:
+                if self.layers_are_self and parts == ["self"] and meth not in _NOT_SUBMODULES:
                     # `self.encoder(x)` in a method of the model (`extract_features`): a layer of it runs.
                     self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
                 return modes

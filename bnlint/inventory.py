@@ -1698,7 +1698,7 @@ class ProjectIndex:
         if key not in self._effects:
             self._effects[key] = None  # while it is computed: a recursive call is unknown
             try:
-                self._effects[key] = summarise_method(classes[name], method, module_path, self._resolver(module_path, functions, aliases), functions)
+                self._effects[key] = summarise_method(classes[name], method, module_path, self._resolver(module_path, functions, aliases), functions, classes=classes)
             except RecursionError:
                 pass
         return self._effects[key]

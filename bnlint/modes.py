@@ -264,6 +264,7 @@ class ModesAnalysis:
         self._acts = 0
         self._stack: List[Frame] = []
         self._loop_stack: List[cst.CSTNode] = []
+        self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
         self._self_objs: Dict[tuple, Obj] = {}
         self._pure_done: Set[tuple] = set()
         self._self_assign_cache: Dict[cst.ClassDef, Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]] = {}
@@ -859,6 +860,9 @@ class ModesAnalysis:
             members = self._sequence_members(stmt.iter, st, fr) if isinstance(stmt.target, cst.Name) else None
             if members:
                 return self._exec_over_members(stmt, members, st, fr)
+            phases = _string_literals(stmt.iter)
+            if phases and isinstance(stmt.target, cst.Name) and stmt.orelse is None:
+                return self._exec_phases(stmt, stmt.target.value, phases, st, fr)
             return self._exec_loop(stmt, st, fr, targets=stmt.target)
         if isinstance(stmt, cst.While):
             self._exec_expr(stmt.test, st, fr)
@@ -949,6 +953,47 @@ class ModesAnalysis:
                 if any(v.mark is not None and v.mark[0] is loop for v in vals):
                     out.modes[obj] = frozenset(v.replace(mark=None) if v.mark is not None and v.mark[0] is loop else v for v in vals)
         return out
+
+    def _exec_phases(self, loop: cst.For, name: str, phases: Tuple[str, ...], st: State, fr: Frame) -> Optional[State]:
+        """`for phase in ["train", "val"]:` runs its body once per phase, in order, with `phase`
+        bound to each string: `if phase == "train":` is decided, and `loaders[phase]` is the
+        validation data in the "val" iteration (``_lexical_kinds``)."""
+        saved_literals, saved_phase = fr.literals, self._phases.get(name)
+        fr.breaks.append([])
+        fr.continues.append([])
+        self._loop_stack.append(loop)
+        exits: List[State] = []
+        current: Optional[State] = st
+        try:
+            for value in phases:
+                fr.literals = {**saved_literals, name: value}
+                self._phases[name] = value
+                fr.breaks[-1], fr.continues[-1] = [], []
+                end = self._exec_block(_body_of(loop), current.copy(), fr)  # type: ignore[union-attr]
+                exits.extend(fr.breaks[-1])
+                current = join([end] + fr.continues[-1])
+                if current is None:
+                    break
+        finally:
+            fr.literals = saved_literals
+            if saved_phase is None:
+                self._phases.pop(name, None)
+            else:
+                self._phases[name] = saved_phase
+            fr.breaks.pop()
+            fr.continues.pop()
+            self._loop_stack.pop()
+        return join([current] + exits)
+
+    def _phase_data(self, expr: cst.BaseExpression) -> Optional[bool]:
+        """`loaders[phase]` in an iteration of ``_exec_phases``: does the phase's key name
+        evaluation data (True), training data (False)?  None: no phase key here."""
+        for node in self.walk(expr):
+            if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+                index = node.slice[0].slice
+                if isinstance(index, cst.Index) and isinstance(index.value, cst.Name) and index.value.value in self._phases:
+                    return bool(eval_data_verdict(str(self._phases[index.value.value])))
+        return None
 
     def _sequence_members(self, expr: cst.BaseExpression, st: State, fr: Frame, label: str = "model") -> Optional[Tuple[Obj, ...]]:
         """The models a `for` iterates over when it iterates a list or tuple of tracked models:
@@ -1356,6 +1401,10 @@ class ModesAnalysis:
                 sub = [p for p in path if p != "module"]
                 if meth in ("train", "eval"):
                     mode = self._mode_of_call(call)
+                    if mode == UNKNOWN and meth == "train" and call.args and fr.literals:
+                        # `model.train(phase == "train")` in an iteration of a loop over phases
+                        known = _static_truth(call.args[0].value, fr.literals)
+                        mode = UNKNOWN if known is None else (TRAIN if known else EVAL)
                     if not sub:
                         self._set_mode(obj, mode, call, st, fr)
                     elif mode == EVAL and not _looks_non_bn(sub):
@@ -1650,9 +1699,10 @@ class ModesAnalysis:
         if len(classes) != 1:
             return
         functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        module_classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
         resolver = self.facts.index._resolver(self.facts.path, functions, _import_aliases(tree))
         try:
-            effect = summarise_method(classes[0], meth, self.facts.path, resolver, functions)
+            effect = summarise_method(classes[0], meth, self.facts.path, resolver, functions, classes=module_classes)
         except RecursionError:
             return
         if effect is None:
@@ -2219,7 +2269,10 @@ class ModesAnalysis:
                 if any(self.facts.is_no_grad_expr(item.item) for item in anc.items):
                     kinds.add("no_grad")
             elif isinstance(anc, (cst.For, cst.CompFor)):
-                if _mentions_eval_data(anc.iter):
+                phase = self._phase_data(anc.iter) if self._phases else None
+                if phase:
+                    kinds |= {"val_loop", "phase"}  # the "val" iteration of a loop over phases
+                elif phase is None and _mentions_eval_data(anc.iter):
                     kinds.add("val_loop")
             elif isinstance(anc, cst.FunctionDef):
                 if any(self.facts.is_no_grad_expr(d.decorator) for d in anc.decorators):
@@ -2338,6 +2391,21 @@ def _static_truth(test: cst.BaseExpression, literals: Dict[str, object]) -> Opti
         if isinstance(op, cst.NotEqual):
             return value != other
     return None
+
+
+def _string_literals(expr: cst.BaseExpression) -> Optional[Tuple[str, ...]]:
+    """("train", "val") for `["train", "val"]` / `("train", "valid", "test")`: 2 to 4 strings."""
+    if not isinstance(expr, (cst.List, cst.Tuple)) or not 2 <= len(expr.elements) <= 4:
+        return None
+    values = []
+    for element in expr.elements:
+        if not isinstance(element, cst.Element) or not isinstance(element.value, cst.SimpleString):
+            return None
+        value = element.value.evaluated_value
+        if not isinstance(value, str):
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 def _mentions_eval_data(expr: cst.BaseExpression, strings: bool = True) -> bool:

@@ -16,6 +16,7 @@ _CONTEXT_WORDS = {
     "inference": "in code that runs it on data and never trains it (inference)",
     "val_batch": "on a batch drawn from validation/test data",
     "trace": "traced by `torch.jit.trace` (the trace records train-mode BatchNorm, batch statistics included, in the graph)",
+    "phase": "in the validation iteration of a loop over phases (`for phase in [\"train\", \"val\"]`)",
 }
 
 
@@ -244,7 +245,7 @@ class MissingEval(Rule):
                 parts.insert(0, f"where {obs.via} runs it")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
-            for kind in ("val_batch", "inference", "trace"):
+            for kind in ("val_batch", "inference", "trace", "phase"):
                 if kind in obs.kinds:
                     parts.append(_CONTEXT_WORDS[kind])
             where = ", ".join(parts)
@@ -266,7 +267,8 @@ class MissingEval(Rule):
                     f"before evaluating (and `{label}.train()` before training resumes)."
                 )
             fix = None
-            anchor = fix_anchor(facts, obs)
+            # (The loop over phases runs the same code for training: no `.eval()` goes before it.)
+            anchor = fix_anchor(facts, obs) if "phase" not in obs.kinds else None
             if anchor is not None and _simple_name(label):
                 key = (id(anchor), label)
                 if key not in anchors_done:
