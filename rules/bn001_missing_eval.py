@@ -67,14 +67,35 @@ class MissingEval(Rule):
 
     A model built by a class whose constructor puts it in eval mode, or returned
     by a loader that does (`m.eval(); return m`, `return Net().eval()`), in this
-    file or in a project module it imports, starts in eval mode.
+    file or in a project module it imports, starts in eval mode; so does a
+    Hugging Face model from `from_pretrained`. A model returned in a tuple by a
+    project factory (`model, optimizer, loss = get_model(args)`) is followed at
+    its position; a name a function declares `global` is the module's.
+
+    A model with dropout and no BatchNorm is reported the same way (evaluated in
+    train mode, dropout makes each output a random draw): dropout layers, an
+    `F.dropout(..., training=self.training)`, torchvision classifiers with a
+    dropout head, Hugging Face models. Dropout the model's `forward` never runs
+    does not count, nor a `nn.Dropout(p)(x)` built inside `forward` (it follows
+    no mode). An explicit `.train()` right before a no-grad forward of a
+    dropout-only model is MC dropout and is not reported.
+
+    A model's own method that runs its layers (`net.extract_features(x)`) is a
+    forward of it (for `nn.Module` classes; a plain predictor's method runs
+    models with modes of their own). In a loop over phases (`for phase in
+    ["train", "val"]:`) each phase runs with `phase` bound: the validation
+    pass of a loop that never calls `.eval()` is reported, without a fix
+    (an `.eval()` before the shared body would hit the training pass too).
 
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,
     and in which mode, is decided by its caller, where it is reported); methods
-    of a trainer class defined in another module; nor a model built by a factory
-    or class that cannot be resolved to BatchNorm (a registry, a package outside
-    the project). A shape probe — a forward on `torch.randn(...)`-like tensors
+    of a trainer class defined in another module; a model kept in a dataclass or
+    an argument bundle; callbacks and framework loops (Lightning, fastai); nor a
+    model built by a factory or class that cannot be resolved to BatchNorm or
+    dropout (a registry, a package outside the project: only torchvision, timm,
+    Hugging Face and a few others are known). A notebook class defined twice,
+    with and without BN (or dropout), is taken as neither. A shape probe — a forward on `torch.randn(...)`-like tensors
     (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists of them or
     another model's output on them) whose output is only looked at (shape,
     printed, passed on) — is not evaluation; an output that is computed with or
