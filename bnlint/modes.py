@@ -823,6 +823,10 @@ class ModesAnalysis:
                     return None
                 st = self._exec_small(small, st, fr)
             return st
+        if isinstance(stmt, cst.BaseSmallStatement):
+            # The body of a one-line compound statement (`if args.test: evaluate(model)`,
+            # `for x, _ in loader: outs.append(model(x))`) holds small statements directly.
+            return self._exec_small(stmt, st, fr)
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             return st
         if isinstance(stmt, cst.If):

@@ -202,13 +202,22 @@ def _is_ipython_line(line: str) -> bool:
     return _IPYTHON_LINE.match(line) is not None
 
 
+# Line magics that run the Python statement after them: `%time train(model)`.
+_TIMING_MAGIC = lazy(r"(\s*)(%(?:time|timeit|prun|memit)[ \t]+)(?![-\s])(?!(?:for|while|if|with|try|def|class|async)\b)")
+
+
 def _comment_out_ipython(lines: List[str]) -> List[str]:
     """IPython-only lines become comments (so positions stay put), but only where a statement
-    starts: a `%` that continues an expression (`print("%d"\n      % n)`) or sits in a string is Python."""
+    starts: a `%` that continues an expression (`print("%d"\n      % n)`) or sits in a string is Python.
+    A timing magic keeps its statement: `%time train(m)` is read as `if 1: train(m)` (same columns)."""
     out: List[str] = []
     depth, quote, continued = 0, None, False
     for line in lines:
-        if depth == 0 and quote is None and not continued and _is_ipython_line(line):
+        timed = _TIMING_MAGIC.match(line) if depth == 0 and quote is None and not continued else None
+        if timed is not None and not timed.group(1):
+            magic = timed.group(2)
+            line = "if 1:" + " " * (len(magic) - len("if 1:")) + line[timed.end():]
+        elif depth == 0 and quote is None and not continued and _is_ipython_line(line):
             # `pass`, not a bare comment: `else:\n    !git pull` must stay a block with a body.
             body = line.lstrip(" \t")
             out.append(line[: len(line) - len(body)] + "pass  # " + body)
