@@ -69,6 +69,14 @@ _MODE_CHANGING_METHODS = {"eval", "train", "apply", "modules", "named_modules", 
 _NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
 # A GAN's generators: `G`, `netG`, `generator`, and the paired ones of image-to-image translation
 # (`G_AB`, `G_BA`, `netG_A`).
+# Calls a model may be handed to that train nothing: printing, saving, graph and summary views.
+_CANNOT_TRAIN = frozenset({"print", "repr", "str", "len", "type", "id", "isinstance", "hasattr", "save", "add_graph", "summary", "export", "count_parameters"})
+# Optimizers outside torch.optim (apex, timm, transformers, bitsandbytes, ...), by class name.
+_OPTIMIZER_LEAVES = frozenset(
+    {"Adam", "AdamW", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS", "Lamb", "LAMB", "Lion",
+     "Adafactor", "FusedAdam", "FusedLAMB", "FusedSGD", "AdamW8bit", "Adam8bit", "SAM", "Ranger", "AdaBelief", "Lookahead"}
+)  # fmt: skip
+
 _GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)|^(g|netg)_[a-z]{1,2}$", re.IGNORECASE)
 
 MAX_STEPS = 200_000
@@ -214,6 +222,9 @@ class ForwardObs:
     callers: Tuple[Tuple[str, cst.CSTNode], ...] = ()
     # Run by a function of another module that ``node`` calls: "`evaluate()` (utils.py:12)".
     via: Optional[str] = None
+    # A forward of a model with trained weights outside any evaluation context, in a file that
+    # trains something: inference when nothing may train this model (``ModesAnalysis.run``).
+    maybe_inference: bool = False
 
     @property
     def is_eval_context(self) -> bool:
@@ -265,6 +276,8 @@ class ModesAnalysis:
         self._stack: List[Frame] = []
         self._loop_stack: List[cst.CSTNode] = []
         self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
+        self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
+        self._optimizes_unknown = False  # an optimizer takes parameters of models not told apart
         self._self_objs: Dict[tuple, Obj] = {}
         self._pure_done: Set[tuple] = set()
         self._self_assign_cache: Dict[cst.ClassDef, Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]] = {}
@@ -316,7 +329,63 @@ class ModesAnalysis:
             self.aborted = True
             self.abort_reason = "budget" if isinstance(exc, _Abort) else "recursion"
             self.abort_fn = self._root
+        for obs in self.forwards.values():
+            # A model with trained weights whose parameters no optimizer here takes, and which
+            # is never handed to code that could train it (a trainer, a helper): its forwards are
+            # inference, whatever else the file trains (a notebook that trains one network and
+            # then classifies a photo with a pretrained VGG).
+            if obs.maybe_inference and not obs.kinds and id(obs.obj) not in self._may_be_trained and not self._optimizes_unknown:
+                obs.kinds.add("inference")
         return self
+
+    def _loop_members(self, name: cst.BaseExpression, st: State, fr: Frame) -> Optional[Tuple[Optional[Obj], ...]]:
+        """The models a comprehension or loop variable ranges over (`for m in (vgg, resnet)`,
+        `for net in nets`), where ``name`` is that variable."""
+        if not isinstance(name, cst.Name):
+            return None
+        for anc in self.facts.ancestors(name):
+            if isinstance(anc, (cst.CompFor, cst.For)) and isinstance(anc.target, cst.Name) and anc.target.value == name.value:
+                return self._sequence_members(anc.iter, st, fr)
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                break
+        return None
+
+    def _note_training_evidence(self, call: cst.Call, st: State, fr: Frame) -> None:
+        """Models that may be trained: their parameters handed to an optimizer, or the model handed
+        to a call that could train it (anything but a wrapper or a mode-keeping method)."""
+        callee = self.facts.callee(call) or dotted(call.func) or ""
+        # Its parameters handed to an optimizer or to any other call (`get_optimizer(model.parameters())`),
+        # also through a name bound to them (`params = model.parameters()`).
+        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+        bindings = self.binding_index(scope)[1]
+        optimizer = callee.startswith("torch.optim.") or callee.rsplit(".", 1)[-1] in _OPTIMIZER_LEAVES
+        todo: List[cst.CSTNode] = [a.value for a in call.args]
+        seen = 0
+        while todo and seen < 50:
+            seen += 1
+            node = todo.pop()
+            for inner in self.walk(node):
+                if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("parameters", "named_parameters"):
+                    receiver = inner.func.value
+                    obj, _ = self.resolve_sub(receiver, st, fr)
+                    members = self._loop_members(receiver, st, fr) if obj is None else None
+                    if obj is not None:
+                        self._may_be_trained.add(id(obj))
+                    elif members:
+                        self._may_be_trained.update(id(m) for m in members if m is not None)
+                    elif optimizer:
+                        self._optimizes_unknown = True  # `[p for m in models for p in m.parameters()]`
+                elif isinstance(inner, cst.Name) and inner.value in bindings and len(bindings[inner.value]) <= 3:
+                    todo.extend(value for _, value in bindings[inner.value])
+        if optimizer:
+            return
+        if keeps_modes(callee) or callee.rsplit(".", 1)[-1] in _CANNOT_TRAIN:
+            return
+        for arg in call.args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                obj = self.resolve(arg.value, st, fr)
+                if obj is not None:
+                    self._may_be_trained.add(id(obj))
 
     def _prepare(self) -> None:
         for call in self.facts.calls:
@@ -1395,6 +1464,8 @@ class ModesAnalysis:
 
     def _exec_call(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         self._tick()
+        if call.args:
+            self._note_training_evidence(call, st, fr)
         func = call.func
         # Mode switches and module methods on a tracked object.
         if isinstance(func, cst.Attribute):
@@ -2064,6 +2135,8 @@ class ModesAnalysis:
         if not kinds and not trained and obj.has_weights and self.inference_file():
             # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
+        elif not kinds and not trained and obj.has_weights and via is None:
+            obs.maybe_inference = True  # (a backward through it trains nothing if no optimizer takes it: Grad-CAM)
         if kinds == {"no_grad"}:
             # A no-grad forward is evaluation whatever the loop around it trains when its input
             # is a batch of validation/test data, or when nothing in the file trains (inference).

@@ -214,9 +214,9 @@ def _comment_out_ipython(lines: List[str]) -> List[str]:
     depth, quote, continued = 0, None, False
     for line in lines:
         timed = _TIMING_MAGIC.match(line) if depth == 0 and quote is None and not continued else None
-        if timed is not None and not timed.group(1):
+        if timed is not None:
             magic = timed.group(2)
-            line = "if 1:" + " " * (len(magic) - len("if 1:")) + line[timed.end():]
+            line = timed.group(1) + "if 1:" + " " * (len(magic) - len("if 1:")) + line[timed.end():]
         elif depth == 0 and quote is None and not continued and _is_ipython_line(line):
             # `pass`, not a bare comment: `else:\n    !git pull` must stay a block with a body.
             body = line.lstrip(" \t")
