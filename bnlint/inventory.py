@@ -1436,7 +1436,27 @@ class ProjectIndex:
         start = os.path.abspath(path)
         edges, probed = self._text_imports(start, source)
         self.consulted.update(probed)
-        return any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in edges)
+        if any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in edges):
+            return True
+        # `import lib` ... `lib.models.axialnet.MedT(...)`: the modules an attribute chain of an
+        # imported package names (``holds_bn`` looks there directly, not through `lib/__init__`).
+        bindings = import_bindings(source)
+        if not bindings:
+            return False
+        folder = os.path.dirname(start)
+        packages = {name: targets for name, targets in bindings.items() if any(not t.startswith(".") and t.split(".")[0] not in THIRD_PARTY_ROOTS for t in targets)}
+        for name, chain in sorted(_dotted_uses(source, packages)):
+            attrs = tuple(a for a in chain.split(".") if a)
+            if not attrs:
+                continue
+            for target in packages[name]:
+                if target.startswith(".") or target.split(".")[0] in THIRD_PARTY_ROOTS:
+                    continue
+                found, absent = self._resolve_text_import(folder, 0, tuple(target.split(".")) + attrs)
+                self.consulted.update(absent)
+                if any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in found):
+                    return True
+        return False
 
     def imported_names_hold_dropout(self, path: Optional[str], source: str) -> bool:
         """``imported_names_hold_bn`` for dropout layers (``holds_dropout``)."""
