@@ -77,6 +77,69 @@ class FunctionEffects:
             return keyword if keyword in self.positional or keyword in self.keyword_only else None
         return self.positional[index] if index is not None and index < len(self.positional) else None
 
+    def specialised(self, literals: "Dict[str, object]") -> "FunctionEffects":
+        """The summary for a call that binds parameters to literals (`skip_epoch_stats=True`, or a
+        literal default left in place): the branches they rule out are not taken.  Only the
+        parameters the function tests and never reassigns count; the same summary otherwise."""
+        fn = self.effects._fn
+        tested = _tested_parameters(fn)
+        bound = {k: v for k, v in literals.items() if k in tested}
+        if not bound:
+            return self
+        key = tuple(sorted((k, repr(v)) for k, v in bound.items()))
+        cache = self.effects._specialised
+        if key not in cache:
+            base = self.effects
+            cache[key] = _ParamEffects(fn, base._resolve, base._functions, base._depth, tuple(base._names), bound)
+        return FunctionEffects(self.name, self.path, self.line, self.positional, self.keyword_only, cache[key])
+
+    def literal_defaults(self) -> "Dict[str, object]":
+        """The parameters whose default is a literal (`skip_epoch_stats=False`, `valid_loader=None`)."""
+        args = self.effects._fn.args  # type: ignore[attr-defined]
+        positional = list(args.posonlyargs) + list(args.args)
+        out: Dict[str, object] = {}
+        for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+            if isinstance(d, ast.Constant):
+                out[a.arg] = d.value
+        for a, d in zip(args.kwonlyargs, args.kw_defaults):
+            if isinstance(d, ast.Constant):
+                out[a.arg] = d.value
+        return out
+
+
+def _tested_parameters(fn: ast.AST) -> Set[str]:
+    """Parameters an `if` of ``fn`` tests and that nothing in it rebinds."""
+    args = fn.args  # type: ignore[attr-defined]
+    params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)}
+    tested = {n.id for node in ast.walk(fn) if isinstance(node, ast.If) for n in ast.walk(node.test) if isinstance(n, ast.Name)} & params
+    rebound = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return tested - rebound
+
+
+def _static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]:
+    """The value of an `if` test over parameters bound to literals, or None (``modes._static_truth``
+    on the ``ast``)."""
+    if isinstance(test, ast.Name):
+        return bool(literals[test.id]) if test.id in literals else None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _static_truth(test.operand, literals)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_static_truth(v, literals) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in values else (True if all(v is True for v in values) else None)
+        return True if True in values else (False if all(v is False for v in values) else None)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) and test.left.id in literals:
+        right = test.comparators[0]
+        if not isinstance(right, ast.Constant):
+            return None
+        left, op = literals[test.left.id], test.ops[0]
+        if isinstance(op, (ast.Is, ast.Eq)):
+            return left == right.value if isinstance(op, ast.Eq) else left is right.value
+        if isinstance(op, (ast.IsNot, ast.NotEq)):
+            return left != right.value if isinstance(op, ast.NotEq) else left is not right.value
+    return None
+
 
 def summarise_function(
     fn: ast.AST, path: str, resolve: "Callable[[str, int], Optional[FunctionEffects]]", functions: "Dict[str, ast.AST]", depth: int = 0
@@ -95,8 +158,10 @@ class _ParamEffects:
     a caller asks only about the parameters it hands a model to (library code has functions with
     many parameters, and call chains many functions deep)."""
 
-    def __init__(self, fn: ast.AST, resolve, functions: "Dict[str, ast.AST]", depth: int, names: Tuple[str, ...]) -> None:
+    def __init__(self, fn: ast.AST, resolve, functions: "Dict[str, ast.AST]", depth: int, names: Tuple[str, ...], literals: "Optional[Dict[str, object]]" = None) -> None:
         self._fn, self._resolve, self._functions, self._depth = fn, resolve, functions, depth
+        self._literals = literals or {}  # parameters a call binds to literals (``FunctionEffects.specialised``)
+        self._specialised: Dict[tuple, "_ParamEffects"] = {}
         self._names = set(names) - {"self", "cls"}
         self._used: Optional[Set[str]] = None
         self._done: Dict[str, Optional[ParamEffect]] = {}
@@ -122,7 +187,9 @@ class _ParamEffects:
         outer_cut, _ParamEffects._cut = _ParamEffects._cut, False
         _ParamEffects._active.append((self, name))
         try:
-            effect: Optional[ParamEffect] = _ParamRun(self._fn, name, self._resolve, self._functions, self._depth).run()
+            run = _ParamRun(self._fn, name, self._resolve, self._functions, self._depth)
+            run.literals = self._literals
+            effect: Optional[ParamEffect] = run.run()
         finally:
             _ParamEffects._active.pop()
         if effect == ParamEffect():
@@ -261,6 +328,7 @@ class _ParamRun:
         self.functions = functions
         self.methods = methods or {}  # the class's methods, when ``param`` is `self`
         self.layers_are_self = False  # `self.<layer>(x)` runs part of the parameter (an nn.Module's method)
+        self.literals: Dict[str, object] = {}  # parameters bound to literals: branches they rule out are skipped
         self.visiting: Set[str] = {getattr(fn, "name", "")}
         self.aliases: Set[str] = {param}
         self.saved: Dict[str, FrozenSet[str]] = {}
@@ -353,6 +421,9 @@ class _ParamRun:
             return None
         if isinstance(node, ast.If):
             modes = self.expr(node.test, modes, ctx)
+            known = _static_truth(node.test, self.literals) if self.literals else None
+            if known is not None:
+                return self.block(node.body if known else node.orelse, modes, ctx)
             return _join(self.block(node.body, modes, ctx), self.block(node.orelse, modes, ctx))
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             return self.loop(node, modes, ctx)

@@ -1563,6 +1563,24 @@ class ModesAnalysis:
         effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
         if effects is None:
             return None if entering else False
+        # Parameters this call binds to literals (`train(model, ..., skip_epoch_stats=True)`, or a
+        # literal default left in place) decide the helper's `if`s on them.
+        literals = effects.literal_defaults()
+        position = 0
+        for arg in call.args:
+            index = None
+            if arg.keyword is None:
+                index, position = position, position + 1
+            pname = effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None)
+            if pname is None:
+                continue
+            value = literal_value(arg.value)
+            if value is NOT_LITERAL:
+                literals.pop(pname, None)
+            else:
+                literals[pname] = value
+        if literals:
+            effects = effects.specialised(literals)
         if entering and not any(
             (e := effects.effects.get(effects.parameter_for(i, a.keyword.value if a.keyword is not None else None) or "")) is not None and e.at_yield is not None
             for i, a, _ in handed

@@ -237,3 +237,18 @@ FACTORIES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 def test_models_returned_in_a_tuple(factory, expected):
     index = ProjectIndex(FACTORIES)
     assert index.returned_models(os.path.join(FACTORIES, "evaluate_tuple_factory.py"), factory) == expected
+
+
+def test_literal_arguments_decide_the_helpers_branches():
+    """`train_and_maybe_score(..., skip_epoch_stats=True)` skips the `.eval()`: the model leaves in
+    train mode; with the literal default (False) the helper leaves it in eval mode."""
+    helpers = os.path.join(os.path.dirname(FACTORIES), "helpers")
+    index = ProjectIndex(helpers)
+    effects = index.function_effects(os.path.join(helpers, "skip_flag_literal.py"), "engine.train_and_maybe_score")
+    unspecialised = effects.effects.get("model")
+    skipped = effects.specialised({**effects.literal_defaults(), "skip_epoch_stats": True}).effects.get("model")
+    scored = effects.specialised(effects.literal_defaults()).effects.get("model")
+    assert unspecialised.exit != skipped.exit
+    assert skipped.exit in (TRAIN, ENTRY + "|" + TRAIN)
+    assert scored.exit in (EVAL, ENTRY + "|" + EVAL)
+    assert effects.literal_defaults() == {"skip_epoch_stats": False}
