@@ -487,6 +487,12 @@ class ModesAnalysis:
                     state.modes[obj] = vals
             params = list(fn.params.posonly_params) + list(fn.params.params) + list(fn.params.kwonly_params)
             if isinstance(owner, cst.ClassDef) and params and params[0].name.value in ("self", "cls"):
+                if params[0].name.value == "self" and self._is_module_class(owner):
+                    # A model's own method that switches modes (a Keras-style `fit()`): `self` is
+                    # the caller's model, in the caller's mode (BN006 follows it, as a parameter).
+                    me = Obj(label="self", holds_bn=False, is_parameter=True)
+                    state.vars[(act, "self")] = me
+                    state.modes[me] = frozenset({Val(UNKNOWN, entry=True)})
                 params = params[1:]
             for p in params:
                 obj = Obj(label=p.name.value, holds_bn=False, is_parameter=True)
@@ -1472,6 +1478,8 @@ class ModesAnalysis:
             meth = func.attr.value
             recv = func.value
             obj, path = self.resolve_sub(recv, st, fr)
+            if obj is not None and isinstance(recv, cst.Name) and recv.value == "self" and fr.cls is not None and meth in self._methods_of(fr.cls) and meth not in ("train", "eval"):
+                obj = None  # `self.evaluate()` in a model's own method: analysed inline below
             if obj is not None:
                 sub = [p for p in path if p != "module"]
                 if meth in ("train", "eval"):
@@ -1918,6 +1926,10 @@ class ModesAnalysis:
         for a in call.args:
             if a.keyword is not None and a.keyword.value in all_p:
                 st.vars[(act, a.keyword.value)] = arg_obj(a.value, a.keyword.value)
+        first = list(fn.params.posonly_params) + list(fn.params.params)
+        if cls is not None and first and first[0].name.value == "self" and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self":
+            # `self.evaluate(...)` in a model's own method: the same `self` (a tracked model there).
+            st.vars[(act, "self")] = self._lookup("self", st, fr)
         for p in all_params(fn):
             st.vars.setdefault((act, p.name.value), None)
         callee_frame.literals = literals
