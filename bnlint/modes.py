@@ -360,24 +360,31 @@ class ModesAnalysis:
         bindings = self.binding_index(scope)[1]
         optimizer = callee.startswith("torch.optim.") or callee.rsplit(".", 1)[-1] in _OPTIMIZER_LEAVES
         todo: List[cst.CSTNode] = [a.value for a in call.args]
+        found = False
         seen = 0
         while todo and seen < 50:
             seen += 1
-            node = todo.pop()
-            for inner in self.walk(node):
+            node = todo.pop(0)  # the call's own arguments first, then what names in them were bound to
+            for inner in [node, *self.walk(node)]:  # (``walk`` yields the descendants)
                 if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in ("parameters", "named_parameters"):
                     receiver = inner.func.value
                     obj, _ = self.resolve_sub(receiver, st, fr)
                     members = self._loop_members(receiver, st, fr) if obj is None else None
                     if obj is not None:
                         self._may_be_trained.add(id(obj))
+                        found = True
                     elif members:
                         self._may_be_trained.update(id(m) for m in members if m is not None)
+                        found = True
                     elif optimizer:
                         self._optimizes_unknown = True  # `[p for m in models for p in m.parameters()]`
                 elif isinstance(inner, cst.Name) and inner.value in bindings and len(bindings[inner.value]) <= 3:
                     todo.extend(value for _, value in bindings[inner.value])
         if optimizer:
+            if not found:
+                # Parameters reached some other way (`self.params = model.parameters()`): any
+                # model may be the one it trains.
+                self._optimizes_unknown = True
             return
         if keeps_modes(callee) or callee.rsplit(".", 1)[-1] in _CANNOT_TRAIN:
             return
