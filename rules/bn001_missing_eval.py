@@ -34,7 +34,9 @@ class MissingEval(Rule):
     `.step()`, `fit(...)`: an inference script, a notebook, a Grad-CAM or
     adversarial-example script whose `.backward()` updates no parameter)
     when the model has trained weights (`load_state_dict`, `pretrained=True`,
-    `weights=...`, `torch.load`, `from_pretrained`) — and the model is still
+    `weights=...`, `torch.load`, `from_pretrained`), or a model with trained
+    weights that nothing in the file may train (no optimizer takes its
+    parameters, it is handed to no call that could train it) — and the model is still
     in train mode on every path that reaches it: no `model.eval()` /
     `model.train(False)` after it was built or after its last `model.train()`.
 
