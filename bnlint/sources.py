@@ -212,7 +212,13 @@ def _comment_out_ipython(lines: List[str]) -> List[str]:
     A timing magic keeps its statement: `%time train(m)` is read as `if 1: train(m)` (same columns)."""
     out: List[str] = []
     depth, quote, continued = 0, None, False
+    shell_continues = False  # `!python main.py \` goes on over the next lines
     for line in lines:
+        if shell_continues:
+            body = line.lstrip(" \t")
+            out.append(line[: len(line) - len(body)] + "# " + body)
+            shell_continues = line.rstrip("\r\n").endswith("\\")
+            continue
         timed = _TIMING_MAGIC.match(line) if depth == 0 and quote is None and not continued else None
         if timed is not None:
             magic = timed.group(2)
@@ -221,6 +227,7 @@ def _comment_out_ipython(lines: List[str]) -> List[str]:
             # `pass`, not a bare comment: `else:\n    !git pull` must stay a block with a body.
             body = line.lstrip(" \t")
             out.append(line[: len(line) - len(body)] + "pass  # " + body)
+            shell_continues = line.rstrip("\r\n").endswith("\\")
             continue
         out.append(line)
         depth, quote, continued = _scan_line(line, depth, quote)

@@ -149,3 +149,14 @@ def test_a_timed_statement_is_analysed(tmp_path):
     timed = _BN_INFERENCE_CELL.replace("with torch.no_grad():\n    print(net(torch.load('x.pt')))\n", "%time preds = net(torch.load('x.pt'))\n")
     out = process_file(_notebook(tmp_path, [timed]), Settings())
     assert [(f.code, f.line, f.column) for f in out.findings] == [("BN001", 5, 15)]
+
+
+def test_a_shell_line_continued_with_backslashes_is_one_line():
+    """`!python main.py \\` goes on over the next lines: they are shell too, not indented Python."""
+    from bnlint.sources import join_cells
+
+    text, _ = join_cells([(1, "!python main.py --data x\\\n  --epochs 10\\\n  --out y\nprint(1)\n")])
+    assert text.splitlines() == ["pass  # !python main.py --data x\\", "  # --epochs 10\\", "  # --out y", "print(1)"]
+    import ast
+
+    ast.parse(text)
