@@ -448,9 +448,15 @@ def class_stretches(text: str) -> List[str]:
 _DROPOUT_EVIDENCE = lazy(r"(?i:dropout|from_pretrained|" + "|".join(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES) + r")")
 
 
+_DROPOUT_TOKENS = ("dropout", "from_pretrained") + tuple(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES)
+
+
 def code_has_dropout_evidence(text: str) -> bool:
-    """Dropout evidence (``_DROPOUT_EVIDENCE``) in the code of ``text``, not in its strings or comments."""
-    return _DROPOUT_EVIDENCE.search(text) is not None and _DROPOUT_EVIDENCE.search(_STRINGS_AND_COMMENTS.sub(" ", text)) is not None
+    """Dropout evidence (``_DROPOUT_EVIDENCE``) in ``text``: a superset (strings and comments
+    count too), which a necessary condition may be; stripping them cost more than it saved.
+    Plain substring tests on the lower-cased text: a regex alternation was the slower one."""
+    low = text.lower()
+    return any(token in low for token in _DROPOUT_TOKENS)
 
 
 def code_has_bn_evidence(text: str) -> bool:
@@ -632,9 +638,13 @@ class ModuleInventory:
         """Does the local class or function ``name`` hold (or build) a dropout layer?  Imports
         are followed through the project index the inventory was made by."""
         index = self.__dict__.get("_dropout_index")
-        hops = MAX_IMPORT_HOPS if hops is None else hops
-        lookup = index._external_lookup(self.path, hops - 1, "dropout") if index is not None else (lambda q: False)
-        return _holds_dropout_locally(self, name, set(), lookup)
+        hops = DROPOUT_IMPORT_HOPS if hops is None else hops
+        memo = self.__dict__.setdefault("_dropout_memo", {})
+        if (name, hops) not in memo:
+            memo[(name, hops)] = False  # while it is worked out: a cycle says no
+            lookup = index._external_lookup(self.path, hops - 1, "dropout") if index is not None else (lambda q: False)
+            memo[(name, hops)] = _holds_dropout_locally(self, name, hops, lookup)
+        return memo[(name, hops)]
 
     def is_imported(self, dotted: str) -> bool:
         """Is the head of ``dotted`` bound by an import: `import models` (then `models.Net`),
@@ -1047,7 +1057,8 @@ def _local_summary(
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
         dropout_names = dict.fromkeys(d for d, _ in r.names)
         dropout_calls = r.calls
-        if isinstance(node, ast.ClassDef):
+        names_dropout = any(is_dropout_class(inv.resolve(d)) for d in dropout_names) or any(calls_dropout_function(c, inv.resolve) for c in r.calls)
+        if isinstance(node, ast.ClassDef) and names_dropout:
             reached = _forward_reachable(node)
             if reached is not None:
                 # Dropout that the forward never runs (a classifier head a feature extractor's
@@ -1223,13 +1234,13 @@ def _classify_dropout_reasons(inv: ModuleInventory, name: str, bases: List[str],
     return _Reasons(True, (), ()) if direct else _Reasons(False, tuple(local), tuple(imported))
 
 
-def _holds_dropout_locally(inv: ModuleInventory, name: str, visiting: Set[str], lookup: ExternalLookup) -> bool:
-    """``holds_dropout`` of a module's name: its reasons, its local parts, its imports."""
+def _holds_dropout_locally(inv: ModuleInventory, name: str, hops: int, lookup: ExternalLookup) -> bool:
+    """``holds_dropout`` of a module's name: its reasons, its local parts (memoised by
+    ``ModuleInventory.holds_dropout``, which also cuts cycles), its imports."""
     reasons = inv.dropout_reasons.get(name)
-    if reasons is None or name in visiting or name in inv.ambiguous_dropout:
+    if reasons is None or name in inv.ambiguous_dropout:
         return False
-    visiting.add(name)
-    return reasons.direct or any(_holds_dropout_locally(inv, n, visiting, lookup) for n in reasons.local) or any(lookup(q) for q in reasons.imported)
+    return reasons.direct or any(inv.holds_dropout(n, hops) for n in reasons.local) or any(lookup(q) for q in reasons.imported)
 
 
 def _holds_for_reasons(inv: ModuleInventory, name: str, reasons: _Reasons, local_holds: Callable[[str], bool], lookup: ExternalLookup) -> bool:
@@ -1338,6 +1349,10 @@ _MAX_INDEX_BYTES = 2_000_000
 # Training code finds its BN within a few modules; framework internals, where every module
 # reaches every other, would otherwise be summarised almost entirely for each linted file.
 MAX_IMPORT_HOPS = 3
+# Dropout is looked for less far: nearly every module of a framework names it (its docs, its
+# functional API), so the text shortcut prunes little, and a model's dropout is in its own
+# module or the one that defines its blocks.
+DROPOUT_IMPORT_HOPS = 2
 
 
 _ATTRIBUTE_CHAIN = lazy(r"(?:\s*\.\s*[A-Za-z_]\w*)*")
@@ -1423,7 +1438,11 @@ class ProjectIndex:
         self.consulted.add(path)
 
     # --- the prefilter's project-wide evidence: a text-level import graph ------------
-    def text_reaches_bn(self, path: Optional[str], source: str) -> bool:
+    def text_reaches_dropout(self, path: Optional[str], source: str) -> bool:
+        """``text_reaches_bn`` for dropout evidence."""
+        return self.text_reaches_bn(path, source, kind="dropout")
+
+    def text_reaches_bn(self, path: Optional[str], source: str, kind: str = "bn") -> bool:
         """Could a project module this file imports hold BatchNorm, as far as ``holds_bn`` looks?
 
         A necessary condition for ``holds_bn`` answering yes for any name of this file: that
@@ -1436,7 +1455,8 @@ class ProjectIndex:
         start = os.path.abspath(path)
         edges, probed = self._text_imports(start, source)
         self.consulted.update(probed)
-        if any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in edges):
+        hops = MAX_IMPORT_HOPS if kind == "bn" else DROPOUT_IMPORT_HOPS
+        if any(self._text_evidence_within(edge, hops - 1, kind) for edge in edges):
             return True
         # `import lib` ... `lib.models.axialnet.MedT(...)`: the modules an attribute chain of an
         # imported package names (``holds_bn`` looks there directly, not through `lib/__init__`).
@@ -1454,7 +1474,7 @@ class ProjectIndex:
                     continue
                 found, absent = self._resolve_text_import(folder, 0, tuple(target.split(".")) + attrs)
                 self.consulted.update(absent)
-                if any(self._text_evidence_within(edge, MAX_IMPORT_HOPS - 1) for edge in found):
+                if any(self._text_evidence_within(edge, hops - 1, kind) for edge in found):
                     return True
         return False
 
@@ -1480,6 +1500,8 @@ class ProjectIndex:
             return False
         questions: Set[str] = set()
         for name, chain in _dotted_uses(source, bindings):
+            if kind == "dropout" and not re.search(re.escape(name + chain) + r"\s*\(", source):
+                continue  # dropout evidence is asked of what the file calls (builds), not of every name
             attrs = chain.split(".")[1:]
             for target in bindings[name]:
                 if target.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
@@ -1496,7 +1518,7 @@ class ProjectIndex:
         picked = {m.group(1) or m.group(2) for m in _NAMESPACE_PICK.finditer(source)} & set(bindings)
         return any(self.namespace_holds_bn(path, target) for name in sorted(picked) for target in bindings[name])
 
-    def _text_node(self, path: str) -> Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]:
+    def _text_node(self, path: str) -> Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...], bool]]:
         node = self._text_nodes.get(path)
         if node is None and path not in self._text_nodes:
             try:
@@ -1511,9 +1533,10 @@ class ProjectIndex:
             self._text_nodes[path] = node
         return node
 
-    def _text_evidence_within(self, path: str, depth: int) -> bool:
-        """Has ``path`` or a project module at most ``depth`` imports from it BN evidence in its text?"""
-        key = (path, depth)
+    def _text_evidence_within(self, path: str, depth: int, kind: str = "bn") -> bool:
+        """Has ``path`` or a project module at most ``depth`` imports from it BN evidence (``kind``
+        "dropout": dropout evidence) in its text?"""
+        key = (path, depth) if kind == "bn" else (path, depth, kind)
         memo = self._text_reach.get(key)
         if memo is not None:
             self.consulted |= memo[1]
@@ -1529,8 +1552,8 @@ class ProjectIndex:
                 node = self._text_node(p)
                 if node is None:
                     continue
-                has, edges, probed = node
-                if has:
+                has_bn, edges, probed, has_dropout = node
+                if has_bn if kind == "bn" else has_dropout:
                     found = True
                     break
                 if level < depth:
@@ -1547,10 +1570,11 @@ class ProjectIndex:
         self.consulted |= deps
         return found
 
-    def _text_scan(self, path: str, text: str) -> Tuple[bool, Tuple[str, ...], Tuple[str, ...]]:
-        """(has BN evidence, project files imported, absent files probed) for an imported module's text."""
+    def _text_scan(self, path: str, text: str) -> Tuple[bool, Tuple[str, ...], Tuple[str, ...], bool]:
+        """(has BN evidence, project files imported, absent files probed, has dropout evidence) for
+        an imported module's text."""
         edges, probed = self._text_imports(path, text)
-        return code_has_bn_evidence(text), edges, probed
+        return code_has_bn_evidence(text), edges, probed, code_has_dropout_evidence(text)
 
     def _text_imports(self, path: str, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """(project files imported, absent files probed) for one module's text."""
@@ -1917,7 +1941,7 @@ class ProjectIndex:
 
     def _holds_kind(self, kind: str, from_path: str, qualified: str, hops: Optional[int]) -> bool:
         if hops is None:
-            hops = MAX_IMPORT_HOPS
+            hops = MAX_IMPORT_HOPS if kind == "bn" else DROPOUT_IMPORT_HOPS
         if hops <= 0:
             return False
         # Imports resolve from the importing file's folder only: its neighbours share answers.
@@ -1942,6 +1966,8 @@ class ProjectIndex:
         if factory_holds_dropout(qualified.lstrip(".")) or is_dropout_class(qualified):
             return True
         for module_path, attr in self._candidate_modules(from_path, qualified):
+            if not self._text_evidence_within(os.path.abspath(module_path), hops - 1, "dropout"):
+                return False  # nothing within reach of that module's text names dropout: no need to parse it
             inv = self.inventory_for_path(module_path)
             if inv is None:
                 continue

@@ -354,11 +354,24 @@ class ModesAnalysis:
         """Models that may be trained: their parameters handed to an optimizer, or the model handed
         to a call that could train it (anything but a wrapper or a mode-keeping method)."""
         callee = self.facts.callee(call) or dotted(call.func) or ""
-        # Its parameters handed to an optimizer or to any other call (`get_optimizer(model.parameters())`),
-        # also through a name bound to them (`params = model.parameters()`).
+        optimizer = callee.startswith("torch.optim.") or callee.rsplit(".", 1)[-1] in _OPTIMIZER_LEAVES
+        if not optimizer:
+            # Another call: the models handed to it, or whose parameters are (`get_optimizer(model.parameters())`).
+            if keeps_modes(callee) or callee.rsplit(".", 1)[-1] in _CANNOT_TRAIN:
+                return
+            for arg in call.args:
+                value = arg.value
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("parameters", "named_parameters"):
+                    value = value.func.value
+                if isinstance(value, (cst.Name, cst.Attribute)):
+                    obj = self.resolve(value, st, fr)
+                    if obj is not None:
+                        self._may_be_trained.add(id(obj))
+            return
+        # An optimizer: the models whose parameters it takes, also through names bound to them
+        # (`params = [p for p in model.parameters() if p.requires_grad]`).
         scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
         bindings = self.binding_index(scope)[1]
-        optimizer = callee.startswith("torch.optim.") or callee.rsplit(".", 1)[-1] in _OPTIMIZER_LEAVES
         todo: List[cst.CSTNode] = [a.value for a in call.args]
         found = False
         seen = 0
@@ -380,19 +393,10 @@ class ModesAnalysis:
                         self._optimizes_unknown = True  # `[p for m in models for p in m.parameters()]`
                 elif isinstance(inner, cst.Name) and inner.value in bindings and len(bindings[inner.value]) <= 3:
                     todo.extend(value for _, value in bindings[inner.value])
-        if optimizer:
-            if not found:
-                # Parameters reached some other way (`self.params = model.parameters()`): any
-                # model may be the one it trains.
-                self._optimizes_unknown = True
-            return
-        if keeps_modes(callee) or callee.rsplit(".", 1)[-1] in _CANNOT_TRAIN:
-            return
-        for arg in call.args:
-            if isinstance(arg.value, (cst.Name, cst.Attribute)):
-                obj = self.resolve(arg.value, st, fr)
-                if obj is not None:
-                    self._may_be_trained.add(id(obj))
+        if not found:
+            # Parameters reached some other way (`self.params = model.parameters()`): any
+            # model may be the one it trains.
+            self._optimizes_unknown = True
 
     def _prepare(self) -> None:
         for call in self.facts.calls:
@@ -613,7 +617,7 @@ class ModesAnalysis:
     def _var_key(self, name: str, fr: Frame) -> tuple:
         """Where a name assigned in frame ``fr`` lives: the module's variable when the function
         declares it `global` (`global i3d_model` in an `init_model()`), else the frame's own."""
-        if fr.fn is not None and self._module_act is not None and name in self._globals_of(fr.fn):
+        if fr.fn is not None and self._module_act is not None and name in self._declared_global() and name in self._globals_of(fr.fn):
             return (self._module_act, name)
         return (fr.act, name)
 
@@ -1477,7 +1481,7 @@ class ModesAnalysis:
 
     def _exec_call(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         self._tick()
-        if call.args:
+        if call.args and st.modes:  # (no model tracked yet: nothing to note)
             self._note_training_evidence(call, st, fr)
         func = call.func
         # Mode switches and module methods on a tracked object.

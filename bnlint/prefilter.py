@@ -249,7 +249,9 @@ class _Evidence:
             from bnlint.inventory import code_has_dropout_evidence
 
             index = self.index
-            self._dropout = code_has_dropout_evidence(self.source) or bool(index is not None and index.imported_names_hold_dropout(self.path, self.source))
+            self._dropout = code_has_dropout_evidence(self.source) or bool(
+                index is not None and index.text_reaches_dropout(self.path, self.source) and index.imported_names_hold_dropout(self.path, self.source)
+            )
         return self._dropout
 
     def project(self) -> bool:
