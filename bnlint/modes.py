@@ -354,7 +354,8 @@ class ModesAnalysis:
         """Models that may be trained: their parameters handed to an optimizer, or the model handed
         to a call that could train it (anything but a wrapper or a mode-keeping method)."""
         callee = self.facts.callee(call) or dotted(call.func) or ""
-        optimizer = callee.startswith("torch.optim.") or callee.rsplit(".", 1)[-1] in _OPTIMIZER_LEAVES
+        leaf = callee.rsplit(".", 1)[-1]
+        optimizer = callee.startswith("torch.optim.") or leaf in _OPTIMIZER_LEAVES or leaf.endswith(("Adam", "AdamW", "SGD", "Optimizer", "Optim"))
         if not optimizer:
             # Another call: the models handed to it, or whose parameters are (`get_optimizer(model.parameters())`).
             if keeps_modes(callee) or callee.rsplit(".", 1)[-1] in _CANNOT_TRAIN:
@@ -2176,8 +2177,8 @@ class ModesAnalysis:
         if not kinds and not trained and obj.has_weights and self.inference_file():
             # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
-        elif not kinds and not trained and obj.has_weights and via is None:
-            obs.maybe_inference = True  # (a backward through it trains nothing if no optimizer takes it: Grad-CAM)
+        elif not kinds and not trained and obj.has_weights and via is None and not self._backward_after(call, fr.fn):
+            obs.maybe_inference = True
         if kinds == {"no_grad"}:
             # A no-grad forward is evaluation whatever the loop around it trains when its input
             # is a batch of validation/test data, or when nothing in the file trains (inference).
@@ -2297,10 +2298,38 @@ class ModesAnalysis:
             if isinstance(anc, (cst.For, cst.While)) or anc is scope:
                 container = anc
                 break
+        # Straight-line module code (a notebook): only a backward of what this forward computed
+        # (`out = model(x)` ... `loss = crit(out, y)` ... `loss.backward()`), not any later one.
+        outputs = self._bound_by_statement_of(call) if container is self.module else None
         for node in self.walk(container):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward"):
                 # After it, or around it: `loss_fn(model(x), y).backward()`.
-                if order.get(id(node), -1) > at or id(node) in enclosing:
+                if id(node) in enclosing:
+                    return True
+                if order.get(id(node), -1) > at and (outputs is None or self._reads_names(node.func.value, outputs, scope)):
+                    return True
+        return False
+
+    def _bound_by_statement_of(self, call: cst.Call) -> Set[str]:
+        """The names the statement holding ``call`` binds (`out, feats = model(x)`: out, feats)."""
+        for anc in self.facts.ancestors(call):
+            if isinstance(anc, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in anc.targets] if isinstance(anc, cst.Assign) else [anc.target]
+                return {n.value for t in targets for n in [t, *self.walk(t)] if isinstance(n, cst.Name)}
+            if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                break
+        return set()
+
+    def _reads_names(self, expr: cst.BaseExpression, names: Set[str], scope: cst.CSTNode, depth: int = 0) -> bool:
+        """Does ``expr`` read one of ``names``, itself or through the values of the names it reads?"""
+        if not names or depth > 4:
+            return False
+        bindings = self.binding_index(scope)[1]
+        for n in [expr, *self.walk(expr)]:
+            if isinstance(n, cst.Name):
+                if n.value in names:
+                    return True
+                if any(self._reads_names(v, names, scope, depth + 1) for _, v in bindings.get(n.value, ())[:3]):
                     return True
         return False
 
