@@ -232,6 +232,8 @@ class MissingEval(Rule):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
             if all(v.fresh for v in vals) and not obj.holds_bn:
                 continue  # dropout only: an explicit `.train()` before evaluating is MC dropout
+            if not obj.holds_bn and _repeated_sampling(facts, obs.node):
+                continue  # dropout only, the same input run again and again: MC dropout sampling
             if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference"}:
                 # An explicit .train() right before a no-grad forward in training code: a mean
                 # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
@@ -385,6 +387,29 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
         return _synthetic(expr, at)
 
     return all(synthetic_in(a, 0) for a in args)
+
+
+def _repeated_sampling(facts, call) -> bool:
+    """Is the forward ``call`` repeated on the same input: in a loop or comprehension over
+    `range(...)` whose variable its arguments do not read (`[net(x) for _ in range(100)]`)?  For a
+    model whose only mode-dependent layers are dropout, that is Monte-Carlo sampling."""
+    import libcst as cst
+
+    from bnlint.facts import dotted
+
+    read = {n.value for a in call.args for n in [a.value, *facts.iter_nodes(a.value)] if isinstance(n, cst.Name)}
+    for anc in facts.ancestors(call):
+        if isinstance(anc, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            anc = anc.for_in  # the element runs once per iteration of its `for`
+        if isinstance(anc, (cst.For, cst.CompFor)):
+            it = anc.iter
+            if isinstance(it, cst.Call) and dotted(it.func) == "range":
+                targets = {n.value for n in [anc.target, *facts.iter_nodes(anc.target)] if isinstance(n, cst.Name)}
+                return not targets & read
+            return False
+        if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+            return False
+    return False
 
 
 def _shape_only_use(facts, call, fn) -> bool:
