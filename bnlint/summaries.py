@@ -22,7 +22,7 @@ from bnlint.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, List, Optional, Tuple, Union
+    from typing import Callable, Dict, List, Optional, Tuple, Union
 
     Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 
@@ -347,3 +347,66 @@ def _passes_bare(call: ast.Call, name: str) -> bool:
     if callee.rsplit(".", 1)[-1] in WRAPPER_LEAVES:
         return False
     return any(isinstance(a, ast.Name) and a.id == name for a in list(call.args) + [k.value for k in call.keywords])
+
+
+def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", literals: "Dict[str, object]") -> bool:
+    """Does building ``cls`` with these literal arguments (the call's and the defaults it leaves in
+    place) build none of the layers ``is_layer`` names?  True only when the class builds such a layer
+    itself (`nn.Dropout(...)`), always in `__init__` and under an `if` on an `__init__` parameter that
+    the literals decide against (`if use_dropout:` with `use_dropout=False`, `if norm == "bn":` with
+    `norm="gn"`).  A layer built anywhere else, or under a test they do not decide: False."""
+    from bnlint.effects import _static_truth
+
+    init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+    found_in_init = 0
+    for method in cls.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(method):
+            if isinstance(node, ast.Call) and is_layer(_dotted(node.func) or ""):
+                if method is not init:
+                    return False
+                found_in_init += 1
+    if not found_in_init or init is None:
+        return False
+    off = 0
+
+    def visit(stmts: List[ast.stmt], decided_off: bool) -> None:
+        nonlocal off
+        for stmt in stmts:
+            if isinstance(stmt, ast.If):
+                known = _static_truth(stmt.test, literals)
+                visit(stmt.body, decided_off or known is False)
+                visit(stmt.orelse, decided_off or known is True)
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and is_layer(_dotted(node.func) or "") and decided_off:
+                    off += 1
+
+    visit(init.body, False)
+    return off == found_in_init
+
+
+def construction_literals(init: ast.AST, positional: List[object], keywords: "Dict[str, object]") -> "Dict[str, object]":
+    """The literal value of each parameter of ``init`` for a call: its default when the call leaves
+    it, the call's literal (``positional``/``keywords`` hold NOT_GIVEN-free literals, or ``None``
+    entries for arguments that are not literals, which then drop the parameter)."""
+    args = init.args  # type: ignore[attr-defined]
+    params = [a.arg for a in list(args.posonlyargs) + list(args.args)][1:]  # self
+    out: Dict[str, object] = {}
+    defaults = list(args.defaults)
+    for a, d in zip((list(args.posonlyargs) + list(args.args))[len(list(args.posonlyargs) + list(args.args)) - len(defaults):], defaults):
+        if isinstance(d, ast.Constant):
+            out[a.arg] = d.value
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(d, ast.Constant):
+            out[a.arg] = d.value
+    for name, value in list(zip(params, positional)) + list(keywords.items()):
+        if value is _UNKNOWN_ARGUMENT:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    return out
+
+
+_UNKNOWN_ARGUMENT = object()  # an argument that is not a literal (``construction_literals``)
