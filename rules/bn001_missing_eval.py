@@ -80,7 +80,11 @@ class MissingEval(Rule):
     dropout head, Hugging Face models. Dropout the model's `forward` never runs
     does not count, nor a `nn.Dropout(p)(x)` built inside `forward` (it follows
     no mode). An explicit `.train()` right before a no-grad forward of a
-    dropout-only model is MC dropout and is not reported.
+    dropout-only model, or the same input run again and again
+    (`[net(x) for _ in range(100)]`), is MC dropout and is not reported. An
+    object built with its class's dropout or BatchNorm switched off by a
+    constructor flag (`MLP(use_dropout=False)`, `Block(norm="gn")`, when the
+    class builds those layers itself under `if` on that parameter) holds none.
 
     A model's own method that runs its layers (`net.extract_features(x)`) is a
     forward of it (for `nn.Module` classes; a plain predictor's method runs
