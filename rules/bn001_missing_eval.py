@@ -409,6 +409,12 @@ def _repeated_sampling(facts, call) -> bool:
             it = anc.iter
             if isinstance(it, cst.Call) and dotted(it.func) == "range":
                 targets = {n.value for n in [anc.target, *facts.iter_nodes(anc.target)] if isinstance(n, cst.Name)}
+                if isinstance(anc, cst.For):
+                    # An input the loop rebinds changes every time (`decoder_input = topi` in decoding).
+                    for node in facts.iter_nodes(anc.body):
+                        if isinstance(node, cst.AssignTarget) or isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+                            target = node.target
+                            targets |= {n.value for n in [target, *facts.iter_nodes(target)] if isinstance(n, cst.Name)}
                 return not targets & read
             return False
         if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
