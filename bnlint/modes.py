@@ -1414,46 +1414,7 @@ class ModesAnalysis:
         return self.facts.class_holds_bn(name)
 
     def _layers_switched_off(self, value: cst.BaseExpression, kind: str) -> bool:
-        """`MLP(hidden=30)` of a class whose `__init__` builds its dropout (or BN) only under
-        `if use_dropout:` with the default False, which this call leaves in place: this object has
-        none (``summaries.layers_switched_off``).  The class is this file's or a project module's."""
-        if not isinstance(value, cst.Call) or any(a.star for a in value.args):
-            return False
-        name = dotted(value.func)
-        if not name:
-            return False
-        from bnlint import inventory as inv_mod
-        from bnlint.summaries import _UNKNOWN_ARGUMENT, construction_literals, layers_switched_off
-
-        inv = self.facts.inventory
-        cls_node: Optional[ast.ClassDef] = None
-        resolve = inv.resolve
-        tree = getattr(self.facts, "ast_tree", None)
-        if name in inv.classes and tree is not None:
-            found = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
-            cls_node = found[0] if len(found) == 1 else None
-        elif inv.is_imported(name) and self.facts.path:
-            definition = self.facts.index.definition(self.facts.path, inv.resolve(name))
-            if definition is not None and definition[1] in definition[2][2]:
-                cls_node = definition[2][2][definition[1]]
-                resolve = inv_mod.ModuleInventory(path=definition[0], aliases=definition[2][1]).resolve
-        if cls_node is None:
-            return False
-        init = next((n for n in cls_node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-        if init is None:
-            return False
-        positional = []
-        keywords = {}
-        for a in value.args:
-            v = literal_value(a.value)
-            v = _UNKNOWN_ARGUMENT if v is NOT_LITERAL else v
-            if a.keyword is None:
-                positional.append(v)
-            else:
-                keywords[a.keyword.value] = v
-        literals = construction_literals(init, positional, keywords)
-        is_layer = (lambda n: inv_mod.is_bn_class(resolve(n))) if kind == "bn" else (lambda n: inv_mod.is_dropout_class(resolve(n)))
-        return layers_switched_off(cls_node, is_layer, literals)
+        return layers_switched_off_at(self.facts, value, kind)
 
     def _value_holds_dropout(self, value: cst.BaseExpression, depth: int = 0) -> bool:
         """Does this constructor/factory expression build a module with a dropout layer (and, as
@@ -2489,6 +2450,49 @@ def keeps_bn_eval(facts: Facts, name: Optional[str]) -> bool:
             other = facts.index.inventory_for_path(found[0])
             return other is not None and found[1] in other.bn_eval_train_override
     return False
+
+
+def layers_switched_off_at(facts: Facts, value: cst.BaseExpression, kind: str) -> bool:
+    """`MLP(hidden=30)` of a class whose `__init__` builds its dropout (or BN) only under
+    `if use_dropout:` with the default False, which this call leaves in place: this object has
+    none (``summaries.layers_switched_off``).  The class is this file's or a project module's."""
+    if not isinstance(value, cst.Call) or any(a.star for a in value.args):
+        return False
+    name = dotted(value.func)
+    if not name:
+        return False
+    from bnlint import inventory as inv_mod
+    from bnlint.summaries import _UNKNOWN_ARGUMENT, construction_literals, layers_switched_off
+
+    inv = facts.inventory
+    cls_node: Optional[ast.ClassDef] = None
+    resolve = inv.resolve
+    tree = getattr(facts, "ast_tree", None)
+    if name in inv.classes and tree is not None:
+        found = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
+        cls_node = found[0] if len(found) == 1 else None
+    elif inv.is_imported(name) and facts.path:
+        definition = facts.index.definition(facts.path, inv.resolve(name))
+        if definition is not None and definition[1] in definition[2][2]:
+            cls_node = definition[2][2][definition[1]]
+            resolve = inv_mod.ModuleInventory(path=definition[0], aliases=definition[2][1]).resolve
+    if cls_node is None:
+        return False
+    init = next((n for n in cls_node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is None:
+        return False
+    positional = []
+    keywords = {}
+    for a in value.args:
+        v = literal_value(a.value)
+        v = _UNKNOWN_ARGUMENT if v is NOT_LITERAL else v
+        if a.keyword is None:
+            positional.append(v)
+        else:
+            keywords[a.keyword.value] = v
+    literals = construction_literals(init, positional, keywords)
+    is_layer = (lambda n: inv_mod.is_bn_class(resolve(n))) if kind == "bn" else (lambda n: inv_mod.is_dropout_class(resolve(n)))
+    return layers_switched_off(cls_node, is_layer, literals)
 
 
 def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:

@@ -563,7 +563,9 @@ class TinyBatchBN(Rule):
     on some of its branches and not on others) or with FrozenBatchNorm2d
     (torchvision's Faster/Mask/Keypoint R-CNN, RetinaNet and FCOS, whose
     backbone is frozen when weights or backbone weights are used, the
-    default; their `_v2` versions and SSDlite have BatchNorm2d). BN evidence is what is built: an
+    default; their `_v2` versions and SSDlite have BatchNorm2d), or built with
+    its BatchNorm switched off by a constructor flag (`Net(use_bn=False)` of a
+    class that builds it only `if use_bn:`). BN evidence is what is built: an
     `isinstance(m, nn.BatchNorm3d)` check in weight init builds nothing. Nor
     is a model reported whose BN is put back in eval after every `.train()`
     (`model.apply(set_bn_eval)`, `m.eval()` on the BN layers in a loop over
@@ -730,6 +732,10 @@ class TinyBatchBN(Rule):
                 return f"`{self.ctx.code_for(bn)}` in `nn.Sequential`"
             return None
         if facts.class_holds_bn(name) and facts.expr_holds_bn(call) and not self._maybe_bn_factory(name):
+            from bnlint.modes import layers_switched_off_at
+
+            if layers_switched_off_at(facts, call, "bn"):
+                return None  # `Net(batch_norm=False)`: its BatchNorm is behind that flag
             return self._describe_layer(name)
         return None
 
