@@ -116,28 +116,30 @@ def _tested_parameters(fn: ast.AST) -> Set[str]:
     return tested - rebound
 
 
-def _static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]:
-    """The value of an `if` test over parameters bound to literals, or None (``modes._static_truth``
-    on the ``ast``)."""
+def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]:
+    """The value of an `if` test over names bound to literals (`valid_loader is not None`, `not
+    use_val`, `mode == "val"`, `a and b`), or None when it depends on anything else.  The one
+    implementation: the mode analysis asks it of its libcst tests too (``ModesAnalysis._static_truth``)."""
     if isinstance(test, ast.Name):
         return bool(literals[test.id]) if test.id in literals else None
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _static_truth(test.operand, literals)
+        inner = static_truth(test.operand, literals)
         return None if inner is None else not inner
     if isinstance(test, ast.BoolOp):
-        values = [_static_truth(v, literals) for v in test.values]
+        values = [static_truth(v, literals) for v in test.values]
         if isinstance(test.op, ast.And):
             return False if False in values else (True if all(v is True for v in values) else None)
         return True if True in values else (False if all(v is False for v in values) else None)
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) and test.left.id in literals:
-        right = test.comparators[0]
-        if not isinstance(right, ast.Constant):
+        try:
+            right = ast.literal_eval(test.comparators[0])  # `"val"`, `None`, `-1`
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return None
         left, op = literals[test.left.id], test.ops[0]
         if isinstance(op, (ast.Is, ast.Eq)):
-            return left == right.value if isinstance(op, ast.Eq) else left is right.value
+            return left == right if isinstance(op, ast.Eq) else left is right
         if isinstance(op, (ast.IsNot, ast.NotEq)):
-            return left != right.value if isinstance(op, ast.NotEq) else left is not right.value
+            return left != right if isinstance(op, ast.NotEq) else left is not right
     return None
 
 
@@ -421,7 +423,7 @@ class _ParamRun:
             return None
         if isinstance(node, ast.If):
             modes = self.expr(node.test, modes, ctx)
-            known = _static_truth(node.test, self.literals) if self.literals else None
+            known = static_truth(node.test, self.literals) if self.literals else None
             if known is not None:
                 return self.block(node.body if known else node.orelse, modes, ctx)
             return _join(self.block(node.body, modes, ctx), self.block(node.orelse, modes, ctx))

@@ -1830,26 +1830,21 @@ class ProjectIndex:
             return None
         head = name.split(".")[0]
         if head in inv.classes or head in inv.functions:
+            # (An imported module's inventory answers for its names lazily, by ``holds``.)
             return inv.holds(head, MAX_IMPORT_HOPS - 1) if name == head else None
         q = inv.resolve(name)
-        if is_bn_class(q):
-            return True
-        if is_frozen_bn_class(q):
-            return False
-        fact = factory_holds_bn(q)
-        if fact is not None:
-            return fact
         if q.startswith("torch.nn.") and q.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
             parts = [a for a in value.args] + [k.value for k in value.keywords]
             if any(isinstance(a, ast.Starred) for a in parts) or not parts:
                 return None
             inner = [self._bn_answer(inv, module_path, a, depth + 1) for a in parts]
             return True if any(inner) else (False if all(a is False for a in inner) else None)
-        if q.startswith("torch.nn."):
-            return False  # a layer that is not BatchNorm
-        if inv.is_imported(name) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS:
-            return self.holds_bn(module_path, q, MAX_IMPORT_HOPS - 1)
-        return None
+        if callable_holds_bn(inv, name, module_path, self):
+            return True
+        # No: certainly so for a torch layer, a frozen BN, a factory known to build none, or a
+        # project name the index answered for; anything else is not known.
+        known = q.startswith("torch.nn.") or is_frozen_bn_class(q) or factory_holds_bn(q) is False
+        return False if known or (inv.is_imported(name) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS) else None
 
     def definition(self, from_path: str, qualified: str, hops: int = 0) -> Optional[Tuple[str, str, Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]]:
         """(module path, name, module) of the top-level definition ``qualified`` names, through

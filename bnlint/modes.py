@@ -71,12 +71,6 @@ _NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "
 # (`G_AB`, `G_BA`, `netG_A`).
 # Calls a model may be handed to that train nothing: printing, saving, graph and summary views.
 _CANNOT_TRAIN = frozenset({"print", "repr", "str", "len", "type", "id", "isinstance", "hasattr", "save", "add_graph", "summary", "export", "count_parameters"})
-# Optimizers outside torch.optim (apex, timm, transformers, bitsandbytes, ...), by class name.
-_OPTIMIZER_LEAVES = frozenset(
-    {"Adam", "AdamW", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS", "Lamb", "LAMB", "Lion",
-     "Adafactor", "FusedAdam", "FusedLAMB", "FusedSGD", "AdamW8bit", "Adam8bit", "SAM", "Ranger", "AdaBelief", "Lookahead"}
-)  # fmt: skip
-
 _GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)|^(g|netg)_[a-z]{1,2}$", re.IGNORECASE)
 
 MAX_STEPS = 200_000
@@ -278,6 +272,8 @@ class ModesAnalysis:
         self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
         self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
         self._optimizes_unknown = False  # an optimizer takes parameters of models not told apart
+        self._stepped: Optional[Set[str]] = None  # names the file steps like an optimizer (``_stepped_result``)
+        self._test_trees: Dict[int, object] = {}  # `if` tests as ``ast`` expressions (``_static_truth``)
         self._self_objs: Dict[tuple, Obj] = {}
         self._pure_done: Set[tuple] = set()
         self._self_assign_cache: Dict[cst.ClassDef, Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]] = {}
@@ -338,6 +334,28 @@ class ModesAnalysis:
                 obs.kinds.add("inference")
         return self
 
+    def _stepped_result(self, call: cst.Call) -> bool:
+        """Is what ``call`` returns stepped like an optimizer: bound to a name on which the file
+        calls `.step()` or `.zero_grad()`, or which it hands to a `.step(...)` (`scaler.step(opt)`)?
+        An optimizer is what is used as one, whatever its class is called (`BertAdam`, `LARS`)."""
+        parent = self.facts.parent(call)
+        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+            return False
+        name = dotted(parent.targets[0].target)
+        if not name:
+            return False
+        if self._stepped is None:
+            stepped: Set[str] = set()
+            for c in self.facts.calls:
+                if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("step", "zero_grad"):
+                    receiver = dotted(c.func.value)
+                    if receiver:
+                        stepped.add(receiver)
+                    if c.func.attr.value == "step":
+                        stepped.update(d for d in (dotted(a.value) for a in c.args) if d)
+            self._stepped = stepped
+        return name in self._stepped
+
     def _loop_members(self, name: cst.BaseExpression, st: State, fr: Frame) -> Optional[Tuple[Optional[Obj], ...]]:
         """The models a comprehension or loop variable ranges over (`for m in (vgg, resnet)`,
         `for net in nets`), where ``name`` is that variable."""
@@ -354,8 +372,7 @@ class ModesAnalysis:
         """Models that may be trained: their parameters handed to an optimizer, or the model handed
         to a call that could train it (anything but a wrapper or a mode-keeping method)."""
         callee = self.facts.callee(call) or dotted(call.func) or ""
-        leaf = callee.rsplit(".", 1)[-1]
-        optimizer = callee.startswith("torch.optim.") or leaf in _OPTIMIZER_LEAVES or leaf.endswith(("Adam", "AdamW", "SGD", "Optimizer", "Optim"))
+        optimizer = callee.startswith("torch.optim.") or self._stepped_result(call)
         if not optimizer:
             # Another call: the models handed to it, or whose parameters are (`get_optimizer(model.parameters())`).
             if keeps_modes(callee) or callee.rsplit(".", 1)[-1] in _CANNOT_TRAIN:
@@ -920,7 +937,7 @@ class ModesAnalysis:
             self._exec_expr(stmt.test, st, fr)
             if _is_main_guard(stmt.test):
                 return self._exec_block(_body_of(stmt), st, fr)
-            known = _static_truth(stmt.test, self._literals_for(stmt.test, fr)) if fr.literals or fr.constants else None
+            known = self._static_truth(stmt.test, self._literals_for(stmt.test, fr)) if fr.literals or fr.constants else None
             if known is True:
                 return self._exec_block(_body_of(stmt), st, fr)
             if known is False:
@@ -1100,14 +1117,35 @@ class ModesAnalysis:
             for i, element in enumerate(expr.elements):
                 if not isinstance(element, cst.Element) or not isinstance(element.value, (cst.Name, cst.Attribute, cst.Call)):
                     return None
-                obj = self.resolve(element.value, st, fr)
-                if obj is None and isinstance(element.value, cst.Call) and id(element.value) not in self._inlined:
-                    obj = self._create(element.value, st, fr, f"{label}[{i}]")
+                obj = self._member(element.value, st, fr, f"{label}[{i}]")
                 if obj is None:
                     return None
                 objs.append(obj)
             return tuple(objs)
         return None
+
+    def _static_truth(self, test: cst.BaseExpression, literals: Dict[str, object]) -> Optional[bool]:
+        """``effects.static_truth`` of a libcst test: its source read back as an ``ast``
+        expression, once per test (an `if` in a loop is asked again on every pass)."""
+        from bnlint.effects import static_truth
+
+        if not literals:
+            return None
+        tree = self._test_trees.get(id(test))
+        if tree is None:
+            try:
+                tree = ast.parse(self.facts.module.code_for_node(test).strip(), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = False
+            self._test_trees[id(test)] = tree
+        return static_truth(tree, literals) if tree is not False else None  # type: ignore[arg-type]
+
+    def _member(self, value: cst.BaseExpression, st: State, fr: Frame, label: str) -> Optional[Obj]:
+        """The model an element of a list or dict display denotes: a tracked one, or one built there."""
+        obj = self.resolve(value, st, fr)
+        if obj is None and isinstance(value, cst.Call) and id(value) not in self._inlined:
+            obj = self._create(value, st, fr, label)
+        return obj
 
     def _dict_entries(self, value: cst.Dict, st: State, fr: Frame, label: str) -> Optional[Dict[str, Obj]]:
         """`{"G": netG, "D": Discriminator()}`: string keys to tracked models (every value one)."""
@@ -1118,9 +1156,7 @@ class ModesAnalysis:
             key = element.key.evaluated_value
             if not isinstance(key, str):
                 return None
-            obj = self.resolve(element.value, st, fr)
-            if obj is None and isinstance(element.value, cst.Call) and id(element.value) not in self._inlined:
-                obj = self._create(element.value, st, fr, f"{label}[{key!r}]")
+            obj = self._member(element.value, st, fr, f"{label}[{key!r}]")
             if obj is None:
                 return None
             out[key] = obj
@@ -1501,7 +1537,7 @@ class ModesAnalysis:
                     mode = self._mode_of_call(call)
                     if mode == UNKNOWN and meth == "train" and call.args and fr.literals:
                         # `model.train(phase == "train")` in an iteration of a loop over phases
-                        known = _static_truth(call.args[0].value, fr.literals)
+                        known = self._static_truth(call.args[0].value, fr.literals)
                         mode = UNKNOWN if known is None else (TRAIN if known else EVAL)
                     if not sub:
                         self._set_mode(obj, mode, call, st, fr)
@@ -2550,39 +2586,6 @@ def _mode_call_receiver(call: cst.Call) -> Optional[List[str]]:
     if isinstance(func, cst.Attribute) and func.attr.value in _MODE_CHANGING_METHODS:
         name = dotted(func.value)
         return name.split(".") if name else None
-    return None
-
-
-def _static_truth(test: cst.BaseExpression, literals: Dict[str, object]) -> Optional[bool]:
-    """The value of an `if` test over parameters bound to literals (`valid_loader is not None`,
-    `not use_val`, `mode == "val"`), or None when it depends on anything else."""
-    if isinstance(test, cst.Name):
-        if test.value in literals:
-            return bool(literals[test.value])
-        return None
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        inner = _static_truth(test.expression, literals)
-        return None if inner is None else not inner
-    if isinstance(test, cst.BooleanOperation):
-        left, right = _static_truth(test.left, literals), _static_truth(test.right, literals)
-        if isinstance(test.operator, cst.And):
-            return False if False in (left, right) else (True if left is True and right is True else None)
-        return True if True in (left, right) else (False if left is False and right is False else None)
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name) and test.left.value in literals:
-        value = literals[test.left.value]
-        target = test.comparisons[0]
-        other = literal_value(target.comparator)
-        if other is NOT_LITERAL:
-            return None
-        op = target.operator
-        if isinstance(op, cst.Is):
-            return value is other
-        if isinstance(op, cst.IsNot):
-            return value is not other
-        if isinstance(op, cst.Equal):
-            return value == other
-        if isinstance(op, cst.NotEqual):
-            return value != other
     return None
 
 

@@ -355,7 +355,7 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
     itself (`nn.Dropout(...)`), always in `__init__` and under an `if` on an `__init__` parameter that
     the literals decide against (`if use_dropout:` with `use_dropout=False`, `if norm == "bn":` with
     `norm="gn"`).  A layer built anywhere else, or under a test they do not decide: False."""
-    from bnlint.effects import _static_truth
+    from bnlint.effects import static_truth
 
     init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
     found_in_init = 0
@@ -375,7 +375,7 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
         nonlocal off
         for stmt in stmts:
             if isinstance(stmt, ast.If):
-                known = _static_truth(stmt.test, literals)
+                known = static_truth(stmt.test, literals)
                 visit(stmt.body, decided_off or known is False)
                 visit(stmt.orelse, decided_off or known is True)
                 continue
