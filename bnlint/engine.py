@@ -451,11 +451,18 @@ def _recover(source: str, line: int, regions: Optional[Sequence[Tuple[int, int]]
 
     * `async` used as a name (`x.cuda(async=True)`, valid before Python 3.7, common in older
       training code): read as another name of the same length, so the rest is analysed;
+    * Python 2 statements and tokens (`print "loss", l`, `except IOError, e:`) in a file
+      or cell: read as Python 3 of the same width (``bnlint.py2``);
     * an error inside one of ``regions`` (a notebook cell): that cell is left out, as running
       the notebook fails that cell only."""
     repaired = _async_as_name(source)
     if repaired is not None:
         return repaired, "`async` is a keyword since Python 3.7; the rest of the file was analysed reading it as a name"
+    from bnlint.py2 import as_python3
+
+    repaired = as_python3(source)
+    if repaired is not None:
+        return repaired, "Python 2 syntax; the rest of the file was analysed reading it as Python 3"
     for first, last in regions or ():
         if first <= line <= last:
             lines = source.split("\n")
@@ -568,11 +575,15 @@ def _lint_source(
 
     recovered = False  # analysed as repaired by ``_recover``: its fixes are withheld
 
-    def syntax_error(exc: SyntaxError, first_line: int = 1) -> Optional[str]:
+    def syntax_error(exc: SyntaxError, first_line: int = 1, last_line: int = 0) -> Optional[str]:
         """Report ``exc`` (in a part that starts at ``first_line``) and return the text to go on
         with (``_recover``), or None: the file is not analysed."""
         line = first_line + (exc.lineno or 1) - 1
         col = (exc.offset or 1) if exc.offset and exc.offset > 0 else 1
+        if last_line and recovered and not _regions_not_parsing(source, ((first_line, last_line),)):
+            # An earlier repair (Python 2 read as Python 3) made this cell parse too.
+            result.findings.append(file_error(path, f"syntax error: {exc.msg}", line, col))
+            return source
         repaired, how = _recover(source, line, regions)
         result.findings.append(file_error(path, f"syntax error: {exc.msg}" + (f" ({how})" if repaired is not None else ""), line, col))
         return repaired
@@ -586,8 +597,8 @@ def _lint_source(
         from bnlint.rule import Related
 
         first_finding = len(result.findings)
-        for first, _last, exc in failing:
-            repaired = syntax_error(exc, first)
+        for first, last, exc in failing:
+            repaired = syntax_error(exc, first, last)
             if repaired is None:
                 return result
             source, recovered = repaired, True

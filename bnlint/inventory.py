@@ -1679,7 +1679,9 @@ class ProjectIndex:
             if os.path.getsize(path) <= _MAX_INDEX_BYTES:
                 with open(path, "rb") as fh:
                     data = fh.read()
-                tree = ast.parse(data)
+                from bnlint.py2 import parse_leniently
+
+                tree = parse_leniently(data)
                 # A re-exporting package (`from .models import *` in `__init__.py`) binds what the
                 # starred module defines (chains of them too; a cycle binds nothing more).
                 self._by_path[path] = None  # while it is summarised: a star-import cycle stops here
@@ -1912,8 +1914,10 @@ class ProjectIndex:
             tree = None
             try:
                 if os.path.getsize(path) <= _MAX_INDEX_BYTES:
+                    from bnlint.py2 import parse_leniently
+
                     with open(path, "rb") as fh:
-                        tree = ast.parse(fh.read())
+                        tree = parse_leniently(fh.read())
             except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = None
             self._trees[path] = tree

@@ -134,6 +134,72 @@ def test_async_as_a_name_is_a_syntax_error_but_the_file_is_analysed(tmp_path):
     assert all(f.fix is None for f in out.findings) and out.new_text is None
 
 
+def test_python2_statements_read_as_python3_keep_every_position():
+    """Each Python 2 spelling becomes Python 3 of the same width: the text parses, and every line
+    keeps its number and length (so every finding elsewhere keeps its column)."""
+    import ast
+
+    from bnlint.py2 import as_python3
+
+    py2 = (
+        "x = 0777 + 10L\nprint \"loss\", x\ntry:\n    pass\nexcept IOError, e:\n    raise ValueError, \"bad\"\n"
+        "y = `x`\nif x <> 1: print x,\nprint >>f, \"z\"\nprint\nexec \"code\" in ns\ns = ur\"abc\"\nprint (x)\nprint = 3\n"
+        "print \"a\", \\\n    x\n"
+    )
+    py3 = as_python3(py2)
+    ast.parse(py3)
+    assert [len(line) for line in py3.split("\n")] == [len(line) for line in py2.split("\n")]
+    assert [line.rstrip() for line in py3.split("\n")] == [
+        "x =  777 + 10", "pass", "try:", "    pass", "except IOError   :", "    raise ValueError",
+        "y = (x)", "if x != 1: pass", "pass", "print", "pass", "s =  r\"abc\"",
+        "print (x)", "print = 3", "pass", "", "",
+    ]
+    assert as_python3("print(1)\nx = {'a': 1}\n") is None  # nothing to read differently
+
+
+def test_python2_file_is_a_syntax_error_but_the_file_is_analysed(tmp_path):
+    """A training script with a few Python 2 `print` statements is a BN000, and its model code is
+    analysed as Python 3: the BN001 after the prints is found on its own line and column."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    path = tmp_path / "old.py"
+    path.write_text("print 'loading'\n" + _BN_INFERENCE_CELL.replace("with torch.no_grad():", "print 'eval', 1\nwith torch.no_grad():"))
+    out = process_file(str(path), Settings(), fix=True, unsafe=True)
+    assert sorted((f.code, f.line, f.column) for f in out.findings) == [("BN000", 1, 1), ("BN001", 8, 11)]
+    assert any("Python 2 syntax; the rest of the file was analysed" in f.message for f in out.findings if f.code == "BN000")
+    assert all(f.fix is None for f in out.findings) and out.new_text is None
+
+
+def test_python2_notebook_cells_get_one_bn000_and_are_analysed(tmp_path):
+    """Cells with Python 2 prints are analysed read as Python 3, not left out: the notebook's one
+    BN000 names them, and the finding in one of them is reported."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    cell2 = _BN_INFERENCE_CELL.replace("with torch.no_grad():", "print 'eval'\nwith torch.no_grad():")
+    out = process_file(_notebook(tmp_path, ["print 'start'\n", cell2]), Settings())
+    got = [(f.code, f.cell, f.line) for f in out.findings]
+    assert got == [("BN000", 1, 1), ("BN001", 2, 7)]
+    assert [(r.cell, r.line) for r in out.findings[0].related] == [(2, 5)]
+
+
+def test_python2_project_module_is_read_for_its_definitions(tmp_path):
+    """A model class in a project module with Python 2 prints still holds BatchNorm for the
+    file that imports it (the index reads it as Python 3)."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    (tmp_path / "net.py").write_text(
+        "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super(Net, self).__init__()\n"
+        "        print 'building'\n        self.bn = nn.BatchNorm1d(4)\n    def forward(self, x):\n        return self.bn(x)\n"
+    )
+    path = tmp_path / "infer.py"
+    path.write_text("import torch\nfrom net import Net\nnet = Net()\nnet.load_state_dict(torch.load('w.pt'))\nwith torch.no_grad():\n    print(net(torch.load('x.pt')))\n")
+    out = process_file(str(path), Settings())
+    assert [(f.code, f.line) for f in out.findings] == [("BN001", 6)]
+
+
 def test_a_timed_statement_is_analysed(tmp_path):
     """`%time train(model)` runs `train(model)`: the statement is analysed (read as `if 1: ...`,
     same columns); a timing magic with options, or before a compound statement, is skipped."""
