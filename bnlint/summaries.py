@@ -114,7 +114,7 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], alia
     params_frozen = False
     while todo:
         fn, outer_conditional = todo.pop(0)
-        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs):
+        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions):
             params_frozen = True
         for call, conditional in _calls_in_order(fn.body):
             conditional = conditional or outer_conditional
@@ -156,18 +156,20 @@ def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
     return out
 
 
-def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set) -> bool:
+def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set, methods: Optional[Dict[str, ast.AST]] = None, definitions: Optional[Dict[str, "Definition"]] = None) -> bool:
     """Unconditionally (not under an `if`) in ``fn``'s body: `for p in self.bn1.parameters():
     p.requires_grad = False`, `self.bn1.weight.requires_grad = False`, `self.bn1.requires_grad_(False)`
-    on a BatchNorm attribute of the class."""
+    on a BatchNorm attribute of the class, or `_freeze(self.bn1)` / `self._freeze(self.bn1)` with a
+    function of the module or a method of the class that freezes what it is handed."""
     for stmt in fn.body:  # type: ignore[attr-defined]
-        if isinstance(stmt, ast.For) and isinstance(stmt.iter, ast.Call) and isinstance(stmt.iter.func, ast.Attribute) and stmt.iter.func.attr == "parameters":
-            owner = _dotted(stmt.iter.func.value) or ""
-            target = _dotted(stmt.target)
-            if owner.startswith("self.") and owner[5:] in bn_attrs and target:
-                for inner in stmt.body:
-                    if isinstance(inner, ast.Assign) and _is_false(inner.value) and any(_dotted(t) == f"{target}.requires_grad" for t in inner.targets):
-                        return True
+        if isinstance(stmt, ast.For) and _freezes_parameters_of(stmt) is not None:
+            owner = _freezes_parameters_of(stmt) or ""
+            if owner.startswith("self.") and owner[5:] in bn_attrs:
+                return True
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args and _helper_freezes_argument(stmt.value, methods or {}, definitions or {}):
+            owner = _dotted(stmt.value.args[0]) or ""
+            if owner.startswith("self.") and owner[5:] in bn_attrs:
+                return True
         elif isinstance(stmt, ast.Assign) and _is_false(stmt.value):
             for t in stmt.targets:
                 name = _dotted(t) or ""
@@ -178,6 +180,55 @@ def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set) -> bool:
             owner = _dotted(stmt.value.func.value) or ""
             if owner.startswith("self.") and owner[5:] in bn_attrs and stmt.value.args and _is_false(stmt.value.args[0]):
                 return True
+    return False
+
+
+def _freezes_parameters_of(loop: ast.For) -> Optional[str]:
+    """`for p in X.parameters(): p.requires_grad = False` (or `p.requires_grad_(False)`): X, else None."""
+    it = loop.iter
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "parameters"):
+        return None
+    target = _dotted(loop.target)
+    if not target:
+        return None
+    for inner in loop.body:
+        if isinstance(inner, ast.Assign) and _is_false(inner.value) and any(_dotted(t) == f"{target}.requires_grad" for t in inner.targets):
+            return _dotted(it.func.value)
+        if (
+            isinstance(inner, ast.Expr) and isinstance(inner.value, ast.Call) and isinstance(inner.value.func, ast.Attribute)
+            and inner.value.func.attr == "requires_grad_" and _dotted(inner.value.func.value) == target
+            and inner.value.args and _is_false(inner.value.args[0])
+        ):
+            return _dotted(it.func.value)
+    return None
+
+
+def _helper_freezes_argument(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"]) -> bool:
+    """`_freeze(x)` (a function of the module) or `self._freeze(x)` (a method of the class) that
+    freezes the parameters of its first argument."""
+    if isinstance(call.func, ast.Name):
+        return _freezes_its_argument(definitions.get(call.func.id), 0)
+    if isinstance(call.func, ast.Attribute) and _dotted(call.func.value) == "self":
+        return _freezes_its_argument(methods.get(call.func.attr), 1)
+    return False
+
+
+def _freezes_its_argument(fn: Optional[ast.AST], position: int) -> bool:
+    """Does the helper ``fn`` unconditionally freeze the parameters of its parameter at
+    ``position`` (`def _freeze(module): for p in module.parameters(): p.requires_grad = False`,
+    or `module.requires_grad_(False)`)?"""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(fn.args.args) <= position:
+        return False
+    name = fn.args.args[position].arg
+    for stmt in fn.body:
+        if isinstance(stmt, ast.For) and _freezes_parameters_of(stmt) == name:
+            return True
+        if (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "requires_grad_" and _dotted(stmt.value.func.value) == name
+            and stmt.value.args and _is_false(stmt.value.args[0])
+        ):
+            return True
     return False
 
 
@@ -251,12 +302,11 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
 
 def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
     """Does ``value`` (returned by ``fn``) build a class of the module whose construction freezes
-    its BN parameters: `return ResNetMulti(...)`, or `model = ResNetMulti(...)` ... `return model`?"""
+    its BN parameters: `return ResNetMulti(...)`, or `model = ResNetMulti(...)` ... `return model`
+    (every binding of the name, as in `if refine: model = A(...) else: model = B(...)`)?"""
     if isinstance(value, ast.Name):
         bound = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
-        if len(bound) != 1:
-            return False
-        value = bound[0]
+        return bool(bound) and all(not isinstance(b, ast.Name) and _builds_param_frozen(b, fn, definitions, aliases) for b in bound)
     if not isinstance(value, ast.Call):
         return False
     name = _dotted(value.func)

@@ -177,6 +177,9 @@ class FrozenBNTrainMode(Rule):
         self._all: Optional[List[cst.CSTNode]] = None
         self._assigns: List[cst.Assign] = []  # filled by the shared traversal, in source order
         self._grad_nodes: List[cst.CSTNode] = []  # `.requires_grad = ...` and `.requires_grad_(...)`
+        # The function whose local a construction site's model is (None: the module), while that
+        # site is checked; False for other sites, whose roots follow helpers and instances.
+        self._scope_of_site: object = False
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._assigns.append(node)
@@ -223,7 +226,12 @@ class FrozenBNTrainMode(Rule):
                 ema_targets = self.ctx.facts.ema_targets()
             if roots & ema_targets:
                 continue
+            # A model built by a constructor that freezes its BN is a local object: only its own
+            # scope (and what it is handed to) trains it; a `model.train()` of another function's
+            # `model` is another object.
+            self._scope_of_site = facts.enclosing_function(node) if what_node is not node and "constructor" in label else False
             when = self._trains_after(node, roots)
+            self._scope_of_site = False
             if when is None:
                 continue
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
@@ -691,9 +699,14 @@ class FrozenBNTrainMode(Rule):
         """``name`` at ``at`` is one of the models in ``roots``, directly or as a helper's parameter."""
         if name is None:
             return False
-        if name in roots:
-            return True
         fn = self.ctx.facts.enclosing_function(at)
+        if name in roots:
+            site = self._scope_of_site
+            if site is False or fn is site:
+                return True
+            if site is None:  # built at module level: a function that reads the global
+                return fn is not None and not _binds_locally(fn, name)
+            return False
         if fn is not None and name != "self" and name in params_of(fn):
             # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called with it.
             return any(_root(a) in roots for a in self.ctx.facts.caller_arguments(fn, name))
@@ -780,6 +793,33 @@ _NO_BN_ARCHS = (
     "vit", "deit", "swin", "convnext", "beit", "eva", "mixer", "cait", "xcit", "pvt", "twins", "crossvit",
     "poolformer", "gmlp", "resmlp", "volo", "flexivit", "mvit", "hiera", "dinov2", "clip", "bert", "gpt",
 )
+
+
+def _binds_locally(fn: cst.FunctionDef, name: str) -> bool:
+    """Is ``name`` a local of ``fn`` (a parameter, or assigned in its own body without `global`)?"""
+    from bnlint.facts import walk_scope
+
+    if name in params_of(fn):
+        return True
+    bound = False
+    for node in walk_scope(fn):
+        if isinstance(node, cst.Global) and any(n.name.value == name for n in node.names):
+            return False
+        if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.AsName)):
+            target = node.target if not isinstance(node, cst.AsName) else node.name
+            if any(isinstance(n, cst.Name) and n.value == name for n in _target_names(target)):
+                bound = True
+    return bound
+
+
+def _target_names(target: cst.CSTNode):
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            yield from _target_names(el.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
 
 
 def _imports_project_module(tree) -> bool:
