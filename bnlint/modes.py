@@ -301,6 +301,9 @@ class ModesAnalysis:
         self._flags: Optional[Set[str]] = None
         self._call_tuples: Dict[int, Tuple[Optional[Obj], ...]] = {}  # local calls returning a tuple of models
         self._bindings_cache: Dict[int, Tuple[Dict[int, int], Dict[str, List[Tuple[int, cst.BaseExpression]]]]] = {}
+        # What the file puts in eval mode (`net.eval()`, `self.model.train(False)`), by its text:
+        # a model of a class this project cannot see is followed when one of these names it.
+        self._eval_receivers: Optional[Set[str]] = None
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -1344,9 +1347,66 @@ class ModesAnalysis:
             # (A function of this file that was analysed returned no model: a class from a registry,
             # a model whose branch the arguments rule out; its BN content says nothing more.)
             obj = self._create(value, st, fr, dotted(target) or "model")
+            if obj is None and isinstance(value, cst.Call) and self._opaque_model(value, dotted(target)):
+                # A model of a class this project cannot see (a registry, a package that is not in
+                # the project), which the file itself puts in eval mode: its mode is what the file
+                # says it is, and what it holds is unknown, as for a parameter (BN006 follows it;
+                # BN001 needs BN or dropout evidence and does not).
+                obj = Obj(label=dotted(target) or "model", holds_bn=False, is_parameter=True, created_at=value)
+                st.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
         st.vars[key] = obj
         if obj is not None and obj.label in ("", "model") and dotted(target):
             obj.label = dotted(target) or obj.label
+
+    def _opaque_model(self, call: cst.Call, name: Optional[str]) -> bool:
+        """Is ``call`` (bound to ``name``) a model that the file puts in eval mode, built by a callee
+        this project cannot see into: a class or factory picked at run time (`getattr(models,
+        arch)(...)`, `MODELS[name](...)`, `model_class.from_pretrained(...)`), or imported from a
+        module that is neither in the project nor a library bnlint knows (torch, torchvision, ...)?
+        A class or function of the file or the project is known, and so is a known library's."""
+        if not name:
+            return False
+        if self._eval_receivers is None:
+            self._eval_receivers = set()
+            for c in self.facts.calls:
+                if isinstance(c.func, cst.Attribute) and self._mode_of_call(c) == EVAL:
+                    receiver = dotted(c.func.value)
+                    if receiver:
+                        self._eval_receivers.add(receiver)
+        if name not in self._eval_receivers:
+            return False
+        while True:  # `Net(...).to(device)`, `DataParallel(Net(...))`
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in KEEPS_MODE and isinstance(func.value, cst.Call):
+                call = func.value
+                continue
+            q = self.facts.callee(call) or ""
+            if q.rsplit(".", 1)[-1] in WRAPPER_LEAVES and call.args and isinstance(call.args[0].value, cst.Call):
+                call = call.args[0].value  # type: ignore[assignment]
+                continue
+            break
+        func = call.func
+        written = dotted(func)
+        if written is None:
+            return True  # `getattr(models, arch)(...)`, `MODELS[name](...)`
+        head = written.split(".")[0]
+        inv = self.facts.inventory
+        if self.facts.class_named(head) is not None or self.facts.function_named(head) is not None:
+            return False
+        if head in ("self", "cls"):
+            return False  # a method of the class: the file's own code
+        if not inv.is_imported(head):
+            # A name bound at run time (`model_class = MODEL_CLASSES[kind]`), not a builtin.
+            import builtins
+
+            return not hasattr(builtins, head)
+        qualified = inv.resolve(written)
+        from bnlint.inventory import THIRD_PARTY_ROOTS
+
+        if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return False
+        path = self.facts.path
+        return not path or self.facts.index.definition(path, qualified) is None
 
     def _bind_returned_models(self, target: Union[cst.Tuple, cst.List], call: cst.Call, st: State, fr: Frame) -> None:
         """`net, optimizer, scheduler = get_model(args)` with `get_model` in another project module:
@@ -1438,6 +1498,9 @@ class ModesAnalysis:
             return self._value_holds_bn(value.args[0].value, scope, depth + 1)
         if self._container_holds_bn(value, scope):
             return True
+        method_returns = self._self_method_returns(value)
+        if method_returns is not None:
+            return any(self._value_holds_bn(r, scope, depth + 1) for r in method_returns)
         name = callee_dotted(func)
         if name is None:
             return False
@@ -1470,8 +1533,31 @@ class ModesAnalysis:
             return self._value_holds_dropout(value.args[0].value, depth + 1)
         if q.startswith("torch.") and q.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
             return any(node is not value and isinstance(node, cst.Call) and self._value_holds_dropout(node, depth + 1) for node in self.walk(value))
+        method_returns = self._self_method_returns(value)
+        if method_returns is not None:
+            return any(self._value_holds_dropout(r, depth + 1) for r in method_returns)
         name = callee_dotted(func)
         return bool(name) and self.facts.class_holds_dropout(name)  # type: ignore[arg-type]
+
+    def _self_method_returns(self, call: cst.Call) -> Optional[List[cst.BaseExpression]]:
+        """`self._net_choice(...)`, a method of the enclosing class of this file: the values its
+        `return`s give (a returned local name read through its assignments in the method), which
+        the caller's model is one of; None when ``call`` is no such call."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"):
+            return None
+        cls = self.facts.enclosing_class(call)
+        method = self._methods_of(cls).get(func.attr.value) if cls is not None else None
+        if method is None:
+            return None
+        out: List[cst.BaseExpression] = []
+        for node in walk_scope(method):
+            if isinstance(node, cst.Return) and node.value is not None:
+                if isinstance(node.value, cst.Name):
+                    out.extend(self.facts.assignments_to(node.value.value, method))
+                else:
+                    out.append(node.value)
+        return out
 
     def _container_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
         """``nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))`` (also ModuleList/ModuleDict, nested, ``.to()``)."""
@@ -2245,7 +2331,7 @@ class ModesAnalysis:
             if v.mode == EVAL and v.mark is not None and trains_somewhere and not obj.keeps_bn_eval:
                 node = v.mark[1]
                 if node not in self.leaks:
-                    self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj), use=call)
+                    self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call), use=call)
             if v.unfrozen is not None and not obj.keeps_bn_eval:
                 node = v.unfrozen[0]
                 if node not in self.unfreezes:
@@ -2253,7 +2339,11 @@ class ModesAnalysis:
             new.add(v.replace(fresh=False) if v.fresh else v)
         st.modes[obj] = frozenset(new)
 
-    def _label_at(self, node: cst.CSTNode, obj: Obj) -> str:
+    def _label_at(self, node: cst.CSTNode, obj: Obj, use: Optional[cst.Call] = None) -> str:
+        """The model's name as the code at ``node`` spells it: the receiver of a mode call there,
+        or, for a helper called with it (`self._accuracy()`), the name the training forward
+        ``use`` next to it calls (a name of the helper's or the factory's own is not the one the
+        reader sees)."""
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
             receiver = node.func.value
             for anc in self.facts.ancestors(node):
@@ -2261,6 +2351,13 @@ class ModesAnalysis:
                 if comp_for is not None and isinstance(receiver, cst.Name) and isinstance(comp_for.target, cst.Name) and comp_for.target.value == receiver.value:
                     return obj.label  # `[m.eval() for m in (net, head)]`: the model, not the loop variable
             return self.facts.module.code_for_node(receiver)
+        if use is not None and self.facts.enclosing_function(use) is self.facts.enclosing_function(node):
+            func = use.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+                func = func.value
+            name = dotted(func)
+            if name and all(part.isidentifier() for part in name.split(".")):
+                return name
         return obj.label
 
     def _excluded_stack(self) -> bool:

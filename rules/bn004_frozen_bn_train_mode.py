@@ -50,8 +50,11 @@ class FrozenBNTrainMode(Rule):
     (`train_one_epoch(model, ...)` in `engine.py`) counts as the `.train()`.
     A model whose class (in this file or a project module) freezes its
     BatchNorm layers' parameters in its constructor (`for i in self.bn1.parameters():
-    i.requires_grad = False`, the AdaptSegNet DeepLab idiom) is a freeze where
-    it is built.
+    i.requires_grad = False`, the AdaptSegNet DeepLab idiom, or a helper of its
+    module or class handed the BN layer, `_freeze_module(self.bn1)`) is a freeze
+    where it is built, and so is a factory whose every branch builds such a
+    class. That model is followed as an object: a `model.train()` in another
+    function that binds its own `model` trains another model.
 
     What it cannot see: freezes done inside a helper of another module, a
     constructor freeze under a condition, and a `.train()` issued by a trainer

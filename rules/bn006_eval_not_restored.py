@@ -34,7 +34,13 @@ class EvalNotRestored(Rule):
     `.eval()` pointless. Its mode on entry is taken as the caller's train mode;
     a function that puts it in eval mode before the loop keeps it there on
     purpose and is not reported. The same holds for a model a trainer class
-    stores from its constructor's parameter (`self.model = model`).
+    stores from its constructor's parameter (`self.model = model`). Likewise a
+    model whose class this project cannot see (picked from a registry at run
+    time, `getattr(models, arch)(...)`, or imported from a package that is
+    neither in the project nor a library bnlint knows) is followed when the
+    file itself puts it in eval mode: that call is the file's own evidence
+    that the mode matters. A model of a class the project defines without
+    BatchNorm or dropout is not reported.
 
     A function of another project module that the model is handed to is read
     from its source (``validate(model, val_loader)`` imported from
