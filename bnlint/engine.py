@@ -455,23 +455,31 @@ def _recover(source: str, line: int, regions: Optional[Sequence[Tuple[int, int]]
       or cell: read as Python 3 of the same width (``bnlint.py2``);
     * an error inside one of ``regions`` (a notebook cell): that cell is left out, as running
       the notebook fails that cell only."""
-    repaired = _async_as_name(source)
-    if repaired is not None:
-        return repaired, "`async` is a keyword since Python 3.7; the rest of the file was analysed reading it as a name"
     from bnlint.py2 import as_python3
 
-    repaired = as_python3(source)
-    if repaired is not None:
-        return repaired, "Python 2 syntax; the rest of the file was analysed reading it as Python 3"
-    for first, last in regions or ():
-        if first <= line <= last:
-            lines = source.split("\n")
-            if all(not l.strip() for l in lines[first - 1 : last]):
-                return None, ""
-            for k in range(first - 1, min(last, len(lines))):
-                lines[k] = ""
-            return "\n".join(lines), "the other cells were analysed without this one"
-    return None, ""
+    text, hows = source, []
+    for repair, how in (
+        (_async_as_name, "`async` is a keyword since Python 3.7; the rest of the file was analysed reading it as a name"),
+        (as_python3, "Python 2 syntax; the rest of the file was analysed reading it as Python 3"),
+    ):
+        repaired = repair(text)
+        if repaired is not None:
+            text = repaired
+            hows.append(how)
+    region = next(((first, last) for first, last in regions or () if first <= line <= last), None)
+    if region is not None and _regions_not_parsing(text, (region,)):
+        # Still not Python once read as such (an exercise's placeholder): the cell is left out.
+        first, last = region
+        lines = text.split("\n")
+        if all(not l.strip() for l in lines[first - 1 : last]):
+            return None, ""
+        for k in range(first - 1, min(last, len(lines))):
+            lines[k] = ""
+        text = "\n".join(lines)
+        hows.append("the other cells were analysed without this one")
+    if text == source:
+        return None, ""
+    return text, "; ".join(hows)
 
 
 def _regions_not_parsing(source: str, regions: Sequence[Tuple[int, int]]) -> List[Tuple[int, int, SyntaxError]]:

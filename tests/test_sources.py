@@ -178,10 +178,11 @@ def test_python2_notebook_cells_get_one_bn000_and_are_analysed(tmp_path):
     from bnlint.runner import process_file
 
     cell2 = _BN_INFERENCE_CELL.replace("with torch.no_grad():", "print 'eval'\nwith torch.no_grad():")
-    out = process_file(_notebook(tmp_path, ["print 'start'\n", cell2]), Settings())
+    exercise = "print 'split'\n<split the data here>\n"  # not Python once read as Python 3 either
+    out = process_file(_notebook(tmp_path, ["print 'start'\n", cell2, exercise]), Settings())
     got = [(f.code, f.cell, f.line) for f in out.findings]
     assert got == [("BN000", 1, 1), ("BN001", 2, 7)]
-    assert [(r.cell, r.line) for r in out.findings[0].related] == [(2, 5)]
+    assert [(r.cell, r.line) for r in out.findings[0].related] == [(2, 5), (3, 1)]
 
 
 def test_python2_project_module_is_read_for_its_definitions(tmp_path):
