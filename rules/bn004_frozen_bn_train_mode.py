@@ -183,6 +183,7 @@ class FrozenBNTrainMode(Rule):
         # The function whose local a construction site's model is (None: the module), while that
         # site is checked; False for other sites, whose roots follow helpers and instances.
         self._scope_of_site: object = False
+        self._train_site: Optional[cst.CSTNode] = None  # the `.train()` (or helper call) the last site met
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._assigns.append(node)
@@ -233,17 +234,19 @@ class FrozenBNTrainMode(Rule):
             # scope (and what it is handed to) trains it; a `model.train()` of another function's
             # `model` is another object.
             self._scope_of_site = facts.enclosing_function(node) if what_node is not node and "constructor" in label else False
+            self._train_site = None
             when = self._trains_after(node, roots)
             self._scope_of_site = False
             if when is None:
                 continue
+            related = ((self._train_site, "the model is put in train mode here, BatchNorm layers included"),) if self._train_site is not None else ()
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
                 what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose constructor freezes the affine parameters (weight/bias) of its BatchNorm layers"
             elif kind == "bn":
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes the affine parameters (weight/bias) of {label}"
             else:
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes {label}, which contains BatchNorm"
-            self.report(node, MESSAGE.format(what=what, when=when))
+            self.report(node, MESSAGE.format(what=what, when=when), related=related)
 
     # --- where parameters are frozen --------------------------------------------
     def _freeze_sites(self) -> List[Tuple[cst.CSTNode, cst.CSTNode, Optional[Tuple[str, Set[str], str]]]]:
@@ -607,6 +610,7 @@ class FrozenBNTrainMode(Rule):
                 continue
             if _exclusive(self._guards(node), self._guards(call)):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
+            self._train_site = call
             return f"`{self.ctx.code_for(call)}` is called after the freeze"
         # A function of another project module that puts the model in train mode (its
         # ``bnlint.effects`` summary): `engine.train(model=model, ...)` with `model.train()` inside.
@@ -655,6 +659,7 @@ class FrozenBNTrainMode(Rule):
                 if effect is not None and ("mode", "T") in effect.steps:
                     from bnlint.modes import display_path
 
+                    self._train_site = call
                     return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{effects.name}()`, {display_path(effects.path, facts.path)}:{effects.line})"
         return None
 

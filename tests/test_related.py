@@ -212,6 +212,24 @@ def test_bn014_names_the_freeze_and_the_training_forward():
     ]
 
 
+def test_bn004_names_the_train_call_that_runs_the_frozen_bn():
+    source = textwrap.dedent(
+        """\
+        import torchvision
+
+        model = torchvision.models.resnet50(weights="DEFAULT")
+        for p in model.parameters():
+            p.requires_grad = False
+        model.train()
+        """
+    )
+    (f,) = [f for f in lint(source, codes=("BN004",)) if f.code == "BN004"]
+    assert (f.line, f.column) == (5, 5)
+    assert [(r.line, r.column, r.end_line, r.end_column, r.message) for r in f.related] == [
+        (6, 1, 6, 14, "the model is put in train mode here, BatchNorm layers included"),
+    ]
+
+
 class _PathRule(Rule):
     """Test rule: reports `target` with related nodes, some of which have no position here."""
 
