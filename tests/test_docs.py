@@ -34,3 +34,20 @@ def test_every_rule_code_in_readme_table():
         text = fh.read()
     for r in load_rules():
         assert f"`{r.code}`" in text and r.name in text, r.code
+
+
+def test_runtime_extra_accepts_the_users_torch_and_only_the_test_extra_pins_it():
+    """`bnlint[runtime]` goes into environments that already have their own torch: no exact pin
+    there (an exact pin would make pip replace it, or fetch gigabytes of CUDA wheels). The test
+    extra pins the CPU wheel CI installs. Both bring numpy, without which torch warns on every run."""
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
+        extras = tomllib.load(fh)["project"]["optional-dependencies"]
+    runtime_torch = [d for d in extras["runtime"] if d.startswith("torch")]
+    assert runtime_torch == ["torch>=2.1"]
+    assert "torch==2.13.0" in extras["test"]
+    assert "numpy" in extras["runtime"] and "numpy" in extras["test"]
+    assert not any(d.startswith("torch") for d in extras.get("lsp", []))

@@ -267,6 +267,14 @@ def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(head)
     if bool(args.script) == bool(args.module):
         parser().error("give exactly one of SCRIPT or -m MODULE")
+    try:
+        import torch  # noqa: F401  (runtime mode watches PyTorch run: without it there is nothing to trace)
+    except ImportError as exc:
+        sys.stderr.write(
+            f"bnlint trace: error: runtime mode needs PyTorch ({exc}); install the runtime extra into the environment "
+            "that runs your training code: pip install 'bnlint[runtime]' (or install torch itself)\n"
+        )
+        return EXIT_ERROR
     os.environ["BNLINT_DEVICE"] = args.device
     if args.device == "cuda":
         import torch

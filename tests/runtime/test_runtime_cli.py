@@ -147,3 +147,27 @@ def test_divergence_merge_unit():
     assert iss.code == "BN901" and "rank 0 and rank 1 by up to 0.4" in iss.evidence
     (f,) = join([], [_rank_trace(0, [0.5, 1.0]), _rank_trace(1, [0.9, 1.0])])
     assert f.code == "BN901" and f.path == "/x/train.py" and f.line == 12 and f.runtime["run"]["ranks"] == [0, 1]
+
+
+def test_without_torch_it_says_which_extra_to_install(tmp_path):
+    """`bnlint trace` in an environment without PyTorch: one line naming the extra, exit 2, no
+    traceback and no "internal error"."""
+    blocker = tmp_path / "sitecustomize.py"  # runs at start-up: torch cannot be imported
+    blocker.write_text(
+        "import sys\n"
+        "class _NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n"
+        "sys.meta_path.insert(0, _NoTorch())\n"
+    )
+    env = _env()
+    env["PYTHONPATH"] = str(tmp_path) + os.pathsep + env["PYTHONPATH"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bnlint", "trace", os.path.join(SCRIPTS, "bn001_bug.py")],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "pip install 'bnlint[runtime]'" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert proc.stdout == ""
