@@ -1,8 +1,8 @@
 """`bnlint trace [options] SCRIPT [-- ARGS...]` / `bnlint trace [options] -m MODULE [-- ARGS...]`.
 
 Runs the script as ``__main__`` under the tracer, lints the script (and the user files it imported)
-statically, and reports every static finding as confirmed / not-observed / not-reached, plus the
-runtime-only findings. Exit codes: 0 nothing confirmed, 1 confirmed findings, 2 usage/internal error.
+statically, and reports every static finding as confirmed / not-observed / not-reached /
+not-applicable, plus the runtime-only findings. Exit codes: 0 nothing confirmed, 1 confirmed findings, 2 usage/internal error.
 Under torchrun (WORLD_SIZE > 1) each rank writes ``.bnlint/trace/rank<R>.json`` and rank 0 merges them.
 """
 from __future__ import annotations

@@ -75,6 +75,7 @@ class ModState:
         "bs_hist", "min_count", "tiny_calls", "mom0_calls", "frozen_calls", "legit_nograd", "nograd_flagged",
         "samples", "stacks", "explicit_eval", "explicit_eval_site", "reenabled_calls", "snap", "grad_checks",
         "momentum", "track", "affine", "frozen", "num_features", "root_key", "last_reset_step", "eval_since_step",
+        "mom0_eval_calls", "train_momentum",
     )
 
     def __init__(self, module: nn.Module, key: int, kind: str, site) -> None:
@@ -88,6 +89,8 @@ class ModState:
         self.bs_hist: Counter = Counter()
         self.min_count: Optional[int] = None
         self.tiny_calls = self.mom0_calls = self.frozen_calls = self.legit_nograd = self.nograd_flagged = 0
+        self.mom0_eval_calls = 0  # eval-mode forwards with momentum 0: a toggle that changes nothing (BN002)
+        self.train_momentum = None  # the momentum of its last train-mode forward
         self.samples: Counter = Counter()  # kind -> samples taken
         self.stacks: Counter = Counter()
         self.explicit_eval = False
@@ -233,7 +236,9 @@ class Tracer:
             pass
         kind: Optional[str] = None
         if issubclass(cls, _BatchNorm):
-            kind = "bn"
+            # A subclass that writes its own forward (seed 004's `BatchNorm2d_new`) computes
+            # whatever it computes: its gradient is checked like any custom normalisation's.
+            kind = "custom" if _overrides_forward(cls) else "bn"
         elif not (cls.__module__ or "").startswith("torch.") and not issubclass(cls, _NormBase):
             if _NORM_CLASS_RE.search(cls.__name__) and not any(True for _ in module.children()):
                 kind = "custom"
@@ -317,6 +322,8 @@ class Tracer:
         st.momentum = momentum
         bn_live = training or not module.track_running_stats or module.running_mean is None
         if not training:
+            if momentum == 0:
+                st.mom0_eval_calls += 1
             if grad:
                 st.eval_grad += 1
                 if self.root_training:
@@ -330,6 +337,7 @@ class Tracer:
                 self._check_swa(module, st)
             return None
         # ---- train mode
+        st.train_momentum = momentum
         if not bn_live:
             return None
         weight, bias = module.weight, module.bias
@@ -357,7 +365,9 @@ class Tracer:
                     st.stacks["BN014"] += 1
                     stack, _ = user_stack(2)
                     self._event("BN014", st, stack, {"explicit_eval_site": st.explicit_eval_site, "train_call": self.last_mode_call.get("train")})
-            if frozen and momentum != 0 and module.track_running_stats and module.running_mean is not None:
+            # (Also with momentum 0, seed 002's set-up: the running statistics stay still, but the
+            # layer normalises with batch statistics all the same; the sample measures both.)
+            if frozen and module.track_running_stats and module.running_mean is not None:
                 st.frozen_calls += 1
                 if st.samples["BN004"] < SAMPLES_PER_KIND:
                     st.samples["BN004"] += 1
@@ -580,6 +590,7 @@ class Tracer:
                     "eval_grad": st.eval_grad, "eval_nograd": st.eval_nograd,
                     "bs_hist": {str(k): v for k, v in sorted(st.bs_hist.items())}, "min_count": st.min_count,
                     "tiny_calls": st.tiny_calls, "mom0_calls": st.mom0_calls, "frozen_calls": st.frozen_calls,
+                    "mom0_eval_calls": st.mom0_eval_calls, "train_momentum": st.train_momentum,
                     "legit_nograd": st.legit_nograd, "nograd_flagged": st.nograd_flagged, "momentum": st.momentum,
                     "track_running_stats": st.track, "affine": st.affine,
                     "frozen": st.frozen, "reenabled_calls": st.reenabled_calls, "explicit_eval_site": st.explicit_eval_site,
@@ -656,3 +667,14 @@ def gradient_property(module: nn.Module, x) -> Optional[Dict[str, Any]]:
             for k, v in saved.items():
                 getattr(module, k).copy_(v)
     return {"bn_like": bn_like, "custom_violation": custom_v, "reference_violation": ref_v, "shape": list(x.shape)}
+
+
+def _overrides_forward(cls: type) -> bool:
+    """Does a class outside torch, in ``cls``'s MRO up to torch's own classes, define `forward`?"""
+    for klass in cls.__mro__:
+        if (klass.__module__ or "").startswith("torch."):
+            return False
+        if "forward" in vars(klass):
+            return True
+    return False
+

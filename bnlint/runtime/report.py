@@ -97,6 +97,13 @@ def _obs(m: Dict[str, Any], rank, **extra) -> Dict[str, Any]:
     return o
 
 
+# A train- vs eval-mode output difference above this (on the same batch) means the layer normalised
+# with batch statistics, not its running ones.
+_BATCH_STATS_DIFF = 1e-3
+# Rules whose runtime observations carry the finding's own line (the forward's call stack).
+_LOCATION_ONLY = frozenset({"BN001"})
+
+
 def issues_from_trace(tr: Dict[str, Any]) -> List[Issue]:
     rank = tr.get("rank")
     mods = {m["key"]: m for m in tr.get("modules", [])}
@@ -159,6 +166,28 @@ def issues_from_trace(tr: Dict[str, Any]) -> List[Issue]:
         iss.observations.append(_obs(m, rank, train_calls=m["mom0_calls"], samples=samples))
         out.append(iss)
 
+    # ---- BN002: momentum set to 0 for eval mode only, where BN never updates its running statistics
+    toggled = [m for m in mods.values() if m["kind"] == "bn" and m.get("mom0_eval_calls") and not m.get("mom0_calls")]
+    if toggled:
+        m = toggled[0]
+        calls = sum(t["mom0_eval_calls"] for t in toggled)
+        train_calls = sum(t["train_grad"] + t["train_nograd"] for t in toggled)
+        train_m = m.get("train_momentum")
+        text = (
+            f"{len(toggled)} BatchNorm module(s) such as {_mod_label(m)} ran {calls} eval-mode forward(s) with momentum=0, where BatchNorm "
+            f"never updates running_mean/running_var whatever its momentum, and {train_calls} train-mode forward(s) with momentum="
+            f"{train_m if train_m is not None else 'None'}: setting it to 0 for evaluation changed nothing"
+        )
+        if isinstance(train_m, float) and train_m < 0.05:
+            text += f" (the train-mode momentum {train_m} is what decides how far the running statistics lag the weights)"
+        site = _site_frame(m)
+        iss = Issue("BN002", site[0] if site else "", int(site[1]) if site else 1,
+                    "BatchNorm momentum set to 0 in eval mode only: a no-op, since eval mode never updates running statistics.", text + ".")
+        iss.add_stack([site] if site else [])
+        for t in toggled:
+            iss.observations.append(_obs(t, rank, eval_calls_momentum0=t["mom0_eval_calls"], train_momentum=t.get("train_momentum")))
+        out.append(iss)
+
     # ---- BN003: gradient check on custom normalisation modules
     for ev in events:
         if ev["code"] != "BN003" or ev["module"] not in mods:
@@ -178,30 +207,37 @@ def issues_from_trace(tr: Dict[str, Any]) -> List[Issue]:
         iss.observations.append(_obs(m, rank, **s))
         out.append(iss)
 
-    # ---- BN004: frozen affine parameters, train mode, moving statistics
+    # ---- BN004: frozen affine parameters in train mode: batch statistics used, running statistics moving
     frozen = [m for m in mods.values() if m["kind"] == "bn" and m.get("frozen_calls")]
     evs4 = [e for e in events if e["code"] == "BN004"]
-    moving = [s for e in evs4 for s in e.get("samples", []) if s["running_mean_change"] > 0]
-    if frozen and moving:
+    if frozen and evs4:
         by_root: Dict[Any, List[Dict[str, Any]]] = {}
         for m in frozen:
             by_root.setdefault(m.get("root"), []).append(m)
         for root, ms in by_root.items():
-            calls = sum(m["frozen_calls"] for m in ms)
-            moved = max((s["running_mean_change"] for e in evs4 if e["module"] in {m["key"] for m in ms} for s in e.get("samples", [])), default=0.0)
-            if moved <= 0:
+            keys = {m["key"] for m in ms}
+            samples = [s for e in evs4 if e["module"] in keys for s in e.get("samples", [])]
+            moved = max((s["running_mean_change"] for s in samples), default=0.0)
+            diff = max((s.get("train_eval_diff") or 0.0 for s in samples), default=0.0)
+            if moved <= 0 and diff <= _BATCH_STATS_DIFF:
                 continue
+            calls = sum(m["frozen_calls"] for m in ms)
             site = _site_frame(ms[0])
             text = (
                 f"{len(ms)} BatchNorm module(s) with frozen weight/bias (requires_grad=False) such as {_mod_label(ms[0])} ran {calls} "
-                f"train-mode forward(s) with grad enabled and their running_mean moved by up to {_fmt(moved)} per sampled call"
+                f"train-mode forward(s) with grad enabled"
             )
+            if moved > 0:
+                text += f"; their running_mean moved by up to {_fmt(moved)} per sampled call"
+            else:
+                text += " with their running statistics held still (momentum=0)"
+            text += f", and each batch was normalised with its own statistics: train- vs eval-mode outputs differed by up to {_fmt(diff)} on the same batch ({len(samples)} sampled call(s))"
             iss = Issue("BN004", site[0] if site else "", int(site[1]) if site else 1,
-                        "Frozen BatchNorm parameters while the layers run in train mode: the running statistics keep moving, so the layers are not frozen.", text + ".")
+                        "Frozen BatchNorm parameters while the layers run in train mode: they normalise with batch statistics (and move their running statistics), so the layers are not frozen.", text + ".")
             iss.add_stack([site] if site else [])
             for m in ms:
                 iss.add_stack([_site_frame(m)] if m.get("site") else [])
-                iss.observations.append(_obs(m, rank, train_calls=m["frozen_calls"]))
+                iss.observations.append(_obs(m, rank, train_calls=m["frozen_calls"], samples=[s for e in evs4 if e["module"] == m["key"] for s in e.get("samples", [])]))
             out.append(iss)
 
     # ---- BN005: tiny batches in train mode / a batch of one that raised
@@ -394,6 +430,10 @@ def run_summary(traces: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     return ended
 
 
+# The rules whose bugs a run can show (the rest, BN000 among them, are "not-applicable").
+_RUNTIME_CHECKS = frozenset({"BN001", "BN002", "BN003", "BN004", "BN005", "BN006", "BN014"})
+
+
 def _not_observed_text(code: str, traces: Sequence[Dict[str, Any]]) -> str:
     mods = [m for t in traces for m in t.get("modules", []) if m["kind"] == "bn"]
     train = sum(m["train_grad"] + m["train_nograd"] for m in mods)
@@ -430,10 +470,12 @@ def join(static: Sequence[Finding], traces: Sequence[Dict[str, Any]], reach: Opt
         cands = [(i, iss) for i, iss in enumerate(issues) if iss.code == f.code]
         matched = [(i, iss) for i, iss in cands if (p, f.line) in iss.locations or (os.path.abspath(iss.path), iss.line) == (p, f.line)]
         how = "location"
-        if not matched:
+        # A BN001 finding is about the forward on its own line: forwards observed elsewhere in the
+        # file (a recalibration pass, another evaluation) are no evidence for it.
+        if not matched and f.code not in _LOCATION_ONLY:
             matched = [(i, iss) for i, iss in cands if p in iss.files]
             how = "file"
-        if not matched:
+        if not matched and f.code not in _LOCATION_ONLY:
             matched = cands
             how = "rule"
         if matched:
@@ -443,6 +485,13 @@ def join(static: Sequence[Finding], traces: Sequence[Dict[str, Any]], reach: Opt
                 "evidence": " ".join(iss.evidence for _, iss in matched[:2]),
                 "observations": [o for _, iss in matched for o in iss.observations][:50],
                 "matched_by": how,
+                "run": run,
+            }
+        elif f.code not in _RUNTIME_CHECKS:
+            f.runtime = {
+                "status": "not-applicable",
+                "evidence": f"bnlint trace has no runtime check for {f.code}: this finding is static only, the run did not look for it.",
+                "observations": [],
                 "run": run,
             }
         else:
