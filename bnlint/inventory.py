@@ -865,6 +865,11 @@ def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str
     return out
 
 
+# Where a library classifier keeps its dropout (`vgg16().classifier`): a call's result reduced to
+# another attribute (`.features`) keeps none of it.
+_DROPOUT_HEADS = frozenset({"classifier", "head", "heads", "fc", "dropout", "drop"})
+
+
 class _References:
     """Names a class or function body refers to, minus what cannot build anything: isinstance
     and type checks, annotations, and a literal list/tuple of classes that is only ever
@@ -879,6 +884,9 @@ class _References:
         self.names: List[Tuple[str, ast.AST]] = []
         self.calls: List[ast.Call] = []
         self._class_tables: List[Tuple[List[str], ast.AST]] = []
+        # ids of the callees of calls whose result only a submodule of is kept
+        # (`vgg16(weights=...).features`): a library classifier's dropout head is not in it.
+        self.sub_selected: Set[int] = set()
 
     def finish(self) -> "_References":
         """Count the class tables that are read somewhere other than in a comparison."""
@@ -904,7 +912,10 @@ class _References:
                 if name:
                     names.append((name, node))
                     continue
-                children: list = [node.value]  # type: ignore[attr-defined]
+                value = node.value  # type: ignore[attr-defined]
+                if type(value) is ast.Call and node.attr not in MODULE_METHODS_KEEPING_MODE and node.attr not in _DROPOUT_HEADS:  # type: ignore[attr-defined]
+                    self.sub_selected.add(id(value.func))
+                children: list = [value]
             elif kind is ast.Compare:
                 continue  # `type(m) == nn.BatchNorm2d`, `m.__class__ in (...)`: checks, not construction
             elif kind is ast.Call:
@@ -1055,7 +1066,7 @@ def _local_summary(
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
-        dropout_names = dict.fromkeys(d for d, _ in r.names)
+        dropout_names = dict.fromkeys(d for d, n in r.names if id(n) not in r.sub_selected)
         dropout_calls = r.calls
         names_dropout = any(is_dropout_class(inv.resolve(d)) for d in dropout_names) or any(calls_dropout_function(c, inv.resolve) for c in r.calls)
         if isinstance(node, ast.ClassDef) and names_dropout:
@@ -1072,7 +1083,10 @@ def _local_summary(
                     values.visit(part)
                 methods.finish()
                 values.finish()
-                dropout_names = dict.fromkeys([d for d, _ in methods.names if not is_dropout_class(inv.resolve(d))] + [d for d, _ in values.names])
+                dropout_names = dict.fromkeys(
+                    [d for d, n in methods.names if not is_dropout_class(inv.resolve(d)) and id(n) not in methods.sub_selected]
+                    + [d for d, n in values.names if id(n) not in values.sub_selected]
+                )
                 dropout_calls = methods.calls
         calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in dropout_calls)
         inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dropout_names, calls_dropout, kind="dropout")

@@ -556,7 +556,9 @@ class TinyBatchBN(Rule):
     values per channel; with `N == 1` PyTorch raises
     `ValueError: Expected more than 1 value per channel when training`.
     Batch size 1 at inference, in eval mode, is fine and is not reported; so
-    is a small per-process `batch_size` when the script converts the model to
+    is a loader whose every element is a group of samples that the training
+    loop joins into one batch (`torch.cat(query_images, 0)`,
+    `clips.view(-1, c, h, w)`: few-shot episodes), a small per-process `batch_size` when the script converts the model to
     `SyncBatchNorm` (statistics over the global batch), and a model built by a
     factory that may not contain BN (`timm.create_model(args.model)`, or a
     project function such as `net_factory(net_type=args.model)` that builds BN
@@ -861,6 +863,8 @@ class TinyBatchBN(Rule):
             return
         if self._is_eval_loader(call, loader):
             return
+        if self._items_are_groups(loader):
+            return  # each batch element is a group of samples (an episode): BN sees more than `size`
         cls = self.ctx.facts.enclosing_class(call)
         if cls is not None and cls.name.value in self.ctx.facts.inventory.bn_holding:
             if self._modes()._keeps_bn_eval(cls.name.value):
@@ -874,6 +878,43 @@ class TinyBatchBN(Rule):
             return
         single = _single_note(size, layer)
         self.report(node, LOADER_MESSAGE.format(loader=loader, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=single))
+
+    def _items_are_groups(self, loader: str) -> bool:
+        """Is each element the loader yields a group of samples, merged into one batch before the
+        model sees it?  A loop over the loader (or over a parameter it is passed as) that joins a
+        batch element along the batch axis, `torch.cat(query_images, 0)` or
+        `x.view(-1, c, h, w)`: few-shot episodes, bags, sequences of clips.  Then the batch size
+        counts groups, and BatchNorm sees all their samples at once."""
+        facts = self.ctx.facts
+        if not loader.isidentifier():
+            return False
+        for loop in self._walk(self.ctx.module):
+            if not isinstance(loop, cst.For):
+                continue
+            it = loop.iter
+            while isinstance(it, cst.Call) and it.args and (dotted(it.func) or "").rsplit(".", 1)[-1] in ("enumerate", "tqdm", "iter", "zip"):
+                it = it.args[0].value
+            source = dotted(it)
+            if source is None:
+                continue
+            fn = facts.enclosing_function(loop)
+            if source != loader and not (fn is not None and source in params_of(fn) and any(dotted(a) == loader for a in facts.caller_arguments(fn, source))):
+                continue
+            names = {n.value for n in self._walk(loop.target) if isinstance(n, cst.Name)}
+            for node in self._walk(loop.body):
+                if not isinstance(node, cst.Call) or not node.args:
+                    continue
+                callee = dotted(node.func) or ""
+                first = node.args[0].value
+                if callee.rsplit(".", 1)[-1] in ("cat", "stack", "concat", "concatenate") and isinstance(first, cst.Name) and first.value in names:
+                    return True
+                if (
+                    isinstance(node.func, cst.Attribute) and node.func.attr.value in ("view", "reshape")
+                    and isinstance(node.func.value, cst.Name) and node.func.value.value in names
+                    and isinstance(first, cst.UnaryOperation) and isinstance(first.operator, cst.Minus)
+                ):
+                    return True
+        return False
 
     def _loader_name(self, call: cst.Call) -> str:
         facts = self.ctx.facts
