@@ -1396,7 +1396,9 @@ class ModesAnalysis:
         if head in ("self", "cls"):
             return False  # a method of the class: the file's own code
         if not inv.is_imported(head):
-            # A name bound at run time (`model_class = MODEL_CLASSES[kind]`), not a builtin.
+            if isinstance(func, cst.Attribute):
+                return False  # a method of a local object (`model.cuda()`: that object was decided)
+            # A class bound at run time (`model_class = MODEL_CLASSES[kind]`), not a builtin.
             import builtins
 
             return not hasattr(builtins, head)
