@@ -216,6 +216,16 @@ _NOT_SUBMODULES = frozenset(
 )  # fmt: skip
 
 
+_MODE_WORDS = frozenset({"train", "training", "retrain", "eval", "evaluation", "freeze", "frozen", "unfreeze", "mode"})
+
+
+def _words(name: str) -> FrozenSet[str]:
+    """The lower-case words of an identifier: `set_trainMode` -> {"set", "train", "mode"}."""
+    import re
+
+    return frozenset(w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name))
+
+
 def summarise_method(
     cls: ast.ClassDef,
     name: str,
@@ -598,8 +608,10 @@ class _ParamRun:
                     run.visiting |= self.visiting
                     run.layers_are_self = self.layers_are_self
                     return self.apply_effect(call, run.run(), modes, ctx)
-                if any(w in meth.lower() for w in ("train", "eval", "freeze", "mode")):
-                    return frozenset({UNKNOWN})  # a method of the model's own class: not seen here
+                if _MODE_WORDS & _words(meth):
+                    # A method of the model's own class (`set_mode`, `freeze_bn`): not seen here.
+                    # (Words, not substrings: `self.model(x)` runs a submodule.)
+                    return frozenset({UNKNOWN})
                 if self.layers_are_self and parts == ["self"] and meth not in _NOT_SUBMODULES:
                     # `self.encoder(x)` in a method of the model (`extract_features`): a layer of it runs.
                     self.forward(call, modes, self.kinds(ctx), ctx.loop, False)

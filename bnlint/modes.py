@@ -1448,7 +1448,7 @@ class ModesAnalysis:
         except RecursionError:
             holds = dropout = False
         if not holds and not dropout:
-            return None
+            return self._wrapper_of(value, st, fr, label) if isinstance(value, cst.Call) else None
         built = self._construction(value) if isinstance(value, cst.Call) else None
         if built is not None and not built.returns_model:
             return None  # a factory of functions (a closure over a model), not a module
@@ -1476,6 +1476,63 @@ class ModesAnalysis:
             frozen = value if built.freezes_bn and not obj.keeps_bn_eval else None
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen)})
         return obj
+
+    def _wrapper_of(self, value: cst.Call, st: State, fr: Frame, label: str) -> Optional[Obj]:
+        """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
+        constructor keeps an argument as a submodule (`self.model = model`) holds what that
+        argument holds, in the mode it is in (the same modules)."""
+        if not value.args:
+            return None
+        cls_ast, classes = self._class_definition(value)
+        if cls_ast is None:
+            return None
+        from bnlint.effects import is_module_class
+
+        if not is_module_class(cls_ast, classes):
+            return None
+        init = next((n for n in cls_ast.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is None:
+            return None
+        params = [a.arg for a in init.args.args[1:]]
+        stored = {
+            n.value.id
+            for n in ast.walk(init)
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in params
+            and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
+        }
+        for index, arg in enumerate(value.args):
+            if arg.star:
+                return None
+            param = arg.keyword.value if arg.keyword is not None else (params[index] if index < len(params) else None)
+            if param not in stored:
+                continue
+            inner = self.resolve(arg.value, st, fr)
+            if inner is None or not inner.mode_sensitive:
+                continue
+            obj = Obj(label=label, holds_bn=inner.holds_bn, holds_dropout=inner.holds_dropout, cls_name=self._constructor_name(value),
+                      created_at=value, has_weights=inner.has_weights)
+            st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(inner, frozenset({Val(UNKNOWN)})))
+            return obj
+        return None
+
+    def _class_definition(self, call: cst.Call) -> "Tuple[Optional[ast.ClassDef], Dict[str, ast.ClassDef]]":
+        """The ``ast`` of the class ``call`` instantiates, with its module's classes, when it is a
+        class of this file or of a project module; (None, {}) otherwise."""
+        name = dotted(call.func)
+        if not name:
+            return None, {}
+        tree = getattr(self.facts, "ast_tree", None)
+        if "." not in name and self.facts.class_named(name) is not None and tree is not None:
+            classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+            return classes.get(name), classes
+        inv = self.facts.inventory
+        if not (self.facts.path and inv.is_imported(name)):
+            return None, {}
+        found = self.facts.index.definition(self.facts.path, inv.resolve(name))
+        if found is None:
+            return None, {}
+        _path, attr, (_functions, _aliases, classes) = found
+        return classes.get(attr), classes
 
     def _construction(self, value: cst.Call) -> Optional["Construction"]:
         return construction_of(self.facts, value)
@@ -2011,8 +2068,18 @@ class ModesAnalysis:
         return self._instances_cache
 
     def _keeps_modes(self, call: cst.Call) -> bool:
-        """A call that changes no mode of a model handed to it (``calls.keeps_modes``)."""
-        return keeps_modes(self.facts.callee(call) or dotted(call.func) or "")
+        """A call that changes no mode of a model handed to it (``calls.keeps_modes``), or the
+        constructor of an `nn.Module` class of this file or the project that switches no mode
+        while it is built (`ModelWithTemperature(model)` keeps the model as a submodule)."""
+        if keeps_modes(self.facts.callee(call) or dotted(call.func) or ""):
+            return True
+        cls_ast, classes = self._class_definition(call) if call.args else (None, {})
+        if cls_ast is None:
+            return False
+        from bnlint.effects import is_module_class
+
+        # Only a module wrapper: a plain class (a trainer) keeps the model to switch it later.
+        return is_module_class(cls_ast, classes) and _constructor_switches_no_mode(cls_ast)
 
     def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
         if self._keeps_modes(call):
@@ -2656,6 +2723,29 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
 
 
 MAX_MEMBERS = 8  # a list of models longer than this is not unrolled
+
+
+def _constructor_switches_no_mode(cls: ast.ClassDef) -> bool:
+    """Does building ``cls`` leave every module handed to it in its mode: no `.train()`,
+    `.eval()`, `.apply()`, `requires_grad_()` or freeze-named call in `__init__` or in the methods
+    of the class it calls?"""
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    todo, seen = ["__init__"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in methods:
+            continue
+        seen.add(name)
+        for node in ast.walk(methods[name]):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if leaf in ("train", "eval", "apply", "requires_grad_") or "freeze" in leaf.lower():
+                return False
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                todo.append(func.attr)
+    return "__init__" in seen
 
 
 def _entry_key(name: str, key: str) -> str:

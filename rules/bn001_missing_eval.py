@@ -86,6 +86,12 @@ class MissingEval(Rule):
     constructor flag (`MLP(use_dropout=False)`, `Block(norm="gn")`, when the
     class builds those layers itself under `if` on that parameter) holds none.
 
+    An `nn.Module` wrapper of this file or the project that keeps the model it
+    is given as a submodule (`ModelWithTemperature(model)`, its constructor
+    switching no mode) holds what that model holds, in the mode it is in: the
+    wrapper's method running `self.model(x)` over a validation loader is a
+    forward of it.
+
     A model's own method that runs its layers (`net.extract_features(x)`) is a
     forward of it (for `nn.Module` classes; a plain predictor's method runs
     models with modes of their own). In a loop over phases (`for phase in
