@@ -212,6 +212,8 @@ class ForwardObs:
     vals: Set[Val] = field(default_factory=set)
     excluded: bool = False
     loops: Set[Optional[cst.CSTNode]] = field(default_factory=set)  # innermost active loop
+    # Every loop active at the forward, through the inline stack (`for epoch ...` of the caller).
+    outer_loops: Set[cst.CSTNode] = field(default_factory=set)
     fn: Optional[cst.FunctionDef] = None
     callers: Tuple[Tuple[str, cst.CSTNode], ...] = ()
     # Run by a function of another module that ``node`` calls: "`evaluate()` (utils.py:12)".
@@ -258,6 +260,8 @@ class ModesAnalysis:
         self.leaks: Dict[cst.CSTNode, EvalLeak] = {}
         self.unfreezes: Dict[cst.CSTNode, Unfreeze] = {}
         self.trained_in_loop: Set[Tuple[Optional[cst.CSTNode], Obj]] = set()
+        # (loop, model): the model was trained while that loop was running (at any depth of it).
+        self.trained_within: Set[Tuple[cst.CSTNode, Obj]] = set()
         self.labels: Dict[Obj, str] = {}
         self.aborted = False
         # Why and where the analysis gave up (``aborted``): "budget" (``MAX_STEPS``) or "recursion",
@@ -2384,6 +2388,7 @@ class ModesAnalysis:
         obs.lexical_kinds |= lexical
         obs.vals |= set(vals)
         obs.loops.add(innermost)
+        obs.outer_loops.update(self._loop_stack)
         if self._excluded_stack():
             obs.excluded = True
         if kinds:
@@ -2392,6 +2397,7 @@ class ModesAnalysis:
         if not trained and not self._training_stack():
             return
         self.trained_in_loop.add((innermost, obj))
+        self.trained_within.update((loop, obj) for loop in self._loop_stack)
         new = set()
         # Only a leak when training also ran in train mode (the first iteration): a model that is
         # deliberately kept in eval mode for the whole training (entry state eval) is another matter.

@@ -81,7 +81,10 @@ class MissingEval(Rule):
     does not count, nor a `nn.Dropout(p)(x)` built inside `forward` (it follows
     no mode). An explicit `.train()` right before a no-grad forward of a
     dropout-only model, or the same input run again and again
-    (`[net(x) for _ in range(100)]`), is MC dropout and is not reported. An
+    (`[net(x) for _ in range(100)]`) outside the training loop, is MC dropout
+    and is not reported (in a validation the training loop runs, train mode is
+    what the epoch left: best-of-N sampling of a stochastic model there is
+    reported). An
     object built with its class's dropout or BatchNorm switched off by a
     constructor flag (`MLP(use_dropout=False)`, `Block(norm="gn")`, when the
     class builds those layers itself under `if` on that parameter) holds none.
@@ -242,8 +245,10 @@ class MissingEval(Rule):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
             if all(v.fresh for v in vals) and not obj.holds_bn:
                 continue  # dropout only: an explicit `.train()` before evaluating is MC dropout
-            if not obj.holds_bn and _repeated_sampling(facts, obs.node):
-                continue  # dropout only, the same input run again and again: MC dropout sampling
+            if not obj.holds_bn and _repeated_sampling(facts, obs.node) and not any((loop, obj) in result.trained_within for loop in obs.outer_loops):
+                # Dropout only, the same input run again and again: MC dropout sampling.  (Not in a
+                # validation the training loop runs: there train mode is what training left.)
+                continue
             if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference"}:
                 # An explicit .train() right before a no-grad forward in training code: a mean
                 # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
