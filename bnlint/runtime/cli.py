@@ -334,8 +334,11 @@ def main(argv: Sequence[str]) -> int:
     if args.format == "json" and not args.output_file:
         sys.stdout = sys.stderr  # keep the script's prints out of the JSON report
     crashed = None
+    from bnlint.runtime.spawn import SpawnPatch
+
+    spawned = SpawnPatch(_trace_dir(args), args.max_steps, _tiny_threshold(settings), stdout_to_stderr=sys.stdout is not saved_stdout)
     try:
-        with session:
+        with session, spawned:
             try:
                 if args.script:
                     _run_script(target, script_args, reach)
@@ -369,6 +372,12 @@ def main(argv: Sequence[str]) -> int:
 
     traces = [data]
     reach_map = reach.as_dict()
+    workers = spawned.collect()
+    if workers:
+        # The workers `mp.spawn` started ran the script's code too, without its reach probes: a
+        # line the parent never reached may have run there, so no finding is "not-reached".
+        traces += workers
+        reach_map = {}
     if rank is not None:
         tdir = _trace_dir(args)
         _write_rank(tdir, rank, {"trace": data, "reach": [[p, ln, v] for (p, ln), v in reach_map.items()]})
@@ -397,4 +406,9 @@ def main(argv: Sequence[str]) -> int:
     if args.format == "json":
         sys.stderr.write(f"bnlint trace: run ended: {run.get('how')} after {run.get('steps', 0)} optimizer step(s)\n")
     confirmed = any((f.runtime or {}).get("status") == "confirmed" for f in findings)
+    if confirmed and rank is not None:
+        # Under torchrun a non-zero exit of a worker is a failed job: torchrun would print a
+        # child-failure traceback over a run that only found bugs.  The report says what was found.
+        sys.stderr.write("bnlint trace: confirmed findings above; exit status 0 under torchrun (a non-zero one reads as a failed worker)\n")
+        return EXIT_OK
     return EXIT_FINDINGS if confirmed else EXIT_OK

@@ -424,7 +424,8 @@ def rule_meta(code: str) -> Tuple[str, str]:
 def run_summary(traces: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     main = traces[0] if traces else {}
     ended = dict(main.get("ended", {}))
-    ended["steps"] = main.get("steps", 0)
+    # (A parent that only spawned workers steps no optimizer: the workers' steps are the run's.)
+    ended["steps"] = main.get("steps", 0) or max((t.get("steps", 0) for t in traces), default=0)
     if len(traces) > 1:
         ended["ranks"] = [t.get("rank") for t in traces]
     return ended
