@@ -288,7 +288,7 @@ def run_check(argv: Sequence[str]) -> int:
                             pass
             if not (fix and stdin_mode):
                 color = out_stream.isatty() and os.environ.get("NO_COLOR") is None
-                format_text(findings, out_stream, color, bool(settings.show_source) or fmt == "full", sources)
+                format_text(findings, out_stream, color, bool(settings.show_source) or fmt == "full", sources, concise=fmt == "concise")
                 if args.statistics:
                     format_statistics(findings, out_stream)
                 if not args.quiet:

@@ -55,6 +55,7 @@ def file_error(path: str, message: str, line: int = 1, column: int = 1, severity
         column=column,
         end_line=line,
         end_column=column,
+        summary=message,  # one line already: the whole of it in editors and `concise` output
     )
 
 
@@ -67,7 +68,7 @@ class RuleContext:
         self.module = module
         self.facts = facts
         self.settings = settings
-        self.reports: List[Tuple[Rule, "cst.CSTNode", str, Optional[FixSpec], Tuple[str, ...], Tuple[Tuple[Optional["cst.CSTNode"], str], ...]]] = []
+        self.reports: List[Tuple[Rule, "cst.CSTNode", str, Optional[FixSpec], Tuple[str, ...], Tuple[Tuple[Optional["cst.CSTNode"], str], ...], str]] = []
 
     def report(
         self,
@@ -77,8 +78,9 @@ class RuleContext:
         fix: Optional[FixSpec],
         tags: Tuple[str, ...] = (),
         related: "Sequence[Tuple[Optional[cst.CSTNode], str]]" = (),
+        summary: str = "",
     ) -> None:
-        self.reports.append((rule, node, message, fix, tuple(tags), tuple(related)))
+        self.reports.append((rule, node, message, fix, tuple(tags), tuple(related), summary))
 
     def code_for(self, node: "cst.CSTNode") -> str:
         return self.module.code_for_node(node)
@@ -871,7 +873,7 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
     lines = split_lines(source)
     seen = set()
     findings: List[Finding] = []
-    for rule, node, message, fix_spec, tags, related_spec in ctx.reports:
+    for rule, node, message, fix_spec, tags, related_spec, summary in ctx.reports:
         pos = positions.get(node)
         if pos is None:
             continue
@@ -904,6 +906,7 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
                 stmt_lines=(stmt_first, stmt_last),
                 tags=tags,
                 related=_resolve_related(related_spec, positions) if related_spec else (),
+                summary=summary,
             )
         )
     return findings

@@ -722,7 +722,7 @@ class BnlintLanguageServer(LanguageServer):
                     code=f.code,
                     code_description=types.CodeDescription(href=f.url),
                     source=SOURCE,
-                    message=f.message,
+                    message=f.short_message,  # the full explanation is the hover's
                     data={"name": f.name, "fix": f.fix.applicability if f.fix else None},
                     tags=[_TAGS[t] for t in getattr(f, "tags", ()) if t in _TAGS] or None,
                     related_information=related_information(f),
@@ -1148,16 +1148,20 @@ def create_server() -> BnlintLanguageServer:
                             start=types.Position(line=pos.line, character=_units(line_text[: cm.start()], enc)),
                             end=types.Position(line=pos.line, character=_units(line_text[: cm.end()], enc)),
                         )
-        # 2. a diagnostic under the cursor
+        # 2. a diagnostic under the cursor: its full explanation, then its rule's documentation
+        explanations: List[str] = []
         if not codes:
             cached = ls.results.get(uri)
             if cached is not None and cached[0] == doc.version:
                 for f in cached[1]:
                     rng = finding_range(lines, f, enc)
-                    if _contains(rng, pos) and f.code not in codes:
-                        codes.append(f.code)
+                    if _contains(rng, pos):
+                        if f.message != f.short_message:
+                            explanations.append(f"**{f.code}** {f.message}")
+                        if f.code not in codes:
+                            codes.append(f.code)
                         hover_range = hover_range or rng
-        docs = [md for md in (rule_hover_markdown(c) for c in codes) if md]
+        docs = explanations + [md for md in (rule_hover_markdown(c) for c in codes) if md]
         if not docs:
             return None
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n\n".join(docs)), range=hover_range)

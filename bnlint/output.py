@@ -37,13 +37,14 @@ def _write_source_line(stream: TextIO, style: _Style, lines: Sequence[str], loc,
         stream.write(f"      | {' ' * (loc.column - 1)}{style(mark * width, mark_style)}\n")
 
 
-def format_text(findings: Sequence[Finding], stream: TextIO, color: bool, show_source: bool, sources: Dict[str, str]) -> None:
-    """One line per finding; with ``show_source`` also its source line and, under it, the path that
-    led to it (``Finding.related``): `  = note: <message> at path:line:col` and that source line."""
+def format_text(findings: Sequence[Finding], stream: TextIO, color: bool, show_source: bool, sources: Dict[str, str], concise: bool = False) -> None:
+    """One line per finding: its full explanation, or with ``concise`` its one-line summary; with
+    ``show_source`` also its source line and, under it, the path that led to it
+    (``Finding.related``): `  = note: <message> at path:line:col` and that source line."""
     style = _Style(color)
     for f in findings:
         marker = " [*]" if f.fix is not None and f.fix.applicability == "safe" else (" [-]" if f.fix is not None else "")
-        stream.write(f"{style(_location(f), '1')}: {style(f.code, '1;31')}{style(marker, '36')} {f.message}\n")
+        stream.write(f"{style(_location(f), '1')}: {style(f.code, '1;31')}{style(marker, '36')} {f.short_message if concise else f.message}\n")
         if not show_source:
             continue
         lines = sources[f.path].splitlines() if f.path in sources else None
@@ -190,5 +191,5 @@ def format_github(findings: Sequence[Finding], stream: TextIO) -> None:
         level = {"error": "error", "warning": "warning", "info": "notice"}.get(f.severity, "warning")
         stream.write(
             f"::{level} file={_gh_escape(f.path, True)},line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column},"
-            f"title={_gh_escape(f.code + ' ' + f.name, True)}::{_gh_escape(f.code + ' ' + f.message)}\n"
+            f"title={_gh_escape(f.code + ' ' + f.name, True)}::{_gh_escape(f.code + ' ' + f.short_message)}\n"
         )

@@ -19,6 +19,19 @@ if TYPE_CHECKING:  # pragma: no cover - typing only, keeps libcst off the import
     from bnlint.context import RuleContext
 
 SEVERITIES = ("error", "warning", "info")
+SUMMARY_WIDTH = 100  # a one-line message aims at this many characters
+
+
+def first_sentence(message: str) -> str:
+    """The message up to the end of its first sentence (a ": " or ". " outside backticks), for a
+    finding that has no one-line summary of its own."""
+    inside = False
+    for k, ch in enumerate(message):
+        if ch == "`":
+            inside = not inside
+        elif not inside and ch in ".:" and message[k + 1 : k + 2] in (" ", ""):
+            return message[:k]
+    return message
 DOCS_URL = "https://github.com/bnlint/bnlint/blob/main/docs/rules.md#{code}"
 
 
@@ -109,6 +122,17 @@ class Finding:
     # The path that led to the finding (BN001: where the model was built and put in train mode),
     # in source order.
     related: Tuple[Related, ...] = ()
+    # One line (about 100 characters): what is wrong and what to write, for `concise` output and
+    # editor diagnostics.  ``message`` is the full explanation (`text` output, hover).
+    summary: str = ""
+
+    @property
+    def short_message(self) -> str:
+        """``summary``, or the message up to its first sentence end (a finding of a rule that
+        gives no summary)."""
+        if self.summary:
+            return self.summary
+        return first_sentence(self.message)
 
     @property
     def url(self) -> str:
@@ -139,6 +163,7 @@ class Finding:
             data["runtime"] = self.runtime
         if self.related:
             data["related"] = [r.to_json() for r in self.related]
+        data["summary"] = self.short_message
         return data
 
     @classmethod
@@ -173,6 +198,8 @@ class Finding:
             fix=fix,
             stmt_lines=tuple(data.get("stmt_lines", (0, 0))),  # type: ignore[arg-type]
             cell=data.get("cell"),
+            # (``to_json`` writes the derived one-liner too: keep only a summary of the rule's own.)
+            summary="" if data.get("summary", "") == first_sentence(data["message"]) else data.get("summary", ""),
             tags=tuple(data.get("tags", ())),
             related=tuple(Related.from_json(r) for r in data.get("related", ())),
         )
@@ -344,11 +371,13 @@ class Rule:
         fix: Optional[FixSpec] = None,
         tags: Tuple[str, ...] = (),
         related: Sequence[Tuple[Optional["cst.CSTNode"], str]] = (),
+        summary: str = "",
     ) -> None:
-        """Report ``message`` at ``node``.  ``related`` is the path that led to it, as (node, message)
-        pairs ("model built here", "last put in train mode here"); a node without a position in this
-        file (None, or from another module) is left out."""
-        self.ctx.report(self, node, message, fix, tags, related)
+        """Report ``message`` (the full explanation) at ``node``, with ``summary``, its one-line
+        form (about 100 characters: what is wrong and what to write).  ``related`` is the path
+        that led to it, as (node, message) pairs ("model built here", "last put in train mode
+        here"); a node without a position in this file (None, or from another module) is left out."""
+        self.ctx.report(self, node, message, fix, tags, related, summary)
 
     def option(self, name: str) -> Any:
         return self.ctx.settings.rule_option(self, name)

@@ -334,7 +334,8 @@ class MissingEval(Rule):
                         related.append((v.origin[0], f"`{code(helper)}(...)` called here puts `{obj.label}` in train mode"))
             if obs.callers and fn_name:
                 related.append((obs.callers[0][1], f"`{obs.callers[0][0]}()` called here with `{obj.label}` in train mode"))
-            self.report(obs.node, message, fix=fix, related=related)
+            layers = "BatchNorm" if obj.holds_bn else "dropout"
+            self.report(obs.node, message, fix=fix, related=related, summary=_fit(f"`{label}` ({layers}) is evaluated in train mode", f"call `{label}.eval()` first"))
 
 
 _SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
@@ -551,6 +552,14 @@ def _probe_use(facts, call, fn) -> bool:
         uses = [n for n in walk_scope(scope) if isinstance(n, cst.Name) and n.value in names and n not in bound]
         return not any(numeric(n) for n in uses)
     return not numeric(call)
+
+
+def _fit(what: str, do: str) -> str:
+    """``what``: ``do``, within about ``SUMMARY_WIDTH`` characters (a long model name is cut)."""
+    from bnlint.rule import SUMMARY_WIDTH
+
+    line = f"{what}: {do}"
+    return line if len(line) <= SUMMARY_WIDTH + 20 else line[: SUMMARY_WIDTH + 17] + "..."
 
 
 def _simple_name(label: str) -> bool:

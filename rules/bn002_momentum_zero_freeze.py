@@ -22,6 +22,8 @@ MESSAGE = (
     "normalisation. To freeze BN, put the BN modules in eval mode (`m.eval()`, re-applied after every "
     "`model.train()`) or use `torchvision.ops.FrozenBatchNorm2d`."
 )
+SUMMARY = "`momentum={value}` does not freeze BatchNorm (train mode uses batch statistics): put BN in eval"
+SUMMARY_EVAL_BRANCH = "`momentum=0` in eval mode is a no-op (eval never updates running stats): remove it"
 MESSAGE_EVAL_BRANCH = (
     "Setting BatchNorm `momentum=0` when `not self.training` is a no-op: in eval mode BN never updates its "
     "running statistics, whatever the momentum. Remove the toggle; `model.eval()` alone gives inference behaviour."
@@ -184,7 +186,7 @@ class MomentumZeroFreeze(Rule):
         if zero is None:
             zero = self._name_is_zero(momentum.value, node)
         if zero is not None:
-            self.report(momentum, MESSAGE.format(value=zero))
+            self.report(momentum, MESSAGE.format(value=zero), summary=SUMMARY.format(value=zero))
 
     def _name_is_zero(self, value: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
         """`momentum=bn_mom` where `bn_mom = 0.0` in the same function or module."""
@@ -223,9 +225,9 @@ class MomentumZeroFreeze(Rule):
             if self._evaluated_alongside(node, obj):
                 continue
             if self._in_eval_branch(node) or self._eval_only_value(value):
-                self.report(node, MESSAGE_EVAL_BRANCH, tags=("unnecessary",))
+                self.report(node, MESSAGE_EVAL_BRANCH, tags=("unnecessary",), summary=SUMMARY_EVAL_BRANCH)
             else:
-                self.report(node, MESSAGE.format(value="0"))
+                self.report(node, MESSAGE.format(value="0"), summary=SUMMARY.format(value="0"))
 
     # --- the SAM pattern: saved, zeroed, restored on the same module ---------------
     def _saved_and_restored(self, node: cst.CSTNode, obj: cst.BaseExpression) -> bool:

@@ -504,7 +504,9 @@ class DetachedNormStats(Rule):
                 edits.append(ReplaceNode(cut[1], cut[2]))
             fix = FixSpec("unsafe", edits, "Keep the batch statistics in the autograd graph (this changes the gradients)")
         related = [(cut[0], f"also {cut[3]} here") for cut, _ in members[1:]]
-        self.report(members[0][0][0], message, fix=fix, related=related)
+        stats = _join([k[len("local "):] if local else k for k in kinds])
+        summary = f"{'Windowed' if local else 'Batch'} {stats} of `{inp}` detached before normalising: wrong gradient; keep them in the graph"
+        self.report(members[0][0][0], message, fix=fix, related=related, summary=summary)
 
     def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         return any(anc is outer for anc in self.ctx.facts.ancestors(inner))

@@ -24,6 +24,7 @@ _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
 _PARAM_ITERATORS = {"parameters", "named_parameters"}
 
+SUMMARY = "`requires_grad=False` does not freeze BatchNorm in train mode: also put its BN modules in eval"
 MESSAGE = (
     "{what}, but the BatchNorm layers stay in train mode ({when}): train-mode BN still normalises every batch with "
     "that batch's own mean/variance and keeps overwriting running_mean/running_var, so `requires_grad=False` does "
@@ -246,7 +247,7 @@ class FrozenBNTrainMode(Rule):
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes the affine parameters (weight/bias) of {label}"
             else:
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes {label}, which contains BatchNorm"
-            self.report(node, MESSAGE.format(what=what, when=when), related=related)
+            self.report(node, MESSAGE.format(what=what, when=when), related=related, summary=SUMMARY)
 
     # --- where parameters are frozen --------------------------------------------
     def _freeze_sites(self) -> List[Tuple[cst.CSTNode, cst.CSTNode, Optional[Tuple[str, Set[str], str]]]]:

@@ -877,7 +877,8 @@ class TinyBatchBN(Rule):
         else:
             return
         single = _single_note(size, layer)
-        self.report(node, LOADER_MESSAGE.format(loader=loader, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=single))
+        summary = f"`{loader}` trains BatchNorm on batches of {size}: use >= {limit}, GroupNorm, or frozen BN"
+        self.report(node, LOADER_MESSAGE.format(loader=loader, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=single), summary=summary)
 
     def _items_are_groups(self, loader: str) -> bool:
         """Is each element the loader yields a group of samples, merged into one batch before the
@@ -1813,7 +1814,8 @@ class TinyBatchBN(Rule):
         if self._bn_frozen_in_training(self._training_bn_forwards(at=call)):
             return
         single = _single_note(size, layer)
-        self.report(call, LOOP_MESSAGE.format(call=self.ctx.code_for(call), samples=_samples(size), layer=layer, single=single))
+        summary = f"BatchNorm trained on {size} sample{'s' if size != 1 else ''} per step: its batch statistics are noise; batch the samples"
+        self.report(call, LOOP_MESSAGE.format(call=self.ctx.code_for(call), samples=_samples(size), layer=layer, single=single), summary=summary)
 
     def _per_sample_size(self, arg: cst.BaseExpression, limit: int) -> Optional[int]:
         facts = self.ctx.facts

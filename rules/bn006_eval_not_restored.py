@@ -163,7 +163,8 @@ class EvalNotRestored(Rule):
                 (leak.use, f"the next iteration trains `{label}` here, still in eval mode"),
                 (leak.loop, "the training loop whose next iteration it leaks into"),
             )
-            self.report(node, message, fix=fix, related=related)
+            summary = f"`{label}` is left in eval mode inside the training loop: call `{label}.train()` after validating"
+            self.report(node, message, fix=fix, related=related, summary=summary)
 
 
 def _block_end(facts, node: cst.CSTNode) -> Optional[tuple]:

@@ -114,4 +114,5 @@ class TrainReenablesFrozenBN(Rule):
                 (item.freeze, "BatchNorm put in eval (frozen) here"),
                 (item.use, f"`{label}` is trained here with that BatchNorm in train mode again"),
             )
-            self.report(item.node, message, related=related)
+            summary = f"`{label}.train()` re-enables BatchNorm frozen with `.eval()`: re-freeze it after every `.train()`"
+            self.report(item.node, message, related=related, summary=summary)

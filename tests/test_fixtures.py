@@ -51,3 +51,31 @@ def test_fix_output_and_idempotence(path):
     libcst.parse_module(fixed)  # the fixed file re-parses
     again = lint_source(fixed, path, all_rules_settings())
     assert not select_fixes(again.findings, unsafe=True), "applying fixes twice must change nothing"
+
+
+def test_every_finding_has_a_one_line_summary_and_a_full_explanation():
+    """Each rule gives a one-line message (about 100 characters: what is wrong, what to write) for
+    `concise` output and editor diagnostics, besides its full explanation."""
+    from bnlint.rule import SUMMARY_WIDTH
+
+    seen = set()
+    for path in FILES:
+        for f in lint_fixture(path)[1].findings:
+            if f.code == "BN000":
+                continue
+            seen.add(f.code)
+            assert f.summary, (path, f.code)
+            assert "\n" not in f.summary and len(f.summary) <= SUMMARY_WIDTH + 20, (path, f.summary)
+            assert len(f.message) > len(f.summary) + 40, (path, f.code)
+    assert seen >= {"BN001", "BN002", "BN003", "BN004", "BN005", "BN006", "BN014"}
+
+
+def test_concise_output_prints_the_summary_and_text_output_the_explanation(tmp_path):
+    from conftest import run_bnlint
+
+    (tmp_path / "t.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=0)\n")
+    concise = run_bnlint("--isolated", "--no-cache", "--output-format", "concise", "t.py", cwd=str(tmp_path)).stdout.splitlines()[0]
+    full = run_bnlint("--isolated", "--no-cache", "t.py", cwd=str(tmp_path)).stdout.splitlines()[0]
+    assert concise == "t.py:2:24: BN002 `momentum=0` does not freeze BatchNorm (train mode uses batch statistics): put BN in eval"
+    assert full.startswith("t.py:2:24: BN002 `momentum=0` does not freeze BatchNorm: it keeps running_mean/running_var still")
+    assert len(full) > 300

@@ -432,8 +432,11 @@ async def test_hover_on_diagnostic_and_on_noqa_code(client: LanguageClient, tmp_
 
     h = await hover(2, 28)
     assert h is not None and h.contents.kind == types.MarkupKind.Markdown
-    assert h.contents.value.startswith("# momentum-zero-freeze (BN002)")
-    assert "## Why is this bad?" in h.contents.value
+    # The finding's full explanation (the diagnostic shows its one-line summary), then the rule's docs.
+    explanation, docs = h.contents.value.split("\n---\n\n", 1)
+    assert explanation.startswith("**BN002** `momentum=0` does not freeze BatchNorm: it keeps running_mean/running_var still")
+    assert docs.startswith("# momentum-zero-freeze (BN002)")
+    assert "## Why is this bad?" in docs
     h = await hover(3, text.splitlines()[3].index("BN002") + 2)
     assert h is not None and "(BN002)" in h.contents.value
     assert h.range.start.character == text.splitlines()[3].index("BN002")
