@@ -1038,24 +1038,41 @@ class DetachedNormStats(Rule):
         return d if d and d.startswith("self.") else None
 
     def _reads_running_stats(self, expr: cst.CSTNode, fn: cst.FunctionDef) -> bool:
-        """``expr`` reads ``self.running_*`` (directly or through a local computed from it)."""
+        """``expr`` reads a running statistic (directly or through a local computed from it):
+        ``self.running_*``, or a buffer the class registers (`self.register_buffer("ra_var", ...)`)."""
         key = id(fn)
         if getattr(self, "_running_fn", None) != key:
+            buffers = self._registered_buffers(fn)
+
+            def running(n: cst.CSTNode) -> bool:
+                d = dotted(n) or ""
+                return d.startswith("self.running_") or (d.startswith("self.") and d[5:] in buffers)
+
             names: Set[str] = set()
             for _ in range(3):
                 for node in self._walk(fn.body):
-                    if isinstance(node, cst.Assign) and any(
-                        (dotted(n) or "").startswith("self.running_") or (isinstance(n, cst.Name) and n.value in names)
-                        for n in self._walk(node.value)
-                    ):
+                    if isinstance(node, cst.Assign) and any(running(n) or (isinstance(n, cst.Name) and n.value in names) for n in self._walk(node.value)):
                         for t in node.targets:
                             if isinstance(t.target, cst.Name):
                                 names.add(t.target.value)
-            self._running_fn, self._running_names = key, names
+            self._running_fn, self._running_names, self._running = key, names, running
         for n in self._walk(expr):
-            if (dotted(n) or "").startswith("self.running_") or (isinstance(n, cst.Name) and n.value in self._running_names):
+            if self._running(n) or (isinstance(n, cst.Name) and n.value in self._running_names):
                 return True
         return False
+
+    def _registered_buffers(self, fn: cst.FunctionDef) -> Set[str]:
+        """The buffers the class of ``fn`` registers under literal names (`self.register_buffer("ra_mean", ...)`)."""
+        cls = self.ctx.facts.enclosing_class(fn)
+        out: Set[str] = set()
+        if cls is None:
+            return out
+        for node in self._walk(cls):
+            if isinstance(node, cst.Call) and _method(node) == "register_buffer" and node.args and isinstance(node.args[0].value, cst.SimpleString):
+                name = node.args[0].value.evaluated_value
+                if isinstance(name, str):
+                    out.add(name)
+        return out
 
     def _consumer(self, node: cst.CSTNode, fn: cst.FunctionDef, inputs: Set[str], tainted: Set[str], feeds: List[bool]):
         """(True, _) normalises the input; (False, _) a buffer/logging sink; (None, targets) assigned on.
