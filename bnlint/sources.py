@@ -198,8 +198,26 @@ def read_source(path: str, max_size: int, digest: bool = False) -> Source:
 _IPYTHON_LINE = lazy(r"\s*(?:[%!?]|[\w.]+\?\??\s*$|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[!%])")
 
 
+# IPython's automagic (on by default) runs a line magic or a shell alias written without its `%`:
+# `pip install x`, `cd data`, `ls -la`, `matplotlib inline`.  Such a line is no Python.
+_AUTOMAGIC_LINE = lazy(
+    r"\s*(?:pip|conda|cd|ls|pwd|env|load_ext|reload_ext|matplotlib|pylab|pinfo|who|whos|reset|mkdir|rmdir|rm|cp|mv|cat|"
+    r"less|man|clear|history|bookmark|autoreload|config|alias|pdb|debug|precision|xmode|colors)[ \t]+\S"
+)
+
+
 def _is_ipython_line(line: str) -> bool:
-    return _IPYTHON_LINE.match(line) is not None
+    if _IPYTHON_LINE.match(line) is not None:
+        return True
+    if _AUTOMAGIC_LINE.match(line) is None:
+        return False
+    import ast
+
+    try:  # `ls = files` or `cd(x)` stay Python: only a line that is not Python is a magic
+        ast.parse(line.strip())
+    except SyntaxError:
+        return True
+    return False
 
 
 # Line magics that run the Python statement after them: `%time train(model)`.

@@ -227,3 +227,15 @@ def test_a_shell_line_continued_with_backslashes_is_one_line():
     import ast
 
     ast.parse(text)
+
+
+def test_automagic_lines_are_ipython_not_python():
+    """IPython runs `pip install x` or `cd data` (a line magic without its `%`, automagic is on by
+    default): such a line is no syntax error; a line that is Python (`pip = 3`, `ls - la`) stays."""
+    import ast
+
+    from bnlint.sources import join_cells
+
+    text, _ = join_cells([(1, "pip install torchviz\ncd ../data\nmatplotlib inline\npip = 3\nls(x)\nx = 1\n")])
+    assert text.splitlines() == ["pass  # pip install torchviz", "pass  # cd ../data", "pass  # matplotlib inline", "pip = 3", "ls(x)", "x = 1"]
+    ast.parse(text)
