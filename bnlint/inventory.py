@@ -1055,6 +1055,10 @@ def _local_summary(
     calls_by_name: Optional[Dict[str, List[ast.Call]]] = None  # built on first need
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         r = _References()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _returns_classes(node, inv):
+            # `def str2model(name): ... return MLP`: it hands back a class, builds no module.
+            reasons[name] = inv.dropout_reasons[name] = _Reasons(False, (), ())
+            continue
         for stmt in node.body:
             r.visit(stmt)  # methods: their bodies, decorators and defaults (`norm_layer=nn.BatchNorm2d`)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1109,6 +1113,32 @@ def _local_summary(
         if override is not None and _train_override_evals_bn(override, inv.functions, methods):
             inv.bn_eval_train_override.add(name)
     return inv, reasons
+
+
+def _returns_classes(fn: ast.AST, inv: "ModuleInventory") -> bool:
+    """Does every `return` of ``fn`` give a class or a name imported from another module (`return
+    MLP` after `from models.mlp import MLP` in the function, `return models.ResNet`), never a call,
+    a parameter, or a variable bound to a value (a module-level model included): a registry that
+    hands back classes, not models?"""
+    returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return)]
+    if not returns or any(r.value is None or not isinstance(r.value, (ast.Name, ast.Attribute)) for r in returns):
+        return False
+    imported: Set[str] = set()
+    bound: Set[str] = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}  # type: ignore[attr-defined]
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)  # assigned, a loop or `with ... as` target: a value, maybe a model
+    for r in returns:
+        root = r.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in bound:
+            return False
+        if not (root.id in imported or root.id in inv.classes or inv.is_imported(root.id)):
+            return False  # a module-level variable: maybe a model built there
+    return True
 
 
 def _forward_reachable(cls: ast.ClassDef) -> Optional[Tuple[List[ast.AST], List[ast.AST]]]:
