@@ -185,6 +185,8 @@ class FrozenBNTrainMode(Rule):
         # site is checked; False for other sites, whose roots follow helpers and instances.
         self._scope_of_site: object = False
         self._train_site: Optional[cst.CSTNode] = None  # the `.train()` (or helper call) the last site met
+        self._site_guards: List[Tuple[str, str, object]] = []  # the conditions the checked freeze runs under
+        self._site_fn: Optional[cst.FunctionDef] = None  # the function the checked freeze is in
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._assigns.append(node)
@@ -236,6 +238,10 @@ class FrozenBNTrainMode(Rule):
             # `model` is another object.
             self._scope_of_site = facts.enclosing_function(node) if what_node is not node and "constructor" in label else False
             self._train_site = None
+            self._site_guards = self._guards(node)
+            # (A parameter of another function that shares a root's name is that function's caller's
+            # object: `_refers_to` asks its call sites.)
+            self._site_fn = facts.enclosing_function(node)
             when = self._trains_after(node, roots)
             self._scope_of_site = False
             if when is None:
@@ -709,7 +715,9 @@ class FrozenBNTrainMode(Rule):
         if name is None:
             return False
         fn = self.ctx.facts.enclosing_function(at)
-        if name in roots:
+        if name in roots and not (
+            fn is not None and fn is not self._site_fn and name != "self" and name in params_of(fn) and not self._calls_site_fn(fn)
+        ):
             site = self._scope_of_site
             if site is False or fn is site:
                 return True
@@ -717,9 +725,25 @@ class FrozenBNTrainMode(Rule):
                 return fn is not None and not _binds_locally(fn, name)
             return False
         if fn is not None and name != "self" and name in params_of(fn):
-            # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called with it.
-            return any(_root(a) in roots for a in self.ctx.facts.caller_arguments(fn, name))
+            # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called
+            # with it, where the freeze's conditions allow (`if mode == "teacher": train(teach)` does
+            # not train the teacher frozen under `elif mode == "student":`).
+            return any(
+                _root(a) in roots and not _exclusive(self._site_guards, self._guards(a)) for a in self.ctx.facts.caller_arguments(fn, name)
+            )
         return False
+
+    def _calls_site_fn(self, fn: cst.FunctionDef) -> bool:
+        """Does ``fn`` call the function the checked freeze is in (so its names are where the
+        freeze's roots came from)?"""
+        site = self._site_fn
+        if site is None:
+            return False
+        return any(
+            isinstance(c.func, (cst.Name, cst.Attribute)) and (c.func.value if isinstance(c.func, cst.Name) else c.func.attr.value) == site.name.value
+            for c in self.ctx.facts.calls
+            if self.ctx.facts.enclosing_function(c) is fn
+        )
 
     def _share_loop(self, a: cst.CSTNode, b: cst.CSTNode) -> bool:
         facts = self.ctx.facts
