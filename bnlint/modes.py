@@ -1478,8 +1478,33 @@ class ModesAnalysis:
         elif mode == TRAIN and built is not None:
             mode = built.mode
             frozen = value if built.freezes_bn and not obj.keeps_bn_eval else None
+            if frozen is not None and built.freeze_flag and isinstance(value, cst.Call):
+                # The constructor freezes BN only `if bn_freeze:`: the argument decides.
+                flag = self._argument_for(value, built.freeze_flag, built.freeze_flag_index)
+                truth = literal_value(flag) if flag is not None else NOT_LITERAL
+                key = self._flag_key(flag) if flag is not None and truth is NOT_LITERAL else None
+                if truth is not NOT_LITERAL and not truth:
+                    frozen = None
+                elif key is not None and key in self._repeated_flags():
+                    # One decision with the file's later `if args.bn_freeze:` tests (#15).
+                    st.modes[obj] = frozenset({
+                        Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen, guards=frozenset({(key, True)})),
+                        Val(mode, (value,) if mode != TRAIN else (), fr.act, guards=frozenset({(key, False)})),
+                    })
+                    return obj
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen)})
         return obj
+
+    @staticmethod
+    def _argument_for(call: cst.Call, param: str, index: int) -> Optional[cst.BaseExpression]:
+        """The argument ``call`` passes for the constructor parameter ``param`` (positional ``index``)."""
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == param:
+                return arg.value
+        positional = [a for a in call.args if a.keyword is None]
+        if any(a.star for a in positional):
+            return None
+        return positional[index].value if 0 <= index < len(positional) else None
 
     def _wrapper_of(self, value: cst.Call, st: State, fr: Frame, label: str) -> Optional[Obj]:
         """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
@@ -1929,8 +1954,14 @@ class ModesAnalysis:
         return False
 
     def _modules_loop_freeze(self, loop: cst.For, st: State, fr: Frame) -> Optional[Tuple[Obj, bool]]:
-        """``for m in model.modules(): if isinstance(m, BN): m.eval()`` (also named_modules/children)."""
+        """``for m in model.modules(): if isinstance(m, BN): m.eval()`` (also named_modules/children;
+        also over a local bound to such a call, `modules = model.model.modules() if gpu else
+        model.module.model.modules()`, each branch of it the same model)."""
         it = loop.iter
+        if isinstance(it, cst.Name):
+            bound = self.facts.assignments_to(it.value, fr.fn if fr.fn is not None else self.module)
+            if len(bound) == 1:
+                it = bound[0].body if isinstance(bound[0], cst.IfExp) else bound[0]
         if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in ("modules", "named_modules", "children", "named_children"):
             obj, _ = self.resolve_sub(it.func.value, st, fr)
             if obj is None:
@@ -2218,7 +2249,14 @@ class ModesAnalysis:
     def _flag_key(self, test: cst.BaseExpression) -> Optional[str]:
         """`args.freeze_bn` for a flag, `args.mode == 'probe'` (as written) for a flag compared
         with a literal; None for any other test."""
-        if isinstance(test, (cst.Name, cst.Attribute)):
+        if isinstance(test, cst.Name):
+            # `bn_freeze = args.bn_freeze` ... `if bn_freeze:`: the flag it copies, tested again.
+            scope = self.facts.enclosing_function(test) or self.module
+            bound = self.facts.assignments_to(test.value, scope)
+            if len(bound) == 1 and isinstance(bound[0], cst.Attribute) and dotted(bound[0]):
+                return dotted(bound[0])
+            return test.value
+        if isinstance(test, cst.Attribute):
             return dotted(test)
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute)):
             if dotted(test.left) and literal_value(test.comparisons[0].comparator) is not NOT_LITERAL:

@@ -37,6 +37,11 @@ class Construction:
     # Its BatchNorm layers' affine parameters frozen (`requires_grad = False`) on every path while
     # it was built (AdaptSegNet's DeepLab): BN004 where the model is then trained in train mode.
     freezes_bn_params: bool = False
+    # The constructor parameter whose truth the BN freeze is under (`if bn_freeze: ... m.eval()`),
+    # and its position among the positional parameters (after `self`): the caller's argument for
+    # it decides whether the object is frozen.
+    freeze_flag: Optional[str] = None
+    freeze_flag_index: int = -1
 
 
 _cache: Dict[Tuple[int, str], Optional[Construction]] = {}
@@ -108,6 +113,8 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], alia
         return None
     mode: Optional[str] = None
     freezes = False
+    freeze_tests: List[Optional[str]] = []  # per freezing call: the `if <param>:` it is under, if any
+    params = [a.arg for a in init.args.args[1:]]
     seen = {"__init__"}
     todo = [(init, False)]
     bn_attrs = _bn_attributes(methods, aliases)
@@ -125,6 +132,7 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], alia
             elif set_to == EVAL and receiver is not None:
                 # `self.backbone.eval()`, or `m.eval()` on a submodule in a loop over self.modules()
                 freezes = True
+                freeze_tests.append(_param_test_around(fn, call, params) if fn is init else None)
             elif isinstance(call.func, ast.Attribute) and call.func.attr == "apply" and receiver and receiver.split(".")[0] == "self":
                 freezes = freezes or _applies_eval(call, methods, definitions)
             elif receiver == "self" and isinstance(call.func, ast.Attribute) and call.func.attr in methods and call.func.attr not in seen:
@@ -135,7 +143,33 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], alia
         params_frozen = False  # its `train()` puts the BN layers back in eval: frozen for real
     if mode is None and not freezes and not params_frozen:
         return None
-    return Construction(mode or TRAIN, freezes, freezes_bn_params=params_frozen)
+    flag = freeze_tests[0] if freeze_tests and all(t == freeze_tests[0] for t in freeze_tests) else None
+    return Construction(mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1)
+
+
+def _param_test_around(fn: ast.AST, call: ast.Call, params: List[str]) -> Optional[str]:
+    """The parameter ``P`` when ``call`` runs only under `if P:` in ``fn`` (besides the tests that
+    pick the BN modules, `isinstance(m, nn.BatchNorm2d)`), else None."""
+    parents: Dict[int, ast.AST] = {}
+    for node in ast.walk(fn):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    flags: List[ast.AST] = []
+    node: ast.AST = call
+    while id(node) in parents:
+        parent = parents[id(node)]
+        if isinstance(parent, ast.If) and node is not parent.test:
+            if node in parent.orelse:
+                return None  # an `else:` branch: not a plain `if P:`
+            test = parent.test
+            if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id in ("isinstance", "issubclass")):
+                flags.append(test)
+        elif isinstance(parent, (ast.IfExp, ast.BoolOp)):
+            return None
+        node = parent
+    if len(flags) == 1 and isinstance(flags[0], ast.Name) and flags[0].id in params:
+        return flags[0].id
+    return None
 
 
 def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:

@@ -21,7 +21,11 @@ class TrainReenablesFrozenBN(Rule):
     The freeze may also happen where the model is built: a constructor that
     puts BN layers in eval (`if cfg.freeze_bn: self._freeze_bn()`), in this
     file or in a project module it imports, is read from its definition (the
-    most common real shape of this bug). What it cannot see: a freeze done by a
+    most common real shape of this bug). A constructor that freezes only under
+    one of its parameters (`if bn_freeze:`) freezes where the caller's argument
+    says so: `Net(bn_freeze=args.bn_freeze)` and a later `if args.bn_freeze:`
+    re-freeze (also through `bn_freeze = args.bn_freeze`) are one decision. A
+    re-freeze loop over a local bound to `model.modules()` counts. What it cannot see: a freeze done by a
     function of a package outside the project, or in a module the import graph
     does not reach.
 

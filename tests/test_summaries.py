@@ -101,7 +101,7 @@ def definitions():
         ("EvalInInit", Construction(EVAL, False)),
         ("EvalThroughMethod", Construction(EVAL, False)),
         ("MaybeEval", Construction(UNKNOWN, False)),
-        ("FreezesByFlag", Construction(TRAIN, True)),
+        ("FreezesByFlag", Construction(TRAIN, True, freeze_flag="freeze", freeze_flag_index=0)),  # frozen when `freeze` is true
         ("FreezesByApply", Construction(TRAIN, True)),
         ("InitialisesByApply", None),
         ("load", Construction(EVAL, False)),
