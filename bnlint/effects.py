@@ -370,7 +370,21 @@ class _ParamRun:
         backwards = _backward_positions(self.fn)
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
         trains_in: List[str] = []
-        for node, modes, kinds, loop, trained_by_callee, own in self.forwards:
+        # Forwards after the function put submodules in eval (`self.backbone.eval();
+        # self.head.eval(); ... self(x)`): its evaluation switched what it evaluates itself.
+        after_freeze: Set[int] = set()
+        frozen = False
+        for kind, what in self.steps:
+            if kind == "freeze":
+                frozen = True
+            elif kind == "mode":
+                frozen = False
+            elif kind == "forward" and frozen:
+                after_freeze.add(what)  # type: ignore[arg-type]
+        for index, (node, modes, kinds, loop, trained_by_callee, own) in enumerate(self.forwards):
+            if index in after_freeze and ENTRY in modes and len(modes) == 1:
+                trains_in.append(("", ""))
+                continue
             if self.recalibrates:
                 trains_in.append(("", ""))  # its forwards recompute BN statistics on purpose: neither
                 continue  # evaluation nor training
