@@ -1717,6 +1717,11 @@ class ModesAnalysis:
                         self._set_mode(obj, mode, call, st, fr)
                     elif mode == EVAL and not _looks_non_bn(sub):
                         self._freeze(obj, call, st)
+                    elif mode == TRAIN and obj in st.modes:
+                        # `net.module.head.train()` after an `.eval()`: the part that trains is put
+                        # back on purpose and the rest kept in eval (a frozen backbone): the mode
+                        # is mixed by design, no leaked evaluation (BN006).
+                        st.modes[obj] = frozenset(v.replace(mark=None) if v.mode == EVAL and v.mark is not None else v for v in st.modes[obj])
                     return obj if not sub else None
                 if meth == "apply" and call.args:
                     effect = self._apply_effect(call.args[0].value, fr)
