@@ -92,9 +92,23 @@ def _count(text: str) -> int:
 
 
 def check_parser() -> argparse.ArgumentParser:
-    from bnlint.argparsing import SUPPRESS, Parser
+    from bnlint.argparsing import SUPPRESS, Parser, RawDescriptionHelpFormatter
 
-    p = Parser(prog="bnlint", description="Find BatchNorm and train/eval-mode mistakes in PyTorch training code.")
+    p = Parser(
+        prog="bnlint",
+        description="Find BatchNorm and train/eval-mode mistakes in PyTorch training code.",
+        epilog=(
+            "subcommands (before the options):\n"
+            "  bnlint check [PATH ...]   lint (the default: `bnlint PATH` is the same)\n"
+            "  bnlint rule CODE          a rule's documentation (`bnlint rule BN001`, or by name)\n"
+            "  bnlint rules              the rules, their defaults and fix safety\n"
+            "  bnlint clean              remove the cache\n"
+            "  bnlint lsp                the language server (needs bnlint[lsp])\n"
+            "  bnlint trace SCRIPT       runtime mode: run SCRIPT and confirm findings (needs bnlint[runtime])\n"
+            "  bnlint version            the version"
+        ),
+        formatter_class=RawDescriptionHelpFormatter,
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to lint (default: .); '-' reads stdin")
     p.add_argument("--version", action="version", version=f"bnlint {__version__}")
     for flags, dest, kind, text in CHECK_OPTIONS:
@@ -256,6 +270,8 @@ def run_check(argv: Sequence[str]) -> int:
     path_errors = [] if stdin_mode else found.errors
     findings = sorted((f for o in outcomes for f in o.findings), key=lambda f: f.sort_key())
     fixed = sum(o.fixed_count for o in outcomes)
+    # What a run without --fix would have reported: the count the summary starts from.
+    initial = sum(len(o.unfixed_findings) if o.fixed_count else len(o.findings) for o in outcomes)
 
     out_stream = open(args.output_file, "w", encoding="utf-8") if args.output_file else sys.stdout
     try:
@@ -288,11 +304,12 @@ def run_check(argv: Sequence[str]) -> int:
                             pass
             if not (fix and stdin_mode):
                 color = out_stream.isatty() and os.environ.get("NO_COLOR") is None
-                format_text(findings, out_stream, color, bool(settings.show_source) or fmt == "full", sources, concise=fmt == "concise")
                 if args.statistics:
-                    format_statistics(findings, out_stream)
+                    format_statistics(findings, out_stream)  # the table instead of the findings, as ruff
+                else:
+                    format_text(findings, out_stream, color, bool(settings.show_source) or fmt == "full", sources, concise=fmt == "concise")
                 if not args.quiet:
-                    out_stream.write(summary_line(findings, fixed, unsafe) + "\n")
+                    out_stream.write(summary_line(findings, fixed, unsafe, initial) + "\n")
         elif fmt == "json":
             format_json(findings, out_stream)
         elif fmt == "sarif":

@@ -9,7 +9,7 @@ from bnlint.rule import Finding, RuleType
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, Sequence, TextIO
+    from typing import Dict, Optional, Sequence, TextIO
 
 INFORMATION_URI = "https://github.com/bnlint/bnlint"
 
@@ -57,18 +57,27 @@ def format_text(findings: Sequence[Finding], stream: TextIO, color: bool, show_s
                 _write_source_line(stream, style, lines, r, "-", "36")
 
 
-def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool) -> str:
+def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool, initial: Optional[int] = None) -> str:
+    """The closing line.  ``initial``: what the run found before fixing (what a run without
+    ``--fix`` reports); a fix can bring a finding of its own that a later fix removes (BN001's
+    `.eval()`, then BN006's `.train()` after the block), so the counts start from what was found."""
+    n = len(findings)
+    if initial is None:
+        initial = n + fixed
+    resolved = max(0, initial - n) if fixed else 0
     parts = []
     if fixed:
-        parts.append(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.")
+        parts.append(f"Fixed {resolved} error{'s' if resolved != 1 else ''}.")
     if not findings:
         return (" ".join(parts) + " " if parts else "") + "All checks passed!"
-    n = len(findings)
     safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
     unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "unsafe")
     line = f"Found {n} error{'s' if n != 1 else ''}"
     if fixed:
-        line = f"Found {n + fixed} error{'s' if n + fixed != 1 else ''} ({fixed} fixed, {n} remaining)"
+        line = f"Found {initial} error{'s' if initial != 1 else ''} ({resolved} fixed, {n} remaining"
+        if n > initial - resolved:
+            line += f", {n - (initial - resolved)} of them from the fixes"
+        line += ")"
     line += "."
     if safe:
         line += f"\n[*] {safe} fixable with the `--fix` option."
@@ -81,9 +90,11 @@ def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool) 
 
 def format_statistics(findings: Sequence[Finding], stream: TextIO) -> None:
     counts = Counter((f.code, f.name) for f in findings)
-    fixable = Counter(f.code for f in findings if f.fix is not None)
+    safe = Counter(f.code for f in findings if f.fix is not None and f.fix.applicability == "safe")
+    unsafe = Counter(f.code for f in findings if f.fix is not None and f.fix.applicability != "safe")
     for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        stream.write(f"{n:>5}\t{code}\t{'[*] ' if fixable[code] else '    '}{name}\n")
+        marker = "[*] " if safe[code] else "[-] " if unsafe[code] else "    "  # as the findings' markers
+        stream.write(f"{n:>5}\t{code}\t{marker}{name}\n")
 
 
 def format_json(findings: Sequence[Finding], stream: TextIO) -> None:

@@ -291,7 +291,9 @@ class MissingEval(Rule):
                     parts.append(_CONTEXT_WORDS[kind])
             where = ", ".join(parts)
             how = "it is never put in eval mode" if all(not v.origin for v in vals) else "the last mode switch on every path here is `.train()`"
-            if obs.callers and fn_name:
+            built_here = obj.created_at is not None and obs.fn is not None and facts.enclosing_function(obj.created_at) is obs.fn
+            if obs.callers and fn_name and not built_here:
+                # (A model built in that function is its own local: no caller hands it over.)
                 how += f" (`{fn_name}()` is called with the model in train mode)"
             if obj.holds_bn:
                 message = (
@@ -332,7 +334,7 @@ class MissingEval(Rule):
                     helper = getattr(v.origin[0], "func", None) if len(v.origin) > 1 else None  # a call of a helper
                     if helper is not None:
                         related.append((v.origin[0], f"`{code(helper)}(...)` called here puts `{obj.label}` in train mode"))
-            if obs.callers and fn_name:
+            if obs.callers and fn_name and not built_here:
                 related.append((obs.callers[0][1], f"`{obs.callers[0][0]}()` called here with `{obj.label}` in train mode"))
             layers = "BatchNorm" if obj.holds_bn else "dropout"
             self.report(obs.node, message, fix=fix, related=related, summary=_fit(f"`{label}` ({layers}) is evaluated in train mode", f"call `{label}.eval()` first"))

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from conftest import run_bnlint
+from conftest import ROOT, run_bnlint
 
 BUGGY = textwrap.dedent(
     """\
@@ -182,6 +182,29 @@ def test_statistics(project):
     r = run_bnlint("--isolated", "--statistics", "buggy.py", cwd=str(project))
     assert r.returncode == 1
     assert any(l.split("\t")[:2] == ["    1", "BN002"] for l in r.stdout.splitlines())
+    assert "buggy.py:" not in r.stdout  # the table instead of the findings, as ruff's --statistics
+
+
+def test_statistics_marks_unsafe_fixes_as_the_findings_do(tmp_path):
+    import shutil
+
+    shutil.copy(os.path.join(ROOT, "examples", "train_cifar.py"), tmp_path / "train.py")
+    r = run_bnlint("--isolated", "--no-cache", "--statistics", "train.py", cwd=str(tmp_path))
+    rows = {l.split("\t")[1]: l.split("\t")[2] for l in r.stdout.splitlines() if l.count("\t") == 2}
+    assert rows["BN001"] == "[-] missing-eval"  # an unsafe fix: `[-]`, never `[*]`
+    assert rows["BN002"] == "    momentum-zero-freeze"
+
+
+def test_fix_summary_counts_from_what_was_found(tmp_path):
+    """A fix may bring a finding that another fix removes (BN001's `.eval()`, then BN006's
+    `.train()`): the summary starts from the count a run without --fix reported."""
+    import shutil
+
+    shutil.copy(os.path.join(ROOT, "examples", "train_cifar.py"), tmp_path / "train.py")
+    before = run_bnlint("--isolated", "--no-cache", "train.py", cwd=str(tmp_path)).stdout
+    assert "Found 5 errors." in before
+    after = run_bnlint("--isolated", "--no-cache", "--fix", "--unsafe-fixes", "train.py", cwd=str(tmp_path)).stdout
+    assert "Found 5 errors (1 fixed, 4 remaining)." in after
 
 
 def test_show_source(project):
@@ -296,8 +319,15 @@ def test_help_is_wrapped_as_argparse_would(monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", columns)
     parser = check_parser()
     ours = parser.format_help()
-    parser.formatter_class = argparse.HelpFormatter  # the stock formatter, which asks shutil
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # the stock one (asks shutil), epilog as written
     assert ours == parser.format_help()
     if columns == "50":
         monkeypatch.setenv("COLUMNS", "200")
         assert check_parser().format_help() != ours  # the width is really taken from $COLUMNS
+
+
+def test_help_lists_the_subcommands():
+    r = run_bnlint("-h")
+    assert r.returncode == 0
+    for sub in ("bnlint check", "bnlint rule CODE", "bnlint rules", "bnlint clean", "bnlint lsp", "bnlint trace SCRIPT"):
+        assert sub in r.stdout

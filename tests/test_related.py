@@ -419,3 +419,25 @@ async def test_lsp_notebook_related_information_points_at_other_cells(client: La
     (d,) = p.diagnostics
     assert d.code == "BN001" and (d.range.start.line, d.range.start.character) == (1, 10)
     assert _related(d) == [(cell_uris[0], 2, 8, 2, 57, BUILT), (cell_uris[1], 0, 0, 0, 13, TRAINED)]
+
+
+def test_bn001_does_not_say_a_function_is_called_with_its_own_local_model():
+    source = textwrap.dedent(
+        """\
+        import torch
+        import torchvision
+
+
+        def main():
+            model = torchvision.models.resnet18()
+            model.load_state_dict(torch.load("w.pt"))
+            with torch.no_grad():
+                print(model(torch.load("x.pt")).argmax(1))
+
+
+        main()
+        """
+    )
+    (f,) = [f for f in lint(source) if f.code == "BN001"]
+    assert "is called with the model" not in f.message
+    assert all("called here with" not in r.message for r in f.related)
