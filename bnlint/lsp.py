@@ -720,7 +720,7 @@ class BnlintLanguageServer(LanguageServer):
                     range=finding_range(lines, f, enc),
                     severity=_SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
                     code=f.code,
-                    code_description=types.CodeDescription(href=f.url),
+                    code_description=types.CodeDescription(href=f.url) if f.url else None,
                     source=SOURCE,
                     message=f.short_message,  # the full explanation is the hover's
                     data={"name": f.name, "fix": f.fix.applicability if f.fix else None},

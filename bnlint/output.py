@@ -11,7 +11,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Dict, Optional, Sequence, TextIO
 
-INFORMATION_URI = "https://github.com/bnlint/bnlint"
 
 
 def _location(f: Finding) -> str:
@@ -134,7 +133,6 @@ def format_sarif(findings: Sequence[Finding], rules: Sequence[RuleType], stream:
                 "shortDescription": {"text": r.summary or r.name},
                 "fullDescription": {"text": r.docs()},
                 "help": {"text": r.docs(), "markdown": r.docs()},
-                "helpUri": f"{INFORMATION_URI}/blob/main/docs/rules.md#{r.code.lower()}",
                 "defaultConfiguration": {"level": _sarif_level(r.severity)},
                 "properties": {"tags": ["batchnorm", "pytorch"]},
             }
@@ -181,7 +179,7 @@ def format_sarif(findings: Sequence[Finding], rules: Sequence[RuleType], stream:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "bnlint", "version": __version__, "informationUri": INFORMATION_URI, "rules": sarif_rules}},
+                "tool": {"driver": {"name": "bnlint", "version": __version__, "rules": sarif_rules}},
                 "results": results,
             }
         ],

@@ -32,7 +32,9 @@ def first_sentence(message: str) -> str:
         elif not inside and ch in ".:" and message[k + 1 : k + 2] in (" ", ""):
             return message[:k]
     return message
-DOCS_URL = "https://github.com/bnlint/bnlint/blob/main/docs/rules.md#{code}"
+# Where a rule's documentation lives on the web: none yet (no public home that anyone could check),
+# so findings carry no link; `bnlint rule CODE` and docs/rules.md in the repository have the text.
+DOCS_URL: "Optional[str]" = None
 
 
 @record(frozen=True)
@@ -135,8 +137,9 @@ class Finding:
         return first_sentence(self.message)
 
     @property
-    def url(self) -> str:
-        return DOCS_URL.format(code=self.code.lower())
+    def url(self) -> Optional[str]:
+        """The web page of the rule's documentation (None: none published; see ``DOCS_URL``)."""
+        return DOCS_URL.format(code=self.code.lower()) if DOCS_URL else None
 
     def sort_key(self) -> Tuple[Any, ...]:
         return (self.path, self.cell or 0, self.line, self.column, self.code)

@@ -142,7 +142,7 @@ def test_json_schema_contract(project):
     assert (f["line"], f["column"], f["end_line"], f["end_column"]) == (3, 25, 3, 35)
     assert f["path"] == "buggy.py"
     assert f["fix"] is None or {"applicability", "edits"} <= set(f["fix"])
-    assert f["url"].startswith("http")
+    assert f["url"] is None  # no public home for the docs yet: no link that leads nowhere
 
 
 def test_json_empty_array_when_clean(project):

@@ -244,7 +244,7 @@ async def test_open_publishes_bn002_with_range_severity_and_docs_link(client: La
     (d,) = p.diagnostics
     assert d.code == "BN002" and d.source == "bnlint"
     assert d.severity == types.DiagnosticSeverity.Error
-    assert d.code_description.href.endswith("#bn002")
+    assert d.code_description is None  # no public docs page to link (hover has the docs)
     assert "momentum=0" in d.message
     # `momentum=0` on line 3 (0-based 2), columns 24..34
     assert (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character) == (2, 24, 2, 34)
