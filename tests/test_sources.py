@@ -239,3 +239,12 @@ def test_automagic_lines_are_ipython_not_python():
     text, _ = join_cells([(1, "pip install torchviz\ncd ../data\nmatplotlib inline\npip = 3\nls(x)\nx = 1\n")])
     assert text.splitlines() == ["pass  # pip install torchviz", "pass  # cd ../data", "pass  # matplotlib inline", "pip = 3", "ls(x)", "x = 1"]
     ast.parse(text)
+
+
+def test_a_statement_starting_with_a_magic_name_stays_python():
+    """`config = ConfigDict(` opens a statement over several lines: Python, not `%config`."""
+    from bnlint.sources import join_cells
+
+    cell = "config = ConfigDict(\n    dict(a=1)\n)\nhistory = []\n"
+    text, _ = join_cells([(1, cell)])
+    assert text == cell.rstrip("\n") or text.splitlines() == cell.splitlines()
