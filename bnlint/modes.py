@@ -749,11 +749,15 @@ class ModesAnalysis:
         if not self._is_plain_class(cls):
             return False
         assigned = self._self_assignments(cls).get(attr, [])
+
+        def parameter(value: cst.BaseExpression, method: cst.FunctionDef) -> bool:
+            # `self.model = model`, or moved: `model.to(self.device)`, `model.cuda()`
+            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
+                value = value.func.value
+            return isinstance(value, cst.Name) and value.value in {p.name.value for p in all_params(method)}
+
         return bool(assigned) and all(
-            isinstance(method, cst.FunctionDef)
-            and method.name.value == "__init__"
-            and isinstance(value, cst.Name)
-            and value.value in {p.name.value for p in all_params(method)}
+            isinstance(method, cst.FunctionDef) and method.name.value == "__init__" and parameter(value, method)
             for value, method in assigned
         )
 
