@@ -1169,9 +1169,17 @@ def _forward_reachable(cls: ast.ClassDef) -> Optional[Tuple[List[ast.AST], List[
         return None  # it runs its own submodules by iteration: any of them
     values: List[ast.AST] = []
     for fn in methods.values():
+        locals_: Dict[str, List[ast.AST]] = {}  # `linear1 = nn.Sequential(..., nn.Dropout(0.5))`
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                locals_.setdefault(n.targets[0].id, []).append(n.value)
         for n in ast.walk(fn):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" and t.attr in used for t in n.targets):
                 values.append(n.value)
+                # `self.layers = nn.Sequential(linear1, linear2)`: the locals it is built from too
+                # (one level: what they were bound to in this method).
+                for name in {m.id for m in ast.walk(n.value) if isinstance(m, ast.Name)}:
+                    values.extend(locals_.get(name, ()))
     return parts, values
 
 
