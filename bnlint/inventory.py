@@ -1055,10 +1055,6 @@ def _local_summary(
     calls_by_name: Optional[Dict[str, List[ast.Call]]] = None  # built on first need
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         r = _References()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _returns_classes(node, inv):
-            # `def str2model(name): ... return MLP`: it hands back a class, builds no module.
-            reasons[name] = inv.dropout_reasons[name] = _Reasons(False, (), ())
-            continue
         for stmt in node.body:
             r.visit(stmt)  # methods: their bodies, decorators and defaults (`norm_layer=nn.BatchNorm2d`)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1094,6 +1090,14 @@ def _local_summary(
                 dropout_calls = methods.calls
         calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in dropout_calls)
         inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dropout_names, calls_dropout, kind="dropout")
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and any(x.direct or x.local or x.imported for x in (reasons[name], inv.dropout_reasons[name]))
+            and _returns_classes(node, inv)
+        ):
+            # `def str2model(name): ... return MLP`: it hands back a class, builds no module.
+            reasons[name] = inv.dropout_reasons[name] = _Reasons(False, (), ())
+            continue
         if reasons[name].direct and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `def vgg(cfg, batch_norm=False): ... if batch_norm: layers += [nn.BatchNorm2d(v)]`,
             # called in this module only without a true `batch_norm`: that BN is never built.
@@ -1119,26 +1123,35 @@ def _returns_classes(fn: ast.AST, inv: "ModuleInventory") -> bool:
     """Does every `return` of ``fn`` give a class or a name imported from another module (`return
     MLP` after `from models.mlp import MLP` in the function, `return models.ResNet`), never a call,
     a parameter, or a variable bound to a value (a module-level model included): a registry that
-    hands back classes, not models?"""
-    returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return)]
-    if not returns or any(r.value is None or not isinstance(r.value, (ast.Name, ast.Attribute)) for r in returns):
-        return False
+    hands back classes, not models?  (One walk of the function's own body, left at the first
+    `return` of anything else: most functions return a call or nothing.)"""
+    roots: List[str] = []
     imported: Set[str] = set()
     bound: Set[str] = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}  # type: ignore[attr-defined]
-    for node in ast.walk(fn):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            imported.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            bound.add(node.id)  # assigned, a loop or `with ... as` target: a value, maybe a model
-    for r in returns:
-        root = r.value
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if not isinstance(root, ast.Name) or root.id in bound:
-            return False
-        if not (root.id in imported or root.id in inv.classes or inv.is_imported(root.id)):
-            return False  # a module-level variable: maybe a model built there
-    return True
+    stack = list(fn.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Return:
+            root = node.value  # type: ignore[attr-defined]
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if not isinstance(root, ast.Name):
+                return False
+            roots.append(root.id)
+            continue
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            continue  # its returns are its own
+        if kind is ast.Import or kind is ast.ImportFrom:
+            imported.update((a.asname or a.name).split(".")[0] for a in node.names)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Name and type(node.ctx) is ast.Store:  # type: ignore[attr-defined]
+            bound.add(node.id)  # type: ignore[attr-defined]
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    if not roots:
+        return False
+    return all(r not in bound and (r in imported or r in inv.classes or inv.is_imported(r)) for r in roots)
 
 
 def _forward_reachable(cls: ast.ClassDef) -> Optional[Tuple[List[ast.AST], List[ast.AST]]]:

@@ -308,6 +308,8 @@ class ModesAnalysis:
         # What the file puts in eval mode (`net.eval()`, `self.model.train(False)`), by its text:
         # a model of a class this project cannot see is followed when one of these names it.
         self._eval_receivers: Optional[Set[str]] = None
+        self._flag_aliases: Dict[int, str] = {}  # a flag test's name -> the flag it copies (``_flag_key``)
+        self._method_returns: Dict[int, List[cst.BaseExpression]] = {}  # (``_self_method_returns``)
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -824,9 +826,7 @@ class ModesAnalysis:
                 if to_train_ok and receiver[-1:] == [attr] and isinstance(call.func, cst.Attribute) and call.func.attr.value == "train" and self._mode_of_call(call) == TRAIN:
                     continue
                 return True
-            if self._keeps_modes(call):
-                continue
-            if any(isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr for arg in call.args):
+            if any(isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr for arg in call.args) and not self._keeps_modes(call):
                 # `helper(self.model)`: the helper may switch it, unless it is a function of this
                 # file that switches no mode at all.
                 callee = self._file_callee(call, cls)
@@ -1514,8 +1514,10 @@ class ModesAnalysis:
         """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
         constructor keeps an argument as a submodule (`self.model = model`) holds what that
         argument holds, in the mode it is in (the same modules)."""
-        if not value.args:
-            return None
+        if not value.args or not any(
+            isinstance(a.value, (cst.Name, cst.Attribute)) and (o := self.resolve(a.value, st, fr)) is not None and o.mode_sensitive for a in value.args
+        ):
+            return None  # no model handed to it: nothing it could hold
         cls_ast, classes = self._class_definition(value)
         if cls_ast is None:
             return None
@@ -1642,6 +1644,9 @@ class ModesAnalysis:
         method = self._methods_of(cls).get(func.attr.value) if cls is not None else None
         if method is None:
             return None
+        cached = self._method_returns.get(id(method))
+        if cached is not None:
+            return cached
         out: List[cst.BaseExpression] = []
         for node in walk_scope(method):
             if isinstance(node, cst.Return) and node.value is not None:
@@ -1649,6 +1654,7 @@ class ModesAnalysis:
                     out.extend(self.facts.assignments_to(node.value.value, method))
                 else:
                     out.append(node.value)
+        self._method_returns[id(method)] = out
         return out
 
     def _container_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int = 0) -> bool:
@@ -1968,6 +1974,10 @@ class ModesAnalysis:
         model.module.model.modules()`, each branch of it the same model)."""
         it = loop.iter
         if isinstance(it, cst.Name):
+            # (Only a loop whose body puts modules in eval is worth the look-up: `for x, y in loader:`
+            # is the common case.)
+            if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "eval" for n in self.walk(loop.body)):
+                return None
             bound = self.facts.assignments_to(it.value, fr.fn if fr.fn is not None else self.module)
             if len(bound) == 1:
                 it = bound[0].body if isinstance(bound[0], cst.IfExp) else bound[0]
@@ -2126,12 +2136,11 @@ class ModesAnalysis:
         return is_module_class(cls_ast, classes) and _constructor_switches_no_mode(cls_ast)
 
     def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
-        if self._keeps_modes(call):
+        handed = [obj for obj in (self.resolve(a.value, st, fr) for a in call.args if isinstance(a.value, (cst.Name, cst.Attribute))) if obj is not None]
+        if not handed or self._keeps_modes(call):  # (no model handed over: nothing to decide)
             return
-        for arg in call.args:
-            obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
-            if obj is not None:
-                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+        for obj in handed:
+            st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
 
     def _inline(self, fn: cst.FunctionDef, cls: Optional[cst.ClassDef], call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         if any(f.fn is fn for f in self._stack) or len(self._stack) >= MAX_DEPTH:
@@ -2260,11 +2269,14 @@ class ModesAnalysis:
         with a literal; None for any other test."""
         if isinstance(test, cst.Name):
             # `bn_freeze = args.bn_freeze` ... `if bn_freeze:`: the flag it copies, tested again.
-            scope = self.facts.enclosing_function(test) or self.module
-            bound = self.facts.assignments_to(test.value, scope)
-            if len(bound) == 1 and isinstance(bound[0], cst.Attribute) and dotted(bound[0]):
-                return dotted(bound[0])
-            return test.value
+            # (Asked for every `if` the analysis runs: each test node is read once.)
+            key = self._flag_aliases.get(id(test))
+            if key is None:
+                scope = self.facts.enclosing_function(test) or self.module
+                bound = self.facts.assignments_to(test.value, scope)
+                key = dotted(bound[0]) if len(bound) == 1 and isinstance(bound[0], cst.Attribute) and dotted(bound[0]) else test.value
+                self._flag_aliases[id(test)] = key
+            return key
         if isinstance(test, cst.Attribute):
             return dotted(test)
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute)):
