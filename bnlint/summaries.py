@@ -44,7 +44,9 @@ class Construction:
     freeze_flag_index: int = -1
 
 
-_cache: Dict[Tuple[int, str], Optional[Construction]] = {}
+# (id(node), name) -> (the node, its summary).  The node is kept with its answer: an id is reused
+# once its node is freed, and a later module's node must not get an earlier module's summary.
+_cache: Dict[Tuple[int, str], Tuple[object, Optional[Construction]]] = {}
 
 
 def construction(definitions: Dict[str, "Definition"], name: str, aliases: Optional[Dict[str, str]] = None) -> Optional[Construction]:
@@ -55,11 +57,13 @@ def construction(definitions: Dict[str, "Definition"], name: str, aliases: Optio
     if node is None:
         return None
     key = (id(node), name)
-    if key not in _cache:
+    cached = _cache.get(key)
+    if cached is None or cached[0] is not node:
         if len(_cache) > 4096:
             _cache.clear()
-        _cache[key] = _class_summary(node, definitions, aliases or {}) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
-    return _cache[key]
+        summary = _class_summary(node, definitions, aliases or {}) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
+        cached = _cache[key] = (node, summary)
+    return cached[1]  # type: ignore[return-value]
 
 
 def _mode_of(call: ast.Call) -> Optional[str]:

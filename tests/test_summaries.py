@@ -152,3 +152,18 @@ def test_constructor_parameter_freeze_resolves_the_layer_class():
     aliases = {"BatchNorm2d": "torch.nn.BatchNorm2d", "BatchNormLike": ".layers.BatchNormLike"}
     assert construction(definitions, "Frozen", aliases).freezes_bn_params
     assert construction(definitions, "Lookalike", aliases) is None
+
+
+def test_a_reused_node_id_never_gets_another_modules_summary():
+    """The summary cache is keyed by node id; ids are reused once nodes are freed, so an entry
+    counts only for the very node it was made from."""
+    import ast
+
+    from bnlint import summaries
+    from bnlint.summaries import Construction, construction
+
+    tree = ast.parse("import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n")
+    definitions = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    stale = ast.parse("class Other: pass").body[0]
+    summaries._cache[(id(definitions["Net"]), "Net")] = (stale, Construction("E", True))  # another node's answer
+    assert construction(definitions, "Net") is None  # Net's own: it touches no mode
