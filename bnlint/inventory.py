@@ -17,7 +17,7 @@ from bnlint.records import field, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+    from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 # --- Tables of PyTorch semantics ----------------------------------------------
 
@@ -1795,6 +1795,50 @@ class ProjectIndex:
             return None
         module_path, name, (functions, aliases, _) = found
         return self._function_effects_in(module_path, name, functions, aliases, depth)
+
+    def inherited_method_effects(self, from_path: str, qualified_bases: "Sequence[str]", method: str, depth: int = 0) -> Any:
+        """What the method ``method`` of the first project base class (among ``qualified_bases``, as
+        ``from_path`` imports them, then their own bases) that defines it does to the models handed
+        to it, as a function of its parameters (`self` first): ``bnlint.effects.FunctionEffects``,
+        or None (no project base defines it)."""
+        from bnlint.effects import summarise_function
+
+        found_classes = []  # (module path, class node, its module's functions, aliases, classes)
+        for qualified in qualified_bases:
+            found = self.definition(from_path, qualified, 0)
+            if found is not None and found[1] in found[2][2]:
+                module_path, name, (functions, aliases, classes) = found
+                found_classes.append((module_path, classes[name], functions, aliases, classes))
+        seen: Set[int] = set()
+        while found_classes and len(seen) < 16:
+            module_path, cls, functions, aliases, classes = found_classes.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            fn = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+            if fn is None:
+                for base in (dotted_name(x) for x in cls.bases):
+                    if not base or base == "object":
+                        continue
+                    if base in classes:
+                        found_classes.append((module_path, classes[base], functions, aliases, classes))
+                        continue
+                    head, _, rest = base.partition(".")
+                    target = aliases.get(head)
+                    found = self.definition(module_path, target + ("." + rest if rest else ""), 0) if target else None
+                    if found is not None and found[1] in found[2][2]:
+                        path2, name2, (functions2, aliases2, classes2) = found
+                        found_classes.append((path2, classes2[name2], functions2, aliases2, classes2))
+                continue
+            key = (module_path, f"{cls.name}.{method}()")
+            if key not in self._effects:
+                self._effects[key] = None  # while it is computed: a recursive call is unknown
+                try:
+                    self._effects[key] = summarise_function(fn, module_path, self._resolver(module_path, functions, aliases), functions, depth)
+                except RecursionError:
+                    pass
+            return self._effects[key]
+        return None
 
     def method_effect(self, from_path: str, qualified_class: str, method: str) -> Any:
         """What calling ``method`` on an instance of the project class ``qualified_class`` does

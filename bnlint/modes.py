@@ -49,6 +49,7 @@ import libcst as cst
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
+from bnlint.inventory import dotted_name as inv_dotted_name
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
@@ -807,8 +808,45 @@ class ModesAnalysis:
                     continue
                 local = self.facts.class_named(name) if name and "." not in name else None
                 if local is None:
+                    if name and self._project_class_is_plain(name):
+                        continue  # `class TAKD(BaseClass)`, a plain base of another project module
                     return False
                 todo.append(local)
+        return True
+
+    def _project_class_is_plain(self, name: str) -> bool:
+        """Is ``name`` (as this file imports it) a class of another project module whose bases are
+        all `object` or, in turn, plain classes of the project (a trainer's base class)?"""
+        inv = self.facts.inventory
+        if not (self.facts.path and inv.is_imported(name)):
+            return False
+        found = self.facts.index.definition(self.facts.path, inv.resolve(name))
+        if found is None or found[1] not in found[2][2]:
+            return False
+        module_path, cls_name, (_functions, aliases, classes) = found
+        todo = [(module_path, classes[cls_name], aliases, classes)]
+        seen: Set[int] = set()
+        while todo:
+            module_path, cls_node, aliases, classes = todo.pop()
+            if id(cls_node) in seen:
+                continue
+            seen.add(id(cls_node))
+            if len(seen) > 8:
+                return False
+            for base in cls_node.bases:
+                b = inv_dotted_name(base) or ""
+                if b == "object":
+                    continue
+                if b in classes:
+                    todo.append((module_path, classes[b], aliases, classes))  # a class of the same module
+                    continue
+                head, _, rest = b.partition(".")
+                target = aliases.get(head)
+                found = self.facts.index.definition(module_path, target + ("." + rest if rest else "")) if target else None
+                if found is None or found[1] not in found[2][2]:
+                    return False  # a builtin, a library or an unknown base: it may be a module
+                path2, name2, (_f2, aliases2, classes2) = found
+                todo.append((path2, classes2[name2], aliases2, classes2))
         return True
 
     def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str, outside: Set[str] = frozenset(), to_train_ok: bool = False) -> bool:
@@ -1794,7 +1832,8 @@ class ModesAnalysis:
         (model, mode or "=" for restored, its modes before, call), or None: not such a call."""
         name = dotted(call.func)
         inv = self.facts.inventory
-        if not name or not self.facts.path or not inv.is_imported(name) or any(a.star for a in call.args):
+        inherited = self._inherited_bases(call, name) if not entering else None
+        if inherited is None and (not name or not self.facts.path or not inv.is_imported(name)) or any(a.star for a in call.args):
             return None if entering else False
         handed = []
         positional = 0
@@ -1808,13 +1847,20 @@ class ModesAnalysis:
                 handed.append((index, arg, obj))
         if not handed:
             return None if entering else False
-        effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
+        if inherited is not None:
+            # `self._evaluate_model(model)`, a method of a project base class in another module: its
+            # summary as a function whose first parameter is `self` (positions shift by one).
+            effects = self.facts.index.inherited_method_effects(self.facts.path, inherited, name.split(".", 1)[1])  # type: ignore[union-attr]
+            shift = 1
+        else:
+            effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))  # type: ignore[arg-type]
+            shift = 0
         if effects is None:
             return None if entering else False
         # Parameters this call binds to literals (`train(model, ..., skip_epoch_stats=True)`, or a
         # literal default left in place) decide the helper's `if`s on them.
         literals = effects.literal_defaults()
-        position = 0
+        position = shift
         for arg in call.args:
             index = None
             if arg.keyword is None:
@@ -1837,7 +1883,7 @@ class ModesAnalysis:
         where = f"`{name}()` ({display_path(effects.path, self.facts.path)}:{effects.line})"
         restore = []
         for index, arg, obj in handed:
-            pname = effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None)
+            pname = effects.parameter_for(None if index is None else index + shift, arg.keyword.value if arg.keyword is not None else None)
             if pname is None:
                 st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
                 continue
@@ -1852,6 +1898,18 @@ class ModesAnalysis:
             else:
                 self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where)
         return restore if entering else True
+
+    def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
+        """For `self.<method>(...)` whose method the enclosing class does not define: the class's
+        bases that are imported project names (qualified), where the method may live; else None."""
+        if not name or not name.startswith("self.") or name.count(".") != 1 or not self.facts.path:
+            return None
+        cls = self.facts.enclosing_class(call)
+        if cls is None or name[5:] in self._methods_of(cls):
+            return None
+        inv = self.facts.inventory
+        bases = [inv.resolve(b) for b in (dotted(x.value) for x in cls.bases) if b and inv.is_imported(b)]
+        return bases or None
 
     def _apply_effect_summary(self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True) -> None:
         """A ``bnlint.effects.ParamEffect`` of a call on ``obj``: the forwards it runs in the

@@ -47,7 +47,10 @@ class EvalNotRestored(Rule):
     `engine.py` that calls `model.eval()`; `train_one_epoch(model, ...)` that
     trains it without `model.train()`), a few calls deep.
 
-    What it cannot see: methods of a trainer class defined in another file,
+    A method the class inherits from a project base class of another module
+    (`self._evaluate_model(model)` defined in `BaseTrainer`) is read from its
+    source too. What it cannot see: attributes a base class of another module
+    sets (`self.student_model` assigned in the base's `__init__`),
     functions reached through a registry or a container, and modes set by a
     framework (Lightning, ignite, mmcv runners).
 
