@@ -49,7 +49,6 @@ import libcst as cst
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
-from bnlint.inventory import dotted_name as inv_dotted_name
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
@@ -808,45 +807,12 @@ class ModesAnalysis:
                     continue
                 local = self.facts.class_named(name) if name and "." not in name else None
                 if local is None:
-                    if name and self._project_class_is_plain(name):
-                        continue  # `class TAKD(BaseClass)`, a plain base of another project module
+                    # (A plain base of another project module, `class TAKD(BaseClass)`, would do too,
+                    # but then every pix2pix-style `TestModel(BaseModel)` runs its generator "in train
+                    # mode" at test time, where that codebase keeps train mode on purpose and its BN
+                    # depends on a `--norm` option: not followed until the option's value is.)
                     return False
                 todo.append(local)
-        return True
-
-    def _project_class_is_plain(self, name: str) -> bool:
-        """Is ``name`` (as this file imports it) a class of another project module whose bases are
-        all `object` or, in turn, plain classes of the project (a trainer's base class)?"""
-        inv = self.facts.inventory
-        if not (self.facts.path and inv.is_imported(name)):
-            return False
-        found = self.facts.index.definition(self.facts.path, inv.resolve(name))
-        if found is None or found[1] not in found[2][2]:
-            return False
-        module_path, cls_name, (_functions, aliases, classes) = found
-        todo = [(module_path, classes[cls_name], aliases, classes)]
-        seen: Set[int] = set()
-        while todo:
-            module_path, cls_node, aliases, classes = todo.pop()
-            if id(cls_node) in seen:
-                continue
-            seen.add(id(cls_node))
-            if len(seen) > 8:
-                return False
-            for base in cls_node.bases:
-                b = inv_dotted_name(base) or ""
-                if b == "object":
-                    continue
-                if b in classes:
-                    todo.append((module_path, classes[b], aliases, classes))  # a class of the same module
-                    continue
-                head, _, rest = b.partition(".")
-                target = aliases.get(head)
-                found = self.facts.index.definition(module_path, target + ("." + rest if rest else "")) if target else None
-                if found is None or found[1] not in found[2][2]:
-                    return False  # a builtin, a library or an unknown base: it may be a module
-                path2, name2, (_f2, aliases2, classes2) = found
-                todo.append((path2, classes2[name2], aliases2, classes2))
         return True
 
     def _attr_may_be_switched(self, cls: cst.ClassDef, attr: str, outside: Set[str] = frozenset(), to_train_ok: bool = False) -> bool:
