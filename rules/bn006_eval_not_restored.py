@@ -106,15 +106,15 @@ class EvalNotRestored(Rule):
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
     # ... or from a parameter of a training function: training in the file is evidence enough.
-    name_evidence = r"\.backward\s*\("
+    name_evidence = r"\.(?:backward|manual_backward|step)\s*\("
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:
         """A model that comes in as a parameter is followed without BN evidence: `.eval()` with
-        training (a `.backward()`, what the analysis counts as a training step) in the module is
-        enough to look."""
+        training (a `.backward()` or an optimizer's `.step()`, what the analysis counts as a
+        training routine, ``modes._has_training_calls``) in the module is enough to look."""
         methods = scan.called_methods
-        return ("eval" in methods or "train" in methods) and "backward" in methods
+        return ("eval" in methods or "train" in methods) and bool({"backward", "manual_backward", "step"} & methods)
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:

@@ -654,3 +654,22 @@ def test_text_checks_never_stricter_than_the_ast_checks_on_fixtures(path):
             continue  # no ast check to compare with (BN006, BN014): the findings comparisons cover them
         if rule.required_tokens_present(source) and rule.ast_relevant(scan):
             assert rule.text_relevant(source), rule.code
+
+
+def test_bn006_gate_counts_an_optimizer_step_as_training():
+    """The analysis counts `optimizer.step()` as training (``modes._has_training_calls``), so the
+    prefilter must not require `.backward(` for BN006 on a model handed to a trainer (found by the
+    mutation property test: `backward` renamed away)."""
+    from bnlint.engine import lint_source
+
+    src = (
+        "class Trainer:\n    def __init__(self, model, optimizer):\n        self.model = model\n        self.optimizer = optimizer\n\n"
+        "    def validate(self, loader):\n        self.model.eval()\n        return [self.model(x) for x in loader]\n\n"
+        "    def fit(self, loader, val_loader):\n        self.model.train()\n        for epoch in range(3):\n"
+        "            for x in loader:\n                loss = self.model(x).sum()\n                loss.grad_fn\n                self.optimizer.step()\n"
+        "            self.validate(val_loader)\n"
+    )
+    gated = lint_source(src, "t.py", all_rules_settings(), use_prefilter=True)
+    full = lint_source(src, "t.py", all_rules_settings(), use_prefilter=False)
+    assert [(f.line, f.code) for f in full.findings] == [(17, "BN006")]
+    assert [(f.line, f.code) for f in gated.findings] == [(17, "BN006")]
