@@ -22,7 +22,7 @@ from bnlint.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Callable, Dict, List, Optional, Tuple, Union
+    from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
     Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 
@@ -44,9 +44,10 @@ class Construction:
     freeze_flag_index: int = -1
 
 
-# (id(node), name) -> (the node, its summary).  The node is kept with its answer: an id is reused
-# once its node is freed, and a later module's node must not get an earlier module's summary.
-_cache: Dict[Tuple[int, str], Tuple[object, Optional[Construction]]] = {}
+# (id(node), name) -> (a weak reference to the node, its summary).  An id is reused once its node
+# is freed, and a later module's node must not get an earlier module's summary; a strong reference
+# would keep whole module trees alive (memory), a weak one answers only while its node lives.
+_cache: Dict[Tuple[int, str], Tuple[Any, Optional[Construction]]] = {}
 
 
 def construction(definitions: Dict[str, "Definition"], name: str, aliases: Optional[Dict[str, str]] = None) -> Optional[Construction]:
@@ -58,11 +59,13 @@ def construction(definitions: Dict[str, "Definition"], name: str, aliases: Optio
         return None
     key = (id(node), name)
     cached = _cache.get(key)
-    if cached is None or cached[0] is not node:
+    if cached is None or cached[0]() is not node:
         if len(_cache) > 4096:
             _cache.clear()
         summary = _class_summary(node, definitions, aliases or {}) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
-        cached = _cache[key] = (node, summary)
+        import weakref
+
+        cached = _cache[key] = (weakref.ref(node), summary)
     return cached[1]  # type: ignore[return-value]
 
 

@@ -164,6 +164,8 @@ def test_a_reused_node_id_never_gets_another_modules_summary():
 
     tree = ast.parse("import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n")
     definitions = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
-    stale = ast.parse("class Other: pass").body[0]
-    summaries._cache[(id(definitions["Net"]), "Net")] = (stale, Construction("E", True))  # another node's answer
+    stale = ast.parse("\n\nclass Other:\n    x = 1\n    y = 2\n").body[0]
+    import weakref
+
+    summaries._cache[(id(definitions["Net"]), "Net")] = (weakref.ref(stale), Construction("E", True))  # another node's answer
     assert construction(definitions, "Net") is None  # Net's own: it touches no mode
