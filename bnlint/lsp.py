@@ -623,7 +623,11 @@ class BnlintLanguageServer(LanguageServer):
             cached = self._settings_cache.get(directory)
             if cached is not None:
                 settings, cfg, mtime, error = cached
-                if cfg is None or _mtime(cfg) == mtime:
+                if cfg is not None and _mtime(cfg) == mtime:
+                    return settings, error
+                if cfg is None and find_config(directory) is None:
+                    # (A config file created since, `bnlint.toml` or a `[tool.bnlint]`, is noticed
+                    # here: editors such as Neovim send no didChangeWatchedFiles.)
                     return settings, error
             error = None
             cfg = None

@@ -498,6 +498,18 @@ async def test_edited_config_is_noticed_without_a_watcher_event(client: Language
 
 
 @asyncio_test
+async def test_new_config_file_is_noticed_without_a_watcher_event(client: LanguageClient, tmp_path):
+    """A `bnlint.toml` created while the file is open (Neovim sends no didChangeWatchedFiles)
+    takes effect at the next lint."""
+    await _init(client, tmp_path)
+    uri = _open(client, tmp_path / "train.py", BUGGY)
+    assert _codes(await _wait_for(client, uri)) == ["BN002"]
+    (tmp_path / "bnlint.toml").write_text("ignore = [\"BN002\"]\n")
+    _change(client, uri, BUGGY + "\n", 2)
+    assert not (await _wait_for(client, uri, lambda p: p.version == 2)).diagnostics
+
+
+@asyncio_test
 async def test_config_of_the_nearest_project_and_excludes(client: LanguageClient, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "bnlint.toml").write_text('ignore = ["BN002"]\n')
