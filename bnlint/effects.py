@@ -95,16 +95,9 @@ class FunctionEffects:
 
     def literal_defaults(self) -> "Dict[str, object]":
         """The parameters whose default is a literal (`skip_epoch_stats=False`, `valid_loader=None`)."""
-        args = self.effects._fn.args  # type: ignore[attr-defined]
-        positional = list(args.posonlyargs) + list(args.args)
-        out: Dict[str, object] = {}
-        for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
-            if isinstance(d, ast.Constant):
-                out[a.arg] = d.value
-        for a, d in zip(args.kwonlyargs, args.kw_defaults):
-            if isinstance(d, ast.Constant):
-                out[a.arg] = d.value
-        return out
+        from bnlint.summaries import literal_defaults
+
+        return literal_defaults(self.effects._fn.args)  # type: ignore[attr-defined]
 
 
 def _tested_parameters(fn: ast.AST) -> Set[str]:

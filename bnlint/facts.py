@@ -338,6 +338,35 @@ class Facts:
                     values.append(node.value)
         return values
 
+    def is_store(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` (a name or subscript) written here: an assignment / `for` / `with` / `del` target?"""
+        cur = node
+        parent = self.parent(cur)
+        while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            cur, parent = parent, self.parent(parent)
+        if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
+            return parent.target is cur
+        if isinstance(parent, cst.AsName):
+            return parent.name is cur
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+            return parent.name is cur
+        if isinstance(parent, cst.ImportAlias):
+            return parent.asname is None and parent.name is cur
+        return isinstance(parent, cst.Del)
+
+    def binds_locally(self, scope: cst.CSTNode, name: str) -> bool:
+        """Does the function (or lambda, class body) ``scope`` bind ``name`` as a local of its own
+        (a parameter, or written in its own body without `global`/`nonlocal`)?"""
+        if isinstance(scope, (cst.FunctionDef, cst.Lambda)) and name in params_of(scope):  # type: ignore[arg-type]
+            return True
+        local = False
+        for node in _walk_scope(scope):
+            if isinstance(node, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in node.names):
+                return False
+            if isinstance(node, cst.Name) and node.value == name and not isinstance(self.parent(node), cst.CompFor) and self.is_store(node):
+                local = True
+        return local
+
     def ema_targets(self) -> FrozenSet[str]:
         """Names of the models whose parameters this file writes in place from another model's, in
         a loop over ``zip(student.parameters(), teacher.parameters())``: an EMA teacher or momentum

@@ -1518,40 +1518,32 @@ class ModesAnalysis:
         """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
         constructor keeps an argument as a submodule (`self.model = model`) holds what that
         argument holds, in the mode it is in (the same modules)."""
-        if not value.args or not any(
-            isinstance(a.value, (cst.Name, cst.Attribute)) and (o := self.resolve(a.value, st, fr)) is not None and o.mode_sensitive for a in value.args
-        ):
-            return None  # no model handed to it: nothing it could hold
+        handed = [a for a in value.args if isinstance(a.value, (cst.Name, cst.Attribute))]
+        inner_of = {id(a): o for a in handed if (o := self.resolve(a.value, st, fr)) is not None and o.mode_sensitive}
+        if not inner_of:
+            return None  # no model handed to it: nothing it could hold (and no class to look up)
         cls_ast, classes = self._class_definition(value)
         if cls_ast is None:
             return None
         from bnlint.effects import is_module_class
 
-        if not is_module_class(cls_ast, classes):
-            return None
         init = next((n for n in cls_ast.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-        if init is None:
+        if init is None or not is_module_class(cls_ast, classes):
             return None
         params = [a.arg for a in init.args.args[1:]]
-        stored = {
-            n.value.id
-            for n in ast.walk(init)
+        stored = [  # `self.model = model`: the parameters it keeps
+            n.value.id for n in ast.walk(init)
             if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in params
             and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
-        }
-        for index, arg in enumerate(value.args):
-            if arg.star:
-                return None
-            param = arg.keyword.value if arg.keyword is not None else (params[index] if index < len(params) else None)
-            if param not in stored:
-                continue
-            inner = self.resolve(arg.value, st, fr)
-            if inner is None or not inner.mode_sensitive:
-                continue
-            obj = Obj(label=label, holds_bn=inner.holds_bn, holds_dropout=inner.holds_dropout, cls_name=self._constructor_name(value),
-                      created_at=value, has_weights=inner.has_weights)
-            st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(inner, frozenset({Val(UNKNOWN)})))
-            return obj
+        ]
+        for param in stored:
+            arg = self._argument_for(value, param, params.index(param))
+            inner = next((inner_of[id(a)] for a in handed if a.value is arg and id(a) in inner_of), None)
+            if inner is not None:
+                obj = Obj(label=label, holds_bn=inner.holds_bn, holds_dropout=inner.holds_dropout, cls_name=self._constructor_name(value),
+                          created_at=value, has_weights=inner.has_weights)
+                st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(inner, frozenset({Val(UNKNOWN)})))
+                return obj
         return None
 
     def _class_definition(self, call: cst.Call) -> "Tuple[Optional[ast.ClassDef], Dict[str, ast.ClassDef]]":

@@ -203,45 +203,43 @@ def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set, methods: Optional[Dict[st
     on a BatchNorm attribute of the class, or `_freeze(self.bn1)` / `self._freeze(self.bn1)` with a
     function of the module or a method of the class that freezes what it is handed."""
     for stmt in fn.body:  # type: ignore[attr-defined]
-        if isinstance(stmt, ast.For) and _freezes_parameters_of(stmt) is not None:
-            owner = _freezes_parameters_of(stmt) or ""
-            if owner.startswith("self.") and owner[5:] in bn_attrs:
-                return True
-        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args and _helper_freezes_argument(stmt.value, methods or {}, definitions or {}):
-            owner = _dotted(stmt.value.args[0]) or ""
-            if owner.startswith("self.") and owner[5:] in bn_attrs:
-                return True
-        elif isinstance(stmt, ast.Assign) and _is_false(stmt.value):
-            for t in stmt.targets:
-                name = _dotted(t) or ""
-                parts = name.split(".")
-                if len(parts) == 4 and parts[0] == "self" and parts[1] in bn_attrs and parts[2] in ("weight", "bias") and parts[3] == "requires_grad":
-                    return True
-        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "requires_grad_":
-            owner = _dotted(stmt.value.func.value) or ""
-            if owner.startswith("self.") and owner[5:] in bn_attrs and stmt.value.args and _is_false(stmt.value.args[0]):
-                return True
+        owner = _frozen_by(stmt)
+        if owner is None and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args:
+            if _helper_freezes_argument(stmt.value, methods or {}, definitions or {}):
+                owner = _dotted(stmt.value.args[0])
+        if owner and owner.startswith("self.") and owner[5:] in bn_attrs:
+            return True
     return False
 
 
-def _freezes_parameters_of(loop: ast.For) -> Optional[str]:
-    """`for p in X.parameters(): p.requires_grad = False` (or `p.requires_grad_(False)`): X, else None."""
-    it = loop.iter
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "parameters"):
-        return None
-    target = _dotted(loop.target)
-    if not target:
-        return None
-    for inner in loop.body:
-        if isinstance(inner, ast.Assign) and _is_false(inner.value) and any(_dotted(t) == f"{target}.requires_grad" for t in inner.targets):
+def _frozen_by(stmt: ast.stmt) -> Optional[str]:
+    """The module whose parameters the statement freezes: `for p in X.parameters(): p.requires_grad =
+    False` (or `p.requires_grad_(False)`), `X.requires_grad_(False)`, `X.weight.requires_grad = False`
+    (or `.bias`): X; None for any other statement."""
+    if isinstance(stmt, ast.For):
+        it = stmt.iter
+        target = _dotted(stmt.target)
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "parameters" and target):
+            return None
+        if any(_frozen_by(inner) == target or _sets_requires_grad_false(inner, target) for inner in stmt.body):
             return _dotted(it.func.value)
-        if (
-            isinstance(inner, ast.Expr) and isinstance(inner.value, ast.Call) and isinstance(inner.value.func, ast.Attribute)
-            and inner.value.func.attr == "requires_grad_" and _dotted(inner.value.func.value) == target
-            and inner.value.args and _is_false(inner.value.args[0])
-        ):
-            return _dotted(it.func.value)
+        return None
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
+        call = stmt.value
+        if call.func.attr == "requires_grad_" and call.args and _is_false(call.args[0]):  # type: ignore[attr-defined]
+            return _dotted(call.func.value)  # type: ignore[attr-defined]
+        return None
+    if isinstance(stmt, ast.Assign) and _is_false(stmt.value):
+        for t in stmt.targets:
+            parts = (_dotted(t) or "").split(".")
+            if len(parts) >= 3 and parts[-1] == "requires_grad" and parts[-2] in ("weight", "bias"):
+                return ".".join(parts[:-2])
     return None
+
+
+def _sets_requires_grad_false(stmt: ast.stmt, name: str) -> bool:
+    """`name.requires_grad = False` (a parameter's flag)."""
+    return isinstance(stmt, ast.Assign) and _is_false(stmt.value) and any(_dotted(t) == f"{name}.requires_grad" for t in stmt.targets)
 
 
 def _helper_freezes_argument(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"]) -> bool:
@@ -261,16 +259,7 @@ def _freezes_its_argument(fn: Optional[ast.AST], position: int) -> bool:
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(fn.args.args) <= position:
         return False
     name = fn.args.args[position].arg
-    for stmt in fn.body:
-        if isinstance(stmt, ast.For) and _freezes_parameters_of(stmt) == name:
-            return True
-        if (
-            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
-            and stmt.value.func.attr == "requires_grad_" and _dotted(stmt.value.func.value) == name
-            and stmt.value.args and _is_false(stmt.value.args[0])
-        ):
-            return True
-    return False
+    return any(_frozen_by(stmt) == name for stmt in fn.body)
 
 
 def _is_false(node: ast.AST) -> bool:
@@ -478,20 +467,26 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
     return off == found_in_init
 
 
+def literal_defaults(args: ast.arguments) -> "Dict[str, object]":
+    """The parameters whose default is a literal (`skip_epoch_stats=False`, `valid_loader=None`)."""
+    positional = list(args.posonlyargs) + list(args.args)
+    out: Dict[str, object] = {}
+    for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+        if isinstance(d, ast.Constant):
+            out[a.arg] = d.value
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(d, ast.Constant):
+            out[a.arg] = d.value
+    return out
+
+
 def construction_literals(init: ast.AST, positional: List[object], keywords: "Dict[str, object]") -> "Dict[str, object]":
     """The literal value of each parameter of ``init`` for a call: its default when the call leaves
     it, the call's literal (``positional``/``keywords`` hold NOT_GIVEN-free literals, or ``None``
     entries for arguments that are not literals, which then drop the parameter)."""
     args = init.args  # type: ignore[attr-defined]
     params = [a.arg for a in list(args.posonlyargs) + list(args.args)][1:]  # self
-    out: Dict[str, object] = {}
-    defaults = list(args.defaults)
-    for a, d in zip((list(args.posonlyargs) + list(args.args))[len(list(args.posonlyargs) + list(args.args)) - len(defaults):], defaults):
-        if isinstance(d, ast.Constant):
-            out[a.arg] = d.value
-    for a, d in zip(args.kwonlyargs, args.kw_defaults):
-        if isinstance(d, ast.Constant):
-            out[a.arg] = d.value
+    out = literal_defaults(args)
     for name, value in list(zip(params, positional)) + list(keywords.items()):
         if value is _UNKNOWN_ARGUMENT:
             out.pop(name, None)

@@ -78,7 +78,9 @@ class MissingEval(Rule):
     train mode, dropout makes each output a random draw): dropout layers, an
     `F.dropout(..., training=self.training)`, torchvision classifiers with a
     dropout head, Hugging Face models. Dropout the model's `forward` never runs
-    does not count, nor a `nn.Dropout(p)(x)` built inside `forward` (it follows
+    does not count, nor a library classifier reduced to another of its parts
+    (`list(vgg16(...).features)`: the dropout lives in the part named
+    `classifier`, `fc` or `head`, a name taken from the library's layout), nor a `nn.Dropout(p)(x)` built inside `forward` (it follows
     no mode). An explicit `.train()` right before a no-grad forward of a
     dropout-only model, or the same input run again and again
     (`[net(x) for _ in range(100)]`) outside the training loop, is MC dropout

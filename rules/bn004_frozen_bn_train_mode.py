@@ -9,6 +9,7 @@ from bnlint import inventory as inv_mod
 from bnlint.facts import NOT_LITERAL, dotted, literal_value, params_of
 from bnlint.facts import root_name as _root
 from bnlint.patterns import lazy
+from bnlint.records import field, record
 from bnlint.prefilter import calls_method_in_text, freezes_in_text
 from bnlint.rule import Rule, register
 
@@ -181,12 +182,7 @@ class FrozenBNTrainMode(Rule):
         self._all: Optional[List[cst.CSTNode]] = None
         self._assigns: List[cst.Assign] = []  # filled by the shared traversal, in source order
         self._grad_nodes: List[cst.CSTNode] = []  # `.requires_grad = ...` and `.requires_grad_(...)`
-        # The function whose local a construction site's model is (None: the module), while that
-        # site is checked; False for other sites, whose roots follow helpers and instances.
-        self._scope_of_site: object = False
-        self._train_site: Optional[cst.CSTNode] = None  # the `.train()` (or helper call) the last site met
-        self._site_guards: List[Tuple[str, str, object]] = []  # the conditions the checked freeze runs under
-        self._site_fn: Optional[cst.FunctionDef] = None  # the function the checked freeze is in
+        self._site = _Site()  # the freeze being checked (``_refers_to`` and ``_trains_after`` read it)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._assigns.append(node)
@@ -233,20 +229,16 @@ class FrozenBNTrainMode(Rule):
                 ema_targets = self.ctx.facts.ema_targets()
             if roots & ema_targets:
                 continue
+            fn = facts.enclosing_function(node)
             # A model built by a constructor that freezes its BN is a local object: only its own
             # scope (and what it is handed to) trains it; a `model.train()` of another function's
             # `model` is another object.
-            self._scope_of_site = facts.enclosing_function(node) if what_node is not node and "constructor" in label else False
-            self._train_site = None
-            self._site_guards = self._guards(node)
-            # (A parameter of another function that shares a root's name is that function's caller's
-            # object: `_refers_to` asks its call sites.)
-            self._site_fn = facts.enclosing_function(node)
+            self._site = _Site(fn=fn, guards=self._guards(node), local_to=fn if what_node is not node and "constructor" in label else False)
             when = self._trains_after(node, roots)
-            self._scope_of_site = False
             if when is None:
                 continue
-            related = ((self._train_site, "the model is put in train mode here, BatchNorm layers included"),) if self._train_site is not None else ()
+            train_call = self._site.train_call
+            related = ((train_call, "the model is put in train mode here, BatchNorm layers included"),) if train_call is not None else ()
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
                 what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose constructor freezes the affine parameters (weight/bias) of its BatchNorm layers"
             elif kind == "bn":
@@ -617,7 +609,7 @@ class FrozenBNTrainMode(Rule):
                 continue
             if _exclusive(self._guards(node), self._guards(call)):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
-            self._train_site = call
+            self._site.train_call = call
             return f"`{self.ctx.code_for(call)}` is called after the freeze"
         # A function of another project module that puts the model in train mode (its
         # ``bnlint.effects`` summary): `engine.train(model=model, ...)` with `model.train()` inside.
@@ -666,7 +658,7 @@ class FrozenBNTrainMode(Rule):
                 if effect is not None and ("mode", "T") in effect.steps:
                     from bnlint.modes import display_path
 
-                    self._train_site = call
+                    self._site.train_call = call
                     return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{effects.name}()`, {display_path(effects.path, facts.path)}:{effects.line})"
         return None
 
@@ -715,28 +707,30 @@ class FrozenBNTrainMode(Rule):
         if name is None:
             return False
         fn = self.ctx.facts.enclosing_function(at)
+        # (A parameter of another function that shares a root's name is that function's caller's
+        # object, unless that function calls the freeze's: then the roots came from its names.)
         if name in roots and not (
-            fn is not None and fn is not self._site_fn and name != "self" and name in params_of(fn) and not self._calls_site_fn(fn)
+            fn is not None and fn is not self._site.fn and name != "self" and name in params_of(fn) and not self._calls_site_fn(fn)
         ):
-            site = self._scope_of_site
-            if site is False or fn is site:
+            local_to = self._site.local_to
+            if local_to is False or fn is local_to:
                 return True
-            if site is None:  # built at module level: a function that reads the global
-                return fn is not None and not _binds_locally(fn, name)
+            if local_to is None:  # built at module level: a function that reads the global
+                return fn is not None and not self.ctx.facts.binds_locally(fn, name)
             return False
         if fn is not None and name != "self" and name in params_of(fn):
             # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called
             # with it, where the freeze's conditions allow (`if mode == "teacher": train(teach)` does
             # not train the teacher frozen under `elif mode == "student":`).
             return any(
-                _root(a) in roots and not _exclusive(self._site_guards, self._guards(a)) for a in self.ctx.facts.caller_arguments(fn, name)
+                _root(a) in roots and not _exclusive(self._site.guards, self._guards(a)) for a in self.ctx.facts.caller_arguments(fn, name)
             )
         return False
 
     def _calls_site_fn(self, fn: cst.FunctionDef) -> bool:
         """Does ``fn`` call the function the checked freeze is in (so its names are where the
         freeze's roots came from)?"""
-        site = self._site_fn
+        site = self._site.fn
         if site is None:
             return False
         return any(
@@ -828,31 +822,16 @@ _NO_BN_ARCHS = (
 )
 
 
-def _binds_locally(fn: cst.FunctionDef, name: str) -> bool:
-    """Is ``name`` a local of ``fn`` (a parameter, or assigned in its own body without `global`)?"""
-    from bnlint.facts import walk_scope
+@record
+class _Site:
+    """The freeze being checked: the function it is in, the conditions it runs under, the scope
+    whose local its model is (a construction site's; None: the module's; False: roots followed
+    through helpers and instances), and the `.train()` (or helper call) found to run it."""
 
-    if name in params_of(fn):
-        return True
-    bound = False
-    for node in walk_scope(fn):
-        if isinstance(node, cst.Global) and any(n.name.value == name for n in node.names):
-            return False
-        if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.AsName)):
-            target = node.target if not isinstance(node, cst.AsName) else node.name
-            if any(isinstance(n, cst.Name) and n.value == name for n in _target_names(target)):
-                bound = True
-    return bound
-
-
-def _target_names(target: cst.CSTNode):
-    if isinstance(target, cst.Name):
-        yield target
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for el in target.elements:
-            yield from _target_names(el.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
+    fn: Optional[cst.FunctionDef] = None
+    guards: List[Tuple[str, str, object]] = field(default_factory=list)
+    local_to: object = False
+    train_call: Optional[cst.CSTNode] = None
 
 
 def _imports_project_module(tree) -> bool:

@@ -1081,44 +1081,13 @@ class TinyBatchBN(Rule):
         except ValueError:  # another drive (Windows)
             return module_path
 
-    def _is_store(self, node: cst.CSTNode) -> bool:
-        """Is ``node`` (a name or subscript) written here: an assignment / `for` / `with` / `del` target?"""
-        facts = self.ctx.facts
-        cur = node
-        parent = facts.parent(cur)
-        while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
-            cur, parent = parent, facts.parent(parent)
-        if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
-            return parent.target is cur
-        if isinstance(parent, cst.AsName):
-            return parent.name is cur
-        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
-            return parent.name is cur
-        if isinstance(parent, cst.ImportAlias):
-            return parent.asname is None and parent.name is cur
-        return isinstance(parent, cst.Del)
-
-    def _binds_locally(self, scope: cst.CSTNode, name: str) -> bool:
-        """Does the function (or lambda, class body) ``scope`` bind ``name`` as a local of its own?"""
-        from bnlint.facts import walk_scope
-
-        if isinstance(scope, (cst.FunctionDef, cst.Lambda)) and name in params_of(scope):  # type: ignore[arg-type]
-            return True
-        local = False
-        for node in walk_scope(scope):
-            if isinstance(node, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in node.names):
-                return False
-            if isinstance(node, cst.Name) and node.value == name and not isinstance(self.ctx.facts.parent(node), cst.CompFor) and self._is_store(node):
-                local = True
-        return local
-
     def _occurrences(self, region: cst.CSTNode, name: str):
         """The names in ``region`` (and the functions nested in it) that refer to its variable ``name``."""
         facts = self.ctx.facts
         stack = list(reversed(facts.children_of(region)))
         while stack:
             node = stack.pop()
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and self._binds_locally(node, name):
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and self.ctx.facts.binds_locally(node, name):
                 if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == name:
                     yield node.name  # `def p(): ...` rebinds it here
                 continue
@@ -1181,21 +1150,21 @@ class TinyBatchBN(Rule):
         if fn is not None:
             if name in params_of(fn):
                 return None
-            if self._binds_locally(fn, name):
+            if self.ctx.facts.binds_locally(fn, name):
                 region = fn
         owner = region if region is not facts.module else None
         binding: Optional[cst.Assign] = None
         write: Optional[Tuple[cst.BaseExpression, cst.CSTNode]] = None
         for occ in self._occurrences(region, name):
             parent = facts.parent(occ)
-            if self._is_store(occ):
+            if self.ctx.facts.is_store(occ):
                 assign = facts.parent(parent) if isinstance(parent, cst.AssignTarget) else None
                 if binding is not None or not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or parent.target is not occ:
                     return None
                 binding = assign
             elif isinstance(parent, cst.Subscript) and parent.value is occ:
                 k = self._key_of(parent)
-                if not self._is_store(parent):
+                if not self.ctx.facts.is_store(parent):
                     continue  # a read
                 up = facts.parent(parent)
                 if k is NOT_LITERAL:
