@@ -826,6 +826,9 @@ class BnlintLanguageServer(LanguageServer):
             """Index (1-based) in ``cells`` of the code cell holding ``line`` of ``text``; 0 before the first."""
             return sum(1 for _, first, _ in cells if first <= line)
 
+        from bnlint.notebooks import fix_in_cell
+
+        joined_lines = text.split("\n")
         for f in outcome.findings:
             owner = None
             for uri, first, _ in cells:
@@ -836,9 +839,13 @@ class BnlintLanguageServer(LanguageServer):
             g = copy.copy(f)
             g.line -= owner[1] - 1
             g.end_line -= owner[1] - 1
+            if g.stmt_lines != (0, 0):  # where a `# noqa` for it goes, in the cell
+                g.stmt_lines = (g.stmt_lines[0] - owner[1] + 1, g.stmt_lines[1] - owner[1] + 1)
             g.column += indents[owner[1]]  # a cell indented as a whole was linted dedented
             g.end_column += indents[owner[1]]
-            g.fix = None
+            # A fix moves into its cell where it can be moved exactly (as `bnlint check --fix` does).
+            moved = fix_in_cell(f.fix, spans, joined_lines, sources) if f.fix is not None else None
+            g.fix = moved[1] if moved is not None else None
             if g.related:  # each related location in its own cell (`cell` indexes `cells`)
                 mapped = []
                 for r in g.related:
@@ -871,6 +878,15 @@ class BnlintLanguageServer(LanguageServer):
     async def current_findings(self, uri: str) -> Tuple[List[Any], str, Any]:
         """Findings for the document as it is now (re-linting when the last result is stale)."""
         doc = self.doc_for(uri)
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            # A cell: its findings come from linting the notebook's cells together. A result for
+            # other text than the cell holds now is none at all (its edits would land wrong).
+            findings, text = self.cell_results.get(uri, ([], ""))
+            if doc is not None and doc.source != text:
+                return [], doc.source, None
+            settings, _ = self.settings_for(to_fs_path(notebook.uri) or notebook.uri)
+            return findings, text, settings
         if doc is None:
             if uri in self.cell_results:
                 findings, text = self.cell_results[uri]
@@ -1117,7 +1133,8 @@ def create_server() -> BnlintLanguageServer:
                                 edit=workspace_edit([edit]),
                             )
                         )
-        if want_fix_all and settings is not None and doc is not None and any(f.fix is not None for f in findings):
+        in_notebook = ls.workspace.get_notebook_document(cell_uri=uri) is not None  # fix-all would lint the cell alone
+        if want_fix_all and settings is not None and doc is not None and not in_notebook and any(f.fix is not None for f in findings):
             path = doc.path
             unsafe = bool(settings.unsafe_fixes)
             new_text = await asyncio.get_running_loop().run_in_executor(ls.executor, fix_text, text, path, settings, ls.index(), unsafe)

@@ -13,7 +13,7 @@ from bnlint.sources import Source, SourceError, content_hash, read_source
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import List, Optional, Set, Tuple
+    from typing import Dict, List, Optional, Set, Tuple
 
 MAX_FIX_ROUNDS = 20
 
@@ -30,6 +30,8 @@ class FileOutcome:
     content_digest: Optional[str] = None  # ``sources.content_hash`` of the bytes analysed
     encoding: Optional[str] = None  # the encoding the file was read with (fixes are written in it)
     unfixed_findings: List[Finding] = field(default_factory=list)  # before any fix (what a failed write leaves)
+    # Notebooks: (cell number, source before, source after) of each cell the fixes changed.
+    cell_changes: List[Tuple[int, str, str]] = field(default_factory=list)
 
 
 def lint_text(text: str, path: str, settings: Settings, index=None, use_prefilter: bool = True, regions=None) -> FileResult:
@@ -37,8 +39,16 @@ def lint_text(text: str, path: str, settings: Settings, index=None, use_prefilte
 
 
 def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
+    """Findings in the joined code cells, placed in their cells; a fix moves into its cell's own
+    source where it can be moved exactly (``notebooks.fix_in_cell``), else it is dropped."""
+    from bnlint.notebooks import fix_in_cell
+
+    joined_lines = src.text.split("\n")
     out = []
     for f in findings:
+        if f.fix is not None:
+            moved = fix_in_cell(f.fix, src.cells or (), joined_lines, src.cell_texts or {})
+            f.fix = moved[1] if moved is not None else None
         cell, line = src.locate(f.line)
         _, end_line = src.locate(f.end_line)
         f.column += src.column_shift(f.line)
@@ -54,7 +64,6 @@ def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
                 shift, end_shift = src.column_shift(r.line), src.column_shift(r.end_line)
                 mapped.append(replace(r, cell=r_cell, line=r_line, end_line=r_end, column=r.column + shift, end_column=r.end_column + end_shift))
             f.related = tuple(mapped)
-        f.fix = None  # fixes are applied to .py files only (see README: notebooks)
         out.append(f)
     return out
 
@@ -116,30 +125,47 @@ def _process_file(
     out.internal_errors.extend(result.internal_errors)
     out.notes.extend(result.notes)  # from this lint only, not from the fix rounds' re-lints
     if src.is_notebook:
-        out.findings = _map_notebook(src, result.findings)
-        return out
+        return _process_notebook(out, src, result.findings, settings, fix or diff, unsafe, index, use_prefilter)
     findings = result.findings
     out.unfixed_findings = findings
     if not (fix or diff):
         out.findings = findings
         return out
 
-    text = src.text
+    def apply(text: str, chosen: List[Finding]) -> Tuple[str, List[Finding]]:
+        return apply_fixes(text, chosen)
+
+    def relint(text: str) -> FileResult:
+        return lint_text(text, path, settings, index, use_prefilter)
+
+    text, out.findings, out.fixed_count = _fix_rounds(out, path, src.text, findings, apply, relint, unsafe, settings)
+    if text != src.text:
+        out.original_text = src.text
+        out.new_text = text
+    return out
+
+
+def _fix_rounds(out: FileOutcome, path: str, initial, findings: List[Finding], apply, relint, unsafe: bool, settings: Settings):
+    """Apply fixes in rounds until nothing changes: (final document, its findings, fixes applied).
+
+    The document is a file's text, or a notebook's cell sources; ``apply(document, chosen)`` gives
+    the new document and the findings whose fixes it applied, ``relint(document)`` its findings.
+    A round whose result does not parse is undone whole; a fix that leaves its own finding is
+    dropped (and said), so that no run applies it again."""
+    document, first_findings = initial, findings
     fixed = 0
     failed: Set[Tuple[str, str]] = set()  # fixes that left their own finding in place
     for _ in range(MAX_FIX_ROUNDS):
         chosen = [f for f in select_fixes(findings, unsafe, settings.is_fixable) if _fix_key(f) not in failed]
         if not chosen:
             break
-        new_text, applied = apply_fixes(text, chosen)
-        if new_text == text:
+        new_document, applied = apply(document, chosen)
+        if new_document == document:
             break
-        check = lint_text(new_text, path, settings, index, use_prefilter)
+        check = relint(new_document)
         if any(f.code == "BN000" for f in check.findings):
             out.internal_errors.append(f"{path}: a fix produced code that does not parse; fixes for this file were not applied")
-            text, fixed = src.text, 0
-            findings = result.findings
-            break
+            return initial, first_findings, 0
         before = Counter(_fix_key(f) for f in findings)
         after = Counter(_fix_key(f) for f in check.findings)
         stuck = [f for f in applied if after[_fix_key(f)] >= before[_fix_key(f)]]
@@ -152,12 +178,64 @@ def _process_file(
                     out.notes.append(f"{path}:{f.line}:{f.column}: {f.code} fix not applied: it does not remove its own finding (a bnlint bug; please report it)")
             continue
         fixed += sum(min(n, before[k] - after[k]) for k, n in Counter(_fix_key(f) for f in applied).items())
-        text, findings = new_text, check.findings
-    out.findings = findings
-    out.fixed_count = fixed
-    if text != src.text:
-        out.original_text = src.text
-        out.new_text = text
+        document, findings = new_document, check.findings
+    return document, findings, fixed
+
+
+def _process_notebook(
+    out: FileOutcome, src: Source, findings: List[Finding], settings: Settings, fix: bool, unsafe: bool, index, use_prefilter: bool
+) -> FileOutcome:
+    """A notebook's findings in their cells; with ``fix``, its fixes applied to the cells' own
+    sources (``notebooks.fix_in_cell``) and the notebook's JSON text rebuilt around them."""
+    import copy
+
+    from bnlint.notebooks import fix_in_cell, with_cell_sources
+    from bnlint.records import replace
+    from bnlint.sources import join_cells
+
+    path = out.path
+    out.unfixed_findings = _map_notebook(src, [copy.copy(f) for f in findings])
+    if not fix:
+        out.findings = out.unfixed_findings
+        return out
+    initial = dict(src.cell_texts or {})
+
+    def apply(texts: Dict[int, str], chosen: List[Finding]) -> Tuple[Dict[int, str], List[Finding]]:
+        joined, spans = join_cells(list(texts.items()))
+        joined_lines = joined.split("\n")
+        per_cell: Dict[int, List[Finding]] = {}
+        origin: Dict[int, Finding] = {}
+        for f in chosen:
+            moved = fix_in_cell(f.fix, spans, joined_lines, texts)
+            if moved is None:
+                continue
+            proxy = copy.copy(f)
+            proxy.fix = moved[1]
+            origin[id(proxy)] = f
+            per_cell.setdefault(moved[0], []).append(proxy)
+        new_texts = dict(texts)
+        applied: List[Finding] = []
+        for key, proxies in per_cell.items():
+            new_texts[key], done = apply_fixes(texts[key], proxies)
+            applied.extend(origin[id(p)] for p in done)
+        return new_texts, applied
+
+    def relint(texts: Dict[int, str]) -> FileResult:
+        joined, spans = join_cells(list(texts.items()))
+        return lint_text(joined, path, settings, index, use_prefilter, [(c.first, c.last) for c in spans])
+
+    texts, final, out.fixed_count = _fix_rounds(out, path, initial, findings, apply, relint, unsafe, settings)
+    joined, spans = join_cells(list(texts.items()))
+    out.findings = _map_notebook(replace(src, text=joined, cells=spans, cell_texts=texts), final)
+    changed = {key: text for key, text in texts.items() if text != initial[key]}
+    if changed:
+        new_raw = with_cell_sources(src.raw or "", changed)
+        if new_raw is None:
+            out.internal_errors.append(f"{path}: the fixed cells could not be written back into the notebook exactly; fixes were not applied")
+            out.findings, out.fixed_count = out.unfixed_findings, 0
+            return out
+        out.original_text, out.new_text = src.raw, new_raw
+        out.cell_changes = [(key, initial[key], text) for key, text in changed.items()]
     return out
 
 
@@ -230,4 +308,6 @@ def _replace_contents(target: str, data: bytes) -> None:
 def diff_for(outcome: FileOutcome) -> str:
     if outcome.new_text is None or outcome.original_text is None:
         return ""
+    if outcome.cell_changes:  # a notebook: the cells' sources, not its JSON
+        return "".join(unified_diff(f"{outcome.path}:cell {key}", before, after) for key, before, after in outcome.cell_changes)
     return unified_diff(outcome.path, outcome.original_text, outcome.new_text)

@@ -11,7 +11,7 @@ from bnlint.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, List, Optional, Tuple
+    from typing import Any, Dict, List, Optional, Tuple
 
 # A notebook's JSON also holds its outputs (plots as base64 images): max-file-size applies to its
 # code cells, and the file itself may be this many times larger.
@@ -60,6 +60,10 @@ class Source:
     newline: str = "\n"
     encoding: str = "utf-8"
     digest: Optional[str] = None  # ``content_hash`` of the bytes read (the cache's key)
+    # For notebooks: the JSON text as read, and each code cell's own source by cell number
+    # (what fixes edit: ``bnlint.notebooks``).
+    raw: Optional[str] = None
+    cell_texts: Optional[Dict[int, str]] = None
 
     @property
     def is_notebook(self) -> bool:
@@ -329,4 +333,4 @@ def _read_notebook(path: str, data: bytes) -> Source:
             raise SourceError(f"not a valid notebook: cell {number}: `source` is {_json_kind(src)}; it must be a string or a list of strings")
         code.append((number, text))
     text, spans = join_cells(code)
-    return Source(path, text, cells=spans)
+    return Source(path, text, cells=spans, raw=data.decode("utf-8"), cell_texts=dict(code))

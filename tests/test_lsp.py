@@ -593,6 +593,43 @@ async def test_notebooks_do_not_crash_the_server(client: LanguageClient, tmp_pat
     assert not (await _wait_for(client, cell_uris[0])).diagnostics
 
 
+NOTEBOOK_EVAL_CELLS = [
+    "import torch\nimport torch.nn as nn\n%matplotlib inline\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\n",
+    "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in train_loader:\n    opt.zero_grad()\n    model(x).sum().backward()\n    opt.step()\n",
+    "with torch.no_grad():\n    for x, y in val_loader:\n        out = model(x)\n",
+]
+
+
+@asyncio_test
+async def test_notebook_quick_fix_edits_its_own_cell(client: LanguageClient, tmp_path):
+    await _init(client, tmp_path)
+    cell_uris = open_notebook(client, tmp_path / "nb.ipynb", NOTEBOOK_EVAL_CELLS)
+    p = await _wait_for(client, cell_uris[2], lambda p: bool(p.diagnostics))
+    (d,) = p.diagnostics
+    assert d.code == "BN001" and d.range.start.line == 2
+    fixes = [a for a in await _code_actions(client, cell_uris[2], d) if a.title.startswith("bnlint: Insert")]
+    (action,) = fixes
+    assert action.title.endswith("(unsafe)")
+    edits = _edits_of(action, cell_uris[2])
+    assert _apply(NOTEBOOK_EVAL_CELLS[2], edits) == "model.eval()\n" + NOTEBOOK_EVAL_CELLS[2]
+    (disable,) = [a for a in await _code_actions(client, cell_uris[2], d) if a.title == "Disable BN001 for this line"]
+    assert _apply(NOTEBOOK_EVAL_CELLS[2], _edits_of(disable, cell_uris[2])).splitlines()[2] == "        out = model(x)  # noqa: BN001"
+
+
+@asyncio_test
+async def test_notebook_cell_indented_as_a_whole_gets_no_quick_fix(client: LanguageClient, tmp_path):
+    """IPython dedents such a cell before running it, and bnlint lints it dedented: an insertion
+    computed there would land at the wrong indentation in the cell, so none is offered."""
+    await _init(client, tmp_path)
+    cells = NOTEBOOK_EVAL_CELLS[:2] + ["".join("  " + line + "\n" for line in NOTEBOOK_EVAL_CELLS[2].splitlines())]
+    cell_uris = open_notebook(client, tmp_path / "nb.ipynb", cells)
+    p = await _wait_for(client, cell_uris[2], lambda p: bool(p.diagnostics))
+    (d,) = p.diagnostics
+    assert d.code == "BN001" and (d.range.start.line, d.range.start.character) == (2, 16)
+    titles = [a.title for a in await _code_actions(client, cell_uris[2], d)]
+    assert titles == ["Disable BN001 for this line"]
+
+
 @asyncio_test
 async def test_shutdown_and_exit(client: LanguageClient, tmp_path):
     await _init(client, tmp_path)
