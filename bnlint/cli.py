@@ -368,12 +368,12 @@ def _add_noqa(outcomes, stream, quiet: bool) -> int:
     total = 0
     errors = []
     for o in outcomes:
-        by_line = {}
+        by_line = {}  # (cell or None, line) -> codes
         for f in o.findings:
-            if f.code == "BN000" or f.cell is not None:
+            if f.code == "BN000":
                 continue
             line = f.line if f.stmt_lines[1] in (0, f.line) else f.stmt_lines[1]
-            by_line.setdefault(line, set()).add(f.code)
+            by_line.setdefault((f.cell, line), set()).add(f.code)
         if not by_line:
             continue
         try:
@@ -384,10 +384,30 @@ def _add_noqa(outcomes, stream, quiet: bool) -> int:
         if o.content_digest is not None and o.content_digest != src.digest:
             errors.append(f"{o.path}: the file changed on disk while bnlint was running; no noqa directives were added (run bnlint again)")
             continue
-        new = add_noqa(src.text, by_line)
-        if new == src.text:
-            continue
-        error = write_fixed(FileOutcome(path=o.path, new_text=new, original_text=src.text, content_digest=src.digest, encoding=src.encoding))
+        if src.is_notebook:
+            # Each cell's own source gets its comments; the notebook's JSON keeps everything else.
+            from bnlint.notebooks import with_cell_sources
+
+            texts = src.cell_texts or {}
+            changed = {}
+            for cell in {c for c, _ in by_line}:
+                if cell in texts:
+                    cell_text = add_noqa(texts[cell], {line: codes for (c, line), codes in by_line.items() if c == cell})
+                    if cell_text != texts[cell]:
+                        changed[cell] = cell_text
+            if not changed:
+                continue
+            new = with_cell_sources(src.raw or "", changed)
+            if new is None:
+                errors.append(f"{o.path}: the cells could not be written back into the notebook exactly; no noqa directives were added")
+                continue
+            original = src.raw
+        else:
+            new = add_noqa(src.text, {line: codes for (_, line), codes in by_line.items()})
+            original = src.text
+            if new == src.text:
+                continue
+        error = write_fixed(FileOutcome(path=o.path, new_text=new, original_text=original, content_digest=src.digest, encoding=src.encoding))
         if error:
             errors.append(error)
         else:

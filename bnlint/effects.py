@@ -115,6 +115,9 @@ def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]
     implementation: the mode analysis asks it of its libcst tests too (``ModesAnalysis._static_truth``)."""
     if isinstance(test, ast.Name):
         return bool(literals[test.id]) if test.id in literals else None
+    if isinstance(test, ast.Attribute):  # `self.use_bn`, when `__init__` copied a parameter to it
+        name = dotted_name(test)
+        return bool(literals[name]) if name in literals else None
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = static_truth(test.operand, literals)
         return None if inner is None else not inner
@@ -123,16 +126,19 @@ def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]
         if isinstance(test.op, ast.And):
             return False if False in values else (True if all(v is True for v in values) else None)
         return True if True in values else (False if all(v is False for v in values) else None)
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) and test.left.id in literals:
+    left_name = dotted_name(test.left) if isinstance(test, ast.Compare) and isinstance(test.left, (ast.Name, ast.Attribute)) else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and left_name in literals:
         try:
-            right = ast.literal_eval(test.comparators[0])  # `"val"`, `None`, `-1`
+            right = ast.literal_eval(test.comparators[0])  # `"val"`, `None`, `-1`, `("bn", "batch")`
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return None
-        left, op = literals[test.left.id], test.ops[0]
+        left, op = literals[left_name], test.ops[0]
         if isinstance(op, (ast.Is, ast.Eq)):
             return left == right if isinstance(op, ast.Eq) else left is right
         if isinstance(op, (ast.IsNot, ast.NotEq)):
             return left != right if isinstance(op, ast.NotEq) else left is not right
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (tuple, list, set, frozenset)):
+            return (left in right) == isinstance(op, ast.In)
     return None
 
 
@@ -238,6 +244,60 @@ def summarise_method(
     run = _ParamRun(fn, "self", resolve, functions, depth, methods)
     run.layers_are_self = is_module_class(cls, classes or {})
     return run.run()
+
+
+def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callable[[str], bool]", is_dropout_call: "Callable[[ast.Call], bool]") -> bool:
+    """Can method ``name`` of a model with dropout and no BN run its dropout?  Yes when it (or a
+    method of the class it calls) runs the whole model (`self(x)`, `self.forward(x)`), calls a
+    mode-following dropout function, runs a submodule the class built with dropout in it
+    (`self.drop = nn.Dropout(p)`, `self.layers.append(...)` of one), or hands `self` to other code.
+    A layer-wise `inference()` running only `self.convs[i]` of a model whose dropout is the
+    `F.dropout` in its `forward` cannot.  A method the class body does not define: yes."""
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def builds_dropout(value: ast.AST) -> bool:
+        return any(isinstance(n, ast.Call) and holds_dropout(dotted_name(n.func) or "") for n in ast.walk(value))
+
+    with_dropout: Set[str] = set()
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" and builds_dropout(node.value):
+                    with_dropout.add(target.attr)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "add_module", "insert"):
+            holder = node.func.value
+            if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) and holder.value.id == "self" and any(builds_dropout(a) for a in node.args):
+                with_dropout.add(holder.attr)
+            elif isinstance(holder, ast.Name) and holder.id == "self" and any(builds_dropout(a) for a in node.args):
+                return True  # `self.add_module("drop", nn.Dropout())`: a layer not named by an attribute
+    seen: Set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        fn = methods.get(current)
+        if fn is None:
+            return True
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" and node.attr in with_dropout:
+                return True
+            if not isinstance(node, ast.Call):
+                continue
+            if is_dropout_call(node):
+                return True
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "self":
+                return True
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                if func.attr in ("forward", "__call__"):
+                    return True
+                if func.attr in methods:
+                    todo.append(func.attr)
+            if any(isinstance(a, ast.Name) and a.id == "self" for a in list(node.args) + [k.value for k in node.keywords]):
+                return True
+    return False
 
 
 def is_module_class(cls: ast.ClassDef, classes: "Dict[str, ast.ClassDef]", _depth: int = 0) -> bool:

@@ -977,11 +977,16 @@ def _star_imports(tree: ast.Module) -> List[str]:
 
 
 def _local_summary(
-    tree: ast.Module, path: Optional[str], star_names: Optional[Callable[[str], Iterable[str]]] = None
+    tree: ast.Module,
+    path: Optional[str],
+    star_names: Optional[Callable[[str], Iterable[str]]] = None,
+    builds_no_bn: Optional[Callable[[str, ast.Call], bool]] = None,
 ) -> Tuple[ModuleInventory, Dict[str, _Reasons]]:
     """Everything about a module that needs no other module: names, bases, BN subclasses, reasons.
     ``star_names`` (the project index) lists what a `from x import *` binds, so that `Net` from
-    `from models import *` is `models.Net` like an explicit import."""
+    `from models import *` is `models.Net` like an explicit import. ``builds_no_bn(qualified,
+    call)`` (the index again) says whether a call of a project class of another module switches
+    off the BatchNorm its `__init__` builds only under a test of a parameter (`norm=None`)."""
     inv = ModuleInventory(path=path, aliases=_import_aliases(tree))
     if star_names is not None:
         defined = {n.name for n in _statements(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -1051,6 +1056,20 @@ def _local_summary(
                 return not is_bn_class(q)
         return False
 
+    def call_switches_bn_off(call: ast.Call) -> bool:
+        """`ConvBlock(64, 64, norm=None)` of a block whose `__init__` builds BatchNorm only under
+        `if self.norm == "batch":`: this call builds none (``summaries.layers_switched_off``)."""
+        name = dotted_name(call.func)
+        if not name or not _literal_arguments(call):
+            return False
+        if name in inv.classes:
+            return class_switched_off(inv.classes[name], inv.resolve, call)
+        head = name.split(".")[0]
+        if builds_no_bn is None or head in inv.classes or head in inv.functions or not inv.is_imported(name):
+            return False
+        q = inv.resolve(name)
+        return q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS and builds_no_bn(q, call)
+
     reasons: Dict[str, _Reasons] = {}
     calls_by_name: Optional[Dict[str, List[ast.Call]]] = None  # built on first need
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
@@ -1061,7 +1080,7 @@ def _local_summary(
             for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
                 r.visit(default)
         r.finish()
-        overridden = {id(c.func) for c in r.calls if call_overrides_norm(c)}
+        overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c)}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
@@ -1224,6 +1243,31 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
     return {id(n) for stmt in guarded if stmt.test.id in flags for part in stmt.body for n in ast.walk(part)}  # type: ignore[attr-defined]
 
 
+def _literal_arguments(call: ast.Call) -> bool:
+    """Does ``call`` pass an argument a constructor's `if` could test (`norm=None`, `"batch"`,
+    `False`, `0`), and nothing unpacked?  (Only such calls are worth reading the class for.)"""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return False
+    return any(isinstance(v, ast.Constant) and (v.value is None or isinstance(v.value, (bool, int, str))) for v in list(call.args) + [k.value for k in call.keywords])
+
+
+def class_switched_off(cls: ast.ClassDef, resolve: Callable[[str], str], call: ast.Call) -> bool:
+    """Does ``call`` build ``cls`` (its module's names read with ``resolve``) without the BatchNorm
+    its `__init__` builds only under tests of parameters, decided by the call's literals and the
+    defaults it leaves in place?"""
+    from bnlint.summaries import _UNKNOWN_ARGUMENT, construction_literals, layers_switched_off
+
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is None:
+        return False
+
+    def literal(node: ast.AST) -> object:
+        return node.value if isinstance(node, ast.Constant) else _UNKNOWN_ARGUMENT
+
+    literals = construction_literals(init, [literal(a) for a in call.args], {k.arg: literal(k.value) for k in call.keywords if k.arg})
+    return layers_switched_off(cls, lambda n: is_bn_class(resolve(n)), literals)
+
+
 def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], calls_bn_function: bool, kind: str = "bn") -> _Reasons:
     """Sort what ``name`` uses into: BN itself, local names to ask about, project names to look up.
     ``kind`` "dropout": the same for dropout layers (``calls_bn_function``: a mode-following
@@ -1314,10 +1358,14 @@ def _holds_for_reasons(inv: ModuleInventory, name: str, reasons: _Reasons, local
 
 
 def summarise(
-    tree: ast.Module, path: Optional[str], external_holds_bn: Optional[ExternalLookup] = None, star_names: Optional[Callable[[str], Iterable[str]]] = None
+    tree: ast.Module,
+    path: Optional[str],
+    external_holds_bn: Optional[ExternalLookup] = None,
+    star_names: Optional[Callable[[str], Iterable[str]]] = None,
+    builds_no_bn: Optional[Callable[[str, ast.Call], bool]] = None,
 ) -> ModuleInventory:
     """The linted module's inventory, with every local class and function decided up front."""
-    inv, reasons = _local_summary(tree, path, star_names)
+    inv, reasons = _local_summary(tree, path, star_names, builds_no_bn)
     lookup = external_holds_bn or (lambda q: False)
     local_holds = inv.bn_holding.__contains__
     changed = True
@@ -1690,9 +1738,21 @@ class ProjectIndex:
         if tree is None:
             tree = ast.parse(source)
         star = (lambda module: self._star_names(path, module)) if path else None
-        inv = summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star)
+        builds_no_bn = (lambda q, call: self.builds_no_bn_at(path, q, call)) if path else None
+        inv = summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star, builds_no_bn)
         inv.__dict__["_dropout_index"] = self
         return inv
+
+    def builds_no_bn_at(self, from_path: str, qualified: str, call: ast.Call) -> bool:
+        """``class_switched_off`` for a project class of another module, as ``from_path`` names it."""
+        found = self.definition(from_path, qualified, 0)
+        if found is None:
+            return False
+        module_path, name, (_functions, aliases, classes) = found
+        cls = classes.get(name)
+        if cls is None:
+            return False
+        return class_switched_off(cls, ModuleInventory(path=module_path, aliases=aliases).resolve, call)
 
     def namespace_holds_bn(self, from_path: str, module: str) -> bool:
         """Does every public factory of the project module ``module`` build BN (a model picked
@@ -1751,7 +1811,7 @@ class ProjectIndex:
                 # starred module defines (chains of them too; a cycle binds nothing more).
                 self._by_path[path] = None  # while it is summarised: a star-import cycle stops here
                 star = (lambda module: self._star_names(path, module)) if b"import *" in data else None
-                base, reasons = _local_summary(tree, path, star)
+                base, reasons = _local_summary(tree, path, star, lambda q, call: self.builds_no_bn_at(path, q, call))
                 if b".eval(" in data or b".train(" in data or b".apply(" in data or b"return " in data or b"requires_grad" in data:
                     # What building a model here does to its mode (``bnlint.summaries``), kept
                     # for the names whose answer is not plain train mode.  Only definitions whose

@@ -119,9 +119,13 @@ class Val:
     # The branches of a configuration flag this value was reached under (`if args.freeze_bn:` ->
     # ("args.freeze_bn", True)): a later `if` on the same flag keeps only the values that agree.
     guards: FrozenSet[Tuple[str, bool]] = frozenset()
+    # Eval mode that a saved mode puts back (`if was_training: model.train()` not taken: the model
+    # was in eval before), not an evaluation's switch that leaks into training (BN006).
+    restored: bool = False
 
     def replace(self, **kw) -> "Val":
         data = dict(
+            restored=self.restored,
             guards=self.guards,
             mode=self.mode,
             origin=self.origin,
@@ -726,6 +730,8 @@ class ModesAnalysis:
         name: Optional[str] = None
         if cls is not None:
             built = [(v, scope) for v, scope in self._self_assignments(cls).get(expr.attr.value, ()) if isinstance(v, (cst.Call, cst.IfExp))]
+            if not built and expr.attr.value not in self._self_assignments(cls):
+                built = self._built_by_subclasses(cls, expr.attr.value)
             for value, scope in built:  # (`self.model = model`: a parameter, unknown here)
                 if self._value_holds_bn(value, scope):
                     holds = True
@@ -745,6 +751,21 @@ class ModesAnalysis:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=False, is_parameter=True)
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
+
+    def _built_by_subclasses(self, cls: cst.ClassDef, attr: str) -> List[Tuple[cst.BaseExpression, cst.CSTNode]]:
+        """`self.netg` in a method of a base class that never sets it, where every subclass of this
+        module that sets it builds it (`self.netg = NetG(opt)` in `Ganomaly.__init__`): what those
+        subclasses build. Empty when one sets it otherwise (a parameter: another object each time)
+        or no subclass sets it."""
+        out: List[Tuple[cst.BaseExpression, cst.CSTNode]] = []
+        for sub in self.facts.classes:
+            if sub is cls or not any(dotted(b.value) == cls.name.value for b in sub.bases):
+                continue
+            assigned = self._self_assignments(sub).get(attr, [])
+            if any(not isinstance(v, (cst.Call, cst.IfExp)) for v, _ in assigned):
+                return []
+            out.extend(assigned)
+        return out
 
     def _stored_parameter(self, cls: cst.ClassDef, attr: str) -> bool:
         """Is `self.<attr>` of a plain class set only in `__init__`, from one of its parameters?"""
@@ -962,6 +983,7 @@ class ModesAnalysis:
                     return self._exec_stmt(stmt.orelse, st, fr)
                 return self._exec_block(_body_of(stmt.orelse), st, fr)
             flag = self._flag_of(stmt.test)
+            saved = self._saved_mode_test(stmt.test, st, fr)
             a = self._exec_block(_body_of(stmt), self._under_flag(st.copy(), flag, True), fr)
             if stmt.orelse is None:
                 b: Optional[State] = self._under_flag(st, flag, False)
@@ -969,6 +991,11 @@ class ModesAnalysis:
                 b = self._exec_stmt(stmt.orelse, self._under_flag(st.copy(), flag, False), fr)
             else:
                 b = self._exec_block(_body_of(stmt.orelse), self._under_flag(st.copy(), flag, False), fr)
+            if saved is not None:
+                obj, positive = saved
+                was_eval = b if positive else a  # the path where the saved mode was eval
+                if was_eval is not None and obj in was_eval.modes:
+                    was_eval.modes[obj] = frozenset(v.replace(restored=True) if v.mode == EVAL else v for v in was_eval.modes[obj])
             return join([a, b])
         if isinstance(stmt, cst.For):
             self._exec_expr(stmt.iter, st, fr)
@@ -1237,6 +1264,7 @@ class ModesAnalysis:
                 if (
                     v.mode == EVAL
                     and v.mark is None
+                    and not v.restored
                     and v not in before
                     and v.frame == fr.act
                     and v.origin
@@ -2065,6 +2093,13 @@ class ModesAnalysis:
         classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name]
         if len(classes) != 1:
             return
+        if obj.holds_dropout and not obj.holds_bn:
+            from bnlint.effects import method_reaches_dropout
+            from bnlint.inventory import calls_dropout_function
+
+            resolve = self.facts.inventory.resolve
+            if not method_reaches_dropout(classes[0], meth, lambda name: bool(name) and self.facts.class_holds_dropout(name), lambda c: calls_dropout_function(c, resolve)):
+                return  # the method runs none of the model's dropout: its mode changes nothing there
         functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         module_classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
         resolver = self.facts.index._resolver(self.facts.path, functions, _import_aliases(tree))
@@ -2267,6 +2302,20 @@ class ModesAnalysis:
             vals |= st.modes.pop(o, frozenset({Val(UNKNOWN)}))
         st.modes[merged] = frozenset(vals)
         return merged
+
+    def _saved_mode_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> Optional[Tuple[Obj, bool]]:
+        """(model, polarity) of `if was_training:` where the function saved `was_training =
+        model.training` (once): the test of a mode saved before an evaluation, to restore it."""
+        positive = True
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, positive = test.expression, False
+        if not isinstance(test, cst.Name) or fr.fn is None:
+            return None
+        bound = self.facts.assignments_to(test.value, fr.fn)
+        if len(bound) != 1 or not (isinstance(bound[0], cst.Attribute) and bound[0].attr.value == "training"):
+            return None
+        obj = self.resolve(bound[0].value, st, fr)
+        return (obj, positive) if obj is not None else None
 
     def _flag_of(self, test: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
         """(flag, polarity) of an `if` on a configuration flag that decides a mode switch somewhere
@@ -2476,9 +2525,14 @@ class ModesAnalysis:
         new = set()
         # Only a leak when training also ran in train mode (the first iteration): a model that is
         # deliberately kept in eval mode for the whole training (entry state eval) is another matter.
-        trains_somewhere = any(v.mode == TRAIN or v.entry for v in vals)
+        # Under a configuration flag, only the values reached under the same outcome of every flag
+        # count (`if args.fix_bn: model.eval() else: model.train()`, chosen again after each
+        # validation: on the flag's path the model trains in eval mode throughout, by design).
+        def trains_somewhere(v: Val) -> bool:
+            return any((u.mode == TRAIN or u.entry) and not any((name, not truth) in u.guards for name, truth in v.guards) for u in vals)
+
         for v in vals:
-            if v.mode == EVAL and v.mark is not None and trains_somewhere and not obj.keeps_bn_eval:
+            if v.mode == EVAL and v.mark is not None and trains_somewhere(v) and not obj.keeps_bn_eval:
                 node = v.mark[1]
                 if node not in self.leaks:
                     self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call), use=call)

@@ -53,6 +53,8 @@ def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
         _, end_line = src.locate(f.end_line)
         f.column += src.column_shift(f.line)
         f.end_column += src.column_shift(f.end_line)
+        if f.stmt_lines != (0, 0):  # where a `# noqa` for it goes, in its cell
+            f.stmt_lines = (src.locate(f.stmt_lines[0])[1], src.locate(f.stmt_lines[1])[1])
         f.cell, f.line, f.end_line = cell, line, end_line
         if f.related:  # each in its own cell, which need not be the finding's
             from bnlint.records import replace

@@ -449,6 +449,20 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
                 found_in_init += 1
     if not found_in_init or init is None:
         return False
+    # `self.norm = norm` ... `if self.norm == "batch":`: the copy has the parameter's value (when
+    # `__init__` assigns the attribute that once, from the parameter).
+    copies: Dict[str, List[ast.AST]] = {}
+    for node in ast.walk(init):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                name = _dotted(target) if isinstance(target, ast.Attribute) else None
+                if name and name.startswith("self."):
+                    copies.setdefault(name, []).append(node)
+    literals = dict(literals)
+    for name, nodes in copies.items():
+        value = getattr(nodes[0], "value", None)
+        if len(nodes) == 1 and isinstance(nodes[0], ast.Assign) and isinstance(value, ast.Name) and value.id in literals:
+            literals[name] = literals[value.id]
     off = 0
 
     def visit(stmts: List[ast.stmt], decided_off: bool) -> None:

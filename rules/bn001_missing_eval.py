@@ -81,12 +81,14 @@ class MissingEval(Rule):
     does not count, nor a library classifier reduced to another of its parts
     (`list(vgg16(...).features)`: the dropout lives in the part named
     `classifier`, `fc` or `head`, a name taken from the library's layout), nor a `nn.Dropout(p)(x)` built inside `forward` (it follows
-    no mode). An explicit `.train()` right before a no-grad forward of a
-    dropout-only model, or the same input run again and again
-    (`[net(x) for _ in range(100)]`) outside the training loop, is MC dropout
-    and is not reported (in a validation the training loop runs, train mode is
-    what the epoch left: best-of-N sampling of a stochastic model there is
-    reported). An
+    no mode). The same input run again and again through a dropout-only model
+    (`[net(x) for _ in range(100)]`, also through a helper called in such a
+    loop) outside the training loop is MC dropout and is not reported (in a
+    validation the training loop runs, train mode is what the epoch left:
+    best-of-N sampling of a stochastic model there is reported). An explicit
+    `.train()` right before a no-grad forward of a dropout-only model is not
+    reported in training code; in evaluation or inference (trained weights,
+    nothing trains) with each input run once, it is the bug. An
     object built with its class's dropout or BatchNorm switched off by a
     constructor flag (`MLP(use_dropout=False)`, `Block(norm="gn")`, when the
     class builds those layers itself under `if` on that parameter) holds none.
@@ -99,7 +101,10 @@ class MissingEval(Rule):
 
     A model's own method that runs its layers (`net.extract_features(x)`) is a
     forward of it (for `nn.Module` classes; a plain predictor's method runs
-    models with modes of their own). In a loop over phases (`for phase in
+    models with modes of their own). For a model whose only mode-dependent
+    part is dropout, the method must reach it: a layer-wise `inference()`
+    that runs `self.convs[i]` of a graph network whose dropout is the
+    `F.dropout(..., training=self.training)` in `forward` is not reported. In a loop over phases (`for phase in
     ["train", "val"]:`) each phase runs with `phase` bound: the validation
     pass of a loop that never calls `.eval()` is reported, without a fix
     (an `.eval()` before the shared body would hit the training pass too).
@@ -246,7 +251,14 @@ class MissingEval(Rule):
             if all(v.frozen is not None for v in vals):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
             if all(v.fresh for v in vals) and not obj.holds_bn:
-                continue  # dropout only: an explicit `.train()` before evaluating is MC dropout
+                # Dropout only and an explicit `.train()` right before: MC dropout when the same input
+                # is sampled again and again (here or in a caller), or when the forward is no
+                # evaluation of data. Evaluation of data or inference with trained weights, each
+                # input run once, gets random outputs: the bug (a `.train()` where `.eval()` belongs).
+                if not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference"}:
+                    continue
+                if _repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain):
+                    continue
             if not obj.holds_bn and _repeated_sampling(facts, obs.node) and not any((loop, obj) in result.trained_within for loop in obs.outer_loops):
                 # Dropout only, the same input run again and again: MC dropout sampling.  (Not in a
                 # validation the training loop runs: there train mode is what training left.)

@@ -139,7 +139,11 @@ class DetachedNormStats(Rule):
     distillation loss normalising the teacher's distances under `no_grad`
     builds a fixed target, not a layer output), a `@staticmethod` helper of a
     module that holds no BatchNorm state, a `forward` decorated with
-    `@torch.no_grad()`, and detaches on the running-buffer or logging path.
+    `@torch.no_grad()`, statistics under `torch.no_grad()` that normalise
+    inside the same block and never reach code with grad (Sinkhorn-Knopp
+    targets: `Q /= torch.sum(Q, dim=0)` and a `return` in the block; nothing
+    there has a gradient to lose), and detaches on the running-buffer or
+    logging path.
 
     ## Why is this bad?
     BatchNorm's output is `(x - mean(x)) / sqrt(var(x) + eps)`, with the
@@ -895,8 +899,48 @@ class DetachedNormStats(Rule):
                 # Only the outermost reduction, and only when nothing above already detaches it.
                 if any(isinstance(a, cst.Call) and (self._is_reduction_of(a, inputs) is not None or _method(a) == "detach") for a in self._ancestors_in(node, fn)):
                     continue
+                if not self._escapes_no_grad(node, fn):
+                    continue  # normalised inside the block too: the result has no gradient at all (a target)
                 sites.append((node, None, None, "computed inside `torch.no_grad()`", self._kinds(node, inputs)))
         return sites
+
+    def _escapes_no_grad(self, node: cst.CSTNode, fn: cst.FunctionDef) -> bool:
+        """Does the statistic at ``node`` (inside a `no_grad` block) reach code that runs with grad?
+        Only through a name it is assigned to (directly or through other assignments in no-grad
+        code) that is read outside `no_grad`. `Q /= Q.sum(0)` or a `return` inside the block
+        normalises without grad: nothing there has a gradient to lose (Sinkhorn targets)."""
+        facts = self.ctx.facts
+        kids = facts.children_of
+        stmt: Optional[cst.CSTNode] = node
+        while stmt is not None and not isinstance(stmt, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            stmt = facts.parent(stmt)
+        if not isinstance(stmt, cst.Assign):
+            return isinstance(stmt, cst.AnnAssign)  # (annotated: rare, keep reporting)
+        def bound(assign: cst.Assign) -> Set[str]:
+            names = set()
+            for t in assign.targets:
+                for tg in [t.target] if isinstance(t.target, cst.Name) else [e.value for e in getattr(t.target, "elements", [])]:
+                    if isinstance(tg, cst.Name):
+                        names.add(tg.value)
+            return names
+
+        carried = bound(stmt)
+        if not carried:
+            return False
+        assigns = [n for n in self._walk(fn.body) if isinstance(n, cst.Assign) and facts.in_no_grad(n)]
+        for _ in range(4):
+            grew = False
+            for a in assigns:
+                if _names_in(a.value, children=kids) & carried:
+                    new = bound(a) - carried
+                    carried |= new
+                    grew = grew or bool(new)
+            if not grew:
+                break
+        for n in self._walk(fn.body):
+            if isinstance(n, cst.Name) and n.value in carried and not self._is_assign_target(n) and not facts.in_no_grad(n):
+                return True
+        return False
 
     def _stat_names(self, fn: cst.FunctionDef, inputs: Set[str]) -> Set[str]:
         """Locals holding a batch statistic of the input (`mean = x.mean(0)`, `std = torch.sqrt(var + eps)`)."""

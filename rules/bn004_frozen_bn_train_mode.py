@@ -56,7 +56,11 @@ class FrozenBNTrainMode(Rule):
     module or class handed the BN layer, `_freeze_module(self.bn1)`) is a freeze
     where it is built, and so is a factory whose every branch builds such a
     class. That model is followed as an object: a `model.train()` in another
-    function that binds its own `model` trains another model.
+    function that binds its own `model` trains another model. A freeze that
+    selects parameters by name (`if "backbone" in name:`) reaches only the
+    parts whose attribute paths carry that name: `model.module.final_bn.train()`
+    after it trains an unfrozen layer and is not counted (a part named
+    otherwise that holds the selected name deeper inside cannot be seen).
 
     What it cannot see: freezes done inside a helper of another module, a
     constructor freeze under a condition, and a `.train()` issued by a trainer
@@ -178,6 +182,7 @@ class FrozenBNTrainMode(Rule):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
+        self._selected_names: Dict[int, Tuple[str, ...]] = {}  # freeze site -> the names its `if` selects
         self._order: Dict[int, int] = {}
         self._all: Optional[List[cst.CSTNode]] = None
         self._assigns: List[cst.Assign] = []  # filled by the shared traversal, in source order
@@ -363,7 +368,8 @@ class FrozenBNTrainMode(Rule):
         return None
 
     def _name_guard(self, name_var: str, at: cst.CSTNode, loop: cst.For) -> Optional[str]:
-        """Classify the `if ... in name` filters between the loop and ``at``."""
+        """Classify the `if ... in name` filters between the loop and ``at``. A "subset" freeze
+        (`if 'backbone' in name:`) keeps the names it selects in ``_selected_names``."""
         positive: List[str] = []
         negative: List[str] = []
         child: cst.CSTNode = at
@@ -383,6 +389,8 @@ class FrozenBNTrainMode(Rule):
             return "non-bn"
         if any(_NORM_PARAM_STRINGS.search(s) for s in positive):
             return "norm"
+        if positive and not negative:
+            self._selected_names[id(at)] = tuple(positive)
         return "subset"
 
     def _string_tests(self, test: cst.BaseExpression, name_var: str) -> List[Tuple[str, bool]]:
@@ -609,6 +617,8 @@ class FrozenBNTrainMode(Rule):
                 continue
             if _exclusive(self._guards(node), self._guards(call)):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
+            if self._outside_selection(recv, node):
+                continue  # `model.module.final_bn.train()` after freezing the parameters named 'backbone'
             self._site.train_call = call
             return f"`{self.ctx.code_for(call)}` is called after the freeze"
         # A function of another project module that puts the model in train mode (its
@@ -630,6 +640,19 @@ class FrozenBNTrainMode(Rule):
         if has_step and has_backward and self._trained(roots):
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
         return None
+
+    def _outside_selection(self, recv: cst.BaseExpression, freeze: cst.CSTNode) -> bool:
+        """Is ``recv`` (what `.train()` is called on) a part of the model outside the parameters
+        the freeze selected by name?  Parameter names are the attribute paths of their modules
+        (`module.backbone.layer1.0.bn1.weight`): a part whose path (`model.module.final_bn`)
+        names none of the selected words is a part the freeze did not reach, as far as a
+        module's own names can say (a word nested deeper inside it cannot be seen)."""
+        selected = self._selected_names.get(id(freeze))
+        path = (dotted(recv) or "").split(".")[1:]
+        parts = [p for p in path if p != "module"]
+        if not selected or not parts:
+            return False
+        return not any(word.strip(".") and word.strip(".") in ".".join(path) for word in selected)
 
     def _trains_in_helper(self, node: cst.CSTNode, fn, roots: Set[str], order: Dict[int, int]) -> Optional[str]:
         """A call after the freeze that hands a frozen model to an imported project function whose

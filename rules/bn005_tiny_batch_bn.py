@@ -544,6 +544,14 @@ class TinyBatchBN(Rule):
       `opt = TrainOptions().parse()` / `args = Options().initialize()`: the one
       `add_argument` for that option in the class and its project bases.
 
+    Not flagged: loaders built for evaluation (named so, over an evaluation
+    split, unshuffled, or in the branch of an `if` that picks an evaluation
+    split, `elif mode == "test":`), and loaders whose items are groups of
+    samples that reach BatchNorm together: a loop that joins them along the
+    batch axis, or a model whose `forward` folds a second axis of its input
+    into the batch axis (`support_x.view(b * setsz, c, h, w)`,
+    `x.flatten(0, 1)`: few-shot episodes, bags, clips).
+
     ## Why is this bad?
     In train mode a BatchNorm layer normalises its input with the mean and
     variance of the **current batch** and folds them into `running_mean` /
@@ -865,6 +873,8 @@ class TinyBatchBN(Rule):
             return
         if self._items_are_groups(loader):
             return  # each batch element is a group of samples (an episode): BN sees more than `size`
+        if models and all(self._forward_merges_batch(c) for c, _ in models):
+            return  # the model's forward folds each item's samples into the batch: BN sees more than `size`
         cls = self.ctx.facts.enclosing_class(call)
         if cls is not None and cls.name.value in self.ctx.facts.inventory.bn_holding:
             if self._modes()._keeps_bn_eval(cls.name.value):
@@ -879,6 +889,42 @@ class TinyBatchBN(Rule):
         single = _single_note(size, layer)
         summary = f"`{loader}` trains BatchNorm on batches of {size}: use >= {limit}, GroupNorm, or frozen BN"
         self.report(node, LOADER_MESSAGE.format(loader=loader, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=single), summary=summary)
+
+    def _forward_merges_batch(self, construction: cst.Call) -> bool:
+        """Does the model's class fold a second axis of its input into the batch axis in `forward`
+        (`support_x.view(batchsz * setsz, c, h, w)`, `x.flatten(0, 1)`)?  Then each loader item is
+        a group (a few-shot episode, a bag, a clip of frames) and BatchNorm normalises over all
+        its samples. Read from the class's source, in this module or a project module."""
+        facts = self.ctx.facts
+        name = dotted(construction.func)
+        if not name:
+            return False
+        inv = facts.inventory
+        cls = inv.classes.get(name) if name in inv.classes else None
+        if cls is None and facts.path and inv.is_imported(name):
+            found = facts.index.definition(facts.path, inv.resolve(name))
+            cls = found[2][2].get(found[1]) if found is not None else None
+        if not isinstance(cls, ast.ClassDef):
+            return False
+        forward = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "forward"), None)
+        if forward is None:
+            return False
+        inputs = {a.arg for a in forward.args.args[1:] + forward.args.kwonlyargs}
+        for node in ast.walk(forward):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+                continue
+            method, receiver = node.func.attr, node.func.value
+            if method == "flatten" and isinstance(node.func.value, ast.Name) and inv_mod.dotted_name(node.func.value) == "torch":
+                receiver, args = node.args[0], node.args[1:]
+            else:
+                args = node.args
+            if not (isinstance(receiver, ast.Name) and receiver.id in inputs):
+                continue
+            if method in ("view", "reshape") and isinstance(args[0], ast.BinOp) and isinstance(args[0].op, ast.Mult):
+                return True
+            if method == "flatten" and [a.value if isinstance(a, ast.Constant) else None for a in args[:2]] == [0, 1]:
+                return True
+        return False
 
     def _items_are_groups(self, loader: str) -> bool:
         """Is each element the loader yields a group of samples, merged into one batch before the
@@ -952,6 +998,31 @@ class TinyBatchBN(Rule):
         shuffle = call_arg(call, "shuffle")
         if shuffle is not None and isinstance(shuffle.value, cst.Name) and shuffle.value.value == "False" and "train" not in loader.lower():
             return True
+        return self._in_eval_branch(call)
+
+    def _in_eval_branch(self, call: cst.Call) -> bool:
+        """Built in the branch of an `if` that picks an evaluation split: `elif mode == 'test':`,
+        `if split in ("val", "test"):` (every literal compared names evaluation data)."""
+        facts = self.ctx.facts
+        child: cst.CSTNode = call
+        for anc in facts.ancestors(call):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                return False
+            if isinstance(anc, cst.If) and child is anc.body:
+                test = anc.test
+                if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+                    op = test.comparisons[0].operator
+                    sides = [test.left, test.comparisons[0].comparator]
+                    words: List[str] = []
+                    for side in sides:
+                        elements = side.elements if isinstance(side, (cst.Tuple, cst.List, cst.Set)) and isinstance(op, cst.In) else [side]
+                        for e in elements:
+                            value = e.value if isinstance(e, cst.BaseElement) else e
+                            if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+                                words.append(value.evaluated_value)
+                    if isinstance(op, (cst.Equal, cst.In)) and words and all(_EVAL_WORDS.search(w) and "train" not in w.lower() for w in words):
+                        return True
+            child = anc
         return False
 
     def _int_value(self, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> Optional[Tuple[int, str]]:

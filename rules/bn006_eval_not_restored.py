@@ -26,6 +26,12 @@ class EvalNotRestored(Rule):
     that sets the mode again on every path before training (`if finetune:
     model.train()` / `elif probe: model.eval()` / `else: assert False`; a
     branch that ends in `raise`, `assert False` or `sys.exit()` trains nothing).
+    A configuration flag that chooses the mode (`if args.fix_bn: model.eval()
+    else: model.train()`) is one decision wherever it is tested: on the
+    flag's eval path the model trains in eval mode from the start, by design,
+    and the `.eval()` chosen again after validation is not reported. A mode
+    saved before the evaluation and restored after it (`was_training =
+    model.training` ... `if was_training: model.train()`) is restored.
 
     A model that comes in as a parameter of a training function nothing in the
     file calls (`def fit(model, loader, optimizer)`) is followed too, though
@@ -150,11 +156,14 @@ class EvalNotRestored(Rule):
                 isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train")
             )
             what = f"`{facts.module.code_for_node(node.func)}(...)` puts `{label}` in eval mode" if is_call_to_helper and isinstance(node, cst.Call) else f"`{label}` is put in eval mode here"
-            bn = "its BatchNorm layers normalise" if not leak.obj.is_parameter else "any BatchNorm in it normalises"
+            if leak.obj.holds_bn or leak.obj.is_parameter:
+                bn = "its BatchNorm layers normalise" if leak.obj.holds_bn else "any BatchNorm in it normalises"
+                effect = f"{bn} with frozen running statistics (and stop updating them) and dropout is off"
+            else:  # dropout and no BatchNorm
+                effect = "its dropout is off: it trains without the regularisation it was built with"
             message = (
                 f"{what} inside the training loop and nothing calls `{label}.train()` before it is trained again in the "
-                f"next iteration: from then on {bn} with frozen running statistics (and stops updating "
-                f"them) and dropout is off. Call `{label}.train()` after the validation block or at the top of each "
+                f"next iteration: from then on {effect}. Call `{label}.train()` after the validation block or at the top of each "
                 f"epoch/step."
             )
             fix = None

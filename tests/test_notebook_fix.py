@@ -109,3 +109,16 @@ def test_with_cell_sources_reencodes_in_the_files_style():
     assert '"x = \\"\\u00e9\\"\\n"' in out  # an unchanged line keeps its escape
     assert with_cell_sources(raw, {9: "x"}) is None  # no such cell: nothing is guessed
     assert with_cell_sources("not json", {1: "x"}) is None
+
+
+def test_add_noqa_comments_the_cell_line_and_keeps_the_rest(tmp_path):
+    p = tmp_path / "train.ipynb"
+    before = notebook(EVAL)
+    p.write_bytes(before.encode("utf-8"))
+    r = run_bnlint("check", "--add-noqa", "--no-cache", str(p), cwd=str(tmp_path))
+    assert r.returncode == 0 and "Added 1 noqa directive" in r.stdout, r.stdout + r.stderr
+    after = p.read_bytes().decode("utf-8")
+    assert json.loads(after)["cells"][3]["source"][2] == "        out = model(x)  # noqa: BN001\n"
+    assert _outside_source(after, 4) == _outside_source(before, 4)
+    again = run_bnlint("check", "--no-cache", str(p), cwd=str(tmp_path))
+    assert again.returncode == 0 and "All checks passed" in again.stdout
