@@ -51,3 +51,52 @@ def test_runtime_extra_accepts_the_users_torch_and_only_the_test_extra_pins_it()
     assert "torch==2.13.0" in extras["test"]
     assert "numpy" in extras["runtime"] and "numpy" in extras["test"]
     assert not any(d.startswith("torch") for d in extras.get("lsp", []))
+
+
+def _documented_bnlint_commands():
+    """Every `bnlint ...` command line in the README's and docs' shell blocks, as written."""
+    import re
+    import shlex
+
+    texts = []
+    for name in ["README.md"] + sorted(os.listdir(os.path.join(ROOT, "docs"))):
+        path = os.path.join(ROOT, name) if name == "README.md" else os.path.join(ROOT, "docs", name)
+        if path.endswith(".md"):
+            with open(path, encoding="utf-8") as fh:
+                texts.append(fh.read())
+    commands = []
+    for text in texts:
+        for block in re.findall(r"```(?:bash|sh|console|shell)\n(.*?)```", text, re.S):
+            for line in block.splitlines():
+                line = line.strip()
+                line = line[2:] if line.startswith("$ ") else line
+                for part in line.split("&&"):
+                    part = part.strip()
+                    if part.startswith("bnlint"):
+                        commands.append(shlex.split(part, comments=True))
+    return commands
+
+
+def test_documented_check_commands_run_as_written(tmp_path):
+    """The README's `bnlint` lines (`bnlint src/ train.py`, `--fix --unsafe-fixes .`, `--diff .`,
+    `--format json .`, ...) run in a folder that has what they name, and none is a usage error
+    (exit 2). `lsp` and `trace` lines are run by their own tests (test_lsp, tests/runtime)."""
+    import shutil
+    import subprocess
+
+    commands = _documented_bnlint_commands()
+    check_lines = [c for c in commands if len(c) < 2 or c[1] not in ("lsp", "trace", "rule", "rules", "clean")]
+    assert len(check_lines) >= 6, commands
+    example = os.path.join(ROOT, "examples", "train_cifar.py")
+    for argv in check_lines:
+        work = tmp_path / f"run{check_lines.index(argv)}"
+        (work / "src").mkdir(parents=True)
+        shutil.copy(example, work / "src" / "train.py")
+        shutil.copy(example, work / "train.py")
+        (work / "examples").mkdir()
+        shutil.copy(example, work / "examples" / "train_cifar.py")
+        env = dict(os.environ, BNLINT_CACHE_DIR=str(work / ".cache"))
+        r = subprocess.run([sys.executable, "-m", "bnlint", *argv[1:]], cwd=work, capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode in (0, 1), f"{' '.join(argv)} -> {r.returncode}: {r.stderr[-800:]}"
+    subcommands = {c[1] for c in commands if len(c) > 1}
+    assert {"lsp", "trace"} <= subcommands
