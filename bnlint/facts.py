@@ -472,12 +472,17 @@ NOT_LITERAL = object()  # what ``literal_value`` returns for anything else
 
 
 def literal_value(expr: cst.BaseExpression) -> object:
-    """The value of a string, integer, ``True``/``False``/``None`` literal, else ``NOT_LITERAL``."""
+    """The value of a string, integer, float, ``True``/``False``/``None`` literal, else ``NOT_LITERAL``."""
     if isinstance(expr, cst.SimpleString):
         return expr.evaluated_value
     if isinstance(expr, cst.Integer):
         try:
             return int(expr.value, 0)
+        except ValueError:
+            return NOT_LITERAL
+    if isinstance(expr, cst.Float):  # `nn.Dropout(0.0)`, `Net(dropout=0.0)`
+        try:
+            return float(expr.value)
         except ValueError:
             return NOT_LITERAL
     if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):

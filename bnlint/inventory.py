@@ -1060,15 +1060,15 @@ def _local_summary(
         """`ConvBlock(64, 64, norm=None)` of a block whose `__init__` builds BatchNorm only under
         `if self.norm == "batch":`: this call builds none (``summaries.layers_switched_off``)."""
         name = dotted_name(call.func)
-        if not name or not _literal_arguments(call):
+        if not name:
             return False
         if name in inv.classes:
-            return class_switched_off(inv.classes[name], inv.resolve, call)
+            return _literal_arguments(call) and class_switched_off(inv.classes[name], inv.resolve, call)
         head = name.split(".")[0]
         if builds_no_bn is None or head in inv.classes or head in inv.functions or not inv.is_imported(name):
             return False
         q = inv.resolve(name)
-        return q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS and builds_no_bn(q, call)
+        return q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS and _literal_arguments(call) and builds_no_bn(q, call)
 
     reasons: Dict[str, _Reasons] = {}
     calls_by_name: Optional[Dict[str, List[ast.Call]]] = None  # built on first need
@@ -1251,6 +1251,22 @@ def _literal_arguments(call: ast.Call) -> bool:
     return any(isinstance(v, ast.Constant) and (v.value is None or isinstance(v.value, (bool, int, str))) for v in list(call.args) + [k.value for k in call.keywords])
 
 
+def _bn_under_init_tests(init: ast.FunctionDef, resolve: Callable[[str], str]) -> bool:
+    """Does `__init__` build a BatchNorm layer under an `if` (the only place a call can switch
+    it off)?  Memoised on the node: asked for every call of the class."""
+    known = init.__dict__.get("_bnlint_bn_under_if")
+    if known is None:
+        known = any(
+            isinstance(node, ast.Call) and is_bn_class(resolve(dotted_name(node.func) or ""))
+            for stmt in ast.walk(init)
+            if isinstance(stmt, ast.If)
+            for part in stmt.body + stmt.orelse
+            for node in ast.walk(part)
+        )
+        init.__dict__["_bnlint_bn_under_if"] = known
+    return known
+
+
 def class_switched_off(cls: ast.ClassDef, resolve: Callable[[str], str], call: ast.Call) -> bool:
     """Does ``call`` build ``cls`` (its module's names read with ``resolve``) without the BatchNorm
     its `__init__` builds only under tests of parameters, decided by the call's literals and the
@@ -1258,14 +1274,18 @@ def class_switched_off(cls: ast.ClassDef, resolve: Callable[[str], str], call: a
     from bnlint.summaries import _UNKNOWN_ARGUMENT, construction_literals, layers_switched_off
 
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    if init is None:
+    if init is None or not _bn_under_init_tests(init, resolve):
         return False
 
     def literal(node: ast.AST) -> object:
         return node.value if isinstance(node, ast.Constant) else _UNKNOWN_ARGUMENT
 
     literals = construction_literals(init, [literal(a) for a in call.args], {k.arg: literal(k.value) for k in call.keywords if k.arg})
-    return layers_switched_off(cls, lambda n: is_bn_class(resolve(n)), literals)
+    memo = init.__dict__.setdefault("_bnlint_switched_off", {})
+    key = tuple(sorted(((k, type(v).__name__, repr(v)) for k, v in literals.items())))
+    if key not in memo:
+        memo[key] = layers_switched_off(cls, lambda n: is_bn_class(resolve(n)), literals)
+    return memo[key]
 
 
 def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], calls_bn_function: bool, kind: str = "bn") -> _Reasons:

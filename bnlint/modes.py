@@ -2311,7 +2311,7 @@ class ModesAnalysis:
             test, positive = test.expression, False
         if not isinstance(test, cst.Name) or fr.fn is None:
             return None
-        bound = self.facts.assignments_to(test.value, fr.fn)
+        bound = [value for _, value in self.binding_index(fr.fn)[1].get(test.value, ())]
         if len(bound) != 1 or not (isinstance(bound[0], cst.Attribute) and bound[0].attr.value == "training"):
             return None
         obj = self.resolve(bound[0].value, st, fr)
@@ -2829,7 +2829,7 @@ def layers_switched_off_at(facts: Facts, value: cst.BaseExpression, kind: str) -
             keywords[a.keyword.value] = v
     literals = construction_literals(init, positional, keywords)
     is_layer = (lambda n: inv_mod.is_bn_class(resolve(n))) if kind == "bn" else (lambda n: inv_mod.is_dropout_class(resolve(n)))
-    return layers_switched_off(cls_node, is_layer, literals)
+    return layers_switched_off(cls_node, is_layer, literals, rate="p" if kind == "dropout" else None)
 
 
 def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:

@@ -429,12 +429,14 @@ def _passes_bare(call: ast.Call, name: str) -> bool:
     return any(isinstance(a, ast.Name) and a.id == name for a in list(call.args) + [k.value for k in call.keywords])
 
 
-def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", literals: "Dict[str, object]") -> bool:
+def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", literals: "Dict[str, object]", rate: Optional[str] = None) -> bool:
     """Does building ``cls`` with these literal arguments (the call's and the defaults it leaves in
     place) build none of the layers ``is_layer`` names?  True only when the class builds such a layer
     itself (`nn.Dropout(...)`), always in `__init__` and under an `if` on an `__init__` parameter that
     the literals decide against (`if use_dropout:` with `use_dropout=False`, `if norm == "bn":` with
-    `norm="gn"`).  A layer built anywhere else, or under a test they do not decide: False."""
+    `norm="gn"`), or, with ``rate`` (the layer's first argument's keyword, "p" for dropout), built
+    with a rate of zero (`nn.Dropout(dropout)` with `dropout=0.0`): such a layer does nothing in
+    either mode.  A layer built anywhere else, or under a test they do not decide: False."""
     from bnlint.effects import static_truth
 
     init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
@@ -465,6 +467,18 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
             literals[name] = literals[value.id]
     off = 0
 
+    def zero_rate(call: ast.Call) -> bool:
+        if rate is None:
+            return False
+        arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == rate), None)
+        if isinstance(arg, ast.Constant):
+            value = arg.value
+        elif isinstance(arg, (ast.Name, ast.Attribute)) and (_dotted(arg) or "") in literals:
+            value = literals[_dotted(arg) or ""]
+        else:
+            return False
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
     def visit(stmts: List[ast.stmt], decided_off: bool) -> None:
         nonlocal off
         for stmt in stmts:
@@ -474,7 +488,7 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
                 visit(stmt.orelse, decided_off or known is True)
                 continue
             for node in ast.walk(stmt):
-                if isinstance(node, ast.Call) and is_layer(_dotted(node.func) or "") and decided_off:
+                if isinstance(node, ast.Call) and is_layer(_dotted(node.func) or "") and (decided_off or zero_rate(node)):
                     off += 1
 
     visit(init.body, False)

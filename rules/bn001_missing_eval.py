@@ -91,7 +91,11 @@ class MissingEval(Rule):
     nothing trains) with each input run once, it is the bug. An
     object built with its class's dropout or BatchNorm switched off by a
     constructor flag (`MLP(use_dropout=False)`, `Block(norm="gn")`, when the
-    class builds those layers itself under `if` on that parameter) holds none.
+    class builds those layers itself under `if` on that parameter) holds none,
+    and so does one whose dropout layers get a rate of zero from the call
+    (`Attention(dropout=0.0)` building `nn.Dropout(dropout)`: the identity in
+    both modes). What it cannot see: a zero rate carried in a config dict
+    into nested blocks (`GPTModel({"drop_rate": 0.0, ...})`).
 
     An `nn.Module` wrapper of this file or the project that keeps the model it
     is given as a submodule (`ModelWithTemperature(model)`, its constructor
