@@ -794,6 +794,25 @@ def _statements(tree: ast.AST) -> Iterable[ast.stmt]:
                 stack.extend(reversed(block))
 
 
+# The names a package imported with `*` binds torch's modules to, by convention.
+_TORCH_STAR_NAMES = (("torch", "torch"), ("nn", "torch.nn"), ("F", "torch.nn.functional"), ("optim", "torch.optim"))
+
+
+def _bound_at_module_level(tree: ast.Module) -> Set[str]:
+    """Names the module itself binds: definitions, assignments, imports, loop targets."""
+    bound: Set[str] = set()
+    for node in _statements(tree):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if not isinstance(node, (ast.With, ast.AsyncWith)) else [i.optional_vars for i in node.items if i.optional_vars is not None]
+            for target in targets:
+                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return bound
+
+
 def _import_aliases(tree: ast.Module) -> Dict[str, str]:
     """Local name -> qualified name, for every name an import binds, and for module-level
     aliases of imported names (`BatchNorm = nn.BatchNorm2d`, `Norm = nn.SyncBatchNorm if
@@ -988,13 +1007,21 @@ def _local_summary(
     call)`` (the index again) says whether a call of a project class of another module switches
     off the BatchNorm its `__init__` builds only under a test of a parameter (`norm=None`)."""
     inv = ModuleInventory(path=path, aliases=_import_aliases(tree))
+    stars = _star_imports(tree)
     if star_names is not None:
         defined = {n.name for n in _statements(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
-        for module in _star_imports(tree):
+        for module in stars:
             sep = "" if module.endswith(".") else "."
             for name in star_names(module):
                 if name not in defined and not name.startswith("_"):
                     inv.aliases.setdefault(name, f"{module}{sep}{name}")
+    if stars:
+        # `from torch_snippets import *` (a helper package that re-exports torch under its usual
+        # names): `nn.BatchNorm2d` with `nn` bound by nothing else in the module is torch's.
+        bound = _bound_at_module_level(tree)
+        for name, target in _TORCH_STAR_NAMES:
+            if name not in inv.aliases and name not in bound:
+                inv.aliases[name] = target
     seen_defs: Dict[str, List[ast.AST]] = {}
     for node in tree.body:
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):

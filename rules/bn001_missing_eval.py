@@ -97,6 +97,11 @@ class MissingEval(Rule):
     both modes). What it cannot see: a zero rate carried in a config dict
     into nested blocks (`GPTModel({"drop_rate": 0.0, ...})`).
 
+    Names are read through the module's imports. A package imported with `*`
+    (`from torch_snippets import *`, common in course notebooks) is taken to
+    bind `torch`, `nn`, `F` and `optim` to torch's modules when the module
+    binds those names nowhere itself.
+
     An `nn.Module` wrapper of this file or the project that keeps the model it
     is given as a submodule (`ModelWithTemperature(model)`, its constructor
     switching no mode) holds what that model holds, in the mode it is in: the
@@ -308,7 +313,8 @@ class MissingEval(Rule):
                 if kind in obs.kinds:
                     parts.append(_CONTEXT_WORDS[kind])
             where = ", ".join(parts)
-            how = "it is never put in eval mode" if all(not v.origin for v in vals) else "the last mode switch on every path here is `.train()`"
+            switched = any(v.origin and _is_train_call(v.origin[-1]) for v in vals)
+            how = "the last mode switch on every path here is `.train()`" if switched else "it is never put in eval mode"
             built_here = obj.created_at is not None and obs.fn is not None and facts.enclosing_function(obj.created_at) is obs.fn
             if obs.callers and fn_name and not built_here:
                 # (A model built in that function is its own local: no caller hands it over.)
@@ -423,6 +429,13 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
         return _synthetic(expr, at)
 
     return all(synthetic_in(a, 0) for a in args)
+
+
+def _is_train_call(node) -> bool:
+    """Is ``node`` a `.train()` call (what a value's origin names when a mode call set it)?"""
+    import libcst as cst
+
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "train"
 
 
 def _repeated_sampling(facts, call) -> bool:
