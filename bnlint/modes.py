@@ -279,6 +279,9 @@ class ModesAnalysis:
         self._loop_stack: List[cst.CSTNode] = []
         self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
         self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
+        # A base class's `self.<attr>` that its subclasses build -> their keys for that attribute.
+        self._subclass_twins: Dict[int, List[tuple]] = {}
+        self._trained_keys: Set[tuple] = set()  # `self.<attr>` keys an optimizer or a call may train
         self._optimizes_unknown = False  # an optimizer takes parameters of models not told apart
         self._stepped: Optional[Set[str]] = None  # names the file steps like an optimizer (``_stepped_result``)
         self._test_trees: Dict[int, object] = {}  # `if` tests as ``ast`` expressions (``_static_truth``)
@@ -343,9 +346,21 @@ class ModesAnalysis:
             # is never handed to code that could train it (a trainer, a helper): its forwards are
             # inference, whatever else the file trains (a notebook that trains one network and
             # then classifies a photo with a pretrained VGG).
-            if obs.maybe_inference and not obs.kinds and id(obs.obj) not in self._may_be_trained and not self._optimizes_unknown:
+            if obs.maybe_inference and not obs.kinds and not self._maybe_trained(obs.obj) and not self._optimizes_unknown:
                 obs.kinds.add("inference")
         return self
+
+    def _maybe_trained(self, obj: "Obj") -> bool:
+        """May an optimizer or a call train ``obj`` (or, for a base class's `self.<attr>`, the
+        subclasses' object it stands for)?"""
+        if id(obj) in self._may_be_trained:
+            return True
+        return any(key in self._trained_keys for key in self._subclass_twins.get(id(obj), ()))
+
+    def _note_trained_key(self, expr: cst.BaseExpression, fr: Frame) -> None:
+        key = self._self_key(expr, fr)
+        if key is not None:
+            self._trained_keys.add(key)
 
     def _stepped_result(self, call: cst.Call) -> bool:
         """Is what ``call`` returns stepped like an optimizer: bound to a name on which the file
@@ -398,6 +413,7 @@ class ModesAnalysis:
                     obj = self.resolve(value, st, fr)
                     if obj is not None:
                         self._may_be_trained.add(id(obj))
+                        self._note_trained_key(value, fr)
             return
         # An optimizer: the models whose parameters it takes, also through names bound to them
         # (`params = [p for p in model.parameters() if p.requires_grad]`).
@@ -416,6 +432,7 @@ class ModesAnalysis:
                     members = self._loop_members(receiver, st, fr) if obj is None else None
                     if obj is not None:
                         self._may_be_trained.add(id(obj))
+                        self._note_trained_key(receiver, fr)
                         found = True
                     elif members:
                         self._may_be_trained.update(id(m) for m in members if m is not None)
@@ -730,7 +747,8 @@ class ModesAnalysis:
         name: Optional[str] = None
         if cls is not None:
             built = [(v, scope) for v, scope in self._self_assignments(cls).get(expr.attr.value, ()) if isinstance(v, (cst.Call, cst.IfExp))]
-            if not built and expr.attr.value not in self._self_assignments(cls):
+            from_subclasses = not built and expr.attr.value not in self._self_assignments(cls)
+            if from_subclasses:
                 built = self._built_by_subclasses(cls, expr.attr.value)
             for value, scope in built:  # (`self.model = model`: a parameter, unknown here)
                 if self._value_holds_bn(value, scope):
@@ -745,6 +763,9 @@ class ModesAnalysis:
                         break
         if holds or dropout:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=holds, holds_dropout=dropout, cls_name=name, keeps_bn_eval=holds and self._keeps_bn_eval(name))
+            if cls is not None and from_subclasses:
+                # The same object as the subclasses' `self.<attr>`: what trains theirs trains it.
+                self._subclass_twins[id(obj)] = [("self", id(sub), key[2]) for sub in self.facts.classes if any(dotted(b.value) == cls.name.value for b in sub.bases)]
         elif cls is not None and self._stored_parameter(cls, expr.attr.value):
             # `self.model = model` in a trainer's `__init__`: the caller's model, like a parameter
             # of a training function (BN006 follows it; BN001 needs BN evidence).
