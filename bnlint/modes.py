@@ -1491,6 +1491,8 @@ class ModesAnalysis:
             st.modes[obj] = frozenset({Val(mode, (call,) if mode != TRAIN else (), fr.act)})
 
     def _create(self, value: cst.BaseExpression, st: State, fr: Frame, label: str) -> Optional[Obj]:
+        if isinstance(value, cst.Subscript):
+            return self._picked_model(value, st, fr, label)
         # A copy keeps the mode of its source (deepcopy copies every submodule's `training`).
         if isinstance(value, cst.Call):
             q = self.facts.callee(value) or dotted(value.func) or ""
@@ -1650,6 +1652,36 @@ class ModesAnalysis:
         if self.facts.is_bn_class_ref(func):
             return True
         return self.facts.class_holds_bn(name)
+
+    def _picked_model(self, value: cst.Subscript, st: State, fr: Frame, label: str) -> Optional[Obj]:
+        """`BACKBONE = BACKBONE_DICT[args.backbone]` with `BACKBONE_DICT = {"ResNet_50": ResNet_50(...),
+        ...}`: one of the models the dict literal built. It holds BatchNorm when every one does
+        (dropout when every one holds BatchNorm or dropout), and its mode is theirs."""
+        if not (isinstance(value.value, cst.Name) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index)):
+            return None
+        name = value.value.value
+        bound = None
+        for scope in ([fr.fn] if fr.fn is not None else []) + [self.module]:
+            bindings = self.binding_index(scope)[1].get(name)
+            if bindings:
+                bound = [v for _, v in bindings]
+                break
+        if not bound or len(bound) != 1 or not isinstance(bound[0], cst.Dict) or not bound[0].elements:
+            return None
+        values = [e.value for e in bound[0].elements if isinstance(e, cst.DictElement)]
+        if len(values) != len(bound[0].elements) or not all(isinstance(v, cst.Call) for v in values):
+            return None
+        scratch = st.copy()
+        built = [self._create(v, scratch, fr, label) for v in values]
+        if any(b is None for b in built):
+            return None
+        holds = all(b.holds_bn for b in built)  # type: ignore[union-attr]
+        dropout = not holds and all(b.holds_bn or b.holds_dropout for b in built)  # type: ignore[union-attr]
+        if not holds and not dropout:
+            return None
+        obj = Obj(label=label, holds_bn=holds, holds_dropout=dropout, created_at=value, has_weights=all(b.has_weights for b in built))  # type: ignore[union-attr]
+        st.modes[obj] = frozenset(v for b in built for v in scratch.modes.get(b, frozenset({Val(UNKNOWN)})))  # type: ignore[arg-type]
+        return obj
 
     def _layers_switched_off(self, value: cst.BaseExpression, kind: str) -> bool:
         return layers_switched_off_at(self.facts, value, kind)

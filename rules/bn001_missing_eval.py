@@ -97,6 +97,10 @@ class MissingEval(Rule):
     both modes). What it cannot see: a zero rate carried in a config dict
     into nested blocks (`GPTModel({"drop_rate": 0.0, ...})`).
 
+    A model picked from a dict literal of built models by a key
+    (`BACKBONES[args.arch]`) is followed when every one of them holds BatchNorm
+    or dropout.
+
     Names are read through the module's imports. A package imported with `*`
     (`from torch_snippets import *`, common in course notebooks) is taken to
     bind `torch`, `nn`, `F` and `optim` to torch's modules when the module

@@ -51,7 +51,10 @@ class EvalNotRestored(Rule):
     A function of another project module that the model is handed to is read
     from its source (``validate(model, val_loader)`` imported from
     `engine.py` that calls `model.eval()`; `train_one_epoch(model, ...)` that
-    trains it without `model.train()`), a few calls deep.
+    trains it without `model.train()`), a few calls deep. A model picked from
+    a dict literal of built models by a key (`backbone = BACKBONES[args.arch]`
+    with `BACKBONES = {"r50": ResNet50(), "ir50": IR50()}`) is one of them: it
+    is followed when every one holds BatchNorm (or BatchNorm or dropout).
 
     A method the class inherits from a project base class of another module
     (`self._evaluate_model(model)` defined in `BaseTrainer`) is read from its
@@ -109,6 +112,9 @@ class EvalNotRestored(Rule):
     fix_availability = "unsafe"
     summary = "model.eval() inside the training loop is never undone before training resumes"
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
+    # ... or none of them, where a function of another module does the `.eval()`: the file hands
+    # evaluation data to it (`perform_val(..., model, lfw)`), which ``text_relevant`` checks.
+    trigger_pattern = r"\.train\(|(?i:val|test)"
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
     # ... or from a parameter of a training function: training in the file is evidence enough.
