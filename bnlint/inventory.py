@@ -623,6 +623,9 @@ class ModuleInventory:
     # Imported modules only (their AST is dropped): ``bnlint.summaries.construction`` of each class
     # and function whose answer is not "a new module in train mode".
     constructions: Dict[str, Any] = field(default_factory=dict)
+    # Classes whose `__init__` builds BatchNorm under an `if` (`if self.norm == "batch":`): a call
+    # may switch it off (``class_switched_off``). Kept for imported modules too (their AST is not).
+    switchable_bn: Dict[str, ast.ClassDef] = field(default_factory=dict)
     # Factory tables: module-level `MODELS = {"resnet": ResNet, "vgg": vgg16_bn}` (every value a
     # dotted name), by table name -> the names it maps to (``table_call_name``).
     tables: Dict[str, List[str]] = field(default_factory=dict)
@@ -1083,6 +1086,11 @@ def _local_summary(
                 return not is_bn_class(q)
         return False
 
+    for name, cls in inv.classes.items():
+        init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is not None and _bn_under_init_tests(init, inv.resolve):
+            inv.switchable_bn[name] = cls
+
     def call_switches_bn_off(call: ast.Call) -> bool:
         """`ConvBlock(64, 64, norm=None)` of a block whose `__init__` builds BatchNorm only under
         `if self.norm == "batch":`: this call builds none (``summaries.layers_switched_off``)."""
@@ -1090,7 +1098,7 @@ def _local_summary(
         if not name:
             return False
         if name in inv.classes:
-            return _literal_arguments(call) and class_switched_off(inv.classes[name], inv.resolve, call)
+            return name in inv.switchable_bn and _literal_arguments(call) and class_switched_off(inv.classes[name], inv.resolve, call)
         head = name.split(".")[0]
         if builds_no_bn is None or head in inv.classes or head in inv.functions or not inv.is_imported(name):
             return False
@@ -1790,16 +1798,27 @@ class ProjectIndex:
         inv.__dict__["_dropout_index"] = self
         return inv
 
-    def builds_no_bn_at(self, from_path: str, qualified: str, call: ast.Call) -> bool:
-        """``class_switched_off`` for a project class of another module, as ``from_path`` names it."""
-        found = self.definition(from_path, qualified, 0)
-        if found is None:
+    def builds_no_bn_at(self, from_path: str, qualified: str, call: ast.Call, hops: int = 0) -> bool:
+        """``class_switched_off`` for a project class of another module, as ``from_path`` names it
+        (through re-exports). Read from that module's summary (``switchable_bn``): no module is
+        parsed for this that the BN questions would not parse anyway."""
+        if hops > 4 or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
             return False
-        module_path, name, (_functions, aliases, classes) = found
-        cls = classes.get(name)
-        if cls is None:
-            return False
-        return class_switched_off(cls, ModuleInventory(path=module_path, aliases=aliases).resolve, call)
+        for module_path, attr in self._candidate_modules(from_path, qualified):
+            module_path = os.path.abspath(module_path)
+            text = self._text_node(module_path)
+            if text is None or not text[0]:
+                # No BatchNorm in its text (a re-exporting `__init__.py` included: then the BN
+                # stays counted, as before this reading): nothing to switch off, nothing parsed.
+                return False
+            other = self.inventory_for_path(module_path)
+            if other is None or "." in attr:
+                return False
+            if attr in other.switchable_bn:
+                return class_switched_off(other.switchable_bn[attr], other.resolve, call)
+            target = other.aliases.get(attr)
+            return self.builds_no_bn_at(module_path, target, call, hops + 1) if target and attr not in other.classes else False
+        return False
 
     def namespace_holds_bn(self, from_path: str, module: str) -> bool:
         """Does every public factory of the project module ``module`` build BN (a model picked

@@ -112,9 +112,9 @@ class EvalNotRestored(Rule):
     fix_availability = "unsafe"
     summary = "model.eval() inside the training loop is never undone before training resumes"
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
-    # ... or none of them, where a function of another module does the `.eval()`: the file hands
-    # evaluation data to it (`perform_val(..., model, lfw)`), which ``text_relevant`` checks.
-    trigger_pattern = r"\.train\(|(?i:val|test)"
+    # ... or none of them, where a function of another module does the `.eval()` and this file
+    # puts the model in train mode (`BACKBONE.train()` ... `perform_val(..., BACKBONE, lfw)`).
+    trigger_pattern = r"\.train\("
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
     # ... or from a parameter of a training function: training in the file is evidence enough.
