@@ -1416,8 +1416,14 @@ class ModesAnalysis:
                 obj = Obj(label=dotted(target) or "model", holds_bn=False, is_parameter=True, created_at=value)
                 st.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
         st.vars[key] = obj
-        if obj is not None and obj.label in ("", "model") and dotted(target):
+        if obj is not None and dotted(target) and (obj.label in ("", "model") or self._named_after_factory(obj)):
+            # (A model a factory returned is named after the factory until the caller names it:
+            # `model = build_model()` is `model` to the reader, and to a fix that calls `.train()`.)
             obj.label = dotted(target) or obj.label
+
+    def _named_after_factory(self, obj: Obj) -> bool:
+        fn = self.facts.enclosing_function(obj.created_at) if obj.created_at is not None else None
+        return fn is not None and fn.name.value == obj.label
 
     def _opaque_model(self, call: cst.Call, name: Optional[str]) -> bool:
         """Is ``call`` (bound to ``name``) a model that the file puts in eval mode, built by a callee
