@@ -765,7 +765,7 @@ class ModesAnalysis:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=holds, holds_dropout=dropout, cls_name=name, keeps_bn_eval=holds and self._keeps_bn_eval(name))
             if cls is not None and from_subclasses:
                 # The same object as the subclasses' `self.<attr>`: what trains theirs trains it.
-                self._subclass_twins[id(obj)] = [("self", id(sub), key[2]) for sub in self.facts.classes if any(dotted(b.value) == cls.name.value for b in sub.bases)]
+                self._subclass_twins[id(obj)] = [("self", id(sub), key[2]) for sub in self._subclasses_of(cls)]
         elif cls is not None and self._stored_parameter(cls, expr.attr.value):
             # `self.model = model` in a trainer's `__init__`: the caller's model, like a parameter
             # of a training function (BN006 follows it; BN001 needs BN evidence).
@@ -773,15 +773,17 @@ class ModesAnalysis:
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
 
+    def _subclasses_of(self, cls: cst.ClassDef) -> List[cst.ClassDef]:
+        """The classes of this module that name ``cls`` as a base."""
+        return [sub for sub in self.facts.classes if sub is not cls and any(dotted(b.value) == cls.name.value for b in sub.bases)]
+
     def _built_by_subclasses(self, cls: cst.ClassDef, attr: str) -> List[Tuple[cst.BaseExpression, cst.CSTNode]]:
         """`self.netg` in a method of a base class that never sets it, where every subclass of this
         module that sets it builds it (`self.netg = NetG(opt)` in `Ganomaly.__init__`): what those
         subclasses build. Empty when one sets it otherwise (a parameter: another object each time)
         or no subclass sets it."""
         out: List[Tuple[cst.BaseExpression, cst.CSTNode]] = []
-        for sub in self.facts.classes:
-            if sub is cls or not any(dotted(b.value) == cls.name.value for b in sub.bases):
-                continue
+        for sub in self._subclasses_of(cls):
             assigned = self._self_assignments(sub).get(attr, [])
             if any(not isinstance(v, (cst.Call, cst.IfExp)) for v, _ in assigned):
                 return []
