@@ -247,57 +247,36 @@ def summarise_method(
 
 
 def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callable[[str], bool]", is_dropout_call: "Callable[[ast.Call], bool]") -> bool:
-    """Can method ``name`` of a model with dropout and no BN run its dropout?  Yes when it (or a
-    method of the class it calls) runs the whole model (`self(x)`, `self.forward(x)`), calls a
-    mode-following dropout function, runs a submodule the class built with dropout in it
-    (`self.drop = nn.Dropout(p)`, `self.layers.append(...)` of one), or hands `self` to other code.
-    A layer-wise `inference()` running only `self.convs[i]` of a model whose dropout is the
-    `F.dropout` in its `forward` cannot.  A method the class body does not define: yes."""
-    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    """Can method ``name`` of a model with dropout and no BN run its dropout?  Yes when what it
+    reaches (``inventory.reachable_parts``: its methods through `self`, the values of the
+    `self.<attr>` they use; `self.forward(x)` reaches `forward`) calls a mode-following dropout
+    function or builds a dropout layer, when it calls `self(x)`, or hands `self` to other code. A
+    layer-wise `inference()` running only `self.convs[i]` of a model whose dropout is the
+    `F.dropout` in its `forward` cannot. A method the class body does not define: yes."""
+    from bnlint.inventory import reachable_parts
 
-    def builds_dropout(value: ast.AST) -> bool:
-        return any(isinstance(n, ast.Call) and holds_dropout(dotted_name(n.func) or "") for n in ast.walk(value))
-
-    with_dropout: Set[str] = set()
-    for node in ast.walk(cls):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" and builds_dropout(node.value):
-                    with_dropout.add(target.attr)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "add_module", "insert"):
-            holder = node.func.value
-            if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) and holder.value.id == "self" and any(builds_dropout(a) for a in node.args):
-                with_dropout.add(holder.attr)
-            elif isinstance(holder, ast.Name) and holder.id == "self" and any(builds_dropout(a) for a in node.args):
-                return True  # `self.add_module("drop", nn.Dropout())`: a layer not named by an attribute
-    seen: Set[str] = set()
-    todo = [name]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        fn = methods.get(current)
-        if fn is None:
-            return True
-        for node in ast.walk(fn):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" and node.attr in with_dropout:
-                return True
+    reached = reachable_parts(cls, name)
+    if reached is None:
+        return True
+    methods, values = reached
+    used = {n.attr for m in methods for n in ast.walk(m) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"}
+    for method in methods:
+        for node in ast.walk(method):
             if not isinstance(node, ast.Call):
                 continue
-            if is_dropout_call(node):
+            if is_dropout_call(node) or (isinstance(node.func, ast.Name) and node.func.id == "self"):
                 return True
-            func = node.func
-            if isinstance(func, ast.Name) and func.id == "self":
-                return True
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
-                if func.attr in ("forward", "__call__"):
-                    return True
-                if func.attr in methods:
-                    todo.append(func.attr)
             if any(isinstance(a, ast.Name) and a.id == "self" for a in list(node.args) + [k.value for k in node.keywords]):
                 return True
-    return False
+    # Layers added to a used container after it was built (`self.layers.append(nn.Dropout(p))`).
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert", "add_module"):
+            holder = node.func.value
+            if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) and holder.value.id == "self" and holder.attr in used:
+                values = values + list(node.args)
+            elif isinstance(holder, ast.Name) and holder.id == "self":
+                values = values + list(node.args)
+    return any(isinstance(n, ast.Call) and holds_dropout(dotted_name(n.func) or "") for value in values for n in ast.walk(value))
 
 
 def is_module_class(cls: ast.ClassDef, classes: "Dict[str, ast.ClassDef]", _depth: int = 0) -> bool:

@@ -1124,7 +1124,7 @@ def _local_summary(
         dropout_calls = r.calls
         names_dropout = any(is_dropout_class(inv.resolve(d)) for d in dropout_names) or any(calls_dropout_function(c, inv.resolve) for c in r.calls)
         if isinstance(node, ast.ClassDef) and names_dropout:
-            reached = _forward_reachable(node)
+            reached = reachable_parts(node)
             if reached is not None:
                 # Dropout that the forward never runs (a classifier head a feature extractor's
                 # `forward` skips) changes no output: only what `forward` reaches counts.  And a
@@ -1208,15 +1208,15 @@ def _returns_classes(fn: ast.AST, inv: "ModuleInventory") -> bool:
     return all(r not in bound and (r in imported or r in inv.classes or inv.is_imported(r)) for r in roots)
 
 
-def _forward_reachable(cls: ast.ClassDef) -> Optional[Tuple[List[ast.AST], List[ast.AST]]]:
-    """The parts of a module class that its `forward` runs: the methods it reaches through `self`
-    calls, and the values assigned to the `self.<attr>` they use; None without a `forward` of its
-    own (an inherited one may use anything)."""
+def reachable_parts(cls: ast.ClassDef, start: str = "forward") -> Optional[Tuple[List[ast.AST], List[ast.AST]]]:
+    """The parts of a module class that its method ``start`` (`forward` by default) runs: the
+    methods it reaches through `self` calls, and the values assigned to the `self.<attr>` they use;
+    None without such a method of its own (an inherited one may use anything)."""
     methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    if "forward" not in methods:
+    if start not in methods:
         return None
-    seen = {"forward"}
-    todo = ["forward"]
+    seen = {start}
+    todo = [start]
     used: Set[str] = set()
     parts: List[ast.AST] = []
     while todo:
@@ -1288,28 +1288,25 @@ def _literal_arguments(call: ast.Call) -> bool:
 
 def _bn_under_init_tests(init: ast.FunctionDef, resolve: Callable[[str], str]) -> bool:
     """Does `__init__` build a BatchNorm layer under an `if` (the only place a call can switch
-    it off)?  Memoised on the node: asked for every call of the class."""
-    known = init.__dict__.get("_bnlint_bn_under_if")
-    if known is None:
-        known = any(
-            isinstance(node, ast.Call) and is_bn_class(resolve(dotted_name(node.func) or ""))
-            for stmt in ast.walk(init)
-            if isinstance(stmt, ast.If)
-            for part in stmt.body + stmt.orelse
-            for node in ast.walk(part)
-        )
-        init.__dict__["_bnlint_bn_under_if"] = known
-    return known
+    it off)?  Asked once per class, when its module is summarised (``switchable_bn``)."""
+    return any(
+        isinstance(node, ast.Call) and is_bn_class(resolve(dotted_name(node.func) or ""))
+        for stmt in ast.walk(init)
+        if isinstance(stmt, ast.If)
+        for part in stmt.body + stmt.orelse
+        for node in ast.walk(part)
+    )
 
 
 def class_switched_off(cls: ast.ClassDef, resolve: Callable[[str], str], call: ast.Call) -> bool:
-    """Does ``call`` build ``cls`` (its module's names read with ``resolve``) without the BatchNorm
-    its `__init__` builds only under tests of parameters, decided by the call's literals and the
-    defaults it leaves in place?"""
+    """Does ``call`` build ``cls`` (a class of ``switchable_bn``, its module's names read with
+    ``resolve``) without the BatchNorm its `__init__` builds only under tests of parameters, decided
+    by the call's literals and the defaults it leaves in place?  The answer for each set of
+    literals is kept on the `__init__` node (a block is built many times with the same ones)."""
     from bnlint.summaries import _UNKNOWN_ARGUMENT, construction_literals, layers_switched_off
 
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    if init is None or not _bn_under_init_tests(init, resolve):
+    if init is None:
         return False
 
     def literal(node: ast.AST) -> object:

@@ -810,7 +810,6 @@ class BnlintLanguageServer(LanguageServer):
         # The cells joined as the CLI joins a notebook's (``bnlint.sources.join_cells``).
         text, spans = join_cells(list(sources.items()))
         cells: List[Tuple[str, int, str]] = [(span.key, span.first, sources[span.key]) for span in spans]  # (cell uri, first line, text)
-        indents = {span.first: span.indent for span in spans}
         loop = asyncio.get_running_loop()
         outcome = await loop.run_in_executor(self.executor, self.lint, text, path, [(span.first, span.last) for span in spans])
         nb_now = self.workspace.get_notebook_document(notebook_uri=nb_uri)
@@ -820,42 +819,18 @@ class BnlintLanguageServer(LanguageServer):
         per_cell: Dict[str, List[Any]] = {c[0]: [] for c in cells}
         import copy
 
-        from bnlint.records import replace
+        from bnlint.runner import place_in_cells
+        from bnlint.sources import CellSpan, Source
 
-        def cell_of(line: int) -> int:
-            """Index (1-based) in ``cells`` of the code cell holding ``line`` of ``text``; 0 before the first."""
-            return sum(1 for _, first, _ in cells if first <= line)
-
-        from bnlint.notebooks import fix_in_cell
-
-        joined_lines = text.split("\n")
-        for f in outcome.findings:
-            owner = None
-            for uri, first, _ in cells:
-                if first <= f.line:
-                    owner = (uri, first)
-            if owner is None:
-                continue
-            g = copy.copy(f)
-            g.line -= owner[1] - 1
-            g.end_line -= owner[1] - 1
-            if g.stmt_lines != (0, 0):  # where a `# noqa` for it goes, in the cell
-                g.stmt_lines = (g.stmt_lines[0] - owner[1] + 1, g.stmt_lines[1] - owner[1] + 1)
-            g.column += indents[owner[1]]  # a cell indented as a whole was linted dedented
-            g.end_column += indents[owner[1]]
-            # A fix moves into its cell where it can be moved exactly (as `bnlint check --fix` does).
-            moved = fix_in_cell(f.fix, spans, joined_lines, sources) if f.fix is not None else None
-            g.fix = moved[1] if moved is not None else None
-            if g.related:  # each related location in its own cell (`cell` indexes `cells`)
-                mapped = []
-                for r in g.related:
-                    k = cell_of(r.line)
-                    if k:
-                        d = cells[k - 1][1] - 1
-                        shift = indents[cells[k - 1][1]]
-                        mapped.append(replace(r, cell=k, line=r.line - d, end_line=r.end_line - d, column=r.column + shift, end_column=r.end_column + shift))
-                g.related = tuple(mapped)
-            per_cell[owner[0]].append(g)
+        # Placed in their cells as `bnlint check` places a notebook's findings (fixes moved into
+        # the cell's own text, related locations in theirs), with cells numbered by their place
+        # among the code cells: a related location's `cell` indexes ``cells``.
+        numbered = [CellSpan(i, span.first, span.last, span.indent) for i, span in enumerate(spans, start=1)]
+        placed = Source(path, text, cells=numbered, cell_texts={i: cells[i - 1][2] for i in range(1, len(cells) + 1)})
+        for g in place_in_cells(placed, [copy.copy(f) for f in outcome.findings]):
+            uri = cells[g.cell - 1][0]
+            g.cell = None  # a finding of this cell's own document (its quick fixes, its noqa)
+            per_cell[uri].append(g)
         cell_docs = [(uri, cell_text) for uri, _, cell_text in cells]
         for uri, _, cell_text in cells:
             self.cell_results[uri] = (per_cell[uri], cell_text)

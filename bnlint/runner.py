@@ -38,7 +38,7 @@ def lint_text(text: str, path: str, settings: Settings, index=None, use_prefilte
     return lint_source(text, path, settings, index=index, use_prefilter=use_prefilter, regions=regions)
 
 
-def _map_notebook(src: Source, findings: List[Finding]) -> List[Finding]:
+def place_in_cells(src: Source, findings: List[Finding]) -> List[Finding]:
     """Findings in the joined code cells, placed in their cells; a fix moves into its cell's own
     source where it can be moved exactly (``notebooks.fix_in_cell``), else it is dropped."""
     from bnlint.notebooks import fix_in_cell
@@ -196,7 +196,7 @@ def _process_notebook(
     from bnlint.sources import join_cells
 
     path = out.path
-    out.unfixed_findings = _map_notebook(src, [copy.copy(f) for f in findings])
+    out.unfixed_findings = place_in_cells(src, [copy.copy(f) for f in findings])
     if not fix:
         out.findings = out.unfixed_findings
         return out
@@ -228,7 +228,7 @@ def _process_notebook(
 
     texts, final, out.fixed_count = _fix_rounds(out, path, initial, findings, apply, relint, unsafe, settings)
     joined, spans = join_cells(list(texts.items()))
-    out.findings = _map_notebook(replace(src, text=joined, cells=spans, cell_texts=texts), final)
+    out.findings = place_in_cells(replace(src, text=joined, cells=spans, cell_texts=texts), final)
     changed = {key: text for key, text in texts.items() if text != initial[key]}
     if changed:
         new_raw = with_cell_sources(src.raw or "", changed)

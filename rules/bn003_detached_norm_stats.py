@@ -77,6 +77,16 @@ def _method(call: cst.Call) -> Optional[str]:
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
 
 
+def _bound_names(assign: cst.Assign) -> List[str]:
+    """The plain names an assignment binds: `x = ...`, and the elements of `a, b = ...`."""
+    out = []
+    for t in assign.targets:
+        for target in [t.target] if isinstance(t.target, cst.Name) else [e.value for e in getattr(t.target, "elements", [])]:
+            if isinstance(target, cst.Name):
+                out.append(target.value)
+    return out
+
+
 def _names_in(node: cst.CSTNode, live_only: bool = False, children=None) -> Set[str]:
     """Variable names read in ``node`` (not attribute names), plus ``self.x`` attributes.
 
@@ -916,15 +926,7 @@ class DetachedNormStats(Rule):
             stmt = facts.parent(stmt)
         if not isinstance(stmt, cst.Assign):
             return isinstance(stmt, cst.AnnAssign)  # (annotated: rare, keep reporting)
-        def bound(assign: cst.Assign) -> Set[str]:
-            names = set()
-            for t in assign.targets:
-                for tg in [t.target] if isinstance(t.target, cst.Name) else [e.value for e in getattr(t.target, "elements", [])]:
-                    if isinstance(tg, cst.Name):
-                        names.add(tg.value)
-            return names
-
-        carried = bound(stmt)
+        carried = set(_bound_names(stmt))
         if not carried:
             return False
         assigns = [n for n in self._walk(fn.body) if isinstance(n, cst.Assign) and facts.in_no_grad(n)]
@@ -932,7 +934,7 @@ class DetachedNormStats(Rule):
             grew = False
             for a in assigns:
                 if _names_in(a.value, children=kids) & carried:
-                    new = bound(a) - carried
+                    new = set(_bound_names(a)) - carried
                     carried |= new
                     grew = grew or bool(new)
             if not grew:
@@ -957,13 +959,11 @@ class DetachedNormStats(Rule):
                     continue
                 if isinstance(value, cst.Call) and _method(value) == "detach":
                     continue  # a detached copy is reported at its own `.detach()`
-                for t in node.targets:
-                    targets = [t.target] if isinstance(t.target, cst.Name) else [e.value for e in getattr(t.target, "elements", [])]
-                    for tg in targets:
-                        if isinstance(tg, cst.Name) and tg.value not in names:
-                            names.add(tg.value)
-                            self._stat_defs.setdefault(tg.value, value)
-                            grew = True
+                for name in _bound_names(node):
+                    if name not in names:
+                        names.add(name)
+                        self._stat_defs.setdefault(name, value)
+                        grew = True
             if not grew:
                 break
         return names

@@ -545,8 +545,11 @@ class TinyBatchBN(Rule):
       `add_argument` for that option in the class and its project bases.
 
     Not flagged: loaders built for evaluation (named so, over an evaluation
-    split, unshuffled, or in the branch of an `if` that picks an evaluation
-    split, `elif mode == "test":`), and loaders whose items are groups of
+    split, unshuffled, or in the branch of an `if` that compares with an
+    evaluation split, `elif mode == "test":`, the code's own label for it),
+    loaders on a branch of their function that no call of it in the module
+    takes (`elif mode == "finetune":` in a helper this module calls only with
+    `"train"`; calls from other modules are not seen), and loaders whose items are groups of
     samples that reach BatchNorm together: a loop that joins them along the
     batch axis, or a model whose `forward` folds a second axis of its input
     into the batch axis (`support_x.view(b * setsz, c, h, w)`,
@@ -869,7 +872,7 @@ class TinyBatchBN(Rule):
         ``size`` < ``limit`` and the model it trains has train-mode BN."""
         if size >= limit or size <= 0:
             return
-        if self._is_eval_loader(call, loader):
+        if self._is_eval_loader(call, loader) or self._branch_ruled_out(call):
             return
         if self._items_are_groups(loader):
             return  # each batch element is a group of samples (an episode): BN sees more than `size`
@@ -1024,6 +1027,53 @@ class TinyBatchBN(Rule):
                         return True
             child = anc
         return False
+
+    def _branch_ruled_out(self, call: cst.Call) -> bool:
+        """Is ``call`` on a branch of its function that no call of that function in this module
+        takes?  The `if` tests on the way read parameters that every call passes a literal for
+        (`get_dataloader(ds, "train", args)` and `(..., "val", args)`, never `"test"`), and none of
+        those calls makes them lead to ``call`` (`elif mode == "test":`): dead code for this module."""
+        import ast as std_ast
+
+        from bnlint.effects import static_truth
+        from bnlint.facts import NOT_LITERAL, literal_value
+
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(call)
+        if fn is None:
+            return False
+        conditions: List[Tuple[cst.If, bool]] = []  # (the `if`, the truth that leads to ``call``)
+        child: cst.CSTNode = call
+        for anc in facts.ancestors(call):
+            if anc is fn:
+                break
+            if isinstance(anc, cst.If) and child in (anc.body, anc.orelse):
+                conditions.append((anc, child is anc.body))
+            child = anc
+        if not conditions:
+            return False
+        params = {p.name.value: p for p in list(fn.params.params) + list(fn.params.kwonly_params)}
+        per_call: Optional[List[Dict[str, object]]] = None
+        for name, param in params.items():
+            passed = self._passed_everywhere(fn, param)
+            if passed is None:
+                continue
+            values = [literal_value(v) for v in passed]
+            if any(v is NOT_LITERAL for v in values):
+                continue
+            per_call = [dict() for _ in values] if per_call is None else per_call
+            for literals, value in zip(per_call, values):
+                literals[name] = value
+        if not per_call:
+            return False
+        tests = []
+        for node, wanted in conditions:
+            try:
+                tests.append((std_ast.parse(facts.module.code_for_node(node.test).strip(), mode="eval").body, wanted))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return False
+        # Ruled out when, for every call, some test on the way is decided against ``call``.
+        return all(any(static_truth(test, literals) is (not wanted) for test, wanted in tests) for literals in per_call)
 
     def _int_value(self, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> Optional[Tuple[int, str]]:
         """The integer a batch-size expression evaluates to, and where it comes from."""
