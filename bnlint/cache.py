@@ -17,7 +17,8 @@ git's index), or else when its content hash matches.  ``deps`` records the proje
 modules that the analysis consulted through :class:`bnlint.inventory.ProjectIndex`
 (``from models import Net`` decides whether ``Net`` holds BatchNorm), each with
 its own (mtime, size, hash), or ``None`` for a module path that was probed and
-did not exist; editing (or creating) one of them invalidates the entry.
+did not exist; editing (or creating) one of them invalidates the entry.  A dependency on the
+callers of a helper (``bnlint.callers``) is one on the project's whole Python file list.
 
 JSON, not pickle: a cache directory checked into an untrusted repository must
 not be able to run code.  Writes go to a temporary file that is renamed over
@@ -32,6 +33,7 @@ import sys
 import time
 
 from bnlint import __version__
+from bnlint.project_files import TREE_DEPENDENCY, tree_signature
 from bnlint.rule import Finding
 from bnlint.sources import blake2b, content_hash  # noqa: F401 (content_hash: the cache's content key, re-exported)
 
@@ -186,6 +188,10 @@ class Cache:
         if path in self._dep_memo:
             return self._dep_memo[path]
         sig: Optional[list] = None
+        if path.startswith(TREE_DEPENDENCY):
+            # The project's whole file list (``bnlint.callers``): a caller added, removed or edited.
+            sig = self._dep_memo[path] = tree_signature(path)
+            return sig
         try:
             st = os.stat(path)
             if os.path.isfile(path):
@@ -197,6 +203,8 @@ class Cache:
         return sig
 
     def _dep_valid(self, path: str, old: Optional[list]) -> bool:
+        if path.startswith(TREE_DEPENDENCY):
+            return old is not None and self._dep_signature(path) == old
         if path not in self._stat_memo:
             try:
                 st = os.stat(path)

@@ -918,7 +918,12 @@ def _resolve_related(spec: Sequence[Tuple[Optional["cst.CSTNode"], str]], positi
     from bnlint.rule import Related
 
     out: List[Related] = []
-    for node, message in spec:
+    for entry in spec:
+        if isinstance(entry, Related):  # a location in another file, already placed
+            if entry not in out:
+                out.append(entry)
+            continue
+        node, message = entry
         if node is None or positions._top_statement(node) is None:
             continue  # not in this module's tree: asking would compute every position in vain
         pos = positions.get(node)

@@ -1581,6 +1581,17 @@ class ProjectIndex:
         self._effects: Dict[Tuple[str, str], Any] = {}
         self._effect_modules: Dict[str, Optional[Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]] = {}
         self._trees: Dict[str, Optional[ast.Module]] = {}  # ``module_tree``
+        self._callers: Any = None  # ``bnlint.callers.CallerIndex``, made on first use
+
+    def argument_evidence(self, path: str, name: str, position: int, keyword: str) -> Any:
+        """A call site in another project module that hands the top-level function (or class)
+        ``name`` of ``path`` a model with BatchNorm (else dropout) for the parameter at
+        ``position`` / ``keyword``: a ``bnlint.callers.CallerEvidence``, or None."""
+        if self._callers is None:
+            from bnlint.callers import CallerIndex
+
+            self._callers = CallerIndex(self)
+        return self._callers.argument_evidence(path, name, position, keyword)
 
     def _is_file(self, path: str) -> bool:
         """``os.path.isfile``, asked once per path for the index's lifetime (the LSP server

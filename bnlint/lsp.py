@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import os
+import pathlib
 import re
 import sys
 import threading
@@ -59,6 +60,15 @@ _TAGS = {"unnecessary": types.DiagnosticTag.Unnecessary, "deprecated": types.Dia
 
 def split_lines(text: str) -> List[str]:
     return _LINE_SPLIT.split(text)
+
+
+def _file_lines(path: str) -> Optional[List[str]]:
+    """The lines of a project file on disk (a related location in another file), None if unreadable."""
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            return split_lines(fh.read())
+    except OSError:
+        return None
 
 
 def _units(s: str, encoding: str) -> int:
@@ -704,7 +714,12 @@ class BnlintLanguageServer(LanguageServer):
             out = []
             for r in getattr(f, "related", ()):
                 where, where_lines = uri, lines
-                if r.cell is not None:
+                if r.path is not None:  # another file of the project (a caller that hands over the model)
+                    other = _file_lines(r.path)
+                    if other is None:
+                        continue
+                    where, where_lines = pathlib.Path(r.path).as_uri(), other
+                elif r.cell is not None:
                     if cells is None or not 1 <= r.cell <= len(cells):
                         continue  # a notebook cell this call was not told about
                     where = cells[r.cell - 1][0]

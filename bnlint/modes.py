@@ -42,7 +42,7 @@ import ast
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -52,7 +52,7 @@ from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
-from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, walk, walk_scope
+from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, root_name, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -99,6 +99,9 @@ class Obj:
     has_weights: bool = False
     # No BN, but a dropout layer: evaluating it in train mode gives random outputs (BN001).
     holds_dropout: bool = False
+    # A parameter whose content its callers in other project modules decide: the call site that
+    # hands it a model with BatchNorm or dropout (``bnlint.callers.CallerEvidence``).
+    from_caller: Any = None
 
     @property
     def mode_sensitive(self) -> bool:
@@ -308,6 +311,8 @@ class ModesAnalysis:
         self._globals_declared: Optional[Set[str]] = None
         self._instance_entries: Dict[int, Dict[tuple, Tuple[Obj, FrozenSet[Val]]]] = {}
         self._init_method_cache: Dict[int, Set[str]] = {}
+        self._trained_parameters: Optional[Dict[Tuple[str, str], int]] = None  # ``_parameter_obj``
+        self._callee_trained: Dict[str, Set[Tuple[str, str]]] = {}  # ``_callee_reports``
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
         self._flags: Optional[Set[str]] = None
         self._call_tuples: Dict[int, Tuple[Optional[Obj], ...]] = {}  # local calls returning a tuple of models
@@ -554,7 +559,7 @@ class ModesAnalysis:
                     state.modes[me] = frozenset({Val(UNKNOWN, entry=True)})
                 params = params[1:]
             for p in params:
-                obj = Obj(label=p.name.value, holds_bn=False, is_parameter=True)
+                obj = self._parameter_obj(p.name.value, fn)
                 state.vars[(act, p.name.value)] = obj
                 state.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
         self._parent_of_act[act] = parent_act
@@ -768,8 +773,11 @@ class ModesAnalysis:
                 self._subclass_twins[id(obj)] = [("self", id(sub), key[2]) for sub in self._subclasses_of(cls)]
         elif cls is not None and self._stored_parameter(cls, expr.attr.value):
             # `self.model = model` in a trainer's `__init__`: the caller's model, like a parameter
-            # of a training function (BN006 follows it; BN001 needs BN evidence).
-            obj = Obj(label=dotted(expr) or "self.model", holds_bn=False, is_parameter=True)
+            # of a training function (BN006 follows it; BN001 needs BN evidence: the callers that
+            # build the trainer in other modules give it, when a method puts the model in train mode).
+            init = self._methods_of(cls).get("__init__")
+            stored = self._stored_parameter_name(cls, expr.attr.value)
+            obj = self._parameter_obj(stored or "", init, label=dotted(expr) or "self.model")
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
 
@@ -806,6 +814,45 @@ class ModesAnalysis:
             isinstance(method, cst.FunctionDef) and method.name.value == "__init__" and parameter(value, method)
             for value, method in assigned
         )
+
+    def _stored_parameter_name(self, cls: cst.ClassDef, attr: str) -> Optional[str]:
+        """The `__init__` parameter that `self.<attr>` stores (see ``_stored_parameter``)."""
+        for value, _method in self._self_assignments(cls).get(attr, []):
+            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
+                value = value.func.value
+            if isinstance(value, cst.Name):
+                return value.value
+        return None
+
+    def _parameter_obj(self, name: str, fn: Optional[cst.FunctionDef], label: Optional[str] = None) -> Obj:
+        """The object a parameter ``name`` of ``fn`` (analysed on its own) stands for: of unknown
+        content, unless the module puts it in train mode (``bnlint.callers.trained_parameters``)
+        and a caller in another project module hands it a model with BatchNorm or dropout (``fn``
+        None: not looked for).  Only then can its content matter to BN001 (an evaluation in
+        train mode that the module itself sets up); every other use of a parameter's mode is
+        followed without it."""
+        obj = Obj(label=label or name, holds_bn=False, is_parameter=True)
+        tree = getattr(self.facts, "ast_tree", None)
+        if fn is None or not name or not self.facts.path or tree is None:
+            return obj
+        owner = self.facts.parent_of_def(fn)
+        if isinstance(owner, cst.Module):
+            callee = fn.name.value
+        elif isinstance(owner, cst.ClassDef) and fn.name.value == "__init__" and isinstance(self.facts.parent_of_def(owner), cst.Module):
+            callee = owner.name.value  # its construction, `Trainer(net, ...)`
+        else:
+            return obj  # a method called on an instance: its receiver's class is not known at the call
+        if self._trained_parameters is None:
+            from bnlint.callers import trained_parameters
+
+            self._trained_parameters = {(c, p): i for c, p, i in trained_parameters(tree)}
+        position = self._trained_parameters.get((callee, name))
+        evidence = self.facts.index.argument_evidence(self.facts.path, callee, position, name) if position is not None and self.facts.path.endswith(".py") else None
+        if evidence is not None:
+            obj.from_caller = evidence
+            obj.holds_bn = evidence.kind == "bn"
+            obj.holds_dropout = evidence.kind == "dropout"
+        return obj
 
     def _attr_built_in_train_mode(self, cls: cst.ClassDef, attr: str) -> bool:
         """Is `self.<attr>` of a plain class (a predictor, a trainer: not an `nn.Module`, whose
@@ -1943,8 +1990,29 @@ class ModesAnalysis:
                 if effect.at_yield != "=":
                     self._set_mode(obj, effect.at_yield, call, st, fr)
             else:
-                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where)
+                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where, callee_reports=inherited is None and self._callee_reports(effects, pname))
         return restore if entering else True
+
+    def _callee_reports(self, effects, pname: str) -> bool:
+        """Does BN001 report, in the helper's own module, an evaluation in the train mode the
+        helper itself sets on ``pname``?  It does when this file is one of the callers it reads
+        (``bnlint.callers``: a `.py` file of its project, the parameter one it puts in train
+        mode): the finding goes where the fix goes, once, not also at every call."""
+        path = self.facts.path
+        if not path or not path.endswith(".py") or not effects.path.endswith(".py"):
+            return False
+        from bnlint.callers import trained_parameters
+        from bnlint.project_files import project_scope
+
+        key = effects.path
+        if key not in self._callee_trained:
+            tree = self.facts.index.module_tree(effects.path)
+            self._callee_trained[key] = {(c, p) for c, p, _ in trained_parameters(tree)} if tree is not None else set()
+        if (effects.name, pname) not in self._callee_trained[key]:
+            return False
+        import os
+
+        return os.path.abspath(path).startswith(project_scope(effects.path, self.facts.index.root).rstrip(os.sep) + os.sep)
 
     def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
         """For `self.<method>(...)` whose method the enclosing class does not define: the class's
@@ -1958,9 +2026,12 @@ class ModesAnalysis:
         bases = [inv.resolve(b) for b in (dotted(x.value) for x in cls.bases) if b and inv.is_imported(b)]
         return bases or None
 
-    def _apply_effect_summary(self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True) -> None:
+    def _apply_effect_summary(
+        self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True, callee_reports: bool = False
+    ) -> None:
         """A ``bnlint.effects.ParamEffect`` of a call on ``obj``: the forwards it runs in the
-        caller's mode, its training in its own mode, BN it freezes, the mode it leaves."""
+        caller's mode, its training in its own mode, BN it freezes, the mode it leaves.
+        ``callee_reports``: an evaluation in a train mode the callee sets is reported there."""
         for kinds, trained, _ in effect.forwards:
             self._forward(call, obj, st, fr, expr, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
         before = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
@@ -1974,7 +2045,7 @@ class ModesAnalysis:
                     self._set_mode(obj, what, call, st, fr)
             elif kind == "freeze":
                 self._freeze(obj, call, st)
-            elif kind == "eval":  # evaluated in train mode the callee set
+            elif kind == "eval" and not callee_reports:  # evaluated in train mode the callee set
                 self._forward(call, obj, st, fr, expr, extra_kinds=frozenset(what.split(",")), via=where)
             else:  # trained in a mode the callee set
                 self._forward(call, obj, st, fr, expr, trained=True, via=where)

@@ -9,7 +9,7 @@ from bnlint.rule import Finding, RuleType
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, Optional, Sequence, TextIO
+    from typing import Dict, List, Optional, Sequence, TextIO
 
 
 
@@ -50,10 +50,30 @@ def format_text(findings: Sequence[Finding], stream: TextIO, color: bool, show_s
         if lines is not None and f.cell is None:
             _write_source_line(stream, style, lines, f, "^", "31")
         for r in f.related:
-            where = f"{f.path}:cell {r.cell}:{r.line}:{r.column}" if r.cell is not None else f"{f.path}:{r.line}:{r.column}"
+            where = f"{f.path}:cell {r.cell}:{r.line}:{r.column}" if r.cell is not None else f"{r.display_path() or f.path}:{r.line}:{r.column}"
             stream.write(f"  = {style('note', '1;36')}: {r.message} at {where}\n")
-            if lines is not None and r.cell is None:
-                _write_source_line(stream, style, lines, r, "-", "36")
+            other = _other_file_lines(r.path) if r.path is not None else None
+            if (lines if r.path is None else other) is not None and r.cell is None:
+                _write_source_line(stream, style, lines if r.path is None else other, r, "-", "36")
+
+
+def _sarif_artifact(path: str) -> Dict[str, str]:
+    """A SARIF artifactLocation for a path as displayed: relative to %SRCROOT%, or a file URI."""
+    if os.path.isabs(path):
+        from pathlib import Path
+
+        return {"uri": Path(path).as_uri()}
+    uri = path.replace(os.sep, "/")
+    return {"uri": uri[2:] if uri.startswith("./") else uri, "uriBaseId": "%SRCROOT%"}
+
+
+def _other_file_lines(path: str) -> Optional[List[str]]:
+    """The lines of another project file that a related location points into (None if unreadable)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return None
 
 
 def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool, initial: Optional[int] = None) -> str:
@@ -164,7 +184,7 @@ def format_sarif(findings: Sequence[Finding], rules: Sequence[RuleType], stream:
                 loc: Dict[str, object] = {
                     "id": i,
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": _sarif_artifact(r.display_path()) if r.path is not None else {"uri": uri, "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": r.line, "startColumn": r.column, "endLine": r.end_line, "endColumn": r.end_column},
                     },
                     "message": {"text": r.message},

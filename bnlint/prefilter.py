@@ -234,6 +234,7 @@ class _Evidence:
         self._local: Optional[bool] = None
         self._project: Optional[bool] = None
         self._dropout: Optional[bool] = None
+        self._callers: Optional[bool] = None
 
     def local(self) -> bool:
         if self._local is None:
@@ -253,6 +254,23 @@ class _Evidence:
                 index is not None and index.text_reaches_dropout(self.path, self.source) and index.imported_names_hold_dropout(self.path, self.source)
             )
         return self._dropout
+
+    def callers(self) -> bool:
+        """A parameter the file puts in train mode, given a model with BN or dropout by a caller
+        in another project module (``Rule.caller_evidence``; ``bnlint.callers``)."""
+        if self._callers is None:
+            self._callers = False
+            if self.index is not None and self.path and ".train(" in self.source:
+                import ast
+
+                from bnlint.callers import has_caller_evidence
+
+                try:
+                    tree = ast.parse(self.source)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return False
+                self._callers = has_caller_evidence(tree, self.path, self.index)
+        return self._callers
 
     def project(self) -> bool:
         if self._project is None:
@@ -294,7 +312,7 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
     if pending and evidence.project():
         out.extend(pending)
     elif pending:
-        out.extend(rule for rule in pending if rule.dropout_evidence and evidence.dropout())
+        out.extend(rule for rule in pending if (rule.dropout_evidence and evidence.dropout()) or (rule.caller_evidence and evidence.callers()))
     return out
 
 
@@ -921,6 +939,7 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
     evidence: Optional[bool] = None
     model: Optional[bool] = None
     dropout_model: Optional[bool] = None
+    caller_model: Optional[bool] = None
     inventory = None
     out: List["RuleType"] = []
     for rule in rules:
@@ -957,7 +976,14 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                 if dropout_model is None:
                     dropout_model = builds_dropout_model(scan, inventory, path, index)
                 if not dropout_model:
-                    continue
+                    if not rule.caller_evidence:
+                        continue
+                    if caller_model is None:
+                        from bnlint.callers import has_caller_evidence
+
+                        caller_model = has_caller_evidence(tree, path, index)
+                    if not caller_model:
+                        continue
         out.append(rule)
     return CstCandidates(out, inventory)
 

@@ -82,9 +82,24 @@ class Related:
     end_column: int
     message: str
     cell: Optional[int] = None  # notebook cell (1-based) when linting .ipynb; ``line`` is then in that cell
+    # Another file of the project (absolute), where the path went through it (BN001: the caller in
+    # another module that hands a helper its model); None: the finding's own file.
+    path: Optional[str] = None
 
     def sort_key(self) -> Tuple[Any, ...]:
-        return (self.cell or 0, self.line, self.column, self.end_line, self.end_column, self.message)
+        return (self.path or "", self.cell or 0, self.line, self.column, self.end_line, self.end_column, self.message)
+
+    def display_path(self) -> Optional[str]:
+        """``path`` as the output shows it: relative to the working directory when under it."""
+        if self.path is None:
+            return None
+        import os
+
+        try:
+            rel = os.path.relpath(self.path)
+        except ValueError:  # another drive (Windows)
+            return self.path
+        return self.path if rel.startswith("..") else rel
 
     def to_json(self) -> Dict[str, Any]:
         data: Dict[str, Any] = {
@@ -96,11 +111,13 @@ class Related:
         }
         if self.cell is not None:
             data["cell"] = self.cell
+        if self.path is not None:
+            data["path"] = self.path
         return data
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "Related":
-        return cls(data["line"], data["column"], data["end_line"], data["end_column"], data["message"], data.get("cell"))
+        return cls(data["line"], data["column"], data["end_line"], data["end_column"], data["message"], data.get("cell"), data.get("path"))
 
 
 @record
@@ -296,6 +313,10 @@ class Rule:
     # A model with dropout layers and no BN counts as evidence too (the evaluation rule: in
     # train mode dropout makes every output random), where ``needs_bn_evidence`` is set.
     dropout_evidence: ClassVar[bool] = False
+    # A parameter that the file's own code puts in train mode, handed a model with BatchNorm or
+    # dropout by a caller in another project module (``bnlint.callers``), counts as evidence too,
+    # where ``needs_bn_evidence`` is set.
+    caller_evidence: ClassVar[bool] = False
     options: ClassVar[Tuple[Option, ...]] = ()
     summary: ClassVar[str] = ""
     # Fixit-style examples; the test-suite lints each one.  An invalid example
@@ -373,13 +394,14 @@ class Rule:
         message: str,
         fix: Optional[FixSpec] = None,
         tags: Tuple[str, ...] = (),
-        related: Sequence[Tuple[Optional["cst.CSTNode"], str]] = (),
+        related: Sequence[Union[Tuple[Optional["cst.CSTNode"], str], Related]] = (),
         summary: str = "",
     ) -> None:
         """Report ``message`` (the full explanation) at ``node``, with ``summary``, its one-line
         form (about 100 characters: what is wrong and what to write).  ``related`` is the path
         that led to it, as (node, message) pairs ("model built here", "last put in train mode
-        here"); a node without a position in this file (None, or from another module) is left out."""
+        here"); a node without a position in this file (None, or from another module) is left out.
+        A location in another file is given as a ``Related`` with its ``path``."""
         self.ctx.report(self, node, message, fix, tags, related, summary)
 
     def option(self, name: str) -> Any:

@@ -61,6 +61,9 @@ def place_in_cells(src: Source, findings: List[Finding]) -> List[Finding]:
 
             mapped = []
             for r in f.related:
+                if r.path is not None:  # in another file: not one of the notebook's cells
+                    mapped.append(r)
+                    continue
                 r_cell, r_line = src.locate(r.line)
                 _, r_end = src.locate(r.end_line)
                 shift, end_shift = src.column_shift(r.line), src.column_shift(r.end_line)

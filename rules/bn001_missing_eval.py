@@ -1,7 +1,7 @@
 """BN001 missing-eval."""
 from __future__ import annotations
 
-from bnlint.rule import FixSpec, InsertBefore, Rule, register
+from bnlint.rule import FixSpec, InsertBefore, Related, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,6 +66,28 @@ class MissingEval(Rule):
     first, or a `@contextmanager` that switches to eval and restores the mode
     in `finally`, counts as such. So do methods of a model class defined in
     another module (`model.predict(x)`, `model.freeze_bn()`).
+
+    A helper that takes the model as a parameter, puts it in train mode itself and
+    then evaluates it without `.eval()` (`fit_one_epoch(model_train, ...)` in
+    `utils/utils_fit.py`: `model_train.train()`, the epoch's training, then a
+    validation loop under `torch.no_grad()`) is reported in the helper when a
+    caller in another module of the project hands it a model with BatchNorm or
+    dropout (`train.py`: `model = YoloBody(...)`, `fit_one_epoch(model_train, ...)`;
+    also a model picked from a dict of factories, `MODELS[name]()`, imported or
+    not, whose every entry holds BatchNorm or dropout). The caller is named in
+    the message and as a related location in its own file; the same evaluation
+    is not reported again at the call. So is a plain trainer class whose
+    `__init__` stores a parameter in `self.model` and whose methods put
+    `self.model` in train mode: its construction elsewhere
+    (`Trainer(ConvNet(), ...)`) decides. The callers are the project's other
+    `.py` files (the configured root, else the folder with `.git`,
+    `pyproject.toml`, `setup.py` or `setup.cfg`, else the folder above the
+    helper's package; not more than 4,000 files) that import the helper and call
+    it by name or through its module. What it cannot see: a helper called as a
+    method of an instance (`self.fit(model)` from another class, `engine.run(model)`),
+    handed around as a value (`callbacks=[fit]`), called only from notebooks, or
+    a caller whose model comes from a registry or `getattr`; then the parameter
+    stays of unknown content and nothing is reported.
 
     A model built by a class whose constructor puts it in eval mode, or returned
     by a loader that does (`m.eval(); return m`, `return Net().eval()`), in this
@@ -208,6 +230,7 @@ class MissingEval(Rule):
     needs_bn_evidence = True  # only a model that holds BN ...
     dropout_evidence = True  # ... or dropout is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
+    caller_evidence = True  # ... or a parameter put in train mode here, given such a model by its callers
     # The other evaluation contexts (``text_relevant``): a `def` named for evaluation, a `for`
     # over evaluation data, evaluation data named in the code, and inference (trained weights
     # loaded in a file that trains nothing).  A file with none of their keywords has none.
@@ -323,6 +346,9 @@ class MissingEval(Rule):
             if obs.callers and fn_name and not built_here:
                 # (A model built in that function is its own local: no caller hands it over.)
                 how += f" (`{fn_name}()` is called with the model in train mode)"
+            if obj.from_caller is not None:
+                ev = obj.from_caller
+                where += f" (`{ev.shown_path}` line {ev.line} passes it `{ev.argument}`, a model with {'BatchNorm' if obj.holds_bn else 'dropout'})"
             if obj.holds_bn:
                 message = (
                     f"`{label}` contains BatchNorm and is still in train mode here, {where}: {how}. In train mode BatchNorm "
@@ -365,6 +391,9 @@ class MissingEval(Rule):
             if obs.callers and fn_name and not built_here:
                 related.append((obs.callers[0][1], f"`{obs.callers[0][0]}()` called here with `{obj.label}` in train mode"))
             layers = "BatchNorm" if obj.holds_bn else "dropout"
+            if obj.from_caller is not None:
+                ev = obj.from_caller
+                related.append(Related(ev.line, ev.column, ev.end_line, ev.end_column, f"`{ev.argument}`, a model with {layers}, is passed here as `{obj.label}`", path=ev.path))
             self.report(obs.node, message, fix=fix, related=related, summary=_fit(f"`{label}` ({layers}) is evaluated in train mode", f"call `{label}.eval()` first"))
 
 

@@ -1,0 +1,282 @@
+"""What the project's callers hand a function: the content of a parameter, read at its call sites.
+
+A helper such as ``fit_one_epoch(model_train, ...)`` in ``utils/utils_fit.py`` puts its parameter
+in train mode, trains it and then validates it under ``torch.no_grad()`` without ``.eval()``.
+Whether that matters depends on what the parameter is: the helper's module never says, its callers
+do (``train.py``: ``model = YoloBody(...)``; ``fit_one_epoch(model_train, ...)``).  This module
+finds those call sites in the other modules of the project and reads, with the project index's
+ordinary evidence (``ProjectIndex._bn_answer``, ``callable_holds_dropout``), whether the argument
+holds BatchNorm or dropout.
+
+Which files are callers: every Python file of the project (the configured root, else the nearest
+folder above the helper with ``.git``, ``pyproject.toml``, ``setup.py`` or ``setup.cfg``, else the
+folder above the helper's outermost package) whose text names the function, and whose import of
+that name resolves, through the index, to the helper's own definition.  Calls by plain name or
+through the imported module (``utils_fit.fit_one_epoch(...)``) count; a method called on an
+instance does not (its receiver's class is not known there), nor a function passed around as a
+value.  An argument is followed through plain assignments in the caller's function (or module),
+wrappers (``DataParallel``, ``convert_sync_batchnorm``), ``.to()``/``.cuda()``/``.train()`` and
+``.module``; its content is what the constructor or factory it came from builds.
+
+The answer rests on the whole project's file list, so a cached result that used it is keyed on it
+(``TREE_DEPENDENCY``): adding, removing or editing any Python file of the project re-lints the
+helpers whose answer used their callers.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass
+
+from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, table_call_name
+from bnlint.project_files import TREE_DEPENDENCY, project_files, project_scope
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Dict, List, Optional, Tuple
+
+    from bnlint.inventory import ModuleInventory, ProjectIndex
+
+_WRAPPER_TAILS = ("DataParallel", "DistributedDataParallel", "DDP", "convert_sync_batchnorm", "convert_syncbn_model")
+
+
+@dataclass(frozen=True)
+class CallerEvidence:
+    """A call site in another module that passes a model holding ``kind`` ("bn" or "dropout")."""
+
+    kind: str
+    path: str
+    line: int  # of the argument (1-based; columns 1-based, the end exclusive)
+    column: int
+    end_line: int
+    end_column: int
+    argument: str  # the argument as written there (`model_train`)
+    shown_path: str  # ``path`` relative to the project's folder, for messages
+
+
+class CallerIndex:
+    """Call sites of project functions in the other modules of the project, for one ``ProjectIndex``."""
+
+    def __init__(self, index: "ProjectIndex") -> None:
+        self.index = index
+        self._files: Dict[str, Optional[List[Tuple[str, int, int]]]] = {}
+        self._answers: Dict[tuple, Optional[CallerEvidence]] = {}
+        self._resolved: Dict[Tuple[str, str], Optional[Tuple[str, str]]] = {}
+
+    def argument_evidence(self, path: str, name: str, position: int, keyword: str, kinds: Tuple[str, ...] = ("bn", "dropout")) -> Optional[CallerEvidence]:
+        """A call of the top-level function or class ``name`` of ``path`` (a class: its
+        construction) in another project module whose argument for the parameter (``position``
+        among the positional parameters after `self`, or ``keyword``) holds BatchNorm, else one
+        whose argument holds dropout (when ``kinds`` asks for it); None when no caller's does."""
+        path = os.path.abspath(path)
+        key = (path, name, position, keyword, kinds)
+        if key in self._answers:
+            self.index.consulted.add(TREE_DEPENDENCY + project_scope(path, self.index.root))
+            return self._answers[key]
+        scope = project_scope(path, self.index.root)
+        self.index.consulted.add(TREE_DEPENDENCY + scope)
+        found: Optional[CallerEvidence] = None
+        for kind in kinds:
+            for caller_path, call, argument, tree in self._call_sites(scope, path, name, position, keyword):
+                if self._holds(caller_path, tree, call, argument, kind, 0):
+                    found = CallerEvidence(
+                        kind, caller_path, argument.lineno, argument.col_offset + 1,
+                        argument.end_lineno or argument.lineno, (argument.end_col_offset or argument.col_offset) + 1, ast.unparse(argument),
+                        os.path.relpath(caller_path, scope).replace(os.sep, "/"),
+                    )
+                    break
+            if found is not None:
+                break
+        self._answers[key] = found
+        return found
+
+    def _project_files(self, scope: str) -> List[Tuple[str, int, int]]:
+        if scope not in self._files:
+            self._files[scope] = project_files(scope)
+        return self._files[scope] or []
+
+    def _call_sites(self, scope: str, path: str, name: str, position: int, keyword: str):
+        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+        for caller_path, _mtime, size in self._project_files(scope):
+            if caller_path == path or size > 2_000_000:
+                continue
+            try:
+                with open(caller_path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            if not word.search(data):
+                continue
+            tree = self.index.module_tree(caller_path)
+            inv = self.index.inventory_for_path(caller_path) if tree is not None else None
+            if tree is None or inv is None:
+                continue
+            for node in ast_nodes(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                callee = dotted_name(node.func)
+                if not callee or callee.rsplit(".", 1)[-1] != name or self._target(caller_path, inv, callee) != (path, name):
+                    continue
+                positional = [a for a in node.args]
+                argument = None
+                if any(isinstance(a, ast.Starred) for a in positional[: position + 1]):
+                    continue
+                if position < len(positional):
+                    argument = positional[position]
+                for kw in node.keywords:
+                    if kw.arg == keyword:
+                        argument = kw.value
+                if argument is not None:
+                    yield caller_path, node, argument, tree
+
+    def _target(self, caller_path: str, inv: "ModuleInventory", callee: str) -> Optional[Tuple[str, str]]:
+        """The (module path, name) of the definition that ``callee`` names in ``caller_path``."""
+        key = (caller_path, callee)
+        if key not in self._resolved:
+            target = None
+            head = callee.split(".")[0]
+            if inv.is_imported(head) and head not in inv.classes and head not in inv.functions:
+                found = self.index.definition(caller_path, inv.resolve(callee))
+                if found is not None:
+                    target = (found[0], found[1])
+            self._resolved[key] = target
+        return self._resolved[key]
+
+    def _table_holds(self, caller_path: str, inv: "ModuleInventory", table: str, kind: str) -> bool:
+        """A model picked from the dict of factories ``table`` (`get_model_from_name[backbone](...)`,
+        the dict of this module or imported from a project module): every factory in it builds a
+        model with BatchNorm or dropout, and one builds ``kind`` (BatchNorm: some configurations
+        hold it; "dropout": none holds BatchNorm)."""
+        module_path, values = caller_path, inv.tables.get(table)
+        if values is None and inv.is_imported(table):
+            for candidate, attr in self.index._candidate_modules(caller_path, inv.resolve(table)):
+                source = self.index.inventory_for_path(candidate)
+                if source is not None and "." not in attr:
+                    inv, module_path, values = source, os.path.abspath(candidate), source.tables.get(attr)
+                break
+        if not values:
+            return False
+        bn = [callable_holds_bn(inv, v, module_path, self.index) for v in values]
+        sensitive = all(b or callable_holds_dropout(inv, v, module_path, self.index) for b, v in zip(bn, values))
+        return sensitive and (any(bn) if kind == "bn" else not any(bn))
+
+    def _holds(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST, kind: str, depth: int) -> bool:
+        """Does ``value`` (an expression at ``call`` in ``caller_path``) evaluate to a model holding ``kind``?"""
+        if depth > 6:
+            return False
+        inv = self.index.inventory_for_path(caller_path)
+        if inv is None:
+            return False
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda", "cpu", "half", "float", "double", "train", "eval", "requires_grad_", "share_memory"):
+            value = value.func.value
+        if isinstance(value, ast.Attribute) and value.attr == "module":
+            return self._holds(caller_path, tree, call, value.value, kind, depth + 1)
+        if isinstance(value, ast.Call):
+            callee = dotted_name(value.func)
+            if callee and value.args and (inv.resolve(callee) in MODULE_WRAPPERS or callee.rsplit(".", 1)[-1] in _WRAPPER_TAILS):
+                return self._holds(caller_path, tree, call, value.args[0], kind, depth + 1)
+            table = None if callee else table_call_name(value.func)
+            if table is not None and table.endswith(TABLE_SUFFIX):
+                return self._table_holds(caller_path, inv, table[: -len(TABLE_SUFFIX)], kind)
+            if kind == "bn":
+                return bool(self.index._bn_answer(inv, caller_path, value))
+            name = callee or table
+            return bool(name) and callable_holds_dropout(inv, name, caller_path, self.index)
+        if isinstance(value, ast.Name):
+            return any(self._holds(caller_path, tree, call, v, kind, depth + 1) for v in _assigned_values(tree, call, value.id))
+        return False
+
+
+def _assigned_values(tree: ast.Module, at: ast.AST, name: str) -> List[ast.AST]:
+    """Values assigned to ``name`` in the function around ``at`` (or the module's own code when it
+    is at the top level, or when the function does not bind the name)."""
+    scope: ast.AST = tree
+    for node in ast_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= at.lineno <= (node.end_lineno or node.lineno):
+            if scope is tree or node.lineno >= scope.lineno:  # type: ignore[attr-defined]
+                scope = node  # the innermost
+    values = _assignments(scope, name)
+    if scope is not tree and not values and not any(a.arg == name for a in _arguments(scope)):
+        values = _assignments(tree, name)
+    return values
+
+
+def _arguments(fn: ast.AST) -> List[ast.arg]:
+    args = fn.args  # type: ignore[attr-defined]
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs]
+
+
+def _assignments(scope: ast.AST, name: str) -> List[ast.AST]:
+    out: List[ast.AST] = []
+    todo = list(scope.body)  # type: ignore[attr-defined]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue  # their own scopes
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    out.append(node.value)
+                elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
+                    out.extend(v for t, v in zip(target.elts, node.value.elts) if isinstance(t, ast.Name) and t.id == name)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name) and node.target.id == name:
+            out.append(node.value)
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def trained_parameters(tree: ast.Module) -> List[Tuple[str, str, int]]:
+    """The parameters whose content a caller in another module may decide and that the module's
+    own code puts in train mode, as (callee, parameter, position among the positional parameters
+    after `self`; a large number for keyword-only ones): a parameter of a top-level function
+    that calls `<parameter>.train()` (on it or on an attribute of it), and an `__init__`
+    parameter of a top-level class that stores it in `self.<attr>` (as it is, or moved with
+    `.to()`/`.cuda()`) where a method of the class calls `self.<attr>.train()`."""
+    out: List[Tuple[str, str, int]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            trained = {root.split(".")[0] for root in (_train_receiver(n) for n in ast_nodes(node)) if root}
+            out.extend((node.name, p, i) for p, i in _positions(node, False).items() if p in trained)
+        elif isinstance(node, ast.ClassDef):
+            init = next((n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+            if init is None:
+                continue
+            trained_attrs = {root[len("self."):] for root in (_train_receiver(n) for n in ast_nodes(node)) if root and root.startswith("self.") and root.count(".") == 1}
+            positions = _positions(init, True)
+            for stmt in ast_nodes(init):
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    target, value = stmt.targets[0], stmt.value
+                    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda", "cpu", "float", "half", "double"):
+                        value = value.func.value
+                    if (
+                        isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+                        and target.attr in trained_attrs and isinstance(value, ast.Name) and value.id in positions
+                    ):
+                        out.append((node.name, value.id, positions[value.id]))
+    return out
+
+
+def _train_receiver(node: ast.AST) -> Optional[str]:
+    """`x.train()` / `x.y.train(True)` -> "x" / "x.y"."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "train":
+        return dotted_name(node.func.value)
+    return None
+
+
+def _positions(fn: ast.AST, method: bool) -> Dict[str, int]:
+    args = fn.args  # type: ignore[attr-defined]
+    positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+    if method and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    out = {name: i for i, name in enumerate(positional)}
+    out.update((a.arg, 1 << 20) for a in args.kwonlyargs)
+    return out
+
+
+def has_caller_evidence(tree: ast.Module, path: Optional[str], index: "ProjectIndex") -> bool:
+    """Does a caller in another project module hand one of ``trained_parameters`` a model with
+    BatchNorm or dropout?  (The prefilter's question for ``Rule.caller_evidence``.)"""
+    if not path or not path.endswith(".py"):
+        return False
+    return any(index.argument_evidence(path, callee, position, name) is not None for callee, name, position in trained_parameters(tree))

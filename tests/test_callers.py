@@ -1,0 +1,176 @@
+"""A helper's parameter whose content only its callers in other modules know (``bnlint.callers``):
+BN001 in `fit_one_epoch(model_train, ...)` that puts its model in train mode and validates without
+`.eval()`, reported in the helper (once, not also at the call), with the caller as a related
+location in its own file; the cache re-lints the helper when a caller is added, removed or edited."""
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import pytest
+
+from bnlint.callers import trained_parameters
+from bnlint.config import Settings
+from bnlint.inventory import ProjectIndex
+from bnlint.parallel import run_files
+from conftest import run_bnlint
+
+NETS = textwrap.dedent(
+    """\
+    import torch.nn as nn
+
+
+    class ConvNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+
+        def forward(self, x):
+            return self.body(x)
+
+
+    class Plain(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.body(x)
+    """
+)
+FIT = textwrap.dedent(
+    """\
+    import torch
+
+
+    def fit_one_epoch(net, optimizer, loader, val_loader):
+        net.train()
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(net(x), y).backward()
+            optimizer.step()
+        with torch.no_grad():
+            return [net(x) for x, _ in val_loader]
+    """
+)
+TRAIN_BN = textwrap.dedent(
+    """\
+    import torch
+
+    from utils.fit import fit_one_epoch
+    from nets import ConvNet
+
+    model = ConvNet()
+    model_train = torch.nn.DataParallel(model).cuda()
+    fit_one_epoch(model_train, torch.optim.SGD(model.parameters(), lr=0.1), train_loader, val_loader)
+    """
+)
+TRAIN_PLAIN = TRAIN_BN.replace("ConvNet", "Plain")
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.bnlint]\n")
+    (tmp_path / "nets.py").write_text(NETS)
+    (tmp_path / "utils").mkdir()
+    (tmp_path / "utils" / "__init__.py").write_text("")
+    (tmp_path / "utils" / "fit.py").write_text(FIT)
+    return tmp_path
+
+
+def lint(project, **kw):
+    settings = Settings(project_root=str(project), cache_dir=str(project / ".cache"), **kw)
+    files = sorted(str(p) for p in project.rglob("*.py"))
+    return {os.path.relpath(o.path, project): o.findings for o in run_files(files, settings, jobs=1)}
+
+
+def test_trained_parameters_of_functions_and_trainer_classes():
+    import ast
+
+    tree = ast.parse(textwrap.dedent(
+        """\
+        def fit(model, opt, *, ema):
+            model.train()
+            ema.module.train()
+
+        def evaluate(model):
+            model.eval()
+
+        class Trainer:
+            def __init__(self, cfg, net, teacher):
+                self.net = net.cuda()
+                self.teacher = teacher
+
+            def epoch(self):
+                self.net.train()
+        """
+    ))
+    assert sorted(trained_parameters(tree)) == [("Trainer", "net", 1), ("fit", "ema", 1 << 20), ("fit", "model", 0)]
+
+
+def test_helper_reports_the_evaluation_with_the_caller_in_another_file(project):
+    (project / "train.py").write_text(TRAIN_BN)
+    got = lint(project)
+    assert [(f.code, f.line) for f in got[os.path.join("utils", "fit.py")]] == [("BN001", 11)]
+    assert got["train.py"] == []  # once, where the fix goes: not also at the call
+    finding = got[os.path.join("utils", "fit.py")][0]
+    assert "(`train.py` line 8 passes it `model_train`, a model with BatchNorm)" in finding.message
+    caller = [r for r in finding.related if r.path is not None]
+    assert [(r.path, r.line, r.column, r.end_column) for r in caller] == [(str(project / "train.py"), 8, 15, 26)]
+
+
+def test_a_caller_without_batchnorm_or_dropout_gives_no_finding(project):
+    (project / "train.py").write_text(TRAIN_PLAIN)
+    assert lint(project)[os.path.join("utils", "fit.py")] == []
+
+
+def test_without_callers_the_helper_is_quiet(project):
+    assert lint(project)[os.path.join("utils", "fit.py")] == []
+
+
+def test_index_answers_with_the_call_site(project):
+    (project / "train.py").write_text(TRAIN_BN)
+    index = ProjectIndex(root=str(project))
+    evidence = index.argument_evidence(str(project / "utils" / "fit.py"), "fit_one_epoch", 0, "net")
+    assert (evidence.kind, evidence.line, evidence.argument, evidence.shown_path) == ("bn", 8, "model_train", "train.py")
+    assert index.argument_evidence(str(project / "utils" / "fit.py"), "fit_one_epoch", 1, "optimizer") is None
+    assert any(p.startswith("project-tree:") for p in index.take_consulted())
+
+
+def test_cache_relints_the_helper_when_a_caller_appears_changes_or_goes(project):
+    helper = os.path.join("utils", "fit.py")
+    assert lint(project)[helper] == []
+    (project / "train.py").write_text(TRAIN_BN)
+    assert [f.code for f in lint(project)[helper]] == ["BN001"]
+    (project / "train.py").write_text(TRAIN_PLAIN + "\n")  # an edit of the caller only
+    assert lint(project)[helper] == []
+    (project / "train.py").write_text(TRAIN_BN)
+    assert [f.code for f in lint(project)[helper]] == ["BN001"]
+    os.remove(project / "train.py")
+    assert lint(project)[helper] == []
+
+
+def test_text_and_sarif_output_point_into_the_callers_file(project):
+    (project / "train.py").write_text(TRAIN_BN)
+    text = run_bnlint("--no-cache", "--show-source", "utils/fit.py", cwd=str(project)).stdout
+    assert "= note: `model_train`, a model with BatchNorm, is passed here as `net` at train.py:8:15" in text
+    assert "fit_one_epoch(model_train, torch.optim.SGD" in text  # the caller's own source line
+    sarif = json.loads(run_bnlint("--no-cache", "--output-format", "sarif", "utils/fit.py", cwd=str(project)).stdout)
+    locations = sarif["runs"][0]["results"][0]["relatedLocations"]
+    assert {"uri": "train.py", "uriBaseId": "%SRCROOT%"} in [loc["physicalLocation"]["artifactLocation"] for loc in locations]
+
+
+from test_lsp import _init, _open, _wait_for, asyncio_test, client  # noqa: E402,F401 (client: the pytest-lsp fixture)
+
+
+@asyncio_test
+async def test_lsp_related_information_names_the_callers_file(client, project):  # noqa: F811
+    (project / "train.py").write_text(TRAIN_BN)
+    await _init(client, project)
+    uri = _open(client, project / "utils" / "fit.py", FIT)
+    p = await _wait_for(client, uri, lambda p: bool(p.diagnostics))
+    (d,) = [d for d in p.diagnostics if d.code == "BN001"]
+    assert d.range.start.line == 10
+    other = [(i.location.uri, i.location.range.start.line, i.location.range.start.character, i.message) for i in d.related_information if i.location.uri != uri]
+    assert other == [((project / "train.py").as_uri(), 7, 14, "`model_train`, a model with BatchNorm, is passed here as `net`")]
