@@ -312,7 +312,6 @@ class ModesAnalysis:
         self._instance_entries: Dict[int, Dict[tuple, Tuple[Obj, FrozenSet[Val]]]] = {}
         self._init_method_cache: Dict[int, Set[str]] = {}
         self._trained_parameters: Optional[Dict[Tuple[str, str], int]] = None  # ``_parameter_obj``
-        self._callee_trained: Dict[str, Set[Tuple[str, str]]] = {}  # ``_callee_reports``
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
         self._flags: Optional[Set[str]] = None
         self._call_tuples: Dict[int, Tuple[Optional[Obj], ...]] = {}  # local calls returning a tuple of models
@@ -1990,29 +1989,8 @@ class ModesAnalysis:
                 if effect.at_yield != "=":
                     self._set_mode(obj, effect.at_yield, call, st, fr)
             else:
-                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where, callee_reports=inherited is None and self._callee_reports(effects, pname))
+                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where)
         return restore if entering else True
-
-    def _callee_reports(self, effects, pname: str) -> bool:
-        """Does BN001 report, in the helper's own module, an evaluation in the train mode the
-        helper itself sets on ``pname``?  It does when this file is one of the callers it reads
-        (``bnlint.callers``: a `.py` file of its project, the parameter one it puts in train
-        mode): the finding goes where the fix goes, once, not also at every call."""
-        path = self.facts.path
-        if not path or not path.endswith(".py") or not effects.path.endswith(".py"):
-            return False
-        from bnlint.callers import trained_parameters
-        from bnlint.project_files import project_scope
-
-        key = effects.path
-        if key not in self._callee_trained:
-            tree = self.facts.index.module_tree(effects.path)
-            self._callee_trained[key] = {(c, p) for c, p, _ in trained_parameters(tree)} if tree is not None else set()
-        if (effects.name, pname) not in self._callee_trained[key]:
-            return False
-        import os
-
-        return os.path.abspath(path).startswith(project_scope(effects.path, self.facts.index.root).rstrip(os.sep) + os.sep)
 
     def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
         """For `self.<method>(...)` whose method the enclosing class does not define: the class's
@@ -2026,12 +2004,9 @@ class ModesAnalysis:
         bases = [inv.resolve(b) for b in (dotted(x.value) for x in cls.bases) if b and inv.is_imported(b)]
         return bases or None
 
-    def _apply_effect_summary(
-        self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True, callee_reports: bool = False
-    ) -> None:
+    def _apply_effect_summary(self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True) -> None:
         """A ``bnlint.effects.ParamEffect`` of a call on ``obj``: the forwards it runs in the
-        caller's mode, its training in its own mode, BN it freezes, the mode it leaves.
-        ``callee_reports``: an evaluation in a train mode the callee sets is reported there."""
+        caller's mode, its training in its own mode, BN it freezes, the mode it leaves."""
         for kinds, trained, _ in effect.forwards:
             self._forward(call, obj, st, fr, expr, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
         before = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
@@ -2045,7 +2020,7 @@ class ModesAnalysis:
                     self._set_mode(obj, what, call, st, fr)
             elif kind == "freeze":
                 self._freeze(obj, call, st)
-            elif kind == "eval" and not callee_reports:  # evaluated in train mode the callee set
+            elif kind == "eval":  # evaluated in train mode the callee set
                 self._forward(call, obj, st, fr, expr, extra_kinds=frozenset(what.split(",")), via=where)
             else:  # trained in a mode the callee set
                 self._forward(call, obj, st, fr, expr, trained=True, via=where)

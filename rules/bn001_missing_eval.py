@@ -75,8 +75,9 @@ class MissingEval(Rule):
     dropout (`train.py`: `model = YoloBody(...)`, `fit_one_epoch(model_train, ...)`;
     also a model picked from a dict of factories, `MODELS[name]()`, imported or
     not, whose every entry holds BatchNorm or dropout). The caller is named in
-    the message and as a related location in its own file; the same evaluation
-    is not reported again at the call. So is a plain trainer class whose
+    the message and as a related location in its own file (the call is reported
+    too, as any call of a project function that runs the model in train mode:
+    where the helper runs it). So is a plain trainer class whose
     `__init__` stores a parameter in `self.model` and whose methods put
     `self.model` in train mode: its construction elsewhere
     (`Trainer(ConvNet(), ...)`) decides. The callers are the project's other
