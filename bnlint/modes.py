@@ -2899,44 +2899,158 @@ def keeps_bn_eval(facts: Facts, name: Optional[str]) -> bool:
 def layers_switched_off_at(facts: Facts, value: cst.BaseExpression, kind: str) -> bool:
     """`MLP(hidden=30)` of a class whose `__init__` builds its dropout (or BN) only under
     `if use_dropout:` with the default False, which this call leaves in place: this object has
-    none (``summaries.layers_switched_off``).  The class is this file's or a project module's."""
+    none (``summaries.layers_switched_off``).  The class is this file's or a project module's.
+    A module-level config dict handed over by name (`GPTModel(BASE_CONFIG)` with `"drop_rate":
+    0.0`) gives its literal entries, and the project classes `__init__` builds with it
+    (`TransformerBlock(cfg)`, `MultiHeadAttention(dropout=cfg["drop_rate"])`) must build theirs
+    switched off too."""
     if not isinstance(value, cst.Call) or any(a.star for a in value.args):
         return False
     name = dotted(value.func)
     if not name:
         return False
-    from bnlint import inventory as inv_mod
-    from bnlint.summaries import _UNKNOWN_ARGUMENT, construction_literals, layers_switched_off
+    from bnlint.summaries import _UNKNOWN_ARGUMENT, ConfigLiteral
 
     inv = facts.inventory
-    cls_node: Optional[ast.ClassDef] = None
-    resolve = inv.resolve
     tree = getattr(facts, "ast_tree", None)
-    if name in inv.classes and tree is not None:
-        found = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
-        cls_node = found[0] if len(found) == 1 else None
-    elif inv.is_imported(name) and facts.path:
-        definition = facts.index.definition(facts.path, inv.resolve(name))
-        if definition is not None and definition[1] in definition[2][2]:
-            cls_node = definition[2][2][definition[1]]
-            resolve = inv_mod.ModuleInventory(path=definition[0], aliases=definition[2][1]).resolve
-    if cls_node is None:
-        return False
-    init = next((n for n in cls_node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    if init is None:
+    found = _class_for_call(facts, name, tree, facts.path, inv.resolve, inv)
+    if found is None:
         return False
     positional = []
     keywords = {}
     for a in value.args:
         v = literal_value(a.value)
+        if v is NOT_LITERAL and isinstance(a.value, cst.Name):
+            config = _config_dict(facts, a.value.value)
+            v = ConfigLiteral(config) if config is not None else NOT_LITERAL
         v = _UNKNOWN_ARGUMENT if v is NOT_LITERAL else v
         if a.keyword is None:
             positional.append(v)
         else:
             keywords[a.keyword.value] = v
+    return _switched_off(facts, found, positional, keywords, kind, 0)
+
+
+def _class_for_call(facts: Facts, name: str, tree: Optional[ast.Module], path: Optional[str], resolve, inv) -> Optional[Tuple[ast.ClassDef, Optional[ast.Module], Optional[str], Any]]:
+    """The class a call of ``name`` builds (this module's, or a project module's through the
+    index), with the module it is in, that module's path and its name resolver."""
+    from bnlint import inventory as inv_mod
+
+    if name in inv.classes and tree is not None:
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
+        return (classes[0], tree, path, resolve) if len(classes) == 1 else None
+    if inv.is_imported(name) and path:
+        definition = facts.index.definition(path, inv.resolve(name))
+        if definition is not None and definition[1] in definition[2][2]:
+            module_inv = inv_mod.ModuleInventory(path=definition[0], aliases=definition[2][1])
+            return definition[2][2][definition[1]], facts.index.module_tree(definition[0]), definition[0], module_inv.resolve
+    return None
+
+
+def _switched_off(facts: Facts, found, positional: list, keywords: dict, kind: str, depth: int) -> bool:
+    from bnlint import inventory as inv_mod
+    from bnlint.summaries import ConfigLiteral, argument_literal, construction_literals, layers_switched_off
+
+    cls_node, tree, path, resolve = found
+    init = next((n for n in cls_node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is None:
+        return False
     literals = construction_literals(init, positional, keywords)
     is_layer = (lambda n: inv_mod.is_bn_class(resolve(n))) if kind == "bn" else (lambda n: inv_mod.is_dropout_class(resolve(n)))
-    return layers_switched_off(cls_node, is_layer, literals, rate="p" if kind == "dropout" else None)
+    nested = None
+    if any(isinstance(v, ConfigLiteral) for v in literals.values()) and tree is not None and depth < 4:
+        local_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+
+        def nested(call: ast.Call, outer: "Dict[str, object]") -> Optional[bool]:
+            # A project class of the same module built with the config: its layers too.
+            callee = inv_mod.dotted_name(call.func)
+            if not callee or callee not in local_classes:
+                return None
+            classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == callee]
+            if len(classes) != 1 or not _builds_layers(classes[0], is_layer, tree, set()):
+                return None
+            args = [argument_literal(a, outer) for a in call.args if not isinstance(a, ast.Starred)]
+            kws = {k.arg: argument_literal(k.value, outer) for k in call.keywords if k.arg}
+            return _switched_off(facts, (classes[0], tree, path, resolve), args, kws, kind, depth + 1)
+
+    return layers_switched_off(cls_node, is_layer, literals, rate="p" if kind == "dropout" else None, nested=nested)
+
+
+def _builds_layers(cls: ast.ClassDef, is_layer, tree: ast.Module, seen: Set[str]) -> bool:
+    """Does building ``cls`` (a class of ``tree``) build such a layer, itself or through the
+    module's classes it builds?"""
+    from bnlint import inventory as inv_mod
+
+    if cls.name in seen:
+        return False
+    seen.add(cls.name)
+    local = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Call):
+            callee = inv_mod.dotted_name(node.func) or ""
+            if is_layer(callee) or (callee in local and _builds_layers(local[callee], is_layer, tree, seen)):
+                return True
+    return False
+
+
+def _config_dict(facts: Facts, name: str) -> Optional[Dict[str, object]]:
+    """The literal entries of a config dict bound once, at module level, to ``name`` by a dict
+    literal with string keys; an entry `name.update(...)` or `name[key] = ...` may set is
+    dropped (an `update` from a dict literal, or from a module-level dict of dict literals,
+    drops the keys those name; any other `update` drops all).  None: not such a dict."""
+    values = facts.assignments_to(name, facts.module)
+    if len(values) != 1 or not isinstance(values[0], cst.Dict):
+        return None
+    out: Dict[str, object] = {}
+    for element in values[0].elements:
+        if not isinstance(element, cst.DictElement):
+            return None  # `**other`
+        key = literal_value(element.key)
+        if not isinstance(key, str):
+            return None
+        value = literal_value(element.value)
+        if value is not NOT_LITERAL:
+            out[key] = value
+    for node in facts.iter_nodes(facts.module):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and dotted(node.func.value) == name and node.func.attr.value in ("update", "setdefault", "pop", "clear"):
+            keys = _keys_set_by(facts, node)
+            if keys is None:
+                return {}
+            for key in keys:
+                out.pop(key, None)
+        elif isinstance(node, cst.Subscript) and dotted(node.value) == name and facts.is_store(node):
+            key = literal_value(node.slice[0].slice.value) if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else NOT_LITERAL
+            if not isinstance(key, str):
+                return {}
+            out.pop(key, None)
+    return out
+
+
+def _keys_set_by(facts: Facts, call: cst.Call) -> Optional[Set[str]]:
+    """The keys `name.update(arg)` may set: those of a dict literal, or of every dict literal in a
+    module-level dict of them (`model_configs[CHOOSE_MODEL]`); None when not known."""
+    if call.func.attr.value != "update" or len(call.args) != 1 or call.args[0].keyword is not None:  # type: ignore[attr-defined]
+        return None
+    arg = call.args[0].value
+    if isinstance(arg, cst.Subscript):
+        table = facts.assignments_to(dotted(arg.value) or "", facts.module) if dotted(arg.value) else []
+        if len(table) != 1 or not isinstance(table[0], cst.Dict):
+            return None
+        dicts = [e.value for e in table[0].elements if isinstance(e, cst.DictElement)]
+    elif isinstance(arg, cst.Dict):
+        dicts = [arg]
+    else:
+        return None
+    keys: Set[str] = set()
+    for d in dicts:
+        if not isinstance(d, cst.Dict):
+            return None
+        for e in d.elements:
+            key = literal_value(e.key) if isinstance(e, cst.DictElement) else NOT_LITERAL
+            if not isinstance(key, str):
+                return None
+            keys.add(key)
+    return keys
 
 
 def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:

@@ -429,14 +429,24 @@ def _passes_bare(call: ast.Call, name: str) -> bool:
     return any(isinstance(a, ast.Name) and a.id == name for a in list(call.args) + [k.value for k in call.keywords])
 
 
-def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", literals: "Dict[str, object]", rate: Optional[str] = None) -> bool:
+def layers_switched_off(
+    cls: ast.ClassDef,
+    is_layer: "Callable[[str], bool]",
+    literals: "Dict[str, object]",
+    rate: Optional[str] = None,
+    nested: "Optional[Callable[[ast.Call, Dict[str, object]], Optional[bool]]]" = None,
+) -> bool:
     """Does building ``cls`` with these literal arguments (the call's and the defaults it leaves in
     place) build none of the layers ``is_layer`` names?  True only when the class builds such a layer
     itself (`nn.Dropout(...)`), always in `__init__` and under an `if` on an `__init__` parameter that
     the literals decide against (`if use_dropout:` with `use_dropout=False`, `if norm == "bn":` with
     `norm="gn"`), or, with ``rate`` (the layer's first argument's keyword, "p" for dropout), built
-    with a rate of zero (`nn.Dropout(dropout)` with `dropout=0.0`): such a layer does nothing in
-    either mode.  A layer built anywhere else, or under a test they do not decide: False."""
+    with a rate of zero (`nn.Dropout(dropout)` with `dropout=0.0`, `nn.Dropout(cfg["drop_rate"])`
+    with a config dict whose "drop_rate" is 0.0): such a layer does nothing in either mode.  A
+    layer built anywhere else, or under a test they do not decide: False.  ``nested`` answers for
+    the other calls of `__init__` with the literals they get (``argument_literal``): None for a
+    call that builds no such layer, True for one that builds them all switched off, False
+    otherwise (`TransformerBlock(cfg)` of a GPT whose blocks take the same config)."""
     from bnlint.effects import static_truth
 
     init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
@@ -449,7 +459,7 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
                 if method is not init:
                     return False
                 found_in_init += 1
-    if not found_in_init or init is None:
+    if init is None or not (found_in_init or nested is not None):
         return False
     # `self.norm = norm` ... `if self.norm == "batch":`: the copy has the parameter's value (when
     # `__init__` assigns the attribute that once, from the parameter).
@@ -471,16 +481,13 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
         if rate is None:
             return False
         arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == rate), None)
-        if isinstance(arg, ast.Constant):
-            value = arg.value
-        elif isinstance(arg, (ast.Name, ast.Attribute)) and (_dotted(arg) or "") in literals:
-            value = literals[_dotted(arg) or ""]
-        else:
-            return False
+        value = argument_literal(arg, literals) if arg is not None else _UNKNOWN_ARGUMENT
         return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
+    nested_on = nested_off = 0
+
     def visit(stmts: List[ast.stmt], decided_off: bool) -> None:
-        nonlocal off
+        nonlocal off, nested_on, nested_off
         for stmt in stmts:
             if isinstance(stmt, ast.If):
                 known = static_truth(stmt.test, literals)
@@ -488,11 +495,46 @@ def layers_switched_off(cls: ast.ClassDef, is_layer: "Callable[[str], bool]", li
                 visit(stmt.orelse, decided_off or known is True)
                 continue
             for node in ast.walk(stmt):
-                if isinstance(node, ast.Call) and is_layer(_dotted(node.func) or "") and (decided_off or zero_rate(node)):
-                    off += 1
+                if not isinstance(node, ast.Call):
+                    continue
+                if is_layer(_dotted(node.func) or ""):
+                    if decided_off or zero_rate(node):
+                        off += 1
+                elif nested is not None and not decided_off:
+                    answer = nested(node, literals)
+                    if answer is False:
+                        nested_on += 1
+                    elif answer:
+                        nested_off += 1
 
     visit(init.body, False)
-    return off == found_in_init
+    return off == found_in_init and not nested_on and (found_in_init > 0 or nested_off > 0)
+
+
+def argument_literal(arg: ast.AST, literals: "Dict[str, object]") -> object:
+    """The literal value of an argument expression in a constructor whose parameters have the
+    ``literals``: a constant, a parameter (or its `self.` copy), or a key of a config-dict
+    parameter (`cfg["drop_rate"]`); ``_UNKNOWN_ARGUMENT`` otherwise."""
+    if isinstance(arg, ast.Constant):
+        return arg.value
+    if isinstance(arg, (ast.Name, ast.Attribute)) and (_dotted(arg) or "") in literals:
+        return literals[_dotted(arg) or ""]
+    if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Constant) and isinstance(arg.slice.value, str):
+        table = literals.get(_dotted(arg.value) or "")
+        if isinstance(table, ConfigLiteral):
+            return table.values.get(arg.slice.value, _UNKNOWN_ARGUMENT)
+    return _UNKNOWN_ARGUMENT
+
+
+class ConfigLiteral:
+    """A config dict handed to a constructor, with those of its entries whose values are known
+    literals (`{"drop_rate": 0.0, "emb_dim": 768}` bound to a module-level name).  It equals no
+    plain literal, so a test on the parameter itself stays undecided."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: "Dict[str, object]") -> None:
+        self.values = values
 
 
 def literal_defaults(args: ast.arguments) -> "Dict[str, object]":

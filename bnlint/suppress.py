@@ -77,6 +77,9 @@ def comments(source: str) -> List[Tuple[int, str, bool]]:
 
 def parse_suppressions(source: str) -> Suppressions:
     sup = Suppressions()
+    lowered = source.lower()
+    if "noqa" not in lowered and "bnlint" not in lowered:
+        return sup  # no comment can suppress anything: skip the tokenizer (about a sixth of a large file's lint)
     for line, text, alone in comments(source):
         m = NOQA_RE.search(text)
         if m:

@@ -117,8 +117,15 @@ class MissingEval(Rule):
     class builds those layers itself under `if` on that parameter) holds none,
     and so does one whose dropout layers get a rate of zero from the call
     (`Attention(dropout=0.0)` building `nn.Dropout(dropout)`: the identity in
-    both modes). What it cannot see: a zero rate carried in a config dict
-    into nested blocks (`GPTModel({"drop_rate": 0.0, ...})`).
+    both modes). A config dict bound once at module level to a dict literal
+    and handed over by name (`GPTModel(BASE_CONFIG)` with `"drop_rate": 0.0`,
+    `BASE_CONFIG.update(model_configs[name])` from dict literals that leave
+    that key alone) counts the same way, through the classes of the model's
+    module that its `__init__` builds with it (`TransformerBlock(cfg)`,
+    `Attention(dropout=cfg["drop_rate"])`): every dropout layer must get a
+    zero rate. What it cannot see: a config object (`GPTConfig(dropout=0.0)`,
+    `args.dropout`), a dict built in a function or read from a file, and blocks
+    of another module built with it.
 
     A model picked from a dict literal of built models by a key
     (`BACKBONES[args.arch]`) is followed when every one of them holds BatchNorm
