@@ -26,15 +26,14 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from dataclasses import dataclass
 
-from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, table_call_name
+from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, imported_modules, table_call_name
 from bnlint.project_files import TREE_DEPENDENCY, project_files, project_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, List, Optional, Tuple
+    from typing import Dict, List, Optional, Set, Tuple
 
     from bnlint.inventory import ModuleInventory, ProjectIndex
 
@@ -60,7 +59,7 @@ class CallerIndex:
 
     def __init__(self, index: "ProjectIndex") -> None:
         self.index = index
-        self._files: Dict[str, Optional[List[Tuple[str, int, int]]]] = {}
+        self._words: Dict[str, Dict[str, Tuple[str, ...]]] = {}  # ``_import_words``
         self._answers: Dict[tuple, Optional[CallerEvidence]] = {}
         self._resolved: Dict[Tuple[str, str], Optional[Tuple[str, str]]] = {}
 
@@ -91,22 +90,35 @@ class CallerIndex:
         self._answers[key] = found
         return found
 
-    def _project_files(self, scope: str) -> List[Tuple[str, int, int]]:
-        if scope not in self._files:
-            self._files[scope] = project_files(scope)
-        return self._files[scope] or []
+    def _import_words(self, scope: str) -> Dict[str, Tuple[str, ...]]:
+        """Per Python file of ``scope``: the words of its import statements (module path parts and
+        imported names), read once per index.  A caller of `utils/fit.py`'s `fit_one_epoch`
+        names `fit` or `fit_one_epoch` there (`from utils.fit import fit_one_epoch`, `import
+        utils.fit as f`, `from utils import fit_one_epoch` through a re-export)."""
+        words = self._words.get(scope)
+        if words is None:
+            words = self._words[scope] = {}
+            for caller_path, _mtime, size in project_files(scope) or ():
+                if size > 2_000_000:
+                    continue
+                try:
+                    with open(caller_path, "rb") as fh:
+                        text = fh.read().decode("utf-8", "replace")
+                except OSError:
+                    continue
+                found: Set[str] = set()
+                for _level, module, names in imported_modules(text):
+                    found.update(module.split("."))
+                    found.update(names)
+                words[caller_path] = tuple(sorted(found))
+        return words
 
     def _call_sites(self, scope: str, path: str, name: str, position: int, keyword: str):
-        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-        for caller_path, _mtime, size in self._project_files(scope):
-            if caller_path == path or size > 2_000_000:
-                continue
-            try:
-                with open(caller_path, "rb") as fh:
-                    data = fh.read()
-            except OSError:
-                continue
-            if not word.search(data):
+        module_word = os.path.splitext(os.path.basename(path))[0]
+        if module_word == "__init__":
+            module_word = os.path.basename(os.path.dirname(path))
+        for caller_path, imported in self._import_words(scope).items():
+            if caller_path == path or (name not in imported and module_word not in imported):
                 continue
             tree = self.index.module_tree(caller_path)
             inv = self.index.inventory_for_path(caller_path) if tree is not None else None

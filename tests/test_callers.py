@@ -175,3 +175,18 @@ async def test_lsp_related_information_names_the_callers_file(client, project): 
     assert d.range.start.line == 10
     other = [(i.location.uri, i.location.range.start.line, i.location.range.start.character, i.message) for i in d.related_information if i.location.uri != uri]
     assert other == [((project / "train.py").as_uri(), 7, 14, "`model_train`, a model with BatchNorm, is passed here as `net`")]
+
+
+def test_callers_through_a_module_alias_and_a_package_reexport_count_and_namesakes_do_not(project):
+    index = lambda: ProjectIndex(root=str(project))  # noqa: E731
+    helper = str(project / "utils" / "fit.py")
+    (project / "train.py").write_text(
+        "import torch\nimport utils.fit as f\nfrom nets import ConvNet\n\nf.fit_one_epoch(ConvNet(), opt, loader, val_loader)\n"
+    )
+    assert index().argument_evidence(helper, "fit_one_epoch", 0, "net").line == 5
+    (project / "utils" / "__init__.py").write_text("from .fit import fit_one_epoch\n")
+    (project / "train.py").write_text("from utils import fit_one_epoch\nfrom nets import ConvNet\n\nfit_one_epoch(ConvNet(), opt, loader, val_loader)\n")
+    assert index().argument_evidence(helper, "fit_one_epoch", 0, "net").line == 4
+    # A function of the same name defined by the caller itself is another function.
+    (project / "train.py").write_text("from nets import ConvNet\n\n\ndef fit_one_epoch(net, *args):\n    pass\n\n\nfit_one_epoch(ConvNet(), opt, loader, val_loader)\n")
+    assert index().argument_evidence(helper, "fit_one_epoch", 0, "net") is None
