@@ -431,6 +431,10 @@ class _ParamRun:
                 trains_in.append(("", ""))
             elif trained:
                 trains_in.append(("train", next(iter(modes)) if len(modes) == 1 else UNKNOWN))
+            elif kinds == {"no_grad"} and _backward_in_loop(loop, backwards):
+                # A no-grad pass of the model the same loop trains (pseudo-labels, a target, a
+                # log line): part of the training, not an evaluation (BN001's own reading).
+                trains_in.append(("", ""))
             elif kinds and modes == {TRAIN}:
                 # Evaluated after its own `model.train()` (a training routine that evaluates at the
                 # end of each epoch without `.eval()`): the caller's model is evaluated in train mode.
@@ -800,13 +804,18 @@ def _backward_positions(fn: ast.AST) -> List[Tuple[Tuple[int, int], ast.AST]]:
     return out
 
 
+def _backward_in_loop(loop: Optional[ast.AST], backwards) -> bool:
+    """A `.backward()` inside ``loop`` (None: not in a loop)."""
+    if loop is None:
+        return False
+    inside = {id(n) for n in ast.walk(loop)}
+    return any(id(b) in inside for _, b in backwards)
+
+
 def _trained_after(node: ast.AST, loop: Optional[ast.AST], backwards) -> bool:
     """A `.backward()` after the forward, or anywhere in the loop that repeats it."""
     # By where they end: `loss_fn(model(x), y).backward()` ends after the forward it holds.
     at = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
     if any(pos > at for pos, _ in backwards):
         return True
-    if loop is not None:
-        inside = {id(n) for n in ast.walk(loop)}
-        return any(id(b) in inside for _, b in backwards)
-    return False
+    return _backward_in_loop(loop, backwards)

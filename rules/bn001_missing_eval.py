@@ -164,7 +164,11 @@ class MissingEval(Rule):
     (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists of them or
     another model's output on them) whose output is only looked at (shape,
     printed, passed on) — is not evaluation; an output that is computed with or
-    compared (`bn(x) - fused(x)`) is.
+    compared (`bn(x) - fused(x)`) is. The noise may be a global of the module
+    (`fixed_z = torch.randn(...)` above `def evaluate(epoch):` that plots a
+    GAN's samples). A helper of another module whose no-grad forward feeds the
+    training of the same loop (pseudo-labels from the weak view, then
+    `backward()` and `step()`) runs no evaluation at its call either.
 
     ## Why is this bad?
     `torch.no_grad()` only turns off gradient tracking; it does not change the
@@ -431,7 +435,8 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
         if at is None:
             return False
 
-        def _synthetic(expr, before: int, depth=0) -> bool:
+        def _synthetic(expr, before: int, depth=0, table=None) -> bool:
+            table = bindings if table is None else table
             if depth > 24:  # each step goes to an earlier binding: the chain ends; this bounds its cost
                 return False
             if isinstance(expr, cst.Call):
@@ -439,22 +444,22 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
                 leaf = q.rsplit(".", 1)[-1]
                 if q.startswith("torch.") and (leaf in _SYNTHETIC or leaf.endswith("Tensor")):
                     return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
-                if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1):
+                if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1, table):
                     return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random
                 # Variable(torch.rand(...)), or another model's output on random input.
                 # Literal arguments (`torch.cat((pos, x), 2)`: a dimension) carry no data.
                 inputs = [a.value for a in expr.args if a.keyword is None and not a.star and not _literal(a.value)]
-                return bool(inputs) and all(_synthetic(a, before, depth + 1) for a in inputs)
+                return bool(inputs) and all(_synthetic(a, before, depth + 1, table) for a in inputs)
             if isinstance(expr, (cst.List, cst.Tuple)):
-                return bool(expr.elements) and all(_synthetic(e.value, before, depth + 1) for e in expr.elements)
+                return bool(expr.elements) and all(_synthetic(e.value, before, depth + 1, table) for e in expr.elements)
             if isinstance(expr, cst.Subscript):
-                return _synthetic(expr.value, before, depth + 1)
+                return _synthetic(expr.value, before, depth + 1, table)
             if isinstance(expr, cst.Name):
-                earlier = [b for b in bindings.get(expr.value, ()) if b[0] < before]
+                earlier = [b for b in table.get(expr.value, ()) if b[0] < before]
                 stored = False
                 while earlier and _stores_attribute(facts, earlier[-1][1], expr.value):
                     # `batch.pos = torch.rand(...)`: a field of the object filled in here.
-                    if not _synthetic(earlier[-1][1], earlier[-1][0], depth + 1):
+                    if not _synthetic(earlier[-1][1], earlier[-1][0], depth + 1, table):
                         return False
                     earlier.pop()
                     stored = True
@@ -462,8 +467,14 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
                     made = earlier[-1][1]
                     if stored and isinstance(made, cst.Call) and not made.args:
                         return True  # `batch = Batch()` with every field made up in code
-                    return _synthetic(made, earlier[-1][0], depth + 1)
+                    return _synthetic(made, earlier[-1][0], depth + 1, table)
                 argument = _argument_for(facts, scope_fn, expr.value, sites[level] if level < len(sites) else None)
+                if argument is None and scope_fn is not None and table is bindings and not facts.binds_locally(scope_fn, expr.value):
+                    # A global of the module (`fixed_z = torch.randn(...)` above `def sample():`):
+                    # every value the module's code gives it.
+                    _order, module_table = result.binding_index(facts.module)
+                    values = module_table.get(expr.value, ())
+                    return bool(values) and all(_synthetic(v, i, depth + 1, module_table) for i, v in values)
                 return argument is not None and synthetic_in(argument, level + 1)
             return False
 
