@@ -312,6 +312,11 @@ class ModesAnalysis:
         self._instance_entries: Dict[int, Dict[tuple, Tuple[Obj, FrozenSet[Val]]]] = {}
         self._init_method_cache: Dict[int, Set[str]] = {}
         self._trained_parameters: Optional[Dict[Tuple[str, str], int]] = None  # ``_parameter_obj``
+        # Functions returned by a local function that switch the modes of the models they captured:
+        # per factory call, the models handed to it; per variable bound to one, the same.
+        self._closure_factories: Dict[int, bool] = {}
+        self._closure_models: Dict[int, Tuple[Obj, ...]] = {}
+        self._closure_vars: Dict[tuple, Tuple[Obj, ...]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
         self._flags: Optional[Set[str]] = None
         self._call_tuples: Dict[int, Tuple[Optional[Obj], ...]] = {}  # local calls returning a tuple of models
@@ -1451,6 +1456,8 @@ class ModesAnalysis:
             key = self._self_key(target, fr)
         if key is None:
             return
+        if isinstance(value, cst.Call) and id(value) in self._closure_models:
+            self._closure_vars[key] = self._closure_models[id(value)]
         obj = result if result is not None else self.resolve(value, st, fr)
         if obj is None and id(value) not in self._inlined:
             # (A function of this file that was analysed returned no model: a class from a registry,
@@ -1893,12 +1900,23 @@ class ModesAnalysis:
             if traced is not None:
                 self._forward(call, traced, st, fr, call.args[0].value, extra_kinds=frozenset({"trace"}))
                 return None
+        if isinstance(func, cst.Name):
+            captured = self._closure_vars.get(self._var_key(func.value, fr))
+            if captured:
+                # `loop = get_loop(model, opt)` ... `loop(is_train=False, ...)`: the function it
+                # returned switches the mode of the model it captured, in a way not followed here.
+                for obj in captured:
+                    st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+                return None
         # A function or method defined in this file: analysed inline.
         callee, cls = self._local_callee(call, fr)
         if callee is not None:
             returned = self._inline(callee, cls, call, st, fr)
             if returned is not None:
                 self._call_results[id(call)] = returned  # `nn.DataParallel(self._build())`
+            elif self._returns_mode_switching_closure(callee):
+                handed = [self.resolve(a.value, st, fr) for a in call.args if isinstance(a.value, (cst.Name, cst.Attribute))]
+                self._closure_models[id(call)] = tuple(o for o in handed if o is not None)
             return returned
         # A plain class of this file (a trainer, a predictor): its `__init__` runs with the
         # arguments (`Trainer(net, loader)` stores the model in `self.model`).
@@ -1914,6 +1932,16 @@ class ModesAnalysis:
         # Anything else that receives a tracked model may switch its mode.
         self._unknown_call(call, st, fr)
         return None
+
+    def _returns_mode_switching_closure(self, fn: cst.FunctionDef) -> bool:
+        """Does ``fn`` return a function it defines (`def loop(...): ... model.eval() ...; return
+        loop`) that switches a mode?"""
+        key = id(fn)
+        if key not in self._closure_factories:
+            nested = {n.name.value: n for n in _body_of(fn) if isinstance(n, cst.FunctionDef)}
+            returned = {n.value.value for n in walk_scope(fn) if isinstance(n, cst.Return) and isinstance(n.value, cst.Name)}
+            self._closure_factories[key] = any(name in nested and self._switches_modes(nested[name]) for name in returned)
+        return self._closure_factories[key]
 
     def _remote_call(self, call: cst.Call, st: State, fr: Frame, entering: bool = False):
         """`evaluate(model, val_loader)` with `evaluate` imported from a project module: apply its

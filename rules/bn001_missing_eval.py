@@ -50,6 +50,12 @@ class MissingEval(Rule):
     mode call on it, or the model passed to a call): then its mode is unknown
     and nothing is reported.
 
+    A function that a local factory returns and that switches the mode of a model
+    it captured (`run_epoch = make_runner(model, opt)`, whose `run_epoch(training)`
+    calls `model.train()` or `model.eval()`) leaves that model in an unknown mode
+    after each call: nothing is reported on what follows (the closure's body is
+    not followed per call).
+
     A plain class of the file (a trainer, a predictor) is followed through its
     instances: `trainer = Trainer(net, ...)` runs `__init__` with `net`, and
     `trainer.validate()` runs the method with `self.model` being `net`.
