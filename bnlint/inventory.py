@@ -94,10 +94,22 @@ def factory_holds_dropout(qualified: Optional[str]) -> Optional[bool]:
     return None
 
 
+# Recurrent layers whose `dropout` argument drops between stacked layers, in train mode only.
+_RNN_CLASSES = {"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN", "torch.nn.modules.rnn.LSTM", "torch.nn.modules.rnn.GRU", "torch.nn.modules.rnn.RNN"}
+
+
 def calls_dropout_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
     """`F.dropout(x, p, self.training)` / `F.dropout(x, training=self.training)`: dropout that
-    follows the module's mode (the default `training=True` drops in every mode)."""
+    follows the module's mode (the default `training=True` drops in every mode).  Also a stacked
+    recurrent layer built with a dropout rate (`nn.GRU(h, h, n_layers, dropout=p)`): it drops
+    between its layers in train mode; not with a literal rate of 0 or a literal single layer."""
     name = dotted_name(call.func)
+    if name and resolve(name) in _RNN_CLASSES:
+        rate = call.args[5] if len(call.args) > 5 else next((k.value for k in call.keywords if k.arg == "dropout"), None)
+        layers = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "num_layers"), None)
+        if rate is None or (isinstance(rate, ast.Constant) and not rate.value) or layers is None:
+            return False
+        return not (isinstance(layers, ast.Constant) and layers.value == 1)
     if not name or resolve(name) not in DROPOUT_FUNCTIONS:
         return False
     training = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "training"), None)
@@ -1141,7 +1153,7 @@ def _local_summary(
                     [d for d, n in methods.names if not is_dropout_class(inv.resolve(d)) and id(n) not in methods.sub_selected]
                     + [d for d, n in values.names if id(n) not in values.sub_selected]
                 )
-                dropout_calls = methods.calls
+                dropout_calls = methods.calls + values.calls  # (`self.rnn = nn.GRU(..., dropout=p)`: a value)
         calls_dropout = isinstance(node, ast.ClassDef) and any(calls_dropout_function(c, inv.resolve) for c in dropout_calls)
         inv.dropout_reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dropout_names, calls_dropout, kind="dropout")
         if (

@@ -105,7 +105,9 @@ class MissingEval(Rule):
 
     A model with dropout and no BatchNorm is reported the same way (evaluated in
     train mode, dropout makes each output a random draw): dropout layers, an
-    `F.dropout(..., training=self.training)`, torchvision classifiers with a
+    `F.dropout(..., training=self.training)`, a stacked recurrent layer built
+    with a dropout rate (`nn.GRU(h, h, n_layers, dropout=p)`: it drops between
+    its layers in train mode; not with one layer), torchvision classifiers with a
     dropout head, Hugging Face models. Dropout the model's `forward` never runs
     does not count, nor a library classifier reduced to another of its parts
     (`list(vgg16(...).features)`: the dropout lives in the part named
