@@ -60,6 +60,7 @@ class CallerIndex:
     def __init__(self, index: "ProjectIndex") -> None:
         self.index = index
         self._words: Dict[str, Dict[str, Tuple[str, ...]]] = {}  # ``_import_words``
+        self._scopes: Dict[str, str] = {}  # a helper's folder -> ``project_scope``
         self._answers: Dict[tuple, Optional[CallerEvidence]] = {}
         self._resolved: Dict[Tuple[str, str], Optional[Tuple[str, str]]] = {}
 
@@ -69,19 +70,23 @@ class CallerIndex:
         among the positional parameters after `self`, or ``keyword``) holds BatchNorm, else one
         whose argument holds dropout (when ``kinds`` asks for it); None when no caller's does."""
         path = os.path.abspath(path)
+        folder = os.path.dirname(path)
+        scope = self._scopes.get(folder)
+        if scope is None:
+            scope = self._scopes[folder] = project_scope(path, self.index.root)
+        if not self._import_words(scope):
+            return None  # no other file, or too many to read (``MAX_PROJECT_FILES``): not looked for
+        self.index.consulted.add(TREE_DEPENDENCY + scope)
         key = (path, name, position, keyword, kinds)
         if key in self._answers:
-            self.index.consulted.add(TREE_DEPENDENCY + project_scope(path, self.index.root))
             return self._answers[key]
-        scope = project_scope(path, self.index.root)
-        self.index.consulted.add(TREE_DEPENDENCY + scope)
         found: Optional[CallerEvidence] = None
         for kind in kinds:
             for caller_path, call, argument, tree in self._call_sites(scope, path, name, position, keyword):
                 if self._holds(caller_path, tree, call, argument, kind, 0):
                     found = CallerEvidence(
                         kind, caller_path, argument.lineno, argument.col_offset + 1,
-                        argument.end_lineno or argument.lineno, (argument.end_col_offset or argument.col_offset) + 1, ast.unparse(argument),
+                        argument.end_lineno or argument.lineno, (argument.end_col_offset or argument.col_offset) + 1, _shown(argument),
                         os.path.relpath(caller_path, scope).replace(os.sep, "/"),
                     )
                     break
@@ -198,6 +203,12 @@ class CallerIndex:
         if isinstance(value, ast.Name):
             return any(self._holds(caller_path, tree, call, v, kind, depth + 1) for v in _assigned_values(tree, call, value.id))
         return False
+
+
+def _shown(expr: ast.AST) -> str:
+    """An argument as the message quotes it (a long one cut short)."""
+    text = " ".join(ast.unparse(expr).split())
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _assigned_values(tree: ast.Module, at: ast.AST, name: str) -> List[ast.AST]:
