@@ -1048,6 +1048,8 @@ class ModesAnalysis:
             if _is_main_guard(stmt.test):
                 return self._exec_block(_body_of(stmt), st, fr)
             known = self._static_truth(stmt.test, self._literals_for(stmt.test, fr)) if fr.literals or fr.constants else None
+            if known is None:
+                known = self._module_instance_test(stmt.test, st, fr)
             if known is True:
                 return self._exec_block(_body_of(stmt), st, fr)
             if known is False:
@@ -1239,6 +1241,20 @@ class ModesAnalysis:
                 objs.append(obj)
             return tuple(objs)
         return None
+
+    def _module_instance_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> Optional[bool]:
+        """`isinstance(net, torch.nn.Module)` (or `not ...`) on a tracked model: True (False).  d2l's
+        helpers guard `net.train()` so; a model the analysis follows is a module on every path."""
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        call = test.expression if negated else test  # type: ignore[attr-defined]
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "isinstance" and len(call.args) == 2):
+            return None
+        kind = self.facts.callee(cst.Call(func=call.args[1].value)) if isinstance(call.args[1].value, (cst.Name, cst.Attribute)) else None
+        if kind not in ("torch.nn.Module", "torch.nn.modules.module.Module"):
+            return None
+        if not isinstance(call.args[0].value, (cst.Name, cst.Attribute)) or self.resolve(call.args[0].value, st, fr) is None:
+            return None
+        return not negated
 
     def _static_truth(self, test: cst.BaseExpression, literals: Dict[str, object]) -> Optional[bool]:
         """``effects.static_truth`` of a libcst test: its source read back as an ``ast``

@@ -56,6 +56,10 @@ class EvalNotRestored(Rule):
     with `BACKBONES = {"r50": ResNet50(), "ir50": IR50()}`) is one of them: it
     is followed when every one holds BatchNorm (or BatchNorm or dropout).
 
+    A mode switch under `if isinstance(net, nn.Module):` (textbook helpers that
+    also accept a plain function) is taken: a model the analysis follows is a
+    module on every path.
+
     A method the class inherits from a project base class of another module
     (`self._evaluate_model(model)` defined in `BaseTrainer`) is read from its
     source too. What it cannot see: attributes a base class of another module
