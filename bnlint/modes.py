@@ -315,6 +315,7 @@ class ModesAnalysis:
         # Functions returned by a local function that switch the modes of the models they captured:
         # per factory call, the models handed to it; per variable bound to one, the same.
         self._closure_factories: Dict[int, bool] = {}
+        self._switched_params: Dict[int, Set[str]] = {}  # ``_mode_switched_params``
         self._closure_models: Dict[int, Tuple[Obj, ...]] = {}
         self._closure_vars: Dict[tuple, Tuple[Obj, ...]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
@@ -1949,6 +1950,20 @@ class ModesAnalysis:
         self._unknown_call(call, st, fr)
         return None
 
+    def _mode_switched_params(self, fn: cst.FunctionDef) -> Set[str]:
+        """The parameters of ``fn`` it calls `.train()` or `.eval()` on (through attributes too)."""
+        found = self._switched_params.get(id(fn))
+        if found is None:
+            names = {p.name.value for p in all_params(fn)}
+            found = self._switched_params[id(fn)] = {
+                root
+                for node in self.walk(fn)
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval")
+                for root in (root_name(node.func.value),)
+                if root in names
+            }
+        return found
+
     def _returns_mode_switching_closure(self, fn: cst.FunctionDef) -> bool:
         """Does ``fn`` return a function it defines (`def loop(...): ... model.eval() ...; return
         loop`) that switches a mode?"""
@@ -2379,6 +2394,16 @@ class ModesAnalysis:
             obj = self.resolve(expr, st, fr)
             if obj is None and isinstance(expr, cst.Call):
                 obj = self._create(expr, st, fr, pname)  # evaluate(Net(), loader)
+            if obj is None and isinstance(expr, cst.Name) and pname in self._mode_switched_params(fn):
+                # A model the caller built in a way not followed here (`model = build_model()` of a
+                # package's builder), handed to a function that switches its mode: that function
+                # sees it as it would see its parameter analysed on its own (BN006 follows it; BN001
+                # needs BN evidence), and so does the caller from now on.
+                obj = Obj(label=expr.value, holds_bn=False, is_parameter=True)
+                st.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
+                key = self._var_key(expr.value, fr)
+                if self._lookup(expr.value, st, fr) is None and key not in st.vars:
+                    st.vars[key] = obj
             return obj
 
         for p, a in zip(params, positional):

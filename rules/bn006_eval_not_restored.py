@@ -56,6 +56,11 @@ class EvalNotRestored(Rule):
     with `BACKBONES = {"r50": ResNet50(), "ir50": IR50()}`) is one of them: it
     is followed when every one holds BatchNorm (or BatchNorm or dropout).
 
+    A model built in a way the analysis does not follow (`model =
+    builder.deepvoice3(...)` of a package), handed to a function of the file
+    that switches its mode (`train(model, ...)` calling `model.train()`), is
+    followed from that call on as that function's parameter would be.
+
     A mode switch under `if isinstance(net, nn.Module):` (textbook helpers that
     also accept a plain function) is taken: a model the analysis follows is a
     module on every path.
