@@ -776,7 +776,7 @@ class ModesAnalysis:
             if cls is not None and from_subclasses:
                 # The same object as the subclasses' `self.<attr>`: what trains theirs trains it.
                 self._subclass_twins[id(obj)] = [("self", id(sub), key[2]) for sub in self._subclasses_of(cls)]
-        elif cls is not None and self._stored_parameter(cls, expr.attr.value):
+        elif cls is not None and (self._stored_parameter(cls, expr.attr.value) or self._stored_by_local_base(cls, expr.attr.value)):
             # `self.model = model` in a trainer's `__init__`: the caller's model, like a parameter
             # of a training function (BN006 follows it; BN001 needs BN evidence: the callers that
             # build the trainer in other modules give it, when a method puts the model in train mode).
@@ -819,6 +819,27 @@ class ModesAnalysis:
             isinstance(method, cst.FunctionDef) and method.name.value == "__init__" and parameter(value, method)
             for value, method in assigned
         )
+
+    def _stored_by_local_base(self, cls: cst.ClassDef, attr: str) -> bool:
+        """`self.<attr>` that ``cls`` never sets, stored from a parameter by the `__init__` of a base
+        class of this module (`AbstractTrainer.__init__(self, config, model)`: `self.model =
+        model`, reached by `super().__init__(config, model)`)."""
+        if attr in self._self_assignments(cls):
+            return False
+        seen: Set[int] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop()
+            for base in current.bases:
+                name = dotted(base.value)
+                found = self.facts.class_named(name) if name else None
+                if found is None or id(found) in seen:
+                    continue
+                seen.add(id(found))
+                if attr in self._self_assignments(found):
+                    return self._stored_parameter(found, attr)
+                todo.append(found)
+        return False
 
     def _stored_parameter_name(self, cls: cst.ClassDef, attr: str) -> Optional[str]:
         """The `__init__` parameter that `self.<attr>` stores (see ``_stored_parameter``)."""

@@ -61,6 +61,10 @@ class EvalNotRestored(Rule):
     that switches its mode (`train(model, ...)` calling `model.train()`), is
     followed from that call on as that function's parameter would be.
 
+    A trainer's `self.model` that its base class of the same file stores from
+    an `__init__` parameter (`super().__init__(config, model)`) is followed as
+    the trainer's own would be.
+
     A mode switch under `if isinstance(net, nn.Module):` (textbook helpers that
     also accept a plain function) is taken: a model the analysis follows is a
     module on every path.
