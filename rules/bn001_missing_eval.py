@@ -171,7 +171,11 @@ class MissingEval(Rule):
     with and without BN (or dropout), is taken as neither. A shape probe — a forward on `torch.randn(...)`-like tensors
     (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists of them or
     another model's output on them) whose output is only looked at (shape,
-    printed, passed on) — is not evaluation; an output that is computed with or
+    printed, passed on) — is not evaluation, nor is a forward in a function
+    whose name is its only sign of evaluation (no `no_grad`, no evaluation data)
+    of a network built in that function, with random weights that nothing
+    trains, loads or copies from a trained one (a `test()` that checks a fresh
+    encoder's output sizes); an output that is computed with or
     compared (`bn(x) - fused(x)`) is. The noise may be a global of the module
     (`fixed_z = torch.randn(...)` above `def evaluate(epoch):` that plots a
     GAN's samples). A helper of another module whose no-grad forward feeds the
@@ -337,6 +341,13 @@ class MissingEval(Rule):
                 continue  # a GAN's sample images from a validation batch: display, not evaluation
             if "trace" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
+            if (
+                obs.kinds <= {"eval_fn"} and not obj.has_weights and obs.fn is not None and _built_here_untrained(facts, obj, obs.fn)
+                and not result._maybe_trained(obj) and not any(o is obj for _, o in result.trained_in_loop)
+            ):
+                # Only the function's name says "evaluation" (`def test():`), and the network was built
+                # right there with random weights that nothing trains: a smoke test of the code.
+                continue
             if obs.kinds <= {"no_grad", "val_batch"} and not obj.has_weights and not any(o is obj for _, o in result.trained_in_loop):
                 # A network with random weights, never trained: shown one batch of validation
                 # data, or its output checked for its shape only (a test of the code), it is a demo.
@@ -415,6 +426,21 @@ class MissingEval(Rule):
                 ev = obj.from_caller
                 related.append(Related(ev.line, ev.column, ev.end_line, ev.end_column, f"`{ev.argument}`, a model with {layers}, is passed here as `{obj.label}`", path=ev.path))
             self.report(obs.node, message, fix=fix, related=related, summary=_fit(f"`{label}` ({layers}) is evaluated in train mode", f"call `{label}.eval()` first"))
+
+
+def _built_here_untrained(facts, obj, fn) -> bool:
+    """Was ``obj`` constructed in ``fn`` by a class or factory (not copied from another model, whose
+    weights it would carry, nor an EMA copy whose parameters are written in place)?"""
+    import libcst as cst
+
+    from bnlint.calls import COPY_CALLS
+
+    made = obj.created_at
+    if not isinstance(made, cst.Call) or facts.enclosing_function(made) is not fn:
+        return False
+    if (facts.callee(made) or "") in COPY_CALLS or obj.label.split(".")[0] in facts.ema_targets():
+        return False
+    return True
 
 
 _SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
