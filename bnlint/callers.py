@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass
 
 from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, imported_modules, table_call_name
@@ -81,8 +82,9 @@ class CallerIndex:
         if key in self._answers:
             return self._answers[key]
         found: Optional[CallerEvidence] = None
+        sites = list(self._call_sites(scope, path, name, position, keyword))
         for kind in kinds:
-            for caller_path, call, argument, tree in self._call_sites(scope, path, name, position, keyword):
+            for caller_path, call, argument, tree in sites:
                 if self._holds(caller_path, tree, call, argument, kind, 0):
                     found = CallerEvidence(
                         kind, caller_path, argument.lineno, argument.col_offset + 1,
@@ -122,10 +124,11 @@ class CallerIndex:
         module_word = os.path.splitext(os.path.basename(path))[0]
         if module_word == "__init__":
             module_word = os.path.basename(os.path.dirname(path))
+        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*\(")
         for caller_path, imported in self._import_words(scope).items():
             if caller_path == path or (name not in imported and module_word not in imported):
                 continue
-            tree = self.index.module_tree(caller_path)
+            tree = self._caller_tree(caller_path, word)
             inv = self.index.inventory_for_path(caller_path) if tree is not None else None
             if tree is None or inv is None:
                 continue
@@ -146,6 +149,24 @@ class CallerIndex:
                         argument = kw.value
                 if argument is not None:
                     yield caller_path, node, argument, tree
+
+    def _caller_tree(self, caller_path: str, call: "re.Pattern[bytes]") -> Optional[ast.Module]:
+        """The ``ast`` of a file whose text calls the name (``call`` matches `name(`), parsed for
+        this question only: a framework's modules import one another everywhere, and keeping
+        every tree read for a caller cost gigabytes there."""
+        try:
+            with open(caller_path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        if not call.search(data):
+            return None
+        from bnlint.py2 import parse_leniently
+
+        try:
+            return parse_leniently(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
 
     def _target(self, caller_path: str, inv: "ModuleInventory", callee: str) -> Optional[Tuple[str, str]]:
         """The (module path, name) of the definition that ``callee`` names in ``caller_path``."""

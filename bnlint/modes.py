@@ -1991,7 +1991,7 @@ class ModesAnalysis:
         key = id(fn)
         if key not in self._closure_factories:
             nested = {n.name.value: n for n in _body_of(fn) if isinstance(n, cst.FunctionDef)}
-            returned = {n.value.value for n in walk_scope(fn) if isinstance(n, cst.Return) and isinstance(n.value, cst.Name)}
+            returned = {n.value.value for n in walk_scope(fn) if isinstance(n, cst.Return) and isinstance(n.value, cst.Name)} if nested else set()
             self._closure_factories[key] = any(name in nested and self._switches_modes(nested[name]) for name in returned)
         return self._closure_factories[key]
 
@@ -3088,6 +3088,20 @@ def _config_dict(facts: Facts, name: str) -> Optional[Dict[str, object]]:
     literal with string keys; an entry `name.update(...)` or `name[key] = ...` may set is
     dropped (an `update` from a dict literal, or from a module-level dict of dict literals,
     drops the keys those name; any other `update` drops all).  None: not such a dict."""
+    dict_names = getattr(facts, "_module_dict_names", None)
+    if dict_names is None:
+        # Names a top-level statement binds to a dict display: the only candidates (one pass).
+        dict_names = facts._module_dict_names = {  # type: ignore[attr-defined]
+            t.target.value
+            for stmt in facts.module.body
+            if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)
+            for t in small.targets
+            if isinstance(t.target, cst.Name)
+        }
+    if name not in dict_names:
+        return None
     values = facts.assignments_to(name, facts.module)
     if len(values) != 1 or not isinstance(values[0], cst.Dict):
         return None
