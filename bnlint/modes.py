@@ -497,7 +497,7 @@ class ModesAnalysis:
                 return False
             if (id(owner), fn.name.value) in self._self_called:
                 return False
-            if self._is_module_class(owner) and not self._switches_modes(fn):
+            if self._is_module_class(owner) and not self._switches_modes_through_self(fn, owner):
                 # A model's own method: `self` and its attributes have an unknown mode here, so only a
                 # mode switch inside could matter (and model files have many methods: keep them cheap).
                 return False
@@ -518,6 +518,22 @@ class ModesAnalysis:
                     return True
                 if base in inv.classes:
                     todo.append(base)
+        return False
+
+    def _switches_modes_through_self(self, fn: cst.FunctionDef, cls: cst.ClassDef, seen: Optional[Set[int]] = None) -> bool:
+        """``_switches_modes`` of a method, or of a method of its class it calls on `self`
+        (a Keras-style `fit()` whose `self.train_one_epoch()` calls `self.train()`)."""
+        if self._switches_modes(fn):
+            return True
+        seen = seen if seen is not None else {id(fn)}
+        methods = self._methods_of(cls)
+        for node in self.walk(fn):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and dotted(node.func.value) == "self":
+                callee = methods.get(node.func.attr.value)
+                if callee is not None and id(callee) not in seen:
+                    seen.add(id(callee))
+                    if self._switches_modes_through_self(callee, cls, seen):
+                        return True
         return False
 
     def _switches_modes(self, fn: cst.FunctionDef) -> bool:
@@ -1889,7 +1905,7 @@ class ModesAnalysis:
             meth = func.attr.value
             recv = func.value
             obj, path = self.resolve_sub(recv, st, fr)
-            if obj is not None and isinstance(recv, cst.Name) and recv.value == "self" and fr.cls is not None and meth in self._methods_of(fr.cls) and meth not in ("train", "eval"):
+            if obj is not None and isinstance(recv, cst.Name) and recv.value == "self" and fr.cls is not None and meth in self._methods_of(fr.cls) and meth not in ("train", "eval", "forward"):
                 obj = None  # `self.evaluate()` in a model's own method: analysed inline below
             if obj is not None:
                 sub = [p for p in path if p != "module"]

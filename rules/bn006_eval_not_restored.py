@@ -61,6 +61,10 @@ class EvalNotRestored(Rule):
     that switches its mode (`train(model, ...)` calling `model.train()`), is
     followed from that call on as that function's parameter would be.
 
+    A model that trains itself (a Keras-style `fit()` of an `nn.Module`) is
+    followed from the method that reaches a mode switch through the methods it
+    calls on `self` (`fit()` -> `self.train_one_epoch()` -> `self.train()`).
+
     A trainer's `self.model` that its base class of the same file stores from
     an `__init__` parameter (`super().__init__(config, model)`) is followed as
     the trainer's own would be.
