@@ -120,10 +120,20 @@ def test_reach_probes_keep_line_numbers():
     assert {ln for _, ln in dis.findlinestarts(code) if ln} <= set(range(1, 9))
 
 
+def _only_signals(stderr: str) -> bool:
+    """Did torchrun report failed workers, every one ended by a signal (SIGABRT: exit code -6)?"""
+    codes = [int(c) for c in re.findall(r"exitcode\s*:\s*(-?\d+)", stderr)]
+    return bool(codes) and all(c < 0 for c in codes)
+
+
 def test_ddp_torchrun_merges_ranks(tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "bnlint", "trace", "--format", "json", "--no-static", os.path.join(SCRIPTS, "ddp_bug.py")]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=240)
+    if "exit status 0 under torchrun" not in proc.stderr and _only_signals(proc.stderr):
+        # torch 2.13's gloo abort (below) can also hit a worker before bnlint's summary is written
+        # (seen once in a CI run on a loaded 2-core machine, never alone): run it once more.
+        proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=240)
     # A run that only found bugs is no failed job: no rank exits non-zero because of bnlint, so
     # torchrun prints no child-failure traceback for it.
     assert "exit status 0 under torchrun" in proc.stderr
@@ -131,8 +141,7 @@ def test_ddp_torchrun_merges_ranks(tmp_path):
         # torch 2.13's gloo sometimes aborts a worker at interpreter exit ("terminate called without an
         # active exception", exit code -6), with or without bnlint (reproduced running the script plain
         # under torchrun: 1 run in 10). That is torch's, not a failing rank: every exit code is a signal.
-        codes = [int(c) for c in re.findall(r"exitcode\s*:\s*(-?\d+)", proc.stderr)]
-        assert codes and all(c < 0 for c in codes), proc.stderr
+        assert _only_signals(proc.stderr), proc.stderr
     else:
         assert "ChildFailedError" not in proc.stderr and "Traceback" not in proc.stderr
     start = proc.stdout.index("[")
