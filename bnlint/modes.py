@@ -827,8 +827,7 @@ class ModesAnalysis:
 
         def parameter(value: cst.BaseExpression, method: cst.FunctionDef) -> bool:
             # `self.model = model`, or moved: `model.to(self.device)`, `model.cuda()`
-            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
-                value = value.func.value
+            value = _moved(value)
             return isinstance(value, cst.Name) and value.value in {p.name.value for p in all_params(method)}
 
         return bool(assigned) and all(
@@ -860,8 +859,7 @@ class ModesAnalysis:
     def _stored_parameter_name(self, cls: cst.ClassDef, attr: str) -> Optional[str]:
         """The `__init__` parameter that `self.<attr>` stores (see ``_stored_parameter``)."""
         for value, _method in self._self_assignments(cls).get(attr, []):
-            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
-                value = value.func.value
+            value = _moved(value)
             if isinstance(value, cst.Name):
                 return value.value
         return None
@@ -1287,7 +1285,7 @@ class ModesAnalysis:
         call = test.expression if negated else test  # type: ignore[attr-defined]
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "isinstance" and len(call.args) == 2):
             return None
-        kind = self.facts.callee(cst.Call(func=call.args[1].value)) if isinstance(call.args[1].value, (cst.Name, cst.Attribute)) else None
+        kind = self.facts.inventory.resolve(dotted(call.args[1].value) or "")
         if kind not in ("torch.nn.Module", "torch.nn.modules.module.Module"):
             return None
         if not isinstance(call.args[0].value, (cst.Name, cst.Attribute)) or self.resolve(call.args[0].value, st, fr) is None:
@@ -3222,6 +3220,13 @@ def _constructor_switches_no_mode(cls: ast.ClassDef) -> bool:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 todo.append(func.attr)
     return "__init__" in seen
+
+
+def _moved(value: cst.BaseExpression) -> cst.BaseExpression:
+    """The model a device/dtype move returns (`model.to(device).cuda()` -> `model`)."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
+        value = value.func.value
+    return value
 
 
 def _entry_key(name: str, key: str) -> str:

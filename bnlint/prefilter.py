@@ -234,7 +234,6 @@ class _Evidence:
         self._local: Optional[bool] = None
         self._project: Optional[bool] = None
         self._dropout: Optional[bool] = None
-        self._callers: Optional[bool] = None
 
     def local(self) -> bool:
         if self._local is None:
@@ -255,22 +254,11 @@ class _Evidence:
             )
         return self._dropout
 
-    def callers(self) -> bool:
-        """A parameter the file puts in train mode, given a model with BN or dropout by a caller
-        in another project module (``Rule.caller_evidence``; ``bnlint.callers``)."""
-        if self._callers is None:
-            self._callers = False
-            if self.index is not None and self.path and ".train(" in self.source:
-                import ast
-
-                from bnlint.callers import has_caller_evidence
-
-                try:
-                    tree = ast.parse(self.source)
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    return False
-                self._callers = has_caller_evidence(tree, self.path, self.index)
-        return self._callers
+    def may_have_callers(self) -> bool:
+        """A parameter the file may put in train mode, whose callers in other project modules may
+        hand it a model with BN or dropout (``Rule.caller_evidence``): decided in the ``ast``
+        step (``has_caller_evidence`` on the tree the engine parses anyway), not here."""
+        return self.index is not None and bool(self.path) and ".train(" in self.source
 
     def project(self) -> bool:
         if self._project is None:
@@ -312,7 +300,7 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
     if pending and evidence.project():
         out.extend(pending)
     elif pending:
-        out.extend(rule for rule in pending if (rule.dropout_evidence and evidence.dropout()) or (rule.caller_evidence and evidence.callers()))
+        out.extend(rule for rule in pending if (rule.dropout_evidence and evidence.dropout()) or (rule.caller_evidence and evidence.may_have_callers()))
     return out
 
 
