@@ -9,7 +9,7 @@ from bnlint.engine import FileResult, file_error, lint_source
 from bnlint.fixes import apply_fixes, select_fixes, unified_diff
 from bnlint.records import field, record
 from bnlint.rule import Finding
-from bnlint.sources import Source, SourceError, content_hash, read_source
+from bnlint.sources import NotPythonSource, Source, SourceError, content_hash, read_source
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
@@ -120,6 +120,9 @@ def _process_file(
     out = FileOutcome(path=path)
     try:
         src = read_source(path, settings.max_file_size, digest=digest)
+    except NotPythonSource as exc:
+        out.notes.append(f"{path}: {exc}")
+        return out
     except SourceError as exc:
         out.findings.append(file_error(path, str(exc)))
         return out

@@ -41,6 +41,24 @@ class SourceError(Exception):
     """A file that cannot be analysed; the message says why (the caller adds the path)."""
 
 
+class NotPythonSource(SourceError):
+    """A file that is not Python (a notebook of another kernel's language): skipped with a note,
+    not reported as an error."""
+
+
+def notebook_language(nb: Dict[str, Any]) -> Optional[str]:
+    """The notebook's programming language as nbformat records it: `metadata.kernelspec.language`,
+    else `metadata.language_info.name`; None when neither is there (then it is taken for Python)."""
+    metadata = nb.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    for section, key in (("kernelspec", "language"), ("language_info", "name")):
+        value = metadata.get(section)
+        if isinstance(value, dict) and isinstance(value.get(key), str) and value[key].strip():
+            return value[key].strip()
+    return None
+
+
 @record
 class CellSpan:
     """Where one code cell of a notebook is in the joined text that bnlint lints."""
@@ -312,6 +330,9 @@ def _read_notebook(path: str, data: bytes) -> Source:
     # `cells` is a list of objects, a cell's `source` a string or a list of strings).
     if not isinstance(nb, dict):
         raise SourceError(f"not a valid notebook: the JSON is {_json_kind(nb)}, not an object")
+    language = notebook_language(nb)
+    if language is not None and language.lower() not in ("python", "python2", "python3", "ipython", "ipython3"):
+        raise NotPythonSource(f"a `{language}` notebook (the language its metadata names for the kernel), not Python: not analysed")
     cells = nb.get("cells", [])
     if not isinstance(cells, list):
         raise SourceError(f"not a valid notebook: `cells` is {_json_kind(cells)}, not a list")

@@ -248,3 +248,44 @@ def test_a_statement_starting_with_a_magic_name_stays_python():
     cell = "config = ConfigDict(\n    dict(a=1)\n)\nhistory = []\n"
     text, _ = join_cells([(1, cell)])
     assert text == cell.rstrip("\n") or text.splitlines() == cell.splitlines()
+
+
+def _notebook_with_language(tmp_path, name, metadata, cells):
+    import json
+
+    path = tmp_path / name
+    path.write_text(json.dumps({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": metadata,
+        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": c} for c in cells],
+    }))
+    return str(path)
+
+
+def test_a_notebook_of_another_language_is_skipped_with_a_note(tmp_path, capsys):
+    """A Swift (or R, Julia) notebook is no Python: every cell would be a BN000. It is skipped, and
+    the run says so on stderr; its exit code is that of the other files."""
+    from bnlint.cli import main
+
+    swift = _notebook_with_language(
+        tmp_path, "optimizer.ipynb", {"kernelspec": {"name": "swift", "language": "swift", "display_name": "Swift"}},
+        ["let x: Int = 1\n", "var layers: [Layer] = []\n"],
+    )
+    python = _notebook_with_language(tmp_path, "infer.ipynb", {"kernelspec": {"name": "python3", "language": "python"}}, [_BN_INFERENCE_CELL])
+    rc = main(["--no-cache", "--output-format", "concise", swift, python])
+    out, err = capsys.readouterr()
+    assert rc == 1
+    assert "infer.ipynb" in out and "BN001" in out
+    assert "optimizer.ipynb" not in out and "BN000" not in out
+    assert f"{swift}: a `swift` notebook" in err and "not analysed" in err
+
+
+def test_a_notebook_language_comes_from_language_info_when_the_kernelspec_has_none(tmp_path):
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    r = _notebook_with_language(tmp_path, "stats.ipynb", {"language_info": {"name": "R"}}, ["x <- c(1, 2)\n"])
+    out = process_file(r, Settings())
+    assert out.findings == [] and out.notes == [f"{r}: a `R` notebook (the language its metadata names for the kernel), not Python: not analysed"]
+    # No language recorded (an old or hand-written notebook): Python, as before.
+    bare = _notebook_with_language(tmp_path, "bare.ipynb", {}, [_BN_INFERENCE_CELL])
+    assert [f.code for f in process_file(bare, Settings()).findings] == ["BN001"]
