@@ -872,7 +872,7 @@ class TinyBatchBN(Rule):
         ``size`` < ``limit`` and the model it trains has train-mode BN."""
         if size >= limit or size <= 0:
             return
-        if self._is_eval_loader(call, loader) or self._branch_ruled_out(call):
+        if self._is_eval_loader(call, loader) or self._branch_ruled_out(call) or self._feeds_no_training(call, loader):
             return
         if self._items_are_groups(loader):
             return  # each batch element is a group of samples (an episode): BN sees more than `size`
@@ -1002,6 +1002,42 @@ class TinyBatchBN(Rule):
         if shuffle is not None and isinstance(shuffle.value, cst.Name) and shuffle.value.value == "False" and "train" not in loader.lower():
             return True
         return self._in_eval_branch(call)
+
+    def _feeds_no_training(self, call: cst.Call, loader: str) -> bool:
+        """Does every use of the loader bound here go where nothing trains?  Each use is a `for`
+        over it whose body has no backward/optimizer step, or an argument of a function of this
+        module that trains nothing (`val(args, valLoader, model)`, which calls `model.eval()` and
+        no `.backward()`).  No use seen, or any other use (returned, stored, handed to something
+        not in this file): it may train, as before."""
+        from bnlint.modes import _has_training_calls
+
+        facts = self.ctx.facts
+        if not loader.isidentifier():
+            return False
+        parent = facts.parent(call)
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1):
+            return False
+        target = parent.targets[0].target
+        scope = facts.enclosing_function(call) or facts.module
+        uses = 0
+        for node in facts.iter_nodes(scope):
+            if not (isinstance(node, cst.Name) and node.value == loader) or node is target:
+                continue
+            uses += 1
+            holder = facts.parent(node)
+            if isinstance(holder, cst.For) and holder.iter is node:
+                if _has_training_calls(holder):
+                    return False
+                continue
+            if isinstance(holder, cst.Arg) and holder.value is node:
+                site = facts.parent(holder)
+                callee = site.func.value if isinstance(site, cst.Call) and isinstance(site.func, cst.Name) else None
+                fn = facts.function_named(callee) if callee else None
+                if fn is None or _has_training_calls(fn):
+                    return False
+                continue
+            return False
+        return uses > 0
 
     def _in_eval_branch(self, call: cst.Call) -> bool:
         """Built in the branch of an `if` that picks an evaluation split: `elif mode == 'test':`,
