@@ -246,6 +246,57 @@ def summarise_method(
     return run.run()
 
 
+def constructor_attributes(cls: ast.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
+    """For a plain class that keeps what it is handed (`def __init__(self, model, loader):
+    self.model = model`): its constructor's parameters in positional order (`self` left out) and
+    parameter -> attribute for those stored as they came (`.to(device)`, a `DataParallel` wrap
+    and `.module` keep the object).  None when `__init__` is not in the class body or switches a
+    mode itself (then its own effect decides, not a stored reference)."""
+    init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+    if init is None or not init.args.args or init.args.args[0].arg != "self":
+        return None
+    if any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(init)):
+        return None
+    params = tuple(a.arg for a in init.args.posonlyargs + init.args.args[1:])
+    names = set(params) | {a.arg for a in init.args.kwonlyargs}
+    stored: Dict[str, str] = {}
+    for stmt in init.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target = stmt.targets[0]
+        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"):
+            continue
+        value = stmt.value
+        while True:
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_METHODS_KEEPING_MODE:
+                value = value.func.value
+            elif isinstance(value, ast.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in WRAPPER_LEAVES and value.args:
+                value = value.args[0]
+            else:
+                break
+        if isinstance(value, ast.Name) and value.id in names:
+            stored.setdefault(value.id, target.attr)
+    return params, stored
+
+
+def summarise_attribute_method(
+    cls: ast.ClassDef,
+    name: str,
+    attr: str,
+    path: str,
+    resolve: "Callable[[str, int], Optional[FunctionEffects]]",
+    functions: "Dict[str, ast.AST]",
+) -> Optional[ParamEffect]:
+    """What calling method ``name`` of a plain class (a trainer, an evaluator) does to the model
+    it keeps in `self.<attr>` (`evaluator.get_scores()` running `self.model.eval()`); the
+    class's other methods it calls on `self` are followed.  None: no such method in the body."""
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    fn = methods.get(name)
+    if fn is None or not fn.args.args or fn.args.args[0].arg != "self":
+        return None
+    return _ParamRun(fn, f"self.{attr}", resolve, functions, 0, methods).run()
+
+
 def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callable[[str], bool]", is_dropout_call: "Callable[[ast.Call], bool]") -> bool:
     """Can method ``name`` of a model with dropout and no BN run its dropout?  Yes when what it
     reaches (``inventory.reachable_parts``: its methods through `self`, the values of the
@@ -374,7 +425,9 @@ class _ParamRun:
         self.layers_are_self = False  # `self.<layer>(x)` runs part of the parameter (an nn.Module's method)
         self.literals: Dict[str, object] = {}  # parameters bound to literals: branches they rule out are skipped
         self.visiting: Set[str] = {getattr(fn, "name", "")}
+        # Names (or, for a method's `self.<attr>`, dotted attribute paths) that reach the parameter.
         self.aliases: Set[str] = {param}
+        self.param = param
         self.saved: Dict[str, FrozenSet[str]] = {}
         self.resolve = resolve
         self.depth = depth
@@ -552,7 +605,7 @@ class _ParamRun:
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in ("modules", "named_modules", "children", "named_children")):
             return False
         base = dotted_name(it.func.value) or ""
-        if base.split(".")[0] not in self.aliases:
+        if not self.alias_length(base.split(".")):
             return False
         targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}  # type: ignore[attr-defined]
         for n in ast.walk(loop):
@@ -587,6 +640,8 @@ class _ParamRun:
         while True:
             if isinstance(expr, ast.Name):
                 return expr.id in self.aliases
+            if isinstance(expr, ast.Attribute) and dotted_name(expr) in self.aliases:
+                return True  # `self.model`, the attribute this run follows
             if isinstance(expr, ast.Attribute) and expr.attr == "module":
                 expr = expr.value
             elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (expr.func.attr in MODULE_METHODS_KEEPING_MODE or expr.func.attr in ("train", "eval")):
@@ -595,6 +650,14 @@ class _ParamRun:
                 expr = expr.args[0]
             else:
                 return False
+
+    def alias_length(self, parts: List[str]) -> int:
+        """How many leading parts of a dotted receiver name the parameter (`model` in
+        `model.backbone`: 1; `self.model` in `self.model.head`: 2); 0 when it does not start with it."""
+        for k in range(min(len(parts), 3), 0, -1):
+            if ".".join(parts[:k]) in self.aliases:
+                return k
+        return 0
 
     # --- expressions ----------------------------------------------------------------
     def expr(self, node: ast.AST, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
@@ -617,7 +680,7 @@ class _ParamRun:
 
     def call(self, call: ast.Call, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
         func = call.func
-        if isinstance(func, ast.Name) and func.id in self.aliases:
+        if isinstance(func, ast.Name) and func.id in self.aliases or isinstance(func, ast.Attribute) and dotted_name(func) in self.aliases:
             self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
             return modes
         if self.layers_are_self and isinstance(func, ast.Subscript) and (dotted_name(func.value) or "").split(".")[0] == "self":
@@ -628,9 +691,16 @@ class _ParamRun:
             recv = dotted_name(func.value)
             parts = recv.split(".") if recv else []
             if not parts and isinstance(func.value, ast.Call) and self.is_alias(func.value):
-                parts = [next(iter(self.aliases))]  # `net.cuda().eval()`: a method of the parameter itself
-            if parts and parts[0] in self.aliases:
-                sub = [p for p in parts[1:] if p != "module"]
+                parts = [self.param]  # `net.cuda().eval()`: a method of the parameter itself
+            size = self.alias_length(parts)
+            if not size and parts == ["self"] and self.param.startswith("self.") and func.attr in self.methods and func.attr not in self.visiting and self.depth < MAX_DEPTH:
+                # `self._valid()` in a method of a trainer whose `self.model` this run follows:
+                # that method's effect on the same attribute.
+                run = _ParamRun(self.methods[func.attr], self.param, self.resolve, self.functions, self.depth + 1, self.methods)
+                run.visiting |= self.visiting
+                return self.apply_effect(call, run.run(), modes, ctx)
+            if size:
+                sub = [p for p in parts[size:] if p != "module"]
                 meth = func.attr
                 if meth in ("eval", "train"):
                     mode = _mode_of(call)

@@ -1010,10 +1010,25 @@ def _star_imports(tree: ast.Module) -> List[str]:
     return ["." * node.level + (node.module or "") for node in _statements(tree) if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)]
 
 
+def star_bindings(stars: List[str], star_names: Callable[[str], Iterable[Tuple[str, Optional[str]]]]) -> Dict[str, str]:
+    """Public name -> qualified name for what the `from <module> import *` statements ``stars``
+    (in file order) bind.  A later star import rebinds a name an earlier one bound, as Python
+    executes them (`from .act import *` then `from .layers import *`: `DecoderLayer` is
+    `.layers.DecoderLayer`).  ``star_names(module)`` gives each name with the third-party object
+    the module bound it to, if any: `import torch as T` in the starred module makes `T` torch."""
+    bound: Dict[str, str] = {}
+    for module in stars:
+        sep = "" if module.endswith(".") else "."
+        for name, external in star_names(module):
+            if not name.startswith("_"):
+                bound[name] = external or f"{module}{sep}{name}"
+    return bound
+
+
 def _local_summary(
     tree: ast.Module,
     path: Optional[str],
-    star_names: Optional[Callable[[str], Iterable[str]]] = None,
+    star_names: Optional[Callable[[str], Iterable[Tuple[str, Optional[str]]]]] = None,
     builds_no_bn: Optional[Callable[[str, ast.Call], bool]] = None,
 ) -> Tuple[ModuleInventory, Dict[str, _Reasons]]:
     """Everything about a module that needs no other module: names, bases, BN subclasses, reasons.
@@ -1025,11 +1040,9 @@ def _local_summary(
     stars = _star_imports(tree)
     if star_names is not None:
         defined = {n.name for n in _statements(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
-        for module in stars:
-            sep = "" if module.endswith(".") else "."
-            for name in star_names(module):
-                if name not in defined and not name.startswith("_"):
-                    inv.aliases.setdefault(name, f"{module}{sep}{name}")
+        for name, target in star_bindings(stars, star_names).items():
+            if name not in defined:
+                inv.aliases.setdefault(name, target)
     if stars:
         # `from torch_snippets import *` (a helper package that re-exports torch under its usual
         # names): `nn.BatchNorm2d` with `nn` bound by nothing else in the module is torch's.
@@ -1425,7 +1438,7 @@ def summarise(
     tree: ast.Module,
     path: Optional[str],
     external_holds_bn: Optional[ExternalLookup] = None,
-    star_names: Optional[Callable[[str], Iterable[str]]] = None,
+    star_names: Optional[Callable[[str], Iterable[Tuple[str, Optional[str]]]]] = None,
     builds_no_bn: Optional[Callable[[str, ast.Call], bool]] = None,
 ) -> ModuleInventory:
     """The linted module's inventory, with every local class and function decided up front."""
@@ -1526,6 +1539,13 @@ _MAX_INDEX_BYTES = 2_000_000
 # Training code finds its BN within a few modules; framework internals, where every module
 # reaches every other, would otherwise be summarised almost entirely for each linted file.
 MAX_IMPORT_HOPS = 3
+
+
+def _hops_after(module_path: str, hops: int) -> int:
+    """The hops left for a question asked in ``module_path``: a package `__init__.py` re-exports
+    (`from .nets import *`, `from .resnet import ResNet`), which adds no depth to the model, so it
+    costs no hop (cycles of re-exports end at the index's cycle guard)."""
+    return hops + 1 if os.path.basename(module_path) == "__init__.py" else hops
 # Dropout is looked for less far: nearly every module of a framework names it (its docs, its
 # functional API), so the text shortcut prunes little, and a model's dropout is in its own
 # module or the one that defines its blocks.
@@ -1735,7 +1755,7 @@ class ProjectIndex:
         found = False
         for level in range(depth + 1):
             following: List[str] = []
-            for p in frontier:
+            for p in frontier:  # (grows while it is read: see below)
                 consulted.add(p)
                 node = self._text_node(p)
                 if node is None:
@@ -1744,12 +1764,15 @@ class ProjectIndex:
                 if has_bn if kind == "bn" else has_dropout:
                     found = True
                     break
-                if level < depth:
+                # What a package `__init__.py` imports is on its own level: a re-export costs no
+                # hop (as in ``_hops_after``).
+                reexport = os.path.basename(p) == "__init__.py"
+                if level < depth or reexport:
                     consulted.update(probed)
                     for e in edges:
                         if e not in seen:
                             seen.add(e)
-                            following.append(e)
+                            (frontier if reexport else following).append(e)
             if found or not following:
                 break
             frontier = following
@@ -1860,15 +1883,20 @@ class ProjectIndex:
             return all(other.holds(n, MAX_IMPORT_HOPS) for n in local) and all(self.holds_bn(module_path, t) for t in imported)
         return False
 
-    def _star_names(self, from_path: str, module: str) -> List[str]:
+    def _star_names(self, from_path: str, module: str) -> List[Tuple[str, Optional[str]]]:
         """The public top-level names a project module `from <module> import *` binds (its
-        `__all__` is not read: every class, function and import it has; a superset)."""
+        `__all__` is not read: every class, function and import it has; a superset), each with
+        the third-party name it is an import of (`import torch as T`: torch), else None."""
         if module.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
             return []
         for module_path, _ in self._candidate_modules(from_path, f"{module}{'' if module.endswith('.') else '.'}__star__"):
             other = self.inventory_for_path(module_path)
             if other is not None:
-                return list(other.classes) + list(other.functions) + list(other.aliases)
+                names: List[Tuple[str, Optional[str]]] = [(n, None) for n in list(other.classes) + list(other.functions)]
+                for alias, target in other.aliases.items():
+                    external = not target.startswith(".") and target.split(".")[0] in THIRD_PARTY_ROOTS
+                    names.append((alias, target if external else None))
+                return names
         return []
 
     def _external_lookup(self, path: Optional[str], hops: int, kind: str = "bn") -> ExternalLookup:
@@ -2000,6 +2028,41 @@ class ProjectIndex:
             self._effects[key] = None  # while it is computed: a recursive call is unknown
             try:
                 self._effects[key] = summarise_method(classes[name], method, module_path, self._resolver(module_path, functions, aliases), functions, classes=classes)
+            except RecursionError:
+                pass
+        return self._effects[key]
+
+    def kept_arguments(self, from_path: str, qualified_class: str) -> Any:
+        """(positional parameters, parameter -> `self` attribute) of the constructor of a plain
+        project class (not an `nn.Module`) that stores what it is handed without switching a mode
+        (``bnlint.effects.constructor_attributes``), or None."""
+        from bnlint.effects import constructor_attributes, is_module_class
+
+        found = self.definition(from_path, qualified_class, 0)
+        if found is None or found[1] not in found[2][2]:
+            return None
+        module_path, name, (_functions, _aliases, classes) = found
+        key = (module_path, f"{name}.__init__ stores")
+        if key not in self._effects:
+            cls = classes[name]
+            self._effects[key] = None if is_module_class(cls, classes) else constructor_attributes(cls)
+        return self._effects[key]
+
+    def attribute_method_effect(self, from_path: str, qualified_class: str, method: str, attr: str) -> Any:
+        """What calling ``method`` on an instance of the plain project class ``qualified_class``
+        does to the model it keeps in `self.<attr>` (``bnlint.effects.summarise_attribute_method``),
+        or None: not found."""
+        from bnlint.effects import summarise_attribute_method
+
+        found = self.definition(from_path, qualified_class, 0)
+        if found is None or found[1] not in found[2][2]:
+            return None
+        module_path, name, (functions, aliases, classes) = found
+        key = (module_path, f"{name}.{method} on self.{attr}")
+        if key not in self._effects:
+            self._effects[key] = None  # while it is computed: a recursive call is unknown
+            try:
+                self._effects[key] = summarise_attribute_method(classes[name], method, attr, module_path, self._resolver(module_path, functions, aliases), functions)
             except RecursionError:
                 pass
         return self._effects[key]
@@ -2156,7 +2219,14 @@ class ProjectIndex:
         if tree is not None:
             functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
             classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
-            module = (functions, _import_aliases(tree), classes)
+            aliases = _import_aliases(tree)
+            self._effect_modules[path] = None  # while it is read: a star-import cycle binds nothing more
+            # A re-exporting package (`from .nets import *` in `__init__.py`) binds what the
+            # starred modules define, as in ``inventory_for_path``.
+            for name, target in star_bindings(_star_imports(tree), lambda module: self._star_names(path, module)).items():
+                if name not in functions and name not in classes:
+                    aliases.setdefault(name, target)
+            module = (functions, aliases, classes)
         self._effect_modules[path] = module
         return module
 
@@ -2220,6 +2290,7 @@ class ProjectIndex:
         if factory_holds_dropout(qualified.lstrip(".")) or is_dropout_class(qualified):
             return True
         for module_path, attr in self._candidate_modules(from_path, qualified):
+            hops = _hops_after(module_path, hops)
             if not self._text_evidence_within(os.path.abspath(module_path), hops - 1, "dropout"):
                 return False  # nothing within reach of that module's text names dropout: no need to parse it
             inv = self.inventory_for_path(module_path)
@@ -2265,6 +2336,7 @@ class ProjectIndex:
 
     def _holds_bn(self, from_path: str, qualified: str, hops: int) -> bool:
         for module_path, attr in self._candidate_modules(from_path, qualified):
+            hops = _hops_after(module_path, hops)
             if not self._text_evidence_within(os.path.abspath(module_path), hops - 1):
                 return False  # nothing within reach of that module's text names BN: no need to parse it
             inv = self.inventory_for_path(module_path)

@@ -70,6 +70,8 @@ _NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "
 # A GAN's generators: `G`, `netG`, `generator`, and the paired ones of image-to-image translation
 # (`G_AB`, `G_BA`, `netG_A`).
 # Calls a model may be handed to that train nothing: printing, saving, graph and summary views.
+_PARTIAL_CALLS = frozenset({"functools.partial"})
+_ACCELERATOR_PASSTHROUGH = frozenset({"prepare", "prepare_model", "unwrap_model"})
 _CANNOT_TRAIN = frozenset({"print", "repr", "str", "len", "type", "id", "isinstance", "hasattr", "save", "add_graph", "summary", "export", "count_parameters"})
 _GENERATOR_RE = re.compile(r"^(g|g_ema|netg|gen|generator|g_net|decoder|dec|sampler)$|(^|_)(netg|generator|gen)(_|$)|^(g|netg)_[a-z]{1,2}$", re.IGNORECASE)
 
@@ -282,6 +284,7 @@ class ModesAnalysis:
         self._loop_stack: List[cst.CSTNode] = []
         self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
         self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
+        self._optimized: Set[int] = set()  # ids of models whose parameters an optimizer takes
         # A base class's `self.<attr>` that its subclasses build -> their keys for that attribute.
         self._subclass_twins: Dict[int, List[tuple]] = {}
         self._trained_keys: Set[tuple] = set()  # `self.<attr>` keys an optimizer or a call may train
@@ -317,6 +320,12 @@ class ModesAnalysis:
         self._closure_factories: Dict[int, bool] = {}
         self._switched_params: Dict[int, Set[str]] = {}  # ``_mode_switched_params``
         self._closure_models: Dict[int, Tuple[Obj, ...]] = {}
+        # Instances of plain classes of project modules that keep tracked models in attributes
+        # (`evaluator = Evaluator(self.model, ...)`): (qualified class, ((attribute, model), ...)),
+        # by constructor call and by the variable bound to it.
+        # (attribute, model, the argument expression that handed it over)
+        self._kept_by_call: Dict[int, Tuple[str, Tuple[Tuple[str, Obj, cst.BaseExpression], ...]]] = {}
+        self._kept_instances: Dict[tuple, Tuple[str, Tuple[Tuple[str, Obj, cst.BaseExpression], ...]]] = {}
         self._closure_vars: Dict[tuple, Tuple[Obj, ...]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
         self._flags: Optional[Set[str]] = None
@@ -359,6 +368,12 @@ class ModesAnalysis:
             if obs.maybe_inference and not obs.kinds and not self._maybe_trained(obs.obj) and not self._optimizes_unknown:
                 obs.kinds.add("inference")
         return self
+
+    def optimized(self, obj: "Obj") -> bool:
+        """Does an optimizer take ``obj``'s parameters here (`Adam(model.parameters())`, also
+        wrapped: `NoamOpt(..., Adam(model.parameters()))`)?  Then something trains it, even where
+        the step is out of sight (a loss object's `__call__` that steps the optimizer it holds)."""
+        return id(obj) in self._optimized
 
     def _maybe_trained(self, obj: "Obj") -> bool:
         """May an optimizer or a call train ``obj`` (or, for a base class's `self.<attr>`, the
@@ -442,6 +457,7 @@ class ModesAnalysis:
                     members = self._loop_members(receiver, st, fr) if obj is None else None
                     if obj is not None:
                         self._may_be_trained.add(id(obj))
+                        self._optimized.add(id(obj))
                         self._note_trained_key(receiver, fr)
                         found = True
                     elif members:
@@ -819,11 +835,30 @@ class ModesAnalysis:
             out.extend(assigned)
         return out
 
+    def _rebinds_itself(self, value: cst.BaseExpression, method: cst.CSTNode, cls: cst.ClassDef, attr: str) -> bool:
+        """`self.model = accelerator.prepare(self.model)` (`unwrap_model`, `DataParallel(...)`,
+        `.to(device)`): the same object again, wrapped or moved."""
+        while True:
+            value = _moved(value)
+            if not isinstance(value, cst.Call) or not value.args:
+                break
+            leaf = (self.facts.callee(value) or dotted(value.func) or "").rsplit(".", 1)[-1]
+            func = value.func
+            if leaf in WRAPPER_LEAVES or (
+                isinstance(func, cst.Attribute) and func.attr.value in _ACCELERATOR_PASSTHROUGH and len(value.args) == 1
+                and self._is_accelerator(func.value, method if isinstance(method, cst.FunctionDef) else None, cls)
+            ):
+                value = value.args[0].value
+            else:
+                break
+        return dotted(value) == f"self.{attr}"
+
     def _stored_parameter(self, cls: cst.ClassDef, attr: str) -> bool:
-        """Is `self.<attr>` of a plain class set only in `__init__`, from one of its parameters?"""
+        """Is `self.<attr>` of a plain class set only in `__init__`, from one of its parameters
+        (or again to itself, wrapped or moved, elsewhere)?"""
         if not self._is_plain_class(cls):
             return False
-        assigned = self._self_assignments(cls).get(attr, [])
+        assigned = [(v, m) for v, m in self._self_assignments(cls).get(attr, []) if not self._rebinds_itself(v, m, cls, attr)]
 
         def parameter(value: cst.BaseExpression, method: cst.FunctionDef) -> bool:
             # `self.model = model`, or moved: `model.to(self.device)`, `model.cuda()`
@@ -839,7 +874,7 @@ class ModesAnalysis:
         """`self.<attr>` that ``cls`` never sets, stored from a parameter by the `__init__` of a base
         class of this module (`AbstractTrainer.__init__(self, config, model)`: `self.model =
         model`, reached by `super().__init__(config, model)`)."""
-        if attr in self._self_assignments(cls):
+        if any(not self._rebinds_itself(v, m, cls, attr) for v, m in self._self_assignments(cls).get(attr, [])):
             return False
         seen: Set[int] = set()
         todo = [cls]
@@ -1510,6 +1545,10 @@ class ModesAnalysis:
             return
         if isinstance(value, cst.Call) and id(value) in self._closure_models:
             self._closure_vars[key] = self._closure_models[id(value)]
+        if isinstance(value, cst.Call) and id(value) in self._kept_by_call:
+            self._kept_instances[key] = self._kept_by_call[id(value)]
+        else:
+            self._kept_instances.pop(key, None)
         obj = result if result is not None else self.resolve(value, st, fr)
         if obj is None and id(value) not in self._inlined:
             # (A function of this file that was analysed returned no model: a class from a registry,
@@ -1978,12 +2017,161 @@ class ModesAnalysis:
             if init is not None:
                 self._inline(init, plain, call, st, fr)
             return None
+        if self._kept_instance_call(call, st, fr):
+            return None
+        if isinstance(func, cst.Attribute) and func.attr.value in _ACCELERATOR_PASSTHROUGH and call.args and self._is_accelerator(func.value, fr.fn, fr.cls):
+            # `model, opt = accelerator.prepare(model, opt)`: the same objects, wrapped for the
+            # device/DDP (a wrapper keeps the mode); `accelerator.unwrap_model(model)` likewise.
+            objs = tuple(self.resolve(a.value, st, fr) if isinstance(a.value, (cst.Name, cst.Attribute)) else None for a in call.args)
+            if len(objs) > 1:
+                self._call_tuples[id(call)] = objs
+            return objs[0] if len(objs) == 1 else None
         # A function of another project module: what its summary says it does to the models.
         if self._remote_call(call, st, fr):
+            return None
+        if self._keeping_constructor(call, st, fr):
+            return None
+        if self.facts.callee(call) in _PARTIAL_CALLS and call.args:
+            self._partial(call, st, fr)
             return None
         # Anything else that receives a tracked model may switch its mode.
         self._unknown_call(call, st, fr)
         return None
+
+    def _is_accelerator(self, expr: cst.BaseExpression, fn: Optional[cst.FunctionDef], cls: Optional[cst.ClassDef]) -> bool:
+        """Is ``expr`` (in ``fn``, a method of ``cls`` or not) an `accelerate.Accelerator`: a name
+        or `self.<attr>` bound to `Accelerator(...)`, or to a parameter annotated `Accelerator`?"""
+        if isinstance(expr, cst.Name):
+            scopes: List[cst.CSTNode] = [fn] if fn is not None else []
+            scopes.append(self.module)
+            for scope in scopes:
+                if any(self._accelerator_value(v, scope) for _, v in self.binding_index(scope)[1].get(expr.value, ())):
+                    return True
+                if isinstance(scope, cst.FunctionDef) and any(p.name.value == expr.value and self._annotated_accelerator(p) for p in all_params(scope)):
+                    return True
+            return False
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            cls = cls if cls is not None else (self.facts.enclosing_class(fn) if fn is not None else None)
+            if cls is None:
+                return False
+            for method in self._methods_of(cls).values():
+                for node in self.walk(method):
+                    if isinstance(node, cst.Assign) and any(
+                        isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == "self" and t.target.attr.value == expr.attr.value
+                        for t in node.targets
+                    ) and self._accelerator_value(node.value, method):
+                        return True
+        return False
+
+    def _accelerator_value(self, value: cst.BaseExpression, scope: cst.CSTNode) -> bool:
+        if isinstance(value, cst.Call):
+            return self.facts.callee(value) == "accelerate.Accelerator"
+        if isinstance(value, cst.Name) and isinstance(scope, cst.FunctionDef):
+            return any(p.name.value == value.value and self._annotated_accelerator(p) for p in all_params(scope))
+        return False
+
+    def _annotated_accelerator(self, param: cst.Param) -> bool:
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        return annotation is not None and self.facts.qualified(annotation) == "accelerate.Accelerator"
+
+    def _keeping_constructor(self, call: cst.Call, st: State, fr: Frame) -> bool:
+        """`Evaluator(model, loader)` of a plain class of another project module whose `__init__`
+        stores the models it is handed (`self.model = model`) and switches no mode: building it
+        changes no mode; its methods called later on the instance do what their summaries say to
+        the stored models (``_kept_instance_call``).  Only where the instance is used for method
+        calls and nothing else in this scope (handed elsewhere, its methods run out of sight)."""
+        name = dotted(call.func)
+        inv = self.facts.inventory
+        if not name or not self.facts.path or not inv.is_imported(name) or any(a.star for a in call.args):
+            return False
+        handed = [(i, a, self.resolve(a.value, st, fr)) for i, a in enumerate(call.args) if isinstance(a.value, (cst.Name, cst.Attribute))]
+        handed = [(i, a, obj) for i, a, obj in handed if obj is not None]
+        if not handed:
+            return False
+        qualified = inv.resolve(name)
+        kept = self.facts.index.kept_arguments(self.facts.path, qualified)
+        if kept is None:
+            return False
+        positional, stored = kept
+        pairs = []
+        for index, arg, obj in handed:
+            pname = arg.keyword.value if arg.keyword is not None else (positional[index] if index < len(positional) else None)
+            attr = stored.get(pname) if pname else None
+            if attr is None:
+                return False  # handed over, not kept as it came: unknown (as any call)
+            pairs.append((attr, obj, arg.value))
+        if not self._instance_used_for_methods_only(call, fr):
+            return False
+        self._kept_by_call[id(call)] = (qualified, tuple(pairs))
+        return True
+
+    def _instance_used_for_methods_only(self, call: cst.Call, fr: Frame) -> bool:
+        """Is the object ``call`` builds only the receiver of method calls: `Cls(...).run()`, or
+        `x = Cls(...)` with every other use of `x` in the scope a `x.<method>(...)` call?"""
+        parent = self.facts.parent(call)
+        if isinstance(parent, cst.Attribute) and isinstance(self.facts.parent(parent), cst.Call) and self.facts.parent(parent).func is parent:
+            return True
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name = parent.targets[0].target.value
+        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+        for node in self.walk(scope):
+            if isinstance(node, cst.Name) and node.value == name and node is not parent.targets[0].target:
+                holder = self.facts.parent(node)
+                if not (isinstance(holder, cst.Attribute) and holder.value is node):
+                    return False
+                outer = self.facts.parent(holder)
+                if not (isinstance(outer, cst.Call) and outer.func is holder):
+                    return False
+        return True
+
+    def _kept_instance_call(self, call: cst.Call, st: State, fr: Frame) -> bool:
+        """`evaluator.get_scores()` on an instance ``_keeping_constructor`` recorded: the method's
+        effect on each model the instance keeps (``ProjectIndex.attribute_method_effect``); a
+        method not in the class body (inherited) leaves them unknown."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        recv = func.value
+        kept = None
+        if isinstance(recv, cst.Name):
+            kept = self._kept_instances.get(self._var_key(recv.value, fr))
+        elif isinstance(recv, cst.Call):
+            kept = self._kept_by_call.get(id(recv))
+        if kept is None:
+            return False
+        qualified, pairs = kept
+        meth = func.attr.value
+        for attr, obj, handed in pairs:
+            effect = self.facts.index.attribute_method_effect(self.facts.path, qualified, meth, attr)  # type: ignore[arg-type]
+            if effect is None:
+                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+                continue
+            where = f"`{self.facts.module.code_for_node(func)}()` (`{qualified.rsplit('.', 1)[-1]}.{meth}`, on the `{handed_label(self.facts, handed)}` it keeps)"
+            self._apply_effect_summary(call, obj, effect, st, fr, handed, where)
+        return True
+
+    def _partial(self, call: cst.Call, st: State, fr: Frame) -> None:
+        """`functools.partial(f, ..., model)` runs nothing: the models it captures are handed to
+        ``f`` when the result is called.  Unless ``f`` keeps their modes (an `nn.Module` class whose
+        constructor switches none, a logging call), that later call leaves them unknown, as a
+        returned closure does."""
+        target = call.args[0].value
+        captured = tuple(
+            obj for obj in (self.resolve(a.value, st, fr) for a in call.args[1:] if isinstance(a.value, (cst.Name, cst.Attribute))) if obj is not None
+        )
+        if not captured:
+            return
+        as_call = cst.Call(func=target, args=call.args[1:])
+        if keeps_modes(self.facts.qualified(target) or dotted(target) or ""):
+            return
+        cls_ast, classes = self._class_definition(as_call)
+        if cls_ast is not None:
+            from bnlint.effects import is_module_class
+
+            if is_module_class(cls_ast, classes) and _constructor_switches_no_mode(cls_ast):
+                return
+        self._closure_models[id(call)] = captured
 
     def _mode_switched_params(self, fn: cst.FunctionDef) -> Set[str]:
         """The parameters of ``fn`` it calls `.train()` or `.eval()` on (through attributes too)."""
@@ -3220,6 +3408,10 @@ def _constructor_switches_no_mode(cls: ast.ClassDef) -> bool:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 todo.append(func.attr)
     return "__init__" in seen
+
+
+def handed_label(facts: Facts, expr: cst.BaseExpression) -> str:
+    return facts.module.code_for_node(expr)
 
 
 def _moved(value: cst.BaseExpression) -> cst.BaseExpression:

@@ -348,9 +348,10 @@ class MissingEval(Rule):
                 # Only the function's name says "evaluation" (`def test():`), and the network was built
                 # right there with random weights that nothing trains: a smoke test of the code.
                 continue
-            if obs.kinds <= {"no_grad", "val_batch"} and not obj.has_weights and not any(o is obj for _, o in result.trained_in_loop):
-                # A network with random weights, never trained: shown one batch of validation
-                # data, or its output checked for its shape only (a test of the code), it is a demo.
+            if obs.kinds <= {"no_grad", "val_batch"} and not obj.has_weights and not any(o is obj for _, o in result.trained_in_loop) and not result.optimized(obj):
+                # A network with random weights, never trained (no optimizer takes its parameters):
+                # shown one batch of validation data, or its output checked for its shape only (a
+                # test of the code), it is a demo.
                 if "val_batch" in obs.kinds or _shape_only_use(facts, obs.node, obs.fn):
                     continue
             if id(obs.node) in reported:
