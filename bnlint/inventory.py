@@ -194,6 +194,15 @@ MAYBE_BN_FACTORIES = {
     "pretrainedmodels.__dict__",
 }
 _BN_LIBRARY_PREFIXES = ("segmentation_models_pytorch.", "efficientnet_pytorch.EfficientNet")
+# MONAI's networks whose default normalisation is BatchNorm (`norm="batch"`); its UNet, UNETR,
+# SegResNet and others default to instance or group norm, so only these count.
+_MONAI_NETS = ("monai.networks.nets.",)
+_MONAI_BN_NETS = frozenset(
+    {f"resnet{d}" for d in (10, 18, 34, 50, 101, 152, 200)}
+    | {"ResNet", "DenseNet", "DenseNet121", "DenseNet169", "DenseNet201", "DenseNet264", "densenet121", "densenet169", "densenet201", "densenet264"}
+    | {"Densenet121", "Densenet169", "Densenet201", "Densenet264", "EfficientNetBN", "SENet", "SENet154", "SEResNet50", "SEResNet101", "SEResNet152"}
+    | {"SEResNext50", "SEResNext101", "senet154", "se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50_32x4d", "se_resnext101_32x4d", "HighResNet"}
+)
 # Other libraries' models with BatchNorm, built in train mode: the Inception network of the FID
 # metric (pytorch-fid), which evaluation code builds itself and must put in eval.
 BN_LIBRARY_MODELS = {"pytorch_fid.inception.InceptionV3", "pytorch_fid.inception.fid_inception_v3", "pytorch_fid.InceptionV3"}
@@ -364,6 +373,8 @@ def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
         return True
     if qualified.startswith(_BN_LIBRARY_PREFIXES):
         return True
+    if qualified.startswith(_MONAI_NETS) and qualified.rsplit(".", 1)[-1] in _MONAI_BN_NETS:
+        return True
     module, _, leaf = qualified.rpartition(".")
     if module in _TV_MODULES:
         low = leaf.lower()
@@ -392,6 +403,7 @@ BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
     "segmentation_models_pytorch",
     "efficientnet_pytorch",
     "pytorch_fid",  # BN_LIBRARY_MODELS
+    "monai",  # _MONAI_BN_NETS
 )
 # (token, library): a factory name counts only in a text that also names its library, since
 # its qualified name starts with the library (``timm.create_model``, ``torchvision.models.*``).
@@ -1608,6 +1620,7 @@ class ProjectIndex:
         # hundred paths (unshared, they took 250 MB on torch's own sources).
         self._dep_sets: Dict[frozenset, frozenset] = {}
         self._files: Dict[str, bool] = {}
+        self._weights_text: Dict[str, bool] = {}  # ``imports_weight_loader``: per module file
         # ``bnlint.effects`` summaries of project functions, by (module path, name); None while
         # one is being computed (a recursive call: unknown) or when there is none.
         self._effects: Dict[Tuple[str, str], Any] = {}
@@ -1740,6 +1753,36 @@ class ProjectIndex:
             node = self._text_scan(path, text)
             self._text_nodes[path] = node
         return node
+
+    def imports_weight_loader(self, path: str, source: str) -> bool:
+        """Does a project module that ``source`` imports (directly, or through a re-exporting
+        package `__init__.py`) load weights in its text (``prefilter.loads_weights_in_text``)?"""
+        from bnlint.prefilter import loads_weights_in_text
+
+        edges, probed = self._text_imports(os.path.abspath(path), source)
+        self.consulted.update(probed)
+        todo = list(edges)
+        seen = set(todo)
+        while todo:
+            module = todo.pop()
+            self.consulted.add(module)
+            loads = self._weights_text.get(module)
+            if loads is None:
+                try:
+                    with open(module, "rb") as fh:
+                        loads = loads_weights_in_text(fh.read().decode("latin-1"))
+                except OSError:
+                    loads = False
+                self._weights_text[module] = loads
+            if loads:
+                return True
+            if os.path.basename(module) == "__init__.py":
+                node = self._text_node(module)
+                for e in node[1] if node is not None else ():
+                    if e not in seen:
+                        seen.add(e)
+                        todo.append(e)
+        return False
 
     def _text_evidence_within(self, path: str, depth: int, kind: str = "bn") -> bool:
         """Has ``path`` or a project module at most ``depth`` imports from it BN evidence (``kind``
@@ -1926,7 +1969,7 @@ class ProjectIndex:
                 self._by_path[path] = None  # while it is summarised: a star-import cycle stops here
                 star = (lambda module: self._star_names(path, module)) if b"import *" in data else None
                 base, reasons = _local_summary(tree, path, star, lambda q, call: self.builds_no_bn_at(path, q, call))
-                if b".eval(" in data or b".train(" in data or b".apply(" in data or b"return " in data or b"requires_grad" in data:
+                if b".eval(" in data or b".train(" in data or b".apply(" in data or b"return " in data or b"requires_grad" in data or b"load_state_dict(" in data:
                     # What building a model here does to its mode (``bnlint.summaries``), kept
                     # for the names whose answer is not plain train mode.  Only definitions whose
                     # text could change the answer are read (a mode call, or a nested function
@@ -1941,6 +1984,7 @@ class ProjectIndex:
                         text = b"\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
                         if (
                             b".eval(" in text or b".train(" in text or b".apply(" in text or b"requires_grad" in text or text.count(b"def ") > 1
+                            or b"load_state_dict(" in text
                             or any(cls in text for cls in frozen_classes)  # a factory of such a class
                         ):
                             c = construction(definitions, name, base.aliases)

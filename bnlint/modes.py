@@ -777,6 +777,9 @@ class ModesAnalysis:
                 return self.resolve(expr.args[0].value, st, fr)
             if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
                 return self.resolve(func.value, st, fr)
+            source = _children_container_source(expr, q)
+            if source is not None:
+                return self.resolve(source, st, fr)
             return None
         return None
 
@@ -1670,7 +1673,7 @@ class ModesAnalysis:
         name = self._constructor_name(value)
         obj = Obj(
             label=label, holds_bn=holds, holds_dropout=dropout, cls_name=name, keeps_bn_eval=holds and self._keeps_bn_eval(name),
-            created_at=value, has_weights=self._built_with_weights(value),
+            created_at=value, has_weights=self._built_with_weights(value) or (built is not None and built.loads_weights),
         )
         # nn.Module starts in training mode; `Net().eval()` / `.train(False)` in the same expression.
         mode = TRAIN
@@ -3408,6 +3411,28 @@ def _constructor_switches_no_mode(cls: ast.ClassDef) -> bool:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 todo.append(func.attr)
     return "__init__" in seen
+
+
+def _children_container_source(call: cst.Call, qualified: str) -> Optional[cst.BaseExpression]:
+    """`nn.Sequential(*list(net.children())[:-2])` (`ModuleList`, `*net.children()`): a new
+    container of the same submodules, so the same BatchNorm/dropout layers, weights and modes as
+    ``net`` (the model it is returned for).  None for any other call."""
+    if qualified not in ("torch.nn.Sequential", "torch.nn.ModuleList") or len(call.args) != 1:
+        return None
+    arg = call.args[0]
+    value = arg.value
+    if not arg.star and qualified.endswith("Sequential"):
+        return None
+    while True:
+        if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Slice):
+            value = value.value  # `[:-2]`: the leading children
+        elif isinstance(value, cst.Call) and dotted(value.func) in ("list", "tuple") and len(value.args) == 1:
+            value = value.args[0].value
+        else:
+            break
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "children" and not value.args:
+        return value.func.value
+    return None
 
 
 def handed_label(facts: Facts, expr: cst.BaseExpression) -> str:

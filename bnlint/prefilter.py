@@ -234,6 +234,7 @@ class _Evidence:
         self._local: Optional[bool] = None
         self._project: Optional[bool] = None
         self._dropout: Optional[bool] = None
+        self._weights: Optional[bool] = None
 
     def local(self) -> bool:
         if self._local is None:
@@ -253,6 +254,14 @@ class _Evidence:
                 index is not None and index.text_reaches_dropout(self.path, self.source) and index.imported_names_hold_dropout(self.path, self.source)
             )
         return self._dropout
+
+    def imported_weights(self) -> bool:
+        """A file that trains nothing, importing a project module whose text loads weights (a
+        factory that returns a model with its checkpoint loaded): ``Rule.factory_weights_evidence``."""
+        if self._weights is None:
+            index = self.index
+            self._weights = bool(index is not None and self.path and not trains_in_text(self.source) and index.imports_weight_loader(self.path, self.source))
+        return self._weights
 
     def may_have_callers(self) -> bool:
         """A parameter the file may put in train mode, whose callers in other project modules may
@@ -290,7 +299,7 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
             continue
         if not (rule.trigger_tokens_present(source) or rule.trigger_pattern_matches(source)):
             continue
-        if not rule.text_relevant(source):
+        if not rule.text_relevant(source) and not (rule.factory_weights_evidence and evidence.imported_weights()):
             continue
         if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
             pending.append(rule)

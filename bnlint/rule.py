@@ -317,6 +317,11 @@ class Rule:
     # dropout by a caller in another project module (``bnlint.callers``), counts as evidence too,
     # where ``needs_bn_evidence`` is set.
     caller_evidence: ClassVar[bool] = False
+    # In a file that trains nothing, a model from a project factory that loads a checkpoint into it
+    # (``summaries.Construction.loads_weights``) is inference with trained weights even where this
+    # file's text names no weights: ``text_relevant`` may say no, and the prefilter then asks
+    # whether a project module the file imports loads weights (its text).
+    factory_weights_evidence: ClassVar[bool] = False
     options: ClassVar[Tuple[Option, ...]] = ()
     summary: ClassVar[str] = ""
     # Fixit-style examples; the test-suite lints each one.  An invalid example

@@ -42,6 +42,9 @@ class Construction:
     # it decides whether the object is frozen.
     freeze_flag: Optional[str] = None
     freeze_flag_index: int = -1
+    # A factory that loads a checkpoint into the model it returns (`model.load_state_dict(
+    # torch.load(...))` before `return model`, on some path): the caller gets trained weights.
+    loads_weights: bool = False
 
 
 # (id(node), name) -> (a weak reference to the node, its summary).  An id is reused once its node
@@ -324,10 +327,15 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
                         mode = UNKNOWN if conditional else set_to
         answers.append(mode or TRAIN)
     params_frozen = bool(returned) and all(_builds_param_frozen(v, fn, definitions, aliases) for v in returned)
-    if (not answers or all(a == TRAIN for a in answers)) and not params_frozen:
+    returned_names = {v.id for v in returned if isinstance(v, ast.Name)}
+    loads = any(
+        isinstance(call.func, ast.Attribute) and call.func.attr in ("load_state_dict", "load_weights") and _receiver(call) in returned_names
+        for call, _ in calls
+    )
+    if (not answers or all(a == TRAIN for a in answers)) and not params_frozen and not loads:
         return None
     mode = (answers[0] if all(a == answers[0] for a in answers) else UNKNOWN) if answers else TRAIN
-    return Construction(mode, freezes_bn_params=params_frozen)
+    return Construction(mode, freezes_bn_params=params_frozen, loads_weights=loads)
 
 
 def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:

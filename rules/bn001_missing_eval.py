@@ -255,6 +255,7 @@ class MissingEval(Rule):
     dropout_evidence = True  # ... or dropout is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
     caller_evidence = True  # ... or a parameter put in train mode here, given such a model by its callers
+    factory_weights_evidence = True  # inference on a model whose project factory loads its weights
     # The other evaluation contexts (``text_relevant``): a `def` named for evaluation, a `for`
     # over evaluation data, evaluation data named in the code, and inference (trained weights
     # loaded in a file that trains nothing).  A file with none of their keywords has none.
