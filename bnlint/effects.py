@@ -537,6 +537,8 @@ class _ParamRun:
         if isinstance(node, ast.If):
             modes = self.expr(node.test, modes, ctx)
             known = static_truth(node.test, self.literals) if self.literals else None
+            if known is None:
+                known = self.module_instance_test(node.test)
             if known is not None:
                 return self.block(node.body if known else node.orelse, modes, ctx)
             return _join(self.block(node.body, modes, ctx), self.block(node.orelse, modes, ctx))
@@ -650,6 +652,18 @@ class _ParamRun:
                 expr = expr.args[0]
             else:
                 return False
+
+    def module_instance_test(self, test: ast.AST) -> Optional[bool]:
+        """`isinstance(net, torch.nn.Module)` (or `not ...`) on the parameter: True (False).  The
+        summary is applied only where a model is handed over (d2l's helpers take plain functions
+        too, and guard `net.eval()` so), as ``ModesAnalysis._module_instance_test`` does."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        call = test.operand if negated else test  # type: ignore[attr-defined]
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "isinstance" and len(call.args) == 2):
+            return None
+        if dotted_name(call.args[1]) not in ("torch.nn.Module", "nn.Module", "torch.nn.modules.module.Module") or not self.is_alias(call.args[0]):
+            return None
+        return not negated
 
     def alias_length(self, parts: List[str]) -> int:
         """How many leading parts of a dotted receiver name the parameter (`model` in

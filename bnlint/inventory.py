@@ -1987,7 +1987,7 @@ class ProjectIndex:
                             or b"load_state_dict(" in text
                             or any(cls in text for cls in frozen_classes)  # a factory of such a class
                         ):
-                            c = construction(definitions, name, base.aliases)
+                            c = construction(definitions, name, base.aliases, lambda q, m: self.method_switches_modes(path, q, m))
                             if c is not None:
                                 constructions[name] = c
                                 if c.freezes_bn_params and isinstance(node, ast.ClassDef):
@@ -2075,6 +2075,17 @@ class ProjectIndex:
             except RecursionError:
                 pass
         return self._effects[key]
+
+    def method_switches_modes(self, from_path: str, qualified_class: str, method: str) -> bool:
+        """Does ``method`` of the project class ``qualified_class`` (as imported in ``from_path``)
+        call `.train()` or `.eval()` in its body?  False when it is not found."""
+        from bnlint.summaries import _mode_of
+
+        found = self.definition(from_path, qualified_class, 0)
+        if found is None or found[1] not in found[2][2]:
+            return False
+        fn = next((n for n in found[2][2][found[1]].body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+        return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(fn))
 
     def kept_arguments(self, from_path: str, qualified_class: str) -> Any:
         """(positional parameters, parameter -> `self` attribute) of the constructor of a plain
@@ -2340,11 +2351,12 @@ class ProjectIndex:
             inv = self.inventory_for_path(module_path)
             if inv is None:
                 continue
-            head = attr.split(".")[0]
+            head, _, rest = attr.partition(".")
             if head in inv.classes or head in inv.functions:
-                return inv.holds_dropout(head, hops)
+                return not rest and inv.holds_dropout(head, hops)  # (an attribute of a class is not the class)
             target = inv.aliases.get(head)
             if target is not None:
+                target += "." + rest if rest else ""
                 root = target.split(".")[0].lstrip(".")
                 if root in THIRD_PARTY_ROOTS:
                     return is_dropout_class(target) or bool(factory_holds_dropout(target))
@@ -2386,14 +2398,16 @@ class ProjectIndex:
             inv = self.inventory_for_path(module_path)
             if inv is None:
                 continue
-            head = attr.split(".")[0]
+            head, _, rest = attr.partition(".")
+            if rest and (head in inv.classes or head in inv.functions):
+                return False  # an attribute of a class or function (`ResNets.BASE_DEPTH_LIST`), not the object
             if inv.holds(head, hops):
                 return True
             if head in inv.classes or head in inv.functions:
                 return False
             # Re-exported name (`from .resnet import ResNet` in __init__.py)
             if head in inv.aliases:
-                target = inv.aliases[head]
+                target = inv.aliases[head] + ("." + rest if rest else "")
                 if target.split(".")[0].lstrip(".") in THIRD_PARTY_ROOTS or target.split(".")[0] in THIRD_PARTY_ROOTS:
                     return is_bn_class(target) or bool(factory_holds_bn(target))
                 return self.holds_bn(module_path, target, hops - 1)

@@ -3377,7 +3377,9 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
         return None
     inv = facts.inventory
     if name in inv.classes or name in inv.functions:
-        return construction({**inv.functions, **inv.classes}, name, inv.aliases)
+        path = facts.path
+        switches = (lambda q, m: facts.index.method_switches_modes(path, q, m)) if path else None
+        return construction({**inv.functions, **inv.classes}, name, inv.aliases, switches)
     if not (inv.is_imported(name) and facts.path):
         return None
     found = facts.index.definition(facts.path, inv.resolve(name))  # through re-exports

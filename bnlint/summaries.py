@@ -53,10 +53,14 @@ class Construction:
 _cache: Dict[Tuple[int, str], Tuple[Any, Optional[Construction]]] = {}
 
 
-def construction(definitions: Dict[str, "Definition"], name: str, aliases: Optional[Dict[str, str]] = None) -> Optional[Construction]:
+def construction(
+    definitions: Dict[str, "Definition"], name: str, aliases: Optional[Dict[str, str]] = None, method_switches: "Optional[Callable[[str, str], bool]]" = None
+) -> Optional[Construction]:
     """The summary of calling ``name`` (a class or function among ``definitions``, a module's
     top-level classes and functions), or None when there is nothing to say (not defined there,
-    or it does not touch modes: a new module in train mode)."""
+    or it does not touch modes: a new module in train mode).  ``method_switches(qualified class,
+    method)`` says whether a method of a class of another project module calls `.train()`/`.eval()`
+    (a constructor that builds `self.model = DistModel()` and calls `self.model.initialize()`)."""
     node = definitions.get(name)
     if node is None:
         return None
@@ -65,7 +69,7 @@ def construction(definitions: Dict[str, "Definition"], name: str, aliases: Optio
     if cached is None or cached[0]() is not node:
         if len(_cache) > 4096:
             _cache.clear()
-        summary = _class_summary(node, definitions, aliases or {}) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
+        summary = _class_summary(node, definitions, aliases or {}, method_switches) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
         import weakref
 
         cached = _cache[key] = (weakref.ref(node), summary)
@@ -116,11 +120,22 @@ def _calls_in_order(body: List[ast.stmt]) -> List[Tuple[ast.Call, bool]]:
     return out
 
 
-def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[Construction]:
+def _class_summary(
+    cls: ast.ClassDef, definitions: Dict[str, "Definition"], aliases: Dict[str, str], method_switches: "Optional[Callable[[str, str], bool]]" = None
+) -> Optional[Construction]:
     methods = {item.name: item for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
     init = methods.get("__init__")
     if init is None:
         return None
+    # `self.<attr> = SomeClass(...)` in the constructor: the class whose methods a later
+    # `self.<attr>.initialize()` runs.
+    built_by = {
+        t.attr: _dotted(stmt.value.func)
+        for stmt in ast.walk(init)
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+        for t in stmt.targets
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+    }
     mode: Optional[str] = None
     freezes = False
     freeze_tests: List[Optional[str]] = []  # per freezing call: the `if <param>:` it is under, if any
@@ -148,6 +163,12 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], alia
             elif receiver == "self" and isinstance(call.func, ast.Attribute) and call.func.attr in methods and call.func.attr not in seen:
                 seen.add(call.func.attr)
                 todo.append((methods[call.func.attr], conditional))
+            elif receiver and receiver.startswith("self.") and receiver.count(".") == 1 and isinstance(call.func, ast.Attribute) and built_by.get(receiver[5:]):
+                if _method_switches_modes(built_by[receiver[5:]] or "", call.func.attr, definitions, aliases, method_switches):
+                    # A part built here and switched by its own method (`self.model.initialize()`
+                    # putting its network in eval on some path): what mode it is left in is not
+                    # followed, so the object's mode is unknown.
+                    mode = UNKNOWN
     override = methods.get("train")
     if params_frozen and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
         params_frozen = False  # its `train()` puts the BN layers back in eval: frozen for real
@@ -155,6 +176,23 @@ def _class_summary(cls: ast.ClassDef, definitions: Dict[str, "Definition"], alia
         return None
     flag = freeze_tests[0] if freeze_tests and all(t == freeze_tests[0] for t in freeze_tests) else None
     return Construction(mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1)
+
+
+def _method_switches_modes(
+    cls_name: str, method: str, definitions: Dict[str, "Definition"], aliases: Dict[str, str], method_switches: "Optional[Callable[[str, str], bool]]"
+) -> bool:
+    """Does ``method`` of the class ``cls_name`` (as the module names it) call `.train()`/`.eval()`?
+    A class of this module is read here; one imported from the project is asked of
+    ``method_switches`` (the project index); anything else is taken not to."""
+    local = definitions.get(cls_name)
+    if isinstance(local, ast.ClassDef):
+        fn = next((n for n in local.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+        return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(fn))
+    head, _, rest = cls_name.partition(".")
+    target = aliases.get(head)
+    if target is None or method_switches is None:
+        return False
+    return method_switches(f"{target}.{rest}" if rest else target, method)
 
 
 def _param_test_around(fn: ast.AST, call: ast.Call, params: List[str]) -> Optional[str]:
