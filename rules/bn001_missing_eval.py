@@ -96,6 +96,18 @@ class MissingEval(Rule):
     a caller whose model comes from a registry or `getattr`; then the parameter
     stays of unknown content and nothing is reported.
 
+    An object of a plain class of another project module that keeps the model
+    (`tester = Tester(model, loader)`, whose `__init__` stores `self.model =
+    model`) runs its method's summary on that model: `tester.predict_all()`
+    running `self.model(x)` without `self.eval()` is reported at that call.
+    Only where the object is used for method calls and nothing else in the
+    function (handed elsewhere, its methods may run out of sight).  A new
+    container of a model's children (`nn.Sequential(*list(net.children())[:-2])`)
+    is that model's layers; a project factory that loads a checkpoint into
+    the model it returns (`model.load_state_dict(torch.load(path)); return
+    model`) gives it trained weights.  `functools.partial(f, model)` changes
+    nothing until the partial is called.
+
     A model built by a class whose constructor puts it in eval mode, or returned
     by a loader that does (`m.eval(); return m`, `return Net().eval()`), in this
     file or in a project module it imports, starts in eval mode; so does a

@@ -549,7 +549,10 @@ class TinyBatchBN(Rule):
     evaluation split, `elif mode == "test":`, the code's own label for it),
     loaders on a branch of their function that no call of it in the module
     takes (`elif mode == "finetune":` in a helper this module calls only with
-    `"train"`; calls from other modules are not seen), and loaders whose items are groups of
+    `"train"`; calls from other modules are not seen), loaders every use of
+    which goes where nothing trains (a `for` without a backward or optimizer
+    step, a function of the module without one: a `val(args, valLoader,
+    model)` copied from the training loader), and loaders whose items are groups of
     samples that reach BatchNorm together: a loop that joins them along the
     batch axis, or a model whose `forward` folds a second axis of its input
     into the batch axis (`support_x.view(b * setsz, c, h, w)`,

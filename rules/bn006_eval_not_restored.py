@@ -75,7 +75,11 @@ class EvalNotRestored(Rule):
 
     A method the class inherits from a project base class of another module
     (`self._evaluate_model(model)` defined in `BaseTrainer`) is read from its
-    source too. What it cannot see: attributes a base class of another module
+    source too, and so is an evaluator object of another module that keeps the
+    model (`BertEvaluator(self.model, ...).get_scores()` running
+    `self.model.eval()`, also through its own `self._evaluate()`).  With
+    `accelerate`, `self.model = accelerator.prepare(self.model)` and
+    `unwrap_model` return the same model. What it cannot see: attributes a base class of another module
     sets (`self.student_model` assigned in the base's `__init__`),
     functions reached through a registry or a container, and modes set by a
     framework (Lightning, ignite, mmcv runners).
