@@ -144,6 +144,7 @@ def _class_summary(
     todo = [(init, False)]
     bn_attrs = _bn_attributes(methods, aliases)
     params_frozen = False
+    loads = False  # a checkpoint loaded into the object or a part of it while it is built
     while todo:
         fn, outer_conditional = todo.pop(0)
         if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions):
@@ -152,6 +153,8 @@ def _class_summary(
             conditional = conditional or outer_conditional
             receiver = _receiver(call)
             set_to = _mode_of(call)
+            if isinstance(call.func, ast.Attribute) and call.func.attr in ("load_state_dict", "load_weights") and receiver and receiver.split(".")[0] == "self":
+                loads = True  # `self.model.load_state_dict(torch.hub.load_state_dict_from_url(...))`
             if set_to is not None and receiver == "self":
                 mode = UNKNOWN if conditional else set_to
             elif set_to == EVAL and receiver is not None:
@@ -172,10 +175,12 @@ def _class_summary(
     override = methods.get("train")
     if params_frozen and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
         params_frozen = False  # its `train()` puts the BN layers back in eval: frozen for real
-    if mode is None and not freezes and not params_frozen:
+    if mode is None and not freezes and not params_frozen and not loads:
         return None
     flag = freeze_tests[0] if freeze_tests and all(t == freeze_tests[0] for t in freeze_tests) else None
-    return Construction(mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1)
+    return Construction(
+        mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1, loads_weights=loads
+    )
 
 
 def _method_switches_modes(
