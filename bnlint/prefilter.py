@@ -978,11 +978,33 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                     if caller_model is None:
                         from bnlint.callers import has_caller_evidence
 
-                        caller_model = has_caller_evidence(tree, path, index)
+                        caller_model = has_caller_evidence(tree, path, index) or evaluation_trains_parameter(tree)
                     if not caller_model:
                         continue
         out.append(rule)
     return CstCandidates(out, inventory)
+
+
+def evaluation_trains_parameter(tree) -> bool:
+    """Does a function named for evaluation (``eval_names.is_eval_routine_name``) call `.train()`
+    on one of its parameters?  BN001 reports the evaluation that follows whatever the model holds
+    (the `.train()` says its mode matters), so such a file needs no BN evidence."""
+    import ast
+
+    from bnlint.eval_names import is_eval_routine_name
+
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not is_eval_routine_name(fn.name):
+            continue
+        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+        for node in ast.walk(fn):
+            if (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "train"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in params
+                and not (node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in (False, 0))
+            ):
+                return True
+    return False
 
 
 def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:

@@ -96,6 +96,13 @@ class MissingEval(Rule):
     a caller whose model comes from a registry or `getattr`; then the parameter
     stays of unknown content and nothing is reported.
 
+    A function named for evaluation that puts the model it is handed in
+    train mode (`def eval_one_epoch(model, loader): model.train(); ...`) and
+    then evaluates data with it is reported whatever the model holds (a
+    model of a class picked at run time, `importlib.import_module(args.net)`):
+    the `.train()` says its mode matters.  Not when it samples the same input
+    again and again (MC dropout).
+
     An object of a plain class of another project module that keeps the model
     (`tester = Tester(model, loader)`, whose `__init__` stores `self.model =
     model`) runs its method's summary on that model: `tester.predict_all()`
@@ -316,14 +323,22 @@ class MissingEval(Rule):
             if not obs.kinds or obs.excluded:
                 continue
             obj = obs.obj
-            if not obj.mode_sensitive or obj.keeps_bn_eval:
-                continue
             vals = obs.vals
             if not vals or any(v.mode != TRAIN for v in vals):
                 continue
+            # A model of unknown content (a parameter) that the evaluation function itself puts in
+            # train mode right before evaluating data with it: the `.train()` says its mode matters.
+            switched_for_evaluation = (
+                obj.is_parameter and not obj.keeps_bn_eval and not obj.mode_sensitive and obs.fn is not None and "eval_fn" in obs.lexical_kinds
+                and bool(obs.kinds & {"val_loop", "val_batch", "no_grad"}) and all(v.fresh and v.origin and facts.enclosing_function(v.origin[-1]) is obs.fn for v in vals)
+            )
+            if (not obj.mode_sensitive or obj.keeps_bn_eval) and not switched_for_evaluation:
+                continue
             if all(v.frozen is not None for v in vals):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
-            if all(v.fresh for v in vals) and not obj.holds_bn:
+            if switched_for_evaluation and (_repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain)):
+                continue  # MC dropout: the same input sampled again and again
+            if all(v.fresh for v in vals) and not obj.holds_bn and not switched_for_evaluation:
                 # Dropout only and an explicit `.train()` right before: MC dropout when the same input
                 # is sampled again and again (here or in a caller), or when the forward is no
                 # evaluation of data. Evaluation of data or inference with trained weights, each
@@ -394,7 +409,15 @@ class MissingEval(Rule):
             if obj.from_caller is not None:
                 ev = obj.from_caller
                 where += f" (`{ev.shown_path}` line {ev.line} passes it `{ev.argument}`, a model with {'BatchNorm' if obj.holds_bn else 'dropout'})"
-            if obj.holds_bn:
+            if switched_for_evaluation:
+                message = (
+                    f"`{label}` is put in train mode by `.train()` in the evaluation function `{fn_name}()` and then evaluated "
+                    f"here, {where}. Whatever BatchNorm it has normalises each batch with that batch's own mean/variance and "
+                    f"overwrites running_mean/running_var with this data, and whatever dropout it has makes every output a random "
+                    f"draw; `torch.no_grad()` does not change the mode. Call `{label}.eval()` there instead (and "
+                    f"`{label}.train()` before training resumes)."
+                )
+            elif obj.holds_bn:
                 message = (
                     f"`{label}` contains BatchNorm and is still in train mode here, {where}: {how}. In train mode BatchNorm "
                     f"normalises each batch with that batch's own mean/variance and overwrites running_mean/running_var with "
@@ -436,6 +459,9 @@ class MissingEval(Rule):
             if obs.callers and fn_name and not built_here:
                 related.append((obs.callers[0][1], f"`{obs.callers[0][0]}()` called here with `{obj.label}` in train mode"))
             layers = "BatchNorm" if obj.holds_bn else "dropout"
+            if switched_for_evaluation:
+                self.report(obs.node, message, fix=fix, related=related, summary=_fit(f"`{label}` is put in train mode (`.train()`) and then evaluated", f"call `{label}.eval()` instead"))
+                continue
             if obj.from_caller is not None:
                 ev = obj.from_caller
                 related.append(Related(ev.line, ev.column, ev.end_line, ev.end_column, f"`{ev.argument}`, a model with {layers}, is passed here as `{obj.label}`", path=ev.path))
