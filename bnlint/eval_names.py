@@ -99,6 +99,17 @@ def is_eval_routine_name(name: str) -> bool:
     return is_eval_function_name(name)
 
 
+# What an estimator-style class's users call after training it, besides the names of evaluation
+# routines (`predict`, `score`, `evaluate`): generative and representation APIs.
+_INFERENCE_METHODS = frozenset({"sample", "generate", "impute", "forecast", "transform", "encode", "embed", "decision_function"})
+
+
+def is_inference_method_name(name: str) -> bool:
+    """A public method an estimator's users call after `fit()` to use the trained model:
+    an evaluation routine's name, or `sample`/`generate`/`transform`/`encode`/... ."""
+    return is_eval_routine_name(name) or name in _INFERENCE_METHODS or name.startswith(("predict", "sample_", "generate_"))
+
+
 _CAMEL_BOUNDARY = lazy(r"([a-z])([A-Z])")
 _TOKEN_BREAK = lazy(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
 

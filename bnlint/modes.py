@@ -50,6 +50,7 @@ from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
+from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
 from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, root_name, walk, walk_scope
@@ -230,6 +231,9 @@ class ForwardObs:
     # A forward of a model with trained weights outside any evaluation context, in a file that
     # trains something: inference when nothing may train this model (``ModesAnalysis.run``).
     maybe_inference: bool = False
+    # Run by an inference method from the state a training method of its class leaves
+    # (``ModesAnalysis._run_estimators``): that training method.
+    after: Optional[cst.FunctionDef] = None
 
     @property
     def is_eval_context(self) -> bool:
@@ -356,6 +360,7 @@ class ModesAnalysis:
             for fn in self.facts.functions:
                 if self._is_root(fn):
                     self._run_root(fn, self.facts.enclosing_class(fn))
+            self._run_estimators()
         except (_Abort, RecursionError) as exc:
             self.aborted = True
             self.abort_reason = "budget" if isinstance(exc, _Abort) else "recursion"
@@ -368,6 +373,73 @@ class ModesAnalysis:
             if obs.maybe_inference and not obs.kinds and not self._maybe_trained(obs.obj) and not self._optimizes_unknown:
                 obs.kinds.add("inference")
         return self
+
+    def _run_estimators(self) -> None:
+        """A class with a public training method (`fit()`, training through its own methods) and a
+        public inference method (`predict()`, `sample()`): users call one after the other, so the
+        inference method also runs from the state the training method leaves (`self.model` in
+        train mode after its loop), as its own analysis (entry unknown) cannot say."""
+        for cls in self.facts.classes:
+            if self.facts.is_lightning_class(cls) or not isinstance(self.facts.parent_of_def(cls), cst.Module):
+                continue
+            methods = self._methods_of(cls)
+            public = {name: fn for name, fn in methods.items() if not name.startswith("_")}
+            trainers = [fn for name, fn in public.items() if not _is_inference_method_name(name) and self._trains_through_self(fn, methods)]
+            if not trainers:
+                continue
+            inference = [fn for name, fn in public.items() if _is_inference_method_name(name) and not self._trains_through_self(fn, methods)]
+            for trainer in trainers[:2]:
+                for method in inference[:4]:
+                    self._run_after(cls, trainer, method)
+
+    def _trains_through_self(self, fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef], depth: int = 0) -> bool:
+        """Does ``fn`` train (a backward or an optimizer step), itself or through the methods of
+        its class it calls on `self`?"""
+        key = ("trains", id(fn))
+        cached = self._fn_training.get(key)  # type: ignore[call-overload]
+        if cached is not None:
+            return cached
+        self._fn_training[key] = False  # type: ignore[index]  # (recursion: no)
+        found = _has_training_calls(fn)
+        if not found and depth < 3:
+            for node in self.walk(fn):
+                if (
+                    isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
+                    and node.func.value.value == "self" and node.func.attr.value in methods
+                    and self._trains_through_self(methods[node.func.attr.value], methods, depth + 1)
+                ):
+                    found = True
+                    break
+        self._fn_training[key] = found  # type: ignore[index]
+        return found
+
+    def _run_after(self, cls: cst.ClassDef, trainer: cst.FunctionDef, method: cst.FunctionDef) -> None:
+        """Run ``method`` of ``cls`` from the state ``trainer`` leaves (see ``_run_estimators``); its
+        forwards are observed apart (their chain holds ``trainer``), with ``ForwardObs.after`` set."""
+        saved = (self._stack, self._loop_stack, self._root)
+        try:
+            end = self._run_root(trainer, cls)
+            frame_t = self._stack[0]
+            end = join([end] + frame_t.returns)  # (`return self` ends a `fit()`)
+            if end is None:
+                return
+            me = end.vars.get((frame_t.act, "self"))
+            act = self._new_act()
+            self._parent_of_act[act] = self._module_act
+            if me is not None:
+                end.vars[(act, "self")] = me
+            params = list(method.params.posonly_params) + list(method.params.params) + list(method.params.kwonly_params)
+            for p in params[1:] if params and params[0].name.value == "self" else params:
+                obj = self._parameter_obj(p.name.value, method)
+                end.vars[(act, p.name.value)] = obj
+                end.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
+            frame = Frame(fn=method, act=act, parent_act=self._module_act, cls=cls, callsite=trainer, inherited=frozenset({"after_fit"}))  # type: ignore[arg-type]
+            self._root = method
+            self._stack = [frame]
+            self._loop_stack = []
+            self._exec_block(_body_of(method), end, frame)
+        finally:
+            self._stack, self._loop_stack, self._root = saved
 
     def optimized(self, obj: "Obj") -> bool:
         """Does an optimizer take ``obj``'s parameters here (`Adam(model.parameters())`, also
@@ -2507,9 +2579,19 @@ class ModesAnalysis:
             self._forward(call, obj, st, fr, call.func.value, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
 
     def _methods_of(self, cls: cst.ClassDef) -> Dict[str, cst.FunctionDef]:
+        """The methods of ``cls``: its own, and those it inherits from base classes of this module
+        (`self.path()` defined in `BaseEstimator` runs for the subclass too), the own ones first."""
         key = id(cls)
         if key not in self._methods:
-            self._methods[key] = {s.name.value: s for s in _body_of(cls) if isinstance(s, cst.FunctionDef)}
+            self._methods[key] = {}  # (a cycle of bases in broken code: nothing more)
+            inherited: Dict[str, cst.FunctionDef] = {}
+            for base in reversed(cls.bases):
+                name = dotted(base.value)
+                found = self.facts.class_named(name) if name and "." not in name else None
+                if found is not None and found is not cls:
+                    inherited.update(self._methods_of(found))
+            inherited.update({s.name.value: s for s in _body_of(cls) if isinstance(s, cst.FunctionDef)})
+            self._methods[key] = inherited
         return self._methods[key]
 
     def _function_by_name(self, name: str, fr: Frame) -> Optional[cst.FunctionDef]:
@@ -2888,6 +2970,7 @@ class ModesAnalysis:
                 label=label,
                 fn=fr.fn,
                 callers=tuple((f.fn.name.value if f.fn is not None else "<module>", f.callsite) for f in self._stack[1:] if f.callsite is not None),
+                after=next((f.callsite for f in self._stack if isinstance(f.callsite, cst.FunctionDef)), None),
             )
             self.forwards[key] = obs
         if "eval_fn" in kinds and "no_grad" not in kinds and self._backward_after(call, fr.fn):

@@ -343,7 +343,7 @@ class MissingEval(Rule):
                 # is sampled again and again (here or in a caller), or when the forward is no
                 # evaluation of data. Evaluation of data or inference with trained weights, each
                 # input run once, gets random outputs: the bug (a `.train()` where `.eval()` belongs).
-                if not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference"}:
+                if not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit"}:
                     continue
                 if _repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain):
                     continue
@@ -351,7 +351,7 @@ class MissingEval(Rule):
                 # Dropout only, the same input run again and again: MC dropout sampling.  (Not in a
                 # validation the training loop runs: there train mode is what training left.)
                 continue
-            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference"}:
+            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit"}:
                 # An explicit .train() right before a no-grad forward in training code: a mean
                 # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
                 # data, in an evaluation function or in inference code (nothing trains) it is the
@@ -367,7 +367,7 @@ class MissingEval(Rule):
                     continue  # an EMA teacher / momentum encoder computing targets: train mode is the method
             elif obs.kinds <= {"no_grad", "val_batch"} and (is_generator_name(obs.label) or is_generator_name(obj.label)):
                 continue  # a GAN's sample images from a validation batch: display, not evaluation
-            if "trace" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
+            if "trace" not in obs.kinds and "after_fit" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
             if (
                 obs.kinds <= {"eval_fn"} and not obj.has_weights and obs.fn is not None and _built_here_untrained(facts, obj, obs.fn)
@@ -399,6 +399,8 @@ class MissingEval(Rule):
             for kind in ("val_batch", "inference", "trace", "phase"):
                 if kind in obs.kinds:
                     parts.append(_CONTEXT_WORDS[kind])
+            if "after_fit" in obs.kinds and obs.after is not None and fn_name:
+                parts.append(f"in `{fn_name}()`, which runs the model that `{obs.after.name.value}()` trained and left in train mode")
             where = ", ".join(parts)
             switched = any(v.origin and _is_train_call(v.origin[-1]) for v in vals)
             how = "the last mode switch on every path here is `.train()`" if switched else "it is never put in eval mode"
