@@ -96,6 +96,14 @@ class MissingEval(Rule):
     a caller whose model comes from a registry or `getattr`; then the parameter
     stays of unknown content and nothing is reported.
 
+    A class with a public training method (`fit()`, training itself or
+    through its own methods) and a public inference method (`predict()`,
+    `score()`, `sample()`, `transform()`, ...) is used in that order: the
+    inference method is also analysed from the state `fit()` leaves, so a
+    `predict()` that runs `self.model` after `fit()` left it in train mode is
+    reported. What it cannot see: a training method of a base class in another
+    module, or an estimator trained by a framework (`Trainer.fit(model)`).
+
     A function named for evaluation that puts the model it is handed in
     train mode (`def eval_one_epoch(model, loader): model.train(); ...`) and
     then evaluates data with it is reported whatever the model holds (a
