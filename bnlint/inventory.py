@@ -2425,6 +2425,7 @@ class ProjectIndex:
         d = folder
         for _ in range(6):
             bases.append(d)
+            bases.extend(self._package_roots(d))
             if inside and d == self.root:
                 break
             parent = os.path.dirname(d)
@@ -2433,6 +2434,17 @@ class ProjectIndex:
             d = parent
         self._bases[folder] = bases
         return bases
+
+    def _package_roots(self, folder: str) -> List[str]:
+        """Where the project in ``folder`` installs its packages from, when not from ``folder``
+        itself: `src/` next to a `pyproject.toml`/`setup.py`/`setup.cfg` (the src layout), or
+        `python/` holding its own `setup.py` (dgl, tvm)."""
+        roots = []
+        if any(self._is_file(os.path.join(folder, f)) for f in ("pyproject.toml", "setup.py", "setup.cfg")) and os.path.isdir(os.path.join(folder, "src")):
+            roots.append(os.path.join(folder, "src"))
+        if self._is_file(os.path.join(folder, "python", "setup.py")):
+            roots.append(os.path.join(folder, "python"))
+        return roots
 
     def _candidate_modules(self, from_path: str, qualified: str) -> Iterable[Tuple[str, str]]:
         level = len(qualified) - len(qualified.lstrip("."))

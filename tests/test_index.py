@@ -258,3 +258,20 @@ def test_dotted_uses_of_imported_names_in_text():
     text = "net = models . resnet.Net(\n    models\n    .blocks.Block)\nx = other.models.Net\nmodelsx = 1\n# models.in_comment\n"
     assert _dotted_uses(text, ["models"]) == {("models", ".resnet.Net"), ("models", ".blocks.Block"), ("models", ".in_comment")}
     assert _dotted_uses("from m import A\nA\nB.A.x\n_A\nA_\n", ["A"]) == {("A", "")}
+
+
+@pytest.mark.parametrize(
+    "layout, packaging, expected",
+    [
+        ("src", "pyproject.toml", True),  # the src layout
+        ("python", "python/setup.py", True),  # dgl's, tvm's: the package and its setup.py under python/
+        ("src", None, False),  # a `src/` folder without packaging metadata is no package root
+    ],
+)
+def test_package_roots_of_a_project_are_import_bases(tmp_path, layout, packaging, expected):
+    files = {f"{layout}/zoo/__init__.py": "from .nets import Net\n", f"{layout}/zoo/nets.py": BN_CLASS.format(name="Net"), "examples/run.py": ""}
+    if packaging:
+        files[packaging] = ""
+    _write(tmp_path, files)
+    index = ProjectIndex(str(tmp_path))
+    assert index.holds_bn(str(tmp_path / "examples" / "run.py"), "zoo.Net") is expected
