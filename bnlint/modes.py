@@ -289,6 +289,8 @@ class ModesAnalysis:
         self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
         self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
         self._optimized: Set[int] = set()  # ids of models whose parameters an optimizer takes
+        # (public method, its class) -> (its end state, its activation), for ``_run_estimators``
+        self._method_ends: Dict[Tuple[int, int], Tuple[Optional[State], int]] = {}
         # A base class's `self.<attr>` that its subclasses build -> their keys for that attribute.
         self._subclass_twins: Dict[int, List[tuple]] = {}
         self._trained_keys: Set[tuple] = set()  # `self.<attr>` keys an optimizer or a call may train
@@ -359,7 +361,11 @@ class ModesAnalysis:
             self._module_end = self._run_root(None, None)
             for fn in self.facts.functions:
                 if self._is_root(fn):
-                    self._run_root(fn, self.facts.enclosing_class(fn))
+                    cls = self.facts.enclosing_class(fn)
+                    end = self._run_root(fn, cls)
+                    if cls is not None and not fn.name.value.startswith("_"):
+                        # What a public method leaves, for the methods users call after it.
+                        self._method_ends[(id(fn), id(cls))] = (join([end] + self._stack[0].returns), self._stack[0].act)
             self._run_estimators()
         except (_Abort, RecursionError) as exc:
             self.aborted = True
@@ -389,8 +395,21 @@ class ModesAnalysis:
                 continue
             inference = [fn for name, fn in public.items() if _is_inference_method_name(name) and not self._trains_through_self(fn, methods)]
             for trainer in trainers[:2]:
+                if not inference:
+                    break
+                ended = self._method_ends.get((id(trainer), id(cls)))  # (`self.<attr>` of another class differs)
+                if ended is None:
+                    saved = (self._stack, self._loop_stack, self._root)
+                    try:
+                        end = self._run_root(trainer, cls)
+                        ended = (join([end] + self._stack[0].returns), self._stack[0].act)
+                    finally:
+                        self._stack, self._loop_stack, self._root = saved
+                end, act = ended
+                if end is None or not any(obj.mode_sensitive for obj in end.modes):
+                    continue  # it leaves no model this file follows
                 for method in inference[:4]:
-                    self._run_after(cls, trainer, method)
+                    self._run_after(cls, trainer, method, end.copy(), end.vars.get((act, "self")))
 
     def _trains_through_self(self, fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef], depth: int = 0) -> bool:
         """Does ``fn`` train (a backward or an optimizer step), itself or through the methods of
@@ -413,17 +432,12 @@ class ModesAnalysis:
         self._fn_training[key] = found  # type: ignore[index]
         return found
 
-    def _run_after(self, cls: cst.ClassDef, trainer: cst.FunctionDef, method: cst.FunctionDef) -> None:
-        """Run ``method`` of ``cls`` from the state ``trainer`` leaves (see ``_run_estimators``); its
-        forwards are observed apart (their chain holds ``trainer``), with ``ForwardObs.after`` set."""
+    def _run_after(self, cls: cst.ClassDef, trainer: cst.FunctionDef, method: cst.FunctionDef, end: State, me: Optional[Obj]) -> None:
+        """Run ``method`` of ``cls`` from the state ``end`` that ``trainer`` leaves (see
+        ``_run_estimators``; ``me``: the trainer's `self`, a model's own method); its forwards are
+        observed apart (their chain holds ``trainer``), with ``ForwardObs.after`` set."""
         saved = (self._stack, self._loop_stack, self._root)
         try:
-            end = self._run_root(trainer, cls)
-            frame_t = self._stack[0]
-            end = join([end] + frame_t.returns)  # (`return self` ends a `fit()`)
-            if end is None:
-                return
-            me = end.vars.get((frame_t.act, "self"))
             act = self._new_act()
             self._parent_of_act[act] = self._module_act
             if me is not None:
