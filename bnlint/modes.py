@@ -49,6 +49,7 @@ import libcst as cst
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
+from bnlint.inventory import factory_holds_bn
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,6 +106,10 @@ class Obj:
     # A parameter whose content its callers in other project modules decide: the call site that
     # hands it a model with BatchNorm or dropout (``bnlint.callers.CallerEvidence``).
     from_caller: Any = None
+    # Handed over by a caller of this file that built it with something the analysis resolved
+    # (a function or class here, a known library factory) and found without BN or dropout (a
+    # torchvision detector with frozen BN): its content is known, not unknown.
+    built_plain: bool = False
 
     @property
     def mode_sensitive(self) -> bool:
@@ -390,7 +395,9 @@ class ModesAnalysis:
                 continue
             methods = self._methods_of(cls)
             public = {name: fn for name, fn in methods.items() if not name.startswith("_")}
-            trainers = [fn for name, fn in public.items() if not _is_inference_method_name(name) and self._trains_through_self(fn, methods)]
+            # The method that fits the model for later use (`fit`, `train`, `fit_generator`,
+            # `train_model`), not any method with a backward (`find_lr()`'s learning-rate sweep).
+            trainers = [fn for name, fn in public.items() if name.lower().startswith(("fit", "train", "learn")) and self._trains_through_self(fn, methods)]
             if not trainers:
                 continue
             inference = [fn for name, fn in public.items() if _is_inference_method_name(name) and not self._trains_through_self(fn, methods)]
@@ -2127,6 +2134,26 @@ class ModesAnalysis:
         self._unknown_call(call, st, fr)
         return None
 
+    def _built_plain(self, name: cst.Name, fr: Frame) -> bool:
+        """Was ``name`` (in the caller's frame) last bound to a call of a function or class of this
+        file, or of a library factory the inventory knows, that builds neither BN nor dropout?"""
+        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+        bindings = self.binding_index(scope)[1].get(name.value)
+        if not bindings:
+            return False
+        value = _moved(bindings[-1][1])
+        if not isinstance(value, cst.Call):
+            return False
+        callee = dotted(value.func) or ""
+        inv = self.facts.inventory
+        resolved = callee in inv.functions or callee in inv.classes or factory_holds_bn(self.facts.callee(value)) is not None
+        if not resolved:
+            return False
+        try:
+            return not self._value_holds_bn(value, scope) and not self._value_holds_dropout(value)
+        except RecursionError:
+            return False
+
     def _is_accelerator(self, expr: cst.BaseExpression, fn: Optional[cst.FunctionDef], cls: Optional[cst.ClassDef]) -> bool:
         """Is ``expr`` (in ``fn``, a method of ``cls`` or not) an `accelerate.Accelerator`: a name
         or `self.<attr>` bound to `Accelerator(...)`, or to a parameter annotated `Accelerator`?"""
@@ -2721,7 +2748,7 @@ class ModesAnalysis:
                 # package's builder), handed to a function that switches its mode: that function
                 # sees it as it would see its parameter analysed on its own (BN006 follows it; BN001
                 # needs BN evidence), and so does the caller from now on.
-                obj = Obj(label=expr.value, holds_bn=False, is_parameter=True)
+                obj = Obj(label=expr.value, holds_bn=False, is_parameter=True, built_plain=self._built_plain(expr, fr))
                 st.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
                 key = self._var_key(expr.value, fr)
                 if self._lookup(expr.value, st, fr) is None and key not in st.vars:

@@ -327,6 +327,9 @@ class MissingEval(Rule):
             return
         reported: Set[int] = set()
         anchors_done: Set[tuple] = set()
+        # Forwards that also run, in a caller of this file, on a model the analysis follows: there
+        # the model's content decides, not the unknown parameter's.
+        run_on_known_models = {id(o.node) for o in result.forwards.values() if not o.obj.is_parameter}
         for obs in result.forwards.values():
             if not obs.kinds or obs.excluded:
                 continue
@@ -337,7 +340,8 @@ class MissingEval(Rule):
             # A model of unknown content (a parameter) that the evaluation function itself puts in
             # train mode right before evaluating data with it: the `.train()` says its mode matters.
             switched_for_evaluation = (
-                obj.is_parameter and not obj.keeps_bn_eval and not obj.mode_sensitive and obs.fn is not None and "eval_fn" in obs.lexical_kinds
+                obj.is_parameter and not obj.built_plain and not obj.keeps_bn_eval and not obj.mode_sensitive and obs.fn is not None and "eval_fn" in obs.lexical_kinds
+                and id(obs.node) not in run_on_known_models
                 and bool(obs.kinds & {"val_loop", "val_batch", "no_grad"}) and all(v.fresh and v.origin and facts.enclosing_function(v.origin[-1]) is obs.fn for v in vals)
             )
             if (not obj.mode_sensitive or obj.keeps_bn_eval) and not switched_for_evaluation:
@@ -398,7 +402,7 @@ class MissingEval(Rule):
             parts = []
             if "no_grad" in obs.kinds:
                 parts.append("under `torch.no_grad()`/`torch.inference_mode()`")
-            if "eval_fn" in obs.kinds:
+            if "eval_fn" in obs.kinds and not ("after_fit" in obs.kinds and obs.after is not None):
                 parts.append(f"in the evaluation function `{fn_name}()`" if "eval_fn" in obs.lexical_kinds and fn_name else "in an evaluation function")
             if obs.via:
                 parts.insert(0, f"where {obs.via} runs it")
