@@ -473,8 +473,12 @@ class _ParamRun:
             if self.recalibrates:
                 trains_in.append(("", ""))  # its forwards recompute BN statistics on purpose: neither
                 continue  # evaluation nor training
-            # A forward of a callee is trained on there or not at all: its output stays inside.
-            trained = trained_by_callee or (own and not kinds & {"no_grad"} and _trained_after(node, loop, backwards))
+            # A forward of a callee is trained on there, or here when this function back-propagates
+            # what the callee returned (`loss, metrics = self._compute_loss_and_metrics(x, y)` ...
+            # `loss.backward()`: a helper named for metrics, used for training).
+            trained = trained_by_callee or (
+                not kinds & {"no_grad"} and (_trained_after(node, loop, backwards) if own else _result_backpropagated(self.fn, node, backwards))
+            )
             if len(modes) == 2 and ENTRY in modes and TRAIN in modes:
                 modes = frozenset({TRAIN})  # train mode, or as it came (a loop that may not run)
             if ENTRY in modes and len(modes) == 1:
@@ -546,12 +550,26 @@ class _ParamRun:
             return self.loop(node, modes, ctx)
         if isinstance(node, (ast.With, ast.AsyncWith)):
             no_grad = ctx.no_grad
+            exits: List[Tuple[FrozenSet[str], str]] = []
             for item in node.items:
                 if _is_no_grad(item.context_expr):
                     no_grad = True
+                    continue
+                managed = self.context_manager_effect(item.context_expr)
+                if managed is not None and managed.at_yield is not None:
+                    # `with self._set_training_mode(False):` the body runs in the mode at its
+                    # `yield`; the mode after the `with` is the one it leaves on exit.
+                    exits.append((modes, managed.exit))
+                    if managed.at_yield != ENTRY:
+                        modes = self.set_mode(frozenset({managed.at_yield}))
                 else:
                     modes = self.expr(item.context_expr, modes, ctx)
-            return self.block(node.body, modes, ctx.inside(no_grad=no_grad))
+            end = self.block(node.body, modes, ctx.inside(no_grad=no_grad))
+            for before, leaves in reversed(exits):
+                if end is None:
+                    break
+                end = before if leaves == ENTRY else self.set_mode(frozenset({leaves}))
+            return end
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             after_body = self.block(node.body, modes, ctx)  # type: ignore[attr-defined]
             anywhere = _join(modes, after_body)
@@ -665,6 +683,26 @@ class _ParamRun:
             return None
         return not negated
 
+    def context_manager_effect(self, expr: ast.AST) -> Optional[ParamEffect]:
+        """The effect on the parameter of a `with` item that is a method of the class called on
+        `self` (`self._set_training_mode(False)`), with the literals it is called with; None for
+        anything else (then the item is an ordinary call)."""
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Name) and expr.func.value.id == "self"):
+            return None
+        if not (self.param == "self" or self.param.startswith("self.")):
+            return None
+        fn = self.methods.get(expr.func.attr)
+        if fn is None or expr.func.attr in self.visiting or self.depth >= MAX_DEPTH:
+            return None
+        run = _ParamRun(fn, self.param, self.resolve, self.functions, self.depth + 1, self.methods)
+        run.visiting |= self.visiting
+        run.layers_are_self = self.layers_are_self
+        names = [a.arg for a in fn.args.args[1:]]  # type: ignore[attr-defined]
+        for name, arg in zip(names, expr.args):
+            if isinstance(arg, ast.Constant):
+                run.literals[name] = arg.value
+        return run.run()
+
     def alias_length(self, parts: List[str]) -> int:
         """How many leading parts of a dotted receiver name the parameter (`model` in
         `model.backbone`: 1; `self.model` in `self.model.head`: 2); 0 when it does not start with it."""
@@ -726,6 +764,8 @@ class _ParamRun:
                     if mode == UNKNOWN and isinstance(flag, ast.Name) and flag.id in self.saved:
                         # `model.train(was_training)`: restored
                         return self.set_mode(self.saved[flag.id])
+                    if mode == UNKNOWN and isinstance(flag, ast.Name) and flag.id in self.literals:
+                        mode = TRAIN if self.literals[flag.id] else EVAL  # `train(training)`, called with a literal
                     return self.set_mode(frozenset({mode or UNKNOWN}))
                 if sub:
                     return modes
@@ -886,6 +926,36 @@ def _backward_positions(fn: ast.AST) -> List[Tuple[Tuple[int, int], ast.AST]]:
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward"):
             out.append(((n.end_lineno or n.lineno, n.end_col_offset or 0), n))
     return out
+
+
+def _result_backpropagated(fn: ast.AST, call: ast.AST, backwards) -> bool:
+    """Does ``fn`` call `.backward()` on a name it bound to what ``call`` returned, or to a value
+    computed from it (`adjusted = loss * step.size`)?"""
+    names: Set[str] = set()
+    assigns = [n for n in ast.walk(fn) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
+
+    def bound(n: ast.AST) -> Set[str]:
+        targets = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
+        return {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+
+    for n in assigns:
+        if n.value is call:  # type: ignore[attr-defined]
+            names |= bound(n)
+    if not names:
+        return False
+    for _ in range(3):  # values computed from it, a few steps on
+        grown = set(names)
+        for n in assigns:
+            if any(isinstance(t, ast.Name) and t.id in names for t in ast.walk(n.value)):  # type: ignore[attr-defined]
+                grown |= bound(n)
+        if grown == names:
+            break
+        names = grown
+    for _, b in backwards:
+        receiver = b.func.value  # type: ignore[attr-defined]
+        if any(isinstance(t, ast.Name) and t.id in names for t in ast.walk(receiver)):
+            return True
+    return False
 
 
 def _backward_in_loop(loop: Optional[ast.AST], backwards) -> bool:

@@ -2353,7 +2353,7 @@ class ProjectIndex:
                 continue
             head, _, rest = attr.partition(".")
             if head in inv.classes or head in inv.functions:
-                return not rest and inv.holds_dropout(head, hops)  # (an attribute of a class is not the class)
+                return not (rest and self._class_data_attribute(module_path, head, rest)) and inv.holds_dropout(head, hops)
             target = inv.aliases.get(head)
             if target is not None:
                 target += "." + rest if rest else ""
@@ -2399,8 +2399,8 @@ class ProjectIndex:
             if inv is None:
                 continue
             head, _, rest = attr.partition(".")
-            if rest and (head in inv.classes or head in inv.functions):
-                return False  # an attribute of a class or function (`ResNets.BASE_DEPTH_LIST`), not the object
+            if rest and self._class_data_attribute(module_path, head, rest):
+                return False  # a constant of the class (`ResNets.BASE_DEPTH_LIST`), not an instance of it
             if inv.holds(head, hops):
                 return True
             if head in inv.classes or head in inv.functions:
@@ -2434,6 +2434,21 @@ class ProjectIndex:
             d = parent
         self._bases[folder] = bases
         return bases
+
+    def _class_data_attribute(self, module_path: str, cls_name: str, attr: str) -> bool:
+        """Is `<cls_name>.<attr>` a value the class body assigns (`BASE_DEPTH_LIST = [2, 2, 4, 2]`)?
+        Such an attribute is data, not the class; a method (`load_from_checkpoint`, `from_config`:
+        alternative constructors) or a name the body does not bind is taken for the class."""
+        module = self._effect_module(os.path.abspath(module_path))
+        cls = module[2].get(cls_name) if module is not None else None
+        if cls is None:
+            return False
+        first = attr.split(".")[0]
+        for stmt in cls.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+            if any(isinstance(t, ast.Name) and t.id == first for t in targets):
+                return True
+        return False
 
     def _package_roots(self, folder: str) -> List[str]:
         """Where the project in ``folder`` installs its packages from, when not from ``folder``
