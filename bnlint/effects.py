@@ -425,6 +425,8 @@ class _ParamRun:
         self.layers_are_self = False  # `self.<layer>(x)` runs part of the parameter (an nn.Module's method)
         self.literals: Dict[str, object] = {}  # parameters bound to literals: branches they rule out are skipped
         self.visiting: Set[str] = {getattr(fn, "name", "")}
+        # Context managers whose `with` is open here: (mode before it, mode it leaves), for returns.
+        self.managed: List[Tuple[FrozenSet[str], str]] = []
         # Names (or, for a method's `self.<attr>`, dotted attribute paths) that reach the parameter.
         self.aliases: Set[str] = {param}
         self.param = param
@@ -530,6 +532,8 @@ class _ParamRun:
         if isinstance(node, ast.Return):
             if node.value is not None:
                 modes = self.expr(node.value, modes, ctx)
+            for before, leaves in reversed(self.managed):
+                modes = before if leaves == ENTRY else frozenset({leaves})  # the `with`'s exit runs first
             self.exits.append(modes)
             return None
         if isinstance(node, ast.Raise):
@@ -564,7 +568,11 @@ class _ParamRun:
                         modes = self.set_mode(frozenset({managed.at_yield}))
                 else:
                     modes = self.expr(item.context_expr, modes, ctx)
-            end = self.block(node.body, modes, ctx.inside(no_grad=no_grad))
+            self.managed.extend(exits)
+            try:
+                end = self.block(node.body, modes, ctx.inside(no_grad=no_grad))
+            finally:
+                del self.managed[len(self.managed) - len(exits):]
             for before, leaves in reversed(exits):
                 if end is None:
                     break

@@ -252,3 +252,72 @@ def test_literal_arguments_decide_the_helpers_branches():
     assert skipped.exit in (TRAIN, ENTRY + "|" + TRAIN)
     assert scored.exit in (EVAL, ENTRY + "|" + EVAL)
     assert effects.literal_defaults() == {"skip_epoch_stats": False}
+
+
+EVALUATORS = textwrap.dedent(
+    """\
+    import contextlib
+    import torch
+    import torch.nn as nn
+
+    class Evaluator:
+        def __init__(self, model, loader, device="cpu"):
+            self.model = nn.DataParallel(model.to(device))
+            self.loader = loader
+
+        def score(self):
+            self.model.eval()
+            with torch.no_grad():
+                return [self.model(x) for x, _ in self.loader]
+
+        def score_in_given_mode(self):
+            return [self._forward(x) for x, _ in self.loader]
+
+        def _forward(self, x):
+            return self.model(x)
+
+        @contextlib.contextmanager
+        def _mode(self, training):
+            was = self.model.training
+            self.model.train(training)
+            yield
+            self.model.train(was)
+
+        def score_restoring(self):
+            with self._mode(False):
+                return [self.model(x) for x, _ in self.loader]
+
+    class Switching:
+        def __init__(self, model):
+            self.model = model
+            self.model.eval()
+
+    class Net(nn.Module):
+        def __init__(self, backbone):
+            super().__init__()
+            self.backbone = backbone
+    """
+)
+
+
+def test_a_plain_class_keeps_what_its_constructor_stores(tmp_path):
+    (tmp_path / "evaluators.py").write_text(EVALUATORS)
+    index = ProjectIndex(str(tmp_path))
+    caller = str(tmp_path / "run.py")
+    # Stored through `.to(device)` and a DataParallel wrap; `loader` is no module, kept as well.
+    assert index.kept_arguments(caller, "evaluators.Evaluator") == (("model", "loader", "device"), {"model": "model", "loader": "loader"})
+    assert index.kept_arguments(caller, "evaluators.Switching") is None  # its constructor switches a mode itself
+    assert index.kept_arguments(caller, "evaluators.Net") is None  # an nn.Module: a wrapper, not a keeper
+
+
+def test_a_method_of_a_keeping_class_acts_on_the_stored_model(tmp_path):
+    (tmp_path / "evaluators.py").write_text(EVALUATORS)
+    index = ProjectIndex(str(tmp_path))
+    caller = str(tmp_path / "run.py")
+    score = index.attribute_method_effect(caller, "evaluators.Evaluator", "score", "model")
+    assert score.exit == EVAL and score.forwards == ()
+    given = index.attribute_method_effect(caller, "evaluators.Evaluator", "score_in_given_mode", "model")
+    assert given.exit == ENTRY and [kinds for kinds, _, _ in given.forwards] == [frozenset({"eval_fn"})]  # through `self._forward()`
+    restoring = index.attribute_method_effect(caller, "evaluators.Evaluator", "score_restoring", "model")
+    assert restoring.exit == ENTRY and restoring.forwards == ()  # its body runs in eval mode, restored after
+    assert index.attribute_method_effect(caller, "evaluators.Evaluator", "missing", "model") is None
