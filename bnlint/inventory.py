@@ -1022,6 +1022,16 @@ def _star_imports(tree: ast.Module) -> List[str]:
     return ["." * node.level + (node.module or "") for node in _statements(tree) if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)]
 
 
+def _top_level_definition_text(text: str, name: str) -> Optional[str]:
+    """The text of the top-level `def name`/`class name` of a module's text, up to the next
+    top-level statement; None when the module defines no such name at column 0."""
+    m = re.search(r"^(?:async\s+def|def|class)\s+" + re.escape(name) + r"\b", text, re.M)
+    if m is None:
+        return None
+    end = re.search(r"^[^\s#]", text[m.end():], re.M)
+    return text[m.start(): m.end() + end.start()] if end else text[m.start():]
+
+
 def star_bindings(stars: List[str], star_names: Callable[[str], Iterable[Tuple[str, Optional[str]]]]) -> Dict[str, str]:
     """Public name -> qualified name for what the `from <module> import *` statements ``stars``
     (in file order) bind.  A later star import rebinds a name an earlier one bound, as Python
@@ -1621,6 +1631,7 @@ class ProjectIndex:
         self._dep_sets: Dict[frozenset, frozenset] = {}
         self._files: Dict[str, bool] = {}
         self._weights_text: Dict[str, bool] = {}  # ``imports_weight_loader``: per module file
+        self._texts: Dict[str, str] = {}  # module texts read for ``imports_weight_loader``
         # ``bnlint.effects`` summaries of project functions, by (module path, name); None while
         # one is being computed (a recursive call: unknown) or when there is none.
         self._effects: Dict[Tuple[str, str], Any] = {}
@@ -1755,13 +1766,50 @@ class ProjectIndex:
         return node
 
     def imports_weight_loader(self, path: str, source: str) -> bool:
-        """Does a project module that ``source`` imports (directly, or through a re-exporting
-        package `__init__.py`) load weights in its text (``prefilter.loads_weights_in_text``)?"""
+        """Does ``source`` call a name it imports from a project module that loads weights in its
+        text (``prefilter.loads_weights_in_text``; directly, or through a re-exporting package
+        `__init__.py`)?  A model module that merely imports a helper module with a loader is not
+        inference code; a script that calls the loader may be."""
         from bnlint.prefilter import loads_weights_in_text
 
-        edges, probed = self._text_imports(os.path.abspath(path), source)
+        start = os.path.abspath(path)
+        bindings = import_bindings(source)
+        if bindings is None:  # a star import: what it binds is not known here; every imported module
+            edges, probed = self._text_imports(start, source)
+        else:
+            edges_found: List[str] = []
+            probed_all: List[str] = []
+            folder = os.path.dirname(start)
+            for name, targets in bindings.items():
+                if not re.search(r"(?<![\w.])" + re.escape(name) + r"\s*[(.]", source):
+                    continue  # imported, never called or reached into
+                for target in targets:
+                    level = len(target) - len(target.lstrip("."))
+                    parts = tuple(p for p in target.lstrip(".").split(".") if p)
+                    if not parts or (not level and parts[0] in THIRD_PARTY_ROOTS):
+                        continue
+                    # `from .zoo import pretrained_encoder`: the name as the module `.zoo` defines
+                    # it; its definition's text must load weights (the module's other functions
+                    # do not make this name a loader).  Not defined there: re-exported by a
+                    # package `__init__.py` (followed below), or a submodule (its whole text).
+                    if len(parts) > 1:
+                        found, absent = self._resolve_text_import(folder, level, parts[:-1])
+                        probed_all.extend(absent)
+                        if found and found[0].endswith(os.sep + os.path.join(*parts[:-1]) + ".py") or found and found[0].endswith(os.path.join(*parts[:-1], "__init__.py")):
+                            definition = _top_level_definition_text(self._module_text(found[0]), parts[-1])
+                            if definition is not None:
+                                if loads_weights_in_text(definition):
+                                    return True
+                                continue
+                            if os.path.basename(found[0]) == "__init__.py":
+                                edges_found.append(found[0])
+                    found, absent = self._resolve_text_import(folder, level, parts)
+                    probed_all.extend(absent)
+                    if found and (found[0].endswith(os.sep + parts[-1] + ".py") or found[0].endswith(os.path.join(parts[-1], "__init__.py"))):
+                        edges_found.append(found[0])  # `import zoo.nets as nets`, a submodule
+            edges, probed = tuple(edges_found), tuple(probed_all)
         self.consulted.update(probed)
-        todo = list(edges)
+        todo = list(dict.fromkeys(edges))
         seen = set(todo)
         while todo:
             module = todo.pop()
@@ -2434,6 +2482,17 @@ class ProjectIndex:
             d = parent
         self._bases[folder] = bases
         return bases
+
+    def _module_text(self, path: str) -> str:
+        text = self._texts.get(path)
+        if text is None:
+            try:
+                with open(path, "rb") as fh:
+                    text = fh.read().decode("latin-1")
+            except OSError:
+                text = ""
+            self._texts[path] = text
+        return text
 
     def _class_data_attribute(self, module_path: str, cls_name: str, attr: str) -> bool:
         """Is `<cls_name>.<attr>` a value the class body assigns (`BASE_DEPTH_LIST = [2, 2, 4, 2]`)?
