@@ -1022,14 +1022,35 @@ def _star_imports(tree: ast.Module) -> List[str]:
     return ["." * node.level + (node.module or "") for node in _statements(tree) if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)]
 
 
+# `x.load_state_dict(` / `self.part.load_state_dict(`: where a checkpoint is loaded into.
+_LOADED_INTO = lazy(rb"(?<![\w.])(\w+)(?:\.\w+)*\.load_state_dict\(")
+
+
+def _loads_into_self_or_returned(text: bytes) -> bool:
+    """A checkpoint loaded into `self` or a part of it (a constructor), or into a name the
+    definition returns (a factory): where a summary records ``Construction.loads_weights``."""
+    for m in _LOADED_INTO.finditer(text):
+        name = m.group(1)
+        if name == b"self" or re.search(rb"\breturn\s+" + re.escape(name) + rb"\b", text) is not None:
+            return True
+    return False
+
+
+# A name called or reached into (`name(`, `name.attr`), not itself an attribute.
+_CALLED_OR_REACHED = lazy(r"(?<![\w.])([A-Za-z_]\w*)\s*[(.]")
+
+
 def _top_level_definition_text(text: str, name: str) -> Optional[str]:
     """The text of the top-level `def name`/`class name` of a module's text, up to the next
     top-level statement; None when the module defines no such name at column 0."""
     m = re.search(r"^(?:async\s+def|def|class)\s+" + re.escape(name) + r"\b", text, re.M)
     if m is None:
         return None
-    end = re.search(r"^[^\s#]", text[m.end():], re.M)
-    return text[m.start(): m.end() + end.start()] if end else text[m.start():]
+    body_start = text.find("\n", m.end())
+    if body_start < 0:
+        return text[m.start():]
+    end = re.compile(r"^[^\s#]", re.M).search(text, body_start + 1)  # (a `^` at the start of the line after the header)
+    return text[m.start(): end.start()] if end else text[m.start():]
 
 
 def star_bindings(stars: List[str], star_names: Callable[[str], Iterable[Tuple[str, Optional[str]]]]) -> Dict[str, str]:
@@ -1563,11 +1584,14 @@ _MAX_INDEX_BYTES = 2_000_000
 MAX_IMPORT_HOPS = 3
 
 
-def _hops_after(module_path: str, hops: int) -> int:
-    """The hops left for a question asked in ``module_path``: a package `__init__.py` re-exports
-    (`from .nets import *`, `from .resnet import ResNet`), which adds no depth to the model, so it
-    costs no hop (cycles of re-exports end at the index's cycle guard)."""
-    return hops + 1 if os.path.basename(module_path) == "__init__.py" else hops
+def _reexports_only(text: str) -> bool:
+    """A package `__init__.py` that defines nothing at its top level (no `def`/`class`): it only
+    re-exports its modules (`from .nets import *`, `from .resnet import ResNet`).  Passing through
+    it adds no depth to a model, so it costs no import hop; an `__init__.py` with code of its own
+    (torch's, which imports hundreds of modules) is a module like any other."""
+    return re.search(r"^(?:async\s+def|def|class)\s", text, re.M) is None
+
+
 # Dropout is looked for less far: nearly every module of a framework names it (its docs, its
 # functional API), so the text shortcut prunes little, and a model's dropout is in its own
 # module or the one that defines its blocks.
@@ -1631,7 +1655,7 @@ class ProjectIndex:
         self._dep_sets: Dict[frozenset, frozenset] = {}
         self._files: Dict[str, bool] = {}
         self._weights_text: Dict[str, bool] = {}  # ``imports_weight_loader``: per module file
-        self._texts: Dict[str, str] = {}  # module texts read for ``imports_weight_loader``
+        self._reexporting: Dict[str, bool] = {}  # ``_reexporting_package``: per `__init__.py`
         # ``bnlint.effects`` summaries of project functions, by (module path, name); None while
         # one is being computed (a recursive call: unknown) or when there is none.
         self._effects: Dict[Tuple[str, str], Any] = {}
@@ -1780,8 +1804,9 @@ class ProjectIndex:
             edges_found: List[str] = []
             probed_all: List[str] = []
             folder = os.path.dirname(start)
+            used = set(_CALLED_OR_REACHED.findall(source))
             for name, targets in bindings.items():
-                if not re.search(r"(?<![\w.])" + re.escape(name) + r"\s*[(.]", source):
+                if name not in used:
                     continue  # imported, never called or reached into
                 for target in targets:
                     level = len(target) - len(target.lstrip("."))
@@ -1856,8 +1881,8 @@ class ProjectIndex:
                     found = True
                     break
                 # What a package `__init__.py` imports is on its own level: a re-export costs no
-                # hop (as in ``_hops_after``).
-                reexport = os.path.basename(p) == "__init__.py"
+                # hop (``_reexports_only``).
+                reexport = self._reexporting_package(p)
                 if level < depth or reexport:
                     consulted.update(probed)
                     for e in edges:
@@ -2032,7 +2057,7 @@ class ProjectIndex:
                         text = b"\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
                         if (
                             b".eval(" in text or b".train(" in text or b".apply(" in text or b"requires_grad" in text or text.count(b"def ") > 1
-                            or b"load_state_dict(" in text
+                            or (b"load_state_dict(" in text and _loads_into_self_or_returned(text))
                             or any(cls in text for cls in frozen_classes)  # a factory of such a class
                         ):
                             c = construction(definitions, name, base.aliases, lambda q, m: self.method_switches_modes(path, q, m))
@@ -2393,8 +2418,8 @@ class ProjectIndex:
         if factory_holds_dropout(qualified.lstrip(".")) or is_dropout_class(qualified):
             return True
         for module_path, attr in self._candidate_modules(from_path, qualified):
-            hops = _hops_after(module_path, hops)
-            if not self._text_evidence_within(os.path.abspath(module_path), hops - 1, "dropout"):
+            onward = hops if self._reexporting_package(module_path) else hops - 1  # (a re-export costs no hop)
+            if not self._text_evidence_within(os.path.abspath(module_path), onward, "dropout"):
                 return False  # nothing within reach of that module's text names dropout: no need to parse it
             inv = self.inventory_for_path(module_path)
             if inv is None:
@@ -2404,11 +2429,10 @@ class ProjectIndex:
                 return not (rest and self._class_data_attribute(module_path, head, rest)) and inv.holds_dropout(head, hops)
             target = inv.aliases.get(head)
             if target is not None:
-                target += "." + rest if rest else ""
                 root = target.split(".")[0].lstrip(".")
                 if root in THIRD_PARTY_ROOTS:
                     return is_dropout_class(target) or bool(factory_holds_dropout(target))
-                return self.holds_dropout(module_path, target, hops - 1)
+                return self.holds_dropout(module_path, target, onward)
             return False
         return False
 
@@ -2440,14 +2464,14 @@ class ProjectIndex:
 
     def _holds_bn(self, from_path: str, qualified: str, hops: int) -> bool:
         for module_path, attr in self._candidate_modules(from_path, qualified):
-            hops = _hops_after(module_path, hops)
-            if not self._text_evidence_within(os.path.abspath(module_path), hops - 1):
+            onward = hops if self._reexporting_package(module_path) else hops - 1  # (a re-export costs no hop)
+            if not self._text_evidence_within(os.path.abspath(module_path), onward):
                 return False  # nothing within reach of that module's text names BN: no need to parse it
             inv = self.inventory_for_path(module_path)
             if inv is None:
                 continue
             head, _, rest = attr.partition(".")
-            if rest and self._class_data_attribute(module_path, head, rest):
+            if rest and head in inv.classes and self._class_data_attribute(module_path, head, rest):
                 return False  # a constant of the class (`ResNets.BASE_DEPTH_LIST`), not an instance of it
             if inv.holds(head, hops):
                 return True
@@ -2455,10 +2479,10 @@ class ProjectIndex:
                 return False
             # Re-exported name (`from .resnet import ResNet` in __init__.py)
             if head in inv.aliases:
-                target = inv.aliases[head] + ("." + rest if rest else "")
+                target = inv.aliases[head]
                 if target.split(".")[0].lstrip(".") in THIRD_PARTY_ROOTS or target.split(".")[0] in THIRD_PARTY_ROOTS:
                     return is_bn_class(target) or bool(factory_holds_bn(target))
-                return self.holds_bn(module_path, target, hops - 1)
+                return self.holds_bn(module_path, target, onward)
             return False
         return False
 
@@ -2484,30 +2508,34 @@ class ProjectIndex:
         return bases
 
     def _module_text(self, path: str) -> str:
-        text = self._texts.get(path)
-        if text is None:
-            try:
-                with open(path, "rb") as fh:
-                    text = fh.read().decode("latin-1")
-            except OSError:
-                text = ""
-            self._texts[path] = text
-        return text
+        """A module's text, read when asked (not kept: the questions are few per module)."""
+        self._note(path)
+        try:
+            with open(path, "rb") as fh:
+                return fh.read().decode("latin-1")
+        except OSError:
+            return ""
+
+    def _reexporting_package(self, path: str) -> bool:
+        """Is ``path`` a package `__init__.py` that only re-exports (``_reexports_only``)?"""
+        if os.path.basename(path) != "__init__.py":
+            return False
+        known = self._reexporting.get(path)
+        if known is None:
+            known = self._reexporting[path] = _reexports_only(self._module_text(path))
+        return known
 
     def _class_data_attribute(self, module_path: str, cls_name: str, attr: str) -> bool:
         """Is `<cls_name>.<attr>` a value the class body assigns (`BASE_DEPTH_LIST = [2, 2, 4, 2]`)?
         Such an attribute is data, not the class; a method (`load_from_checkpoint`, `from_config`:
         alternative constructors) or a name the body does not bind is taken for the class."""
-        module = self._effect_module(os.path.abspath(module_path))
-        cls = module[2].get(cls_name) if module is not None else None
-        if cls is None:
+        # Read from the class's text (a module asked about here is not parsed for it: torch's
+        # sources ask this of hundreds of modules).
+        body = _top_level_definition_text(self._module_text(os.path.abspath(module_path)), cls_name)
+        if body is None:
             return False
-        first = attr.split(".")[0]
-        for stmt in cls.body:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
-            if any(isinstance(t, ast.Name) and t.id == first for t in targets):
-                return True
-        return False
+        first = re.escape(attr.split(".")[0])
+        return re.search(r"^[ \t]+" + first + r"\s*(?::[^=\n]*)?=(?!=)", body, re.M) is not None
 
     def _package_roots(self, folder: str) -> List[str]:
         """Where the project in ``folder`` installs its packages from, when not from ``folder``

@@ -368,8 +368,8 @@ class ModesAnalysis:
                 if self._is_root(fn):
                     cls = self.facts.enclosing_class(fn)
                     end = self._run_root(fn, cls)
-                    if cls is not None and not fn.name.value.startswith("_"):
-                        # What a public method leaves, for the methods users call after it.
+                    if cls is not None and _is_training_method_name(fn.name.value):
+                        # What a public training method leaves, for the methods users call after it.
                         self._method_ends[(id(fn), id(cls))] = (join([end] + self._stack[0].returns), self._stack[0].act)
             self._run_estimators()
         except (_Abort, RecursionError) as exc:
@@ -397,7 +397,7 @@ class ModesAnalysis:
             public = {name: fn for name, fn in methods.items() if not name.startswith("_")}
             # The method that fits the model for later use (`fit`, `train`, `fit_generator`,
             # `train_model`), not any method with a backward (`find_lr()`'s learning-rate sweep).
-            trainers = [fn for name, fn in public.items() if name.lower().startswith(("fit", "train", "learn")) and self._trains_through_self(fn, methods)]
+            trainers = [fn for name, fn in public.items() if _is_training_method_name(name) and self._trains_through_self(fn, methods)]
             if not trainers:
                 continue
             inference = [fn for name, fn in public.items() if _is_inference_method_name(name) and not self._trains_through_self(fn, methods)]
@@ -3640,6 +3640,12 @@ def _mentions_eval_data(expr: cst.BaseExpression, strings: bool = True) -> bool:
 def _looks_non_bn(path: List[str]) -> bool:
     leaf = path[-1].lower() if path else ""
     return any(leaf.startswith(p) for p in _NON_BN_LEAVES)
+
+
+def _is_training_method_name(name: str) -> bool:
+    """A public method that fits the model for later use: `fit`, `train`, `fit_generator`,
+    `train_model`, `learn`."""
+    return not name.startswith("_") and name.lower().startswith(("fit", "train", "learn"))
 
 
 def _has_training_calls(scope: cst.CSTNode) -> bool:
