@@ -1656,6 +1656,7 @@ class ProjectIndex:
         self._files: Dict[str, bool] = {}
         self._weights_text: Dict[str, bool] = {}  # ``imports_weight_loader``: per module file
         self._reexporting: Dict[str, bool] = {}  # ``_reexporting_package``: per `__init__.py`
+        self._loader_definitions: Dict[Tuple[str, str], Optional[bool]] = {}  # ``_definition_loads_weights``
         # ``bnlint.effects`` summaries of project functions, by (module path, name); None while
         # one is being computed (a recursive call: unknown) or when there is none.
         self._effects: Dict[Tuple[str, str], Any] = {}
@@ -1821,9 +1822,9 @@ class ProjectIndex:
                         found, absent = self._resolve_text_import(folder, level, parts[:-1])
                         probed_all.extend(absent)
                         if found and found[0].endswith(os.sep + os.path.join(*parts[:-1]) + ".py") or found and found[0].endswith(os.path.join(*parts[:-1], "__init__.py")):
-                            definition = _top_level_definition_text(self._module_text(found[0]), parts[-1])
-                            if definition is not None:
-                                if loads_weights_in_text(definition):
+                            loads = self._definition_loads_weights(found[0], parts[-1])
+                            if loads is not None:
+                                if loads:
                                     return True
                                 continue
                             if os.path.basename(found[0]) == "__init__.py":
@@ -2506,6 +2507,19 @@ class ProjectIndex:
             d = parent
         self._bases[folder] = bases
         return bases
+
+    def _definition_loads_weights(self, module: str, name: str) -> Optional[bool]:
+        """Does the top-level definition ``name`` of ``module`` load weights in its text?  None when
+        the module defines no such name (re-exported, or a submodule).  Answers are kept (a few
+        bytes each): the same helpers are imported by many files."""
+        key = (module, name)
+        if key not in self._loader_definitions:
+            from bnlint.prefilter import loads_weights_in_text
+
+            definition = _top_level_definition_text(self._module_text(module), name)
+            self._loader_definitions[key] = None if definition is None else loads_weights_in_text(definition)
+        self._note(module)
+        return self._loader_definitions[key]
 
     def _module_text(self, path: str) -> str:
         """A module's text, read when asked (not kept: the questions are few per module)."""

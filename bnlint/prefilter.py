@@ -30,7 +30,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from bnlint.eval_names import VAL_WORD_IN_TEXT, is_inference_method_name
+from bnlint.eval_names import VAL_WORD_IN_TEXT, is_eval_routine_name, is_inference_method_name
 from bnlint.inventory import code_has_bn_evidence, word_ends
 from bnlint.patterns import lazy
 
@@ -201,7 +201,7 @@ def evaluates_in_text(source: str) -> bool:
     for m in _DEF_NAME.finditer(source):
         name = m.group(1)
         # A `def` starts its line; one inside a docstring may count too, which is only a superset.
-        if is_inference_method_name(name) and _is_word_start(source, m.start()) and _at_statement_start(source, m.start()):
+        if is_eval_routine_name(name) and _is_word_start(source, m.start()) and _at_statement_start(source, m.start()):
             return True
     spans: Optional[_CodeSpans] = None
     for m in _FOR_KEYWORD.finditer(source):
@@ -221,6 +221,22 @@ def evaluates_in_text(source: str) -> bool:
             spans = _CodeSpans(source)
         if spans.in_code(start):  # not a `for` in a docstring or comment
             return True
+    return False
+
+
+def estimator_in_text(source: str) -> bool:
+    """A class that may be used as an estimator (``ModesAnalysis._run_estimators``): a `def` of a
+    training method (`fit*`, `train*`, `learn*`) and one of an inference method (`predict`,
+    `sample`, `transform`, ...), in code that trains."""
+    training = inference = False
+    for m in _DEF_NAME.finditer(source):
+        name = m.group(1)
+        if name.startswith("_"):
+            continue
+        training = training or name.lower().startswith(("fit", "train", "learn"))
+        inference = inference or is_inference_method_name(name)
+        if training and inference:
+            return trains_in_text(source)
     return False
 
 

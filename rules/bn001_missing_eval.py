@@ -295,9 +295,9 @@ class MissingEval(Rule):
         evaluation data named in code that trains (a batch of it, or handed to an evaluation
         function of another module); or, in a file that trains nothing, a model with trained
         weights (inference)."""
-        from bnlint.prefilter import delegates_training_in_text, evaluates_in_text, loads_weights_in_text, names_eval_data_in_code
+        from bnlint.prefilter import delegates_training_in_text, estimator_in_text, evaluates_in_text, loads_weights_in_text, names_eval_data_in_code
 
-        if cls.trigger_tokens_present(source) or evaluates_in_text(source):
+        if cls.trigger_tokens_present(source) or evaluates_in_text(source) or estimator_in_text(source):
             return True
         if loads_weights_in_text(source):
             # Inference: nothing trains here, or nothing may train that model (``ModesAnalysis.run``).
