@@ -691,6 +691,18 @@ class _ParamRun:
             return None
         return not negated
 
+    def method_run(self, name: str, param: str) -> "Optional[_ParamRun]":
+        """A run of the class's method ``name`` (called on `self` here) for ``param`` (`self`, or
+        the `self.<attr>` this run follows), one call deeper; None when there is no such method, it
+        is already being run, or the calls are too deep."""
+        fn = self.methods.get(name)
+        if fn is None or name in self.visiting or self.depth >= MAX_DEPTH:
+            return None
+        run = _ParamRun(fn, param, self.resolve, self.functions, self.depth + 1, self.methods)
+        run.visiting |= self.visiting
+        run.layers_are_self = self.layers_are_self
+        return run
+
     def context_manager_effect(self, expr: ast.AST) -> Optional[ParamEffect]:
         """The effect on the parameter of a `with` item that is a method of the class called on
         `self` (`self._set_training_mode(False)`), with the literals it is called with; None for
@@ -699,13 +711,10 @@ class _ParamRun:
             return None
         if not (self.param == "self" or self.param.startswith("self.")):
             return None
-        fn = self.methods.get(expr.func.attr)
-        if fn is None or expr.func.attr in self.visiting or self.depth >= MAX_DEPTH:
+        run = self.method_run(expr.func.attr, self.param)
+        if run is None:
             return None
-        run = _ParamRun(fn, self.param, self.resolve, self.functions, self.depth + 1, self.methods)
-        run.visiting |= self.visiting
-        run.layers_are_self = self.layers_are_self
-        names = [a.arg for a in fn.args.args[1:]]  # type: ignore[attr-defined]
+        names = [a.arg for a in run.fn.args.args[1:]]  # type: ignore[attr-defined]
         for name, arg in zip(names, expr.args):
             if isinstance(arg, ast.Constant):
                 run.literals[name] = arg.value
@@ -753,12 +762,12 @@ class _ParamRun:
             if not parts and isinstance(func.value, ast.Call) and self.is_alias(func.value):
                 parts = [self.param]  # `net.cuda().eval()`: a method of the parameter itself
             size = self.alias_length(parts)
-            if not size and parts == ["self"] and self.param.startswith("self.") and func.attr in self.methods and func.attr not in self.visiting and self.depth < MAX_DEPTH:
+            if not size and parts == ["self"] and self.param.startswith("self."):
                 # `self._valid()` in a method of a trainer whose `self.model` this run follows:
                 # that method's effect on the same attribute.
-                run = _ParamRun(self.methods[func.attr], self.param, self.resolve, self.functions, self.depth + 1, self.methods)
-                run.visiting |= self.visiting
-                return self.apply_effect(call, run.run(), modes, ctx)
+                run = self.method_run(func.attr, self.param)
+                if run is not None:
+                    return self.apply_effect(call, run.run(), modes, ctx)
             if size:
                 sub = [p for p in parts[size:] if p != "module"]
                 meth = func.attr
@@ -784,11 +793,9 @@ class _ParamRun:
                     return self.applied(call, modes)
                 if meth in PLAIN_MODULE_METHODS:
                     return modes
-                if meth in self.methods and parts[0] == "self" and meth not in self.visiting and self.depth < MAX_DEPTH:
+                run = self.method_run(meth, "self") if parts[0] == "self" else None
+                if run is not None:
                     # Another method of the same class: its effect on `self`.
-                    run = _ParamRun(self.methods[meth], "self", self.resolve, self.functions, self.depth + 1, self.methods)
-                    run.visiting |= self.visiting
-                    run.layers_are_self = self.layers_are_self
                     return self.apply_effect(call, run.run(), modes, ctx)
                 if _MODE_WORDS & _words(meth):
                     # A method of the model's own class (`set_mode`, `freeze_bn`): not seen here.

@@ -450,10 +450,7 @@ class ModesAnalysis:
             if me is not None:
                 end.vars[(act, "self")] = me
             params = list(method.params.posonly_params) + list(method.params.params) + list(method.params.kwonly_params)
-            for p in params[1:] if params and params[0].name.value == "self" else params:
-                obj = self._parameter_obj(p.name.value, method)
-                end.vars[(act, p.name.value)] = obj
-                end.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
+            self._bind_entry_parameters(method, params[1:] if params and params[0].name.value == "self" else params, end, act)
             frame = Frame(fn=method, act=act, parent_act=self._module_act, cls=cls, callsite=trainer, inherited=frozenset({"after_fit"}))  # type: ignore[arg-type]
             self._root = method
             self._stack = [frame]
@@ -688,16 +685,21 @@ class ModesAnalysis:
                     state.vars[(act, "self")] = me
                     state.modes[me] = frozenset({Val(UNKNOWN, entry=True)})
                 params = params[1:]
-            for p in params:
-                obj = self._parameter_obj(p.name.value, fn)
-                state.vars[(act, p.name.value)] = obj
-                state.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
+            self._bind_entry_parameters(fn, params, state, act)
         self._parent_of_act[act] = parent_act
         frame = Frame(fn=fn, act=act, parent_act=parent_act, cls=cls, callsite=None)
         self._stack = [frame]
         self._loop_stack = []
         body = self.module.body if fn is None else _body_of(fn)
         return self._exec_block(body, state, frame)
+
+    def _bind_entry_parameters(self, fn: cst.FunctionDef, params: Sequence[cst.Param], state: State, act: int) -> None:
+        """A function called from outside: each parameter an object of unknown content whose mode
+        on entry is the caller's (``Val.entry``)."""
+        for p in params:
+            obj = self._parameter_obj(p.name.value, fn)
+            state.vars[(act, p.name.value)] = obj
+            state.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
 
     def _init_methods(self, cls: cst.ClassDef) -> Set[str]:
         """`__init__` and the methods of ``cls`` it calls on `self` (`self.generate()`), transitively,
@@ -2263,7 +2265,7 @@ class ModesAnalysis:
             if effect is None:
                 st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
                 continue
-            where = f"`{self.facts.module.code_for_node(func)}()` (`{qualified.rsplit('.', 1)[-1]}.{meth}`, on the `{handed_label(self.facts, handed)}` it keeps)"
+            where = f"`{self.facts.module.code_for_node(func)}()` (`{qualified.rsplit('.', 1)[-1]}.{meth}`, on the `{self.facts.module.code_for_node(handed)}` it keeps)"
             self._apply_effect_summary(call, obj, effect, st, fr, handed, where)
         return True
 
@@ -3559,10 +3561,6 @@ def _children_container_source(call: cst.Call, qualified: str) -> Optional[cst.B
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "children" and not value.args:
         return value.func.value
     return None
-
-
-def handed_label(facts: Facts, expr: cst.BaseExpression) -> str:
-    return facts.module.code_for_node(expr)
 
 
 def _moved(value: cst.BaseExpression) -> cst.BaseExpression:
