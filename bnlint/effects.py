@@ -165,7 +165,7 @@ class _ParamEffects:
         self._specialised: Dict[tuple, "_ParamEffects"] = {}
         self._names = set(names) - {"self", "cls"}
         self._used: Optional[Set[str]] = None
-        self._done: Dict[str, Optional[ParamEffect]] = {}
+        self._done: Dict[object, Optional[ParamEffect]] = {}
 
     # Summaries being worked out (outermost first), and whether a recursive call was cut short
     # while they were: an answer that rests on a cut depends on where the recursion was entered,
@@ -173,22 +173,25 @@ class _ParamEffects:
     _active: List[Tuple["_ParamEffects", str]] = []
     _cut = False
 
-    def get(self, name: str) -> Optional[ParamEffect]:
-        """The parameter's effect, or None: no such parameter, or nothing happens to it."""
-        if name in self._done:
-            return self._done[name]
-        if (self, name) in _ParamEffects._active:
+    def get(self, name: str, element: bool = False) -> Optional[ParamEffect]:
+        """The parameter's effect, or None: no such parameter, or nothing happens to it.
+        ``element``: the effect on a model that is one element of the list handed to it
+        (`set_mode("eval", [encoder, decoder])` with `for m in models: m.eval()`)."""
+        key = (name, True) if element else name
+        if key in self._done:
+            return self._done[key]
+        if (self, key) in _ParamEffects._active:
             _ParamEffects._cut = True
             return ParamEffect(exit=UNKNOWN)  # a recursive call: unknown
         if self._used is None:
             self._used = _names_used_as_modules(self._fn)
-        if name not in self._names or name not in self._used:
-            self._done[name] = None
+        if name not in self._names or (not element and name not in self._used):
+            self._done[key] = None
             return None
         outer_cut, _ParamEffects._cut = _ParamEffects._cut, False
-        _ParamEffects._active.append((self, name))
+        _ParamEffects._active.append((self, key))
         try:
-            run = _ParamRun(self._fn, name, self._resolve, self._functions, self._depth)
+            run = _ParamRun(self._fn, name, self._resolve, self._functions, self._depth, element=element)
             run.literals = self._literals
             effect: Optional[ParamEffect] = run.run()
         finally:
@@ -196,7 +199,7 @@ class _ParamEffects:
         if effect == ParamEffect():
             effect = None
         if not _ParamEffects._cut or not _ParamEffects._active:
-            self._done[name] = effect
+            self._done[key] = effect
         _ParamEffects._cut = outer_cut or (_ParamEffects._cut and bool(_ParamEffects._active))
         return effect
 
@@ -418,7 +421,9 @@ Modes = "FrozenSet[str]"
 class _ParamRun:
     """One parameter's modes through the function's statements, path-insensitively joined."""
 
-    def __init__(self, fn: ast.AST, param: str, resolve, functions: "Dict[str, ast.AST]", depth: int, methods: "Optional[Dict[str, ast.AST]]" = None) -> None:
+    def __init__(
+        self, fn: ast.AST, param: str, resolve, functions: "Dict[str, ast.AST]", depth: int, methods: "Optional[Dict[str, ast.AST]]" = None, element: bool = False
+    ) -> None:
         self.fn = fn
         self.functions = functions
         self.methods = methods or {}  # the class's methods, when ``param`` is `self`
@@ -428,7 +433,9 @@ class _ParamRun:
         # Context managers whose `with` is open here: (mode before it, mode it leaves), for returns.
         self.managed: List[Tuple[FrozenSet[str], str]] = []
         # Names (or, for a method's `self.<attr>`, dotted attribute paths) that reach the parameter.
-        self.aliases: Set[str] = {param}
+        self.aliases: Set[str] = set() if element else {param}
+        # The model is one element of the list ``param``: a `for` over it reaches the model once.
+        self.collection = param if element else None
         self.param = param
         self.saved: Dict[str, FrozenSet[str]] = {}
         self.resolve = resolve
@@ -547,6 +554,8 @@ class _ParamRun:
             known = static_truth(node.test, self.literals) if self.literals else None
             if known is None:
                 known = self.module_instance_test(node.test)
+            if known is None:
+                known = self.none_test(node.test)
             if known is not None:
                 return self.block(node.body if known else node.orelse, modes, ctx)
             return _join(self.block(node.body, modes, ctx), self.block(node.orelse, modes, ctx))
@@ -607,6 +616,19 @@ class _ParamRun:
 
     def loop(self, node: ast.AST, modes: FrozenSet[str], ctx: _Context) -> Optional[FrozenSet[str]]:
         inner = ctx.inside(loop=node)
+        if self.collection is not None and isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.iter, ast.Name) and node.iter.id == self.collection and isinstance(node.target, ast.Name):
+            # `for m in models:` over the list holding the model: one iteration reaches it (the
+            # others reach other objects), so its effect is one run of the body.
+            self.aliases.add(node.target.id)
+            self.breaks.append([])
+            try:
+                end = self.block(node.body, modes, inner)
+            finally:
+                self.aliases.discard(node.target.id)
+            state = _join(end, *self.breaks.pop())
+            if state is None:
+                return None
+            return self.block(node.orelse, state, ctx) if node.orelse else state
         if isinstance(node, (ast.For, ast.AsyncFor)):
             modes = self.expr(node.iter, modes, ctx)
             rebound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)} & self.aliases
@@ -690,6 +712,18 @@ class _ParamRun:
         if dotted_name(call.args[1]) not in ("torch.nn.Module", "nn.Module", "torch.nn.modules.module.Module") or not self.is_alias(call.args[0]):
             return None
         return not negated
+
+    def none_test(self, test: ast.AST) -> Optional[bool]:
+        """`m is None` / `m is not None` on the model (False / True): a summary is applied only
+        where a model is handed over."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        cmp = test.operand if negated else test  # type: ignore[attr-defined]
+        if not (isinstance(cmp, ast.Compare) and len(cmp.ops) == 1 and isinstance(cmp.ops[0], (ast.Is, ast.IsNot))):
+            return None
+        right = cmp.comparators[0]
+        if not (isinstance(right, ast.Constant) and right.value is None and self.is_alias(cmp.left)):
+            return None
+        return isinstance(cmp.ops[0], ast.IsNot) != negated
 
     def method_run(self, name: str, param: str) -> "Optional[_ParamRun]":
         """A run of the class's method ``name`` (called on `self` here) for ``param`` (`self`, or

@@ -1390,7 +1390,7 @@ class ModesAnalysis:
                     return bool(eval_data_verdict(str(self._phases[index.value.value])))
         return None
 
-    def _sequence_members(self, expr: cst.BaseExpression, st: State, fr: Frame, label: str = "model") -> Optional[Tuple[Obj, ...]]:
+    def _sequence_members(self, expr: cst.BaseExpression, st: State, fr: Frame, label: str = "model") -> Optional[Tuple[Optional[Obj], ...]]:
         """The models a `for` iterates over when it iterates a list or tuple of tracked models:
         written in place (`for m in (netG, netD):`) or bound to a name (`models = [a, b]`,
         `[resnet18(), resnet50()]`: built there)."""
@@ -1400,22 +1400,36 @@ class ModesAnalysis:
             held = self._lookup(_members_key(expr.value), st, fr)
             return held if isinstance(held, tuple) else None
         if isinstance(expr, (cst.List, cst.Tuple)) and 0 < len(expr.elements) <= MAX_MEMBERS:
-            objs = []
+            objs: List[Optional[Obj]] = []
             for i, element in enumerate(expr.elements):
+                if isinstance(element, cst.Element) and isinstance(element.value, cst.Name) and element.value.value == "None":
+                    objs.append(None)  # `[model, None]`: a slot a loop over it skips or runs on nothing
+                    continue
                 if not isinstance(element, cst.Element) or not isinstance(element.value, (cst.Name, cst.Attribute, cst.Call)):
                     return None
                 obj = self._member(element.value, st, fr, f"{label}[{i}]")
                 if obj is None:
                     return None
                 objs.append(obj)
-            return tuple(objs)
+            return tuple(objs) if any(o is not None for o in objs) else None  # type: ignore[return-value]
         return None
 
     def _module_instance_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> Optional[bool]:
         """`isinstance(net, torch.nn.Module)` (or `not ...`) on a tracked model: True (False).  d2l's
-        helpers guard `net.train()` so; a model the analysis follows is a module on every path."""
+        helpers guard `net.train()` so; a model the analysis follows is a module on every path.
+        `net is None` / `net is not None`: False / True for a model the caller built."""
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         call = test.expression if negated else test  # type: ignore[attr-defined]
+        if isinstance(call, cst.Comparison) and len(call.comparisons) == 1 and isinstance(call.comparisons[0].operator, (cst.Is, cst.IsNot)):
+            # `if m is None: continue` over a list of models handed to a helper: a model the caller
+            # built is not None (a parameter of the analysed function itself may be).
+            target = call.comparisons[0]
+            if not (isinstance(target.comparator, cst.Name) and target.comparator.value == "None" and isinstance(call.left, (cst.Name, cst.Attribute))):
+                return None
+            obj = self.resolve(call.left, st, fr)
+            if obj is None or obj.is_parameter:
+                return None
+            return isinstance(target.operator, cst.IsNot) != negated
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "isinstance" and len(call.args) == 2):
             return None
         kind = self.facts.inventory.resolve(dotted(call.args[1].value) or "")
@@ -1489,7 +1503,7 @@ class ModesAnalysis:
             st.vars.pop(key, None)
         return True
 
-    def _exec_over_members(self, loop: cst.For, members: Tuple[Obj, ...], st: State, fr: Frame) -> Optional[State]:
+    def _exec_over_members(self, loop: cst.For, members: Tuple[Optional[Obj], ...], st: State, fr: Frame) -> Optional[State]:
         """`for model in models:` over a literal list of models: the body runs once per model, in
         order, with the loop variable bound to it (an ensemble evaluated model by model)."""
         assert isinstance(loop.target, cst.Name)
@@ -2337,7 +2351,13 @@ class ModesAnalysis:
             obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
             # A model with BN (any rule), or a caller's model in training code (BN006 only).
             if obj is not None and (obj.mode_sensitive or self._training_stack()):
-                handed.append((index, arg, obj))
+                handed.append((index, arg, obj, arg.value, False))
+            elif obj is None and isinstance(arg.value, (cst.List, cst.Tuple)) and len(arg.value.elements) <= MAX_MEMBERS:
+                # `set_mode("eval", [encoder, decoder])`: each model of the list, as an element.
+                for element in arg.value.elements:
+                    member = self.resolve(element.value, st, fr) if isinstance(element, cst.Element) and isinstance(element.value, (cst.Name, cst.Attribute)) else None
+                    if member is not None and (member.mode_sensitive or self._training_stack()):
+                        handed.append((index, arg, member, element.value, True))
         if not handed:
             return None if entering else False
         if inherited is not None:
@@ -2369,27 +2389,27 @@ class ModesAnalysis:
         if literals:
             effects = effects.specialised(literals)
         if entering and not any(
-            (e := effects.effects.get(effects.parameter_for(i, a.keyword.value if a.keyword is not None else None) or "")) is not None and e.at_yield is not None
-            for i, a, _ in handed
+            (e := effects.effects.get(effects.parameter_for(i, a.keyword.value if a.keyword is not None else None) or "", element)) is not None and e.at_yield is not None
+            for i, a, _, _, element in handed
         ):
             return None  # not a context manager that switches modes: an ordinary call
         where = f"`{name}()` ({display_path(effects.path, self.facts.path)}:{effects.line})"
         restore = []
-        for index, arg, obj in handed:
+        for index, arg, obj, expr, element in handed:
             pname = effects.parameter_for(None if index is None else index + shift, arg.keyword.value if arg.keyword is not None else None)
             if pname is None:
                 st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
                 continue
-            effect = effects.effects.get(pname)
+            effect = effects.effects.get(pname, element)
             if effect is None:
                 continue  # it does not use the model as a module: nothing changes
             if entering and effect.at_yield is not None:
-                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where, apply_exit=False)
+                self._apply_effect_summary(call, obj, effect, st, fr, expr, where, apply_exit=False)
                 restore.append((obj, effect.exit, st.modes.get(obj, frozenset({Val(UNKNOWN)})), call))
                 if effect.at_yield != "=":
                     self._set_mode(obj, effect.at_yield, call, st, fr)
             else:
-                self._apply_effect_summary(call, obj, effect, st, fr, arg.value, where)
+                self._apply_effect_summary(call, obj, effect, st, fr, expr, where)
         return restore if entering else True
 
     def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
@@ -2759,10 +2779,12 @@ class ModesAnalysis:
 
         for p, a in zip(params, positional):
             st.vars[(act, p.name.value)] = arg_obj(a.value, p.name.value)
+            self._bind_passed_members(act, p.name.value, a.value, st, fr)
         all_p = {p.name.value for p in all_params(fn)}
         for a in call.args:
             if a.keyword is not None and a.keyword.value in all_p:
                 st.vars[(act, a.keyword.value)] = arg_obj(a.value, a.keyword.value)
+                self._bind_passed_members(act, a.keyword.value, a.value, st, fr)
         first = list(fn.params.posonly_params) + list(fn.params.params)
         if cls is not None and first and first[0].name.value == "self" and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self":
             # `self.evaluate(...)` in a model's own method: the same `self` (a tracked model there).
@@ -2812,6 +2834,20 @@ class ModesAnalysis:
         if pure_key is not None and not objs and not st.modes:
             self._pure_done.add(pure_key)
         return None
+
+    def _bind_passed_members(self, act: int, pname: str, expr: cst.BaseExpression, st: State, fr: Frame) -> None:
+        """A list of models handed to a parameter (`set_mode("eval", [encoder, decoder])`, or a name
+        bound to one): the callee's `for m in models:` runs once per element.  Elements the analysis
+        does not follow (`None`, a model of an unresolved factory) run the body on nothing tracked."""
+        members: Optional[Tuple[Optional[Obj], ...]] = None
+        if isinstance(expr, cst.Name):
+            held = self._lookup(_members_key(expr.value), st, fr)
+            members = held if isinstance(held, tuple) else None
+        elif isinstance(expr, (cst.List, cst.Tuple)) and 0 < len(expr.elements) <= MAX_MEMBERS:
+            if all(isinstance(e, cst.Element) for e in expr.elements):
+                members = tuple(self.resolve(e.value, st, fr) if isinstance(e.value, (cst.Name, cst.Attribute)) else None for e in expr.elements)
+        if members and any(m is not None for m in members):
+            st.vars[(act, _members_key(pname))] = members  # type: ignore[assignment]
 
     def _one_of(self, objs: List[Obj], call: cst.Call, st: State) -> Obj:
         first = objs[0]

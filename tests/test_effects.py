@@ -321,3 +321,20 @@ def test_a_method_of_a_keeping_class_acts_on_the_stored_model(tmp_path):
     restoring = index.attribute_method_effect(caller, "evaluators.Evaluator", "score_restoring", "model")
     assert restoring.exit == ENTRY and restoring.forwards == ()  # its body runs in eval mode, restored after
     assert index.attribute_method_effect(caller, "evaluators.Evaluator", "missing", "model") is None
+
+
+
+def test_a_helper_over_the_list_of_models_it_is_handed():
+    """`set_mode("eval", [encoder, decoder])`: each model of the list gets one run of the loop's
+    body (the `None` test is False for a model the caller hands over); the list parameter itself
+    is no model."""
+    project = os.path.join(os.path.dirname(FACTORIES), "mode_list_helper")
+    index = ProjectIndex(project)
+    caller = os.path.join(project, "train.py")
+    effects = index.function_effects(caller, "modes_util.set_mode")
+    assert effects.effects.get("models") is None  # never used as a module itself
+    assert effects.specialised({"mode": "eval"}).effects.get("models", element=True).exit == EVAL
+    assert effects.specialised({"mode": "train"}).effects.get("models", element=True).exit == TRAIN
+    assert effects.effects.get("models", element=True).exit == UNKNOWN  # the mode is not known
+    evaluate_all = index.function_effects(caller, "modes_util.evaluate_all")
+    assert evaluate_all.effects.get("models", element=True).exit == EVAL
