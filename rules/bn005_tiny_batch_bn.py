@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import call_arg, dotted, is_eval_function_name, number_value, params_of
+from bnlint.facts import all_params, call_arg, dotted, is_eval_function_name, number_value, params_of
 from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
 
@@ -542,7 +542,13 @@ class TinyBatchBN(Rule):
       call passes, or its default) or `args.<option>` of a passed `args`;
     - an argparse default in an options class of another module,
       `opt = TrainOptions().parse()` / `args = Options().initialize()`: the one
-      `add_argument` for that option in the class and its project bases.
+      `add_argument` for that option in the class and its project bases;
+      or in an options function of another module, `args = parse_args()`
+      whose every `return` gives what its parser parsed: the one
+      `add_argument` for that option in it (none written to after parsing);
+    - an options object handed to the function that builds the loader,
+      `def train(args): ... DataLoader(ds, batch_size=args.batch_size)` with
+      every call of `train` in the module passing the same parsed options.
 
     Not flagged: loaders built for evaluation (named so, over an evaluation
     split, unshuffled, or in the branch of an `if` that compares with an
@@ -604,6 +610,14 @@ class TinyBatchBN(Rule):
     whose default is set by `set_defaults`, by code outside the options class
     hierarchy (a model's option setter), or changed after parsing
     (`opt.batch_size = ...` makes the default unknown).
+    A last batch of one sample: a training loader without `drop_last=True`
+    yields one when `len(dataset) % batch_size == 1`, and with BatchNorm on
+    `(N, C)` features that batch raises `Expected more than 1 value per
+    channel when training`; whether it happens depends on the size of the
+    data, which the code does not say, so it is not reported (a warning on
+    every such loader would be wrong for every dataset whose size never
+    leaves one sample). Pass `drop_last=True` to training loaders of models
+    with `BatchNorm1d` heads.
 
     ## Example
     ```python
@@ -1732,7 +1746,85 @@ class TinyBatchBN(Rule):
             return size, f"the argparse default of `--{attr.replace('_', '-')}`{where}"
         if self._argparse_defines(attr) or not isinstance(obj, cst.Name):
             return None
-        return self._options_class_default(obj.value, attr, at)
+        return self._options_default(obj.value, attr, at, depth)
+
+    def _options_default(self, root: str, attr: str, at: cst.CSTNode, depth: int) -> Optional[Tuple[int, str]]:
+        """The default of option ``attr`` of the options object ``root`` names at ``at``: made by an
+        options class or function of another module, or handed to this function by every call of
+        it in this module (`def train(args): ...` with `train(parse_args())` / `args = parse_args()`)."""
+        fn = self.ctx.facts.enclosing_function(at)
+        if fn is None or root not in params_of(fn):
+            return self._options_class_default(root, attr, at) or self._options_function_default(root, attr, at)
+        if depth > 3:
+            return None
+        param = next((p for p in all_params(fn) if p.name.value == root), None)
+        passed = self._passed_everywhere(fn, param) if param is not None else None
+        if not passed:
+            return None
+        found = []
+        for value in passed:
+            if isinstance(value, cst.Name):
+                found.append(self._options_default(value.value, attr, value, depth + 1))
+            elif isinstance(value, cst.Call):
+                found.append(self._options_function_result(value, attr))
+            else:
+                return None
+        if not found or any(f is None for f in found) or len({f[0] for f in found}) != 1:  # type: ignore[index]
+            return None
+        return found[0]
+
+    def _options_function_default(self, root: str, attr: str, at: cst.CSTNode) -> Optional[Tuple[int, str]]:
+        """``args = parse_args()`` with ``parse_args`` a project function of another module that
+        builds the parser and returns what it parsed."""
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(at)
+        values = facts.assignments_to(root, fn) if fn is not None else []
+        values = values or facts.assignments_to(root, facts.module)
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return None
+        return self._options_function_result(values[0], attr)
+
+    def _options_function_result(self, call: cst.Call, attr: str) -> Optional[Tuple[int, str]]:
+        """The default of ``attr`` in the namespace a project options function returns
+        (`return parser.parse_args()`): the one ``add_argument`` for it in that function."""
+        facts = self.ctx.facts
+        name = dotted(call.func)
+        if not name or not facts.path or not facts.inventory.is_imported(name):
+            return None
+        found = facts.index.definition(facts.path, facts.inventory.resolve(name))
+        if found is None or found[1] not in found[2][0]:
+            return None
+        module_path, fname, _ = found
+        options_fn = found[2][0][fname]
+        assigned: dict = {}
+        for node in ast.walk(options_fn):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        assigned.setdefault(target.id, []).append(node.value)
+
+        def parsed(value) -> bool:  # `parser.parse_args()`, or a name bound only to it
+            if isinstance(value, ast.Name) and len(assigned.get(value.id, ())) == 1:
+                value = assigned[value.id][0]
+            return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "parse_args"
+
+        returns = [n.value for n in ast.walk(options_fn) if isinstance(n, ast.Return)]
+        if not returns or not all(parsed(r) for r in returns):
+            return None
+        definitions = []
+        for node in ast.walk(options_fn):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr == "add_argument" and attr in _add_argument_dests(node):
+                    definitions.append(node)
+                elif node.func.attr == "set_defaults":
+                    return None
+            elif isinstance(node, (ast.Assign, ast.AugAssign)) and any(
+                isinstance(t, ast.Attribute) and t.attr == attr for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            ):
+                return None  # `args.batch_size *= n_gpus` after parsing: not the default
+        if len(definitions) != 1:
+            return None
+        return self._option_call_default(module_path, definitions[0], attr, f"`{fname}()`")
 
     def _attribute_assigned(self, name: str) -> bool:
         cache = self.__dict__.setdefault("_assigned_attrs", {})
@@ -1795,6 +1887,12 @@ class TinyBatchBN(Rule):
         if len(definitions) != 1:
             return None
         module_path, cls_name, call = definitions[0]
+        owner = f"`{cls_name}`" if cls_name == found[1] else f"`{cls_name}`, a base class of `{found[1]}`"
+        return self._option_call_default(module_path, call, attr, owner)
+
+    def _option_call_default(self, module_path: str, call: ast.Call, attr: str, owner: str) -> Optional[Tuple[int, str]]:
+        """The integer default of an ``add_argument`` call of another module (a literal or a module
+        constant there), traced for the message."""
         default = _ast_call_arg(call, "default")
         if default is None:
             return None
@@ -1808,7 +1906,6 @@ class TinyBatchBN(Rule):
         if size is None:
             return None
         flag = next((a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.startswith("--")), f"--{attr}")
-        owner = f"`{cls_name}`" if cls_name == found[1] else f"`{cls_name}`, a base class of `{found[1]}`"
         return size, _Traced(f"{size}, the argparse default of `{flag}` in {owner}{via} ({self._where(module_path)} line {call.lineno})")
 
     def _option_definitions(self, found, dest: str, out: list, seen: set, hops: int) -> bool:
