@@ -77,6 +77,10 @@ class FunctionEffects:
             return keyword if keyword in self.positional or keyword in self.keyword_only else None
         return self.positional[index] if index is not None and index < len(self.positional) else None
 
+    def bound(self) -> "FunctionEffects":
+        """A method's summary as its calls on an instance see it: `self` is not passed."""
+        return FunctionEffects(self.name, self.path, self.line, self.positional[1:], self.keyword_only, self.effects)
+
     def specialised(self, literals: "Dict[str, object]") -> "FunctionEffects":
         """The summary for a call that binds parameters to literals (`skip_epoch_stats=True`, or a
         literal default left in place): the branches they rule out are not taken.  Only the

@@ -2122,15 +2122,33 @@ class ProjectIndex:
                         path2, name2, (functions2, aliases2, classes2) = found
                         found_classes.append((path2, classes2[name2], functions2, aliases2, classes2))
                 continue
-            key = (module_path, f"{cls.name}.{method}()")
-            if key not in self._effects:
-                self._effects[key] = None  # while it is computed: a recursive call is unknown
-                try:
-                    self._effects[key] = summarise_function(fn, module_path, self._resolver(module_path, functions, aliases), functions, depth)
-                except RecursionError:
-                    pass
-            return self._effects[key]
+            return self._method_as_function(module_path, cls, fn, functions, aliases, depth)
         return None
+
+    def _method_as_function(self, module_path: str, cls: ast.ClassDef, fn: ast.AST, functions: Dict[str, ast.AST], aliases: Dict[str, str], depth: int) -> Any:
+        """The summary of a method of ``cls`` as a function of its parameters, `self` first; the
+        class's own methods it calls on `self` with a model (`self.search_minibatch(..., net)`)
+        are followed the same way."""
+        from bnlint.effects import summarise_function
+
+        key = (module_path, f"{cls.name}.{fn.name}()")  # type: ignore[attr-defined]
+        if key not in self._effects:
+            self._effects[key] = None  # while it is computed: a recursive call is unknown
+            base = self._resolver(module_path, functions, aliases)
+            own = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+            def resolve(dotted: str, at_depth: int) -> Any:
+                head, _, meth = dotted.partition(".")
+                if head == "self" and meth in own:
+                    found = self._method_as_function(module_path, cls, own[meth], functions, aliases, at_depth)
+                    return found.bound() if found is not None else None
+                return base(dotted, at_depth)
+
+            try:
+                self._effects[key] = summarise_function(fn, module_path, resolve, functions, depth)
+            except RecursionError:
+                pass
+        return self._effects[key]
 
     def method_effect(self, from_path: str, qualified_class: str, method: str) -> Any:
         """What calling ``method`` on an instance of the project class ``qualified_class`` does

@@ -2340,6 +2340,8 @@ class ModesAnalysis:
         name = dotted(call.func)
         inv = self.facts.inventory
         inherited = self._inherited_bases(call, name) if not entering else None
+        if inherited is None and not entering:
+            inherited = self._instance_class(call, name)
         if inherited is None and (not name or not self.facts.path or not inv.is_imported(name)) or any(a.star for a in call.args):
             return None if entering else False
         handed = []
@@ -2411,6 +2413,33 @@ class ModesAnalysis:
             else:
                 self._apply_effect_summary(call, obj, effect, st, fr, expr, where)
         return restore if entering else True
+
+    def _instance_class(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
+        """For `searcher.search(net)` on an instance of a project class of another module
+        (`searcher = mcts.MCTS()`, the one binding of the name in its scope): that class (qualified),
+        whose method then runs as a function with `self` first; else None."""
+        if not name or name.count(".") != 1 or not self.facts.path:
+            return None
+        receiver = name.split(".", 1)[0]
+        if receiver in ("self", "cls"):
+            return None
+        fn = self.facts.enclosing_function(call)
+        values = self.facts.assignments_to(receiver, fn) if fn is not None else []
+        if fn is not None and receiver in {p.name.value for p in all_params(fn)}:
+            return None
+        if not values:
+            values = self.facts.assignments_to(receiver, self.facts.module)
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return None
+        cname = dotted(values[0].func)
+        inv = self.facts.inventory
+        if not cname or not inv.is_imported(cname):
+            return None
+        qualified = inv.resolve(cname)
+        found = self.facts.index.definition(self.facts.path, qualified)
+        if found is None or found[1] not in found[2][2]:
+            return None  # a function's result, or not of the project
+        return [qualified]
 
     def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
         """For `self.<method>(...)` whose method the enclosing class does not define: the class's
