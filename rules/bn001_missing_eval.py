@@ -415,7 +415,15 @@ class MissingEval(Rule):
                 parts.append(f"in `{fn_name}()`, which runs the model that `{obs.after.name.value}()` trained and left in train mode")
             where = ", ".join(parts)
             switched = any(v.origin and _is_train_call(v.origin[-1]) for v in vals)
-            how = "the last mode switch on every path here is `.train()`" if switched else "it is never put in eval mode"
+            later_eval = _later_eval(facts, obs.node, obs.fn, label) if not switched else None
+            if switched:
+                how = "the last mode switch on every path here is `.train()`"
+            elif later_eval is not None:
+                # A warm-up / probe forward before the `.eval()` (yolo's `model(get_test_input(...))`):
+                # it still runs in train mode and moves the loaded running statistics.
+                how = "it is put in eval mode only after this forward (`.eval()` further down), so this pass still runs in train mode"
+            else:
+                how = "it is never put in eval mode"
             built_here = obj.created_at is not None and obs.fn is not None and facts.enclosing_function(obj.created_at) is obs.fn
             if obs.callers and fn_name and not built_here:
                 # (A model built in that function is its own local: no caller hands it over.)
@@ -540,6 +548,8 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
                 return bool(inputs) and all(_synthetic(a, before, depth + 1, table) for a in inputs)
             if isinstance(expr, (cst.List, cst.Tuple)):
                 return bool(expr.elements) and all(_synthetic(e.value, before, depth + 1, table) for e in expr.elements)
+            if isinstance(expr, cst.Dict):  # `{"frames": torch.rand(4, 3, 32, 224, 224)}`: a batch dict made up
+                return bool(expr.elements) and all(isinstance(e, cst.DictElement) and _synthetic(e.value, before, depth + 1, table) for e in expr.elements)
             if isinstance(expr, cst.Subscript):
                 return _synthetic(expr.value, before, depth + 1, table)
             if isinstance(expr, cst.Name):
@@ -569,6 +579,26 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
         return _synthetic(expr, at)
 
     return all(synthetic_in(a, 0) for a in args)
+
+
+def _later_eval(facts, call, fn, label: str):
+    """The first ``<label>.eval()`` (or ``.train(False)``) after the forward ``call`` in its function
+    (or the module's top level), or None."""
+    import libcst as cst
+
+    from bnlint.facts import walk_scope
+
+    passed = False
+    code = facts.module.code_for_node
+    for node in walk_scope(fn if fn is not None else facts.module):
+        if node is call:
+            passed = True
+        elif passed and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            attr = node.func.attr.value
+            is_eval = attr == "eval" or (attr == "train" and node.args and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "False")
+            if is_eval and code(node.func.value).strip() == label:
+                return node
+    return None
 
 
 def _is_train_call(node) -> bool:

@@ -39,12 +39,18 @@ SINGLE_NOTE = (
     "training\""
 )
 SINGLE_NOTE_2D = "; with a single sample, BatchNorm2d degenerates into per-image instance normalisation"
+SINGLE_NOTE_ANY = (
+    "; with a single sample, a BatchNorm1d on (N, C) features raises \"Expected more than 1 value per channel when "
+    "training\", and a BatchNorm2d degenerates into per-image instance normalisation"
+)
 
 
 def _single_note(size: int, layer: str) -> str:
     if size != 1:
         return ""
-    return SINGLE_NOTE if "BatchNorm1d" in layer else SINGLE_NOTE_2D
+    if "BatchNorm1d" in layer:
+        return SINGLE_NOTE
+    return SINGLE_NOTE_2D if "BatchNorm2d" in layer or "BatchNorm3d" in layer else SINGLE_NOTE_ANY
 
 
 def _samples(size: int) -> str:
@@ -802,6 +808,8 @@ class TinyBatchBN(Rule):
     def _describe_layer_uncached(self, name: str, depth: int = 0) -> str:
         facts = self.ctx.facts
         cls = facts.class_named(name.rsplit(".", 1)[-1]) if "." not in name else None
+        if cls is None and depth <= 4:
+            return self._describe_imported_layer(name) or f"`{name}` (BatchNorm layers)"
         if cls is None or depth > 4:
             return f"`{name}` (BatchNorm layers)"
         best: Optional[Tuple[str, cst.Call]] = None
@@ -824,6 +832,31 @@ class TinyBatchBN(Rule):
                 if inner and inner != name and facts.class_named(inner) is not None and inner in facts.inventory.bn_holding:
                     return self._describe_layer(inner, depth + 1)
         return f"`{name}` (BatchNorm layers)"
+
+    def _describe_imported_layer(self, name: str) -> Optional[str]:
+        """`PointNetCls.bn4 = nn.BatchNorm1d(512)` (model/pointnet.py): the BN layer a class of
+        another project module builds itself (a BatchNorm1d first: the one small batches hurt most)."""
+        facts = self.ctx.facts
+        if not facts.path or not facts.inventory.is_imported(name):
+            return None
+        found = facts.index.definition(facts.path, facts.inventory.resolve(name))
+        if found is None or found[1] not in found[2][2]:
+            return None
+        module_path, cname, (_, _, classes) = found
+        best = None
+        assigns = sorted((n for n in ast.walk(classes[cname]) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+        for node in assigns:
+            kind = (inv_mod.dotted_name(node.value.func) or "").rsplit(".", 1)[-1]
+            is_1d = kind == "BatchNorm1d"
+            if kind in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d") and (best is None or (is_1d and not best[0])):
+                target = node.targets[0]
+                attr = target.attr if isinstance(target, ast.Attribute) else None
+                best = (is_1d, attr, node.value)
+        if best is None:
+            return None
+        _, attr, call = best
+        label = f"`{cname}.{attr}`" if attr else f"`{cname}`"
+        return f"{label} = `{ast.unparse(call)}` ({self._where(module_path)})"
 
     def _in_fc_block(self, cls: cst.ClassDef, bn: cst.Call) -> bool:
         """BatchNorm1d next to a Linear: in the same Sequential, or the module defines Linear layers."""
@@ -903,12 +936,24 @@ class TinyBatchBN(Rule):
         elif models:
             if self._bn_frozen_in_training(self._training_bn_forwards(near=call)):
                 return
-            layer = models[0][1]
+            layer = self._optimized_first(models)[1]
         else:
             return
         single = _single_note(size, layer)
         summary = f"`{loader}` trains BatchNorm on batches of {size}: use >= {limit}, GroupNorm, or frozen BN"
         self.report(node, LOADER_MESSAGE.format(loader=loader, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=single), summary=summary)
+
+    def _optimized_first(self, models):
+        """The model an optimizer of the file trains (`optim.Adam(model.parameters())`), else the first
+        BN model: a frozen pretrained backbone feeding a trained head is not "the model it trains"."""
+        facts = self.ctx.facts
+        optimized = set()
+        for call in facts.calls:
+            if (facts.callee(call) or "").startswith("torch.optim."):
+                for node in self._walk(call):
+                    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "parameters":
+                        optimized.add(dotted(node.func.value))
+        return next((m for m in models if self._target_of(m[0]) in optimized), models[0])
 
     def _forward_merges_batch(self, construction: cst.Call) -> bool:
         """Does the model's class fold a second axis of its input into the batch axis in `forward`

@@ -53,6 +53,7 @@ def train(loader_expr):
 # --- fixtures: exact lines and what the messages say --------------------------------------------
 
 POSITIVE_FIXTURES = {
+    "bn005/positive_pretrained_backbone_trained_head.py": [(14, "the model it trains has BatchNorm: `nn.BatchNorm1d(500)` in `nn.Sequential`")],
     "bn005/positive_dict_batch_size.py": [
         (36, 'batch_size=p["trainBatch"] (5, set at line 31)'),
         (53, 'batch_size=cfg["batch_size"] (3, set at line 48 from `CROP_BATCH = 3`)'),
@@ -365,3 +366,61 @@ def test_options_class_of_another_module(tmp_path, options, main_extra, expected
     if main_extra:
         expected = [(line + main_extra.count("\n"), code) for line, code in expected]
     assert [(f.line, f.code) for f in lint(src, main)] == expected
+
+
+OPTIONS_FUNCTION = """\
+import argparse
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--batch_size', type=int, default=1)
+    args = parser.parse_args()
+    return args
+"""
+
+NETS = """\
+import torch.nn as nn
+
+
+class PointNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 64, 1)
+        self.bn_conv = nn.BatchNorm2d(64)
+        self.fc = nn.Linear(64, 10)
+        self.bn_fc = nn.BatchNorm1d(10)
+"""
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (OPTIONS_FUNCTION, [(8, "BN005")]),
+        (OPTIONS_FUNCTION.replace("default=1", "default=32"), []),
+        # written to after parsing, defined twice, or not what the function returns: unknown
+        (OPTIONS_FUNCTION.replace("    return args", "    args.batch_size *= 4\n    return args"), []),
+        (OPTIONS_FUNCTION.replace("    args = parser", "    parser.add_argument('--batch-size', type=int, default=64)\n    args = parser"), []),
+        (OPTIONS_FUNCTION.replace("    return args", "    return vars(args)"), []),
+    ],
+)
+def test_options_function_of_another_module_through_a_parameter(tmp_path, options, expected):
+    """`args = parse_args()` of another module, handed to `train(args)` which builds the loader; the
+    message names the BatchNorm1d of the imported model class and what a batch of one does to it."""
+    main = write(
+        tmp_path,
+        {
+            "opts.py": options,
+            "nets.py": NETS,
+            "train.py": "import torch\nfrom torch.utils.data import DataLoader\nfrom nets import PointNet\nfrom opts import parse_args\n\n\n"
+            "def train(args, ds):\n    loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True)\n    model = PointNet()\n"
+            "    for x, y in loader:\n        model(x).sum().backward()\n\n\nargs = parse_args()\ntrain(args, None)\n",
+        },
+    )
+    with open(main, encoding="utf-8") as fh:
+        findings = lint(fh.read(), main)
+    assert [(f.line, f.code) for f in findings] == expected
+    if findings:
+        message = findings[0].message
+        assert "the argparse default of `--batch_size` in `parse_args()` (opts.py line 6)" in message
+        assert "`PointNet.bn_fc` = `nn.BatchNorm1d(10)` (nets.py)" in message and "Expected more than 1 value per channel" in message

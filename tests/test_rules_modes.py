@@ -115,6 +115,18 @@ def test_bn001_no_grad_block_after_train():
     assert found(body) == [(10, "BN001")]
 
 
+def test_bn001_message_says_the_eval_comes_only_after_a_warm_up_forward():
+    """A forward before the model's `.eval()` further down is not "never put in eval": the message
+    says the `.eval()` comes too late, and one that is never put in eval still says so."""
+    path = os.path.join(FIXTURES, "bn001", "positive_warmup_before_eval.py")
+    with open(path, encoding="utf-8") as fh:
+        (f,) = lint(fh.read(), path=path)
+    assert f.code == "BN001" and f.line == 24
+    assert "put in eval mode only after this forward" in f.message and "never put in eval" not in f.message
+    (never,) = lint(PRELUDE + "net = Net()\nwith torch.no_grad():\n    y = net(x)\n")
+    assert "it is never put in eval mode" in never.message
+
+
 def test_bn001_message_names_the_model_and_explains():
     src = PRELUDE + "net = Net()\nwith torch.no_grad():\n    y = net(x)\n"
     (f,) = lint(src)
