@@ -96,15 +96,35 @@ def factory_holds_dropout(qualified: Optional[str]) -> Optional[bool]:
 
 # Recurrent layers whose `dropout` argument drops between stacked layers, in train mode only.
 _RNN_CLASSES = {"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN", "torch.nn.modules.rnn.LSTM", "torch.nn.modules.rnn.GRU", "torch.nn.modules.rnn.RNN"}
+# Layers with a dropout rate argument, by the rate's default and position: PyTorch's transformer
+# layers drop with p=0.1 unless told otherwise; attention drops only when given a rate.
+_RATE_LAYERS = {}
+for _leaf, _default, _position in (("Transformer", 0.1, 5), ("TransformerEncoderLayer", 0.1, 3), ("TransformerDecoderLayer", 0.1, 3), ("MultiheadAttention", 0.0, 2)):
+    _kind = "transformer" if _leaf.startswith("Transformer") else "activation"
+    for _prefix in ("torch.nn.", f"torch.nn.modules.{_kind}."):
+        _RATE_LAYERS[_prefix + _leaf] = (_default, _position)
+# PyTorch Geometric's layers that take a `dropout` rate (GATConv, RGATConv, TransformerConv, ...,
+# default 0) drop attention coefficients or features in train mode when given one.
+_RATE_LIBRARY_ROOTS = ("torch_geometric.nn.",)
 
 
 def calls_dropout_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
     """`F.dropout(x, p, self.training)` / `F.dropout(x, training=self.training)`: dropout that
     follows the module's mode (the default `training=True` drops in every mode).  Also a stacked
     recurrent layer built with a dropout rate (`nn.GRU(h, h, n_layers, dropout=p)`): it drops
-    between its layers in train mode; not with a literal rate of 0 or a literal single layer."""
+    between its layers in train mode; not with a literal rate of 0 or a literal single layer. And a
+    layer with a dropout rate: `nn.TransformerEncoderLayer(d, h)` (p=0.1 by default),
+    `nn.MultiheadAttention(d, h, dropout=p)`, `GATConv(..., dropout=0.6)` of PyTorch Geometric."""
     name = dotted_name(call.func)
-    if name and resolve(name) in _RNN_CLASSES:
+    qualified = resolve(name) if name else ""
+    if qualified in _RATE_LAYERS or qualified.startswith(_RATE_LIBRARY_ROOTS):
+        default, position = _RATE_LAYERS.get(qualified, (0.0, None))
+        keyword = next((k.value for k in call.keywords if k.arg == "dropout"), None)
+        rate = keyword if keyword is not None else (call.args[position] if position is not None and len(call.args) > position else None)
+        if rate is None:
+            return bool(default)
+        return not (isinstance(rate, ast.Constant) and not rate.value)
+    if name and qualified in _RNN_CLASSES:
         rate = call.args[5] if len(call.args) > 5 else next((k.value for k in call.keywords if k.arg == "dropout"), None)
         layers = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "num_layers"), None)
         if rate is None or (isinstance(rate, ast.Constant) and not rate.value) or layers is None:
@@ -469,10 +489,10 @@ def class_stretches(text: str) -> List[str]:
 
 # Every way ``callable_holds_dropout`` decides yes needs one of these in the text of the module
 # that spells it (a dropout layer or function, a library model with dropout).
-_DROPOUT_EVIDENCE = lazy(r"(?i:dropout|from_pretrained|" + "|".join(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES) + r")")
+_DROPOUT_EVIDENCE = lazy(r"(?i:dropout|from_pretrained|transformer(?:en|de)coderlayer|nn\.transformer\b|" + "|".join(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES) + r")")
 
 
-_DROPOUT_TOKENS = ("dropout", "from_pretrained") + tuple(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES)
+_DROPOUT_TOKENS = ("dropout", "from_pretrained", "transformerencoderlayer", "transformerdecoderlayer", "nn.transformer(") + tuple(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES)
 
 
 def code_has_dropout_evidence(text: str) -> bool:

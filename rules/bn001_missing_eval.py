@@ -134,8 +134,11 @@ class MissingEval(Rule):
     train mode, dropout makes each output a random draw): dropout layers, an
     `F.dropout(..., training=self.training)`, a stacked recurrent layer built
     with a dropout rate (`nn.GRU(h, h, n_layers, dropout=p)`: it drops between
-    its layers in train mode; not with one layer), torchvision classifiers with a
-    dropout head, Hugging Face models. Dropout the model's `forward` never runs
+    its layers in train mode; not with one layer), PyTorch's transformer layers
+    (`nn.TransformerEncoderLayer(d, h)` drops with p=0.1 unless built with 0),
+    attention or PyTorch Geometric layers given a rate
+    (`nn.MultiheadAttention(d, h, dropout=p)`, `GATConv(..., dropout=0.6)`),
+    torchvision classifiers with a dropout head, Hugging Face models. Dropout the model's `forward` never runs
     does not count, nor a library classifier reduced to another of its parts
     (`list(vgg16(...).features)`: the dropout lives in the part named
     `classifier`, `fc` or `head`, a name taken from the library's layout), nor a `nn.Dropout(p)(x)` built inside `forward` (it follows

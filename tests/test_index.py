@@ -300,3 +300,35 @@ def test_weight_loading_evidence_is_the_called_definition(tmp_path):
     assert ask("infer.py") is True  # through the package's re-export
     assert ask("model.py") is False  # `init_weights` loads nothing, whatever else its module does
     assert ask("unused.py") is False  # imported, never called
+
+
+@pytest.mark.parametrize(
+    "code, drops",
+    [
+        ("nn.TransformerEncoderLayer(64, 4)", True),  # p=0.1 by default
+        ("nn.TransformerEncoderLayer(64, 4, 256, 0.0)", False),
+        ("nn.TransformerEncoderLayer(64, 4, dropout=0)", False),
+        ("nn.TransformerDecoderLayer(64, 4, dropout=args.p)", True),
+        ("nn.Transformer(64, 4, 2, 2, 256)", True),
+        ("nn.MultiheadAttention(64, 4)", False),  # p=0 by default
+        ("nn.MultiheadAttention(64, 4, 0.1)", True),
+        ("GATConv(16, 8, heads=8, dropout=0.6)", True),
+        ("GATConv(16, 8, heads=8)", False),
+        ("nn.GRU(8, 8, 2, dropout=0.5)", True),
+        ("nn.Linear(8, 8)", False),
+    ],
+)
+def test_layers_with_a_dropout_rate(code, drops):
+    """PyTorch's transformer layers drop with p=0.1 unless built with 0; attention and PyTorch
+    Geometric's layers only with a rate; a stacked recurrent layer with its rate."""
+    import ast
+
+    from bnlint.inventory import calls_dropout_function
+
+    aliases = {"nn": "torch.nn", "GATConv": "torch_geometric.nn.GATConv"}
+
+    def resolve(name):
+        head, _, rest = name.partition(".")
+        return aliases.get(head, head) + ("." + rest if rest else "")
+
+    assert calls_dropout_function(ast.parse(code, mode="eval").body, resolve) is drops
