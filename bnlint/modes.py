@@ -2713,6 +2713,14 @@ class ModesAnalysis:
                 fn = self._methods_of(cls).get(func.attr.value)
                 if fn is not None:
                     return fn, cls
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            # `Trainer(model, loader).fit(10)`: the method of the instance just built (its
+            # constructor ran first, as the receiver).
+            cls = self._plain_class_called(func.value)
+            if cls is not None:
+                fn = self._methods_of(cls).get(func.attr.value)
+                if fn is not None:
+                    return fn, cls
         return None, None
 
     def _plain_class_called(self, call: cst.Call) -> Optional[cst.ClassDef]:
