@@ -44,7 +44,9 @@ class FrozenBNTrainMode(Rule):
     torchvision backbone, `model.features`, a loop over
     `backbone.parameters()`, `named_parameters()` filtered on `"bn"`), when
     those BatchNorm layers then run in train mode: a later `.train()` on the
-    model (or training with an optimizer and no `.eval()`), and no code that
+    model (or training with an optimizer and no `.eval()`, also through a
+    closure handed to `optimizer.step(closure)`: style transfer optimizes an
+    image through a frozen pretrained network), and no code that
     puts the BN modules in eval mode.
 
     A function of another project module that the model is handed to after
@@ -701,6 +703,8 @@ class FrozenBNTrainMode(Rule):
                 isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" and self._refers_to(_root(call.func.value), call, roots)
             ):
                 for loop in facts.ancestors(call):
+                    if isinstance(loop, cst.FunctionDef) and self._optimizer_closure(loop):
+                        return True  # `def closure(): ... net(x) ... loss.backward()` for `optimizer.step(closure)`
                     if isinstance(loop, (cst.FunctionDef, cst.ClassDef)):
                         break
                     if isinstance(loop, (cst.For, cst.While)) and any(
@@ -708,6 +712,18 @@ class FrozenBNTrainMode(Rule):
                     ):
                         return True
         return False
+
+    def _optimizer_closure(self, fn: cst.FunctionDef) -> bool:
+        """Is ``fn`` a closure handed to an optimizer's `step` (L-BFGS: `optimizer.step(closure)`)
+        that back-propagates? The optimizer calls it on every step: its forwards are the training
+        forwards, whatever the optimizer updates (an image, in style transfer)."""
+        if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "backward" for n in self._walk(fn)):
+            return False
+        name = fn.name.value
+        return any(
+            isinstance(call.func, cst.Attribute) and call.func.attr.value == "step" and any(isinstance(a.value, cst.Name) and a.value.value == name for a in call.args)
+            for call in self.ctx.facts.calls
+        )
 
     def _guards(self, node: cst.CSTNode) -> List[Tuple[str, str, object]]:
         """The simple conditions ``node`` runs under, from the `if`/`elif`/`else` around it in its
