@@ -2029,6 +2029,9 @@ class ModesAnalysis:
                 calls.append(node)  # type: ignore[arg-type]
                 continue
             kind = type(node)  # exact types: isinstance against libcst's ABCs is slow here
+            if kind is cst.Lambda and self._runs_where_handed(node):  # type: ignore[arg-type]
+                stack.append((node.body, False))  # type: ignore[attr-defined]
+                continue
             if kind is cst.Lambda or kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
             if (kind is cst.ListComp or kind is cst.GeneratorExp or kind is cst.SetComp) and self._over_members(node, st, fr):  # type: ignore[arg-type]
@@ -2043,6 +2046,22 @@ class ModesAnalysis:
             if call is expr:
                 result = r
         return result
+
+    def _runs_where_handed(self, fn: cst.Lambda) -> bool:
+        """A lambda handed to a call (`accuracy(lambda x: net(x), loader)`): the callee runs it, so
+        its body runs there, in the call's context.  Not one handed to `apply` (read apart) or
+        registered as a hook (it runs inside later forwards), nor one whose parameters shadow a
+        name it calls (`lambda net: net(x)` calls what it is given)."""
+        arg = self.facts.parent(fn)
+        call = self.facts.parent(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call):
+            return False
+        callee = call.func.attr.value if isinstance(call.func, cst.Attribute) else dotted(call.func) or ""
+        if callee == "apply" or callee.startswith("register_") or callee.endswith("_hook"):
+            return False
+        params = {p.name.value for p in all_params(fn)}  # type: ignore[arg-type]
+        called = {n.func.value for n in self.walk(fn.body) if isinstance(n, cst.Call) and isinstance(n.func, cst.Name)}
+        return not params & called
 
     def _exec_call(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         self._tick()

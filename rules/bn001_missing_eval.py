@@ -54,7 +54,9 @@ class MissingEval(Rule):
     it captured (`run_epoch = make_runner(model, opt)`, whose `run_epoch(training)`
     calls `model.train()` or `model.eval()`) leaves that model in an unknown mode
     after each call: nothing is reported on what follows (the closure's body is
-    not followed per call).
+    not followed per call). A lambda handed to a call (`accuracy(lambda x:
+    net(x), test_loader)`) runs where it is handed, in that call's context
+    (not one handed to `apply` or registered as a hook).
 
     A plain class of the file (a trainer, a predictor) is followed through its
     instances: `trainer = Trainer(net, ...)` runs `__init__` with `net`, and
