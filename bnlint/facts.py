@@ -109,6 +109,9 @@ class Facts:
         self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
         self._ema_targets: Optional[FrozenSet[str]] = None
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
+        self._imported_call_names: Optional[FrozenSet[str]] = None
+        # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
+        self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
 
     # --- fast traversal over the parsed tree ---------------------------------
     def children_of(self, node: "cst.CSTNode") -> List["cst.CSTNode"]:
@@ -320,22 +323,30 @@ class Facts:
 
     def assignments_to(self, name: str, scope: cst.CSTNode) -> List[cst.BaseExpression]:
         """Values assigned to plain ``name`` in ``scope`` (a function, or the module incl. its top level)."""
-        values: List[cst.BaseExpression] = []
+        return list(self._assignments_in(scope).get(name, ()))
+
+    def _assignments_in(self, scope: cst.CSTNode) -> Dict[str, List[cst.BaseExpression]]:
+        """Every plain name's assigned values in ``scope``, in source order: one walk per scope
+        (the mode analysis asks about a receiver at every method call)."""
+        found = self._scope_assignments.get(id(scope))
+        if found is not None and found[0] is scope:
+            return found[1]
+        values: Dict[str, List[cst.BaseExpression]] = {}
         body = scope.body if isinstance(scope, cst.Module) else getattr(scope, "body", None)
-        if body is None:
-            return values
-        for node in _walk_scope(scope):
-            if isinstance(node, cst.Assign):
-                for t in node.targets:
-                    if isinstance(t.target, cst.Name) and t.target.value == name:
-                        values.append(node.value)
-                    elif isinstance(t.target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)):
-                        for te, ve in zip(t.target.elements, node.value.elements):
-                            if isinstance(te.value, cst.Name) and te.value.value == name:
-                                values.append(ve.value)
-            elif isinstance(node, cst.AnnAssign) and node.value is not None:
-                if isinstance(node.target, cst.Name) and node.target.value == name:
-                    values.append(node.value)
+        if body is not None:
+            for node in _walk_scope(scope):
+                if isinstance(node, cst.Assign):
+                    for t in node.targets:
+                        if isinstance(t.target, cst.Name):
+                            values.setdefault(t.target.value, []).append(node.value)
+                        elif isinstance(t.target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)):
+                            for te, ve in zip(t.target.elements, node.value.elements):
+                                if isinstance(te.value, cst.Name):
+                                    values.setdefault(te.value.value, []).append(ve.value)
+                elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                    if isinstance(node.target, cst.Name):
+                        values.setdefault(node.target.value, []).append(node.value)
+        self._scope_assignments[id(scope)] = (scope, values)
         return values
 
     def is_store(self, node: cst.CSTNode) -> bool:
@@ -397,6 +408,20 @@ class Facts:
             elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and call.args and dotted(call.args[0].value) == fn.name.value:
                 out.append(func.value)
         return out
+
+    def names_bound_to_imported_calls(self) -> FrozenSet[str]:
+        """Names some plain assignment of the file binds to a call of an imported name
+        (`searcher = mcts.MCTS()`): the only receivers whose class may be a project class."""
+        if self._name_assignments is None:
+            self.aliases(frozenset())
+        if self._imported_call_names is None:
+            inv = self.inventory
+            self._imported_call_names = frozenset(
+                target
+                for target, value in self._name_assignments  # type: ignore[union-attr]
+                if isinstance(value, cst.Call) and (name := dotted(value.func)) is not None and inv.is_imported(name)
+            )
+        return self._imported_call_names
 
     def aliases(self, names: "Set[str] | FrozenSet[str]") -> Set[str]:
         """Names bound to (parts of) these models by a plain assignment anywhere in the file, one

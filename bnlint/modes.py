@@ -400,7 +400,17 @@ class ModesAnalysis:
             trainers = [fn for name, fn in public.items() if _is_training_method_name(name) and self._trains_through_self(fn, methods)]
             if not trainers:
                 continue
-            inference = [fn for name, fn in public.items() if _is_inference_method_name(name) and not self._trains_through_self(fn, methods)]
+            # Entry points users call after fitting: not a method the class's own methods call
+            # (`evaluate()` puts the model in eval, then runs `self.eval_one_batch()`).
+            called_inside = {
+                node.func.attr.value
+                for other in methods.values()
+                for node in self.walk(other)
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == "self"
+            }
+            inference = [
+                fn for name, fn in public.items() if _is_inference_method_name(name) and name not in called_inside and not self._trains_through_self(fn, methods)
+            ]
             for trainer in trainers[:2]:
                 if not inference:
                     break
@@ -2440,7 +2450,7 @@ class ModesAnalysis:
         if not name or name.count(".") != 1 or not self.facts.path:
             return None
         receiver = name.split(".", 1)[0]
-        if receiver in ("self", "cls"):
+        if receiver in ("self", "cls") or receiver not in self.facts.names_bound_to_imported_calls():
             return None
         fn = self.facts.enclosing_function(call)
         values = self.facts.assignments_to(receiver, fn) if fn is not None else []

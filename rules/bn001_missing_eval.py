@@ -103,7 +103,9 @@ class MissingEval(Rule):
     `score()`, `sample()`, `transform()`, ...) is used in that order: the
     inference method is also analysed from the state `fit()` leaves, so a
     `predict()` that runs `self.model` after `fit()` left it in train mode is
-    reported. What it cannot see: a training method of a base class in another
+    reported. An inference method the class's own methods call is their
+    helper, not an entry point (`evaluate()` puts the model in eval, then
+    calls `self.eval_one_batch()`). What it cannot see: a training method of a base class in another
     module, or an estimator trained by a framework (`Trainer.fit(model)`).
 
     A function named for evaluation that puts the model it is handed in
