@@ -453,6 +453,8 @@ class _ParamRun:
         self.eval_fn = is_eval_routine_name(fn.name)  # type: ignore[attr-defined]
         # BN recalibration (precise BN, `update_bn_stats`): train-mode forwards on purpose, no evaluation.
         self.recalibrates = _recalibrates(fn)
+        # An attack or saliency map: forwards that back-propagate to an input train nothing.
+        self.input_gradient = input_gradient_only(fn)
         no_grad = any(_is_no_grad(d) for d in fn.decorator_list)  # type: ignore[attr-defined]
         self.ctx0 = _Context(no_grad=no_grad)
 
@@ -489,6 +491,15 @@ class _ParamRun:
             # A forward of a callee is trained on there, or here when this function back-propagates
             # what the callee returned (`loss, metrics = self._compute_loss_and_metrics(x, y)` ...
             # `loss.backward()`: a helper named for metrics, used for training).
+            if own and self.input_gradient:
+                # Back-propagated to an input, no optimizer step: neither training nor (without an
+                # evaluation context) evaluation.
+                if kinds:
+                    item = (kinds, False, getattr(node, "lineno", 0))
+                    if ENTRY in modes and len(modes) == 1 and not any(f[0] == item[0] and f[1] == item[1] for f in forwards):
+                        forwards.append(item)
+                trains_in.append(("", ""))
+                continue
             trained = trained_by_callee or (
                 not kinds & {"no_grad"} and (_trained_after(node, loop, backwards) if own else _result_backpropagated(self.fn, node, backwards))
             )
@@ -919,6 +930,24 @@ class _ParamRun:
             self.freeze()
             return modes
         return self.set_mode(frozenset({EVAL}))
+
+
+def input_gradient_only(fn: ast.AST) -> bool:
+    """A function that back-propagates only to get the gradient of an input (an adversarial attack,
+    a saliency map: `loss.backward(); grad = delta.grad`, or `torch.autograd.grad(loss, x)`) and
+    steps no optimizer: its forwards train nothing, whatever mode the model is in."""
+    backward = reads_grad = False
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "step":
+                return False
+            if node.func.attr == "backward":
+                backward = True
+            elif node.func.attr == "grad" and dotted_name(node.func.value) in ("torch.autograd", "autograd"):
+                backward = reads_grad = True
+        elif isinstance(node, ast.Attribute) and node.attr == "grad" and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load):
+            reads_grad = True
+    return backward and reads_grad
 
 
 def _recalibrates(fn: ast.AST) -> bool:

@@ -2057,6 +2057,21 @@ class ModesAnalysis:
                 result = r
         return result
 
+    def _input_gradient_only(self, fn: cst.FunctionDef) -> bool:
+        """``effects.input_gradient_only`` of a function of this file (read back as ``ast``, once)."""
+        key = ("input_gradient", id(fn))
+        cached = self._fn_training.get(key)  # type: ignore[call-overload]
+        if cached is None:
+            from bnlint.effects import input_gradient_only
+
+            try:
+                tree = ast.parse(self.facts.module.code_for_node(fn).strip())
+                cached = bool(tree.body) and input_gradient_only(tree.body[0])
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                cached = False
+            self._fn_training[key] = cached  # type: ignore[index]
+        return cached
+
     def _runs_where_handed(self, fn: cst.Lambda) -> bool:
         """A lambda handed to a call (`accuracy(lambda x: net(x), loader)`): the callee runs it, so
         its body runs there, in the call's context.  Not one handed to `apply` (read apart) or
@@ -3150,6 +3165,8 @@ class ModesAnalysis:
         # A training forward (outside any evaluation context).
         if not trained and not self._training_stack():
             return
+        if not trained and fr.fn is not None and self._input_gradient_only(fr.fn):
+            return  # an attack / saliency map inside the training loop: back-propagates to an input, trains nothing
         self.trained_in_loop.add((innermost, obj))
         self.trained_within.update((loop, obj) for loop in self._loop_stack)
         new = set()

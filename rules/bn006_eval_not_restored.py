@@ -46,7 +46,11 @@ class EvalNotRestored(Rule):
     neither in the project nor a library bnlint knows) is followed when the
     file itself puts it in eval mode: that call is the file's own evidence
     that the mode matters. A model of a class the project defines without
-    BatchNorm or dropout is not reported.
+    BatchNorm or dropout is not reported. A forward in a helper that
+    back-propagates only to get the gradient of an input and steps no
+    optimizer (a PGD attack in adversarial training, a saliency map) trains
+    nothing: the eval mode it runs in before the step's `model.train()` is not
+    a leak.
 
     A function of another project module that the model is handed to is read
     from its source (``validate(model, val_loader)`` imported from

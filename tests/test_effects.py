@@ -338,3 +338,41 @@ def test_a_helper_over_the_list_of_models_it_is_handed():
     assert effects.effects.get("models", element=True).exit == UNKNOWN  # the mode is not known
     evaluate_all = index.function_effects(caller, "modes_util.evaluate_all")
     assert evaluate_all.effects.get("models", element=True).exit == EVAL
+
+
+ATTACKS = textwrap.dedent(
+    """\
+    import torch
+    import torch.nn.functional as F
+
+    def pgd(model, x, y, eps, steps):
+        delta = torch.zeros_like(x, requires_grad=True)
+        for _ in range(steps):
+            F.cross_entropy(model(x + delta), y).backward()
+            delta.data = (delta + eps * delta.grad.sign()).clamp(-eps, eps)
+        return delta.detach()
+
+    def saliency(model, x):
+        x = x.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(model(x).max(), x)
+        return grad
+
+    def train_step(model, x, y, opt):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    """
+)
+
+
+def test_a_helper_that_back_propagates_to_an_input_trains_nothing(tmp_path):
+    """An attack or a saliency map back-propagates to its input and steps no optimizer: its forwards
+    are neither training (BN006 would see eval "leak" into it) nor evaluation; a training step is."""
+    (tmp_path / "attacks.py").write_text(ATTACKS)
+    index = ProjectIndex(str(tmp_path))
+    caller = str(tmp_path / "train.py")
+    for name in ("pgd", "saliency"):
+        effect = index.function_effects(caller, f"attacks.{name}").effects.get("model")
+        assert effect is None or (effect.forwards == () and effect.exit == ENTRY), (name, effect)
+    step = index.function_effects(caller, "attacks.train_step").effects.get("model")
+    assert [trained for _, trained, _ in step.forwards] == [True]
