@@ -203,9 +203,10 @@ class MissingEval(Rule):
     dropout (a registry, a package outside the project: only torchvision, timm,
     Hugging Face and a few others are known). A notebook class defined twice,
     with and without BN (or dropout), is taken as neither. A shape probe — a forward on `torch.randn(...)`-like tensors
-    (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists of them or
-    another model's output on them) whose output is only looked at (shape,
-    printed, passed on) — is not evaluation, nor is a forward in a function
+    (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists or dicts
+    of them, shifted or scaled `10 + 5 * torch.randn(...)`, or another model's
+    output on them) whose output is only looked at (shape, printed, plotted
+    through `.numpy()`, passed on) — is not evaluation, nor is a forward in a function
     whose name is its only sign of evaluation (no `no_grad`, no evaluation data)
     of a network built in that function, with random weights that nothing
     trains, loads or copies from a trained one (a `test()` that checks a fresh
@@ -555,6 +556,11 @@ def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
                 return bool(inputs) and all(_synthetic(a, before, depth + 1, table) for a in inputs)
             if isinstance(expr, (cst.List, cst.Tuple)):
                 return bool(expr.elements) and all(_synthetic(e.value, before, depth + 1, table) for e in expr.elements)
+            if isinstance(expr, cst.BinaryOperation):  # `10 + 5 * torch.randn(n, 1)`: random data shifted and scaled
+                sides = [side for side in (expr.left, expr.right) if not _literal(side)]
+                return bool(sides) and all(_synthetic(side, before, depth + 1, table) for side in sides)
+            if isinstance(expr, cst.UnaryOperation):
+                return _synthetic(expr.expression, before, depth + 1, table)
             if isinstance(expr, cst.Dict):  # `{"frames": torch.rand(4, 3, 32, 224, 224)}`: a batch dict made up
                 return bool(expr.elements) and all(isinstance(e, cst.DictElement) and _synthetic(e.value, before, depth + 1, table) for e in expr.elements)
             if isinstance(expr, cst.Subscript):
@@ -715,9 +721,9 @@ def _argument_for(facts, fn, name: str, site) -> Optional["cst.BaseExpression"]:
 # Functions that compare or reduce tensors' values.
 _VALUE_FUNCTIONS = ("allclose", "isclose", "equal", "eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal", "all", "any", "argmax", "argmin", "topk", "sort")
 # Methods that give the same values in another form (a copy, another device, another shape).
-_PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten")
+_PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten", "numpy", "tolist")
 # Methods that compute with a tensor's values: an output used so is a result, not a probe.
-_VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
+_VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
 
 
 def _probe_use(facts, call, fn) -> bool:
@@ -734,7 +740,8 @@ def _probe_use(facts, call, fn) -> bool:
             return True
         if isinstance(parent, cst.Attribute) and parent.value is node:
             if parent.attr.value in _PASS_THROUGH_METHODS:
-                # `out.detach().cpu().numpy()`: still the output's values, looked at further on.
+                # `out.detach().cpu().numpy()`: still the output's values, looked at further on
+                # (plotted or printed: a probe; reduced or compared: a result).
                 call = facts.parent(parent)
                 return isinstance(call, cst.Call) and call.func is parent and numeric(call)
             return parent.attr.value in _VALUE_METHODS
