@@ -1179,12 +1179,20 @@ def _local_summary(
         if init is not None and _bn_under_init_tests(init, inv.resolve):
             inv.switchable_bn[name] = cls
 
+    # The literal defaults of the parameters of the class `__init__` or function being read: a norm
+    # selector called with one of them (`select_norm(norm, dim)` with `norm="ln"`) is decided by it.
+    enclosing_defaults: Dict[str, object] = {}
+
     def call_switches_bn_off(call: ast.Call) -> bool:
         """`ConvBlock(64, 64, norm=None)` of a block whose `__init__` builds BatchNorm only under
-        `if self.norm == "batch":`: this call builds none (``summaries.layers_switched_off``)."""
+        `if self.norm == "batch":`: this call builds none (``summaries.layers_switched_off``).  So
+        does `select_norm("ln", dim)` of a function of the module that returns BatchNorm only on
+        a branch its parameter rules out (``selector_builds_no_bn``)."""
         name = dotted_name(call.func)
         if not name:
             return False
+        if name in inv.functions:
+            return selector_builds_no_bn(inv.functions[name], call, enclosing_defaults, lambda n: is_bn_class(inv.resolve(n)))
         if name in inv.classes:
             return name in inv.switchable_bn and _literal_arguments(call) and class_switched_off(inv.classes[name], inv.resolve, call)
         head = name.split(".")[0]
@@ -1195,7 +1203,13 @@ def _local_summary(
 
     reasons: Dict[str, _Reasons] = {}
     calls_by_name: Optional[Dict[str, List[ast.Call]]] = None  # built on first need
+    from bnlint.summaries import literal_defaults
+
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
+        init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) if isinstance(node, ast.ClassDef) else node
+        enclosing_defaults.clear()
+        if isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            enclosing_defaults.update(literal_defaults(init.args))
         r = _References()
         for stmt in node.body:
             r.visit(stmt)  # methods: their bodies, decorators and defaults (`norm_layer=nn.BatchNorm2d`)
@@ -1364,6 +1378,47 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
         # A flag some call sets is live; the others (`dilation=True` passed, `batch_norm` never) stay unset.
         flags -= {flag for flag in flags if flag in passed and not unset(passed[flag])}
     return {id(n) for stmt in guarded if stmt.test.id in flags for part in stmt.body for n in ast.walk(part)}  # type: ignore[attr-defined]
+
+
+def selector_builds_no_bn(fn: ast.AST, call: ast.Call, defaults: "Dict[str, object]", is_bn: Callable[[str], bool]) -> bool:
+    """Does ``call`` of ``fn``, a norm selector (`def select_norm(norm, dim): if norm == "gln":
+    return GlobalLayerNorm(dim) ... else: return nn.BatchNorm1d(dim)`), take a branch that returns
+    no BatchNorm?  Its arguments are literals, or names of the caller's parameters whose literal
+    defaults ``defaults`` holds (`select_norm(norm, dim)` in an `__init__` with `norm="ln"`); the
+    branches are `if` tests on them.  False when anything is not decided (BN evidence as before)."""
+    from bnlint.effects import static_truth
+
+    args = fn.args  # type: ignore[attr-defined]
+    params = [a.arg for a in list(args.posonlyargs) + list(args.args)]
+    literals: Dict[str, object] = {}
+    for name, value in list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg]:
+        if isinstance(value, ast.Constant):
+            literals[name] = value.value
+        elif isinstance(value, ast.Name) and value.id in defaults:
+            literals[name] = defaults[value.id]
+    if not literals:
+        return False
+
+    def returned(body: List[ast.stmt]) -> Optional[ast.AST]:
+        for stmt in body:
+            if isinstance(stmt, ast.Return):
+                return stmt.value if stmt.value is not None else ast.Constant(None)
+            if isinstance(stmt, ast.If):
+                truth = static_truth(stmt.test, literals)
+                if truth is None:
+                    return None
+                found = returned(stmt.body if truth else stmt.orelse)
+                if found is not None:
+                    return found
+                continue
+            if not isinstance(stmt, (ast.Expr, ast.Pass, ast.Assert)):
+                return None  # an assignment, a loop: not a plain selector
+        return None
+
+    value = returned(list(fn.body))  # type: ignore[attr-defined]
+    if value is None:
+        return False
+    return not any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn(dotted_name(n) or "") for n in ast.walk(value))
 
 
 def _literal_arguments(call: ast.Call) -> bool:

@@ -593,7 +593,10 @@ class TinyBatchBN(Rule):
     backbone is frozen when weights or backbone weights are used, the
     default; their `_v2` versions and SSDlite have BatchNorm2d), or built with
     its BatchNorm switched off by a constructor flag (`Net(use_bn=False)` of a
-    class that builds it only `if use_bn:`). BN evidence is what is built: an
+    class that builds it only `if use_bn:`), or whose normalisation comes from
+    a selector function of its module that returns BatchNorm only on a branch
+    its argument rules out (`select_norm(norm, dim)` given `"ln"`, or the
+    constructor's parameter `norm` with its default `"ln"`). BN evidence is what is built: an
     `isinstance(m, nn.BatchNorm3d)` check in weight init builds nothing. Nor
     is a model reported whose BN is put back in eval after every `.train()`
     (`model.apply(set_bn_eval)`, `m.eval()` on the BN layers in a loop over
