@@ -1399,24 +1399,27 @@ def selector_builds_no_bn(fn: ast.AST, call: ast.Call, defaults: "Dict[str, obje
     if not literals:
         return False
 
+    undecided = ast.Pass()  # the path cannot be followed: a test on something else, an assignment, a loop
+
     def returned(body: List[ast.stmt]) -> Optional[ast.AST]:
+        """The expression the path through ``body`` returns, None when it falls through."""
         for stmt in body:
             if isinstance(stmt, ast.Return):
                 return stmt.value if stmt.value is not None else ast.Constant(None)
             if isinstance(stmt, ast.If):
                 truth = static_truth(stmt.test, literals)
                 if truth is None:
-                    return None
+                    return undecided
                 found = returned(stmt.body if truth else stmt.orelse)
                 if found is not None:
                     return found
                 continue
             if not isinstance(stmt, (ast.Expr, ast.Pass, ast.Assert)):
-                return None  # an assignment, a loop: not a plain selector
+                return undecided  # not a plain selector
         return None
 
     value = returned(list(fn.body))  # type: ignore[attr-defined]
-    if value is None:
+    if value is None or value is undecided:
         return False
     return not any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn(dotted_name(n) or "") for n in ast.walk(value))
 

@@ -332,3 +332,47 @@ def test_layers_with_a_dropout_rate(code, drops):
         return aliases.get(head, head) + ("." + rest if rest else "")
 
     assert calls_dropout_function(ast.parse(code, mode="eval").body, resolve) is drops
+
+
+SELECTORS = """
+def select_norm(norm, dim):
+    if norm == "gln":
+        return GlobalLayerNorm(dim)
+    if norm == "ln":
+        return nn.GroupNorm(1, dim)
+    else:
+        return nn.BatchNorm1d(dim)
+
+def get_norm_layer(norm_type="instance"):
+    if norm_type == "batch":
+        layer = functools.partial(nn.BatchNorm2d, affine=True)
+    elif norm_type == "instance":
+        layer = functools.partial(nn.InstanceNorm2d, affine=False)
+    return layer
+"""
+
+
+@pytest.mark.parametrize(
+    "call, defaults, builds_none",
+    [
+        ("select_norm('ln', 64)", {}, True),
+        ("select_norm('gln', 64)", {}, True),
+        ("select_norm('bn', 64)", {}, False),  # the else branch: BatchNorm
+        ("select_norm(norm, 64)", {"norm": "ln"}, True),  # the constructor's default decides
+        ("select_norm(norm, 64)", {}, False),  # not decided: BN evidence as before
+        ("select_norm(kind, 64)", {"norm": "ln"}, False),
+        # a selector that assigns before returning is not read: not decided, whichever branch
+        ("get_norm_layer(norm_type='instance')", {}, False),
+        ("get_norm_layer(norm_type='batch')", {}, False),
+    ],
+)
+def test_a_norm_selector_builds_batchnorm_only_where_its_argument_selects_it(call, defaults, builds_none):
+    import ast
+
+    from bnlint.inventory import selector_builds_no_bn
+
+    tree = ast.parse(SELECTORS)
+    functions = {f.name: f for f in tree.body}
+    node = ast.parse(call, mode="eval").body
+    is_bn = lambda name: name.endswith("BatchNorm1d") or name.endswith("BatchNorm2d")  # noqa: E731
+    assert selector_builds_no_bn(functions[node.func.id], node, defaults, is_bn) is builds_none
