@@ -205,8 +205,9 @@ class MissingEval(Rule):
     with and without BN (or dropout), is taken as neither. A shape probe — a forward on `torch.randn(...)`-like tensors
     (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists or dicts
     of them, shifted or scaled `10 + 5 * torch.randn(...)`, or another model's
-    output on them) whose output is only looked at (shape, printed, plotted
-    through `.numpy()`, passed on) — is not evaluation, nor is a forward in a function
+    output on them) whose output is only looked at (shape, printed, passed
+    on) — is not evaluation, nor is a network with random weights that nothing
+    trains or loads run on such data (a demo of what train mode does), nor is a forward in a function
     whose name is its only sign of evaluation (no `no_grad`, no evaluation data)
     of a network built in that function, with random weights that nothing
     trains, loads or copies from a trained one (a `test()` that checks a fresh
@@ -398,9 +399,12 @@ class MissingEval(Rule):
                 continue
             if obs.kinds <= {"no_grad", "val_batch"} and not obj.has_weights and not any(o is obj for _, o in result.trained_in_loop) and not result.optimized(obj):
                 # A network with random weights, never trained (no optimizer takes its parameters):
-                # shown one batch of validation data, or its output checked for its shape only (a
-                # test of the code), it is a demo.
+                # shown one batch of validation data, its output checked for its shape only (a
+                # test of the code), or run on random data (what train mode does, plotted), it is
+                # a demo.
                 if "val_batch" in obs.kinds or _shape_only_use(facts, obs.node, obs.fn):
+                    continue
+                if _synthetic_input(facts, obs.node, obs.fn, result, obs.chain, looked_at_only=False):
                     continue
             if id(obs.node) in reported:
                 continue
@@ -516,16 +520,17 @@ def _built_here_untrained(facts, obj, fn) -> bool:
 _SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
 
 
-def _synthetic_input(facts, call, fn, result, chain=()) -> bool:
+def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> bool:
     """``net(torch.randn(1, 3, 32, 32))`` or ``x = torch.zeros(...); net(x)``: a shape probe / smoke test.
 
     A name's value is the one its nearest binding before the use gives it (``X`` may be a random
-    probe here and a real batch further down the notebook)."""
+    probe here and a real batch further down the notebook).  ``looked_at_only``: the output must be
+    only looked at, too (a probe); False asks only about the input (a demo network's random data)."""
     import libcst as cst
 
     # `net(x, *state)`: the state a streaming model feeds back to itself is not the data.
     args = [a.value for a in call.args if a.keyword is None and not a.star]
-    if not args or not _probe_use(facts, call, fn):
+    if not args or (looked_at_only and not _probe_use(facts, call, fn)):
         return False
     # Where a name is a parameter of the function the forward is in, its value is the argument of
     # the call that ran it (the inline chain, innermost last): `self._forward_conv(torch.zeros(...))`.
@@ -721,9 +726,9 @@ def _argument_for(facts, fn, name: str, site) -> Optional["cst.BaseExpression"]:
 # Functions that compare or reduce tensors' values.
 _VALUE_FUNCTIONS = ("allclose", "isclose", "equal", "eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal", "all", "any", "argmax", "argmin", "topk", "sort")
 # Methods that give the same values in another form (a copy, another device, another shape).
-_PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten", "numpy", "tolist")
+_PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten")
 # Methods that compute with a tensor's values: an output used so is a result, not a probe.
-_VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
+_VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
 
 
 def _probe_use(facts, call, fn) -> bool:
@@ -740,8 +745,7 @@ def _probe_use(facts, call, fn) -> bool:
             return True
         if isinstance(parent, cst.Attribute) and parent.value is node:
             if parent.attr.value in _PASS_THROUGH_METHODS:
-                # `out.detach().cpu().numpy()`: still the output's values, looked at further on
-                # (plotted or printed: a probe; reduced or compared: a result).
+                # `out.detach().cpu().numpy()`: still the output's values, looked at further on.
                 call = facts.parent(parent)
                 return isinstance(call, cst.Call) and call.func is parent and numeric(call)
             return parent.attr.value in _VALUE_METHODS
