@@ -412,15 +412,16 @@ class Facts:
     def names_bound_to_imported_calls(self) -> FrozenSet[str]:
         """Names some plain assignment of the file binds to a call of an imported name
         (`searcher = mcts.MCTS()`): the only receivers whose class may be a project class."""
-        if self._name_assignments is None:
-            self.aliases(frozenset())
         if self._imported_call_names is None:
             inv = self.inventory
-            self._imported_call_names = frozenset(
-                target
-                for target, value in self._name_assignments  # type: ignore[union-attr]
-                if isinstance(value, cst.Call) and (name := dotted(value.func)) is not None and inv.is_imported(name)
-            )
+            found = set()
+            for call in self.calls:  # (the traversal's calls: no walk of the module)
+                parent = self.parents.get(call)
+                if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+                    name = dotted(call.func)
+                    if name is not None and inv.is_imported(name):
+                        found.add(parent.targets[0].target.value)
+            self._imported_call_names = frozenset(found)
         return self._imported_call_names
 
     def aliases(self, names: "Set[str] | FrozenSet[str]") -> Set[str]:

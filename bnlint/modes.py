@@ -2061,6 +2061,8 @@ class ModesAnalysis:
         """``effects.input_gradient_only`` of a function of this file (read back as ``ast``, once)."""
         key = ("input_gradient", id(fn))
         cached = self._fn_training.get(key)  # type: ignore[call-overload]
+        if cached is None and not any(type(n) is cst.Attribute and n.attr.value == "grad" for n in self.walk(fn)):  # type: ignore[attr-defined]
+            cached = self._fn_training[key] = False  # type: ignore[index]  # no `.grad` read anywhere (the cheap test first)
         if cached is None:
             from bnlint.effects import input_gradient_only
 
