@@ -453,8 +453,6 @@ class _ParamRun:
         self.eval_fn = is_eval_routine_name(fn.name)  # type: ignore[attr-defined]
         # BN recalibration (precise BN, `update_bn_stats`): train-mode forwards on purpose, no evaluation.
         self.recalibrates = _recalibrates(fn)
-        # An attack or saliency map: forwards that back-propagate to an input train nothing.
-        self.input_gradient = input_gradient_only(fn)
         no_grad = any(_is_no_grad(d) for d in fn.decorator_list)  # type: ignore[attr-defined]
         self.ctx0 = _Context(no_grad=no_grad)
 
@@ -481,6 +479,8 @@ class _ParamRun:
                 frozen = False
             elif kind == "forward" and frozen:
                 after_freeze.add(what)  # type: ignore[arg-type]
+        # An attack or saliency map: forwards that back-propagate to an input train nothing.
+        input_gradient = any(f[5] for f in self.forwards) and input_gradient_only(self.fn)
         for index, (node, modes, kinds, loop, trained_by_callee, own) in enumerate(self.forwards):
             if index in after_freeze and ENTRY in modes and len(modes) == 1:
                 trains_in.append(("", ""))
@@ -491,7 +491,7 @@ class _ParamRun:
             # A forward of a callee is trained on there, or here when this function back-propagates
             # what the callee returned (`loss, metrics = self._compute_loss_and_metrics(x, y)` ...
             # `loss.backward()`: a helper named for metrics, used for training).
-            if own and self.input_gradient:
+            if own and input_gradient:
                 # Back-propagated to an input, no optimizer step: neither training nor (without an
                 # evaluation context) evaluation.
                 if kinds:

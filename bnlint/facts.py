@@ -109,7 +109,6 @@ class Facts:
         self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
         self._ema_targets: Optional[FrozenSet[str]] = None
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
-        self._imported_call_names: Optional[FrozenSet[str]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
 
@@ -408,21 +407,6 @@ class Facts:
             elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and call.args and dotted(call.args[0].value) == fn.name.value:
                 out.append(func.value)
         return out
-
-    def names_bound_to_imported_calls(self) -> FrozenSet[str]:
-        """Names some plain assignment of the file binds to a call of an imported name
-        (`searcher = mcts.MCTS()`): the only receivers whose class may be a project class."""
-        if self._imported_call_names is None:
-            inv = self.inventory
-            found = set()
-            for call in self.calls:  # (the traversal's calls: no walk of the module)
-                parent = self.parents.get(call)
-                if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
-                    name = dotted(call.func)
-                    if name is not None and inv.is_imported(name):
-                        found.add(parent.targets[0].target.value)
-            self._imported_call_names = frozenset(found)
-        return self._imported_call_names
 
     def aliases(self, names: "Set[str] | FrozenSet[str]") -> Set[str]:
         """Names bound to (parts of) these models by a plain assignment anywhere in the file, one

@@ -1179,20 +1179,17 @@ def _local_summary(
         if init is not None and _bn_under_init_tests(init, inv.resolve):
             inv.switchable_bn[name] = cls
 
-    # The literal defaults of the parameters of the class `__init__` or function being read: a norm
-    # selector called with one of them (`select_norm(norm, dim)` with `norm="ln"`) is decided by it.
-    enclosing_defaults: Dict[str, object] = {}
-
-    def call_switches_bn_off(call: ast.Call) -> bool:
+    def call_switches_bn_off(call: ast.Call, defaults: Dict[str, object]) -> bool:
         """`ConvBlock(64, 64, norm=None)` of a block whose `__init__` builds BatchNorm only under
         `if self.norm == "batch":`: this call builds none (``summaries.layers_switched_off``).  So
         does `select_norm("ln", dim)` of a function of the module that returns BatchNorm only on
-        a branch its parameter rules out (``selector_builds_no_bn``)."""
+        a branch its parameter rules out (``selector_builds_no_bn``), also through ``defaults``, the
+        literal defaults of the caller's parameters (`select_norm(norm, dim)` with `norm="ln"`)."""
         name = dotted_name(call.func)
         if not name:
             return False
         if name in inv.functions:
-            return selector_builds_no_bn(inv.functions[name], call, enclosing_defaults, lambda n: is_bn_class(inv.resolve(n)))
+            return selector_builds_no_bn(inv.functions[name], call, defaults, lambda n: is_bn_class(inv.resolve(n)))
         if name in inv.classes:
             return name in inv.switchable_bn and _literal_arguments(call) and class_switched_off(inv.classes[name], inv.resolve, call)
         head = name.split(".")[0]
@@ -1207,9 +1204,10 @@ def _local_summary(
 
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) if isinstance(node, ast.ClassDef) else node
-        enclosing_defaults.clear()
-        if isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            enclosing_defaults.update(literal_defaults(init.args))
+        # The literal defaults of the parameters of the `__init__` (or function) being read, for the
+        # calls made in it: a norm selector handed one of them is decided by it.
+        defaults = literal_defaults(init.args) if isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)) else {}
+        in_init = {id(n) for n in ast.walk(init)} if defaults and init is not node else None
         r = _References()
         for stmt in node.body:
             r.visit(stmt)  # methods: their bodies, decorators and defaults (`norm_layer=nn.BatchNorm2d`)
@@ -1217,7 +1215,7 @@ def _local_summary(
             for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
                 r.visit(default)
         r.finish()
-        overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c)}
+        overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)

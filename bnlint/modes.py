@@ -337,6 +337,10 @@ class ModesAnalysis:
         # (attribute, model, the argument expression that handed it over)
         self._kept_by_call: Dict[int, Tuple[str, Tuple[Tuple[str, Obj, cst.BaseExpression], ...]]] = {}
         self._kept_instances: Dict[tuple, Tuple[str, Tuple[Tuple[str, Obj, cst.BaseExpression], ...]]] = {}
+        # Variables bound to an instance of a project class of another module (`searcher =
+        # mcts.MCTS()`): its qualified name, as bound at that point of the analysis.
+        self._instance_classes: Dict[tuple, str] = {}
+        self._project_classes: Dict[str, bool] = {}  # qualified name -> a class of the project
         self._closure_vars: Dict[tuple, Tuple[Obj, ...]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
         self._flags: Optional[Set[str]] = None
@@ -1671,6 +1675,11 @@ class ModesAnalysis:
             self._kept_instances[key] = self._kept_by_call[id(value)]
         else:
             self._kept_instances.pop(key, None)
+        instance_of = self._project_class_called(value) if isinstance(value, cst.Call) else None
+        if instance_of is not None:
+            self._instance_classes[key] = instance_of
+        else:
+            self._instance_classes.pop(key, None)
         obj = result if result is not None else self.resolve(value, st, fr)
         if obj is None and id(value) not in self._inlined:
             # (A function of this file that was analysed returned no model: a class from a registry,
@@ -2066,13 +2075,27 @@ class ModesAnalysis:
         if cached is None:
             from bnlint.effects import input_gradient_only
 
-            try:
-                tree = ast.parse(self.facts.module.code_for_node(fn).strip())
-                cached = bool(tree.body) and input_gradient_only(tree.body[0])
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                cached = False
-            self._fn_training[key] = cached  # type: ignore[index]
+            node = self._ast_definition(fn)
+            cached = self._fn_training[key] = node is not None and input_gradient_only(node)  # type: ignore[index]
         return cached
+
+    def _ast_definition(self, fn: cst.FunctionDef) -> Optional[ast.AST]:
+        """The ``ast`` node of ``fn`` in the file's own ``ast`` tree (the engine parsed it once),
+        found by the names of the classes and functions that hold it; None where a name is
+        defined twice on the way (which one is meant cannot be told) or there is no tree."""
+        path: List[str] = []
+        node: Optional[cst.CSTNode] = fn
+        while isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            path.insert(0, node.name.value)
+            node = self.facts.parent_of_def(node)
+        found: Optional[ast.AST] = getattr(self.facts, "ast_tree", None)
+        for name in path:
+            body = getattr(found, "body", None)
+            matches = [n for n in body or () if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name]
+            if len(matches) != 1:
+                return None
+            found = matches[0]
+        return found if path else None
 
     def _runs_where_handed(self, fn: cst.Lambda) -> bool:
         """A lambda handed to a call (`accuracy(lambda x: net(x), loader)`): the callee runs it, so
@@ -2387,7 +2410,7 @@ class ModesAnalysis:
         inv = self.facts.inventory
         inherited = self._inherited_bases(call, name) if not entering else None
         if inherited is None and not entering:
-            inherited = self._instance_class(call, name)
+            inherited = self._instance_class(call, fr)
         if inherited is None and (not name or not self.facts.path or not inv.is_imported(name)) or any(a.star for a in call.args):
             return None if entering else False
         handed = []
@@ -2460,32 +2483,36 @@ class ModesAnalysis:
                 self._apply_effect_summary(call, obj, effect, st, fr, expr, where)
         return restore if entering else True
 
-    def _instance_class(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
-        """For `searcher.search(net)` on an instance of a project class of another module
-        (`searcher = mcts.MCTS()`, the one binding of the name in its scope): that class (qualified),
-        whose method then runs as a function with `self` first; else None."""
-        if not name or name.count(".") != 1 or not self.facts.path:
+    def _instance_class(self, call: cst.Call, fr: Frame) -> Optional[List[str]]:
+        """For `searcher.search(net)` on a variable bound (where this call runs) to an instance of a
+        project class of another module (`searcher = mcts.MCTS()`): that class (qualified), whose
+        method then runs as a function with `self` first; else None."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) or func.value.value in ("self", "cls"):
             return None
-        receiver = name.split(".", 1)[0]
-        if receiver in ("self", "cls") or receiver not in self.facts.names_bound_to_imported_calls():
-            return None
-        fn = self.facts.enclosing_function(call)
-        values = self.facts.assignments_to(receiver, fn) if fn is not None else []
-        if fn is not None and receiver in {p.name.value for p in all_params(fn)}:
-            return None
-        if not values:
-            values = self.facts.assignments_to(receiver, self.facts.module)
-        if len(values) != 1 or not isinstance(values[0], cst.Call):
-            return None
-        cname = dotted(values[0].func)
+        name = func.value.value
+        key: Optional[tuple] = self._var_key(name, fr)
+        act = fr.parent_act
+        for _ in range(20):  # the frame's own variable, then those of the scopes it sees
+            if key in self._instance_classes:
+                return [self._instance_classes[key]]  # type: ignore[index]
+            if act is None:
+                return None
+            key, act = (act, name), self._parent_of_act.get(act)
+        return None
+
+    def _project_class_called(self, call: cst.Call) -> Optional[str]:
+        """The qualified name of the project class of another module that ``call`` instantiates."""
+        name = dotted(call.func)
         inv = self.facts.inventory
-        if not cname or not inv.is_imported(cname):
+        if not name or not self.facts.path or not inv.is_imported(name):
             return None
-        qualified = inv.resolve(cname)
-        found = self.facts.index.definition(self.facts.path, qualified)
-        if found is None or found[1] not in found[2][2]:
-            return None  # a function's result, or not of the project
-        return [qualified]
+        qualified = inv.resolve(name)
+        known = self._project_classes.get(qualified)
+        if known is None:
+            found = self.facts.index.definition(self.facts.path, qualified)
+            known = self._project_classes[qualified] = found is not None and found[1] in found[2][2]
+        return qualified if known else None
 
     def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
         """For `self.<method>(...)` whose method the enclosing class does not define: the class's

@@ -507,6 +507,19 @@ def _add_argument_dests(call: ast.Call) -> List[str]:
     return [longs[0].lstrip("-").replace("-", "_")] if longs else []
 
 
+def _option_definitions_in(node, dest: str) -> Optional[List[ast.Call]]:
+    """The ``add_argument`` calls in ``node`` (an options class or function) that store into
+    ``dest``; None when a ``set_defaults`` there may set it instead."""
+    found = []
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            if call.func.attr == "add_argument" and dest in _add_argument_dests(call):
+                found.append(call)
+            elif call.func.attr == "set_defaults" and any(k.arg is None or k.arg == dest for k in call.keywords):
+                return None
+    return found
+
+
 def _ast_targets(stmt) -> list:
     """What a statement binds: assignment, `for`, `with ... as`, walrus targets."""
     if isinstance(stmt, ast.Assign):
@@ -1859,18 +1872,13 @@ class TinyBatchBN(Rule):
         returns = [n.value for n in ast.walk(options_fn) if isinstance(n, ast.Return)]
         if not returns or not all(parsed(r) for r in returns):
             return None
-        definitions = []
-        for node in ast.walk(options_fn):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                if node.func.attr == "add_argument" and attr in _add_argument_dests(node):
-                    definitions.append(node)
-                elif node.func.attr == "set_defaults":
-                    return None
-            elif isinstance(node, (ast.Assign, ast.AugAssign)) and any(
-                isinstance(t, ast.Attribute) and t.attr == attr for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            ):
-                return None  # `args.batch_size *= n_gpus` after parsing: not the default
-        if len(definitions) != 1:
+        if any(
+            isinstance(node, (ast.Assign, ast.AugAssign)) and any(isinstance(t, ast.Attribute) and t.attr == attr for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+            for node in ast.walk(options_fn)
+        ):
+            return None  # `args.batch_size *= n_gpus` after parsing: not the default
+        definitions = _option_definitions_in(options_fn, attr)
+        if definitions is None or len(definitions) != 1:
             return None
         return self._option_call_default(module_path, definitions[0], attr, f"`{fname}()`")
 
@@ -1966,12 +1974,10 @@ class TinyBatchBN(Rule):
         if hops > 4:
             return False
         cls = classes[cname]
-        for node in ast.walk(cls):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                if node.func.attr == "add_argument" and dest in _add_argument_dests(node):
-                    out.append((module_path, cname, node))
-                elif node.func.attr == "set_defaults" and any(k.arg is None or k.arg == dest for k in node.keywords):
-                    return False
+        found = _option_definitions_in(cls, dest)
+        if found is None:
+            return False
+        out.extend((module_path, cname, node) for node in found)
         for base in cls.bases:
             bname = inv_mod.dotted_name(base)
             if bname is None:
