@@ -197,7 +197,10 @@ class MissingEval(Rule):
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,
     and in which mode, is decided by its caller, where it is reported); methods
-    of a trainer class defined in another module; a model kept in a dataclass or
+    of a trainer class defined in another module that keeps the model and
+    trains it itself (a method that takes the model as an argument, on an
+    instance bound to a name, `searcher.search_batch(..., net)`, is read); a
+    model kept in a dataclass or
     an argument bundle; callbacks and framework loops (Lightning, fastai); nor a
     model built by a factory or class that cannot be resolved to BatchNorm or
     dropout (a registry, a package outside the project: only torchvision, timm,

@@ -55,7 +55,9 @@ class EvalNotRestored(Rule):
     A function of another project module that the model is handed to is read
     from its source (``validate(model, val_loader)`` imported from
     `engine.py` that calls `model.eval()`; `train_one_epoch(model, ...)` that
-    trains it without `model.train()`), a few calls deep. A model picked from
+    trains it without `model.train()`), a few calls deep, and so is a helper
+    handed a list of models (`set_mode("eval", [encoder, head])` whose
+    `for m in models:` puts each in eval), in this file or another. A model picked from
     a dict literal of built models by a key (`backbone = BACKBONES[args.arch]`
     with `BACKBONES = {"r50": ResNet50(), "ir50": IR50()}`) is one of them: it
     is followed when every one holds BatchNorm (or BatchNorm or dropout).
