@@ -97,6 +97,31 @@ class CallerIndex:
         self._answers[key] = found
         return found
 
+    def mode_switched_elsewhere(self, path: str, attribute: str) -> bool:
+        """Does a Python file of the project other than ``path`` switch the mode of something
+        named ``attribute`` (`x.<attribute>.eval()`, `<attribute>.train(False)`)?  Read from the
+        text: a yes only keeps a finding back.  True when the project cannot be read whole."""
+        path = os.path.abspath(path)
+        folder = os.path.dirname(path)
+        scope = self._scopes.get(folder)
+        if scope is None:
+            scope = self._scopes[folder] = project_scope(path, self.index.root)
+        files = self._import_words(scope)
+        if not files and project_files(scope) is None:
+            return True  # too many files to read (``MAX_PROJECT_FILES``): unknown
+        self.index.consulted.add(TREE_DEPENDENCY + scope)
+        switch = re.compile(rb"\b" + re.escape(attribute.encode()) + rb"\s*\.\s*(?:eval|train)\s*\(")
+        for other in files:
+            if other == path:
+                continue
+            try:
+                with open(other, "rb") as fh:
+                    if switch.search(fh.read()):
+                        return True
+            except OSError:
+                continue
+        return False
+
     def _import_words(self, scope: str) -> Dict[str, Tuple[str, ...]]:
         """Per Python file of ``scope``: the words of its import statements (module path parts and
         imported names), read once per index.  A caller of `utils/fit.py`'s `fit_one_epoch`

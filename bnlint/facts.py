@@ -297,6 +297,14 @@ class Facts:
             if isinstance(func, cst.Attribute) and func.attr.value in inv_mod.MODULE_METHODS_RETURNING_SELF:
                 if self.expr_holds_bn(func.value, scope, depth + 1):
                     return True
+            if isinstance(func, cst.Attribute) and func.attr.value in ("children", "modules") and not expr.args:
+                return self.expr_holds_bn(func.value, scope, depth + 1)  # the parts of a module with BN
+            if (isinstance(func, cst.Name) and func.value in ("list", "tuple") and len(expr.args) == 1) or (
+                q is not None and q.startswith("torch.nn.") and q.rsplit(".", 1)[-1] in ("Sequential", "ModuleList")
+            ):
+                # `nn.Sequential(*list(resnet.children())[:-1])`: the container holds those parts.
+                if any(self.expr_holds_bn(a.value, scope, depth + 1) for a in expr.args):
+                    return True
             arg = call_arg(expr, "norm_layer")
             if arg is not None and not self.is_bn_class_ref(arg.value) and dotted(arg.value):
                 return False  # resnet50(norm_layer=FrozenBatchNorm2d)
@@ -318,6 +326,9 @@ class Facts:
             return False
         if isinstance(expr, cst.IfExp):
             return self.expr_holds_bn(expr.body, scope, depth + 1) or self.expr_holds_bn(expr.orelse, scope, depth + 1)
+        if isinstance(expr, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in expr.slice):
+            # `list(resnet.children())[:-1]`: a slice of a module's parts (all but the head).
+            return self.expr_holds_bn(expr.value, scope, depth + 1)
         return False
 
     def assignments_to(self, name: str, scope: cst.CSTNode) -> List[cst.BaseExpression]:
@@ -500,7 +511,7 @@ def literal_value(expr: cst.BaseExpression) -> object:
     return NOT_LITERAL
 
 
-def _parameter_owner(expr: cst.BaseExpression) -> Optional[str]:
+def _parameter_owner(expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """``teacher.parameters()``, ``teacher.buffers()``, ``teacher.state_dict().values()``
     (also wrapped in ``list(...)``) -> ``teacher``."""
     if isinstance(expr, cst.Call) and dotted(expr.func) in ("list", "tuple", "iter") and expr.args:
@@ -509,9 +520,9 @@ def _parameter_owner(expr: cst.BaseExpression) -> Optional[str]:
         return None
     method, owner = expr.func.attr.value, expr.func.value
     if method == "values" and isinstance(owner, cst.Call) and isinstance(owner.func, cst.Attribute) and owner.func.attr.value == "state_dict":
-        return root_name(owner.func.value)
+        return owner.func.value
     if method in ("parameters", "buffers"):
-        return root_name(owner)
+        return owner
     return None
 
 
@@ -545,10 +556,14 @@ def _ema_targets(facts: "Facts") -> set:
         written = _written_in_place(facts, loop.body, [n for n in names if n])
         fn = facts.enclosing_function(loop)
         for name, source in zip(names, sources):
-            owner = _parameter_owner(source) if name in written else None
+            expr = _parameter_owner(source) if name in written else None
+            owner = root_name(expr) if expr is not None else None
             if owner is None:
                 continue
             targets.add(owner)
+            path = dotted(expr)
+            if owner == "self" and path:
+                targets.add(path)  # `self.encoder_k`: which of the module's parts is the EMA copy
             if fn is not None and owner in params_of(fn):
                 targets.update(r for r in map(root_name, facts.caller_arguments(fn, owner)) if r)
     for _ in range(3):  # `teacher_unwrapped = teacher.module`: both names
@@ -556,18 +571,6 @@ def _ema_targets(facts: "Facts") -> set:
         if not more:
             break
         targets |= more
-    return targets
-    for _ in range(3):  # plain aliases, both ways: `teacher_unwrapped = teacher.module`
-        before = len(targets)
-        for node in facts.iter_nodes(facts.module):
-            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-                name, source = node.targets[0].target.value, root_name(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else None
-                if source in targets:
-                    targets.add(name)
-                elif name in targets and source:
-                    targets.add(source)
-        if len(targets) == before:
-            break
     return targets
 
 

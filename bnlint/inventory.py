@@ -124,6 +124,12 @@ def calls_dropout_function(call: ast.Call, resolve: Callable[[str], str]) -> boo
         if rate is None:
             return bool(default)
         return not (isinstance(rate, ast.Constant) and not rate.value)
+    if name and not qualified.startswith("torch.") and _literal_rate(next((k.value for k in call.keywords if k.arg == "dropout"), None)):
+        # A layer of a class outside torch built with a literal dropout rate (`RGATConv(...,
+        # dropout=0.6)` of a module that is not linted, a library's attention block): a `dropout`
+        # argument is a rate that the layer applies in train mode.  (Project classes are read
+        # from their code as well; a rate given to them means the same.)
+        return True
     if name and qualified in _RNN_CLASSES:
         rate = call.args[5] if len(call.args) > 5 else next((k.value for k in call.keywords if k.arg == "dropout"), None)
         layers = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "num_layers"), None)
@@ -134,6 +140,11 @@ def calls_dropout_function(call: ast.Call, resolve: Callable[[str], str]) -> boo
         return False
     training = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "training"), None)
     return (dotted_name(training) or "").endswith(".training") if training is not None else False
+
+
+def _literal_rate(value: Optional[ast.AST]) -> bool:
+    """A literal number above zero (a rate, not a flag: `dropout=True` is no rate)."""
+    return isinstance(value, ast.Constant) and type(value.value) in (int, float) and 0 < value.value < 1
 
 
 # Frozen BN: fixed affine + fixed statistics, no train-mode behaviour at all.
@@ -1749,6 +1760,15 @@ class ProjectIndex:
 
             self._callers = CallerIndex(self)
         return self._callers.argument_evidence(path, name, position, keyword)
+
+    def mode_switched_elsewhere(self, path: str, attribute: str) -> bool:
+        """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on
+        something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?"""
+        if self._callers is None:
+            from bnlint.callers import CallerIndex
+
+            self._callers = CallerIndex(self)
+        return self._callers.mode_switched_elsewhere(path, attribute)
 
     def _is_file(self, path: str) -> bool:
         """``os.path.isfile``, asked once per path for the index's lifetime (the LSP server

@@ -141,7 +141,9 @@ class MissingEval(Rule):
     its layers in train mode; not with one layer), PyTorch's transformer layers
     (`nn.TransformerEncoderLayer(d, h)` drops with p=0.1 unless built with 0),
     attention or PyTorch Geometric layers given a rate
-    (`nn.MultiheadAttention(d, h, dropout=p)`, `GATConv(..., dropout=0.6)`),
+    (`nn.MultiheadAttention(d, h, dropout=p)`, `GATConv(..., dropout=0.6)`), a
+    layer of a class bnlint cannot read (a module outside the linted files)
+    built with a literal `dropout=` rate above zero (`RGATConv(..., dropout=0.6)`),
     torchvision classifiers with a dropout head, Hugging Face models. Dropout the model's `forward` never runs
     does not count, nor a library classifier reduced to another of its parts
     (`list(vgg16(...).features)`: the dropout lives in the part named

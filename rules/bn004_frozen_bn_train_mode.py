@@ -22,6 +22,7 @@ _BN_PARAM_STRINGS = lazy(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchn
 _NORM_PARAM_STRINGS = lazy(r"norm|downsample\.1", re.IGNORECASE)
 _NON_BN_PARAM_STRINGS = lazy(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
+_NO_GRAD_FORWARD = lazy(r"\bdef\s+forward\b")
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
 _PARAM_ITERATORS = {"parameters", "named_parameters"}
 
@@ -64,9 +65,22 @@ class FrozenBNTrainMode(Rule):
     after it trains an unfrozen layer and is not counted (a part named
     otherwise that holds the selected name deeper inside cannot be seen).
 
+    A pretrained sub-module kept frozen by running it under `torch.no_grad()`
+    (or `inference_mode()`) in a module's `forward`, while the same forward
+    trains layers of its own (`with torch.no_grad(): x = self.resnet(x)` then
+    `self.fc(x)`), is reported at that call: `.train()` on the module reaches
+    the sub-module, so its BatchNorm runs in train mode whenever the module
+    trains. Not when the sub-module also runs with gradients, has no
+    BatchNorm, is an EMA / momentum encoder (MoCo's key encoder), is kept in
+    eval by a `train()` override, or is put in eval (`.eval()`, `.train(False)`,
+    `.apply(...)` on something of that attribute name) in this file or in any
+    other Python file of the project (read from their text: a namesake there
+    keeps the finding back).
+
     What it cannot see: freezes done inside a helper of another module, a
     constructor freeze under a condition, and a `.train()` issued by a trainer
-    object or framework.
+    object or framework. A sub-module handed to the constructor (a backbone
+    parameter) has unknown content there and is not reported.
 
     ## Why is this bad?
     `requires_grad=False` only stops the optimizer from changing BN's affine
@@ -124,7 +138,8 @@ class FrozenBNTrainMode(Rule):
     name = "frozen-bn-train-mode"
     severity = "warning"
     summary = "requires_grad=False on BatchNorm in train mode does not freeze it"
-    trigger_tokens = ("requires_grad", ".train(")  # a freeze here, or a project constructor's
+    # A freeze here, or a project constructor's; or a sub-module run under no_grad in `forward`.
+    trigger_tokens = ("requires_grad", ".train(", "no_grad", "inference_mode")
     needs_bn_evidence = True
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
 
@@ -136,6 +151,8 @@ class FrozenBNTrainMode(Rule):
         from bnlint.prefilter import imports_project_module_in_text
 
         trains = calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
+        if _NO_GRAD_FORWARD.search(source) and (calls_method_in_text(source, "no_grad") or calls_method_in_text(source, "inference_mode")):
+            return True  # a sub-module run under no_grad in a `forward` (``_check_no_grad_trunks``)
         if not freezes_in_text(source):
             return trains and imports_project_module_in_text(source)
         return trains or imports_project_module_in_text(source)
@@ -148,6 +165,8 @@ class FrozenBNTrainMode(Rule):
         or a call of an imported function (whose summary may put the model in train mode)."""
         methods = scan.called_methods
         trains = "train" in methods or ("backward" in methods and "step" in methods)
+        if scan.forward_classes and ("no_grad" in methods or "inference_mode" in methods):
+            return True  # a sub-module run under no_grad in a `forward` (``_check_no_grad_trunks``)
         if not scan.freezes_parameters:
             # A project constructor may freeze BN parameters (``_construction_sites``).
             return trains and _imports_project_module(scan.tree)
@@ -219,6 +238,7 @@ class FrozenBNTrainMode(Rule):
             return
         if any((dotted(c.func) or "").endswith("convert_frozen_batchnorm") for c in facts.calls):
             return  # detectron2-style freeze(): the BN layers become FrozenBatchNorm2d
+        self._check_no_grad_trunks()
         sites = self._freeze_sites()
         if not sites or self._test_time_adaptation():
             return
@@ -253,6 +273,75 @@ class FrozenBNTrainMode(Rule):
             else:
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes {label}, which contains BatchNorm"
             self.report(node, MESSAGE.format(what=what, when=when), related=related, summary=SUMMARY)
+
+    # --- a sub-module kept frozen by running it under no_grad in forward ---------------
+    def _check_no_grad_trunks(self) -> None:
+        """`with torch.no_grad(): x = self.resnet(x)` in a module's `forward`, followed by layers
+        of its own that it trains (`self.fc1(x)` outside the block): the pretrained trunk is
+        frozen by keeping autograd out, but whenever the module trains (`.train()`, which reaches
+        every sub-module) the trunk's BatchNorm runs in train mode.  Not when the trunk is also
+        run with gradients, put in eval anywhere in the file or by another project file
+        (`model.resnet.eval()`), kept in eval by a `train()` override, or an EMA / momentum
+        encoder (MoCo's key encoder runs in train mode on purpose)."""
+        from bnlint.modes import keeps_bn_eval
+
+        facts = self.ctx.facts
+        ema: Optional[Set[str]] = None
+        for cls in facts.classes:
+            methods = {f.name.value: f for f in cls.body.body if isinstance(f, cst.FunctionDef)}
+            forward = methods.get("forward")
+            if forward is None or "train" in methods or keeps_bn_eval(facts, cls.name.value):
+                continue
+            calls: Dict[str, List[cst.Call]] = {}
+            for node in self._walk(cls):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == "self":
+                    calls.setdefault(node.func.attr.value, []).append(node)
+            trained_here = [
+                attr for attr, sites in calls.items()
+                if attr not in methods and any(facts.enclosing_function(c) is forward and not facts.in_no_grad(c) for c in sites)
+            ]
+            if not trained_here:
+                continue  # nothing of its own trains in `forward`: an inference wrapper
+            for attr, sites in calls.items():
+                if attr in methods or attr in trained_here or not all(facts.in_no_grad(c) for c in sites):
+                    continue
+                first = next((c for c in sites if facts.enclosing_function(c) is forward), None)
+                if first is None or not facts.expr_holds_bn(first.func, forward):
+                    continue
+                if self._mode_switched(attr):
+                    continue
+                if ema is None:
+                    ema = set(facts.ema_targets())
+                if {attr, f"self.{attr}"} & ema:
+                    continue
+                label = f"self.{attr}"
+                trained = next((a for a in trained_here if not facts.expr_holds_bn(calls[a][0].func, forward)), trained_here[0])
+                built = next(
+                    (n for n in self._walk(cls) if isinstance(n, cst.Assign) and any(dotted(t.target) == label for t in n.targets)), None
+                )
+                related = ((built, f"`{label}` is built here"),) if built is not None else ()
+                what = f"`{cls.name.value}.forward` runs `{label}` under `torch.no_grad()` to keep it frozen"
+                message = (
+                    f"{what}, but its BatchNorm layers stay in train mode whenever `{cls.name.value}` trains (`.train()` reaches "
+                    f"every sub-module, and `{cls.name.value}` trains `self.{trained}` in the same forward): train-mode BN "
+                    f"normalises every batch with that batch's own mean/variance and keeps overwriting running_mean/running_var, "
+                    f"so `no_grad` does not freeze it and the pretrained statistics drift. Put `{label}` in eval mode after every "
+                    f"`.train()`: override `train()` in `{cls.name.value}` (`super().train(mode); {label}.eval(); return self`)."
+                )
+                summary = f"`{label}` runs under no_grad to stay frozen but its BatchNorm trains with `{cls.name.value}`: keep it in eval"
+                self.report(first, message, related=related, summary=summary)
+
+    def _mode_switched(self, attr: str) -> bool:
+        """`.eval()`/`.train(...)` on something named ``attr`` in this file or another project file."""
+        facts = self.ctx.facts
+        for call in facts.calls:
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("eval", "train", "apply"):
+                recv = dotted(func.value)
+                if recv is not None and attr in recv.split("."):
+                    return True
+        index, path = facts.index, facts.path
+        return bool(index is not None and path and index.mode_switched_elsewhere(path, attr))
 
     # --- where parameters are frozen --------------------------------------------
     def _freeze_sites(self) -> List[Tuple[cst.CSTNode, cst.CSTNode, Optional[Tuple[str, Set[str], str]]]]:
