@@ -1263,9 +1263,10 @@ def _local_summary(
             # `def str2model(name): ... return MLP`: it hands back a class, builds no module.
             reasons[name] = inv.dropout_reasons[name] = _Reasons(False, (), ())
             continue
-        if reasons[name].direct and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if (reasons[name].direct or reasons[name].local) and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `def vgg(cfg, batch_norm=False): ... if batch_norm: layers += [nn.BatchNorm2d(v)]`,
-            # called in this module only without a true `batch_norm`: that BN is never built.
+            # called in this module only without a true `batch_norm`: that BN is never built (nor
+            # the BN a helper of this module builds, `norm(norm_type, nc) if norm_type else None`).
             if calls_by_name is None:
                 calls_by_name = {}
                 for call in ast.walk(tree):
@@ -1372,7 +1373,8 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
     flags = {name for name, d in defaults.items() if isinstance(d, ast.Constant) and d.value in (False, None, 0)}
     if not flags:
         return set()
-    guarded = [stmt for stmt in ast.walk(fn) if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Name) and stmt.test.id in flags]
+    # `if norm_type: layers.append(norm(norm_type, nc))`, `n = norm(norm_type, nc) if norm_type else None`
+    guarded = [node for node in ast.walk(fn) if isinstance(node, (ast.If, ast.IfExp)) and isinstance(node.test, ast.Name) and node.test.id in flags]
     if not guarded:
         return set()
 
@@ -1386,7 +1388,13 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
         passed.update({k.arg: k.value for k in call.keywords if k.arg})
         # A flag some call sets is live; the others (`dilation=True` passed, `batch_norm` never) stay unset.
         flags -= {flag for flag in flags if flag in passed and not unset(passed[flag])}
-    return {id(n) for stmt in guarded if stmt.test.id in flags for part in stmt.body for n in ast.walk(part)}  # type: ignore[attr-defined]
+    return {
+        id(n)
+        for node in guarded
+        if node.test.id in flags  # type: ignore[attr-defined]
+        for part in (node.body if isinstance(node, ast.If) else [node.body])  # type: ignore[attr-defined]
+        for n in ast.walk(part)
+    }
 
 
 def selector_builds_no_bn(fn: ast.AST, call: ast.Call, defaults: "Dict[str, object]", is_bn: Callable[[str], bool]) -> bool:
@@ -2144,24 +2152,26 @@ class ProjectIndex:
                     # for the names whose answer is not plain train mode.  Only definitions whose
                     # text could change the answer are read (a mode call, or a nested function
                     # that may be what is returned): most of a large module is neither.
-                    from bnlint.summaries import construction
+                    from bnlint.summaries import TRAIN, construction
 
                     lines = data.splitlines()
                     definitions = {**base.functions, **base.classes}
                     constructions = {}
-                    frozen_classes: List[bytes] = []  # classes whose construction freezes BN parameters
+                    # Classes whose construction freezes BN parameters or sets a mode: a factory
+                    # that builds one (`return XrayNet(...)`) hands that object back.
+                    answered_classes: List[bytes] = []
                     for name, node in sorted(definitions.items(), key=lambda item: not isinstance(item[1], ast.ClassDef)):
                         text = b"\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
                         if (
                             b".eval(" in text or b".train(" in text or b".apply(" in text or b"requires_grad" in text or text.count(b"def ") > 1
                             or (b"load_state_dict(" in text and _loads_into_self_or_returned(text))
-                            or any(cls in text for cls in frozen_classes)  # a factory of such a class
+                            or any(cls in text for cls in answered_classes)  # a factory of such a class
                         ):
                             c = construction(definitions, name, base.aliases, lambda q, m: self.method_switches_modes(path, q, m))
                             if c is not None:
                                 constructions[name] = c
-                                if c.freezes_bn_params and isinstance(node, ast.ClassDef):
-                                    frozen_classes.append(name.encode())
+                                if isinstance(node, ast.ClassDef) and (c.freezes_bn_params or c.mode != TRAIN):
+                                    answered_classes.append(name.encode())
                     base.constructions = constructions  # type: ignore[misc]
                 # Only names are needed from imported modules: drop the AST nodes (memory).
                 base.classes = dict.fromkeys(base.classes)  # type: ignore[assignment]

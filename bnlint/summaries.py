@@ -359,6 +359,10 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
                 break
             cur = cur.func.value
         if mode is None and isinstance(value, (ast.Name, ast.Call)):
+            # `return XrayNet(weights=w)`, or `model = XrayNet(...)` ... `return model`: a class of
+            # this module whose constructor leaves the object in eval (`self.eval()` in `__init__`)
+            # or in an unknown mode; a later mode call on the name decides instead (below).
+            mode = _constructed_mode(value, fn, definitions, aliases)
             name = value.id if isinstance(value, ast.Name) else _receiver(value)
             if name:
                 # The last mode call on the returned name before this return decides.
@@ -379,6 +383,23 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
         return None
     mode = (answers[0] if all(a == answers[0] for a in answers) else UNKNOWN) if answers else TRAIN
     return Construction(mode, freezes_bn_params=params_frozen, loads_weights=loads)
+
+
+def _constructed_mode(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[str]:
+    """The mode a class of this module leaves the object ``value`` builds in, when its constructor
+    sets one (EVAL, or UNKNOWN for a switch under an `if`): `XrayNet(...)`, or a name every
+    binding of which in ``fn`` is such a call with the same answer.  None otherwise (train mode)."""
+    if isinstance(value, ast.Name):
+        bound = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+        modes = {_constructed_mode(b, fn, definitions, aliases) if not isinstance(b, ast.Name) else None for b in bound}
+        return modes.pop() if len(modes) == 1 else (UNKNOWN if modes - {None} else None)
+    if not isinstance(value, ast.Call):
+        return None
+    name = _dotted(value.func)
+    if not isinstance(definitions.get(name or ""), ast.ClassDef):
+        return None
+    built = construction(definitions, name or "", aliases)
+    return built.mode if built is not None and built.mode != TRAIN else None
 
 
 def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:

@@ -711,7 +711,11 @@ class FrozenBNTrainMode(Rule):
             if self._outside_selection(recv, node):
                 continue  # `model.module.final_bn.train()` after freezing the parameters named 'backbone'
             self._site.train_call = call
-            return f"`{self.ctx.code_for(call)}` is called after the freeze"
+            if cfn is fn:
+                return f"`{self.ctx.code_for(call)}` is called after the freeze"
+            # Another function (the freeze is in a helper, or the training in one): which runs
+            # first is not known here, only that the model is trained in train mode.
+            return f"`{self.ctx.code_for(call)}` puts the model in train mode for training"
         # A function of another project module that puts the model in train mode (its
         # ``bnlint.effects`` summary): `engine.train(model=model, ...)` with `model.train()` inside.
         helper = self._trains_in_helper(node, fn, roots, order)
