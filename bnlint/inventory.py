@@ -1687,10 +1687,11 @@ def _reexports_only(text: str) -> bool:
     return re.search(r"^(?:async\s+def|def|class)\s", text, re.M) is None
 
 
-# Dropout is looked for less far: nearly every module of a framework names it (its docs, its
-# functional API), so the text shortcut prunes little, and a model's dropout is in its own
-# module or the one that defines its blocks.
-DROPOUT_IMPORT_HOPS = 2
+# Dropout is looked for as far as BatchNorm: a model class of the training script (one hop to its
+# own module's classes) built from a network module that builds its blocks from a third
+# (tabular-dl-tabr's `Model` -> `lib.network` -> `lib.blocks`).  (It was 2: nearly every module of a
+# framework names dropout, so its text shortcut prunes little; bench/ measures the cost.)
+DROPOUT_IMPORT_HOPS = MAX_IMPORT_HOPS
 
 
 _ATTRIBUTE_CHAIN = lazy(r"(?:\s*\.\s*[A-Za-z_]\w*)*")
@@ -2230,6 +2231,32 @@ class ProjectIndex:
                 continue
             return self._method_as_function(module_path, cls, fn, functions, aliases, depth)
         return None
+
+    def derives_from_module(self, from_path: str, qualified: str) -> bool:
+        """Is the project class ``qualified`` (as ``from_path`` imports it) a `torch.nn.Module`
+        through its bases, in its module and the project modules they come from?"""
+        found = self.definition(from_path, qualified, 0)
+        todo = [found] if found is not None and found[1] in found[2][2] else []
+        seen: Set[Tuple[str, str]] = set()
+        while todo and len(seen) < 16:
+            module_path, name, (functions, aliases, classes) = todo.pop()
+            if (module_path, name) in seen:
+                continue
+            seen.add((module_path, name))
+            for base in (dotted_name(x) for x in classes[name].bases):
+                if not base:
+                    continue
+                if base in classes:
+                    todo.append((module_path, base, (functions, aliases, classes)))
+                    continue
+                head, _, rest = base.partition(".")
+                target = aliases.get(head, head) + ("." + rest if rest else "")
+                if target in ("torch.nn.Module", "torch.nn.modules.module.Module") or target.startswith("torch.nn.") and target.endswith((".Module", "Sequential")):
+                    return True
+                more = self.definition(module_path, target, 0) if head in aliases else None
+                if more is not None and more[1] in more[2][2]:
+                    todo.append(more)
+        return False
 
     def _method_as_function(self, module_path: str, cls: ast.ClassDef, fn: ast.AST, functions: Dict[str, ast.AST], aliases: Dict[str, str], depth: int) -> Any:
         """The summary of a method of ``cls`` as a function of its parameters, `self` first; the

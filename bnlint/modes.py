@@ -306,6 +306,7 @@ class ModesAnalysis:
         self._pure_done: Set[tuple] = set()
         self._self_assign_cache: Dict[cst.ClassDef, Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]] = {}
         self._fn_training: Dict[int, bool] = {}
+        self._trained_only_cache: Dict[int, bool] = {}  # ``_only_trained_on``, by id(function)
         self._fn_recalib: Dict[int, bool] = {}
         self._methods: Dict[int, Dict[str, cst.FunctionDef]] = {}
         self._called_names: Set[str] = set()
@@ -638,6 +639,8 @@ class ModesAnalysis:
                     return True
                 if base in inv.classes:
                     todo.append(base)
+                elif self.facts.path and self.facts.index.derives_from_module(self.facts.path, base):
+                    return True  # `class SEGAN(Model)` with `Model(nn.Module)` in another project module
         return False
 
     def _switches_modes_through_self(self, fn: cst.FunctionDef, cls: cst.ClassDef, seen: Optional[Set[int]] = None) -> bool:
@@ -3162,9 +3165,11 @@ class ModesAnalysis:
                 after=next((f.callsite for f in self._stack if isinstance(f.callsite, cst.FunctionDef)), None),
             )
             self.forwards[key] = obs
-        if "eval_fn" in kinds and "no_grad" not in kinds and self._backward_after(call, fr.fn):
+        if "eval_fn" in kinds and "no_grad" not in kinds and (self._backward_after(call, fr.fn) or self._only_trained_on(fr.fn)):
             # A function named for evaluation that trains on this forward's output
-            # (`after_validation()` running the training loop): its name says nothing here.
+            # (`after_validation()` running the training loop), or whose output every caller in
+            # the file trains on (`loss = l1(self.infer_G(x), y); loss.backward()`): its name
+            # says nothing here.
             kinds.discard("eval_fn")
             lexical.discard("eval_fn")
         if not kinds and not trained and not self.inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
@@ -3297,6 +3302,27 @@ class ModesAnalysis:
                         seen.add((node.value, earlier[-1][0]))
                         todo.append((earlier[-1][1], earlier[-1][0], depth + 1))
         return False
+
+    def _only_trained_on(self, fn: Optional[cst.FunctionDef]) -> bool:
+        """Is ``fn`` called in this file, and is each call's result trained on where it is made
+        (a `.backward()` after it there, ``_backward_after``)?  A method counts its calls through
+        `self.`, a function its calls by name."""
+        if fn is None:
+            return False
+        known = self._trained_only_cache.get(id(fn))
+        if known is not None:
+            return known
+        self._trained_only_cache[id(fn)] = False  # a recursive call: not decided by itself
+        name = fn.name.value
+        method = self.facts.enclosing_class(fn) is not None
+        sites = [
+            c for c in self.facts.calls
+            if (isinstance(c.func, cst.Attribute) and method and isinstance(c.func.value, cst.Name) and c.func.value.value == "self" and c.func.attr.value == name)
+            or (isinstance(c.func, cst.Name) and not method and c.func.value == name)
+        ]
+        answer = bool(sites) and all(self._backward_after(c, self.facts.enclosing_function(c)) for c in sites)
+        self._trained_only_cache[id(fn)] = answer
+        return answer
 
     def _backward_after(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
         """Is there a `.backward()` after the forward in the loop body (or function) that holds it?
@@ -3518,7 +3544,7 @@ def _class_for_call(facts: Facts, name: str, tree: Optional[ast.Module], path: O
 
 def _switched_off(facts: Facts, found, positional: list, keywords: dict, kind: str, depth: int) -> bool:
     from bnlint import inventory as inv_mod
-    from bnlint.summaries import ConfigLiteral, argument_literal, construction_literals, layers_switched_off
+    from bnlint.summaries import argument_literal, construction_literals, layers_switched_off
 
     cls_node, tree, path, resolve = found
     init = next((n for n in cls_node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
@@ -3527,11 +3553,12 @@ def _switched_off(facts: Facts, found, positional: list, keywords: dict, kind: s
     literals = construction_literals(init, positional, keywords)
     is_layer = (lambda n: inv_mod.is_bn_class(resolve(n))) if kind == "bn" else (lambda n: inv_mod.is_dropout_class(resolve(n)))
     nested = None
-    if any(isinstance(v, ConfigLiteral) for v in literals.values()) and tree is not None and depth < 4:
+    if tree is not None and depth < 4:
         local_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
 
         def nested(call: ast.Call, outer: "Dict[str, object]") -> Optional[bool]:
-            # A project class of the same module built with the config: its layers too.
+            # A class of the same module built with the config or with this constructor's own
+            # arguments (`self.skip = Skip(n, skip_dropout)` with `skip_dropout=0`): its layers too.
             callee = inv_mod.dotted_name(call.func)
             if not callee or callee not in local_classes:
                 return None
