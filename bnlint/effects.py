@@ -293,11 +293,15 @@ def summarise_attribute_method(
     path: str,
     resolve: "Callable[[str, int], Optional[FunctionEffects]]",
     functions: "Dict[str, ast.AST]",
+    inherited: "Optional[Dict[str, ast.AST]]" = None,
 ) -> Optional[ParamEffect]:
     """What calling method ``name`` of a plain class (a trainer, an evaluator) does to the model
     it keeps in `self.<attr>` (`evaluator.get_scores()` running `self.model.eval()`); the
-    class's other methods it calls on `self` are followed.  None: no such method in the body."""
-    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    class's other methods it calls on `self` are followed.  ``inherited``: the methods of its
+    project base classes (`Detector.__call__` running the subclass's `self.predict(x)`), which
+    its own override.  None: no such method."""
+    methods = dict(inherited or {})
+    methods.update({n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))})
     fn = methods.get(name)
     if fn is None or not fn.args.args or fn.args.args[0].arg != "self":
         return None

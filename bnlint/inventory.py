@@ -2342,10 +2342,43 @@ class ProjectIndex:
         if key not in self._effects:
             self._effects[key] = None  # while it is computed: a recursive call is unknown
             try:
-                self._effects[key] = summarise_attribute_method(classes[name], method, attr, module_path, self._resolver(module_path, functions, aliases), functions)
+                inherited = self._base_methods(module_path, classes[name], aliases, classes)
+                self._effects[key] = summarise_attribute_method(
+                    classes[name], method, attr, module_path, self._resolver(module_path, functions, aliases), functions, inherited
+                )
             except RecursionError:
                 pass
         return self._effects[key]
+
+    def _base_methods(self, module_path: str, cls: ast.ClassDef, aliases: Dict[str, str], classes: Dict[str, ast.ClassDef]) -> Dict[str, ast.AST]:
+        """The methods ``cls`` inherits from its project base classes (of its module, or of the
+        project modules they are imported from), the nearest base's first; torch's and other
+        libraries' bases add none."""
+        out: Dict[str, ast.AST] = {}
+        todo = [(cls, aliases, classes, module_path)]
+        seen: Set[int] = set()
+        while todo and len(seen) < 16:
+            current, current_aliases, current_classes, current_path = todo.pop(0)
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if current is not cls:
+                for n in current.body:
+                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        out.setdefault(n.name, n)
+            for base in (dotted_name(x) for x in current.bases):
+                if not base or base == "object":
+                    continue
+                if base in current_classes:
+                    todo.append((current_classes[base], current_aliases, current_classes, current_path))
+                    continue
+                head, _, rest = base.partition(".")
+                target = current_aliases.get(head)
+                found = self.definition(current_path, target + ("." + rest if rest else ""), 0) if target else None
+                if found is not None and found[1] in found[2][2]:
+                    path2, name2, (_functions2, aliases2, classes2) = found
+                    todo.append((classes2[name2], aliases2, classes2, path2))
+        return out
 
     def returned_models(self, from_path: str, qualified: str) -> Optional[Tuple[Optional[Tuple[str, bool]], ...]]:
         """For a project function that returns a tuple (`return model, optimizer, criterion`):

@@ -2322,6 +2322,8 @@ class ModesAnalysis:
         for node in self.walk(scope):
             if isinstance(node, cst.Name) and node.value == name and node is not parent.targets[0].target:
                 holder = self.facts.parent(node)
+                if isinstance(holder, cst.Call) and holder.func is node:
+                    continue  # `detector(x)`: its `__call__` method
                 if not (isinstance(holder, cst.Attribute) and holder.value is node):
                     return False
                 outer = self.facts.parent(holder)
@@ -2334,9 +2336,12 @@ class ModesAnalysis:
         effect on each model the instance keeps (``ProjectIndex.attribute_method_effect``); a
         method not in the class body (inherited) leaves them unknown."""
         func = call.func
-        if not isinstance(func, cst.Attribute):
+        if isinstance(func, cst.Name):
+            recv, meth = func, "__call__"  # `detector(x)` on the instance
+        elif isinstance(func, cst.Attribute):
+            recv, meth = func.value, func.attr.value
+        else:
             return False
-        recv = func.value
         kept = None
         if isinstance(recv, cst.Name):
             kept = self._kept_instances.get(self._var_key(recv.value, fr))
@@ -2345,7 +2350,6 @@ class ModesAnalysis:
         if kept is None:
             return False
         qualified, pairs = kept
-        meth = func.attr.value
         for attr, obj, handed in pairs:
             effect = self.facts.index.attribute_method_effect(self.facts.path, qualified, meth, attr)  # type: ignore[arg-type]
             if effect is None:

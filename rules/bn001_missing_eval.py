@@ -119,6 +119,9 @@ class MissingEval(Rule):
     (`tester = Tester(model, loader)`, whose `__init__` stores `self.model =
     model`) runs its method's summary on that model: `tester.predict_all()`
     running `self.model(x)` without `self.eval()` is reported at that call.
+    Calling the object itself runs its `__call__` (`scorer(x)`), and methods
+    its project base classes define count (a base `__call__` that runs the
+    subclass's `self.score(x)`).
     Only where the object is used for method calls and nothing else in the
     function (handed elsewhere, its methods may run out of sight).  A new
     container of a model's children (`nn.Sequential(*list(net.children())[:-2])`)
