@@ -2200,34 +2200,15 @@ class ProjectIndex:
         ``from_path`` imports them, then their own bases) that defines it does to the models handed
         to it, as a function of its parameters (`self` first): ``bnlint.effects.FunctionEffects``,
         or None (no project base defines it)."""
-        from bnlint.effects import summarise_function
-
-        found_classes = []  # (module path, class node, its module's functions, aliases, classes)
+        starts = []  # (module path, class node, its module's functions, aliases, classes)
         for qualified in qualified_bases:
             found = self.definition(from_path, qualified, 0)
             if found is not None and found[1] in found[2][2]:
                 module_path, name, (functions, aliases, classes) = found
-                found_classes.append((module_path, classes[name], functions, aliases, classes))
-        seen: Set[int] = set()
-        while found_classes and len(seen) < 16:
-            module_path, cls, functions, aliases, classes = found_classes.pop(0)
-            if id(cls) in seen:
-                continue
-            seen.add(id(cls))
+                starts.append((module_path, classes[name], functions, aliases, classes))
+        for module_path, cls, functions, aliases, classes in self._class_lineage(starts):
             fn = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
             if fn is None:
-                for base in (dotted_name(x) for x in cls.bases):
-                    if not base or base == "object":
-                        continue
-                    if base in classes:
-                        found_classes.append((module_path, classes[base], functions, aliases, classes))
-                        continue
-                    head, _, rest = base.partition(".")
-                    target = aliases.get(head)
-                    found = self.definition(module_path, target + ("." + rest if rest else ""), 0) if target else None
-                    if found is not None and found[1] in found[2][2]:
-                        path2, name2, (functions2, aliases2, classes2) = found
-                        found_classes.append((path2, classes2[name2], functions2, aliases2, classes2))
                 continue
             return self._method_as_function(module_path, cls, fn, functions, aliases, depth)
         return None
@@ -2236,26 +2217,15 @@ class ProjectIndex:
         """Is the project class ``qualified`` (as ``from_path`` imports it) a `torch.nn.Module`
         through its bases, in its module and the project modules they come from?"""
         found = self.definition(from_path, qualified, 0)
-        todo = [found] if found is not None and found[1] in found[2][2] else []
-        seen: Set[Tuple[str, str]] = set()
-        while todo and len(seen) < 16:
-            module_path, name, (functions, aliases, classes) = todo.pop()
-            if (module_path, name) in seen:
-                continue
-            seen.add((module_path, name))
-            for base in (dotted_name(x) for x in classes[name].bases):
-                if not base:
-                    continue
-                if base in classes:
-                    todo.append((module_path, base, (functions, aliases, classes)))
-                    continue
-                head, _, rest = base.partition(".")
-                target = aliases.get(head, head) + ("." + rest if rest else "")
-                if target in ("torch.nn.Module", "torch.nn.modules.module.Module") or target.startswith("torch.nn.") and target.endswith((".Module", "Sequential")):
+        if found is None or found[1] not in found[2][2]:
+            return False
+        module_path, name, (functions, aliases, classes) = found
+        for _path, cls, _functions, cls_aliases, _classes in self._class_lineage([(module_path, classes[name], functions, aliases, classes)]):
+            for base in (dotted_name(x) for x in cls.bases):
+                head, _, rest = (base or "").partition(".")
+                target = cls_aliases.get(head, head) + ("." + rest if rest else "")
+                if target in ("torch.nn.Module", "torch.nn.modules.module.Module") or (target.startswith("torch.nn.") and target.endswith((".Module", "Sequential"))):
                     return True
-                more = self.definition(module_path, target, 0) if head in aliases else None
-                if more is not None and more[1] in more[2][2]:
-                    todo.append(more)
         return False
 
     def _method_as_function(self, module_path: str, cls: ast.ClassDef, fn: ast.AST, functions: Dict[str, ast.AST], aliases: Dict[str, str], depth: int) -> Any:
@@ -2342,7 +2312,7 @@ class ProjectIndex:
         if key not in self._effects:
             self._effects[key] = None  # while it is computed: a recursive call is unknown
             try:
-                inherited = self._base_methods(module_path, classes[name], aliases, classes)
+                inherited = self._base_methods(module_path, classes[name], functions, aliases, classes)
                 self._effects[key] = summarise_attribute_method(
                     classes[name], method, attr, module_path, self._resolver(module_path, functions, aliases), functions, inherited
                 )
@@ -2350,35 +2320,40 @@ class ProjectIndex:
                 pass
         return self._effects[key]
 
-    def _base_methods(self, module_path: str, cls: ast.ClassDef, aliases: Dict[str, str], classes: Dict[str, ast.ClassDef]) -> Dict[str, ast.AST]:
-        """The methods ``cls`` inherits from its project base classes (of its module, or of the
-        project modules they are imported from), the nearest base's first; torch's and other
-        libraries' bases add none."""
+    def _base_methods(self, module_path: str, cls: ast.ClassDef, functions: Dict[str, ast.AST], aliases: Dict[str, str], classes: Dict[str, ast.ClassDef]) -> Dict[str, ast.AST]:
+        """The methods ``cls`` inherits from its project base classes, the nearest base's first."""
         out: Dict[str, ast.AST] = {}
-        todo = [(cls, aliases, classes, module_path)]
-        seen: Set[int] = set()
-        while todo and len(seen) < 16:
-            current, current_aliases, current_classes, current_path = todo.pop(0)
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            if current is not cls:
-                for n in current.body:
+        for _path, base, _functions, _aliases, _classes in self._class_lineage([(module_path, cls, functions, aliases, classes)]):
+            if base is not cls:
+                for n in base.body:
                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         out.setdefault(n.name, n)
-            for base in (dotted_name(x) for x in current.bases):
+        return out
+
+    def _class_lineage(self, starts: List[Tuple[str, ast.ClassDef, Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]):
+        """The classes ``starts`` and their project base classes (of their module, or of the project
+        modules they are imported from), breadth first, each once, as (module path, class, its
+        module's functions, aliases, classes); torch's and other libraries' bases are left out."""
+        todo = list(starts)
+        seen: Set[int] = set()
+        while todo and len(seen) < 16:
+            module_path, cls, functions, aliases, classes = todo.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            yield module_path, cls, functions, aliases, classes
+            for base in (dotted_name(x) for x in cls.bases):
                 if not base or base == "object":
                     continue
-                if base in current_classes:
-                    todo.append((current_classes[base], current_aliases, current_classes, current_path))
+                if base in classes:
+                    todo.append((module_path, classes[base], functions, aliases, classes))
                     continue
                 head, _, rest = base.partition(".")
-                target = current_aliases.get(head)
-                found = self.definition(current_path, target + ("." + rest if rest else ""), 0) if target else None
+                target = aliases.get(head)
+                found = self.definition(module_path, target + ("." + rest if rest else ""), 0) if target else None
                 if found is not None and found[1] in found[2][2]:
-                    path2, name2, (_functions2, aliases2, classes2) = found
-                    todo.append((classes2[name2], aliases2, classes2, path2))
-        return out
+                    path2, name2, (functions2, aliases2, classes2) = found
+                    todo.append((path2, classes2[name2], functions2, aliases2, classes2))
 
     def returned_models(self, from_path: str, qualified: str) -> Optional[Tuple[Optional[Tuple[str, bool]], ...]]:
         """For a project function that returns a tuple (`return model, optimizer, criterion`):
