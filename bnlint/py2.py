@@ -6,7 +6,8 @@ bnlint reports that (BN000); but the model code around those statements is what 
 about, so the rest of the file is analysed as if written in Python 3.  Each spelling is replaced
 by one of the same width that parses, so every other position in the file stays where it is:
 
-* a `print`/`exec` statement becomes `pass` (what it printed is not analysed);
+* a `print` statement becomes an assignment of what it prints (`print "acc", f(x)` ->
+  `_=    "acc", f(x)`: its calls are analysed); `print >>f, x` and `exec` become `pass`;
 * `except E, e:` drops `, e`; `raise E, "msg"` drops `, "msg"`;
 * `` `x` `` becomes `(x)`, `<>` becomes `!=`, `10L` becomes `10 `, `0777` becomes ` 777`,
   `ur"..."` becomes ` r"..."`.
@@ -50,7 +51,11 @@ def as_python3(source: str) -> Optional[str]:
         elif kind == tokenize.OP and text in ")]}":
             depth = max(0, depth - 1)
         if statement_start and kind == tokenize.NAME and depth == 0 and nxt is not None:
-            if text in ("print", "exec") and _starts_operand(nxt, text):
+            if text == "print" and nxt.string != ">>" and _starts_operand(nxt, text):
+                # `print "acc", evaluate(net, x)` -> `_=    "acc", evaluate(net, x)`: what it
+                # prints is still code that runs (an assignment of the same tuple).
+                edits.append((tok.start, tok.end, "_="))
+            elif text in ("print", "exec") and _starts_operand(nxt, text):
                 end = _statement_end(tokens, k)
                 edits.append((tok.start, end, "pass"))
             elif text == "raise":

@@ -150,9 +150,9 @@ def test_python2_statements_read_as_python3_keep_every_position():
     ast.parse(py3)
     assert [len(line) for line in py3.split("\n")] == [len(line) for line in py2.split("\n")]
     assert [line.rstrip() for line in py3.split("\n")] == [
-        "x =  777 + 10", "pass", "try:", "    pass", "except IOError   :", "    raise ValueError",
-        "y = (x)", "if x != 1: pass", "pass", "print", "pass", "s =  r\"abc\"",
-        "print (x)", "print = 3", "pass", "", "",
+        "x =  777 + 10", '_=    "loss", x', "try:", "    pass", "except IOError   :", "    raise ValueError",
+        "y = (x)", "if x != 1: _=    x,", "pass", "print", "pass", "s =  r\"abc\"",
+        "print (x)", "print = 3", '_=    "a", \\', "    x", "",
     ]
     assert as_python3("print(1)\nx = {'a': 1}\n") is None  # nothing to read differently
 
@@ -169,6 +169,23 @@ def test_python2_file_is_a_syntax_error_but_the_file_is_analysed(tmp_path):
     assert sorted((f.code, f.line, f.column) for f in out.findings) == [("BN000", 1, 1), ("BN001", 8, 11)]
     assert any("Python 2 syntax; the rest of the file was analysed" in f.message for f in out.findings if f.code == "BN000")
     assert all(f.fix is None for f in out.findings) and out.new_text is None
+
+
+def test_calls_inside_python2_print_statements_are_analysed(tmp_path):
+    """`print "val", evaluate(net, x)`: the call in the printed tuple still runs (EEGNet's notebook
+    evaluated its BatchNorm network only inside Python 2 prints, and the evaluation was lost)."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    path = tmp_path / "old_eval.py"
+    path.write_text(
+        "import torch\nimport torch.nn as nn\n\nnet = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\n"
+        "opt = torch.optim.Adam(net.parameters())\n\n\ndef evaluate(model, x):\n    with torch.no_grad():\n"
+        "        return model(x).mean()\n\n\nfor x in batches:\n    opt.zero_grad()\n    net(x).sum().backward()\n"
+        "    opt.step()\n    print \"val\", evaluate(net, x_val)\n"
+    )
+    out = process_file(str(path), Settings())
+    assert sorted((f.code, f.line, f.column) for f in out.findings) == [("BN000", 17, 5), ("BN001", 10, 16)]
 
 
 def test_python2_notebook_cells_get_one_bn000_and_are_analysed(tmp_path):
