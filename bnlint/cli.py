@@ -283,7 +283,10 @@ def run_check(argv: Sequence[str]) -> int:
             out_stream.write("".join(d for d in diffs if d))
             n = sum(1 for d in diffs if d)
             if not args.quiet:
-                sys.stderr.write(f"Would fix {fixed} error{'s' if fixed != 1 else ''} in {n} file{'s' if n != 1 else ''}.\n")
+                # As `--fix` counts them: the findings the fixes leave behind are not fixed, even
+                # where a fix of one round removed one that an earlier round's fix brought.
+                resolved = max(0, initial - len(findings)) if fixed else 0
+                sys.stderr.write(f"Would fix {resolved} error{'s' if resolved != 1 else ''} in {n} file{'s' if n != 1 else ''}.\n")
             for e in internal:
                 sys.stderr.write(f"bnlint: error: {e}\n")
             return EXIT_ERROR if internal or path_errors else (EXIT_FINDINGS if n and not args.exit_zero else EXIT_OK)

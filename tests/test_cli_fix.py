@@ -209,3 +209,41 @@ def test_unsafe_fixes_flag_applies_unsafe(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "model.eval()" in p.read_text()
     libcst.parse_module(p.read_text())
+
+
+def test_diff_counts_the_fixes_as_fix_does(tmp_path):
+    """`--diff` says how many findings `--fix` would fix, the same count: a finding whose fix round
+    was followed by one that a later round removed is not counted twice, and a finding the fixes
+    leave (a module-level forward after the `.train()` the first fix adds) is not fixed."""
+    source = textwrap.dedent(
+        """\
+        import torch
+        import torch.nn as nn
+
+        net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+        for epoch in range(10):
+            for inputs, labels in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(net(inputs), labels).backward()
+                optimizer.step()
+            correct = 0
+            for inputs, labels in valid_loader:
+                outputs = net(inputs)
+                correct += (outputs.argmax(1) == labels).sum().item()
+
+        images, labels = next(iter(test_loader))
+        outputs = net(images)
+
+        with torch.no_grad():
+            for images, labels in test_loader:
+                outputs = net(images)
+        """
+    )
+    path = tmp_path / "notebook_like.py"
+    path.write_text(source)
+    diff = run_bnlint("--no-cache", "--diff", "--unsafe-fixes", str(path))
+    assert path.read_text() == source
+    fixed = run_bnlint("--no-cache", "--fix", "--unsafe-fixes", str(path))
+    assert "Found 3 errors (2 fixed, 1 remaining)." in fixed.stdout
+    assert "Would fix 2 errors in 1 file." in diff.stderr
