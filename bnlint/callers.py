@@ -71,10 +71,7 @@ class CallerIndex:
         among the positional parameters after `self`, or ``keyword``) holds BatchNorm, else one
         whose argument holds dropout (when ``kinds`` asks for it); None when no caller's does."""
         path = os.path.abspath(path)
-        folder = os.path.dirname(path)
-        scope = self._scopes.get(folder)
-        if scope is None:
-            scope = self._scopes[folder] = project_scope(path, self.index.root)
+        scope = self._scope_of(path)
         if not self._import_words(scope):
             return None  # no other file, or too many to read (``MAX_PROJECT_FILES``): not looked for
         self.index.consulted.add(TREE_DEPENDENCY + scope)
@@ -97,15 +94,48 @@ class CallerIndex:
         self._answers[key] = found
         return found
 
+    def passes_plain_model(self, path: str, name: str, position: int, keyword: str) -> bool:
+        """Does a call of ``name`` of ``path`` in another project module hand the parameter a
+        model known to hold neither BatchNorm nor dropout (a class the index resolves, built
+        without either)?  Then that parameter's content is known, not unknown."""
+        path = os.path.abspath(path)
+        scope = self._scope_of(path)
+        if not self._import_words(scope):
+            return False
+        self.index.consulted.add(TREE_DEPENDENCY + scope)
+        key = (path, name, position, keyword, "plain")
+        if key not in self._answers:
+            self._answers[key] = any(
+                self._plain(caller_path, tree, call, argument, 0) for caller_path, call, argument, tree in self._call_sites(scope, path, name, position, keyword)
+            )
+        return bool(self._answers[key])
+
+    def _plain(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST, depth: int) -> bool:
+        """Does ``value`` (at ``call`` in ``caller_path``) build a model known to hold neither
+        BatchNorm nor dropout (every binding of a name, through wrappers as ``_holds`` follows)?"""
+        if depth > 6:
+            return False
+        inv = self.index.inventory_for_path(caller_path)
+        if inv is None:
+            return False
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda", "cpu", "half", "float", "double", "train", "eval"):
+            value = value.func.value
+        if isinstance(value, ast.Name):
+            bound = _assigned_values(tree, call, value.id)
+            return bool(bound) and all(self._plain(caller_path, tree, call, v, depth + 1) for v in bound)
+        if not isinstance(value, ast.Call):
+            return False
+        callee = dotted_name(value.func)
+        if callee and value.args and (inv.resolve(callee) in MODULE_WRAPPERS or callee.rsplit(".", 1)[-1] in _WRAPPER_TAILS):
+            return self._plain(caller_path, tree, call, value.args[0], depth + 1)
+        return self.index._bn_answer(inv, caller_path, value) is False and not (callee and callable_holds_dropout(inv, callee, caller_path, self.index))
+
     def mode_switched_elsewhere(self, path: str, attribute: str) -> bool:
         """Does a Python file of the project other than ``path`` switch the mode of something
         named ``attribute`` (`x.<attribute>.eval()`, `<attribute>.train(False)`)?  Read from the
         text: a yes only keeps a finding back.  True when the project cannot be read whole."""
         path = os.path.abspath(path)
-        folder = os.path.dirname(path)
-        scope = self._scopes.get(folder)
-        if scope is None:
-            scope = self._scopes[folder] = project_scope(path, self.index.root)
+        scope = self._scope_of(path)
         files = self._import_words(scope)
         if not files and project_files(scope) is None:
             return True  # too many files to read (``MAX_PROJECT_FILES``): unknown
@@ -121,6 +151,14 @@ class CallerIndex:
             except OSError:
                 continue
         return False
+
+    def _scope_of(self, path: str) -> str:
+        """The project folder whose files may call into ``path`` (``project_scope``), per folder."""
+        folder = os.path.dirname(path)
+        scope = self._scopes.get(folder)
+        if scope is None:
+            scope = self._scopes[folder] = project_scope(path, self.index.root)
+        return scope
 
     def _import_words(self, scope: str) -> Dict[str, Tuple[str, ...]]:
         """Per Python file of ``scope``: the words of its import statements (module path parts and

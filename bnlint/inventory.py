@@ -1770,6 +1770,16 @@ class ProjectIndex:
             self._callers = CallerIndex(self)
         return self._callers.argument_evidence(path, name, position, keyword)
 
+    def passes_plain_model(self, path: str, name: str, position: int, keyword: str) -> bool:
+        """A call site in another project module that hands the top-level function (or class)
+        ``name`` of ``path`` a model known to hold neither BatchNorm nor dropout for the parameter
+        at ``position`` / ``keyword`` (``bnlint.callers.CallerIndex.passes_plain_model``)."""
+        if self._callers is None:
+            from bnlint.callers import CallerIndex
+
+            self._callers = CallerIndex(self)
+        return self._callers.passes_plain_model(path, name, position, keyword)
+
     def mode_switched_elsewhere(self, path: str, attribute: str) -> bool:
         """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on
         something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?"""

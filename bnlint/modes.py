@@ -1042,6 +1042,9 @@ class ModesAnalysis:
             obj.from_caller = evidence
             obj.holds_bn = evidence.kind == "bn"
             obj.holds_dropout = evidence.kind == "dropout"
+        elif position is not None and self.facts.path.endswith(".py"):
+            # A caller that hands it a model known to have neither: its content is known.
+            obj.built_plain = self.facts.index.passes_plain_model(self.facts.path, callee, position, name)
         return obj
 
     def _attr_built_in_train_mode(self, cls: cst.ClassDef, attr: str) -> bool:

@@ -994,11 +994,26 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                     if caller_model is None:
                         from bnlint.callers import has_caller_evidence
 
-                        caller_model = has_caller_evidence(tree, path, index) or evaluation_trains_parameter(tree)
+                        caller_model = has_caller_evidence(tree, path, index) or evaluation_trains_parameter(tree) or validates_after_train(scan, source)
                     if not caller_model:
                         continue
         out.append(rule)
     return CstCandidates(out, inventory)
+
+
+def validates_after_train(scan: "AstScan", source: str) -> bool:
+    """Does the file call `.train()`, evaluate (a no-grad context or a function named for
+    evaluation) and name validation/test data in its code?  BN001 reports a model of unknown
+    content that this code puts in train mode and then runs over validation data (the `.train()`
+    says its mode matters), so such a file needs no BN evidence."""
+    from bnlint.eval_names import is_eval_routine_name
+
+    methods = scan.called_methods
+    if "train" not in methods:
+        return False
+    if not ("no_grad" in methods or "inference_mode" in methods or any(is_eval_routine_name(name) for name in scan.def_names)):
+        return False
+    return names_eval_data_in_code(source)
 
 
 def evaluation_trains_parameter(tree) -> bool:

@@ -96,7 +96,15 @@ class MissingEval(Rule):
     method of an instance (`self.fit(model)` from another class, `engine.run(model)`),
     handed around as a value (`callbacks=[fit]`), called only from notebooks, or
     a caller whose model comes from a registry or `getattr`; then the parameter
-    stays of unknown content and nothing is reported.
+    stays of unknown content and nothing is reported, with one exception: a
+    model of unknown content that the code itself puts in train mode
+    (`self.model.train()` in a trainer's loop) and then runs over a
+    validation/test loader under `torch.no_grad()` or in its evaluation
+    function, with no `.eval()` in between, is reported (the `.train()` says
+    its mode matters; a training loop that validates must put whatever model it
+    is handed in eval). Not when a project caller hands it a model known to
+    have neither BatchNorm nor dropout, nor for the same input sampled again
+    and again (MC dropout).
 
     A class with a public training method (`fit()`, training itself or
     through its own methods) and a public inference method (`predict()`,
@@ -361,7 +369,20 @@ class MissingEval(Rule):
                 and id(obs.node) not in run_on_known_models
                 and bool(obs.kinds & {"val_loop", "val_batch", "no_grad"}) and all(v.fresh and v.origin and facts.enclosing_function(v.origin[-1]) is obs.fn for v in vals)
             )
-            if (not obj.mode_sensitive or obj.keeps_bn_eval) and not switched_for_evaluation:
+            # A model of unknown content (a parameter, or one a trainer keeps from its constructor)
+            # that this code itself puts in train mode (`.train()`) and then runs over a
+            # validation/test loader under no_grad or in its evaluation function, never switched
+            # to eval on the way: the `.train()` says its mode matters, and a training loop that
+            # validates must put whatever model it is handed in eval.  (Not where a project caller
+            # hands it a model known to have neither BN nor dropout: ``built_plain``.)
+            validated_after_train = (
+                not switched_for_evaluation and obj.is_parameter and not obj.built_plain and not obj.keeps_bn_eval and not obj.mode_sensitive
+                and id(obs.node) not in run_on_known_models
+                and "val_loop" in obs.kinds and bool(obs.kinds & {"no_grad", "eval_fn"})
+                and all(v.mode == TRAIN and v.origin and _is_train_call(v.origin[-1]) for v in vals)
+                and not (_repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain))
+            )
+            if (not obj.mode_sensitive or obj.keeps_bn_eval) and not switched_for_evaluation and not validated_after_train:
                 continue
             if all(v.frozen is not None for v in vals):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
@@ -451,7 +472,15 @@ class MissingEval(Rule):
             if obj.from_caller is not None:
                 ev = obj.from_caller
                 where += f" (`{ev.shown_path}` line {ev.line} passes it `{ev.argument}`, a model with {'BatchNorm' if obj.holds_bn else 'dropout'})"
-            if switched_for_evaluation:
+            if validated_after_train:
+                message = (
+                    f"`{label}` is put in train mode by `.train()` and then evaluated "
+                    f"here, {where}, without `.eval()` in between. Whatever BatchNorm the model it is handed has normalises each "
+                    f"batch with that batch's own mean/variance and overwrites running_mean/running_var with this data, and "
+                    f"whatever dropout it has makes every output a random draw; `torch.no_grad()` does not change the mode. Call "
+                    f"`{label}.eval()` before evaluating (and `{label}.train()` before training resumes)."
+                )
+            elif switched_for_evaluation:
                 message = (
                     f"`{label}` is put in train mode by `.train()` in the evaluation function `{fn_name}()` and then evaluated "
                     f"here, {where}. Whatever BatchNorm it has normalises each batch with that batch's own mean/variance and "
@@ -503,6 +532,9 @@ class MissingEval(Rule):
             layers = "BatchNorm" if obj.holds_bn else "dropout"
             if switched_for_evaluation:
                 self.report(obs.node, message, fix=fix, related=related, summary=_fit(f"`{label}` is put in train mode (`.train()`) and then evaluated", f"call `{label}.eval()` instead"))
+                continue
+            if validated_after_train:
+                self.report(obs.node, message, fix=fix, related=related, summary=_fit(f"`{label}` is validated in the train mode `.train()` set", f"call `{label}.eval()` first"))
                 continue
             if obj.from_caller is not None:
                 ev = obj.from_caller

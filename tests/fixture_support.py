@@ -39,3 +39,13 @@ def lint_fixture(path: str, use_prefilter: bool = True):
     with open(path, encoding="utf-8") as fh:
         source = fh.read()
     return source, lint_source(source, path, all_rules_settings(), use_prefilter=use_prefilter)
+
+
+def lint_project(project) -> dict:
+    """Lint every `.py` file of a temporary project folder (with its own cache, so that a rerun
+    exercises the cache's dependencies): relative path -> [(code, line)]."""
+    from bnlint.parallel import run_files
+
+    settings = Settings(project_root=str(project), cache_dir=str(project / ".cache"))
+    files = sorted(str(p) for p in project.rglob("*.py"))
+    return {os.path.relpath(o.path, project): [(f.code, f.line) for f in o.findings] for o in run_files(files, settings, jobs=1)}

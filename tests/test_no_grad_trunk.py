@@ -8,8 +8,7 @@ import textwrap
 
 import pytest
 
-from bnlint.config import Settings
-from bnlint.parallel import run_files
+from fixture_support import lint_project
 
 MODELS = textwrap.dedent(
     """\
@@ -61,9 +60,7 @@ def project(tmp_path):
 
 
 def lint(project):
-    settings = Settings(project_root=str(project), cache_dir=str(project / ".cache"))
-    files = sorted(str(p) for p in project.rglob("*.py"))
-    return {os.path.relpath(o.path, project): [(f.code, f.line) for f in o.findings] for o in run_files(files, settings, jobs=1)}
+    return lint_project(project)
 
 
 def test_trunk_under_no_grad_is_reported_where_it_runs(project):
