@@ -2054,11 +2054,16 @@ class ProjectIndex:
         found: List[str] = []
         absent: List[str] = []
         for base in bases:
+            whole = False
             for split in range(len(target), 0, -1):
                 stem = os.path.join(base, *target[:split])
                 for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-                    (found if self._is_file(candidate) else absent).append(candidate)
-            if found:
+                    exists = self._is_file(candidate)
+                    (found if exists else absent).append(candidate)
+                    whole = whole or (exists and split >= len(target) - 1)
+            if whole:
+                # The module (the target less a last name that may be a class) is found here. A
+                # shorter match, a sibling module named like the package, may not be it: go on.
                 break
         result = (tuple(found), tuple(absent))
         self._text_resolved[key] = result
@@ -2741,20 +2746,25 @@ class ProjectIndex:
             bases = [base]
         else:
             bases = self._import_bases(os.path.dirname(os.path.abspath(from_path)))
+        best: Optional[Tuple[int, str, str]] = None  # (module prefix length, path, attr)
         for base in bases:
             # Longest module prefix first: a.b.C -> module a/b.py attr C, then module a attr b.C
             for split in range(len(parts) - 1, 0, -1):
+                if best is not None and split <= best[0]:
+                    break
                 mod, attr = parts[:split], ".".join(parts[split:])
                 file_path = os.path.join(base, *mod) + ".py"
                 pkg_path = os.path.join(base, *mod, "__init__.py")
                 self.consulted.add(file_path)  # its absence decided the answer too
                 if self._is_file(file_path):
-                    yield file_path, attr
-                    return
+                    best = (split, file_path, attr)
+                    break
                 self.consulted.add(pkg_path)
                 if self._is_file(pkg_path):
-                    yield pkg_path, attr
-                    return
+                    best = (split, pkg_path, attr)
+                    break
+            if best is not None and best[0] == len(parts) - 1:
+                break  # the whole module path found: no base can do better
             if level:
                 # `from . import models` style: `.X` inside the package __init__
                 pkg_init = os.path.join(base, "__init__.py")
@@ -2763,3 +2773,8 @@ class ProjectIndex:
                 if len(parts) == 1 and self._is_file(pkg_init):
                     yield pkg_init, parts[0]
                     return
+        if best is not None:
+            # The base with the longest module path wins (a sibling `parallel_wavegan.py` of a
+            # package's module does not hide the package `parallel_wavegan/layers/...`), the
+            # importing folder first among equals.
+            yield best[1], best[2]
