@@ -221,11 +221,12 @@ _IPYTHON_LINE = lazy(r"\s*(?:[%!?]|[\w.]+\?\??\s*$|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\
 
 
 # IPython's automagic (on by default) runs a line magic or a shell alias written without its `%`:
-# `pip install x`, `cd data`, `ls -la`, `matplotlib inline`.  Such a line is no Python (and
-# `config = ConfigDict(`, the first line of a statement, is: an operator after the name is Python).
+# `pip install x`, `cd data`, `cd 'My Drive'`, `ls -la`, `matplotlib inline`.  Such a line is no
+# Python (and `config = ConfigDict(`, the first line of a statement, is: an operator after the name
+# is Python).
 _AUTOMAGIC_LINE = lazy(
     r"\s*(?:pip|conda|cd|ls|pwd|env|load_ext|reload_ext|matplotlib|pylab|pinfo|who|whos|reset|mkdir|rmdir|rm|cp|mv|cat|"
-    r"less|man|clear|history|bookmark|autoreload|config|alias|pdb|debug|precision|xmode|colors)[ \t]+[^\s=(\[{,:;\"'+*/%<>&|^@!]"
+    r"less|man|clear|history|bookmark|autoreload|config|alias|pdb|debug|precision|xmode|colors)[ \t]+[^\s=(\[{,:;+*/%<>&|^@!]"
 )
 
 

@@ -253,8 +253,11 @@ def test_automagic_lines_are_ipython_not_python():
 
     from bnlint.sources import join_cells
 
-    text, _ = join_cells([(1, "pip install torchviz\ncd ../data\nmatplotlib inline\npip = 3\nls(x)\nx = 1\n")])
-    assert text.splitlines() == ["pass  # pip install torchviz", "pass  # cd ../data", "pass  # matplotlib inline", "pip = 3", "ls(x)", "x = 1"]
+    text, _ = join_cells([(1, "pip install torchviz\ncd ../data\ncd 'Colab Notebooks'\nmatplotlib inline\npip = 3\nls(x)\nls \"a\" in b\nx = 1\n")])
+    assert text.splitlines() == [
+        "pass  # pip install torchviz", "pass  # cd ../data", "pass  # cd 'Colab Notebooks'", "pass  # matplotlib inline",
+        "pip = 3", "ls(x)", "pass  # ls \"a\" in b", "x = 1",
+    ]
     ast.parse(text)
 
 
