@@ -338,6 +338,12 @@ def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callabl
                 values = values + list(node.args)
             elif isinstance(holder, ast.Name) and holder.id == "self":
                 values = values + list(node.args)
+    # A part kept from a constructor parameter (`self.model = model` of a wrapper): whatever model
+    # it was handed, its dropout included, runs there.
+    init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+    params = {a.arg for a in init.args.args[1:] + init.args.kwonlyargs} if init is not None else set()
+    if any(isinstance(value, ast.Name) and value.id in params for value in values):
+        return True
     return any(isinstance(n, ast.Call) and holds_dropout(dotted_name(n.func) or "") for value in values for n in ast.walk(value))
 
 

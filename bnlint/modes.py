@@ -1858,12 +1858,21 @@ class ModesAnalysis:
         """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
         constructor keeps an argument as a submodule (`self.model = model`) holds what that
         argument holds, in the mode it is in (the same modules)."""
-        handed = [a for a in value.args if isinstance(a.value, (cst.Name, cst.Attribute))]
-        inner_of = {id(a): o for a in handed if (o := self.resolve(a.value, st, fr)) is not None and o.mode_sensitive}
-        if not inner_of:
+        handed = [a for a in value.args if isinstance(a.value, (cst.Name, cst.Attribute, cst.Call))]
+        inner_of = {id(a): o for a in handed if not isinstance(a.value, cst.Call) and (o := self.resolve(a.value, st, fr)) is not None and o.mode_sensitive}
+        built_inline = [a for a in handed if isinstance(a.value, cst.Call)]
+        if not inner_of and not built_inline:
             return None  # no model handed to it: nothing it could hold (and no class to look up)
         cls_ast, classes = self._class_definition(value)
         if cls_ast is None:
+            return None
+        for a in built_inline:
+            # A model built in the call itself (`GaussianDiffusion(UNet(dropout=0.1))`) is a new
+            # object in train mode, as if bound to a name first.
+            o = self._create(a.value, st, fr, self.facts.module.code_for_node(a.value))
+            if o is not None and o.mode_sensitive:
+                inner_of[id(a)] = o
+        if not inner_of:
             return None
         from bnlint.effects import is_module_class
 

@@ -77,6 +77,10 @@ class FrozenBNTrainMode(Rule):
     other Python file of the project (read from their text: a namesake there
     keeps the finding back).
 
+    A model trained in train mode (a new module's default) and put in eval
+    only after its training loops, for a test, is still reported: the
+    training ran with the frozen BN in train mode.
+
     What it cannot see: freezes done inside a helper of another module, a
     constructor freeze under a condition, and a `.train()` issued by a trainer
     object or framework. A sub-module handed to the constructor (a backbone
@@ -730,7 +734,7 @@ class FrozenBNTrainMode(Rule):
                     has_backward = True
                 elif m == "step" and "opt" in (dotted(call.func.value) or "").lower():
                     has_step = True
-                elif m == "eval" and self._refers_to(_root(call.func.value), call, roots):
+                elif m == "eval" and self._refers_to(_root(call.func.value), call, roots) and not self._after_training(call, roots, order):
                     return None
         if has_step and has_backward and self._trained(roots):
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
@@ -779,6 +783,38 @@ class FrozenBNTrainMode(Rule):
                     self._site.train_call = call
                     return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{effects.name}()`, {display_path(effects.path, facts.path)}:{effects.line})"
         return None
+
+    def _after_training(self, eval_call: cst.Call, roots: Set[str], order: Dict[int, int]) -> bool:
+        """Is ``eval_call`` (a `.eval()` of the frozen model) made only after its training: in the
+        same scope as every training loop of it (a loop that runs it and calls `.backward()`),
+        below those loops and outside them (a test after training: the training ran in train
+        mode)?  False when there is no such loop, or one is elsewhere or comes later."""
+        facts = self.ctx.facts
+        scope = facts.enclosing_function(eval_call)
+        at = order.get(id(eval_call), -1)
+        loops = []
+        for call in facts.calls:
+            if not (isinstance(call.func, cst.Name) and self._refers_to(call.func.value, call, roots)):
+                continue
+            outer = None
+            for anc in facts.ancestors(call):
+                if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                    break
+                if isinstance(anc, (cst.For, cst.While)):
+                    outer = anc
+            if outer is not None and any(
+                isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "backward" for n in self._walk(outer.body)
+            ):
+                loops.append(outer)
+        if not loops:
+            return False
+        for loop in loops:
+            if facts.enclosing_function(loop) is not scope:
+                return False
+            last = max((order.get(id(n), -1) for n in self._walk(loop)), default=-1)
+            if not last < at:
+                return False
+        return True
 
     def _trained(self, roots: Set[str]) -> bool:
         """The frozen model takes part in the training: an optimizer is built over its parameters,
