@@ -22,7 +22,7 @@ _BN_PARAM_STRINGS = lazy(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchn
 _NORM_PARAM_STRINGS = lazy(r"norm|downsample\.1", re.IGNORECASE)
 _NON_BN_PARAM_STRINGS = lazy(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
-_NO_GRAD_FORWARD = lazy(r"\bdef\s+forward\b")
+_FORWARD_DEF = lazy(r"\bdef\s+forward\b")
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
 _PARAM_ITERATORS = {"parameters", "named_parameters"}
 
@@ -155,7 +155,7 @@ class FrozenBNTrainMode(Rule):
         from bnlint.prefilter import imports_project_module_in_text
 
         trains = calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
-        if _NO_GRAD_FORWARD.search(source) and (calls_method_in_text(source, "no_grad") or calls_method_in_text(source, "inference_mode")):
+        if _FORWARD_DEF.search(source) and (calls_method_in_text(source, "no_grad") or calls_method_in_text(source, "inference_mode")):
             return True  # a sub-module run under no_grad in a `forward` (``_check_no_grad_trunks``)
         if not freezes_in_text(source):
             return trains and imports_project_module_in_text(source)
@@ -242,12 +242,12 @@ class FrozenBNTrainMode(Rule):
             return
         if any((dotted(c.func) or "").endswith("convert_frozen_batchnorm") for c in facts.calls):
             return  # detectron2-style freeze(): the BN layers become FrozenBatchNorm2d
+        bn_eval = self._bn_eval_calls()
+        if bn_eval is True:
+            return  # the file puts its BN modules in eval (`model.apply(set_bn_eval)`, an isinstance loop)
         self._check_no_grad_trunks()
         sites = self._freeze_sites()
         if not sites or self._test_time_adaptation():
-            return
-        bn_eval = self._bn_eval_calls()
-        if bn_eval is True:
             return
         ema_targets: Optional[Set[str]] = None
         for node, what_node, info in sites:
