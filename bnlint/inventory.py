@@ -1263,10 +1263,13 @@ def _local_summary(
             # `def str2model(name): ... return MLP`: it hands back a class, builds no module.
             reasons[name] = inv.dropout_reasons[name] = _Reasons(False, (), ())
             continue
-        if (reasons[name].direct or reasons[name].local) and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        builds_via_helper = any(reasons.get(helper) is not None and reasons[helper].direct for helper in reasons[name].local)
+        if (reasons[name].direct or builds_via_helper) and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `def vgg(cfg, batch_norm=False): ... if batch_norm: layers += [nn.BatchNorm2d(v)]`,
             # called in this module only without a true `batch_norm`: that BN is never built (nor
-            # the BN a helper of this module builds, `norm(norm_type, nc) if norm_type else None`).
+            # the BN a helper defined above it builds, `norm(norm_type, nc) if norm_type else None`;
+            # only such helpers are asked about: reading every function with a local call cost 5 %
+            # of a run on the torch sources).
             if calls_by_name is None:
                 calls_by_name = {}
                 for call in ast.walk(tree):

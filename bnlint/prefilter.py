@@ -1013,7 +1013,29 @@ def validates_after_train(scan: "AstScan", source: str) -> bool:
         return False
     if not ("no_grad" in methods or "inference_mode" in methods or any(is_eval_routine_name(name) for name in scan.def_names)):
         return False
-    return names_eval_data_in_code(source)
+    return names_eval_data_in_code(source) and _trains_parameter_or_attribute(scan.tree)
+
+
+def _trains_parameter_or_attribute(tree) -> bool:
+    """Does a function call `.train()` on one of its parameters or on a `self.<attr>` (a model
+    whose content its caller or constructor decides)?"""
+    import ast
+
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+        for node in ast.walk(fn):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "train"):
+                continue
+            if node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in (False, 0):
+                continue
+            recv = node.func.value
+            if isinstance(recv, ast.Name) and recv.id in params:
+                return True
+            if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and recv.value.id == "self":
+                return True
+    return False
 
 
 def evaluation_trains_parameter(tree) -> bool:
