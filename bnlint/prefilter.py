@@ -1019,10 +1019,18 @@ def validates_after_train(scan: "AstScan", source: str) -> bool:
 def _trains_parameter_or_attribute(tree) -> bool:
     """Does a function call `.train()` on one of its parameters or on a `self.<attr>` (a model
     whose content its caller or constructor decides)?"""
+    return _trains_unknown_model(tree, eval_routines_only=False)
+
+
+def _trains_unknown_model(tree, eval_routines_only: bool) -> bool:
+    """Does a function (one named for evaluation, with ``eval_routines_only``) call `.train()`
+    on one of its parameters (or, without ``eval_routines_only``, on a `self.<attr>`)?"""
     import ast
 
+    from bnlint.eval_names import is_eval_routine_name
+
     for fn in ast.walk(tree):
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or (eval_routines_only and not is_eval_routine_name(fn.name)):
             continue
         params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
         for node in ast.walk(fn):
@@ -1033,7 +1041,7 @@ def _trains_parameter_or_attribute(tree) -> bool:
             recv = node.func.value
             if isinstance(recv, ast.Name) and recv.id in params:
                 return True
-            if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and recv.value.id == "self":
+            if not eval_routines_only and isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and recv.value.id == "self":
                 return True
     return False
 
@@ -1042,22 +1050,7 @@ def evaluation_trains_parameter(tree) -> bool:
     """Does a function named for evaluation (``eval_names.is_eval_routine_name``) call `.train()`
     on one of its parameters?  BN001 reports the evaluation that follows whatever the model holds
     (the `.train()` says its mode matters), so such a file needs no BN evidence."""
-    import ast
-
-    from bnlint.eval_names import is_eval_routine_name
-
-    for fn in ast.walk(tree):
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not is_eval_routine_name(fn.name):
-            continue
-        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-        for node in ast.walk(fn):
-            if (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "train"
-                and isinstance(node.func.value, ast.Name) and node.func.value.id in params
-                and not (node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in (False, 0))
-            ):
-                return True
-    return False
+    return _trains_unknown_model(tree, eval_routines_only=True)
 
 
 def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
