@@ -67,11 +67,12 @@ def construction(
     key = (id(node), name)
     cached = _cache.get(key)
     if cached is None or cached[0]() is not node:
-        if len(_cache) > 4096:
-            _cache.clear()
-        summary = _class_summary(node, definitions, aliases or {}, method_switches) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
         import weakref
 
+        if len(_cache) > 4096:
+            _cache.clear()
+        _cache[key] = (weakref.ref(node), None)  # while it is computed: a class that builds itself says nothing
+        summary = _class_summary(node, definitions, aliases or {}, method_switches) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
         cached = _cache[key] = (weakref.ref(node), summary)
     return cached[1]  # type: ignore[return-value]
 
@@ -172,6 +173,11 @@ def _class_summary(
                     # putting its network in eval on some path): what mode it is left in is not
                     # followed, so the object's mode is unknown.
                     mode = UNKNOWN
+    if not params_frozen:
+        # A part built here by a class of the module whose own construction freezes its BN
+        # parameters (`self.cnn = MultitaskCNN(...)`, which sets `requires_grad = False` on all of
+        # them): this object holds those frozen BN layers too.  (Unconditional assignments only.)
+        params_frozen = any(_builds_param_frozen(stmt.value, init, definitions, aliases) for stmt in init.body if _assigns_self_attribute(stmt))
     override = methods.get("train")
     if params_frozen and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
         params_frozen = False  # its `train()` puts the BN layers back in eval: frozen for real
@@ -228,13 +234,16 @@ def _param_test_around(fn: ast.AST, call: ast.Call, params: List[str]) -> Option
 def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
     """`self.<attr>` set to a BatchNorm layer in the class's methods (`self.bn1 = nn.BatchNorm2d(64)`),
     the layer's class resolved through the module's imports (``aliases``) as the inventory resolves
-    it; a local BN subclass or a `norm_layer(...)` argument is not followed."""
+    it; a local BN subclass or a `norm_layer(...)` argument is not followed.  And "<builds BN>" when
+    the class builds a BatchNorm layer anywhere (in a container too)."""
     from bnlint.inventory import ModuleInventory, is_bn_class
 
     resolve = ModuleInventory(path=None, aliases=aliases).resolve
     out = set()
     for fn in methods.values():
         for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and is_bn_class(resolve(_dotted(node.func) or "")):
+                out.add("<builds BN>")  # somewhere in the class: freezing all of `self` freezes it
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and is_bn_class(resolve(_dotted(node.value.func) or "")):
                 for t in node.targets:
                     name = _dotted(t)
@@ -255,6 +264,8 @@ def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set, methods: Optional[Dict[st
                 owner = _dotted(stmt.value.args[0])
         if owner and owner.startswith("self.") and owner[5:] in bn_attrs:
             return True
+        if owner == "self" and "<builds BN>" in bn_attrs:
+            return True  # `for p in self.parameters(): p.requires_grad = False` in a class that builds BN
     return False
 
 
@@ -400,6 +411,14 @@ def _constructed_mode(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Defin
         return None
     built = construction(definitions, name or "", aliases)
     return built.mode if built is not None and built.mode != TRAIN else None
+
+
+def _assigns_self_attribute(stmt: ast.stmt) -> bool:
+    """`self.<attr> = <call>` (a statement of the constructor's own body)."""
+    return (
+        isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+        and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in stmt.targets)
+    )
 
 
 def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:

@@ -56,9 +56,10 @@ class FrozenBNTrainMode(Rule):
     A model whose class (in this file or a project module) freezes its
     BatchNorm layers' parameters in its constructor (`for i in self.bn1.parameters():
     i.requires_grad = False`, the AdaptSegNet DeepLab idiom, or a helper of its
-    module or class handed the BN layer, `_freeze_module(self.bn1)`) is a freeze
-    where it is built, and so is a factory whose every branch builds such a
-    class. That model is followed as an object: a `model.train()` in another
+    module or class handed the BN layer, `_freeze_module(self.bn1)`, or all of
+    its own parameters in a class that builds BN) is a freeze where it is built,
+    and so is a class whose constructor builds such a class as a part
+    (`self.cnn = FrozenCNN()`) and a factory whose every branch builds one. That model is followed as an object: a `model.train()` in another
     function that binds its own `model` trains another model. A freeze that
     selects parameters by name (`if "backbone" in name:`) reaches only the
     parts whose attribute paths carry that name: `model.module.final_bn.train()`
