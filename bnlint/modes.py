@@ -1857,7 +1857,8 @@ class ModesAnalysis:
     def _wrapper_of(self, value: cst.Call, st: State, fr: Frame, label: str) -> Optional[Obj]:
         """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
         constructor keeps an argument as a submodule (`self.model = model`) holds what that
-        argument holds, in the mode it is in (the same modules)."""
+        argument holds, in the mode it is in (the same modules); an argument built in the call
+        (`Diffusion(Denoiser())`) is a new model in train mode."""
         handed = [a for a in value.args if isinstance(a.value, (cst.Name, cst.Attribute, cst.Call))]
         inner_of = {id(a): o for a in handed if not isinstance(a.value, cst.Call) and (o := self.resolve(a.value, st, fr)) is not None and o.mode_sensitive}
         built_inline = [a for a in handed if isinstance(a.value, cst.Call)]
@@ -2345,8 +2346,9 @@ class ModesAnalysis:
 
     def _kept_instance_call(self, call: cst.Call, st: State, fr: Frame) -> bool:
         """`evaluator.get_scores()` on an instance ``_keeping_constructor`` recorded: the method's
-        effect on each model the instance keeps (``ProjectIndex.attribute_method_effect``); a
-        method not in the class body (inherited) leaves them unknown."""
+        effect on each model the instance keeps (``ProjectIndex.attribute_method_effect``: the
+        class's own methods, then those of its project base classes); calling the instance runs
+        its `__call__`.  A method found nowhere (a library base class's) leaves them unknown."""
         func = call.func
         if isinstance(func, cst.Name):
             recv, meth = func, "__call__"  # `detector(x)` on the instance
