@@ -34,11 +34,13 @@ from bnlint.project_files import TREE_DEPENDENCY, project_files, project_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, List, Optional, Set, Tuple
+    from typing import Any, Dict, List, Optional, Set, Tuple
 
     from bnlint.inventory import ModuleInventory, ProjectIndex
 
 _WRAPPER_TAILS = ("DataParallel", "DistributedDataParallel", "DDP", "convert_sync_batchnorm", "convert_syncbn_model")
+# Methods that hand back the model they are called on (its content unchanged).
+_KEEPS_MODEL = ("to", "cuda", "cpu", "half", "float", "double", "train", "eval", "requires_grad_", "share_memory")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class CallerIndex:
         self.index = index
         self._words: Dict[str, Dict[str, Tuple[str, ...]]] = {}  # ``_import_words``
         self._scopes: Dict[str, str] = {}  # a helper's folder -> ``project_scope``
-        self._answers: Dict[tuple, Optional[CallerEvidence]] = {}
+        self._answers: Dict[tuple, Any] = {}  # per question: CallerEvidence or None, or a yes/no
         self._resolved: Dict[Tuple[str, str], Optional[Tuple[str, str]]] = {}
 
     def argument_evidence(self, path: str, name: str, position: int, keyword: str, kinds: Tuple[str, ...] = ("bn", "dropout")) -> Optional[CallerEvidence]:
@@ -82,7 +84,7 @@ class CallerIndex:
         sites = list(self._call_sites(scope, path, name, position, keyword))
         for kind in kinds:
             for caller_path, call, argument, tree in sites:
-                if self._holds(caller_path, tree, call, argument, kind, 0):
+                if self._holds(caller_path, tree, call, argument, kind):
                     found = CallerEvidence(
                         kind, caller_path, argument.lineno, argument.col_offset + 1,
                         argument.end_lineno or argument.lineno, (argument.end_col_offset or argument.col_offset) + 1, _shown(argument),
@@ -106,29 +108,22 @@ class CallerIndex:
         key = (path, name, position, keyword, "plain")
         if key not in self._answers:
             self._answers[key] = any(
-                self._plain(caller_path, tree, call, argument, 0) for caller_path, call, argument, tree in self._call_sites(scope, path, name, position, keyword)
+                self._plain(caller_path, tree, call, argument) for caller_path, call, argument, tree in self._call_sites(scope, path, name, position, keyword)
             )
         return bool(self._answers[key])
 
-    def _plain(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST, depth: int) -> bool:
+    def _plain(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST) -> bool:
         """Does ``value`` (at ``call`` in ``caller_path``) build a model known to hold neither
-        BatchNorm nor dropout (every binding of a name, through wrappers as ``_holds`` follows)?"""
-        if depth > 6:
-            return False
+        BatchNorm nor dropout, whatever it is built from (``_built_from``)?"""
         inv = self.index.inventory_for_path(caller_path)
         if inv is None:
             return False
-        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda", "cpu", "half", "float", "double", "train", "eval"):
-            value = value.func.value
-        if isinstance(value, ast.Name):
-            bound = _assigned_values(tree, call, value.id)
-            return bool(bound) and all(self._plain(caller_path, tree, call, v, depth + 1) for v in bound)
-        if not isinstance(value, ast.Call):
-            return False
-        callee = dotted_name(value.func)
-        if callee and value.args and (inv.resolve(callee) in MODULE_WRAPPERS or callee.rsplit(".", 1)[-1] in _WRAPPER_TAILS):
-            return self._plain(caller_path, tree, call, value.args[0], depth + 1)
-        return self.index._bn_answer(inv, caller_path, value) is False and not (callee and callable_holds_dropout(inv, callee, caller_path, self.index))
+        built = list(self._built_from(caller_path, tree, call, value, inv))
+        return bool(built) and all(
+            b is not None and self.index._bn_answer(inv, caller_path, b) is False
+            and not ((name := dotted_name(b.func)) and callable_holds_dropout(inv, name, caller_path, self.index))
+            for b in built
+        )
 
     def mode_switched_elsewhere(self, path: str, attribute: str) -> bool:
         """Does a Python file of the project other than ``path`` switch the mode of something
@@ -140,6 +135,13 @@ class CallerIndex:
         if not files and project_files(scope) is None:
             return True  # too many files to read (``MAX_PROJECT_FILES``): unknown
         self.index.consulted.add(TREE_DEPENDENCY + scope)
+        key = (path, attribute, "switched")
+        if key not in self._answers:
+            self._answers[key] = self._text_switches_mode(files, path, attribute)
+        return bool(self._answers[key])
+
+    @staticmethod
+    def _text_switches_mode(files, path: str, attribute: str) -> bool:
         switch = re.compile(rb"\b" + re.escape(attribute.encode()) + rb"\s*\.\s*(?:eval|train)\s*\(")
         for other in files:
             if other == path:
@@ -262,31 +264,51 @@ class CallerIndex:
         sensitive = all(b or callable_holds_dropout(inv, v, module_path, self.index) for b, v in zip(bn, values))
         return sensitive and (any(bn) if kind == "bn" else not any(bn))
 
-    def _holds(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST, kind: str, depth: int) -> bool:
+    def _holds(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST, kind: str) -> bool:
         """Does ``value`` (an expression at ``call`` in ``caller_path``) evaluate to a model holding ``kind``?"""
-        if depth > 6:
-            return False
         inv = self.index.inventory_for_path(caller_path)
         if inv is None:
             return False
-        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda", "cpu", "half", "float", "double", "train", "eval", "requires_grad_", "share_memory"):
+        for built in self._built_from(caller_path, tree, call, value, inv):
+            if built is None:
+                continue
+            callee = dotted_name(built.func)
+            table = None if callee else table_call_name(built.func)
+            if table is not None and table.endswith(TABLE_SUFFIX):
+                if self._table_holds(caller_path, inv, table[: -len(TABLE_SUFFIX)], kind):
+                    return True
+            elif kind == "bn":
+                if self.index._bn_answer(inv, caller_path, built):
+                    return True
+            elif (callee or table) and callable_holds_dropout(inv, callee or table, caller_path, self.index):
+                return True
+        return False
+
+    def _built_from(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST, inv: "ModuleInventory", depth: int = 0):
+        """The constructor or factory calls ``value`` (at ``call``) may evaluate to: through
+        `.to()`/`.cuda()`/`.train()`..., `.module`, wrappers (DataParallel, SyncBN conversion) and
+        every plain binding of a name in the caller's scope; None for a value that is none of these."""
+        if depth > 6:
+            yield None
+            return
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _KEEPS_MODEL:
             value = value.func.value
         if isinstance(value, ast.Attribute) and value.attr == "module":
-            return self._holds(caller_path, tree, call, value.value, kind, depth + 1)
-        if isinstance(value, ast.Call):
+            yield from self._built_from(caller_path, tree, call, value.value, inv, depth + 1)
+        elif isinstance(value, ast.Name):
+            bound = _assigned_values(tree, call, value.id)
+            if not bound:
+                yield None
+            for v in bound:
+                yield from self._built_from(caller_path, tree, call, v, inv, depth + 1)
+        elif isinstance(value, ast.Call):
             callee = dotted_name(value.func)
             if callee and value.args and (inv.resolve(callee) in MODULE_WRAPPERS or callee.rsplit(".", 1)[-1] in _WRAPPER_TAILS):
-                return self._holds(caller_path, tree, call, value.args[0], kind, depth + 1)
-            table = None if callee else table_call_name(value.func)
-            if table is not None and table.endswith(TABLE_SUFFIX):
-                return self._table_holds(caller_path, inv, table[: -len(TABLE_SUFFIX)], kind)
-            if kind == "bn":
-                return bool(self.index._bn_answer(inv, caller_path, value))
-            name = callee or table
-            return bool(name) and callable_holds_dropout(inv, name, caller_path, self.index)
-        if isinstance(value, ast.Name):
-            return any(self._holds(caller_path, tree, call, v, kind, depth + 1) for v in _assigned_values(tree, call, value.id))
-        return False
+                yield from self._built_from(caller_path, tree, call, value.args[0], inv, depth + 1)
+            else:
+                yield value
+        else:
+            yield None
 
 
 def _shown(expr: ast.AST) -> str:

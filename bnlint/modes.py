@@ -307,6 +307,7 @@ class ModesAnalysis:
         self._self_assign_cache: Dict[cst.ClassDef, Dict[str, List[Tuple[cst.BaseExpression, cst.CSTNode]]]] = {}
         self._fn_training: Dict[int, bool] = {}
         self._trained_only_cache: Dict[int, bool] = {}  # ``_only_trained_on``, by id(function)
+        self._module_classes: Dict[int, bool] = {}  # ``_is_module_class``, by id(class)
         self._fn_recalib: Dict[int, bool] = {}
         self._methods: Dict[int, Dict[str, cst.FunctionDef]] = {}
         self._called_names: Set[str] = set()
@@ -626,6 +627,13 @@ class ModesAnalysis:
         return fn.name.value not in self._called_names
 
     def _is_module_class(self, cls: cst.ClassDef) -> bool:
+        known = self._module_classes.get(id(cls))
+        if known is None:
+            known = self._module_classes[id(cls)] = self._derives_module(cls)
+        return known
+
+    def _derives_module(self, cls: cst.ClassDef) -> bool:
+        """An `nn.Module` through its bases: of this file, or project classes of other modules."""
         inv = self.facts.inventory
         seen = set()
         todo = [cls.name.value]

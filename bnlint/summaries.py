@@ -144,11 +144,13 @@ def _class_summary(
     seen = {"__init__"}
     todo = [(init, False)]
     bn_attrs = _bn_attributes(methods, aliases)
+    def builds_bn() -> bool:  # read only for a constructor that freezes all of `self`
+        return _builds_bn(methods, aliases)
     params_frozen = False
     loads = False  # a checkpoint loaded into the object or a part of it while it is built
     while todo:
         fn, outer_conditional = todo.pop(0)
-        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions):
+        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn):
             params_frozen = True
         for call, conditional in _calls_in_order(fn.body):
             conditional = conditional or outer_conditional
@@ -234,16 +236,13 @@ def _param_test_around(fn: ast.AST, call: ast.Call, params: List[str]) -> Option
 def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
     """`self.<attr>` set to a BatchNorm layer in the class's methods (`self.bn1 = nn.BatchNorm2d(64)`),
     the layer's class resolved through the module's imports (``aliases``) as the inventory resolves
-    it; a local BN subclass or a `norm_layer(...)` argument is not followed.  And "<builds BN>" when
-    the class builds a BatchNorm layer anywhere (in a container too)."""
+    it; a local BN subclass or a `norm_layer(...)` argument is not followed."""
     from bnlint.inventory import ModuleInventory, is_bn_class
 
     resolve = ModuleInventory(path=None, aliases=aliases).resolve
     out = set()
     for fn in methods.values():
         for node in ast.walk(fn):
-            if isinstance(node, ast.Call) and is_bn_class(resolve(_dotted(node.func) or "")):
-                out.add("<builds BN>")  # somewhere in the class: freezing all of `self` freezes it
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and is_bn_class(resolve(_dotted(node.value.func) or "")):
                 for t in node.targets:
                     name = _dotted(t)
@@ -252,7 +251,19 @@ def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
     return out
 
 
-def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set, methods: Optional[Dict[str, ast.AST]] = None, definitions: Optional[Dict[str, "Definition"]] = None) -> bool:
+def _builds_bn(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> bool:
+    """Does the class build a BatchNorm layer anywhere in its methods (a container's part too)?
+    Then freezing all of `self`'s parameters freezes BN's."""
+    from bnlint.inventory import ModuleInventory, is_bn_class
+
+    resolve = ModuleInventory(path=None, aliases=aliases).resolve
+    return any(isinstance(node, ast.Call) and is_bn_class(resolve(_dotted(node.func) or "")) for fn in methods.values() for node in ast.walk(fn))
+
+
+def _freezes_bn_parameters(
+    fn: ast.AST, bn_attrs: set, methods: Optional[Dict[str, ast.AST]] = None, definitions: Optional[Dict[str, "Definition"]] = None,
+    builds_bn: "Callable[[], bool]" = lambda: False,
+) -> bool:
     """Unconditionally (not under an `if`) in ``fn``'s body: `for p in self.bn1.parameters():
     p.requires_grad = False`, `self.bn1.weight.requires_grad = False`, `self.bn1.requires_grad_(False)`
     on a BatchNorm attribute of the class, or `_freeze(self.bn1)` / `self._freeze(self.bn1)` with a
@@ -264,7 +275,7 @@ def _freezes_bn_parameters(fn: ast.AST, bn_attrs: set, methods: Optional[Dict[st
                 owner = _dotted(stmt.value.args[0])
         if owner and owner.startswith("self.") and owner[5:] in bn_attrs:
             return True
-        if owner == "self" and "<builds BN>" in bn_attrs:
+        if owner == "self" and builds_bn():
             return True  # `for p in self.parameters(): p.requires_grad = False` in a class that builds BN
     return False
 
@@ -396,12 +407,17 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
     return Construction(mode, freezes_bn_params=params_frozen, loads_weights=loads)
 
 
+def _bound_values(fn: ast.AST, name: str) -> List[ast.AST]:
+    """The values plain assignments in ``fn`` give ``name`` (`model = XrayNet(...)`)."""
+    return [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+
+
 def _constructed_mode(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[str]:
     """The mode a class of this module leaves the object ``value`` builds in, when its constructor
     sets one (EVAL, or UNKNOWN for a switch under an `if`): `XrayNet(...)`, or a name every
     binding of which in ``fn`` is such a call with the same answer.  None otherwise (train mode)."""
     if isinstance(value, ast.Name):
-        bound = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+        bound = _bound_values(fn, value.id)
         modes = {_constructed_mode(b, fn, definitions, aliases) if not isinstance(b, ast.Name) else None for b in bound}
         return modes.pop() if len(modes) == 1 else (UNKNOWN if modes - {None} else None)
     if not isinstance(value, ast.Call):
@@ -426,7 +442,7 @@ def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "De
     its BN parameters: `return ResNetMulti(...)`, or `model = ResNetMulti(...)` ... `return model`
     (every binding of the name, as in `if refine: model = A(...) else: model = B(...)`)?"""
     if isinstance(value, ast.Name):
-        bound = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+        bound = _bound_values(fn, value.id)
         return bool(bound) and all(not isinstance(b, ast.Name) and _builds_param_frozen(b, fn, definitions, aliases) for b in bound)
     if not isinstance(value, ast.Call):
         return False

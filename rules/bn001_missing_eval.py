@@ -380,7 +380,9 @@ class MissingEval(Rule):
                 and id(obs.node) not in run_on_known_models
                 and "val_loop" in obs.kinds and bool(obs.kinds & {"no_grad", "eval_fn"})
                 and all(v.mode == TRAIN and v.origin and _is_train_call(v.origin[-1]) for v in vals)
-                and not (_repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain))
+                # MC dropout samples the same input again and again around the forward; a helper
+                # that iterates a validation loader, called once per epoch, is no such sampling.
+                and not _repeated_sampling(facts, obs.node)
             )
             if (not obj.mode_sensitive or obj.keeps_bn_eval) and not switched_for_evaluation and not validated_after_train:
                 continue
