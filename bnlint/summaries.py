@@ -45,6 +45,13 @@ class Construction:
     # A factory that loads a checkpoint into the model it returns (`model.load_state_dict(
     # torch.load(...))` before `return model`, on some path): the caller gets trained weights.
     loads_weights: bool = False
+    # The BN parameters frozen only under a constructor flag (`if pretrained:`, or `if
+    # self.pretrained == True:` with `self.pretrained = pretrained`): the parameter, its position
+    # after `self`, and the truth of its default (None: no literal default).  The caller's
+    # argument decides (``params_frozen_by``); `freezes_bn_params` stays False.
+    params_freeze_flag: Optional[str] = None
+    params_freeze_flag_index: int = -1
+    params_freeze_default: Optional[bool] = None
 
 
 # (id(node), name) -> (a weak reference to the node, its summary).  An id is reused once its node
@@ -180,15 +187,71 @@ def _class_summary(
         # parameters (`self.cnn = MultitaskCNN(...)`, which sets `requires_grad = False` on all of
         # them): this object holds those frozen BN layers too.  (Unconditional assignments only.)
         params_frozen = any(_builds_param_frozen(stmt.value, init, definitions, aliases) for stmt in init.body if _assigns_self_attribute(stmt))
+    params_flag = None
+    if not params_frozen:
+        params_flag = next(
+            (flag for stmt in init.body if isinstance(stmt, ast.If) and not stmt.orelse
+             and (flag := _flag_parameter(stmt.test, init, params)) is not None
+             and _freezes_bn_parameters(stmt, bn_attrs, methods, definitions, builds_bn)),
+            None,
+        )
     override = methods.get("train")
-    if params_frozen and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
-        params_frozen = False  # its `train()` puts the BN layers back in eval: frozen for real
-    if mode is None and not freezes and not params_frozen and not loads:
+    if (params_frozen or params_flag) and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
+        params_frozen, params_flag = False, None  # its `train()` puts the BN layers back in eval: frozen for real
+    if mode is None and not freezes and not params_frozen and not params_flag and not loads:
         return None
     flag = freeze_tests[0] if freeze_tests and all(t == freeze_tests[0] for t in freeze_tests) else None
     return Construction(
-        mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1, loads_weights=loads
+        mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1, loads_weights=loads,
+        params_freeze_flag=params_flag, params_freeze_flag_index=params.index(params_flag) if params_flag else -1,
+        params_freeze_default=_default_truth(init, params_flag) if params_flag else None,
     )
+
+
+def _flag_parameter(test: ast.AST, init: ast.AST, params: List[str]) -> Optional[str]:
+    """The constructor parameter ``P`` a test is the truth of: `P`, `self.P` set from it
+    (`self.pretrained = pretrained`), or either compared `== True` / `is True`."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):
+        right = test.comparators[0]
+        if isinstance(right, ast.Constant) and right.value is True:
+            test = test.left
+    if isinstance(test, ast.Name):
+        return test.id if test.id in params else None
+    if isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name) and test.value.id == "self":
+        sources = {
+            stmt.value.id
+            for stmt in init.body  # type: ignore[attr-defined]
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name)
+            and any(_dotted(t) == f"self.{test.attr}" for t in stmt.targets)
+        }
+        if len(sources) == 1 and (source := next(iter(sources))) in params:
+            return source
+    return None
+
+
+def _default_truth(fn: ast.AST, param: str) -> Optional[bool]:
+    """The truth of ``param``'s literal default in ``fn``'s signature (None: none, or not literal)."""
+    args = fn.args  # type: ignore[attr-defined]
+    positional = args.posonlyargs + args.args
+    defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    node = defaults.get(param)
+    try:
+        return bool(ast.literal_eval(node)) if node is not None else None
+    except ValueError:
+        return None
+
+
+def params_frozen_by(built: Construction, argument: "Callable[[str, int], Optional[bool]]") -> bool:
+    """Are the BN parameters of what ``built`` summarises frozen, given the truth of the caller's
+    argument for a parameter (``argument(name, position)``: True/False, or None when the call
+    does not pass it)?  An argument that is passed but unknown reads as not frozen (quiet)."""
+    if built.freezes_bn_params:
+        return True
+    if not built.params_freeze_flag:
+        return False
+    truth = argument(built.params_freeze_flag, built.params_freeze_flag_index)
+    return bool(truth if truth is not None else built.params_freeze_default)
 
 
 def _method_switches_modes(
@@ -451,7 +514,38 @@ def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "De
     if not isinstance(node, ast.ClassDef):
         return False
     built = construction(definitions, name or "", aliases)
-    return built is not None and built.freezes_bn_params
+    return built is not None and params_frozen_by(built, lambda param, index: _argument_truth(value, fn, param, index))
+
+
+def _argument_truth(call: ast.Call, fn: ast.AST, param: str, index: int) -> Optional[bool]:
+    """The truth of what ``call`` (in ``fn``) passes for the parameter ``param`` (position
+    ``index`` after `self`): a literal keyword or positional argument, or an entry of a dict
+    literal it unpacks (`MultitaskCNN(**cnn_kwargs)` with `cnn_kwargs = {'pretrained': True}`
+    bound once in ``fn``).  None: not passed; False: passed but not a literal."""
+    def truth(node: ast.AST) -> bool:
+        try:
+            return bool(ast.literal_eval(node))
+        except ValueError:
+            return False
+
+    for kw in call.keywords:
+        if kw.arg == param:
+            return truth(kw.value)
+        if kw.arg is None:
+            unpacked = kw.value
+            if isinstance(unpacked, ast.Name):
+                bound = _bound_values(fn, unpacked.id)
+                unpacked = bound[0] if len(bound) == 1 else unpacked
+            if not isinstance(unpacked, ast.Dict):
+                return False  # `**cfg` of unknown content may pass it
+            for key, entry in zip(unpacked.keys, unpacked.values):
+                if key is None:
+                    return False
+                if isinstance(key, ast.Constant) and key.value == param:
+                    return truth(entry)
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    return truth(call.args[index]) if 0 <= index < len(call.args) else None
 
 
 def _own_nodes(fn: ast.AST) -> List[ast.AST]:

@@ -59,7 +59,13 @@ class FrozenBNTrainMode(Rule):
     module or class handed the BN layer, `_freeze_module(self.bn1)`, or all of
     its own parameters in a class that builds BN) is a freeze where it is built,
     and so is a class whose constructor builds such a class as a part
-    (`self.cnn = FrozenCNN()`) and a factory whose every branch builds one. That model is followed as an object: a `model.train()` in another
+    (`self.cnn = FrozenCNN()`) and a factory whose every branch builds one.
+    A constructor freeze under one of its own flags (`if pretrained:`, or `if
+    self.pretrained == True:` with `self.pretrained = pretrained`) counts where
+    the call passes that flag as a true literal (a keyword, a positional
+    argument, an entry of a dict literal unpacked into it, `**cnn_kwargs`) or
+    leaves a true default; a flag from a variable or an option is taken as
+    off. That model is followed as an object: a `model.train()` in another
     function that binds its own `model` trains another model. A freeze that
     selects parameters by name (`if "backbone" in name:`) reaches only the
     parts whose attribute paths carry that name: `model.module.final_bn.train()`
@@ -83,7 +89,7 @@ class FrozenBNTrainMode(Rule):
     training ran with the frozen BN in train mode.
 
     What it cannot see: freezes done inside a helper of another module, a
-    constructor freeze under a condition, and a `.train()` issued by a trainer
+    constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
     object or framework. A sub-module handed to the constructor (a backbone
     parameter) has unknown content there and is not reported.
 
@@ -390,6 +396,7 @@ class FrozenBNTrainMode(Rule):
         """`model = DeepLab(...)` where the class (in this file or a project module) freezes its
         BatchNorm layers' parameters in its constructor (``summaries.Construction.freezes_bn_params``)."""
         from bnlint.modes import construction_of, keeps_bn_eval
+        from bnlint.summaries import params_frozen_by
 
         sites = []
         for assign in self._assigns:
@@ -398,11 +405,13 @@ class FrozenBNTrainMode(Rule):
                 continue
             target = dotted(assign.targets[0].target)
             built = construction_of(self.ctx.facts, value) if target else None
-            if built is None or not built.freezes_bn_params:
+            if built is None:
                 continue
             inner = value
             while isinstance(inner.func, cst.Attribute) and isinstance(inner.func.value, cst.Call):
                 inner = inner.func.value  # `DeepLab(...).cuda()`: the constructor call
+            if not params_frozen_by(built, lambda param, index, call=inner: _argument_truth(call, param, index)):
+                continue  # frozen only under a constructor flag this call leaves false (or unknown)
             if keeps_bn_eval(self.ctx.facts, dotted(inner.func)):
                 continue  # its `train()` override puts the BN layers back in eval
             cls = self.ctx.code_for(inner.func).strip()
@@ -1093,3 +1102,20 @@ def _exclusive(a: List[Tuple[str, str, object]], b: List[Tuple[str, str, object]
 
 def _is_false(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _argument_truth(call: cst.Call, param: str, index: int) -> Optional[bool]:
+    """The truth of what ``call`` passes for the constructor parameter ``param`` (position
+    ``index``): a literal argument's truth; None when not passed; False when passed but not a
+    literal (`**cfg`, `args.freeze`), which keeps the rule quiet."""
+    def truth(expr: cst.BaseExpression) -> bool:
+        value = literal_value(expr)
+        return value is not NOT_LITERAL and bool(value)
+
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return truth(arg.value)
+        if arg.star:
+            return False
+    positional = [a for a in call.args if a.keyword is None]
+    return truth(positional[index].value) if 0 <= index < len(positional) else None
