@@ -866,7 +866,7 @@ class _ParamRun:
                 return modes
         # The parameter handed to another call.
         for index, arg in _arguments(call):
-            value = arg.value if isinstance(arg, ast.Starred) else arg
+            value = arg.value if isinstance(arg, (ast.Starred, ast.keyword)) else arg
             if not self.is_alias(value):
                 continue
             if isinstance(arg, ast.Starred):

@@ -49,12 +49,13 @@ import libcst as cst
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
+from bnlint.inventory import dotted_name as _dotted_ast
 from bnlint.inventory import factory_holds_bn
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
-from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, root_name, walk, walk_scope
+from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, params_of, root_name, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -265,6 +266,21 @@ class Unfreeze:
     obj: Obj
     label: str
     use: cst.Call
+
+
+def _kept_parameters(init: ast.FunctionDef, params: List[str]) -> List[str]:
+    """The constructor parameters a module keeps as submodules: `self.model = model`,
+    `self.encoders = nn.ModuleList(encoders)`, `self.body = nn.Sequential(*layers)`."""
+    kept = []
+    for n in ast.walk(init):
+        if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)):
+            continue
+        value = n.value
+        if isinstance(value, ast.Call) and (_dotted_ast(value.func) or "").split(".")[-1] in ("ModuleList", "Sequential", "ModuleDict") and len(value.args) == 1:
+            value = value.args[0].value if isinstance(value.args[0], ast.Starred) else value.args[0]
+        if isinstance(value, ast.Name) and value.id in params and value.id not in kept:
+            kept.append(value.id)
+    return kept
 
 
 class ModesAnalysis:
@@ -1867,10 +1883,20 @@ class ModesAnalysis:
         constructor keeps an argument as a submodule (`self.model = model`) holds what that
         argument holds, in the mode it is in (the same modules); an argument built in the call
         (`Diffusion(Denoiser())`) is a new model in train mode."""
+        while isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE and isinstance(value.func.value, cst.Call):
+            value = value.func.value  # `Wrapper(model).to(device)`: the constructor call
         handed = [a for a in value.args if isinstance(a.value, (cst.Name, cst.Attribute, cst.Call))]
         inner_of = {id(a): o for a in handed if not isinstance(a.value, cst.Call) and (o := self.resolve(a.value, st, fr)) is not None and o.mode_sensitive}
         built_inline = [a for a in handed if isinstance(a.value, cst.Call)]
-        if not inner_of and not built_inline:
+        own_params = set(params_of(fr.fn)) if fr.fn is not None else set()
+        # Modules of unknown content handed in by this function's caller (`MMDL(encoders, fusion,
+        # head)` in `def train(encoders, fusion, head, ...)`).
+        unknown_parts = [
+            a for a in handed
+            if isinstance(a.value, cst.Name) and a.value.value in own_params and id(a) not in inner_of
+            and ((o := self.resolve(a.value, st, fr)) is None or (o.is_parameter and not o.built_plain))
+        ]
+        if not inner_of and not built_inline and not unknown_parts:
             return None  # no model handed to it: nothing it could hold (and no class to look up)
         cls_ast, classes = self._class_definition(value)
         if cls_ast is None:
@@ -1881,7 +1907,7 @@ class ModesAnalysis:
             o = self._create(a.value, st, fr, self.facts.module.code_for_node(a.value))
             if o is not None and o.mode_sensitive:
                 inner_of[id(a)] = o
-        if not inner_of:
+        if not inner_of and not unknown_parts:
             return None
         from bnlint.effects import is_module_class
 
@@ -1889,11 +1915,7 @@ class ModesAnalysis:
         if init is None or not is_module_class(cls_ast, classes):
             return None
         params = [a.arg for a in init.args.args[1:]]
-        stored = [  # `self.model = model`: the parameters it keeps
-            n.value.id for n in ast.walk(init)
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in params
-            and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
-        ]
+        stored = _kept_parameters(init, params)
         for param in stored:
             arg = self._argument_for(value, param, params.index(param))
             inner = next((inner_of[id(a)] for a in handed if a.value is arg and id(a) in inner_of), None)
@@ -1902,6 +1924,12 @@ class ModesAnalysis:
                           created_at=value, has_weights=inner.has_weights)
                 st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(inner, frozenset({Val(UNKNOWN)})))
                 return obj
+        if any(self._argument_for(value, param, params.index(param)) is a.value for param in stored for a in unknown_parts):
+            # It keeps modules this function was handed, whose content only its callers know: what
+            # it holds is unknown, as for a parameter, and its mode is what this code sets.
+            obj = Obj(label=label, holds_bn=False, is_parameter=True, cls_name=self._constructor_name(value), created_at=value)
+            st.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
+            return obj
         return None
 
     def _class_definition(self, call: cst.Call) -> "Tuple[Optional[ast.ClassDef], Dict[str, ast.ClassDef]]":
@@ -3262,6 +3290,8 @@ class ModesAnalysis:
                 if comp_for is not None and isinstance(receiver, cst.Name) and isinstance(comp_for.target, cst.Name) and comp_for.target.value == receiver.value:
                     return obj.label  # `[m.eval() for m in (net, head)]`: the model, not the loop variable
             return self.facts.module.code_for_node(receiver)
+        if use is not None and any(dotted(a.value) == obj.label for a in use.args):
+            return obj.label  # a helper trains it (`train(model, loader)`): the model, not the helper
         if use is not None and self.facts.enclosing_function(use) is self.facts.enclosing_function(node):
             func = use.func
             if isinstance(func, cst.Attribute) and func.attr.value == "forward":

@@ -1033,6 +1033,10 @@ def _trains_unknown_model(tree, eval_routines_only: bool) -> bool:
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or (eval_routines_only and not is_eval_routine_name(fn.name)):
             continue
         params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+        if not eval_routines_only:
+            # A module built here around modules the caller handed in (`model = Fused(encoders,
+            # head)`): its content is the caller's too.
+            params |= _built_from_parameters(fn, params)
         for node in ast.walk(fn):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "train"):
                 continue
@@ -1044,6 +1048,23 @@ def _trains_unknown_model(tree, eval_routines_only: bool) -> bool:
             if not eval_routines_only and isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and recv.value.id == "self":
                 return True
     return False
+
+
+def _built_from_parameters(fn, params: Set[str]) -> Set[str]:
+    """Names ``fn`` binds to a call that is handed one of its parameters (`model =
+    Fused(encoders, head).to(device)`)."""
+    import ast
+
+    out = set()
+    for stmt in fn.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        value = stmt.value
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
+            value = value.func.value  # `Fused(...).to(device)`
+        if isinstance(value, ast.Call) and any(isinstance(a, ast.Name) and a.id in params for a in list(value.args) + [k.value for k in value.keywords]):
+            out.add(stmt.targets[0].id)
+    return out
 
 
 def evaluation_trains_parameter(tree) -> bool:

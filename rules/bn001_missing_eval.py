@@ -102,7 +102,10 @@ class MissingEval(Rule):
     validation/test loader under `torch.no_grad()` or in its evaluation
     function, with no `.eval()` in between, is reported (the `.train()` says
     its mode matters; a training loop that validates must put whatever model it
-    is handed in eval). Not when a project caller hands it a model known to
+    is handed in eval). A model the function builds around modules it was
+    handed (`model = Fusion(encoders, head)`, whose constructor keeps them as
+    `self.encoders = nn.ModuleList(encoders)` or `self.head = head`) is of
+    unknown content too. Not when a project caller hands it a model known to
     have neither BatchNorm nor dropout, nor for the same input sampled again
     and again (MC dropout).
 

@@ -143,6 +143,7 @@ class EvalNotRestored(Rule):
     # puts the model in train mode (`BACKBONE.train()` ... `perform_val(..., BACKBONE, lfw)`).
     trigger_pattern = r"\.train\("
     needs_bn_evidence = True
+    dropout_evidence = True  # a dropout model trained in eval mode trains without its regularisation
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
     # ... or from a parameter of a training function: training in the file is evidence enough.
     name_evidence = r"\.(?:backward|manual_backward|step)\s*\("

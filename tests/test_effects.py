@@ -376,3 +376,34 @@ def test_a_helper_that_back_propagates_to_an_input_trains_nothing(tmp_path):
         assert effect is None or (effect.forwards == () and effect.exit == ENTRY), (name, effect)
     step = index.function_effects(caller, "attacks.train_step").effects.get("model")
     assert [trained for _, trained, _ in step.forwards] == [True]
+
+
+def test_a_model_handed_on_by_keyword_gets_the_callees_effect(tmp_path):
+    """`train_step(model=model, ...)` then `test_step(model=model, ...)` each epoch: the epoch loop
+    ends in eval mode (or, with no epoch, as it came), as with positional arguments."""
+    (tmp_path / "engine.py").write_text(textwrap.dedent(
+        """\
+        import torch
+
+        def train_step(model, dataloader, optimizer):
+            model.train()
+            for x, y in dataloader:
+                optimizer.zero_grad()
+                model(x).sum().backward()
+                optimizer.step()
+
+        def test_step(model, dataloader):
+            model.eval()
+            with torch.inference_mode():
+                return [model(x) for x, _ in dataloader]
+
+        def train(model, train_dataloader, test_dataloader, optimizer, epochs):
+            for epoch in range(epochs):
+                train_step(model=model, dataloader=train_dataloader, optimizer=optimizer)
+                test_step(dataloader=test_dataloader, model=model)
+        """
+    ))
+    index = ProjectIndex(str(tmp_path))
+    effect = index.function_effects(str(tmp_path / "main.py"), "engine.train").effects.get("model")
+    assert effect.exit == ENTRY + "|" + EVAL
+    assert [what for kind, what in effect.steps if kind == "mode"] == [TRAIN, EVAL, TRAIN, EVAL]
