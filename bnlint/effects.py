@@ -103,6 +103,63 @@ class FunctionEffects:
 
         return literal_defaults(self.effects._fn.args)  # type: ignore[attr-defined]
 
+    def returned_parameter(self) -> Optional[str]:
+        """The parameter whose object every `return` hands back (`best_model = model` ...
+        `return best_model`), or None."""
+        return _returned_parameter(self.effects._fn)  # type: ignore[attr-defined]
+
+
+def _returned_parameter(fn: ast.AST) -> Optional[str]:
+    """The parameter of ``fn`` that each of its `return`s hands back, by name or through local
+    names bound only to it (`best_model = model`); None when any return is something else."""
+    args = fn.args  # type: ignore[attr-defined]
+    params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)} - {"self", "cls"}
+    bindings: Dict[str, List[ast.AST]] = {}
+    returns: List[ast.AST] = []
+    todo = list(ast.iter_child_nodes(fn))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue  # a nested scope's names and returns are its own
+        if isinstance(node, ast.Return):
+            returns.append(node.value)  # type: ignore[arg-type]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                pairs = [(t, node.value if isinstance(node, ast.Assign) else None)]
+                if isinstance(t, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)) and len(t.elts) == len(node.value.elts):
+                    pairs = list(zip(t.elts, node.value.elts))  # `best_acc, best_model = acc, model`
+                for target, value in pairs:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            bindings.setdefault(name.id, []).append(value if target is name else None)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.comprehension, ast.NamedExpr)):
+            for name in ast.walk(getattr(node, "target", None) or ast.Tuple(elts=[i.optional_vars for i in getattr(node, "items", []) if i.optional_vars], ctx=ast.Store())):
+                if isinstance(name, ast.Name):
+                    bindings.setdefault(name.id, []).append(None)
+        todo.extend(ast.iter_child_nodes(node))
+
+    def origin(value: Optional[ast.AST], seen: Set[str]) -> Optional[str]:
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_METHODS_KEEPING_MODE:
+            value = value.func.value  # `model.to(device)` is the same module
+        if not isinstance(value, ast.Name):
+            return None
+        if value.id in seen:  # `model = model.to(device)`: the parameter itself, if it is one
+            return value.id if value.id in params else None
+        bound = bindings.get(value.id)
+        if not bound:
+            return value.id if value.id in params else None
+        # (`best_model = None` before the loop that binds the model: no other object comes back.)
+        found = {origin(b, seen | {value.id}) for b in bound if not (isinstance(b, ast.Constant) and b.value is None)}
+        if value.id in params:
+            found.add(value.id)  # as it came in, on the paths that do not rebind it
+        return found.pop() if len(found) == 1 else None
+
+    if not returns:
+        return None
+    found = {origin(r, set()) for r in returns}
+    return found.pop() if len(found) == 1 else None
+
 
 def _tested_parameters(fn: ast.AST) -> Set[str]:
     """Parameters an `if` of ``fn`` tests and that nothing in it rebinds."""

@@ -668,7 +668,8 @@ class ModuleInventory:
     frozen_classes: Set[str] = field(default_factory=set)
     bn_holding: Set[str] = field(default_factory=set)  # classes and functions that hold/build BN
     lightning_classes: Set[str] = field(default_factory=set)
-    # Classes whose own ``train()`` override puts BN back into eval mode.
+    # Classes whose own ``train()`` override puts BN back into eval mode, or whose ``forward`` does
+    # before its layers run (and puts nothing in train mode).
     bn_eval_train_override: Set[str] = field(default_factory=set)
     # Top-level names defined more than once, where one definition names BatchNorm and another
     # does not (a notebook's "the same model, for comparison, with BN" cell): which one a call
@@ -1202,7 +1203,10 @@ def _local_summary(
         if name in inv.functions:
             return selector_builds_no_bn(inv.functions[name], call, defaults, lambda n: is_bn_class(inv.resolve(n)))
         if name in inv.classes:
-            return name in inv.switchable_bn and _literal_arguments(call) and class_switched_off(inv.classes[name], inv.resolve, call)
+            # (Read for any call that unpacks nothing: the defaults it leaves in place decide too,
+            # `ConvBlock(cin, cout)` of a block with `instance_norm=True`; answers are kept per class
+            # and set of literals.)
+            return name in inv.switchable_bn and _unpacks_nothing(call) and class_switched_off(inv.classes[name], inv.resolve, call)
         head = name.split(".")[0]
         if builds_no_bn is None or head in inv.classes or head in inv.functions or not inv.is_imported(name):
             return False
@@ -1285,7 +1289,31 @@ def _local_summary(
         override = methods.get("train")
         if override is not None and _train_override_evals_bn(override, inv.functions, methods):
             inv.bn_eval_train_override.add(name)
+        elif _forward_refreezes(methods.get("forward"), inv.functions, methods):
+            # `forward` puts the BN layers back in eval before they run (`if self.bn_freezed:
+            # self.freeze_bn()`): whatever `.train()` did, they normalise with running statistics.
+            inv.bn_eval_train_override.add(name)
     return inv, reasons
+
+
+def _forward_refreezes(forward: Optional[ast.AST], functions: Dict[str, ast.AST], methods: Dict[str, ast.AST]) -> bool:
+    """Does ``forward`` put something back in eval (``_train_override_evals_bn``) in a statement
+    before any of its layers runs, and nothing in train mode (`self.eval()` ... `self.train()`
+    around a frozen part is no freeze)?"""
+    if forward is None:
+        return False
+    for stmt in forward.body:  # type: ignore[attr-defined]
+        if _train_override_evals_bn(stmt, functions, methods):
+            break
+        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast.walk(stmt)):
+            return False  # `self.backbone(x)` (or any method) runs before the freeze
+    else:
+        return False
+    return not any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "train"
+        and not (n.args and isinstance(n.args[0], ast.Constant) and n.args[0].value is False)
+        for n in ast_nodes(forward)
+    )
 
 
 def _returns_classes(fn: ast.AST, inv: "ModuleInventory") -> bool:
@@ -1442,6 +1470,11 @@ def selector_builds_no_bn(fn: ast.AST, call: ast.Call, defaults: "Dict[str, obje
     if value is None or value is undecided:
         return False
     return not any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn(dotted_name(n) or "") for n in ast.walk(value))
+
+
+def _unpacks_nothing(call: ast.Call) -> bool:
+    """No `*args` / `**kwargs` in ``call``: every argument it passes is seen."""
+    return not any(isinstance(a, ast.Starred) for a in call.args) and all(k.arg is not None for k in call.keywords)
 
 
 def _literal_arguments(call: ast.Call) -> bool:

@@ -1711,6 +1711,8 @@ class ModesAnalysis:
         else:
             self._instance_classes.pop(key, None)
         obj = result if result is not None else self.resolve(value, st, fr)
+        if obj is None and isinstance(value, cst.Call) and id(value) not in self._inlined:
+            obj = self._returned_argument(value, st, fr)
         if obj is None and id(value) not in self._inlined:
             # (A function of this file that was analysed returned no model: a class from a registry,
             # a model whose branch the arguments rule out; its BN content says nothing more.)
@@ -1727,6 +1729,29 @@ class ModesAnalysis:
             # (A model a factory returned is named after the factory until the caller names it:
             # `model = build_model()` is `model` to the reader, and to a fix that calls `.train()`.)
             obj.label = dotted(target) or obj.label
+
+    def _returned_argument(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
+        """The model ``call`` hands back when it is a function of another project module that
+        returns one of its parameters (`best_model = train_val(model, ...)` returning `model`):
+        the object the caller passed for it."""
+        name = dotted(call.func)
+        inv = self.facts.inventory
+        if not name or not self.facts.path or not inv.is_imported(name):
+            return None
+        effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
+        param = effects.returned_parameter() if effects is not None else None
+        if param is None:
+            return None
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                return None
+            index = None
+            if arg.keyword is None:
+                index, position = position, position + 1
+            if effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None) == param:
+                return self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
+        return None
 
     def _named_after_factory(self, obj: Obj) -> bool:
         fn = self.facts.enclosing_function(obj.created_at) if obj.created_at is not None else None
@@ -3530,7 +3555,8 @@ class ModesAnalysis:
 
 def keeps_bn_eval(facts: Facts, name: Optional[str]) -> bool:
     """Does the class ``name`` (as the file spells it; or a subclass of one) override `train()`
-    to put its BatchNorm layers back in eval, in this file or a project module?"""
+    to put its BatchNorm layers back in eval, or re-freeze them at the start of `forward`, in this
+    file or a project module?"""
     if not name:
         return False
     inv = facts.inventory

@@ -59,7 +59,11 @@ class TrainReenablesFrozenBN(Rule):
     or re-apply the freeze after each `model.train()`
     (`model.train(); model.apply(set_bn_eval)`), or use
     `torchvision.ops.FrozenBatchNorm2d`. The override may call a helper
-    (`freeze_bn(self)`, `self._freeze_norm()`): bnlint follows it.
+    (`freeze_bn(self)`, `self._freeze_norm()`): bnlint follows it. A
+    `forward` that re-applies the freeze before any of its layers runs (`if
+    self.bn_freezed: self.freeze_bn()` as its first statement) works too and
+    is not reported; one that runs a layer first, or puts anything back in
+    train mode, is no freeze.
 
     ## Fix safety
     No automatic fix: where the freeze must be re-applied depends on the

@@ -407,3 +407,21 @@ def test_a_model_handed_on_by_keyword_gets_the_callees_effect(tmp_path):
     effect = index.function_effects(str(tmp_path / "main.py"), "engine.train").effects.get("model")
     assert effect.exit == ENTRY + "|" + EVAL
     assert [what for kind, what in effect.steps if kind == "mode"] == [TRAIN, EVAL, TRAIN, EVAL]
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("best_acc, best = 0.0, None\n    for _ in range(3):\n        best = model\n    return best", "model"),
+        ("model = model.to('cuda')\n    return model", "model"),
+        ("return model.cuda()", "model"),
+        ("import copy\n    return copy.deepcopy(model)", None),  # a copy is another object
+        ("if loader:\n        return model\n    return loader", None),  # two objects
+        ("def inner(model):\n        return model\n    return 1", None),  # the nested scope's return
+        ("pass", None),
+    ],
+)
+def test_the_parameter_a_function_hands_back(tmp_path, body, expected):
+    (tmp_path / "helpers.py").write_text(f"def helper(model, loader):\n    {body}\n")
+    index = ProjectIndex(str(tmp_path))
+    assert index.function_effects(str(tmp_path / "main.py"), "helpers.helper").returned_parameter() == expected
