@@ -312,7 +312,7 @@ class Facts:
             if name is not None:
                 if self.is_bn_class_ref(func):
                     return True
-                return self.class_holds_bn(name)
+                return self.class_holds_bn(name) or self._kept_argument_holds_bn(expr, name, scope, depth)
             return False
         if isinstance(expr, cst.Name):
             return self._name_holds_bn(expr.value, scope, depth)
@@ -329,6 +329,28 @@ class Facts:
         if isinstance(expr, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in expr.slice):
             # `list(resnet.children())[:-1]`: a slice of a module's parts (all but the head).
             return self.expr_holds_bn(expr.value, scope, depth + 1)
+        return False
+
+    def _kept_argument_holds_bn(self, call: cst.Call, name: str, scope: cst.CSTNode, depth: int) -> bool:
+        """`Detector(base)` of an `nn.Module` class of this file that keeps a constructor argument as
+        a submodule (`self.backbone = base`): it holds what that argument holds."""
+        import ast
+
+        from bnlint.summaries import kept_parameters
+
+        from bnlint.effects import is_module_class
+
+        cls = self.inventory.classes.get(name) if call.args else None
+        if not isinstance(cls, ast.ClassDef) or not is_module_class(cls, self.inventory.classes):
+            return False  # (a plain class keeping a model, a trainer, is no module that holds it)
+        init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is None:
+            return False
+        params = [a.arg for a in init.args.args[1:]]
+        for param in kept_parameters(init, params):
+            arg = call_arg(call, param, params.index(param))
+            if arg is not None and not arg.star and self.expr_holds_bn(arg.value, scope, depth + 1):
+                return True
         return False
 
     def assignments_to(self, name: str, scope: cst.CSTNode) -> List[cst.BaseExpression]:

@@ -49,8 +49,8 @@ import libcst as cst
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
-from bnlint.inventory import dotted_name as _dotted_ast
 from bnlint.inventory import factory_holds_bn
+from bnlint.summaries import kept_parameters
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
@@ -266,21 +266,6 @@ class Unfreeze:
     obj: Obj
     label: str
     use: cst.Call
-
-
-def _kept_parameters(init: ast.FunctionDef, params: List[str]) -> List[str]:
-    """The constructor parameters a module keeps as submodules: `self.model = model`,
-    `self.encoders = nn.ModuleList(encoders)`, `self.body = nn.Sequential(*layers)`."""
-    kept = []
-    for n in ast.walk(init):
-        if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)):
-            continue
-        value = n.value
-        if isinstance(value, ast.Call) and (_dotted_ast(value.func) or "").split(".")[-1] in ("ModuleList", "Sequential", "ModuleDict") and len(value.args) == 1:
-            value = value.args[0].value if isinstance(value.args[0], ast.Starred) else value.args[0]
-        if isinstance(value, ast.Name) and value.id in params and value.id not in kept:
-            kept.append(value.id)
-    return kept
 
 
 class ModesAnalysis:
@@ -1940,7 +1925,7 @@ class ModesAnalysis:
         if init is None or not is_module_class(cls_ast, classes):
             return None
         params = [a.arg for a in init.args.args[1:]]
-        stored = _kept_parameters(init, params)
+        stored = kept_parameters(init, params)
         for param in stored:
             arg = self._argument_for(value, param, params.index(param))
             inner = next((inner_of[id(a)] for a in handed if a.value is arg and id(a) in inner_of), None)

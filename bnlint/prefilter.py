@@ -806,9 +806,9 @@ def is_freeze_site(node) -> bool:
 
     kind = type(node)
     if kind is ast.Assign:
-        return type(node.value) is ast.Constant and node.value.value is False and any(
-            type(t) is ast.Attribute and t.attr == "requires_grad" for t in node.targets
-        )
+        return (
+            (type(node.value) is ast.Constant and node.value.value is False) or _name_test(node.value)
+        ) and any(type(t) is ast.Attribute and t.attr == "requires_grad" for t in node.targets)
     if kind is ast.Call:
         func = node.func
         return (
@@ -822,12 +822,28 @@ def is_freeze_site(node) -> bool:
 # (`a.requires_grad = b.requires_grad = False`), comments and continuations where Python allows.
 _FROZEN_ASSIGNMENT = lazy(rf"{_TEXT_GAP}(?:\){_TEXT_GAP})*=(?!=)(?:[\s\\(]|{_TEXT_COMMENT}|[\w.\[\]'\"]+{_TEXT_GAP}=(?!=))*False\b")
 _FROZEN_CALL = lazy(rf"_{_TEXT_GAP}\({_TEXT_GAP}(?:\({_TEXT_GAP})*False\b")
+# `p.requires_grad = "fc" in name or ...`: a flag set from a test of the parameter's name.
+_NAME_TEST_ASSIGNMENT = lazy(rf"{_TEXT_GAP}=(?!=)(?:{_TEXT_GAP}\(|{_TEXT_GAP}not\b)*{_TEXT_GAP}(?:'[^'\n]*'|\"[^\"\n]*\"){_TEXT_GAP}(?:not{_TEXT_GAP})?in\b")
+
+
+def _name_test(value) -> bool:
+    """`"fc" in name`, `not "fc" in name`, `"a" in name or "b" in name` (``_NAME_TEST_ASSIGNMENT``)."""
+    import ast
+
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not):
+        return _name_test(value.operand)
+    if isinstance(value, ast.BoolOp):
+        return any(_name_test(v) for v in value.values)
+    return (
+        isinstance(value, ast.Compare) and len(value.ops) == 1 and isinstance(value.ops[0], (ast.In, ast.NotIn))
+        and isinstance(value.left, ast.Constant) and isinstance(value.left.value, str)
+    )
 
 
 def freezes_in_text(source: str) -> bool:
     """`x.requires_grad = False` or `x.requires_grad_(False)` in the text (``is_freeze_site``)."""
     for end in attribute_ends(source, "requires_grad", allow_suffix="_"):
-        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end):
+        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end) or _NAME_TEST_ASSIGNMENT.match(source, end):
             return True
     return False
 

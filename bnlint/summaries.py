@@ -767,3 +767,18 @@ def construction_literals(init: ast.AST, positional: List[object], keywords: "Di
 
 
 _UNKNOWN_ARGUMENT = object()  # an argument that is not a literal (``construction_literals``)
+
+
+def kept_parameters(init: ast.FunctionDef, params: List[str]) -> List[str]:
+    """The constructor parameters a module keeps as submodules: `self.model = model`,
+    `self.encoders = nn.ModuleList(encoders)`, `self.body = nn.Sequential(*layers)`."""
+    kept = []
+    for n in ast.walk(init):
+        if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)):
+            continue
+        value = n.value
+        if isinstance(value, ast.Call) and (_dotted(value.func) or "").split(".")[-1] in ("ModuleList", "Sequential", "ModuleDict") and len(value.args) == 1:
+            value = value.args[0].value if isinstance(value.args[0], ast.Starred) else value.args[0]
+        if isinstance(value, ast.Name) and value.id in params and value.id not in kept:
+            kept.append(value.id)
+    return kept

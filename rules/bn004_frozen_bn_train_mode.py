@@ -66,7 +66,12 @@ class FrozenBNTrainMode(Rule):
     argument, an entry of a dict literal unpacked into it, `**cnn_kwargs`) or
     leaves a true default; a flag from a variable or an option is taken as
     off. That model is followed as an object: a `model.train()` in another
-    function that binds its own `model` trains another model. A freeze that
+    function that binds its own `model` trains another model. A flag set
+    from a test of the parameter's name (`p.requires_grad = "layer4" in
+    name`, or `True`/`False` in the two branches of an `if`) freezes the
+    parameters the test rejects; one that leaves exactly the normalisation
+    layers trainable (`"norm" in name`, `if "bn" not in name: ... = False`)
+    freezes no BatchNorm. A freeze that
     selects parameters by name (`if "backbone" in name:`) reaches only the
     parts whose attribute paths carry that name: `model.module.final_bn.train()`
     after it trains an unfrozen layer and is not counted (a part named
@@ -91,7 +96,11 @@ class FrozenBNTrainMode(Rule):
     What it cannot see: freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
     object or framework. A sub-module handed to the constructor (a backbone
-    parameter) has unknown content there and is not reported.
+    parameter) has unknown content inside the class and is not reported
+    there; where the model is built (`ObjectDetector(resnet50(...))`, a class
+    of this file keeping it as `self.backbone = base_model`), freezing
+    `model.backbone` is a freeze of the ResNet's BatchNorm. Freezing the
+    handed object itself (`base`) and training the wrapper is not followed.
 
     ## Why is this bad?
     `requires_grad=False` only stops the optimizer from changing BN's affine
@@ -369,7 +378,15 @@ class FrozenBNTrainMode(Rule):
                             frozen.append((node, owner))
                             out.append((node, node, self._param_info(tgt.value, node)))
                         elif isinstance(node.value, cst.Name) and node.value.value == "True" and owner:
-                            unfrozen.add(owner)
+                            if not self._other_branch_freezes(node):
+                                unfrozen.add(owner)
+                        elif isinstance(node.value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)):
+                            # `p.requires_grad = "layer4" in name or "fc" in name`: the parameters whose
+                            # names the test rejects are frozen.
+                            info = self._param_info(tgt.value, node, trained_if=node.value)
+                            if info is not None:
+                                frozen.append((node, owner))
+                                out.append((node, node, info))
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "requires_grad_":
                 arg = node.args[0].value if node.args else None
                 recv = node.func.value
@@ -437,8 +454,27 @@ class FrozenBNTrainMode(Rule):
                 return True
         return False
 
-    def _param_info(self, p: cst.BaseExpression, at: cst.CSTNode):
-        """What a frozen parameter belongs to: ('bn'|'holds', root names, label) or None."""
+    def _other_branch_freezes(self, node: cst.CSTNode) -> bool:
+        """`if "fc" in name: p.requires_grad = True` `else: p.requires_grad = False`: the `True` is
+        the selection's other branch, not a later unfreeze (a GAN's gradient toggle)."""
+        child: cst.CSTNode = node
+        for anc in self.ctx.facts.ancestors(node):
+            if isinstance(anc, (cst.For, cst.FunctionDef)):
+                return False
+            if isinstance(anc, cst.If) and anc.orelse is not None:
+                other = anc.orelse if child is anc.body else anc.body if child is anc.orelse else None
+                if other is not None and any(
+                    isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "requires_grad" for t in n.targets) and _is_false(n.value)
+                    for n in self._walk(other)
+                ):
+                    return True
+            child = anc
+        return False
+
+    def _param_info(self, p: cst.BaseExpression, at: cst.CSTNode, trained_if: Optional[cst.BaseExpression] = None):
+        """What a frozen parameter belongs to: ('bn'|'holds', root names, label) or None.
+        ``trained_if``: the test of the parameter's name its flag is set to (`p.requires_grad =
+        "fc" in name`); only a named-parameter loop's parameter is read then."""
         if isinstance(p, cst.Attribute) and p.attr.value in ("weight", "bias"):
             info = self._module_info(p.value, at)
             if info is None or info[0] != "bn":
@@ -456,8 +492,10 @@ class FrozenBNTrainMode(Rule):
             if method == "named_parameters" and isinstance(loop.target, cst.Tuple) and loop.target.elements:
                 first = loop.target.elements[0].value
                 name_var = first.value if isinstance(first, cst.Name) else None
+            if trained_if is not None and name_var is None:
+                return None
             if name_var is not None:
-                verdict = self._name_guard(name_var, at, loop)
+                verdict = self._name_guard(name_var, at, loop, trained_if)
                 if verdict == "non-bn":
                     return None
                 if verdict == "bn":
@@ -472,11 +510,18 @@ class FrozenBNTrainMode(Rule):
             return self._module_info(owner, at)
         return None
 
-    def _name_guard(self, name_var: str, at: cst.CSTNode, loop: cst.For) -> Optional[str]:
-        """Classify the `if ... in name` filters between the loop and ``at``. A "subset" freeze
+    def _name_guard(self, name_var: str, at: cst.CSTNode, loop: cst.For, trained_if: Optional[cst.BaseExpression] = None) -> Optional[str]:
+        """Classify the `if ... in name` filters between the loop and ``at`` (and ``trained_if``, the
+        test whose truth the flag is set to: it freezes the names it rejects). A "subset" freeze
         (`if 'backbone' in name:`) keeps the names it selects in ``_selected_names``."""
         positive: List[str] = []
         negative: List[str] = []
+        if trained_if is not None:
+            tests = self._string_tests(trained_if, name_var)
+            if not tests:
+                return "non-bn"  # a flag computed from something else: no freeze this rule can read
+            for s, pos in tests:
+                (negative if pos else positive).append(s)
         child: cst.CSTNode = at
         for anc in self.ctx.facts.ancestors(at):
             if anc is loop:
@@ -488,6 +533,8 @@ class FrozenBNTrainMode(Rule):
             child = anc
         if not positive and not negative:
             return None
+        if not positive and any(_BN_PARAM_STRINGS.search(s) or _NORM_PARAM_STRINGS.search(s) for s in negative):
+            return "non-bn"  # `if "bn" not in name:` / `= "norm" in name`: the BN layers are the ones left to train
         if any(_BN_PARAM_STRINGS.search(s) for s in positive):
             return "bn"
         if positive and not negative and all(_NON_BN_PARAM_STRINGS.search(s) for s in positive):
