@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
-from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
+from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE, dotted_name
 from bnlint.records import record
 from bnlint.summaries import _mode_of
@@ -517,7 +517,8 @@ class _ParamRun:
         self.yields: List[FrozenSet[str]] = []
         # ("mode", m) / ("freeze", "") / ("forward", index into self.forwards), in source order.
         self.steps: List[Tuple[str, object]] = []
-        self.eval_fn = is_eval_routine_name(fn.name)  # type: ignore[attr-defined]
+        # (A `test_model()` that project code calls, as it does here, is no pytest test.)
+        self.eval_fn = is_called_eval_routine_name(fn.name)  # type: ignore[attr-defined]
         # BN recalibration (precise BN, `update_bn_stats`): train-mode forwards on purpose, no evaluation.
         self.recalibrates = _recalibrates(fn)
         no_grad = any(_is_no_grad(d) for d in fn.decorator_list)  # type: ignore[attr-defined]

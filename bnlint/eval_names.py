@@ -99,6 +99,15 @@ def is_eval_routine_name(name: str) -> bool:
     return is_eval_function_name(name)
 
 
+def is_called_eval_routine_name(name: str) -> bool:
+    """``is_eval_routine_name`` for a function that code calls: `test_model()` called by a script
+    is an evaluation routine (pytest calls its tests; the code does not)."""
+    low = name.lower()
+    if low.startswith("test_") or low.endswith("_test"):
+        return not RECALIBRATION_RE.search(low) and is_eval_function_name(name)
+    return is_eval_routine_name(name)
+
+
 # What an estimator-style class's users call after training it, besides the names of evaluation
 # routines (`predict`, `score`, `evaluate`): generative and representation APIs.
 _INFERENCE_METHODS = frozenset({"sample", "generate", "impute", "forecast", "transform", "encode", "embed", "decision_function"})

@@ -51,7 +51,7 @@ from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.inventory import factory_holds_bn
 from bnlint.summaries import kept_parameters
-from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_eval_routine_name
+from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
@@ -939,8 +939,22 @@ class ModesAnalysis:
             init = self._methods_of(cls).get("__init__")
             stored = self._stored_parameter_name(cls, expr.attr.value)
             obj = self._parameter_obj(stored or "", init, label=dotted(expr) or "self.model")
+        elif cls is not None and not self._is_module_class(cls) and self._switched_both_ways(cls, expr.attr.value):
+            # `self.model` of a trainer that gets it from code this project cannot read (a
+            # library's loader, `self.config, self.model = load(...)`) and puts it in train and
+            # in eval mode itself: a model of unknown content, as a parameter (BN006 follows it;
+            # BN001 needs BN or dropout evidence).
+            obj = Obj(label=dotted(expr) or "self.model", holds_bn=False, is_parameter=True)
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
+
+    def _switched_both_ways(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Do the methods of ``cls`` call both `self.<attr>.train()` and `self.<attr>.eval()`?"""
+        seen = set()
+        for node in self.walk(cls):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval") and dotted(node.func.value) == f"self.{attr}":
+                seen.add(self._mode_of_call(node))
+        return TRAIN in seen and EVAL in seen
 
     def _subclasses_of(self, cls: cst.ClassDef) -> List[cst.ClassDef]:
         """The classes of this module that name ``cls`` as a base."""
@@ -3532,10 +3546,16 @@ class ModesAnalysis:
             elif isinstance(anc, cst.FunctionDef):
                 if any(self.facts.is_no_grad_expr(d.decorator) for d in anc.decorators):
                     kinds.add("no_grad")
-                if anc is fn and is_eval_routine_name(anc.name.value):
+                if anc is fn and (is_eval_routine_name(anc.name.value) or self._called_test_routine(anc)):
                     kinds.add("eval_fn")
                 break
         return kinds
+
+    def _called_test_routine(self, fn: cst.FunctionDef) -> bool:
+        """`def test_model(model, loader):` that this file's code calls: an evaluation routine,
+        not a pytest test (pytest calls those; the code does not)."""
+        name = fn.name.value
+        return name in self._called_names and not self._in_test_file and is_called_eval_routine_name(name)
 
 
 def keeps_bn_eval(facts: Facts, name: Optional[str]) -> bool:

@@ -27,7 +27,9 @@ class MissingEval(Rule):
     Flags a forward call of a model that contains BatchNorm when the call is
     evaluation or inference — inside `torch.no_grad()` / `torch.inference_mode()`
     (a `with` block or a decorator), in a function whose job is evaluation
-    (`validate`, `evaluate`, `test`, `predict`, `infer`, ...), in a loop over
+    (`validate`, `evaluate`, `test`, `predict`, `infer`, ...; a `test_model()`
+    counts where code calls it, since pytest tests are not called by the
+    code), in a loop over
     a validation/test loader, on a batch drawn from validation/test data
     (`x, y = next(iter(val_loader))`, `model(X_test)`) whose output is not
     trained on, or anywhere in a file that trains nothing (no optimizer
