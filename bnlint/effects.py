@@ -914,6 +914,11 @@ class _ParamRun:
                 if run is not None:
                     # Another method of the same class: its effect on `self`.
                     return self.apply_effect(call, run.run(), modes, ctx)
+                if parts[0] != "self":
+                    # `model.val_start()` on what the caller handed over: a caller that knows the
+                    # object's class (an instance holding models, ``ModesAnalysis._composite``)
+                    # runs the method's effect on its parts; for a model it is what follows.
+                    self.steps.append(("method", meth))
                 if _MODE_WORDS & _words(meth):
                     # A method of the model's own class (`set_mode`, `freeze_bn`): not seen here.
                     # (Words, not substrings: `self.model(x)` runs a submodule.)
@@ -969,6 +974,8 @@ class _ParamRun:
                 modes = self.set_mode(entry if what == ENTRY else frozenset({what}))
             elif kind == "freeze":
                 self.freeze()
+            elif kind == "method":
+                self.steps.append((kind, what))  # run on the object by the caller that knows its class
             elif kind == "eval":
                 self.forward(call, frozenset({TRAIN}), frozenset(what.split(",")) | self.kinds(ctx), ctx.loop, False, own=False)
             else:

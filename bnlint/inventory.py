@@ -44,6 +44,13 @@ BN_CLASSES.update(
         "timm.models.layers.BatchNormAct2d",
         "torch_geometric.nn.BatchNorm",
         "torch_geometric.nn.norm.BatchNorm",
+        # Sparse-convolution libraries' BatchNorm (point clouds, 3D scenes): `torch.nn` BatchNorm
+        # inside, the same train/eval semantics.
+        "MinkowskiEngine.MinkowskiBatchNorm",
+        "MinkowskiEngine.MinkowskiSyncBatchNorm",
+        "MinkowskiEngine.MinkowskiNormalization.MinkowskiBatchNorm",
+        "MinkowskiEngine.MinkowskiNormalization.MinkowskiSyncBatchNorm",
+        "torchsparse.nn.BatchNorm",
     }
 )
 
@@ -1296,6 +1303,18 @@ def _local_summary(
     return inv, reasons
 
 
+def _attributes_switched(cls: ast.ClassDef) -> Dict[str, Set[str]]:
+    """`self.<attr>` -> the mode methods (`train`, `eval`) the class's methods call on it."""
+    out: Dict[str, Set[str]] = {}
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("train", "eval"):
+            recv = node.func.value
+            if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and recv.value.id == "self":
+                mode = "eval" if node.func.attr == "eval" or (node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value is False) else "train"
+                out.setdefault(recv.attr, set()).add(mode)
+    return out
+
+
 def _forward_refreezes(forward: Optional[ast.AST], functions: Dict[str, ast.AST], methods: Dict[str, ast.AST]) -> bool:
     """Does ``forward`` put something back in eval (``_train_override_evals_bn``) in a statement
     before any of its layers runs, and nothing in train mode (`self.eval()` ... `self.train()`
@@ -2347,6 +2366,45 @@ class ProjectIndex:
         if key not in self._effects:
             cls = classes[name]
             self._effects[key] = None if is_module_class(cls, classes) else constructor_attributes(cls)
+        return self._effects[key]
+
+    def built_parts(self, from_path: str, qualified_class: str) -> Optional[Dict[str, Tuple[bool, bool]]]:
+        """For a plain project class (no `nn.Module`) whose constructor builds models itself (VSE++'s
+        `self.img_enc = EncoderImage(...)`, `self.txt_enc = EncoderText(...)`): `self` attribute ->
+        (holds BatchNorm, holds dropout), for the parts built by a top-level assignment of
+        `__init__` that hold either; None when there are none or it is no such class."""
+        from bnlint.effects import is_module_class
+
+        found = self.definition(from_path, qualified_class, 0)
+        if found is None or found[1] not in found[2][2]:
+            return None
+        module_path, name, (_functions, _aliases, classes) = found
+        key = (module_path, f"{name} builds parts")
+        if key not in self._effects:
+            self._effects[key] = None  # (a class that builds itself: none)
+            cls = classes[name]
+            init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+            inv = self.inventory_for_path(module_path) if init is not None and not is_module_class(cls, classes) else None
+            parts: Dict[str, Tuple[bool, bool]] = {}
+            switched: Optional[Dict[str, Set[str]]] = None
+            for stmt in init.body if inv is not None else ():  # type: ignore[union-attr]
+                target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+                if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" and isinstance(stmt.value, ast.Call)):
+                    continue
+                answer = self._bn_answer(inv, module_path, stmt.value)  # type: ignore[arg-type]
+                bn = answer is True
+                dropout = not bn and self._holds_dropout_value(inv, module_path, stmt.value)  # type: ignore[arg-type]
+                if bn or dropout:
+                    parts[target.attr] = (bn, dropout)
+                elif answer is None:
+                    # Built by code whose content cannot be told (a factory choosing an encoder at
+                    # run time), and put in train and in eval mode by the class's own methods: a
+                    # model of unknown content (neither flag set).
+                    if switched is None:
+                        switched = _attributes_switched(cls)
+                    if {"train", "eval"} <= switched.get(target.attr, set()):
+                        parts[target.attr] = (False, False)
+            self._effects[key] = parts or None
         return self._effects[key]
 
     def attribute_method_effect(self, from_path: str, qualified_class: str, method: str, attr: str) -> Any:

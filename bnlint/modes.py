@@ -111,6 +111,13 @@ class Obj:
     # (a function or class here, a known library factory) and found without BN or dropout (a
     # torchvision detector with frozen BN): its content is known, not unknown.
     built_plain: bool = False
+    # An instance of a plain project class of another module that builds models in its
+    # constructor (VSE++'s `VSE` with `self.img_enc`, `self.txt_enc`): those parts, by attribute;
+    # its methods act on them as their summaries say (``ProjectIndex.attribute_method_effect``).
+    parts: Optional[Dict[str, "Obj"]] = None
+    # The composite this model is a part of (`model.img_enc` of a `VSE`): its own methods, not
+    # `.train()` on the part, are how the code switches it.
+    part_of: Optional["Obj"] = None
 
     @property
     def mode_sensitive(self) -> bool:
@@ -188,6 +195,8 @@ def join(states: Iterable[Optional[State]], keep: Iterable[Optional[Obj]] = ()) 
                 reachable.update(id(o) for o in v)
             elif v is not None:
                 reachable.add(id(v))
+                if v.parts:  # the models a composite holds (``ModesAnalysis._composite``)
+                    reachable.update(id(o) for o in v.parts.values())
         for obj, vals in s.modes.items():
             if id(obj) in reachable:
                 out.modes[obj] = out.modes.get(obj, frozenset()) | vals
@@ -877,6 +886,10 @@ class ModesAnalysis:
                 inner = self.resolve(expr.value, st, fr)
                 if inner is not None:
                     return inner
+            if isinstance(expr.value, cst.Name) and expr.value.value != "self":
+                holder = self._lookup(expr.value.value, st, fr)
+                if isinstance(holder, Obj) and holder.parts is not None:
+                    return holder.parts.get(expr.attr.value)  # `model.img_enc` of a composite
             key = self._self_key(expr, fr)
             if key is not None:
                 if key in st.vars:
@@ -1841,6 +1854,9 @@ class ModesAnalysis:
                     return obj
         if not isinstance(value, (cst.Call, cst.IfExp)):
             return None
+        composite = self._composite(value, st, label) if isinstance(value, cst.Call) else None
+        if composite is not None:
+            return composite
         scope = fr.fn if fr.fn is not None else self.module
         try:
             holds = self._value_holds_bn(value, scope) and not self._layers_switched_off(value, "bn")
@@ -1901,6 +1917,50 @@ class ModesAnalysis:
         if any(a.star for a in positional):
             return None
         return positional[index].value if 0 <= index < len(positional) else None
+
+    def _composite(self, value: cst.Call, st: State, label: str) -> Optional[Obj]:
+        """`model = VSE(opt)` of a plain class of another project module whose constructor builds
+        models (``ProjectIndex.built_parts``): an object that is no model itself, holding those
+        parts, each a new model in train mode."""
+        call = value
+        while isinstance(call.func, cst.Attribute) and call.func.attr.value in KEEPS_MODE and isinstance(call.func.value, cst.Call):
+            call = call.func.value
+        qualified = self._project_class_called(call)
+        parts = self.facts.index.built_parts(self.facts.path, qualified) if qualified and self.facts.path else None
+        if not parts:
+            return None
+        obj = Obj(label=label, holds_bn=False, cls_name=qualified, created_at=value, parts={})
+        for attr, (bn, dropout) in parts.items():
+            # (Neither: built by code whose content cannot be told, switched by the class itself.)
+            part = Obj(label=f"{label}.{attr}", holds_bn=bn, holds_dropout=dropout, created_at=value, is_parameter=not (bn or dropout), part_of=obj)
+            obj.parts[attr] = part  # type: ignore[index]
+            st.modes[part] = frozenset({Val(TRAIN)})
+        return obj
+
+    def _composite_method(self, call: cst.Call, obj: Obj, meth: str, st: State, fr: Frame) -> None:
+        """`model.val_start()` on a composite (``_composite``): the method's effect on each part."""
+        for attr, part in (obj.parts or {}).items():
+            effect = self.facts.index.attribute_method_effect(self.facts.path, obj.cls_name, meth, attr)  # type: ignore[arg-type]
+            if effect is None:
+                continue  # no such method, or it leaves that part alone
+            where = f"`{self.facts.module.code_for_node(call.func)}()` (`{(obj.cls_name or '').rsplit('.', 1)[-1]}.{meth}`, on its `{attr}`)"
+            self._apply_effect_summary(call, part, effect, st, fr, call.func, where)
+
+    def composite_switch(self, part: Obj, mode: str) -> Optional[str]:
+        """The method of ``part``'s composite class that puts it in ``mode`` and runs nothing
+        (`train_start` of VSE++'s `VSE`), for the message; None when there is none."""
+        holder = part.part_of
+        found = self.facts.index.definition(self.facts.path, holder.cls_name, 0) if holder is not None and holder.cls_name and self.facts.path else None
+        cls = found[2][2].get(found[1]) if found is not None else None
+        attr = next((a for a, p in (holder.parts or {}).items() if p is part), None) if holder is not None else None
+        if cls is None or attr is None:
+            return None
+        for node in cls.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("__"):
+                effect = self.facts.index.attribute_method_effect(self.facts.path, holder.cls_name, node.name, attr)  # type: ignore[arg-type, union-attr]
+                if effect is not None and effect.exit == mode and not effect.forwards and all(kind == "mode" for kind, _ in effect.steps):
+                    return node.name
+        return None
 
     def _wrapper_of(self, value: cst.Call, st: State, fr: Frame, label: str) -> Optional[Obj]:
         """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
@@ -2201,6 +2261,9 @@ class ModesAnalysis:
             obj, path = self.resolve_sub(recv, st, fr)
             if obj is not None and isinstance(recv, cst.Name) and recv.value == "self" and fr.cls is not None and meth in self._methods_of(fr.cls) and meth not in ("train", "eval", "forward"):
                 obj = None  # `self.evaluate()` in a model's own method: analysed inline below
+            if obj is not None and obj.parts is not None and not path:
+                self._composite_method(call, obj, meth, st, fr)
+                return None
             if obj is not None:
                 sub = [p for p in path if p != "module"]
                 if meth in ("train", "eval"):
@@ -2502,7 +2565,7 @@ class ModesAnalysis:
                 index, positional = positional, positional + 1
             obj = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
             # A model with BN (any rule), or a caller's model in training code (BN006 only).
-            if obj is not None and (obj.mode_sensitive or self._training_stack()):
+            if obj is not None and (obj.mode_sensitive or obj.parts is not None or self._training_stack()):
                 handed.append((index, arg, obj, arg.value, False))
             elif obj is None and isinstance(arg.value, (cst.List, cst.Tuple)) and len(arg.value.elements) <= MAX_MEMBERS:
                 # `set_mode("eval", [encoder, decoder])`: each model of the list, as an element.
@@ -2623,6 +2686,9 @@ class ModesAnalysis:
                     self._set_mode(obj, what, call, st, fr)
             elif kind == "freeze":
                 self._freeze(obj, call, st)
+            elif kind == "method":
+                if obj.parts is not None:  # `model.val_start()` in the callee, on a composite handed to it
+                    self._composite_method(call, obj, what, st, fr)
             elif kind == "eval":  # evaluated in train mode the callee set
                 self._forward(call, obj, st, fr, expr, extra_kinds=frozenset(what.split(",")), via=where)
             else:  # trained in a mode the callee set
@@ -3314,8 +3380,10 @@ class ModesAnalysis:
                 if comp_for is not None and isinstance(receiver, cst.Name) and isinstance(comp_for.target, cst.Name) and comp_for.target.value == receiver.value:
                     return obj.label  # `[m.eval() for m in (net, head)]`: the model, not the loop variable
             return self.facts.module.code_for_node(receiver)
-        if use is not None and any(dotted(a.value) == obj.label for a in use.args):
-            return obj.label  # a helper trains it (`train(model, loader)`): the model, not the helper
+        if obj.part_of is not None or (use is not None and any(dotted(a.value) == obj.label for a in use.args)):
+            # A part of a composite (`model.img_enc`, trained by `model.train_emb()`), or a model a
+            # helper trains (`train(model, loader)`): the model, not what the code calls.
+            return obj.label
         if use is not None and self.facts.enclosing_function(use) is self.facts.enclosing_function(node):
             func = use.func
             if isinstance(func, cst.Attribute) and func.attr.value == "forward":

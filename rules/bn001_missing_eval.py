@@ -418,6 +418,8 @@ class MissingEval(Rule):
                 # A no-grad forward of the model that the same loop trains: logging, GAN samples.
                 if any((loop, obj) in result.trained_in_loop for loop in obs.loops if loop is not None):
                     continue
+                if _over_its_training_data(obs, obj, result):
+                    continue  # a pass over the data it trains on (a loss estimate, JOAO's augmentation scores)
                 if is_generator_name(obs.label) or is_generator_name(obj.label):
                     continue
                 if {obs.label.split(".")[0], obj.label.split(".")[0]} & facts.ema_targets():
@@ -565,6 +567,29 @@ def _built_here_untrained(facts, obj, fn) -> bool:
 
 
 _SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
+
+
+def _loop_data(loop) -> Optional[str]:
+    """The data a `for` iterates, by name: `loader` for `for x in loader:` and
+    `for i, b in enumerate(loader):`."""
+    import libcst as cst
+
+    from bnlint.facts import dotted
+
+    it = getattr(loop, "iter", None)
+    while isinstance(it, cst.Call) and dotted(it.func) in ("enumerate", "tqdm", "tqdm.tqdm", "iter") and it.args:
+        it = it.args[0].value
+    return dotted(it) if it is not None else None
+
+
+def _over_its_training_data(obs, obj, result) -> bool:
+    """Does the no-grad forward run in a loop over the very data (by name, in the same function)
+    that a loop training ``obj`` iterates?  Not an evaluation of held-out data."""
+    data = {_loop_data(loop) for loop in obs.loops if loop is not None} - {None}
+    if not data:
+        return False
+    trained_on = {_loop_data(loop) for loop, o in result.trained_in_loop if o is obj and loop is not None}
+    return bool(data & trained_on)
 
 
 def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> bool:

@@ -85,7 +85,14 @@ class EvalNotRestored(Rule):
     model (`BertEvaluator(self.model, ...).get_scores()` running
     `self.model.eval()`, also through its own `self._evaluate()`).  With
     `accelerate`, `self.model = accelerator.prepare(self.model)` and
-    `unwrap_model` return the same model. What it cannot see: attributes a base class of another module
+    `unwrap_model` return the same model. An object of a plain class of
+    another project module that builds models in its constructor (VSE++'s
+    `VSE` with `self.img_enc = EncoderImage(...)`) is followed through its
+    methods (`model.val_start()` in a validation helper, `model.train_emb()`
+    in the loop): the finding names the part and the class's method that puts
+    it back in train mode, and has no fix. A `self.model` that a class which is
+    no module loads from code the project cannot read and puts in train and in
+    eval mode itself is followed as a model of unknown content. What it cannot see: attributes a base class of another module
     sets (`self.student_model` assigned in the base's `__init__`),
     functions reached through a registry or a container, and modes set by a
     framework (Lightning, ignite, mmcv runners).
@@ -141,7 +148,9 @@ class EvalNotRestored(Rule):
     trigger_tokens = ("eval", "train(False)", "train(mode=False)")
     # ... or none of them, where a function of another module does the `.eval()` and this file
     # puts the model in train mode (`BACKBONE.train()` ... `perform_val(..., BACKBONE, lfw)`).
-    trigger_pattern = r"\.train\("
+    # ... or a mode-switching method of the code's own classes (`model.train_start()`,
+    # `model.val_start()`: VSE++), whose `.eval()` is in another module.
+    trigger_pattern = r"\.train\(|\.\w*(?:train|val)_\w*\("
     needs_bn_evidence = True
     dropout_evidence = True  # a dropout model trained in eval mode trains without its regularisation
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
@@ -200,16 +209,24 @@ class EvalNotRestored(Rule):
                 f"next iteration: from then on {effect}. Call `{label}.train()` after the validation block or at the top of each "
                 f"epoch/step."
             )
+            summary = f"`{label}` is left in eval mode inside the training loop: call `{label}.train()` after validating"
+            if leak.obj.part_of is not None:
+                # A model an object of a plain class builds and switches with its own methods
+                # (`model.val_start()` / `model.train_start()`): that class's switch is the fix.
+                holder = leak.obj.part_of
+                switch = result.composite_switch(leak.obj, "T")
+                call = f"`{holder.label}.{switch}()`" if switch else f"the method of `{(holder.cls_name or '').rsplit('.', 1)[-1]}` that puts it back in train mode"
+                message += f" `{label}` is built by `{(holder.cls_name or '').rsplit('.', 1)[-1]}`: call {call} after validating."
+                summary = f"`{label}` is left in eval mode inside the training loop: call {call} after validating"
             fix = None
             anchor = _block_end(facts, node)
-            if anchor is not None and all(p.isidentifier() for p in label.split(".")):
+            if anchor is not None and leak.obj.part_of is None and all(p.isidentifier() for p in label.split(".")):
                 last, first = anchor
                 fix = FixSpec("unsafe", (InsertAfter(last, f"{label}.train()", indent_like=first),), f"Add `{label}.train()` after the validation block")
             related = (
                 (leak.use, f"the next iteration trains `{label}` here, still in eval mode"),
                 (leak.loop, "the training loop whose next iteration it leaks into"),
             )
-            summary = f"`{label}` is left in eval mode inside the training loop: call `{label}.train()` after validating"
             self.report(node, message, fix=fix, related=related, summary=summary)
 
 

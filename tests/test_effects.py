@@ -425,3 +425,30 @@ def test_the_parameter_a_function_hands_back(tmp_path, body, expected):
     (tmp_path / "helpers.py").write_text(f"def helper(model, loader):\n    {body}\n")
     index = ProjectIndex(str(tmp_path))
     assert index.function_effects(str(tmp_path / "main.py"), "helpers.helper").returned_parameter() == expected
+
+
+def test_a_method_called_on_the_parameter_is_a_step_for_the_caller(tmp_path):
+    """`model.val_start()` in a helper: the helper cannot tell what it does (the object's class is
+    the caller's to know), so it hands the call on as a step, in order with the rest; a helper of
+    the helper hands it on too."""
+    (tmp_path / "helpers.py").write_text(textwrap.dedent(
+        """\
+        import torch
+
+        def encode(model, loader):
+            model.val_start()
+            with torch.no_grad():
+                return [model.forward_emb(x) for x in loader]
+
+        def validate(model, loader):
+            out = encode(model, loader)
+            model.train_start()
+            return out
+        """
+    ))
+    index = ProjectIndex(str(tmp_path))
+    caller = str(tmp_path / "main.py")
+    encode = index.function_effects(caller, "helpers.encode").effects.get("model")
+    assert [s for s in encode.steps if s[0] == "method"] == [("method", "val_start"), ("method", "forward_emb")]
+    validate = index.function_effects(caller, "helpers.validate").effects.get("model")
+    assert [s for s in validate.steps if s[0] == "method"] == [("method", "val_start"), ("method", "forward_emb"), ("method", "train_start")]
