@@ -82,7 +82,10 @@ class FrozenBNTrainMode(Rule):
     trains layers of its own (`with torch.no_grad(): x = self.resnet(x)` then
     `self.fc(x)`), is reported at that call: `.train()` on the module reaches
     the sub-module, so its BatchNorm runs in train mode whenever the module
-    trains. Not when the sub-module also runs with gradients, has no
+    trains. A module whose whole `forward` is such a frozen trunk (an image
+    encoder) counts when a module of the file holds it beside parts that
+    train (`self.encoder = Enc()`, `self.decoder = Dec()`): that module's
+    `.train()` reaches it. Not when the sub-module also runs with gradients, has no
     BatchNorm, is an EMA / momentum encoder (MoCo's key encoder), is kept in
     eval by a `train()` override, or is put in eval (`.eval()`, `.train(False)`,
     `.apply(...)` on something of that attribute name) in this file or in any
@@ -320,8 +323,15 @@ class FrozenBNTrainMode(Rule):
                 attr for attr, sites in calls.items()
                 if attr not in methods and any(facts.enclosing_function(c) is forward and not facts.in_no_grad(c) for c in sites)
             ]
+            trainer = cls.name.value
             if not trained_here:
-                continue  # nothing of its own trains in `forward`: an inference wrapper
+                # Nothing of its own trains in `forward`: an inference wrapper, unless a module of
+                # this file holds it beside parts it trains (`self.encoder = Enc()`, `self.decoder
+                # = Dec()` in `EncDec`): that module's `.train()` reaches the trunk.
+                holder = self._trains_beside(cls)
+                if holder is None:
+                    continue
+                trainer, trained_here = holder
             for attr, sites in calls.items():
                 if attr in methods or attr in trained_here or not all(facts.in_no_grad(c) for c in sites):
                     continue
@@ -335,21 +345,51 @@ class FrozenBNTrainMode(Rule):
                 if {attr, f"self.{attr}"} & ema:
                     continue
                 label = f"self.{attr}"
-                trained = next((a for a in trained_here if not facts.expr_holds_bn(calls[a][0].func, forward)), trained_here[0])
+                trained = next((a for a in trained_here if a in calls and not facts.expr_holds_bn(calls[a][0].func, forward)), trained_here[0])
                 built = next(
                     (n for n in self._walk(cls) if isinstance(n, cst.Assign) and any(dotted(t.target) == label for t in n.targets)), None
                 )
                 related = ((built, f"`{label}` is built here"),) if built is not None else ()
                 what = f"`{cls.name.value}.forward` runs `{label}` under `torch.no_grad()` to keep it frozen"
+                beside = "in the same forward" if trainer == cls.name.value else f"beside `{cls.name.value}`"
                 message = (
-                    f"{what}, but its BatchNorm layers stay in train mode whenever `{cls.name.value}` trains (`.train()` reaches "
-                    f"every sub-module, and `{cls.name.value}` trains `self.{trained}` in the same forward): train-mode BN "
+                    f"{what}, but its BatchNorm layers stay in train mode whenever `{trainer}` trains (`.train()` reaches "
+                    f"every sub-module, and `{trainer}` trains `self.{trained}` {beside}): train-mode BN "
                     f"normalises every batch with that batch's own mean/variance and keeps overwriting running_mean/running_var, "
                     f"so `no_grad` does not freeze it and the pretrained statistics drift. Put `{label}` in eval mode after every "
                     f"`.train()`: override `train()` in `{cls.name.value}` (`super().train(mode); {label}.eval(); return self`)."
                 )
-                summary = f"`{label}` runs under no_grad to stay frozen but its BatchNorm trains with `{cls.name.value}`: keep it in eval"
+                summary = f"`{label}` runs under no_grad to stay frozen but its BatchNorm trains with `{trainer}`: keep it in eval"
                 self.report(first, message, related=related, summary=summary)
+
+    def _trains_beside(self, part_cls: cst.ClassDef) -> Optional[Tuple[str, List[str]]]:
+        """A module class of this file that builds ``part_cls`` as one of its parts and, in its
+        `forward`, runs other parts with gradients (the layers it trains): (its name, those parts).
+        Not one that overrides `train()` or keeps BN in eval."""
+        from bnlint.modes import keeps_bn_eval
+
+        facts = self.ctx.facts
+        for holder in facts.classes:
+            if holder is part_cls:
+                continue
+            methods = {f.name.value: f for f in holder.body.body if isinstance(f, cst.FunctionDef)}
+            init, forward = methods.get("__init__"), methods.get("forward")
+            if init is None or forward is None or "train" in methods or keeps_bn_eval(facts, holder.name.value):
+                continue
+            kept = {
+                dotted(t.target) for n in self._walk(init) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call)
+                and dotted(n.value.func) == part_cls.name.value for t in n.targets
+            } - {None}
+            if not kept:
+                continue
+            others = sorted({
+                n.func.attr.value for n in self._walk(forward)
+                if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name) and n.func.value.value == "self"
+                and f"self.{n.func.attr.value}" not in kept and n.func.attr.value not in methods and not facts.in_no_grad(n)
+            })
+            if others and not any(self._mode_switched(k.split(".", 1)[1]) for k in kept if k):  # type: ignore[union-attr]
+                return holder.name.value, others
+        return None
 
     def _mode_switched(self, attr: str) -> bool:
         """`.eval()`/`.train(...)` on something named ``attr`` in this file or another project file."""
