@@ -898,7 +898,10 @@ class ModesAnalysis:
                 if obj is not None:
                     st.vars[key] = obj
                     entry = TRAIN if fr.cls is not None and self._attr_built_in_train_mode(fr.cls, expr.attr.value) else UNKNOWN
-                    st.modes.setdefault(obj, frozenset({Val(entry, entry=obj.is_parameter)}))
+                    if fr.cls is not None and obj.is_parameter:
+                        st.modes.setdefault(obj, self._constructor_freeze_vals(fr.cls, expr.attr.value, entry, obj.is_parameter))
+                    else:
+                        st.modes.setdefault(obj, frozenset({Val(entry, entry=obj.is_parameter)}))
                 return obj
             return None
         if isinstance(expr, cst.Call):
@@ -962,11 +965,21 @@ class ModesAnalysis:
         return obj
 
     def _switched_both_ways(self, cls: cst.ClassDef, attr: str) -> bool:
-        """Do the methods of ``cls`` call both `self.<attr>.train()` and `self.<attr>.eval()`?"""
+        """Do the methods of ``cls`` call both `self.<attr>.train()` and `self.<attr>.eval()`, on
+        the attribute or on a local name a method binds to it (`model = self.model` ...
+        `model.train()`)?"""
         seen = set()
-        for node in self.walk(cls):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval") and dotted(node.func.value) == f"self.{attr}":
-                seen.add(self._mode_of_call(node))
+        target = f"self.{attr}"
+        for method in cls.body.body:
+            if not isinstance(method, cst.FunctionDef):
+                continue
+            aliases = {target}
+            for node in self.walk(method):
+                if isinstance(node, cst.Assign) and dotted(node.value) == target:
+                    aliases.update(dotted(t.target) for t in node.targets if isinstance(t.target, cst.Name))
+            for node in self.walk(method):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval") and dotted(node.func.value) in aliases:
+                    seen.add(self._mode_of_call(node))
         return TRAIN in seen and EVAL in seen
 
     def _subclasses_of(self, cls: cst.ClassDef) -> List[cst.ClassDef]:
@@ -1000,9 +1013,31 @@ class ModesAnalysis:
                 and self._is_accelerator(func.value, method if isinstance(method, cst.FunctionDef) else None, cls)
             ):
                 value = value.args[0].value
+            elif (handed := self._handed_back(value)) is not None:
+                value = handed  # `self.model = fix_bn(self.model)`: a project helper that returns it
             else:
                 break
         return dotted(value) == f"self.{attr}"
+
+    def _handed_back(self, call: cst.Call) -> Optional[cst.BaseExpression]:
+        """The argument of ``call`` that it returns, when it calls a function of another project
+        module whose every `return` hands back that parameter (``FunctionEffects.returned_parameter``)."""
+        name = dotted(call.func)
+        inv = self.facts.inventory
+        if not name or not self.facts.path or not inv.is_imported(name) or any(a.star for a in call.args):
+            return None
+        effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
+        param = effects.returned_parameter() if effects is not None else None
+        if param is None:
+            return None
+        position = 0
+        for arg in call.args:
+            index = None
+            if arg.keyword is None:
+                index, position = position, position + 1
+            if effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None) == param:
+                return arg.value
+        return None
 
     def _stored_parameter(self, cls: cst.ClassDef, attr: str) -> bool:
         """Is `self.<attr>` of a plain class set only in `__init__`, from one of its parameters
@@ -1082,6 +1117,73 @@ class ModesAnalysis:
             # A caller that hands it a model known to have neither: its content is known.
             obj.built_plain = self.facts.index.passes_plain_model(self.facts.path, callee, position, name)
         return obj
+
+    def _constructor_freeze(self, cls: cst.ClassDef, attr: str) -> Optional[cst.Call]:
+        """The call in the construction of a plain class's instance (``_init_methods``) that puts
+        the BatchNorm layers of the model it keeps in `self.<attr>` in eval: a helper of another
+        project module whose summary freezes what it is handed (`self.model = fix_bn(self.model)`,
+        `fix_bn` looping over `.modules()` with `m.eval()` on BN), on some path (a configuration
+        flag).  A method that runs later then finds the model frozen, and its `.train()` undoes
+        the freeze (BN014)."""
+        key = (id(cls), attr, "freeze")
+        if key in self._attr_train_cache:
+            return self._attr_train_cache[key]  # type: ignore[return-value]
+        found: Optional[cst.Call] = None
+        methods = self._methods_of(cls)
+        target = f"self.{attr}"
+        for name in sorted(self._init_methods(cls)):
+            for node in self.walk(methods[name]) if name in methods else ():
+                if found is None and isinstance(node, cst.Call) and self._freezing_helper_call(node, target):
+                    found = node
+        self._attr_train_cache[key] = found  # type: ignore[assignment]
+        return found
+
+    def _freezing_helper_call(self, call: cst.Call, target: Optional[str] = None) -> bool:
+        """Is ``call`` a function of another project module whose summary freezes the BatchNorm of
+        what it is handed (`fix_bn(self.model)`), as the argument ``target`` (any, if None)?"""
+        callee = dotted(call.func)
+        inv = self.facts.inventory
+        if not callee or not call.args or not self.facts.path or not inv.is_imported(callee) or any(a.star for a in call.args):
+            return False
+        if target is not None and not any(dotted(a.value) == target for a in call.args):
+            return False
+        qualified = inv.resolve(callee)
+        from bnlint.inventory import THIRD_PARTY_ROOTS
+
+        if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return False  # `torch.cat(...)`: no project function
+        effects = self.facts.index.function_effects(self.facts.path, qualified)
+        if effects is None:
+            return False
+        for index, arg in enumerate(call.args):
+            if target is not None and dotted(arg.value) != target:
+                continue
+            pname = effects.parameter_for(index if arg.keyword is None else None, arg.keyword.value if arg.keyword is not None else None)
+            effect = effects.effects.get(pname) if pname else None
+            if effect is not None and effect.freezes_bn:
+                return True
+        return False
+
+    def _constructor_freeze_vals(self, cls: cst.ClassDef, attr: str, entry: str, is_parameter: bool) -> FrozenSet[Val]:
+        """The entry values of a kept model frozen while its trainer was built
+        (``_constructor_freeze``): frozen, or, when the freeze ran under a configuration flag the
+        file tests again (`if self.cfg.get('fix_bn', False):`), frozen under that flag and not
+        under its negation (one decision)."""
+        frozen = self._constructor_freeze(cls, attr)
+        if frozen is None:
+            return frozenset({Val(entry, entry=is_parameter)})
+        for anc in self.facts.ancestors(frozen):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                break
+            if isinstance(anc, cst.If):
+                key = self._flag_key(anc.test)
+                if key is not None and key in self._repeated_flags():
+                    return frozenset({
+                        Val(entry, entry=is_parameter, frozen=frozen, guards=frozenset({(key, True)})),
+                        Val(entry, entry=is_parameter, guards=frozenset({(key, False)})),
+                    })
+                break
+        return frozenset({Val(entry, entry=is_parameter, frozen=frozen)})
 
     def _attr_built_in_train_mode(self, cls: cst.ClassDef, attr: str) -> bool:
         """Is `self.<attr>` of a plain class (a predictor, a trainer: not an `nn.Module`, whose
@@ -1746,24 +1848,8 @@ class ModesAnalysis:
         """The model ``call`` hands back when it is a function of another project module that
         returns one of its parameters (`best_model = train_val(model, ...)` returning `model`):
         the object the caller passed for it."""
-        name = dotted(call.func)
-        inv = self.facts.inventory
-        if not name or not self.facts.path or not inv.is_imported(name):
-            return None
-        effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
-        param = effects.returned_parameter() if effects is not None else None
-        if param is None:
-            return None
-        position = 0
-        for arg in call.args:
-            if arg.star:
-                return None
-            index = None
-            if arg.keyword is None:
-                index, position = position, position + 1
-            if effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None) == param:
-                return self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
-        return None
+        handed = self._handed_back(call)
+        return self.resolve(handed, st, fr) if isinstance(handed, (cst.Name, cst.Attribute)) else None
 
     def _named_after_factory(self, obj: Obj) -> bool:
         fn = self.facts.enclosing_function(obj.created_at) if obj.created_at is not None else None
@@ -3167,6 +3253,11 @@ class ModesAnalysis:
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute)):
             if dotted(test.left) and literal_value(test.comparisons[0].comparator) is not NOT_LITERAL:
                 return self.facts.module.code_for_node(test)
+        if (
+            isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get" and dotted(test.func.value)
+            and test.args and all(literal_value(a.value) is not NOT_LITERAL for a in test.args)
+        ):
+            return self.facts.module.code_for_node(test)  # `self.cfg.get('fix_bn', False)`: a lookup, as written
         return None
 
     def _repeated_flags(self) -> Set[str]:
@@ -3176,7 +3267,7 @@ class ModesAnalysis:
             deciding: Set[str] = set()
             flag_names: Dict[str, Optional[str]] = {}  # comparison key -> the flag it compares
             for call in self.facts.calls:
-                if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_CHANGING_METHODS):
+                if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_CHANGING_METHODS) and not self._freezing_helper_call(call):
                     continue
                 for anc in self.facts.ancestors(call):
                     if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):

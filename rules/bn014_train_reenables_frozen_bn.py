@@ -25,7 +25,13 @@ class TrainReenablesFrozenBN(Rule):
     one of its parameters (`if bn_freeze:`) freezes where the caller's argument
     says so: `Net(bn_freeze=args.bn_freeze)` and a later `if args.bn_freeze:`
     re-freeze (also through `bn_freeze = args.bn_freeze`) are one decision. A
-    re-freeze loop over a local bound to `model.modules()` counts. What it cannot see: a freeze done by a
+    re-freeze loop over a local bound to `model.modules()` counts. A trainer
+    (a plain class) that keeps the model it is handed and freezes it while it
+    is built, with a helper of another project module (`self.model =
+    fix_bn(self.model)`, on some path), hands it to its other methods frozen:
+    their `self.model.train()` is reported; a re-freeze after it under the same
+    configuration lookup (`if self.cfg.get("fix_bn", False):`) is one decision
+    with the first. What it cannot see: a freeze done by a
     function of a package outside the project, or in a module the import graph
     does not reach.
 
@@ -83,6 +89,9 @@ class TrainReenablesFrozenBN(Rule):
     trigger_tokens = ("eval", ".train")
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
+    # ... or a model kept by a trainer and frozen while the trainer is built, by a BN-freezing
+    # helper (`self.model = fix_bn(self.model)`): a call named for BN is enough to look.
+    name_evidence = r"(?:bn|batch_?norm)\w*\s*\("
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:
