@@ -377,9 +377,10 @@ class FrozenBNTrainMode(Rule):
             if init is None or forward is None or "train" in methods or keeps_bn_eval(facts, holder.name.value):
                 continue
             kept = {
-                dotted(t.target) for n in self._walk(init) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call)
+                name for n in self._walk(init) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call)
                 and dotted(n.value.func) == part_cls.name.value for t in n.targets
-            } - {None}
+                if (name := dotted(t.target)) is not None and name.startswith("self.") and name.count(".") == 1
+            }
             if not kept:
                 continue
             others = sorted({
@@ -387,7 +388,7 @@ class FrozenBNTrainMode(Rule):
                 if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name) and n.func.value.value == "self"
                 and f"self.{n.func.attr.value}" not in kept and n.func.attr.value not in methods and not facts.in_no_grad(n)
             })
-            if others and not any(self._mode_switched(k.split(".", 1)[1]) for k in kept if k):  # type: ignore[union-attr]
+            if others and not any(self._mode_switched(k[5:]) for k in kept):
                 return holder.name.value, others
         return None
 
