@@ -352,6 +352,10 @@ class ModesAnalysis:
         # Variables bound to an instance of a project class of another module (`searcher =
         # mcts.MCTS()`): its qualified name, as bound at that point of the analysis.
         self._instance_classes: Dict[tuple, str] = {}
+        self._attr_switch_cache: Dict[int, Dict[str, Set[str]]] = {}  # ``_switched_both_ways``
+        self._returned_params: Dict[str, Any] = {}  # callee -> (effects, returned parameter) (``_handed_back``)
+        self._freeze_helpers: Dict[str, Any] = {}  # callee -> effects of a BN-freezing helper (``_freezing_helper_call``)
+        self._composite_parts: Dict[str, Any] = {}  # qualified class -> its built parts (``_composite``)
         self._project_classes: Dict[str, bool] = {}  # qualified name -> a class of the project
         self._closure_vars: Dict[tuple, Tuple[Obj, ...]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
@@ -968,18 +972,30 @@ class ModesAnalysis:
         """Do the methods of ``cls`` call both `self.<attr>.train()` and `self.<attr>.eval()`, on
         the attribute or on a local name a method binds to it (`model = self.model` ...
         `model.train()`)?"""
-        seen = set()
-        target = f"self.{attr}"
-        for method in cls.body.body:
-            if not isinstance(method, cst.FunctionDef):
-                continue
-            aliases = {target}
-            for node in self.walk(method):
-                if isinstance(node, cst.Assign) and dotted(node.value) == target:
-                    aliases.update(dotted(t.target) for t in node.targets if isinstance(t.target, cst.Name))
-            for node in self.walk(method):
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval") and dotted(node.func.value) in aliases:
-                    seen.add(self._mode_of_call(node))
+        switched = self._attr_switch_cache.get(id(cls))
+        if switched is None:
+            # One walk of each method: `self.<attr>` -> the modes set on it or on a local alias.
+            switched = {}
+            for method in cls.body.body:
+                if not isinstance(method, cst.FunctionDef):
+                    continue
+                aliases: Dict[str, str] = {}
+                calls: List[Tuple[str, str]] = []
+                for node in self.walk(method):
+                    if isinstance(node, cst.Assign):
+                        source = dotted(node.value)
+                        if source and source.startswith("self.") and source.count(".") == 1:
+                            aliases.update((t.target.value, source) for t in node.targets if isinstance(t.target, cst.Name))
+                    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval"):
+                        receiver = dotted(node.func.value)
+                        if receiver:
+                            calls.append((receiver, self._mode_of_call(node)))
+                for receiver, mode in calls:
+                    name = aliases.get(receiver, receiver)
+                    if name.startswith("self."):
+                        switched.setdefault(name[5:], set()).add(mode)
+            self._attr_switch_cache[id(cls)] = switched
+        seen = switched.get(attr, set())
         return TRAIN in seen and EVAL in seen
 
     def _subclasses_of(self, cls: cst.ClassDef) -> List[cst.ClassDef]:
@@ -1024,12 +1040,16 @@ class ModesAnalysis:
         module whose every `return` hands back that parameter (``FunctionEffects.returned_parameter``)."""
         name = dotted(call.func)
         inv = self.facts.inventory
-        if not name or not self.facts.path or not inv.is_imported(name) or any(a.star for a in call.args):
+        if not name or not self.facts.path or not call.args or not inv.is_imported(name) or any(a.star for a in call.args):
             return None
-        effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
-        param = effects.returned_parameter() if effects is not None else None
-        if param is None:
+        if name not in self._returned_params:
+            effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
+            param = effects.returned_parameter() if effects is not None else None
+            self._returned_params[name] = (effects, param) if param is not None else None
+        known = self._returned_params[name]
+        if known is None:
             return None
+        effects, param = known
         position = 0
         for arg in call.args:
             index = None
@@ -1138,6 +1158,15 @@ class ModesAnalysis:
         self._attr_train_cache[key] = found  # type: ignore[assignment]
         return found
 
+    def _under_if(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` inside an `if` of its function (or of the module's top level)?"""
+        for anc in self.facts.ancestors(node):
+            if isinstance(anc, cst.If):
+                return True
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                return False
+        return False
+
     def _freezing_helper_call(self, call: cst.Call, target: Optional[str] = None) -> bool:
         """Is ``call`` a function of another project module whose summary freezes the BatchNorm of
         what it is handed (`fix_bn(self.model)`), as the argument ``target`` (any, if None)?"""
@@ -1147,12 +1176,16 @@ class ModesAnalysis:
             return False
         if target is not None and not any(dotted(a.value) == target for a in call.args):
             return False
-        qualified = inv.resolve(callee)
-        from bnlint.inventory import THIRD_PARTY_ROOTS
+        if callee not in self._freeze_helpers:
+            qualified = inv.resolve(callee)
+            from bnlint.inventory import THIRD_PARTY_ROOTS
 
-        if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
-            return False  # `torch.cat(...)`: no project function
-        effects = self.facts.index.function_effects(self.facts.path, qualified)
+            # (`torch.cat(...)`: no project function.)
+            found = None if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS else self.facts.index.function_effects(self.facts.path, qualified)
+            self._freeze_helpers[callee] = found if found is not None and any(
+                (e := found.effects.get(p)) is not None and e.freezes_bn for p in found.positional + found.keyword_only
+            ) else None
+        effects = self._freeze_helpers[callee]
         if effects is None:
             return False
         for index, arg in enumerate(call.args):
@@ -2012,7 +2045,11 @@ class ModesAnalysis:
         while isinstance(call.func, cst.Attribute) and call.func.attr.value in KEEPS_MODE and isinstance(call.func.value, cst.Call):
             call = call.func.value
         qualified = self._project_class_called(call)
-        parts = self.facts.index.built_parts(self.facts.path, qualified) if qualified and self.facts.path else None
+        if not qualified or not self.facts.path:
+            return None
+        if qualified not in self._composite_parts:
+            self._composite_parts[qualified] = self.facts.index.built_parts(self.facts.path, qualified)
+        parts = self._composite_parts[qualified]
         if not parts:
             return None
         obj = Obj(label=label, holds_bn=False, cls_name=qualified, created_at=value, parts={})
@@ -3267,7 +3304,9 @@ class ModesAnalysis:
             deciding: Set[str] = set()
             flag_names: Dict[str, Optional[str]] = {}  # comparison key -> the flag it compares
             for call in self.facts.calls:
-                if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_CHANGING_METHODS) and not self._freezing_helper_call(call):
+                if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_CHANGING_METHODS) and not (
+                    self._under_if(call) and self._freezing_helper_call(call)
+                ):
                     continue
                 for anc in self.facts.ancestors(call):
                     if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
