@@ -67,6 +67,8 @@ _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 _WEIGHT_LOADING_METHODS = {"load_state_dict", "load_weights", "load_checkpoint", "load_pretrained", "load_pretrained_weights", "init_weights_from"}
 _WEIGHT_KEYWORDS = {"pretrained", "weights", "encoder_weights", "pretrained_backbone", "checkpoint", "ckpt", "weights_path", "pretrained_path"}
 # Calls on a model (or a part of it) that may change what mode it, or its BN layers, run in.
+# Methods of library models that run the model's forward (decoding): method -> library prefix.
+_LIBRARY_FORWARD_METHODS = {"generate": "transformers."}
 _MODE_CHANGING_METHODS = {"eval", "train", "apply", "modules", "named_modules", "children", "named_children", "requires_grad_"}
 
 _NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
@@ -2953,6 +2955,10 @@ class ModesAnalysis:
         cls = self.facts.class_named(obj.cls_name.split(".")[-1]) if obj.cls_name else None
         if cls is None:
             inv = self.facts.inventory
+            if meth in _LIBRARY_FORWARD_METHODS and obj.cls_name and inv.resolve(obj.cls_name).startswith(_LIBRARY_FORWARD_METHODS[meth]):
+                # `model.generate(x)` of a Hugging Face model runs its forward (in its mode) to decode.
+                self._forward(call, obj, st, fr, call.func.value)  # type: ignore[attr-defined]
+                return
             if obj.cls_name and self.facts.path and inv.is_imported(obj.cls_name):
                 effect = self.facts.index.method_effect(self.facts.path, inv.resolve(obj.cls_name), meth)
                 if effect is not None:
