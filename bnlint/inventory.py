@@ -231,7 +231,14 @@ MAYBE_BN_FACTORIES = {
     "torch.hub.load",
     "pretrainedmodels.__dict__",
 }
-_BN_LIBRARY_PREFIXES = ("segmentation_models_pytorch.", "efficientnet_pytorch.EfficientNet")
+_BN_LIBRARY_PREFIXES = ("efficientnet_pytorch.EfficientNet",)
+# segmentation_models_pytorch's architectures (their encoders have BatchNorm by default) and its
+# builders; its losses, metrics and utilities (`smp.losses.DiceLoss`) are no models.
+_SMP_ROOT = "segmentation_models_pytorch."
+_SMP_MODELS = frozenset({
+    "Unet", "UnetPlusPlus", "MAnet", "Linknet", "FPN", "PSPNet", "PAN", "DeepLabV3", "DeepLabV3Plus", "UPerNet",
+    "Segformer", "DPT", "create_model", "from_pretrained", "get_encoder",
+})
 # MONAI's networks whose default normalisation is BatchNorm (`norm="batch"`); its UNet, UNETR,
 # SegResNet and others default to instance or group norm, so only these count.
 _MONAI_NETS = ("monai.networks.nets.",)
@@ -411,6 +418,8 @@ def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
         return True
     if qualified.startswith(_BN_LIBRARY_PREFIXES):
         return True
+    if qualified.startswith(_SMP_ROOT):
+        return True if qualified.rsplit(".", 1)[-1] in _SMP_MODELS and ".losses." not in qualified and ".metrics." not in qualified else None
     if qualified.startswith(_MONAI_NETS) and qualified.rsplit(".", 1)[-1] in _MONAI_BN_NETS:
         return True
     module, _, leaf = qualified.rpartition(".")
@@ -442,6 +451,8 @@ BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
     "efficientnet_pytorch",
     "pytorch_fid",  # BN_LIBRARY_MODELS
     "monai",  # _MONAI_BN_NETS
+    "running_mean",  # a BatchNorm written by hand (``is_hand_written_bn``)
+    "running_var",
 )
 # (token, library): a factory name counts only in a text that also names its library, since
 # its qualified name starts with the library (``timm.create_model``, ``torchvision.models.*``).
@@ -1056,6 +1067,25 @@ def calls_bn_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
     return not (isinstance(training, ast.Constant) and isinstance(training.value, bool))
 
 
+def is_hand_written_bn(cls: ast.ClassDef) -> bool:
+    """A BatchNorm written by hand: the class keeps running statistics (`running_mean` /
+    `running_var`, as buffers or attributes) and its `forward` tests `self.training` (batch
+    statistics in train mode, the running ones in eval)."""
+    forward = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
+    if forward is None:
+        return False
+    if not any(isinstance(n, ast.Attribute) and n.attr == "training" and isinstance(n.value, ast.Name) and n.value.id == "self" for n in ast.walk(forward)):
+        return False
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "register_buffer" and n.args:
+            first = n.args[0]
+            if isinstance(first, ast.Constant) and first.value in ("running_mean", "running_var"):
+                return True
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr in ("running_mean", "running_var") for t in n.targets):
+            return True
+    return False
+
+
 def _star_imports(tree: ast.Module) -> List[str]:
     """The modules of `from <module> import *` statements (`.models` relative, as written)."""
     return ["." * node.level + (node.module or "") for node in _statements(tree) if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)]
@@ -1240,7 +1270,7 @@ def _local_summary(
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
-        calls_bn = isinstance(node, ast.ClassDef) and any(calls_bn_function(c, inv.resolve) for c in r.calls)
+        calls_bn = isinstance(node, ast.ClassDef) and (any(calls_bn_function(c, inv.resolve) for c in r.calls) or is_hand_written_bn(node))
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
         dropout_names = dict.fromkeys(d for d, n in r.names if id(n) not in r.sub_selected)
         dropout_calls = r.calls

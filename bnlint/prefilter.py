@@ -808,6 +808,7 @@ def is_freeze_site(node) -> bool:
     if kind is ast.Assign:
         return (
             (type(node.value) is ast.Constant and node.value.value is False) or _name_test(node.value)
+            or type(node.value) is ast.Name  # `= set_req_grad`: the rule reads whether it is a `False` constant
         ) and any(type(t) is ast.Attribute and t.attr == "requires_grad" for t in node.targets)
     if kind is ast.Call:
         func = node.func
@@ -822,6 +823,8 @@ def is_freeze_site(node) -> bool:
 # (`a.requires_grad = b.requires_grad = False`), comments and continuations where Python allows.
 _FROZEN_ASSIGNMENT = lazy(rf"{_TEXT_GAP}(?:\){_TEXT_GAP})*=(?!=)(?:[\s\\(]|{_TEXT_COMMENT}|[\w.\[\]'\"]+{_TEXT_GAP}=(?!=))*False\b")
 _FROZEN_CALL = lazy(rf"_{_TEXT_GAP}\({_TEXT_GAP}(?:\({_TEXT_GAP})*False\b")
+# `p.requires_grad = set_req_grad`: a name, which the rule reads (a `False` constant freezes).
+_NAME_ASSIGNMENT = lazy(rf"{_TEXT_GAP}=(?!=)[ \t]*(?!True\b|False\b)[A-Za-z_]\w*[ \t]*(?:#[^\n]*)?(?:\n|;|$)")
 # `p.requires_grad = "fc" in name or ...`: a flag set from a test of the parameter's name.
 _NAME_TEST_ASSIGNMENT = lazy(rf"{_TEXT_GAP}=(?!=)(?:{_TEXT_GAP}\(|{_TEXT_GAP}not\b)*{_TEXT_GAP}(?:'[^'\n]*'|\"[^\"\n]*\"){_TEXT_GAP}(?:not{_TEXT_GAP})?in\b")
 
@@ -843,7 +846,7 @@ def _name_test(value) -> bool:
 def freezes_in_text(source: str) -> bool:
     """`x.requires_grad = False` or `x.requires_grad_(False)` in the text (``is_freeze_site``)."""
     for end in attribute_ends(source, "requires_grad", allow_suffix="_"):
-        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end) or _NAME_TEST_ASSIGNMENT.match(source, end):
+        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end) or _NAME_TEST_ASSIGNMENT.match(source, end) or _NAME_ASSIGNMENT.match(source, end):
             return True
     return False
 
@@ -904,6 +907,8 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
             imported.append(q)
     if bn_function_used and _class_calls_bn_function(scan, resolve):
         return True  # a custom module built on F.batch_norm
+    if any(d.endswith((".running_mean", ".running_var")) for d in scan.names) and _hand_written_bn(scan):
+        return True  # a BatchNorm written by hand (running statistics, `self.training`)
     if path is None or index is None:
         return False
     if any(index.holds_bn(path, q) for q in sorted(imported)):
@@ -914,6 +919,14 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         for name in sorted(scan.call_names)
         if name.endswith(".__dict__")
     )
+
+
+def _hand_written_bn(scan: AstScan) -> bool:
+    import ast
+
+    from bnlint.inventory import is_hand_written_bn
+
+    return any(isinstance(node, ast.ClassDef) and is_hand_written_bn(node) for node in ast.walk(scan.tree))
 
 
 def _class_calls_bn_function(scan: AstScan, resolve) -> bool:

@@ -415,7 +415,7 @@ class FrozenBNTrainMode(Rule):
                     tgt = t.target
                     if isinstance(tgt, cst.Attribute) and tgt.attr.value == "requires_grad":
                         owner = self._owner(tgt.value, node)
-                        if _is_false(node.value):
+                        if _is_false(node.value) or self._false_constant(node.value, node):
                             frozen.append((node, owner))
                             out.append((node, node, self._param_info(tgt.value, node)))
                         elif isinstance(node.value, cst.Name) and node.value.value == "True" and owner:
@@ -480,8 +480,9 @@ class FrozenBNTrainMode(Rule):
         """The module whose parameters ``p`` iterates: `for p in netD.parameters()` -> "netD"."""
         if isinstance(p, cst.Attribute) and p.attr.value in ("weight", "bias"):
             return dotted(p.value)
-        if isinstance(p, cst.Name):
-            loop = self._loop_binding(p.value, at)
+        name = p.value if isinstance(p, cst.Name) else self._named_pair_part(p, 1)
+        if name is not None:
+            loop = self._loop_binding(name, at)
             if loop is not None and self._iter_method(loop.iter) in _PARAM_ITERATORS:
                 return dotted(_strip_wrappers(loop.iter).func.value)  # type: ignore[union-attr]
         return dotted(p)
@@ -494,6 +495,24 @@ class FrozenBNTrainMode(Rule):
             if loop is not None and self._iter_method(loop.iter) in _PARAM_ITERATORS:
                 return True
         return False
+
+    def _false_constant(self, value: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """`set_req_grad` bound only to `False` in the function (or module) around ``at``."""
+        if not isinstance(value, cst.Name):
+            return False
+        facts = self.ctx.facts
+        bound = facts.assignments_to(value.value, facts.enclosing_function(at) or facts.module)
+        return bool(bound) and all(_is_false(b) for b in bound)
+
+    @staticmethod
+    def _named_pair_part(p: cst.BaseExpression, index: int) -> Optional[str]:
+        """`param` for `param[index]` (a `(name, parameter)` pair of `named_parameters()` not
+        unpacked in the `for`), else None."""
+        if isinstance(p, cst.Subscript) and isinstance(p.value, cst.Name) and len(p.slice) == 1:
+            sl = p.slice[0].slice
+            if isinstance(sl, cst.Index) and isinstance(sl.value, cst.Integer) and int(sl.value.value) == index:
+                return p.value.value
+        return None
 
     def _other_branch_freezes(self, node: cst.CSTNode) -> bool:
         """`if "fc" in name: p.requires_grad = True` `else: p.requires_grad = False`: the `True` is
@@ -521,15 +540,16 @@ class FrozenBNTrainMode(Rule):
             if info is None or info[0] != "bn":
                 return None  # conv.weight / fc.bias of a non-BN module
             return info
-        if isinstance(p, cst.Name):
-            loop = self._loop_binding(p.value, at)
+        pair = self._named_pair_part(p, 1)
+        if isinstance(p, cst.Name) or pair is not None:
+            loop = self._loop_binding(pair or p.value, at)  # type: ignore[union-attr]
             if loop is None:
                 return None
             method = self._iter_method(loop.iter)
-            if method not in _PARAM_ITERATORS:
+            if method not in _PARAM_ITERATORS or (pair is not None and method != "named_parameters"):
                 return None
             owner = _strip_wrappers(loop.iter).func.value  # type: ignore[union-attr]
-            name_var = None
+            name_var = f"{pair}[0]" if pair is not None else None  # `param[0]` is the name
             if method == "named_parameters" and isinstance(loop.target, cst.Tuple) and loop.target.elements:
                 first = loop.target.elements[0].value
                 name_var = first.value if isinstance(first, cst.Name) else None
@@ -597,7 +617,10 @@ class FrozenBNTrainMode(Rule):
                 visit(expr.right, positive)
             elif isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
                 comp = expr.comparisons[0]
-                if isinstance(expr.left, cst.SimpleString) and isinstance(comp.comparator, cst.Name) and comp.comparator.value == name_var:
+                if isinstance(expr.left, cst.SimpleString) and (
+                    (isinstance(comp.comparator, cst.Name) and comp.comparator.value == name_var)
+                    or (self._named_pair_part(comp.comparator, 0) is not None and f"{self._named_pair_part(comp.comparator, 0)}[0]" == name_var)
+                ):
                     val = expr.left.evaluated_value
                     if isinstance(val, str):
                         if isinstance(comp.operator, cst.In):
