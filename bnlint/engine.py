@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import sys
 
+from bnlint.patterns import lazy
 from bnlint.records import field, record
 from bnlint.rule import Edit, Finding, Fix, FixSpec, InsertAfter, InsertBefore, ReplaceNode, ReplaceRange, Rule, RuleType
 from bnlint.suppress import has_skip_file, parse_suppressions
@@ -529,6 +530,23 @@ def _async_as_name(source: str) -> Optional[str]:
     return "\n".join(lines)
 
 
+_FSTRING_START = lazy(r"(?<![\w'\"])[rRbB]?[fF][rR]?['\"]")
+
+
+def _newer_python_hint(source: str, line: int) -> str:
+    """A note for a syntax error that may be newer syntax than this Python reads: on Python
+    before 3.12, an f-string on the failing line (or the line before) may use PEP 701's forms
+    (a line break inside `{}`, its own quotes reused inside), valid from 3.12 on."""
+    if sys.version_info >= (3, 12):
+        return ""
+    lines = source.splitlines()
+    near = lines[max(line - 2, 0) : line]
+    if any(_FSTRING_START.search(text) for text in near):
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        return f" (an f-string here may use Python 3.12 syntax; bnlint reads files as the Python it runs on, {version}: run it with Python 3.12 or later)"
+    return ""
+
+
 def lint_source(
     source: str,
     path: str,
@@ -595,7 +613,8 @@ def _lint_source(
             result.findings.append(file_error(path, f"syntax error: {exc.msg}", line, col))
             return source
         repaired, how = _recover(source, line, regions)
-        result.findings.append(file_error(path, f"syntax error: {exc.msg}" + (f" ({how})" if repaired is not None else ""), line, col))
+        note = f" ({how})" if repaired is not None else _newer_python_hint(source, line)
+        result.findings.append(file_error(path, f"syntax error: {exc.msg}" + note, line, col))
         return repaired
 
     # Each notebook cell is compiled on its own when it runs: one that does not parse (a `def`

@@ -1,6 +1,7 @@
 """Bad input never produces a traceback: a clear message naming the file, and the run goes on."""
 import json
 import os
+import sys
 
 import pytest
 
@@ -175,3 +176,13 @@ def test_notebook_outputs_do_not_count_against_max_file_size(tmp_path):
     (tmp_path / "huge.ipynb").write_text(_notebook(code))
     r, data = lint_json(tmp_path, "huge.ipynb")
     assert data[0]["code"] == "BN000" and "code cells" in data[0]["message"], data
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 reads PEP 701 f-strings")
+def test_a_newer_f_string_gets_a_hint_about_the_python_version(tmp_path):
+    """An f-string that breaks a line inside `{}` is valid from Python 3.12 on: on an older
+    interpreter the syntax error says so (the file is fine, the interpreter is old)."""
+    (tmp_path / "train.py").write_text(BUGGY + 'loss = 0.5\nprint(\n    f"loss: {\n        loss:.4f}")\n')
+    r, data = lint_json(tmp_path)
+    (error,) = [f for f in data if f["code"] == "BN000"]
+    assert error["line"] == 5 and "Python 3.12" in error["message"] and f"{sys.version_info[0]}.{sys.version_info[1]}" in error["message"]
