@@ -1283,11 +1283,16 @@ class ModesAnalysis:
                 if fn is not None and fn.name.value in outside and self.facts.enclosing_class(call) is cls:
                     continue
             receiver = _mode_call_receiver(call)
+            if receiver and receiver[0] == "self" and not self._same_self(call, cls):
+                receiver = None  # `self.net.eval()` in another class: another object (objects, not names)
             if receiver and (attr in receiver[1:] or (receiver == ["self"] and self.facts.enclosing_class(call) is cls)):
                 if to_train_ok and receiver[-1:] == [attr] and isinstance(call.func, cst.Attribute) and call.func.attr.value == "train" and self._mode_of_call(call) == TRAIN:
                     continue
                 return True
-            if any(isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr for arg in call.args) and not self._keeps_modes(call):
+            if any(
+                isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr and (dotted(arg.value.value) != "self" or self._same_self(call, cls))
+                for arg in call.args
+            ) and not self._keeps_modes(call):
                 # `helper(self.model)`: the helper may switch it, unless it is a function of this
                 # file that switches no mode at all.
                 callee = self._file_callee(call, cls)
@@ -1296,9 +1301,17 @@ class ModesAnalysis:
         for node in self.walk(self.module):
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
                 value = node.value
-                if isinstance(value, cst.Attribute) and value.attr.value == attr:
+                if isinstance(value, cst.Attribute) and value.attr.value == attr and (dotted(value.value) != "self" or self._same_self(node, cls)):
                     return True  # `model = self.model`: the alias may be switched
         return False
+
+    def _same_self(self, node: cst.CSTNode, cls: cst.ClassDef) -> bool:
+        """Is `self` at ``node`` (in a method of some class) possibly an instance of ``cls``: the
+        same class, or one of its subclasses or bases in this file?"""
+        other = self.facts.enclosing_class(node)
+        if other is None or other is cls:
+            return True
+        return other in self._subclasses_of(cls) or cls in self._subclasses_of(other)
 
     def _file_callee(self, call: cst.Call, cls: cst.ClassDef) -> Optional[cst.FunctionDef]:
         """The function of this file a call runs: `f(...)` (module level) or `self.m(...)` in ``cls``."""
