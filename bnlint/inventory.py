@@ -2408,13 +2408,14 @@ class ProjectIndex:
         found = self.definition(from_path, qualified_class, 0)
         if found is None or found[1] not in found[2][2]:
             return None
-        module_path, name, (_functions, _aliases, classes) = found
+        module_path, name, (functions, aliases, classes) = found
         key = (module_path, f"{name} builds parts")
         if key not in self._effects:
             self._effects[key] = None  # (a class that builds itself: none)
             cls = classes[name]
             init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-            inv = self.inventory_for_path(module_path) if init is not None and not is_module_class(cls, classes) else None
+            plain = init is not None and not is_module_class(cls, classes) and self._plain_lineage(module_path, cls, functions, aliases, classes)
+            inv = self.inventory_for_path(module_path) if plain else None
             parts: Dict[str, Tuple[bool, bool]] = {}
             switched: Optional[Dict[str, Set[str]]] = None
             for stmt in init.body if inv is not None else ():  # type: ignore[union-attr]
@@ -2436,6 +2437,23 @@ class ProjectIndex:
                         parts[target.attr] = (False, False)
             self._effects[key] = parts or None
         return self._effects[key]
+
+    def _plain_lineage(self, module_path: str, cls: ast.ClassDef, functions: Dict[str, ast.AST], aliases: Dict[str, str], classes: Dict[str, ast.ClassDef]) -> bool:
+        """Is ``cls`` known to be no `nn.Module`: each of its bases, and theirs, is `object` or a
+        project class of that kind?  (A base from a library, `BaseModel` of a package not in the
+        project or `pl.LightningModule`, may be a module: not known.)"""
+        from bnlint.effects import is_module_class
+
+        lineage = list(self._class_lineage([(module_path, cls, functions, aliases, classes)]))
+        names = {c.name for _p, c, _f, _a, _c in lineage}
+        for _path, klass, _functions, cls_aliases, cls_classes in lineage:
+            for base in (dotted_name(b) for b in klass.bases):
+                if base in (None, "object"):
+                    continue
+                leaf = base.rsplit(".", 1)[-1]  # type: ignore[union-attr]
+                if leaf not in names or is_module_class(klass, cls_classes):
+                    return False
+        return True
 
     def attribute_method_effect(self, from_path: str, qualified_class: str, method: str, attr: str) -> Any:
         """What calling ``method`` on an instance of the plain project class ``qualified_class``

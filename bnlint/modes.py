@@ -2072,7 +2072,16 @@ class ModesAnalysis:
             # (Neither: built by code whose content cannot be told, switched by the class itself.)
             part = Obj(label=f"{label}.{attr}", holds_bn=bn, holds_dropout=dropout, created_at=value, is_parameter=not (bn or dropout), part_of=obj)
             obj.parts[attr] = part  # type: ignore[index]
-            st.modes[part] = frozenset({Val(TRAIN)})
+            # A new module is in train mode, unless the constructor switches it (`self.model.cuda().eval()`).
+            built = self.facts.index.attribute_method_effect(self.facts.path, qualified, "__init__", attr)  # type: ignore[arg-type]
+            exit_mode = built.exit if built is not None else "="
+            if exit_mode == "=":
+                modes = {TRAIN}
+            elif exit_mode.startswith("=|"):
+                modes = {TRAIN, exit_mode[2:]}
+            else:
+                modes = {exit_mode}
+            st.modes[part] = frozenset(Val(m, (call,) if m != TRAIN else ()) for m in modes)
         return obj
 
     def _composite_method(self, call: cst.Call, obj: Obj, meth: str, st: State, fr: Frame) -> None:

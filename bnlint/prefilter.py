@@ -835,6 +835,8 @@ def _name_test(value) -> bool:
 
     if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not):
         return _name_test(value.operand)
+    if isinstance(value, ast.IfExp):  # `False if "batch_norm" in name else True`
+        return _name_test(value.test)
     if isinstance(value, ast.BoolOp):
         return any(_name_test(v) for v in value.values)
     return (

@@ -421,10 +421,12 @@ class FrozenBNTrainMode(Rule):
                         elif isinstance(node.value, cst.Name) and node.value.value == "True" and owner:
                             if not self._other_branch_freezes(node):
                                 unfrozen.add(owner)
-                        elif isinstance(node.value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)):
+                        elif isinstance(node.value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.IfExp)):
                             # `p.requires_grad = "layer4" in name or "fc" in name`: the parameters whose
-                            # names the test rejects are frozen.
-                            info = self._param_info(tgt.value, node, trained_if=node.value)
+                            # names the test rejects are frozen; `= False if "batch_norm" in name else
+                            # True`: those it selects.
+                            test = _trained_if(node.value)
+                            info = self._param_info(tgt.value, node, trained_if=test) if test is not None else None
                             if info is not None:
                                 frozen.append((node, owner))
                                 out.append((node, node, info))
@@ -550,8 +552,11 @@ class FrozenBNTrainMode(Rule):
                 return None
             owner = _strip_wrappers(loop.iter).func.value  # type: ignore[union-attr]
             name_var = f"{pair}[0]" if pair is not None else None  # `param[0]` is the name
-            if method == "named_parameters" and isinstance(loop.target, cst.Tuple) and loop.target.elements:
-                first = loop.target.elements[0].value
+            target = loop.target
+            if isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Tuple):
+                target = target.elements[1].value  # `for i, (name, p) in enumerate(model.named_parameters())`
+            if method == "named_parameters" and isinstance(target, cst.Tuple) and target.elements:
+                first = target.elements[0].value
                 name_var = first.value if isinstance(first, cst.Name) else None
             if trained_if is not None and name_var is None:
                 return None
@@ -1230,3 +1235,17 @@ def _argument_truth(call: cst.Call, param: str, index: int) -> Optional[bool]:
             return False
     positional = [a for a in call.args if a.keyword is None]
     return truth(positional[index].value) if 0 <= index < len(positional) else None
+
+
+def _trained_if(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The test a `requires_grad` flag is set to: the expression itself, or for `False if T else
+    True` its negation (`True if T else False`: T); None for any other conditional expression."""
+    if not isinstance(value, cst.IfExp):
+        return value
+    body, orelse = literal_value(value.body), literal_value(value.orelse)
+    if body is False and orelse is True:
+        return cst.UnaryOperation(operator=cst.Not(), expression=value.test)
+    if body is True and orelse is False:
+        return value.test
+    return None
+
