@@ -155,8 +155,13 @@ class Facts:
         if inv_mod.is_bn_class(q):
             return True
         if self.inventory.is_imported(name) and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
-            # A project class imported from elsewhere: a BN subclass counts.
-            return self.index.holds_bn(self.path, q) and q.rsplit(".", 1)[-1].lower().find("norm") >= 0
+            # A project class imported from elsewhere: a BN subclass counts; a BatchNorm written
+            # by hand (its own running statistics and momentum convention) is no BN layer class.
+            if not (self.index.holds_bn(self.path, q) and q.rsplit(".", 1)[-1].lower().find("norm") >= 0):
+                return False
+            found = self.index.definition(self.path, q, 0)
+            cls = found[2][2].get(found[1]) if found is not None else None
+            return not (cls is not None and inv_mod.is_hand_written_bn(cls))
         return False
 
     def is_bn_constructor(self, call: cst.Call) -> bool:

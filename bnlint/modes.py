@@ -358,6 +358,7 @@ class ModesAnalysis:
         self._returned_params: Dict[str, Any] = {}  # callee -> (effects, returned parameter) (``_handed_back``)
         self._freeze_helpers: Dict[str, Any] = {}  # callee -> effects of a BN-freezing helper (``_freezing_helper_call``)
         self._composite_parts: Dict[str, Any] = {}  # qualified class -> its built parts (``_composite``)
+        self._part_entry: Dict[int, FrozenSet[Val]] = {}  # id(part) -> its mode when its composite is built
         self._project_classes: Dict[str, bool] = {}  # qualified name -> a class of the project
         self._closure_vars: Dict[tuple, Tuple[Obj, ...]] = {}
         self._call_results: Dict[int, Obj] = {}  # calls of this file's functions -> the model returned
@@ -903,6 +904,8 @@ class ModesAnalysis:
                 obj = self._self_obj(expr, key, fr)
                 if obj is not None:
                     st.vars[key] = obj
+                    for part in (obj.parts or {}).values():
+                        st.modes.setdefault(part, self._part_entry.get(id(part), frozenset({Val(UNKNOWN)})))
                     entry = TRAIN if fr.cls is not None and self._attr_built_in_train_mode(fr.cls, expr.attr.value) else UNKNOWN
                     if fr.cls is not None and obj.is_parameter:
                         st.modes.setdefault(obj, self._constructor_freeze_vals(fr.cls, expr.attr.value, entry, obj.is_parameter))
@@ -935,6 +938,12 @@ class ModesAnalysis:
         name: Optional[str] = None
         if cls is not None:
             built = [(v, scope) for v, scope in self._self_assignments(cls).get(expr.attr.value, ()) if isinstance(v, (cst.Call, cst.IfExp))]
+            assigned = self._self_assignments(cls).get(expr.attr.value, ())
+            if len(built) == 1 and len(assigned) == 1 and isinstance(built[0][0], cst.Call):
+                composite = self._composite(built[0][0], None, dotted(expr) or "self.model")
+                if composite is not None:  # `self.extractor = Extractor(path)`: a holder of models
+                    self._self_objs[key] = composite
+                    return composite
             from_subclasses = not built and expr.attr.value not in self._self_assignments(cls)
             if from_subclasses:
                 built = self._built_by_subclasses(cls, expr.attr.value)
@@ -2052,7 +2061,7 @@ class ModesAnalysis:
             return None
         return positional[index].value if 0 <= index < len(positional) else None
 
-    def _composite(self, value: cst.Call, st: State, label: str) -> Optional[Obj]:
+    def _composite(self, value: cst.Call, st: Optional[State], label: str) -> Optional[Obj]:
         """`model = VSE(opt)` of a plain class of another project module whose constructor builds
         models (``ProjectIndex.built_parts``): an object that is no model itself, holding those
         parts, each a new model in train mode."""
@@ -2081,7 +2090,10 @@ class ModesAnalysis:
                 modes = {TRAIN, exit_mode[2:]}
             else:
                 modes = {exit_mode}
-            st.modes[part] = frozenset(Val(m, (call,) if m != TRAIN else ()) for m in modes)
+            vals = frozenset(Val(m, (call,) if m != TRAIN else ()) for m in modes)
+            self._part_entry[id(part)] = vals
+            if st is not None:
+                st.modes[part] = vals
         return obj
 
     def _composite_method(self, call: cst.Call, obj: Obj, meth: str, st: State, fr: Frame) -> None:
@@ -2091,7 +2103,9 @@ class ModesAnalysis:
             if effect is None:
                 continue  # no such method, or it leaves that part alone
             where = f"`{self.facts.module.code_for_node(call.func)}()` (`{(obj.cls_name or '').rsplit('.', 1)[-1]}.{meth}`, on its `{attr}`)"
-            self._apply_effect_summary(call, part, effect, st, fr, call.func, where)
+            # (The call itself as the expression: the forward is labelled with the part,
+            # `extractor.net`, not with the method the code calls.)
+            self._apply_effect_summary(call, part, effect, st, fr, call, where)
 
     def composite_switch(self, part: Obj, mode: str) -> Optional[str]:
         """The method of ``part``'s composite class that puts it in ``mode`` and runs nothing
@@ -2448,6 +2462,9 @@ class ModesAnalysis:
                 return None
         # A forward call of a tracked object.
         target = self.resolve(func, st, fr) if isinstance(func, (cst.Name, cst.Attribute, cst.Subscript)) else None
+        if target is not None and target.parts is not None:
+            self._composite_method(call, target, "__call__", st, fr)  # `extractor(crops)`: its `__call__`
+            return None
         if target is not None:
             self._forward(call, target, st, fr, func)
             return None
@@ -3581,8 +3598,22 @@ class ModesAnalysis:
                             result = True
                         if isinstance(t.target, cst.Attribute) and t.target.attr.value in RUNNING_STATS:
                             result = True  # the running statistics reset by hand, to be recomputed
+                        if isinstance(t.target, cst.Attribute) and t.target.attr.value == "momentum" and self._momentum_of_own_norm(node):
+                            result = True  # a hand-written norm's own momentum convention (`momentum = 0`: take the next batch's)
         self._fn_recalib[key] = result
         return result
+
+    def _momentum_of_own_norm(self, assign: cst.Assign) -> bool:
+        """Is the `.momentum` assignment under `isinstance(m, C)` with ``C`` a class that is no
+        BatchNorm layer class in torch's sense (a normalisation written by hand, whose momentum
+        follows its own convention)?"""
+        for anc in self.facts.ancestors(assign):
+            if isinstance(anc, cst.If) and isinstance(anc.test, cst.Call) and dotted(anc.test.func) == "isinstance" and len(anc.test.args) == 2:
+                cls_ref = anc.test.args[1].value
+                return dotted(cls_ref) is not None and not self.facts.is_bn_class_ref(cls_ref)
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                break
+        return False
 
     def _input_from_eval_data(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
         """Does a positional argument of the forward come from evaluation data: named so (`x_val`),
