@@ -159,8 +159,8 @@ class Facts:
             # by hand (its own running statistics and momentum convention) is no BN layer class.
             if not (self.index.holds_bn(self.path, q) and q.rsplit(".", 1)[-1].lower().find("norm") >= 0):
                 return False
-            found = self.index.definition(self.path, q, 0)
-            cls = found[2][2].get(found[1]) if found is not None else None
+            found = self.index.class_definition(self.path, q)
+            cls = found[4][found[1]] if found is not None else None
             return not (cls is not None and inv_mod.is_hand_written_bn(cls))
         return False
 

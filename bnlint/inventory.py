@@ -1333,15 +1333,32 @@ def _local_summary(
     return inv, reasons
 
 
-def _attributes_switched(cls: ast.ClassDef) -> Dict[str, Set[str]]:
-    """`self.<attr>` -> the mode methods (`train`, `eval`) the class's methods call on it."""
+def attributes_switched(cls: ast.ClassDef) -> Dict[str, Set[str]]:
+    """`self.<attr>` -> the modes (``summaries`` "T", "E", "?") the class's methods set on it,
+    directly or through a local name a method binds to it (`model = self.model` ...
+    `model.train()`)."""
+    from bnlint.summaries import _mode_of
+
     out: Dict[str, Set[str]] = {}
-    for node in ast.walk(cls):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("train", "eval"):
-            recv = node.func.value
-            if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and recv.value.id == "self":
-                mode = "eval" if node.func.attr == "eval" or (node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value is False) else "train"
-                out.setdefault(recv.attr, set()).add(mode)
+    for method in cls.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        aliases: Dict[str, str] = {}
+        calls: List[Tuple[str, str]] = []
+        for node in ast.walk(method):
+            if isinstance(node, ast.Assign):
+                source = dotted_name(node.value)
+                if source and source.startswith("self.") and source.count(".") == 1:
+                    aliases.update((t.id, source) for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                mode = _mode_of(node)
+                receiver = dotted_name(node.func.value) if mode is not None else None
+                if receiver:
+                    calls.append((receiver, mode))  # type: ignore[arg-type]
+        for receiver, mode in calls:
+            name = aliases.get(receiver, receiver)
+            if name.startswith("self.") and name.count(".") == 1:
+                out.setdefault(name[5:], set()).add(mode)
     return out
 
 
@@ -2316,10 +2333,10 @@ class ProjectIndex:
     def derives_from_module(self, from_path: str, qualified: str) -> bool:
         """Is the project class ``qualified`` (as ``from_path`` imports it) a `torch.nn.Module`
         through its bases, in its module and the project modules they come from?"""
-        found = self.definition(from_path, qualified, 0)
-        if found is None or found[1] not in found[2][2]:
+        found = self.class_definition(from_path, qualified)
+        if found is None:
             return False
-        module_path, name, (functions, aliases, classes) = found
+        module_path, name, functions, aliases, classes = found
         for _path, cls, _functions, cls_aliases, _classes in self._class_lineage([(module_path, classes[name], functions, aliases, classes)]):
             for base in (dotted_name(x) for x in cls.bases):
                 head, _, rest = (base or "").partition(".")
@@ -2358,10 +2375,10 @@ class ProjectIndex:
         to the instance (``bnlint.effects.summarise_method``), or None: not found."""
         from bnlint.effects import summarise_method
 
-        found = self.definition(from_path, qualified_class, 0)
-        if found is None or found[1] not in found[2][2]:
+        found = self.class_definition(from_path, qualified_class)
+        if found is None:
             return None
-        module_path, name, (functions, aliases, classes) = found
+        module_path, name, functions, aliases, classes = found
         key = (module_path, f"{name}.{method}")
         if key not in self._effects:
             self._effects[key] = None  # while it is computed: a recursive call is unknown
@@ -2376,10 +2393,10 @@ class ProjectIndex:
         call `.train()` or `.eval()` in its body?  False when it is not found."""
         from bnlint.summaries import _mode_of
 
-        found = self.definition(from_path, qualified_class, 0)
-        if found is None or found[1] not in found[2][2]:
+        found = self.class_definition(from_path, qualified_class)
+        if found is None:
             return False
-        fn = next((n for n in found[2][2][found[1]].body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+        fn = next((n for n in found[4][found[1]].body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
         return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(fn))
 
     def kept_arguments(self, from_path: str, qualified_class: str) -> Any:
@@ -2388,10 +2405,10 @@ class ProjectIndex:
         (``bnlint.effects.constructor_attributes``), or None."""
         from bnlint.effects import constructor_attributes, is_module_class
 
-        found = self.definition(from_path, qualified_class, 0)
-        if found is None or found[1] not in found[2][2]:
+        found = self.class_definition(from_path, qualified_class)
+        if found is None:
             return None
-        module_path, name, (_functions, _aliases, classes) = found
+        module_path, name, _functions, _aliases, classes = found
         key = (module_path, f"{name}.__init__ stores")
         if key not in self._effects:
             cls = classes[name]
@@ -2405,10 +2422,10 @@ class ProjectIndex:
         `__init__` that hold either; None when there are none or it is no such class."""
         from bnlint.effects import is_module_class
 
-        found = self.definition(from_path, qualified_class, 0)
-        if found is None or found[1] not in found[2][2]:
+        found = self.class_definition(from_path, qualified_class)
+        if found is None:
             return None
-        module_path, name, (functions, aliases, classes) = found
+        module_path, name, functions, aliases, classes = found
         key = (module_path, f"{name} builds parts")
         if key not in self._effects:
             self._effects[key] = None  # (a class that builds itself: none)
@@ -2432,8 +2449,8 @@ class ProjectIndex:
                     # run time), and put in train and in eval mode by the class's own methods: a
                     # model of unknown content (neither flag set).
                     if switched is None:
-                        switched = _attributes_switched(cls)
-                    if {"train", "eval"} <= switched.get(target.attr, set()):
+                        switched = attributes_switched(cls)
+                    if {"T", "E"} <= switched.get(target.attr, set()):
                         parts[target.attr] = (False, False)
             self._effects[key] = parts or None
         return self._effects[key]
@@ -2461,10 +2478,10 @@ class ProjectIndex:
         or None: not found."""
         from bnlint.effects import summarise_attribute_method
 
-        found = self.definition(from_path, qualified_class, 0)
-        if found is None or found[1] not in found[2][2]:
+        found = self.class_definition(from_path, qualified_class)
+        if found is None:
             return None
-        module_path, name, (functions, aliases, classes) = found
+        module_path, name, functions, aliases, classes = found
         key = (module_path, f"{name}.{method} on self.{attr}")
         if key not in self._effects:
             self._effects[key] = None  # while it is computed: a recursive call is unknown
@@ -2507,9 +2524,9 @@ class ProjectIndex:
                     continue
                 head, _, rest = base.partition(".")
                 target = aliases.get(head)
-                found = self.definition(module_path, target + ("." + rest if rest else ""), 0) if target else None
-                if found is not None and found[1] in found[2][2]:
-                    path2, name2, (functions2, aliases2, classes2) = found
+                found = self.class_definition(module_path, target + ("." + rest if rest else "")) if target else None
+                if found is not None:
+                    path2, name2, functions2, aliases2, classes2 = found
                     todo.append((path2, classes2[name2], functions2, aliases2, classes2))
 
     def returned_models(self, from_path: str, qualified: str) -> Optional[Tuple[Optional[Tuple[str, bool]], ...]]:
@@ -2610,6 +2627,28 @@ class ProjectIndex:
         # project name the index answered for; anything else is not known.
         known = q.startswith("torch.nn.") or is_frozen_bn_class(q) or factory_holds_bn(q) is False
         return False if known or (inv.is_imported(name) and q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS) else None
+
+    def freeze_helper(self, from_path: str, qualified: str) -> Any:
+        """The summary (``bnlint.effects.FunctionEffects``) of the project function ``qualified``
+        when it freezes the BatchNorm of a model handed to it (`fix_bn(model)` looping over
+        `.modules()` with `m.eval()` on BN), else None.  Third-party names are no project function."""
+        if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return None
+        effects = self.function_effects(from_path, qualified)
+        if effects is None:
+            return None
+        params = effects.positional + effects.keyword_only
+        return effects if any((e := effects.effects.get(p)) is not None and e.freezes_bn for p in params) else None
+
+    def class_definition(self, from_path: str, qualified: str) -> Optional[Tuple[str, str, Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]:
+        """(module path, class name, the module's functions, aliases and classes) of the project
+        class ``qualified`` names (``definition``, through re-exports); None when it is no class
+        of the project."""
+        found = self.definition(from_path, qualified, 0)
+        if found is None or found[1] not in found[2][2]:
+            return None
+        module_path, name, (functions, aliases, classes) = found
+        return module_path, name, functions, aliases, classes
 
     def definition(self, from_path: str, qualified: str, hops: int = 0) -> Optional[Tuple[str, str, Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]]:
         """(module path, name, module) of the top-level definition ``qualified`` names, through

@@ -980,31 +980,15 @@ class ModesAnalysis:
         return obj
 
     def _switched_both_ways(self, cls: cst.ClassDef, attr: str) -> bool:
-        """Do the methods of ``cls`` call both `self.<attr>.train()` and `self.<attr>.eval()`, on
-        the attribute or on a local name a method binds to it (`model = self.model` ...
-        `model.train()`)?"""
+        """Do the methods of ``cls`` put `self.<attr>` in train and in eval mode, on the attribute
+        or on a local name a method binds to it (``inventory.attributes_switched``, the reading
+        used for classes of other modules too)?"""
         switched = self._attr_switch_cache.get(id(cls))
         if switched is None:
-            # One walk of each method: `self.<attr>` -> the modes set on it or on a local alias.
-            switched = {}
-            for method in cls.body.body:
-                if not isinstance(method, cst.FunctionDef):
-                    continue
-                aliases: Dict[str, str] = {}
-                calls: List[Tuple[str, str]] = []
-                for node in self.walk(method):
-                    if isinstance(node, cst.Assign):
-                        source = dotted(node.value)
-                        if source and source.startswith("self.") and source.count(".") == 1:
-                            aliases.update((t.target.value, source) for t in node.targets if isinstance(t.target, cst.Name))
-                    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("train", "eval"):
-                        receiver = dotted(node.func.value)
-                        if receiver:
-                            calls.append((receiver, self._mode_of_call(node)))
-                for receiver, mode in calls:
-                    name = aliases.get(receiver, receiver)
-                    if name.startswith("self."):
-                        switched.setdefault(name[5:], set()).add(mode)
+            from bnlint.inventory import attributes_switched
+
+            node = self._ast_definition(cls)  # type: ignore[arg-type]
+            switched = attributes_switched(node) if isinstance(node, ast.ClassDef) else {}
             self._attr_switch_cache[id(cls)] = switched
         seen = switched.get(attr, set())
         return TRAIN in seen and EVAL in seen
@@ -1188,14 +1172,7 @@ class ModesAnalysis:
         if target is not None and not any(dotted(a.value) == target for a in call.args):
             return False
         if callee not in self._freeze_helpers:
-            qualified = inv.resolve(callee)
-            from bnlint.inventory import THIRD_PARTY_ROOTS
-
-            # (`torch.cat(...)`: no project function.)
-            found = None if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS else self.facts.index.function_effects(self.facts.path, qualified)
-            self._freeze_helpers[callee] = found if found is not None and any(
-                (e := found.effects.get(p)) is not None and e.freezes_bn for p in found.positional + found.keyword_only
-            ) else None
+            self._freeze_helpers[callee] = self.facts.index.freeze_helper(self.facts.path, inv.resolve(callee))
         effects = self._freeze_helpers[callee]
         if effects is None:
             return False
@@ -2097,22 +2074,31 @@ class ModesAnalysis:
         return obj
 
     def _composite_method(self, call: cst.Call, obj: Obj, meth: str, st: State, fr: Frame) -> None:
-        """`model.val_start()` on a composite (``_composite``): the method's effect on each part."""
-        for attr, part in (obj.parts or {}).items():
-            effect = self.facts.index.attribute_method_effect(self.facts.path, obj.cls_name, meth, attr)  # type: ignore[arg-type]
+        """`model.val_start()` on a composite (``_composite``): the method's effect on each part.
+        (The call itself labels the forwards: they are the part's, `extractor.net`, not the
+        method's the code calls.)"""
+        pairs = [(attr, part, call, f"on its `{attr}`") for attr, part in (obj.parts or {}).items()]
+        self._holder_method(call, obj.cls_name or "", pairs, meth, st, fr)
+
+    def _holder_method(self, call: cst.Call, qualified: str, pairs, meth: str, st: State, fr: Frame) -> None:
+        """A method of a plain project class called on an instance that holds models (its parts,
+        or the models it keeps): its summary's effect on each (``attribute_method_effect``; the
+        class's own methods, then its project bases'). A method found nowhere (a library base
+        class's) leaves them unknown."""
+        for attr, obj, label_expr, what in pairs:
+            effect = self.facts.index.attribute_method_effect(self.facts.path, qualified, meth, attr)
             if effect is None:
-                continue  # no such method, or it leaves that part alone
-            where = f"`{self.facts.module.code_for_node(call.func)}()` (`{(obj.cls_name or '').rsplit('.', 1)[-1]}.{meth}`, on its `{attr}`)"
-            # (The call itself as the expression: the forward is labelled with the part,
-            # `extractor.net`, not with the method the code calls.)
-            self._apply_effect_summary(call, part, effect, st, fr, call, where)
+                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+                continue
+            where = f"`{self.facts.module.code_for_node(call.func)}()` (`{qualified.rsplit('.', 1)[-1]}.{meth}`, {what})"
+            self._apply_effect_summary(call, obj, effect, st, fr, label_expr, where)
 
     def composite_switch(self, part: Obj, mode: str) -> Optional[str]:
         """The method of ``part``'s composite class that puts it in ``mode`` and runs nothing
         (`train_start` of VSE++'s `VSE`), for the message; None when there is none."""
         holder = part.part_of
-        found = self.facts.index.definition(self.facts.path, holder.cls_name, 0) if holder is not None and holder.cls_name and self.facts.path else None
-        cls = found[2][2].get(found[1]) if found is not None else None
+        found = self.facts.index.class_definition(self.facts.path, holder.cls_name) if holder is not None and holder.cls_name and self.facts.path else None
+        cls = found[4][found[1]] if found is not None else None
         attr = next((a for a, p in (holder.parts or {}).items() if p is part), None) if holder is not None else None
         if cls is None or attr is None:
             return None
@@ -2651,13 +2637,8 @@ class ModesAnalysis:
         if kept is None:
             return False
         qualified, pairs = kept
-        for attr, obj, handed in pairs:
-            effect = self.facts.index.attribute_method_effect(self.facts.path, qualified, meth, attr)  # type: ignore[arg-type]
-            if effect is None:
-                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
-                continue
-            where = f"`{self.facts.module.code_for_node(func)}()` (`{qualified.rsplit('.', 1)[-1]}.{meth}`, on the `{self.facts.module.code_for_node(handed)}` it keeps)"
-            self._apply_effect_summary(call, obj, effect, st, fr, handed, where)
+        held = [(attr, obj, handed, f"on the `{self.facts.module.code_for_node(handed)}` it keeps") for attr, obj, handed in pairs]
+        self._holder_method(call, qualified, held, meth, st, fr)
         return True
 
     def _partial(self, call: cst.Call, st: State, fr: Frame) -> None:
@@ -2818,8 +2799,7 @@ class ModesAnalysis:
         qualified = inv.resolve(name)
         known = self._project_classes.get(qualified)
         if known is None:
-            found = self.facts.index.definition(self.facts.path, qualified)
-            known = self._project_classes[qualified] = found is not None and found[1] in found[2][2]
+            known = self._project_classes[qualified] = self.facts.index.class_definition(self.facts.path, qualified) is not None
         return qualified if known else None
 
     def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:

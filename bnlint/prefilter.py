@@ -36,7 +36,7 @@ from bnlint.patterns import lazy
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Iterator, List, Optional, Sequence, Tuple
+    from typing import Iterator, List, Optional, Sequence, Set, Tuple
 
     from bnlint.inventory import ProjectIndex
     from bnlint.rule import RuleType
@@ -281,8 +281,10 @@ class _Evidence:
 
     def may_have_callers(self) -> bool:
         """A parameter the file may put in train mode, whose callers in other project modules may
-        hand it a model with BN or dropout (``Rule.caller_evidence``): decided in the ``ast``
-        step (``has_caller_evidence`` on the tree the engine parses anyway), not here."""
+        hand it a model with BN or dropout (``Rule.caller_evidence``), or a model a project helper
+        froze (``Rule.freeze_helper_evidence``): decided in the ``ast`` step
+        (``has_caller_evidence``, ``calls_freeze_helper`` on the tree the engine parses anyway),
+        not here."""
         return self.index is not None and bool(self.path) and ".train(" in self.source
 
     def project(self) -> bool:
@@ -325,7 +327,10 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
     if pending and evidence.project():
         out.extend(pending)
     elif pending:
-        out.extend(rule for rule in pending if (rule.dropout_evidence and evidence.dropout()) or (rule.caller_evidence and evidence.may_have_callers()))
+        out.extend(
+            rule for rule in pending
+            if (rule.dropout_evidence and evidence.dropout()) or ((rule.caller_evidence or rule.freeze_helper_evidence) and evidence.may_have_callers())
+        )
     return out
 
 
@@ -984,6 +989,7 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
     model: Optional[bool] = None
     dropout_model: Optional[bool] = None
     caller_model: Optional[bool] = None
+    freeze_helper: Optional[bool] = None
     inventory = None
     out: List["RuleType"] = []
     for rule in rules:
@@ -994,6 +1000,12 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
         if not rule.needs_bn_evidence or rule.ast_name_evidence(scan, source):
             out.append(rule)
             continue
+        if rule.freeze_helper_evidence and path and index is not None:
+            if freeze_helper is None:
+                freeze_helper = calls_freeze_helper(scan, _import_aliases(tree), path, index)
+            if freeze_helper:
+                out.append(rule)
+                continue
         if evidence is None:
             aliases = _import_aliases(tree)
             if path and index is not None and _star_imports(tree):
@@ -1030,6 +1042,27 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                         continue
         out.append(rule)
     return CstCandidates(out, inventory)
+
+
+def calls_freeze_helper(scan: "AstScan", aliases, path: str, index: "ProjectIndex") -> bool:
+    """Does the module call, with an argument, a function of another project module whose summary
+    freezes the BatchNorm of what it is handed (``ProjectIndex.freeze_helper``)?"""
+    import ast
+
+    from bnlint.inventory import ModuleInventory, dotted_name
+
+    inv = ModuleInventory(path=path, aliases=aliases)
+    seen = set()
+    for node in ast.walk(scan.tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        name = dotted_name(node.func)
+        if not name or name in seen or not inv.is_imported(name):
+            continue
+        seen.add(name)
+        if index.freeze_helper(path, inv.resolve(name)) is not None:
+            return True
+    return False
 
 
 def validates_after_train(scan: "AstScan", source: str) -> bool:

@@ -21,6 +21,7 @@ import tokenize
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    import ast
     from typing import List, Optional, Tuple
 
 # A token after which a statement starts (at bracket depth 0).

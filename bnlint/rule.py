@@ -317,6 +317,10 @@ class Rule:
     # dropout by a caller in another project module (``bnlint.callers``), counts as evidence too,
     # where ``needs_bn_evidence`` is set.
     caller_evidence: ClassVar[bool] = False
+    # A call that hands something to a function of another project module whose summary freezes
+    # the BatchNorm of what it is handed (`self.model = fix_bn(self.model)`) counts as evidence
+    # too, where ``needs_bn_evidence`` is set: the model it freezes holds BN.
+    freeze_helper_evidence: ClassVar[bool] = False
     # In a file that trains nothing, a model from a project factory that loads a checkpoint into it
     # (``summaries.Construction.loads_weights``) is inference with trained weights even where this
     # file's text names no weights: ``text_relevant`` may say no, and the prefilter then asks

@@ -92,7 +92,10 @@ class EvalNotRestored(Rule):
     in the loop): the finding names the part and the class's method that puts
     it back in train mode, and has no fix. A `self.model` that a class which is
     no module loads from code the project cannot read and puts in train and in
-    eval mode itself is followed as a model of unknown content. What it cannot see: attributes a base class of another module
+    eval mode itself is followed as a model of unknown content. (A file is read
+    for such composites when it names `eval`, calls `.train(` or a method named
+    like a mode switch, `x.train_start()` / `x.val_start()`: one whose switch
+    methods are named otherwise and which names neither is not read.) What it cannot see: attributes a base class of another module
     sets (`self.student_model` assigned in the base's `__init__`),
     functions reached through a registry or a container, and modes set by a
     framework (Lightning, ignite, mmcv runners).

@@ -90,8 +90,8 @@ class TrainReenablesFrozenBN(Rule):
     needs_bn_evidence = True
     needs_bn_model = True  # the mode analysis tracks models from their construction in this file
     # ... or a model kept by a trainer and frozen while the trainer is built, by a BN-freezing
-    # helper (`self.model = fix_bn(self.model)`): a call named for BN is enough to look.
-    name_evidence = r"(?:bn|batch_?norm)\w*\s*\("
+    # helper of another project module (`self.model = fix_bn(self.model)`).
+    freeze_helper_evidence = True
 
     @classmethod
     def text_relevant(cls, source: str) -> bool:

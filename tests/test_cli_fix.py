@@ -247,3 +247,25 @@ def test_diff_counts_the_fixes_as_fix_does(tmp_path):
     fixed = run_bnlint("--no-cache", "--fix", "--unsafe-fixes", str(path))
     assert "Found 3 errors (2 fixed, 1 remaining)." in fixed.stdout
     assert "Would fix 2 errors in 1 file." in diff.stderr
+
+
+def test_bn006_fix_across_files_names_the_model_and_is_idempotent(tmp_path):
+    """The model is trained and tested by helpers of other modules: the unsafe fix inserts
+    `model.train()` (the model, not the training helper), removes its own finding, and a second
+    `--fix` changes nothing."""
+    import os
+    import shutil
+
+    src = os.path.join(os.path.dirname(__file__), "..", "fixtures", "crossfile", "dropout_eval_leak")
+    for name in ("epoch_train.py", "epoch_test.py", "run_adaptation.py"):
+        shutil.copy(os.path.join(src, name), tmp_path / name)
+    target = tmp_path / "run_adaptation.py"
+    r = run_bnlint("--isolated", "--no-cache", "--fix", "--unsafe-fixes", "run_adaptation.py", cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    fixed = target.read_text()
+    assert "        model.train()\n" in fixed and "train_epoch.train()" not in fixed
+    libcst.parse_module(fixed)
+    again = run_bnlint("--isolated", "--no-cache", "--fix", "--unsafe-fixes", "run_adaptation.py", cwd=str(tmp_path))
+    assert again.returncode == 0 and target.read_text() == fixed
+    check = run_bnlint("--isolated", "--no-cache", "--select", "BN006", "run_adaptation.py", cwd=str(tmp_path))
+    assert check.returncode == 0, check.stdout
