@@ -32,6 +32,7 @@ containers, and modes switched through ``setattr`` or a framework.
 from __future__ import annotations
 
 import ast
+import copy
 
 from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name
@@ -264,6 +265,29 @@ class _ParamEffects:
         _ParamEffects._cut = outer_cut or (_ParamEffects._cut and bool(_ParamEffects._active))
         return effect
 
+    def member(self, name: str, attr: str, siblings: FrozenSet[str] = frozenset()) -> Optional[ParamEffect]:
+        """The effect on the model a holder handed to parameter ``name`` keeps under ``attr``
+        (`ctx.model`, `bundle["model"]`); ``siblings``: the holder's other models, whose calls
+        are their own forwards.  Unknown where the function uses the holder in a way not
+        followed (hands it on, calls a method of it, rebinds it or the member); None where it does
+        nothing to that model."""
+        key = (name, "." + attr, siblings)
+        if key in self._done:
+            return self._done[key]
+        effect: Optional[ParamEffect] = None
+        if name in self._names:
+            fn = _ItemsAsAttributes(name).visit(copy.deepcopy(self._fn))
+            if _holder_escapes(fn, name, {attr} | set(siblings)):
+                effect = ParamEffect(exit=UNKNOWN)
+            else:
+                run = _ParamRun(fn, f"{name}.{attr}", self._resolve, self._functions, self._depth)
+                run.literals = self._literals
+                effect = run.run()
+                if effect == ParamEffect():
+                    effect = None
+        self._done[key] = effect
+        return effect
+
     def __eq__(self, other: object) -> bool:  # records compare their fields
         return self is other
 
@@ -317,6 +341,13 @@ def constructor_attributes(cls: ast.ClassDef) -> "Optional[Tuple[Tuple[str, ...]
     and `.module` keep the object).  None when `__init__` is not in the class body or switches a
     mode itself (then its own effect decides, not a stored reference)."""
     init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+    if init is None and any((dotted_name(d.func if isinstance(d, ast.Call) else d) or "") in ("dataclass", "dataclasses.dataclass") for d in cls.decorator_list):
+        # A dataclass: its generated constructor stores each argument in the field of its name.
+        fields = tuple(
+            n.target.id for n in cls.body
+            if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and not (dotted_name(n.annotation) or "").endswith("ClassVar")
+        )
+        return (fields, {f: f for f in fields}) if fields else None
     if init is None or not init.args.args or init.args.args[0].arg != "self":
         return None
     if any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(init)):
@@ -418,6 +449,41 @@ def is_module_class(cls: ast.ClassDef, classes: "Dict[str, ast.ClassDef]", _dept
                 return True
         elif name.startswith(("torch.", "nn.")) or name.endswith(("Module", "Sequential", "ModuleList", "ModuleDict")):
             return True
+    return False
+
+
+class _ItemsAsAttributes(ast.NodeTransformer):
+    """`bundle["model"]` -> `bundle.model` for one name: a holder's members are then one kind of
+    dotted path, whichever way the code reads them."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        key = node.slice
+        if isinstance(node.value, ast.Name) and node.value.id == self.name and isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.isidentifier():
+            return ast.copy_location(ast.Attribute(value=node.value, attr=key.value, ctx=node.ctx), node)
+        return node
+
+
+def _holder_escapes(fn: ast.AST, name: str, members: Set[str]) -> bool:
+    """Does ``fn`` use the holder ``name`` other than by reading its ``members`` (`ctx.model`)
+    and attributes that are no methods (`ctx.device`)?"""
+    parents = {id(child): node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Name) and node.id == name):
+            continue
+        holder = parents.get(id(node))
+        if not isinstance(node.ctx, ast.Load) or not (isinstance(holder, ast.Attribute) and holder.value is node):
+            return True  # rebound, handed on, iterated, subscripted by a key not known here
+        if holder.attr in members:
+            if not isinstance(holder.ctx, ast.Load):
+                return True  # `ctx.model = other`
+            continue
+        outer = parents.get(id(holder))
+        if isinstance(outer, ast.Call) and outer.func is holder:
+            return True  # `ctx.predict(x)`, `bundle.values()`: a method runs on it
     return False
 
 

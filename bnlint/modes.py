@@ -64,6 +64,10 @@ _TRACE_CALLS = frozenset({"torch.jit.trace", "torch.jit.trace_module"})
 # Calls that do not return: the path that reaches them ends there.
 _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 # What puts trained weights into a model, or builds it with them.
+# Calls that build a dict or namespace from keyword arguments (or from one dict display).
+_NAMESPACE_CALLS = frozenset({"dict", "types.SimpleNamespace", "argparse.Namespace", "easydict.EasyDict", "addict.Dict", "munch.Munch"})
+# Methods of a dict or namespace that leave what it holds as it is.
+_BUNDLE_READS = frozenset({"get", "keys", "__contains__", "copy", "__len__"})
 _WEIGHT_LOADING_METHODS = {"load_state_dict", "load_weights", "load_checkpoint", "load_pretrained", "load_pretrained_weights", "init_weights_from"}
 _WEIGHT_KEYWORDS = {"pretrained", "weights", "encoder_weights", "pretrained_backbone", "checkpoint", "ckpt", "weights_path", "pretrained_path"}
 # Calls on a model (or a part of it) that may change what mode it, or its BN layers, run in.
@@ -120,6 +124,14 @@ class Obj:
     # The composite this model is a part of (`model.img_enc` of a `VSE`): its own methods, not
     # `.train()` on the part, are how the code switches it.
     part_of: Optional["Obj"] = None
+    # A holder of models it was handed (``parts`` are those objects, not new ones): a dict or
+    # namespace (`{"model": net, "device": dev}`, `SimpleNamespace(model=net)`), a dataclass, or a
+    # plain class that stores its arguments (`self.model = model`).  Per part, the argument
+    # expression that handed it over, for messages and fixes.
+    handed: Optional[Dict[str, cst.BaseExpression]] = None
+    # An instance of a plain class of this file: its methods run inline, on the attributes its
+    # constructor stored.
+    local_class: Optional[cst.ClassDef] = None
 
     @property
     def mode_sensitive(self) -> bool:
@@ -190,6 +202,7 @@ def join(states: Iterable[Optional[State]], keep: Iterable[Optional[Obj]] = ()) 
             if k not in out.vars or out.vars[k] is None:
                 out.vars[k] = v
     kept = {id(o) for o in keep if o is not None}
+    kept.update(id(p) for o in keep if o is not None and o.parts for p in o.parts.values())
     for s in live:
         reachable = set(kept)
         for v in s.vars.values():
@@ -349,8 +362,6 @@ class ModesAnalysis:
         # (`evaluator = Evaluator(self.model, ...)`): (qualified class, ((attribute, model), ...)),
         # by constructor call and by the variable bound to it.
         # (attribute, model, the argument expression that handed it over)
-        self._kept_by_call: Dict[int, Tuple[str, Tuple[Tuple[str, Obj, cst.BaseExpression], ...]]] = {}
-        self._kept_instances: Dict[tuple, Tuple[str, Tuple[Tuple[str, Obj, cst.BaseExpression], ...]]] = {}
         # Variables bound to an instance of a project class of another module (`searcher =
         # mcts.MCTS()`): its qualified name, as bound at that point of the analysis.
         self._instance_classes: Dict[tuple, str] = {}
@@ -882,21 +893,21 @@ class ModesAnalysis:
         """The tracked object an expression denotes (through aliases and wrappers), if any."""
         if isinstance(expr, cst.Name):
             return self._lookup(expr.value, st, fr)
-        if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name) and len(expr.slice) == 1:
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
             index = expr.slice[0].slice
             if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and isinstance(index.value.evaluated_value, str):
-                held = self._lookup(_entry_key(expr.value.value, index.value.evaluated_value), st, fr)
-                return held if isinstance(held, Obj) else None
+                holder = self.resolve(expr.value, st, fr)  # `bundle["model"]`, `state["nets"]["G"]`
+                return holder.parts.get(index.value.evaluated_value) if holder is not None and holder.parts is not None else None
             return None
         if isinstance(expr, cst.Attribute):
             if expr.attr.value == "module":
                 inner = self.resolve(expr.value, st, fr)
                 if inner is not None:
                     return inner
-            if isinstance(expr.value, cst.Name) and expr.value.value != "self":
-                holder = self._lookup(expr.value.value, st, fr)
-                if isinstance(holder, Obj) and holder.parts is not None:
-                    return holder.parts.get(expr.attr.value)  # `model.img_enc` of a composite
+            if not (isinstance(expr.value, cst.Name) and expr.value.value == "self"):
+                holder = self.resolve(expr.value, st, fr) if isinstance(expr.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)) else None
+                if holder is not None and holder.parts is not None:
+                    return holder.parts.get(expr.attr.value)  # `model.img_enc` of a composite, `ctx.model`
             key = self._self_key(expr, fr)
             if key is not None:
                 if key in st.vars:
@@ -1529,17 +1540,48 @@ class ModesAnalysis:
             self._loop_stack.pop()
         exits: List[Optional[State]] = list(last_breaks)
         if not infinite:
+            # The state the loop leaves when it ends normally: after an iteration where it surely
+            # runs one (`if n >= 1: for i in range(n):`), else possibly without any.
+            done = back if back is not None and self._runs_at_least_once(loop) else head
             orelse = getattr(loop, "orelse", None)
             if orelse is not None:
-                exits.append(self._exec_block(_body_of(orelse), head.copy(), fr))
+                exits.append(self._exec_block(_body_of(orelse), done.copy(), fr))
             else:
-                exits.append(head)
+                exits.append(done)
         out = join(exits)
         if out is not None:
             for obj, vals in list(out.modes.items()):
                 if any(v.mark is not None and v.mark[0] is loop for v in vals):
                     out.modes[obj] = frozenset(v.replace(mark=None) if v.mark is not None and v.mark[0] is loop else v for v in vals)
         return out
+
+    def _runs_at_least_once(self, loop: cst.CSTNode) -> bool:
+        """A `for` over `range(n)` whose `n` is a positive literal or is known positive where the
+        loop runs: an enclosing `if n >= 1:` / `if n > 0:` of the same function."""
+        if not (isinstance(loop, cst.For) and isinstance(loop.iter, cst.Call) and dotted(loop.iter.func) == "range"):
+            return False
+        args = loop.iter.args
+        if len(args) == 2 and literal_value(args[0].value) == 0:
+            args = args[1:]
+        if len(args) != 1 or args[0].keyword is not None:
+            return False
+        bound = args[0].value
+        value = literal_value(bound)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value >= 1
+        text = dotted(bound)
+        if not text:
+            return False
+        for anc in self.facts.ancestors(loop):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+                return False
+            if isinstance(anc, cst.If) and self._inside(loop, anc.body) and isinstance(anc.test, cst.Comparison) and len(anc.test.comparisons) == 1:
+                comparison = anc.test.comparisons[0]
+                limit = literal_value(comparison.comparator)
+                if dotted(anc.test.left) == text and isinstance(limit, int) and not isinstance(limit, bool):
+                    if (isinstance(comparison.operator, cst.GreaterThanEqual) and limit >= 1) or (isinstance(comparison.operator, cst.GreaterThan) and limit >= 0):
+                        return True
+        return False
 
     def _exec_phases(self, loop: cst.For, name: str, phases: Tuple[str, ...], st: State, fr: Frame) -> Optional[State]:
         """`for phase in ["train", "val"]:` runs its body once per phase, in order, with `phase`
@@ -1653,21 +1695,6 @@ class ModesAnalysis:
         if obj is None and isinstance(value, cst.Call) and id(value) not in self._inlined:
             obj = self._create(value, st, fr, label)
         return obj
-
-    def _dict_entries(self, value: cst.Dict, st: State, fr: Frame, label: str) -> Optional[Dict[str, Obj]]:
-        """`{"G": netG, "D": Discriminator()}`: string keys to tracked models (every value one)."""
-        out: Dict[str, Obj] = {}
-        for element in value.elements:
-            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
-                return None
-            key = element.key.evaluated_value
-            if not isinstance(key, str):
-                return None
-            obj = self._member(element.value, st, fr, f"{label}[{key!r}]")
-            if obj is None:
-                return None
-            out[key] = obj
-        return out or None
 
     def _over_members(self, comp: cst.BaseExpression, st: State, fr: Frame) -> bool:
         """`[m.eval() for m in (encoder, head)]`: the element runs once per model of a literal
@@ -1837,22 +1864,20 @@ class ModesAnalysis:
         if isinstance(target, cst.Name):
             key = self._var_key(target.value, fr)
             members = self._sequence_members(value, st, fr, target.value) if isinstance(value, (cst.List, cst.Tuple)) else None
-            entries = self._dict_entries(value, st, fr, target.value) if isinstance(value, cst.Dict) else None
-            if entries:
-                for entry_key, obj in entries.items():
-                    st.vars[(fr.act, _entry_key(target.value, entry_key))] = obj
-                members = tuple(entries.values())  # `for net in nets.values():`
+            if isinstance(value, cst.Dict) and result is None:
+                result = self._bundle(value, st, fr, target.value)
+                if result is not None and len(result.parts or ()) == len(value.elements):
+                    members = tuple(result.parts.values())  # type: ignore[union-attr]  # `for net in nets.values():`
             st.vars[(fr.act, _members_key(target.value))] = members  # type: ignore[assignment]
         elif isinstance(target, cst.Attribute):
             key = self._self_key(target, fr)
+        elif isinstance(target, cst.Subscript):
+            self._bind_entry(target, value, result, st, fr)
+            return
         if key is None:
             return
         if isinstance(value, cst.Call) and id(value) in self._closure_models:
             self._closure_vars[key] = self._closure_models[id(value)]
-        if isinstance(value, cst.Call) and id(value) in self._kept_by_call:
-            self._kept_instances[key] = self._kept_by_call[id(value)]
-        else:
-            self._kept_instances.pop(key, None)
         instance_of = self._project_class_called(value) if isinstance(value, cst.Call) else None
         if instance_of is not None:
             self._instance_classes[key] = instance_of
@@ -1877,6 +1902,31 @@ class ModesAnalysis:
             # (A model a factory returned is named after the factory until the caller names it:
             # `model = build_model()` is `model` to the reader, and to a fix that calls `.train()`.)
             obj.label = dotted(target) or obj.label
+
+    def _bind_entry(self, target: cst.Subscript, value: cst.BaseExpression, result: Optional[Obj], st: State, fr: Frame) -> None:
+        """`models["cls"] = net`: the dict now holds ``net`` under that key (a dict this code
+        had not seen holding models becomes a holder); another value there replaces it."""
+        index = target.slice[0].slice if len(target.slice) == 1 else None
+        key = index.value.evaluated_value if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) else None
+        if not isinstance(key, str):
+            return
+        holder = self.resolve(target.value, st, fr)
+        obj = result if result is not None else self.resolve(value, st, fr)
+        if obj is None and not (isinstance(value, cst.Call) and id(value) in self._inlined):
+            obj = self._create(value, st, fr, self.facts.module.code_for_node(target))
+        if obj is not None and obj.parts is not None:
+            obj = None  # (a holder in a holder: not followed)
+        if holder is not None and holder.parts is not None and holder.local_class is None:
+            if obj is not None:
+                holder.parts[key] = obj
+                if holder.handed is not None:
+                    holder.handed[key] = value
+            else:
+                holder.parts.pop(key, None)
+                if holder.handed is not None:
+                    holder.handed.pop(key, None)
+        elif holder is None and obj is not None and isinstance(target.value, cst.Name):
+            st.vars[self._var_key(target.value.value, fr)] = Obj(label=target.value.value, holds_bn=False, created_at=target, parts={key: obj}, handed={key: value})
 
     def _returned_argument(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         """The model ``call`` hands back when it is a function of another project module that
@@ -1972,6 +2022,8 @@ class ModesAnalysis:
                     obj = Obj(label=label, holds_bn=src.holds_bn, holds_dropout=src.holds_dropout, cls_name=src.cls_name, keeps_bn_eval=src.keeps_bn_eval, created_at=value, has_weights=src.has_weights)
                     st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(src, frozenset({Val(UNKNOWN)})))
                     return obj
+        if isinstance(value, cst.Dict) or (isinstance(value, cst.Call) and (self.facts.callee(value) or dotted(value.func) or "") in _NAMESPACE_CALLS):
+            return self._bundle(value, st, fr, label)
         if not isinstance(value, (cst.Call, cst.IfExp)):
             return None
         composite = self._composite(value, st, label) if isinstance(value, cst.Call) else None
@@ -2073,12 +2125,56 @@ class ModesAnalysis:
                 st.modes[part] = vals
         return obj
 
+    def _bundle(self, value: cst.BaseExpression, st: State, fr: Frame, label: str) -> Optional[Obj]:
+        """`{"model": net, "device": dev}`, `dict(model=net)`, `SimpleNamespace(model=net)`,
+        `EasyDict({...})`: a holder of the tracked models among its values, by key (the same
+        objects: `bundle["model"]` and `bundle.model` are `net`).  None when it holds none."""
+        if isinstance(value, cst.Call):
+            if len(value.args) == 1 and value.args[0].keyword is None and isinstance(value.args[0].value, cst.Dict):
+                value = value.args[0].value  # `EasyDict({"model": net})`
+            else:
+                pairs = [(a.keyword.value, a.value) for a in value.args if a.keyword is not None and not a.star]
+                if len(pairs) != len(value.args):
+                    return None
+                return self._holder(label, pairs, st, fr, value)
+        assert isinstance(value, cst.Dict)
+        pairs = []
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement):
+                return None  # `{**defaults, ...}`: what it holds is not known
+            key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
+            if isinstance(key, str):
+                pairs.append((key, element.value))
+        return self._holder(label, pairs, st, fr, value)
+
+    def _holder(self, label: str, pairs, st: State, fr: Frame, created_at: cst.CSTNode, cls_name: Optional[str] = None, local_class: Optional[cst.ClassDef] = None) -> Optional[Obj]:
+        """A holder (``Obj.handed``) of the tracked models among ``pairs`` of (key, expression)."""
+        parts: Dict[str, Obj] = {}
+        handed: Dict[str, cst.BaseExpression] = {}
+        for key, expr in pairs:
+            obj = self._member(expr, st, fr, f"{label}[{key!r}]") if isinstance(expr, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) else None
+            if obj is not None and obj.parts is None:
+                parts[key], handed[key] = obj, expr
+        if not parts:
+            return None
+        return Obj(label=label, holds_bn=False, cls_name=cls_name, created_at=created_at, parts=parts, handed=handed, local_class=local_class)
+
     def _composite_method(self, call: cst.Call, obj: Obj, meth: str, st: State, fr: Frame) -> None:
         """`model.val_start()` on a composite (``_composite``): the method's effect on each part.
         (The call itself labels the forwards: they are the part's, `extractor.net`, not the
         method's the code calls.)"""
-        pairs = [(attr, part, call, f"on its `{attr}`") for attr, part in (obj.parts or {}).items()]
-        self._holder_method(call, obj.cls_name or "", pairs, meth, st, fr)
+        if obj.handed is not None:
+            pairs = [(attr, part, obj.handed[attr], f"on the `{self.facts.module.code_for_node(obj.handed[attr])}` it keeps") for attr, part in (obj.parts or {}).items()]
+        else:
+            pairs = [(attr, part, call, f"on its `{attr}`") for attr, part in (obj.parts or {}).items()]
+        if obj.cls_name is None:
+            # A dict or namespace: reading it (`.get`, `.keys()`) switches nothing; anything else
+            # (`.values()` in a loop not followed, `.update(...)`) leaves what it holds unknown.
+            if meth not in _BUNDLE_READS:
+                for _, part, _, _ in pairs:
+                    st.modes[part] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+            return
+        self._holder_method(call, obj.cls_name, pairs, meth, st, fr)
 
     def _holder_method(self, call: cst.Call, qualified: str, pairs, meth: str, st: State, fr: Frame) -> None:
         """A method of a plain project class called on an instance that holds models (its parts,
@@ -2408,9 +2504,18 @@ class ModesAnalysis:
             obj, path = self.resolve_sub(recv, st, fr)
             if obj is not None and isinstance(recv, cst.Name) and recv.value == "self" and fr.cls is not None and meth in self._methods_of(fr.cls) and meth not in ("train", "eval", "forward"):
                 obj = None  # `self.evaluate()` in a model's own method: analysed inline below
-            if obj is not None and obj.parts is not None and not path:
-                self._composite_method(call, obj, meth, st, fr)
-                return None
+            if obj is not None and obj.parts is not None:
+                if path:
+                    return None  # a member that is no tracked model (`state["optimizer"].step()`)
+                if meth in obj.parts:
+                    self._forward(call, obj.parts[meth], st, fr, func)  # `ctx.model(x)`
+                    return None
+                if meth == "get" and obj.cls_name is None and call.args and isinstance(call.args[0].value, cst.SimpleString):
+                    return obj.parts.get(call.args[0].value.evaluated_value)  # type: ignore[arg-type]
+                if obj.local_class is None:
+                    self._composite_method(call, obj, meth, st, fr)
+                    return None
+                obj = None  # `predictor.predict(x)`, a plain class of this file: analysed inline below
             if obj is not None:
                 sub = [p for p in path if p != "module"]
                 if meth in ("train", "eval"):
@@ -2470,7 +2575,7 @@ class ModesAnalysis:
                     st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
                 return None
         # A function or method defined in this file: analysed inline.
-        callee, cls = self._local_callee(call, fr)
+        callee, cls = self._local_callee(call, fr, st)
         if callee is not None:
             returned = self._inline(callee, cls, call, st, fr)
             if returned is not None:
@@ -2486,8 +2591,23 @@ class ModesAnalysis:
             init = self._methods_of(plain).get("__init__")
             if init is not None:
                 self._inline(init, plain, call, st, fr)
-            return None
-        if self._kept_instance_call(call, st, fr):
+                stored = [(attr, st.vars.get(("self", id(plain), f"self.{attr}"))) for attr in self._self_assignments(plain)]
+                parts = {attr: o for attr, o in stored if isinstance(o, Obj) and o.parts is None}
+                if not parts:
+                    return None
+                holder = Obj(label=dotted(call.func) or "instance", holds_bn=False, created_at=call, parts=parts, local_class=plain)
+                self._call_results[id(call)] = holder
+                return holder
+            fields = _dataclass_fields(plain)
+            if fields:
+                # A dataclass: its generated constructor stores each argument in its field.
+                pairs = [(f, a.value) for f, a in zip(fields, call.args) if a.keyword is None and not a.star]
+                pairs += [(a.keyword.value, a.value) for a in call.args if a.keyword is not None and a.keyword.value in fields]
+                holder = self._holder(dotted(call.func) or "instance", pairs, st, fr, call, cls_name=plain.name.value)
+                if holder is not None:
+                    holder.handed = None  # (its fields are reached as `ctx.model`)
+                    self._call_results[id(call)] = holder
+                return holder
             return None
         if isinstance(func, cst.Attribute) and func.attr.value in _ACCELERATOR_PASSTHROUGH and call.args and self._is_accelerator(func.value, fr.fn, fr.cls):
             # `model, opt = accelerator.prepare(model, opt)`: the same objects, wrapped for the
@@ -2499,8 +2619,14 @@ class ModesAnalysis:
         # A function of another project module: what its summary says it does to the models.
         if self._remote_call(call, st, fr):
             return None
-        if self._keeping_constructor(call, st, fr):
-            return None
+        kept = self._keeping_constructor(call, st, fr)
+        if kept is not None:
+            return kept
+        if (self.facts.callee(call) or dotted(func) or "") in _NAMESPACE_CALLS:
+            bundle = self._bundle(call, st, fr, "namespace")
+            if bundle is not None:
+                self._call_results[id(call)] = bundle
+            return bundle  # (it runs nothing it is handed)
         if self.facts.callee(call) in _PARTIAL_CALLS and call.args:
             self._partial(call, st, fr)
             return None
@@ -2564,40 +2690,44 @@ class ModesAnalysis:
         annotation = param.annotation.annotation if param.annotation is not None else None
         return annotation is not None and self.facts.qualified(annotation) == "accelerate.Accelerator"
 
-    def _keeping_constructor(self, call: cst.Call, st: State, fr: Frame) -> bool:
+    def _keeping_constructor(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         """`Evaluator(model, loader)` of a plain class of another project module whose `__init__`
         stores the models it is handed (`self.model = model`) and switches no mode: building it
-        changes no mode; its methods called later on the instance do what their summaries say to
-        the stored models (``_kept_instance_call``).  Only where the instance is used for method
-        calls and nothing else in this scope (handed elsewhere, its methods run out of sight)."""
+        changes no mode, and the instance is a holder of those models (``Obj.handed``): its
+        methods called later do what their summaries say to them, and `evaluator.model` is the
+        model.  Only where every use of the instance in this scope is one the analysis follows."""
         name = dotted(call.func)
         inv = self.facts.inventory
         if not name or not self.facts.path or not inv.is_imported(name) or any(a.star for a in call.args):
-            return False
-        handed = [(i, a, self.resolve(a.value, st, fr)) for i, a in enumerate(call.args) if isinstance(a.value, (cst.Name, cst.Attribute))]
+            return None
+        handed = [(i, a, self.resolve(a.value, st, fr)) for i, a in enumerate(call.args) if isinstance(a.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Call))]
         handed = [(i, a, obj) for i, a, obj in handed if obj is not None]
         if not handed:
-            return False
+            return None
         qualified = inv.resolve(name)
         kept = self.facts.index.kept_arguments(self.facts.path, qualified)
         if kept is None:
-            return False
+            return None
         positional, stored = kept
-        pairs = []
+        parts: Dict[str, Obj] = {}
+        exprs: Dict[str, cst.BaseExpression] = {}
         for index, arg, obj in handed:
             pname = arg.keyword.value if arg.keyword is not None else (positional[index] if index < len(positional) else None)
             attr = stored.get(pname) if pname else None
-            if attr is None:
-                return False  # handed over, not kept as it came: unknown (as any call)
-            pairs.append((attr, obj, arg.value))
-        if not self._instance_used_for_methods_only(call, fr):
-            return False
-        self._kept_by_call[id(call)] = (qualified, tuple(pairs))
-        return True
+            if attr is None or obj.parts is not None:
+                return None  # handed over, not kept as it came: unknown (as any call)
+            parts[attr], exprs[attr] = obj, arg.value
+        if not self._instance_uses_followed(call, fr, set(parts)):
+            return None
+        holder = Obj(label=name, holds_bn=False, cls_name=qualified, created_at=call, parts=parts, handed=exprs)
+        self._call_results[id(call)] = holder
+        return holder
 
-    def _instance_used_for_methods_only(self, call: cst.Call, fr: Frame) -> bool:
-        """Is the object ``call`` builds only the receiver of method calls: `Cls(...).run()`, or
-        `x = Cls(...)` with every other use of `x` in the scope a `x.<method>(...)` call?"""
+    def _instance_uses_followed(self, call: cst.Call, fr: Frame, attrs: Set[str]) -> bool:
+        """Is every use of the object ``call`` builds one the analysis follows: `Cls(...).run()`,
+        or `x = Cls(...)` with every other use of `x` in the scope a call of it or of a method,
+        a read of an attribute in ``attrs`` (`x.model`), an argument of a call, or a `return`?
+        (Not `threading.Thread(target=x.run)`, a callback list: its methods would run unseen.)"""
         parent = self.facts.parent(call)
         if isinstance(parent, cst.Attribute) and isinstance(self.facts.parent(parent), cst.Call) and self.facts.parent(parent).func is parent:
             return True
@@ -2606,39 +2736,19 @@ class ModesAnalysis:
         name = parent.targets[0].target.value
         scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
         for node in self.walk(scope):
-            if isinstance(node, cst.Name) and node.value == name and node is not parent.targets[0].target:
-                holder = self.facts.parent(node)
-                if isinstance(holder, cst.Call) and holder.func is node:
-                    continue  # `detector(x)`: its `__call__` method
-                if not (isinstance(holder, cst.Attribute) and holder.value is node):
-                    return False
-                outer = self.facts.parent(holder)
-                if not (isinstance(outer, cst.Call) and outer.func is holder):
-                    return False
-        return True
-
-    def _kept_instance_call(self, call: cst.Call, st: State, fr: Frame) -> bool:
-        """`evaluator.get_scores()` on an instance ``_keeping_constructor`` recorded: the method's
-        effect on each model the instance keeps (``ProjectIndex.attribute_method_effect``: the
-        class's own methods, then those of its project base classes); calling the instance runs
-        its `__call__`.  A method found nowhere (a library base class's) leaves them unknown."""
-        func = call.func
-        if isinstance(func, cst.Name):
-            recv, meth = func, "__call__"  # `detector(x)` on the instance
-        elif isinstance(func, cst.Attribute):
-            recv, meth = func.value, func.attr.value
-        else:
+            if not (isinstance(node, cst.Name) and node.value == name) or node is parent.targets[0].target:
+                continue
+            holder = self.facts.parent(node)
+            if isinstance(holder, cst.Call) and holder.func is node:
+                continue  # `detector(x)`: its `__call__` method
+            if isinstance(holder, (cst.Arg, cst.Return)):
+                continue  # handed on: the call or the caller follows it
+            if not (isinstance(holder, cst.Attribute) and holder.value is node):
+                return False
+            outer = self.facts.parent(holder)
+            if holder.attr.value in attrs or (isinstance(outer, cst.Call) and outer.func is holder):
+                continue
             return False
-        kept = None
-        if isinstance(recv, cst.Name):
-            kept = self._kept_instances.get(self._var_key(recv.value, fr))
-        elif isinstance(recv, cst.Call):
-            kept = self._kept_by_call.get(id(recv))
-        if kept is None:
-            return False
-        qualified, pairs = kept
-        held = [(attr, obj, handed, f"on the `{self.facts.module.code_for_node(handed)}` it keeps") for attr, obj, handed in pairs]
-        self._holder_method(call, qualified, held, meth, st, fr)
         return True
 
     def _partial(self, call: cst.Call, st: State, fr: Frame) -> None:
@@ -2760,6 +2870,18 @@ class ModesAnalysis:
             if pname is None:
                 st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
                 continue
+            if obj.parts:
+                # A holder (`predict(ctx, x)` reading `ctx.model`): the effect on each model it holds.
+                parts = obj.parts
+                for attr, part in list(parts.items()):
+                    member = effects.effects.member(pname, attr, frozenset(parts) - {attr})
+                    if member is not None:
+                        given = obj.handed.get(attr) if obj.handed is not None else None
+                        # (The name the caller handed it under, else the holder's: `ctx.model`.)
+                        label = given if isinstance(given, (cst.Name, cst.Attribute, cst.Subscript)) else cst.Attribute(value=expr, attr=cst.Name(attr))
+                        self._apply_effect_summary(call, part, member, st, fr, label, where)
+                if obj.cls_name is None or obj.handed is not None:
+                    continue  # (a dict or namespace, or a holder of what it was handed: no methods of its own)
             effect = effects.effects.get(pname, element)
             if effect is None:
                 continue  # it does not use the model as a module: nothing changes
@@ -3063,7 +3185,7 @@ class ModesAnalysis:
                         return s
         return self.facts.function_named(name)
 
-    def _local_callee(self, call: cst.Call, fr: Frame) -> Tuple[Optional[cst.FunctionDef], Optional[cst.ClassDef]]:
+    def _local_callee(self, call: cst.Call, fr: Frame, st: Optional[State] = None) -> Tuple[Optional[cst.FunctionDef], Optional[cst.ClassDef]]:
         func = call.func
         if isinstance(func, cst.Name):
             fn = self._function_by_name(func.value, fr)
@@ -3074,6 +3196,14 @@ class ModesAnalysis:
             fn = self._methods_of(fr.cls).get(func.attr.value)
             if fn is not None:
                 return fn, fr.cls
+        if isinstance(func, cst.Attribute) and st is not None:
+            # `predictor.predict(x)` on an instance of a plain class of this file that this code
+            # built (and handed here): its class's method.
+            holder = self.resolve(func.value, st, fr)
+            if holder is not None and holder.local_class is not None:
+                fn = self._methods_of(holder.local_class).get(func.attr.value)
+                if fn is not None:
+                    return fn, holder.local_class
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             # `trainer.validate()` on an instance of a plain class of this file (`trainer = Trainer(...)`).
             cls = self._instances().get(func.value.value)
@@ -3129,11 +3259,13 @@ class ModesAnalysis:
         return is_module_class(cls_ast, classes) and _constructor_switches_no_mode(cls_ast)
 
     def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
-        handed = [obj for obj in (self.resolve(a.value, st, fr) for a in call.args if isinstance(a.value, (cst.Name, cst.Attribute))) if obj is not None]
+        handed = [obj for obj in (self.resolve(a.value, st, fr) for a in call.args if isinstance(a.value, (cst.Name, cst.Attribute, cst.Subscript))) if obj is not None]
         if not handed or self._keeps_modes(call):  # (no model handed over: nothing to decide)
             return
         for obj in handed:
             st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+            for part in (obj.parts or {}).values():  # what a holder holds, the callee reaches too
+                st.modes[part] = frozenset({Val(UNKNOWN, (call,), fr.act)})
 
     def _inline(self, fn: cst.FunctionDef, cls: Optional[cst.ClassDef], call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         if any(f.fn is fn for f in self._stack) or len(self._stack) >= MAX_DEPTH:
@@ -3312,8 +3444,10 @@ class ModesAnalysis:
             return key
         if isinstance(test, cst.Attribute):
             return dotted(test)
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute)):
-            if dotted(test.left) and literal_value(test.comparisons[0].comparator) is not NOT_LITERAL:
+        if _looked_up(test) is not None:
+            return self.facts.module.code_for_node(test)  # `self.args['train_base']`: as written
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute, cst.Subscript)):
+            if (dotted(test.left) or _looked_up(test.left)) and literal_value(test.comparisons[0].comparator) is not NOT_LITERAL:
                 return self.facts.module.code_for_node(test)
         if (
             isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get" and dotted(test.func.value)
@@ -3321,6 +3455,10 @@ class ModesAnalysis:
         ):
             return self.facts.module.code_for_node(test)  # `self.cfg.get('fix_bn', False)`: a lookup, as written
         return None
+
+    def _in_constructor(self, node: cst.CSTNode) -> bool:
+        fn = self.facts.enclosing_function(node)
+        return fn is not None and fn.name.value == "__init__" and isinstance(self.facts.parent_of_def(fn), cst.ClassDef)
 
     def _repeated_flags(self) -> Set[str]:
         if self._flags is None:
@@ -3344,13 +3482,16 @@ class ModesAnalysis:
                         if name:
                             deciding.add(name)
                             if isinstance(test, cst.Comparison):
-                                flag_names[name] = dotted(test.left)
+                                flag_names[name] = dotted(test.left) or _looked_up(test.left)
+                            elif isinstance(test, cst.Subscript):
+                                flag_names[name] = _looked_up(test)
             if deciding:
                 assigned: Set[Optional[str]] = set()
                 for node in self.walk(self.module):
-                    if isinstance(node, cst.Assign):
+                    if isinstance(node, cst.Assign) and not self._in_constructor(node):
                         assigned.update(dotted(t.target) for t in node.targets)
                 # A flag reassigned in the file may change between its tests: not one decision.
+                # (Set in a constructor, `self.args = args`, it is set before any method tests it.)
                 assigned.discard(None)
                 deciding = {key for key in deciding if key not in assigned and flag_names.get(key, key) not in assigned}
             self._flags = deciding
@@ -4069,9 +4210,28 @@ def _moved(value: cst.BaseExpression) -> cst.BaseExpression:
     return value
 
 
-def _entry_key(name: str, key: str) -> str:
-    """The variable under which the model `name[key]` of a dict bound to ``name`` is kept."""
-    return f"{name}[{key!r}]"
+def _looked_up(expr: cst.BaseExpression) -> Optional[str]:
+    """`self.args['train_base']` -> `self.args`: the dotted holder of a configuration entry read
+    by a literal key; None for anything else."""
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+        if literal_value(expr.slice[0].slice.value) is not NOT_LITERAL:
+            return dotted(expr.value)
+    return None
+
+
+def _dataclass_fields(cls: cst.ClassDef) -> Tuple[str, ...]:
+    """The fields of a `@dataclass` class, in order (its generated `__init__`'s parameters); ()
+    for any other class."""
+    if not any(dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) in ("dataclass", "dataclasses.dataclass") for d in cls.decorators):
+        return ()
+    fields = []
+    for item in _body_of(cls):
+        for small in getattr(item, "body", ()) if isinstance(item, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                annotation = dotted(small.annotation.annotation) or ""
+                if not annotation.endswith("ClassVar"):
+                    fields.append(small.target.value)
+    return tuple(fields)
 
 
 def _members_key(name: str) -> str:

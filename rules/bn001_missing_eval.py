@@ -135,8 +135,20 @@ class MissingEval(Rule):
     Calling the object itself runs its `__call__` (`scorer(x)`), and methods
     its project base classes define count (a base `__call__` that runs the
     subclass's `self.score(x)`).
-    Only where the object is used for method calls and nothing else in the
-    function (handed elsewhere, its methods may run out of sight).  A new
+    Only where every use of the object in the function is one followed: a
+    call of it or of a method, a read of the model's attribute, an argument
+    of a call, a `return` (not `Thread(target=tester.run)`: its methods may
+    run out of sight).
+
+    A model held in a dict or namespace (`bundle = {"model": net, "device":
+    dev}`, `models["cls"] = net`, `SimpleNamespace(model=net)`), a dataclass
+    (`Context(model=net)`) or a plain object that stored it (`self.model =
+    model`) is still that model: `bundle["model"](x)`, `ctx.model(x)` and a
+    helper of another module handed the holder (`predict(ctx, x)` reading
+    `ctx.model`) run it.  What it cannot see: a holder iterated (`for m in
+    bundle.values(): m.eval()`), handed to a library, or to a helper that
+    hands it on or calls its methods, leaves its models unknown; a holder
+    kept inside another holder is not followed.  A new
     container of a model's children (`nn.Sequential(*list(net.children())[:-2])`)
     is that model's layers; a project factory that loads a checkpoint into
     the model it returns (`model.load_state_dict(torch.load(path)); return

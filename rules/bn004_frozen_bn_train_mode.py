@@ -836,6 +836,8 @@ class FrozenBNTrainMode(Rule):
                 continue
             if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
                 continue
+            if cfn is not None and cfn is not fn and self._runs_only_before(cfn, node, fn, order):
+                continue  # `pretrain(nets)` with its `.train()`, called before the freeze only
             if _exclusive(self._guards(node), self._guards(call)):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
             if self._outside_selection(recv, node):
@@ -1032,6 +1034,25 @@ class FrozenBNTrainMode(Rule):
             for c in self.ctx.facts.calls
             if self.ctx.facts.enclosing_function(c) is fn
         )
+
+    def _runs_only_before(self, helper: cst.FunctionDef, node: cst.CSTNode, fn, order: Dict[int, int]) -> bool:
+        """Is ``helper``, a module-level function of this file, called only from ``fn`` (the
+        freeze's function), and only before ``node`` there, outside any loop that also runs it?
+        Then what it does ran before the freeze."""
+        facts = self.ctx.facts
+        if fn is None or facts.parent_of_def(helper) is not self.ctx.module:
+            return False
+        name = helper.name.value
+        mentions = [n for n in self._nodes() if isinstance(n, cst.Name) and n.value == name and n is not helper.name]
+        if not mentions:
+            return False
+        for mention in mentions:
+            call = facts.parent(mention)
+            if not (isinstance(call, cst.Call) and call.func is mention):
+                return False  # handed on (`threading.Thread(target=pretrain)`): runs when not known
+            if facts.enclosing_function(call) is not fn or not order.get(id(call), 0) < order.get(id(node), 0) or self._share_loop(call, node):
+                return False
+        return True
 
     def _share_loop(self, a: cst.CSTNode, b: cst.CSTNode) -> bool:
         facts = self.ctx.facts

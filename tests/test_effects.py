@@ -452,3 +452,64 @@ def test_a_method_called_on_the_parameter_is_a_step_for_the_caller(tmp_path):
     assert [s for s in encode.steps if s[0] == "method"] == [("method", "val_start"), ("method", "forward_emb")]
     validate = index.function_effects(caller, "helpers.validate").effects.get("model")
     assert [s for s in validate.steps if s[0] == "method"] == [("method", "val_start"), ("method", "forward_emb"), ("method", "train_start")]
+
+
+HOLDERS = textwrap.dedent(
+    """\
+    import torch
+
+    def predict(ctx, x):
+        with torch.no_grad():
+            return ctx.model(x.to(ctx.device))
+
+    def predict_entry(bundle, x):
+        with torch.no_grad():
+            return bundle["model"](x)
+
+    def prepare(bundle):
+        bundle["model"].eval()
+
+    def gan_step(nets, z):
+        return nets.D(nets.G(z))
+
+    def hands_on(ctx):
+        register(ctx)
+
+    def loops(bundle):
+        for m in bundle.values():
+            m.eval()
+
+    def swaps(ctx, other):
+        ctx.model = other
+    """
+)
+
+
+def member(tmp_path, name, param, attr, siblings=()):
+    (tmp_path / "holders.py").write_text(HOLDERS)
+    main = tmp_path / "main.py"
+    main.write_text("")
+    summary = ProjectIndex(root=str(tmp_path)).function_effects(str(main), f"holders.{name}")
+    assert summary is not None
+    return summary.effects.member(param, attr, frozenset(siblings))
+
+
+def test_a_holders_member_read_as_attribute_or_entry(tmp_path):
+    """`ctx.model` and `bundle["model"]` are the model the caller put in the holder."""
+    for name, param in (("predict", "ctx"), ("predict_entry", "bundle")):
+        e = member(tmp_path, name, param, "model")
+        assert e.exit == ENTRY and [("no_grad" in kinds, trained) for kinds, trained, _ in e.forwards] == [(True, False)]
+    assert member(tmp_path, "prepare", "bundle", "model").exit == EVAL
+    assert member(tmp_path, "predict", "ctx", "encoder", siblings=("model",)) is None  # a member it does not use
+
+
+def test_a_holders_other_models_are_their_own_forwards(tmp_path):
+    e = member(tmp_path, "gan_step", "nets", "G", siblings=("D",))
+    assert e.exit == ENTRY and len(e.forwards) == 1
+    assert member(tmp_path, "gan_step", "nets", "G").exit == UNKNOWN  # `nets.D(...)`: a method, as far as it knows
+
+
+def test_a_holder_used_in_ways_not_followed_leaves_its_models_unknown(tmp_path):
+    for name in ("hands_on", "loops", "swaps"):
+        param = "bundle" if name == "loops" else "ctx"
+        assert member(tmp_path, name, param, "model").exit == UNKNOWN, name
