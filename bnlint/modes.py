@@ -810,6 +810,10 @@ class ModesAnalysis:
                 ):
                     # Another method may switch it (a `.train()` leaves a model built in train mode as it was).
                     vals = frozenset({Val(UNKNOWN)})
+                    if obj.is_parameter and self._constructor_freeze(cls, attr) is not None:
+                        # The caller's model, frozen while the trainer was built (`self.model =
+                        # fix_bn(self.model)` in `build_model()`): every method finds it frozen.
+                        vals = self._constructor_freeze_vals(cls, attr, UNKNOWN, True)
                 out[var] = (obj, frozenset(v.replace(fresh=False, mark=None) for v in vals))
         self._instance_entries[key] = out
         return out
@@ -2030,6 +2034,8 @@ class ModesAnalysis:
         if composite is not None:
             return composite
         scope = fr.fn if fr.fn is not None else self.module
+        if isinstance(value, cst.Call) and self.facts.callee(value) == "torch.load":
+            return self._unpickled(value, st, fr, label, scope)
         try:
             holds = self._value_holds_bn(value, scope) and not self._layers_switched_off(value, "bn")
             dropout = not holds and self._value_holds_dropout(value) and not self._layers_switched_off(value, "dropout")
@@ -2077,6 +2083,30 @@ class ModesAnalysis:
                     })
                     return obj
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen)})
+        return obj
+
+    def _unpickled(self, value: cst.Call, st: State, fr: Frame, label: str, scope: cst.CSTNode) -> Optional[Obj]:
+        """`net = torch.load(path)` where this file pickles what `net` holds (`torch.save(net,
+        ...)`) and binds `net` elsewhere in the scope to a model with BatchNorm (or dropout): the
+        whole module it saved comes back, of that kind, with trained weights, in the mode it was
+        saved in (unknown here).  Anything else `torch.load` returns (a state dict) is no model."""
+        if "." in label or not any(
+            self.facts.callee(call) == "torch.save" and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == label
+            for call in self.facts.calls
+        ):
+            return None
+        others = [v for _, v in self.binding_index(scope)[1].get(label, ()) if v is not value and isinstance(v, cst.Call) and self.facts.callee(v) != "torch.load"]
+        holds = any(self._value_holds_bn(v, scope) for v in others)
+        dropout = not holds and any(self._value_holds_dropout(v) for v in others)
+        if not holds and not dropout:
+            return None
+        obj = Obj(label=label, holds_bn=holds, holds_dropout=dropout, created_at=value, has_weights=True)
+        # Saved by this file: in train mode, as built, when nothing here ever switches its mode.
+        switched = any(
+            isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") and root_name(call.func.value) == label
+            for call in self.facts.calls
+        )
+        st.modes[obj] = frozenset({Val(UNKNOWN, (value,), fr.act) if switched else Val(TRAIN, (), fr.act)})
         return obj
 
     @staticmethod
@@ -3109,6 +3139,9 @@ class ModesAnalysis:
             return
         fn = self._methods_of(cls).get(meth)
         if fn is None:
+            if self._submodule_holds_bn(cls, meth):
+                # `model.features(x_test)`: a part of the model, with its BatchNorm, run in its mode.
+                self._forward(call, obj, st, fr, call.func.value)  # type: ignore[attr-defined]
             return
         self._method_forwards(obj, cls.name.value, meth, call, st, fr)
         effect = None
@@ -3126,6 +3159,16 @@ class ModesAnalysis:
             self._freeze(obj, call, st)
         elif effect in (TRAIN, EVAL, UNKNOWN):
             self._set_mode(obj, effect, call, st, fr)
+
+    def _submodule_holds_bn(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Does the `nn.Module` class ``cls`` of this file build `self.<attr>` only in its
+        constructor, as a module with BatchNorm (`self.features = nn.Sequential(..., BatchNorm2d)`)?"""
+        if not self._is_module_class(cls):
+            return False
+        assigned = self._self_assignments(cls).get(attr, ())
+        return bool(assigned) and all(
+            isinstance(method, cst.FunctionDef) and method.name.value == "__init__" and self._value_holds_bn(value, method) for value, method in assigned
+        )
 
     def _method_forwards(self, obj: Obj, cls_name: str, meth: str, call: cst.Call, st: State, fr: Frame) -> None:
         """`net.extract_features(x)` with the class defined in this file: the forwards its method
@@ -3911,16 +3954,20 @@ class ModesAnalysis:
 
     def _lexical_kinds(self, node: cst.CSTNode, fn: Optional[cst.FunctionDef]) -> Set[str]:
         kinds: Set[str] = set()
+        over_training_data = False  # an inner loop draws from training data: outer loops do not decide
         for anc in self.facts.ancestors(node):
             if isinstance(anc, cst.With):
                 if any(self.facts.is_no_grad_expr(item.item) for item in anc.items):
                     kinds.add("no_grad")
-            elif isinstance(anc, (cst.For, cst.CompFor)):
+            elif isinstance(anc, (cst.For, cst.CompFor)) and not over_training_data:
                 phase = self._phase_data(anc.iter) if self._phases else None
                 if phase:
                     kinds |= {"val_loop", "phase"}  # the "val" iteration of a loop over phases
                 elif phase is None and _mentions_eval_data(anc.iter):
                     kinds.add("val_loop")
+                elif phase is None and _names_training_data(anc.iter):
+                    # `for x, y in train_loader:` inside `for fold, (trn, val) in enumerate(zip(...)):`
+                    over_training_data = True
             elif isinstance(anc, cst.FunctionDef):
                 if any(self.facts.is_no_grad_expr(d.decorator) for d in anc.decorators):
                     kinds.add("no_grad")
@@ -4292,6 +4339,19 @@ def _mentions_eval_data(expr: cst.BaseExpression, strings: bool = True) -> bool:
         if verdict is not None:
             return verdict
     return False
+
+
+def _names_training_data(expr: cst.BaseExpression) -> bool:
+    """Does ``expr`` name training data (`train_loader`, `tqdm(trainloader)`) and no evaluation
+    data: a name whose words say train (``eval_names.eval_data_verdict`` False)?"""
+    found = False
+    for node in walk(expr):
+        if isinstance(node, cst.Name):
+            verdict = eval_data_verdict(node.value)
+            if verdict:
+                return False
+            found = found or verdict is False
+    return found
 
 
 def _looks_non_bn(path: List[str]) -> bool:

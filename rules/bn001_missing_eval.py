@@ -42,6 +42,19 @@ class MissingEval(Rule):
     in train mode on every path that reaches it: no `model.eval()` /
     `model.train(False)` after it was built or after its last `model.train()`.
 
+    A part of the model that its class (in this file) builds with BatchNorm
+    in its constructor, run on its own (`model.features(x_test)`), runs in
+    the model's mode. A forward whose output is looked at for its shape only
+    (`print(model(img).shape)`) is not evaluation: the shape is the same in
+    either mode. A loop inside another loop decides its own data: a forward
+    in `for x, y in train_loader:` is training even inside `for fold, (trn,
+    val) in enumerate(zip(...)):`. A whole module unpickled with
+    `net = torch.load(path)` in a file that pickles `net` itself
+    (`torch.save(net, ...)`) and binds `net` elsewhere to a model with
+    BatchNorm is that kind of model, with trained weights, saved in train
+    mode when nothing in the file switches `net`'s mode (else in a mode not
+    known here).
+
     The analysis follows the model through aliases (`net = model.module`),
     wrappers (`DataParallel`, `DistributedDataParallel`, `.to(device)`),
     `self.model`, and helper functions in the same file: `model.eval()` done by
@@ -440,6 +453,8 @@ class MissingEval(Rule):
                 continue  # a GAN's sample images from a validation batch: display, not evaluation
             if "trace" not in obs.kinds and "after_fit" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
+            if "trace" not in obs.kinds and _shape_only_use(facts, obs.node, obs.fn):
+                continue  # `print(model(img).shape)`: its shape is the same in either mode
             if (
                 obs.kinds <= {"eval_fn"} and not obj.has_weights and obs.fn is not None and _built_here_untrained(facts, obj, obs.fn)
                 and not result._maybe_trained(obj) and not any(o is obj for _, o in result.trained_in_loop)
