@@ -3941,6 +3941,34 @@ class ModesAnalysis:
             self._no_training = not trains_in_text(source)
         return self._no_training
 
+    def _iterated(self, loop: cst.For) -> cst.BaseExpression:
+        """What ``loop`` iterates: its iterable, seen through `enumerate(...)`, and for a name the
+        value it was last bound to before the loop in the statements leading to it (`tk0 =
+        tqdm(train_loader)`); the iterable as written where that binding is not one."""
+        it = loop.iter
+        if isinstance(it, cst.Call) and dotted(it.func) == "enumerate" and it.args:
+            it = it.args[0].value
+        if not isinstance(it, cst.Name):
+            return it
+        child: cst.CSTNode = loop
+        for anc in self.facts.ancestors(loop):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Module)):
+                statements = anc.body if isinstance(anc, cst.Module) else None
+            else:
+                statements = getattr(anc, "body", None)
+            if isinstance(statements, (list, tuple)) and child in statements:
+                for stmt in reversed(statements[: statements.index(child)]):
+                    if isinstance(stmt, cst.SimpleStatementLine):
+                        for small in reversed(stmt.body):
+                            if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == it.value for t in small.targets):
+                                return small.value
+                    elif any(isinstance(n, cst.Name) and n.value == it.value and self.facts.is_store(n) for n in self.walk(stmt)):
+                        return loop.iter  # rebound in a branch or loop before it: not one binding
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Module)):
+                break
+            child = anc
+        return loop.iter
+
     def _training_stack(self) -> bool:
         """Is some function on the inline stack (or the module) a training routine (backward / optimizer step)?"""
         for f in self._stack:
@@ -3965,8 +3993,9 @@ class ModesAnalysis:
                     kinds |= {"val_loop", "phase"}  # the "val" iteration of a loop over phases
                 elif phase is None and _mentions_eval_data(anc.iter):
                     kinds.add("val_loop")
-                elif phase is None and _names_training_data(anc.iter):
-                    # `for x, y in train_loader:` inside `for fold, (trn, val) in enumerate(zip(...)):`
+                elif phase is None and isinstance(anc, cst.For) and (_names_training_data(anc.iter) or _names_training_data(self._iterated(anc))):
+                    # `for x, y in train_loader:` (or `tk0 = tqdm(train_loader)` ... `for i, data in
+                    # enumerate(tk0):`) inside `for fold, (trn, val) in enumerate(zip(...)):`
                     over_training_data = True
             elif isinstance(anc, cst.FunctionDef):
                 if any(self.facts.is_no_grad_expr(d.decorator) for d in anc.decorators):
