@@ -312,7 +312,7 @@ def run_check(argv: Sequence[str]) -> int:
                 else:
                     format_text(findings, out_stream, color, bool(settings.show_source) or fmt == "full", sources, concise=fmt == "concise")
                 if not args.quiet:
-                    out_stream.write(summary_line(findings, fixed, unsafe, initial) + "\n")
+                    out_stream.write(summary_line(findings, fixed, unsafe, initial, errors=len(internal) + len(path_errors)) + "\n")
         elif fmt == "json":
             format_json(findings, out_stream)
         elif fmt == "sarif":

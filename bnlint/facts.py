@@ -54,11 +54,17 @@ def callee_dotted(func: cst.BaseExpression) -> Optional[str]:
     if type(func) is cst.Subscript:
         table = dotted(func.value)
         if table is not None:
+            key = func.slice[0].slice.value if len(func.slice) == 1 and type(func.slice[0].slice) is cst.Index else None
+            if table.endswith(".__dict__") and type(key) is cst.SimpleString and str(key.evaluated_value).isidentifier():
+                return table[: -len("__dict__")] + str(key.evaluated_value)  # `models.__dict__["lavt"]`: `models.lavt`
             return table if table.endswith(".__dict__") else table + inv_mod.TABLE_SUFFIX
     elif type(func) is cst.Call and func.args and all(a.keyword is None and not a.star for a in func.args):
         inner = dotted(func.func)
         if inner == "getattr" and len(func.args) == 2:
             module = dotted(func.args[0].value)
+            key = func.args[1].value
+            if module and type(key) is cst.SimpleString and str(key.evaluated_value).isidentifier():
+                return f"{module}.{key.evaluated_value}"  # `getattr(models, "resnet50")`
             return f"{module}.__dict__" if module else None
         if inner and inner.endswith(".get") and len(func.args) == 1:
             return inner[: -len(".get")] + inv_mod.TABLE_SUFFIX

@@ -749,12 +749,18 @@ def table_call_name(func: ast.AST) -> Optional[str]:
     libcst twin is ``facts.callee_dotted``; ``callable_holds_bn`` answers for both."""
     if isinstance(func, ast.Subscript):
         table = dotted_name(func.value)
+        key = func.slice.value if isinstance(func.slice, ast.Constant) else None
+        if table and table.endswith(".__dict__") and isinstance(key, str) and key.isidentifier():
+            return table[: -len("__dict__")] + key  # `models.__dict__["lavt"]`: `models.lavt`
         if table and table.endswith(".__dict__"):
             return table
         return table + TABLE_SUFFIX if table else None
     if isinstance(func, ast.Call) and func.args and not func.keywords:
         if isinstance(func.func, ast.Name) and func.func.id == "getattr" and len(func.args) == 2:
             module = dotted_name(func.args[0])
+            key = func.args[1].value if isinstance(func.args[1], ast.Constant) else None
+            if module and isinstance(key, str) and key.isidentifier():
+                return f"{module}.{key}"  # `getattr(models, "resnet50")`
             return f"{module}.__dict__" if module else None
         if isinstance(func.func, ast.Attribute) and func.func.attr == "get" and len(func.args) == 1:
             table = dotted_name(func.func.value)

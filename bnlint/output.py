@@ -76,10 +76,12 @@ def _other_file_lines(path: str) -> Optional[List[str]]:
         return None
 
 
-def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool, initial: Optional[int] = None) -> str:
+def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool, initial: Optional[int] = None, errors: int = 0) -> str:
     """The closing line.  ``initial``: what the run found before fixing (what a run without
     ``--fix`` reports); a fix can bring a finding of its own that a later fix removes (BN001's
-    `.eval()`, then BN006's `.train()` after the block), so the counts start from what was found."""
+    `.eval()`, then BN006's `.train()` after the block), so the counts start from what was found.
+    ``errors``: paths or files that could not be checked (a missing path): never "All checks
+    passed!" then."""
     n = len(findings)
     if initial is None:
         initial = n + fixed
@@ -88,6 +90,8 @@ def summary_line(findings: Sequence[Finding], fixed: int, unsafe_enabled: bool, 
     if fixed:
         parts.append(f"Fixed {resolved} error{'s' if resolved != 1 else ''}.")
     if not findings:
+        if errors:
+            return (" ".join(parts) + " " if parts else "") + f"No findings, but {errors} path{'s' if errors != 1 else ''} could not be checked (see the errors)."
         return (" ".join(parts) + " " if parts else "") + "All checks passed!"
     safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
     unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "unsafe")

@@ -920,11 +920,12 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         return False
     if any(index.holds_bn(path, q) for q in sorted(imported)):
         return True
-    # A model picked by name from a project module's namespace (`models.__dict__[arch]()`).
+    # A model picked by name from a project module's namespace (`models.__dict__[arch]()`, or by a
+    # literal key, `models.__dict__["lavt"]()`: a callee no name in the code spells).
     return any(
         inv_mod.callable_holds_bn(inv_mod.ModuleInventory(path=path, aliases=aliases), name, path, index)
         for name in sorted(scan.call_names)
-        if name.endswith(".__dict__")
+        if name.endswith(".__dict__") or name not in scan.names
     )
 
 

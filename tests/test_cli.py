@@ -93,6 +93,8 @@ def test_missing_path_exit_2(project):
     assert r.returncode == 2
     assert "nope.py" in r.stderr and "no such file" in r.stderr
     assert "Traceback" not in r.stderr
+    # Nothing was checked: the summary must not say that everything passed.
+    assert "All checks passed" not in r.stdout and "1 path could not be checked" in r.stdout
 
 
 def test_unknown_flag_exit_2():
