@@ -125,7 +125,13 @@ class FrozenBNTrainMode(Rule):
     written in place from the student's (`for s, t in zip(student.parameters(),
     teacher.parameters()): t.data.mul_(m).add_(...)`: DINO, BYOL, MoCo), and a
     `.train()` under a condition that excludes the freeze's (`if args.mode ==
-    "probe":` freeze ... `if args.mode == "finetune": model.train()`).
+    "probe":` freeze ... `if args.mode == "finetune": model.train()`), and
+    a gradient toggle (`requires_grad = True` again around each of a GAN
+    discriminator's own steps). An unfreeze staged for later epochs (`if
+    epoch >= freeze_epoch:` in an epoch loop that does not freeze again) is
+    no toggle: the epochs before it train the frozen part in train mode. A
+    `.train()` in a helper called only before the freeze, in the freeze's
+    function and outside its loops, ran before it.
 
     ## Example
     ```python
@@ -407,7 +413,7 @@ class FrozenBNTrainMode(Rule):
     # --- where parameters are frozen --------------------------------------------
     def _freeze_sites(self) -> List[Tuple[cst.CSTNode, cst.CSTNode, Optional[Tuple[str, Set[str], str]]]]:
         out = []
-        unfrozen: Set[str] = set()
+        unfrozen: Dict[str, List[cst.CSTNode]] = {}
         frozen: List[Tuple[cst.CSTNode, Optional[str]]] = []
         for node in self._grad_nodes:
             if isinstance(node, cst.Assign):
@@ -420,7 +426,7 @@ class FrozenBNTrainMode(Rule):
                             out.append((node, node, self._param_info(tgt.value, node)))
                         elif isinstance(node.value, cst.Name) and node.value.value == "True" and owner:
                             if not self._other_branch_freezes(node):
-                                unfrozen.add(owner)
+                                unfrozen.setdefault(owner, []).append(node)
                         elif isinstance(node.value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.IfExp)):
                             # `p.requires_grad = "layer4" in name or "fc" in name`: the parameters whose
                             # names the test rejects are frozen; `= False if "batch_norm" in name else
@@ -437,7 +443,7 @@ class FrozenBNTrainMode(Rule):
                 owner = self._owner(recv, node) if looks_param else dotted(recv)
                 if arg is None or (isinstance(arg, cst.Name) and arg.value == "True"):
                     if owner:
-                        unfrozen.add(owner)
+                        unfrozen.setdefault(owner, []).append(node)
                     continue
                 if not _is_false(arg):
                     continue
@@ -447,10 +453,50 @@ class FrozenBNTrainMode(Rule):
         if unfrozen:
             # `for p in netD.parameters(): p.requires_grad = False` ... `= True` on the next step: a
             # temporary gradient switch (GAN training), not an attempt to freeze the module.
-            toggled = {id(n) for n, owner in frozen if owner is not None and owner in unfrozen}
+            # Not an unfreeze staged for later epochs (`if epoch >= freeze_epoch:` in the epoch loop
+            # the freeze comes before): the epochs before it train the frozen part in train mode.
+            toggled = {
+                id(n) for n, owner in frozen
+                if owner is not None and any(
+                    not self._staged_unfreeze(n, u, [f for f, o in frozen if o == owner]) for u in unfrozen.get(owner, ()) if self._may_be_same_object(n, u, owner)
+                )
+            }
             out = [site for site in out if id(site[0]) not in toggled]
         out.extend(self._construction_sites())
         return out
+
+    def _staged_unfreeze(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode, freezes: List[cst.CSTNode]) -> bool:
+        """Is ``unfreeze`` under an `if` inside a loop of the freeze's function that runs no
+        freeze of the same parameters (``freezes``), after the freeze: a later stage of training
+        (`for epoch ...: if epoch >= 50: unfreeze`), not a gradient toggle around every step?"""
+        facts = self.ctx.facts
+        if facts.enclosing_function(freeze) is not facts.enclosing_function(unfreeze):
+            return False
+        conditional = False
+        for anc in facts.ancestors(unfreeze):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(anc, cst.If):
+                conditional = True
+            elif isinstance(anc, (cst.For, cst.While)) and conditional:
+                # (A loop inside the `if`, `for p in backbone.parameters():`, is the unfreeze itself.)
+                order = self._positions()
+                return not any(self._inside(f, anc) for f in freezes) and order.get(id(freeze), 0) < order.get(id(anc), 0)
+        return False
+
+    def _may_be_same_object(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode, owner: str) -> bool:
+        """Can the unfreeze reach what the freeze froze? Not when the owner's root is a local
+        variable of the freeze's function and the unfreeze is in another function (another
+        `model` there)."""
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(freeze)
+        if fn is None or facts.enclosing_function(unfreeze) is fn:
+            return True
+        root = owner.split(".")[0]
+        return root == "self" or root in params_of(fn) or not facts.binds_locally(fn, root)
+
+    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return any(anc is container for anc in self.ctx.facts.ancestors(node))
 
     def _construction_sites(self):
         """`model = DeepLab(...)` where the class (in this file or a project module) freezes its
