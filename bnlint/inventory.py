@@ -780,7 +780,10 @@ def callable_holds_bn(inv: "ModuleInventory", name: str, path: Optional[str], in
     if name in inv.bn_holding or name in inv.bn_layer_classes:
         return True
     if name.endswith(TABLE_SUFFIX):
-        values = inv.tables.get(name[: -len(TABLE_SUFFIX)])
+        table = name[: -len(TABLE_SUFFIX)]
+        values = inv.tables.get(table)
+        if values is None and "." in table and inv.is_imported(table) and path and index is not None:
+            return index.table_holds_bn(path, inv.resolve(table))  # `models.available_models[args.model]()`
         return bool(values) and all(callable_holds_bn(inv, v, path, index) for v in values)
     if name in inv.classes or name in inv.functions:
         return False
@@ -1979,17 +1982,23 @@ class ProjectIndex:
         if not bindings:
             return False
         questions: Set[str] = set()
+        tables: Set[str] = set()  # `models.available_models[args.model]()`: a dict of factories
         for name, chain in _dotted_uses(source, bindings):
             if kind == "dropout" and not re.search(re.escape(name + chain) + r"\s*\(", source):
                 continue  # dropout evidence is asked of what the file calls (builds), not of every name
             attrs = chain.split(".")[1:]
+            indexed = kind == "bn" and bool(attrs) and re.search(re.escape(name + chain) + r"\s*\[", source) is not None
             for target in bindings[name]:
                 if target.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
                     continue
                 for i in range(len(attrs) + 1):
                     questions.add(".".join([target, *attrs[:i]]) if i else target)
+                if indexed:
+                    tables.add(".".join([target, *attrs]))
         holds = self.holds_dropout if kind == "dropout" else self.holds_bn
         if any(holds(path, q) for q in sorted(questions) if not q.endswith(".__dict__")):
+            return True
+        if any(self.table_holds_bn(path, t) for t in sorted(tables)):
             return True
         if kind == "dropout":
             return False
@@ -2226,6 +2235,18 @@ class ProjectIndex:
             if not local and not imported:
                 return False
             return all(other.holds(n, MAX_IMPORT_HOPS) for n in local) and all(self.holds_bn(module_path, t) for t in imported)
+        return False
+
+    def table_holds_bn(self, from_path: str, qualified_table: str) -> bool:
+        """Does every factory of the dict literal ``qualified_table`` names, a top-level table of
+        a project module (`models.available_models = {"signet": SigNet, ...}`), build BN?"""
+        module, _, table = qualified_table.rpartition(".")
+        if not module or module.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return False
+        for module_path, _ in self._candidate_modules(from_path, f"{module}{'' if module.endswith('.') else '.'}__star__"):
+            other = self.inventory_for_path(module_path)
+            values = other.tables.get(table) if other is not None else None
+            return bool(values) and all(callable_holds_bn(other, v, module_path, self) for v in values)  # type: ignore[arg-type, union-attr]
         return False
 
     def _star_names(self, from_path: str, module: str) -> List[Tuple[str, Optional[str]]]:

@@ -97,7 +97,8 @@ class MissingEval(Rule):
     caller in another module of the project hands it a model with BatchNorm or
     dropout (`train.py`: `model = YoloBody(...)`, `fit_one_epoch(model_train, ...)`;
     also a model picked from a dict of factories, `MODELS[name]()`, imported or
-    not, whose every entry holds BatchNorm or dropout). The caller is named in
+    not, whose every entry holds BatchNorm or dropout, including a dict of
+    another module, `models.available_models[args.model]()`). The caller is named in
     the message and as a related location in its own file (the call is reported
     too, as any call of a project function that runs the model in train mode:
     where the helper runs it). So is a plain trainer class whose
