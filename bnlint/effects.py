@@ -38,6 +38,7 @@ from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE, dotted_name
 from bnlint.records import record
+from bnlint.shapes import is_one_sample
 from bnlint.summaries import _mode_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -487,6 +488,16 @@ def _holder_escapes(fn: ast.AST, name: str, members: Set[str]) -> bool:
     return False
 
 
+def last_binding(fn: ast.AST, name: str, line: int) -> Optional[ast.AST]:
+    """The value ``name`` was last assigned in ``fn`` on a line before ``line`` (`x = ...`), if any."""
+    found: Optional[ast.Assign] = None
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and node.lineno < line and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if found is None or node.lineno > found.lineno:
+                found = node
+    return found.value if found is not None else None
+
+
 def _names_used_as_modules(fn: ast.AST) -> Set[str]:
     """Names that are called, have a method called on them, or are handed to a call."""
     out: Set[str] = set()
@@ -933,7 +944,10 @@ class _ParamRun:
     def call(self, call: ast.Call, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.aliases or isinstance(func, ast.Attribute) and dotted_name(func) in self.aliases:
-            self.forward(call, modes, self.kinds(ctx), ctx.loop, False)
+            kinds = self.kinds(ctx)
+            if "no_grad" in kinds and call.args and is_one_sample(call.args[0], lambda name: last_binding(self.fn, name, call.lineno)):
+                kinds |= {"one_sample"}  # `actor(state.unsqueeze(0))`: inference of one sample
+            self.forward(call, modes, kinds, ctx.loop, False)
             return modes
         if self.layers_are_self and isinstance(func, ast.Subscript) and (dotted_name(func.value) or "").split(".")[0] == "self":
             # `self._modules[name](x)`, `self.blocks[i](x)` in a method of the model: its layers run.

@@ -1853,6 +1853,7 @@ class ProjectIndex:
         # The text-level import graph (see ``text_reaches_bn``): per module file, whether its
         # text has BN evidence, the project files it imports, and the absent files probed.
         self._text_nodes: Dict[str, Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]] = {}
+        self._evaluating_text: Dict[str, bool] = {}  # project file -> has an evaluation context (``imports_evaluating_module``)
         self._bases: Dict[str, List[str]] = {}
         self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
         # (module, depth) -> is BN evidence that close, and what that answer rests on.
@@ -2021,6 +2022,29 @@ class ProjectIndex:
             node = self._text_scan(path, text)
             self._text_nodes[path] = node
         return node
+
+    def imports_evaluating_module(self, path: str, source: str, tokens: Tuple[str, ...] = ("no_grad", "inference_mode", "set_grad_enabled")) -> bool:
+        """Does ``source`` import a project module whose text has an evaluation context (one of
+        the no-grad ``tokens``, or ``prefilter.evaluates_in_text``: a `def` named for evaluation,
+        a loop over evaluation data)?  Then a method or helper of it may evaluate a model this
+        file builds and hands it (an RL agent's `select_action()` under no_grad): BN001's text
+        gate for code that only calls it."""
+        from bnlint.prefilter import evaluates_in_text
+
+        edges, probed = self._text_imports(os.path.abspath(path), source)
+        self.consulted.update(probed)
+        for edge in edges:
+            self.consulted.add(edge)
+            if edge not in self._evaluating_text:
+                try:
+                    with open(edge, "rb") as fh:
+                        text = fh.read().decode("latin-1")
+                except OSError:
+                    text = ""
+                self._evaluating_text[edge] = any(t in text for t in tokens) or evaluates_in_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+            if self._evaluating_text[edge]:
+                return True
+        return False
 
     def imports_weight_loader(self, path: str, source: str) -> bool:
         """Does ``source`` call a name it imports from a project module that loads weights in its

@@ -2194,7 +2194,14 @@ class ModesAnalysis:
         (The call itself labels the forwards: they are the part's, `extractor.net`, not the
         method's the code calls.)"""
         if obj.handed is not None:
-            pairs = [(attr, part, obj.handed[attr], f"on the `{self.facts.module.code_for_node(obj.handed[attr])}` it keeps") for attr, part in (obj.parts or {}).items()]
+            pairs = []
+            for attr, part in (obj.parts or {}).items():
+                given = obj.handed.get(attr)
+                if isinstance(given, (cst.Name, cst.Attribute, cst.Subscript)):
+                    pairs.append((attr, part, given, f"on the `{self.facts.module.code_for_node(given)}` it keeps"))
+                else:  # built in the constructor call (`Agent(Actor(3, 1), ...)`): `agent.actor_net`
+                    holder = call.func.value if isinstance(call.func, cst.Attribute) else call.func
+                    pairs.append((attr, part, cst.Attribute(value=holder, attr=cst.Name(attr)), f"on its `{attr}`"))
         else:
             pairs = [(attr, part, call, f"on its `{attr}`") for attr, part in (obj.parts or {}).items()]
         if obj.cls_name is None:
@@ -2730,7 +2737,13 @@ class ModesAnalysis:
         inv = self.facts.inventory
         if not name or not self.facts.path or not inv.is_imported(name) or any(a.star for a in call.args):
             return None
-        handed = [(i, a, self.resolve(a.value, st, fr)) for i, a in enumerate(call.args) if isinstance(a.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Call))]
+        def handed_obj(expr: cst.BaseExpression) -> Optional[Obj]:
+            obj = self.resolve(expr, st, fr)
+            if obj is None and isinstance(expr, cst.Call) and id(expr) not in self._inlined:
+                obj = self._create(expr, st, fr, self.facts.module.code_for_node(expr))  # `Agent(Actor(3, 1), ...)`
+            return obj
+
+        handed = [(i, a, handed_obj(a.value)) for i, a in enumerate(call.args) if isinstance(a.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Call))]
         handed = [(i, a, obj) for i, a, obj in handed if obj is not None]
         if not handed:
             return None
@@ -3670,6 +3683,8 @@ class ModesAnalysis:
                 kinds.add("val_batch")
             elif obj.has_weights and self.inference_file():
                 kinds.add("inference")
+        if "no_grad" in kinds and self._one_sample_input(call, fr):
+            kinds.add("one_sample")  # `actor(state.unsqueeze(0))` under no_grad: inference of one sample
         obs.kinds |= kinds
         obs.lexical_kinds |= lexical
         obs.vals |= set(vals)
@@ -3940,6 +3955,30 @@ class ModesAnalysis:
             source = self.source if isinstance(self.source, str) else self.module.code
             self._no_training = not trains_in_text(source)
         return self._no_training
+
+    def _one_sample_input(self, call: cst.Call, fr: Frame) -> bool:
+        """Is the forward's input a batch of one (``bnlint.shapes.is_one_sample``): written in
+        the call, or the value its name was last bound to before it in the scope?"""
+        if not call.args or call.args[0].keyword is not None or call.args[0].star:
+            return False
+        from bnlint.shapes import is_one_sample
+
+        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+        order, bindings = self.binding_index(scope)
+        at = order.get(id(call), -1)
+
+        def as_ast(node: cst.CSTNode) -> Optional[ast.AST]:
+            try:
+                return ast.parse(self.facts.module.code_for_node(node).strip(), mode="eval").body
+            except SyntaxError:
+                return None
+
+        def bound(name: str) -> Optional[ast.AST]:
+            earlier = [value for position, value in bindings.get(name, ()) if position < at]
+            return as_ast(earlier[-1]) if earlier else None
+
+        expr = as_ast(call.args[0].value)
+        return expr is not None and is_one_sample(expr, bound)
 
     def _iterated(self, loop: cst.For) -> cst.BaseExpression:
         """What ``loop`` iterates: its iterable, seen through `enumerate(...)`, and for a name the

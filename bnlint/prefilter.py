@@ -317,7 +317,9 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
             continue
         if not (rule.trigger_tokens_present(source) or rule.trigger_pattern_matches(source)):
             continue
-        if not rule.text_relevant(source) and not (rule.factory_weights_evidence and evidence.imported_weights()):
+        if not rule.text_relevant(source) and not (rule.factory_weights_evidence and evidence.imported_weights()) and not (
+            path and index is not None and rule.project_text_relevant(source, path, index)
+        ):
             continue
         if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
             pending.append(rule)

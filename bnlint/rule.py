@@ -367,6 +367,12 @@ class Rule:
         return True
 
     @classmethod
+    def project_text_relevant(cls, source: str, path: str, index: Any) -> bool:
+        """Where ``text_relevant`` says no: can the rule still report something in ``source``
+        through what the project modules it imports do (their text, read by ``index``)?"""
+        return False
+
+    @classmethod
     def trigger_tokens_present(cls, source: str) -> bool:
         return any(token in source for token in cls.trigger_tokens)
 

@@ -17,6 +17,7 @@ _CONTEXT_WORDS = {
     "val_batch": "on a batch drawn from validation/test data",
     "trace": "traced by `torch.jit.trace` (the trace records train-mode BatchNorm, batch statistics included, in the graph)",
     "phase": "in the validation iteration of a loop over phases (`for phase in [\"train\", \"val\"]`)",
+    "one_sample": "on a batch of one sample (inference: in train mode BatchNorm normalises it with its own statistics)",
 }
 
 
@@ -41,6 +42,16 @@ class MissingEval(Rule):
     parameters, it is handed to no call that could train it) — and the model is still
     in train mode on every path that reaches it: no `model.eval()` /
     `model.train(False)` after it was built or after its last `model.train()`.
+
+    A no-grad forward on a batch of one sample (`actor(state.unsqueeze(0))`,
+    `net(x[None])`, `x.view(1, -1)`, also through the name it was bound to)
+    is inference of that sample even inside the loop that trains the model
+    (an RL agent choosing its next action, here or in a method of another
+    module's agent class: `agent.select_action(state)`): in train mode
+    BatchNorm normalises the sample with its own statistics, and
+    `BatchNorm1d` raises "Expected more than 1 value per channel". A file
+    that only calls such an agent is read when a project module it imports
+    has an evaluation context (a no-grad block, an evaluation `def`).
 
     A part of the model that its class (in this file) builds with BatchNorm
     in its constructor, run on its own (`model.features(x_test)`), runs in
@@ -362,6 +373,15 @@ class MissingEval(Rule):
         # another module by code that trains (itself or through a training routine).
         return delegates_training_in_text(source) and names_eval_data_in_code(source)
 
+    @classmethod
+    def project_text_relevant(cls, source: str, path: str, index) -> bool:
+        """Code that trains through project helpers and imports a project module with an
+        evaluation context: a method of it may run the model this code built (`agent =
+        TD3(actor)`, `agent.select_action(state)` under no_grad in `TD3.py`)."""
+        from bnlint.prefilter import delegates_training_in_text, imports_project_module_in_text
+
+        return delegates_training_in_text(source) and imports_project_module_in_text(source) and index.imports_evaluating_module(path, source, cls.trigger_tokens)
+
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.ReLU())\nwith torch.no_grad():\n    y = model(x)\n",
@@ -486,7 +506,7 @@ class MissingEval(Rule):
                 parts.insert(0, f"where {obs.via} runs it")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
-            for kind in ("val_batch", "inference", "trace", "phase"):
+            for kind in ("val_batch", "inference", "trace", "phase", "one_sample"):
                 if kind in obs.kinds:
                     parts.append(_CONTEXT_WORDS[kind])
             if "after_fit" in obs.kinds and obs.after is not None and fn_name:
