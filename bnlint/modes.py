@@ -1907,6 +1907,36 @@ class ModesAnalysis:
             # `model = build_model()` is `model` to the reader, and to a fix that calls `.train()`.)
             obj.label = dotted(target) or obj.label
 
+    def _switch_by_key(self, call: cst.Call, holder: Obj, recv: cst.Subscript, st: State, fr: Frame) -> None:
+        """`nets[k].eval()` with a key not known here: in `for k in nets:` (or `nets.keys()`) every
+        model the holder keeps gets it; any other key switches one of them, which one is not
+        known (each is then unknown)."""
+        index = recv.slice[0].slice if len(recv.slice) == 1 else None
+        key = index.value if isinstance(index, cst.Index) and isinstance(index.value, cst.Name) else None
+        every = False
+        if key is not None:
+            for anc in self.facts.ancestors(call):
+                if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                    break
+                if isinstance(anc, (cst.For, cst.CompFor)) and isinstance(anc.target, cst.Name) and anc.target.value == key.value:
+                    it = anc.iter
+                    if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value == "keys" and not it.args:
+                        it = it.func.value
+                    every = self.resolve(it, st, fr) is holder if isinstance(it, (cst.Name, cst.Attribute, cst.Subscript)) else False
+                    break
+        meth = call.func.attr.value  # type: ignore[attr-defined]
+        for part in (holder.parts or {}).values():
+            if every and meth in ("train", "eval"):
+                self._set_mode(part, self._mode_of_call(call), call, st, fr)
+            elif every and meth == "apply" and call.args:
+                effect = self._apply_effect(call.args[0].value, fr)
+                if effect == "freeze":
+                    self._freeze(part, call, st)
+                elif effect == EVAL:
+                    self._set_mode(part, EVAL, call, st, fr)
+            elif meth != "requires_grad_":
+                st.modes[part] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+
     def _bind_entry(self, target: cst.Subscript, value: cst.BaseExpression, result: Optional[Obj], st: State, fr: Frame) -> None:
         """`models["cls"] = net`: the dict now holds ``net`` under that key (a dict this code
         had not seen holding models becomes a holder); another value there replaces it."""
@@ -2542,6 +2572,9 @@ class ModesAnalysis:
             if obj is not None and isinstance(recv, cst.Name) and recv.value == "self" and fr.cls is not None and meth in self._methods_of(fr.cls) and meth not in ("train", "eval", "forward"):
                 obj = None  # `self.evaluate()` in a model's own method: analysed inline below
             if obj is not None and obj.parts is not None:
+                if path == ["[]"] and meth in ("train", "eval", "apply", "requires_grad_") and isinstance(recv, cst.Subscript):
+                    self._switch_by_key(call, obj, recv, st, fr)
+                    return None
                 if path:
                     return None  # a member that is no tracked model (`state["optimizer"].step()`)
                 if meth in obj.parts:

@@ -33,6 +33,10 @@ class EvalNotRestored(Rule):
     saved before the evaluation and restored after it (`was_training =
     model.training` ... `if was_training: model.train()`) is restored.
 
+    Models kept in a dict and switched by key in a loop over it (`for k in
+    nets: nets[k].eval()`, also over `nets.keys()`) are each switched; a key
+    not known here (`nets[name].eval()`) leaves each of them unknown.
+
     A model that comes in as a parameter of a training function nothing in the
     file calls (`def fit(model, loader, optimizer)`) is followed too, though
     its class is unknown there: an `.eval()` that leaks into training is wrong
