@@ -460,17 +460,18 @@ class MissingEval(Rule):
                 # data, in an evaluation function or in inference code (nothing trains) it is the
                 # bug: BatchNorm normalises that data with its own statistics.
                 continue
-            if obs.kinds == {"no_grad"}:
+            one_sample = "one_sample" in obs.kinds  # (inference of one sample, even in the loop that trains it)
+            if obs.kinds - {"one_sample"} == {"no_grad"}:
                 # A no-grad forward of the model that the same loop trains: logging, GAN samples.
-                if any((loop, obj) in result.trained_in_loop for loop in obs.loops if loop is not None):
+                if not one_sample and any((loop, obj) in result.trained_in_loop for loop in obs.loops if loop is not None):
                     continue
-                if _over_its_training_data(obs, obj, result):
+                if not one_sample and _over_its_training_data(obs, obj, result):
                     continue  # a pass over the data it trains on (a loss estimate, JOAO's augmentation scores)
                 if is_generator_name(obs.label) or is_generator_name(obj.label):
                     continue
                 if {obs.label.split(".")[0], obj.label.split(".")[0]} & facts.ema_targets():
                     continue  # an EMA teacher / momentum encoder computing targets: train mode is the method
-            elif obs.kinds <= {"no_grad", "val_batch"} and (is_generator_name(obs.label) or is_generator_name(obj.label)):
+            elif obs.kinds <= {"no_grad", "val_batch", "one_sample"} and (is_generator_name(obs.label) or is_generator_name(obj.label)):
                 continue  # a GAN's sample images from a validation batch: display, not evaluation
             if "trace" not in obs.kinds and "after_fit" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
