@@ -50,7 +50,7 @@ from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.inventory import factory_holds_bn
-from bnlint.summaries import kept_parameters
+from bnlint.summaries import kept_parameters, looks_non_bn
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,7 +75,6 @@ _WEIGHT_KEYWORDS = {"pretrained", "weights", "encoder_weights", "pretrained_back
 _LIBRARY_FORWARD_METHODS = {"generate": "transformers."}
 _MODE_CHANGING_METHODS = {"eval", "train", "apply", "modules", "named_modules", "children", "named_children", "requires_grad_"}
 
-_NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
 # A GAN's generators: `G`, `netG`, `generator`, and the paired ones of image-to-image translation
 # (`G_AB`, `G_BA`, `netG_A`).
 # Calls a model may be handed to that train nothing: printing, saving, graph and summary views.
@@ -2596,7 +2595,7 @@ class ModesAnalysis:
                         mode = UNKNOWN if known is None else (TRAIN if known else EVAL)
                     if not sub:
                         self._set_mode(obj, mode, call, st, fr)
-                    elif mode == EVAL and not _looks_non_bn(sub):
+                    elif mode == EVAL and not looks_non_bn(sub):
                         self._freeze(obj, call, st)
                     elif mode == TRAIN and obj in st.modes:
                         # `net.module.head.train()` after an `.eval()`: the part that trains is put
@@ -4453,11 +4452,6 @@ def _names_training_data(expr: cst.BaseExpression) -> bool:
                 return False
             found = found or verdict is False
     return found
-
-
-def _looks_non_bn(path: List[str]) -> bool:
-    leaf = path[-1].lower() if path else ""
-    return any(leaf.startswith(p) for p in _NON_BN_LEAVES)
 
 
 def _is_training_method_name(name: str) -> bool:

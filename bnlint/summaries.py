@@ -458,7 +458,9 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
                     if set_to is not None and _receiver(call) == name:
                         mode = UNKNOWN if conditional else set_to
         answers.append(mode or TRAIN)
-    params_frozen = bool(returned) and all(_builds_param_frozen(v, fn, definitions, aliases) for v in returned)
+    params_frozen = bool(returned) and all(
+        _builds_param_frozen(v, fn, definitions, aliases) or _freezes_what_it_returns(v, fn, definitions, aliases) for v in returned
+    )
     returned_names = {v.id for v in returned if isinstance(v, ast.Name)}
     loads = any(
         isinstance(call.func, ast.Attribute) and call.func.attr in ("load_state_dict", "load_weights") and _receiver(call) in returned_names
@@ -515,6 +517,52 @@ def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "De
         return False
     built = construction(definitions, name or "", aliases)
     return built is not None and params_frozen_by(built, lambda param, index: _argument_truth(value, fn, param, index))
+
+
+# Attribute names of a model's parts that are heads or sequence layers, not its BN trunk
+# (`model.fc`, `model.classifier`): a mode switch or freeze of one says nothing about its BN.
+_NON_BN_LEAVES = ("drop", "fc", "classifier", "head", "linear", "lstm", "rnn", "gru", "embed", "attn", "attention", "proj")
+
+
+def looks_non_bn(path: List[str]) -> bool:
+    """Does the last attribute of ``path`` (`["module", "fc"]`) name a part without BatchNorm?"""
+    leaf = path[-1].lower() if path else ""
+    return any(leaf.startswith(p) for p in _NON_BN_LEAVES)
+
+
+def _freezes_what_it_returns(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
+    """`model = efficientnet_b2(weights=...)`, `for p in model.parameters(): p.requires_grad =
+    False` (unconditionally, in ``fn``'s body), `return model`: a factory that returns a model with
+    BatchNorm whose parameters it froze (every binding of the name builds BN)."""
+    if not isinstance(value, ast.Name):
+        return False
+    bound = _bound_values(fn, value.id)
+    if not bound or not all(isinstance(b, ast.Call) and _call_builds_bn(b, definitions, aliases) for b in bound):
+        return False
+    for stmt in fn.body:  # type: ignore[attr-defined]
+        owner = (_frozen_by(stmt) or "").split(".")
+        # The model itself, or its trunk (`model.features`), not its head (`model.classifier`).
+        if owner[0] == value.id and (len(owner) == 1 or not looks_non_bn(owner[1:])):
+            return True
+    return False
+
+
+def _call_builds_bn(call: ast.Call, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
+    """A call of a library factory or layer known to build BatchNorm (`torchvision.models.resnet50`),
+    or of a class of this module whose methods build it."""
+    from bnlint.inventory import ModuleInventory, factory_holds_bn, is_bn_class
+
+    while isinstance(call.func, ast.Attribute) and call.func.attr in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval") and isinstance(call.func.value, ast.Call):
+        call = call.func.value  # `efficientnet_b0(weights=w).to(device)`
+    name = _dotted(call.func) or ""
+    node = definitions.get(name)
+    if isinstance(node, ast.ClassDef):
+        return _builds_bn({n.name: n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}, aliases)
+    resolve = ModuleInventory(path=None, aliases=aliases).resolve
+    if any(k.arg == "norm_layer" and not is_bn_class(resolve(_dotted(k.value) or "")) for k in call.keywords):
+        return False  # `resnet50(norm_layer=FrozenBatchNorm2d)`
+    q = resolve(name)
+    return is_bn_class(q) or bool(factory_holds_bn(q))
 
 
 def _argument_truth(call: ast.Call, fn: ast.AST, param: str, index: int) -> Optional[bool]:

@@ -96,6 +96,15 @@ class FrozenBNTrainMode(Rule):
     only after its training loops, for a test, is still reported: the
     training ran with the frozen BN in train mode.
 
+    The frozen model is followed as an object where names would mislead: a
+    local of a function (not handed to a call) is that function's object, and
+    a factory of this file that freezes the model it returns (`model =
+    efficientnet_b2(...)`; `for p in model.features.parameters(): ...`;
+    `return model` or `return model, transforms`) is reported at its freeze
+    when a caller trains what it returns, under any name; a name bound to a
+    new object between the freeze and the training (`effnetb2, tf =
+    create_model()`, not on a branch of its own) is another object.
+
     What it cannot see: freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
     object or framework. A sub-module handed to the constructor (a backbone
@@ -275,10 +284,13 @@ class FrozenBNTrainMode(Rule):
         if not sites or self._test_time_adaptation():
             return
         ema_targets: Optional[Set[str]] = None
+        reported: Set[int] = set()
+        direct = {id(n): (w, i) for n, w, i in sites if i is not None}
         for node, what_node, info in sites:
             if info is None:
                 continue
             kind, roots, label = info
+            factory_freeze = self._factory_freeze(node, what_node, direct) if node is not what_node else None
             if any(r in bn_eval for r in roots):  # type: ignore[operator]
                 continue
             if ema_targets is None:
@@ -289,12 +301,31 @@ class FrozenBNTrainMode(Rule):
             # A model built by a constructor that freezes its BN is a local object: only its own
             # scope (and what it is handed to) trains it; a `model.train()` of another function's
             # `model` is another object.
-            self._site = _Site(fn=fn, guards=self._guards(node), local_to=fn if what_node is not node and "constructor" in label else False)
+            constructed = what_node is not node and "constructor" in label
+            # A model bound to a local variable of the freeze's function (a factory's `model`) is
+            # that function's object: another function's `model.train()` is another object's (the
+            # factory's callers are checked where they build it: ``_construction_sites``).
+            local = fn is not None and bool(roots) and all(
+                r != "self" and r not in params_of(fn) and facts.binds_locally(fn, r.split(".")[0]) and not self._handed_on(fn, r.split(".")[0])
+                for r in roots
+            )
+            self._site = _Site(fn=fn, guards=self._guards(node), local_to=fn if constructed or local else False, node=node)
             when = self._trains_after(node, roots)
             if when is None:
                 continue
             train_call = self._site.train_call
             related = ((train_call, "the model is put in train mode here, BatchNorm layers included"),) if train_call is not None else ()
+            if factory_freeze is not None:
+                # A factory of this file that freezes the model it returns: reported at its freeze,
+                # once, with this call as where the frozen model is built.
+                freeze_node, (freeze_what, freeze_info) = factory_freeze
+                if id(freeze_node) in reported:
+                    continue
+                related = ((node, "the frozen model is built here"),) + related
+                node, what_node, (kind, _, label) = freeze_node, freeze_what, freeze_info
+            if id(node) in reported:
+                continue
+            reported.add(id(node))
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
                 what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose constructor freezes the affine parameters (weight/bias) of its BatchNorm layers"
             elif kind == "bn":
@@ -462,8 +493,89 @@ class FrozenBNTrainMode(Rule):
                 )
             }
             out = [site for site in out if id(site[0]) not in toggled]
-        out.extend(self._construction_sites())
+        out.extend(self._construction_sites(out))
         return out
+
+    def _tuple_construction_site(self, assign: cst.Assign, value: cst.Call, direct):
+        """`effnetb2, transforms = create_effnetb2_model()`: the target at the position where every
+        `return` of the factory (a function of this file) hands back the local model it froze
+        unconditionally (a freeze site of ``direct`` in its body)."""
+        facts = self.ctx.facts
+        factory = facts.function_named(value.func.value) if isinstance(value.func, cst.Name) else None
+        if factory is None:
+            return None
+        frozen = {
+            next(iter(info[1])) for n, _, info in direct
+            if info is not None and len(info[1]) == 1 and facts.enclosing_function(n) is factory and not self._guards(n)
+            and not any(isinstance(a, cst.If) for a in self._ancestors_within(n, factory))
+            and facts.binds_locally(factory, next(iter(info[1])))
+        }
+        returns = [n for n in self._walk(factory) if isinstance(n, cst.Return) and facts.enclosing_function(n) is factory]
+        positions = set()
+        for r in returns:
+            if not isinstance(r.value, cst.Tuple):
+                return None
+            names = [e.value.value if isinstance(e.value, cst.Name) else None for e in r.value.elements]
+            positions.add(next((i for i, n in enumerate(names) if n in frozen), None))
+        targets = assign.targets[0].target.elements  # type: ignore[attr-defined]
+        if len(positions) != 1 or None in positions:
+            return None
+        index = positions.pop()
+        if index >= len(targets) or not isinstance(targets[index].value, cst.Name):
+            return None
+        target = targets[index].value.value
+        return (assign, value, ("module", {target}, f"`{target}` (frozen by `{factory.name.value}()`)"))
+
+    def _ancestors_within(self, node: cst.CSTNode, scope: cst.CSTNode):
+        for anc in self.ctx.facts.ancestors(node):
+            if anc is scope:
+                return
+            yield anc
+
+    def _handed_on(self, fn: cst.FunctionDef, name: str) -> bool:
+        """Does ``fn`` hand its local ``name`` on: as an argument of a call, or inside a list,
+        tuple or dict display (`nets = {"p": paraphraser}`)?  Then its callees reach the object,
+        as far as names can tell.  (A `return` hands it to the callers, which are checked where
+        they build it: ``_construction_sites``.)"""
+        for node in self._walk(fn):
+            if isinstance(node, cst.Name) and node.value == name:
+                parent = self.ctx.facts.parent(node)
+                if isinstance(parent, (cst.Arg, cst.Element, cst.DictElement)):
+                    return True
+        return False
+
+    def _factory_freeze(self, node: cst.CSTNode, built: cst.CSTNode, direct) -> Optional[Tuple[cst.CSTNode, Tuple[cst.CSTNode, Tuple[str, Set[str], str]]]]:
+        """For a construction site `model = build_model(...)` whose callee is a function of this
+        file that freezes the model it returns: that freeze (a site of ``direct``), else None."""
+        facts = self.ctx.facts
+        if not isinstance(built, cst.Call) or not isinstance(built.func, cst.Name):
+            return None
+        factory = facts.function_named(built.func.value)
+        if factory is None:
+            return None
+        for n in self._walk(factory):
+            if id(n) in direct and direct[id(n)][0] is n:
+                return n, direct[id(n)]
+        return None
+
+    def _rebound_between(self, name: str, freeze: cst.CSTNode, call: cst.CSTNode, order: Dict[int, int]) -> bool:
+        """Is ``name`` bound to something else, in the freeze's scope, after the freeze and before
+        ``call`` (with no loop running both again)?"""
+        facts = self.ctx.facts
+        start, end = order.get(id(freeze), 0), order.get(id(call), 0)
+        if not start < end or self._share_loop(freeze, call):
+            return False
+        scope = facts.enclosing_function(freeze)
+        for assign in self._assign_nodes():
+            at = order.get(id(assign), -1)
+            if start < at < end and facts.enclosing_function(assign) is scope:
+                bound = {n.value for t in assign.targets for n in self._walk(t.target) if isinstance(n, cst.Name) and facts.is_store(n)}
+                if name in bound and not any(
+                    isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.Try, cst.ExceptHandler)) and not self._inside(call, anc)
+                    for anc in self._ancestors_within(assign, scope if scope is not None else self.ctx.module)
+                ):
+                    return True  # (a binding on a branch of its own, `else: model = other()`, may not run)
+        return False
 
     def _staged_unfreeze(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode, freezes: List[cst.CSTNode]) -> bool:
         """Is ``unfreeze`` under an `if` inside a loop of the freeze's function that runs no
@@ -498,9 +610,11 @@ class FrozenBNTrainMode(Rule):
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return any(anc is container for anc in self.ctx.facts.ancestors(node))
 
-    def _construction_sites(self):
+    def _construction_sites(self, direct=()):
         """`model = DeepLab(...)` where the class (in this file or a project module) freezes its
-        BatchNorm layers' parameters in its constructor (``summaries.Construction.freezes_bn_params``)."""
+        BatchNorm layers' parameters in its constructor (``summaries.Construction.freezes_bn_params``),
+        or a factory does to the model it returns; `model, transforms = create_model()` where a
+        factory of this file returns, at that position, a model it froze (a site of ``direct``)."""
         from bnlint.modes import construction_of, keeps_bn_eval
         from bnlint.summaries import params_frozen_by
 
@@ -508,6 +622,11 @@ class FrozenBNTrainMode(Rule):
         for assign in self._assigns:
             value = _strip_wrappers(assign.value)
             if len(assign.targets) != 1 or not isinstance(value, cst.Call):
+                continue
+            if isinstance(assign.targets[0].target, cst.Tuple):
+                site = self._tuple_construction_site(assign, value, direct)
+                if site is not None:
+                    sites.append(site)
                 continue
             target = dotted(assign.targets[0].target)
             built = construction_of(self.ctx.facts, value) if target else None
@@ -882,6 +1001,8 @@ class FrozenBNTrainMode(Rule):
                 continue
             if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
                 continue
+            if cfn is fn and self._rebound_between(r, node, call, order):
+                continue  # `effnetb2, tf = create_model()` between: the `.train()` is the new object's
             if cfn is not None and cfn is not fn and self._runs_only_before(cfn, node, fn, order):
                 continue  # `pretrain(nets)` with its `.train()`, called before the freeze only
             if _exclusive(self._guards(node), self._guards(call)):
@@ -908,7 +1029,10 @@ class FrozenBNTrainMode(Rule):
                     has_backward = True
                 elif m == "step" and "opt" in (dotted(call.func.value) or "").lower():
                     has_step = True
-                elif m == "eval" and self._refers_to(_root(call.func.value), call, roots) and not self._after_training(call, roots, order):
+                elif (
+                    m == "eval" and self._refers_to(_root(call.func.value), call, roots) and self._same_object_at(call.func.value)
+                    and not self._after_training(call, roots, order)
+                ):
                     return None
         if has_step and has_backward and self._trained(roots):
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
@@ -938,7 +1062,10 @@ class FrozenBNTrainMode(Rule):
             name = dotted(call.func)
             if not name or not inv.is_imported(name) or any(a.star for a in call.args):
                 continue
-            handed = [(i, a) for i, a in enumerate(call.args) if self._refers_to(_root(a.value), call, roots) and isinstance(a.value, (cst.Name, cst.Attribute))]
+            handed = [
+                (i, a) for i, a in enumerate(call.args)
+                if isinstance(a.value, (cst.Name, cst.Attribute)) and self._refers_to(_root(a.value), call, roots) and self._same_object_at(a.value)
+            ]
             if not handed:
                 continue
             cfn = facts.enclosing_function(call)
@@ -1000,9 +1127,9 @@ class FrozenBNTrainMode(Rule):
             leaf = callee.rsplit(".", 1)[-1]
             if "optim." in callee or leaf in _OPTIMIZERS:
                 for arg in call.args:
-                    if any(isinstance(n, cst.Name) and self._refers_to(n.value, call, roots) for n in self._walk(arg.value)):
+                    if any(isinstance(n, cst.Name) and self._refers_to(n.value, call, roots) and self._same_object_at(n) for n in self._walk(arg.value)):
                         return True
-            elif isinstance(call.func, cst.Name) and self._refers_to(call.func.value, call, roots) or (
+            elif isinstance(call.func, cst.Name) and self._refers_to(call.func.value, call, roots) and self._same_object_at(call.func) or (
                 isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" and self._refers_to(_root(call.func.value), call, roots)
             ):
                 for loop in facts.ancestors(call):
@@ -1065,9 +1192,25 @@ class FrozenBNTrainMode(Rule):
             # with it, where the freeze's conditions allow (`if mode == "teacher": train(teach)` does
             # not train the teacher frozen under `elif mode == "student":`).
             return any(
-                _root(a) in roots and not _exclusive(self._site.guards, self._guards(a)) for a in self.ctx.facts.caller_arguments(fn, name)
+                _root(a) in roots and not _exclusive(self._site.guards, self._guards(a)) and self._same_object_at(a)
+                for a in self.ctx.facts.caller_arguments(fn, name)
             )
         return False
+
+    def _same_object_at(self, argument: cst.BaseExpression) -> bool:
+        """Is the name a caller hands over (``argument``) the frozen object there: in the scope
+        the frozen model is local to (when it is), and not bound to another object after the
+        freeze and before that call?"""
+        facts = self.ctx.facts
+        local_to = self._site.local_to
+        scope = facts.enclosing_function(argument)
+        if local_to is not False and scope is not local_to:
+            return False
+        freeze = self._site.node
+        root = _root(argument)
+        if freeze is None or root is None or scope is not facts.enclosing_function(freeze):
+            return True
+        return not self._rebound_between(root, freeze, argument, self._positions())
 
     def _calls_site_fn(self, fn: cst.FunctionDef) -> bool:
         """Does ``fn`` call the function the checked freeze is in (so its names are where the
@@ -1193,6 +1336,7 @@ class _Site:
     guards: List[Tuple[str, str, object]] = field(default_factory=list)
     local_to: object = False
     train_call: Optional[cst.CSTNode] = None
+    node: Optional[cst.CSTNode] = None  # the freeze (or construction) itself
 
 
 def _imports_project_module(tree) -> bool:
