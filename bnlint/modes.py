@@ -1450,6 +1450,12 @@ class ModesAnalysis:
             return join([a, b])
         if isinstance(stmt, cst.For):
             self._exec_expr(stmt.iter, st, fr)
+            restored = self._modules_loop_restore(stmt, st, fr)
+            if restored is not None:
+                # `for name, m in model.named_modules(): m.train(saved[name])`: each module back in
+                # the mode saved before (not followed per module: the model's mode is unknown).
+                st.modes[restored] = frozenset({Val(UNKNOWN, (stmt,), fr.act)})
+                return st
             freeze_target = self._modules_loop_freeze(stmt, st, fr)
             if freeze_target is not None:
                 obj, full = freeze_target
@@ -3128,6 +3134,23 @@ class ModesAnalysis:
             elif isinstance(node, cst.Name) and re.search(r"(^|_)(bn|batchnorm|norm)(\d|_|$)", node.value, re.IGNORECASE):
                 return True
         return False
+
+    def _modules_loop_restore(self, loop: cst.For, st: State, fr: Frame) -> Optional[Obj]:
+        """The model of `for name, m in model.named_modules(): m.train(mode=saved[name])` (also
+        `.modules()`, `.children()`): each module set to a mode not written here."""
+        it = loop.iter
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in ("modules", "named_modules", "children", "named_children")):
+            return None
+        names = {n.value for n in self.walk(loop.target) if isinstance(n, cst.Name)}
+        restores = any(
+            isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "train" and node.args
+            and (dotted(node.func.value) or "").split(".")[0] in names and self._mode_of_call(node) == UNKNOWN
+            for node in self.walk(loop.body)
+        )
+        if not restores:
+            return None
+        obj, path = self.resolve_sub(it.func.value, st, fr)
+        return obj if obj is not None and not path else None
 
     def _modules_loop_freeze(self, loop: cst.For, st: State, fr: Frame) -> Optional[Tuple[Obj, bool]]:
         """``for m in model.modules(): if isinstance(m, BN): m.eval()`` (also named_modules/children;

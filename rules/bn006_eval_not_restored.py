@@ -33,6 +33,10 @@ class EvalNotRestored(Rule):
     saved before the evaluation and restored after it (`was_training =
     model.training` ... `if was_training: model.train()`) is restored.
 
+    A mode saved per module and restored per module (`saved = {n: m.training
+    for n, m in model.named_modules()}` ... `for n, m in
+    model.named_modules(): m.train(mode=saved[n])`) is restored too.
+
     Models kept in a dict and switched by key in a loop over it (`for k in
     nets: nets[k].eval()`, also over `nets.keys()`) are each switched; a key
     not known here (`nets[name].eval()`) leaves each of them unknown.
