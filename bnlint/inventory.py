@@ -2691,6 +2691,23 @@ class ProjectIndex:
         params = effects.positional + effects.keyword_only
         return effects if any((e := effects.effects.get(p)) is not None and e.freezes_bn for p in params) else None
 
+    def parameter_freezer(self, from_path: str, qualified: str) -> Any:
+        """For a project function that freezes the module parameters of what it is handed
+        (``summaries.frozen_parameters``: `set_requires_grad(model, keys, False)`): (its summary,
+        parameter -> the flag parameter whose value is written, or None); else None."""
+        if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return None
+        effects = self.function_effects(from_path, qualified)
+        if effects is None:
+            return None
+        key = (effects.path, f"{effects.name} freezes parameters")
+        if key not in self._effects:
+            from bnlint.summaries import frozen_parameters
+
+            self._effects[key] = frozen_parameters(effects.effects._fn) or None  # type: ignore[attr-defined]
+        frozen = self._effects[key]
+        return (effects, frozen) if frozen else None
+
     def class_definition(self, from_path: str, qualified: str) -> Optional[Tuple[str, str, Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]:
         """(module path, class name, the module's functions, aliases and classes) of the project
         class ``qualified`` names (``definition``, through re-exports); None when it is no class

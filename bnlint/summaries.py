@@ -530,6 +530,46 @@ def looks_non_bn(path: List[str]) -> bool:
     return any(leaf.startswith(p) for p in _NON_BN_LEAVES)
 
 
+def frozen_parameters(fn: ast.AST) -> Dict[str, Optional[str]]:
+    """The parameters of ``fn`` whose module parameters it freezes: `for p in model.parameters():
+    p.requires_grad = False` (also `named_parameters()`, pairs `p[1]` or `name, p`, under a name
+    test), `model.requires_grad_(False)` — parameter -> None, or -> the parameter of ``fn`` whose
+    value is written (`p.requires_grad = requires_grad`: a freeze where the call passes False)."""
+    args = fn.args  # type: ignore[attr-defined]
+    params = [a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
+    out: Dict[str, Optional[str]] = {}
+
+    def written(value: ast.AST) -> Optional[Tuple[bool, Optional[str]]]:
+        if _is_false(value):
+            return True, None
+        if isinstance(value, ast.Name) and value.id in params:
+            return True, value.id
+        return None
+
+    for node in ast.walk(fn):
+        if isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute):
+            if node.iter.func.attr not in ("parameters", "named_parameters") or not isinstance(node.iter.func.value, ast.Name):
+                continue
+            owner = node.iter.func.value.id
+            if owner not in params:
+                continue
+            for inner in ast.walk(node):
+                value = None
+                if isinstance(inner, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in inner.targets):
+                    value = inner.value
+                elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "requires_grad_" and inner.args:
+                    value = inner.args[0]
+                found = written(value) if value is not None else None
+                if found is not None:
+                    out.setdefault(owner, found[1])
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_" and node.args:
+            owner = node.func.value.id if isinstance(node.func.value, ast.Name) else None
+            found = written(node.args[0])
+            if owner in params and found is not None:
+                out.setdefault(owner, found[1])  # type: ignore[index]
+    return out
+
+
 def _freezes_what_it_returns(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
     """`model = efficientnet_b2(weights=...)`, `for p in model.parameters(): p.requires_grad =
     False` (unconditionally, in ``fn``'s body), `return model`: a factory that returns a model with

@@ -105,7 +105,13 @@ class FrozenBNTrainMode(Rule):
     new object between the freeze and the training (`effnetb2, tf =
     create_model()`, not on a branch of its own) is another object.
 
-    What it cannot see: freezes done inside a helper of another module, a
+    A function of another project module that freezes the parameters of the
+    module it is handed (`set_requires_grad(model, keys, requires_grad=False)`
+    looping over `named_parameters()`, `freeze(model.encoder)`) is a freeze
+    where it is called with a false value (not where the same helper also
+    unfreezes that model in the same function: a gradient toggle).
+
+    What it cannot see: BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
     object or framework. A sub-module handed to the constructor (a backbone
     parameter) has unknown content inside the class and is not reported
@@ -192,7 +198,9 @@ class FrozenBNTrainMode(Rule):
         if _FORWARD_DEF.search(source) and (calls_method_in_text(source, "no_grad") or calls_method_in_text(source, "inference_mode")):
             return True  # a sub-module run under no_grad in a `forward` (``_check_no_grad_trunks``)
         if not freezes_in_text(source):
-            return trains and imports_project_module_in_text(source)
+            # A project constructor may freeze BN parameters, or a project helper the parameters of
+            # what it is handed (`set_requires_grad(model, keys, False)`: ``_helper_freeze_sites``).
+            return (trains or "requires_grad" in source) and imports_project_module_in_text(source)
         return trains or imports_project_module_in_text(source)
 
 
@@ -206,8 +214,10 @@ class FrozenBNTrainMode(Rule):
         if scan.forward_classes and ("no_grad" in methods or "inference_mode" in methods):
             return True  # a sub-module run under no_grad in a `forward` (``_check_no_grad_trunks``)
         if not scan.freezes_parameters:
-            # A project constructor may freeze BN parameters (``_construction_sites``).
-            return trains and _imports_project_module(scan.tree)
+            # A project constructor may freeze BN parameters (``_construction_sites``), or a project
+            # helper the parameters of what it is handed (``_helper_freeze_sites``).
+            helper = "requires_grad" in scan.keywords or any("requires_grad" in name for name in scan.call_names)
+            return (trains or helper) and _imports_project_module(scan.tree)
         return trains or _imports_project_module(scan.tree)
 
     @classmethod
@@ -493,8 +503,53 @@ class FrozenBNTrainMode(Rule):
                 )
             }
             out = [site for site in out if id(site[0]) not in toggled]
+        out.extend(self._helper_freeze_sites())
         out.extend(self._construction_sites(out))
         return out
+
+    def _helper_freeze_sites(self):
+        """`set_requires_grad(model, pretrained_dict, False)` with a function of another project
+        module that freezes the parameters of the module it is handed (``ProjectIndex.parameter_freezer``),
+        where this call makes it freeze (the value it writes is False here)."""
+        facts = self.ctx.facts
+        inv = facts.inventory
+        sites = []
+        unfrozen: Set[Tuple[int, str]] = set()  # (scope, owner) the same helpers unfreeze: a gradient toggle (GAN training)
+        if not facts.path:
+            return sites
+        for call in facts.calls:
+            name = dotted(call.func)
+            if not name or not call.args or not inv.is_imported(name) or any(a.star for a in call.args):
+                continue
+            found = facts.index.parameter_freezer(facts.path, inv.resolve(name))
+            if found is None:
+                continue
+            effects, frozen = found
+            literals = effects.literal_defaults()
+            bound: Dict[str, cst.BaseExpression] = {}
+            position = 0
+            for arg in call.args:
+                index = None
+                if arg.keyword is None:
+                    index, position = position, position + 1
+                pname = effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None)
+                if pname:
+                    bound[pname] = arg.value
+            for pname, flag in frozen.items():
+                target = bound.get(pname)
+                if target is None or not isinstance(target, (cst.Name, cst.Attribute)):
+                    continue
+                if flag is not None:
+                    value = bound.get(flag)
+                    truth = literal_value(value) if value is not None else literals.get(flag, NOT_LITERAL)
+                    if truth is NOT_LITERAL or truth:
+                        if truth is not NOT_LITERAL:
+                            unfrozen.add((id(facts.enclosing_function(call)), dotted(target) or ""))
+                        continue  # `requires_grad=True` (or not known here): no freeze
+                info = self._module_info(target, call)
+                if info is not None:
+                    sites.append(((call, call, info), (id(facts.enclosing_function(call)), dotted(target) or "")))
+        return [site for site, owner in sites if owner not in unfrozen]
 
     def _tuple_construction_site(self, assign: cst.Assign, value: cst.Call, direct):
         """`effnetb2, transforms = create_effnetb2_model()`: the target at the position where every
@@ -1184,8 +1239,8 @@ class FrozenBNTrainMode(Rule):
             local_to = self._site.local_to
             if local_to is False or fn is local_to:
                 return True
-            if local_to is None:  # built at module level: a function that reads the global
-                return fn is not None and not self.ctx.facts.binds_locally(fn, name)
+            if local_to is None:  # built at module level: the module's code, or a function that reads the global
+                return fn is None or not self.ctx.facts.binds_locally(fn, name)
             return False
         if fn is not None and name != "self" and name in params_of(fn):
             # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called
@@ -1204,8 +1259,8 @@ class FrozenBNTrainMode(Rule):
         facts = self.ctx.facts
         local_to = self._site.local_to
         scope = facts.enclosing_function(argument)
-        if local_to is not False and scope is not local_to:
-            return False
+        if isinstance(local_to, cst.FunctionDef) and scope is not local_to:
+            return False  # another function's namesake (a module-level model is read by any function)
         freeze = self._site.node
         root = _root(argument)
         if freeze is None or root is None or scope is not facts.enclosing_function(freeze):
