@@ -51,6 +51,14 @@ BN_CLASSES.update(
         "MinkowskiEngine.MinkowskiNormalization.MinkowskiBatchNorm",
         "MinkowskiEngine.MinkowskiNormalization.MinkowskiSyncBatchNorm",
         "torchsparse.nn.BatchNorm",
+        # In-place activated BatchNorm (`inplace_abn`, used by segmentation and MVS networks):
+        # BatchNorm with running statistics and an activation fused in, the same train/eval semantics.
+        "inplace_abn.InPlaceABN",
+        "inplace_abn.InPlaceABNSync",
+        "inplace_abn.ABN",
+        "inplace_abn.abn.InPlaceABN",
+        "inplace_abn.abn.InPlaceABNSync",
+        "inplace_abn.abn.ABN",
     }
 )
 
