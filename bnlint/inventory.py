@@ -459,6 +459,7 @@ BN_EVIDENCE_TOKENS: Tuple[str, ...] = (
     "efficientnet_pytorch",
     "pytorch_fid",  # BN_LIBRARY_MODELS
     "monai",  # _MONAI_BN_NETS
+    "inplace_abn",  # InPlaceABN: BatchNorm without "BatchNorm" in its name (``BN_CLASSES``)
     "running_mean",  # a BatchNorm written by hand (``is_hand_written_bn``)
     "running_var",
 )
