@@ -4012,28 +4012,115 @@ class ModesAnalysis:
         return self._no_training
 
     def _one_sample_input(self, call: cst.Call, fr: Frame) -> bool:
-        """Is the forward's input a batch of one (``bnlint.shapes.is_one_sample``): written in
-        the call, or the value its name was last bound to before it in the scope?"""
+        """Is the forward's input a batch of one (``bnlint.shapes.is_one_sample``): written in the
+        call, or what its name was last bound to before it in the scope, or (a parameter) what the
+        caller hands it, or what a function of this file or the project returns (`state =
+        get_screen()` ... `return resize(screen).unsqueeze(0)`); `a - b` of two such batches too."""
         if not call.args or call.args[0].keyword is not None or call.args[0].star:
             return False
-        from bnlint.shapes import is_one_sample
+        depth = next((i for i, f in enumerate(self._stack) if f is fr), len(self._stack) - 1)
+        return self._one_sample(call.args[0].value, call, depth, 0)
 
-        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
-        order, bindings = self.binding_index(scope)
-        at = order.get(id(call), -1)
+    def _one_sample(self, expr: cst.BaseExpression, at_node: cst.CSTNode, depth: int, hops: int) -> bool:
+        from bnlint.shapes import SHAPE_KEEPING, is_one_sample
 
-        def as_ast(node: cst.CSTNode) -> Optional[ast.AST]:
-            try:
-                return ast.parse(self.facts.module.code_for_node(node).strip(), mode="eval").body
-            except SyntaxError:
-                return None
+        if hops > 6:
+            return False
+        while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in SHAPE_KEEPING:
+            expr = expr.func.value
+        if isinstance(expr, cst.BinaryOperation):
+            sides = [side for side in (expr.left, expr.right) if not isinstance(side, (cst.Integer, cst.Float))]
+            return bool(sides) and all(self._one_sample(side, at_node, depth, hops + 1) for side in sides)
+        frame = self._stack[depth] if 0 <= depth < len(self._stack) else None
+        scope: cst.CSTNode = frame.fn if frame is not None and frame.fn is not None else self.module
+        if isinstance(expr, cst.Name):
+            order, bindings = self.binding_index(scope)
+            at = order.get(id(at_node), -1)
+            earlier = [value for position, value in bindings.get(expr.value, ()) if position < at]
+            if earlier:
+                return self._one_sample(earlier[-1], earlier[-1], depth, hops + 1)
+            if frame is not None and frame.fn is not None and frame.callsite is not None and isinstance(frame.callsite, cst.Call) and depth > 0:
+                handed = self._handed_for(frame.fn, frame.callsite, expr.value)
+                if handed is not None:
+                    return self._one_sample(handed, frame.callsite, depth - 1, hops + 1)
+            return False
+        if isinstance(expr, cst.Call) and not (isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("unsqueeze", "view", "reshape")):
+            returned = self._returned_expressions(expr)
+            if returned is not None:
+                fn_ast, values = returned
+                from bnlint.effects import last_binding
 
-        def bound(name: str) -> Optional[ast.AST]:
-            earlier = [value for position, value in bindings.get(name, ()) if position < at]
-            return as_ast(earlier[-1]) if earlier else None
+                return bool(values) and all(is_one_sample(v, lambda name, v=v: last_binding(fn_ast, name, getattr(v, "lineno", 0))) for v in values)
+        try:
+            tree = ast.parse(self.facts.module.code_for_node(expr).strip(), mode="eval").body
+        except SyntaxError:
+            return False
+        return is_one_sample(tree)
 
-        expr = as_ast(call.args[0].value)
-        return expr is not None and is_one_sample(expr, bound)
+    def _instance_method_ast(self, receiver: cst.BaseExpression, method: str, at: cst.CSTNode) -> Optional[ast.AST]:
+        """The ``ast`` of `method` of the class ``receiver`` is an instance of, where that is
+        known from one construction: `self.env = CartPoleEnv(...)` in the class, or `env =
+        CartPoleEnv(...)` in the scope; the class of this file or of a project module."""
+        built: List[cst.BaseExpression] = []
+        name = dotted(receiver)
+        if name and name.startswith("self.") and name.count(".") == 1:
+            cls = self.facts.enclosing_class(at)
+            built = [v for v, _ in self._self_assignments(cls).get(name[5:], ())] if cls is not None else []
+        elif isinstance(receiver, cst.Name):
+            scope = self.facts.enclosing_function(at) or self.module
+            built = [v for _, v in self.binding_index(scope)[1].get(receiver.value, ())]
+        if len(built) != 1 or not isinstance(built[0], cst.Call):
+            return None
+        class_name = dotted(built[0].func)
+        if not class_name:
+            return None
+        local = self.facts.class_named(class_name) if "." not in class_name else None
+        if local is not None:
+            fn = self._methods_of(local).get(method)
+            return self._ast_definition(fn) if fn is not None else None
+        inv = self.facts.inventory
+        if not self.facts.path or not inv.is_imported(class_name):
+            return None
+        found = self.facts.index.class_definition(self.facts.path, inv.resolve(class_name))
+        if found is None:
+            return None
+        cls_ast = found[4][found[1]]
+        return next((n for n in cls_ast.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+
+    def _handed_for(self, fn: cst.FunctionDef, callsite: cst.Call, param: str) -> Optional[cst.BaseExpression]:
+        """The argument ``callsite`` passes for ``fn``'s parameter ``param`` (a method's `self`
+        not counted when called on an object)."""
+        params = [p.name.value for p in list(fn.params.posonly_params) + list(fn.params.params)]
+        if params and params[0] in ("self", "cls") and isinstance(callsite.func, cst.Attribute):
+            params = params[1:]
+        positional = [a for a in callsite.args if a.keyword is None and not a.star]
+        for arg in callsite.args:
+            if arg.keyword is not None and arg.keyword.value == param:
+                return arg.value
+        if param in params and params.index(param) < len(positional):
+            return positional[params.index(param)].value
+        return None
+
+    def _returned_expressions(self, call: cst.Call) -> "Optional[Tuple[ast.AST, List[ast.AST]]]":
+        """(the function's ``ast``, what its `return`s hand back) for a call of a function of this
+        file or of a project module; None for anything else."""
+        fn_ast: Optional[ast.AST] = None
+        if isinstance(call.func, cst.Name):
+            local = self.facts.function_named(call.func.value)
+            if local is not None:
+                fn_ast = self._ast_definition(local)
+        if fn_ast is None:
+            name = dotted(call.func)
+            inv = self.facts.inventory
+            if name and self.facts.path and inv.is_imported(name):
+                effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
+                fn_ast = effects.effects._fn if effects is not None else None  # type: ignore[union-attr]
+        if fn_ast is None and isinstance(call.func, cst.Attribute):
+            fn_ast = self._instance_method_ast(call.func.value, call.func.attr.value, call)
+        if fn_ast is None:
+            return None
+        values = [n.value for n in ast.walk(fn_ast) if isinstance(n, ast.Return) and n.value is not None]
+        return fn_ast, values
 
     def _iterated(self, loop: cst.For) -> cst.BaseExpression:
         """What ``loop`` iterates: its iterable, seen through `enumerate(...)`, and for a name the

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Callable, Optional
 
 # Methods that keep a tensor's shape: `x.unsqueeze(0).to(device).float()` is still one sample.
-_SHAPE_KEEPING = frozenset({"to", "cuda", "cpu", "float", "double", "half", "detach", "contiguous", "type", "requires_grad_", "clone"})
+SHAPE_KEEPING = frozenset({"to", "cuda", "cpu", "float", "double", "half", "detach", "contiguous", "type", "requires_grad_", "clone"})
 
 
 def is_one_sample(expr: ast.AST, bound: "Optional[Callable[[str], Optional[ast.AST]]]" = None, _depth: int = 0) -> bool:
@@ -25,7 +25,7 @@ def is_one_sample(expr: ast.AST, bound: "Optional[Callable[[str], Optional[ast.A
     ``bound(name)``: the value a name was last bound to before the forward, if known."""
     if _depth > 6:
         return False
-    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _SHAPE_KEEPING:
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in SHAPE_KEEPING:
         expr = expr.func.value
     if isinstance(expr, ast.Name):
         value = bound(expr.id) if bound is not None else None

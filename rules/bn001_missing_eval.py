@@ -44,7 +44,11 @@ class MissingEval(Rule):
     `model.train(False)` after it was built or after its last `model.train()`.
 
     A no-grad forward on a batch of one sample (`actor(state.unsqueeze(0))`,
-    `net(x[None])`, `x.view(1, -1)`, also through the name it was bound to)
+    `net(x[None])`, `x.view(1, -1)`, also through the name it was bound to,
+    the argument a caller hands a parameter, the difference of two such
+    batches, and what a function or method of the project returns:
+    `state = get_screen(env) - last_screen` with `return
+    resize(screen).unsqueeze(0)`)
     is inference of that sample even inside the loop that trains the model
     (an RL agent choosing its next action, here or in a method of another
     module's agent class: `agent.select_action(state)`): in train mode
