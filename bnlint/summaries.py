@@ -534,7 +534,8 @@ def frozen_parameters(fn: ast.AST) -> Dict[str, Optional[str]]:
     """The parameters of ``fn`` whose module parameters it freezes: `for p in model.parameters():
     p.requires_grad = False` (also `named_parameters()`, pairs `p[1]` or `name, p`, under a name
     test), `model.requires_grad_(False)` — parameter -> None, or -> the parameter of ``fn`` whose
-    value is written (`p.requires_grad = requires_grad`: a freeze where the call passes False)."""
+    value is written (`p.requires_grad = requires_grad`: a freeze where the call passes False).
+    In a method, `self` and its attributes count as well (`for p in self.resnet.parameters()`)."""
     args = fn.args  # type: ignore[attr-defined]
     params = [a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
     out: Dict[str, Optional[str]] = {}
@@ -546,12 +547,21 @@ def frozen_parameters(fn: ast.AST) -> Dict[str, Optional[str]]:
             return True, value.id
         return None
 
+    def owner_of(expr: ast.AST) -> Optional[str]:
+        # A parameter (`model`), or in a method `self` and its attributes (`self.resnet`).
+        name = _dotted(expr)
+        if not name:
+            return None
+        if name in params and name not in ("self", "cls"):
+            return name
+        return name if params and params[0] == "self" and (name == "self" or name.startswith("self.")) else None
+
     for node in ast.walk(fn):
         if isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute):
-            if node.iter.func.attr not in ("parameters", "named_parameters") or not isinstance(node.iter.func.value, ast.Name):
+            if node.iter.func.attr not in ("parameters", "named_parameters"):
                 continue
-            owner = node.iter.func.value.id
-            if owner not in params:
+            owner = owner_of(node.iter.func.value)
+            if owner is None:
                 continue
             for inner in ast.walk(node):
                 value = None
@@ -563,10 +573,10 @@ def frozen_parameters(fn: ast.AST) -> Dict[str, Optional[str]]:
                 if found is not None:
                     out.setdefault(owner, found[1])
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_" and node.args:
-            owner = node.func.value.id if isinstance(node.func.value, ast.Name) else None
+            owner = owner_of(node.func.value)
             found = written(node.args[0])
-            if owner in params and found is not None:
-                out.setdefault(owner, found[1])  # type: ignore[index]
+            if owner is not None and found is not None:
+                out.setdefault(owner, found[1])
     return out
 
 

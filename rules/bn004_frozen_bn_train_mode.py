@@ -109,7 +109,11 @@ class FrozenBNTrainMode(Rule):
     module it is handed (`set_requires_grad(model, keys, requires_grad=False)`
     looping over `named_parameters()`, `freeze(model.encoder)`) is a freeze
     where it is called with a false value (not where the same helper also
-    unfreezes that model in the same function: a gradient toggle).
+    unfreezes that model in the same function: a gradient toggle). So is a
+    method of a model class of another module that freezes, at the top of
+    its body, the parameters of the instance or of a part of it that is no
+    head (`encoder.fine_tune(False)` with `for p in self.resnet.parameters():
+    p.requires_grad = False`).
 
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
@@ -519,6 +523,11 @@ class FrozenBNTrainMode(Rule):
             return sites
         for call in facts.calls:
             name = dotted(call.func)
+            if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and not any(a.star for a in call.args):
+                site = self._method_freeze_site(call)
+                if site is not None:
+                    sites.append((site, (id(facts.enclosing_function(call)), dotted(call.func.value) or "")))
+                    continue
             if not name or not call.args or not inv.is_imported(name) or any(a.star for a in call.args):
                 continue
             found = facts.index.parameter_freezer(facts.path, inv.resolve(name))
@@ -550,6 +559,47 @@ class FrozenBNTrainMode(Rule):
                 if info is not None:
                     sites.append(((call, call, info), (id(facts.enclosing_function(call)), dotted(target) or "")))
         return [site for site, owner in sites if owner not in unfrozen]
+
+    def _method_freeze_site(self, call: cst.Call):
+        """`encoder.fine_tune(False)` on an instance of a model class (of this file or a project
+        module) whose method freezes, unconditionally, the parameters of `self` or of a part of it
+        (`for p in self.resnet.parameters(): p.requires_grad = False`): a freeze of the instance's
+        BatchNorm, as far as the instance holds BN."""
+        import ast as _ast
+
+        from bnlint.summaries import _frozen_by, looks_non_bn
+
+        facts = self.ctx.facts
+        recv = call.func.value  # type: ignore[attr-defined]
+        order = self._positions()
+        at = order.get(id(call), 0)
+        fn = facts.enclosing_function(call)
+        # The object the name was last bound to before the call (`encoder = Encoder()`).
+        earlier = [
+            a for a in self._assign_nodes()
+            if facts.enclosing_function(a) is fn and order.get(id(a), 0) < at and len(a.targets) == 1
+            and isinstance(a.targets[0].target, cst.Name) and a.targets[0].target.value == recv.value
+        ]
+        if not earlier:
+            return None
+        value = _strip_wrappers(max(earlier, key=lambda a: order.get(id(a), 0)).value)
+        class_name = dotted(value.func) if isinstance(value, cst.Call) else None
+        cls_ast = None
+        # (A class of this file: its method's freeze is a site of its own, ``_freeze_sites``.)
+        if class_name and facts.path and facts.inventory.is_imported(class_name):
+            found = facts.index.class_definition(facts.path, facts.inventory.resolve(class_name))
+            cls_ast = found[4][found[1]] if found is not None else None
+        if cls_ast is None:
+            return None
+        method = next((n for n in cls_ast.body if isinstance(n, (_ast.FunctionDef, _ast.AsyncFunctionDef)) and n.name == call.func.attr.value), None)  # type: ignore[attr-defined]
+        if method is None:
+            return None
+        # Unconditionally: a freeze statement at the top of the method's body.
+        owners = [_frozen_by(stmt) or "" for stmt in method.body]
+        if not any(owner == "self" or (owner.startswith("self.") and not looks_non_bn(owner.split(".")[1:])) for owner in owners):
+            return None
+        info = self._module_info(recv, call)
+        return (call, call, info) if info is not None else None
 
     def _tuple_construction_site(self, assign: cst.Assign, value: cst.Call, direct):
         """`effnetb2, transforms = create_effnetb2_model()`: the target at the position where every
@@ -624,6 +674,8 @@ class FrozenBNTrainMode(Rule):
         for assign in self._assign_nodes():
             at = order.get(id(assign), -1)
             if start < at < end and facts.enclosing_function(assign) is scope:
+                if dotted(_strip_wrappers(assign.value)) == name:
+                    continue  # `encoder = encoder.to(device)`: the same object, moved or wrapped
                 bound = {n.value for t in assign.targets for n in self._walk(t.target) if isinstance(n, cst.Name) and facts.is_store(n)}
                 if name in bound and not any(
                     isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.Try, cst.ExceptHandler)) and not self._inside(call, anc)
