@@ -261,6 +261,8 @@ class FrozenBNTrainMode(Rule):
         self._assigns: List[cst.Assign] = []  # filled by the shared traversal, in source order
         self._grad_nodes: List[cst.CSTNode] = []  # `.requires_grad = ...` and `.requires_grad_(...)`
         self._site = _Site()  # the freeze being checked (``_refers_to`` and ``_trains_after`` read it)
+        self._name_assigns: Optional[Dict[Tuple[int, str], List[cst.Assign]]] = None  # (scope, name) -> its assignments
+        self._binders: Optional[Dict[str, List[cst.Assign]]] = None  # name -> the assignments that bind it (tuples too)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._assigns.append(node)
@@ -575,11 +577,12 @@ class FrozenBNTrainMode(Rule):
         at = order.get(id(call), 0)
         fn = facts.enclosing_function(call)
         # The object the name was last bound to before the call (`encoder = Encoder()`).
-        earlier = [
-            a for a in self._assign_nodes()
-            if facts.enclosing_function(a) is fn and order.get(id(a), 0) < at and len(a.targets) == 1
-            and isinstance(a.targets[0].target, cst.Name) and a.targets[0].target.value == recv.value
-        ]
+        if self._name_assigns is None:
+            self._name_assigns = {}
+            for a in self._assign_nodes():
+                if len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Name):
+                    self._name_assigns.setdefault((id(facts.enclosing_function(a)), a.targets[0].target.value), []).append(a)
+        earlier = [a for a in self._name_assigns.get((id(fn), recv.value), ()) if order.get(id(a), 0) < at]
         if not earlier:
             return None
         value = _strip_wrappers(max(earlier, key=lambda a: order.get(id(a), 0)).value)
@@ -671,13 +674,17 @@ class FrozenBNTrainMode(Rule):
         if not start < end or self._share_loop(freeze, call):
             return False
         scope = facts.enclosing_function(freeze)
-        for assign in self._assign_nodes():
+        if self._binders is None:
+            self._binders = {}
+            for a in self._assign_nodes():
+                for bound_name in {n.value for t in a.targets for n in self._walk(t.target) if isinstance(n, cst.Name) and facts.is_store(n)}:
+                    self._binders.setdefault(bound_name, []).append(a)
+        for assign in self._binders.get(name, ()):
             at = order.get(id(assign), -1)
             if start < at < end and facts.enclosing_function(assign) is scope:
                 if dotted(_strip_wrappers(assign.value)) == name:
                     continue  # `encoder = encoder.to(device)`: the same object, moved or wrapped
-                bound = {n.value for t in assign.targets for n in self._walk(t.target) if isinstance(n, cst.Name) and facts.is_store(n)}
-                if name in bound and not any(
+                if not any(
                     isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.Try, cst.ExceptHandler)) and not self._inside(call, anc)
                     for anc in self._ancestors_within(assign, scope if scope is not None else self.ctx.module)
                 ):
