@@ -2700,20 +2700,21 @@ class ProjectIndex:
         params = effects.positional + effects.keyword_only
         return effects if any((e := effects.effects.get(p)) is not None and e.freezes_bn for p in params) else None
 
-    def parameter_freezer(self, from_path: str, qualified: str) -> Any:
+    def parameter_freezer(self, from_path: str, qualified: str, unfreezes: bool = False) -> Any:
         """For a project function that freezes the module parameters of what it is handed
         (``summaries.frozen_parameters``: `set_requires_grad(model, keys, False)`): (its summary,
-        parameter -> the flag parameter whose value is written, or None); else None."""
+        parameter -> the flag parameter whose value is written, or None); else None.
+        ``unfreezes``: the same for one that unfreezes them (`enable_gradients(model)`)."""
         if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
             return None
         effects = self.function_effects(from_path, qualified)
         if effects is None:
             return None
-        key = (effects.path, f"{effects.name} freezes parameters")
+        key = (effects.path, f"{effects.name} {'unfreezes' if unfreezes else 'freezes'} parameters")
         if key not in self._effects:
             from bnlint.summaries import frozen_parameters
 
-            self._effects[key] = frozen_parameters(effects.effects._fn) or None  # type: ignore[attr-defined]
+            self._effects[key] = frozen_parameters(effects.effects._fn, unfreezes) or None  # type: ignore[attr-defined]
         frozen = self._effects[key]
         return (effects, frozen) if frozen else None
 

@@ -530,17 +530,20 @@ def looks_non_bn(path: List[str]) -> bool:
     return any(leaf.startswith(p) for p in _NON_BN_LEAVES)
 
 
-def frozen_parameters(fn: ast.AST) -> Dict[str, Optional[str]]:
+def frozen_parameters(fn: ast.AST, unfreezes: bool = False) -> Dict[str, Optional[str]]:
     """The parameters of ``fn`` whose module parameters it freezes: `for p in model.parameters():
     p.requires_grad = False` (also `named_parameters()`, pairs `p[1]` or `name, p`, under a name
     test), `model.requires_grad_(False)` — parameter -> None, or -> the parameter of ``fn`` whose
     value is written (`p.requires_grad = requires_grad`: a freeze where the call passes False).
-    In a method, `self` and its attributes count as well (`for p in self.resnet.parameters()`)."""
+    In a method, `self` and its attributes count as well (`for p in self.resnet.parameters()`).
+    ``unfreezes``: the parameters it unfreezes instead (`= True`: `enable_gradients(model)`)."""
     args = fn.args  # type: ignore[attr-defined]
     params = [a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
     out: Dict[str, Optional[str]] = {}
 
     def written(value: ast.AST) -> Optional[Tuple[bool, Optional[str]]]:
+        if unfreezes:
+            return (True, None) if isinstance(value, ast.Constant) and value.value is True else None
         if _is_false(value):
             return True, None
         if isinstance(value, ast.Name) and value.id in params:

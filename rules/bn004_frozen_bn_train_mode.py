@@ -108,8 +108,9 @@ class FrozenBNTrainMode(Rule):
     A function of another project module that freezes the parameters of the
     module it is handed (`set_requires_grad(model, keys, requires_grad=False)`
     looping over `named_parameters()`, `freeze(model.encoder)`) is a freeze
-    where it is called with a false value (not where the same helper also
-    unfreezes that model in the same function: a gradient toggle). So is a
+    where it is called with a false value (not where the same helper, or
+    another one that unfreezes, `enable_gradients(model)`, unfreezes that
+    model in the same function: a gradient toggle). So is a
     method of a model class of another module that freezes, at the top of
     its body, the parameters of the instance or of a part of it that is no
     head (`encoder.fine_tune(False)` with `for p in self.resnet.parameters():
@@ -532,7 +533,15 @@ class FrozenBNTrainMode(Rule):
                     continue
             if not name or not call.args or not inv.is_imported(name) or any(a.star for a in call.args):
                 continue
-            found = facts.index.parameter_freezer(facts.path, inv.resolve(name))
+            qualified = inv.resolve(name)
+            thawed = facts.index.parameter_freezer(facts.path, qualified, unfreezes=True)
+            if thawed is not None:
+                # `enable_gradients(self.critic)` after `disable_gradients(self.critic)`: a toggle.
+                for pname in thawed[1]:
+                    handed = self._argument_of(call, thawed[0], pname)
+                    if handed is not None:
+                        unfrozen.add((id(facts.enclosing_function(call)), dotted(handed) or ""))
+            found = facts.index.parameter_freezer(facts.path, qualified)
             if found is None:
                 continue
             effects, frozen = found
@@ -561,6 +570,18 @@ class FrozenBNTrainMode(Rule):
                 if info is not None:
                     sites.append(((call, call, info), (id(facts.enclosing_function(call)), dotted(target) or "")))
         return [site for site, owner in sites if owner not in unfrozen]
+
+    @staticmethod
+    def _argument_of(call: cst.Call, effects, pname: str) -> Optional[cst.BaseExpression]:
+        """What ``call`` passes for parameter ``pname`` of the function ``effects`` summarises."""
+        position = 0
+        for arg in call.args:
+            index = None
+            if arg.keyword is None:
+                index, position = position, position + 1
+            if effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None) == pname:
+                return arg.value
+        return None
 
     def _method_freeze_site(self, call: cst.Call):
         """`encoder.fine_tune(False)` on an instance of a model class (of this file or a project
