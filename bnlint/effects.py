@@ -79,6 +79,18 @@ class FunctionEffects:
             return keyword if keyword in self.positional or keyword in self.keyword_only else None
         return self.positional[index] if index is not None and index < len(self.positional) else None
 
+    def argument_for(self, args, param: str):
+        """The expression a call's ``args`` (libcst ``Arg``s: `.keyword`, `.value`) pass for
+        ``param``, or None."""
+        position = 0
+        for arg in args:
+            index = None
+            if arg.keyword is None:
+                index, position = position, position + 1
+            if self.parameter_for(index, arg.keyword.value if arg.keyword is not None else None) == param:
+                return arg.value
+        return None
+
     def bound(self) -> "FunctionEffects":
         """A method's summary as its calls on an instance see it: `self` is not passed."""
         return FunctionEffects(self.name, self.path, self.line, self.positional[1:], self.keyword_only, self.effects)

@@ -1059,14 +1059,7 @@ class ModesAnalysis:
         if known is None:
             return None
         effects, param = known
-        position = 0
-        for arg in call.args:
-            index = None
-            if arg.keyword is None:
-                index, position = position, position + 1
-            if effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None) == param:
-                return arg.value
-        return None
+        return effects.argument_for(call.args, param)
 
     def _stored_parameter(self, cls: cst.ClassDef, attr: str) -> bool:
         """Is `self.<attr>` of a plain class set only in `__init__`, from one of its parameters

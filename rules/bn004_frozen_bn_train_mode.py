@@ -538,7 +538,7 @@ class FrozenBNTrainMode(Rule):
             if thawed is not None:
                 # `enable_gradients(self.critic)` after `disable_gradients(self.critic)`: a toggle.
                 for pname in thawed[1]:
-                    handed = self._argument_of(call, thawed[0], pname)
+                    handed = thawed[0].argument_for(call.args, pname)
                     if handed is not None:
                         unfrozen.add((id(facts.enclosing_function(call)), dotted(handed) or ""))
             found = facts.index.parameter_freezer(facts.path, qualified)
@@ -546,21 +546,12 @@ class FrozenBNTrainMode(Rule):
                 continue
             effects, frozen = found
             literals = effects.literal_defaults()
-            bound: Dict[str, cst.BaseExpression] = {}
-            position = 0
-            for arg in call.args:
-                index = None
-                if arg.keyword is None:
-                    index, position = position, position + 1
-                pname = effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None)
-                if pname:
-                    bound[pname] = arg.value
             for pname, flag in frozen.items():
-                target = bound.get(pname)
+                target = effects.argument_for(call.args, pname)
                 if target is None or not isinstance(target, (cst.Name, cst.Attribute)):
                     continue
                 if flag is not None:
-                    value = bound.get(flag)
+                    value = effects.argument_for(call.args, flag)
                     truth = literal_value(value) if value is not None else literals.get(flag, NOT_LITERAL)
                     if truth is NOT_LITERAL or truth:
                         if truth is not NOT_LITERAL:
@@ -570,18 +561,6 @@ class FrozenBNTrainMode(Rule):
                 if info is not None:
                     sites.append(((call, call, info), (id(facts.enclosing_function(call)), dotted(target) or "")))
         return [site for site, owner in sites if owner not in unfrozen]
-
-    @staticmethod
-    def _argument_of(call: cst.Call, effects, pname: str) -> Optional[cst.BaseExpression]:
-        """What ``call`` passes for parameter ``pname`` of the function ``effects`` summarises."""
-        position = 0
-        for arg in call.args:
-            index = None
-            if arg.keyword is None:
-                index, position = position, position + 1
-            if effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None) == pname:
-                return arg.value
-        return None
 
     def _method_freeze_site(self, call: cst.Call):
         """`encoder.fine_tune(False)` on an instance of a model class (of this file or a project
