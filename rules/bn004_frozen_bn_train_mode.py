@@ -114,7 +114,9 @@ class FrozenBNTrainMode(Rule):
     method of a model class of another module that freezes, at the top of
     its body, the parameters of the instance or of a part of it that is no
     head (`encoder.fine_tune(False)` with `for p in self.resnet.parameters():
-    p.requires_grad = False`).
+    p.requires_grad = False`). A trainer class of another module that keeps
+    the model it is handed and puts it in train mode in a method (`sbs =
+    StepByStep(model, loss_fn, optimizer)`, `sbs.train(10)`) trains it there.
 
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
@@ -562,6 +564,19 @@ class FrozenBNTrainMode(Rule):
                     sites.append(((call, call, info), (id(facts.enclosing_function(call)), dotted(target) or "")))
         return [site for site, owner in sites if owner not in unfrozen]
 
+    def _bound_before(self, name: str, at: cst.CSTNode) -> Optional[cst.BaseExpression]:
+        """The value ``name`` was last assigned, in the scope of ``at``, before it."""
+        facts = self.ctx.facts
+        order = self._positions()
+        if self._name_assigns is None:
+            self._name_assigns = {}
+            for a in self._assign_nodes():
+                if len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Name):
+                    self._name_assigns.setdefault((id(facts.enclosing_function(a)), a.targets[0].target.value), []).append(a)
+        position = order.get(id(at), 0)
+        earlier = [a for a in self._name_assigns.get((id(facts.enclosing_function(at)), name), ()) if order.get(id(a), 0) < position]
+        return max(earlier, key=lambda a: order.get(id(a), 0)).value if earlier else None
+
     def _method_freeze_site(self, call: cst.Call):
         """`encoder.fine_tune(False)` on an instance of a model class (of this file or a project
         module) whose method freezes, unconditionally, the parameters of `self` or of a part of it
@@ -573,19 +588,8 @@ class FrozenBNTrainMode(Rule):
 
         facts = self.ctx.facts
         recv = call.func.value  # type: ignore[attr-defined]
-        order = self._positions()
-        at = order.get(id(call), 0)
-        fn = facts.enclosing_function(call)
-        # The object the name was last bound to before the call (`encoder = Encoder()`).
-        if self._name_assigns is None:
-            self._name_assigns = {}
-            for a in self._assign_nodes():
-                if len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Name):
-                    self._name_assigns.setdefault((id(facts.enclosing_function(a)), a.targets[0].target.value), []).append(a)
-        earlier = [a for a in self._name_assigns.get((id(fn), recv.value), ()) if order.get(id(a), 0) < at]
-        if not earlier:
-            return None
-        value = _strip_wrappers(max(earlier, key=lambda a: order.get(id(a), 0)).value)
+        bound = self._bound_before(recv.value, call)  # `encoder = Encoder()`
+        value = _strip_wrappers(bound) if bound is not None else None
         class_name = dotted(value.func) if isinstance(value, cst.Call) else None
         cls_ast = None
         # (A class of this file: its method's freeze is a site of its own, ``_freeze_sites``.)
@@ -1134,6 +1138,9 @@ class FrozenBNTrainMode(Rule):
         helper = self._trains_in_helper(node, fn, roots, order)
         if helper is not None:
             return helper
+        trainer = self._trains_in_trainer(node, fn, roots, order)
+        if trainer is not None:
+            return trainer
         # No explicit .train(): a model is in train mode from construction until .eval().
         has_step = has_backward = False
         for call in facts.calls:
@@ -1197,6 +1204,43 @@ class FrozenBNTrainMode(Rule):
 
                     self._site.train_call = call
                     return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{effects.name}()`, {display_path(effects.path, facts.path)}:{effects.line})"
+        return None
+
+    def _trains_in_trainer(self, node: cst.CSTNode, fn, roots: Set[str], order: Dict[int, int]) -> Optional[str]:
+        """`sbs = StepByStep(model, loss_fn, optimizer)` ... `sbs.train(10)` after the freeze, with
+        a plain class of another project module that keeps the model it is handed
+        (``ProjectIndex.kept_arguments``) and a method whose summary puts it in train mode."""
+        facts = self.ctx.facts
+        inv = facts.inventory
+        if not facts.path:
+            return None
+        for call in facts.calls:
+            func = call.func
+            if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+                continue
+            cfn = facts.enclosing_function(call)
+            if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
+                continue
+            construction = self._bound_before(func.value.value, call)
+            if not isinstance(construction, cst.Call):
+                continue
+            class_name = dotted(construction.func)
+            if not class_name or not inv.is_imported(class_name) or any(a.star for a in construction.args):
+                continue
+            qualified = inv.resolve(class_name)
+            kept = facts.index.kept_arguments(facts.path, qualified)
+            if kept is None:
+                continue
+            positional, stored = kept
+            for index, arg in enumerate(construction.args):
+                pname = arg.keyword.value if arg.keyword is not None else (positional[index] if index < len(positional) else None)
+                attr = stored.get(pname) if pname else None
+                if attr is None or not isinstance(arg.value, (cst.Name, cst.Attribute)) or not self._refers_to(_root(arg.value), construction, roots):
+                    continue
+                effect = facts.index.attribute_method_effect(facts.path, qualified, func.attr.value, attr)
+                if effect is not None and ("mode", "T") in effect.steps:
+                    self._site.train_call = call
+                    return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{class_name}.{func.attr.value}()` on the `{attr}` it keeps)"
         return None
 
     def _after_training(self, eval_call: cst.Call, roots: Set[str], order: Dict[int, int]) -> bool:
