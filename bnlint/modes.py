@@ -3689,6 +3689,8 @@ class ModesAnalysis:
             return
         vals = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
         lexical = self._lexical_kinds(call, fr.fn) if not trained else set()
+        if not trained and "no_grad" not in lexical and self._volatile_input(call, fr):
+            lexical.add("no_grad")  # `model(Variable(x, volatile=True))`: PyTorch < 0.4's no-grad inference
         kinds = set() if trained else set(lexical) | set(fr.inherited) | set(extra_kinds)
         innermost = self._loop_stack[-1] if self._loop_stack else None
         chain = tuple(f.callsite for f in self._stack if f.callsite is not None)
@@ -4003,6 +4005,25 @@ class ModesAnalysis:
             source = self.source if isinstance(self.source, str) else self.module.code
             self._no_training = not trains_in_text(source)
         return self._no_training
+
+    def _volatile_input(self, call: cst.Call, fr: Frame) -> bool:
+        """Is the forward's input `Variable(x, volatile=True)` (written there, or what its name
+        was last bound to before it in the scope)?  Before PyTorch 0.4 that was how a forward ran
+        without building a graph: inference, as under `torch.no_grad()` now."""
+        if not call.args or call.args[0].keyword is not None:
+            return False
+        expr = call.args[0].value
+        if isinstance(expr, cst.Name):
+            scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+            order, bindings = self.binding_index(scope)
+            at = order.get(id(call), -1)
+            earlier = [value for position, value in bindings.get(expr.value, ()) if position < at]
+            expr = earlier[-1] if earlier else expr
+        while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("cuda", "to", "float", "cpu"):
+            expr = expr.func.value
+        if not (isinstance(expr, cst.Call) and (self.facts.callee(expr) or "").endswith("Variable")):
+            return False
+        return any(a.keyword is not None and a.keyword.value == "volatile" and isinstance(a.value, cst.Name) and a.value.value == "True" for a in expr.args)
 
     def _one_sample_input(self, call: cst.Call, fr: Frame) -> bool:
         """Is the forward's input a batch of one (``bnlint.shapes.is_one_sample``): written in the

@@ -57,6 +57,10 @@ class MissingEval(Rule):
     that only calls such an agent is read when a project module it imports
     has an evaluation context (a no-grad block, an evaluation `def`).
 
+    A forward on `Variable(x, volatile=True)` (PyTorch < 0.4's way to run
+    without a graph, written there or bound to the input's name) is a no-grad
+    forward.
+
     A part of the model that its class (in this file) builds with BatchNorm
     in its constructor, run on its own (`model.features(x_test)`), runs in
     the model's mode. A forward whose output is looked at for its shape only
