@@ -320,9 +320,13 @@ def _shown(expr: ast.AST) -> str:
 def _assigned_values(tree: ast.Module, at: ast.AST, name: str) -> List[ast.AST]:
     """Values assigned to ``name`` in the function around ``at`` (or the module's own code when it
     is at the top level, or when the function does not bind the name)."""
+    functions = getattr(tree, "_bnlint_functions", None)
+    if functions is None:  # (asked for many arguments of one module: its functions listed once)
+        functions = [node for node in ast_nodes(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        tree._bnlint_functions = functions  # type: ignore[attr-defined]
     scope: ast.AST = tree
-    for node in ast_nodes(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= at.lineno <= (node.end_lineno or node.lineno):
+    for node in functions:
+        if node.lineno <= at.lineno <= (node.end_lineno or node.lineno):
             if scope is tree or node.lineno >= scope.lineno:  # type: ignore[attr-defined]
                 scope = node  # the innermost
     values = _assignments(scope, name)
@@ -337,22 +341,29 @@ def _arguments(fn: ast.AST) -> List[ast.arg]:
 
 
 def _assignments(scope: ast.AST, name: str) -> List[ast.AST]:
-    out: List[ast.AST] = []
-    todo = list(scope.body)  # type: ignore[attr-defined]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue  # their own scopes
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name) and target.id == name:
-                    out.append(node.value)
-                elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
-                    out.extend(v for t, v in zip(target.elts, node.value.elts) if isinstance(t, ast.Name) and t.id == name)
-        elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name) and node.target.id == name:
-            out.append(node.value)
-        todo.extend(ast.iter_child_nodes(node))
-    return out
+    """The values assigned to ``name`` in ``scope``'s own code (not in nested functions or classes);
+    every name's, indexed on the scope node at the first question."""
+    index: Optional[Dict[str, List[ast.AST]]] = getattr(scope, "_bnlint_assignments", None)
+    if index is None:
+        index = {}
+        todo = list(scope.body)  # type: ignore[attr-defined]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue  # their own scopes
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        index.setdefault(target.id, []).append(node.value)
+                    elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
+                        for t, v in zip(target.elts, node.value.elts):
+                            if isinstance(t, ast.Name):
+                                index.setdefault(t.id, []).append(v)
+            elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
+                index.setdefault(node.target.id, []).append(node.value)
+            todo.extend(ast.iter_child_nodes(node))
+        scope._bnlint_assignments = index  # type: ignore[attr-defined]
+    return list(index.get(name, ()))
 
 
 def trained_parameters(tree: ast.Module) -> List[Tuple[str, str, int]]:
