@@ -825,6 +825,11 @@ def callable_holds_dropout(inv: "ModuleInventory", name: str, path: Optional[str
     return index.holds_dropout(path, q)
 
 
+def class_method(cls: ast.ClassDef, name: str) -> Optional[ast.AST]:
+    """The method ``name`` defined in the body of ``cls`` (not inherited), or None."""
+    return next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
+
+
 def dotted_name(node: ast.AST) -> Optional[str]:
     parts: List[str] = []
     while isinstance(node, ast.Attribute):
@@ -2384,7 +2389,7 @@ class ProjectIndex:
                 module_path, name, (functions, aliases, classes) = found
                 starts.append((module_path, classes[name], functions, aliases, classes))
         for module_path, cls, functions, aliases, classes in self._class_lineage(starts):
-            fn = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+            fn = class_method(cls, method)
             if fn is None:
                 continue
             return self._method_as_function(module_path, cls, fn, functions, aliases, depth)
@@ -2456,7 +2461,7 @@ class ProjectIndex:
         found = self.class_definition(from_path, qualified_class)
         if found is None:
             return False
-        fn = next((n for n in found[4][found[1]].body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+        fn = class_method(found[4][found[1]], method)
         return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(fn))
 
     def kept_arguments(self, from_path: str, qualified_class: str) -> Any:
@@ -2468,11 +2473,19 @@ class ProjectIndex:
         found = self.class_definition(from_path, qualified_class)
         if found is None:
             return None
-        module_path, name, _functions, _aliases, classes = found
+        module_path, name, functions, aliases, classes = found
         key = (module_path, f"{name}.__init__ stores")
         if key not in self._effects:
             cls = classes[name]
-            self._effects[key] = None if is_module_class(cls, classes) else constructor_attributes(cls)
+            kept = None
+            if not is_module_class(cls, classes):
+                # The nearest class of its lineage that defines the constructor (a subclass that
+                # only overrides methods keeps its base's `__init__`).
+                for _path, owner, _f, _a, _c in self._class_lineage([(module_path, cls, functions, aliases, classes)]):
+                    kept = constructor_attributes(owner)
+                    if kept is not None or class_method(owner, "__init__") is not None:
+                        break
+            self._effects[key] = kept
         return self._effects[key]
 
     def built_parts(self, from_path: str, qualified_class: str) -> Optional[Dict[str, Tuple[bool, bool]]]:

@@ -49,7 +49,7 @@ import libcst as cst
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
-from bnlint.inventory import factory_holds_bn
+from bnlint.inventory import class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
@@ -2666,9 +2666,13 @@ class ModesAnalysis:
                 holder = Obj(label=dotted(call.func) or "instance", holds_bn=False, created_at=call, parts=parts, local_class=plain)
                 self._call_results[id(call)] = holder
                 return holder
-            fields = _dataclass_fields(plain)
-            if fields:
+            from bnlint.effects import constructor_attributes
+
+            cls_ast, _classes = self._class_definition(call)
+            kept = constructor_attributes(cls_ast) if cls_ast is not None else None
+            if kept is not None:
                 # A dataclass: its generated constructor stores each argument in its field.
+                fields, _stored = kept
                 pairs = [(f, a.value) for f, a in zip(fields, call.args) if a.keyword is None and not a.star]
                 pairs += [(a.keyword.value, a.value) for a in call.args if a.keyword is not None and a.keyword.value in fields]
                 holder = self._holder(dotted(call.func) or "instance", pairs, st, fr, call, cls_name=plain.name.value)
@@ -4085,21 +4089,8 @@ class ModesAnalysis:
             built = [v for _, v in self.binding_index(scope)[1].get(receiver.value, ())]
         if len(built) != 1 or not isinstance(built[0], cst.Call):
             return None
-        class_name = dotted(built[0].func)
-        if not class_name:
-            return None
-        local = self.facts.class_named(class_name) if "." not in class_name else None
-        if local is not None:
-            fn = self._methods_of(local).get(method)
-            return self._ast_definition(fn) if fn is not None else None
-        inv = self.facts.inventory
-        if not self.facts.path or not inv.is_imported(class_name):
-            return None
-        found = self.facts.index.class_definition(self.facts.path, inv.resolve(class_name))
-        if found is None:
-            return None
-        cls_ast = found[4][found[1]]
-        return next((n for n in cls_ast.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+        cls_ast, _classes = self._class_definition(built[0])
+        return class_method(cls_ast, method) if cls_ast is not None else None
 
     def _handed_for(self, fn: cst.FunctionDef, callsite: cst.Call, param: str) -> Optional[cst.BaseExpression]:
         """The argument ``callsite`` passes for ``fn``'s parameter ``param`` (a method's `self`
@@ -4488,21 +4479,6 @@ def _looked_up(expr: cst.BaseExpression) -> Optional[str]:
         if literal_value(expr.slice[0].slice.value) is not NOT_LITERAL:
             return dotted(expr.value)
     return None
-
-
-def _dataclass_fields(cls: cst.ClassDef) -> Tuple[str, ...]:
-    """The fields of a `@dataclass` class, in order (its generated `__init__`'s parameters); ()
-    for any other class."""
-    if not any(dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) in ("dataclass", "dataclasses.dataclass") for d in cls.decorators):
-        return ()
-    fields = []
-    for item in _body_of(cls):
-        for small in getattr(item, "body", ()) if isinstance(item, cst.SimpleStatementLine) else ():
-            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                annotation = dotted(small.annotation.annotation) or ""
-                if not annotation.endswith("ClassVar"):
-                    fields.append(small.target.value)
-    return tuple(fields)
 
 
 def _members_key(name: str) -> str:

@@ -262,7 +262,9 @@ def _method_switches_modes(
     ``method_switches`` (the project index); anything else is taken not to."""
     local = definitions.get(cls_name)
     if isinstance(local, ast.ClassDef):
-        fn = next((n for n in local.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None)
+        from bnlint.inventory import class_method
+
+        fn = class_method(local, method)
         return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(fn))
     head, _, rest = cls_name.partition(".")
     target = aliases.get(head)

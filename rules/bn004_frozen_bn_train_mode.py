@@ -116,7 +116,11 @@ class FrozenBNTrainMode(Rule):
     head (`encoder.fine_tune(False)` with `for p in self.resnet.parameters():
     p.requires_grad = False`). A trainer class of another module that keeps
     the model it is handed and puts it in train mode in a method (`sbs =
-    StepByStep(model, loss_fn, optimizer)`, `sbs.train(10)`) trains it there.
+    StepByStep(model, loss_fn, optimizer)`, `sbs.train(10)`; a subclass that
+    keeps its base's constructor too) trains it there, unless that method
+    puts the BatchNorm layers back in eval after its `.train()`; a model
+    class whose `train()` override keeps BN in eval is not reported for its
+    freezing methods.
 
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
@@ -582,8 +586,6 @@ class FrozenBNTrainMode(Rule):
         module) whose method freezes, unconditionally, the parameters of `self` or of a part of it
         (`for p in self.resnet.parameters(): p.requires_grad = False`): a freeze of the instance's
         BatchNorm, as far as the instance holds BN."""
-        import ast as _ast
-
         from bnlint.summaries import _frozen_by, looks_non_bn
 
         facts = self.ctx.facts
@@ -598,7 +600,11 @@ class FrozenBNTrainMode(Rule):
             cls_ast = found[4][found[1]] if found is not None else None
         if cls_ast is None:
             return None
-        method = next((n for n in cls_ast.body if isinstance(n, (_ast.FunctionDef, _ast.AsyncFunctionDef)) and n.name == call.func.attr.value), None)  # type: ignore[attr-defined]
+        from bnlint.modes import keeps_bn_eval
+
+        if keeps_bn_eval(facts, class_name):
+            return None  # its `train()` override puts the BN layers back in eval
+        method = inv_mod.class_method(cls_ast, call.func.attr.value)  # type: ignore[attr-defined]
         if method is None:
             return None
         # Unconditionally: a freeze statement at the top of the method's body.
@@ -1139,6 +1145,8 @@ class FrozenBNTrainMode(Rule):
         if helper is not None:
             return helper
         trainer = self._trains_in_trainer(node, fn, roots, order)
+        if trainer is _REFROZEN:
+            return None  # the trainer it is handed to puts its BN layers back in eval after `.train()`
         if trainer is not None:
             return trainer
         # No explicit .train(): a model is in train mode from construction until .eval().
@@ -1199,7 +1207,7 @@ class FrozenBNTrainMode(Rule):
                 keyword = arg.keyword.value if arg.keyword is not None else None
                 pname = effects.parameter_for(None if keyword else index, keyword)
                 effect = effects.effects.get(pname) if pname else None
-                if effect is not None and ("mode", "T") in effect.steps:
+                if effect is not None and _trains_unfrozen(effect):
                     from bnlint.modes import display_path
 
                     self._site.train_call = call
@@ -1209,7 +1217,8 @@ class FrozenBNTrainMode(Rule):
     def _trains_in_trainer(self, node: cst.CSTNode, fn, roots: Set[str], order: Dict[int, int]) -> Optional[str]:
         """`sbs = StepByStep(model, loss_fn, optimizer)` ... `sbs.train(10)` after the freeze, with
         a plain class of another project module that keeps the model it is handed
-        (``ProjectIndex.kept_arguments``) and a method whose summary puts it in train mode."""
+        (``ProjectIndex.kept_arguments``) and a method whose summary puts it in train mode; or
+        ``_REFROZEN`` where that method re-freezes its BatchNorm after the `.train()`."""
         facts = self.ctx.facts
         inv = facts.inventory
         if not facts.path:
@@ -1238,9 +1247,11 @@ class FrozenBNTrainMode(Rule):
                 if attr is None or not isinstance(arg.value, (cst.Name, cst.Attribute)) or not self._refers_to(_root(arg.value), construction, roots):
                     continue
                 effect = facts.index.attribute_method_effect(facts.path, qualified, func.attr.value, attr)
-                if effect is not None and ("mode", "T") in effect.steps:
+                if effect is not None and _trains_unfrozen(effect):
                     self._site.train_call = call
                     return f"`{self.ctx.code_for(call).strip()}` puts it in train mode (`{class_name}.{func.attr.value}()` on the `{attr}` it keeps)"
+                if effect is not None and ("mode", "T") in effect.steps:
+                    return _REFROZEN
         return None
 
     def _after_training(self, eval_call: cst.Call, roots: Set[str], order: Dict[int, int]) -> bool:
@@ -1495,6 +1506,18 @@ class _Site:
     local_to: object = False
     train_call: Optional[cst.CSTNode] = None
     node: Optional[cst.CSTNode] = None  # the freeze (or construction) itself
+
+
+# ``_trains_in_trainer``: the trainer puts the model in train mode and its BN layers back in eval.
+_REFROZEN = "refrozen"
+
+
+def _trains_unfrozen(effect) -> bool:
+    """Does a summarised helper or method put the model in train mode and leave it so: a `.train()`
+    not followed by a BatchNorm freeze (`model.train(); model.apply(set_bn_eval)` re-freezes)?"""
+    steps = list(effect.steps)
+    trains = [i for i, step in enumerate(steps) if step == ("mode", "T")]
+    return bool(trains) and not any(kind == "freeze" for kind, _ in steps[trains[-1] + 1 :])
 
 
 def _imports_project_module(tree) -> bool:
