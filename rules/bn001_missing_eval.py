@@ -340,6 +340,9 @@ class MissingEval(Rule):
     `no_grad` block or validation loop, or the first statement of the
     evaluation function). It is unsafe: if the model is trained again
     afterwards, a `model.train()` must follow the evaluation (see BN006).
+    No fix is offered for a one-sample forward in a helper that the loop
+    training the model calls (`select_action(state)`): the inserted `.eval()`
+    would leave the model in eval for that training, out of BN006's sight.
 
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval
@@ -571,6 +574,11 @@ class MissingEval(Rule):
             fix = None
             # (The loop over phases runs the same code for training: no `.eval()` goes before it.)
             anchor = fix_anchor(facts, obs) if "phase" not in obs.kinds else None
+            if one_sample and any((loop, obj) in result.trained_within for loop in obs.outer_loops) and obs.chain:
+                # One sample run in a helper (`select_action(state)`) of the loop that trains the
+                # model: an `.eval()` there would leave it in eval for the training that follows,
+                # and no `.train()` can be put back after its `return`. No fix.
+                anchor = None
             if anchor is not None and _simple_name(label):
                 key = (id(anchor), label)
                 if key not in anchors_done:

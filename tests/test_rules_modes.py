@@ -688,3 +688,16 @@ def test_seed_001_eval_before_plotting_is_clean():
     path = os.path.join(FIXTURES, "bn001", "negative_seed001_eval_before_plot.py")
     with open(path, encoding="utf-8") as fh:
         assert lint(fh.read(), path=path) == []
+
+
+def test_one_sample_in_a_helper_of_the_training_loop_gets_no_fix():
+    """`select_action(state)` runs the policy network on one frame in a helper the training loop
+    calls: an inserted `.eval()` would leave the network in eval for the training that follows (no
+    `.train()` can go after its `return`), so the finding has no fix; in the loop itself the fix is
+    offered (BN006's fix then puts `.train()` back)."""
+    for name, line, fixable in (("dqn_action_from_screen.py", 44, False), ("single_sample_action_in_training_loop.py", 34, True)):
+        path = os.path.join(FIXTURES, "bn001", name)
+        with open(path, encoding="utf-8") as fh:
+            findings = [f for f in lint(fh.read(), path=path) if f.code == "BN001"]
+        assert [f.line for f in findings] == [line]
+        assert (findings[0].fix is not None) is fixable, name
