@@ -452,6 +452,60 @@ class Facts:
                 out.append(func.value)
         return out
 
+    def kept_attributes(self, cls: cst.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
+        """For a plain top-level class of this file (a trainer, not an `nn.Module`) that stores what
+        its constructor is handed: ``bnlint.effects.constructor_attributes`` of it, else None."""
+        import ast
+
+        from bnlint.effects import constructor_attributes, is_module_class
+
+        tree = getattr(self, "ast_tree", None)
+        if tree is None or not isinstance(self.parent_of_def(cls), cst.Module):
+            return None
+        classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        cls_ast = classes.get(cls.name.value)
+        if cls_ast is None or is_module_class(cls_ast, classes):
+            return None
+        return constructor_attributes(cls_ast)
+
+    def constructor_arguments(self, cls: cst.ClassDef, attr: str) -> List[cst.BaseExpression]:
+        """What the constructions of the plain class ``cls`` in this file (`Learner(model, loader)`)
+        hand over for the constructor parameter it keeps in `self.<attr>` (``kept_attributes``)."""
+        kept = self.kept_attributes(cls)
+        if kept is None:
+            return []
+        positional, stored = kept
+        param = next((p for p, a in stored.items() if a == attr), None)
+        if param is None:
+            return []
+        index = positional.index(param) if param in positional else -1
+        out: List[cst.BaseExpression] = []
+        for call in self.calls:
+            if dotted(call.func) != cls.name.value or any(a.star for a in call.args):
+                continue
+            positional_args = [a.value for a in call.args if a.keyword is None]
+            if 0 <= index < len(positional_args):
+                out.append(positional_args[index])
+            out.extend(a.value for a in call.args if a.keyword is not None and a.keyword.value == param)
+        return out
+
+    def kept_model_holds_bn(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Is `self.<attr>` of the plain class ``cls`` (a trainer keeping the model it is handed) a
+        model with BatchNorm: what a construction of the class hands over for it, in this file
+        (``constructor_arguments``) or in another project module (``ProjectIndex.argument_evidence``)?"""
+        if any(self.expr_holds_bn(a) for a in self.constructor_arguments(cls, attr)):
+            return True
+        kept = self.kept_attributes(cls)
+        if kept is None or not self.path:
+            return False
+        positional, stored = kept
+        param = next((p for p, a in stored.items() if a == attr), None)
+        if param is None:
+            return False
+        position = positional.index(param) if param in positional else -1
+        found = self.index.argument_evidence(self.path, cls.name.value, position, param)
+        return found is not None and found.kind == "bn"
+
     def aliases(self, names: "Set[str] | FrozenSet[str]") -> Set[str]:
         """Names bound to (parts of) these models by a plain assignment anywhere in the file, one
         step each way: ``backbone = model.backbone`` relates ``backbone`` and ``model``."""

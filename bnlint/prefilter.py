@@ -1017,7 +1017,7 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                 inventory = index.inventory_for_source(source, path, tree)
                 aliases = inventory.aliases
             evidence = ast_bn_evidence(scan, aliases, path, index)
-        if not evidence and not rule.dropout_evidence:
+        if not evidence and not rule.dropout_evidence and not rule.caller_evidence:
             continue
         if rule.needs_bn_model or not evidence:
             if index is None:
@@ -1030,11 +1030,11 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
                 model = builds_bn_model(scan, inventory, path, index)
             if not (evidence and model):
                 # A model with dropout and no BN, for the rules that evaluate (``dropout_evidence``).
-                if not rule.dropout_evidence:
+                if not rule.dropout_evidence and not rule.caller_evidence:
                     continue
-                if dropout_model is None:
+                if rule.dropout_evidence and dropout_model is None:
                     dropout_model = builds_dropout_model(scan, inventory, path, index)
-                if not dropout_model:
+                if not (rule.dropout_evidence and dropout_model):
                     if not rule.caller_evidence:
                         continue
                     if caller_model is None:

@@ -120,11 +120,23 @@ class FrozenBNTrainMode(Rule):
     keeps its base's constructor too) trains it there, unless that method
     puts the BatchNorm layers back in eval after its `.train()`; a model
     class whose `train()` override keeps BN in eval is not reported for its
-    freezing methods.
+    freezing methods. A trainer (a plain class keeping the model it is
+    handed, `self.model = model`) that freezes `self.model` in one method and
+    trains it in another is reported at its freeze when the model it is
+    handed holds BatchNorm (a construction in this file, or in another module
+    of the project) and the freeze runs first: the class calls it before the
+    training (`def fine_tune(self): self.freeze(); self.fit()`, or in its
+    constructor), or an instance of this file does (`learn.freeze()`, then
+    `learn.fit()`). A freeze method that no one calls, or that runs only after
+    the training, is not reported.
 
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
-    constructor freeze under a condition other than one of its own flags, and a `.train()` issued by a trainer
-    object or framework. A sub-module handed to the constructor (a backbone
+    constructor freeze under a condition other than one of its own flags, a
+    `.train()` issued by a framework (Lightning's `Trainer.fit`), and a
+    trainer's freeze method called on an instance by another module when that
+    module runs the training through the trainer (`learn.freeze()`,
+    `learn.fit()`: the order is in the caller, the freeze in the trainer's module; a caller
+    that trains the model itself, with its own `.train()`, is reported at `learn.freeze()`). A sub-module handed to the constructor (a backbone
     parameter) has unknown content inside the class and is not reported
     there; where the model is built (`ObjectDetector(resnet50(...))`, a class
     of this file keeping it as `self.backbone = base_model`), freezing
@@ -196,6 +208,7 @@ class FrozenBNTrainMode(Rule):
     # A freeze here, or a project constructor's; or a sub-module run under no_grad in `forward`.
     trigger_tokens = ("requires_grad", ".train(", "no_grad", "inference_mode")
     needs_bn_evidence = True
+    caller_evidence = True  # a trainer class keeping the model its callers in other modules build
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
 
     @classmethod
@@ -612,6 +625,19 @@ class FrozenBNTrainMode(Rule):
         if not any(owner == "self" or (owner.startswith("self.") and not looks_non_bn(owner.split(".")[1:])) for owner in owners):
             return None
         info = self._module_info(recv, call)
+        if info is None and isinstance(value, cst.Call):
+            # A trainer (a plain class) whose method freezes the model it keeps (`learn.freeze()`
+            # with `self.model` handed in by `Learner(model, ...)`): that model's BatchNorm.
+            kept = facts.index.kept_arguments(facts.path, facts.inventory.resolve(class_name))
+            if kept is not None:
+                positional, stored = kept
+                frozen_attrs = {o.split(".")[1] for o in owners if o.startswith("self.")}
+                for index, arg in enumerate(value.args):
+                    pname = arg.keyword.value if arg.keyword is not None else (positional[index] if index < len(positional) else None)
+                    if pname in stored and stored[pname] in frozen_attrs and not arg.star:
+                        info = self._module_info(arg.value, call)
+                        if info is not None:
+                            break
         return (call, call, info) if info is not None else None
 
     def _tuple_construction_site(self, assign: cst.Assign, value: cst.Call, direct):
@@ -650,17 +676,37 @@ class FrozenBNTrainMode(Rule):
                 return
             yield anc
 
-    def _handed_on(self, fn: cst.FunctionDef, name: str) -> bool:
+    def _handed_on(self, fn: cst.FunctionDef, name: str, _depth: int = 0) -> bool:
         """Does ``fn`` hand its local ``name`` on: as an argument of a call, or inside a list,
         tuple or dict display (`nets = {"p": paraphraser}`)?  Then its callees reach the object,
         as far as names can tell.  (A `return` hands it to the callers, which are checked where
         they build it: ``_construction_sites``.)"""
+        facts = self.ctx.facts
         for node in self._walk(fn):
             if isinstance(node, cst.Name) and node.value == name:
-                parent = self.ctx.facts.parent(node)
+                parent = facts.parent(node)
+                if isinstance(parent, cst.Arg) and self._kept_by_local_trainer(fn, parent, _depth):
+                    continue
                 if isinstance(parent, (cst.Arg, cst.Element, cst.DictElement)):
                     return True
         return False
+
+    def _kept_by_local_trainer(self, fn: cst.FunctionDef, arg: cst.Arg, depth: int) -> bool:
+        """Is ``arg`` handed to the constructor of a trainer (a plain class of the project that
+        keeps it: ``ProjectIndex.kept_arguments``) bound to a local of ``fn`` that is not handed on
+        in turn (`learn = Learner(model, loader)`)?  Then only that local's method calls reach the
+        model, and they are seen here (``_method_freeze_site``, ``_trains_in_trainer``)."""
+        facts = self.ctx.facts
+        call = facts.parent(arg)
+        assign = facts.parent(call) if isinstance(call, cst.Call) else None
+        if depth > 3 or not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+            return False
+        class_name = dotted(call.func)  # type: ignore[union-attr]
+        if not class_name or not facts.path or not facts.inventory.is_imported(class_name):
+            return False
+        if facts.index.kept_arguments(facts.path, facts.inventory.resolve(class_name)) is None:
+            return False
+        return not self._handed_on(fn, assign.targets[0].target.value, depth + 1)
 
     def _factory_freeze(self, node: cst.CSTNode, built: cst.CSTNode, direct) -> Optional[Tuple[cst.CSTNode, Tuple[cst.CSTNode, Tuple[str, Set[str], str]]]]:
         """For a construction site `model = build_model(...)` whose callee is a function of this
@@ -982,6 +1028,12 @@ class FrozenBNTrainMode(Rule):
         if root == "self":
             if facts.expr_holds_bn(expr if isinstance(expr, cst.Attribute) else expr):
                 return ("holds", self._roots_of(expr, at), label)
+            # A trainer (a plain class) freezing the model it was handed: `self.model` is what
+            # this file's `Learner(model, ...)` constructions pass in.
+            path = (name or "").split(".")
+            cls = facts.enclosing_class(at)
+            if cls is not None and len(path) >= 2 and facts.kept_model_holds_bn(cls, path[1]):
+                return ("holds", self._roots_of(expr, at), label)
             return None
         fn = facts.enclosing_function(at)
         scope = fn or facts.module
@@ -1129,6 +1181,8 @@ class FrozenBNTrainMode(Rule):
                 continue  # `effnetb2, tf = create_model()` between: the `.train()` is the new object's
             if cfn is not None and cfn is not fn and self._runs_only_before(cfn, node, fn, order):
                 continue  # `pretrain(nets)` with its `.train()`, called before the freeze only
+            if cfn is not None and cfn is not fn and r == "self" and not self._method_runs_before(fn, cfn, order):
+                continue  # `learn.fit()` ... `learn.freeze()`, or a freeze method no one calls
             if _exclusive(self._guards(node), self._guards(call)):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
             if self._outside_selection(recv, node):
@@ -1164,6 +1218,14 @@ class FrozenBNTrainMode(Rule):
                 ):
                     return None
         if has_step and has_backward and self._trained(roots):
+            cls = facts.enclosing_class(node) if "self" in roots else None
+            if cls is not None and fn is not None and facts.kept_attributes(cls) is not None and not any(
+                self._method_runs_before(fn, m, order)
+                for m in cls.body.body
+                if isinstance(m, cst.FunctionDef) and m is not fn
+                and any(isinstance(c.func, cst.Attribute) and c.func.attr.value == "backward" and facts.enclosing_function(c) is m for c in facts.calls)
+            ):
+                return None  # a trainer's freeze method that runs after its training, or never
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
         return None
 
@@ -1411,6 +1473,55 @@ class FrozenBNTrainMode(Rule):
             if facts.enclosing_function(call) is not fn or not order.get(id(call), 0) < order.get(id(node), 0) or self._share_loop(call, node):
                 return False
         return True
+
+    def _method_runs_before(self, freezing, training, order: Dict[int, int]) -> bool:
+        """With the freeze in method ``freezing`` of a plain class (a trainer keeping `self.model`)
+        and the `.train()` in its method ``training``: does some object of the class run the
+        freeze and then the training?  Through the class's own calls (`self.freeze()` in
+        `__init__`, or before the training in a method that trains), or on an instance of this
+        file (`learn.freeze(); learn.fit(3)`, or both in one loop)."""
+        facts = self.ctx.facts
+        cls = facts.enclosing_class(freezing)
+        if freezing is None or cls is None or facts.enclosing_class(training) is not cls or facts.kept_attributes(cls) is None:
+            return True  # not a trainer's two methods: the order is decided elsewhere
+        methods = {m.name.value: m for m in cls.body.body if isinstance(m, cst.FunctionDef)}
+
+        def self_calls(method: cst.FunctionDef) -> List[cst.Call]:
+            return [
+                c for c in facts.calls
+                if isinstance(c.func, cst.Attribute) and dotted(c.func.value) == "self" and facts.enclosing_function(c) is method
+            ]
+
+        trains = {training.name.value}  # the methods that (through `self.<m>()`) run the training
+        for _ in range(len(methods)):
+            grown = trains | {name for name, m in methods.items() if any(c.func.attr.value in trains for c in self_calls(m))}  # type: ignore[attr-defined]
+            if grown == trains:
+                break
+            trains = grown
+        freeze_name = freezing.name.value
+        for name, method in methods.items():
+            for c in self_calls(method):
+                if c.func.attr.value != freeze_name:  # type: ignore[attr-defined]
+                    continue
+                if name == "__init__" or (name in trains and name != training.name.value):
+                    return True
+                if method is training and any(
+                    order.get(id(c), 0) < order.get(id(t), 0) or self._share_loop(c, t)
+                    for t in facts.calls if isinstance(t.func, cst.Attribute) and t.func.attr.value == "train" and facts.enclosing_function(t) is method
+                ):
+                    return True
+        instances = self._instances_of(cls.name.value)
+        calls = [c for c in facts.calls if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value in instances]
+        for freeze in (c for c in calls if c.func.attr.value == freeze_name):  # type: ignore[attr-defined]
+            for later in calls:
+                if (
+                    later.func.attr.value in trains  # type: ignore[attr-defined]
+                    and later.func.value.value == freeze.func.value.value  # type: ignore[attr-defined]
+                    and facts.enclosing_function(later) is facts.enclosing_function(freeze)
+                    and (order.get(id(freeze), 0) < order.get(id(later), 0) or self._share_loop(freeze, later))
+                ):
+                    return True
+        return False
 
     def _share_loop(self, a: cst.CSTNode, b: cst.CSTNode) -> bool:
         facts = self.ctx.facts
