@@ -48,6 +48,12 @@ import libcst as cst
 
 from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
+
+_LIGHTNING_TRAINERS = frozenset({
+    "pytorch_lightning.Trainer", "pytorch_lightning.trainer.Trainer", "pytorch_lightning.trainer.trainer.Trainer",
+    "lightning.Trainer", "lightning.pytorch.Trainer", "lightning.pytorch.trainer.Trainer", "lightning.pytorch.trainer.trainer.Trainer",
+})  # fmt: skip
+_LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.inventory import class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
@@ -559,6 +565,15 @@ class ModesAnalysis:
         to a call that could train it (anything but a wrapper or a mode-keeping method)."""
         callee = self.facts.callee(call) or dotted(call.func) or ""
         optimizer = callee.startswith("torch.optim.") or self._stepped_result(call)
+        if not optimizer and self._lightning_trainer_call(call) and call.func.attr.value == "fit":  # type: ignore[attr-defined]
+            # `trainer.fit(model, ...)`: Lightning steps the optimizers `configure_optimizers` returns.
+            model = next((a.value for a in call.args if a.keyword is None or a.keyword.value == "model"), None)
+            obj = self.resolve(model, st, fr) if isinstance(model, (cst.Name, cst.Attribute)) else None
+            if obj is not None:
+                self._may_be_trained.add(id(obj))
+                self._optimized.add(id(obj))
+                self._note_trained_key(model, fr)  # type: ignore[arg-type]
+            return
         if not optimizer:
             # Another call: the models handed to it, or whose parameters are (`get_optimizer(model.parameters())`).
             if keeps_modes(callee) or callee.rsplit(".", 1)[-1] in _CANNOT_TRAIN:
@@ -3203,6 +3218,11 @@ class ModesAnalysis:
                     self._apply_effect_summary(call, obj, effect, st, fr, call.func.value, where)
             return
         fn = self._methods_of(cls).get(meth)
+        if fn is None and meth in ("freeze", "unfreeze") and self.facts.is_lightning_class(cls):
+            # `LightningModule.freeze()`: every parameter's requires_grad off and `self.eval()`;
+            # `unfreeze()`: requires_grad on and `self.train()`.
+            self._set_mode(obj, EVAL if meth == "freeze" else TRAIN, call, st, fr)
+            return
         if fn is None:
             if self._submodule_holds_bn(cls, meth):
                 # `model.features(x_test)`: a part of the model, with its BatchNorm, run in its mode.
@@ -3356,7 +3376,7 @@ class ModesAnalysis:
         """A call that changes no mode of a model handed to it (``calls.keeps_modes``), or the
         constructor of an `nn.Module` class of this file or the project that switches no mode
         while it is built (`ModelWithTemperature(model)` keeps the model as a submodule)."""
-        if keeps_modes(self.facts.callee(call) or dotted(call.func) or ""):
+        if keeps_modes(self.facts.callee(call) or dotted(call.func) or "") or self._lightning_trainer_call(call):
             return True
         cls_ast, classes = self._class_definition(call) if call.args else (None, {})
         if cls_ast is None:
@@ -3365,6 +3385,20 @@ class ModesAnalysis:
 
         # Only a module wrapper: a plain class (a trainer) keeps the model to switch it later.
         return is_module_class(cls_ast, classes) and _constructor_switches_no_mode(cls_ast)
+
+    def _lightning_trainer_call(self, call: cst.Call) -> bool:
+        """`trainer.fit(model, ...)` (or `validate`, `test`, `predict`) on a Lightning `Trainer`:
+        Lightning gives the module back in the mode it was handed in (2.x restores the mode its
+        evaluation loops change, and its training loop does not call `.train()`; 1.x left it in
+        train mode, which is where a model that was never put in eval starts anyway)."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _LIGHTNING_TRAINER_METHODS and isinstance(func.value, cst.Name)):
+            return False
+        scope = self.facts.enclosing_function(call) or self.module
+        values = self.facts.assignments_to(func.value.value, scope) or self.facts.assignments_to(func.value.value, self.module)
+        return bool(values) and all(
+            isinstance(v, cst.Call) and (self.facts.callee(v) or "") in _LIGHTNING_TRAINERS for v in values
+        )
 
     def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
         handed = [obj for obj in (self.resolve(a.value, st, fr) for a in call.args if isinstance(a.value, (cst.Name, cst.Attribute, cst.Subscript))) if obj is not None]

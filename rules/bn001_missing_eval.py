@@ -316,7 +316,10 @@ class MissingEval(Rule):
     (and `model.train()` again before the next training epoch).
 
     Not reported: PyTorch Lightning `validation_step`/`test_step` (the Trainer
-    switches modes), `torch.optim.swa_utils.update_bn` and precise-BN /
+    switches modes; its `fit`, `validate`, `test` and `predict` hand the module
+    back in the mode it was given, so a new module run on test data after
+    `trainer.fit(model)` is reported, and `model.freeze()`, Lightning's
+    `self.eval()` with frozen parameters, counts as `.eval()`), `torch.optim.swa_utils.update_bn` and precise-BN /
     recalibration routines that run train mode on purpose (functions named like
     `update_bn`, `recalibrate`, `precise_bn`, or that reset the running
     statistics), test-time adaptation (`track_running_stats=False`, Tent), an
