@@ -54,6 +54,9 @@ _LIGHTNING_TRAINERS = frozenset({
     "lightning.Trainer", "lightning.pytorch.Trainer", "lightning.pytorch.trainer.Trainer", "lightning.pytorch.trainer.trainer.Trainer",
 })  # fmt: skip
 _LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
+# Norm layers with running statistics that are no BatchNorm (`track_running_stats=False` on them
+# says nothing about BN).
+_OTHER_NORMS = frozenset({"InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"})
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.inventory import class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
@@ -629,9 +632,22 @@ class ModesAnalysis:
                 cls = self.facts.enclosing_class(call)
                 if cls is not None:
                     self._self_called.add((id(cls), func.attr.value))
+        # Test-time adaptation / BN without running statistics: train mode at test time is the point.
+        for call in self.facts.calls:
+            for arg in call.args:
+                if arg.keyword is None:
+                    continue
+                if arg.keyword.value == "track_running_stats":
+                    if isinstance(arg.value, cst.Name) and arg.value.value == "False" and self._may_build_bn(call):
+                        self.tta_file = True
+                elif arg.keyword.value == "momentum" and literal_value(arg.value) == 1 and self.facts.is_bn_class_ref(call.func):
+                    # `nn.BatchNorm2d(64, momentum=1)`: the running statistics are only ever the
+                    # last batch's, so they are not meant to be used; a test in train mode
+                    # normalises each test batch by its own statistics on purpose (transductive
+                    # BN, few-shot learning).
+                    self.tta_file = True
         nodes: Iterable[cst.CSTNode] = self.walk(self.module) if self._may_clear_running_stats() else ()
         for node in nodes:
-            # Test-time adaptation / BN without running statistics: train mode at test time is the point.
             if type(node) is cst.Assign:
                 for t in node.targets:
                     tgt = t.target
@@ -639,16 +655,42 @@ class ModesAnalysis:
                         v = node.value
                         if isinstance(v, cst.Name) and v.value in ("False", "None"):
                             self.tta_file = True
-            elif type(node) is cst.Arg and node.keyword is not None and node.keyword.value == "track_running_stats":
-                if isinstance(node.value, cst.Name) and node.value.value == "False":
-                    self.tta_file = True
+
+    def _may_build_bn(self, call: Optional[cst.CSTNode]) -> bool:
+        """May ``call`` (given `track_running_stats=False`) build a BatchNorm layer: a BN class, a
+        `partial` of one, or a callee not known to be another norm (a factory, a parameter some
+        caller hands a BN class)?  `nn.InstanceNorm1d(c, track_running_stats=False)`, and a
+        parameter every caller hands an instance-norm class, build none."""
+        if not isinstance(call, cst.Call):
+            return True
+        facts = self.facts
+        if facts.is_bn_class_ref(call.func):
+            return True
+        if (facts.callee(call) or "").rsplit(".", 1)[-1] == "partial":
+            return bool(call.args) and facts.is_bn_class_ref(call.args[0].value)
+        callee = facts.callee(call) or dotted(call.func) or ""
+        if callee.startswith("torch.nn.") and callee.rsplit(".", 1)[-1] in _OTHER_NORMS:
+            return False
+        fn = facts.enclosing_function(call)
+        if isinstance(call.func, cst.Name) and fn is not None and call.func.value in params_of(fn):
+            handed = facts.caller_arguments(fn, call.func.value)
+            cls = facts.enclosing_class(call)
+            if fn.name.value == "__init__" and cls is not None:
+                # `ConvBlock(3, 16, instance_norm_func=nn.InstanceNorm2d)`: the class's constructions.
+                names = params_of(fn)[1:]
+                index = names.index(call.func.value)
+                for c in facts.calls:
+                    if dotted(c.func) == cls.name.value and not any(a.star for a in c.args):
+                        positional = [a.value for a in c.args if a.keyword is None]
+                        handed.extend(positional[index : index + 1])
+                        handed.extend(a.value for a in c.args if a.keyword is not None and a.keyword.value == call.func.value)
+            return not handed or any(
+                facts.is_bn_class_ref(a) or (dotted(a) or "").rsplit(".", 1)[-1] not in _OTHER_NORMS for a in handed
+            )
+        return True
 
     def _may_clear_running_stats(self) -> bool:
-        """Cheap pre-check for the TTA scan: does any name in the file mention running statistics?"""
-        for call in self.facts.calls:
-            for arg in call.args:
-                if arg.keyword is not None and arg.keyword.value == "track_running_stats":
-                    return True
+        """Cheap pre-check for the TTA scan of assignments: does the file mention running statistics?"""
         src = self.source
         if isinstance(src, str):
             return "track_running_stats" in src or "running_mean" in src or "running_var" in src
@@ -3229,21 +3271,57 @@ class ModesAnalysis:
                 self._forward(call, obj, st, fr, call.func.value)  # type: ignore[attr-defined]
             return
         self._method_forwards(obj, cls.name.value, meth, call, st, fr)
-        effect = None
-        for node in self.walk(fn):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train"):
-                base = dotted(node.func.value)
-                if base == "self":
-                    effect = self._mode_of_call(node)
-                elif base and base != "super()":
-                    effect = effect or "freeze"
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "apply":
-                if node.args and self._apply_effect(node.args[0].value, fr) == "freeze":
-                    effect = effect or "freeze"
+        effect = self._own_method_effect(fn, self._methods_of(cls), {}, fr)
         if effect == "freeze":
             self._freeze(obj, call, st)
         elif effect in (TRAIN, EVAL, UNKNOWN):
             self._set_mode(obj, effect, call, st, fr)
+
+    def _own_method_effect(self, fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef], literals: Dict[str, object], fr: Frame, depth: int = 0) -> Optional[str]:
+        """What a method of the model's class does to the model's mode: `self.eval()`/`.train()`
+        (EVAL/TRAIN), "freeze" for `.eval()` of its parts (`m.eval()` for the BN modules,
+        `self.backbone.eval()`, `self.apply(set_bn_eval)`), else None.  Through the helpers it
+        calls on `self` (`self._set_requires_grad(modules, requires_grad=False)`), whose `if`
+        branches a literal argument rules out are not taken (`if requires_grad: m.train()`)."""
+        effect: Optional[str] = None
+        skipped: Set[int] = set()
+        for node in self.walk(fn):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, cst.If) and literals:
+                truth = self._static_truth(node.test, literals)
+                if truth is not None:
+                    dead = node.orelse if truth else node.body
+                    if dead is not None:
+                        skipped.update(id(n) for n in self.walk(dead))
+                continue
+            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+                continue
+            attr = node.func.attr.value
+            base = dotted(node.func.value)
+            if attr in ("eval", "train"):
+                if base == "self":
+                    effect = self._mode_of_call(node)
+                elif base and base != "super()" and self._mode_of_call(node) != TRAIN:
+                    effect = effect or "freeze"  # (`m.train()` of a part unfreezes: no freeze)
+            elif attr == "apply":
+                if node.args and self._apply_effect(node.args[0].value, fr) == "freeze":
+                    effect = effect or "freeze"
+            elif base == "self" and attr in methods and methods[attr] is not fn and depth < 2:
+                helper = methods[attr]
+                params = [p.name.value for p in list(helper.params.posonly_params) + list(helper.params.params)][1:]
+                bound: Dict[str, object] = {}
+                for index, arg in enumerate(node.args):
+                    name = arg.keyword.value if arg.keyword is not None else (params[index] if index < len(params) and not arg.star else None)
+                    value = literal_value(arg.value)
+                    if name is not None and value is not NOT_LITERAL:
+                        bound[name] = value
+                inner = self._own_method_effect(helper, methods, bound, fr, depth + 1)
+                if inner in (TRAIN, EVAL, UNKNOWN):
+                    effect = inner
+                elif inner == "freeze":
+                    effect = effect or "freeze"
+        return effect
 
     def _submodule_holds_bn(self, cls: cst.ClassDef, attr: str) -> bool:
         """Does the `nn.Module` class ``cls`` of this file build `self.<attr>` only in its

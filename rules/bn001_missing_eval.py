@@ -322,7 +322,10 @@ class MissingEval(Rule):
     `self.eval()` with frozen parameters, counts as `.eval()`), `torch.optim.swa_utils.update_bn` and precise-BN /
     recalibration routines that run train mode on purpose (functions named like
     `update_bn`, `recalibrate`, `precise_bn`, or that reset the running
-    statistics), test-time adaptation (`track_running_stats=False`, Tent), an
+    statistics), test-time adaptation (`track_running_stats=False` given to a BatchNorm
+    layer or to a factory that may build one, not to an instance norm; Tent),
+    transductive BatchNorm (a BN layer built with `momentum=1`: its running
+    statistics are only the last batch's, so train mode at test time is meant), an
     explicit `model.train()` right before a no-grad forward in training code (a
     mean teacher, pseudo-labels; it is reported in an evaluation function, in
     inference code and on validation/test data, where BatchNorm would
