@@ -738,8 +738,8 @@ class FrozenBNTrainMode(Rule):
         for assign in self._binders.get(name, ()):
             at = order.get(id(assign), -1)
             if start < at < end and facts.enclosing_function(assign) is scope:
-                if dotted(_strip_wrappers(assign.value)) == name:
-                    continue  # `encoder = encoder.to(device)`: the same object, moved or wrapped
+                if dotted(_strip_wrappers(_unwrapped(assign.value))) == name:
+                    continue  # `encoder = encoder.to(device)`, `model = DataParallel(model).cuda()`: the same object, moved or wrapped
                 if not any(
                     isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.Try, cst.ExceptHandler)) and not self._inside(call, anc)
                     for anc in self._ancestors_within(assign, scope if scope is not None else self.ctx.module)
@@ -1668,6 +1668,20 @@ def _strip_wrappers(expr: cst.BaseExpression) -> cst.BaseExpression:
             expr = expr.value
         elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
             expr = expr.func.value
+        else:
+            break
+    return expr
+
+
+def _unwrapped(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`torch.nn.DataParallel(model).cuda()`, `DDP(model.to(rank))` -> `model`: a wrapper runs the
+    module it wraps (its parameters, its BatchNorm layers), so the wrapped object is the same model."""
+    from bnlint.calls import WRAPPER_LEAVES
+
+    for _ in range(6):
+        expr = _strip_wrappers(expr)
+        if isinstance(expr, cst.Call) and expr.args and (dotted(expr.func) or "").rsplit(".", 1)[-1] in WRAPPER_LEAVES:
+            expr = expr.args[0].value
         else:
             break
     return expr
