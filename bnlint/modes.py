@@ -3840,6 +3840,10 @@ class ModesAnalysis:
         if not kinds and not trained and obj.has_weights and self.inference_file():
             # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
+        elif not kinds and not trained and via is None and self._after_its_training(call, obj, fr) and not self._backward_after(call, fr.fn):
+            # `pred = model(x_new)` below the loop that trained the model, in the same code, its
+            # output trained on nowhere: the trained model is used, in the mode training left.
+            kinds = {"after_training"}
         elif not kinds and not trained and obj.has_weights and via is None and not self._backward_after(call, fr.fn):
             obs.maybe_inference = True
         if kinds == {"no_grad"}:
@@ -4005,6 +4009,22 @@ class ModesAnalysis:
         answer = bool(sites) and all(self._backward_after(c, self.facts.enclosing_function(c)) for c in sites)
         self._trained_only_cache[id(fn)] = answer
         return answer
+
+    def _after_its_training(self, call: cst.Call, obj: Obj, fr: Frame) -> bool:
+        """Is ``call`` below, and outside, a loop of the same code (function or module level) that
+        trained ``obj`` (``trained_within``: the loop ran a training forward of it, here or in a
+        helper it calls), with no loop around ``call`` that trains it again?"""
+        if self._loop_stack or any(o is obj for loop, o in self.trained_within if loop is not None and self._inside(call, loop)):
+            return False  # inside a loop: training code, or a loop of its own (decided elsewhere)
+        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+        order, _ = self.binding_index(scope)
+        at = order.get(id(call))
+        if at is None:
+            return False
+        for loop, o in self.trained_within:
+            if o is obj and loop is not None and order.get(id(loop), at) < at and not self._inside(call, loop):
+                return True
+        return False
 
     def _backward_after(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
         """Is there a `.backward()` after the forward in the loop body (or function) that holds it?

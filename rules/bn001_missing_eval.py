@@ -14,6 +14,7 @@ _CONTEXT_WORDS = {
     "eval_fn": "in an evaluation function",
     "val_loop": "over a validation/test loader",
     "inference": "in code that runs it on data and never trains it (inference)",
+    "after_training": "below the loop that trained it, on data it is not trained on (the trained model in use)",
     "val_batch": "on a batch drawn from validation/test data",
     "trace": "traced by `torch.jit.trace` (the trace records train-mode BatchNorm, batch statistics included, in the graph)",
     "phase": "in the validation iteration of a loop over phases (`for phase in [\"train\", \"val\"]`)",
@@ -39,7 +40,12 @@ class MissingEval(Rule):
     when the model has trained weights (`load_state_dict`, `pretrained=True`,
     `weights=...`, `torch.load`, `from_pretrained`), or a model with trained
     weights that nothing in the file may train (no optimizer takes its
-    parameters, it is handed to no call that could train it) — and the model is still
+    parameters, it is handed to no call that could train it), or below the
+    loop that trained it in the same code (module level, a notebook, the same
+    function), outside any loop, on data that loop did not iterate and with
+    an output nothing back-propagates (`pred = model(x_new)` after the
+    epochs; not a training-loss estimate on the arrays it trained on, not a
+    generator's samples) — and the model is still
     in train mode on every path that reaches it: no `model.eval()` /
     `model.train(False)` after it was built or after its last `model.train()`.
 
@@ -379,7 +385,7 @@ class MissingEval(Rule):
         evaluation data named in code that trains (a batch of it, or handed to an evaluation
         function of another module); or, in a file that trains nothing, a model with trained
         weights (inference)."""
-        from bnlint.prefilter import delegates_training_in_text, estimator_in_text, evaluates_in_text, loads_weights_in_text, names_eval_data_in_code
+        from bnlint.prefilter import delegates_training_in_text, estimator_in_text, evaluates_in_text, loads_weights_in_text, names_eval_data_in_code, trains_in_text
 
         if cls.trigger_tokens_present(source) or evaluates_in_text(source) or estimator_in_text(source):
             return True
@@ -387,8 +393,9 @@ class MissingEval(Rule):
             # Inference: nothing trains here, or nothing may train that model (``ModesAnalysis.run``).
             return True
         # A batch of evaluation data in training code, or handed to an evaluation helper of
-        # another module by code that trains (itself or through a training routine).
-        return delegates_training_in_text(source) and names_eval_data_in_code(source)
+        # another module by code that trains (itself or through a training routine); or a
+        # forward below the loop that trains (the trained model in use: ``after_training``).
+        return trains_in_text(source) or (delegates_training_in_text(source) and names_eval_data_in_code(source))
 
     @classmethod
     def project_text_relevant(cls, source: str, path: str, index) -> bool:
@@ -463,7 +470,7 @@ class MissingEval(Rule):
                 # is sampled again and again (here or in a caller), or when the forward is no
                 # evaluation of data. Evaluation of data or inference with trained weights, each
                 # input run once, gets random outputs: the bug (a `.train()` where `.eval()` belongs).
-                if not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit"}:
+                if not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training"}:
                     continue
                 if _repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain):
                     continue
@@ -471,15 +478,16 @@ class MissingEval(Rule):
                 # Dropout only, the same input run again and again: MC dropout sampling.  (Not in a
                 # validation the training loop runs: there train mode is what training left.)
                 continue
-            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit"}:
+            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training"}:
                 # An explicit .train() right before a no-grad forward in training code: a mean
                 # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
                 # data, in an evaluation function or in inference code (nothing trains) it is the
                 # bug: BatchNorm normalises that data with its own statistics.
                 continue
             one_sample = "one_sample" in obs.kinds  # (inference of one sample, even in the loop that trains it)
-            if obs.kinds - {"one_sample"} == {"no_grad"}:
-                # A no-grad forward of the model that the same loop trains: logging, GAN samples.
+            if obs.kinds - {"one_sample"} in ({"no_grad"}, {"after_training"}, {"no_grad", "after_training"}):
+                # A no-grad forward of the model that the same loop trains: logging, GAN samples;
+                # below its training: a loss estimate on its training data, a GAN's samples.
                 if not one_sample and any((loop, obj) in result.trained_in_loop for loop in obs.loops if loop is not None):
                     continue
                 if not one_sample and _over_its_training_data(obs, obj, result):
@@ -524,7 +532,7 @@ class MissingEval(Rule):
                 parts.insert(0, f"where {obs.via} runs it")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
-            for kind in ("val_batch", "inference", "trace", "phase", "one_sample"):
+            for kind in ("val_batch", "inference", "after_training", "trace", "phase", "one_sample"):
                 if kind in obs.kinds:
                     parts.append(_CONTEXT_WORDS[kind])
             if "after_fit" in obs.kinds and obs.after is not None and fn_name:
@@ -655,12 +663,35 @@ def _loop_data(loop) -> Optional[str]:
 
 def _over_its_training_data(obs, obj, result) -> bool:
     """Does the no-grad forward run in a loop over the very data (by name, in the same function)
-    that a loop training ``obj`` iterates?  Not an evaluation of held-out data."""
+    that a loop training ``obj`` iterates?  Not an evaluation of held-out data.  Below the training
+    (``after_training``): is its input read from a name the training loops iterate over
+    (`model(X_train)` after `for i in range(0, len(X_train), bs):`), a training-loss estimate?"""
+    if "after_training" in obs.kinds:
+        import builtins
+
+        iterated: Set[str] = set()
+        for loop, o in result.trained_within:
+            if o is obj and loop is not None:
+                iterated |= _names_in(getattr(loop, "iter", None))
+        read = {n for a in obs.node.args for n in _names_in(a.value)}
+        inventory = result.facts.inventory
+        return any(not hasattr(builtins, n) and not inventory.is_imported(n) for n in iterated & read)
     data = {_loop_data(loop) for loop in obs.loops if loop is not None} - {None}
     if not data:
         return False
     trained_on = {_loop_data(loop) for loop, o in result.trained_in_loop if o is obj and loop is not None}
     return bool(data & trained_on)
+
+
+def _names_in(expr) -> "Set[str]":
+    """The plain names read in ``expr`` (none for None)."""
+    import libcst as cst
+
+    from bnlint.facts import walk
+
+    if expr is None:
+        return set()
+    return {n.value for n in walk(expr) if isinstance(n, cst.Name)} | ({expr.value} if isinstance(expr, cst.Name) else set())
 
 
 def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> bool:
