@@ -1517,6 +1517,23 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
     }
 
 
+def _parts_of_attribute(value: ast.AST) -> Optional[str]:
+    """`list(self.base.children())`, `self.base.modules()`, `list(self.base.children())[:-2]` ->
+    "base": a value made of the parts of another `self` attribute (its sub-modules)."""
+    for _ in range(6):
+        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice):
+            value = value.value
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple") and len(value.args) == 1:
+            value = value.args[0]
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("children", "modules") and not value.args:
+            value = value.func.value
+        else:
+            break
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self":
+        return value.attr
+    return None
+
+
 def selector_builds_no_bn(fn: ast.AST, call: ast.Call, defaults: "Dict[str, object]", is_bn: Callable[[str], bool]) -> bool:
     """Does ``call`` of ``fn``, a norm selector (`def select_norm(norm, dim): if norm == "gln":
     return GlobalLayerNorm(dim) ... else: return nn.BatchNorm1d(dim)`), take a branch that returns
@@ -2227,6 +2244,10 @@ class ProjectIndex:
     def inventory_for_source(self, source: str, path: Optional[str], tree: Optional[ast.Module] = None) -> ModuleInventory:
         if tree is None:
             tree = ast.parse(source)
+        if path and path.endswith(".ipynb"):
+            # A notebook's definitions, for the questions asked about its own classes by path
+            # (``attribute_holds_bn``): its code cells as linted, not the JSON on disk.
+            self._trees.setdefault(os.path.abspath(path), tree)
         star = (lambda module: self._star_names(path, module)) if path else None
         builds_no_bn = (lambda q, call: self.builds_no_bn_at(path, q, call)) if path else None
         inv = summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star, builds_no_bn)
@@ -2634,7 +2655,7 @@ class ProjectIndex:
         self._effects[key] = answer
         return answer
 
-    def attribute_holds_bn(self, from_path: str, qualified_class: str, attr: str) -> Optional[bool]:
+    def attribute_holds_bn(self, from_path: str, qualified_class: str, attr: str, _depth: int = 0) -> Optional[bool]:
         """Does the submodule `self.<attr>` of the project class ``qualified_class`` (as named in
         ``from_path``, or defined there) hold BatchNorm?  From what its methods assign to it:
         True when one of the values builds BN, False when every one is a call that builds
@@ -2656,7 +2677,14 @@ class ProjectIndex:
             if isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets)
         ]
-        answers = [self._bn_answer(inv, module_path, v) for v in values]
+        answers = []
+        for value in values:
+            part = _parts_of_attribute(value)
+            if part is not None and part != attr and _depth < 4:
+                # `self.base_layers = list(self.base_model.children())`: what `self.base_model` holds.
+                answers.append(self.attribute_holds_bn(from_path, qualified_class, part, _depth + 1))
+            else:
+                answers.append(self._bn_answer(inv, module_path, value))
         if any(answers):
             return True
         return False if answers and all(a is False for a in answers) else None

@@ -1003,7 +1003,11 @@ class FrozenBNTrainMode(Rule):
                     source = _strip_wrappers(loop.iter).func.value  # type: ignore[union-attr]
                 else:
                     source = _strip_wrappers(loop.iter)
-                if source is not None and source is not loop.iter:
+                listed = source is loop.iter and isinstance(source, cst.Attribute)
+                if listed and self._submodule_holds_bn(source, facts.enclosing_function(at) or facts.module) is not True:
+                    return None  # `for l in model.heads:` of a plain list attribute: its content decides
+                if source is not None and (source is not loop.iter or listed):
+                    # `for l in model.base_layers:` (a list of the ResNet's children) as well.
                     info = self._module_info(source, at, allow_unknown)
                     if info is not None:
                         return ("holds", info[1], f"the modules of `{self.ctx.code_for(source)}`")
@@ -1058,20 +1062,51 @@ class FrozenBNTrainMode(Rule):
     def _submodule_without_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode) -> bool:
         """`model.vgg` where `model = SSD300(...)` and every value `SSD300` assigns to `self.vgg`
         builds no BatchNorm (``ProjectIndex.attribute_holds_bn``): the BN of the model is elsewhere."""
+        return self._submodule_holds_bn(expr, scope) is False
+
+    def _submodule_holds_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode) -> Optional[bool]:
+        """Does `model.<attr>` hold BatchNorm, by what the class of `model` (built in this scope or
+        at module level) assigns to `self.<attr>`: True, False, or None (not known)."""
         facts = self.ctx.facts
         if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)) or not facts.path:
-            return False
-        built = [_strip_wrappers(v) for v in facts.assignments_to(expr.value.value, scope) + (facts.assignments_to(expr.value.value, facts.module) if scope is not facts.module else [])]
+            return None
+        root = expr.value.value
+        built = [
+            v for v in (_strip_wrappers(_unwrapped(v)) for v in facts.assignments_to(root, scope) + (facts.assignments_to(root, facts.module) if scope is not facts.module else []))
+            # (`model = model.to(device)`, `model = train_model(model, ...)` returning what it
+            # was handed: the same object.)
+            if dotted(v) != root and not self._returns_its_argument(v, root)
+        ]
         if not built or not all(isinstance(v, cst.Call) for v in built):
-            return False
+            return None
         answers = set()
         for value in built:
             name = dotted(value.func)  # type: ignore[union-attr]
             if not name:
-                return False
+                return None
             qualified = name if name in facts.inventory.classes else facts.inventory.resolve(name)
             answers.add(facts.index.attribute_holds_bn(facts.path, qualified, expr.attr.value))
-        return answers == {False}
+        if True in answers:
+            return True
+        return False if answers == {False} else None
+
+    def _returns_its_argument(self, value: cst.BaseExpression, name: str) -> bool:
+        """`train_model(model, ...)` with a function of this file whose every `return` hands back
+        the parameter ``name`` is passed to: the call's value is that same object."""
+        facts = self.ctx.facts
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return False
+        fn = next((f for f in facts.functions if f.name.value == value.func.value and facts.enclosing_class(f) is None), None)
+        if fn is None:
+            return False
+        params = params_of(fn)
+        handed = {
+            params[i] if a.keyword is None else a.keyword.value
+            for i, a in enumerate(value.args)
+            if i < len(params) and isinstance(a.value, cst.Name) and a.value.value == name
+        }
+        returns = [n for n in self._walk(fn) if isinstance(n, cst.Return)]
+        return bool(handed) and bool(returns) and all(isinstance(r.value, cst.Name) and r.value.value in handed for r in returns)
 
     def _name_holds_bn(self, name: str, scope: cst.CSTNode) -> bool:
         facts = self.ctx.facts
