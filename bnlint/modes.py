@@ -54,6 +54,10 @@ _LIGHTNING_TRAINERS = frozenset({
     "lightning.Trainer", "lightning.pytorch.Trainer", "lightning.pytorch.trainer.Trainer", "lightning.pytorch.trainer.trainer.Trainer",
 })  # fmt: skip
 _LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
+# Tensor methods that hand back the same values (`out.detach().cpu().numpy()`).
+_PASS_THROUGH = frozenset({"detach", "cpu", "cuda", "numpy", "to", "float", "double", "squeeze", "flatten", "view", "reshape", "contiguous", "clone"})
+# Checks of one result against another (`torch.allclose(a, b)`, `np.testing.assert_allclose(a, b)`).
+_COMPARISONS = frozenset({"allclose", "isclose", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal", "equal"})
 # Norm layers with running statistics that are no BatchNorm (`track_running_stats=False` on them
 # says nothing about BN).
 _OTHER_NORMS = frozenset({"InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"})
@@ -3840,6 +3844,10 @@ class ModesAnalysis:
         if not kinds and not trained and obj.has_weights and self.inference_file():
             # Nothing in the file trains anything and the model has trained weights: inference.
             kinds = {"inference"}
+        elif not kinds and not trained and via is None and self.inference_file() and self._compared_output(call, fr.fn):
+            # `bn(x) - fused(x)`, `np.testing.assert_allclose(model(x), ort_out)`: the output's
+            # values are checked against a reference, in code that trains nothing.
+            kinds = {"compared"}
         elif not kinds and not trained and via is None and self._after_its_training(call, obj, fr) and not self._backward_after(call, fr.fn):
             # `pred = model(x_new)` below the loop that trained the model, in the same code, its
             # output trained on nowhere: the trained model is used, in the mode training left.
@@ -4009,6 +4017,34 @@ class ModesAnalysis:
         answer = bool(sites) and all(self._backward_after(c, self.facts.enclosing_function(c)) for c in sites)
         self._trained_only_cache[id(fn)] = answer
         return answer
+
+    def _compared_output(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
+        """Is the forward's output (or the name it is bound to, in this scope) compared with
+        something: subtracted, tested for equality, or handed to `allclose`/`assert_close`-like
+        checks (through `.detach()`, `.cpu()`, `.numpy()`)?"""
+        uses: List[cst.CSTNode] = [call]
+        parent = self.facts.parent(call)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+            scope: cst.CSTNode = fn if fn is not None else self.module
+            uses = [n for n in walk_scope(scope) if isinstance(n, cst.Name) and n.value == name and n is not parent.targets[0].target]
+        for node in uses:
+            for _ in range(8):
+                up = self.facts.parent(node)
+                if isinstance(up, cst.Attribute) and up.value is node and up.attr.value in _PASS_THROUGH:
+                    node = self.facts.parent(up)  # (the call of that method)
+                    continue
+                break
+            up = self.facts.parent(node)
+            if isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Subtract):
+                return True
+            if isinstance(up, (cst.Comparison, cst.ComparisonTarget)):
+                return True
+            if isinstance(up, cst.Arg):
+                outer = self.facts.parent(up)
+                if isinstance(outer, cst.Call) and (dotted(outer.func) or "").rsplit(".", 1)[-1] in _COMPARISONS:
+                    return True
+        return False
 
     def _after_its_training(self, call: cst.Call, obj: Obj, fr: Frame) -> bool:
         """Is ``call`` below, and outside, a loop of the same code (function or module level) that

@@ -1,6 +1,8 @@
 """BN001 missing-eval."""
 from __future__ import annotations
 
+import re
+
 from bnlint.rule import FixSpec, InsertBefore, Related, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -9,11 +11,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import libcst as cst
 
+# The spellings of a comparison of results, for the text gate of ``ModesAnalysis._compared_output``.
+_COMPARISON_TEXT = re.compile(r"allclose|isclose|assert_close|assert_array|\babs\(")
+
 _CONTEXT_WORDS = {
     "no_grad": "under `torch.no_grad()`/`torch.inference_mode()`",
     "eval_fn": "in an evaluation function",
     "val_loop": "over a validation/test loader",
     "inference": "in code that runs it on data and never trains it (inference)",
+    "compared": "with its output checked against a reference (the running statistics, a fused or exported copy), in code that trains nothing",
     "after_training": "below the loop that trained it, on data it is not trained on (the trained model in use)",
     "val_batch": "on a batch drawn from validation/test data",
     "trace": "traced by `torch.jit.trace` (the trace records train-mode BatchNorm, batch statistics included, in the graph)",
@@ -45,7 +51,9 @@ class MissingEval(Rule):
     function), outside any loop, on data that loop did not iterate and with
     an output nothing back-propagates (`pred = model(x_new)` after the
     epochs; not a training-loss estimate on the arrays it trained on, not a
-    generator's samples) — and the model is still
+    generator's samples), or in code that trains nothing where its output is
+    checked against a reference (subtracted, compared, handed to `allclose`
+    or `assert_allclose`: a fused conv+BN, an ONNX export's output) — and the model is still
     in train mode on every path that reaches it: no `model.eval()` /
     `model.train(False)` after it was built or after its last `model.train()`.
 
@@ -392,6 +400,10 @@ class MissingEval(Rule):
         if loads_weights_in_text(source):
             # Inference: nothing trains here, or nothing may train that model (``ModesAnalysis.run``).
             return True
+        if _COMPARISON_TEXT.search(source) and not trains_in_text(source):
+            # A check of a forward's values against a reference in code that trains nothing
+            # (``ModesAnalysis._compared_output``: `bn(x) - fused(x)`, `assert_allclose`).
+            return True
         # A batch of evaluation data in training code, or handed to an evaluation helper of
         # another module by code that trains (itself or through a training routine); or a
         # forward below the loop that trains (the trained model in use: ``after_training``).
@@ -470,7 +482,7 @@ class MissingEval(Rule):
                 # is sampled again and again (here or in a caller), or when the forward is no
                 # evaluation of data. Evaluation of data or inference with trained weights, each
                 # input run once, gets random outputs: the bug (a `.train()` where `.eval()` belongs).
-                if not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training"}:
+                if not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training", "compared"}:
                     continue
                 if _repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain):
                     continue
@@ -478,7 +490,7 @@ class MissingEval(Rule):
                 # Dropout only, the same input run again and again: MC dropout sampling.  (Not in a
                 # validation the training loop runs: there train mode is what training left.)
                 continue
-            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training"}:
+            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training", "compared"}:
                 # An explicit .train() right before a no-grad forward in training code: a mean
                 # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
                 # data, in an evaluation function or in inference code (nothing trains) it is the
@@ -532,7 +544,7 @@ class MissingEval(Rule):
                 parts.insert(0, f"where {obs.via} runs it")
             if "val_loop" in obs.kinds:
                 parts.append("over a validation/test loader")
-            for kind in ("val_batch", "inference", "after_training", "trace", "phase", "one_sample"):
+            for kind in ("val_batch", "inference", "after_training", "compared", "trace", "phase", "one_sample"):
                 if kind in obs.kinds:
                     parts.append(_CONTEXT_WORDS[kind])
             if "after_fit" in obs.kinds and obs.after is not None and fn_name:
