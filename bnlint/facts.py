@@ -71,6 +71,25 @@ def callee_dotted(func: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def argparse_dests(call: cst.Call) -> "Set[str]":
+    """The ``dest`` of an ``add_argument`` call: its ``dest=``, else its first long option (or first name)."""
+    names = []
+    for a in call.args:
+        if a.keyword is None and isinstance(a.value, cst.SimpleString):
+            val = a.value.evaluated_value
+            if isinstance(val, str):
+                names.append(val)
+    dest_arg = call_arg(call, "dest")
+    dests = set()
+    if dest_arg is not None and isinstance(dest_arg.value, cst.SimpleString):
+        dests.add(str(dest_arg.value.evaluated_value))
+    else:
+        longs = [n for n in names if n.startswith("--")] or names
+        if longs:
+            dests.add(longs[0].lstrip("-").replace("-", "_"))
+    return dests
+
+
 def number_value(node: cst.BaseExpression) -> Optional[float]:
     """The value of a numeric literal (``0``, ``0.0``, ``-0.``, ``1e-1``), else None."""
     sign = 1.0
@@ -145,6 +164,28 @@ class Facts:
 
     def callee(self, call: cst.Call) -> Optional[str]:
         return self.qualified(call.func)
+
+    def chosen_callee(self, func: cst.BaseExpression) -> Optional[str]:
+        """``callee_dotted``, with a factory picked from a module by an option
+        (`getattr(models, args.arch)`, `models.__dict__[args.arch]`) read as the one the option's
+        argparse default names (`models.resnet50`): what runs when the program runs as written."""
+        name = callee_dotted(func)
+        if name is None or not name.endswith(".__dict__"):
+            return name
+        key: Optional[cst.BaseExpression] = None
+        if type(func) is cst.Subscript and len(func.slice) == 1 and type(func.slice[0].slice) is cst.Index:
+            key = func.slice[0].slice.value
+        elif type(func) is cst.Call and len(func.args) == 2:
+            key = func.args[1].value
+        chosen = self.option_default(key) if key is not None else None
+        if not (chosen and chosen.isidentifier()):
+            return name
+        picked = name[: -len("__dict__")] + chosen
+        # Only a name the namespace has (a known factory, a definition of the project): a default
+        # that is a key of some other table (`ARCHS["resnet"]`) says nothing about this one.
+        q = self.inventory.resolve(picked)
+        known = inv_mod.factory_holds_bn(q) is not None or (self.path and self.index.definition(self.path, q) is not None)
+        return picked if known else name
 
     def is_bn_class_ref(self, node: cst.CSTNode) -> bool:
         """Does ``node`` name a (train-mode capable) BatchNorm layer class?"""
@@ -319,7 +360,7 @@ class Facts:
             arg = call_arg(expr, "norm_layer")
             if arg is not None and not self.is_bn_class_ref(arg.value) and dotted(arg.value):
                 return False  # resnet50(norm_layer=FrozenBatchNorm2d)
-            name = callee_dotted(func)
+            name = self.chosen_callee(func)
             if name is not None:
                 if self.is_bn_class_ref(func):
                     return True
@@ -451,6 +492,23 @@ class Facts:
             elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and call.args and dotted(call.args[0].value) == fn.name.value:
                 out.append(func.value)
         return out
+
+    def option_default(self, expr: cst.BaseExpression) -> Optional[str]:
+        """`args.arch` where this file parses its options with argparse: the string default of the
+        one `add_argument` that stores into `arch` (`default="resnet50"`), the value the option
+        has when the program runs as written; None otherwise."""
+        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+            return None
+        dest = expr.attr.value
+        found: List[str] = []
+        for call in self.calls:
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call):
+                default = call_arg(call, "default")
+                value = literal_value(default.value) if default is not None else None
+                if not isinstance(value, str):
+                    return None
+                found.append(value)
+        return found[0] if len(found) == 1 else None
 
     def kept_attributes(self, cls: cst.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
         """For a plain top-level class of this file (a trainer, not an `nn.Module`) that stores what

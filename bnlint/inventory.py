@@ -578,6 +578,8 @@ def text_has_bn_evidence(text: str) -> bool:
     for token, library in _FACTORY_EVIDENCE:
         if token in text and library in text and (token != "__dict__" or _DICT_SUBSCRIPT.search(text)):
             return True
+    if "getattr" in text and "torchvision" in text and _NAMESPACE_PICK.search(text):
+        return True  # `getattr(models, args.arch)(...)`: torchvision's namespace, as `models.__dict__[...]`
     if "hub" in text and _hub_load(text):
         return True
     for factory in _configured_factories:

@@ -2430,7 +2430,7 @@ class ModesAnalysis:
         method_returns = self._self_method_returns(value)
         if method_returns is not None:
             return any(self._value_holds_bn(r, scope, depth + 1) for r in method_returns)
-        name = callee_dotted(func)
+        name = self.facts.chosen_callee(func)
         if name is None:
             return False
         for arg in value.args:
@@ -2495,7 +2495,7 @@ class ModesAnalysis:
         method_returns = self._self_method_returns(value)
         if method_returns is not None:
             return any(self._value_holds_dropout(r, depth + 1) for r in method_returns)
-        name = callee_dotted(func)
+        name = self.facts.chosen_callee(func)
         return bool(name) and self.facts.class_holds_dropout(name)  # type: ignore[arg-type]
 
     def _self_method_returns(self, call: cst.Call) -> Optional[List[cst.BaseExpression]]:

@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import all_params, call_arg, dotted, is_eval_function_name, number_value, params_of
+from bnlint.facts import all_params, argparse_dests, call_arg, dotted, is_eval_function_name, number_value, params_of
 from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
 
@@ -1273,7 +1273,7 @@ class TinyBatchBN(Rule):
         for call in facts.calls:
             if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
                 continue
-            if dest not in self._argparse_dests(call):
+            if dest not in argparse_dests(call):
                 continue
             d = call_arg(call, "default")
             if d is None:
@@ -1902,7 +1902,7 @@ class TinyBatchBN(Rule):
 
     def _argparse_defines(self, dest: str) -> bool:
         """Does an ``add_argument`` call of this file store into ``dest``?"""
-        return any(dest in self._argparse_dests(call) for call in self.ctx.facts.calls if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument")
+        return any(dest in argparse_dests(call) for call in self.ctx.facts.calls if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument")
 
     def _options_class_default(self, root: str, attr: str, at: cst.CSTNode) -> Optional[Tuple[int, str]]:
         """``opt = TrainOptions().parse()`` with ``TrainOptions`` a project class of another module whose
@@ -2000,25 +2000,6 @@ class TinyBatchBN(Rule):
             if not self._option_definitions(other, dest, out, seen, hops + 1):
                 return False
         return True
-
-    @staticmethod
-    def _argparse_dests(call: cst.Call) -> set:
-        """The ``dest`` of an ``add_argument`` call: its ``dest=``, else its first long option (or first name)."""
-        names = []
-        for a in call.args:
-            if a.keyword is None and isinstance(a.value, cst.SimpleString):
-                val = a.value.evaluated_value
-                if isinstance(val, str):
-                    names.append(val)
-        dest_arg = call_arg(call, "dest")
-        dests = set()
-        if dest_arg is not None and isinstance(dest_arg.value, cst.SimpleString):
-            dests.add(str(dest_arg.value.evaluated_value))
-        else:
-            longs = [n for n in names if n.startswith("--")] or names
-            if longs:
-                dests.add(longs[0].lstrip("-").replace("-", "_"))
-        return dests
 
     # --- BN put back in eval after every .train(): the train/eval analysis' freezes ----------
     def _modes(self):
