@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import all_params, argparse_dests, call_arg, dotted, is_eval_function_name, number_value, params_of
+from bnlint.facts import all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of
 from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
 
@@ -1232,6 +1232,16 @@ class TinyBatchBN(Rule):
             op = expr.operator
             value = a + b if isinstance(op, cst.Add) else a - b if isinstance(op, cst.Subtract) else a * b if isinstance(op, cst.Multiply) else (a // b if b else None)
             return (value, f"`{self.ctx.code_for(expr).strip()}`") if value is not None else None
+        if isinstance(expr, cst.Call) and dotted(expr.func) == "len" and len(expr.args) == 1:
+            # `len(args.gpu.split(","))`: how many items the option's default lists (one GPU, "0").
+            inner = expr.args[0].value
+            if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "split" and len(inner.args) == 1:
+                sep = literal_value(inner.args[0].value)
+                text = literal_value(inner.func.value)
+                if not isinstance(text, str):
+                    text = facts.option_default(inner.func.value)
+                if isinstance(sep, str) and sep and isinstance(text, str):
+                    return (len(text.split(sep)), f"`{self.ctx.code_for(expr).strip()}` with the option's default {text!r}")
         return None
 
     def _passed_everywhere(self, fn: cst.FunctionDef, param: cst.Param) -> Optional[List[cst.BaseExpression]]:
