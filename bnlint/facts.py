@@ -133,6 +133,7 @@ class Facts:
         # node -> children in visit order, filled by the engine's traversal
         self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
         self._ema_targets: Optional[FrozenSet[str]] = None
+        self._top_level: Optional[Dict[int, int]] = None  # id(top-level statement) -> its index (``top_level_index``)
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
@@ -259,18 +260,61 @@ class Facts:
             cur = self.parents.get(cur)
         return None
 
-    def function_named(self, name: str) -> Optional[cst.FunctionDef]:
+    def function_named(self, name: str, before: Optional[cst.CSTNode] = None) -> Optional[cst.FunctionDef]:
         """A module-level function by name (methods are looked up through their class).  Where the
-        module defines it twice (a notebook's re-run cell), the later definition replaced the first."""
+        module defines it twice (a notebook's re-run cell), the later definition replaced the first;
+        ``before``: the one in force when the module-level statement holding that node runs (the
+        last definition above it), where there is one."""
         found = None
+        in_force = None
+        limit = self.top_level_index(before) if before is not None else None
         for fn in self.functions:
             if fn.name.value == name:
                 owner = self.parent_of_def(fn)
                 if isinstance(owner, cst.Module):
                     found = fn
+                    if limit is not None and self.top_level_index(fn) < limit:
+                        in_force = fn
                 elif found is None and not isinstance(owner, cst.ClassDef):
                     found = fn
-        return found
+        return in_force if in_force is not None else found
+
+    def holds_bn_in_force(self, name: str, at: cst.CSTNode) -> Optional[bool]:
+        """For a name the module defines more than once at top level, one definition with
+        BatchNorm and one without (a notebook's comparison cells): whether the definition in force
+        when the top-level statement holding ``at`` runs (the last one above it) builds BN; None
+        for any other name, or where no definition is above it."""
+        verdicts = self.inventory.definition_bn.get(name)
+        if verdicts is None:
+            # A class or function of the module that calls such a name (`SignClassifier` building
+            # its layers with `convBlock(...)`, defined once without BN and again with it): it
+            # builds BN where the definition of that name in force does.
+            if not self.inventory.definition_bn:
+                return None
+            own = next((d for d in self.module.body if isinstance(d, (cst.ClassDef, cst.FunctionDef)) and d.name.value == name), None)
+            if own is None:
+                return None
+            called = {n.func.value for n in walk(own) if isinstance(n, cst.Call) and isinstance(n.func, cst.Name)} & set(self.inventory.definition_bn)
+            answers = [self.holds_bn_in_force(c, at) for c in called if c != name]
+            return True if any(answers) else None
+        defs = [d for d in self.module.body if isinstance(d, (cst.ClassDef, cst.FunctionDef)) and d.name.value == name]
+        if len(defs) != len(verdicts):
+            return None
+        limit = self.top_level_index(at)
+        above = [i for i, d in enumerate(defs) if self.top_level_index(d) < limit]
+        return verdicts[above[-1]] if above else None
+
+    def top_level_index(self, node: cst.CSTNode) -> int:
+        """The position, in the module's body, of the top-level statement holding ``node``."""
+        if self._top_level is None:
+            self._top_level = {id(stmt): i for i, stmt in enumerate(self.module.body)}
+        cur: Optional[cst.CSTNode] = node
+        while cur is not None:
+            index = self._top_level.get(id(cur))
+            if index is not None:
+                return index
+            cur = self.parents.get(cur)
+        return len(self.module.body)
 
     def parent_of_def(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The ClassDef/FunctionDef/Module a definition lives in."""

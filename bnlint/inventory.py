@@ -704,6 +704,9 @@ class ModuleInventory:
     # does not (a notebook's "the same model, for comparison, with BN" cell): which one a call
     # builds depends on where it runs, so neither is taken to hold BN.
     ambiguous: Set[str] = field(default_factory=set)
+    # For each ambiguous name, whether each of its top-level definitions, in source order, names
+    # BatchNorm: the one in force where a call runs decides (``Facts.holds_bn_in_force``).
+    definition_bn: Dict[str, List[bool]] = field(default_factory=dict)
     ambiguous_dropout: Set[str] = field(default_factory=set)  # the same for dropout layers
     # Imported modules only (their AST is dropped): ``bnlint.summaries.construction`` of each class
     # and function whose answer is not "a new module in train mode".
@@ -1193,9 +1196,10 @@ def _local_summary(
             seen_defs.setdefault(node.name, []).append(node)
     for name, nodes in seen_defs.items():
         if len(nodes) > 1:
-            verdicts = {any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn_class(inv.resolve(dotted_name(n) or "")) for n in ast.walk(d)) for d in nodes}
-            if len(verdicts) > 1:
+            in_order = [any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn_class(inv.resolve(dotted_name(n) or "")) for n in ast.walk(d)) for d in nodes]
+            if len(set(in_order)) > 1:
                 inv.ambiguous.add(name)
+                inv.definition_bn[name] = in_order
             dropout = {
                 any(
                     (isinstance(n, (ast.Name, ast.Attribute)) and is_dropout_class(inv.resolve(dotted_name(n) or "")))

@@ -2439,7 +2439,30 @@ class ModesAnalysis:
                     return False  # resnet50(norm_layer=FrozenBatchNorm2d)
         if self.facts.is_bn_class_ref(func):
             return True
+        if isinstance(func, cst.Name):
+            in_force = self.facts.holds_bn_in_force(name, self._module_anchor(value))
+            if in_force is not None:
+                return in_force  # a notebook's second `class Net` (with BN) after the first (without)
+            local = self._local_class(name)
+            if local is not None:
+                # `class neuralnet(nn.Module)` defined inside the running `get_model()`: its own
+                # layers decide (the module summary answers for top-level names only).
+                return any(isinstance(n, (cst.Name, cst.Attribute)) and self.facts.is_bn_class_ref(n) for n in self.walk(local))
         return self.facts.class_holds_bn(name)
+
+    def _local_class(self, name: str) -> Optional[cst.ClassDef]:
+        """A class defined in the body of the function running now, by name."""
+        fn = self._stack[-1].fn if self._stack else None
+        if fn is None:
+            return None
+        return next((s for s in _body_of(fn) if isinstance(s, cst.ClassDef) and s.name.value == name), None)
+
+    def _module_anchor(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The node whose top-level statement is running when ``node`` runs: the module-level call
+        that entered the inline stack, or ``node`` itself."""
+        if self._stack and self._stack[0].fn is None and len(self._stack) > 1 and self._stack[1].callsite is not None:
+            return self._stack[1].callsite
+        return node
 
     def _picked_model(self, value: cst.Subscript, st: State, fr: Frame, label: str) -> Optional[Obj]:
         """`BACKBONE = BACKBONE_DICT[args.backbone]` with `BACKBONE_DICT = {"ResNet_50": ResNet_50(...),
@@ -3386,19 +3409,22 @@ class ModesAnalysis:
             self._methods[key] = inherited
         return self._methods[key]
 
-    def _function_by_name(self, name: str, fr: Frame) -> Optional[cst.FunctionDef]:
-        # A function nested in one of the active frames, then a module-level one.
+    def _function_by_name(self, name: str, fr: Frame, call: Optional[cst.CSTNode] = None) -> Optional[cst.FunctionDef]:
+        # A function nested in one of the active frames, then a module-level one: the definition in
+        # force when the module-level statement that runs this call runs (a notebook that defines
+        # `get_model()` again further down uses the first one until then).
         for frame in reversed(self._stack):
             if frame.fn is not None:
                 for s in _body_of(frame.fn):
                     if type(s) is cst.FunctionDef and s.name.value == name:
                         return s
-        return self.facts.function_named(name)
+        anchor = self._module_anchor(call) if call is not None and self._stack and self._stack[0].fn is None else None
+        return self.facts.function_named(name, before=anchor)
 
     def _local_callee(self, call: cst.Call, fr: Frame, st: Optional[State] = None) -> Tuple[Optional[cst.FunctionDef], Optional[cst.ClassDef]]:
         func = call.func
         if isinstance(func, cst.Name):
-            fn = self._function_by_name(func.value, fr)
+            fn = self._function_by_name(func.value, fr, call)
             if fn is not None:
                 return fn, None
             return None, None

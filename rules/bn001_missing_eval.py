@@ -281,8 +281,11 @@ class MissingEval(Rule):
     an argument bundle; callbacks and framework loops (Lightning, fastai); nor a
     model built by a factory or class that cannot be resolved to BatchNorm or
     dropout (a registry, a package outside the project: only torchvision, timm,
-    Hugging Face and a few others are known). A notebook class defined twice,
-    with and without BN (or dropout), is taken as neither. A shape probe — a forward on `torch.randn(...)`-like tensors
+    Hugging Face and a few others are known). A class or function a notebook defines
+    twice, with and without BatchNorm, builds what the definition in force
+    where the call runs builds (the last one above the top-level statement
+    that runs it; a class built inside the running function is read there);
+    for dropout alone, such a class is taken as neither. A shape probe — a forward on `torch.randn(...)`-like tensors
     (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists or dicts
     of them, shifted or scaled `10 + 5 * torch.randn(...)`, or another model's
     output on them) whose output is only looked at (shape, printed, passed
