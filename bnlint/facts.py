@@ -554,6 +554,28 @@ class Facts:
                 found.append(value)
         return found[0] if len(found) == 1 else None
 
+    def static_test(self, test: cst.BaseExpression) -> Optional[bool]:
+        """The value of an `if` test over names this file binds once, to a literal, in the test's
+        scope or at module level (`backbone = "resnet50"` ... `if backbone == "resnet50":`), as
+        ``bnlint.effects.static_truth`` reads it; None when it depends on anything else."""
+        import ast
+
+        from bnlint.effects import static_truth
+
+        scope = self.enclosing_function(test) or self.module
+        literals: Dict[str, object] = {}
+        for name in {n.value for n in walk(test) if isinstance(n, cst.Name)} | ({test.value} if isinstance(test, cst.Name) else set()):
+            values = self.assignments_to(name, scope) or (self.assignments_to(name, self.module) if scope is not self.module else [])
+            if len(values) == 1 and literal_value(values[0]) is not NOT_LITERAL:
+                literals[name] = literal_value(values[0])
+        if not literals:
+            return None
+        try:
+            tree = ast.parse(self.module.code_for_node(test).strip(), mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return static_truth(tree, literals)
+
     def kept_attributes(self, cls: cst.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
         """For a plain top-level class of this file (a trainer, not an `nn.Module`) that stores what
         its constructor is handed: ``bnlint.effects.constructor_attributes`` of it, else None."""

@@ -599,11 +599,43 @@ class FrozenBNTrainMode(Rule):
         module) whose method freezes, unconditionally, the parameters of `self` or of a part of it
         (`for p in self.resnet.parameters(): p.requires_grad = False`): a freeze of the instance's
         BatchNorm, as far as the instance holds BN."""
+        recv = call.func.value  # type: ignore[attr-defined]
+        for bound in self._values_before(recv.value, call):  # `encoder = Encoder()`
+            site = self._method_freeze_site_of(call, bound)
+            if site is not None:
+                return site
+        return None
+
+    def _values_before(self, name: str, at: cst.CSTNode) -> List[cst.BaseExpression]:
+        """What ``name`` may hold at ``at``: its last assignment in the scope before it, and where
+        that one is on a branch of an `if` (`if backbone == "resnet50": model = A(...) else: model
+        = B(...)`), the last assignment on each branch the test's literal values leave possible."""
+        facts = self.ctx.facts
+        last = self._bound_before(name, at)
+        if last is None:
+            return []
+        assign = facts.parent(last)
+        branch_if = next((a for a in facts.ancestors(assign) if isinstance(a, cst.If)), None) if isinstance(assign, cst.Assign) else None
+        if branch_if is None or self._inside(at, branch_if) or facts.enclosing_function(branch_if) is not facts.enclosing_function(at):
+            return [last]
+        values: List[cst.BaseExpression] = []
+        node: Optional[cst.CSTNode] = branch_if
+        while isinstance(node, cst.If):
+            truth = facts.static_test(node.test)
+            if truth is not False:
+                values.extend(a.value for a in self._assign_nodes() if self._inside(a, node.body) and len(a.targets) == 1 and dotted(a.targets[0].target) == name)
+            if truth is True:
+                return values
+            node = node.orelse
+        if isinstance(node, cst.Else):
+            values.extend(a.value for a in self._assign_nodes() if self._inside(a, node.body) and len(a.targets) == 1 and dotted(a.targets[0].target) == name)
+        return values or [last]
+
+    def _method_freeze_site_of(self, call: cst.Call, bound: cst.BaseExpression):
         from bnlint.summaries import _frozen_by, looks_non_bn
 
         facts = self.ctx.facts
         recv = call.func.value  # type: ignore[attr-defined]
-        bound = self._bound_before(recv.value, call)  # `encoder = Encoder()`
         value = _strip_wrappers(bound) if bound is not None else None
         class_name = dotted(value.func) if isinstance(value, cst.Call) else None
         cls_ast = None
@@ -624,7 +656,8 @@ class FrozenBNTrainMode(Rule):
         owners = [_frozen_by(stmt) or "" for stmt in method.body]
         if not any(owner == "self" or (owner.startswith("self.") and not looks_non_bn(owner.split(".")[1:])) for owner in owners):
             return None
-        info = self._module_info(recv, call)
+        # The object this branch built must hold BN itself (not only some other value of the name).
+        info = self._module_info(recv, call) if facts.expr_holds_bn(bound) else None
         if info is None and isinstance(value, cst.Call):
             # A trainer (a plain class) whose method freezes the model it keeps (`learn.freeze()`
             # with `self.model` handed in by `Learner(model, ...)`): that model's BatchNorm.
