@@ -1021,6 +1021,11 @@ class ModesAnalysis:
                     return composite
             from_subclasses = not built and expr.attr.value not in self._self_assignments(cls)
             if from_subclasses:
+                # `self.model` built by a base class of this file (`BaseTrainer.__init__`), read
+                # in the subclass's `predict()`; else by the subclasses, for a base's method.
+                built = self._built_by_local_bases(cls, expr.attr.value)
+                from_subclasses = not built
+            if from_subclasses:
                 built = self._built_by_subclasses(cls, expr.attr.value)
             for value, scope in built:  # (`self.model = model`: a parameter, unknown here)
                 if self._value_holds_bn(value, scope):
@@ -1159,6 +1164,25 @@ class ModesAnalysis:
                     return self._stored_parameter(found, attr)
                 todo.append(found)
         return False
+
+    def _built_by_local_bases(self, cls: cst.ClassDef, attr: str) -> List[Tuple[cst.BaseExpression, cst.CSTNode]]:
+        """The calls that build `self.<attr>` in the nearest base class of this file that assigns
+        it (what `super().__init__()` runs for the subclass)."""
+        todo = [cls]
+        seen = {id(cls)}
+        while todo:
+            current = todo.pop(0)
+            for base in current.bases:
+                name = dotted(base.value)
+                found = self.facts.class_named(name) if name else None
+                if found is None or id(found) in seen:
+                    continue
+                seen.add(id(found))
+                assigned = self._self_assignments(found).get(attr)
+                if assigned:
+                    return [(v, scope) for v, scope in assigned if isinstance(v, (cst.Call, cst.IfExp))]
+                todo.append(found)
+        return []
 
     def _stored_parameter_name(self, cls: cst.ClassDef, attr: str) -> Optional[str]:
         """The `__init__` parameter that `self.<attr>` stores (see ``_stored_parameter``)."""
