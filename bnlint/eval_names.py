@@ -1,5 +1,5 @@
 """The names that make code an evaluation context, shared by the mode analysis (``bnlint.modes``,
-on the libcst tree) and the prefilter's text check for BN001 (``prefilter.evaluates_in_text``).
+on the libcst tree) and the prefilter (evaluation data named in code, evaluation routines).
 
 Kept free of libcst, so the prefilter can ask the very same questions of names it finds in text.
 """

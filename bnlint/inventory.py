@@ -499,42 +499,13 @@ _STRINGS_AND_COMMENTS = lazy(
     r'|"(?:[^"\\\n]|\\[\s\S])*"'
     r"|'(?:[^'\\\n]|\\[\s\S])*'"
 )
-_NOT_LINE_BREAK = lazy(r"[^\n]")
-
-
-def _blank(match: "re.Match[str]") -> str:
-    text = match.group()
-    return _NOT_LINE_BREAK.sub(" ", text) if "\n" in text else " " * len(text)
-
-
-_CLASS_AT_COLUMN_0 = lazy(r"^class[ \t\\]", re.MULTILINE)
-
-
-def code_only(text: str) -> str:
-    """``text`` with every string and comment blanked out, line breaks kept."""
-    return _STRINGS_AND_COMMENTS.sub(_blank, text)
-
-
-def class_stretches(text: str) -> List[str]:
-    """The code of ``text`` (strings and comments blanked) cut before every column-0 `class`
-    statement.  Every class, nested or inside an `if`/`try` too, lies within one stretch: a
-    statement at column 0 ends any indented block, so no real one can fall inside a class."""
-    code = code_only(text)
-    cuts = [m.start() for m in _CLASS_AT_COLUMN_0.finditer(code)]
-    bounds = [0] + cuts + [len(code)]
-    return [code[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
-
-
-# Every way ``callable_holds_dropout`` decides yes needs one of these in the text of the module
-# that spells it (a dropout layer or function, a library model with dropout).
-_DROPOUT_EVIDENCE = lazy(r"(?i:dropout|from_pretrained|transformer(?:en|de)coderlayer|nn\.transformer\b|" + "|".join(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES) + r")")
 
 
 _DROPOUT_TOKENS = ("dropout", "from_pretrained", "transformerencoderlayer", "transformerdecoderlayer", "nn.transformer(") + tuple(p.rstrip("_") for p in _TV_DROPOUT_PREFIXES)
 
 
 def code_has_dropout_evidence(text: str) -> bool:
-    """Dropout evidence (``_DROPOUT_EVIDENCE``) in ``text``: a superset (strings and comments
+    """Dropout evidence in ``text`` (a dropout layer or function, a library model with dropout): a superset (strings and comments
     count too), which a necessary condition may be; stripping them cost more than it saved.
     Plain substring tests on the lower-cased text: a regex alternation was the slower one."""
     low = text.lower()
@@ -1131,10 +1102,6 @@ def _loads_into_self_or_returned(text: bytes) -> bool:
         if name == b"self" or re.search(rb"\breturn\s+" + re.escape(name) + rb"\b", text) is not None:
             return True
     return False
-
-
-# A name called or reached into (`name(`, `name.attr`), not itself an attribute.
-_CALLED_OR_REACHED = lazy(r"(?<![\w.])([A-Za-z_]\w*)\s*[(.]")
 
 
 def _top_level_definition_text(text: str, name: str) -> Optional[str]:
@@ -1890,7 +1857,6 @@ class ProjectIndex:
         # The text-level import graph (see ``text_reaches_bn``): per module file, whether its
         # text has BN evidence, the project files it imports, and the absent files probed.
         self._text_nodes: Dict[str, Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]] = {}
-        self._evaluating_text: Dict[str, bool] = {}  # project file -> has an evaluation context (``imports_evaluating_module``)
         self._bases: Dict[str, List[str]] = {}
         self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
         # (module, depth) -> is BN evidence that close, and what that answer rests on.
@@ -1899,7 +1865,6 @@ class ProjectIndex:
         # hundred paths (unshared, they took 250 MB on torch's own sources).
         self._dep_sets: Dict[frozenset, frozenset] = {}
         self._files: Dict[str, bool] = {}
-        self._weights_text: Dict[str, bool] = {}  # ``imports_weight_loader``: per module file
         self._reexporting: Dict[str, bool] = {}  # ``_reexporting_package``: per `__init__.py`
         self._loader_definitions: Dict[Tuple[str, str], Optional[bool]] = {}  # ``_definition_loads_weights``
         # ``bnlint.effects`` summaries of project functions, by (module path, name); None while
@@ -2059,97 +2024,6 @@ class ProjectIndex:
             node = self._text_scan(path, text)
             self._text_nodes[path] = node
         return node
-
-    def imports_evaluating_module(self, path: str, source: str, tokens: Tuple[str, ...] = ("no_grad", "inference_mode", "set_grad_enabled")) -> bool:
-        """Does ``source`` import a project module whose text has an evaluation context (one of
-        the no-grad ``tokens``, or ``prefilter.evaluates_in_text``: a `def` named for evaluation,
-        a loop over evaluation data)?  Then a method or helper of it may evaluate a model this
-        file builds and hands it (an RL agent's `select_action()` under no_grad): BN001's text
-        gate for code that only calls it."""
-        from bnlint.prefilter import evaluates_in_text
-
-        edges, probed = self._text_imports(os.path.abspath(path), source)
-        self.consulted.update(probed)
-        for edge in edges:
-            self.consulted.add(edge)
-            if edge not in self._evaluating_text:
-                try:
-                    with open(edge, "rb") as fh:
-                        text = fh.read().decode("latin-1")
-                except OSError:
-                    text = ""
-                self._evaluating_text[edge] = any(t in text for t in tokens) or evaluates_in_text(text.replace("\r\n", "\n").replace("\r", "\n"))
-            if self._evaluating_text[edge]:
-                return True
-        return False
-
-    def imports_weight_loader(self, path: str, source: str) -> bool:
-        """Does ``source`` call a name it imports from a project module that loads weights in its
-        text (``prefilter.loads_weights_in_text``; directly, or through a re-exporting package
-        `__init__.py`)?  A model module that merely imports a helper module with a loader is not
-        inference code; a script that calls the loader may be."""
-        from bnlint.prefilter import loads_weights_in_text
-
-        start = os.path.abspath(path)
-        bindings = import_bindings(source)
-        if bindings is None:  # a star import: what it binds is not known here; every imported module
-            edges, probed = self._text_imports(start, source)
-        else:
-            edges_found: List[str] = []
-            probed_all: List[str] = []
-            folder = os.path.dirname(start)
-            used = set(_CALLED_OR_REACHED.findall(source))
-            for name, targets in bindings.items():
-                if name not in used:
-                    continue  # imported, never called or reached into
-                for target in targets:
-                    level = len(target) - len(target.lstrip("."))
-                    parts = tuple(p for p in target.lstrip(".").split(".") if p)
-                    if not parts or (not level and parts[0] in THIRD_PARTY_ROOTS):
-                        continue
-                    # `from .zoo import pretrained_encoder`: the name as the module `.zoo` defines
-                    # it; its definition's text must load weights (the module's other functions
-                    # do not make this name a loader).  Not defined there: re-exported by a
-                    # package `__init__.py` (followed below), or a submodule (its whole text).
-                    if len(parts) > 1:
-                        found, absent = self._resolve_text_import(folder, level, parts[:-1])
-                        probed_all.extend(absent)
-                        if found and found[0].endswith(os.sep + os.path.join(*parts[:-1]) + ".py") or found and found[0].endswith(os.path.join(*parts[:-1], "__init__.py")):
-                            loads = self._definition_loads_weights(found[0], parts[-1])
-                            if loads is not None:
-                                if loads:
-                                    return True
-                                continue
-                            if os.path.basename(found[0]) == "__init__.py":
-                                edges_found.append(found[0])
-                    found, absent = self._resolve_text_import(folder, level, parts)
-                    probed_all.extend(absent)
-                    if found and (found[0].endswith(os.sep + parts[-1] + ".py") or found[0].endswith(os.path.join(parts[-1], "__init__.py"))):
-                        edges_found.append(found[0])  # `import zoo.nets as nets`, a submodule
-            edges, probed = tuple(edges_found), tuple(probed_all)
-        self.consulted.update(probed)
-        todo = list(dict.fromkeys(edges))
-        seen = set(todo)
-        while todo:
-            module = todo.pop()
-            self.consulted.add(module)
-            loads = self._weights_text.get(module)
-            if loads is None:
-                try:
-                    with open(module, "rb") as fh:
-                        loads = loads_weights_in_text(fh.read().decode("latin-1"))
-                except OSError:
-                    loads = False
-                self._weights_text[module] = loads
-            if loads:
-                return True
-            if os.path.basename(module) == "__init__.py":
-                node = self._text_node(module)
-                for e in node[1] if node is not None else ():
-                    if e not in seen:
-                        seen.add(e)
-                        todo.append(e)
-        return False
 
     def _text_evidence_within(self, path: str, depth: int, kind: str = "bn") -> bool:
         """Has ``path`` or a project module at most ``depth`` imports from it BN evidence (``kind``

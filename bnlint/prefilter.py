@@ -2,11 +2,12 @@
 
 Every step is only ever a *necessary* condition of a finding, cheapest first:
 
-1. **Text, per rule** (``Rule.trigger_tokens`` / ``trigger_pattern`` / ``required_tokens``):
-   BN001 needs an evaluation context, BN004 `requires_grad`, BN003 a `def forward`, ... and
-   then ``Rule.text_relevant``, the rule's own sharper look at the text (BN003: all of that in
-   the code of one class; BN004: a `requires_grad = False` and training; BN005: training;
-   BN006 and BN014: a `.eval()`/`.train()` call).
+1. **Text, per rule: declared tokens only** (``Rule.trigger_tokens`` / ``trigger_pattern`` /
+   ``required_tokens``): BN001 needs an evaluation word or a `def`/`for`, BN004 `requires_grad`
+   or `.train(`, BN003 a `def forward`, ...  A rule states what it looks for once, in its check:
+   the prefilter does not restate it (a restated text or ``ast`` twin drifted from the check and
+   hid real findings: a training loop in another module, a trainer's freeze; and it saved nothing
+   measurable on BatchNorm-heavy code, see ``bench/RESULTS.md``).
 2. **Text, BN evidence**, for rules whose findings all rest on a module that holds BatchNorm
    (``Rule.needs_bn_evidence``): the file's code (not its strings or comments) names a BN layer,
    function or BN-bearing factory (``inventory.code_has_bn_evidence``), or matches the rule's own name heuristics
@@ -14,9 +15,8 @@ Every step is only ever a *necessary* condition of a finding, cheapest first:
    import graph must find a BN word within ``MAX_IMPORT_HOPS`` imports (``text_reaches_bn``: files
    are read, not parsed), then the index is asked about each imported name as the text uses it
    (``imported_names_hold_bn``).
-3. **``ast``** (``cst_candidates``), for files that pass, rule by rule: the rule's syntax is there
-   at all (``Rule.ast_relevant`` on one ``AstScan`` of the module), its name heuristics apply where
-   they are used (``Rule.ast_name_evidence``), a name in the module really resolves to BN
+3. **``ast``** (``cst_candidates``), for files that pass, rule by rule: its name heuristics apply
+   where they are used (``Rule.ast_name_evidence``), a name in the module really resolves to BN
    (``ast_bn_evidence``), and for the rules that follow model objects (``Rule.needs_bn_model``) a
    call in the module builds a model that holds BN (``builds_bn_model``).  Only the rules that
    pass run on the libcst tree.
@@ -28,57 +28,21 @@ Steps 2 and 3 are what make framework code cheap: most of a large code base ment
 from __future__ import annotations
 
 import bisect
-import re
 
-from bnlint.eval_names import VAL_WORD_IN_TEXT, is_eval_routine_name, is_inference_method_name
-from bnlint.inventory import code_has_bn_evidence, word_ends
+from bnlint.eval_names import VAL_WORD_IN_TEXT
+from bnlint.inventory import code_has_bn_evidence
 from bnlint.patterns import lazy
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Iterator, List, Optional, Sequence, Set, Tuple
+    from typing import List, Optional, Sequence, Set
 
     from bnlint.inventory import ProjectIndex
     from bnlint.rule import RuleType
 
 
-# --- Text helpers for ``Rule.text_relevant`` ------------------------------------------------
-# What Python allows between the tokens of one expression: whitespace (line breaks too, inside
-# brackets), backslash continuations and comments.  A comment runs to the line's end: a shorter
-# match would let the pattern backtrack over every `#` of a `#####` banner.
-_TEXT_COMMENT = r"#[^\n]*(?![^\n])"
-_TEXT_GAP = rf"(?:\s|\\|{_TEXT_COMMENT})*"
-_CALL_OPENS = lazy(rf"{_TEXT_GAP}\(")
-
-
-def attribute_ends(source: str, name: str, allow_suffix: str = "") -> Iterator[int]:
-    """Where ``name`` ends in each of its uses as an attribute (`x.name`, `x . name`); a use at a
-    line start counts too, since a comment may sit between it and its dot.  The word must end
-    there, or go on with ``allow_suffix`` (`requires_grad` in `requires_grad_`).
-
-    A literal search first: a pattern that starts at every `.` of a file costs seconds."""
-    size = len(name)
-    end = len(source)
-    i = source.find(name)
-    while i >= 0:
-        j = i + size
-        k = i - 1
-        while k >= 0 and source[k] in " \t\\":
-            k -= 1
-        after = source[j] if j < end else ""
-        if (k < 0 or source[k] in ".\n\r") and not ((after.isalnum() or after == "_") and after not in allow_suffix):
-            yield j
-        i = source.find(name, j)
-
-
-def calls_method_in_text(source: str, method: str) -> bool:
-    """`x.method(` in the text, as ``AstScan.called_methods`` has it from the ast."""
-    return any(_CALL_OPENS.match(source, end) for end in attribute_ends(source, method))
-
-
 # Method calls that train something (or may: `fit`, `train_step`).  A file whose text calls none of
-# them is inference code: BN001 treats every forward in it as evaluation (``modes``), so the mode
-# analysis and BN001's text check read the same definition.
+# them is inference code: BN001 treats every forward in it as evaluation (``modes.inference_file``).
 # What updates a model's parameters.  `.backward()` and `.zero_grad()` alone do not: a Grad-CAM
 # or adversarial-example script back-propagates into a trained model it only runs.
 TRAINING_METHODS = ("step", "manual_backward", "fit", "fit_generator", "train_step", "training_step", "train_one_epoch", "train_epoch")
@@ -100,7 +64,7 @@ def names_eval_data_in_code(source: str) -> bool:
 
 
 # What gives a model trained weights (``modes.ModesAnalysis._built_with_weights`` and
-# ``_WEIGHT_LOADING_METHODS``), in text: BN001's inference needs one of them.
+# ``_WEIGHT_LOADING_METHODS``), in text (a project factory that loads a checkpoint).
 _WEIGHTS_TEXT = lazy(
     r"load_state_dict|load_weights|load_checkpoint|load_pretrained|from_pretrained|load_from_checkpoint|init_weights_from"
     r"|\b(?:pretrained|weights|encoder_weights|pretrained_backbone|checkpoint|ckpt|weights_path|pretrained_path)\s*=(?!=)"
@@ -112,63 +76,9 @@ def loads_weights_in_text(source: str) -> bool:
     return _WEIGHTS_TEXT.search(source) is not None
 
 
-# A call of a training routine by name (`train_one_epoch(model, ...)`, `d2l.train_ch6(...)`,
-# `fit(...)`, `model.train()`): a training loop delegated to a function, maybe of another module
-# (a superset, for the text gates only).
-_TRAINING_ROUTINE_CALL = lazy(r"(?<!\w)(?:train|fit)\w*\s*\(|\.\s*(?:backward|zero_grad)\s*\(")
-
-
-def delegates_training_in_text(source: str) -> bool:
-    """Does ``source`` train, back-propagate, or call a routine named for training (which may be a
-    project function whose summary trains the model)?  A superset, for the text gates."""
-    return trains_in_text(source) or any(not source[max(0, m.start() - 4) : m.start()].endswith("def ") for m in _TRAINING_ROUTINE_CALL.finditer(source))
-
-
-def imports_project_module_in_text(source: str) -> bool:
-    """Does ``source`` import a module that is not a known third-party package (a relative import,
-    or a module of the project)?  Only then can a project constructor or helper be called."""
-    from bnlint.inventory import THIRD_PARTY_ROOTS, imported_modules
-
-    return any(level or module.split(".")[0] not in THIRD_PARTY_ROOTS for level, module, _ in imported_modules(source))
-
-
 def trains_in_text(source: str) -> bool:
     """Does ``source`` call a training method anywhere (code, strings or comments alike)?"""
     return _TRAINING_CALL.search(source) is not None
-
-
-# --- BN001's text check: an evaluation context, as ``modes._lexical_kinds`` finds them ----------
-# Besides a no-grad block (its tokens: BN001's ``trigger_tokens``) that is a `def` whose name says
-# evaluation (``is_eval_routine_name``) or a `for` loop over evaluation data (a VAL_TOKENS word in
-# a name or string of its iterable).  A word like "test" or "eval" elsewhere makes no context.
-_DEF_NAME = lazy(r"def(?:[ \t]|\\\r?\n)+(\w+)")
-_FOR_KEYWORD = lazy(r"for(?=[\s\\(\[])")
-# A loop target (names, attributes, subscripts, tuples, starred; comments inside brackets) up to
-# its `in`; prose ("for each item in eval mode") has two words in a row, which no target has.
-_FOR_TARGET = lazy(rf"((?:[\w\s.,()\[\]*\\]|{_TEXT_COMMENT}){{0,300}}?)(?<![\w.])in(?!\w)")
-_COMMENT = lazy(_TEXT_COMMENT)
-_ADJACENT_WORDS = lazy(r"\w[ \t\\\r\n]+\w")
-_HEADER_LIMIT = 2000  # characters; a longer loop header is taken to name evaluation data
-
-
-def _is_word_start(source: str, i: int) -> bool:
-    return i == 0 or not (source[i - 1].isalnum() or source[i - 1] in "_.")
-
-
-def _string_end(text: str, start: int, quote: str) -> int:
-    """The index after the quote that closes a string whose body starts at ``start``; -1 when a
-    one-line string meets a line break first (or nothing closes it)."""
-    k = text.find(quote, start)
-    while k >= 0:
-        b = k
-        while b > start and text[b - 1] == "\\":
-            b -= 1
-        if (k - b) % 2 == 0:  # not escaped
-            break
-        k = text.find(quote, k + 1)
-    if k < 0 or (len(quote) == 1 and "\n" in text[start:k]):
-        return -1
-    return k + len(quote)
 
 
 class _CodeSpans:
@@ -188,56 +98,6 @@ class _CodeSpans:
             self._ends = [b for _, b in spans]
         k = bisect.bisect_right(self._starts, offset) - 1
         return k < 0 or offset >= self._ends[k]
-
-
-def _at_statement_start(source: str, i: int) -> bool:
-    line_start = source.rfind("\n", 0, i) + 1
-    return source[line_start:i].strip() in ("", "async")
-
-
-def evaluates_in_text(source: str) -> bool:
-    """A `def` whose name says evaluation, or a `for` loop over evaluation data, in the code of
-    ``source`` (with BN001's no-grad tokens, every evaluation context the mode analysis knows)."""
-    for m in _DEF_NAME.finditer(source):
-        name = m.group(1)
-        # A `def` starts its line; one inside a docstring may count too, which is only a superset.
-        if is_eval_routine_name(name) and _is_word_start(source, m.start()) and _at_statement_start(source, m.start()):
-            return True
-    spans: Optional[_CodeSpans] = None
-    for m in _FOR_KEYWORD.finditer(source):
-        start = m.start()
-        if not _is_word_start(source, start):
-            continue
-        target = _FOR_TARGET.match(source, m.end())
-        if target is None or _ADJACENT_WORDS.search(_COMMENT.sub("", target.group(1))):
-            continue
-        iterable = target.end()
-        # A loop statement's header ends at a `:` outside brackets, a comprehension's `for` at the
-        # bracket that closes the comprehension; a line break inside it is only layout.
-        end, how = _expression_end(source, iterable, stops=":;", limit=_HEADER_LIMIT)
-        if how != "limit" and not VAL_WORD_IN_TEXT.search(source, iterable, end):
-            continue
-        if spans is None:
-            spans = _CodeSpans(source)
-        if spans.in_code(start):  # not a `for` in a docstring or comment
-            return True
-    return False
-
-
-def estimator_in_text(source: str) -> bool:
-    """A class that may be used as an estimator (``ModesAnalysis._run_estimators``): a `def` of a
-    training method (`fit*`, `train*`, `learn*`) and one of an inference method (`predict`,
-    `sample`, `transform`, ...), in code that trains."""
-    training = inference = False
-    for m in _DEF_NAME.finditer(source):
-        name = m.group(1)
-        if name.startswith("_"):
-            continue
-        training = training or name.lower().startswith(("fit", "train", "learn"))
-        inference = inference or is_inference_method_name(name)
-        if training and inference:
-            return trains_in_text(source)
-    return False
 
 
 class _Evidence:
@@ -270,14 +130,6 @@ class _Evidence:
                 index is not None and index.text_reaches_dropout(self.path, self.source) and index.imported_names_hold_dropout(self.path, self.source)
             )
         return self._dropout
-
-    def imported_weights(self) -> bool:
-        """A file that trains nothing, importing a project module whose text loads weights (a
-        factory that returns a model with its checkpoint loaded): ``Rule.factory_weights_evidence``."""
-        if self._weights is None:
-            index = self.index
-            self._weights = bool(index is not None and self.path and not trains_in_text(self.source) and index.imports_weight_loader(self.path, self.source))
-        return self._weights
 
     def may_have_callers(self) -> bool:
         """A parameter the file may put in train mode, whose callers in other project modules may
@@ -317,10 +169,6 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
             continue
         if not (rule.trigger_tokens_present(source) or rule.trigger_pattern_matches(source)):
             continue
-        if not rule.text_relevant(source) and not (rule.factory_weights_evidence and evidence.imported_weights()) and not (
-            path and index is not None and rule.project_text_relevant(source, path, index)
-        ):
-            continue
         if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
             pending.append(rule)
         else:
@@ -353,306 +201,6 @@ def is_numeric_zero(node) -> bool:
     while type(node) is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
         node = node.operand
     return type(node) is ast.Constant and type(node.value) in (int, float) and node.value == 0
-
-
-def may_set_zero_momentum(scan: "AstScan") -> bool:
-    """Is any momentum value a zero, or a name that some assignment in the module sets to zero?
-
-    Positional values count only in calls that may construct a BN layer (``Facts.is_bn_class_ref``
-    on the callee): a class defined in the module with a base class, a BN class through the
-    imports, or an imported class whose name says `norm`."""
-    import ast
-
-    from bnlint.inventory import is_bn_class
-
-    def zero(value) -> bool:
-        return is_numeric_zero(value) or (type(value) is ast.Name and value.id in scan.zero_names)
-
-    if any(zero(v) for v in scan.momentum_values):
-        return True
-    local_classes = {c.name for c in scan.classes if c.bases}  # a BN subclass has a base
-    for callee, value in scan.third_arguments:
-        if not zero(value):
-            continue
-        if callee in local_classes:
-            return True
-        q = scan.resolve(callee)
-        if is_bn_class(q) or (scan.is_imported(callee) and "norm" in q.rsplit(".", 1)[-1].lower()):
-            return True
-    return False
-
-
-# ``may_set_zero_momentum`` on the text, a superset of it: BN002's ``text_relevant``.
-# Every spelling Python reads as zero: `0`, `0.0`, `.0`, `0e5`, `0_0`, `0x0`, `0o0`, `0b0`, `0j`.
-_ZERO_LITERAL = lazy(
-    r"(?<![\w.])[-+]?[ \t]*(?:0[xX](?:_?0)+|0[oO](?:_?0)+|0[bB](?:_?0)+|(?:0(?:_?0)*(?:\.(?:0(?:_?0)*)?)?|\.0(?:_?0)*)(?:[eE][-+]?\d(?:_?\d)*)?[jJ]?)(?![\w.])"
-)
-_MOMENTUM_SITE = lazy(r"momentum" + _TEXT_GAP + r"=(?!=)|momentum['\"]" + _TEXT_GAP + ",")  # `momentum=`, `.momentum =`, `"momentum",`
-_NAME_VALUE = lazy(_TEXT_GAP + r"\(*" + _TEXT_GAP + r"([A-Za-z_]\w*)" + _TEXT_GAP + r"(?![\w.(\[])")
-_PLAIN_ASSIGNMENT = lazy(r"(?m)^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
-_STATEMENT_LIMIT = 400  # characters looked at after a value starts; beyond: assume the worst
-
-
-_NOT_POSITIONAL = lazy(r"\s*(?:\*|[A-Za-z_]\w*\s*=(?!=))")  # `*args`, `**kw`, `name=value`
-
-
-def _positional(args: List[str]) -> List[str]:
-    return [a for a in args if a.strip() and not _NOT_POSITIONAL.match(a)]
-
-
-_EXPRESSION_STOPS = lazy(r"[()\[\]{},;:\n\"'#\\]")
-_CHAINED_TARGETS = lazy(r"(?:\s*[\w.]+\s*=(?!=))*")  # `b = ` of `a = b = 0`
-_NOT_IN_NUMBER = lazy(r"[()\s\\]")  # parentheses and layout around a number
-_IF_KEYWORD = lazy(r"(?<![\w.])if(?!\w)")
-_CONDITIONAL_KEYWORDS = lazy(r"(?<![\w.])(if|else)(?!\w)")
-_DEFINES = lazy(r"(?<![\w.])(?:def|class)[ \t]+$")
-_CHAIN_BEFORE = lazy(r"([A-Za-z_]\w*)(?:[ \t]*\.[ \t]*\w+)*[ \t]*\.[ \t]*$")  # `nn.` before `BatchNorm2d`
-
-
-def _expression_end(text: str, start: int, stops: str = ",;\n", limit: int = _STATEMENT_LIMIT) -> Tuple[int, str]:
-    """Where the expression that starts at ``start`` ends, and what ends it: one of ``stops``
-    outside brackets (a `,` between arguments or items, a `;` or line break after a statement,
-    a `:` after a loop header), "bracket" (one opened before ``start`` closes: the expression is
-    an argument or an item), "end" of the text, or "limit" past ``limit`` characters or at a
-    string that does not close (assume the worst).  Strings, comments and backslash
-    continuations are skipped; a line break is layout unless it is one of ``stops``."""
-    depth = 0
-    end = min(len(text), start + limit)
-    i = start
-    while True:
-        m = _EXPRESSION_STOPS.search(text, i, end)
-        if m is None:
-            return (end, "end") if end == len(text) else (end, "limit")
-        i = m.start()
-        ch = text[i]
-        if ch == '"' or ch == "'":
-            quote = ch * 3 if text.startswith(ch * 3, i) else ch
-            i = _string_end(text, i + len(quote), quote)
-            if i < 0 or i > end:
-                return end, "limit"
-            continue
-        if ch == "#":
-            i = text.find("\n", i)
-            if i < 0:
-                return len(text), "end"
-            continue
-        if ch == "\\":  # a continuation (or a stray backslash: a syntax error)
-            i += 3 if text.startswith("\r\n", i + 1) else 2
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth < 0:
-                return i, "bracket"
-        elif depth == 0 and ch in stops:  # inside brackets a `:` is a slice, a dict or a lambda
-            return i, ch
-        i += 1
-
-
-def _items(text: str, start: int, stops: str, limit: int = _STATEMENT_LIMIT, positional: int = 0) -> Tuple[Optional[List[str]], str]:
-    """The comma-separated expressions from ``start`` (arguments of a call, items of a display),
-    and what ended the last one (``_expression_end``); None past ``limit`` characters for one
-    of them.  With ``positional``, stop once that many positional ones are read."""
-    items: List[str] = []
-    pos = start
-    while True:
-        end, how = _expression_end(text, pos, stops=stops, limit=limit)
-        if how == "limit":
-            return None, how
-        items.append(text[pos:end])
-        if how != "," or (positional and len(_positional(items)) >= positional):
-            return items, how
-        pos = end + 1
-
-
-def _call_arguments(text: str, start: int) -> List[str]:
-    """The arguments of the call whose `(` ends at ``start``, up to its third positional one;
-    three zeros (assume the worst) when they run on past 2,000 characters or do not close."""
-    items, how = _items(text, start, stops=",", limit=2000, positional=3)
-    if items is None or how not in (",", "bracket"):
-        return ["0", "0", "0"]
-    return [a for a in items if a.strip()]
-
-
-def _is_zero_text(expression: str) -> bool:
-    """``is_numeric_zero`` on an expression's text: a zero literal (signed, in parentheses), or a
-    conditional expression with a zero literal in a branch (`a if c else b`: not in `c`)."""
-    expression = _COMMENT.sub("", expression)
-    if _ZERO_LITERAL.fullmatch(_NOT_IN_NUMBER.sub("", expression)):
-        return True
-    if _IF_KEYWORD.search(expression) is None:
-        return False
-    # Split at the keywords: the part after each `if` (up to its `else`) is a condition; the
-    # rest are branches, nested conditionals too.
-    parts = _CONDITIONAL_KEYWORDS.split(expression)
-    branches = [parts[0]] + [parts[n + 1] for n in range(1, len(parts) - 1, 2) if parts[n] == "else"]
-    return any(_ZERO_LITERAL.search(b) for b in branches)
-
-
-def _items_are_zero(text: str, start: int, bracketed: bool = False) -> Optional[bool]:
-    """Is an item of the tuple or list display at ``start`` (`1e-5, 0` or `[1e-5, 0]`) a zero,
-    as ``AstScan`` pairs tuple targets with values?  None: not known (assume the worst)."""
-    items, how = _items(text, start, stops="," if bracketed else ",;\n")
-    if items is None:
-        return None
-    if how == "bracket" and not bracketed:
-        return False  # the end of a call's arguments: no assignment at all
-    if len(items) == 1 and not bracketed:
-        inner = items[0].lstrip()
-        if inner[:1] in ("(", "["):  # `[1e-5, 0]`: the items inside
-            return _items_are_zero(text, start + len(items[0]) - len(inner) + 1, bracketed=True)
-    return any(_is_zero_text(item) for item in items)
-
-
-def _is_one_target(text: str) -> bool:
-    """Can ``text`` (from a line start up to an `=`) be one statement's target?  Its line may sit
-    inside brackets opened before it (`(\n    eps,\n    mom,\n) = 1e-5, 0`), but once those
-    close, a line break ends the statement: `f(\n    a, b\n)\nc = 0` assigns only `c`."""
-    depth = 0
-    for ch in text:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "\n" and depth < 0:
-            return False
-    return depth <= 0
-
-
-_ASSIGNED_HERE = lazy(r"\s*(?::[^=\n]*)?=(?!=)")  # after a name: `= v`, `: float = v`
-
-
-def _name_set_to_zero_in_text(text: str, name: str) -> bool:
-    """Might an assignment in ``text`` set ``name`` to a numeric zero (``AstScan.zero_names``)?
-    `name = 0`, `name: float = 0.0 if frozen else 0.1`, `a = name = 0`, or ``name`` in a tuple
-    target with a zero in the value.  A keyword argument or a parameter default (`f(name=0)`,
-    `def f(name=0)`) ends at a bracket of its call: it assigns nothing."""
-    word = r"(?<![\w.])" + re.escape(name)
-    # A tuple/list target (`eps, mom = 1e-5, 0`): the name among plain names before the `=`, from
-    # the start of the line it is on; it may go on over lines inside brackets:
-    # `(\n    eps,\n    mom,\n) = 1e-5, 0`.
-    target = re.compile(r"[ \t]*[\w \t,()\[\]]*" + word + r"(?!\w)[\w\s,()\[\]]*=(?!=)")
-    lines_seen = set()
-    for end in word_ends(text, name):
-        start = end - len(name)
-        if start and text[start - 1] == ".":
-            continue  # `x.name`: an attribute
-        m = _ASSIGNED_HERE.match(text, end)
-        if m is not None:
-            stop, how = _expression_end(text, m.end())
-            if how == "limit":
-                return True
-            if how in (";", "\n", "end") and _is_zero_text(text[_CHAINED_TARGETS.match(text, m.end()).end() : stop]):  # type: ignore[union-attr]
-                return True
-        line_start = text.rfind("\n", 0, end) + 1
-        if line_start in lines_seen:
-            continue
-        lines_seen.add(line_start)
-        m = target.match(text, line_start)
-        if m is None or not any(c in m.group() for c in ",[(") or not _is_one_target(m.group()):
-            continue  # a plain `name = ...` is taken care of above
-        if _items_are_zero(text, m.end()) is not False:
-            return True
-    return False
-
-
-def _value_may_be_zero(text: str, value: str, names: dict) -> bool:
-    """Might ``value`` (the text of one expression) be a numeric zero: a zero literal, or a
-    name that some assignment may set to zero (memoised in ``names``)?"""
-    value = value[_CHAINED_TARGETS.match(value).end() :]  # type: ignore[union-attr]
-    if _is_zero_text(value):
-        return True
-    match = _NAME_VALUE.match(value)
-    if not match:
-        return False
-    name = match.group(1)
-    if name in ("True", "False", "None"):
-        return False
-    if name not in names:
-        names[name] = _name_set_to_zero_in_text(text, name)
-    return names[name]
-
-
-def may_set_zero_momentum_text(source: str) -> bool:
-    """``may_set_zero_momentum`` on the text: a value that may be zero (a zero literal in it, or
-    a name some assignment may set to zero) as a momentum (`momentum=`, `.momentum =`,
-    `setattr(m, "momentum", v)`) or as the third positional argument of a call whose callee
-    may build BN (its last name says `norm`, or it is a class defined in the file)."""
-    names: dict = {}  # name -> may an assignment set it to zero
-    spans: Optional[_CodeSpans] = None  # a site in a docstring or comment sets nothing
-    for m in _MOMENTUM_SITE.finditer(source):
-        end, how = _expression_end(source, m.end())
-        if how == "limit" or _value_may_be_zero(source, source[m.end() : end], names):
-            if spans is None:
-                spans = _CodeSpans(source)
-            if spans.in_code(m.start()) or source[m.start() - 1 : m.start()] in ("'", '"') and spans.in_code(m.start() - 2):
-                return True
-    from bnlint.inventory import import_bindings, is_bn_class
-
-    bindings = import_bindings(source)  # None: a `*` import binds names unknown here
-    # Callees that may stand for a BN class: a class defined here, an import of a `norm` name
-    # under another name (`BatchNorm2d as BN`), an assignment from one (`BN = nn.BatchNorm2d`).
-    lower = source.lower()
-    norm_at: List[int] = []  # every "norm" in the text, case-insensitively
-    i = lower.find("norm")
-    while i >= 0:
-        norm_at.append(i)
-        i = lower.find("norm", i + 4)
-    classes = set(re.findall(r"(?m)^[ \t]*class[ \t\\]+(\w+)", source))
-    others = set(classes)
-    assigned = set()  # names assigned at the start of a line: module-level aliases among them
-    for m in _PLAIN_ASSIGNMENT.finditer(source):
-        assigned.add(m.group(1))
-        k = bisect.bisect_left(norm_at, m.end())
-        if k == len(norm_at) or norm_at[k] > m.end() + _STATEMENT_LIMIT:
-            continue  # no "norm" within reach of this value
-        end, how = _expression_end(source, m.end(), stops=";\n")  # over lines inside brackets too
-        if how == "limit" or "norm" in lower[m.end() : end]:
-            others.add(m.group(1))
-    for bound, targets in (bindings or {}).items():
-        if any("norm" in t.rsplit(".", 1)[-1].lower() for t in targets):
-            others.add(bound)
-    # ... and calls whose callee's last name says `norm` (found in the lower-cased text), when
-    # the ast step could count them: the callee's first name bound by an import or a module-level
-    # alias (``AstScan.is_imported``), or a class of this file, or a BN class by its own name.
-    # Not a definition (`def batch_norm(g, x, w)`), not a local function or a parameter.
-    starts: List[int] = []  # where a callee's name ends
-    after = 0
-    for i in norm_at:
-        if i < after:
-            continue  # a second "norm" in the same word
-        j = i + 4
-        while j < len(source) and (source[j].isalnum() or source[j] == "_"):
-            j += 1
-        after = j
-        if not _CALL_OPENS.match(source, j):  # most are no call: `normalize` in prose, `self.norm`
-            continue
-        k = i
-        while k > 0 and (source[k - 1].isalnum() or source[k - 1] == "_"):
-            k -= 1
-        line_start = source.rfind("\n", 0, k) + 1
-        chain = _CHAIN_BEFORE.search(source, max(line_start, k - 200), k)
-        root = chain.group(1) if chain else source[k:j]
-        continued = chain is None and source[line_start:k].strip() == "."  # `nn\n    .BatchNorm2d`
-        if not _DEFINES.search(source, line_start, k) and (
-            bindings is None or continued or root in bindings or root in assigned or root in classes or is_bn_class(source[k:j])
-        ):
-            starts.append(j)
-    for name in others:
-        starts.extend(word_ends(source, name))
-    for end in starts:
-        opens = _CALL_OPENS.match(source, end)
-        if opens is None:
-            continue
-        args = _call_arguments(source, opens.end())
-        positional = _positional(args)
-        if len(positional) > 2 and _value_may_be_zero(source, positional[2], names):
-            if spans is None:
-                spans = _CodeSpans(source)
-            if spans.in_code(end - 1):  # not "normalized (see ...)" in a comment or docstring
-                return True
-    return False
 
 
 class AstScan:
@@ -826,16 +374,6 @@ def is_freeze_site(node) -> bool:
     return False
 
 
-# ``is_freeze_site`` on the text: parentheses around the target or the value, chained targets
-# (`a.requires_grad = b.requires_grad = False`), comments and continuations where Python allows.
-_FROZEN_ASSIGNMENT = lazy(rf"{_TEXT_GAP}(?:\){_TEXT_GAP})*=(?!=)(?:[\s\\(]|{_TEXT_COMMENT}|[\w.\[\]'\"]+{_TEXT_GAP}=(?!=))*False\b")
-_FROZEN_CALL = lazy(rf"_{_TEXT_GAP}\({_TEXT_GAP}(?:\({_TEXT_GAP})*False\b")
-# `p.requires_grad = set_req_grad`: a name, which the rule reads (a `False` constant freezes).
-_NAME_ASSIGNMENT = lazy(rf"{_TEXT_GAP}=(?!=)[ \t]*(?!True\b|False\b)[A-Za-z_]\w*[ \t]*(?:#[^\n]*)?(?:\n|;|$)")
-# `p.requires_grad = "fc" in name or ...`: a flag set from a test of the parameter's name.
-_NAME_TEST_ASSIGNMENT = lazy(rf"{_TEXT_GAP}=(?!=)(?:{_TEXT_GAP}\(|{_TEXT_GAP}not\b)*{_TEXT_GAP}(?:'[^'\n]*'|\"[^\"\n]*\"){_TEXT_GAP}(?:not{_TEXT_GAP})?in\b")
-
-
 def _name_test(value) -> bool:
     """`"fc" in name`, `not "fc" in name`, `"a" in name or "b" in name` (``_NAME_TEST_ASSIGNMENT``)."""
     import ast
@@ -850,14 +388,6 @@ def _name_test(value) -> bool:
         isinstance(value, ast.Compare) and len(value.ops) == 1 and isinstance(value.ops[0], (ast.In, ast.NotIn))
         and isinstance(value.left, ast.Constant) and isinstance(value.left.value, str)
     )
-
-
-def freezes_in_text(source: str) -> bool:
-    """`x.requires_grad = False` or `x.requires_grad_(False)` in the text (``is_freeze_site``)."""
-    for end in attribute_ends(source, "requires_grad", allow_suffix="_"):
-        if _FROZEN_ASSIGNMENT.match(source, end) or _FROZEN_CALL.match(source, end) or _NAME_TEST_ASSIGNMENT.match(source, end) or _NAME_ASSIGNMENT.match(source, end):
-            return True
-    return False
 
 
 def freezing_scopes(tree) -> list:
@@ -998,8 +528,6 @@ def cst_candidates(tree, source: str, rules: Sequence["RuleType"], path: Optiona
     for rule in rules:
         if scan is None:
             scan = AstScan(tree)
-        if not rule.ast_relevant(scan):
-            continue
         if not rule.needs_bn_evidence or rule.ast_name_evidence(scan, source):
             out.append(rule)
             continue
@@ -1141,6 +669,3 @@ def evaluation_trains_parameter(tree) -> bool:
     return _trains_unknown_model(tree, eval_routines_only=True)
 
 
-def needs_cst(tree, source: str, rules: Sequence["RuleType"], path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
-    """Can any of ``rules`` report anything in this tree?  (``cst_candidates``, as a yes/no.)"""
-    return bool(cst_candidates(tree, source, rules, path, index))

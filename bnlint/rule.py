@@ -321,11 +321,6 @@ class Rule:
     # the BatchNorm of what it is handed (`self.model = fix_bn(self.model)`) counts as evidence
     # too, where ``needs_bn_evidence`` is set: the model it freezes holds BN.
     freeze_helper_evidence: ClassVar[bool] = False
-    # In a file that trains nothing, a model from a project factory that loads a checkpoint into it
-    # (``summaries.Construction.loads_weights``) is inference with trained weights even where this
-    # file's text names no weights: ``text_relevant`` may say no, and the prefilter then asks
-    # whether a project module the file imports loads weights (its text).
-    factory_weights_evidence: ClassVar[bool] = False
     options: ClassVar[Tuple[Option, ...]] = ()
     summary: ClassVar[str] = ""
     # Fixit-style examples; the test-suite lints each one.  An invalid example
@@ -341,15 +336,7 @@ class Rule:
         """The textual prefilter (tokens only, without the BN evidence step of ``bnlint.prefilter``)."""
         if not cls.required_tokens_present(source):
             return False
-        if not (cls.trigger_tokens_present(source) or cls.trigger_pattern_matches(source)):
-            return False
-        return cls.text_relevant(source)
-
-    @classmethod
-    def ast_relevant(cls, scan: Any) -> bool:
-        """The prefilter's step on the ``ast`` (a ``bnlint.prefilter.AstScan``): False only when
-        this rule cannot report anything in the module."""
-        return True
+        return cls.trigger_tokens_present(source) or cls.trigger_pattern_matches(source)
 
     @classmethod
     def ast_name_evidence(cls, scan: Any, source: str) -> bool:
@@ -359,18 +346,6 @@ class Rule:
     @classmethod
     def required_tokens_present(cls, source: str) -> bool:
         return all(any(token in source for token in group) for group in cls.required_tokens)
-
-    @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """The prefilter's last text check, once the tokens are there: False only when this rule
-        cannot report anything in ``source`` (BN003: the tokens in one class; BN004: a freeze)."""
-        return True
-
-    @classmethod
-    def project_text_relevant(cls, source: str, path: str, index: Any) -> bool:
-        """Where ``text_relevant`` says no: can the rule still report something in ``source``
-        through what the project modules it imports do (their text, read by ``index``)?"""
-        return False
 
     @classmethod
     def trigger_tokens_present(cls, source: str) -> bool:

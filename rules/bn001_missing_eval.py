@@ -1,8 +1,6 @@
 """BN001 missing-eval."""
 from __future__ import annotations
 
-import re
-
 from bnlint.rule import FixSpec, InsertBefore, Related, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -10,9 +8,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Optional, Set
 
     import libcst as cst
-
-# The spellings of a comparison of results, for the text gate of ``ModesAnalysis._compared_output``.
-_COMPARISON_TEXT = re.compile(r"allclose|isclose|assert_close|assert_array|\babs\(")
 
 _CONTEXT_WORDS = {
     "no_grad": "under `torch.no_grad()`/`torch.inference_mode()`",
@@ -383,43 +378,10 @@ class MissingEval(Rule):
     dropout_evidence = True  # ... or dropout is reported
     needs_bn_model = True  # ... and one the mode analysis tracks from its construction in this file
     caller_evidence = True  # ... or a parameter put in train mode here, given such a model by its callers
-    factory_weights_evidence = True  # inference on a model whose project factory loads its weights
-    # The other evaluation contexts (``text_relevant``): a `def` named for evaluation, a `for`
-    # over evaluation data, evaluation data named in the code, and inference (trained weights
-    # loaded in a file that trains nothing).  A file with none of their keywords has none.
+    # The other evaluation contexts: a `def` named for evaluation, a `for` over evaluation data,
+    # evaluation data named in the code, inference (trained weights loaded), a forward below the
+    # training loop (any `def` or `for`).  A file with none of their keywords has none.
     trigger_pattern = r"(?:def|for)(?=[\s\\(\[])|load|pretrained|weights|ckpt|checkpoint|(?i:val|test|eval)"
-
-    @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """An evaluation context in the code, the only places the analysis looks: a no-grad token,
-        a `def` named for evaluation, or a `for` over evaluation data (``evaluates_in_text``);
-        evaluation data named in code that trains (a batch of it, or handed to an evaluation
-        function of another module); or, in a file that trains nothing, a model with trained
-        weights (inference)."""
-        from bnlint.prefilter import delegates_training_in_text, estimator_in_text, evaluates_in_text, loads_weights_in_text, names_eval_data_in_code, trains_in_text
-
-        if cls.trigger_tokens_present(source) or evaluates_in_text(source) or estimator_in_text(source):
-            return True
-        if loads_weights_in_text(source):
-            # Inference: nothing trains here, or nothing may train that model (``ModesAnalysis.run``).
-            return True
-        if _COMPARISON_TEXT.search(source) and not trains_in_text(source):
-            # A check of a forward's values against a reference in code that trains nothing
-            # (``ModesAnalysis._compared_output``: `bn(x) - fused(x)`, `assert_allclose`).
-            return True
-        # A batch of evaluation data in training code, or handed to an evaluation helper of
-        # another module by code that trains (itself or through a training routine); or a
-        # forward below the loop that trains (the trained model in use: ``after_training``).
-        return trains_in_text(source) or (delegates_training_in_text(source) and names_eval_data_in_code(source))
-
-    @classmethod
-    def project_text_relevant(cls, source: str, path: str, index) -> bool:
-        """Code that trains through project helpers and imports a project module with an
-        evaluation context: a method of it may run the model this code built (`agent =
-        TD3(actor)`, `agent.select_action(state)` under no_grad in `TD3.py`)."""
-        from bnlint.prefilter import delegates_training_in_text, imports_project_module_in_text
-
-        return delegates_training_in_text(source) and imports_project_module_in_text(source) and index.imports_evaluating_module(path, source, cls.trigger_tokens)
 
     valid_examples = (
         "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",

@@ -118,22 +118,6 @@ class MomentumZeroFreeze(Rule):
     name_evidence = r"bn|batch_?norm"  # `self.bn1.momentum = 0`, `if "bn" in name:` count on their own
 
     @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """A value that may be zero where a momentum is set (``may_set_zero_momentum_text``)."""
-        from bnlint.prefilter import may_set_zero_momentum_text
-
-        return may_set_zero_momentum_text(source)
-
-    @classmethod
-    def ast_relevant(cls, scan) -> bool:
-        """A zero momentum somewhere: `m.momentum = 0`, `setattr(m, "momentum", 0.0)`,
-        `momentum=0 if frozen else 0.1`, a third positional argument `0`, or a name that an
-        assignment in the module sets to zero (every case ``_is_zero``/``_name_is_zero`` accept)."""
-        from bnlint.prefilter import may_set_zero_momentum
-
-        return may_set_zero_momentum(scan)
-
-    @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:
         """Names (`self.bn1.momentum = 0`) only decide for assignments; constructors need BN itself."""
         if "momentum" not in scan.assigned_attributes:

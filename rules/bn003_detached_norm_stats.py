@@ -219,27 +219,6 @@ class DetachedNormStats(Rule):
     # covers `cumsum(`, `nansum(`).
     required_tokens = (("mean(", "var(", "std(", "sum("), ("def forward",), ("class",))
 
-    @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """The reduction, the cut and the `forward` all in the code of one class (a finding is
-        about one normalisation module's own body)."""
-        from bnlint.inventory import class_stretches
-
-        return any(cls.required_tokens_present(part) and cls.trigger_tokens_present(part) for part in class_stretches(source))
-
-    @classmethod
-    def ast_relevant(cls, scan) -> bool:
-        """A class with a `forward`, whose methods both reduce (mean/var/std/sum) and cut the graph."""
-        import ast
-
-        from bnlint.inventory import ast_nodes
-
-        cuts = {"detach", "data", "no_grad", "inference_mode"}
-        for node in scan.forward_classes:
-            words = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast_nodes(node) if isinstance(n, (ast.Attribute, ast.Name))}
-            if words & cuts and words & _BATCH_REDUCTIONS:
-                return True
-        return False
     valid_examples = (
         "import torch\nimport torch.nn as nn\n\nclass BN(nn.Module):\n    def forward(self, x):\n"
         "        mean = x.mean(0)\n        var = x.var(0)\n        self.running_mean.mul_(0.9).add_(0.1 * mean.detach())\n"

@@ -10,7 +10,6 @@ from bnlint.facts import NOT_LITERAL, dotted, literal_value, params_of
 from bnlint.facts import root_name as _root
 from bnlint.patterns import lazy
 from bnlint.records import field, record
-from bnlint.prefilter import calls_method_in_text, freezes_in_text
 from bnlint.rule import Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -210,39 +209,6 @@ class FrozenBNTrainMode(Rule):
     needs_bn_evidence = True
     caller_evidence = True  # a trainer class keeping the model its callers in other modules build
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
-
-    @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """``ast_relevant`` on the text: a freeze site, and training after it: `.train(` or
-        `.backward(` with `.step(`, or an import (a project helper may train the model).  Or a
-        `.train(` and an import: the constructor of a project class may freeze BN parameters."""
-        from bnlint.prefilter import imports_project_module_in_text
-
-        trains = calls_method_in_text(source, "train") or (calls_method_in_text(source, "backward") and calls_method_in_text(source, "step"))
-        if _FORWARD_DEF.search(source) and (calls_method_in_text(source, "no_grad") or calls_method_in_text(source, "inference_mode")):
-            return True  # a sub-module run under no_grad in a `forward` (``_check_no_grad_trunks``)
-        if not freezes_in_text(source):
-            # A project constructor may freeze BN parameters, or a project helper the parameters of
-            # what it is handed (`set_requires_grad(model, keys, False)`: ``_helper_freeze_sites``).
-            return (trains or "requires_grad" in source) and imports_project_module_in_text(source)
-        return trains or imports_project_module_in_text(source)
-
-
-    @classmethod
-    def ast_relevant(cls, scan) -> bool:
-        """A freeze site (`p.requires_grad = False`, `x.requires_grad_(False)`: ``_freeze_sites``)
-        and training after it (``_trains_after``): a `.train()` call, `.backward()` and `.step()`,
-        or a call of an imported function (whose summary may put the model in train mode)."""
-        methods = scan.called_methods
-        trains = "train" in methods or ("backward" in methods and "step" in methods)
-        if scan.forward_classes and ("no_grad" in methods or "inference_mode" in methods):
-            return True  # a sub-module run under no_grad in a `forward` (``_check_no_grad_trunks``)
-        if not scan.freezes_parameters:
-            # A project constructor may freeze BN parameters (``_construction_sites``), or a project
-            # helper the parameters of what it is handed (``_helper_freeze_sites``).
-            helper = "requires_grad" in scan.keywords or any("requires_grad" in name for name in scan.call_names)
-            return (trains or helper) and _imports_project_module(scan.tree)
-        return trains or _imports_project_module(scan.tree)
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:

@@ -690,23 +690,6 @@ class TinyBatchBN(Rule):
     )
     options = (Option("tiny-batch-size", 8, int, "Training batch sizes below this are reported when the model has BatchNorm."),)
 
-    @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """``ast_relevant`` on the text: `.backward(`, `.manual_backward(` or `def training_step`."""
-        from bnlint.prefilter import calls_method_in_text
-
-        return (
-            calls_method_in_text(source, "backward")
-            or calls_method_in_text(source, "manual_backward")
-            or ("training_step" in source and re.search(r"\bdef\s+training_step\b", source) is not None)
-        )
-
-    @classmethod
-    def ast_relevant(cls, scan) -> bool:
-        """Something is trained here (what ``_trains`` asks): a `.backward()` /
-        `.manual_backward()` call, or a Lightning `training_step`."""
-        return "backward" in scan.called_methods or "manual_backward" in scan.called_methods or "training_step" in scan.def_names
-
     def _walk(self, node):
         """Pre-order walk through the engine's parent map (much cheaper than libcst's ``children``)."""
         return self.ctx.facts.iter_nodes(node)
@@ -898,6 +881,9 @@ class TinyBatchBN(Rule):
         return None
 
     def _trains(self) -> bool:
+        """Does this file train: back-propagate, define a Lightning `training_step`, or hand a model
+        to a function of another project module that trains what it is handed (its summary's
+        "train" step: `trainer(loader, model, opt)` with `from utils import *`)?"""
         facts = self.ctx.facts
         for call in facts.calls:
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("backward", "manual_backward"):
@@ -907,6 +893,21 @@ class TinyBatchBN(Rule):
                 isinstance(i, cst.FunctionDef) and i.name.value == "training_step" for i in cls.body.body
             ):
                 return True
+        if not facts.path:
+            return False
+        inv = facts.inventory
+        for call in facts.calls:
+            name = dotted(call.func)
+            if not name or not call.args or not inv.is_imported(name) or any(a.star for a in call.args):
+                continue
+            effects = facts.index.function_effects(facts.path, inv.resolve(name))
+            if effects is None:
+                continue
+            for index, arg in enumerate(call.args):
+                pname = effects.parameter_for(None if arg.keyword else index, arg.keyword.value if arg.keyword else None)
+                effect = effects.effects.get(pname) if pname else None
+                if effect is not None and any(kind == "train" for kind, _ in effect.steps):
+                    return True  # (its summary: the parameter is trained there)
         return False
 
     # --- DataLoader(batch_size=small) ---------------------------------------------

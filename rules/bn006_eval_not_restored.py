@@ -176,16 +176,7 @@ class EvalNotRestored(Rule):
         methods = scan.called_methods
         return ("eval" in methods or "train" in methods) and bool({"backward", "manual_backward", "step"} & methods)
 
-    @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """Eval mode comes only from a `.eval()` or `.train(False)` call (direct, in a helper, or
-        in a function given to `.apply()`): one of them must be in the text, or evaluation data
-        must be named (handed to a validation function of another module that calls it)."""
-        from bnlint.prefilter import calls_method_in_text, delegates_training_in_text, names_eval_data_in_code
 
-        if calls_method_in_text(source, "eval") or calls_method_in_text(source, "train"):
-            return True
-        return delegates_training_in_text(source) and names_eval_data_in_code(source)
     valid_examples = (
         "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nfor epoch in range(3):\n    model.train()\n    for x, y in loader:\n        model(x).sum().backward()\n        opt.step()\n    model.eval()\n",
     )

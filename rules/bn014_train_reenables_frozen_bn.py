@@ -93,12 +93,6 @@ class TrainReenablesFrozenBN(Rule):
     # helper of another project module (`self.model = fix_bn(self.model)`).
     freeze_helper_evidence = True
 
-    @classmethod
-    def text_relevant(cls, source: str) -> bool:
-        """The finding is a `.train()` call (the one that unfreezes): it must be in the text."""
-        from bnlint.prefilter import calls_method_in_text
-
-        return calls_method_in_text(source, "train")
     valid_examples = (
         "import torch.nn as nn\nmodel = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\nfor epoch in range(3):\n    model.train()\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n    for x in loader:\n        model(x).sum().backward()\n        opt.step()\n",
     )

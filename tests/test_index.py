@@ -277,31 +277,6 @@ def test_package_roots_of_a_project_are_import_bases(tmp_path, layout, packaging
     assert index.holds_bn(str(tmp_path / "examples" / "run.py"), "zoo.Net") is expected
 
 
-def test_weight_loading_evidence_is_the_called_definition(tmp_path):
-    """The prefilter's evidence for inference with trained weights loaded by a project factory:
-    a name the file calls, whose own definition loads a checkpoint; not a module that loads weights
-    in some other function."""
-    helpers = (
-        "import torch\n\n\ndef init_weights(net):\n    for p in net.parameters():\n        p.data.normal_()\n\n\n"
-        "def load_network(net, path):\n    net.load_state_dict(torch.load(path))\n    return net\n"
-    )
-    _write(
-        tmp_path,
-        {
-            "zoo/__init__.py": "from .helpers import init_weights, load_network\n",
-            "zoo/helpers.py": helpers,
-            "model.py": "from zoo.helpers import init_weights\n\n\ndef build(net):\n    init_weights(net)\n    return net\n",
-            "infer.py": "from zoo import load_network\n\nnet = load_network(make(), 'w.pt')\n",
-            "unused.py": "from zoo.helpers import load_network\n\nprint('no call')\n",
-        },
-    )
-    index = ProjectIndex(str(tmp_path))
-    ask = lambda name: index.imports_weight_loader(str(tmp_path / name), (tmp_path / name).read_text())  # noqa: E731
-    assert ask("infer.py") is True  # through the package's re-export
-    assert ask("model.py") is False  # `init_weights` loads nothing, whatever else its module does
-    assert ask("unused.py") is False  # imported, never called
-
-
 @pytest.mark.parametrize(
     "code, drops",
     [

@@ -276,15 +276,13 @@ ZERO_MOMENTUM = {
 
 
 @pytest.mark.parametrize("name", sorted(ZERO_MOMENTUM))
-def test_zero_momentum_gate(name, tmp_path, monkeypatch):
+def test_zero_momentum_same_with_and_without_prefilter(name, tmp_path):
     source, expected = ZERO_MOMENTUM[name]
     path = str(tmp_path / "model.py")
     s = all_rules_settings()
     without = [(f.line, f.code) for f in lint_source(source, path, s, use_prefilter=False).findings]
     assert without == expected
-    calls = _count_libcst_parses(monkeypatch)
     assert [(f.line, f.code) for f in lint_source(source, path, s, use_prefilter=True).findings] == expected
-    assert bool(calls) == bool(expected)  # `foo(8, 1e-5, 0)` is no BN constructor: not parsed
 
 
 BN_NET = (
@@ -295,17 +293,26 @@ BN_NET = (
 
 def test_mode_rules_need_a_model_built_in_the_file(tmp_path, monkeypatch):
     """An `isinstance(m, nn.BatchNorm2d)` helper evaluating a model it is given: no model object
-    the mode analysis could track, so libcst never runs; the same helper next to `Net()` is linted."""
+    the mode analysis could track, so BN001 does not run there; the same helper next to `Net()`
+    is linted."""
     helper = (
         "import torch\nimport torch.nn as nn\n\n\ndef bn_count(model):\n"
         "    return sum(isinstance(m, nn.BatchNorm2d) for m in model.modules())\n\n\n"
         "def evaluate(model, loader):\n    with torch.no_grad():\n        return [model(x) for x in loader]\n"
     )
+    import ast
+
+    from bnlint.inventory import ProjectIndex
+    from bnlint.prefilter import cst_candidates, text_candidates
+
     (tmp_path / "net.py").write_text(BN_NET)
     s = all_rules_settings()
-    calls = _count_libcst_parses(monkeypatch)
     result = lint_source(helper, str(tmp_path / "helpers.py"), s)
-    assert result.skipped and not result.findings and calls == []
+    assert not result.findings
+    index = ProjectIndex(str(tmp_path))
+    passed = text_candidates(helper, s.enabled_rules(), str(tmp_path / "helpers.py"), index)
+    candidates = cst_candidates(ast.parse(helper), helper, passed, str(tmp_path / "helpers.py"), index)
+    assert "BN001" not in [r.code for r in candidates.rules]  # no model here: BN001 does not run
     script = helper + "\n\nfrom net import Net\nnet = Net()\nwith torch.no_grad():\n    out = net(batch)\n"
     path = str(tmp_path / "script.py")
     expected = [(f.line, f.code) for f in lint_source(script, path, s, use_prefilter=False).findings]
@@ -398,262 +405,6 @@ def test_bn_words_only_in_strings_and_comments_are_no_local_evidence(tmp_path):
     )
     assert "BN001" in [r.code for r in text_candidates(in_code, rules, path)]
     assert [f.code for f in lint_source(in_code, path, settings).findings] == ["BN001"]
-
-
-# Spellings the ``ast`` step accepts for BN003 and BN004 (``ast_relevant``), each of which the
-# rule's text check (``text_relevant``) must accept too: the text step is the looser of the two.
-TEXT_VS_AST = {
-    "BN002": [source for source, expected in ZERO_MOMENTUM.values() if expected]
-    + [
-        "import torch.nn as nn\nBN = nn.BatchNorm2d\nbn = BN(8, 1e-5, 0)\n",
-        "import torch.nn as nn\nbn = nn.BatchNorm2d(\n    8,\n    momentum=(  # frozen\n        0.0\n    ),\n)\n",
-        "import torch.nn as nn\n\n\nclass MyBN(nn.BatchNorm2d):\n    pass\n\n\nbn = MyBN(8, 1e-5, 0)\n",
-        "MOM: float = 0.\nm.momentum = MOM\n",
-        "m.momentum = (0.1 if training else\n              0)\n",
-        "from torch.nn import SyncBatchNorm as SBN\nbn = SBN(8, 1e-5, *rest, 0)\n",
-        "import torch.nn as nn\n(\n    eps,\n    mom,\n) = 1e-5, 0\nbn = nn.BatchNorm2d(8, eps, mom)\n",
-        "import torch.nn as nn\n[eps, mom] = [1e-5, 0]\nbn = nn.BatchNorm2d(8, eps, mom)\n",
-        "import torch.nn as nn\nBN = (\n    nn.SyncBatchNorm if distributed else nn.BatchNorm2d\n)\nbn = BN(8, 1e-5, 0)\n",
-        "import torch.nn as nn\na = mom = 0\nbn = nn.BatchNorm2d(8, 1e-5, mom)\n",
-        "import torch.nn as nn\neps, mom = (\n    1e-5,  # eps\n    0,\n)\nbn = nn.BatchNorm2d(8, eps, mom)\n",
-        "import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=-(0))\n",
-        "import torch.nn as nn\nbn = nn.BatchNorm2d(8, 1e-5, (0.))\n",
-        "import torch.nn as nn\nnn2 = nn\nbn = nn2.BatchNorm2d(8, 1e-5, 0)\n",
-        "import torch.nn as nn\nbn = (nn\n      .BatchNorm2d(8, 1e-5, 0))\n",
-        "import torch.nn as nn\nmom = (0.1 if warm else\n       0)  # frozen later\nbn = nn.BatchNorm2d(8, 1e-5, mom)\n",
-        "import torch.nn as nn\n\n\nclass Frozen(nn.BatchNorm2d):\n    pass\n\n\nbn = Frozen(8, 1e-5, 0, " + "affine=True, " * 300 + ")\n",
-    ],
-    "BN004": [
-        "for p in model.parameters():\n    p.requires_grad = False\nmodel.train()\n",
-        "model.bn1.weight.requires_grad=False\nloss.backward()\nopt.step()\n",
-        "a.requires_grad = b.requires_grad = False\nmodel.train()\n",
-        "x[0].requires_grad = y['k'].w = False\nnet.train(True)\n",
-        "(p  # the weight\n .requires_grad) = (\n    False)\nmodel . train ()\n",
-        "p.requires_grad \\\n    = False\nmodel.train()\n",
-        "model.backbone.requires_grad_(False)\nmodel.train(mode=True)\n",
-        "m.requires_grad_(  # freeze\n    False)\nloss.backward()\noptimizer.step(closure)\n",
-        "m.requires_grad_((False))\nmodel.train()\n",
-    ],
-    "BN005": [
-        "loss.backward()\n",
-        "loss . backward (retain_graph=True)\n",
-        "self.manual_backward(loss)\n",
-        "class Lit(pl.LightningModule):\n    def training_step(self, batch, idx):\n        return self(batch).sum()\n",
-    ],
-    "BN003": [
-        "import torch.nn as nn\n\n\nclass BN(nn.Module):\n    def forward(self, x):\n        m = x.mean(0).detach()\n        return x - m\n",
-        "import torch.nn as nn\n\n\nclass BN(nn.Module):\n    '''Docs.\nclass Fake: a column-0 line inside a docstring\n'''\n"
-        "    def forward(self, x):\n        with torch.no_grad():\n            v = x.var(0)\n        return x / v\n",
-        "import torch.nn as nn\n\nif FAST:\n    class BN(nn.Module):\n        def forward(self, x):\n            return x - x.data.mean(0)\n",
-    ],
-}
-NOT_TEXT_RELEVANT = {
-    "BN002": [
-        ZERO_MOMENTUM["nonzero-only"][0],
-        "opt = torch.optim.SGD(params, lr=0.1, momentum=args.momentum)\nx = y[0]\n",
-        "bn = nn.BatchNorm2d(8, momentum=0.01)\nfor i in range(0, 10):\n    pass\n",
-        "eps, mom = 1e-5, 0.1\nbn = nn.BatchNorm2d(8, eps, mom)\nx = f(mom, dim=0)\n",
-        "def f(x, momentum, eps):\n    return sample_inputs_batch_norm(x, dtype, device, 0)\n",
-        # a definition is no call; a keyword argument is no assignment
-        "def sample_inputs_batch_norm(op_info, device, dtype):\n    return partial(make_tensor, dtype=dtype, low=0)\n",
-        # a local function (or a parameter) is no BN class to the ast step
-        "def frobenius_norm(g, x, dim):\n    return x\n\n\ndim = 0\ny = frobenius_norm(g, x, dim)\n",
-        # a zero in a condition, or as an argument of the value, is no zero value
-        "import torch.nn.functional as F\nweight = make(c) if c > 0 else None\ny = F.batch_norm(x, m, weight)\n",
-        "import torch\nvar, mean = torch.var_mean(x, dim=0, correction=0)\ny = torch.batch_norm(x, w, mean)\n",
-        "import torch\nstart = clamp(start, 0, size, 0)\ny = torch.batch_norm(x, w, start)\n",
-        # the end of a call's arguments is no tuple target of the next statement
-        "import torch\nf(\n    a, b, bias\n)\nreserve = 0\ny = torch.batch_norm(x, w, bias)\n",
-        "import m\ny = m.foreach_norm(1, False, False)\n",  # `False` is no name
-        '# normalize (x, y, 0) in a comment\n"""Set momentum=0 to freeze (docs only)."""\n',
-    ],
-    "BN005": ["grads = backward(loss)\n", "backward_hook = 1\ndef training_steps():\n    pass\n"],
-    # No mode call and no evaluation data to hand a validation helper of another module.
-    "BN006": ["score = compute(model)\nmodel.mode_flag = True\n", "with torch.no_grad():\n    y = model(x)\n"],
-    "BN014": ["model.eval()\ntrain_loader = make()\nmodel.trainer.fit()\n"],
-    "BN004": [
-        "x = torch.zeros(3, requires_grad=False)\nmodel.train()\n",  # a keyword, not a freeze
-        "if p.requires_grad == False:\n    pass\nmodel.train()\n",
-        "p.requires_grad = False\ntrain_loader = make()\n",  # no training call
-        "p.requires_grad_(True)\nmodel.train()\n",
-        "flag = p.requires_grad  " + "#" * 5000 + "\n" + "model.train()\n",  # and in linear time
-    ],
-    "BN001": [
-        "def forward(self, x):\n    return x\n\n\ndef update_bn_stats(loader, model):\n    pass\n",
-        "for x, y in train_loader:\n    label = 'val'\n",  # "val" outside the loop's iterable, in a string
-        "for x in loader:  # the val split\n    pass\nfor interval in intervals:\n    pass\n",
-        '"""Runs the model for each batch in eval mode.\n\nfor x in val_loader: see below."""\n# for x in test_loader:\n',
-        "s = 'for x in val_loader'\n>>> def evaluate(model): pass\n",
-        "for x " + "#" * 5000 + "\n",  # and in linear time
-    ],
-    "BN003": [
-        "class Stats:\n    def mean(self, x):\n        return x.mean(0)\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return self.f(x.detach())\n",
-    ],
-}
-
-
-@pytest.mark.parametrize("code, source", [(c, s) for c, sources in TEXT_VS_AST.items() for s in sources])
-def test_text_check_accepts_what_the_ast_check_accepts(code, source):
-    import ast
-
-    from bnlint.prefilter import AstScan
-
-    rule = next(r for r in RULES if r.code == code)
-    assert rule.ast_relevant(AstScan(ast.parse(source)))  # the case is one the ast step keeps
-    assert rule.text_relevant(source)
-
-
-@pytest.mark.parametrize(
-    "code, source",
-    [
-        ("BN006", "model.eval()\n"),
-        ("BN006", "model . eval ( )\n"),
-        ("BN006", "net.module.train(False)\n"),
-        ("BN006", "model.train(mode=is_training)\n"),
-        ("BN006", "model.apply(lambda m: m.eval())\n"),
-        ("BN014", "model.train()\n"),
-        ("BN014", "super().train(mode)\n"),
-    ],
-)
-def test_mode_switch_calls_are_text_relevant(code, source):
-    """BN006 rests on a `.eval()`/`.train(...)` call, BN014 on a `.train()` call (``bnlint.modes``
-    sets eval mode only there): those spellings must pass."""
-    rule = next(r for r in RULES if r.code == code)
-    assert rule.text_relevant(source)
-
-
-# Evaluation contexts as the mode analysis finds them (``modes._lexical_kinds``), no-grad blocks
-# aside: a `def` named for evaluation, a `for` (statement or comprehension) over evaluation data.
-EVALUATION_CONTEXTS = [
-    "def validate(model, loader):\n    pass\n",
-    "class Runner:\n    async def evaluate(self):\n        pass\n",
-    "def \\\n        predict(x):\n    pass\n",
-    "def runInference(x):\n    pass\n",
-    "for x, y in val_loader:\n    model(x)\n",
-    "for batch in tqdm(\n        loaders['valid'], desc='x'):\n    pass\n",
-    "preds = [model(x) for x in testLoader]\n",
-    "for (a,  # first\n     b) in zip(val_x, val_y):\n    pass\n",
-    "for i, (x, y) in enumerate(self.val_dl):\n    pass\n",
-    'for x in data["test"]:\n    pass\n',
-    "for\tx in heldout:\n    pass\n",
-    "for x in f(')', val):\n    pass\n",
-    "for x in (\n    # a comment with ) in it\n    val_loader):\n    pass\n",
-    "s = sum(model(x)\n        for x in\n        val)\n",
-    "s = sum(model(x) for x in a +\n        val)\n",
-    "for x in \\\n        eval_set:\n    pass\n",
-    "out = {k: model(v) for k, v in batches['holdout'].items()}\n",
-    'for x in "abc" + """a\nb""" + val:\n    pass\n',
-    "for x in self.dataValid:\n    pass\n",
-    "for(x)in val2:\n    pass\n",
-    "async def main():\n    async for x in test_stream:\n        pass\n",
-]
-
-
-def _analysis_sees_an_evaluation_context(source: str) -> bool:
-    """What ``modes._lexical_kinds`` counts as an evaluation context, no-grad blocks aside."""
-    import libcst as cst
-
-    from bnlint.eval_names import is_eval_routine_name
-    from bnlint.modes import _mentions_eval_data
-
-    found = []
-
-    class Contexts(cst.CSTVisitor):
-        def visit_For(self, node: cst.For) -> None:
-            found.append(_mentions_eval_data(node.iter))
-
-        def visit_CompFor(self, node: cst.CompFor) -> None:
-            found.append(_mentions_eval_data(node.iter))
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            found.append(is_eval_routine_name(node.name.value))
-
-    cst.parse_module(source).visit(Contexts())
-    return any(found)
-
-
-@pytest.mark.parametrize("source", EVALUATION_CONTEXTS)
-def test_evaluation_contexts_are_text_relevant_for_bn001(source):
-    bn001 = next(r for r in RULES if r.code == "BN001")
-    assert _analysis_sees_an_evaluation_context(source)  # the case is one the analysis counts
-    assert bn001.text_relevant(source)
-
-
-@pytest.mark.parametrize("path", fixture_files())
-def test_bn001_text_check_keeps_every_fixture_with_an_evaluation_context(path):
-    """BN001's text check against the analysis itself, on every fixture."""
-    bn001 = next(r for r in RULES if r.code == "BN001")
-    source = open(path, encoding="utf-8").read()
-    if bn001.trigger_tokens_present(source):
-        return  # a no-grad token: relevant whatever else the file holds
-    try:
-        context = _analysis_sees_an_evaluation_context(source)
-    except Exception:
-        pytest.skip("not Python")
-    assert bn001.text_relevant(source) or not context
-
-
-# A file that trains nothing is inference code, where every forward counts as evaluation: BN001's
-# text rejections below hold for training code (a file that calls `.backward()` somewhere).
-_TRAINING_LINE = "loss.backward()\n"
-
-
-@pytest.mark.parametrize("code, source", [(c, s) for c, sources in NOT_TEXT_RELEVANT.items() for s in sources])
-def test_text_check_rejects(code, source):
-    rule = next(r for r in RULES if r.code == code)
-    if code == "BN001":
-        source = source + _TRAINING_LINE
-    assert not rule.text_relevant(source)
-
-
-# A name in the code that says evaluation data (`val_loader`, `test_model`, `val`) is a context in
-# its own right: a batch drawn from it and run through the model is evaluation
-# (``modes.ModesAnalysis._input_from_eval_data``), so these are kept even in training code.
-EVAL_DATA_NAMES_IN_CODE = [
-    "def test_model():\n    pass\n\n\ndef train_and_evaluate_later():\n    pass\n",
-    "score = evaluate(model, val_loader)\nfor value in values:\n    pass\n",
-    "for a, " + "b c " * 2000 + " in val\n",
-    "x, y = next(iter(testloader))\n",
-]
-
-
-@pytest.mark.parametrize("source", EVAL_DATA_NAMES_IN_CODE)
-def test_bn001_keeps_eval_data_names_in_training_code(source):
-    bn001 = next(r for r in RULES if r.code == "BN001")
-    assert bn001.text_relevant(source + _TRAINING_LINE)
-
-
-@pytest.mark.parametrize("source", [s for s in NOT_TEXT_RELEVANT["BN001"]])
-def test_bn001_keeps_inference_code_without_an_evaluation_word(source):
-    """With trained weights loaded, the same code may run inference (``loads_weights_in_text``):
-    where nothing trains, or with a model no optimizer takes (a notebook that trains one network and
-    classifies with a pretrained one; the analysis decides per model). Without weights it is a demo."""
-    bn001 = next(r for r in RULES if r.code == "BN001")
-    weights = "net.load_state_dict(torch.load(path))\n"
-    assert bn001.text_relevant(source + weights)
-    assert not bn001.text_relevant(source)
-    assert bn001.text_relevant(source + weights + "opt.step()\n")
-
-
-@pytest.mark.parametrize("path", fixture_files())
-def test_text_checks_never_stricter_than_the_ast_checks_on_fixtures(path):
-    """Every fixture the ``ast`` step keeps a rule for, the rule's text check keeps too."""
-    import ast
-
-    from bnlint.prefilter import AstScan
-
-    source = open(path, encoding="utf-8").read()
-    try:
-        scan = AstScan(ast.parse(source))
-    except SyntaxError:
-        pytest.skip("not Python")
-    from bnlint.rule import Rule
-
-    for rule in RULES:
-        if rule.ast_relevant.__func__ is Rule.ast_relevant.__func__:
-            continue  # no ast check to compare with (BN006, BN014): the findings comparisons cover them
-        if rule.required_tokens_present(source) and rule.ast_relevant(scan):
-            assert rule.text_relevant(source), rule.code
 
 
 def test_bn006_gate_counts_an_optimizer_step_as_training():
