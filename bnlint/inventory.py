@@ -2124,10 +2124,6 @@ class ProjectIndex:
     def inventory_for_source(self, source: str, path: Optional[str], tree: Optional[ast.Module] = None) -> ModuleInventory:
         if tree is None:
             tree = ast.parse(source)
-        if path and path.endswith(".ipynb"):
-            # A notebook's definitions, for the questions asked about its own classes by path
-            # (``attribute_holds_bn``): its code cells as linted, not the JSON on disk.
-            self._trees.setdefault(os.path.abspath(path), tree)
         star = (lambda module: self._star_names(path, module)) if path else None
         builds_no_bn = (lambda q, call: self.builds_no_bn_at(path, q, call)) if path else None
         inv = summarise(tree, path, self._external_lookup(path, MAX_IMPORT_HOPS), star, builds_no_bn)
@@ -2535,11 +2531,15 @@ class ProjectIndex:
         self._effects[key] = answer
         return answer
 
-    def attribute_holds_bn(self, from_path: str, qualified_class: str, attr: str, _depth: int = 0) -> Optional[bool]:
+    def attribute_holds_bn(self, from_path: str, qualified_class: str, attr: str, local: Optional[ModuleInventory] = None) -> Optional[bool]:
         """Does the submodule `self.<attr>` of the project class ``qualified_class`` (as named in
         ``from_path``, or defined there) hold BatchNorm?  From what its methods assign to it:
         True when one of the values builds BN, False when every one is a call that builds
-        none (`self.vgg = add_vgg()` of Conv2d and ReLU), None when it cannot be told."""
+        none (`self.vgg = add_vgg()` of Conv2d and ReLU), None when it cannot be told.
+        ``local``: the summary of the linted file itself, for a class it defines (read from the
+        tree being linted: a notebook's cells, an editor's buffer; nothing parsed or kept again)."""
+        if local is not None and qualified_class in local.classes:
+            return self._class_attribute_holds_bn(local, os.path.abspath(from_path), local.classes[qualified_class], attr, 0)
         found = self.definition(from_path, qualified_class, 0)
         if found is None:
             module = self._effect_module(os.path.abspath(from_path))
@@ -2551,6 +2551,9 @@ class ProjectIndex:
         inv = self.inventory_for_path(module_path) if cls is not None else None
         if cls is None or inv is None:
             return None
+        return self._class_attribute_holds_bn(inv, module_path, cls, attr, 0)
+
+    def _class_attribute_holds_bn(self, inv: ModuleInventory, module_path: str, cls: ast.ClassDef, attr: str, depth: int) -> Optional[bool]:
         values = [
             node.value
             for node in ast.walk(cls)
@@ -2560,9 +2563,9 @@ class ProjectIndex:
         answers = []
         for value in values:
             part = _parts_of_attribute(value)
-            if part is not None and part != attr and _depth < 4:
+            if part is not None and part != attr and depth < 4:
                 # `self.base_layers = list(self.base_model.children())`: what `self.base_model` holds.
-                answers.append(self.attribute_holds_bn(from_path, qualified_class, part, _depth + 1))
+                answers.append(self._class_attribute_holds_bn(inv, module_path, cls, part, depth + 1))
             else:
                 answers.append(self._bn_answer(inv, module_path, value))
         if any(answers):

@@ -1083,8 +1083,9 @@ class FrozenBNTrainMode(Rule):
             name = dotted(value.func)  # type: ignore[union-attr]
             if not name:
                 return None
-            qualified = name if name in facts.inventory.classes else facts.inventory.resolve(name)
-            answers.add(facts.index.attribute_holds_bn(facts.path, qualified, expr.attr.value))
+            local = name in facts.inventory.classes
+            qualified = name if local else facts.inventory.resolve(name)
+            answers.add(facts.index.attribute_holds_bn(facts.path, qualified, expr.attr.value, local=facts.inventory if local else None))
         if True in answers:
             return True
         return False if answers == {False} else None
