@@ -4272,7 +4272,9 @@ class ModesAnalysis:
         if isinstance(expr, cst.Name):
             order, bindings = self.binding_index(scope)
             at = order.get(id(at_node), -1)
-            earlier = [value for position, value in bindings.get(expr.value, ()) if position < at]
+            # (Not the binding whose value this name is read in: `state = state.cuda()` reads the
+            # `state` bound before it.)
+            earlier = [value for position, value in bindings.get(expr.value, ()) if position < at and value is not at_node and not self._inside(at_node, value)]
             if earlier:
                 return self._one_sample(earlier[-1], earlier[-1], depth, hops + 1)
             if frame is not None and frame.fn is not None and frame.callsite is not None and isinstance(frame.callsite, cst.Call) and depth > 0:
