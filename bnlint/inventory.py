@@ -2006,9 +2006,10 @@ class ProjectIndex:
         if kind == "dropout":
             return False
         # A model picked by name from a project module (`models.__dict__[arch](...)`,
-        # `getattr(models, arch)(...)`): only the modules the text indexes so.
+        # `getattr(models, arch)(...)`): only the modules the text indexes so, with some model
+        # that holds BN (which one an option picks by default is read on the tree).
         picked = {m.group(1) or m.group(2) for m in _NAMESPACE_PICK.finditer(source)} & set(bindings)
-        return any(self.namespace_holds_bn(path, target) for name in sorted(picked) for target in bindings[name])
+        return any(self.namespace_may_hold_bn(path, target) for name in sorted(picked) for target in bindings[name])
 
     def _text_node(self, path: str) -> Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...], bool]]:
         node = self._text_nodes.get(path)
@@ -2170,6 +2171,23 @@ class ProjectIndex:
             if not local and not imported:
                 return False
             return all(other.holds(n, MAX_IMPORT_HOPS) for n in local) and all(self.holds_bn(module_path, t) for t in imported)
+        return False
+
+    def namespace_may_hold_bn(self, from_path: str, module: str) -> bool:
+        """Does some public factory of the project module ``module`` build BN?  The prefilter's
+        superset of ``namespace_holds_bn``: which one a call picks (an option's default:
+        ``Facts.chosen_callee``) is decided on the tree."""
+        for module_path, _ in self._candidate_modules(from_path, f"{module}{'' if module.endswith('.') else '.'}__star__"):
+            other = self.inventory_for_path(module_path)
+            if other is None:
+                return False
+            local = [n for n in list(other.classes) + list(other.functions) if not n.startswith("_")]
+            imported = [
+                target
+                for alias, target in other.aliases.items()
+                if not alias.startswith("_") and alias != target and target.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS
+            ]
+            return any(other.holds(n, MAX_IMPORT_HOPS) for n in local) or any(self.holds_bn(module_path, t) for t in imported)
         return False
 
     def table_holds_bn(self, from_path: str, qualified_table: str) -> bool:

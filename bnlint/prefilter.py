@@ -453,12 +453,18 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
     if any(index.holds_bn(path, q) for q in sorted(imported)):
         return True
     # A model picked by name from a project module's namespace (`models.__dict__[arch]()`, or by a
-    # literal key, `models.__dict__["lavt"]()`: a callee no name in the code spells).
-    return any(
-        inv_mod.callable_holds_bn(inv_mod.ModuleInventory(path=path, aliases=aliases), name, path, index)
-        for name in sorted(scan.call_names)
-        if name.endswith(".__dict__") or name not in scan.names
-    )
+    # literal key, `models.__dict__["lavt"]()`: a callee no name in the code spells); one of them
+    # with BN is evidence (which one an option picks by default is read on the tree).
+    inventory = inv_mod.ModuleInventory(path=path, aliases=aliases)
+    for name in sorted(scan.call_names):
+        if not (name.endswith(".__dict__") or name not in scan.names):
+            continue
+        if inv_mod.callable_holds_bn(inventory, name, path, index):
+            return True
+        module = name[: -len(".__dict__")] if name.endswith(".__dict__") else None
+        if module and inventory.is_imported(module) and index.namespace_may_hold_bn(path, resolve(module)):
+            return True
+    return False
 
 
 def _hand_written_bn(scan: AstScan) -> bool:
@@ -490,6 +496,11 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
     for name in scan.call_names:
         if inv_mod.callable_holds_bn(inventory, name, path, index):
             return True
+        if name.endswith(".__dict__") and path and index is not None and inventory.is_imported(name[: -len(".__dict__")]):
+            # `models.__dict__[args.arch]()` of a project package with some BN models: which one
+            # runs (the option's default) is decided on the tree (``Facts.chosen_callee``).
+            if index.namespace_may_hold_bn(path, inventory.resolve(name[: -len(".__dict__")])):
+                return True
     return bool(inventory.lightning_classes & inventory.bn_holding)
 
 

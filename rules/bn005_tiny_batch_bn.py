@@ -745,20 +745,27 @@ class TinyBatchBN(Rule):
         `VNet()` on the `elif net_type == "vnet":` branch of a factory is not what the default run trains."""
         facts = self.ctx.facts
         top = None
+        branched = False  # (a call outside any `if` of the function runs whenever it runs)
         for anc in facts.ancestors(call):
             if isinstance(anc, cst.FunctionDef):
                 top = anc
             elif isinstance(anc, cst.ClassDef):
                 return False
-        return top is not None and top.name.value in facts.inventory.functions and self._maybe_bn_factory(top.name.value)
+            elif isinstance(anc, (cst.If, cst.IfExp)) and top is None:
+                branched = True
+        return branched and top is not None and top.name.value in facts.inventory.functions and self._maybe_bn_factory(top.name.value)
 
     def _surely_bn(self, call: cst.Call) -> Optional[str]:
         """A description of the BN layer when ``call`` surely builds a model with train-mode BN."""
         facts = self.ctx.facts
         name = dotted(call.func)
+        if name is None:
+            # `models.__dict__[args.arch]()`: the factory the option's default names, if known.
+            chosen = facts.chosen_callee(call.func)
+            name = chosen if chosen and not chosen.endswith(("__dict__", inv_mod.TABLE_SUFFIX)) else None
         if name is None or facts.is_bn_constructor(call):
             return None
-        q = facts.qualified(call.func) or name
+        q = facts.qualified(call.func) or facts.inventory.resolve(name)
         if q in inv_mod.MAYBE_BN_FACTORIES:
             return None
         if q.rsplit(".", 1)[-1] == "Sequential" and q.startswith("torch.nn"):
