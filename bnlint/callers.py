@@ -125,7 +125,7 @@ class CallerIndex:
             for b in built
         )
 
-    def mode_switched_elsewhere(self, path: str, attribute: str) -> bool:
+    def mode_switched_elsewhere(self, path: str, attribute: str, mentioning: "Optional[str]" = None) -> bool:
         """Does a Python file of the project other than ``path`` switch the mode of something
         named ``attribute`` (`x.<attribute>.eval()`, `<attribute>.train(False)`)?  Read from the
         text: a yes only keeps a finding back.  True when the project cannot be read whole."""
@@ -135,20 +135,22 @@ class CallerIndex:
         if not files and project_files(scope) is None:
             return True  # too many files to read (``MAX_PROJECT_FILES``): unknown
         self.index.consulted.add(TREE_DEPENDENCY + scope)
-        key = (path, attribute, "switched")
+        key = (path, attribute, "switched", mentioning)
         if key not in self._answers:
-            self._answers[key] = self._text_switches_mode(files, path, attribute)
+            self._answers[key] = self._text_switches_mode(files, path, attribute, mentioning)
         return bool(self._answers[key])
 
     @staticmethod
-    def _text_switches_mode(files, path: str, attribute: str) -> bool:
+    def _text_switches_mode(files, path: str, attribute: str, mentioning: "Optional[str]" = None) -> bool:
         switch = re.compile(rb"\b" + re.escape(attribute.encode()) + rb"\s*\.\s*(?:eval|train)\s*\(")
+        word = re.compile(rb"\b" + re.escape(mentioning.encode()) + rb"\b") if mentioning else None
         for other in files:
             if other == path:
                 continue
             try:
                 with open(other, "rb") as fh:
-                    if switch.search(fh.read()):
+                    text = fh.read()
+                    if switch.search(text) and (word is None or word.search(text)):
                         return True
             except OSError:
                 continue

@@ -1894,14 +1894,15 @@ class ProjectIndex:
             self._callers = CallerIndex(self)
         return self._callers.passes_plain_model(path, name, position, keyword)
 
-    def mode_switched_elsewhere(self, path: str, attribute: str) -> bool:
+    def mode_switched_elsewhere(self, path: str, attribute: str, mentioning: Optional[str] = None) -> bool:
         """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on
-        something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?"""
+        something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?
+        ``mentioning``: only a file whose text also names this (the class that owns the part)."""
         if self._callers is None:
             from bnlint.callers import CallerIndex
 
             self._callers = CallerIndex(self)
-        return self._callers.mode_switched_elsewhere(path, attribute)
+        return self._callers.mode_switched_elsewhere(path, attribute, mentioning)
 
     def _is_file(self, path: str) -> bool:
         """``os.path.isfile``, asked once per path for the index's lifetime (the LSP server

@@ -129,9 +129,14 @@ class FrozenBNTrainMode(Rule):
     `learn.fit()`). A freeze method that no one calls, or that runs only after
     the training, is not reported.
 
+    A LightningModule with a `training_step` that freezes a part of itself
+    (`self.teacher`'s parameters) is trained by Lightning in train mode: reported
+    at the freeze unless this file, or a project file that names the class (a
+    callback), switches that part's mode.
+
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
-    constructor freeze under a condition other than one of its own flags, a
-    `.train()` issued by a framework (Lightning's `Trainer.fit`), and a
+    constructor freeze under a condition other than one of its own flags,
+    Lightning's `BaseFinetuning.freeze(..., train_bn=False)`, and a
     trainer's freeze method called on an instance by another module when that
     module runs the training through the trainer (`learn.freeze()`,
     `learn.fit()`: the order is in the caller, the freeze in the trainer's module; a caller
@@ -1238,6 +1243,9 @@ class FrozenBNTrainMode(Rule):
             return None  # the trainer it is handed to puts its BN layers back in eval after `.train()`
         if trainer is not None:
             return trainer
+        lightning = self._trained_by_lightning(node, roots)
+        if lightning is not None:
+            return lightning
         # No explicit .train(): a model is in train mode from construction until .eval().
         has_step = has_backward = False
         for call in facts.calls:
@@ -1263,6 +1271,52 @@ class FrozenBNTrainMode(Rule):
                 return None  # a trainer's freeze method that runs after its training, or never
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
         return None
+
+    def _trained_by_lightning(self, node: cst.CSTNode, roots: Set[str]) -> Optional[str]:
+        """A freeze of a part of a LightningModule (`self.teacher`'s parameters in `__init__`)
+        whose `training_step` runs: Lightning trains the module in train mode (it never puts it in
+        eval for training steps), so the part's BatchNorm is in train mode there, unless this
+        file, or a project file that names the class, switches that part's mode."""
+        facts = self.ctx.facts
+        cls = facts.enclosing_class(node)
+        if "self" not in roots or cls is None or not facts.is_lightning_class(cls):
+            return None
+        step = next((m for m in cls.body.body if isinstance(m, cst.FunctionDef) and m.name.value == "training_step"), None)
+        if step is None:
+            return None
+        frozen = {r.split(".")[1] for r in self._frozen_paths(node) if r.startswith("self.") and "." in r}
+        if not frozen:
+            return None
+        for attr in frozen:
+            # Switched in this file (a hook of the class: `self.teacher.eval()`), or in a project
+            # file that names the class (a callback's `pl_module.teacher.eval()`).
+            if any(
+                isinstance(c.func, cst.Attribute) and c.func.attr.value in ("eval", "train", "apply") and attr in (dotted(c.func.value) or "").split(".")
+                for c in facts.calls
+            ):
+                return None
+            if facts.path and facts.index.mode_switched_elsewhere(facts.path, attr, mentioning=cls.name.value):
+                return None
+        return "Lightning trains the module in train mode: `training_step` runs while the frozen part's BatchNorm layers are in train mode"
+
+    def _frozen_paths(self, node: cst.CSTNode) -> Set[str]:
+        """The dotted receivers a freeze statement reaches: `self._teacher_model` for `for p in
+        self._teacher_model.parameters(): p.requires_grad = False`."""
+        out: Set[str] = set()
+        for anc in [node, *self.ctx.facts.ancestors(node)]:
+            if isinstance(anc, cst.For):
+                it = _strip_wrappers(anc.iter)
+                if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute):
+                    name = dotted(it.func.value)
+                    if name:
+                        out.add(name)
+            if isinstance(anc, cst.FunctionDef):
+                break
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            name = dotted(node.func.value)
+            if name:
+                out.add(name)
+        return out
 
     def _outside_selection(self, recv: cst.BaseExpression, freeze: cst.CSTNode) -> bool:
         """Is ``recv`` (what `.train()` is called on) a part of the model outside the parameters
