@@ -3456,6 +3456,19 @@ class ModesAnalysis:
             fn = self._methods_of(fr.cls).get(func.attr.value)
             if fn is not None:
                 return fn, fr.cls
+        if (
+            isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and dotted(func.value.func) == "super"
+            and fr.cls is not None and fr.fn is not None
+        ):
+            # `super().__init__(model, layer)`: the method of the nearest base class of this file
+            # that defines it, run on the same instance (`self.model = model` there is this
+            # object's attribute).
+            owner = self.facts.enclosing_class(fr.fn)
+            for base in owner.bases if owner is not None else ():
+                found = self.facts.class_named(dotted(base.value) or "")
+                fn = self._methods_of(found).get(func.attr.value) if found is not None and found is not owner else None
+                if fn is not None:
+                    return fn, fr.cls
         if isinstance(func, cst.Attribute) and st is not None:
             # `predictor.predict(x)` on an instance of a plain class of this file that this code
             # built (and handed here): its class's method.

@@ -496,7 +496,8 @@ class FrozenBNTrainMode(Rule):
             toggled = {
                 id(n) for n, owner in frozen
                 if owner is not None and any(
-                    not self._staged_unfreeze(n, u, [f for f, o in frozen if o == owner]) for u in unfrozen.get(owner, ()) if self._may_be_same_object(n, u, owner)
+                    not self._staged_unfreeze(n, u, [f for f, o in frozen if o == owner]) and not self._trained_between(n, u)
+                    for u in unfrozen.get(owner, ()) if self._may_be_same_object(n, u, owner)
                 )
             }
             out = [site for site in out if id(site[0]) not in toggled]
@@ -768,6 +769,52 @@ class FrozenBNTrainMode(Rule):
                 # (A loop inside the `if`, `for p in backbone.parameters():`, is the unfreeze itself.)
                 order = self._positions()
                 return not any(self._inside(f, anc) for f in freezes) and order.get(id(freeze), 0) < order.get(id(anc), 0)
+        return False
+
+    def _trained_between(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode) -> bool:
+        """Does training run after the freeze and before the unfreeze, in the same code and with no
+        loop around both (`freeze; train(model, 5); unfreeze; train(model, 5)`: a first stage
+        trained frozen, not a gradient toggle)?  A `.backward()`/`.step()`/`.fit()` call between
+        them, or a call of a function of this file that back-propagates, or of a project function
+        whose summary trains what it is handed."""
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(freeze)
+        if fn is not facts.enclosing_function(unfreeze) or self._share_loop(freeze, unfreeze):
+            return False
+        order = self._positions()
+        start, end = order.get(id(freeze), 0), order.get(id(unfreeze), 0)
+        if not start < end:
+            return False
+        for call in facts.calls:
+            if facts.enclosing_function(call) is not fn or not start < order.get(id(call), -1) < end:
+                continue
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("backward", "step", "fit"):
+                return True
+            if isinstance(func, cst.Name) and self._local_function_trains(func.value, 0):
+                return True
+            name = dotted(func)
+            if name and facts.path and facts.inventory.is_imported(name):
+                effects = facts.index.function_effects(facts.path, facts.inventory.resolve(name))
+                if effects is not None and any(
+                    effect is not None and any(kind == "train" for kind, _ in effect.steps)
+                    for effect in (effects.effects.get(p) for p in effects.positional + effects.keyword_only)
+                ):
+                    return True
+        return False
+
+    def _local_function_trains(self, name: str, depth: int) -> bool:
+        """Does the function of this file called ``name`` back-propagate, itself or through the
+        functions of this file it calls (`train()` calling `train_step()`)?"""
+        fn = self.ctx.facts.function_named(name)
+        if fn is None or depth > 3:
+            return False
+        for n in self._walk(fn):
+            if isinstance(n, cst.Call):
+                if isinstance(n.func, cst.Attribute) and n.func.attr.value == "backward":
+                    return True
+                if isinstance(n.func, cst.Name) and n.func.value != name and self._local_function_trains(n.func.value, depth + 1):
+                    return True
         return False
 
     def _may_be_same_object(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode, owner: str) -> bool:
