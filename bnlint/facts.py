@@ -71,6 +71,22 @@ def callee_dotted(func: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+# Norm layers with running statistics that are no BatchNorm (`track_running_stats=False` on them
+# says nothing about BN).
+_OTHER_NORMS = frozenset({"InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"})
+
+
+def _clears_running_stats(node: cst.Assign) -> bool:
+    """`m.track_running_stats = False`, `m.running_mean = None` (or `running_var`)."""
+    for t in node.targets:
+        tgt = t.target
+        if isinstance(tgt, cst.Attribute) and tgt.attr.value in ("track_running_stats", "running_mean", "running_var"):
+            v = node.value
+            if isinstance(v, cst.Name) and v.value in ("False", "None"):
+                return True
+    return False
+
+
 def argparse_dests(call: cst.Call) -> "Set[str]":
     """The ``dest`` of an ``add_argument`` call: its ``dest=``, else its first long option (or first name)."""
     names = []
@@ -133,7 +149,8 @@ class Facts:
         # node -> children in visit order, filled by the engine's traversal
         self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
         self._ema_targets: Optional[FrozenSet[str]] = None
-        self._top_level: Optional[Dict[int, int]] = None  # id(top-level statement) -> its index (``top_level_index``)
+        self._top_level: Optional[Dict[int, int]] = None
+        self._tta: Optional[bool] = None  # ``test_time_adaptation``  # id(top-level statement) -> its index (``top_level_index``)
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
@@ -575,6 +592,72 @@ class Facts:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         return static_truth(tree, literals)
+
+    def test_time_adaptation(self) -> bool:
+        """Does this file run BatchNorm without running statistics, so that train mode at test time
+        is the method (Tent, EATA) and the BN mode rules have nothing to say?  A BatchNorm (or a
+        factory that may build one, not an instance norm) built with `track_running_stats=False`;
+        `m.track_running_stats = False` or `m.running_mean = None`; a BatchNorm built with
+        `momentum=1` (its running statistics are only the last batch's: transductive BN of few-shot
+        learning); or a call of a function of another project module that does that to the model
+        it is handed (`subnet = tent.configure_model(subnet)`)."""
+        if self._tta is None:
+            self._tta = self._test_time_adaptation()
+        return self._tta
+
+    def _test_time_adaptation(self) -> bool:
+        for call in self.calls:
+            for arg in call.args:
+                if arg.keyword is None:
+                    continue
+                if arg.keyword.value == "track_running_stats":
+                    if isinstance(arg.value, cst.Name) and arg.value.value == "False" and self._may_build_bn(call):
+                        return True
+                elif arg.keyword.value == "momentum" and literal_value(arg.value) == 1 and self.is_bn_class_ref(call.func):
+                    return True
+        tree = getattr(self, "ast_tree", None)
+        if tree is not None:
+            from bnlint.inventory import clears_running_stats
+
+            if clears_running_stats(tree):
+                return True
+        else:
+            for node in self.iter_nodes(self.module):
+                if type(node) is cst.Assign and _clears_running_stats(node):
+                    return True
+        if self.path:
+            for call in self.calls:
+                name = dotted(call.func)
+                if name and call.args and self.inventory.is_imported(name) and self.index.clears_running_stats(self.path, self.inventory.resolve(name)):
+                    return True
+        return False
+
+    def _may_build_bn(self, call: cst.Call) -> bool:
+        """May ``call`` (given `track_running_stats=False`) build a BatchNorm layer: a BN class, a
+        `partial` of one, or a callee not known to be another norm (a factory, a parameter some
+        caller hands a BN class)?  `nn.InstanceNorm1d(c, track_running_stats=False)`, and a
+        parameter every caller hands an instance-norm class, build none."""
+        if self.is_bn_class_ref(call.func):
+            return True
+        callee = self.callee(call) or dotted(call.func) or ""
+        if callee.rsplit(".", 1)[-1] == "partial":
+            return bool(call.args) and self.is_bn_class_ref(call.args[0].value)
+        if callee.startswith("torch.nn.") and callee.rsplit(".", 1)[-1] in _OTHER_NORMS:
+            return False
+        fn = self.enclosing_function(call)
+        if isinstance(call.func, cst.Name) and fn is not None and call.func.value in params_of(fn):
+            handed = self.caller_arguments(fn, call.func.value)
+            cls = self.enclosing_class(call)
+            if fn.name.value == "__init__" and cls is not None:
+                # `ConvBlock(3, 16, instance_norm_func=nn.InstanceNorm2d)`: the class's constructions.
+                index = params_of(fn)[1:].index(call.func.value)
+                for c in self.calls:
+                    if dotted(c.func) == cls.name.value and not any(a.star for a in c.args):
+                        positional = [a.value for a in c.args if a.keyword is None]
+                        handed.extend(positional[index : index + 1])
+                        handed.extend(a.value for a in c.args if a.keyword is not None and a.keyword.value == call.func.value)
+            return not handed or any(self.is_bn_class_ref(a) or (dotted(a) or "").rsplit(".", 1)[-1] not in _OTHER_NORMS for a in handed)
+        return True
 
     def kept_attributes(self, cls: cst.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
         """For a plain top-level class of this file (a trainer, not an `nn.Module`) that stores what

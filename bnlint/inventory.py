@@ -1490,6 +1490,19 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
     }
 
 
+def clears_running_stats(tree: ast.AST) -> bool:
+    """Does ``tree`` (a module or a function) turn BatchNorm's running statistics off:
+    `m.track_running_stats = False`, `m.running_mean = None` (or `running_var`)?"""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value in (False, None):
+            for t in node.targets:
+                if isinstance(t, ast.Attribute) and t.attr in ("track_running_stats", "running_mean", "running_var"):
+                    if t.attr == "track_running_stats" and node.value.value is not False:
+                        continue
+                    return True
+    return False
+
+
 def _parts_of_attribute(value: ast.AST) -> Optional[str]:
     """`list(self.base.children())`, `self.base.modules()`, `list(self.base.children())[:-2]` ->
     "base": a value made of the parts of another `self` attribute (its sub-modules)."""
@@ -2173,6 +2186,19 @@ class ProjectIndex:
                 return False
             return all(other.holds(n, MAX_IMPORT_HOPS) for n in local) and all(self.holds_bn(module_path, t) for t in imported)
         return False
+
+    def clears_running_stats(self, from_path: str, qualified: str) -> bool:
+        """Does the project function ``qualified`` (as named in ``from_path``) turn the running
+        statistics of BatchNorm off (``clears_running_stats``): a test-time adaptation set-up,
+        `tent.configure_model(model)`?"""
+        if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return False
+        found = self.definition(from_path, qualified)
+        if found is None:
+            return False
+        _module_path, name, (functions, _aliases, _classes) = found
+        fn = functions.get(name)
+        return fn is not None and clears_running_stats(fn)
 
     def namespace_may_hold_bn(self, from_path: str, module: str) -> bool:
         """Does some public factory of the project module ``module`` build BN?  The prefilter's

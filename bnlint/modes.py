@@ -58,9 +58,6 @@ _LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
 _PASS_THROUGH = frozenset({"detach", "cpu", "cuda", "numpy", "to", "float", "double", "squeeze", "flatten", "view", "reshape", "contiguous", "clone"})
 # Checks of one result against another (`torch.allclose(a, b)`, `np.testing.assert_allclose(a, b)`).
 _COMPARISONS = frozenset({"allclose", "isclose", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal", "equal"})
-# Norm layers with running statistics that are no BatchNorm (`track_running_stats=False` on them
-# says nothing about BN).
-_OTHER_NORMS = frozenset({"InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"})
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.inventory import class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
@@ -637,68 +634,7 @@ class ModesAnalysis:
                 if cls is not None:
                     self._self_called.add((id(cls), func.attr.value))
         # Test-time adaptation / BN without running statistics: train mode at test time is the point.
-        for call in self.facts.calls:
-            for arg in call.args:
-                if arg.keyword is None:
-                    continue
-                if arg.keyword.value == "track_running_stats":
-                    if isinstance(arg.value, cst.Name) and arg.value.value == "False" and self._may_build_bn(call):
-                        self.tta_file = True
-                elif arg.keyword.value == "momentum" and literal_value(arg.value) == 1 and self.facts.is_bn_class_ref(call.func):
-                    # `nn.BatchNorm2d(64, momentum=1)`: the running statistics are only ever the
-                    # last batch's, so they are not meant to be used; a test in train mode
-                    # normalises each test batch by its own statistics on purpose (transductive
-                    # BN, few-shot learning).
-                    self.tta_file = True
-        nodes: Iterable[cst.CSTNode] = self.walk(self.module) if self._may_clear_running_stats() else ()
-        for node in nodes:
-            if type(node) is cst.Assign:
-                for t in node.targets:
-                    tgt = t.target
-                    if isinstance(tgt, cst.Attribute) and tgt.attr.value in ("track_running_stats", "running_mean", "running_var"):
-                        v = node.value
-                        if isinstance(v, cst.Name) and v.value in ("False", "None"):
-                            self.tta_file = True
-
-    def _may_build_bn(self, call: Optional[cst.CSTNode]) -> bool:
-        """May ``call`` (given `track_running_stats=False`) build a BatchNorm layer: a BN class, a
-        `partial` of one, or a callee not known to be another norm (a factory, a parameter some
-        caller hands a BN class)?  `nn.InstanceNorm1d(c, track_running_stats=False)`, and a
-        parameter every caller hands an instance-norm class, build none."""
-        if not isinstance(call, cst.Call):
-            return True
-        facts = self.facts
-        if facts.is_bn_class_ref(call.func):
-            return True
-        if (facts.callee(call) or "").rsplit(".", 1)[-1] == "partial":
-            return bool(call.args) and facts.is_bn_class_ref(call.args[0].value)
-        callee = facts.callee(call) or dotted(call.func) or ""
-        if callee.startswith("torch.nn.") and callee.rsplit(".", 1)[-1] in _OTHER_NORMS:
-            return False
-        fn = facts.enclosing_function(call)
-        if isinstance(call.func, cst.Name) and fn is not None and call.func.value in params_of(fn):
-            handed = facts.caller_arguments(fn, call.func.value)
-            cls = facts.enclosing_class(call)
-            if fn.name.value == "__init__" and cls is not None:
-                # `ConvBlock(3, 16, instance_norm_func=nn.InstanceNorm2d)`: the class's constructions.
-                names = params_of(fn)[1:]
-                index = names.index(call.func.value)
-                for c in facts.calls:
-                    if dotted(c.func) == cls.name.value and not any(a.star for a in c.args):
-                        positional = [a.value for a in c.args if a.keyword is None]
-                        handed.extend(positional[index : index + 1])
-                        handed.extend(a.value for a in c.args if a.keyword is not None and a.keyword.value == call.func.value)
-            return not handed or any(
-                facts.is_bn_class_ref(a) or (dotted(a) or "").rsplit(".", 1)[-1] not in _OTHER_NORMS for a in handed
-            )
-        return True
-
-    def _may_clear_running_stats(self) -> bool:
-        """Cheap pre-check for the TTA scan of assignments: does the file mention running statistics?"""
-        src = self.source
-        if isinstance(src, str):
-            return "track_running_stats" in src or "running_mean" in src or "running_var" in src
-        return True
+        self.tta_file = self.facts.test_time_adaptation()
 
     def _is_root(self, fn: cst.FunctionDef) -> bool:
         owner = self.facts.parent_of_def(fn)

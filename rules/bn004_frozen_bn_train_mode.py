@@ -1706,19 +1706,7 @@ class FrozenBNTrainMode(Rule):
         return self._assigns
 
     def _test_time_adaptation(self) -> bool:
-        for call in self.ctx.facts.calls:
-            for arg in call.args:
-                if arg.keyword is not None and arg.keyword.value == "track_running_stats" and _is_false(arg.value):
-                    return True
-        for node in self._assigns:
-            for t in node.targets:
-                if isinstance(t.target, cst.Attribute):
-                    attr = t.target.attr.value
-                    if attr == "track_running_stats" and _is_false(node.value):
-                        return True
-                    if attr in ("running_mean", "running_var") and isinstance(node.value, cst.Name) and node.value.value == "None":
-                        return True
-        return False
+        return self.ctx.facts.test_time_adaptation()
 
     # --- small helpers ----------------------------------------------------------------
     def _loop_binding(self, name: str, at: cst.CSTNode) -> Optional[cst.For]:
