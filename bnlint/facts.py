@@ -659,6 +659,33 @@ class Facts:
             return not handed or any(self.is_bn_class_ref(a) or (dotted(a) or "").rsplit(".", 1)[-1] not in _OTHER_NORMS for a in handed)
         return True
 
+    def class_constant(self, expr: cst.BaseExpression) -> object:
+        """`CFG.batch_size` with a module-level `class CFG:` whose body sets `batch_size = 4` (a
+        Kaggle-style configuration class) and nothing in the file assigns `CFG.batch_size` or
+        rebinds `CFG`: that literal; ``NOT_LITERAL`` otherwise."""
+        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+            return NOT_LITERAL
+        cls = self.class_named(expr.value.value)
+        if cls is None or not isinstance(self.parent_of_def(cls), cst.Module) or self.assignments_to(expr.value.value, self.module):
+            return NOT_LITERAL
+        attr = expr.attr.value
+        values = [
+            stmt.body[0].value  # type: ignore[attr-defined]
+            for stmt in cls.body.body
+            if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], (cst.Assign, cst.AnnAssign))
+            and (
+                (isinstance(stmt.body[0], cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == attr for t in stmt.body[0].targets))
+                or (isinstance(stmt.body[0], cst.AnnAssign) and isinstance(stmt.body[0].target, cst.Name) and stmt.body[0].target.value == attr)
+            )
+        ]
+        if len(values) != 1 or values[0] is None:
+            return NOT_LITERAL
+        written = any(
+            isinstance(t.target, cst.Attribute) and dotted(t.target) == f"{expr.value.value}.{attr}"
+            for node in self.iter_nodes(self.module) if isinstance(node, cst.Assign) for t in node.targets
+        )
+        return NOT_LITERAL if written else literal_value(values[0])
+
     def kept_attributes(self, cls: cst.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
         """For a plain top-level class of this file (a trainer, not an `nn.Module`) that stores what
         its constructor is handed: ``bnlint.effects.constructor_attributes`` of it, else None."""

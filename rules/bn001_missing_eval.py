@@ -455,7 +455,7 @@ class MissingEval(Rule):
                 # Dropout only, the same input run again and again: MC dropout sampling.  (Not in a
                 # validation the training loop runs: there train mode is what training left.)
                 continue
-            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training", "compared"}:
+            if all(v.fresh for v in vals) and not obs.kinds & {"val_loop", "val_batch", "eval_fn", "inference", "after_fit", "after_training"}:
                 # An explicit .train() right before a no-grad forward in training code: a mean
                 # teacher, pseudo-labels, BN statistics refreshed on purpose. Over validation/test
                 # data, in an evaluation function or in inference code (nothing trains) it is the

@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of
+from bnlint.facts import NOT_LITERAL, all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of
 from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
 
@@ -1106,7 +1106,7 @@ class TinyBatchBN(Rule):
         target = parent.targets[0].target
         scope = facts.enclosing_function(call) or facts.module
         uses = 0
-        for node in facts.iter_nodes(scope):
+        for node in self._reads_of(scope, loader):
             if not (isinstance(node, cst.Name) and node.value == loader) or node is target:
                 continue
             uses += 1
@@ -1124,6 +1124,18 @@ class TinyBatchBN(Rule):
                 continue
             return False
         return uses > 0
+
+    def _reads_of(self, scope: cst.CSTNode, name: str):
+        """The nodes of ``scope`` where ``name`` is this scope's variable: nested functions and
+        classes only where they do not bind a ``name`` of their own (`def train_fn(train_loader,
+        ...)` reads its parameter, not the global)."""
+        from bnlint.facts import walk_scope
+
+        facts = self.ctx.facts
+        for node in walk_scope(scope):
+            yield node
+            if isinstance(node, cst.FunctionDef) and name not in params_of(node) and not facts.binds_locally(node, name):
+                yield from self._reads_of(node, name)
 
     def _in_eval_branch(self, call: cst.Call) -> bool:
         """Built in the branch of an `if` that picks an evaluation split: `elif mode == 'test':`,
@@ -1818,6 +1830,9 @@ class TinyBatchBN(Rule):
         root = dotted(obj)
         if root is not None and self._attribute_assigned(f"{root}.{attr}"):
             return None  # `args.batch_size = ...` after parsing: not the default
+        constant = self.ctx.facts.class_constant(cst.Attribute(value=obj, attr=cst.Name(attr))) if isinstance(obj, cst.Name) else NOT_LITERAL
+        if isinstance(constant, int) and not isinstance(constant, bool):
+            return constant, f"`{root}.{attr} = {constant}` in the configuration class"
         default = self._argparse_default(attr, depth)
         if default is not None:
             size, via = default
