@@ -1086,15 +1086,27 @@ class DetachedNormStats(Rule):
 
     def _registered_buffers(self, fn: cst.FunctionDef) -> Set[str]:
         """The buffers the class of ``fn`` registers under literal names (`self.register_buffer("ra_mean", ...)`)."""
-        cls = self.ctx.facts.enclosing_class(fn)
+        facts = self.ctx.facts
+        cls = facts.enclosing_class(fn)
         out: Set[str] = set()
-        if cls is None:
-            return out
-        for node in self._walk(cls):
-            if isinstance(node, cst.Call) and _method(node) == "register_buffer" and node.args and isinstance(node.args[0].value, cst.SimpleString):
-                name = node.args[0].value.evaluated_value
-                if isinstance(name, str):
-                    out.add(name)
+        # The class and its base classes of this file (`class RobustBN2d(MomentumBN)` with the
+        # buffers registered by `MomentumBN.__init__`).
+        todo = [cls] if cls is not None else []
+        seen: Set[int] = set()
+        while todo:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            for node in self._walk(current):
+                if isinstance(node, cst.Call) and _method(node) == "register_buffer" and node.args and isinstance(node.args[0].value, cst.SimpleString):
+                    name = node.args[0].value.evaluated_value
+                    if isinstance(name, str):
+                        out.add(name)
+            for base in current.bases:
+                local = facts.class_named(dotted(base.value) or "")
+                if local is not None:
+                    todo.append(local)
         return out
 
     def _consumer(self, node: cst.CSTNode, fn: cst.FunctionDef, inputs: Set[str], tainted: Set[str], feeds: List[bool]):
