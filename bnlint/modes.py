@@ -720,6 +720,12 @@ class ModesAnalysis:
             if isinstance(owner, cst.Module) or (isinstance(owner, cst.ClassDef) and isinstance(self.facts.parent_of_def(owner), cst.Module)):
                 state = self._global_entry_state()
                 parent_act = self._module_act
+            elif isinstance(owner, cst.FunctionDef) and self._reads_only_globals(fn, owner):
+                # A handler defined in a factory and called by a framework (`@app.route` inside
+                # `create_app()`): the module-level model it reads is the module's, as for a
+                # module-level function (none of the names it reads is the factory's own).
+                state = self._global_entry_state()
+                parent_act = self._module_act
             if isinstance(owner, cst.ClassDef) and fn.name.value not in self._init_methods(owner) and self._is_plain_class(owner):
                 # A method of a plain class (a predictor) runs on an instance `__init__` built.
                 for key, (obj, vals) in self._instance_entry(owner).items():
@@ -741,6 +747,28 @@ class ModesAnalysis:
         self._loop_stack = []
         body = self.module.body if fn is None else _body_of(fn)
         return self._exec_block(body, state, frame)
+
+    def _reads_only_globals(self, fn: cst.FunctionDef, owner: cst.FunctionDef) -> bool:
+        """Is ``fn``, nested in module-level function(s) ending at ``owner``, reading no name that an
+        enclosing function binds (so each free name it reads is a module global)?"""
+        chain: List[cst.FunctionDef] = [owner]
+        cur: Optional[cst.CSTNode] = self.facts.parent_of_def(owner)
+        while isinstance(cur, cst.FunctionDef):
+            chain.append(cur)
+            cur = self.facts.parent_of_def(cur)
+        if not isinstance(cur, cst.Module):
+            return False
+        own = set(params_of(fn))
+        read = {n.value for n in self.walk(fn.body) if isinstance(n, cst.Name)} - own  # (not its decorators: `@app.route`)
+        read = {name for name in read if not self.facts.binds_locally(fn, name)}
+        if any(self.facts.binds_locally(f, name) or name in params_of(f) for f in chain for name in read):
+            return False
+        # The factory runs before its handler: one that switches a mode (`model.eval()` in
+        # `create_app()`) leaves a state the module's end does not show.
+        return not any(
+            isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _MODE_CHANGING_METHODS
+            for f in chain for n in self.walk(f.body)
+        )
 
     def _bind_entry_parameters(self, fn: cst.FunctionDef, params: Sequence[cst.Param], state: State, act: int) -> None:
         """A function called from outside: each parameter an object of unknown content whose mode
