@@ -39,3 +39,10 @@ def keeps_modes(callee: str) -> bool:
     if callee in HARMLESS_CALLS or callee.startswith(HARMLESS_PREFIXES) or leaf in HARMLESS_LEAVES:
         return True
     return leaf in WRAPPER_LEAVES or callee in COPY_CALLS or leaf in ("deepcopy", "AveragedModel")
+
+
+# Tensor methods that give the same values in another form (a copy, another device, another
+# shape): what a forward's output is still, for the questions asked of how it is used.
+PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten")
+# Checks of one result against another (`torch.allclose(a, b)`, `np.testing.assert_allclose(a, b)`).
+COMPARISON_FUNCTIONS = ("allclose", "isclose", "equal", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal")

@@ -76,17 +76,6 @@ def callee_dotted(func: cst.BaseExpression) -> Optional[str]:
 _OTHER_NORMS = frozenset({"InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"})
 
 
-def _clears_running_stats(node: cst.Assign) -> bool:
-    """`m.track_running_stats = False`, `m.running_mean = None` (or `running_var`)."""
-    for t in node.targets:
-        tgt = t.target
-        if isinstance(tgt, cst.Attribute) and tgt.attr.value in ("track_running_stats", "running_mean", "running_var"):
-            v = node.value
-            if isinstance(v, cst.Name) and v.value in ("False", "None"):
-                return True
-    return False
-
-
 def argparse_dests(call: cst.Call) -> "Set[str]":
     """The ``dest`` of an ``add_argument`` call: its ``dest=``, else its first long option (or first name)."""
     names = []
@@ -149,8 +138,8 @@ class Facts:
         # node -> children in visit order, filled by the engine's traversal
         self.children_map: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
         self._ema_targets: Optional[FrozenSet[str]] = None
-        self._top_level: Optional[Dict[int, int]] = None
-        self._tta: Optional[bool] = None  # ``test_time_adaptation``  # id(top-level statement) -> its index (``top_level_index``)
+        self._top_level: Optional[Dict[int, int]] = None  # id(top-level statement) -> its index (``top_level_index``)
+        self._tta: Optional[bool] = None  # ``test_time_adaptation``
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
@@ -536,16 +525,19 @@ class Facts:
 
     def caller_arguments(self, fn: cst.FunctionDef, param: str) -> List[cst.BaseExpression]:
         """What is passed for ``param`` where ``fn`` is called by name in this file (by position or
-        keyword), and the receivers of ``x.apply(fn)``."""
+        keyword), and the receivers of ``x.apply(fn)``; for a constructor, `ClassName(...)` of its
+        class is a call of it too."""
         names = params_of(fn)
         index = names.index(param) if param in names else -1
         if names and names[0] in ("self", "cls"):
             index -= 1
+        owner = self.parent_of_def(fn) if fn.name.value == "__init__" else None
+        constructed = owner.name.value if isinstance(owner, cst.ClassDef) else None
         out: List[cst.BaseExpression] = []
         for call in self.calls:
             func = call.func
             called = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else None)
-            if called == fn.name.value:
+            if called == fn.name.value or (constructed is not None and called == constructed and not any(a.star for a in call.args)):
                 positional = [a.value for a in call.args if a.keyword is None]
                 if 0 <= index < len(positional):
                     out.append(positional[index])
@@ -593,6 +585,35 @@ class Facts:
             return None
         return static_truth(tree, literals)
 
+    def trains_what_it_is_handed(self, call: cst.Call) -> bool:
+        """Is ``call`` a call of a function of another project module whose summary trains one of
+        its parameters (`trainer(loader, model, optimizer)`, `engine.train(model=model, ...)`)?"""
+        name = dotted(call.func)
+        if not name or not self.path or not call.args or not self.inventory.is_imported(name) or any(a.star for a in call.args):
+            return False
+        effects = self.index.function_effects(self.path, self.inventory.resolve(name))
+        if effects is None:
+            return False
+        for index, arg in enumerate(call.args):
+            pname = effects.parameter_for(None if arg.keyword else index, arg.keyword.value if arg.keyword else None)
+            effect = effects.effects.get(pname) if pname else None
+            if effect is not None and any(kind == "train" for kind, _ in effect.steps):
+                return True
+        return False
+
+    def _ast(self):
+        """The file's standard-library tree: the one the engine parsed (``ast_tree``), else parsed here."""
+        import ast
+
+        tree = getattr(self, "ast_tree", None)
+        if tree is None:
+            try:
+                tree = ast.parse(self.module.code)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = ast.Module(body=[], type_ignores=[])
+            self.ast_tree = tree
+        return tree
+
     def test_time_adaptation(self) -> bool:
         """Does this file run BatchNorm without running statistics, so that train mode at test time
         is the method (Tent, EATA) and the BN mode rules have nothing to say?  A BatchNorm (or a
@@ -615,16 +636,10 @@ class Facts:
                         return True
                 elif arg.keyword.value == "momentum" and literal_value(arg.value) == 1 and self.is_bn_class_ref(call.func):
                     return True
-        tree = getattr(self, "ast_tree", None)
-        if tree is not None:
-            from bnlint.inventory import clears_running_stats
+        from bnlint.inventory import clears_running_stats
 
-            if clears_running_stats(tree):
-                return True
-        else:
-            for node in self.iter_nodes(self.module):
-                if type(node) is cst.Assign and _clears_running_stats(node):
-                    return True
+        if clears_running_stats(self._ast()):
+            return True
         if self.path:
             for call in self.calls:
                 name = dotted(call.func)
@@ -646,16 +661,7 @@ class Facts:
             return False
         fn = self.enclosing_function(call)
         if isinstance(call.func, cst.Name) and fn is not None and call.func.value in params_of(fn):
-            handed = self.caller_arguments(fn, call.func.value)
-            cls = self.enclosing_class(call)
-            if fn.name.value == "__init__" and cls is not None:
-                # `ConvBlock(3, 16, instance_norm_func=nn.InstanceNorm2d)`: the class's constructions.
-                index = params_of(fn)[1:].index(call.func.value)
-                for c in self.calls:
-                    if dotted(c.func) == cls.name.value and not any(a.star for a in c.args):
-                        positional = [a.value for a in c.args if a.keyword is None]
-                        handed.extend(positional[index : index + 1])
-                        handed.extend(a.value for a in c.args if a.keyword is not None and a.keyword.value == call.func.value)
+            handed = self.caller_arguments(fn, call.func.value)  # (`ConvBlock(..., instance_norm_func=nn.InstanceNorm2d)`)
             return not handed or any(self.is_bn_class_ref(a) or (dotted(a) or "").rsplit(".", 1)[-1] not in _OTHER_NORMS for a in handed)
         return True
 
@@ -693,35 +699,32 @@ class Facts:
 
         from bnlint.effects import constructor_attributes, is_module_class
 
-        tree = getattr(self, "ast_tree", None)
-        if tree is None or not isinstance(self.parent_of_def(cls), cst.Module):
+        if not isinstance(self.parent_of_def(cls), cst.Module):
             return None
-        classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        classes = {n.name: n for n in self._ast().body if isinstance(n, ast.ClassDef)}
         cls_ast = classes.get(cls.name.value)
         if cls_ast is None or is_module_class(cls_ast, classes):
             return None
         return constructor_attributes(cls_ast)
 
-    def constructor_arguments(self, cls: cst.ClassDef, attr: str) -> List[cst.BaseExpression]:
-        """What the constructions of the plain class ``cls`` in this file (`Learner(model, loader)`)
-        hand over for the constructor parameter it keeps in `self.<attr>` (``kept_attributes``)."""
+    def _kept_parameter(self, cls: cst.ClassDef, attr: str) -> "Optional[Tuple[str, int]]":
+        """The constructor parameter (name, position after `self`) the plain class ``cls`` keeps in
+        `self.<attr>` (``kept_attributes``), or None."""
         kept = self.kept_attributes(cls)
         if kept is None:
-            return []
+            return None
         positional, stored = kept
         param = next((p for p, a in stored.items() if a == attr), None)
         if param is None:
-            return []
-        index = positional.index(param) if param in positional else -1
-        out: List[cst.BaseExpression] = []
-        for call in self.calls:
-            if dotted(call.func) != cls.name.value or any(a.star for a in call.args):
-                continue
-            positional_args = [a.value for a in call.args if a.keyword is None]
-            if 0 <= index < len(positional_args):
-                out.append(positional_args[index])
-            out.extend(a.value for a in call.args if a.keyword is not None and a.keyword.value == param)
-        return out
+            return None
+        return param, positional.index(param) if param in positional else -1
+
+    def constructor_arguments(self, cls: cst.ClassDef, attr: str) -> List[cst.BaseExpression]:
+        """What the constructions of the plain class ``cls`` in this file (`Learner(model, loader)`)
+        hand over for the constructor parameter it keeps in `self.<attr>` (``kept_attributes``)."""
+        kept = self._kept_parameter(cls, attr)
+        init = next((m for m in cls.body.body if isinstance(m, cst.FunctionDef) and m.name.value == "__init__"), None)
+        return self.caller_arguments(init, kept[0]) if kept is not None and init is not None else []
 
     def kept_model_holds_bn(self, cls: cst.ClassDef, attr: str) -> bool:
         """Is `self.<attr>` of the plain class ``cls`` (a trainer keeping the model it is handed) a
@@ -729,15 +732,10 @@ class Facts:
         (``constructor_arguments``) or in another project module (``ProjectIndex.argument_evidence``)?"""
         if any(self.expr_holds_bn(a) for a in self.constructor_arguments(cls, attr)):
             return True
-        kept = self.kept_attributes(cls)
+        kept = self._kept_parameter(cls, attr)
         if kept is None or not self.path:
             return False
-        positional, stored = kept
-        param = next((p for p, a in stored.items() if a == attr), None)
-        if param is None:
-            return False
-        position = positional.index(param) if param in positional else -1
-        found = self.index.argument_evidence(self.path, cls.name.value, position, param)
+        found = self.index.argument_evidence(self.path, cls.name.value, kept[1], kept[0])
         return found is not None and found.kind == "bn"
 
     def aliases(self, names: "Set[str] | FrozenSet[str]") -> Set[str]:

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional
 
 import libcst as cst
 
-from bnlint.calls import COPY_CALLS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
+from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 
 _LIGHTNING_TRAINERS = frozenset({
@@ -54,10 +54,6 @@ _LIGHTNING_TRAINERS = frozenset({
     "lightning.Trainer", "lightning.pytorch.Trainer", "lightning.pytorch.trainer.Trainer", "lightning.pytorch.trainer.trainer.Trainer",
 })  # fmt: skip
 _LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
-# Tensor methods that hand back the same values (`out.detach().cpu().numpy()`).
-_PASS_THROUGH = frozenset({"detach", "cpu", "cuda", "numpy", "to", "float", "double", "squeeze", "flatten", "view", "reshape", "contiguous", "clone"})
-# Checks of one result against another (`torch.allclose(a, b)`, `np.testing.assert_allclose(a, b)`).
-_COMPARISONS = frozenset({"allclose", "isclose", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal", "equal"})
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.inventory import class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
@@ -2433,9 +2429,9 @@ class ModesAnalysis:
                 return in_force  # a notebook's second `class Net` (with BN) after the first (without)
             local = self._local_class(name)
             if local is not None:
-                # `class neuralnet(nn.Module)` defined inside the running `get_model()`: its own
-                # layers decide (the module summary answers for top-level names only).
-                return any(isinstance(n, (cst.Name, cst.Attribute)) and self.facts.is_bn_class_ref(n) for n in self.walk(local))
+                # `class neuralnet(nn.Module)` defined inside the running `get_model()`: the layers
+                # it builds decide (the module summary answers for top-level names only).
+                return any(isinstance(n, cst.Call) and self._value_holds_bn(n, scope, depth + 1) for n in self.walk(local))
         return self.facts.class_holds_bn(name)
 
     def _local_class(self, name: str) -> Optional[cst.ClassDef]:
@@ -4058,7 +4054,7 @@ class ModesAnalysis:
         for node in uses:
             for _ in range(8):
                 up = self.facts.parent(node)
-                if isinstance(up, cst.Attribute) and up.value is node and up.attr.value in _PASS_THROUGH:
+                if isinstance(up, cst.Attribute) and up.value is node and (up.attr.value in PASS_THROUGH_METHODS or up.attr.value == "numpy"):
                     node = self.facts.parent(up)  # (the call of that method)
                     continue
                 break
@@ -4069,7 +4065,7 @@ class ModesAnalysis:
                 return True
             if isinstance(up, cst.Arg):
                 outer = self.facts.parent(up)
-                if isinstance(outer, cst.Call) and (dotted(outer.func) or "").rsplit(".", 1)[-1] in _COMPARISONS:
+                if isinstance(outer, cst.Call) and (dotted(outer.func) or "").rsplit(".", 1)[-1] in COMPARISON_FUNCTIONS:
                     return True
         return False
 

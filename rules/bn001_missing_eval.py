@@ -1,6 +1,7 @@
 """BN001 missing-eval."""
 from __future__ import annotations
 
+from bnlint.calls import COMPARISON_FUNCTIONS, PASS_THROUGH_METHODS
 from bnlint.rule import FixSpec, InsertBefore, Related, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -875,9 +876,8 @@ def _argument_for(facts, fn, name: str, site) -> Optional["cst.BaseExpression"]:
 
 
 # Functions that compare or reduce tensors' values.
-_VALUE_FUNCTIONS = ("allclose", "isclose", "equal", "eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal", "all", "any", "argmax", "argmin", "topk", "sort")
-# Methods that give the same values in another form (a copy, another device, another shape).
-_PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten")
+_VALUE_FUNCTIONS = COMPARISON_FUNCTIONS + ("eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "all", "any", "argmax", "argmin", "topk", "sort")
+_PASS_THROUGH_METHODS = PASS_THROUGH_METHODS  # (same values in another form: a copy, another device or shape)
 # Methods that compute with a tensor's values: an output used so is a result, not a probe.
 _VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
 

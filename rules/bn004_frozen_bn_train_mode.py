@@ -793,14 +793,8 @@ class FrozenBNTrainMode(Rule):
                 return True
             if isinstance(func, cst.Name) and self._local_function_trains(func.value, 0):
                 return True
-            name = dotted(func)
-            if name and facts.path and facts.inventory.is_imported(name):
-                effects = facts.index.function_effects(facts.path, facts.inventory.resolve(name))
-                if effects is not None and any(
-                    effect is not None and any(kind == "train" for kind, _ in effect.steps)
-                    for effect in (effects.effects.get(p) for p in effects.positional + effects.keyword_only)
-                ):
-                    return True
+            if facts.trains_what_it_is_handed(call):
+                return True
         return False
 
     def _local_function_trains(self, name: str, depth: int) -> bool:

@@ -900,22 +900,7 @@ class TinyBatchBN(Rule):
                 isinstance(i, cst.FunctionDef) and i.name.value == "training_step" for i in cls.body.body
             ):
                 return True
-        if not facts.path:
-            return False
-        inv = facts.inventory
-        for call in facts.calls:
-            name = dotted(call.func)
-            if not name or not call.args or not inv.is_imported(name) or any(a.star for a in call.args):
-                continue
-            effects = facts.index.function_effects(facts.path, inv.resolve(name))
-            if effects is None:
-                continue
-            for index, arg in enumerate(call.args):
-                pname = effects.parameter_for(None if arg.keyword else index, arg.keyword.value if arg.keyword else None)
-                effect = effects.effects.get(pname) if pname else None
-                if effect is not None and any(kind == "train" for kind, _ in effect.steps):
-                    return True  # (its summary: the parameter is trained there)
-        return False
+        return any(facts.trains_what_it_is_handed(call) for call in facts.calls)
 
     # --- DataLoader(batch_size=small) ---------------------------------------------
     def _check_loader(self, call: cst.Call, limit: int, models) -> None:
