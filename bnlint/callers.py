@@ -140,6 +140,22 @@ class CallerIndex:
             self._answers[key] = self._text_switches_mode(files, path, attribute, mentioning)
         return bool(self._answers[key])
 
+    def mode_switched_by_importers(self, path: str, attribute: str, class_name: str) -> bool:
+        """Does a Python file of the project that imports ``class_name`` from ``path``'s module
+        (its import statements name both) switch the mode of something named ``attribute``
+        (`learner.model.eval()` in an inference script that builds the `Learner`)?"""
+        path = os.path.abspath(path)
+        scope = self._scope_of(path)
+        module_word = os.path.splitext(os.path.basename(path))[0]
+        if module_word == "__init__":
+            module_word = os.path.basename(os.path.dirname(path))
+        files = {p: words for p, words in self._import_words(scope).items() if class_name in words and module_word in words}
+        self.index.consulted.add(TREE_DEPENDENCY + scope)
+        key = (path, attribute, "switched-by-importers", class_name)
+        if key not in self._answers:
+            self._answers[key] = self._text_switches_mode(files, path, attribute)
+        return bool(self._answers[key])
+
     @staticmethod
     def _text_switches_mode(files, path: str, attribute: str, mentioning: "Optional[str]" = None) -> bool:
         switch = re.compile(rb"\b" + re.escape(attribute.encode()) + rb"\s*\.\s*(?:eval|train)\s*\(")

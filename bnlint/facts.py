@@ -140,6 +140,7 @@ class Facts:
         self._ema_targets: Optional[FrozenSet[str]] = None
         self._top_level: Optional[Dict[int, int]] = None  # id(top-level statement) -> its index (``top_level_index``)
         self._tta: Optional[bool] = None  # ``test_time_adaptation``
+        self._factory_name_params: Dict[int, Tuple[cst.ClassDef, Tuple[str, ...]]] = {}  # ``factory_name_parameters``
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
@@ -414,7 +415,9 @@ class Facts:
             if name is not None:
                 if self.is_bn_class_ref(func):
                     return True
-                return self.class_holds_bn(name) or self._kept_argument_holds_bn(expr, name, scope, depth)
+                if self.named_without_bn(expr):
+                    return False
+                return self.class_holds_bn(name) or self.kept_argument_holds_bn(expr, name, scope, depth)
             return False
         if isinstance(expr, cst.Name):
             return self._name_holds_bn(expr.value, scope, depth)
@@ -431,9 +434,46 @@ class Facts:
         if isinstance(expr, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in expr.slice):
             # `list(resnet.children())[:-1]`: a slice of a module's parts (all but the head).
             return self.expr_holds_bn(expr.value, scope, depth + 1)
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            # `models[0]` of a list of models: what its elements hold.
+            return self._element_holds_bn(expr.value, scope, depth + 1)
         return False
 
-    def _kept_argument_holds_bn(self, call: cst.Call, name: str, scope: cst.CSTNode, depth: int) -> bool:
+    def _element_holds_bn(self, container: cst.BaseExpression, scope: cst.CSTNode, depth: int) -> bool:
+        """Does an element of the list ``container`` names hold BatchNorm?  Its literal
+        (`[vgg11_bn(), vgg13_bn()]`), a comprehension (`[build(n) for n in names]`), or a call of a
+        function of this file that returns a local list it filled (`models.append(model)`)."""
+        if not isinstance(container, cst.Name) or depth > 8:
+            return False
+        values = self.assignments_to(container.value, scope) or (self.assignments_to(container.value, self.module) if scope is not self.module else [])
+        for value in values:
+            if self._list_value_holds_bn(value, scope, depth):
+                return True
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                fn = self.function_named(value.func.value, before=value)
+                if fn is None:
+                    continue
+                for node in self.iter_nodes(fn):
+                    if isinstance(node, cst.Return) and isinstance(node.value, cst.Name) and self.enclosing_function(node) is fn:
+                        name = node.value.value
+                        if any(self._list_value_holds_bn(v, fn, depth) for v in self.assignments_to(name, fn)):
+                            return True
+                        if any(
+                            isinstance(c.func, cst.Attribute) and c.func.attr.value in ("append", "extend") and dotted(c.func.value) == name and c.args
+                            and self.expr_holds_bn(c.args[0].value, fn, depth + 1)
+                            for c in self.calls if self.enclosing_function(c) is fn
+                        ):
+                            return True
+        return False
+
+    def _list_value_holds_bn(self, value: cst.BaseExpression, scope: cst.CSTNode, depth: int) -> bool:
+        if isinstance(value, (cst.List, cst.Tuple)):
+            return any(isinstance(e, cst.Element) and self.expr_holds_bn(e.value, scope, depth + 1) for e in value.elements)
+        if isinstance(value, cst.ListComp):
+            return self.expr_holds_bn(value.elt, scope, depth + 1)
+        return False
+
+    def kept_argument_holds_bn(self, call: cst.Call, name: str, scope: cst.CSTNode, depth: int) -> bool:
         """`Detector(base)` of an `nn.Module` class of this file that keeps a constructor argument as
         a submodule (`self.backbone = base`): it holds what that argument holds."""
         import ast
@@ -562,6 +602,176 @@ class Facts:
                     return None
                 found.append(value)
         return found[0] if len(found) == 1 else None
+
+    def string_values(self, expr: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+        """``static_values`` of ``expr`` when they are all strings (an architecture's name)."""
+        values = self.static_values(expr)
+        return values if values is not None and all(isinstance(v, str) for v in values) else None  # type: ignore[return-value]
+
+    def static_values(self, expr: cst.BaseExpression, _depth: int = 0, _scope: "Optional[cst.FunctionDef]" = None) -> Optional[FrozenSet[object]]:
+        """The literal values (strings, numbers, booleans, None) ``expr`` may have when it runs,
+        where this file decides them: a literal, a configuration class's constant
+        (`CFG.model_name`), an option's default (`args.arch`), a name bound once to one of those,
+        or a parameter of a function of this file, from what its callers here hand it (and its
+        literal default, for a caller that leaves it out); None when anything else may decide it
+        (a function no caller here calls, one called with an unknown value)."""
+        value = literal_value(expr)
+        if value is not NOT_LITERAL:
+            return frozenset({value}) if isinstance(value, (str, int, float, bool, type(None))) else None
+        if _depth > 3:
+            return None
+        if isinstance(expr, cst.Attribute):
+            constant = self.class_constant(expr)
+            if isinstance(constant, (str, int, float, bool, type(None))):
+                return frozenset({constant})
+            default = self.option_default(expr)
+            return frozenset({default}) if default is not None else None
+        if not isinstance(expr, cst.Name):
+            return None
+        fn = _scope if _scope is not None else self.enclosing_function(expr)
+        scope = fn if fn is not None else self.module
+        values = self.assignments_to(expr.value, scope)
+        if fn is not None and expr.value in params_of(fn):
+            if values:
+                return None  # rebound in the body
+            handed = self.caller_arguments(fn, expr.value)
+            param = next(p for p in _all_params(fn) if p.name.value == expr.value)
+            default = literal_value(param.default) if param.default is not None else NOT_LITERAL
+            if not handed and default is NOT_LITERAL:
+                return None
+            found: Set[object] = set() if default is NOT_LITERAL else {default}
+            for argument in handed:
+                more = self.static_values(argument, _depth + 1)
+                if more is None:
+                    return None
+                found |= more
+            return frozenset(found)
+        if not values and fn is not None:
+            values = self.assignments_to(expr.value, self.module)
+        return self.static_values(values[0], _depth + 1) if len(values) == 1 else None
+
+    def never_runs(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` on a branch of an `if` of its function that the values this file hands the
+        function's parameters never take (``static_values``, through callers that hand on their own
+        parameters: `build(3, use_frozen_trunk)` with `use_frozen_trunk = False`, then
+        `maybe_freeze(net, flag)`, then `if flag:`)?  Unknown values keep it running."""
+        import ast
+        import itertools
+
+        from bnlint.effects import static_truth
+
+        fn = self.enclosing_function(node)
+        if fn is None:
+            return False
+        params = set(params_of(fn))
+        child: cst.CSTNode = node
+        for anc in self.ancestors(node):
+            if anc is fn:
+                return False
+            if isinstance(anc, cst.If) and child is not anc.test and (child is anc.body or child is anc.orelse):
+                tested = sorted({n.value for n in walk(anc.test) if isinstance(n, cst.Name)} | ({anc.test.value} if isinstance(anc.test, cst.Name) else set()))
+                if tested and all(name in params for name in tested):
+                    choices = []
+                    for name in tested:
+                        values = self.static_values(cst.Name(name), _scope=fn)
+                        if values is None:
+                            break
+                        choices.append([(name, v) for v in values])
+                    else:
+                        try:
+                            tree = ast.parse(self.module.code_for_node(anc.test).strip(), mode="eval").body
+                        except (SyntaxError, ValueError, RecursionError, MemoryError):
+                            tree = None
+                        combos = list(itertools.islice(itertools.product(*choices), 64))
+                        truths = {static_truth(tree, dict(combo)) for combo in combos} if tree is not None else {None}
+                        if len(truths) == 1 and None not in truths:
+                            taken = truths.pop()
+                            if (child is anc.body) != taken:
+                                return True
+            child = anc
+        return False
+
+    def named_without_bn(self, call: cst.Call) -> bool:
+        """Does ``call`` build an architecture without BatchNorm that a name argument decides?
+        `timm.create_model(CFG.model_name)` with `model_name = "vit_base_patch16_384"`
+        (``inventory.FACTORY_NAME_ARGUMENT``, ``string_values``), and `CustomModel(CFG.model_name)`
+        of a module class of this file whose only BN-bearing parts are such factories handed its
+        constructor's parameters (``factory_name_parameters``)."""
+        spec = inv_mod.FACTORY_NAME_ARGUMENT.get(self.callee(call) or "")
+        if spec is not None:
+            arg = call_arg(call, spec[1], spec[0])
+            names = self.string_values(arg.value) if arg is not None and not arg.star else None
+            return bool(names) and all(inv_mod.architecture_without_bn(n) for n in names)  # type: ignore[union-attr]
+        if not isinstance(call.func, cst.Name) or any(a.star for a in call.args):
+            return False
+        name = call.func.value
+        builder: Optional[Union[cst.ClassDef, cst.FunctionDef]] = None
+        if sum(c.name.value == name for c in self.classes) == 1:
+            builder = self.class_named(name)
+        elif not any(c.name.value == name for c in self.classes):
+            builder = self.function_named(name, before=call)
+        if builder is None:
+            return False
+        params = self.factory_name_parameters(builder)
+        if not params:
+            return False
+        fn = self._init_of(builder) if isinstance(builder, cst.ClassDef) else builder
+        positional = [p for p in params_of(fn) if p not in ("self", "cls")] if fn is not None else []
+        for param in params:
+            arg = call_arg(call, param, positional.index(param) if param in positional else None)
+            if arg is None:
+                default = next((p.default for p in _all_params(fn) if p.name.value == param), None) if fn is not None else None
+                names = self.string_values(default) if default is not None else None
+            else:
+                names = self.string_values(arg.value)
+            if not names or not all(inv_mod.architecture_without_bn(n) for n in names):
+                return False
+        return True
+
+    def _init_of(self, cls: cst.ClassDef) -> Optional[cst.FunctionDef]:
+        return next((s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+
+    def factory_name_parameters(self, cls: "Union[cst.ClassDef, cst.FunctionDef]") -> Tuple[str, ...]:
+        """For an `nn.Module` class of this file whose BatchNorm can come only from model factories
+        that take an architecture's name (`self.model = timm.create_model(model_name, ...)` in its
+        `__init__`, nothing else with BN, no base class but `nn.Module`), or such a function
+        (`def get_model(name): return timm.create_model(name)`): the constructor's or function's
+        parameters that name those architectures; empty otherwise."""
+        cached = self._factory_name_params.get(id(cls))
+        if cached is not None and cached[0] is cls:
+            return cached[1]
+        found = self._factory_name_parameters(cls)
+        self._factory_name_params[id(cls)] = (cls, found)
+        return found
+
+    def _factory_name_parameters(self, cls: "Union[cst.ClassDef, cst.FunctionDef]") -> Tuple[str, ...]:
+        if isinstance(cls, cst.FunctionDef):
+            init: Optional[cst.FunctionDef] = cls
+        elif not cls.bases or not all((self.qualified(b.value) or "") == "torch.nn.Module" for b in cls.bases):
+            return ()
+        else:
+            init = self._init_of(cls)
+        if init is None:
+            return ()
+        init_params = params_of(init)
+        params: Dict[str, None] = {}
+        for node in self.iter_nodes(cls):
+            if not isinstance(node, cst.Call):
+                continue
+            spec = inv_mod.FACTORY_NAME_ARGUMENT.get(self.callee(node) or "")
+            if spec is not None:
+                arg = call_arg(node, spec[1], spec[0])
+                if arg is None or arg.star:
+                    return ()
+                if isinstance(arg.value, cst.Name) and arg.value.value in init_params and self.enclosing_function(node) is init and not self.assignments_to(arg.value.value, init):
+                    params[arg.value.value] = None
+                elif not self.named_without_bn(node):
+                    return ()
+                continue
+            name = self.chosen_callee(node.func)
+            if name is not None and (self.is_bn_class_ref(node.func) or self.class_holds_bn(name)):
+                return ()
+        return tuple(params)
 
     def static_test(self, test: cst.BaseExpression) -> Optional[bool]:
         """The value of an `if` test over names this file binds once, to a literal, in the test's

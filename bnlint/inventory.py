@@ -239,6 +239,29 @@ MAYBE_BN_FACTORIES = {
     "torch.hub.load",
     "pretrainedmodels.__dict__",
 }
+# Where a factory of MAYBE_BN_FACTORIES takes the architecture's name: (position, keyword).
+FACTORY_NAME_ARGUMENT = {
+    "timm.create_model": (0, "model_name"),
+    "timm.models.create_model": (0, "model_name"),
+    "torch.hub.load": (1, "model"),
+    "torchvision.models.get_model": (0, "name"),
+}
+# Architecture families these factories build without BatchNorm (LayerNorm, GroupNorm): vision
+# transformers and MLP mixers, ConvNeXt, PoolFormer.  A hybrid with a ResNet stem
+# (`vit_small_resnet26d_224`) does have BN.  LeViT, EfficientViT and ConViT are not matched.
+NO_BN_ARCHITECTURES = (
+    "vit", "deit", "swin", "convnext", "beit", "eva", "mixer", "cait", "xcit", "pvt", "twins", "crossvit",
+    "poolformer", "gmlp", "resmlp", "volo", "flexivit", "mvit", "hiera", "dinov2", "clip", "bert", "gpt",
+)
+
+
+def architecture_without_bn(name: str) -> bool:
+    """Is ``name`` (`"vit_base_patch16_224.augreg_in21k"`, `"hf-hub:timm/deit_small..."`,
+    `"dinov2_vitb14"`) an architecture built without BatchNorm?"""
+    leaf = name.lower().rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return leaf.startswith(NO_BN_ARCHITECTURES) and "resnet" not in leaf
+
+
 _BN_LIBRARY_PREFIXES = ("efficientnet_pytorch.EfficientNet",)
 # segmentation_models_pytorch's architectures (their encoders have BatchNorm by default) and its
 # builders; its losses, metrics and utilities (`smp.losses.DiceLoss`) are no models.
@@ -753,6 +776,11 @@ def table_call_name(func: ast.AST) -> Optional[str]:
     return None
 
 
+# Class methods that build an instance of their class (Lightning's checkpoint loader, the Hugging
+# Face convention): `Cls.load_from_checkpoint(path)` holds what `Cls(...)` holds.
+ALTERNATE_CONSTRUCTORS = frozenset({"load_from_checkpoint", "from_pretrained", "from_config", "from_checkpoint"})
+
+
 def callable_holds_bn(inv: "ModuleInventory", name: str, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
     """Does calling ``name`` (a callee as the module ``inv`` spells it, or a factory table from
     ``table_call_name``) build a module with BatchNorm?  The one answer the mode analysis
@@ -772,6 +800,9 @@ def callable_holds_bn(inv: "ModuleInventory", name: str, path: Optional[str], in
         return bool(values) and all(callable_holds_bn(inv, v, path, index) for v in values)
     if name in inv.classes or name in inv.functions:
         return False
+    head, _, leaf = name.rpartition(".")
+    if head in inv.classes and leaf in ALTERNATE_CONSTRUCTORS:
+        return callable_holds_bn(inv, head, path, index)  # `LitModel.load_from_checkpoint(path)`: a LitModel
     q = inv.resolve(name)
     if is_bn_class(q):
         return True
@@ -1906,6 +1937,15 @@ class ProjectIndex:
 
             self._callers = CallerIndex(self)
         return self._callers.passes_plain_model(path, name, position, keyword)
+
+    def mode_switched_by_importers(self, path: str, attribute: str, class_name: str) -> bool:
+        """``CallerIndex.mode_switched_by_importers``: a file importing ``class_name`` from
+        ``path``'s module switches something named ``attribute``."""
+        if self._callers is None:
+            from bnlint.callers import CallerIndex
+
+            self._callers = CallerIndex(self)
+        return self._callers.mode_switched_by_importers(path, attribute, class_name)
 
     def mode_switched_elsewhere(self, path: str, attribute: str, mentioning: Optional[str] = None) -> bool:
         """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on

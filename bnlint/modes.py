@@ -55,7 +55,7 @@ _LIGHTNING_TRAINERS = frozenset({
 })  # fmt: skip
 _LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
-from bnlint.inventory import class_method, factory_holds_bn
+from bnlint.inventory import ALTERNATE_CONSTRUCTORS, class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
@@ -257,6 +257,10 @@ class ForwardObs:
     vals: Set[Val] = field(default_factory=set)
     excluded: bool = False
     loops: Set[Optional[cst.CSTNode]] = field(default_factory=set)  # innermost active loop
+    # The innermost loop with the call chain of the frame that runs it: one execution of that loop
+    # (a helper's loop runs once per call of the helper: `run_epoch(train=True)` then, under
+    # no_grad, `run_epoch(train=False)` are two runs of the same loop).
+    loop_runs: Set[Tuple[Optional[cst.CSTNode], tuple]] = field(default_factory=set)
     # Every loop active at the forward, through the inline stack (`for epoch ...` of the caller).
     outer_loops: Set[cst.CSTNode] = field(default_factory=set)
     fn: Optional[cst.FunctionDef] = None
@@ -308,6 +312,7 @@ class ModesAnalysis:
         self.leaks: Dict[cst.CSTNode, EvalLeak] = {}
         self.unfreezes: Dict[cst.CSTNode, Unfreeze] = {}
         self.trained_in_loop: Set[Tuple[Optional[cst.CSTNode], Obj]] = set()
+        self.trained_in_loop_runs: Set[Tuple[Optional[cst.CSTNode], Obj, tuple]] = set()  # (loop, model, ``loop_runs`` chain)
         # (loop, model): the model was trained while that loop was running (at any depth of it).
         self.trained_within: Set[Tuple[cst.CSTNode, Obj]] = set()
         self.labels: Dict[Obj, str] = {}
@@ -464,6 +469,12 @@ class ModesAnalysis:
                 end, act = ended
                 if end is None or not any(obj.mode_sensitive for obj in end.modes):
                     continue  # it leaves no model this file follows
+                if self.facts.path and any(
+                    len(var) == 3 and var[0] == "self" and var[1] == id(cls) and obj is not None and obj.mode_sensitive
+                    and self.facts.index.mode_switched_by_importers(self.facts.path, var[2].split(".", 1)[1], cls.name.value)
+                    for var, obj in end.vars.items()
+                ):
+                    break  # the scripts that use the class switch its model themselves (`learner.model.eval()`)
                 for method in inference[:4]:
                     self._run_after(cls, trainer, method, end.copy(), end.vars.get((act, "self")))
 
@@ -1279,6 +1290,8 @@ class ModesAnalysis:
             building = self._init_methods(cls)
             result = bool(assigned) and all(
                 isinstance(method, cst.FunctionDef) and method.name.value in building and isinstance(value, cst.Call) and self._constructor_name(value) is not None
+                # (Not a builder that hands it back in eval mode: `net.eval(); return net`.)
+                and ((built := self._construction(value)) is None or built.mode == TRAIN)
                 for value, method in assigned
             )
             if result:
@@ -1334,6 +1347,8 @@ class ModesAnalysis:
                 # `helper(self.model)`: the helper may switch it, unless it is a function of this
                 # file that switches no mode at all.
                 callee = self._file_callee(call, cls)
+                if callee is None and self._project_callee_keeps_mode(call, attr):
+                    continue
                 if callee is None or self._switches_modes(callee):
                     return True
         for node in self.walk(self.module):
@@ -1341,7 +1356,34 @@ class ModesAnalysis:
                 value = node.value
                 if isinstance(value, cst.Attribute) and value.attr.value == attr and (dotted(value.value) != "self" or self._same_self(node, cls)):
                     return True  # `model = self.model`: the alias may be switched
-        return False
+        # A script of the project that imports the class and switches the part itself
+        # (`learner.model.eval()` before `learner.infer(...)`): its mode at a method is the
+        # caller's choice.  (Read from the text: `.model.eval(` in a file importing the class.)
+        return bool(self.facts.path) and self.facts.index.mode_switched_by_importers(self.facts.path, attr, cls.name.value)
+
+    def _project_callee_keeps_mode(self, call: cst.Call, attr: str) -> bool:
+        """Is ``call`` a call of a function of another project module whose summary leaves the
+        mode of what it gets as `self.<attr>` as it was (`get_matched_pairs(..., self.phi, ...)`
+        that only runs it under no_grad): no switch, no freeze, not handed on to code unread?"""
+        from bnlint.effects import ENTRY
+
+        name = dotted(call.func)
+        inv = self.facts.inventory
+        if not name or not self.facts.path or any(a.star for a in call.args) or not inv.is_imported(name):
+            return False
+        effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
+        if effects is None:
+            return False
+        for index, arg in enumerate(call.args):
+            if not (isinstance(arg.value, cst.Attribute) and arg.value.attr.value == attr):
+                continue
+            pname = effects.parameter_for(None if arg.keyword else index, arg.keyword.value if arg.keyword else None)
+            if pname is None:
+                return False
+            effect = effects.effects.get(pname)
+            if effect is not None and (effect.exit != ENTRY or effect.steps or effect.at_yield is not None):
+                return False
+        return True
 
     def _same_self(self, node: cst.CSTNode, cls: cst.ClassDef) -> bool:
         """Is `self` at ``node`` (in a method of some class) possibly an instance of ``cls``: the
@@ -2406,6 +2448,9 @@ class ModesAnalysis:
         func = value.func
         if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
             return self._value_holds_bn(func.value, scope, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value in ALTERNATE_CONSTRUCTORS and isinstance(func.value, cst.Call):
+            # `LitModel(hparams).load_from_checkpoint(path)`: the class method builds a new LitModel.
+            return self._value_holds_bn(func.value, scope, depth + 1)
         q = self.facts.callee(value) or ""
         if q.rsplit(".", 1)[-1] in WRAPPER_LEAVES and value.args:
             return self._value_holds_bn(value.args[0].value, scope, depth + 1)
@@ -2423,6 +2468,8 @@ class ModesAnalysis:
                     return False  # resnet50(norm_layer=FrozenBatchNorm2d)
         if self.facts.is_bn_class_ref(func):
             return True
+        if self.facts.named_without_bn(value):
+            return False  # `timm.create_model(CFG.model_name)` with `model_name = "vit_base_patch16_384"`
         if isinstance(func, cst.Name):
             in_force = self.facts.holds_bn_in_force(name, self._module_anchor(value))
             if in_force is not None:
@@ -2432,7 +2479,29 @@ class ModesAnalysis:
                 # `class neuralnet(nn.Module)` defined inside the running `get_model()`: the layers
                 # it builds decide (the module summary answers for top-level names only).
                 return any(isinstance(n, cst.Call) and self._value_holds_bn(n, scope, depth + 1) for n in self.walk(local))
-        return self.facts.class_holds_bn(name)
+        if self.facts.class_holds_bn(name):
+            return True
+        # `MyEnsemble(models[0], models[1])` of a module class keeping its arguments as parts: a
+        # new object in train mode, holding them, unless a part was put in eval before (its own
+        # flag stays as it was: then the wrapper's mode says nothing).
+        return self.facts.kept_argument_holds_bn(value, name, scope, depth) and not self._parts_switched_before(value)
+
+    def _parts_switched_before(self, call: cst.Call) -> bool:
+        """Do the arguments of ``call`` come from code that switches a mode: an argument (or the
+        list it is an element of) with a mode call on it anywhere in the file, or built by a
+        function of this file that makes one (`return [load(n).eval() for n in names]`)?"""
+        roots = {root_name(a.value) for a in call.args} - {None}
+        for mode_call in self.facts.calls:
+            func = mode_call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("eval", "train", "requires_grad_") and root_name(func.value) in roots:
+                return True
+        for root in roots:
+            for bound in self.facts.assignments_to(root, self.facts.enclosing_function(call) or self.module) + self.facts.assignments_to(root, self.module):
+                fn = self.facts.function_named(bound.func.value, before=bound) if isinstance(bound, cst.Call) and isinstance(bound.func, cst.Name) else None
+                searched = fn if fn is not None else bound
+                if any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("eval", "train") for n in self.walk(searched)):
+                    return True
+        return False
 
     def _local_class(self, name: str) -> Optional[cst.ClassDef]:
         """A class defined in the body of the function running now, by name."""
@@ -3103,6 +3172,15 @@ class ModesAnalysis:
                     self._composite_method(call, obj, what, st, fr)
             elif kind == "eval":  # evaluated in train mode the callee set
                 self._forward(call, obj, st, fr, expr, extra_kinds=frozenset(what.split(",")), via=where)
+            elif what == UNKNOWN:
+                # Trained where the callee's branches leave either mode (`if split == "train":
+                # net.train() else: net.eval()` around one training forward): the steps, read in
+                # source order, end on the last branch's mode; the forward runs in either.
+                saved = st.modes.get(obj)
+                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+                self._forward(call, obj, st, fr, expr, trained=True, via=where)
+                if saved is not None:
+                    st.modes[obj] = saved
             else:  # trained in a mode the callee set
                 self._forward(call, obj, st, fr, expr, trained=True, via=where)
         if apply_exit and effect.exit != last:
@@ -3496,14 +3574,7 @@ class ModesAnalysis:
         Lightning gives the module back in the mode it was handed in (2.x restores the mode its
         evaluation loops change, and its training loop does not call `.train()`; 1.x left it in
         train mode, which is where a model that was never put in eval starts anyway)."""
-        func = call.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value in _LIGHTNING_TRAINER_METHODS and isinstance(func.value, cst.Name)):
-            return False
-        scope = self.facts.enclosing_function(call) or self.module
-        values = self.facts.assignments_to(func.value.value, scope) or self.facts.assignments_to(func.value.value, self.module)
-        return bool(values) and all(
-            isinstance(v, cst.Call) and (self.facts.callee(v) or "") in _LIGHTNING_TRAINERS for v in values
-        )
+        return lightning_trainer_call(self.facts, call)
 
     def _unknown_call(self, call: cst.Call, st: State, fr: Frame) -> None:
         handed = [obj for obj in (self.resolve(a.value, st, fr) for a in call.args if isinstance(a.value, (cst.Name, cst.Attribute, cst.Subscript))) if obj is not None]
@@ -3694,7 +3765,8 @@ class ModesAnalysis:
         if _looked_up(test) is not None:
             return self.facts.module.code_for_node(test)  # `self.args['train_base']`: as written
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute, cst.Subscript)):
-            if (dotted(test.left) or _looked_up(test.left)) and literal_value(test.comparisons[0].comparator) is not NOT_LITERAL:
+            comparator = test.comparisons[0].comparator
+            if (dotted(test.left) or _looked_up(test.left)) and (literal_value(comparator) is not NOT_LITERAL or self._constant_table(comparator, test)):
                 return self.facts.module.code_for_node(test)
         if (
             isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get" and dotted(test.func.value)
@@ -3706,6 +3778,30 @@ class ModesAnalysis:
     def _in_constructor(self, node: cst.CSTNode) -> bool:
         fn = self.facts.enclosing_function(node)
         return fn is not None and fn.name.value == "__init__" and isinstance(self.facts.parent_of_def(fn), cst.ClassDef)
+
+    def _constant_table(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """`GATED` in `cfg.mode in GATED`: a module-level name (or an imported constant, `cfg.POLICIES`
+        in capitals) that the function testing it does not bind: the same table at every test, so
+        the test is one configuration decision, like a comparison with a literal."""
+        name = dotted(expr)
+        if not name:
+            return False
+        head = name.split(".")[0]
+        fn = self.facts.enclosing_function(at)
+        if fn is not None and self.facts.binds_locally(fn, head):
+            return False
+        if "." in name:
+            return name.rsplit(".", 1)[-1].isupper()
+        bound = self.facts.assignments_to(head, self.module)
+        if bound:
+            if len(bound) != 1:
+                return False
+            try:  # (`{"gumbel": 4, "hard": 8}`, `("a", "b")`: a display of literals)
+                ast.literal_eval(self.module.code_for_node(bound[0]).strip())
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                return False
+            return True
+        return self.facts.inventory.is_imported(head) and head.isupper()
 
     def _repeated_flags(self) -> Set[str]:
         if self._flags is None:
@@ -3890,6 +3986,7 @@ class ModesAnalysis:
         obs.lexical_kinds |= lexical
         obs.vals |= set(vals)
         obs.loops.add(innermost)
+        obs.loop_runs.add((innermost, self._loop_owner_chain(innermost)))
         obs.outer_loops.update(self._loop_stack)
         if self._excluded_stack():
             obs.excluded = True
@@ -3901,6 +3998,7 @@ class ModesAnalysis:
         if not trained and fr.fn is not None and self._input_gradient_only(fr.fn):
             return  # an attack / saliency map inside the training loop: back-propagates to an input, trains nothing
         self.trained_in_loop.add((innermost, obj))
+        self.trained_in_loop_runs.add((innermost, obj, self._loop_owner_chain(innermost)))
         self.trained_within.update((loop, obj) for loop in self._loop_stack)
         new = set()
         # Only a leak when training also ran in train mode (the first iteration): a model that is
@@ -3922,6 +4020,18 @@ class ModesAnalysis:
                     self.unfreezes[node] = Unfreeze(node=node, freeze=v.unfrozen[1], obj=obj, label=self._label_at(node, obj), use=call)
             new.add(v.replace(fresh=False) if v.fresh else v)
         st.modes[obj] = frozenset(new)
+
+    def _loop_owner_chain(self, loop: Optional[cst.CSTNode]) -> tuple:
+        """The call sites of the inline stack down to the frame whose function runs ``loop``."""
+        if loop is None:
+            return ()
+        owner = self.facts.enclosing_function(loop)
+        depth = len(self._stack)
+        for index in range(len(self._stack) - 1, -1, -1):
+            if self._stack[index].fn is owner:
+                depth = index + 1
+                break
+        return tuple(f.callsite for f in self._stack[:depth] if f.callsite is not None)
 
     def _label_at(self, node: cst.CSTNode, obj: Obj, use: Optional[cst.Call] = None) -> str:
         """The model's name as the code at ``node`` spells it: the receiver of a mode call there,
@@ -4174,9 +4284,9 @@ class ModesAnalysis:
         cur = value
         while isinstance(cur, cst.Call):
             q = self.facts.callee(cur) or dotted(cur.func) or ""
-            leaf = q.rsplit(".", 1)[-1]
+            leaf = q.rsplit(".", 1)[-1] if q else (cur.func.attr.value if isinstance(cur.func, cst.Attribute) else "")
             if leaf in ("from_pretrained", "load_from_checkpoint") or q in ("torch.load", "torch.jit.load", "torch.hub.load"):
-                return True
+                return True  # (also `LitModel(hparams).load_from_checkpoint(path)`)
             for arg in cur.args:
                 if arg.keyword is not None and arg.keyword.value in _WEIGHT_KEYWORDS:
                     return literal_value(arg.value) not in (False, None, 0, "")
@@ -4597,6 +4707,8 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
     if not name:
         return None
     inv = facts.inventory
+    if name.startswith("self.") and name.count(".") == 1:
+        return _method_construction(facts, cur, name[5:])
     if name in inv.classes or name in inv.functions:
         path = facts.path
         switches = (lambda q, m: facts.index.method_switches_modes(path, q, m)) if path else None
@@ -4608,6 +4720,24 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
         return None
     other = facts.index.inventory_for_path(found[0])
     return other.constructions.get(found[1]) if other is not None else None
+
+
+def _method_construction(facts: Facts, call: cst.Call, method: str) -> Optional["Construction"]:
+    """`self.net = self._build(weights)`: the summary of the enclosing class's method (of this
+    file) as a function that builds what it returns (``summaries``: `net.eval(); return net`
+    gives a model in eval mode)."""
+    from bnlint.summaries import _function_summary
+
+    cls = facts.enclosing_class(call)
+    if cls is None:
+        return None
+    classes = {n.name: n for n in facts._ast().body if isinstance(n, ast.ClassDef)}
+    cls_ast = classes.get(cls.name.value)
+    fn = next((n for n in cls_ast.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == method), None) if cls_ast is not None else None
+    if fn is None:
+        return None
+    inv = facts.inventory
+    return _function_summary(fn, {**inv.functions, **inv.classes}, inv.aliases)
 
 
 MAX_MEMBERS = 8  # a list of models longer than this is not unrolled
@@ -4932,3 +5062,14 @@ def _is_docstring(stmt: cst.CSTNode) -> bool:
         and isinstance(stmt.body[0], cst.Expr)
         and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
     )
+
+
+def lightning_trainer_call(facts: Facts, call: cst.Call, methods: FrozenSet[str] = _LIGHTNING_TRAINER_METHODS) -> bool:
+    """Is ``call`` `trainer.fit(...)` (or another of ``methods``) on a name bound, in its scope or
+    at module level, only to a Lightning `Trainer(...)`?"""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in methods and isinstance(func.value, cst.Name)):
+        return False
+    scope = facts.enclosing_function(call) or facts.module
+    values = facts.assignments_to(func.value.value, scope) or facts.assignments_to(func.value.value, facts.module)
+    return bool(values) and all(isinstance(v, cst.Call) and (facts.callee(v) or "") in _LIGHTNING_TRAINERS for v in values)

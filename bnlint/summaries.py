@@ -52,6 +52,9 @@ class Construction:
     params_freeze_flag: Optional[str] = None
     params_freeze_flag_index: int = -1
     params_freeze_default: Optional[bool] = None
+    # A factory whose every `return` is a tuple with, at this position, a model whose BN
+    # parameters it froze on every path (`return net, optimizer`): `net, opt = build(...)`.
+    params_frozen_at: int = -1
 
 
 # (id(node), name) -> (a weak reference to the node, its summary).  An id is reused once its node
@@ -460,23 +463,60 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
                     if set_to is not None and _receiver(call) == name:
                         mode = UNKNOWN if conditional else set_to
         answers.append(mode or TRAIN)
-    params_frozen = bool(returned) and all(
-        _builds_param_frozen(v, fn, definitions, aliases) or _freezes_what_it_returns(v, fn, definitions, aliases) for v in returned
-    )
+    frozen_at = _tuple_position_frozen(returned, fn, definitions, aliases)
+    frozen = [(True, None) if _builds_param_frozen(v, fn, definitions, aliases) else _freezes_what_it_returns(v, fn, definitions, aliases) for v in returned]
+    params_frozen = bool(returned) and all(f is not None and f[1] is None for f in frozen)
+    # Frozen only under one parameter of the factory (`if feature_extract:`): the caller decides.
+    flags = {f[1] for f in frozen if f is not None}
+    params_flag = flags.pop() if not params_frozen and returned and all(f is not None for f in frozen) and len(flags) == 1 else None
     returned_names = {v.id for v in returned if isinstance(v, ast.Name)}
     loads = any(
         isinstance(call.func, ast.Attribute) and call.func.attr in ("load_state_dict", "load_weights") and _receiver(call) in returned_names
         for call, _ in calls
     )
-    if (not answers or all(a == TRAIN for a in answers)) and not params_frozen and not loads:
+    if (not answers or all(a == TRAIN for a in answers)) and not params_frozen and not params_flag and not loads and frozen_at < 0:
         return None
     mode = (answers[0] if all(a == answers[0] for a in answers) else UNKNOWN) if answers else TRAIN
-    return Construction(mode, freezes_bn_params=params_frozen, loads_weights=loads)
+    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    return Construction(
+        mode, freezes_bn_params=params_frozen, loads_weights=loads, params_freeze_flag=params_flag,
+        params_freeze_flag_index=positional.index(params_flag) if params_flag in positional else -1,
+        params_freeze_default=_default_truth(fn, params_flag) if params_flag else None, params_frozen_at=frozen_at,
+    )
 
 
 def _bound_values(fn: ast.AST, name: str) -> List[ast.AST]:
     """The values plain assignments in ``fn`` give ``name`` (`model = XrayNet(...)`)."""
     return [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+
+
+def _unpacked_values(fn: ast.AST, name: str, definitions: Dict[str, "Definition"], depth: int = 0) -> List[ast.AST]:
+    """The values ``name`` gets in ``fn`` from unpacking a call of a function of the module whose
+    every `return` is a tuple (`net, width = backbone(name)`): at its position, each return's
+    element, a call itself or a local name of that function read through its plain assignments."""
+    out: List[ast.AST] = []
+    if depth > 2:
+        return out
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) and isinstance(node.value, ast.Call)):
+            continue
+        names = [e.id if isinstance(e, ast.Name) else None for e in node.targets[0].elts]
+        if name not in names or not isinstance(node.value.func, ast.Name):
+            continue
+        callee = definitions.get(node.value.func.id)
+        if not isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        index = names.index(name)
+        returns = [r.value for r in ast.walk(callee) if isinstance(r, ast.Return) and r.value is not None]
+        if not returns or not all(isinstance(r, ast.Tuple) and len(r.elts) == len(names) for r in returns):
+            continue
+        for r in returns:
+            element = r.elts[index]  # type: ignore[attr-defined]
+            if isinstance(element, ast.Name):
+                out.extend(b for b in _bound_values(callee, element.id) + _unpacked_values(callee, element.id, definitions, depth + 1) if not _same_object_moved(b, element.id))
+            else:
+                out.append(element)
+    return out
 
 
 def _constructed_mode(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[str]:
@@ -585,21 +625,119 @@ def frozen_parameters(fn: ast.AST, unfreezes: bool = False) -> Dict[str, Optiona
     return out
 
 
-def _freezes_what_it_returns(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
+def _same_object_moved(value: ast.AST, name: str) -> bool:
+    """`name.to(device)`, `name.cuda()`, `name.train()`: the object ``name`` holds, not a new one."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
+        value = value.func.value
+    return isinstance(value, ast.Name) and value.id == name
+
+
+def _tuple_position_frozen(returned: List[ast.AST], fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> int:
+    """The position, in every tuple the function returns, of a model whose BatchNorm parameters
+    it froze on every path (``_freezes_what_it_returns``), or -1."""
+    if not returned or not all(isinstance(v, ast.Tuple) for v in returned):
+        return -1
+    positions = set()
+    for value in returned:
+        found = [i for i, e in enumerate(value.elts) if (_freezes_what_it_returns(e, fn, definitions, aliases) or (False, ""))[1] is None]  # type: ignore[attr-defined]
+        if len(found) != 1:
+            return -1
+        positions.add(found[0])
+    return positions.pop() if len(positions) == 1 else -1
+
+
+def _freezes_what_it_returns(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> "Optional[Tuple[bool, Optional[str]]]":
     """`model = efficientnet_b2(weights=...)`, `for p in model.parameters(): p.requires_grad =
-    False` (unconditionally, in ``fn``'s body), `return model`: a factory that returns a model with
-    BatchNorm whose parameters it froze (every binding of the name builds BN)."""
+    False` (in ``fn``'s body, directly or through a helper of the module handed the model:
+    `set_parameter_requires_grad(model, feature_extract)`), `return model`: a factory that returns a
+    model with BatchNorm whose parameters it froze (every binding of the name builds BN).  (True,
+    None): on every path; (True, P): only when ``fn``'s parameter P is true (`if feature_extract:`
+    around the freeze, or handed to the helper's own flag); None: no freeze seen."""
     if not isinstance(value, ast.Name):
-        return False
-    bound = _bound_values(fn, value.id)
+        return None
+    # (`net = net.to(device)`: the same object, moved; `net, width = backbone(name)`: what that
+    # function of the module returns first.)
+    bound = [b for b in _bound_values(fn, value.id) + _unpacked_values(fn, value.id, definitions) if not _same_object_moved(b, value.id)]
     if not bound or not all(isinstance(b, ast.Call) and _call_builds_bn(b, definitions, aliases) for b in bound):
-        return False
+        return None
+    args = fn.args  # type: ignore[attr-defined]
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    flags = set()
     for stmt in fn.body:  # type: ignore[attr-defined]
-        owner = (_frozen_by(stmt) or "").split(".")
+        found = _statement_freeze(stmt, fn, params, definitions)
+        if found is None:
+            continue
+        owner, flag = found[0].split("."), found[1]
         # The model itself, or its trunk (`model.features`), not its head (`model.classifier`).
         if owner[0] == value.id and (len(owner) == 1 or not looks_non_bn(owner[1:])):
-            return True
-    return False
+            if flag is None:
+                return True, None
+            flags.add(flag)
+    return (True, flags.pop()) if len(flags) == 1 else None
+
+
+def _statement_freeze(stmt: ast.stmt, fn: ast.AST, params: List[str], definitions: Dict[str, "Definition"], depth: int = 0) -> "Optional[Tuple[str, Optional[str]]]":
+    """What one statement of ``fn`` freezes, as (the module whose parameters it freezes, the
+    parameter of ``fn`` whose truth the freeze runs under, or None for always): a freeze
+    (``_frozen_by``), one under `if P:` with no `else`, or a call of a function of the module
+    that does either to a parameter it is handed, its flag decided by the call's literal, by
+    the helper's default, or handed on from ``fn``'s own parameter."""
+    owner = _frozen_by(stmt)
+    if owner:
+        return owner, None
+    if isinstance(stmt, ast.If) and not stmt.orelse:
+        flag = _flag_parameter(stmt.test, fn, params)
+        if flag is None:
+            return None
+        for inner in stmt.body:
+            found = _statement_freeze(inner, fn, params, definitions, depth)
+            if found is not None and found[1] is None:
+                return found[0], flag
+        return None
+    if depth > 1 or not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)):
+        return None
+    call = stmt.value
+    helper = definitions.get(call.func.id)  # type: ignore[attr-defined]
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _unpacks_nothing_here(call):
+        return None
+    helper_params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
+
+    def handed(name: str) -> Optional[ast.AST]:
+        for keyword in call.keywords:
+            if keyword.arg == name:
+                return keyword.value
+        index = helper_params.index(name) if name in helper_params else -1
+        return call.args[index] if 0 <= index < len(call.args) else None
+
+    for inner in helper.body:
+        found = _statement_freeze(inner, helper, helper_params + [a.arg for a in helper.args.kwonlyargs], definitions, depth + 1)
+        if found is None:
+            continue
+        frozen, helper_flag = found
+        head, _, rest = frozen.partition(".")
+        target = handed(head)
+        target_name = _dotted(target) if target is not None else None
+        if not target_name:
+            continue
+        owner = f"{target_name}.{rest}" if rest else target_name
+        if helper_flag is None:
+            return owner, None
+        argument = handed(helper_flag)
+        if argument is None:
+            if _default_truth(helper, helper_flag):
+                return owner, None
+            continue
+        if isinstance(argument, ast.Constant):
+            if argument.value:
+                return owner, None
+            continue
+        if isinstance(argument, ast.Name) and argument.id in params:
+            return owner, argument.id
+    return None
+
+
+def _unpacks_nothing_here(call: ast.Call) -> bool:
+    return not any(isinstance(a, ast.Starred) for a in call.args) and all(k.arg is not None for k in call.keywords)
 
 
 def _call_builds_bn(call: ast.Call, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:

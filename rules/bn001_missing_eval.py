@@ -267,6 +267,19 @@ class MissingEval(Rule):
     pass of a loop that never calls `.eval()` is reported, without a fix
     (an `.eval()` before the shared body would hit the training pass too).
 
+    Models kept in a list (a literal, a comprehension, or a loader function of
+    the file that appends them) hold what their elements hold, so an ensemble
+    module built from `models[0]`, `models[1]` holds BatchNorm; a member put
+    in eval before it is wrapped keeps its own mode. One helper run for the
+    training epoch and again, under no_grad, for validation (`run_epoch(...,
+    train=False)`) runs its loop twice, over what each call hands it: the
+    validation run is evaluation even though the same loop node trains. A
+    builder method (`self.net = self._build()`) that puts the network in eval
+    before returning it leaves it in eval; a trainer class's inference method
+    is not run after its training method when a script that imports the class
+    switches the model itself (`learner.model.eval()`, read from the text of
+    the project's files that import the class).
+
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,
     and in which mode, is decided by its caller, where it is reported); methods
@@ -466,7 +479,7 @@ class MissingEval(Rule):
             if obs.kinds - {"one_sample"} in ({"no_grad"}, {"after_training"}, {"no_grad", "after_training"}):
                 # A no-grad forward of the model that the same loop trains: logging, GAN samples;
                 # below its training: a loss estimate on its training data, a GAN's samples.
-                if not one_sample and any((loop, obj) in result.trained_in_loop for loop in obs.loops if loop is not None):
+                if not one_sample and any((loop, obj, chain) in result.trained_in_loop_runs for loop, chain in obs.loop_runs if loop is not None):
                     continue
                 if not one_sample and _over_its_training_data(obs, obj, result):
                     continue  # a pass over the data it trains on (a loss estimate, JOAO's augmentation scores)
@@ -654,11 +667,32 @@ def _over_its_training_data(obs, obj, result) -> bool:
         read = {n for a in obs.node.args for n in _names_in(a.value)}
         inventory = result.facts.inventory
         return any(not hasattr(builtins, n) and not inventory.is_imported(n) for n in iterated & read)
-    data = {_loop_data(loop) for loop in obs.loops if loop is not None} - {None}
+    data = {_run_data(result.facts, loop, chain) for loop, chain in obs.loop_runs if loop is not None} - {None}
     if not data:
         return False
-    trained_on = {_loop_data(loop) for loop, o in result.trained_in_loop if o is obj and loop is not None}
+    trained_on = {_run_data(result.facts, loop, chain) for loop, o, chain in result.trained_in_loop_runs if o is obj and loop is not None}
     return bool(data & trained_on)
+
+
+def _run_data(facts, loop, chain: tuple) -> "Optional[str]":
+    """``_loop_data`` of one run of ``loop`` (``ForwardObs.loop_runs``): where the name is a
+    parameter of the function running the loop, what the call that ran it passed for it
+    (`run_epoch(model, val_loader, ...)`: `val_loader`, not `loader`)."""
+    import libcst as cst
+
+    from bnlint.facts import call_arg, dotted, params_of
+
+    name = _loop_data(loop)
+    fn = facts.enclosing_function(loop)
+    if name is None or fn is None or "." in name or name not in params_of(fn) or not chain:
+        return name
+    call = chain[-1]
+    if not isinstance(call, cst.Call) or any(a.star for a in call.args):
+        return name
+    params = params_of(fn)
+    positional = params[1:] if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else params
+    arg = call_arg(call, name, positional.index(name) if name in positional else None)
+    return (dotted(arg.value) or name) if arg is not None else name
 
 
 def _names_in(expr) -> "Set[str]":

@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import NOT_LITERAL, dotted, literal_value, params_of
+from bnlint.facts import NOT_LITERAL, call_arg, dotted, literal_value, params_of
 from bnlint.facts import root_name as _root
 from bnlint.patterns import lazy
 from bnlint.records import field, record
@@ -134,8 +134,25 @@ class FrozenBNTrainMode(Rule):
     at the freeze unless this file, or a project file that names the class (a
     callback), switches that part's mode.
 
+    A builder function (of this file or another module) that freezes the model
+    it returns, directly or through a helper of its module, under one of its
+    flags (`if feature_extract:`, or `set_parameter_requires_grad(model,
+    feature_extract)`, the PyTorch fine-tuning tutorial's shape) freezes where
+    the caller's argument is true: a literal, or a name the file binds once
+    to one (`FEATURE_EXTRACT = True`); reported where the model is built. A
+    freeze under `if flag:` in a helper every caller of the file hands a false
+    value (also through its own callers' parameters) never runs. A builder
+    of another module may hand the frozen model back inside a tuple (`net,
+    opt = frozen_trunk(dev)`). `X.apply(lambda m: m.requires_grad_(False))`
+    freezes all of X, and Lightning's `trainer.fit(model)` after the freeze
+    trains the model in the mode it is in: train mode, unless something put it
+    in eval. A scoring helper's `m.train()` that only restores the mode after
+    its own `m.eval()`, where nothing trains after its call, trains nothing.
+
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
-    constructor freeze under a condition other than one of its own flags,
+    constructor freeze under a condition other than one of its own flags, a
+    file that neither freezes nor trains itself but only hands the model from
+    another module's builder to another module's trainer,
     Lightning's `BaseFinetuning.freeze(..., train_bn=False)`, and a
     trainer's freeze method called on an instance by another module when that
     module runs the training through the trainer (`learn.freeze()`,
@@ -316,6 +333,8 @@ class FrozenBNTrainMode(Rule):
                 r != "self" and r not in params_of(fn) and facts.binds_locally(fn, r.split(".")[0]) and not self._handed_on(fn, r.split(".")[0])
                 for r in roots
             )
+            if facts.never_runs(node):
+                continue  # `if flag:` in a helper every caller hands a false flag (through its own callers)
             self._site = _Site(fn=fn, guards=self._guards(node), local_to=fn if constructed or local else False, node=node)
             when = self._trains_after(node, roots)
             if when is None:
@@ -334,7 +353,8 @@ class FrozenBNTrainMode(Rule):
                 continue
             reported.add(id(node))
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
-                what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose constructor freezes the affine parameters (weight/bias) of its BatchNorm layers"
+                builder = "constructor" if isinstance(what_node, cst.Call) and self._builds_class(what_node) else "builder"
+                what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose {builder} freezes the affine parameters (weight/bias) of its BatchNorm layers"
             elif kind == "bn":
                 what = f"`{self.ctx.code_for(what_node).strip()}` freezes the affine parameters (weight/bias) of {label}"
             else:
@@ -476,7 +496,7 @@ class FrozenBNTrainMode(Rule):
                                 out.append((node, node, info))
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "requires_grad_":
                 arg = node.args[0].value if node.args else None
-                recv = node.func.value
+                recv = self._applied_to(node.func.value, node) or node.func.value
                 looks_param = self._looks_like_param(recv, node)
                 owner = self._owner(recv, node) if looks_param else dotted(recv)
                 if arg is None or (isinstance(arg, cst.Name) and arg.value == "True"):
@@ -552,6 +572,21 @@ class FrozenBNTrainMode(Rule):
                 if info is not None:
                     sites.append(((call, call, info), (id(facts.enclosing_function(call)), dotted(target) or "")))
         return [site for site, owner in sites if owner not in unfrozen]
+
+    def _applied_to(self, recv: cst.BaseExpression, call: cst.Call) -> Optional[cst.BaseExpression]:
+        """`X` for `X.apply(lambda m: m.requires_grad_(False))`: ``apply`` runs the lambda on every
+        submodule of X, X included, so it freezes all of X's parameters (``recv`` is the lambda's
+        parameter, ``call`` the lambda's body)."""
+        facts = self.ctx.facts
+        lam = facts.parent(call)
+        if not (isinstance(recv, cst.Name) and isinstance(lam, cst.Lambda) and lam.body is call):
+            return None
+        params = [p.name.value for p in lam.params.params]
+        arg = facts.parent(lam)
+        apply = facts.parent(arg) if isinstance(arg, cst.Arg) else None
+        if params[:1] != [recv.value] or not (isinstance(apply, cst.Call) and isinstance(apply.func, cst.Attribute) and apply.func.attr.value == "apply"):
+            return None
+        return apply.func.value
 
     def _bound_before(self, name: str, at: cst.CSTNode) -> Optional[cst.BaseExpression]:
         """The value ``name`` was last assigned, in the scope of ``at``, before it."""
@@ -652,7 +687,7 @@ class FrozenBNTrainMode(Rule):
         facts = self.ctx.facts
         factory = facts.function_named(value.func.value) if isinstance(value.func, cst.Name) else None
         if factory is None:
-            return None
+            return self._imported_tuple_construction_site(assign, value)
         frozen = {
             next(iter(info[1])) for n, _, info in direct
             if info is not None and len(info[1]) == 1 and facts.enclosing_function(n) is factory and not self._guards(n)
@@ -674,6 +709,21 @@ class FrozenBNTrainMode(Rule):
             return None
         target = targets[index].value.value
         return (assign, value, ("module", {target}, f"`{target}` (frozen by `{factory.name.value}()`)"))
+
+    def _imported_tuple_construction_site(self, assign: cst.Assign, value: cst.Call):
+        """`net, opt = frozen_trunk(dev)` with a factory of another project module whose summary
+        returns, at one tuple position, a model whose BatchNorm parameters it froze
+        (``summaries.Construction.params_frozen_at``): the target at that position."""
+        from bnlint.modes import construction_of
+
+        built = construction_of(self.ctx.facts, value)
+        targets = assign.targets[0].target.elements  # type: ignore[attr-defined]
+        index = built.params_frozen_at if built is not None else -1
+        if index < 0 or index >= len(targets) or not isinstance(targets[index].value, cst.Name):
+            return None
+        target = targets[index].value.value
+        name = dotted(value.func) or "factory"
+        return (assign, value, ("module", {target}, f"`{target}` (frozen by `{name}()`)"))
 
     def _ancestors_within(self, node: cst.CSTNode, scope: cst.CSTNode):
         for anc in self.ctx.facts.ancestors(node):
@@ -743,6 +793,8 @@ class FrozenBNTrainMode(Rule):
         for assign in self._binders.get(name, ()):
             at = order.get(id(assign), -1)
             if start < at < end and facts.enclosing_function(assign) is scope:
+                if self._inside(call, assign):
+                    continue  # `net = fit(net, ...)`: the binding happens after the call it holds
                 if dotted(_strip_wrappers(_unwrapped(assign.value))) == name:
                     continue  # `encoder = encoder.to(device)`, `model = DataParallel(model).cuda()`: the same object, moved or wrapped
                 if not any(
@@ -797,6 +849,54 @@ class FrozenBNTrainMode(Rule):
                 return True
         return False
 
+    def _restores_only(self, train_call: cst.Call, helper: cst.FunctionDef, roots: Set[str]) -> bool:
+        """Is ``train_call`` a helper's restore of the mode (`m.train()` after its own `m.eval()`
+        and evaluation), in a helper that trains nothing itself, called with the frozen model
+        only where nothing trains after the call (`score(reloaded, test_dl)` as the last use)?
+        Then it puts the model back in train mode but runs no training in it."""
+        facts = self.ctx.facts
+        order = self._positions()
+        at = order.get(id(train_call), 0)
+        if not any(
+            isinstance(c.func, cst.Attribute) and c.func.attr.value == "eval" and facts.enclosing_function(c) is helper and order.get(id(c), 0) < at
+            for c in facts.calls
+        ):
+            return False
+        if self._local_function_trains(helper.name.value, 0) or any(
+            isinstance(c.func, cst.Attribute) and c.func.attr.value in ("step", "fit") and facts.enclosing_function(c) is helper for c in facts.calls
+        ):
+            return False
+        name = helper.name.value
+        sites = [c for c in facts.calls if isinstance(c.func, cst.Name) and c.func.value == name]
+        if not sites:
+            return False
+        for site in sites:
+            if not any(_root(a.value) in roots for a in site.args):
+                continue
+            scope = facts.enclosing_function(site)
+            start = order.get(id(site), 0)
+            for c in facts.calls:
+                if facts.enclosing_function(c) is not scope or order.get(id(c), 0) <= start:
+                    continue
+                if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("backward", "step", "fit"):
+                    return False
+                if isinstance(c.func, cst.Name) and c.func.value != name and self._local_function_trains(c.func.value, 0):
+                    return False
+                if facts.trains_what_it_is_handed(c):
+                    return False
+            if self._share_loop_with_training(site):
+                return False
+        return True
+
+    def _share_loop_with_training(self, site: cst.Call) -> bool:
+        """Is ``site`` inside a loop whose body also back-propagates (validation each epoch)?"""
+        for anc in self.ctx.facts.ancestors(site):
+            if isinstance(anc, (cst.For, cst.While)) and any(
+                isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("backward", "step") for n in self._walk(anc)
+            ):
+                return True
+        return False
+
     def _local_function_trains(self, name: str, depth: int) -> bool:
         """Does the function of this file called ``name`` back-propagate, itself or through the
         functions of this file it calls (`train()` calling `train_step()`)?"""
@@ -825,6 +925,15 @@ class FrozenBNTrainMode(Rule):
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return any(anc is container for anc in self.ctx.facts.ancestors(node))
 
+    def _builds_class(self, call: cst.Call) -> bool:
+        """Is ``call`` a construction of a class (of this file, or by its capitalised name), not a
+        call of a builder function?"""
+        name = dotted(call.func) or ""
+        leaf = name.rsplit(".", 1)[-1]
+        if self.ctx.facts.class_named(leaf) is not None:
+            return True
+        return self.ctx.facts.function_named(leaf) is None and leaf[:1].isupper()
+
     def _construction_sites(self, direct=()):
         """`model = DeepLab(...)` where the class (in this file or a project module) freezes its
         BatchNorm layers' parameters in its constructor (``summaries.Construction.freezes_bn_params``),
@@ -850,7 +959,7 @@ class FrozenBNTrainMode(Rule):
             inner = value
             while isinstance(inner.func, cst.Attribute) and isinstance(inner.func.value, cst.Call):
                 inner = inner.func.value  # `DeepLab(...).cuda()`: the constructor call
-            if not params_frozen_by(built, lambda param, index, call=inner: _argument_truth(call, param, index)):
+            if not params_frozen_by(built, lambda param, index, call=inner: _argument_truth(call, param, index, self.ctx.facts)):
                 continue  # frozen only under a constructor flag this call leaves false (or unknown)
             if keeps_bn_eval(self.ctx.facts, dotted(inner.func)):
                 continue  # its `train()` override puts the BN layers back in eval
@@ -1129,6 +1238,9 @@ class FrozenBNTrainMode(Rule):
             name = dotted(value.func)  # type: ignore[union-attr]
             if not name:
                 return None
+            head, _, leaf = name.rpartition(".")
+            if head and leaf in inv_mod.ALTERNATE_CONSTRUCTORS:
+                name = head  # `LitModel.load_from_checkpoint(path)`: a LitModel
             local = name in facts.inventory.classes
             qualified = name if local else facts.inventory.resolve(name)
             answers.add(facts.index.attribute_holds_bn(facts.path, qualified, expr.attr.value, local=facts.inventory if local else None))
@@ -1268,6 +1380,8 @@ class FrozenBNTrainMode(Rule):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
             if self._outside_selection(recv, node):
                 continue  # `model.module.final_bn.train()` after freezing the parameters named 'backbone'
+            if cfn is not None and cfn is not fn and self._restores_only(call, cfn, roots):
+                continue  # `m.eval(); ...; m.train(); return acc` in a scoring helper, and no training after its call
             self._site.train_call = call
             if cfn is fn:
                 return f"`{self.ctx.code_for(call)}` is called after the freeze"
@@ -1284,7 +1398,7 @@ class FrozenBNTrainMode(Rule):
             return None  # the trainer it is handed to puts its BN layers back in eval after `.train()`
         if trainer is not None:
             return trainer
-        lightning = self._trained_by_lightning(node, roots)
+        lightning = self._trained_by_lightning(node, roots) or self._fitted_by_lightning(node, roots, order)
         if lightning is not None:
             return lightning
         # No explicit .train(): a model is in train mode from construction until .eval().
@@ -1311,6 +1425,34 @@ class FrozenBNTrainMode(Rule):
             ):
                 return None  # a trainer's freeze method that runs after its training, or never
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
+        return None
+
+    def _fitted_by_lightning(self, node: cst.CSTNode, roots: Set[str], order: Dict[int, int]) -> Optional[str]:
+        """`trainer.fit(model, ...)` on a Lightning `Trainer`, after the freeze in the same
+        function, with the frozen model: Lightning runs its `training_step` in the mode the model
+        is in, and a model nobody put in eval is in train mode, so its BatchNorm still normalises
+        with batch statistics and updates its running statistics."""
+        from bnlint.modes import lightning_trainer_call
+
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(node)
+        for call in facts.calls:
+            if facts.enclosing_function(call) is not fn or order.get(id(call), 0) <= order.get(id(node), 0):
+                continue
+            if not lightning_trainer_call(facts, call, frozenset({"fit"})) or not call.args:
+                continue
+            model = call_arg(call, "model", 0)
+            if model is None or _root(model.value) not in roots or not self._same_object_at(model.value):
+                continue
+            # Put in eval by the code before the fit (`model.eval()` after the freeze): not trained in train mode.
+            if any(
+                isinstance(c.func, cst.Attribute) and c.func.attr.value == "eval" and _root(c.func.value) in roots and facts.enclosing_function(c) is fn
+                and order.get(id(node), 0) < order.get(id(c), 0) < order.get(id(call), 0)
+                for c in facts.calls
+            ):
+                continue
+            self._site.train_call = call
+            return f"`{self.ctx.code_for(call.func)}(...)` trains the model in the mode it is in, and nothing put it in eval: train mode"
         return None
 
     def _trained_by_lightning(self, node: cst.CSTNode, roots: Set[str]) -> Optional[str]:
@@ -1718,12 +1860,6 @@ class FrozenBNTrainMode(Rule):
         return None
 
 
-_NO_BN_ARCHS = (
-    "vit", "deit", "swin", "convnext", "beit", "eva", "mixer", "cait", "xcit", "pvt", "twins", "crossvit",
-    "poolformer", "gmlp", "resmlp", "volo", "flexivit", "mvit", "hiera", "dinov2", "clip", "bert", "gpt",
-)
-
-
 @record
 class _Site:
     """The freeze being checked: the function it is in, the conditions it runs under, the scope
@@ -1763,18 +1899,11 @@ def _imports_project_module(tree) -> bool:
 
 
 def _named_without_bn(value: cst.BaseExpression, facts) -> bool:
-    """`timm.create_model("vit_base_patch16_224")`, `torch.hub.load(repo, "dinov2_vitb14")`: a named transformer."""
+    """`timm.create_model("vit_base_patch16_224")`, `torch.hub.load(repo, "dinov2_vitb14")`: a named
+    architecture without BN (``Facts.named_without_bn``)."""
     while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("to", "cuda", "eval", "train"):
         value = value.func.value
-    if not isinstance(value, cst.Call):
-        return False
-    q = facts.qualified(value.func) or ""
-    if q not in inv_mod.MAYBE_BN_FACTORIES:
-        return False
-    literals = [a.value.evaluated_value for a in value.args[:2] if a.keyword is None and isinstance(a.value, cst.SimpleString)]
-    if q == "torch.hub.load":
-        literals = literals[1:]
-    return bool(literals) and isinstance(literals[0], str) and literals[0].lower().startswith(_NO_BN_ARCHS)
+    return isinstance(value, cst.Call) and facts.named_without_bn(value)
 
 
 def _strip_wrappers(expr: cst.BaseExpression) -> cst.BaseExpression:
@@ -1855,13 +1984,15 @@ def _is_false(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "False"
 
 
-def _argument_truth(call: cst.Call, param: str, index: int) -> Optional[bool]:
+def _argument_truth(call: cst.Call, param: str, index: int, facts) -> Optional[bool]:
     """The truth of what ``call`` passes for the constructor parameter ``param`` (position
-    ``index``): a literal argument's truth; None when not passed; False when passed but not a
-    literal (`**cfg`, `args.freeze`), which keeps the rule quiet."""
+    ``index``): a literal argument's truth, or of a value this file decides (`FEATURE_EXTRACT`
+    bound once to `True`, ``Facts.static_values``: true when one of its values is); None when not
+    passed; False when passed but not decided here (`**cfg`, `args.freeze`), which keeps the rule
+    quiet."""
     def truth(expr: cst.BaseExpression) -> bool:
-        value = literal_value(expr)
-        return value is not NOT_LITERAL and bool(value)
+        values = facts.static_values(expr)
+        return bool(values) and any(bool(v) for v in values)  # type: ignore[union-attr]
 
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == param:

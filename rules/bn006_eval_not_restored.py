@@ -87,6 +87,12 @@ class EvalNotRestored(Rule):
     also accept a plain function) is taken: a model the analysis follows is a
     module on every path.
 
+    Tests of the same configuration value are one decision: `if args.gated:`,
+    `if cfg.mode == "gumbel":`, and `if cfg.mode in GATED` against a table the
+    module binds once to literals (or an imported capitalised constant), so a
+    part used and put back in train mode only under that test is not left in
+    eval by a validation that switches it whatever the test says.
+
     A method the class inherits from a project base class of another module
     (`self._evaluate_model(model)` defined in `BaseTrainer`) is read from its
     source too, and so is an evaluator object of another module that keeps the

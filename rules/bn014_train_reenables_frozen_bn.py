@@ -31,9 +31,16 @@ class TrainReenablesFrozenBN(Rule):
     fix_bn(self.model)`, on some path), hands it to its other methods frozen:
     their `self.model.train()` is reported; a re-freeze after it under the same
     configuration lookup (`if self.cfg.get("fix_bn", False):`) is one decision
-    with the first. What it cannot see: a freeze done by a
-    function of a package outside the project, or in a module the import graph
-    does not reach.
+    with the first. A model a factory builds by name (`timm.create_model`,
+    `torch.hub.load`, `torchvision.models.get_model`) holds BatchNorm unless the
+    file decides the name and it is an architecture without BN (a vision
+    transformer, ConvNeXt, an MLP mixer): a literal, a configuration class's
+    constant (`CFG.model_name`), an option's default, handed on through the
+    model class's constructor or a builder function of the file. What it
+    cannot see: a freeze done by a function of a package outside the project,
+    or in a module the import graph does not reach; a model name read from a
+    YAML/JSON file or typed on the command line (such a model counts as one
+    with BN).
 
     ## Why is this bad?
     `nn.Module.train()` is recursive: it sets `training = True` on **every**
