@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 ENTRY, TRAIN, EVAL, UNKNOWN = "=", "T", "E", "?"
+# The evaluation context of a forward on made-up data (`torch.randn(...)`): a probe of a network with
+# random weights, but a pass that moves the running statistics of a trained one.
+SYNTHETIC = "synthetic"
 MAX_DEPTH = 3  # helpers of helpers followed this many calls deep
 
 _NO_GRAD_LEAVES = frozenset({"no_grad", "inference_mode"})
@@ -182,6 +185,28 @@ def _tested_parameters(fn: ast.AST) -> Set[str]:
     tested = {n.id for node in ast.walk(fn) if isinstance(node, ast.If) for n in ast.walk(node.test) if isinstance(n, ast.Name)} & params
     rebound = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return tested - rebound
+
+
+_SYNTHETIC_TENSORS = frozenset({"randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like"})
+
+
+def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str], Optional[ast.AST]]") -> bool:
+    """`torch.randn(1, 3, 224, 224)` (also `.to(device)`, `.cuda()`), or a name last bound to one:
+    a tensor of made-up data."""
+    for _ in range(3):
+        if isinstance(expr, ast.Name):
+            bound = binding(expr.id)
+            if bound is None:
+                return False
+            expr = bound
+        while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("to", "cuda", "float", "half"):
+            expr = expr.func.value
+        if isinstance(expr, ast.Call):
+            name = dotted_name(expr.func) or ""
+            return name.startswith("torch.") and name.rsplit(".", 1)[-1] in _SYNTHETIC_TENSORS
+        if not isinstance(expr, ast.Name):
+            return False
+    return False
 
 
 def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]:
@@ -673,6 +698,8 @@ class _ParamRun:
                 # A no-grad pass of the model the same loop trains (pseudo-labels, a target, a
                 # log line): part of the training, not an evaluation (BN001's own reading).
                 trains_in.append(("", ""))
+            elif SYNTHETIC in kinds:
+                trains_in.append(("", ""))  # made-up data after its own `.train()`: a probe, not an evaluation
             elif kinds and modes == {TRAIN}:
                 # Evaluated after its own `model.train()` (a training routine that evaluates at the
                 # end of each epoch without `.eval()`): the caller's model is evaluated in train mode.
@@ -957,6 +984,10 @@ class _ParamRun:
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.aliases or isinstance(func, ast.Attribute) and dotted_name(func) in self.aliases:
             kinds = self.kinds(ctx)
+            if call.args and _synthetic_tensor(call.args[0], lambda name: last_binding(self.fn, name, call.lineno)):
+                # `_ = model(torch.randn(1, 3, side, side))` in a profiler, a shape check or a
+                # warm-up: made-up data; the caller decides by what it hands over (``SYNTHETIC``).
+                kinds |= {SYNTHETIC}
             if "no_grad" in kinds and call.args and is_one_sample(call.args[0], lambda name: last_binding(self.fn, name, call.lineno)):
                 kinds |= {"one_sample"}  # `actor(state.unsqueeze(0))`: inference of one sample
             self.forward(call, modes, kinds, ctx.loop, False)

@@ -141,6 +141,7 @@ class Facts:
         self._top_level: Optional[Dict[int, int]] = None  # id(top-level statement) -> its index (``top_level_index``)
         self._tta: Optional[bool] = None  # ``test_time_adaptation``
         self._factory_name_params: Dict[int, Tuple[cst.ClassDef, Tuple[str, ...]]] = {}  # ``factory_name_parameters``
+        self._aliases_of_functions: Optional[Dict[str, Set[str]]] = None  # ``_function_aliases``
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
@@ -573,11 +574,12 @@ class Facts:
             index -= 1
         owner = self.parent_of_def(fn) if fn.name.value == "__init__" else None
         constructed = owner.name.value if isinstance(owner, cst.ClassDef) else None
+        names = {fn.name.value} | self._function_aliases().get(fn.name.value, set())
         out: List[cst.BaseExpression] = []
         for call in self.calls:
             func = call.func
             called = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else None)
-            if called == fn.name.value or (constructed is not None and called == constructed and not any(a.star for a in call.args)):
+            if called in names or (constructed is not None and called == constructed and not any(a.star for a in call.args)):
                 positional = [a.value for a in call.args if a.keyword is None]
                 if 0 <= index < len(positional):
                     out.append(positional[index])
@@ -585,6 +587,20 @@ class Facts:
             elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and call.args and dotted(call.args[0].value) == fn.name.value:
                 out.append(func.value)
         return out
+
+    def _function_aliases(self) -> Dict[str, Set[str]]:
+        """Function name -> the plain names bound to it (`run = pretrain` on a branch, then
+        `run(backbone, 3)`: a call of `pretrain`), computed once per file."""
+        if self._aliases_of_functions is None:
+            functions = {f.name.value for f in self.functions if isinstance(self.parent_of_def(f), cst.Module)}
+            found: Dict[str, Set[str]] = {}
+            for node in self.iter_nodes(self.module):
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Name) and node.value.value in functions:
+                    for t in node.targets:
+                        if isinstance(t.target, cst.Name) and t.target.value not in functions:
+                            found.setdefault(node.value.value, set()).add(t.target.value)
+            self._aliases_of_functions = found
+        return self._aliases_of_functions
 
     def option_default(self, expr: cst.BaseExpression) -> Optional[str]:
         """`args.arch` where this file parses its options with argparse: the string default of the
@@ -690,6 +706,16 @@ class Facts:
                                 return True
             child = anc
         return False
+
+    def named_with_bn(self, call: cst.Call) -> bool:
+        """Does ``call`` build, by a name this file decides (``string_values``), an architecture
+        with BatchNorm (`timm.create_model("seresnext50_32x4d")`, `CFG.model_name`)?"""
+        spec = inv_mod.FACTORY_NAME_ARGUMENT.get(self.callee(call) or "")
+        if spec is None:
+            return False
+        arg = call_arg(call, spec[1], spec[0])
+        names = self.string_values(arg.value) if arg is not None and not arg.star else None
+        return bool(names) and all(inv_mod.architecture_with_bn(n) for n in names)  # type: ignore[union-attr]
 
     def named_without_bn(self, call: cst.Call) -> bool:
         """Does ``call`` build an architecture without BatchNorm that a name argument decides?
@@ -882,7 +908,9 @@ class Facts:
         if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
             return NOT_LITERAL
         cls = self.class_named(expr.value.value)
-        if cls is None or not isinstance(self.parent_of_def(cls), cst.Module) or self.assignments_to(expr.value.value, self.module):
+        if cls is None:
+            return self._instance_constant(expr)
+        if not isinstance(self.parent_of_def(cls), cst.Module) or self.assignments_to(expr.value.value, self.module):
             return NOT_LITERAL
         attr = expr.attr.value
         values = [
@@ -901,6 +929,31 @@ class Facts:
             for node in self.iter_nodes(self.module) if isinstance(node, cst.Assign) for t in node.targets
         )
         return NOT_LITERAL if written else literal_value(values[0])
+
+    def _instance_constant(self, expr: cst.Attribute) -> object:
+        """`S.batch_size` with `S = Settings()` bound once at module level, a class of this file
+        whose `__init__` sets `self.batch_size = 4` (and nothing else in the class or the file
+        writes that attribute): that literal; ``NOT_LITERAL`` otherwise."""
+        name = expr.value.value  # type: ignore[attr-defined]
+        bound = self.assignments_to(name, self.module)
+        if len(bound) != 1 or not (isinstance(bound[0], cst.Call) and isinstance(bound[0].func, cst.Name)):
+            return NOT_LITERAL
+        cls = self.class_named(bound[0].func.value)
+        if cls is None or sum(c.name.value == cls.name.value for c in self.classes) != 1:
+            return NOT_LITERAL
+        attr = expr.attr.value
+        init = self._init_of(cls)
+        values = []
+        for node in self.iter_nodes(self.module):
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, cst.Attribute) and t.attr.value == attr and isinstance(t.value, cst.Name):
+                        if t.value.value == "self" and init is not None and self.enclosing_function(node) is init and isinstance(node, cst.Assign):
+                            values.append(node.value)
+                        elif t.value.value in ("self", name):
+                            return NOT_LITERAL  # written elsewhere too
+        return literal_value(values[0]) if len(values) == 1 else NOT_LITERAL
 
     def kept_attributes(self, cls: cst.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
         """For a plain top-level class of this file (a trainer, not an `nn.Module`) that stores what

@@ -255,6 +255,26 @@ NO_BN_ARCHITECTURES = (
 )
 
 
+# Architecture families these factories build with BatchNorm (timm and torchvision names): ResNets
+# and their variants, EfficientNets, MobileNets, DenseNets, RegNets and the like.  Normaliser-free
+# (`nf_`), BiT (`resnetv2_*_bit`, GroupNorm) and hybrids are not matched.
+BN_ARCHITECTURES = (
+    "resnet", "resnext", "seresnet", "seresnext", "ecaresnet", "skresnet", "resnest", "wide_resnet", "gluon_resnet",
+    "efficientnet", "tf_efficientnet", "mobilenet", "tf_mobilenet", "mnasnet", "densenet", "regnet", "rexnet",
+    "ghostnet", "dla", "dpn", "inception", "xception", "hrnet", "cspdarknet", "cspresnet", "vgg11_bn", "vgg13_bn",
+    "vgg16_bn", "vgg19_bn", "shufflenet", "legacy_seresnet", "legacy_seresnext",
+)
+
+
+def architecture_with_bn(name: str) -> bool:
+    """Is ``name`` (`"seresnext50_32x4d"`, `"tf_efficientnet_b4_ns"`) an architecture built with
+    BatchNorm?"""
+    leaf = name.lower().rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    if leaf.startswith(("nf_", "nfnet", "resnetv2")) or "_bit" in leaf or "squeezenet" in leaf:
+        return False
+    return leaf.startswith(BN_ARCHITECTURES)
+
+
 def architecture_without_bn(name: str) -> bool:
     """Is ``name`` (`"vit_base_patch16_224.augreg_in21k"`, `"hf-hub:timm/deit_small..."`,
     `"dinov2_vitb14"`) an architecture built without BatchNorm?"""

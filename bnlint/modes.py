@@ -3155,6 +3155,9 @@ class ModesAnalysis:
         """A ``bnlint.effects.ParamEffect`` of a call on ``obj``: the forwards it runs in the
         caller's mode, its training in its own mode, BN it freezes, the mode it leaves."""
         for kinds, trained, _ in effect.forwards:
+            kinds = _summary_kinds(kinds, obj)
+            if kinds is None:
+                continue
             self._forward(call, obj, st, fr, expr, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
         before = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
         last = "="
@@ -3453,6 +3456,9 @@ class ModesAnalysis:
         assert isinstance(call.func, cst.Attribute)
         where = f"`{cls_name}.{meth}()`"
         for kinds, trained, _ in effect.forwards:
+            kinds = _summary_kinds(kinds, obj)
+            if kinds is None:
+                continue
             self._forward(call, obj, st, fr, call.func.value, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
 
     def _methods_of(self, cls: cst.ClassDef) -> Dict[str, cst.FunctionDef]:
@@ -4720,6 +4726,17 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
         return None
     other = facts.index.inventory_for_path(found[0])
     return other.constructions.get(found[1]) if other is not None else None
+
+
+def _summary_kinds(kinds: FrozenSet[str], obj: Obj) -> Optional[FrozenSet[str]]:
+    """The evaluation contexts of a summary's forward of ``obj``; None for none at all: a pass over
+    made-up data (``effects.SYNTHETIC``, a profiler or a shape check of another module) of a
+    network with random weights.  One with trained weights is a pass that moves its statistics."""
+    from bnlint.effects import SYNTHETIC
+
+    if SYNTHETIC not in kinds:
+        return kinds
+    return kinds - {SYNTHETIC} if obj.has_weights else None
 
 
 def _method_construction(facts: Facts, call: cst.Call, method: str) -> Optional["Construction"]:

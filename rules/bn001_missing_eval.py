@@ -278,7 +278,11 @@ class MissingEval(Rule):
     before returning it leaves it in eval; a trainer class's inference method
     is not run after its training method when a script that imports the class
     switches the model itself (`learner.model.eval()`, read from the text of
-    the project's files that import the class).
+    the project's files that import the class). A helper of another module
+    that runs whatever model it is handed on made-up data (`_ =
+    model(torch.randn(1, 3, s, s))` in a FLOPs counter or a warm-up)
+    evaluates nothing of a network with random weights; a network with
+    trained weights is reported there (the pass moves its statistics).
 
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,

@@ -148,6 +148,10 @@ class FrozenBNTrainMode(Rule):
     trains the model in the mode it is in: train mode, unless something put it
     in eval. A scoring helper's `m.train()` that only restores the mode after
     its own `m.eval()`, where nothing trains after its call, trains nothing.
+    A script that trains (`loss.backward()`) a model another module's builder
+    froze, with no `.train()` of its own, trains it in train mode (modules
+    start there); `p.requires_grad = False if freeze_norm else True` freezes
+    where every value the file gives the flag picks `False`.
 
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, a
@@ -227,7 +231,9 @@ class FrozenBNTrainMode(Rule):
     severity = "warning"
     summary = "requires_grad=False on BatchNorm in train mode does not freeze it"
     # A freeze here, or a project constructor's; or a sub-module run under no_grad in `forward`.
-    trigger_tokens = ("requires_grad", ".train(", "no_grad", "inference_mode")
+    # (`.backward(`: a file that trains a model a builder of another module froze, with no
+    # `.train()` of its own: modules start in train mode.)
+    trigger_tokens = ("requires_grad", ".train(", "no_grad", "inference_mode", ".backward(")
     needs_bn_evidence = True
     caller_evidence = True  # a trainer class keeping the model its callers in other modules build
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
@@ -988,10 +994,18 @@ class FrozenBNTrainMode(Rule):
         return False
 
     def _false_constant(self, value: cst.BaseExpression, at: cst.CSTNode) -> bool:
-        """`set_req_grad` bound only to `False` in the function (or module) around ``at``."""
+        """`set_req_grad` bound only to `False` in the function (or module) around ``at``; or
+        `False if bn else True` where the values this file gives the flag (``Facts.static_values``:
+        a parameter's default, its callers' literals) all pick `False`."""
+        facts = self.ctx.facts
+        if isinstance(value, cst.IfExp) and isinstance(value.test, (cst.Name, cst.Attribute)):
+            body, orelse = literal_value(value.body), literal_value(value.orelse)
+            if {body, orelse} == {True, False}:
+                flags = facts.static_values(value.test)
+                return bool(flags) and all((body if flag else orelse) is False for flag in flags)  # type: ignore[union-attr]
+            return False
         if not isinstance(value, cst.Name):
             return False
-        facts = self.ctx.facts
         bound = facts.assignments_to(value.value, facts.enclosing_function(at) or facts.module)
         return bool(bound) and all(_is_false(b) for b in bound)
 
@@ -1493,6 +1507,13 @@ class FrozenBNTrainMode(Rule):
                     name = dotted(it.func.value)
                     if name:
                         out.add(name)
+                        # `for name, module in self.model.named_modules(): ... for p in
+                        # module.parameters():` reaches `self.model`'s parts.
+                        loop = self._loop_binding(name, anc) if "." not in name else None
+                        if loop is not None and self._iter_method(loop.iter) in _MODULE_ITERATORS:
+                            source = dotted(_strip_wrappers(loop.iter).func.value)  # type: ignore[union-attr]
+                            if source:
+                                out.add(source)
             if isinstance(anc, cst.FunctionDef):
                 break
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):

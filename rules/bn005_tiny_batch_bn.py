@@ -618,6 +618,14 @@ class TinyBatchBN(Rule):
     (PyTorch Geometric, DGL) is not reported: its `batch_size` counts graphs,
     and BatchNorm over node features normalises over every node of them.
 
+    A factory that builds by name (`timm.create_model`, `torch.hub.load`,
+    `torchvision.models.get_model`) counts as BatchNorm only where the file
+    decides the name and it is an architecture with BN (`"seresnext50_32x4d"`,
+    `CFG.arch`); a batch size may come from a settings object built once at
+    module level whose class's `__init__` sets it (`self.batch_size = 4`). A
+    loader returned inside a tuple (`return tr, va`) is what each caller
+    unpacks at its position (`train_loader, val_loader = build()`).
+
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
     that override argparse defaults); a dict that is rebound, updated
@@ -767,7 +775,8 @@ class TinyBatchBN(Rule):
             return None
         q = facts.qualified(call.func) or facts.inventory.resolve(name)
         if q in inv_mod.MAYBE_BN_FACTORIES:
-            return None
+            # `timm.create_model("seresnext50_32x4d")`, or a name the file decides (`CFG.model_name`).
+            return f"the BatchNorm layers of `{self.ctx.code_for(call.func)}(...)`'s architecture" if facts.named_with_bn(call) else None
         if q.rsplit(".", 1)[-1] == "Sequential" and q.startswith("torch.nn"):
             bn = next((n for n in self._walk(call) if isinstance(n, cst.Call) and facts.is_bn_constructor(n)), None)
             if bn is not None and facts.enclosing_class(call) is None:
@@ -1090,6 +1099,16 @@ class TinyBatchBN(Rule):
             return False
         target = parent.targets[0].target
         scope = facts.enclosing_function(call) or facts.module
+        return self._uses_train_nothing(scope, loader, target, 0)
+
+    def _uses_train_nothing(self, scope: cst.CSTNode, loader: str, target: Optional[cst.CSTNode], depth: int) -> bool:
+        """``_feeds_no_training`` for the name ``loader`` of ``scope`` (its binding ``target``
+        excluded).  A loader returned inside a tuple (`return tr, va`) is followed to the name each
+        caller of the function unpacks at its position (`train_loader, val_loader = build()`):
+        a name for evaluation data there, or one whose uses train nothing."""
+        from bnlint.modes import _has_training_calls
+
+        facts = self.ctx.facts
         uses = 0
         for node in self._reads_of(scope, loader):
             if not (isinstance(node, cst.Name) and node.value == loader) or node is target:
@@ -1107,8 +1126,33 @@ class TinyBatchBN(Rule):
                 if fn is None or _has_training_calls(fn):
                     return False
                 continue
+            returned = facts.parent(holder) if isinstance(holder, cst.Element) else None
+            if depth < 2 and isinstance(returned, cst.Tuple) and isinstance(facts.parent(returned), cst.Return) and isinstance(scope, cst.FunctionDef):
+                unpacked = self._unpacked_by_callers(scope, returned.elements.index(holder), len(returned.elements))
+                if not unpacked or not all(
+                    _EVAL_WORDS.search(name) or self._uses_train_nothing(where, name, bound, depth + 1) for where, name, bound in unpacked
+                ):
+                    return False
+                continue
             return False
         return uses > 0
+
+    def _unpacked_by_callers(self, fn: cst.FunctionDef, index: int, size: int):
+        """(scope, name, its binding) of what each call of ``fn`` in this file unpacks at
+        ``index`` (`a, b = fn(...)`); None where a call does anything else with the tuple."""
+        facts = self.ctx.facts
+        found = []
+        for call in facts.calls:
+            if not (isinstance(call.func, cst.Name) and call.func.value == fn.name.value):
+                continue
+            assign = facts.parent(call)
+            if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, (cst.Tuple, cst.List))):
+                return None
+            elements = assign.targets[0].target.elements  # type: ignore[union-attr]
+            if len(elements) != size or not isinstance(elements[index].value, cst.Name):
+                return None
+            found.append((facts.enclosing_function(call) or facts.module, elements[index].value.value, elements[index].value))
+        return found
 
     def _reads_of(self, scope: cst.CSTNode, name: str):
         """The nodes of ``scope`` where ``name`` is this scope's variable: nested functions and
