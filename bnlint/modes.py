@@ -2767,9 +2767,17 @@ class ModesAnalysis:
         # `torch.jit.trace(model, example)` runs the model once and records what ran: BatchNorm in
         # train mode is recorded with batch statistics, whatever mode the traced module is in later.
         if call.args and self.facts.callee(call) in _TRACE_CALLS:
-            traced = self.resolve(call.args[0].value, st, fr) if isinstance(call.args[0].value, (cst.Name, cst.Attribute)) else None
+            arg = call.args[0].value
+            traced = self.resolve(arg, st, fr) if isinstance(arg, (cst.Name, cst.Attribute)) else None
+            if traced is None and isinstance(arg, cst.Attribute):
+                # `torch.jit.trace(model.depth_net, x)`: a part with BatchNorm of a model class of
+                # this file, in the model's mode (a part's flag follows the model's mode calls).
+                owner = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
+                cls = self.facts.class_named(owner.cls_name) if owner is not None and owner.cls_name and "." not in owner.cls_name else None
+                if cls is not None and self._submodule_holds_bn(cls, arg.attr.value):
+                    traced = owner
             if traced is not None:
-                self._forward(call, traced, st, fr, call.args[0].value, extra_kinds=frozenset({"trace"}))
+                self._forward(call, traced, st, fr, arg, extra_kinds=frozenset({"trace"}))
                 return None
         if isinstance(func, cst.Name):
             captured = self._closure_vars.get(self._var_key(func.value, fr))
