@@ -3964,7 +3964,9 @@ class ModesAnalysis:
                 after=next((f.callsite for f in self._stack if isinstance(f.callsite, cst.FunctionDef)), None),
             )
             self.forwards[key] = obs
-        if "eval_fn" in kinds and "no_grad" not in kinds and (self._backward_after(call, fr.fn) or self._only_trained_on(fr.fn)):
+        if "eval_fn" in kinds and "no_grad" not in kinds and (
+            self._backward_after(call, fr.fn) or self._only_trained_on(fr.fn) or self._caller_trains_on_result(fr)
+        ):
             # A function named for evaluation that trains on this forward's output
             # (`after_validation()` running the training loop), or whose output every caller in
             # the file trains on (`loss = l1(self.infer_G(x), y); loss.backward()`): its name
@@ -4046,6 +4048,14 @@ class ModesAnalysis:
                 depth = index + 1
                 break
         return tuple(f.callsite for f in self._stack[:depth] if f.callsite is not None)
+
+    def _caller_trains_on_result(self, fr: Frame) -> bool:
+        """Does the call that runs the frame ``fr`` (a helper named for scoring, `score_loss(model,
+        x)`) have its result trained on by its caller (`loss = score_loss(...)`, then
+        `loss.backward()`)?  Then this run of the helper is training, whatever its name says."""
+        if not isinstance(fr.callsite, cst.Call) or len(self._stack) < 2 or self._stack[-1] is not fr:
+            return False
+        return self._backward_after(fr.callsite, self._stack[-2].fn)
 
     def _label_at(self, node: cst.CSTNode, obj: Obj, use: Optional[cst.Call] = None) -> str:
         """The model's name as the code at ``node`` spells it: the receiver of a mode call there,

@@ -282,7 +282,9 @@ class MissingEval(Rule):
     that runs whatever model it is handed on made-up data (`_ =
     model(torch.randn(1, 3, s, s))` in a FLOPs counter or a warm-up)
     evaluates nothing of a network with random weights; a network with
-    trained weights is reported there (the pass moves its statistics).
+    trained weights is reported there (the pass moves its statistics). A
+    helper named for scoring (`score_loss(model, x)`) whose result its caller
+    back-propagates is a training run of it, not an evaluation.
 
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,

@@ -624,7 +624,10 @@ class TinyBatchBN(Rule):
     `CFG.arch`); a batch size may come from a settings object built once at
     module level whose class's `__init__` sets it (`self.batch_size = 4`). A
     loader returned inside a tuple (`return tr, va`) is what each caller
-    unpacks at its position (`train_loader, val_loader = build()`).
+    unpacks at its position (`train_loader, val_loader = build()`). A loader
+    used only to draw one batch that no training loop reads (`xs =
+    next(iter(peek_loader))`, to show a few images), or never read in a
+    function or a notebook, trains nothing.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -1119,6 +1122,8 @@ class TinyBatchBN(Rule):
                 if _has_training_calls(holder):
                     return False
                 continue
+            if self._draws_one_batch_untrained(node, scope):
+                continue  # `peek = next(iter(peek_loader))[0]` for a look at a few images
             if isinstance(holder, cst.Arg) and holder.value is node:
                 site = facts.parent(holder)
                 callee = site.func.value if isinstance(site, cst.Call) and isinstance(site.func, cst.Name) else None
@@ -1135,7 +1140,59 @@ class TinyBatchBN(Rule):
                     return False
                 continue
             return False
-        return uses > 0
+        # No read at all: a loader of a function, or of a notebook (nothing imports it), trains
+        # nothing; one at a module's top level may be imported by the training script.
+        return uses > 0 or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
+
+    def _draws_one_batch_untrained(self, node: cst.Name, scope: cst.CSTNode) -> bool:
+        """Is ``node`` (a read of the loader) `next(iter(loader))` whose batch, bound to names, is
+        read in no loop that trains (`peek = next(iter(peek_loader))[0]`, shown or printed)?  One
+        batch trains something only where a training loop runs on it (overfitting one batch)."""
+        from bnlint.facts import walk, walk_scope
+        from bnlint.modes import _has_training_calls
+
+        facts = self.ctx.facts
+        inner = facts.parent(facts.parent(node))
+        if not (isinstance(inner, cst.Call) and dotted(inner.func) == "iter"):
+            return False
+        outer = facts.parent(facts.parent(inner))
+        bound = facts.parent(inner)
+        if isinstance(bound, cst.Assign) and len(bound.targets) == 1 and isinstance(bound.targets[0].target, cst.Name):
+            # `it = iter(sample_loader)`, then `xs = next(it)`: every read of `it` draws a batch.
+            name = bound.targets[0].target.value
+            reads = [n for n in walk_scope(scope) if isinstance(n, cst.Name) and n.value == name and n is not bound.targets[0].target]
+            return bool(reads) and all(self._untrained_batch(facts.parent(facts.parent(r)), scope) for r in reads)
+        return self._untrained_batch(outer, scope)
+
+    def _untrained_batch(self, outer: cst.CSTNode, scope: cst.CSTNode) -> bool:
+        """Is ``outer`` `next(...)` whose batch, bound to names, is read in no loop that trains?"""
+        from bnlint.facts import walk, walk_scope
+        from bnlint.modes import _has_training_calls
+
+        facts = self.ctx.facts
+        if not (isinstance(outer, cst.Call) and dotted(outer.func) == "next"):
+            return False
+        value: cst.CSTNode = outer
+        while True:
+            parent = facts.parent(value)
+            if isinstance(parent, (cst.Subscript, cst.SubscriptElement, cst.Index)):
+                value = parent
+            elif isinstance(parent, cst.Attribute) and isinstance(facts.parent(parent), cst.Call) and parent.attr.value in ("to", "cuda", "float"):
+                value = facts.parent(parent)  # `next(loader).to(device)`
+            else:
+                break
+        assign = facts.parent(value)
+        if not (isinstance(assign, cst.Assign) and assign.value is value):
+            return False
+        names = {n.value for t in assign.targets for n in walk(t.target) if isinstance(n, cst.Name)}
+        for read in walk_scope(scope):
+            if isinstance(read, cst.Name) and read.value in names and not any(read is n for t in assign.targets for n in walk(t.target)):
+                for anc in facts.ancestors(read):
+                    if isinstance(anc, (cst.For, cst.While)) and _has_training_calls(anc):
+                        return False
+                    if anc is scope:
+                        break
+        return True
 
     def _unpacked_by_callers(self, fn: cst.FunctionDef, index: int, size: int):
         """(scope, name, its binding) of what each call of ``fn`` in this file unpacks at
