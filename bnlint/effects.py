@@ -647,7 +647,7 @@ class _ParamRun:
         if len(finals) == 2 and ENTRY in finals and UNKNOWN not in finals:
             # As it came, or set (a loop that may run no iteration): "=|T", "=|E".
             exit_mode = ENTRY + "|" + next(iter(finals - {ENTRY}))
-        backwards = _backward_positions(self.fn)
+        backwards = _backward_positions(self.fn, self.functions)
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
         trains_in: List[str] = []
         # Forwards after the function put submodules in eval (`self.backbone.eval();
@@ -1200,11 +1200,17 @@ def _join(*states: Optional[FrozenSet[str]]) -> Optional[FrozenSet[str]]:
     return frozenset().union(*live)
 
 
-def _backward_positions(fn: ast.AST) -> List[Tuple[Tuple[int, int], ast.AST]]:
+def _backward_positions(fn: ast.AST, functions: "Optional[Dict[str, ast.AST]]" = None) -> List[Tuple[Tuple[int, int], ast.AST]]:
+    """Where ``fn`` back-propagates: `.backward()` calls, and calls of a function of its module
+    that does (`backward(total, scaler)` wrapping `scaler.scale(total).backward()`)."""
     out = []
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward"):
             out.append(((n.end_lineno or n.lineno, n.end_col_offset or 0), n))
+        elif functions and isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions and n.func.id != getattr(fn, "name", None):
+            helper = functions[n.func.id]
+            if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward" for c in ast.walk(helper)):
+                out.append(((n.end_lineno or n.lineno, n.end_col_offset or 0), n))
     return out
 
 

@@ -313,6 +313,7 @@ class ModesAnalysis:
         self.unfreezes: Dict[cst.CSTNode, Unfreeze] = {}
         self.trained_in_loop: Set[Tuple[Optional[cst.CSTNode], Obj]] = set()
         self.trained_in_loop_runs: Set[Tuple[Optional[cst.CSTNode], Obj, tuple]] = set()  # (loop, model, ``loop_runs`` chain)
+        self.trained_within_runs: Set[Tuple[cst.CSTNode, Obj, tuple]] = set()  # ``trained_within`` per run of the loop
         # (loop, model): the model was trained while that loop was running (at any depth of it).
         self.trained_within: Set[Tuple[cst.CSTNode, Obj]] = set()
         self.labels: Dict[Obj, str] = {}
@@ -1953,6 +1954,12 @@ class ModesAnalysis:
         if isinstance(target, cst.Name):
             key = self._var_key(target.value, fr)
             members = self._sequence_members(value, st, fr, target.value) if isinstance(value, (cst.List, cst.Tuple)) else None
+            if isinstance(value, cst.ListComp) and isinstance(value.elt, (cst.Name, cst.Attribute)) and not any(
+                isinstance(n, cst.Name) and n.value == root_name(value.elt) for n in walk(value.for_in.target)
+            ):
+                # `workers = [server for _ in range(3)]`: the same model, again and again.
+                same = self.resolve(value.elt, st, fr)
+                members = (same,) if same is not None else None
             if isinstance(value, cst.Dict) and result is None:
                 result = self._bundle(value, st, fr, target.value)
                 if result is not None and len(result.parts or ()) == len(value.elements):
@@ -4016,6 +4023,7 @@ class ModesAnalysis:
         self.trained_in_loop.add((innermost, obj))
         self.trained_in_loop_runs.add((innermost, obj, self._loop_owner_chain(innermost)))
         self.trained_within.update((loop, obj) for loop in self._loop_stack)
+        self.trained_within_runs.update((loop, obj, self._loop_owner_chain(loop)) for loop in self._loop_stack)
         new = set()
         # Only a leak when training also ran in train mode (the first iteration): a model that is
         # deliberately kept in eval mode for the whole training (entry state eval) is another matter.

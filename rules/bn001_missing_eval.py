@@ -268,7 +268,9 @@ class MissingEval(Rule):
     (an `.eval()` before the shared body would hit the training pass too).
 
     Models kept in a list (a literal, a comprehension, or a loader function of
-    the file that appends them) hold what their elements hold, so an ensemble
+    the file that appends them) hold what their elements hold (a
+    comprehension of one model, `[server for _ in range(3)]`, holds that very
+    model: a loop over it is the model), so an ensemble
     module built from `models[0]`, `models[1]` holds BatchNorm; a member put
     in eval before it is wrapped keeps its own mode. One helper run for the
     training epoch and again, under no_grad, for validation (`run_epoch(...,
@@ -284,7 +286,12 @@ class MissingEval(Rule):
     evaluates nothing of a network with random weights; a network with
     trained weights is reported there (the pass moves its statistics). A
     helper named for scoring (`score_loss(model, x)`) whose result its caller
-    back-propagates is a training run of it, not an evaluation.
+    back-propagates is a training run of it, not an evaluation. `net.train()`
+    then forwards whose output is thrown away (`net(x)` as a statement)
+    re-estimate the BatchNorm statistics on purpose. A no-grad pass over a
+    loop's own batch that the same loop trains on deeper (a gradient cache)
+    is part of the training; a helper of the module that calls `.backward()`
+    (`backward(loss, scaler)`) counts as the backward.
 
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,
@@ -481,11 +488,21 @@ class MissingEval(Rule):
                 # data, in an evaluation function or in inference code (nothing trains) it is the
                 # bug: BatchNorm normalises that data with its own statistics.
                 continue
+            if obs.via is None and _output_discarded(facts, obs.node) and vals and all(v.origin and _is_train_call(v.origin[-1]) for v in vals):
+                # `net.train()`, then `net(x)` over data with the output thrown away: re-estimating the
+                # BatchNorm statistics on purpose (the only thing such a pass does).
+                continue
             one_sample = "one_sample" in obs.kinds  # (inference of one sample, even in the loop that trains it)
             if obs.kinds - {"one_sample"} in ({"no_grad"}, {"after_training"}, {"no_grad", "after_training"}):
                 # A no-grad forward of the model that the same loop trains: logging, GAN samples;
                 # below its training: a loss estimate on its training data, a GAN's samples.
-                if not one_sample and any((loop, obj, chain) in result.trained_in_loop_runs for loop, chain in obs.loop_runs if loop is not None):
+                if not one_sample and any(
+                    (loop, obj, chain) in result.trained_in_loop_runs
+                    # (a pass over the loop's own batch, trained on deeper in the same loop: a
+                    # gradient cache, pseudo-labels of the batch)
+                    or ((loop, obj, chain) in result.trained_within_runs and _reads_loop_batch(obs.node, loop))
+                    for loop, chain in obs.loop_runs if loop is not None
+                ):
                     continue
                 if not one_sample and _over_its_training_data(obs, obj, result):
                     continue  # a pass over the data it trains on (a loss estimate, JOAO's augmentation scores)
@@ -656,6 +673,31 @@ def _loop_data(loop) -> Optional[str]:
     while isinstance(it, cst.Call) and dotted(it.func) in ("enumerate", "tqdm", "tqdm.tqdm", "iter") and it.args:
         it = it.args[0].value
     return dotted(it) if it is not None else None
+
+
+def _reads_loop_batch(node, loop) -> bool:
+    """Does the forward ``node`` read a name the `for` ``loop`` binds (`for i, (x, y) in
+    enumerate(batches)`: `net(x)`)?"""
+    import libcst as cst
+
+    from bnlint.facts import walk
+
+    target = getattr(loop, "target", None)
+    if target is None:
+        return False
+    bound = {n.value for n in walk(target) if isinstance(n, cst.Name)}
+    return any(isinstance(n, cst.Name) and n.value in bound for a in node.args for n in walk(a.value))
+
+
+def _output_discarded(facts, node) -> bool:
+    """Is the forward ``node`` a statement of its own (`net(x)`) or bound to `_`: nothing reads its
+    output?"""
+    import libcst as cst
+
+    parent = facts.parent(node)
+    if isinstance(parent, cst.Expr):
+        return True
+    return isinstance(parent, cst.Assign) and all(isinstance(t.target, cst.Name) and t.target.value == "_" for t in parent.targets)
 
 
 def _over_its_training_data(obs, obj, result) -> bool:

@@ -627,7 +627,8 @@ class TinyBatchBN(Rule):
     unpacks at its position (`train_loader, val_loader = build()`). A loader
     used only to draw one batch that no training loop reads (`xs =
     next(iter(peek_loader))`, to show a few images), or never read in a
-    function or a notebook, trains nothing.
+    function or a notebook, trains nothing; nor does a loader whose name is
+    bound again, unconditionally in the same scope, before anything reads it.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -1113,9 +1114,21 @@ class TinyBatchBN(Rule):
 
         facts = self.ctx.facts
         uses = 0
+        rebound = False  # a later unconditional binding of the name in this scope ends this one's reach
+        seen_target = target is None
         for node in self._reads_of(scope, loader):
-            if not (isinstance(node, cst.Name) and node.value == loader) or node is target:
+            if not (isinstance(node, cst.Name) and node.value == loader):
                 continue
+            if node is target:
+                seen_target = True
+                continue
+            same_level = facts.enclosing_function(node) is (scope if isinstance(scope, cst.FunctionDef) else None)
+            if facts.is_store(node):
+                if seen_target and same_level and not self._conditional_within(node, scope) and not self._wraps_itself(node, loader):
+                    rebound = True
+                continue
+            if rebound and same_level:
+                continue  # (reads the later binding: `loader = DataLoader(..., batch_size=16)`)
             uses += 1
             holder = facts.parent(node)
             if isinstance(holder, cst.For) and holder.iter is node:
@@ -1142,7 +1155,30 @@ class TinyBatchBN(Rule):
             return False
         # No read at all: a loader of a function, or of a notebook (nothing imports it), trains
         # nothing; one at a module's top level may be imported by the training script.
-        return uses > 0 or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
+        return uses > 0 or rebound or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
+
+    def _wraps_itself(self, store: cst.Name, name: str) -> bool:
+        """Is the binding at ``store`` a wrapper of the same loader (`loader = PreFetcher(loader)`):
+        its value reads the name it rebinds?"""
+        from bnlint.facts import walk
+
+        for anc in self.ctx.facts.ancestors(store):
+            if isinstance(anc, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                value = anc.value
+                return value is not None and any(isinstance(n, cst.Name) and n.value == name for n in walk(value))
+            if isinstance(anc, (cst.SimpleStatementLine, cst.FunctionDef, cst.Module)):
+                break
+        return False
+
+    def _conditional_within(self, node: cst.CSTNode, scope: cst.CSTNode) -> bool:
+        """Is ``node`` under a loop, a branch or a `try` of ``scope`` (so it may not run, or may run
+        before a use it follows in the text)?"""
+        for anc in self.ctx.facts.ancestors(node):
+            if anc is scope:
+                return False
+            if isinstance(anc, (cst.For, cst.While, cst.If, cst.Try, cst.With, cst.FunctionDef, cst.Lambda)):
+                return True
+        return False
 
     def _draws_one_batch_untrained(self, node: cst.Name, scope: cst.CSTNode) -> bool:
         """Is ``node`` (a read of the loader) `next(iter(loader))` whose batch, bound to names, is
