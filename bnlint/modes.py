@@ -3952,6 +3952,8 @@ class ModesAnalysis:
         if not trained and "no_grad" not in lexical and self._volatile_input(call, fr):
             lexical.add("no_grad")  # `model(Variable(x, volatile=True))`: PyTorch < 0.4's no-grad inference
         kinds = set() if trained else set(lexical) | set(fr.inherited) | set(extra_kinds)
+        if not trained and "val_loop" not in kinds and self._loop_over_eval_argument(call, fr) and not self._backward_after(call, fr.fn):
+            kinds.add("val_loop")  # `for x, y in loader:` of a helper the caller hands `testloader`
         innermost = self._loop_stack[-1] if self._loop_stack else None
         chain = tuple(f.callsite for f in self._stack if f.callsite is not None)
         key = (call, obj, chain, via)
@@ -4056,6 +4058,32 @@ class ModesAnalysis:
                 depth = index + 1
                 break
         return tuple(f.callsite for f in self._stack[:depth] if f.callsite is not None)
+
+    def _loop_over_eval_argument(self, node: cst.CSTNode, fr: Frame) -> bool:
+        """Is ``node`` inside a `for` of the frame's function over one of its parameters (also
+        through `enumerate`/`tqdm`) for which the call that runs the frame passes evaluation data
+        (`calculate_accuracy(net, testloader)`)?"""
+        fn, call = fr.fn, fr.callsite
+        if fn is None or not isinstance(call, cst.Call) or any(a.star for a in call.args):
+            return False
+        params = params_of(fn)
+        positional = params[1:] if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else params
+        for anc in self.facts.ancestors(node):
+            if anc is fn:
+                break
+            if isinstance(anc, cst.For):
+                it = anc.iter
+                while isinstance(it, cst.Call) and dotted(it.func) in ("enumerate", "tqdm", "tqdm.tqdm", "iter") and it.args:
+                    it = it.args[0].value
+                if isinstance(it, cst.Name) and it.value in positional:
+                    arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == it.value), None)
+                    index = positional.index(it.value)
+                    plain = [a for a in call.args if a.keyword is None]
+                    if arg is None and index < len(plain):
+                        arg = plain[index]
+                    if arg is not None and _mentions_eval_data(arg.value, strings=False):
+                        return True
+        return False
 
     def _caller_trains_on_result(self, fr: Frame) -> bool:
         """Does the call that runs the frame ``fr`` (a helper named for scoring, `score_loss(model,

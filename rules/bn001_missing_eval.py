@@ -291,7 +291,9 @@ class MissingEval(Rule):
     re-estimate the BatchNorm statistics on purpose. A no-grad pass over a
     loop's own batch that the same loop trains on deeper (a gradient cache)
     is part of the training; a helper of the module that calls `.backward()`
-    (`backward(loss, scaler)`) counts as the backward.
+    (`backward(loss, scaler)`) counts as the backward. A helper's loop over
+    one of its parameters is over validation/test data where the call that
+    runs it hands it such a loader (`calculate_accuracy(net, testloader)`).
 
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,
