@@ -187,7 +187,12 @@ def _tested_parameters(fn: ast.AST) -> Set[str]:
     return tested - rebound
 
 
-_SYNTHETIC_TENSORS = frozenset({"randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like"})
+# torch's constructors of made-up tensors (random, constant, uninitialised, ranges): shape probes'
+# inputs.  The one table, read by BN001's in-file probe check too.
+SYNTHETIC_TENSORS = frozenset({
+    "randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace",
+    "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like",
+})
 
 
 def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str], Optional[ast.AST]]") -> bool:
@@ -203,7 +208,7 @@ def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str], Optional[ast.AST]
             expr = expr.func.value
         if isinstance(expr, ast.Call):
             name = dotted_name(expr.func) or ""
-            return name.startswith("torch.") and name.rsplit(".", 1)[-1] in _SYNTHETIC_TENSORS
+            return name.startswith("torch.") and name.rsplit(".", 1)[-1] in SYNTHETIC_TENSORS
         if not isinstance(expr, ast.Name):
             return False
     return False

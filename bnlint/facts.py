@@ -624,7 +624,7 @@ class Facts:
         values = self.static_values(expr)
         return values if values is not None and all(isinstance(v, str) for v in values) else None  # type: ignore[return-value]
 
-    def static_values(self, expr: cst.BaseExpression, _depth: int = 0, _scope: "Optional[cst.FunctionDef]" = None) -> Optional[FrozenSet[object]]:
+    def static_values(self, expr: cst.BaseExpression, _depth: int = 0) -> Optional[FrozenSet[object]]:
         """The literal values (strings, numbers, booleans, None) ``expr`` may have when it runs,
         where this file decides them: a literal, a configuration class's constant
         (`CFG.model_name`), an option's default (`args.arch`), a name bound once to one of those,
@@ -644,27 +644,31 @@ class Facts:
             return frozenset({default}) if default is not None else None
         if not isinstance(expr, cst.Name):
             return None
-        fn = _scope if _scope is not None else self.enclosing_function(expr)
+        fn = self.enclosing_function(expr)
         scope = fn if fn is not None else self.module
         values = self.assignments_to(expr.value, scope)
         if fn is not None and expr.value in params_of(fn):
-            if values:
-                return None  # rebound in the body
-            handed = self.caller_arguments(fn, expr.value)
-            param = next(p for p in _all_params(fn) if p.name.value == expr.value)
-            default = literal_value(param.default) if param.default is not None else NOT_LITERAL
-            if not handed and default is NOT_LITERAL:
-                return None
-            found: Set[object] = set() if default is NOT_LITERAL else {default}
-            for argument in handed:
-                more = self.static_values(argument, _depth + 1)
-                if more is None:
-                    return None
-                found |= more
-            return frozenset(found)
+            return None if values else self.parameter_values(fn, expr.value, _depth)  # (rebound in the body: unknown)
         if not values and fn is not None:
             values = self.assignments_to(expr.value, self.module)
         return self.static_values(values[0], _depth + 1) if len(values) == 1 else None
+
+    def parameter_values(self, fn: cst.FunctionDef, name: str, _depth: int = 0) -> Optional[FrozenSet[object]]:
+        """``static_values`` of the parameter ``name`` of ``fn``: what the calls of this file hand
+        it, and its literal default (for a call that leaves it out); None when a call hands it
+        something else, or nothing calls ``fn`` and it has no literal default."""
+        handed = self.caller_arguments(fn, name)
+        param = next(p for p in _all_params(fn) if p.name.value == name)
+        default = literal_value(param.default) if param.default is not None else NOT_LITERAL
+        if not handed and default is NOT_LITERAL:
+            return None
+        found: Set[object] = set() if default is NOT_LITERAL else {default}
+        for argument in handed:
+            more = self.static_values(argument, _depth + 1)
+            if more is None:
+                return None
+            found |= more
+        return frozenset(found)
 
     def never_runs(self, node: cst.CSTNode) -> bool:
         """Is ``node`` on a branch of an `if` of its function that the values this file hands the
@@ -689,7 +693,7 @@ class Facts:
                 if tested and all(name in params for name in tested):
                     choices = []
                     for name in tested:
-                        values = self.static_values(cst.Name(name), _scope=fn)
+                        values = None if self.assignments_to(name, fn) else self.parameter_values(fn, name)
                         if values is None:
                             break
                         choices.append([(name, v) for v in values])

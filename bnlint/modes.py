@@ -3801,28 +3801,22 @@ class ModesAnalysis:
         return fn is not None and fn.name.value == "__init__" and isinstance(self.facts.parent_of_def(fn), cst.ClassDef)
 
     def _constant_table(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
-        """`GATED` in `cfg.mode in GATED`: a module-level name (or an imported constant, `cfg.POLICIES`
-        in capitals) that the function testing it does not bind: the same table at every test, so
-        the test is one configuration decision, like a comparison with a literal."""
-        name = dotted(expr)
-        if not name:
+        """`GATED` in `cfg.mode in GATED`: a name the module binds once, to a display of literals
+        (`{"gumbel": 4, "hard": 8}`), and the testing function does not bind: the same table at
+        every test, so the test is one configuration decision, like a comparison with a literal."""
+        if not isinstance(expr, cst.Name):
             return False
-        head = name.split(".")[0]
         fn = self.facts.enclosing_function(at)
-        if fn is not None and self.facts.binds_locally(fn, head):
+        if fn is not None and self.facts.binds_locally(fn, expr.value):
             return False
-        if "." in name:
-            return name.rsplit(".", 1)[-1].isupper()
-        bound = self.facts.assignments_to(head, self.module)
-        if bound:
-            if len(bound) != 1:
-                return False
-            try:  # (`{"gumbel": 4, "hard": 8}`, `("a", "b")`: a display of literals)
-                ast.literal_eval(self.module.code_for_node(bound[0]).strip())
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-                return False
-            return True
-        return self.facts.inventory.is_imported(head) and head.isupper()
+        bound = self.facts.assignments_to(expr.value, self.module)
+        if len(bound) != 1:
+            return False
+        try:  # (a display of literals only)
+            ast.literal_eval(self.module.code_for_node(bound[0]).strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return False
+        return True
 
     def _repeated_flags(self) -> Set[str]:
         if self._flags is None:

@@ -696,9 +696,11 @@ def _statement_freeze(stmt: ast.stmt, fn: ast.AST, params: List[str], definition
         return None
     if depth > 1 or not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)):
         return None
+    from bnlint.inventory import _unpacks_nothing
+
     call = stmt.value
     helper = definitions.get(call.func.id)  # type: ignore[attr-defined]
-    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _unpacks_nothing_here(call):
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _unpacks_nothing(call):
         return None
     helper_params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
 
@@ -734,10 +736,6 @@ def _statement_freeze(stmt: ast.stmt, fn: ast.AST, params: List[str], definition
         if isinstance(argument, ast.Name) and argument.id in params:
             return owner, argument.id
     return None
-
-
-def _unpacks_nothing_here(call: ast.Call) -> bool:
-    return not any(isinstance(a, ast.Starred) for a in call.args) and all(k.arg is not None for k in call.keywords)
 
 
 def _call_builds_bn(call: ast.Call, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:

@@ -661,7 +661,6 @@ def _built_here_untrained(facts, obj, fn) -> bool:
     return True
 
 
-_SYNTHETIC = ("randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like")
 
 
 def _loop_data(loop) -> Optional[str]:
@@ -764,6 +763,8 @@ def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> 
     only looked at, too (a probe); False asks only about the input (a demo network's random data)."""
     import libcst as cst
 
+    from bnlint.effects import SYNTHETIC_TENSORS
+
     # `net(x, *state)`: the state a streaming model feeds back to itself is not the data.
     args = [a.value for a in call.args if a.keyword is None and not a.star]
     if not args or (looked_at_only and not _probe_use(facts, call, fn)):
@@ -787,7 +788,7 @@ def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> 
             if isinstance(expr, cst.Call):
                 q = facts.callee(expr) or ""
                 leaf = q.rsplit(".", 1)[-1]
-                if q.startswith("torch.") and (leaf in _SYNTHETIC or leaf.endswith("Tensor")):
+                if q.startswith("torch.") and (leaf in SYNTHETIC_TENSORS or leaf.endswith("Tensor")):
                     return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
                 if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1, table):
                     return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random

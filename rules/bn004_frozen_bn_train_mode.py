@@ -932,13 +932,15 @@ class FrozenBNTrainMode(Rule):
         return any(anc is container for anc in self.ctx.facts.ancestors(node))
 
     def _builds_class(self, call: cst.Call) -> bool:
-        """Is ``call`` a construction of a class (of this file, or by its capitalised name), not a
-        call of a builder function?"""
+        """Is ``call`` a construction of a class (of this file, or of a project module), not a call
+        of a builder function?"""
+        facts = self.ctx.facts
         name = dotted(call.func) or ""
-        leaf = name.rsplit(".", 1)[-1]
-        if self.ctx.facts.class_named(leaf) is not None:
+        if name in facts.inventory.classes:
             return True
-        return self.ctx.facts.function_named(leaf) is None and leaf[:1].isupper()
+        if not (facts.path and facts.inventory.is_imported(name)):
+            return False
+        return facts.index.class_definition(facts.path, facts.inventory.resolve(name)) is not None
 
     def _construction_sites(self, direct=()):
         """`model = DeepLab(...)` where the class (in this file or a project module) freezes its

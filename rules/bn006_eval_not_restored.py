@@ -89,7 +89,7 @@ class EvalNotRestored(Rule):
 
     Tests of the same configuration value are one decision: `if args.gated:`,
     `if cfg.mode == "gumbel":`, and `if cfg.mode in GATED` against a table the
-    module binds once to literals (or an imported capitalised constant), so a
+    module binds once to literals, so a
     part used and put back in train mode only under that test is not left in
     eval by a validation that switches it whatever the test says.
 
