@@ -1243,7 +1243,11 @@ def _result_backpropagated(fn: ast.AST, call: ast.AST, backwards) -> bool:
             break
         names = grown
     for _, b in backwards:
-        receiver = b.func.value  # type: ignore[attr-defined]
+        if b is call:
+            continue  # a helper that trains and returns the model (`net, score = train_epoch(net, ...)`)
+        # `loss.backward()`, or a helper of the module that back-propagates what it is handed
+        # (`backward(loss, scaler)`: its arguments).
+        receiver = b.func.value if isinstance(b.func, ast.Attribute) else ast.Tuple(elts=[*b.args, *(k.value for k in b.keywords)])  # type: ignore[attr-defined]
         if any(isinstance(t, ast.Name) and t.id in names for t in ast.walk(receiver)):
             return True
     return False

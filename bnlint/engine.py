@@ -16,7 +16,7 @@ from bnlint.suppress import has_skip_file, parse_suppressions
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Callable, Dict, List, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
     import libcst as cst
 
@@ -217,10 +217,34 @@ CHUNKED_PARSE_BYTES = 200_000
 _CHUNK_BYTES = 64_000
 
 
-def parse_cst(source: str, tree: Optional[ast.Module] = None, chunk_above: Optional[int] = None):
-    """``libcst.parse_module(source)``, in chunks for large files (see ``CHUNKED_PARSE_BYTES``)."""
+_UNREADABLE_ALONE = object()  # a chunk libcst does not give back as it read it (``_parse_in_chunks``)
+
+
+class ParseCache:
+    """A document's top-level statements as libcst parsed them last time, by their text.
+
+    The editor lints a file again after every edit, and an edit changes one or two statements:
+    with a cache, ``parse_cst`` parses those again and takes the others from here (the same
+    tree, as ``test_engine`` checks; a statement whose text occurs twice is parsed twice, so that
+    no node object is in the tree twice).  It keeps the statements of the last parse only."""
+
+    def __init__(self) -> None:
+        self.chunks: Dict[str, Any] = {}  # a chunk's text -> its ``cst.Module``
+
+
+def parse_cst(source: str, tree: Optional[ast.Module] = None, chunk_above: Optional[int] = None, cache: Optional[ParseCache] = None):
+    """``libcst.parse_module(source)``, in chunks for large files (see ``CHUNKED_PARSE_BYTES``),
+    or per top-level statement with a ``cache`` of the last parse of the same document."""
     import libcst as cst
 
+    if cache is not None and tree is not None and len(tree.body) > 1:
+        try:
+            module = _parse_in_chunks(source, tree, chunk_bytes=1, cache=cache)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            module = None
+        if module is not None:
+            return module
+        cache.chunks = {}
     limit = CHUNKED_PARSE_BYTES if chunk_above is None else chunk_above
     if tree is not None and len(source) > limit and len(tree.body) > 1:
         try:
@@ -275,28 +299,65 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
-def _parse_in_chunks(source: str, tree: ast.Module):
+def _parse_in_chunks(source: str, tree: ast.Module, chunk_bytes: Optional[int] = None, cache: Optional[ParseCache] = None):
     import libcst as cst
 
+    size = _CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     starts = _line_starts(source)
     cuts = [0]
     for stmt in tree.body[1:]:
         first = _first_line(stmt)
         offset = starts[first - 1]
-        if offset - cuts[-1] >= _CHUNK_BYTES:
+        if offset - cuts[-1] >= size:
             cuts.append(offset)
     if len(cuts) < 2:
         return None
     cuts.append(len(source))
-    chunks = [_parse_unvalidated(source[a:b]) for a, b in zip(cuts, cuts[1:])]
+    texts = [source[a:b] for a, b in zip(cuts, cuts[1:])]
+    previous: Dict[str, Any] = {}
+    if cache is not None:
+        previous, cache.chunks = cache.chunks, {}
+    chunks = []
+    carried_text = ""
+    for text in texts:
+        text = carried_text + text
+        chunk = previous.pop(text, None)  # taken once: a repeated statement is parsed anew
+        if chunk is _UNREADABLE_ALONE:
+            chunk = None
+            if cache is not None:
+                cache.chunks[text] = _UNREADABLE_ALONE
+        elif chunk is None:
+            chunk = _parse_unvalidated(text)
+            if chunk.code != text:
+                # libcst does not always give back the lines at the end of a text as it read them
+                # (blank lines before a line of spaces): read this chunk with the next one.
+                chunk = None
+                if cache is not None:
+                    cache.chunks[text] = _UNREADABLE_ALONE
+        if chunk is None:
+            carried_text = text
+            continue
+        carried_text = ""
+        if cache is not None:
+            cache.chunks.setdefault(text, chunk)
+        chunks.append(chunk)
+    if carried_text or not chunks:
+        return None  # (the last chunk is the file's end: libcst reads it so as a whole too)
     first = chunks[0]
+    # libcst's default indent is the file's first indented block's (its first INDENT token); a
+    # block indented so is stored without its indent.  That block is the first chunk's with one,
+    # and every chunk with a block must have read the same default, or its blocks would print
+    # with another indent: otherwise the file is parsed as a whole.  Chunks without blocks say
+    # libcst's fallback, which nothing in them uses.
+    with_blocks = [chunk for chunk in chunks if any(_has_indented_block(st) for st in chunk.body)]
+    indent = with_blocks[0].default_indent if with_blocks else first.default_indent
     body: list = []
     carried: list = []  # the previous chunk's trailing blank lines and comments
     for chunk in chunks:
         if chunk.default_newline != first.default_newline:
             return None
-        if chunk.default_indent != first.default_indent and any(not isinstance(st, cst.SimpleStatementLine) for st in chunk.body):
-            return None  # a block would be re-indented differently: parse as a whole
+        if chunk.default_indent != indent and any(chunk is c for c in with_blocks):
+            return None
         stmts = list(chunk.body)
         if chunk is not first:
             lead = carried + list(chunk.header)
@@ -312,10 +373,23 @@ def _parse_in_chunks(source: str, tree: ast.Module):
         header=first.header,
         footer=last.footer,
         encoding=first.encoding,
-        default_indent=first.default_indent,
+        default_indent=indent,
         default_newline=first.default_newline,
         has_trailing_newline=last.has_trailing_newline,
     )
+
+
+def _has_indented_block(statement) -> bool:
+    """Does a top-level statement have a suite on lines of its own (``cst.IndentedBlock``), in any
+    of its clauses (`else`, `except`, `finally`, `case`)?  (`if x: y()` has none.)"""
+    import libcst as cst
+
+    if isinstance(statement, cst.SimpleStatementLine):
+        return False
+    if isinstance(getattr(statement, "body", None), cst.IndentedBlock):
+        return True
+    clauses = [getattr(statement, "orelse", None), getattr(statement, "finalbody", None), *getattr(statement, "handlers", ()), *getattr(statement, "cases", ())]
+    return any(_has_indented_block(clause) for clause in clauses if clause is not None)
 
 
 def _libcst_error_line(exc, default: int) -> int:
@@ -555,14 +629,16 @@ def lint_source(
     rules: Optional[Sequence[RuleType]] = None,
     use_prefilter: bool = True,
     regions: Optional[Sequence[Tuple[int, int]]] = None,
+    parse_cache: Optional[ParseCache] = None,
 ) -> FileResult:
     """Lint ``source``.  ``regions``: (first line, last line) of parts that run on their own (a
-    notebook's cells): one that does not parse gets its BN000 and the others are analysed."""
+    notebook's cells): one that does not parse gets its BN000 and the others are analysed.
+    ``parse_cache``: the statements of this document's last parse (``ParseCache``; the editor)."""
     from bnlint import inventory as inv_mod
 
     previous = inv_mod.use_configured_factories(settings.bn_model_factories)
     try:
-        return _lint_source(source, path, settings, index, rules, use_prefilter, regions)
+        return _lint_source(source, path, settings, index, rules, use_prefilter, regions, parse_cache)
     finally:
         inv_mod.use_configured_factories(previous)
 
@@ -575,6 +651,7 @@ def _lint_source(
     rules: Optional[Sequence[RuleType]],
     use_prefilter: bool,
     regions: Optional[Sequence[Tuple[int, int]]] = None,
+    parse_cache: Optional[ParseCache] = None,
 ) -> FileResult:
     if rules is None:
         rules = settings.rules_for(path)
@@ -669,7 +746,7 @@ def _lint_source(
     text, text_tree = source, tree  # what libcst reads: the file, less statements it cannot parse
     unreadable: List[Tuple[int, int, int]] = []
     try:
-        module = parse_cst(source, tree)
+        module = parse_cst(source, tree, cache=parse_cache)
     except cst.ParserSyntaxError as exc:
         # ``ast`` accepted the file, so this is no syntax error: libcst's grammar lags behind
         # CPython's here.  Analyse the rest, without the top-level statements it cannot read.

@@ -13,7 +13,7 @@ import libcst as cst
 
 from bnlint import inventory as inv_mod
 from bnlint.eval_names import EVAL_FUNCTION_WORDS, is_eval_function_name  # noqa: F401 (the rules import them from here)
-from bnlint.inventory import ModuleInventory, ProjectIndex
+from bnlint.inventory import BN_TRUNKS, ModuleInventory, ProjectIndex  # noqa: F401 (BN_TRUNKS: modes imports it from here)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,6 +145,15 @@ class Facts:
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
+        self._code: Dict[cst.CSTNode, str] = {}  # ``code_of``
+
+    def code_of(self, node: "cst.CSTNode") -> str:
+        """The source text of ``node`` (libcst's ``code_for_node`` runs the code generator over the
+        whole subtree each time; the analysis asks again for the same node from every root)."""
+        code = self._code.get(node)
+        if code is None:
+            code = self._code[node] = self.module.code_for_node(node)
+        return code
 
     # --- fast traversal over the parsed tree ---------------------------------
     def children_of(self, node: "cst.CSTNode") -> List["cst.CSTNode"]:
@@ -409,6 +418,8 @@ class Facts:
                 # `nn.Sequential(*list(resnet.children())[:-1])`: the container holds those parts.
                 if any(self.expr_holds_bn(a.value, scope, depth + 1) for a in expr.args):
                     return True
+                if any(self.expr_holds_bn(part, scope, depth + 1) for part in self.parts_given_to(expr, scope)):
+                    return True  # `net = nn.Sequential()`, `net.features = resnet34(...)`
             arg = call_arg(expr, "norm_layer")
             if arg is not None and not self.is_bn_class_ref(arg.value) and dotted(arg.value):
                 return False  # resnet50(norm_layer=FrozenBatchNorm2d)
@@ -421,7 +432,7 @@ class Facts:
                 return self.class_holds_bn(name) or self.kept_argument_holds_bn(expr, name, scope, depth)
             return False
         if isinstance(expr, cst.Name):
-            return self._name_holds_bn(expr.value, scope, depth)
+            return self._name_holds_bn(expr.value, scope, depth, expr)
         if isinstance(expr, cst.Attribute):
             base = dotted(expr)
             if base and base.startswith("self."):
@@ -499,6 +510,55 @@ class Facts:
     def assignments_to(self, name: str, scope: cst.CSTNode) -> List[cst.BaseExpression]:
         """Values assigned to plain ``name`` in ``scope`` (a function, or the module incl. its top level)."""
         return list(self._assignments_in(scope).get(name, ()))
+
+    def parts_given_to(self, container: cst.BaseExpression, scope: cst.CSTNode) -> List[cst.BaseExpression]:
+        """`net = nn.Sequential()` then `net.features = resnet34(weights=...)` in ``scope``: the
+        values a name bound once to ``container`` is given as attributes (``nn.Module.__setattr__``
+        registers each module so as a submodule)."""
+        assign = self.parent(container)
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)):
+            return []
+        name = assign.targets[0].target.value
+        if len(self.assignments_to(name, scope)) != 1:
+            return []
+        return [
+            node.value for node in _walk_scope(scope)
+            if isinstance(node, cst.Assign) and any(
+                isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == name for t in node.targets
+            )
+        ]
+
+    def reaching_assignments(self, name: str, at: Optional[cst.CSTNode], scope: cst.CSTNode) -> List[cst.BaseExpression]:
+        """The values of ``assignments_to(name, scope)`` that can reach ``at``: from the last plain
+        `name = value` that runs on every path to ``at`` (a statement before it in a block that
+        holds it) on.  A name rebound to a new object (`net = alexnet()` after `net = ResNet()`)
+        is that object from there.  All of them where there is no such statement, or ``at`` is in
+        a function nested in ``scope`` (it runs when it is called, not where it is written)."""
+        values = self.assignments_to(name, scope)
+        if len(values) < 2 or at is None:
+            return values
+        cur: cst.CSTNode = at
+        while cur is not scope:
+            parent = self.parents.get(cur)
+            if parent is None or isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return values
+            block = parent.body if isinstance(parent, (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine)) else None
+            if isinstance(block, (list, tuple)):
+                index = next((i for i, st in enumerate(block) if st is cur), None)
+                kill = next((i for i in range(index - 1, -1, -1) if _assigns_name(block[i], name)), None) if index is not None else None
+                if kill is not None:
+                    region = {id(st) for st in block[kill : index + 1]}
+                    return [v for v in values if self._inside_any(v, region, scope)]
+            cur = parent
+        return values
+
+    def _inside_any(self, node: cst.CSTNode, ids: Set[int], scope: cst.CSTNode) -> bool:
+        cur: Optional[cst.CSTNode] = node
+        while cur is not None and cur is not scope:
+            if id(cur) in ids:
+                return True
+            cur = self.parents.get(cur)
+        return False
 
     def _assignments_in(self, scope: cst.CSTNode) -> Dict[str, List[cst.BaseExpression]]:
         """Every plain name's assigned values in ``scope``, in source order: one walk per scope
@@ -699,7 +759,7 @@ class Facts:
                         choices.append([(name, v) for v in values])
                     else:
                         try:
-                            tree = ast.parse(self.module.code_for_node(anc.test).strip(), mode="eval").body
+                            tree = ast.parse(self.code_of(anc.test).strip(), mode="eval").body
                         except (SyntaxError, ValueError, RecursionError, MemoryError):
                             tree = None
                         combos = list(itertools.islice(itertools.product(*choices), 64))
@@ -820,7 +880,7 @@ class Facts:
         if not literals:
             return None
         try:
-            tree = ast.parse(self.module.code_for_node(test).strip(), mode="eval").body
+            tree = ast.parse(self.code_of(test).strip(), mode="eval").body
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         return static_truth(tree, literals)
@@ -1023,8 +1083,8 @@ class Facts:
                 out.add(source)
         return out
 
-    def _name_holds_bn(self, name: str, scope: cst.CSTNode, depth: int) -> bool:
-        for value in self.assignments_to(name, scope):
+    def _name_holds_bn(self, name: str, scope: cst.CSTNode, depth: int, at: Optional[cst.CSTNode] = None) -> bool:
+        for value in self.reaching_assignments(name, at, scope):
             if self.expr_holds_bn(value, scope, depth + 1):
                 return True
         if not isinstance(scope, cst.Module):
@@ -1036,6 +1096,10 @@ class Facts:
         return False
 
     def _self_attr_holds_bn(self, expr: cst.Attribute, depth: int) -> bool:
+        if isinstance(expr.value, cst.Attribute) and expr.attr.value in inv_mod.BN_TRUNKS:
+            # `self.base.layer1` of a `self.base` that holds BN: the stage of a ResNet, the
+            # `.features` of a DenseNet (its trunk: where such a model keeps its BN).
+            return self.expr_holds_bn(expr.value, None, depth + 1)
         cls = self.enclosing_class(expr)
         if cls is None:
             return False
@@ -1049,6 +1113,18 @@ class Facts:
                         if self.expr_holds_bn(node.value, fn, depth + 1):
                             return True
         return False
+
+
+def _assigns_name(statement: cst.CSTNode, name: str) -> bool:
+    """Is ``statement`` (a statement line, or one small statement of it) a plain `name = value`
+    (or `name: T = value`), which always runs when the line does?"""
+    smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+    for small in smalls:
+        if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+            return True
+        if isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name) and small.target.value == name:
+            return True
+    return False
 
 
 # Tensor methods that overwrite the tensor: what an EMA update does to the target's parameters.

@@ -1011,6 +1011,10 @@ def _module_level_aliases(tree: ast.Module, imports: Dict[str, str]) -> Dict[str
     return out
 
 
+# Attributes of a model that hold its BatchNorm: the convolutional trunk and stages of the
+# library models (`densenet121().features`, `resnet50().layer4`), not the head.
+BN_TRUNKS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "backbone", "encoder", "trunk", "blocks", "stages"})
+
 # Where a library classifier keeps its dropout (`vgg16().classifier`): a call's result reduced to
 # another attribute (`.features`) keeps none of it.
 _DROPOUT_HEADS = frozenset({"classifier", "head", "heads", "fc", "dropout", "drop"})
@@ -1062,6 +1066,9 @@ class _References:
                 if type(value) is ast.Call and node.attr not in MODULE_METHODS_KEEPING_MODE and node.attr not in _DROPOUT_HEADS:  # type: ignore[attr-defined]
                     self.sub_selected.add(id(value.func))
                 children: list = [value]
+            elif kind is ast.Subscript and _namespace_pick(node) is not None:
+                names.append((_namespace_pick(node), node))  # type: ignore[arg-type]  # `models.__dict__["vgg16"]`: `models.vgg16`
+                continue
             elif kind is ast.Compare:
                 continue  # `type(m) == nn.BatchNorm2d`, `m.__class__ in (...)`: checks, not construction
             elif kind is ast.Call:
@@ -1070,6 +1077,7 @@ class _References:
                 calls.append(node)  # type: ignore[arg-type]
                 children = ast_children(node)
             elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                self.sub_selected.update(_parts_only_kept(node))
                 # Annotations name types, they build nothing: skip them (and the return annotation).
                 args = node.args  # type: ignore[attr-defined]
                 children = [*node.decorator_list, *args.defaults, *[d for d in args.kw_defaults if d is not None], *node.body]  # type: ignore[attr-defined]
@@ -1082,6 +1090,75 @@ class _References:
                 children = ast_children(node)
             children.reverse()
             stack.extend(children)
+
+
+# Reads of a module that hand on all of it: methods returning the module, and its parts in full.
+_WHOLE_MODULE_READS = frozenset(MODULE_METHODS_RETURNING_SELF) | {"children", "modules", "named_children", "named_modules", "_modules"}
+
+
+def _globals_read(node: ast.AST, names: "Dict[str, List[str]]") -> List[Tuple[str, ast.AST]]:
+    """The reads, in the class or function ``node``, of the module globals ``names`` (a name that
+    ``node`` never binds itself: no parameter, assignment or loop variable of that name in it)."""
+    bound: Set[str] = set()
+    reads: List[Tuple[str, ast.AST]] = []
+    for n in ast_nodes(node):
+        if type(n) is ast.Name:
+            if type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                if n.id in names:  # type: ignore[attr-defined]
+                    reads.append((n.id, n))  # type: ignore[attr-defined]
+            else:
+                bound.add(n.id)  # type: ignore[attr-defined]
+        elif type(n) is ast.arg:
+            bound.add(n.arg)  # type: ignore[attr-defined]
+    return [(name, n) for name, n in reads if name not in bound]
+
+
+def _parts_only_kept(fn: ast.AST) -> List[int]:
+    """ids of the callees of calls in ``fn`` bound once to a local name that is only ever read
+    for a part other than the head (`vgg = vgg16(weights=...)` ... `vgg.features[:16]`): as
+    `vgg16(...).features`, the library classifier's dropout head is not kept."""
+    bound: Dict[str, ast.AST] = {}
+    stores: Dict[str, int] = {}
+    loads: Dict[str, int] = {}
+    part_reads: Dict[str, int] = {}
+    for node in ast_nodes(fn):
+        kind = type(node)
+        if kind is ast.Assign and len(node.targets) == 1 and type(node.targets[0]) is ast.Name and type(node.value) is ast.Call:  # type: ignore[attr-defined]
+            bound[node.targets[0].id] = node.value.func  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            counts = loads if type(node.ctx) is ast.Load else stores  # type: ignore[attr-defined]
+            counts[node.id] = counts.get(node.id, 0) + 1  # type: ignore[attr-defined]
+        elif kind is ast.Attribute and type(node.value) is ast.Name and node.attr not in _DROPOUT_HEADS and node.attr not in _WHOLE_MODULE_READS:  # type: ignore[attr-defined]
+            part_reads[node.value.id] = part_reads.get(node.value.id, 0) + 1  # type: ignore[attr-defined]
+    return [id(func) for name, func in bound.items() if stores.get(name) == 1 and loads.get(name, 0) > 0 and part_reads.get(name, 0) == loads[name]]
+
+
+@record
+class ModuleLevelModel:
+    """A model a module builds at its top level, for the modules that import it (``ProjectIndex.module_level_model``)."""
+
+    holds_bn: bool
+    holds_dropout: bool
+    has_weights: bool  # built with `weights=`/`pretrained=`, or given a `load_state_dict` there
+    switched: bool  # that module, or one that imports it, calls `.eval()`/`.train()` on it
+    cls_name: str
+
+
+def _binds_top_level(statement: ast.stmt, name: str) -> bool:
+    """Is ``statement`` a top-level `name = value` (or `name: T = value`)?"""
+    if isinstance(statement, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in statement.targets)
+    return isinstance(statement, ast.AnnAssign) and statement.value is not None and isinstance(statement.target, ast.Name) and statement.target.id == name
+
+
+def _namespace_pick(node: ast.AST) -> Optional[str]:
+    """`models.__dict__["vgg16"]`, a module's namespace indexed with a literal name: `models.vgg16`
+    (the namespace as a whole is a table of every model it has, ``table_call_name``)."""
+    value, key = node.value, node.slice  # type: ignore[attr-defined]
+    if type(value) is ast.Attribute and value.attr == "__dict__" and type(key) is ast.Constant and isinstance(key.value, str) and key.value.isidentifier():
+        module = dotted_name(value.value)
+        return f"{module}.{key.value}" if module else None
+    return None
 
 
 def _is_class_table(value: ast.AST) -> bool:
@@ -1301,6 +1378,21 @@ def _local_summary(
     calls_by_name: Optional[Dict[str, List[ast.Call]]] = None  # built on first need
     from bnlint.summaries import literal_defaults
 
+    # Models the module builds once at its top level (`resnet = models.resnet50(...)`): a class or
+    # function that reads such a global (`nn.Sequential(*list(resnet.children())[:4])`) uses what
+    # built it.
+    top_level_calls: Dict[str, List[ast.AST]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    top_level_calls.setdefault(target.id, []).append(node.value)
+    module_models: Dict[str, List[str]] = {}
+    for name, values in top_level_calls.items():
+        callees = [c for c in (dotted_name(v.func) for v in values if isinstance(v, ast.Call)) if c]
+        if callees and name not in inv.classes and name not in inv.functions:
+            module_models[name] = callees
+
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) if isinstance(node, ast.ClassDef) else node
         # The literal defaults of the parameters of the `__init__` (or function) being read, for the
@@ -1314,6 +1406,8 @@ def _local_summary(
             for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
                 r.visit(default)
         r.finish()
+        if module_models:
+            r.names.extend((callee, n) for g, n in _globals_read(node, module_models) for callee in module_models[g] if callee != name)
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
@@ -1936,6 +2030,7 @@ class ProjectIndex:
         self._effects: Dict[Tuple[str, str], Any] = {}
         self._effect_modules: Dict[str, Optional[Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]] = {}
         self._trees: Dict[str, Optional[ast.Module]] = {}  # ``module_tree``
+        self._module_level_models: Dict[Tuple[str, str], Optional[ModuleLevelModel]] = {}  # ``module_level_model``
         self._callers: Any = None  # ``bnlint.callers.CallerIndex``, made on first use
 
     def argument_evidence(self, path: str, name: str, position: int, keyword: str) -> Any:
@@ -2074,6 +2169,9 @@ class ProjectIndex:
                     tables.add(".".join([target, *attrs]))
         holds = self.holds_dropout if kind == "dropout" else self.holds_bn
         if any(holds(path, q) for q in sorted(questions) if not q.endswith(".__dict__")):
+            return True
+        # A model object a project module builds at its top level (`from model_def import CatNet`).
+        if any((found := self.module_level_model(path, q)) is not None and (found.holds_dropout if kind == "dropout" else found.holds_bn) for q in sorted(questions)):
             return True
         if any(self.table_holds_bn(path, t) for t in sorted(tables)):
             return True
@@ -2337,8 +2435,9 @@ class ProjectIndex:
                     # for the names whose answer is not plain train mode.  Only definitions whose
                     # text could change the answer are read (a mode call, or a nested function
                     # that may be what is returned): most of a large module is neither.
-                    from bnlint.summaries import TRAIN, construction
+                    from bnlint.summaries import TRAIN, construction, returned_imported_calls
 
+                    imported = self.imported_construction_reader(path, base.resolve)
                     lines = data.splitlines()
                     definitions = {**base.functions, **base.classes}
                     constructions = {}
@@ -2351,8 +2450,9 @@ class ProjectIndex:
                             b".eval(" in text or b".train(" in text or b".apply(" in text or b"requires_grad" in text or text.count(b"def ") > 1
                             or (b"load_state_dict(" in text and _loads_into_self_or_returned(text))
                             or any(cls in text for cls in answered_classes)  # a factory of such a class
+                            or (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(imported(n) is not None for n in returned_imported_calls(node, base.aliases)))
                         ):
-                            c = construction(definitions, name, base.aliases, lambda q, m: self.method_switches_modes(path, q, m))
+                            c = construction(definitions, name, base.aliases, lambda q, m: self.method_switches_modes(path, q, m), imported)
                             if c is not None:
                                 constructions[name] = c
                                 if isinstance(node, ast.ClassDef) and (c.freezes_bn_params or c.params_freeze_flag or c.mode != TRAIN):
@@ -2820,6 +2920,71 @@ class ProjectIndex:
             module = (functions, aliases, classes)
         self._effect_modules[path] = module
         return module
+
+    def module_level_model(self, from_path: str, qualified: str) -> "Optional[ModuleLevelModel]":
+        """A model object a project module builds once at its top level (`CatNet =
+        models.resnet50(weights=...)`) that ``from_path`` imports as ``qualified``: what it holds,
+        whether it has trained weights, and whether that module switches its mode; None for any
+        other name (a class, a function, a name bound more than once or to no model)."""
+        found = next(iter(self._candidate_modules(from_path, qualified)), None)
+        if found is None or "." in found[1]:
+            return None
+        module_path, attr = os.path.abspath(found[0]), found[1]
+        self._note(module_path)  # (the answer depends on that file: the result cache's key)
+        key = (module_path, attr)
+        if key in self._module_level_models:
+            return self._module_level_models[key]
+        self._module_level_models[key] = None
+        try:  # (most imported names are classes and functions: no tree for those)
+            with open(module_path, "rb") as fh:
+                if re.search(rb"^" + re.escape(attr.encode()) + rb"\s*(:[^=\n]*)?=[^=]", fh.read(_MAX_INDEX_BYTES + 1), re.M) is None:
+                    return None
+        except OSError:
+            return None
+        tree = self.module_tree(module_path)
+        inv = self.inventory_for_path(module_path) if tree is not None else None
+        values = [st.value for st in (tree.body if tree is not None else ()) if _binds_top_level(st, attr)]
+        if inv is None or len(values) != 1 or not isinstance(values[0], ast.Call) or any(
+            isinstance(n, ast.Global) and attr in n.names for n in ast_nodes(tree)  # type: ignore[arg-type]
+        ):
+            return None
+        call = values[0]
+        name = dotted_name(call.func)
+        if not name:
+            return None
+        holds = callable_holds_bn(inv, name, module_path, self)
+        dropout = not holds and callable_holds_dropout(inv, name, module_path, self)
+        if not holds and not dropout:
+            return None
+        weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in call.keywords)
+        switched = loads = False
+        for n in ast_nodes(tree):  # type: ignore[arg-type]
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and dotted_name(n.func.value) == attr:
+                switched = switched or n.func.attr in ("eval", "train")
+                loads = loads or n.func.attr == "load_state_dict"
+        # Another module that imports it may switch it before this one runs (a shared global):
+        # any `<name>.eval()`/`.train()` in an importer's text makes its mode unknown here.
+        switched = switched or self.mode_switched_by_importers(module_path, attr, attr)
+        model = ModuleLevelModel(holds_bn=holds, holds_dropout=dropout, has_weights=weights or loads, switched=switched, cls_name=name)
+        self._module_level_models[key] = model
+        return model
+
+    def imported_construction_reader(self, path: str, resolve: Callable[[str], str]) -> "Callable[[str], Optional[Construction]]":
+        """``summaries.construction``'s ``imported``: the summary of a factory the module at
+        ``path`` imports (`from backbones import resnet_frozen`; ``resolve``: that module's
+        import resolution), through re-exports; None for anything else (a library, a class of
+        no project module)."""
+
+        def imported(name: str) -> "Optional[Construction]":
+            if not path:
+                return None
+            found = self.definition(path, resolve(name))
+            if found is None or found[0] == path:
+                return None
+            other = self.inventory_for_path(found[0])
+            return other.constructions.get(found[1]) if other is not None else None
+
+        return imported
 
     def module_tree(self, path: str) -> Optional[ast.Module]:
         """The ``ast`` of a project module whose definitions a rule or summary reads (functions,

@@ -441,6 +441,9 @@ class BnlintLanguageServer(LanguageServer):
         self._index = None
         self._notebook_cells: Dict[str, List[str]] = {}
         self.open_uris: Set[str] = set()  # as the client spells them
+        # path -> its statements as last parsed (``bnlint.engine.ParseCache``): an edit re-parses the
+        # statements it touched.  Used from the lint thread only.
+        self.parse_caches: Dict[str, Any] = {}
 
     # --- serving (our own reader: see _Framer) --------------------------------
     def start_io(self, stdin=None, stdout=None) -> int:  # type: ignore[override]
@@ -694,7 +697,12 @@ class BnlintLanguageServer(LanguageServer):
                 message = f"{what} {size / 1e6:.1f} MB, over max-file-size ({limit / 1e6:.1f} MB): not analysed (raise `max-file-size` to lint it)"
                 out.findings = [file_error(path, message)]
                 return out
-        result = lint_source(text, path, settings, index=self.index(), regions=regions)
+        from bnlint.engine import ParseCache
+
+        cache = self.parse_caches.get(path)
+        if cache is None:
+            cache = self.parse_caches[path] = ParseCache()
+        result = lint_source(text, path, settings, index=self.index(), regions=regions, parse_cache=cache)
         out.findings = result.findings
         out.internal_errors = list(result.internal_errors)
         out.notes = list(result.notes)
@@ -1016,6 +1024,7 @@ def create_server() -> BnlintLanguageServer:
         if task is not None:
             task.cancel()
         ls.results.pop(uri, None)
+        ls.parse_caches.pop(to_fs_path(uri) or uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
@@ -1036,6 +1045,7 @@ def create_server() -> BnlintLanguageServer:
         task = ls.pending.pop(nb_uri, None)
         if task is not None:
             task.cancel()
+        ls.parse_caches.pop(to_fs_path(nb_uri) or nb_uri, None)
         for uri in ls._notebook_cells.pop(nb_uri, []):
             ls.cell_results.pop(uri, None)
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

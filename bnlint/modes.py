@@ -61,7 +61,7 @@ from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHO
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
-from bnlint.facts import NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, params_of, root_name, walk, walk_scope
+from bnlint.facts import BN_TRUNKS, NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, params_of, root_name, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -353,6 +353,8 @@ class ModesAnalysis:
         self._in_test_file = base.startswith("test_") or base.endswith("_test.py") or "/tests/" in (facts.path or "").replace("\\", "/")
         self._parent_of_act: Dict[int, Optional[int]] = {}
         self._module_act: Optional[int] = None
+        self._imported_models: Dict[str, Optional[Obj]] = {}  # ``_imported_model``
+        self._imported_entry: Dict[int, str] = {}
         self._global_names: Dict[int, Set[str]] = {}  # function -> the names it declares `global`
         self._module_end: Optional[State] = None  # the globals once the module's code has run
         self._globals_at_entry: Optional[State] = None
@@ -917,7 +919,26 @@ class ModesAnalysis:
                 return st.vars[key]
             act = self._parent_of_act.get(act)
             seen += 1
-        return None
+        return self._imported_model(name, st)
+
+    def _imported_model(self, name: str, st: State) -> Optional[Obj]:
+        """A model object another project module builds at its top level and this file imports
+        (`from model_def import CatNet`): one object for the whole analysis, in train mode as built
+        unless that module switches it (then unknown); ``ProjectIndex.module_level_model``."""
+        if name in self._imported_models:
+            obj = self._imported_models[name]
+        else:
+            obj = None
+            inv = self.facts.inventory
+            if self.facts.path and inv.is_imported(name) and name not in inv.classes and name not in inv.functions and not self.facts.assignments_to(name, self.module):
+                found = self.facts.index.module_level_model(self.facts.path, inv.resolve(name))
+                if found is not None:
+                    obj = Obj(label=name, holds_bn=found.holds_bn, holds_dropout=found.holds_dropout, cls_name=found.cls_name, has_weights=found.has_weights)
+                    self._imported_entry[id(obj)] = UNKNOWN if found.switched else TRAIN
+            self._imported_models[name] = obj
+        if obj is not None and obj not in st.modes:
+            st.modes[obj] = frozenset({Val(self._imported_entry[id(obj)])})
+        return obj
 
     def _self_key(self, expr: cst.BaseExpression, fr: Frame) -> Optional[tuple]:
         name = dotted(expr)
@@ -1773,7 +1794,7 @@ class ModesAnalysis:
         tree = self._test_trees.get(id(test))
         if tree is None:
             try:
-                tree = ast.parse(self.facts.module.code_for_node(test).strip(), mode="eval").body
+                tree = ast.parse(self.facts.code_of(test).strip(), mode="eval").body
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = False
             self._test_trees[id(test)] = tree
@@ -2039,7 +2060,7 @@ class ModesAnalysis:
         holder = self.resolve(target.value, st, fr)
         obj = result if result is not None else self.resolve(value, st, fr)
         if obj is None and not (isinstance(value, cst.Call) and id(value) in self._inlined):
-            obj = self._create(value, st, fr, self.facts.module.code_for_node(target))
+            obj = self._create(value, st, fr, self.facts.code_of(target))
         if obj is not None and obj.parts is not None:
             obj = None  # (a holder in a holder: not followed)
         if holder is not None and holder.parts is not None and holder.local_class is None:
@@ -2150,6 +2171,8 @@ class ModesAnalysis:
                     return obj
         if isinstance(value, cst.Dict) or (isinstance(value, cst.Call) and (self.facts.callee(value) or dotted(value.func) or "") in _NAMESPACE_CALLS):
             return self._bundle(value, st, fr, label)
+        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Call) and value.attr.value in BN_TRUNKS:
+            return self._trunk_of_new_model(value, st, fr, label)
         if not isinstance(value, (cst.Call, cst.IfExp)):
             return None
         composite = self._composite(value, st, label) if isinstance(value, cst.Call) else None
@@ -2205,6 +2228,22 @@ class ModesAnalysis:
                     })
                     return obj
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen)})
+        return obj
+
+    def _trunk_of_new_model(self, value: cst.Attribute, st: State, fr: Frame, label: str) -> Optional[Obj]:
+        """`densenet121(pretrained=True).features`, `resnet50(weights=...).layer4`: the convolutional
+        part of a model built right there, which holds its BatchNorm (the head, where a classifier
+        keeps its dropout, is not kept), with its weights, in train mode as the model is built."""
+        built = value.value
+        scope = fr.fn if fr.fn is not None else self.module
+        try:
+            holds = self._value_holds_bn(built, scope) and not self._layers_switched_off(built, "bn")
+        except RecursionError:
+            holds = False
+        if not holds or self._construction(built) is not None:  # (a project factory: its mode and parts are its own)
+            return None
+        obj = Obj(label=label, holds_bn=True, cls_name=self._constructor_name(built), created_at=value, has_weights=self._built_with_weights(built))
+        st.modes[obj] = frozenset({Val(TRAIN, (), fr.act)})
         return obj
 
     def _unpickled(self, value: cst.Call, st: State, fr: Frame, label: str, scope: cst.CSTNode) -> Optional[Obj]:
@@ -2320,7 +2359,7 @@ class ModesAnalysis:
             for attr, part in (obj.parts or {}).items():
                 given = obj.handed.get(attr)
                 if isinstance(given, (cst.Name, cst.Attribute, cst.Subscript)):
-                    pairs.append((attr, part, given, f"on the `{self.facts.module.code_for_node(given)}` it keeps"))
+                    pairs.append((attr, part, given, f"on the `{self.facts.code_of(given)}` it keeps"))
                 else:  # built in the constructor call (`Agent(Actor(3, 1), ...)`): `agent.actor_net`
                     holder = call.func.value if isinstance(call.func, cst.Attribute) else call.func
                     pairs.append((attr, part, cst.Attribute(value=holder, attr=cst.Name(attr)), f"on its `{attr}`"))
@@ -2345,7 +2384,7 @@ class ModesAnalysis:
             if effect is None:
                 st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
                 continue
-            where = f"`{self.facts.module.code_for_node(call.func)}()` (`{qualified.rsplit('.', 1)[-1]}.{meth}`, {what})"
+            where = f"`{self.facts.code_of(call.func)}()` (`{qualified.rsplit('.', 1)[-1]}.{meth}`, {what})"
             self._apply_effect_summary(call, obj, effect, st, fr, label_expr, where)
 
     def composite_switch(self, part: Obj, mode: str) -> Optional[str]:
@@ -2390,7 +2429,7 @@ class ModesAnalysis:
         for a in built_inline:
             # A model built in the call itself (`GaussianDiffusion(UNet(dropout=0.1))`) is a new
             # object in train mode, as if bound to a name first.
-            o = self._create(a.value, st, fr, self.facts.module.code_for_node(a.value))
+            o = self._create(a.value, st, fr, self.facts.code_of(a.value))
             if o is not None and o.mode_sensitive:
                 inner_of[id(a)] = o
         if not inner_of and not unknown_parts:
@@ -2623,7 +2662,11 @@ class ModesAnalysis:
             name = dotted(node.func)
             if name and self.facts.class_holds_bn(name):
                 return True
-        return False
+        return self._given_bn_parts(value, scope, depth)
+
+    def _given_bn_parts(self, value: cst.Call, scope: cst.CSTNode, depth: int) -> bool:
+        """A container given a BN model as an attribute (``Facts.parts_given_to``) holds it."""
+        return any(self._value_holds_bn(part, scope, depth + 1) for part in self.facts.parts_given_to(value, scope))
 
     # --- expressions and calls ------------------------------------------------------
     def _exec_expr(self, expr: cst.CSTNode, st: State, fr: Frame) -> Optional[Obj]:
@@ -2927,7 +2970,7 @@ class ModesAnalysis:
         def handed_obj(expr: cst.BaseExpression) -> Optional[Obj]:
             obj = self.resolve(expr, st, fr)
             if obj is None and isinstance(expr, cst.Call) and id(expr) not in self._inlined:
-                obj = self._create(expr, st, fr, self.facts.module.code_for_node(expr))  # `Agent(Actor(3, 1), ...)`
+                obj = self._create(expr, st, fr, self.facts.code_of(expr))  # `Agent(Actor(3, 1), ...)`
             return obj
 
         handed = [(i, a, handed_obj(a.value)) for i, a in enumerate(call.args) if isinstance(a.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Call))]
@@ -3240,7 +3283,11 @@ class ModesAnalysis:
                 frozen = None
             elif mode == EVAL:
                 unfrozen = None
-            new.add(Val(mode, (node,), fr.act, fresh=(mode == TRAIN), frozen=frozen if mode != EVAL else v.frozen, unfrozen=unfrozen, guards=v.guards))
+            # A helper's `.train()` after its own `.eval()` of the same model (the end of a scoring
+            # routine) puts back train mode for training; it is no deliberate train-mode pass
+            # (a mean teacher's), whatever mode the caller's model was in before (``Val.fresh``).
+            restores = mode == TRAIN and v.mode == EVAL and v.frame == fr.act and fr.callsite is not None
+            new.add(Val(mode, (node,), fr.act, fresh=(mode == TRAIN and not restores), frozen=frozen if mode != EVAL else v.frozen, unfrozen=unfrozen, guards=v.guards))
         st.modes[obj] = frozenset(new)
 
     def _freeze(self, obj: Obj, node: cst.CSTNode, st: State) -> None:
@@ -3784,16 +3831,16 @@ class ModesAnalysis:
         if isinstance(test, cst.Attribute):
             return dotted(test)
         if _looked_up(test) is not None:
-            return self.facts.module.code_for_node(test)  # `self.args['train_base']`: as written
+            return self.facts.code_of(test)  # `self.args['train_base']`: as written
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute, cst.Subscript)):
             comparator = test.comparisons[0].comparator
             if (dotted(test.left) or _looked_up(test.left)) and (literal_value(comparator) is not NOT_LITERAL or self._constant_table(comparator, test)):
-                return self.facts.module.code_for_node(test)
+                return self.facts.code_of(test)
         if (
             isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get" and dotted(test.func.value)
             and test.args and all(literal_value(a.value) is not NOT_LITERAL for a in test.args)
         ):
-            return self.facts.module.code_for_node(test)  # `self.cfg.get('fix_bn', False)`: a lookup, as written
+            return self.facts.code_of(test)  # `self.cfg.get('fix_bn', False)`: a lookup, as written
         return None
 
     def _in_constructor(self, node: cst.CSTNode) -> bool:
@@ -3953,9 +4000,9 @@ class ModesAnalysis:
         key = (call, obj, chain, via)
         obs = self.forwards.get(key)
         if obs is None:
-            label = self.facts.module.code_for_node(func_expr) if not isinstance(func_expr, cst.Call) else obj.label
+            label = self.facts.code_of(func_expr) if not isinstance(func_expr, cst.Call) else obj.label
             if isinstance(func_expr, cst.Attribute) and func_expr.attr.value == "forward":
-                label = self.facts.module.code_for_node(func_expr.value)
+                label = self.facts.code_of(func_expr.value)
             obs = ForwardObs(
                 via=via,
                 node=call,
@@ -4098,7 +4145,7 @@ class ModesAnalysis:
                 comp_for = getattr(anc, "for_in", None) if isinstance(anc, (cst.ListComp, cst.GeneratorExp, cst.SetComp)) else None
                 if comp_for is not None and isinstance(receiver, cst.Name) and isinstance(comp_for.target, cst.Name) and comp_for.target.value == receiver.value:
                     return obj.label  # `[m.eval() for m in (net, head)]`: the model, not the loop variable
-            return self.facts.module.code_for_node(receiver)
+            return self.facts.code_of(receiver)
         if obj.part_of is not None or (use is not None and any(dotted(a.value) == obj.label for a in use.args)):
             # A part of a composite (`model.img_enc`, trained by `model.train_emb()`), or a model a
             # helper trains (`train(model, loader)`): the model, not what the code calls.
@@ -4427,7 +4474,7 @@ class ModesAnalysis:
 
                 return bool(values) and all(is_one_sample(v, lambda name, v=v: last_binding(fn_ast, name, getattr(v, "lineno", 0))) for v in values)
         try:
-            tree = ast.parse(self.facts.module.code_for_node(expr).strip(), mode="eval").body
+            tree = ast.parse(self.facts.code_of(expr).strip(), mode="eval").body
         except SyntaxError:
             return False
         return is_one_sample(tree)
@@ -4766,7 +4813,8 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
     if name in inv.classes or name in inv.functions:
         path = facts.path
         switches = (lambda q, m: facts.index.method_switches_modes(path, q, m)) if path else None
-        return construction({**inv.functions, **inv.classes}, name, inv.aliases, switches)
+        imported = facts.index.imported_construction_reader(path, inv.resolve) if path else None
+        return construction({**inv.functions, **inv.classes}, name, inv.aliases, switches, imported)
     if not (inv.is_imported(name) and facts.path):
         return None
     found = facts.index.definition(facts.path, inv.resolve(name))  # through re-exports

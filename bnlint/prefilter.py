@@ -452,6 +452,8 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         return False
     if any(index.holds_bn(path, q) for q in sorted(imported)):
         return True
+    if any((found := index.module_level_model(path, q)) is not None and found.holds_bn for q in sorted(imported)):
+        return True  # a model object a project module builds at its top level (`from model_def import net`)
     # A model picked by name from a project module's namespace (`models.__dict__[arch]()`, or by a
     # literal key, `models.__dict__["lavt"]()`: a callee no name in the code spells); one of them
     # with BN is evidence (which one an option picks by default is read on the tree).
@@ -493,6 +495,11 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
     """
     from bnlint import inventory as inv_mod
 
+    if path and index is not None and any(
+        inventory.is_imported(name) and (found := index.module_level_model(path, inventory.resolve(name))) is not None and found.holds_bn
+        for name in sorted(scan.names) if "." not in name
+    ):
+        return True  # a model object a project module builds at its top level, imported here (``modes._imported_model``)
     for name in scan.call_names:
         if inv_mod.callable_holds_bn(inventory, name, path, index):
             return True

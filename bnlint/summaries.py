@@ -64,13 +64,16 @@ _cache: Dict[Tuple[int, str], Tuple[Any, Optional[Construction]]] = {}
 
 
 def construction(
-    definitions: Dict[str, "Definition"], name: str, aliases: Optional[Dict[str, str]] = None, method_switches: "Optional[Callable[[str, str], bool]]" = None
+    definitions: Dict[str, "Definition"], name: str, aliases: Optional[Dict[str, str]] = None, method_switches: "Optional[Callable[[str, str], bool]]" = None,
+    imported: "Optional[Callable[[str], Optional[Construction]]]" = None,
 ) -> Optional[Construction]:
     """The summary of calling ``name`` (a class or function among ``definitions``, a module's
     top-level classes and functions), or None when there is nothing to say (not defined there,
     or it does not touch modes: a new module in train mode).  ``method_switches(qualified class,
     method)`` says whether a method of a class of another project module calls `.train()`/`.eval()`
-    (a constructor that builds `self.model = DistModel()` and calls `self.model.initialize()`)."""
+    (a constructor that builds `self.model = DistModel()` and calls `self.model.initialize()`).
+    ``imported(name as the module spells it)``: the summary of a factory of another project module
+    (a builder that returns what `backbones.resnet_frozen()` froze hands back a frozen model)."""
     node = definitions.get(name)
     if node is None:
         return None
@@ -82,7 +85,7 @@ def construction(
         if len(_cache) > 4096:
             _cache.clear()
         _cache[key] = (weakref.ref(node), None)  # while it is computed: a class that builds itself says nothing
-        summary = _class_summary(node, definitions, aliases or {}, method_switches) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {})
+        summary = _class_summary(node, definitions, aliases or {}, method_switches) if isinstance(node, ast.ClassDef) else _function_summary(node, definitions, aliases or {}, imported)
         cached = _cache[key] = (weakref.ref(node), summary)
     return cached[1]  # type: ignore[return-value]
 
@@ -301,17 +304,26 @@ def _param_test_around(fn: ast.AST, call: ast.Call, params: List[str]) -> Option
     return None
 
 
+def _bn_trunks() -> frozenset:
+    from bnlint.inventory import BN_TRUNKS
+
+    return BN_TRUNKS
+
+
 def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
     """`self.<attr>` set to a BatchNorm layer in the class's methods (`self.bn1 = nn.BatchNorm2d(64)`),
-    the layer's class resolved through the module's imports (``aliases``) as the inventory resolves
-    it; a local BN subclass or a `norm_layer(...)` argument is not followed."""
-    from bnlint.inventory import ModuleInventory, is_bn_class
+    or to a library model that holds BN (`self.base = torchvision.models.resnet50(...)`), the
+    class resolved through the module's imports (``aliases``) as the inventory resolves it; a
+    local BN subclass or a `norm_layer(...)` argument is not followed."""
+    from bnlint.inventory import ModuleInventory, factory_holds_bn, is_bn_class
 
     resolve = ModuleInventory(path=None, aliases=aliases).resolve
     out = set()
     for fn in methods.values():
         for node in ast.walk(fn):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and is_bn_class(resolve(_dotted(node.value.func) or "")):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (
+                is_bn_class(q := resolve(_dotted(node.value.func) or "")) or factory_holds_bn(q) is True
+            ):
                 for t in node.targets:
                     name = _dotted(t)
                     if name and name.startswith("self.") and name.count(".") == 1:
@@ -322,10 +334,13 @@ def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
 def _builds_bn(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> bool:
     """Does the class build a BatchNorm layer anywhere in its methods (a container's part too)?
     Then freezing all of `self`'s parameters freezes BN's."""
-    from bnlint.inventory import ModuleInventory, is_bn_class
+    from bnlint.inventory import ModuleInventory, factory_holds_bn, is_bn_class
 
     resolve = ModuleInventory(path=None, aliases=aliases).resolve
-    return any(isinstance(node, ast.Call) and is_bn_class(resolve(_dotted(node.func) or "")) for fn in methods.values() for node in ast.walk(fn))
+    return any(
+        isinstance(node, ast.Call) and (is_bn_class(q := resolve(_dotted(node.func) or "")) or factory_holds_bn(q) is True)
+        for fn in methods.values() for node in ast.walk(fn)
+    )
 
 
 def _freezes_bn_parameters(
@@ -343,6 +358,8 @@ def _freezes_bn_parameters(
                 owner = _dotted(stmt.value.args[0])
         if owner and owner.startswith("self.") and owner[5:] in bn_attrs:
             return True
+        if owner and owner.startswith("self.") and owner.count(".") == 2 and owner.split(".")[1] in bn_attrs and owner.split(".")[2] in _bn_trunks():
+            return True  # `self.base.layer1` of a `self.base = resnet50(...)`
         if owner == "self" and builds_bn():
             return True  # `for p in self.parameters(): p.requires_grad = False` in a class that builds BN
     return False
@@ -425,7 +442,9 @@ def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict
     return body is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))
 
 
-def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[Construction]:
+def _function_summary(
+    fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str], imported: "Optional[Callable[[str], Optional[Construction]]]" = None
+) -> Optional[Construction]:
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     calls = _calls_in_order(fn.body)
@@ -464,7 +483,7 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
                         mode = UNKNOWN if conditional else set_to
         answers.append(mode or TRAIN)
     frozen_at = _tuple_position_frozen(returned, fn, definitions, aliases)
-    frozen = [(True, None) if _builds_param_frozen(v, fn, definitions, aliases) else _freezes_what_it_returns(v, fn, definitions, aliases) for v in returned]
+    frozen = [(True, None) if _builds_param_frozen(v, fn, definitions, aliases, imported) else _freezes_what_it_returns(v, fn, definitions, aliases) for v in returned]
     params_frozen = bool(returned) and all(f is not None and f[1] is None for f in frozen)
     # Frozen only under one parameter of the factory (`if feature_extract:`): the caller decides.
     flags = {f[1] for f in frozen if f is not None}
@@ -483,6 +502,22 @@ def _function_summary(fn: ast.AST, definitions: Dict[str, "Definition"], aliases
         params_freeze_flag_index=positional.index(params_flag) if params_flag in positional else -1,
         params_freeze_default=_default_truth(fn, params_flag) if params_flag else None, params_frozen_at=frozen_at,
     )
+
+
+def returned_imported_calls(fn: ast.AST, aliases: Dict[str, str]) -> List[str]:
+    """The names of another module's callables whose result ``fn`` returns (`return build(...)`,
+    or `model = build(...)` ... `return model`), as the module spells them: the factories a
+    summary of ``fn`` may depend on (``construction(..., imported=)``)."""
+    out: List[str] = []
+    for node in _own_nodes(fn):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        values = _bound_values(fn, node.value.id) if isinstance(node.value, ast.Name) else [node.value]
+        for value in values:
+            name = _dotted(value.func) if isinstance(value, ast.Call) else None
+            if name and name.split(".")[0] in aliases and name not in out:
+                out.append(name)
+    return out
 
 
 def _bound_values(fn: ast.AST, name: str) -> List[ast.AST]:
@@ -544,17 +579,23 @@ def _assigns_self_attribute(stmt: ast.stmt) -> bool:
     )
 
 
-def _builds_param_frozen(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
+def _builds_param_frozen(
+    value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str], imported: "Optional[Callable[[str], Optional[Construction]]]" = None
+) -> bool:
     """Does ``value`` (returned by ``fn``) build a class of the module whose construction freezes
     its BN parameters: `return ResNetMulti(...)`, or `model = ResNetMulti(...)` ... `return model`
-    (every binding of the name, as in `if refine: model = A(...) else: model = B(...)`)?"""
+    (every binding of the name, as in `if refine: model = A(...) else: model = B(...)`)?  With
+    ``imported``: or call a factory of another project module that returns a model it froze."""
     if isinstance(value, ast.Name):
         bound = _bound_values(fn, value.id)
-        return bool(bound) and all(not isinstance(b, ast.Name) and _builds_param_frozen(b, fn, definitions, aliases) for b in bound)
+        return bool(bound) and all(not isinstance(b, ast.Name) and _builds_param_frozen(b, fn, definitions, aliases, imported) for b in bound)
     if not isinstance(value, ast.Call):
         return False
     name = _dotted(value.func)
     node = definitions.get(name or "")
+    if node is None and imported is not None and name and name.split(".")[0] in aliases:
+        built = imported(name)
+        return built is not None and params_frozen_by(built, lambda param, index: _argument_truth(value, fn, param, index))
     if not isinstance(node, ast.ClassDef):
         return False
     built = construction(definitions, name or "", aliases)

@@ -92,7 +92,10 @@ class MissingEval(Rule):
     request handler, a callback) finds a module-level model in the mode the
     module's code left it in, unless some function may switch that model (a
     mode call on it, or the model passed to a call): then its mode is unknown
-    and nothing is reported.
+    and nothing is reported. A model object another project module builds at
+    its top level (`CatNet = models.resnet50(...)`, imported with `from
+    model_def import CatNet`) is one object, in train mode as built, unless
+    that module or one that imports it switches its mode (then unknown).
 
     A function that a local factory returns and that switches the mode of a model
     it captured (`run_epoch = make_runner(model, opt)`, whose `run_epoch(training)`
@@ -294,6 +297,11 @@ class MissingEval(Rule):
     (`backward(loss, scaler)`) counts as the backward. A helper's loop over
     one of its parameters is over validation/test data where the call that
     runs it hands it such a loader (`calculate_accuracy(net, testloader)`).
+    An untrained network (no weights, no optimizer) run once on real data with
+    nothing reading its output (`out, loss = net(imgs)` in a self-test) is no
+    evaluation. The trunk of a library model built in the same expression
+    (`densenet121(weights=...).features`, `resnet50(...).layer4`) holds that
+    model's BatchNorm and weights; `models.__dict__["vgg16"]` is `models.vgg16`.
 
     What it cannot see: a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,
@@ -530,8 +538,8 @@ class MissingEval(Rule):
                 # shown one batch of validation data, its output checked for its shape only (a
                 # test of the code), or run on random data (what train mode does, plotted), it is
                 # a demo.
-                if "val_batch" in obs.kinds or _shape_only_use(facts, obs.node, obs.fn):
-                    continue
+                if "val_batch" in obs.kinds or _shape_only_use(facts, obs.node, obs.fn) or _output_unread(facts, obs.node, obs.fn):
+                    continue  # (or run once with nothing reading what it gives: the forward runs)
                 if _synthetic_input(facts, obs.node, obs.fn, result, obs.chain, looked_at_only=False):
                     continue
             if id(obs.node) in reported:
@@ -890,6 +898,38 @@ def _repeated_sampling(facts, call) -> bool:
         if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
             return False
     return False
+
+
+def _output_unread(facts, call, fn) -> bool:
+    """Is the output of the forward ``call`` thrown away, or bound to names (`out, loss = net(x)`)
+    that nothing in its scope reads?"""
+    import libcst as cst
+
+    from bnlint.facts import walk_scope
+
+    parent = facts.parent(call)
+    if isinstance(parent, cst.Expr):
+        return True
+    if not isinstance(parent, cst.Assign):
+        return False
+    targets = []
+    for t in parent.targets:
+        elements = t.target.elements if isinstance(t.target, (cst.Tuple, cst.List)) else [t.target]
+        for e in elements:
+            value = getattr(e, "value", e)
+            if not isinstance(value, cst.Name):
+                return False  # (stored in an attribute or an item: read elsewhere)
+            targets.append(value)
+    names = {t.value for t in targets}
+    loops = [a for a in facts.ancestors(parent) if isinstance(a, (cst.For, cst.While))]
+    passed = False  # (a read above the assignment sees it only through a loop around both)
+    for n in walk_scope(fn if fn is not None else facts.module):
+        if n is parent:
+            passed = True
+        elif isinstance(n, cst.Name) and n.value in names and not any(n is t for t in targets):
+            if passed or any(any(a is loop for a in facts.ancestors(n)) for loop in loops):
+                return False
+    return True
 
 
 def _shape_only_use(facts, call, fn) -> bool:

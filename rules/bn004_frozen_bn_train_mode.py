@@ -151,7 +151,15 @@ class FrozenBNTrainMode(Rule):
     A script that trains (`loss.backward()`) a model another module's builder
     froze, with no `.train()` of its own, trains it in train mode (modules
     start there); `p.requires_grad = False if freeze_norm else True` freezes
-    where every value the file gives the flag picks `False`.
+    where every value the file gives the flag picks `False`. A name bound
+    several times is the object of the binding that reaches the freeze (`net =
+    alexnet(...)` after `net = ResNetSmall()` has no BatchNorm). A constructor
+    that freezes a library model it builds (`self.trunk = resnet50(...)`, then
+    `requires_grad = False` on `self.trunk` or on a stage `self.trunk.layer1`)
+    freezes BatchNorm, also for a model of that class built in another module.
+    A builder that returns what a builder of another module froze
+    (`build_classifier()` returning `resnet_frozen(n)`) hands back a frozen
+    model too, through any number of modules.
 
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, a
@@ -1224,7 +1232,7 @@ class FrozenBNTrainMode(Rule):
             if holds or (allow_unknown and roots):
                 return ("holds", roots | self.ctx.facts.aliases(roots), label)
             return None
-        if self._name_holds_bn(root, scope) and not self._submodule_without_bn(expr, scope):
+        if self._name_holds_bn(root, scope, at) and not self._submodule_without_bn(expr, scope):
             roots = {root}
             return ("holds", roots | self.ctx.facts.aliases(roots), label)
         return None
@@ -1249,6 +1257,12 @@ class FrozenBNTrainMode(Rule):
         ]
         if not built or not all(isinstance(v, cst.Call) for v in built):
             return None
+        given = [
+            part for v in built for part in facts.parts_given_to(v, scope)
+            if isinstance(facts.parent(part), cst.Assign) and any(isinstance(t.target, cst.Attribute) and t.target.attr.value == expr.attr.value for t in facts.parent(part).targets)
+        ]
+        if given:  # `net = nn.Sequential()`, `net.backbone = resnet34(...)`: that part
+            return any(facts.expr_holds_bn(part, scope) for part in given)
         answers = set()
         for value in built:
             name = dotted(value.func)  # type: ignore[union-attr]
@@ -1282,9 +1296,10 @@ class FrozenBNTrainMode(Rule):
         returns = [n for n in self._walk(fn) if isinstance(n, cst.Return)]
         return bool(handed) and bool(returns) and all(isinstance(r.value, cst.Name) and r.value.value in handed for r in returns)
 
-    def _name_holds_bn(self, name: str, scope: cst.CSTNode) -> bool:
+    def _name_holds_bn(self, name: str, scope: cst.CSTNode, at: Optional[cst.CSTNode] = None) -> bool:
+        """Does a value bound to ``name`` that can reach ``at`` (``Facts.reaching_assignments``) hold BN?"""
         facts = self.ctx.facts
-        for value in facts.assignments_to(name, scope) + (facts.assignments_to(name, facts.module) if scope is not facts.module else []):
+        for value in facts.reaching_assignments(name, at, scope) + (facts.assignments_to(name, facts.module) if scope is not facts.module else []):
             if _named_without_bn(value, facts):
                 continue
             if facts.expr_holds_bn(value, scope):

@@ -628,7 +628,9 @@ class TinyBatchBN(Rule):
     used only to draw one batch that no training loop reads (`xs =
     next(iter(peek_loader))`, to show a few images), or never read in a
     function or a notebook, trains nothing; nor does a loader whose name is
-    bound again, unconditionally in the same scope, before anything reads it.
+    bound again, unconditionally in the same scope, before anything reads it;
+    a read of the name above the binding (outside a loop around both) reads
+    an earlier binding, not this loader.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -786,7 +788,12 @@ class TinyBatchBN(Rule):
             if bn is not None and facts.enclosing_class(call) is None:
                 return f"`{self.ctx.code_for(bn)}` in `nn.Sequential`"
             return None
-        if facts.class_holds_bn(name) and facts.expr_holds_bn(call) and not self._maybe_bn_factory(name):
+        # A notebook that defines `Net` twice, without BatchNorm and then with it: the definition in
+        # force where this call runs decides (``Facts.holds_bn_in_force``).
+        in_force = facts.holds_bn_in_force(name, call) if isinstance(call.func, cst.Name) else None
+        if in_force is False:
+            return None
+        if (in_force or (facts.class_holds_bn(name) and facts.expr_holds_bn(call))) and not self._maybe_bn_factory(name):
             from bnlint.modes import layers_switched_off_at
 
             if layers_switched_off_at(facts, call, "bn"):
@@ -958,6 +965,8 @@ class TinyBatchBN(Rule):
         elif models:
             if self._bn_frozen_in_training(self._training_bn_forwards(near=call)):
                 return
+            if self._trains_only_models_without_bn(call, loader):
+                return
             layer = self._optimized_first(models)[1]
         else:
             return
@@ -1116,7 +1125,10 @@ class TinyBatchBN(Rule):
         uses = 0
         rebound = False  # a later unconditional binding of the name in this scope ends this one's reach
         seen_target = target is None
-        for node in self._reads_of(scope, loader):
+        reads = list(self._reads_of(scope, loader))
+        # (Reads above the binding see an earlier one, where the binding is among the reads.)
+        ordered = isinstance(target, cst.Name) and any(node is target for node in reads)
+        for node in reads:
             if not (isinstance(node, cst.Name) and node.value == loader):
                 continue
             if node is target:
@@ -1129,6 +1141,8 @@ class TinyBatchBN(Rule):
                 continue
             if rebound and same_level:
                 continue  # (reads the later binding: `loader = DataLoader(..., batch_size=16)`)
+            if ordered and not seen_target and same_level and not self._in_loop_around(node, target, scope):
+                continue  # (reads an earlier binding: this one is not made yet)
             uses += 1
             holder = facts.parent(node)
             if isinstance(holder, cst.For) and holder.iter is node:
@@ -1156,6 +1170,62 @@ class TinyBatchBN(Rule):
         # No read at all: a loader of a function, or of a notebook (nothing imports it), trains
         # nothing; one at a module's top level may be imported by the training script.
         return uses > 0 or rebound or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
+
+    def _trains_only_models_without_bn(self, call: cst.Call, loader: str) -> bool:
+        """Do the training loops over the loader bound here run models that are known to hold no
+        BatchNorm?  Each `for` over the name (after its binding) that trains, calls a model
+        (`net(inputs)`) whose binding there is a construction of a class of this file without BN
+        (the definition in force, in a notebook that defines `Net` twice), and no other model."""
+        from bnlint.modes import _has_training_calls
+
+        facts = self.ctx.facts
+        parent = facts.parent(call)
+        if not loader.isidentifier() or not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        scope = facts.enclosing_function(call) or facts.module
+        loops = [
+            n for n in self._walk(scope)
+            if isinstance(n, cst.For) and any(isinstance(x, cst.Name) and x.value == loader for x in self._walk(n.iter))
+            and facts.reaching_assignments(loader, n, scope) == [call] and _has_training_calls(n)
+        ]
+        if not loops:
+            return False
+        parameters = {p for fn in [facts.enclosing_function(loops[0])] if fn is not None for p in params_of(fn)}
+        for loop in loops:
+            models = []
+            for node in self._walk(loop.body):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                    name = node.func.value
+                    if name in parameters:
+                        return False  # (a model handed in: unknown)
+                    bound = facts.reaching_assignments(name, node, scope)
+                    if not bound and scope is not facts.module:
+                        bound = facts.assignments_to(name, facts.module)
+                    if bound and not all(isinstance(b, cst.Call) for b in bound):
+                        return False  # (bound to something not built here: unknown)
+                    if bound:
+                        models.append(bound)
+            calls = [b for bound in models for b in bound]
+            own = [b for b in calls if isinstance(b.func, cst.Name) and b.func.value in facts.inventory.classes]
+            if not own:
+                return False  # (no model of this file's classes runs there: unknown)
+            for b in calls:
+                in_force = facts.holds_bn_in_force(b.func.value, b) if isinstance(b.func, cst.Name) else None
+                if in_force or (in_force is None and facts.expr_holds_bn(b, scope)):
+                    return False  # (a loss object, `nn.CrossEntropyLoss()`, holds none)
+        return True
+
+    def _in_loop_around(self, node: cst.CSTNode, target: Optional[cst.CSTNode], scope: cst.CSTNode) -> bool:
+        """Is ``node`` inside a loop of ``scope`` that also holds ``target`` (its next iteration
+        reads what this one bound)?"""
+        facts = self.ctx.facts
+        loops = []
+        cur = facts.parent(target) if target is not None else None
+        while cur is not None and cur is not scope:
+            if isinstance(cur, (cst.For, cst.While)):
+                loops.append(cur)
+            cur = facts.parent(cur)
+        return any(any(anc is loop for anc in facts.ancestors(node)) for loop in loops)
 
     def _wraps_itself(self, store: cst.Name, name: str) -> bool:
         """Is the binding at ``store`` a wrapper of the same loader (`loader = PreFetcher(loader)`):

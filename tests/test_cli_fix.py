@@ -197,7 +197,7 @@ def test_unsafe_fixes_flag_applies_unsafe(tmp_path):
         loader = []
         with torch.no_grad():
             for x in loader:
-                model(x)
+                print(model(x))
         """
     )
     p = tmp_path / "infer.py"

@@ -270,3 +270,119 @@ def test_parse_skips_node_validation_only_inside_the_parser():
         parse_cst("def f(:\n")
     with pytest.raises(cst.CSTValidationError):  # still on after a parser error
         cst.Name("still not a name")
+
+
+def test_two_space_files_are_parsed_in_chunks_too(monkeypatch):
+    """The default indent is the first indented block's, wherever it is (here after an import)."""
+    import ast
+
+    import libcst as cst
+
+    from bnlint import engine
+
+    monkeypatch.setattr(engine, "_CHUNK_BYTES", 1)
+    source = "import torch\n\n\ndef f():\n  return 1\n\n\nclass A: pass\n\n\ndef g():\n  if True:\n    return 2\n"
+    module = engine._parse_in_chunks(source, ast.parse(source))
+    assert module is not None
+    assert module.default_indent == "  "
+    assert module.code == source and module.deep_equals(cst.parse_module(source))
+
+
+def test_a_chunk_libcst_cannot_give_back_is_read_with_the_next_one(monkeypatch):
+    """libcst drops blank lines before a line of spaces at the end of a text: such a chunk is read
+    together with the statement after it (where those lines are not at the end)."""
+    import ast
+
+    import libcst as cst
+
+    from bnlint import engine
+
+    monkeypatch.setattr(engine, "_CHUNK_BYTES", 1)
+    alone = "import os\n\n\n\n\n \n# a comment\n"
+    assert cst.parse_module(alone).code != alone  # (libcst's behaviour)
+    source = alone + "x = 1\n\n\ny = 2\n"
+    module = engine._parse_in_chunks(source, ast.parse(source))
+    assert module is not None and module.code == source and module.deep_equals(cst.parse_module(source))
+    cache = engine.ParseCache()
+    for _ in range(2):  # the second time from the cache, which remembers the chunk to join
+        module = engine.parse_cst(source, ast.parse(source), cache=cache)
+        assert module.code == source and module.deep_equals(cst.parse_module(source))
+
+
+EDITED_SCRIPT = '''import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(3)
+
+    def forward(self, x):
+        return self.bn(x)
+
+
+def helper():
+    return 1
+
+
+def helper():
+    return 1
+
+
+@torch.no_grad()
+def evaluate(model, loader):
+    for x in loader:
+        model(x)
+'''
+
+
+def test_a_parse_cache_parses_again_only_the_statements_an_edit_touched():
+    import ast
+
+    import libcst as cst
+
+    from bnlint.engine import ParseCache, parse_cst
+
+    cache = ParseCache()
+    first = parse_cst(EDITED_SCRIPT, ast.parse(EDITED_SCRIPT), cache=cache)
+    assert first.code == EDITED_SCRIPT and first.deep_equals(cst.parse_module(EDITED_SCRIPT))
+    edited = EDITED_SCRIPT.replace("        model(x)\n", "        model(x)\n        print(x)\n")
+    second = parse_cst(edited, ast.parse(edited), cache=cache)
+    assert second.code == edited and second.deep_equals(cst.parse_module(edited))
+    # The imports and the class's body are the same objects (a statement after blank lines gets
+    # them as a new outer node); the edited function is new.
+    assert first.body[0] is second.body[0] and first.body[1] is second.body[1]
+    assert first.body[2].body is second.body[2].body
+    assert first.body[-1].body is not second.body[-1].body
+    # The two identical helpers are two objects (a node is never in a tree twice).
+    helpers = [s for s in second.body if isinstance(s, cst.FunctionDef) and s.name.value == "helper"]
+    assert len(helpers) == 2 and helpers[0] is not helpers[1]
+    assert len({id(n) for n in _all_nodes(second)}) == len(list(_all_nodes(second)))
+
+
+def _all_nodes(node):
+    yield node
+    for kid in node.children:
+        yield from _all_nodes(kid)
+
+
+def test_a_parse_cache_gives_the_same_findings_through_a_series_of_edits():
+    """Each fixture, edited line by line (a blank line added at each line in turn), linted with one
+    cache as the editor does: the findings are those of a lint without it."""
+    from bnlint import engine
+    from fixture_support import all_rules_settings, fixture_files
+
+    settings = all_rules_settings()
+    compared = 0
+    for path in fixture_files()[::7]:
+        source = open(path, encoding="utf-8").read()
+        lines = source.splitlines(keepends=True)
+        cache = engine.ParseCache()
+        for at in range(0, len(lines), max(1, len(lines) // 4)):
+            text = "".join(lines[:at] + ["\n"] + lines[at:])
+            with_cache = engine.lint_source(text, path, settings, parse_cache=cache).findings
+            without = engine.lint_source(text, path, settings).findings
+            assert [(f.line, f.column, f.code, f.message) for f in with_cache] == [(f.line, f.column, f.code, f.message) for f in without], (path, at)
+            compared += bool(without)
+    assert compared > 10

@@ -103,7 +103,7 @@ def test_cli_from_a_subfolder_without_config_finds_models_above(tmp_path, bnlint
     """`cd scripts && bnlint train.py` with models.py one level up (run with PYTHONPATH=..)."""
     train = (
         "import torch\nfrom models import Net\n\n\ndef main(loader):\n    model = Net()\n    with torch.no_grad():\n"
-        "        for x in loader:\n            model(x)\n"
+        "        for x in loader:\n            print(model(x))\n"
     )
     _write(tmp_path, {"models.py": BN_CLASS.format(name="Net"), "scripts/train.py": train})
     res = bnlint_cli("--no-cache", "--select", "BN001", "train.py", cwd=str(tmp_path / "scripts"))

@@ -215,7 +215,7 @@ def test_bn001_module_level_model_never_put_in_eval():
 
 
 def test_bn001_from_torch_import_nn_and_torchvision_factory():
-    src = "import torch\nfrom torch import nn\nfrom torchvision.models import resnet18\nm = resnet18()\nwith torch.no_grad():\n    m(x)\n"
+    src = "import torch\nfrom torch import nn\nfrom torchvision.models import resnet18\nm = resnet18()\nwith torch.no_grad():\n    print(m(x))\n"
     assert [(f.line, f.code) for f in lint(src)] == [(6, "BN001")]
 
 
