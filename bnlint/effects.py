@@ -193,6 +193,8 @@ SYNTHETIC_TENSORS = frozenset({
     "randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace",
     "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like",
 })
+# Of those, the random ones: noise is never the data (a start token of zeros may be).
+RANDOM_TENSORS = frozenset({"randn", "rand", "randint", "randn_like", "rand_like"})
 
 
 def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str], Optional[ast.AST]]") -> bool:

@@ -4827,12 +4827,14 @@ def construction_of(facts: Facts, value: cst.Call) -> Optional["Construction"]:
 def _summary_kinds(kinds: FrozenSet[str], obj: Obj) -> Optional[FrozenSet[str]]:
     """The evaluation contexts of a summary's forward of ``obj``; None for none at all: a pass over
     made-up data (``effects.SYNTHETIC``, a profiler or a shape check of another module) of a
-    network with random weights.  One with trained weights is a pass that moves its statistics."""
+    network with random weights, or of one whose only mode-dependent layers are dropout (they keep
+    no statistics: the pass changes nothing).  One with trained BatchNorm is a pass that moves its
+    statistics."""
     from bnlint.effects import SYNTHETIC
 
     if SYNTHETIC not in kinds:
         return kinds
-    return kinds - {SYNTHETIC} if obj.has_weights else None
+    return kinds - {SYNTHETIC} if obj.has_weights and obj.holds_bn else None
 
 
 def _method_construction(facts: Facts, call: cst.Call, method: str) -> Optional["Construction"]:
@@ -5096,6 +5098,15 @@ def _after_bindings(facts: Facts, anchor: cst.CSTNode, obs: ForwardObs) -> Optio
     leave the finding in place.  None when every candidate has such a binding."""
     root = obs.label.split(".")[0]
     node: cst.CSTNode = obs.node
+    for anc in facts.ancestors(node):
+        if anc is anchor:
+            break
+        if isinstance(anc, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            comp: Optional[cst.CompFor] = anc.for_in
+            while comp is not None:
+                if _binds_name(facts, comp, root, node):
+                    return None  # `[m(x) for m in ensemble]`: `m` exists only inside the comprehension
+                comp = comp.inner_for_in
     # Candidate insertion points: the anchor, then each statement in a block (not a one-line
     # suite) between it and the forward, outermost first.
     chain: List[cst.CSTNode] = []

@@ -299,7 +299,10 @@ class MissingEval(Rule):
     runs it hands it such a loader (`calculate_accuracy(net, testloader)`).
     An untrained network (no weights, no optimizer) run once on real data with
     nothing reading its output (`out, loss = net(imgs)` in a self-test) is no
-    evaluation. The trunk of a library model built in the same expression
+    evaluation; nor is noise (`torch.randn`) through a network whose only
+    mode-dependent layers are dropout (no statistics to move), nor a network
+    with random weights put in train mode on purpose (`layer.train()`) and run
+    on made-up data (a unit test of its train-mode path). The trunk of a library model built in the same expression
     (`densenet121(weights=...).features`, `resnet50(...).layer4`) holds that
     model's BatchNorm and weights; `models.__dict__["vgg16"]` is `models.vgg16`.
 
@@ -524,6 +527,16 @@ class MissingEval(Rule):
                 continue  # a GAN's sample images from a validation batch: display, not evaluation
             if "trace" not in obs.kinds and "after_fit" not in obs.kinds and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain):
                 continue  # a shape/smoke check on torch.randn(...): not evaluation on data
+            if "trace" not in obs.kinds and "after_fit" not in obs.kinds and not obj.holds_bn and _synthetic_input(
+                facts, obs.node, obs.fn, result, obs.chain, looked_at_only=False, random_only=True
+            ):
+                continue  # noise through a network whose only mode-dependent layers are dropout (no statistics): no evaluation
+            if (
+                "trace" not in obs.kinds and not obj.has_weights and not obj.is_parameter and all(v.fresh and v.origin for v in vals)
+                and not any(o is obj for _, o in result.trained_in_loop) and not result.optimized(obj)
+                and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain, looked_at_only=False)
+            ):
+                continue  # random weights put in train mode on purpose, on made-up data (a unit test of the layer's train-mode path)
             if "trace" not in obs.kinds and _shape_only_use(facts, obs.node, obs.fn):
                 continue  # `print(model(img).shape)`: its shape is the same in either mode
             if (
@@ -763,7 +776,7 @@ def _names_in(expr) -> "Set[str]":
     return {n.value for n in walk(expr) if isinstance(n, cst.Name)} | ({expr.value} if isinstance(expr, cst.Name) else set())
 
 
-def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> bool:
+def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True, random_only=False) -> bool:
     """``net(torch.randn(1, 3, 32, 32))`` or ``x = torch.zeros(...); net(x)``: a shape probe / smoke test.
 
     A name's value is the one its nearest binding before the use gives it (``X`` may be a random
@@ -771,7 +784,9 @@ def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> 
     only looked at, too (a probe); False asks only about the input (a demo network's random data)."""
     import libcst as cst
 
-    from bnlint.effects import SYNTHETIC_TENSORS
+    from bnlint.effects import RANDOM_TENSORS, SYNTHETIC_TENSORS
+
+    made_up = RANDOM_TENSORS if random_only else SYNTHETIC_TENSORS
 
     # `net(x, *state)`: the state a streaming model feeds back to itself is not the data.
     args = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -796,7 +811,7 @@ def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True) -> 
             if isinstance(expr, cst.Call):
                 q = facts.callee(expr) or ""
                 leaf = q.rsplit(".", 1)[-1]
-                if q.startswith("torch.") and (leaf in SYNTHETIC_TENSORS or leaf.endswith("Tensor")):
+                if q.startswith("torch.") and (leaf in made_up or (leaf.endswith("Tensor") and not random_only)):
                     return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
                 if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1, table):
                     return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random

@@ -1079,7 +1079,14 @@ class TinyBatchBN(Rule):
         fn = facts.enclosing_function(call)
         if fn is not None and (is_eval_function_name(fn.name.value) or _EVAL_WORDS.search(fn.name.value)) and "train" not in fn.name.value.lower():
             return True
+        entry = facts.parent(call)
+        if isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString) and _EVAL_WORDS.search(str(entry.key.evaluated_value)):
+            return True  # `{"train": DataLoader(...), "val": DataLoader(...)}`: kept under an evaluation split
         dataset = call.args[0].value if call.args and call.args[0].keyword is None else None
+        if isinstance(dataset, cst.Subscript) and len(dataset.slice) == 1 and isinstance(dataset.slice[0].slice, cst.Index):
+            key = dataset.slice[0].slice.value
+            if isinstance(key, cst.SimpleString) and _EVAL_WORDS.search(str(key.evaluated_value)):
+                return True  # `DataLoader(image_datasets["val"], ...)`
         if dataset is not None:
             dname = dotted(dataset) or ""
             if _EVAL_WORDS.search(dname.rsplit(".", 1)[-1]):

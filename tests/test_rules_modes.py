@@ -701,3 +701,18 @@ def test_one_sample_in_a_helper_of_the_training_loop_gets_no_fix():
             findings = [f for f in lint(fh.read(), path=path) if f.code == "BN001"]
         assert [f.line for f in findings] == [line]
         assert (findings[0].fix is not None) is fixable, name
+
+
+def test_bn001_no_fix_for_a_comprehension_variable():
+    """`[m(x) for m in ensemble]`: `m.eval()` before the loop would raise NameError; the finding
+    stays, without a fix (the property test's mutated container fixture found it)."""
+    src = (
+        "import torch\nimport torchvision\n\n"
+        "ensemble = [torchvision.models.resnet18(num_classes=10), torchvision.models.resnet34(num_classes=10)]\n"
+        "with torch.no_grad():\n"
+        "    for images, labels in test_loader:\n"
+        "        votes = [m(images) for m in ensemble]\n"
+    )
+    findings = [f for f in lint(src) if f.code == "BN001"]
+    assert [(f.line, f.column) for f in findings] == [(7, 18)]
+    assert findings[0].fix is None
