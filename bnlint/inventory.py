@@ -725,6 +725,9 @@ class ModuleInventory:
     # Imported modules only (their AST is dropped): ``bnlint.summaries.construction`` of each class
     # and function whose answer is not "a new module in train mode".
     constructions: Dict[str, Any] = field(default_factory=dict)
+    # Names the module binds once at its top level to a call (`net = models.resnet50(weights=...)`):
+    # name -> (the callee as spelled, weights given there), for ``ProjectIndex.module_level_model``.
+    module_models: Dict[str, Tuple[str, bool]] = field(default_factory=dict)
     # Classes whose `__init__` builds BatchNorm under an `if` (`if self.norm == "batch":`): a call
     # may switch it off (``class_switched_off``). Kept for imported modules too (their AST is not).
     switchable_bn: Dict[str, ast.ClassDef] = field(default_factory=dict)
@@ -1133,6 +1136,10 @@ def _parts_only_kept(fn: ast.AST) -> List[int]:
     return [id(func) for name, func in bound.items() if stores.get(name) == 1 and loads.get(name, 0) > 0 and part_reads.get(name, 0) == loads[name]]
 
 
+# What a factory's summary can record (``summaries.Construction``): a mode call, a freeze, a load.
+_HANDS_BACK_MODES = re.compile(rb"\.eval\(|\.train\(|requires_grad\w*\s*(=|\()\s*False|load_state_dict\(")
+
+
 @record
 class ModuleLevelModel:
     """A model a module builds at its top level, for the modules that import it (``ProjectIndex.module_level_model``)."""
@@ -1392,6 +1399,11 @@ def _local_summary(
         callees = [c for c in (dotted_name(v.func) for v in values if isinstance(v, ast.Call)) if c]
         if callees and name not in inv.classes and name not in inv.functions:
             module_models[name] = callees
+    for name, values in top_level_calls.items():
+        if len(values) == 1 and name in module_models and isinstance(values[0], ast.Call):
+            call = values[0]
+            weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in call.keywords)  # type: ignore[attr-defined]
+            inv.module_models[name] = (module_models[name][0], weights)
 
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) if isinstance(node, ast.ClassDef) else node
@@ -1406,7 +1418,7 @@ def _local_summary(
             for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
                 r.visit(default)
         r.finish()
-        if module_models:
+        if module_models and any(d.split(".")[0] in module_models for d, _ in r.names):
             r.names.extend((callee, n) for g, n in _globals_read(node, module_models) for callee in module_models[g] if callee != name)
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
@@ -2031,6 +2043,8 @@ class ProjectIndex:
         self._effect_modules: Dict[str, Optional[Tuple[Dict[str, ast.AST], Dict[str, str], Dict[str, ast.ClassDef]]]] = {}
         self._trees: Dict[str, Optional[ast.Module]] = {}  # ``module_tree``
         self._module_level_models: Dict[Tuple[str, str], Optional[ModuleLevelModel]] = {}  # ``module_level_model``
+        self._hands_back: Dict[str, bool] = {}  # ``_may_hand_back_modes``
+        self._text_of: Tuple[str, bytes] = ("", b"")  # ``_module_bytes``
         self._callers: Any = None  # ``bnlint.callers.CallerIndex``, made on first use
 
     def argument_evidence(self, path: str, name: str, position: int, keyword: str) -> Any:
@@ -2921,51 +2935,64 @@ class ProjectIndex:
         self._effect_modules[path] = module
         return module
 
+    def _module_bytes(self, path: str) -> bytes:
+        """The first bytes of a project module (as much as the index reads), kept for the last
+        file asked about only."""
+        self._note(path)  # (an answer read from it depends on it: the result cache's key)
+        if self._text_of[0] != path:
+            try:
+                with open(path, "rb") as fh:
+                    self._text_of = (path, fh.read(_MAX_INDEX_BYTES + 1))
+            except OSError:
+                self._text_of = (path, b"")
+        return self._text_of[1]
+
+    def _may_hand_back_modes(self, path: str) -> bool:
+        """Can a factory of the module at ``path`` hand back a model whose mode or BN freeze its
+        summary records (the text has a mode call, a `requires_grad` write or a factory of
+        another module it imports)?  Read once per file, so that a builder chain does not
+        summarise every module a returned call names (torch's own sources return calls everywhere)."""
+        path = os.path.abspath(path)
+        known = self._hands_back.get(path)
+        if known is None:
+            known = self._hands_back[path] = bool(_HANDS_BACK_MODES.search(self._module_bytes(path)))
+        return known
+
     def module_level_model(self, from_path: str, qualified: str) -> "Optional[ModuleLevelModel]":
         """A model object a project module builds once at its top level (`CatNet =
         models.resnet50(weights=...)`) that ``from_path`` imports as ``qualified``: what it holds,
-        whether it has trained weights, and whether that module switches its mode; None for any
-        other name (a class, a function, a name bound more than once or to no model)."""
+        whether it has trained weights, and whether that module or one that imports it switches
+        its mode; None for any other name (a class, a function, a name bound more than once or
+        to no model).  Read from the module's summary (``ModuleInventory.module_models``)."""
+        if not qualified or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return None
         found = next(iter(self._candidate_modules(from_path, qualified)), None)
         if found is None or "." in found[1]:
             return None
         module_path, attr = os.path.abspath(found[0]), found[1]
-        self._note(module_path)  # (the answer depends on that file: the result cache's key)
         key = (module_path, attr)
         if key in self._module_level_models:
             return self._module_level_models[key]
         self._module_level_models[key] = None
-        try:  # (most imported names are classes and functions: no tree for those)
-            with open(module_path, "rb") as fh:
-                if re.search(rb"^" + re.escape(attr.encode()) + rb"\s*(:[^=\n]*)?=[^=]", fh.read(_MAX_INDEX_BYTES + 1), re.M) is None:
-                    return None
-        except OSError:
-            return None
-        tree = self.module_tree(module_path)
-        inv = self.inventory_for_path(module_path) if tree is not None else None
-        values = [st.value for st in (tree.body if tree is not None else ()) if _binds_top_level(st, attr)]
-        if inv is None or len(values) != 1 or not isinstance(values[0], ast.Call) or any(
-            isinstance(n, ast.Global) and attr in n.names for n in ast_nodes(tree)  # type: ignore[arg-type]
-        ):
-            return None
-        call = values[0]
-        name = dotted_name(call.func)
-        if not name:
-            return None
-        holds = callable_holds_bn(inv, name, module_path, self)
-        dropout = not holds and callable_holds_dropout(inv, name, module_path, self)
+        text = self._module_bytes(module_path)
+        if not re.search(rb"^" + re.escape(attr.encode()) + rb"\s*(:[^=\n]*)?=[^=]", text, re.M):
+            return None  # (most imported names are classes and functions: no summary for those)
+        inv = self.inventory_for_path(module_path)
+        entry = getattr(inv, "module_models", {}).get(attr) if inv is not None else None
+        if entry is None or re.search(rb"\bglobal\s[\w\s,]*\b" + re.escape(attr.encode()) + rb"\b", text):
+            return None  # (bound again by a function through `global`)
+        callee, weights = entry
+        name = re.escape(attr.encode())
+        switched = re.search(rb"\b" + name + rb"\s*\.\s*(eval|train)\s*\(", text) is not None
+        loads = re.search(rb"\b" + name + rb"\s*\.\s*load_state_dict\s*\(", text) is not None
+        holds = callable_holds_bn(inv, callee, module_path, self)  # type: ignore[arg-type]
+        dropout = not holds and callable_holds_dropout(inv, callee, module_path, self)  # type: ignore[arg-type]
         if not holds and not dropout:
             return None
-        weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in call.keywords)
-        switched = loads = False
-        for n in ast_nodes(tree):  # type: ignore[arg-type]
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and dotted_name(n.func.value) == attr:
-                switched = switched or n.func.attr in ("eval", "train")
-                loads = loads or n.func.attr == "load_state_dict"
         # Another module that imports it may switch it before this one runs (a shared global):
         # any `<name>.eval()`/`.train()` in an importer's text makes its mode unknown here.
         switched = switched or self.mode_switched_by_importers(module_path, attr, attr)
-        model = ModuleLevelModel(holds_bn=holds, holds_dropout=dropout, has_weights=weights or loads, switched=switched, cls_name=name)
+        model = ModuleLevelModel(holds_bn=holds, holds_dropout=dropout, has_weights=weights or loads, switched=switched, cls_name=callee)
         self._module_level_models[key] = model
         return model
 
@@ -2976,13 +3003,16 @@ class ProjectIndex:
         no project module)."""
 
         def imported(name: str) -> "Optional[Construction]":
-            if not path:
+            qualified = resolve(name)
+            if not path or not qualified or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
                 return None
-            found = self.definition(path, resolve(name))
-            if found is None or found[0] == path:
+            # The module's summary, not its tree (``definition`` keeps trees: memory on large
+            # projects); a name re-exported through a package is not followed here.
+            found = next(iter(self._candidate_modules(path, qualified)), None)
+            if found is None or "." in found[1] or os.path.abspath(found[0]) == os.path.abspath(path) or not self._may_hand_back_modes(found[0]):
                 return None
             other = self.inventory_for_path(found[0])
-            return other.constructions.get(found[1]) if other is not None else None
+            return other.constructions.get(found[1]) if other is not None and hasattr(other, "constructions") else None
 
         return imported
 
