@@ -1137,7 +1137,7 @@ def _parts_only_kept(fn: ast.AST) -> List[int]:
 
 
 # What a factory's summary can record (``summaries.Construction``): a mode call, a freeze, a load.
-_HANDS_BACK_MODES = re.compile(rb"\.eval\(|\.train\(|requires_grad\w*\s*(=|\()\s*False|load_state_dict\(")
+_HANDS_BACK_MODES = lazy(rb"\.eval\(|\.train\(|requires_grad\w*\s*(=|\()\s*False|load_state_dict\(")
 
 
 @record
