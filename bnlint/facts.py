@@ -1096,13 +1096,18 @@ class Facts:
         return False
 
     def _self_attr_holds_bn(self, expr: cst.Attribute, depth: int) -> bool:
-        if isinstance(expr.value, cst.Attribute) and expr.attr.value in inv_mod.BN_TRUNKS:
-            # `self.base.layer1` of a `self.base` that holds BN: the stage of a ResNet, the
-            # `.features` of a DenseNet (its trunk: where such a model keeps its BN).
-            return self.expr_holds_bn(expr.value, None, depth + 1)
         cls = self.enclosing_class(expr)
         if cls is None:
             return False
+        if isinstance(expr.value, cst.Attribute) and expr.attr.value in inv_mod.BN_TRUNKS:
+            # `self.base.layer1` of a `self.base = resnet50(...)`: the stage of a library model
+            # with BN (its attribute layout is known: where such a model keeps its BN).
+            part = dotted(expr.value)
+            return any(
+                isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and inv_mod.factory_holds_bn(self.callee(node.value)) is True
+                and any(dotted(t.target) == part for t in node.targets)
+                for node in _walk_scope(cls, into_functions=True)
+            )
         attr = expr.attr.value
         for node in _walk_scope(cls, into_functions=True):
             if isinstance(node, (cst.Assign, cst.AnnAssign)):

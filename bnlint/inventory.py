@@ -1137,7 +1137,7 @@ def _parts_only_kept(fn: ast.AST) -> List[int]:
 
 
 # What a factory's summary can record (``summaries.Construction``): a mode call, a freeze, a load.
-_HANDS_BACK_MODES = lazy(rb"\.eval\(|\.train\(|requires_grad\w*\s*(=|\()\s*False|load_state_dict\(")
+_HANDS_BACK_MODES = lazy(r"\.eval\(|\.train\(|requires_grad\w*\s*(=|\()\s*False|load_state_dict\(")
 
 
 @record
@@ -2044,7 +2044,6 @@ class ProjectIndex:
         self._trees: Dict[str, Optional[ast.Module]] = {}  # ``module_tree``
         self._module_level_models: Dict[Tuple[str, str], Optional[ModuleLevelModel]] = {}  # ``module_level_model``
         self._hands_back: Dict[str, bool] = {}  # ``_may_hand_back_modes``
-        self._text_of: Tuple[str, bytes] = ("", b"")  # ``_module_bytes``
         self._callers: Any = None  # ``bnlint.callers.CallerIndex``, made on first use
 
     def argument_evidence(self, path: str, name: str, position: int, keyword: str) -> Any:
@@ -2935,18 +2934,6 @@ class ProjectIndex:
         self._effect_modules[path] = module
         return module
 
-    def _module_bytes(self, path: str) -> bytes:
-        """The first bytes of a project module (as much as the index reads), kept for the last
-        file asked about only."""
-        self._note(path)  # (an answer read from it depends on it: the result cache's key)
-        if self._text_of[0] != path:
-            try:
-                with open(path, "rb") as fh:
-                    self._text_of = (path, fh.read(_MAX_INDEX_BYTES + 1))
-            except OSError:
-                self._text_of = (path, b"")
-        return self._text_of[1]
-
     def _may_hand_back_modes(self, path: str) -> bool:
         """Can a factory of the module at ``path`` hand back a model whose mode or BN freeze its
         summary records (the text has a mode call, a `requires_grad` write or a factory of
@@ -2955,7 +2942,7 @@ class ProjectIndex:
         path = os.path.abspath(path)
         known = self._hands_back.get(path)
         if known is None:
-            known = self._hands_back[path] = bool(_HANDS_BACK_MODES.search(self._module_bytes(path)))
+            known = self._hands_back[path] = bool(_HANDS_BACK_MODES.search(self._module_text(path)))
         return known
 
     def module_level_model(self, from_path: str, qualified: str) -> "Optional[ModuleLevelModel]":
@@ -2974,17 +2961,17 @@ class ProjectIndex:
         if key in self._module_level_models:
             return self._module_level_models[key]
         self._module_level_models[key] = None
-        text = self._module_bytes(module_path)
-        if not re.search(rb"^" + re.escape(attr.encode()) + rb"\s*(:[^=\n]*)?=[^=]", text, re.M):
+        text = self._module_text(module_path)
+        name = re.escape(attr)
+        if not re.search(r"^" + name + r"\s*(:[^=\n]*)?=[^=]", text, re.M):
             return None  # (most imported names are classes and functions: no summary for those)
         inv = self.inventory_for_path(module_path)
         entry = getattr(inv, "module_models", {}).get(attr) if inv is not None else None
-        if entry is None or re.search(rb"\bglobal\s[\w\s,]*\b" + re.escape(attr.encode()) + rb"\b", text):
+        if entry is None or re.search(r"\bglobal\s[\w\s,]*\b" + name + r"\b", text):
             return None  # (bound again by a function through `global`)
         callee, weights = entry
-        name = re.escape(attr.encode())
-        switched = re.search(rb"\b" + name + rb"\s*\.\s*(eval|train)\s*\(", text) is not None
-        loads = re.search(rb"\b" + name + rb"\s*\.\s*load_state_dict\s*\(", text) is not None
+        switched = re.search(r"\b" + name + r"\s*\.\s*(eval|train)\s*\(", text) is not None
+        loads = re.search(r"\b" + name + r"\s*\.\s*load_state_dict\s*\(", text) is not None
         holds = callable_holds_bn(inv, callee, module_path, self)  # type: ignore[arg-type]
         dropout = not holds and callable_holds_dropout(inv, callee, module_path, self)  # type: ignore[arg-type]
         if not holds and not dropout:

@@ -2240,7 +2240,9 @@ class ModesAnalysis:
             holds = self._value_holds_bn(built, scope) and not self._layers_switched_off(built, "bn")
         except RecursionError:
             holds = False
-        if not holds or self._construction(built) is not None:  # (a project factory: its mode and parts are its own)
+        # Only a library model: its attribute layout is known (torchvision's `.features`,
+        # `.layer4`); a project class's `.encoder` may hold anything.
+        if not holds or factory_holds_bn(self.facts.callee(built)) is not True:
             return None
         obj = Obj(label=label, holds_bn=True, cls_name=self._constructor_name(built), created_at=value, has_weights=self._built_with_weights(built))
         st.modes[obj] = frozenset({Val(TRAIN, (), fr.act)})

@@ -359,7 +359,9 @@ def _freezes_bn_parameters(
         if owner and owner.startswith("self.") and owner[5:] in bn_attrs:
             return True
         if owner and owner.startswith("self.") and owner.count(".") == 2 and owner.split(".")[1] in bn_attrs and owner.split(".")[2] in _bn_trunks():
-            return True  # `self.base.layer1` of a `self.base = resnet50(...)`
+            # `self.base.layer1` of a `self.base = resnet50(...)`: a library model's stage (the
+            # attributes ``_bn_attributes`` finds are BN layers and library models only)
+            return True
         if owner == "self" and builds_bn():
             return True  # `for p in self.parameters(): p.requires_grad = False` in a class that builds BN
     return False

@@ -155,7 +155,8 @@ class FrozenBNTrainMode(Rule):
     several times is the object of the binding that reaches the freeze (`net =
     alexnet(...)` after `net = ResNetSmall()` has no BatchNorm). A constructor
     that freezes a library model it builds (`self.trunk = resnet50(...)`, then
-    `requires_grad = False` on `self.trunk` or on a stage `self.trunk.layer1`)
+    `requires_grad = False` on `self.trunk` or on a stage `self.trunk.layer1` of a library
+    model; a project class's part is decided by what that class builds)
     freezes BatchNorm, also for a model of that class built in another module.
     A builder that returns what a builder of another module froze
     (`build_classifier()` returning `resnet_frozen(n)`) hands back a frozen
