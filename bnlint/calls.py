@@ -14,6 +14,9 @@ HARMLESS_CALLS = frozenset(
 HARMLESS_PREFIXES = (
     "torch.", "logging.", "logger.", "log.", "wandb.", "mlflow.", "writer.", "tb_writer.", "summary_writer.",
     "np.", "numpy.", "math.", "os.", "json.", "pickle.", "time.",
+    # Explanation libraries: their extractors hook a model and run it in the mode it is in
+    # (torchcam's layer search restores the mode it switches; captum switches none).
+    "torchcam.", "captum.",
 )  # fmt: skip
 HARMLESS_LEAVES = frozenset({"info", "debug", "warning", "print", "log", "watch", "add_graph", "summary", "save", "dumps", "dump", "append", "format"})
 # Wrappers whose result runs the wrapped module in the wrapped module's mode.

@@ -190,7 +190,7 @@ def _tested_parameters(fn: ast.AST) -> Set[str]:
 # torch's constructors of made-up tensors (random, constant, uninitialised, ranges): shape probes'
 # inputs.  The one table, read by BN001's in-file probe check too.
 SYNTHETIC_TENSORS = frozenset({
-    "randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace",
+    "randn", "rand", "zeros", "ones", "empty", "randint", "full", "arange", "linspace", "eye",
     "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like",
 })
 # Of those, the random ones: noise is never the data (a start token of zeros may be).
@@ -220,6 +220,8 @@ def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]
     """The value of an `if` test over names bound to literals (`valid_loader is not None`, `not
     use_val`, `mode == "val"`, `a and b`), or None when it depends on anything else.  The one
     implementation: the mode analysis asks it of its libcst tests too (``ModesAnalysis._static_truth``)."""
+    if isinstance(test, ast.Constant):  # `if 0:`, `if False:` (code switched off by hand)
+        return bool(test.value)
     if isinstance(test, ast.Name):
         return bool(literals[test.id]) if test.id in literals else None
     if isinstance(test, ast.Attribute):  # `self.use_bn`, when `__init__` copied a parameter to it

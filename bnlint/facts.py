@@ -14,6 +14,7 @@ import libcst as cst
 from bnlint import inventory as inv_mod
 from bnlint.eval_names import EVAL_FUNCTION_WORDS, is_eval_function_name  # noqa: F401 (the rules import them from here)
 from bnlint.inventory import BN_TRUNKS, ModuleInventory, ProjectIndex  # noqa: F401 (BN_TRUNKS: modes imports it from here)
+from bnlint.patterns import lazy
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
@@ -440,7 +441,7 @@ class Facts:
             if isinstance(expr.value, cst.Name) and expr.attr.value == "module":
                 # model.module behind DataParallel/DDP
                 return self.expr_holds_bn(expr.value, scope, depth + 1)
-            return False
+            return self.library_part_holds_bn(expr, scope)
         if isinstance(expr, cst.IfExp):
             return self.expr_holds_bn(expr.body, scope, depth + 1) or self.expr_holds_bn(expr.orelse, scope, depth + 1)
         if isinstance(expr, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in expr.slice):
@@ -450,6 +451,20 @@ class Facts:
             # `models[0]` of a list of models: what its elements hold.
             return self._element_holds_bn(expr.value, scope, depth + 1)
         return False
+
+    def library_part_holds_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode) -> bool:
+        """`googlenet.conv1.bn`, `resnet.layer4`, `densenet.features.norm0`: a part of a library
+        model with BatchNorm (a name bound, where ``expr`` reads it, to a known factory's model)
+        that its layout names as a BatchNorm layer (`bn`, `bn1`, `norm0`) or as a trunk."""
+        if not isinstance(expr, cst.Attribute):
+            return False
+        path = (dotted(expr) or "").split(".")
+        if len(path) < 2 or not (_BN_LAYER_ATTR.match(path[-1]) or path[-1] in BN_TRUNKS):
+            return False
+        values = self.reaching_assignments(path[0], expr, scope) or (self.reaching_assignments(path[0], None, self.module) if scope is not self.module else [])
+        return bool(values) and all(
+            isinstance(v, cst.Call) and inv_mod.factory_holds_bn(self.callee(_unmoved(v))) is True for v in values
+        )
 
     def _element_holds_bn(self, container: cst.BaseExpression, scope: cst.CSTNode, depth: int) -> bool:
         """Does an element of the list ``container`` names hold BatchNorm?  Its literal
@@ -551,6 +566,34 @@ class Facts:
                     return [v for v in values if self._inside_any(v, region, scope)]
             cur = parent
         return values
+
+    def _literal_bindings(self, name: str, at: cst.CSTNode, scope: cst.CSTNode) -> Optional[FrozenSet[object]]:
+        """The literal values of the bindings of ``name`` that reach ``at`` in ``scope`` (a
+        function's own, else the module's), or None when one is no literal, or the name is bound
+        another way there (a loop variable, `with ... as`, `global`)."""
+        own = scope is not self.module and self.binds_locally(scope, name)  # type: ignore[arg-type]
+        where = scope if own else self.module
+        values = self.reaching_assignments(name, at if own or scope is self.module else None, where)
+        if not values or self._bound_otherwise(name, where):
+            return None
+        found = [literal_value(v) for v in values]
+        return None if any(v is NOT_LITERAL for v in found) else frozenset(found)
+
+    def _bound_otherwise(self, name: str, scope: cst.CSTNode) -> bool:
+        """Is ``name`` bound in ``scope`` by anything but a plain assignment (a loop target,
+        `with ... as`, an augmented assignment, `global`/`nonlocal` in a function of the module)?"""
+        for n in self.iter_nodes(scope):
+            if isinstance(n, (cst.For, cst.CompFor)) and name in {x.value for x in walk(n.target) if isinstance(x, cst.Name)}:
+                return True
+            if isinstance(n, cst.AsName) and name in {x.value for x in walk(n.name) if isinstance(x, cst.Name)}:
+                return True
+            if isinstance(n, cst.AugAssign) and isinstance(n.target, cst.Name) and n.target.value == name:
+                return True
+            if isinstance(n, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in n.names):
+                return True
+            if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name) and n.target.value == name:
+                return True
+        return False
 
     def _inside_any(self, node: cst.CSTNode, ids: Set[int], scope: cst.CSTNode) -> bool:
         cur: Optional[cst.CSTNode] = node
@@ -731,43 +774,48 @@ class Facts:
         return frozenset(found)
 
     def never_runs(self, node: cst.CSTNode) -> bool:
-        """Is ``node`` on a branch of an `if` of its function that the values this file hands the
-        function's parameters never take (``static_values``, through callers that hand on their own
-        parameters: `build(3, use_frozen_trunk)` with `use_frozen_trunk = False`, then
-        `maybe_freeze(net, flag)`, then `if flag:`)?  Unknown values keep it running."""
+        """Is ``node`` on a branch of an `if` that never runs: its test is a literal (`if 0:`), or
+        reads names that are
+        - parameters of its function, with the values this file hands them (``static_values``,
+          through callers that hand on their own parameters: `build(3, use_frozen_trunk)` with
+          `use_frozen_trunk = False`, then `maybe_freeze(net, flag)`, then `if flag:`);
+        - or names whose bindings that reach the `if` are all literals (`FREEZE = False` above it
+          in the function, or a module constant)?
+        Unknown values keep it running."""
         import ast
         import itertools
 
         from bnlint.effects import static_truth
 
         fn = self.enclosing_function(node)
-        if fn is None:
-            return False
-        params = set(params_of(fn))
+        scope: cst.CSTNode = fn if fn is not None else self.module
+        params = set(params_of(fn)) if fn is not None else set()
         child: cst.CSTNode = node
         for anc in self.ancestors(node):
-            if anc is fn:
+            if anc is scope:
                 return False
             if isinstance(anc, cst.If) and child is not anc.test and (child is anc.body or child is anc.orelse):
-                tested = sorted({n.value for n in walk(anc.test) if isinstance(n, cst.Name)} | ({anc.test.value} if isinstance(anc.test, cst.Name) else set()))
-                if tested and all(name in params for name in tested):
-                    choices = []
-                    for name in tested:
-                        values = None if self.assignments_to(name, fn) else self.parameter_values(fn, name)
-                        if values is None:
-                            break
-                        choices.append([(name, v) for v in values])
+                tested = sorted(({n.value for n in walk(anc.test) if isinstance(n, cst.Name)} | ({anc.test.value} if isinstance(anc.test, cst.Name) else set())) - {"True", "False", "None"})
+                choices = []
+                for name in tested:
+                    if name in params:
+                        values = None if self.assignments_to(name, fn) else self.parameter_values(fn, name)  # type: ignore[arg-type]
                     else:
-                        try:
-                            tree = ast.parse(self.code_of(anc.test).strip(), mode="eval").body
-                        except (SyntaxError, ValueError, RecursionError, MemoryError):
-                            tree = None
-                        combos = list(itertools.islice(itertools.product(*choices), 64))
-                        truths = {static_truth(tree, dict(combo)) for combo in combos} if tree is not None else {None}
-                        if len(truths) == 1 and None not in truths:
-                            taken = truths.pop()
-                            if (child is anc.body) != taken:
-                                return True
+                        values = self._literal_bindings(name, anc, scope)
+                    if values is None:
+                        break
+                    choices.append([(name, v) for v in values])
+                else:
+                    try:
+                        tree = ast.parse(self.code_of(anc.test).strip(), mode="eval").body
+                    except (SyntaxError, ValueError, RecursionError, MemoryError):
+                        tree = None
+                    combos = list(itertools.islice(itertools.product(*choices), 64))
+                    truths = {static_truth(tree, dict(combo)) for combo in combos} if tree is not None else {None}
+                    if len(truths) == 1 and None not in truths:
+                        taken = truths.pop()
+                        if (child is anc.body) != taken:
+                            return True
             child = anc
         return False
 
@@ -1019,9 +1067,10 @@ class Facts:
                             return NOT_LITERAL  # written elsewhere too
         return literal_value(values[0]) if len(values) == 1 else NOT_LITERAL
 
-    def kept_attributes(self, cls: cst.ClassDef) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
-        """For a plain top-level class of this file (a trainer, not an `nn.Module`) that stores what
-        its constructor is handed: ``bnlint.effects.constructor_attributes`` of it, else None."""
+    def kept_attributes(self, cls: cst.ClassDef, modules_too: bool = False) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
+        """For a plain top-level class of this file (a trainer, not an `nn.Module`; with
+        ``modules_too``, a LightningModule as well) that stores what its constructor is handed:
+        ``bnlint.effects.constructor_attributes`` of it, else None."""
         import ast
 
         from bnlint.effects import constructor_attributes, is_module_class
@@ -1030,14 +1079,15 @@ class Facts:
             return None
         classes = {n.name: n for n in self._ast().body if isinstance(n, ast.ClassDef)}
         cls_ast = classes.get(cls.name.value)
-        if cls_ast is None or is_module_class(cls_ast, classes):
+        if cls_ast is None or (is_module_class(cls_ast, classes) and not (modules_too and self.is_lightning_class(cls))):
             return None
         return constructor_attributes(cls_ast)
 
     def _kept_parameter(self, cls: cst.ClassDef, attr: str) -> "Optional[Tuple[str, int]]":
-        """The constructor parameter (name, position after `self`) the plain class ``cls`` keeps in
-        `self.<attr>` (``kept_attributes``), or None."""
-        kept = self.kept_attributes(cls)
+        """The constructor parameter (name, position after `self`) the plain class ``cls`` (or a
+        LightningModule: Lightning trains what it keeps) keeps in `self.<attr>`
+        (``kept_attributes``), or None."""
+        kept = self.kept_attributes(cls, modules_too=True)
         if kept is None:
             return None
         positional, stored = kept
@@ -1079,6 +1129,8 @@ class Facts:
             source = root_name(value)
             if source in names and target not in names:
                 out.add(target)
+            elif target not in names and container_of(value, names):
+                out.add(target)  # `model = nn.Sequential(backbone, head)`: its `.train()` reaches `backbone`
             elif target in names and source and source not in names and isinstance(value, (cst.Attribute, cst.Name)):
                 out.add(source)
         return out
@@ -1159,6 +1211,17 @@ def root_name(expr: cst.CSTNode) -> Optional[str]:
 NOT_LITERAL = object()  # what ``literal_value`` returns for anything else
 
 
+# How torchvision's and timm's models name their BatchNorm layers (`bn`, `bn1`, `norm0`, `batchnorm`).
+_BN_LAYER_ATTR = lazy(r"(?i)^(bn\d*|norm\d*|batch_?norm\d*)$")
+
+
+def _unmoved(value: cst.BaseExpression) -> cst.BaseExpression:
+    """`resnet50(weights=...).to(device).eval()` -> the factory call."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
+        value = value.func.value
+    return value
+
+
 def literal_value(expr: cst.BaseExpression) -> object:
     """The value of a string, integer, float, ``True``/``False``/``None`` literal, else ``NOT_LITERAL``."""
     if isinstance(expr, cst.SimpleString):
@@ -1233,12 +1296,49 @@ def _ema_targets(facts: "Facts") -> set:
                 targets.add(path)  # `self.encoder_k`: which of the module's parts is the EMA copy
             if fn is not None and owner in params_of(fn):
                 targets.update(r for r in map(root_name, facts.caller_arguments(fn, owner)) if r)
+    # A target network refreshed from the online one inside the training loop
+    # (`target.load_state_dict(online.state_dict())` every epoch): its weights and running
+    # statistics are overwritten each time, the bootstrap / DQN target, not a frozen pretrained model.
+    for call in facts.calls:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "load_state_dict" and call.args):
+            continue
+        source = call.args[0].value
+        if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and source.func.attr.value == "state_dict"):
+            continue
+        target, online = dotted(func.value), dotted(source.func.value)
+        if not target or not online or target == online:
+            continue
+        loop = next((a for a in facts.ancestors(call) if isinstance(a, (cst.For, cst.While))), None)
+        if loop is None or not _loop_trains(facts, loop):
+            continue
+        targets.add(target.split(".")[0])
+        if "." in target:
+            targets.add(target)
     for _ in range(3):  # `teacher_unwrapped = teacher.module`: both names
         more = facts.aliases(targets) - targets
         if not more:
             break
         targets |= more
     return targets
+
+
+def container_of(value: cst.BaseExpression, names: "Set[str] | FrozenSet[str]") -> bool:
+    """`nn.Sequential(backbone, head)` / `nn.ModuleList([...])` holding one of ``names`` as a part."""
+    if not (isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("Sequential", "ModuleList")):
+        return False
+    parts = [a.value for a in value.args if not a.star]
+    if len(parts) == 1 and isinstance(parts[0], (cst.List, cst.Tuple)):
+        parts = [e.value for e in parts[0].elements]
+    return any(isinstance(p, cst.Name) and p.value in names for p in parts)
+
+
+def _loop_trains(facts: "Facts", loop: cst.CSTNode) -> bool:
+    """Does ``loop`` call `.backward()` or a `.step()` itself?"""
+    for node in facts.iter_nodes(loop):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "step"):
+            return True
+    return False
 
 
 def _all_params(fn: cst.FunctionDef) -> Sequence[cst.Param]:

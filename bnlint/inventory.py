@@ -1020,7 +1020,7 @@ BN_TRUNKS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "back
 
 # Where a library classifier keeps its dropout (`vgg16().classifier`): a call's result reduced to
 # another attribute (`.features`) keeps none of it.
-_DROPOUT_HEADS = frozenset({"classifier", "head", "heads", "fc", "dropout", "drop"})
+DROPOUT_HEADS = frozenset({"classifier", "head", "heads", "fc", "dropout", "drop"})
 
 
 class _References:
@@ -1066,7 +1066,7 @@ class _References:
                     names.append((name, node))
                     continue
                 value = node.value  # type: ignore[attr-defined]
-                if type(value) is ast.Call and node.attr not in MODULE_METHODS_KEEPING_MODE and node.attr not in _DROPOUT_HEADS:  # type: ignore[attr-defined]
+                if type(value) is ast.Call and node.attr not in MODULE_METHODS_KEEPING_MODE and node.attr not in DROPOUT_HEADS:  # type: ignore[attr-defined]
                     self.sub_selected.add(id(value.func))
                 children: list = [value]
             elif kind is ast.Subscript and _namespace_pick(node) is not None:
@@ -1116,14 +1116,49 @@ def _globals_read(node: ast.AST, names: "Dict[str, List[str]]") -> List[Tuple[st
     return [(name, n) for name, n in reads if name not in bound]
 
 
+def _drops_the_head(index: ast.AST) -> bool:
+    """An index into a model's list of children that leaves out its last child, where a library
+    classifier keeps its dropout: `[0]` (the stem, `features` of a VGG) or `[:-k]`."""
+    if type(index) is ast.Constant:
+        return index.value == 0 and type(index.value) is int  # type: ignore[attr-defined]
+    if type(index) is not ast.Slice or index.step is not None:  # type: ignore[attr-defined]
+        return False
+    lower, upper = index.lower, index.upper  # type: ignore[attr-defined]
+    starts_at_stem = lower is None or (type(lower) is ast.Constant and lower.value == 0)  # type: ignore[attr-defined]
+    ends_before_last = type(upper) is ast.UnaryOp and type(upper.op) is ast.USub and type(upper.operand) is ast.Constant and type(upper.operand.value) is int and upper.operand.value > 0  # type: ignore[attr-defined]
+    return starts_at_stem and ends_before_last
+
+
+def _part_read_of(node: ast.AST) -> Optional[ast.AST]:
+    """The model expression ``node`` reads only a part of, without its dropout head:
+    `m.features` and `list(m.children())[:-1]` read a part of `m`; `m.classifier`, `m.eval()`
+    and `m.children()` do not."""
+    kind = type(node)
+    if kind is ast.Attribute:
+        return node.value if node.attr not in DROPOUT_HEADS and node.attr not in _WHOLE_MODULE_READS else None  # type: ignore[attr-defined]
+    if kind is not ast.Subscript or not _drops_the_head(node.slice):  # type: ignore[attr-defined]
+        return None
+    listed = node.value  # type: ignore[attr-defined]
+    if type(listed) is not ast.Call or dotted_name(listed.func) != "list" or len(listed.args) != 1 or listed.keywords:
+        return None
+    children = listed.args[0]
+    if type(children) is ast.Call and not children.args and type(children.func) is ast.Attribute and children.func.attr == "children":
+        return children.func.value
+    return None
+
+
 def _parts_only_kept(fn: ast.AST) -> List[int]:
-    """ids of the callees of calls in ``fn`` bound once to a local name that is only ever read
-    for a part other than the head (`vgg = vgg16(weights=...)` ... `vgg.features[:16]`): as
-    `vgg16(...).features`, the library classifier's dropout head is not kept."""
+    """ids of the callees of calls in ``fn`` whose result only a part other than the head is
+    kept of (as `vgg16(...).features`, the library classifier's dropout head is not kept):
+    - bound once to a local name that is only ever read for a part
+      (`vgg = vgg16(weights=...)` ... `vgg.features[:16]`);
+    - bound to a name or attribute that the next statement rebinds to a part of it
+      (`self.model = vgg16(...)`, then `self.model = nn.Sequential(*list(self.model.children())[:-1])`)."""
     bound: Dict[str, ast.AST] = {}
     stores: Dict[str, int] = {}
     loads: Dict[str, int] = {}
     part_reads: Dict[str, int] = {}
+    rebound: List[int] = []
     for node in ast_nodes(fn):
         kind = type(node)
         if kind is ast.Assign and len(node.targets) == 1 and type(node.targets[0]) is ast.Name and type(node.value) is ast.Call:  # type: ignore[attr-defined]
@@ -1131,9 +1166,32 @@ def _parts_only_kept(fn: ast.AST) -> List[int]:
         elif kind is ast.Name:
             counts = loads if type(node.ctx) is ast.Load else stores  # type: ignore[attr-defined]
             counts[node.id] = counts.get(node.id, 0) + 1  # type: ignore[attr-defined]
-        elif kind is ast.Attribute and type(node.value) is ast.Name and node.attr not in _DROPOUT_HEADS and node.attr not in _WHOLE_MODULE_READS:  # type: ignore[attr-defined]
-            part_reads[node.value.id] = part_reads.get(node.value.id, 0) + 1  # type: ignore[attr-defined]
-    return [id(func) for name, func in bound.items() if stores.get(name) == 1 and loads.get(name, 0) > 0 and part_reads.get(name, 0) == loads[name]]
+        part_of = _part_read_of(node)
+        if type(part_of) is ast.Name:
+            part_reads[part_of.id] = part_reads.get(part_of.id, 0) + 1  # type: ignore[attr-defined]
+        for body in (getattr(node, "body", None), getattr(node, "orelse", None), getattr(node, "finalbody", None)):
+            if type(body) is list:
+                rebound.extend(_rebound_to_a_part(body))
+    once = [id(func) for name, func in bound.items() if stores.get(name) == 1 and loads.get(name, 0) > 0 and part_reads.get(name, 0) == loads[name]]
+    return once + rebound
+
+
+def _rebound_to_a_part(body: List[ast.stmt]) -> List[int]:
+    """ids of the callees of `target = call(...)` statements in ``body`` whose next statement
+    rebinds ``target`` to a part of it: the whole model was reachable through ``target`` alone,
+    so only that part of it survives."""
+    out = []
+    for first, second in zip(body, body[1:]):
+        if not (type(first) is ast.Assign and type(second) is ast.Assign and len(first.targets) == 1 and len(second.targets) == 1 and type(first.value) is ast.Call):
+            continue
+        target = dotted_name(first.targets[0])
+        if not target or dotted_name(second.targets[0]) != target:
+            continue
+        reads = [n for n in ast_nodes(second.value) if type(n) in (ast.Name, ast.Attribute) and dotted_name(n) == target]
+        parts = [n for n in ast_nodes(second.value) if dotted_name(_part_read_of(n) or second) == target]  # type: ignore[arg-type]
+        if reads and len(parts) == len(reads):
+            out.append(id(first.value.func))
+    return out
 
 
 # What a factory's summary can record (``summaries.Construction``): a mode call, a freeze, a load.

@@ -55,6 +55,7 @@ _LIGHTNING_TRAINERS = frozenset({
 })  # fmt: skip
 _LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
+from bnlint.inventory import DROPOUT_HEADS
 from bnlint.inventory import ALTERNATE_CONSTRUCTORS, class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name, is_eval_routine_name
@@ -107,6 +108,9 @@ class Obj:
     cls_name: Optional[str] = None
     keeps_bn_eval: bool = False  # its class overrides train() to put BN back in eval
     created_at: Optional[cst.CSTNode] = None
+    # Its constructor puts every part with BatchNorm or dropout in eval (`self.encoder.eval()`
+    # beside a prompt it tunes): an `.eval()` of the whole leaves what trains as it was.
+    parts_built_in_eval: bool = False
     # A parameter of a function analysed on its own: a model may come in, with or without BN
     # (BN001 needs BN evidence; an `.eval()` that leaks into training is wrong for any model).
     is_parameter: bool = False
@@ -310,6 +314,7 @@ class ModesAnalysis:
         self.module = facts.module
         self.forwards: Dict[tuple, ForwardObs] = {}
         self.leaks: Dict[cst.CSTNode, EvalLeak] = {}
+        self._evals_every_part: Dict[int, bool] = {}
         self.unfreezes: Dict[cst.CSTNode, Unfreeze] = {}
         self.trained_in_loop: Set[Tuple[Optional[cst.CSTNode], Obj]] = set()
         self.trained_in_loop_runs: Set[Tuple[Optional[cst.CSTNode], Obj, tuple]] = set()  # (loop, model, ``loop_runs`` chain)
@@ -812,7 +817,8 @@ class ModesAnalysis:
             func = call.func
             if isinstance(func, cst.Attribute) and func.attr.value in found - {"__init__"}:
                 fn = self.facts.enclosing_function(call)
-                if fn is None or fn.name.value not in found or self.facts.enclosing_class(call) is not cls:
+                # (`self.setup_model()` in a base class's `__init__` that ``cls`` inherits: construction.)
+                if fn is None or fn.name.value not in found or methods.get(fn.name.value) is not fn:
                     found.discard(func.attr.value)
         return found
 
@@ -993,9 +999,17 @@ class ModesAnalysis:
                 return self.resolve(func.value, st, fr)
             source = _children_container_source(expr, q)
             if source is not None:
-                return self.resolve(source, st, fr)
+                whole = self.resolve(source, st, fr)
+                if whole is not None and whole.holds_dropout and not whole.holds_bn and self._library_built(whole) and _leaves_out_last_child(expr):
+                    return None  # `nn.Sequential(*list(vgg16().children())[:-1])`: its dropout head is left out
+                return whole
             return None
         return None
+
+    def _library_built(self, obj: Obj) -> bool:
+        """Was ``obj`` built by a library model factory, whose dropout is in its last child?"""
+        built = obj.created_at
+        return isinstance(built, cst.Call) and factory_holds_bn(self.facts.callee(built)) is not None
 
     def _self_obj(self, expr: cst.Attribute, key: tuple, fr: Frame) -> Optional[Obj]:
         if key in self._self_objs:
@@ -1493,6 +1507,38 @@ class ModesAnalysis:
     def _keeps_bn_eval(self, name: Optional[str]) -> bool:
         return keeps_bn_eval(self.facts, name)
 
+    def _constructor_evals_every_part(self, name: Optional[str]) -> bool:
+        """Does the constructor of the class ``name`` of this file put in eval (`self.encoder.eval()`)
+        every part it builds that holds BatchNorm or dropout, and build no other such layer?"""
+        cls = self.facts.class_named(name) if name and "." not in name else None
+        if cls is None:
+            return False
+        cached = self._evals_every_part.get(id(cls))
+        if cached is not None:
+            return cached
+        self._evals_every_part[id(cls)] = False  # (cycle guard)
+        methods = self._methods_of(cls)
+        bodies = [methods[m] for m in self._init_methods(cls) if m in methods]
+        switched = {
+            node.func.value.attr.value
+            for body in bodies for node in self.walk(body)
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "eval"
+            and isinstance(node.func.value, cst.Attribute) and isinstance(node.func.value.value, cst.Name) and node.func.value.value.value == "self"
+        }
+        answer = bool(switched)
+        targets = {f"self.{a}" for a in switched}
+        for body in bodies if answer else ():
+            for node in self.walk(body):
+                if not isinstance(node, cst.Call):
+                    continue
+                if any(isinstance(a, cst.Assign) and any(dotted(t.target) in targets for t in a.targets) for a in self.facts.ancestors(node)):
+                    continue  # (building the part it puts in eval)
+                if self._value_holds_bn(node, body) or self._value_holds_dropout(node):
+                    answer = False
+                    break
+        self._evals_every_part[id(cls)] = answer
+        return answer
+
     # --- statements ------------------------------------------------------------
     def _tick(self) -> None:
         self._steps += 1
@@ -1872,6 +1918,7 @@ class ModesAnalysis:
                     and v.frame == fr.act
                     and v.origin
                     and self._inside(v.origin[0], loop)
+                    and not self._in_last_iteration_only(v.origin[0], loop, fr)
                 ):
                     new.add(v.replace(mark=(loop, v.origin[0])))
                     changed = True
@@ -1880,6 +1927,59 @@ class ModesAnalysis:
             if changed:
                 out.modes[obj] = frozenset(new)
         return out
+
+    def _in_last_iteration_only(self, node: cst.CSTNode, loop: cst.CSTNode, fr: Frame) -> bool:
+        """Is ``node`` under `if i == len(steps) - 1:` in `for i, batch in enumerate(steps)` (also
+        through `tqdm(...)`/`list(...)` and a name bound to them, or `for i in range(len(steps))`)?
+        It runs in the loop's last iteration only: no next iteration of that loop follows it."""
+        if not isinstance(loop, cst.For):
+            return False
+        index = loop.target.elements[0].value if isinstance(loop.target, cst.Tuple) and loop.target.elements else loop.target
+        if not isinstance(index, cst.Name):
+            return False
+        scope = fr.fn if fr.fn is not None else self.module
+        iterated: Set[str] = set()
+        expr: Optional[cst.BaseExpression] = loop.iter
+        for _ in range(6):
+            if isinstance(expr, cst.Name):
+                iterated.add(expr.value)
+                bound = self.facts.reaching_assignments(expr.value, loop, scope)
+                expr = bound[0] if len(bound) == 1 else None
+            elif isinstance(expr, cst.Call) and expr.args and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("enumerate", "tqdm", "list", "range", "len", "iter", "zip"):
+                expr = expr.args[0].value
+            else:
+                break
+        if isinstance(expr, cst.Name):
+            iterated.add(expr.value)
+        for anc in self.facts.ancestors(node):
+            if anc is loop:
+                return False
+            if isinstance(anc, cst.If) and self._compares_with_last_index(anc.test, index.value, iterated):
+                return True
+        return False
+
+    @staticmethod
+    def _compares_with_last_index(test: cst.BaseExpression, index: str, iterated: Set[str]) -> bool:
+        """`i == len(steps) - 1` (or `i + 1 == len(steps)`) for an ``iterated`` name `steps`."""
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)):
+            return False
+        left, right = test.left, test.comparisons[0].comparator
+
+        def length_of(expr) -> bool:
+            return isinstance(expr, cst.Call) and dotted(expr.func) == "len" and len(expr.args) == 1 and isinstance(expr.args[0].value, cst.Name) and expr.args[0].value.value in iterated
+
+        def shifted(expr, name_side) -> bool:  # `x - 1` with x matching, or `x + 1`
+            return isinstance(expr, cst.BinaryOperation) and isinstance(expr.right, cst.Integer) and expr.right.value == "1" and name_side(expr.left)
+
+        def is_index(expr) -> bool:
+            return isinstance(expr, cst.Name) and expr.value == index
+
+        for a, b in ((left, right), (right, left)):
+            if is_index(a) and isinstance(b, cst.BinaryOperation) and isinstance(b.operator, cst.Subtract) and shifted(b, length_of):
+                return True
+            if isinstance(a, cst.BinaryOperation) and isinstance(a.operator, cst.Add) and shifted(a, is_index) and length_of(b):
+                return True
+        return False
 
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         for anc in self.facts.ancestors(node):
@@ -1987,6 +2087,7 @@ class ModesAnalysis:
                     members = tuple(result.parts.values())  # type: ignore[union-attr]  # `for net in nets.values():`
             st.vars[(fr.act, _members_key(target.value))] = members  # type: ignore[assignment]
         elif isinstance(target, cst.Attribute):
+            self._head_replaced(target, value, st, fr)
             key = self._self_key(target, fr)
         elif isinstance(target, cst.Subscript):
             self._bind_entry(target, value, result, st, fr)
@@ -2019,6 +2120,18 @@ class ModesAnalysis:
             # (A model a factory returned is named after the factory until the caller names it:
             # `model = build_model()` is `model` to the reader, and to a fix that calls `.train()`.)
             obj.label = dotted(target) or obj.label
+
+    def _head_replaced(self, target: cst.Attribute, value: cst.BaseExpression, st: State, fr: Frame) -> None:
+        """`net.classifier = nn.Sequential(nn.Linear(512, 64), nn.ReLU(), nn.Linear(64, 10))` on a
+        library model whose only mode-dependent layers are the dropout of that head (a VGG): the new
+        head has none, so the model has none left."""
+        if target.attr.value not in DROPOUT_HEADS:
+            return
+        obj = self.resolve(target.value, st, fr) if isinstance(target.value, (cst.Name, cst.Attribute)) else None
+        if obj is None or obj.holds_bn or not obj.holds_dropout or not self._library_built(obj):
+            return
+        if isinstance(value, cst.Call) and not self._value_holds_dropout(value) and not self._value_holds_bn(value, fr.fn if fr.fn is not None else self.module):
+            obj.holds_dropout = False
 
     def _switch_by_key(self, call: cst.Call, holder: Obj, recv: cst.Subscript, st: State, fr: Frame) -> None:
         """`nets[k].eval()` with a key not known here: in `for k in nets:` (or `nets.keys()`) every
@@ -2213,6 +2326,7 @@ class ModesAnalysis:
         elif mode == TRAIN and built is not None:
             mode = built.mode
             frozen = value if built.freezes_bn and not obj.keeps_bn_eval else None
+            obj.parts_built_in_eval = built.freezes_bn and self._constructor_evals_every_part(name)
             if frozen is not None and built.freeze_flag and isinstance(value, cst.Call):
                 # The constructor freezes BN only `if bn_freeze:`: the argument decides.
                 flag = self._argument_for(value, built.freeze_flag, built.freeze_flag_index)
@@ -2227,8 +2341,27 @@ class ModesAnalysis:
                         Val(mode, (value,) if mode != TRAIN else (), fr.act, guards=frozenset({(key, False)})),
                     })
                     return obj
+        source = self._parts_source(value, st, fr) if mode == TRAIN and callee in ("torch.nn.Sequential", "torch.nn.ModuleList") else None
+        if source is not None:
+            # `nn.Sequential(googlenet.conv1.conv, googlenet.conv1.bn)`: the same layers, in the mode
+            # that model's layers are in now (`googlenet.eval()` above puts these in eval too).
+            st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(source, frozenset({Val(UNKNOWN)})))
+            return obj
         st.modes[obj] = frozenset({Val(mode, (value,) if mode != TRAIN else (), fr.act, frozen=frozen)})
         return obj
+
+    def _parts_source(self, value: cst.BaseExpression, st: State, fr: Frame) -> Optional[Obj]:
+        """The one tracked model that every layer a container is built from is a part of
+        (`nn.Sequential(mod.conv1.conv, mod.conv1.bn)`: `mod`), else None."""
+        if not isinstance(value, cst.Call) or not value.args or any(a.star or a.keyword is not None for a in value.args):
+            return None
+        roots = {root_name(a.value) if isinstance(a.value, cst.Attribute) else None for a in value.args}
+        if len(roots) != 1 or None in roots:
+            return None
+        root: cst.BaseExpression = value.args[0].value
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        return self.resolve(root, st, fr) if isinstance(root, cst.Name) else None
 
     def _trunk_of_new_model(self, value: cst.Attribute, st: State, fr: Frame, label: str) -> Optional[Obj]:
         """`densenet121(pretrained=True).features`, `resnet50(weights=...).layer4`: the convolutional
@@ -2664,6 +2797,8 @@ class ModesAnalysis:
             name = dotted(node.func)
             if name and self.facts.class_holds_bn(name):
                 return True
+        if any(self.facts.library_part_holds_bn(a.value, scope) for a in value.args if not a.star):
+            return True  # `nn.Sequential(googlenet.conv1.conv, googlenet.conv1.bn)`: the pretrained BN layer
         return self._given_bn_parts(value, scope, depth)
 
     def _given_bn_parts(self, value: cst.Call, scope: cst.CSTNode, depth: int) -> bool:
@@ -2810,9 +2945,11 @@ class ModesAnalysis:
                 return None
         # A forward call of a tracked object.
         target = self.resolve(func, st, fr) if isinstance(func, (cst.Name, cst.Attribute, cst.Subscript)) else None
-        if target is not None and target.parts is not None:
+        if target is not None and target.parts is not None and target.local_class is None:
             self._composite_method(call, target, "__call__", st, fr)  # `extractor(crops)`: its `__call__`
             return None
+        if target is not None and target.local_class is not None:
+            target = None  # `policy(obs)`, a plain class of this file: its `__call__`, analysed inline below
         if target is not None:
             self._forward(call, target, st, fr, func)
             return None
@@ -3559,7 +3696,11 @@ class ModesAnalysis:
             fn = self._function_by_name(func.value, fr, call)
             if fn is not None:
                 return fn, None
-            return None, None
+            # `policy(obs)` on an instance of a plain class of this file: its `__call__`.
+            holder = self.resolve(func, st, fr) if st is not None else None
+            cls = holder.local_class if holder is not None else self._instances().get(func.value)
+            fn = self._methods_of(cls).get("__call__") if cls is not None else None
+            return (fn, cls) if fn is not None else (None, None)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" and fr.cls is not None:
             fn = self._methods_of(fr.cls).get(func.attr.value)
             if fn is not None:
@@ -4079,7 +4220,7 @@ class ModesAnalysis:
             return any((u.mode == TRAIN or u.entry) and not any((name, not truth) in u.guards for name, truth in v.guards) for u in vals)
 
         for v in vals:
-            if v.mode == EVAL and v.mark is not None and trains_somewhere(v) and not obj.keeps_bn_eval:
+            if v.mode == EVAL and v.mark is not None and trains_somewhere(v) and not obj.keeps_bn_eval and not obj.parts_built_in_eval:
                 node = v.mark[1]
                 if node not in self.leaks:
                     self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call), use=call)
@@ -4399,9 +4540,22 @@ class ModesAnalysis:
                 cur = cur.func.value
             elif leaf in WRAPPER_LEAVES and cur.args:
                 cur = cur.args[0].value
+            elif q.startswith("torch.nn.") and leaf in ("Sequential", "ModuleList"):
+                # `nn.Sequential(googlenet.conv1.conv, googlenet.conv1.bn)`: the parts' weights
+                return any(self._part_of_pretrained(a.value) for a in cur.args if not a.star)
             else:
                 return False
         return False
+
+    def _part_of_pretrained(self, part: cst.BaseExpression) -> bool:
+        """`googlenet.conv1.bn` where `googlenet` is bound (where ``part`` reads it) to a model built
+        with trained weights."""
+        root = root_name(part) if isinstance(part, cst.Attribute) else None
+        if not root:
+            return False
+        scope = self.facts.enclosing_function(part) or self.module
+        values = self.facts.reaching_assignments(root, part, scope)
+        return bool(values) and all(self._built_with_weights(v) for v in values)
 
     def inference_file(self) -> bool:
         """Does nothing in the file update parameters (no optimizer or scheduler `.step()`,
@@ -4903,6 +5057,19 @@ def _children_container_source(call: cst.Call, qualified: str) -> Optional[cst.B
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "children" and not value.args:
         return value.func.value
     return None
+
+
+def _leaves_out_last_child(call: cst.Call) -> bool:
+    """`nn.Sequential(*list(net.children())[:-k])`: the container leaves out the last child (a
+    library classifier's head, where its dropout is)."""
+    value = call.args[0].value
+    if not (isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Slice)):
+        return False
+    part = value.slice[0].slice
+    upper = part.upper
+    lower = literal_value(part.lower) if part.lower is not None else 0
+    negative = isinstance(upper, cst.UnaryOperation) and isinstance(upper.operator, cst.Minus) and isinstance(upper.expression, cst.Integer)
+    return part.step is None and lower == 0 and negative and literal_value(upper.expression) != 0  # type: ignore[union-attr]
 
 
 def _moved(value: cst.BaseExpression) -> cst.BaseExpression:

@@ -192,7 +192,10 @@ def _class_summary(
         # A part built here by a class of the module whose own construction freezes its BN
         # parameters (`self.cnn = MultitaskCNN(...)`, which sets `requires_grad = False` on all of
         # them): this object holds those frozen BN layers too.  (Unconditional assignments only.)
-        params_frozen = any(_builds_param_frozen(stmt.value, init, definitions, aliases) for stmt in init.body if _assigns_self_attribute(stmt))
+        params_frozen = any(
+            _builds_param_frozen(stmt.value, init, definitions, aliases) or _method_returns_frozen(stmt.value, methods, definitions, aliases)
+            for stmt in init.body if _assigns_self_attribute(stmt)
+        )
     params_flag = None
     if not params_frozen:
         params_flag = next(
@@ -373,11 +376,27 @@ def _frozen_by(stmt: ast.stmt) -> Optional[str]:
     (or `.bias`): X; None for any other statement."""
     if isinstance(stmt, ast.For):
         it = stmt.iter
-        target = _dotted(stmt.target)
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "parameters" and target):
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute)):
             return None
-        if any(_frozen_by(inner) == target or _sets_requires_grad_false(inner, target) for inner in stmt.body):
+        method = it.func.attr
+        target = _dotted(stmt.target)
+        if method == "parameters" and target and any(_frozen_by(inner) == target or _sets_requires_grad_false(inner, target) for inner in stmt.body):
             return _dotted(it.func.value)
+        # `for name, p in X.named_parameters(): if "bn" in name: p.requires_grad = False`, or
+        # `for m in X.modules(): if isinstance(m, nn.BatchNorm2d): m.requires_grad_(False)`: X's
+        # BatchNorm parameters.
+        pair = stmt.target.elts if isinstance(stmt.target, ast.Tuple) and len(stmt.target.elts) == 2 else None
+        item = _dotted(pair[1]) if pair is not None and method.startswith("named_") else target
+        if not item or method not in ("parameters", "named_parameters", "modules", "named_modules"):
+            return None
+        param_loop = method.endswith("parameters")
+
+        def freezes_item(inner: ast.stmt) -> bool:
+            return _sets_requires_grad_false(inner, item) or _frozen_by(inner) == item if param_loop else _frozen_by(inner) == item
+
+        for inner in stmt.body:
+            if isinstance(inner, ast.If) and not inner.orelse and _selects_bn(inner.test) and any(freezes_item(s) for s in inner.body):
+                return _dotted(it.func.value)
         return None
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
         call = stmt.value
@@ -390,6 +409,22 @@ def _frozen_by(stmt: ast.stmt) -> Optional[str]:
             if len(parts) >= 3 and parts[-1] == "requires_grad" and parts[-2] in ("weight", "bias"):
                 return ".".join(parts[:-2])
     return None
+
+
+def _selects_bn(test: ast.AST) -> bool:
+    """A test that is true for BatchNorm layers or their parameters: `isinstance(m,
+    nn.BatchNorm2d)`, `"bn" in name`, `"BatchNorm" in classname`, or an `or`/`and` of such.  (A
+    negated one, `"bn" not in name`, selects the rest.)"""
+    if isinstance(test, ast.BoolOp):
+        return any(_selects_bn(v) for v in test.values) if isinstance(test.op, ast.Or) else any(_selects_bn(v) for v in test.values) and not any(isinstance(v, ast.UnaryOp) for v in test.values)
+    if isinstance(test, ast.Call) and _dotted(test.func) == "isinstance" and len(test.args) == 2:
+        kinds = test.args[1]
+        names = [_dotted(e) or "" for e in (kinds.elts if isinstance(kinds, (ast.Tuple, ast.List)) else [kinds])]
+        return any("BatchNorm" in n.rsplit(".", 1)[-1] for n in names)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str):
+        word = test.left.value.lower().strip("._")
+        return word in ("bn", "batchnorm", "batch_norm", "norm") or word.startswith("bn")
+    return False
 
 
 def _sets_requires_grad_false(stmt: ast.stmt, name: str) -> bool:
@@ -579,6 +614,16 @@ def _assigns_self_attribute(stmt: ast.stmt) -> bool:
         isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
         and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in stmt.targets)
     )
+
+
+def _method_returns_frozen(value: ast.AST, methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
+    """`self.model = self.setup_model()` in a constructor, with a method of the class that returns
+    a model with BatchNorm whose BN parameters it froze."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and _dotted(value.func.value) == "self"):
+        return False
+    method = methods.get(value.func.attr)
+    built = _function_summary(method, definitions, aliases) if method is not None else None
+    return built is not None and built.freezes_bn_params
 
 
 def _builds_param_frozen(

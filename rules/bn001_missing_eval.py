@@ -298,11 +298,30 @@ class MissingEval(Rule):
     one of its parameters is over validation/test data where the call that
     runs it hands it such a loader (`calculate_accuracy(net, testloader)`).
     An untrained network (no weights, no optimizer) run once on real data with
-    nothing reading its output (`out, loss = net(imgs)` in a self-test) is no
-    evaluation; nor is noise (`torch.randn`) through a network whose only
+    nothing reading its output (`out, loss = net(imgs)`, `y = net(x)` in a
+    function or in a module's `if __name__ == "__main__":` self-test; a
+    script's or notebook's top-level forward is read in what its author writes
+    next) is no evaluation; nor is noise (`torch.randn`) through a network whose only
     mode-dependent layers are dropout (no statistics to move), nor a network
     with random weights put in train mode on purpose (`layer.train()`) and run
-    on made-up data (a unit test of its train-mode path). The trunk of a library model built in the same expression
+    on made-up data (a unit test of its train-mode path; `torch.eye` one-hot
+    labels are made up too). A self-test on noise (`torch.rand`, also
+    `np.random.*` made into a tensor and moved with `{k: v.cuda() for ...}`)
+    of a model nothing uses afterwards (built in the function, or at a
+    notebook's top level and then rebound to the real model), looked at only
+    where it has trained weights, and a forward whose output nothing reads of
+    such a model (a timing loop), evaluate nothing; a trained generator's
+    samples from noise, and an output compared with a reference, do. A forward
+    whose loss the function back-propagates and steps an optimizer with
+    trains, whatever `no_grad` a caller wraps the call in. `policy(obs)` on an
+    instance of a plain class of this file runs its `__call__`. torchcam's and
+    captum's extractors keep the mode of the model they hook. A plain VGG's
+    children without the last one (`list(vgg.children())[:-1]`, `[0]`), and a
+    VGG whose classifier is replaced by a head without dropout, have no
+    dropout left. A container of layers of a pretrained library model
+    (`nn.Sequential(net.conv1.conv, net.conv1.bn)`) holds BatchNorm where one
+    of them is a BN layer or trunk of the library's layout (`bn`, `bn1`,
+    `norm0`, `layer4`), with the model's weights and in its mode. The trunk of a library model built in the same expression
     (`densenet121(weights=...).features`, `resnet50(...).layer4`) holds that
     model's BatchNorm and weights; `models.__dict__["vgg16"]` is `models.vgg16`.
 
@@ -539,6 +558,19 @@ class MissingEval(Rule):
                 continue  # random weights put in train mode on purpose, on made-up data (a unit test of the layer's train-mode path)
             if "trace" not in obs.kinds and _shape_only_use(facts, obs.node, obs.fn):
                 continue  # `print(model(img).shape)`: its shape is the same in either mode
+            if (
+                not obs.kinds & {"trace", "compared"} and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain, looked_at_only=False, random_only=True)
+                and (not obj.has_weights or _probe_use(facts, obs.node, obs.fn)) and _local_model_unused_after(facts, obj, obs.node, obs.fn)
+            ):
+                # (A trained generator's samples from noise are its results: noise is its input.)
+                continue  # a self-test on noise of a model of the function's own that nothing uses afterwards
+            if obs.fn is not None and _output_backpropagated(facts, obs.node, obs.fn):
+                continue  # a training forward (its loss is back-propagated here), whatever `no_grad` a caller wraps it in
+            if (
+                not obs.kinds & {"trace", "compared"} and not result.optimized(obj) and not any(o is obj for _, o in result.trained_in_loop)
+                and _output_unread(facts, obs.node, obs.fn) and _local_model_unused_after(facts, obj, obs.node, obs.fn)
+            ):
+                continue  # a forward whose output nothing reads, of a model that dies with the function (a timing test)
             if (
                 obs.kinds <= {"eval_fn"} and not obj.has_weights and obs.fn is not None and _built_here_untrained(facts, obj, obs.fn)
                 and not result._maybe_trained(obj) and not any(o is obj for _, o in result.trained_in_loop)
@@ -813,6 +845,8 @@ def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True, ran
                 leaf = q.rsplit(".", 1)[-1]
                 if q.startswith("torch.") and (leaf in made_up or (leaf.endswith("Tensor") and not random_only)):
                     return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
+                if q.startswith(("numpy.random.", "np.random.")):
+                    return True  # np.random.uniform(-1, 1, shape): noise, whatever tensor it is made into
                 if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1, table):
                     return True  # torch.rand(...).unsqueeze(0), .cuda(), .float(): still random
                 # Variable(torch.rand(...)), or another model's output on random input.
@@ -830,6 +864,9 @@ def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True, ran
                 return bool(expr.elements) and all(isinstance(e, cst.DictElement) and _synthetic(e.value, before, depth + 1, table) for e in expr.elements)
             if isinstance(expr, cst.Subscript):
                 return _synthetic(expr.value, before, depth + 1, table)
+            if isinstance(expr, (cst.DictComp, cst.ListComp, cst.GeneratorExp)) and expr.for_in.inner_for_in is None:
+                # `{k: v.cuda() for k, v in batch.items()}`: the same made-up tensors, moved
+                return _synthetic(expr.for_in.iter, before, depth + 1, table)
             if isinstance(expr, cst.Name):
                 earlier = [b for b in table.get(expr.value, ()) if b[0] < before]
                 stored = False
@@ -915,13 +952,105 @@ def _repeated_sampling(facts, call) -> bool:
     return False
 
 
+def _output_backpropagated(facts, call, fn) -> bool:
+    """Does ``fn`` step an optimizer and call `.backward()` on what the forward ``call`` computes:
+    a name whose binding there is an assignment that holds the forward (`loss =
+    loss_fn(anchor=model(a), ...)`), or one computed from such a binding in turn (`total = loss +
+    reg`)?  Bindings, not names: a validation loop's `output = model(x)` is not the training
+    loop's `output` that is back-propagated."""
+    import libcst as cst
+
+    from bnlint.facts import walk, walk_scope
+
+    if facts.in_no_grad(call):
+        return False  # (a target computed without grad here, `soft = teacher(x)`, trains the other model)
+    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "step" for n in walk_scope(fn)):
+        return False  # (a backward with no optimizer step is a saliency map or an attack: no training)
+    statement = next((a for a in facts.ancestors(call) if isinstance(a, (cst.Assign, cst.AugAssign, cst.AnnAssign))), None)
+    if statement is None or facts.enclosing_function(statement) is not fn:
+        return False
+    tainted = {id(statement)}
+
+    def reads_tainted(expr) -> bool:
+        for n in walk(expr):
+            if isinstance(n, cst.Name) and not facts.is_store(n):
+                for value in facts.reaching_assignments(n.value, n, fn):
+                    if id(facts.parent(value)) in tainted:
+                        return True
+        return False
+
+    assigns = [n for n in walk_scope(fn) if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and n.value is not None]
+    for _ in range(4):
+        grew = False
+        for assign in assigns:
+            if id(assign) not in tainted and reads_tainted(assign.value):
+                tainted.add(id(assign))
+                grew = True
+        if not grew:
+            break
+    around_forward = {id(a) for a in facts.ancestors(call)}
+    for node in walk_scope(fn):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "backward" and reads_tainted(node.func.value):
+            # (`if learn: loss.backward()`: a branch of its own, which a validation call may skip)
+            if all(id(a) in around_forward for a in facts.ancestors(node) if isinstance(a, (cst.If, cst.Else, cst.Try, cst.ExceptHandler))):
+                return True
+    return False
+
+
+def _local_model_unused_after(facts, obj, call, fn) -> bool:
+    """Is ``obj`` a model built in ``fn`` (or at the top level: a name of the module) that nothing
+    reads after the forward ``call`` (nor, in a loop around the call, anywhere else in that loop):
+    no later forward, save, return or hand-over of that object (a later binding of the name is
+    another object)?  Its train-mode statistics then die with it (`run_check_net()`'s forward on
+    random data, a timing loop of a throw-away model, a notebook's self-test before the real
+    model is built under the same name)."""
+    import libcst as cst
+
+    from bnlint.facts import dotted, walk_scope
+
+    scope = fn if fn is not None else facts.module
+    built = obj.created_at
+    if built is None or facts.enclosing_function(built) is not fn or not obj.label.isidentifier():
+        return False
+    name = obj.label
+    if (dotted(call.func) or "").split(".")[0] != name:
+        return False  # (only a forward of the model itself: `trainer.fit()` runs it where it keeps it)
+    loops = [a for a in facts.ancestors(call) if isinstance(a, (cst.For, cst.While)) and facts.enclosing_function(a) is fn]
+    passed = rebound = False
+    for n in walk_scope(scope):
+        if n is call:
+            passed = True
+            continue
+        if passed and isinstance(n, cst.Name) and n.value == name and facts.is_store(n):
+            rebound = True
+        if not (isinstance(n, cst.Name) and n.value == name) or facts.is_store(n) or any(a is call for a in facts.ancestors(n)):
+            continue  # (the forward itself: `enc.encode(x)`)
+        parent = facts.parent(n)
+        if isinstance(parent, cst.Attribute) and parent.attr is n:
+            continue  # `x.model`: another name
+        if not (passed or any(any(a is loop for a in facts.ancestors(n)) for loop in loops)):
+            continue
+        if not any(v is built for v in facts.reaching_assignments(name, n, scope)):
+            continue  # reads a later binding: another object
+        return False
+    if fn is None:
+        # At the top level the object lives on with the module (a notebook's inference is its
+        # result): only a later binding of the name to another model ends it.
+        return passed and rebound
+    return passed
+
+
 def _output_unread(facts, call, fn) -> bool:
     """Is the output of the forward ``call`` thrown away, or bound to names (`out, loss = net(x)`)
-    that nothing in its scope reads?"""
+    that nothing in its scope reads?  At a module's top level only in its self-test (`if __name__
+    == "__main__":`): a script's or notebook's last forward is read in the next cell or line the
+    author writes, a function's dead local is not."""
     import libcst as cst
 
     from bnlint.facts import walk_scope
 
+    if fn is None and not _in_main_block(facts, call):
+        return False
     parent = facts.parent(call)
     if isinstance(parent, cst.Expr):
         return True
@@ -931,7 +1060,7 @@ def _output_unread(facts, call, fn) -> bool:
     for t in parent.targets:
         elements = t.target.elements if isinstance(t.target, (cst.Tuple, cst.List)) else [t.target]
         for e in elements:
-            value = getattr(e, "value", e)
+            value = e.value if isinstance(e, cst.BaseElement) else e  # (a tuple's element, or the target itself)
             if not isinstance(value, cst.Name):
                 return False  # (stored in an attribute or an item: read elsewhere)
             targets.append(value)
@@ -945,6 +1074,16 @@ def _output_unread(facts, call, fn) -> bool:
             if passed or any(any(a is loop for a in facts.ancestors(n)) for loop in loops):
                 return False
     return True
+
+
+def _in_main_block(facts, node) -> bool:
+    """Is ``node`` under `if __name__ == "__main__":`?"""
+    import libcst as cst
+
+    for anc in facts.ancestors(node):
+        if isinstance(anc, cst.If) and "__main__" in facts.code_of(anc.test) and "__name__" in facts.code_of(anc.test):
+            return True
+    return False
 
 
 def _shape_only_use(facts, call, fn) -> bool:

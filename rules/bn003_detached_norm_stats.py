@@ -153,7 +153,9 @@ class DetachedNormStats(Rule):
     inside the same block and never reach code with grad (Sinkhorn-Knopp
     targets: `Q /= torch.sum(Q, dim=0)` and a `return` in the block; nothing
     there has a gradient to lose), and detaches on the running-buffer or
-    logging path.
+    logging path (also a `self.<stat>` that the forward reads before it stores
+    the new, detached value: the running estimate of earlier batches, as in an
+    EMA feature alignment).
 
     ## Why is this bad?
     BatchNorm's output is `(x - mean(x)) / sqrt(var(x) + eps)`, with the
@@ -1008,14 +1010,19 @@ class DetachedNormStats(Rule):
             return False, bool(feeds)
         tainted.update(target)
         normalises = False
+        stored_at = self._first_stores(fn)
         # Follow the tainted names through the function, to a fixpoint.
         for _ in range(6):
             grew = False
-            for node in self._walk(fn.body):
+            for position, node in enumerate(self._walk(fn.body)):
                 if isinstance(node, (cst.Name, cst.Attribute)) and self._name_key(node) in tainted and not self._is_assign_target(node):
                     parent = self.ctx.facts.parent(node)
                     if isinstance(node, cst.Name) and isinstance(parent, cst.Attribute) and parent.attr is node:
                         continue
+                    key = self._name_key(node) or ""
+                    store = stored_at.get(key)
+                    if key.startswith("self.") and store is not None and position < store[0] and not self._share_a_loop(node, store[1], fn):
+                        continue  # `self.ema_mu` read before this call stores it: the running estimate of earlier batches
                     verdict, target = self._consumer(node, fn, inputs, tainted, feeds)
                     if verdict:
                         normalises = True
@@ -1026,6 +1033,21 @@ class DetachedNormStats(Rule):
             if not grew:
                 break
         return normalises, bool(feeds)
+
+    def _first_stores(self, fn: cst.FunctionDef) -> Dict[str, Tuple[int, cst.CSTNode]]:
+        """For each `self.<attr>` that ``fn`` assigns: where (in walk order) it is first assigned."""
+        out: Dict[str, Tuple[int, cst.CSTNode]] = {}
+        for position, node in enumerate(self._walk(fn.body)):
+            if isinstance(node, cst.Assign):
+                for t in node.targets:
+                    key = dotted(t.target)
+                    if key and key.startswith("self.") and key not in out:
+                        out[key] = (position, node)
+        return out
+
+    def _share_a_loop(self, a: cst.CSTNode, b: cst.CSTNode, fn: cst.FunctionDef) -> bool:
+        loops = {id(n) for n in self._ancestors_in(b, fn) if isinstance(n, (cst.For, cst.While))}
+        return any(id(n) in loops for n in self._ancestors_in(a, fn))
 
     def _reads_input(self, expr: cst.CSTNode, inputs: Set[str], tainted: Set[str]) -> bool:
         """``expr`` reads the input itself (not only a statistic of it, not a tainted statistic)."""

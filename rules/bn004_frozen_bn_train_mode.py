@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import NOT_LITERAL, call_arg, dotted, literal_value, params_of
+from bnlint.facts import BN_TRUNKS, NOT_LITERAL, call_arg, container_of, dotted, literal_value, params_of
 from bnlint.facts import root_name as _root
 from bnlint.patterns import lazy
 from bnlint.records import field, record
@@ -20,6 +20,24 @@ _BN_NAME_RE = lazy(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm
 _BN_PARAM_STRINGS = lazy(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchnorm|\.bn|bn\.", re.IGNORECASE)
 _NORM_PARAM_STRINGS = lazy(r"norm|downsample\.1", re.IGNORECASE)
 _NON_BN_PARAM_STRINGS = lazy(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
+def _unpacked_site(assign: cst.Assign, value: cst.Call, index: int, factory: str):
+    """The freeze site of the target at ``index`` of `a, b = factory(...)` (a name, or an attribute
+    of the instance: `self.model, self.size = frozen_resnet50(3)`), or None."""
+    targets = assign.targets[0].target.elements  # type: ignore[attr-defined]
+    target = dotted(targets[index].value) if index < len(targets) else None
+    if not target or target.count(".") > 1:
+        return None
+    roots = {target.split(".")[0]} | ({target} if "." in target else set())
+    return (assign, value, ("module", roots, f"`{target}` (frozen by `{factory}()`)"))
+
+
+def _names_a_bn_trunk(text: str) -> bool:
+    """Does a parameter-name test string name a library model's BatchNorm trunk or one of its
+    stages (`"backbone"`, `"features.denseblock4"`, `"layer"` of `layer1`..`layer4`)?"""
+    parts = [p for p in text.lower().split(".") if p]
+    return any(part in BN_TRUNKS or any(trunk.startswith(part) and len(part) >= 4 for trunk in BN_TRUNKS) for part in parts)
+
+
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
 _FORWARD_DEF = lazy(r"\bdef\s+forward\b")
 _MODULE_ITERATORS = {"modules", "children", "named_modules", "named_children"}
@@ -162,6 +180,30 @@ class FrozenBNTrainMode(Rule):
     (`build_classifier()` returning `resnet_frozen(n)`) hands back a frozen
     model too, through any number of modules.
 
+    A freeze on a branch that never runs is none: `if 0:`, or `if FREEZE:` where
+    every binding of `FREEZE` that reaches the `if` is a literal false. A freeze
+    by parameter name is a BatchNorm freeze when its strings name BN (`"bn"`,
+    `"norm"`) or a library model's trunk (`"backbone"`, `"layer1"`,
+    `"features"`); strings that say nothing of BN (`"netC" in k or "fc" in k`,
+    a project's own classifier) are not known to select any. Builders that
+    freeze only the BN parameters of the model they return (a name test in a
+    `named_parameters()` loop, an isinstance test in a `modules()` loop) are
+    read like builders that freeze everything, also when a constructor stores
+    a builder method's result (`self.model = self.setup_model()`) or a trainer
+    stores a builder's (`self.model = frozen_resnet50(3)`, `self.model,
+    self.size = frozen_resnet18(3)`) and another method of the instance trains
+    it. `net.train()` as the last statement before `return net` trains nothing
+    in that function, and a `net` that another function builds for itself is
+    another object. A frozen backbone wrapped in a container (`model =
+    nn.Sequential(backbone, head)`) is trained by the container's `.train()`
+    unless the backbone is put back in eval right after it, before the
+    training loop (`model.train(); backbone.eval()`). A target network that
+    the training loop overwrites from the online network
+    (`target.load_state_dict(online.state_dict())`) is treated like an EMA
+    target: its `requires_grad = False` only keeps the optimizer out. A
+    LightningModule's part kept from a constructor parameter (`self.encoder =
+    encoder`) holds what the constructions in the file hand it.
+
     What it cannot see: BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, a
     file that neither freezes nor trains itself but only hands the model from
@@ -170,12 +212,14 @@ class FrozenBNTrainMode(Rule):
     trainer's freeze method called on an instance by another module when that
     module runs the training through the trainer (`learn.freeze()`,
     `learn.fit()`: the order is in the caller, the freeze in the trainer's module; a caller
-    that trains the model itself, with its own `.train()`, is reported at `learn.freeze()`). A sub-module handed to the constructor (a backbone
-    parameter) has unknown content inside the class and is not reported
-    there; where the model is built (`ObjectDetector(resnet50(...))`, a class
+    that trains the model itself, with its own `.train()`, is reported at `learn.freeze()`). A sub-module handed to the constructor of an `nn.Module`
+    class that is no LightningModule (a backbone parameter) has unknown
+    content inside the class and is not reported there; where the model is built (`ObjectDetector(resnet50(...))`, a class
     of this file keeping it as `self.backbone = base_model`), freezing
     `model.backbone` is a freeze of the ResNet's BatchNorm. Freezing the
-    handed object itself (`base`) and training the wrapper is not followed.
+    handed object itself (`base`) and training the wrapper is not followed,
+    nor a builder method a subclass overrides and its base class's constructor
+    calls (`BaseModule.__init__` running `self.setup_model()`).
 
     ## Why is this bad?
     `requires_grad=False` only stops the optimizer from changing BN's affine
@@ -330,7 +374,8 @@ class FrozenBNTrainMode(Rule):
                 continue
             kind, roots, label = info
             factory_freeze = self._factory_freeze(node, what_node, direct) if node is not what_node else None
-            if any(r in bn_eval for r in roots):  # type: ignore[operator]
+            site_cls = facts.enclosing_class(node)
+            if any((f"self@{id(site_cls)}" if r == "self" and site_cls is not None else r) in bn_eval for r in roots):  # type: ignore[operator]
                 continue
             if ema_targets is None:
                 ema_targets = self.ctx.facts.ema_targets()
@@ -340,7 +385,8 @@ class FrozenBNTrainMode(Rule):
             # A model built by a constructor that freezes its BN is a local object: only its own
             # scope (and what it is handed to) trains it; a `model.train()` of another function's
             # `model` is another object.
-            constructed = what_node is not node and "constructor" in label
+            # (Stored on `self`: the instance's other methods train it.)
+            constructed = what_node is not node and "constructor" in label and "self" not in roots
             # A model bound to a local variable of the freeze's function (a factory's `model`) is
             # that function's object: another function's `model.train()` is another object's (the
             # factory's callers are checked where they build it: ``_construction_sites``).
@@ -716,14 +762,9 @@ class FrozenBNTrainMode(Rule):
                 return None
             names = [e.value.value if isinstance(e.value, cst.Name) else None for e in r.value.elements]
             positions.add(next((i for i, n in enumerate(names) if n in frozen), None))
-        targets = assign.targets[0].target.elements  # type: ignore[attr-defined]
         if len(positions) != 1 or None in positions:
             return None
-        index = positions.pop()
-        if index >= len(targets) or not isinstance(targets[index].value, cst.Name):
-            return None
-        target = targets[index].value.value
-        return (assign, value, ("module", {target}, f"`{target}` (frozen by `{factory.name.value}()`)"))
+        return _unpacked_site(assign, value, positions.pop(), factory.name.value)
 
     def _imported_tuple_construction_site(self, assign: cst.Assign, value: cst.Call):
         """`net, opt = frozen_trunk(dev)` with a factory of another project module whose summary
@@ -732,13 +773,8 @@ class FrozenBNTrainMode(Rule):
         from bnlint.modes import construction_of
 
         built = construction_of(self.ctx.facts, value)
-        targets = assign.targets[0].target.elements  # type: ignore[attr-defined]
         index = built.params_frozen_at if built is not None else -1
-        if index < 0 or index >= len(targets) or not isinstance(targets[index].value, cst.Name):
-            return None
-        target = targets[index].value.value
-        name = dotted(value.func) or "factory"
-        return (assign, value, ("module", {target}, f"`{target}` (frozen by `{name}()`)"))
+        return _unpacked_site(assign, value, index, dotted(value.func) or "factory") if index >= 0 else None
 
     def _ancestors_within(self, node: cst.CSTNode, scope: cst.CSTNode):
         for anc in self.ctx.facts.ancestors(node):
@@ -792,7 +828,7 @@ class FrozenBNTrainMode(Rule):
                 return n, direct[id(n)]
         return None
 
-    def _rebound_between(self, name: str, freeze: cst.CSTNode, call: cst.CSTNode, order: Dict[int, int]) -> bool:
+    def _rebound_between(self, name: str, freeze: cst.CSTNode, call: cst.CSTNode, order: Dict[int, int], roots: Set[str] = frozenset()) -> bool:  # type: ignore[assignment]
         """Is ``name`` bound to something else, in the freeze's scope, after the freeze and before
         ``call`` (with no loop running both again)?"""
         facts = self.ctx.facts
@@ -812,6 +848,8 @@ class FrozenBNTrainMode(Rule):
                     continue  # `net = fit(net, ...)`: the binding happens after the call it holds
                 if dotted(_strip_wrappers(_unwrapped(assign.value))) == name:
                     continue  # `encoder = encoder.to(device)`, `model = DataParallel(model).cuda()`: the same object, moved or wrapped
+                if container_of(assign.value, roots - {name}):
+                    continue  # `model = nn.Sequential(backbone, head)`: a container of the frozen model
                 if not any(
                     isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.Try, cst.ExceptHandler)) and not self._inside(call, anc)
                     for anc in self._ancestors_within(assign, scope if scope is not None else self.ctx.module)
@@ -863,6 +901,37 @@ class FrozenBNTrainMode(Rule):
             if facts.trains_what_it_is_handed(call):
                 return True
         return False
+
+    def _part_put_back_in_eval(self, train_call: cst.Call, container: str, roots: Set[str], order: Dict[int, int]) -> bool:
+        """Is a `.train()` of a container followed, in the same block, by `.eval()` of the frozen
+        model it holds (`model.train(); backbone.eval()`, a linear probe done right)?"""
+        facts = self.ctx.facts
+        statement = facts.enclosing_statement(train_call)
+        block = facts.parent(statement) if statement is not None else None
+        if not isinstance(block, cst.IndentedBlock) and not isinstance(block, cst.Module):
+            return False
+        later = list(block.body)[list(block.body).index(statement) + 1 :] if statement in block.body else []
+        for st in later:
+            if isinstance(st, (cst.For, cst.While)) or any(
+                isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("backward", "step") for n in self._walk(st)
+            ):
+                return False  # (the training runs before any such `.eval()`)
+            for node in self._walk(st):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "eval":
+                    part = _root(node.func.value)
+                    if part in roots and part != container:
+                        return True
+        return False
+
+    def _only_return_follows(self, train_call: cst.Call, fn: cst.FunctionDef) -> bool:
+        """Is ``train_call`` a statement of ``fn``'s own body followed by nothing but a `return`
+        (`model.train()` then `return model`)?  Nothing runs the model in this function after it."""
+        statement = self.ctx.facts.parent(self.ctx.facts.parent(train_call))
+        body = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else []
+        if not (isinstance(statement, cst.SimpleStatementLine) and statement in body and len(statement.body) == 1):
+            return False
+        rest = body[body.index(statement) + 1 :]
+        return all(isinstance(st, cst.SimpleStatementLine) and all(isinstance(small, cst.Return) for small in st.body) for st in rest)
 
     def _restores_only(self, train_call: cst.Call, helper: cst.FunctionDef, roots: Set[str]) -> bool:
         """Is ``train_call`` a helper's restore of the mode (`m.train()` after its own `m.eval()`
@@ -1122,6 +1191,10 @@ class FrozenBNTrainMode(Rule):
         if any(_NORM_PARAM_STRINGS.search(s) for s in positive):
             return "norm"
         if positive and not negative:
+            if not any(_names_a_bn_trunk(s) for s in positive):
+                # `if "netC" in k or "fc" in k:` selects parts by names that say nothing of BN (a
+                # project's own attribute, which may be a linear classifier): not known to be BN.
+                return "non-bn"
             self._selected_names[id(at)] = tuple(positive)
         return "subset"
 
@@ -1402,11 +1475,15 @@ class FrozenBNTrainMode(Rule):
                 continue
             if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
                 continue
-            if cfn is fn and self._rebound_between(r, node, call, order):
+            if cfn is fn and self._rebound_between(r, node, call, order, roots):
                 continue  # `effnetb2, tf = create_model()` between: the `.train()` is the new object's
+            if cfn is fn and fn is not None and self._only_return_follows(call, fn):
+                continue  # `net.train(); return net`: the mode handed back, no training here after it
+            if self._part_put_back_in_eval(call, r, roots, order):
+                continue  # `model.train(); backbone.eval()`: the frozen part is put back in eval
             if cfn is not None and cfn is not fn and self._runs_only_before(cfn, node, fn, order):
                 continue  # `pretrain(nets)` with its `.train()`, called before the freeze only
-            if cfn is not None and cfn is not fn and r == "self" and not self._method_runs_before(fn, cfn, order):
+            if cfn is not None and cfn is not fn and r == "self" and not self._method_runs_before(fn, cfn, order) and not self._builds_the_instance(fn, cfn):
                 continue  # `learn.fit()` ... `learn.freeze()`, or a freeze method no one calls
             if _exclusive(self._guards(node), self._guards(call)):
                 continue  # `if args.weights == "freeze": freeze` ... `if args.weights == "finetune": model.train()`
@@ -1724,6 +1801,13 @@ class FrozenBNTrainMode(Rule):
             fn is not None and fn is not self._site.fn and name != "self" and name in params_of(fn) and not self._calls_site_fn(fn)
         ):
             local_to = self._site.local_to
+            site_fn = self._site.fn
+            if (
+                local_to is False and fn is not None and site_fn is not None and fn is not site_fn and name != "self"
+                and self._plain_local(site_fn, name) and self._plain_local(fn, name) and self._built_there(fn, name)
+                and not self._nested_in(fn, site_fn) and not self._nested_in(site_fn, fn)
+            ):
+                return False  # each function's own local `net`: two objects (the handed-on one is reached as a parameter)
             if local_to is False or fn is local_to:
                 return True
             if local_to is None:  # built at module level: the module's code, or a function that reads the global
@@ -1738,6 +1822,30 @@ class FrozenBNTrainMode(Rule):
                 for a in self.ctx.facts.caller_arguments(fn, name)
             )
         return False
+
+    def _builds_the_instance(self, fn: Optional[cst.FunctionDef], method: cst.FunctionDef) -> bool:
+        """Is ``fn`` the constructor of the class ``method`` belongs to?  It runs before any
+        method of the instance."""
+        facts = self.ctx.facts
+        return fn is not None and fn.name.value == "__init__" and facts.enclosing_class(fn) is not None and facts.enclosing_class(fn) is facts.enclosing_class(method)
+
+    def _plain_local(self, fn: cst.FunctionDef, name: str) -> bool:
+        """Is ``name`` a variable ``fn`` binds itself, not one of its parameters?"""
+        return name not in params_of(fn) and self.ctx.facts.binds_locally(fn, name)
+
+    def _built_there(self, fn: cst.FunctionDef, name: str) -> bool:
+        """Is every value ``fn`` binds ``name`` to a call (a model it builds or gets from a
+        factory), not something it reads out of what it was handed (`nets["paraphraser"]`)?"""
+        values = self.ctx.facts.assignments_to(name, fn)
+        return bool(values) and all(isinstance(_strip_wrappers(v), cst.Call) and not self._reads_parameter(_strip_wrappers(v), fn) for v in values)
+
+    def _reads_parameter(self, call: cst.Call, fn: cst.FunctionDef) -> bool:
+        """`copy.deepcopy(model)`, `nets.get("p")`: a call whose receiver or arguments are ``fn``'s parameters."""
+        params = set(params_of(fn))
+        return any(isinstance(n, cst.Name) and n.value in params for n in self._walk(call))
+
+    def _nested_in(self, inner: cst.CSTNode, outer: cst.CSTNode) -> bool:
+        return any(a is outer for a in self.ctx.facts.ancestors(inner))
 
     def _same_object_at(self, argument: cst.BaseExpression) -> bool:
         """Is the name a caller hands over (``argument``) the frozen object there: in the scope
@@ -1874,7 +1982,11 @@ class FrozenBNTrainMode(Rule):
                 if loop is not None and isinstance(loop.iter, (cst.Name, cst.List, cst.Tuple)) and _BN_NAME_RE.search(self.ctx.code_for(loop.iter)):
                     return True
             if "." in name:
-                roots.add(name.split(".")[0])  # model.backbone.eval(): that part is frozen properly
+                root = name.split(".")[0]  # model.backbone.eval(): that part is frozen properly
+                if root == "self":
+                    cls = facts.enclosing_class(call)  # (another class's `self.model` is another object)
+                    root = f"self@{id(cls)}" if cls is not None else root
+                roots.add(root)
         return roots
 
     def _assign_nodes(self) -> List[cst.Assign]:

@@ -531,6 +531,10 @@ def _ast_targets(stmt) -> list:
     return []
 
 
+
+# Builtins a helper may call on a loader it is handed without training anything with it.
+_PASSIVE_BUILTINS = frozenset({"iter", "next", "len", "enumerate", "zip", "range", "print", "float", "int", "min", "max", "sum", "list", "tuple", "isinstance"})
+
 @register
 class TinyBatchBN(Rule):
     """
@@ -630,7 +634,12 @@ class TinyBatchBN(Rule):
     function or a notebook, trains nothing; nor does a loader whose name is
     bound again, unconditionally in the same scope, before anything reads it;
     a read of the name above the binding (outside a loop around both) reads
-    an earlier binding, not this loader.
+    an earlier binding, not this loader. A loader handed only to a function of
+    another project module that trains nothing (no backward, step or fit, and
+    no call it could hand the loader on to: `pixel_stats(loader)` reading one
+    batch) trains nothing. An option's `default=` may be a parameter of the
+    helper that adds it: its value is what every call of the helper in the
+    file passes (`add_training_args(parser, batch_size=4)`).
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -1138,6 +1147,9 @@ class TinyBatchBN(Rule):
         for node in reads:
             if not (isinstance(node, cst.Name) and node.value == loader):
                 continue
+            above = facts.parent(node)
+            if isinstance(above, cst.Attribute) and above.attr is node:
+                continue  # `self.train_loader`: an attribute of that name, another variable
             if node is target:
                 seen_target = True
                 continue
@@ -1162,6 +1174,8 @@ class TinyBatchBN(Rule):
                 site = facts.parent(holder)
                 callee = site.func.value if isinstance(site, cst.Call) and isinstance(site.func, cst.Name) else None
                 fn = facts.function_named(callee) if callee else None
+                if fn is None and callee and self._imported_function_trains_nothing(callee):
+                    continue  # `pixel_stats(loader)` of another module: one batch's statistics
                 if fn is None or _has_training_calls(fn):
                     return False
                 continue
@@ -1177,6 +1191,30 @@ class TinyBatchBN(Rule):
         # No read at all: a loader of a function, or of a notebook (nothing imports it), trains
         # nothing; one at a module's top level may be imported by the training script.
         return uses > 0 or rebound or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
+
+    def _imported_function_trains_nothing(self, name: str) -> bool:
+        """Is ``name`` a function of another project module (imported, or star-imported) that
+        trains nothing: no `.backward()`, optimizer `.step()` or `.fit()` in it, and no call of
+        another function it could hand the loader on to (only builtins such as `iter`/`next`)?"""
+        import ast as _ast
+
+        facts = self.ctx.facts
+        if not facts.path:
+            return False
+        found = facts.index.definition(facts.path, facts.inventory.resolve(name))
+        if found is None:
+            return False
+        fn = found[2][0].get(found[1])
+        if not isinstance(fn, (_ast.FunctionDef, _ast.AsyncFunctionDef)):
+            return False
+        for n in _ast.walk(fn):
+            if not isinstance(n, _ast.Call):
+                continue
+            if isinstance(n.func, _ast.Attribute) and n.func.attr in ("backward", "step", "fit", "train", "manual_backward"):
+                return False
+            if isinstance(n.func, _ast.Name) and n.func.id not in _PASSIVE_BUILTINS:
+                return False
+        return True
 
     def _trains_only_models_without_bn(self, call: cst.Call, loader: str) -> bool:
         """Do the training loops over the loader bound here run models that are known to hold no
@@ -1421,15 +1459,18 @@ class TinyBatchBN(Rule):
             scope = fn or facts.module
             values = facts.assignments_to(expr.value, scope)
             if not values and fn is not None:
-                for p in list(fn.params.params) + list(fn.params.kwonly_params):
-                    if p.name.value == expr.value and p.default is not None:
-                        passed = self._passed_everywhere(fn, p)
-                        if passed is not None:
-                            # Every call in this module passes it: the default is never used.
-                            ints = [self._int_value(v, v, depth + 1) for v in passed]
-                            if ints and all(i is not None for i in ints) and len({i[0] for i in ints}) == 1:  # type: ignore[index]
-                                return (ints[0][0], f"the argument of every call of `{fn.name.value}()`")  # type: ignore[index]
-                            return None
+                for p in list(fn.params.posonly_params) + list(fn.params.params) + list(fn.params.kwonly_params):
+                    if p.name.value != expr.value:
+                        continue
+                    passed = self._passed_everywhere(fn, p)
+                    if passed is not None:
+                        # Every call in this module passes it (`add_common_args(parser, batch_size=4)`):
+                        # a default is never used.
+                        ints = [self._int_value(v, v, depth + 1) for v in passed]
+                        if ints and all(i is not None for i in ints) and len({i[0] for i in ints}) == 1:  # type: ignore[index]
+                            return (ints[0][0], f"the argument of every call of `{fn.name.value}()`")  # type: ignore[index]
+                        return None
+                    if p.default is not None:
                         r = self._int_value(p.default, at, depth + 1)
                         return (r[0], f"the default of parameter `{expr.value}`") if r else None
                 if expr.value in params_of(fn):
@@ -2036,7 +2077,7 @@ class TinyBatchBN(Rule):
         if default is not None:
             size, via = default
             where = f", {via}" if via else ""
-            return size, f"the argparse default of `--{attr.replace('_', '-')}`{where}"
+            return size, f"the argparse default of `{self._option_flag(attr)}`{where}"
         if self._argparse_defines(attr) or not isinstance(obj, cst.Name):
             return None
         return self._options_default(obj.value, attr, at, depth)
@@ -2131,6 +2172,16 @@ class TinyBatchBN(Rule):
                             if d:
                                 cache[d] = True
         return name in cache
+
+    def _option_flag(self, dest: str) -> str:
+        """The option string that stores into ``dest``, as its `add_argument` spells it (`--batch_size`)."""
+        for call in self.ctx.facts.calls:
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call):
+                flags = [a.value.evaluated_value for a in call.args if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+                long_flags = [f for f in flags if isinstance(f, str) and f.startswith("--")]
+                if long_flags:
+                    return long_flags[0]
+        return "--" + dest.replace("_", "-")
 
     def _argparse_defines(self, dest: str) -> bool:
         """Does an ``add_argument`` call of this file store into ``dest``?"""

@@ -109,7 +109,13 @@ class EvalNotRestored(Rule):
     eval mode itself is followed as a model of unknown content. (A file is read
     for such composites when it names `eval`, calls `.train(` or a method named
     like a mode switch, `x.train_start()` / `x.val_start()`: one whose switch
-    methods are named otherwise and which names neither is not read.) What it cannot see: attributes a base class of another module
+    methods are named otherwise and which names neither is not read.) An
+    `.eval()` of a model whose class (of this file) puts every part with
+    BatchNorm or dropout in eval in its constructor (`self.encoder.eval()`
+    beside a prompt it tunes) changes nothing that trains, and is not
+    reported; nor is an `.eval()` under `if i == len(steps) - 1:` in `for i,
+    batch in enumerate(steps)` (the loop's last step: none of its steps
+    follows). What it cannot see: attributes a base class of another module
     sets (`self.student_model` assigned in the base's `__init__`),
     functions reached through a registry or a container, and modes set by a
     framework (Lightning, ignite, mmcv runners).
