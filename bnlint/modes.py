@@ -2124,7 +2124,9 @@ class ModesAnalysis:
     def _head_replaced(self, target: cst.Attribute, value: cst.BaseExpression, st: State, fr: Frame) -> None:
         """`net.classifier = nn.Sequential(nn.Linear(512, 64), nn.ReLU(), nn.Linear(64, 10))` on a
         library model whose only mode-dependent layers are the dropout of that head (a VGG): the new
-        head has none, so the model has none left."""
+        head has none, so the model has none left.  (The object's flag changes, not the state at
+        this point: a forward before the replacement would be read as the new model's; in practice
+        a head is replaced right after the model is built.)"""
         if target.attr.value not in DROPOUT_HEADS:
             return
         obj = self.resolve(target.value, st, fr) if isinstance(target.value, (cst.Name, cst.Attribute)) else None

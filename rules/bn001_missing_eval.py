@@ -1081,8 +1081,13 @@ def _in_main_block(facts, node) -> bool:
     import libcst as cst
 
     for anc in facts.ancestors(node):
-        if isinstance(anc, cst.If) and "__main__" in facts.code_of(anc.test) and "__name__" in facts.code_of(anc.test):
-            return True
+        test = anc.test if isinstance(anc, cst.If) else None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal):
+            sides = (test.left, test.comparisons[0].comparator)
+            if any(isinstance(x, cst.Name) and x.value == "__name__" for x in sides) and any(
+                isinstance(x, cst.SimpleString) and x.evaluated_value == "__main__" for x in sides
+            ):
+                return True
     return False
 
 
