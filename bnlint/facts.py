@@ -1296,6 +1296,8 @@ def _ema_targets(facts: "Facts") -> set:
                 targets.add(path)  # `self.encoder_k`: which of the module's parts is the EMA copy
             if fn is not None and owner in params_of(fn):
                 targets.update(r for r in map(root_name, facts.caller_arguments(fn, owner)) if r)
+    from bnlint.modes import _has_training_calls  # (the one reading of "this code trains"; modes imports this module)
+
     # A target network refreshed from the online one inside the training loop
     # (`target.load_state_dict(online.state_dict())` every epoch): its weights and running
     # statistics are overwritten each time, the bootstrap / DQN target, not a frozen pretrained model.
@@ -1310,7 +1312,7 @@ def _ema_targets(facts: "Facts") -> set:
         if not target or not online or target == online:
             continue
         loop = next((a for a in facts.ancestors(call) if isinstance(a, (cst.For, cst.While))), None)
-        if loop is None or not _loop_trains(facts, loop):
+        if loop is None or not _has_training_calls(loop):
             continue
         targets.add(target.split(".")[0])
         if "." in target:
@@ -1331,14 +1333,6 @@ def container_of(value: cst.BaseExpression, names: "Set[str] | FrozenSet[str]") 
     if len(parts) == 1 and isinstance(parts[0], (cst.List, cst.Tuple)):
         parts = [e.value for e in parts[0].elements]
     return any(isinstance(p, cst.Name) and p.value in names for p in parts)
-
-
-def _loop_trains(facts: "Facts", loop: cst.CSTNode) -> bool:
-    """Does ``loop`` call `.backward()` or a `.step()` itself?"""
-    for node in facts.iter_nodes(loop):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "step"):
-            return True
-    return False
 
 
 def _all_params(fn: cst.FunctionDef) -> Sequence[cst.Param]:
