@@ -323,8 +323,12 @@ def _json_kind(value: Any) -> str:
 def _read_notebook(path: str, data: bytes) -> Source:
     import json  # notebooks only
 
+    # A byte-order mark (some Windows editors write one) is not part of the JSON; the notebook
+    # is written back with it (``Source.encoding``), as Python files are.
+    encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     try:
-        nb = json.loads(data.decode("utf-8"))
+        raw = data.decode(encoding)
+        nb = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise SourceError(f"not a valid notebook (JSON): {exc}") from exc
     # Valid JSON in the wrong shape is as unreadable: say where (nbformat 4: an object whose
@@ -355,4 +359,4 @@ def _read_notebook(path: str, data: bytes) -> Source:
             raise SourceError(f"not a valid notebook: cell {number}: `source` is {_json_kind(src)}; it must be a string or a list of strings")
         code.append((number, text))
     text, spans = join_cells(code)
-    return Source(path, text, cells=spans, raw=data.decode("utf-8"), cell_texts=dict(code))
+    return Source(path, text, cells=spans, encoding=encoding, raw=raw, cell_texts=dict(code))

@@ -61,6 +61,22 @@ def test_fix_keeps_crlf_ascii_escapes_and_string_sources(tmp_path):
     assert json.loads(after)["cells"][3]["source"] == "model.eval()\n" + "".join(EVAL)  # still one string
 
 
+def test_notebook_with_a_byte_order_mark_is_read_and_fixed_with_it_kept(tmp_path):
+    # Some Windows tools save notebooks with a UTF-8 BOM; JSON readers that reject it would
+    # make the notebook a BN000 "not a valid notebook" and hide its findings.
+    p = tmp_path / "train.ipynb"
+    before = b"\xef\xbb\xbf" + notebook(EVAL).encode("utf-8")
+    p.write_bytes(before)
+    r = run_bnlint("check", "--no-cache", "--output-format", "json", str(p), cwd=str(tmp_path))
+    (finding,) = json.loads(r.stdout)
+    assert (finding["code"], finding["cell"], finding["line"]) == ("BN001", 4, 3)
+    r = run_bnlint("check", "--fix", "--unsafe-fixes", "--no-cache", str(p), cwd=str(tmp_path))
+    assert r.returncode == 0 and "Fixed 1 error" in r.stdout, r.stdout + r.stderr
+    after = p.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and not after.startswith(b"\xef\xbb\xbf" * 2)
+    assert json.loads(after.decode("utf-8-sig"))["cells"][3]["source"] == ["model.eval()\n"] + EVAL
+
+
 def test_plain_check_and_plain_fix_leave_the_notebook_alone(tmp_path):
     p = tmp_path / "train.ipynb"
     before = notebook(EVAL).encode("utf-8")
