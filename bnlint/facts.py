@@ -18,7 +18,7 @@ from bnlint.patterns import lazy
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
+    from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
     N = TypeVar("N", bound="cst.CSTNode")
 
@@ -549,23 +549,33 @@ class Facts:
         holds it) on.  A name rebound to a new object (`net = alexnet()` after `net = ResNet()`)
         is that object from there.  All of them where there is no such statement, or ``at`` is in
         a function nested in ``scope`` (it runs when it is called, not where it is written)."""
-        values = self.assignments_to(name, scope)
-        if len(values) < 2 or at is None:
-            return values
+        return self._reaching(self.assignments_to(name, scope), name, at, scope, _assigns_name)
+
+    def reaching_bindings(self, name: str, at: Optional[cst.CSTNode], scope: cst.CSTNode) -> List[cst.CSTNode]:
+        """The assignment statements of ``scope`` that bind ``name``, plainly or unpacked (`loss,
+        out = net.loss(x, y)`), and can reach ``at``: ``reaching_assignments`` for statements."""
+        statements = [n for n in _walk_scope(scope) if isinstance(n, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and name in _names_bound_by(n)]
+        return self._reaching(statements, name, at, scope, lambda statement, bound: _binds_name(statement, bound))
+
+    def _reaching(self, found: List[Any], name: str, at: Optional[cst.CSTNode], scope: cst.CSTNode, kills: Callable[[cst.CSTNode, str], bool]) -> List[Any]:
+        """Those of ``found`` (nodes in ``scope``) from the last statement before ``at`` that
+        ``kills`` the name on every path to it (one in a block that holds ``at``) on."""
+        if len(found) < 2 or at is None:
+            return found
         cur: cst.CSTNode = at
         while cur is not scope:
             parent = self.parents.get(cur)
             if parent is None or isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                return values
+                return found
             block = parent.body if isinstance(parent, (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine)) else None
             if isinstance(block, (list, tuple)):
                 index = next((i for i, st in enumerate(block) if st is cur), None)
-                kill = next((i for i in range(index - 1, -1, -1) if _assigns_name(block[i], name)), None) if index is not None else None
+                kill = next((i for i in range(index - 1, -1, -1) if kills(block[i], name)), None) if index is not None else None
                 if kill is not None:
                     region = {id(st) for st in block[kill : index + 1]}
-                    return [v for v in values if self._inside_any(v, region, scope)]
+                    return [v for v in found if self._inside_any(v, region, scope)]
             cur = parent
-        return values
+        return found
 
     def _literal_bindings(self, name: str, at: cst.CSTNode, scope: cst.CSTNode) -> Optional[FrozenSet[object]]:
         """The literal values of the bindings of ``name`` that reach ``at`` in ``scope`` (a
@@ -1170,6 +1180,35 @@ class Facts:
                         if self.expr_holds_bn(node.value, fn, depth + 1):
                             return True
         return False
+
+
+def _names_bound_by(assign: cst.CSTNode) -> Set[str]:
+    """The plain names an assignment statement binds: `a = b = ...`, `a, (b, *c) = ...`, `a: T = ...`, `a += ...`."""
+    if isinstance(assign, cst.Assign):
+        targets = [t.target for t in assign.targets]
+    elif isinstance(assign, (cst.AnnAssign, cst.AugAssign)):
+        targets = [assign.target]
+    else:
+        return set()
+    names: Set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, cst.Name):
+            names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            targets.extend(e.value for e in target.elements)
+        elif isinstance(target, cst.StarredElement):
+            targets.append(target.value)
+    return names
+
+
+def _binds_name(statement: cst.CSTNode, name: str) -> bool:
+    """``_assigns_name``, unpacking too: does ``statement`` always bind ``name`` anew when it runs?"""
+    smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+    return any(
+        (isinstance(small, cst.Assign) or (isinstance(small, cst.AnnAssign) and small.value is not None)) and name in _names_bound_by(small)
+        for small in smalls
+    )
 
 
 def _assigns_name(statement: cst.CSTNode, name: str) -> bool:

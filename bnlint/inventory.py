@@ -770,6 +770,8 @@ class ModuleInventory:
 
 # `models.__dict__[` or `getattr(models, name)(`: a factory picked by name from a module's namespace.
 _NAMESPACE_PICK = lazy(r"\b(\w+)\.__dict__\s*\[|\bgetattr\(\s*(\w+)\s*,[^()]*\)\s*\(")
+# Calls that change a module's mode or freeze state: a method making one is not a plain template.
+_MODE_SETTERS = frozenset({"eval", "train", "apply", "requires_grad_"})
 TABLE_SUFFIX = "[]"  # `MODELS[name](...)`: the callee is the table `MODELS` (``table_call_name``)
 
 
@@ -1478,6 +1480,13 @@ def _local_summary(
         r.finish()
         if module_models and any(d.split(".")[0] in module_models for d, _ in r.names):
             r.names.extend((callee, n) for g, n in _globals_read(node, module_models) for callee in module_models[g] if callee != name)
+        if inv.tables:
+            # `registry[name](num_classes)`, `MODELS.get(arch)(...)`: a call of one of the factories
+            # of a dict of this module builds what that factory builds.
+            for c in r.calls:
+                table = table_call_name(c.func)
+                if table and table.endswith(TABLE_SUFFIX) and table[: -len(TABLE_SUFFIX)] in inv.tables:
+                    r.names.extend((value, c.func) for value in inv.tables[table[: -len(TABLE_SUFFIX)]] if value != name)
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
@@ -2102,6 +2111,7 @@ class ProjectIndex:
         self._trees: Dict[str, Optional[ast.Module]] = {}  # ``module_tree``
         self._module_level_models: Dict[Tuple[str, str], Optional[ModuleLevelModel]] = {}  # ``module_level_model``
         self._hands_back: Dict[str, bool] = {}  # ``_may_hand_back_modes``
+        self._base_self_calls: Dict[Tuple[str, Tuple[str, ...]], Dict[str, Tuple[Tuple[str, ...], bool]]] = {}  # ``base_self_calls``
         self._callers: Any = None  # ``bnlint.callers.CallerIndex``, made on first use
 
     def argument_evidence(self, path: str, name: str, position: int, keyword: str) -> Any:
@@ -2567,6 +2577,36 @@ class ProjectIndex:
                 continue
             return self._method_as_function(module_path, cls, fn, functions, aliases, depth)
         return None
+
+    def base_self_calls(self, from_path: str, qualified_bases: "Sequence[str]") -> Dict[str, Tuple[Tuple[str, ...], bool]]:
+        """For each method of the project base classes ``qualified_bases`` (as ``from_path``
+        imports them, then their own bases; the nearest definition of a name): the methods it
+        calls on `self`, in source order, and whether it switches a mode itself
+        (`self.model.eval()`).  A subclass's override of a name it calls runs there instead
+        (`Searcher.pick()` calling `self._score()` runs the subclass's `_score`)."""
+        key = (os.path.dirname(os.path.abspath(from_path)), tuple(qualified_bases))
+        cached = self._base_self_calls.get(key)
+        if cached is not None:
+            return cached
+        starts = []
+        for qualified in qualified_bases:
+            found = self.class_definition(from_path, qualified)
+            if found is not None:
+                module_path, name, functions, aliases, classes = found
+                starts.append((module_path, classes[name], functions, aliases, classes))
+        out: Dict[str, Tuple[Tuple[str, ...], bool]] = {}
+        for _path, cls, _functions, _aliases, _classes in self._class_lineage(starts):
+            for fn in cls.body:
+                if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name in out:
+                    continue
+                calls = sorted(
+                    (n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)),
+                    key=lambda n: (n.lineno, n.col_offset),
+                )
+                on_self = tuple(c.func.attr for c in calls if isinstance(c.func.value, ast.Name) and c.func.value.id == "self")  # type: ignore[attr-defined]
+                out[fn.name] = (on_self, any(c.func.attr in _MODE_SETTERS for c in calls))  # type: ignore[attr-defined]
+        self._base_self_calls[key] = out
+        return out
 
     def derives_from_module(self, from_path: str, qualified: str) -> bool:
         """Is the project class ``qualified`` (as ``from_path`` imports it) a `torch.nn.Module`

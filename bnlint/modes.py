@@ -42,7 +42,7 @@ import ast
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -399,6 +399,7 @@ class ModesAnalysis:
         self._eval_receivers: Optional[Set[str]] = None
         self._flag_aliases: Dict[int, str] = {}  # a flag test's name -> the flag it copies (``_flag_key``)
         self._method_returns: Dict[int, List[cst.BaseExpression]] = {}  # (``_self_method_returns``)
+        self._template_calls: Dict[Tuple[int, str], List[cst.FunctionDef]] = {}  # (``_template_overrides``)
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -460,6 +461,8 @@ class ModesAnalysis:
                 for node in self.walk(other)
                 if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == "self"
             }
+            # (and the methods a base class of another module calls on `self`: a hook of its `score()`)
+            called_inside.update(name for calls, _ in self._base_self_calls(cls).values() for name in calls)
             inference = [
                 fn for name, fn in public.items() if _is_inference_method_name(name) and name not in called_inside and not self._trains_through_self(fn, methods)
             ]
@@ -1570,32 +1573,45 @@ class ModesAnalysis:
             self._exec_expr(stmt.test, st, fr)
             if _is_main_guard(stmt.test):
                 return self._exec_block(_body_of(stmt), st, fr)
-            known = self._static_truth(stmt.test, self._literals_for(stmt.test, fr)) if fr.literals or fr.constants else None
-            if known is None:
-                known = self._module_instance_test(stmt.test, st, fr)
-            if known is True:
-                return self._exec_block(_body_of(stmt), st, fr)
-            if known is False:
-                if stmt.orelse is None:
-                    return st
-                if isinstance(stmt.orelse, cst.If):
-                    return self._exec_stmt(stmt.orelse, st, fr)
-                return self._exec_block(_body_of(stmt.orelse), st, fr)
-            flag = self._flag_of(stmt.test)
-            saved = self._saved_mode_test(stmt.test, st, fr)
-            a = self._exec_block(_body_of(stmt), self._under_flag(st.copy(), flag, True), fr)
-            if stmt.orelse is None:
-                b: Optional[State] = self._under_flag(st, flag, False)
-            elif isinstance(stmt.orelse, cst.If):
-                b = self._exec_stmt(stmt.orelse, self._under_flag(st.copy(), flag, False), fr)
+            orelse = stmt.orelse
+            if orelse is None:
+                run_orelse = None
+            elif isinstance(orelse, cst.If):
+                run_orelse = lambda branch: self._exec_stmt(orelse, branch, fr)  # noqa: E731
             else:
-                b = self._exec_block(_body_of(stmt.orelse), self._under_flag(st.copy(), flag, False), fr)
-            if saved is not None:
-                obj, positive = saved
-                was_eval = b if positive else a  # the path where the saved mode was eval
-                if was_eval is not None and obj in was_eval.modes:
-                    was_eval.modes[obj] = frozenset(v.replace(restored=True) if v.mode == EVAL else v for v in was_eval.modes[obj])
-            return join([a, b])
+                run_orelse = lambda branch: self._exec_block(_body_of(orelse), branch, fr)  # noqa: E731
+            return self._exec_branches(stmt.test, lambda branch: self._exec_block(_body_of(stmt), branch, fr), run_orelse, st, fr)
+        return self._exec_compound(stmt, st, fr)
+
+    def _exec_branches(
+        self, test: cst.BaseExpression, run_body: Callable[[State], Optional[State]], run_orelse: Optional[Callable[[State], Optional[State]]], st: State, fr: Frame,
+    ) -> Optional[State]:
+        """`if test: body else: orelse`, also written as a conditional expression statement
+        (`model.eval() if use_eval else model.train()`): a test the literals decide runs one
+        branch; otherwise both, from copies of ``st``, joined (``test`` has run already)."""
+        known = self._static_truth(test, self._literals_for(test, fr)) if fr.literals or fr.constants else None
+        if known is None:
+            known = self._module_instance_test(test, st, fr)
+        if known is True:
+            return run_body(st)
+        if known is False:
+            return st if run_orelse is None else run_orelse(st)
+        flag = self._flag_of(test)
+        saved = self._saved_mode_test(test, st, fr)
+        a = run_body(self._under_flag(st.copy(), flag, True))
+        b: Optional[State]
+        if run_orelse is None:
+            b = self._under_flag(st, flag, False)
+        else:
+            b = run_orelse(self._under_flag(st.copy(), flag, False))
+        if saved is not None:
+            obj, positive = saved
+            was_eval = b if positive else a  # the path where the saved mode was eval
+            if was_eval is not None and obj in was_eval.modes:
+                was_eval.modes[obj] = frozenset(v.replace(restored=True) if v.mode == EVAL else v for v in was_eval.modes[obj])
+        return join([a, b])
+
+    def _exec_compound(self, stmt: cst.CSTNode, st: State, fr: Frame) -> Optional[State]:
         if isinstance(stmt, cst.For):
             self._exec_expr(stmt.iter, st, fr)
             restored = self._modules_loop_restore(stmt, st, fr)
@@ -1995,6 +2011,13 @@ class ModesAnalysis:
                     st.vars[key] = None
 
     def _exec_small(self, small: cst.CSTNode, st: State, fr: Frame) -> Optional[State]:
+        if type(small) is cst.Expr and type(small.value) is cst.IfExp:  # type: ignore[attr-defined]
+            # `model.eval() if use_eval else model.train()`: an `if` statement in one line.
+            choice: cst.IfExp = small.value  # type: ignore[attr-defined]
+            self._exec_expr(choice.test, st, fr)
+            return self._exec_branches(
+                choice.test, lambda branch: self._after_expr(choice.body, branch, fr), lambda branch: self._after_expr(choice.orelse, branch, fr), st, fr
+            )
         if isinstance(small, cst.Return):
             if small.value is not None:
                 self._exec_expr(small.value, st, fr)
@@ -2808,6 +2831,11 @@ class ModesAnalysis:
         return any(self._value_holds_bn(part, scope, depth + 1) for part in self.facts.parts_given_to(value, scope))
 
     # --- expressions and calls ------------------------------------------------------
+    def _after_expr(self, expr: cst.CSTNode, st: State, fr: Frame) -> State:
+        """``st`` after the calls in ``expr`` have run."""
+        self._exec_expr(expr, st, fr)
+        return st
+
     def _exec_expr(self, expr: cst.CSTNode, st: State, fr: Frame) -> Optional[Obj]:
         """Run the calls in ``expr`` in evaluation order; return the object a top-level call returns."""
         calls: List[cst.Call] = []
@@ -2988,6 +3016,10 @@ class ModesAnalysis:
                 handed = [self.resolve(a.value, st, fr) for a in call.args if isinstance(a.value, (cst.Name, cst.Attribute))]
                 self._closure_models[id(call)] = tuple(o for o in handed if o is not None)
             return returned
+        for method in self._template_overrides(call, fr):
+            # `self.pick()` of a base class of another module that calls `self._score()`: this
+            # class's `_score` runs there (the base's own effects on what it is handed follow).
+            self._inline(method, fr.cls, call, st, fr, bind_arguments=False)
         # A plain class of this file (a trainer, a predictor): its `__init__` runs with the
         # arguments (`Trainer(net, loader)` stores the model in `self.model`).
         plain = self._plain_class_called(call)
@@ -3338,6 +3370,45 @@ class ModesAnalysis:
             known = self._project_classes[qualified] = self.facts.index.class_definition(self.facts.path, qualified) is not None
         return qualified if known else None
 
+    def _template_overrides(self, call: cst.Call, fr: Frame) -> List[cst.FunctionDef]:
+        """For `self.pick()` whose method a project base class of another module defines: the
+        methods of this file's class it calls on `self` (``ProjectIndex.inherited_self_calls``: a
+        base's search loop calling the subclass's `_expand`), in the order it calls them."""
+        name = dotted(call.func)
+        if fr.cls is None or self.facts.index is None or not name or not name.startswith("self."):
+            return []
+        key = (id(fr.cls), name)
+        found = self._template_calls.get(key)
+        if found is None:
+            found = self._template_calls[key] = []
+            summary = self._base_self_calls(fr.cls) if self._inherited_bases(call, name) else {}
+            methods = self._methods_of(fr.cls)
+            names: List[str] = []
+
+            def visit(method: str, depth: int) -> bool:
+                """Collect what ``method`` of the bases runs of this class; False: it switches a mode."""
+                calls, switches = summary.get(method, ((), False))
+                if switches or depth > 3:
+                    return not switches
+                for called in calls:
+                    if called in methods:
+                        names.append(called)
+                    elif called != method and not visit(called, depth + 1):
+                        return False
+                return True
+
+            if visit(name[5:], 0):
+                found.extend(methods[n] for n in names)
+        return found
+
+    def _base_self_calls(self, cls: cst.ClassDef) -> Dict[str, Tuple[Tuple[str, ...], bool]]:
+        """``ProjectIndex.base_self_calls`` for the imported project bases of ``cls``."""
+        inv = self.facts.inventory
+        bases = [inv.resolve(b) for b in (dotted(x.value) for x in cls.bases) if b and inv.is_imported(b)]
+        if not bases or self.facts.index is None or not self.facts.path:
+            return {}
+        return self.facts.index.base_self_calls(self.facts.path, bases)
+
     def _inherited_bases(self, call: cst.Call, name: Optional[str]) -> Optional[List[str]]:
         """For `self.<method>(...)` whose method the enclosing class does not define: the class's
         bases that are imported project names (qualified), where the method may live; else None."""
@@ -3566,6 +3637,8 @@ class ModesAnalysis:
                 self._forward(call, obj, st, fr, call.func.value)  # type: ignore[attr-defined]
             return
         self._method_forwards(obj, cls.name.value, meth, call, st, fr)
+        if call.args and st.modes:
+            self._handed_to_method(obj, cls.name.value, meth, call, st, fr)
         effect = self._own_method_effect(fn, self._methods_of(cls), {}, fr)
         if effect == "freeze":
             self._freeze(obj, call, st)
@@ -3663,6 +3736,44 @@ class ModesAnalysis:
             if kinds is None:
                 continue
             self._forward(call, obj, st, fr, call.func.value, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
+
+    def _handed_to_method(self, obj: Obj, cls_name: str, meth: str, call: cst.Call, st: State, fr: Frame) -> None:
+        """`student.distill_loss(x, y, teacher)`, a method of a model class of this file handed
+        another tracked model: what the method does to it (``bnlint.effects.summarise_function``
+        of the method, `self` first): the teacher's forwards run there, in the teacher's mode."""
+        handed = []
+        position = 0
+        for arg in call.args:
+            index = None
+            if arg.star:
+                return
+            if arg.keyword is None:
+                index, position = position + 1, position + 1  # (after `self`)
+            other = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
+            if other is not None and other is not obj and other.mode_sensitive and other.parts is None:
+                handed.append((index, arg, other))
+        tree = getattr(self.facts, "ast_tree", None)
+        if not handed or tree is None or not self.facts.path:
+            return
+        from bnlint.effects import summarise_function
+        from bnlint.inventory import _import_aliases, class_method
+
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name]
+        method = class_method(classes[0], meth) if len(classes) == 1 else None
+        if method is None:
+            return
+        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        resolver = self.facts.index._resolver(self.facts.path, functions, _import_aliases(tree))
+        try:
+            effects = summarise_function(method, self.facts.path, resolver, functions)
+        except RecursionError:
+            return
+        where = f"`{cls_name}.{meth}()`"
+        for index, arg, other in handed:
+            pname = effects.parameter_for(index, arg.keyword.value if arg.keyword is not None else None)
+            effect = effects.effects.get(pname) if pname is not None else None
+            if effect is not None:
+                self._apply_effect_summary(call, other, effect, st, fr, arg.value, where)
 
     def _methods_of(self, cls: cst.ClassDef) -> Dict[str, cst.FunctionDef]:
         """The methods of ``cls``: its own, and those it inherits from base classes of this module
@@ -3798,7 +3909,9 @@ class ModesAnalysis:
             for part in (obj.parts or {}).values():  # what a holder holds, the callee reaches too
                 st.modes[part] = frozenset({Val(UNKNOWN, (call,), fr.act)})
 
-    def _inline(self, fn: cst.FunctionDef, cls: Optional[cst.ClassDef], call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
+    def _inline(self, fn: cst.FunctionDef, cls: Optional[cst.ClassDef], call: cst.Call, st: State, fr: Frame, bind_arguments: bool = True) -> Optional[Obj]:
+        """Run ``fn`` for ``call`` here.  ``bind_arguments`` False: the call runs ``fn`` without
+        handing it its own arguments (a base class's method that calls ``fn`` on `self`)."""
         if any(f.fn is fn for f in self._stack) or len(self._stack) >= MAX_DEPTH:
             self._unknown_call(call, st, fr)
             return None
@@ -3808,8 +3921,9 @@ class ModesAnalysis:
         params = list(fn.params.posonly_params) + list(fn.params.params)
         if cls is not None and params and params[0].name.value in ("self", "cls"):
             params = params[1:]
-        positional = [a for a in call.args if a.keyword is None and not a.star]
-        literals = self._literal_arguments(fn, params, positional, call)
+        arguments = call.args if bind_arguments else ()
+        positional = [a for a in arguments if a.keyword is None and not a.star]
+        literals = self._literal_arguments(fn, params, positional, arguments)
         # With nothing tracked anywhere, a callee's result does not depend on the caller (but for
         # the literals it is called with): analyse it once.
         pure_key = None
@@ -3849,7 +3963,7 @@ class ModesAnalysis:
             st.vars[(act, p.name.value)] = arg_obj(a.value, p.name.value)
             self._bind_passed_members(act, p.name.value, a.value, st, fr)
         all_p = {p.name.value for p in all_params(fn)}
-        for a in call.args:
+        for a in arguments:
             if a.keyword is not None and a.keyword.value in all_p:
                 st.vars[(act, a.keyword.value)] = arg_obj(a.value, a.keyword.value)
                 self._bind_passed_members(act, a.keyword.value, a.value, st, fr)
@@ -4093,14 +4207,14 @@ class ModesAnalysis:
             }
         return self._globals_declared
 
-    def _literal_arguments(self, fn: cst.FunctionDef, params: List[cst.Param], positional: List[cst.Arg], call: cst.Call) -> Dict[str, object]:
-        """The parameters this call binds to a literal (an argument, or a default the call leaves)."""
-        if any(a.star for a in call.args):
+    def _literal_arguments(self, fn: cst.FunctionDef, params: List[cst.Param], positional: List[cst.Arg], arguments: Sequence[cst.Arg]) -> Dict[str, object]:
+        """The parameters a call with ``arguments`` binds to a literal (an argument, or a default the call leaves)."""
+        if any(a.star for a in arguments):
             return {}
         values: Dict[str, object] = {}
         for p, a in zip(params, positional):
             values[p.name.value] = literal_value(a.value)
-        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        keywords = {a.keyword.value: a.value for a in arguments if a.keyword is not None}
         for p in all_params(fn):
             name = p.name.value
             if name in keywords:
@@ -5361,8 +5475,10 @@ def _is_docstring(stmt: cst.CSTNode) -> bool:
 
 def lightning_trainer_call(facts: Facts, call: cst.Call, methods: FrozenSet[str] = _LIGHTNING_TRAINER_METHODS) -> bool:
     """Is ``call`` `trainer.fit(...)` (or another of ``methods``) on a name bound, in its scope or
-    at module level, only to a Lightning `Trainer(...)`?"""
+    at module level, only to a Lightning `Trainer(...)`, or on such a `Trainer(...)` itself?"""
     func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in methods and isinstance(func.value, cst.Call):
+        return (facts.callee(func.value) or "") in _LIGHTNING_TRAINERS  # `pl.Trainer(max_epochs=5).fit(model, loader)`
     if not (isinstance(func, cst.Attribute) and func.attr.value in methods and isinstance(func.value, cst.Name)):
         return False
     scope = facts.enclosing_function(call) or facts.module

@@ -313,7 +313,19 @@ class MissingEval(Rule):
     such a model (a timing loop), evaluate nothing; a trained generator's
     samples from noise, and an output compared with a reference, do. A forward
     whose loss the function back-propagates and steps an optimizer with
-    trains, whatever `no_grad` a caller wraps the call in. `policy(obs)` on an
+    trains, whatever `no_grad` a caller wraps the call in; the loss may come
+    back unpacked from a method of the model (`arch_loss, _ =
+    model.loss(x_val, y_val)`, a differentiable architecture search's step on
+    its held-out split). A mode chosen by a conditional expression statement
+    (`model.eval() if eval else model.train()`) is an `if` statement: the
+    literal each call hands the flag decides the branch. A method that a base
+    class of another project module defines and calls on `self` (a template
+    method: `Scorer.score()` calling `self.score_batch(batch)`) runs this
+    file's override of what it calls, where it is called; such a hook is not
+    an entry point users call after fitting. A model handed to a method of a
+    model class of this file (`student.distillation_loss(x, y, teacher)`) runs
+    there as the method runs it (a teacher's no-grad forward is evaluation in
+    the teacher's mode, even though the student's loss is back-propagated). `policy(obs)` on an
     instance of a plain class of this file runs its `__call__`. torchcam's and
     captum's extractors keep the mode of the model they hook. A plain VGG's
     children without the last one (`list(vgg.children())[:-1]`, `[0]`), and a
@@ -325,7 +337,12 @@ class MissingEval(Rule):
     (`densenet121(weights=...).features`, `resnet50(...).layer4`) holds that
     model's BatchNorm and weights; `models.__dict__["vgg16"]` is `models.vgg16`.
 
-    What it cannot see: a function that receives the model as a parameter and
+    What it cannot see: a model handed to a method of a class of another module
+    and run there; an instance handed to a function
+    of another module that calls the methods a base class runs (`play(game,
+    agent)` calling `agent.search()`); a base class's template method that
+    switches a mode itself before calling this class's hook (its order is not
+    followed: the hook is then not read through it); a function that receives the model as a parameter and
     is never called in the file is not reported there (which model comes in,
     and in which mode, is decided by its caller, where it is reported); methods
     of a trainer class defined in another module that keeps the model and
@@ -456,6 +473,7 @@ class MissingEval(Rule):
 
     def check_module(self) -> None:
         from bnlint.modes import TRAIN, analysis, fix_anchor, is_generator_name
+        from bnlint.facts import dotted
 
         facts = self.ctx.facts
         result = analysis(facts, self.ctx.source)
@@ -564,8 +582,12 @@ class MissingEval(Rule):
             ):
                 # (A trained generator's samples from noise are its results: noise is its input.)
                 continue  # a self-test on noise of a model of the function's own that nothing uses afterwards
-            if obs.fn is not None and _output_backpropagated(facts, obs.node, obs.fn):
-                continue  # a training forward (its loss is back-propagated here), whatever `no_grad` a caller wraps it in
+            handed_in = obs.via is not None and (dotted(obs.node.func) or "").split(".")[0] != obj.label.split(".")[0]
+            if not handed_in and obs.fn is not None and _output_backpropagated(facts, obs.node, obs.fn):
+                # A training forward (its loss is back-propagated here), whatever `no_grad` a caller
+                # wraps it in.  (Not one a callee runs without training it: a teacher's no-grad
+                # forward inside `student.distillation_loss(x, y, teacher)`.)
+                continue
             if (
                 not obs.kinds & {"trace", "compared"} and not result.optimized(obj) and not any(o is obj for _, o in result.trained_in_loop)
                 and _output_unread(facts, obs.node, obs.fn) and _local_model_unused_after(facts, obj, obs.node, obs.fn)
@@ -974,9 +996,9 @@ def _output_backpropagated(facts, call, fn) -> bool:
     def reads_tainted(expr) -> bool:
         for n in walk(expr):
             if isinstance(n, cst.Name) and not facts.is_store(n):
-                for value in facts.reaching_assignments(n.value, n, fn):
-                    if id(facts.parent(value)) in tainted:
-                        return True
+                # (`loss, logits = net.loss(x, y)` binds `loss` from the forward too)
+                if any(id(binding) in tainted for binding in facts.reaching_bindings(n.value, n, fn)):
+                    return True
         return False
 
     assigns = [n for n in walk_scope(fn) if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and n.value is not None]

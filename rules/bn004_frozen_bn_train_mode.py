@@ -202,9 +202,20 @@ class FrozenBNTrainMode(Rule):
     (`target.load_state_dict(online.state_dict())`) is treated like an EMA
     target: its `requires_grad = False` only keeps the optimizer out. A
     LightningModule's part kept from a constructor parameter (`self.encoder =
-    encoder`) holds what the constructions in the file hand it.
+    encoder`) holds what the constructions in the file hand it. A loop over
+    `m._modules.items()` (or `.values()`), the dict behind `named_children()`,
+    goes over `m`'s children. A builder that picks its class from a dict of its
+    module (`TEACHERS[arch](classes)`, `MODELS.get(name)(...)`) builds what the
+    dict's classes build. A LightningModule whose constructor puts every part
+    that holds BatchNorm in eval (`self.features.eval()` beside the freeze) is
+    fitted in that mode: `Trainer.fit` keeps the modes of sub-modules (since
+    Lightning 2.2).
 
-    What it cannot see: BatchNorm freezes done inside a helper of another module, a
+    What it cannot see: a model built inline as an argument (`fit(Net(), loader)`)
+    rather than bound to a name first; whether the Lightning version resets
+    the modes the constructor set (before 2.2 `fit` called `model.train()` on
+    the whole module; since 2.2 it keeps each sub-module's mode, which is what
+    is assumed); BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, a
     file that neither freezes nor trains itself but only hands the model from
     another module's builder to another module's trainer,
@@ -1252,7 +1263,7 @@ class FrozenBNTrainMode(Rule):
                 method = self._iter_method(loop.iter)
                 source: Optional[cst.BaseExpression] = None
                 if method in _MODULE_ITERATORS:
-                    source = _strip_wrappers(loop.iter).func.value  # type: ignore[union-attr]
+                    source = _iteration_owner(_strip_wrappers(loop.iter))
                 else:
                     source = _strip_wrappers(loop.iter)
                 listed = source is loop.iter and isinstance(source, cst.Attribute)
@@ -1273,8 +1284,9 @@ class FrozenBNTrainMode(Rule):
             return self._module_info(expr.args[0].value, at, allow_unknown)
         if isinstance(expr, cst.Subscript):
             return self._module_info(expr.value, at, allow_unknown)
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _MODULE_ITERATORS:
-            return self._module_info(expr.func.value, at, allow_unknown)
+        owner = _iteration_owner(expr)
+        if owner is not None:
+            return self._module_info(owner, at, allow_unknown)
         if isinstance(expr, cst.Attribute) and expr.attr.value in _HEAD_ATTRS:
             return None
         root = _root(expr)
@@ -1392,7 +1404,7 @@ class FrozenBNTrainMode(Rule):
             loop = self._loop_binding(expr.value, at)
             if loop is not None:
                 it = _strip_wrappers(loop.iter)
-                src = it.func.value if self._iter_method(loop.iter) in _MODULE_ITERATORS else it  # type: ignore[union-attr]
+                src = _iteration_owner(it) if self._iter_method(loop.iter) in _MODULE_ITERATORS else it
                 rr = _root(src)
                 if rr:
                     roots.add(rr)
@@ -1553,6 +1565,8 @@ class FrozenBNTrainMode(Rule):
             model = call_arg(call, "model", 0)
             if model is None or _root(model.value) not in roots or not self._same_object_at(model.value):
                 continue
+            if self._constructor_keeps_bn_in_eval(node):
+                continue  # `self.frozen.eval()` in `__init__`: Lightning (since 2.2) keeps the modes sub-modules were put in
             # Put in eval by the code before the fit (`model.eval()` after the freeze): not trained in train mode.
             if any(
                 isinstance(c.func, cst.Attribute) and c.func.attr.value == "eval" and _root(c.func.value) in roots and facts.enclosing_function(c) is fn
@@ -1563,6 +1577,19 @@ class FrozenBNTrainMode(Rule):
             self._site.train_call = call
             return f"`{self.ctx.code_for(call.func)}(...)` trains the model in the mode it is in, and nothing put it in eval: train mode"
         return None
+
+    def _constructor_keeps_bn_in_eval(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` a construction site (`model = Model(...)`) of a class of this file whose
+        constructor puts every part that holds BatchNorm in eval (`self.frozen.eval()`)?"""
+        from bnlint.modes import analysis
+
+        if not isinstance(node, cst.Assign):
+            return False
+        value = _strip_wrappers(node.value)
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
+            value = value.func.value  # `Model(...).cuda()`: the constructor call
+        name = dotted(value.func) if isinstance(value, cst.Call) else None
+        return bool(name) and analysis(self.ctx.facts)._constructor_evals_every_part(name)
 
     def _trained_by_lightning(self, node: cst.CSTNode, roots: Set[str]) -> Optional[str]:
         """A freeze of a part of a LightningModule (`self.teacher`'s parameters in `__init__`)
@@ -1606,7 +1633,7 @@ class FrozenBNTrainMode(Rule):
                         # module.parameters():` reaches `self.model`'s parts.
                         loop = self._loop_binding(name, anc) if "." not in name else None
                         if loop is not None and self._iter_method(loop.iter) in _MODULE_ITERATORS:
-                            source = dotted(_strip_wrappers(loop.iter).func.value)  # type: ignore[union-attr]
+                            source = dotted(_iteration_owner(_strip_wrappers(loop.iter)))
                             if source:
                                 out.add(source)
             if isinstance(anc, cst.FunctionDef):
@@ -2007,6 +2034,8 @@ class FrozenBNTrainMode(Rule):
     def _iter_method(self, it: cst.BaseExpression) -> Optional[str]:
         it = _strip_wrappers(it)
         if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute):
+            if _iteration_owner(it) is not None and it.func.attr.value in _MODULES_DICT_VIEWS:
+                return _MODULES_DICT_VIEWS[it.func.attr.value]
             return it.func.attr.value
         return None
 
@@ -2055,6 +2084,24 @@ def _named_without_bn(value: cst.BaseExpression, facts) -> bool:
     while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("to", "cuda", "eval", "train"):
         value = value.func.value
     return isinstance(value, cst.Call) and facts.named_without_bn(value)
+
+
+# `m._modules` is the dict behind `named_children()`: its views iterate the same children.
+_MODULES_DICT_VIEWS = {"items": "named_children", "values": "children"}
+
+
+def _iteration_owner(it: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The module whose parts the loop iterator ``it`` (wrappers stripped) goes over: `m` of
+    `m.children()`, `m.named_modules()` and of `m._modules.items()`; None for anything else."""
+    if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)):
+        return None
+    method = it.func.attr.value
+    owner = it.func.value
+    if method in _MODULES_DICT_VIEWS:
+        if isinstance(owner, cst.Attribute) and owner.attr.value == "_modules":
+            return owner.value
+        return None
+    return owner if method in _MODULE_ITERATORS else None
 
 
 def _strip_wrappers(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _EVAL_WORDS = lazy(r"(^|_|\b)(val|valid|validation|test|testing|eval|evaluation|infer|inference|predict|calib|calibration|holdout|dev)(_|\b|$|\d)", re.IGNORECASE)
 _PER_SAMPLE_RESHAPES = ("unsqueeze", "unsqueeze_", "view", "reshape", "expand")
+_FIT = frozenset({"fit"})  # the Lightning trainer method that trains the model it is handed
 
 LOADER_MESSAGE = (
     "Training loader `{loader}` uses {shown}, below the tiny-batch-size threshold ({limit}), "
@@ -639,7 +640,9 @@ class TinyBatchBN(Rule):
     no call it could hand the loader on to: `pixel_stats(loader)` reading one
     batch) trains nothing. An option's `default=` may be a parameter of the
     helper that adds it: its value is what every call of the helper in the
-    file passes (`add_training_args(parser, batch_size=4)`).
+    file passes (`add_training_args(parser, batch_size=4)`). A model handed to
+    a Lightning trainer's `fit` (`pl.Trainer(...).fit(model, train_loader)`)
+    is trained there, also a LightningModule of another project module.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -929,7 +932,10 @@ class TinyBatchBN(Rule):
                 isinstance(i, cst.FunctionDef) and i.name.value == "training_step" for i in cls.body.body
             ):
                 return True
-        return any(facts.trains_what_it_is_handed(call) for call in facts.calls)
+        from bnlint.modes import lightning_trainer_call
+
+        # (`trainer.fit(model, loader)`: Lightning trains a LightningModule of another module too)
+        return any(facts.trains_what_it_is_handed(call) or (call.args and lightning_trainer_call(facts, call, _FIT)) for call in facts.calls)
 
     # --- DataLoader(batch_size=small) ---------------------------------------------
     def _check_loader(self, call: cst.Call, limit: int, models) -> None:
