@@ -951,12 +951,37 @@ class Facts:
             return False
         effects = self.index.function_effects(self.path, self.inventory.resolve(name))
         if effects is None:
-            return False
+            return self._instance_trains_what_it_keeps(call, self.inventory.resolve(name))
         for index, arg in enumerate(call.args):
             pname = effects.parameter_for(None if arg.keyword else index, arg.keyword.value if arg.keyword else None)
             effect = effects.effects.get(pname) if pname else None
             if effect is not None and any(kind == "train" for kind, _ in effect.steps):
                 return True
+        return False
+
+    def _instance_trains_what_it_keeps(self, call: cst.Call, qualified: str) -> bool:
+        """`Runner(model, loader).fit(3)` with `Runner` a plain class of another project module
+        that keeps an argument (`self.net = net`) and has a method whose summary trains that
+        attribute (`self.net.train()`, a backward and an optimizer step on it)."""
+        kept = self.index.kept_arguments(self.path, qualified)
+        found = self.index.class_definition(self.path, qualified) if kept else None
+        if found is None:
+            return False
+        positional, stored = kept
+        _path, name, _functions, _aliases, classes = found
+        handed = set()
+        for index, arg in enumerate(call.args):
+            param = arg.keyword.value if arg.keyword is not None else (positional[index] if index < len(positional) else None)
+            if param in stored:
+                handed.add(stored[param])
+        import ast
+
+        methods = [n.name for n in classes[name].body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name != "__init__"]
+        for attr in handed:
+            for method in methods:
+                effect = self.index.attribute_method_effect(self.path, qualified, method, attr)
+                if effect is not None and any(kind == "train" for kind, _ in effect.steps):
+                    return True
         return False
 
     def _ast(self):
@@ -1066,6 +1091,7 @@ class Facts:
         attr = expr.attr.value
         init = self._init_of(cls)
         values = []
+        top_level = []  # `cfg.train_bs = 4` in the module's own statements, after it is built
         for node in self.iter_nodes(self.module):
             if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
@@ -1073,9 +1099,37 @@ class Facts:
                     if isinstance(t, cst.Attribute) and t.attr.value == attr and isinstance(t.value, cst.Name):
                         if t.value.value == "self" and init is not None and self.enclosing_function(node) is init and isinstance(node, cst.Assign):
                             values.append(node.value)
+                        elif t.value.value == name and isinstance(node, cst.Assign) and self.enclosing_function(node) is None and isinstance(self.parent(self.parent(node)), cst.Module):
+                            top_level.append(node.value)
                         elif t.value.value in ("self", name):
                             return NOT_LITERAL  # written elsewhere too
+        if top_level:
+            return literal_value(top_level[0]) if len(top_level) == 1 else NOT_LITERAL
+        if not values and init is None or not values and attr not in self._assigned_in_methods(cls):
+            values = self._class_body_values(cls, attr)  # `class Cfg: train_bs = 4`, read through `cfg = Cfg()`
         return literal_value(values[0]) if len(values) == 1 else NOT_LITERAL
+
+    def _class_body_values(self, cls: cst.ClassDef, attr: str) -> "List[cst.BaseExpression]":
+        """The values `attr = value` (or `attr: T = value`) statements of ``cls``'s own body give."""
+        out = []
+        for stmt in cls.body.body:
+            if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+                continue
+            small = stmt.body[0]
+            if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == attr for t in small.targets):
+                out.append(small.value)
+            elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name) and small.target.value == attr:
+                out.append(small.value)
+        return out
+
+    def _assigned_in_methods(self, cls: cst.ClassDef) -> "Set[str]":
+        """The attributes the methods of ``cls`` write on `self`."""
+        return {
+            t.attr.value
+            for node in self.iter_nodes(cls) if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign))
+            for t in ([x.target for x in node.targets] if isinstance(node, cst.Assign) else [node.target])
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self"
+        }
 
     def kept_attributes(self, cls: cst.ClassDef, modules_too: bool = False) -> "Optional[Tuple[Tuple[str, ...], Dict[str, str]]]":
         """For a plain top-level class of this file (a trainer, not an `nn.Module`; with

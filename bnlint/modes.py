@@ -126,6 +126,9 @@ class Obj:
     # (a function or class here, a known library factory) and found without BN or dropout (a
     # torchvision detector with frozen BN): its content is known, not unknown.
     built_plain: bool = False
+    # ``built_plain`` decided from the very argument a call of this file hands over (not from
+    # some caller in another module): the model in this run is known to hold neither.
+    plain_argument: bool = False
     # An instance of a plain project class of another module that builds models in its
     # constructor (VSE++'s `VSE` with `self.img_enc`, `self.txt_enc`): those parts, by attribute;
     # its methods act on them as their summaries say (``ProjectIndex.attribute_method_effect``).
@@ -292,6 +295,9 @@ class EvalLeak:
     obj: Obj
     label: str
     use: cst.Call
+    # The training it reached is not the loop's next iteration but a later one, after the loop
+    # (a learning-rate sweep or a second training phase run without `.train()`).
+    after_loop: bool = False
 
 
 @dataclass
@@ -400,6 +406,7 @@ class ModesAnalysis:
         self._flag_aliases: Dict[int, str] = {}  # a flag test's name -> the flag it copies (``_flag_key``)
         self._method_returns: Dict[int, List[cst.BaseExpression]] = {}  # (``_self_method_returns``)
         self._template_calls: Dict[Tuple[int, str], List[cst.FunctionDef]] = {}  # (``_template_overrides``)
+        self._trained_in_train_mode: Set[Tuple[cst.CSTNode, "Obj"]] = set()  # (loop, model) trained there in train mode
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -3952,7 +3959,8 @@ class ModesAnalysis:
                 # package's builder), handed to a function that switches its mode: that function
                 # sees it as it would see its parameter analysed on its own (BN006 follows it; BN001
                 # needs BN evidence), and so does the caller from now on.
-                obj = Obj(label=expr.value, holds_bn=False, is_parameter=True, built_plain=self._built_plain(expr, fr))
+                plain = self._built_plain(expr, fr)
+                obj = Obj(label=expr.value, holds_bn=False, is_parameter=True, built_plain=plain, plain_argument=plain)
                 st.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
                 key = self._var_key(expr.value, fr)
                 if self._lookup(expr.value, st, fr) is None and key not in st.vars:
@@ -4335,11 +4343,24 @@ class ModesAnalysis:
         def trains_somewhere(v: Val) -> bool:
             return any((u.mode == TRAIN or u.entry) and not any((name, not truth) in u.guards for name, truth in v.guards) for u in vals)
 
+        if any(u.mode == TRAIN or u.entry for u in vals):
+            self._trained_in_train_mode.update((loop, obj) for loop in self._loop_stack)
         for v in vals:
-            if v.mode == EVAL and v.mark is not None and trains_somewhere(v) and not obj.keeps_bn_eval and not obj.parts_built_in_eval:
+            # (A parameter the call of this file that runs here fills with a model built without
+            # BN or dropout, ``plain_argument``: its mode changes nothing.)
+            plain = obj.keeps_bn_eval or obj.parts_built_in_eval or obj.plain_argument
+            if v.mode == EVAL and v.mark is not None and trains_somewhere(v) and not plain:
                 node = v.mark[1]
                 if node not in self.leaks:
                     self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call), use=call)
+            elif v.mode == EVAL and not v.restored and v.origin and not plain and self.optimized(obj):
+                # Put in eval inside a loop that trained it in train mode, and trained again after
+                # that loop (an optimizer takes its parameters) with nothing putting it back in
+                # train mode: a second training phase, a learning-rate sweep.
+                node = v.origin[-1]
+                loop = next((a for a in self.facts.ancestors(node) if isinstance(a, (cst.For, cst.While)) and (a, obj) in self._trained_in_train_mode), None)
+                if loop is not None and not self._inside(call, loop) and node not in self.leaks:
+                    self.leaks[node] = EvalLeak(node=node, loop=loop, obj=obj, label=self._label_at(node, obj, use=call), use=call, after_loop=True)
             if v.unfrozen is not None and not obj.keeps_bn_eval:
                 node = v.unfrozen[0]
                 if node not in self.unfreezes:

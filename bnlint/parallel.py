@@ -91,6 +91,8 @@ def _lint_paths(paths: Sequence[str], settings: Settings, index, use_prefilter: 
         index.take_consulted()
         outcome = process_file(path, settings, fix=fix, unsafe=unsafe, index=index, use_prefilter=use_prefilter, digest=digest, write=write)
         out.append((outcome, sorted(index.take_consulted())))
+        if index.over_budget():
+            index.forget()  # (a run over many projects: the next files rarely import these modules)
         try:
             big = os.path.getsize(path) >= RELEASE_AFTER_BYTES
         except OSError:

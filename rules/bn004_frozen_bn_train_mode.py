@@ -209,7 +209,10 @@ class FrozenBNTrainMode(Rule):
     dict's classes build. A LightningModule whose constructor puts every part
     that holds BatchNorm in eval (`self.features.eval()` beside the freeze) is
     fitted in that mode: `Trainer.fit` keeps the modes of sub-modules (since
-    Lightning 2.2).
+    Lightning 2.2). An optimizer built over the frozen model counts as its
+    training only where something reads it (`opt.step()`, `fit(net, opt)`)
+    before its name is bound again; a name used before the freeze is the
+    object it held then, not one bound to the name later.
 
     What it cannot see: a model built inline as an argument (`fit(Net(), loader)`)
     rather than bound to a name first; whether the Lightning version resets
@@ -1774,7 +1777,8 @@ class FrozenBNTrainMode(Rule):
             if "optim." in callee or leaf in _OPTIMIZERS:
                 for arg in call.args:
                     if any(isinstance(n, cst.Name) and self._refers_to(n.value, call, roots) and self._same_object_at(n) for n in self._walk(arg.value)):
-                        return True
+                        if self._optimizer_used(call):
+                            return True
             elif isinstance(call.func, cst.Name) and self._refers_to(call.func.value, call, roots) and self._same_object_at(call.func) or (
                 isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" and self._refers_to(_root(call.func.value), call, roots)
             ):
@@ -1787,6 +1791,25 @@ class FrozenBNTrainMode(Rule):
                         isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "backward" for n in self._walk(loop.body)
                     ):
                         return True
+        return False
+
+    def _optimizer_used(self, construction: cst.Call) -> bool:
+        """Is the optimizer ``construction`` builds ever used: a read of the name it is bound to
+        (`opt.step()`, `fit(net, opt)`) that this binding reaches?  An optimizer bound again
+        before any read (`opt = Adam(small.parameters())` in the next cell) trains nothing.  True
+        where it is not bound to a plain name, or read in another scope (not followed there)."""
+        facts = self.ctx.facts
+        parent = facts.parent(construction)
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return True
+        name = parent.targets[0].target.value
+        scope = facts.enclosing_function(construction) or facts.module
+        for node in self._nodes():
+            if not (isinstance(node, cst.Name) and node.value == name) or facts.is_store(node):
+                continue
+            read_in = facts.enclosing_function(node) or facts.module
+            if read_in is not scope or any(v is construction for v in facts.reaching_assignments(name, node, scope)):
+                return True
         return False
 
     def _optimizer_closure(self, fn: cst.FunctionDef) -> bool:
@@ -1876,8 +1899,8 @@ class FrozenBNTrainMode(Rule):
 
     def _same_object_at(self, argument: cst.BaseExpression) -> bool:
         """Is the name a caller hands over (``argument``) the frozen object there: in the scope
-        the frozen model is local to (when it is), and not bound to another object after the
-        freeze and before that call?"""
+        the frozen model is local to (when it is), and not bound to another object between the
+        freeze and that call (either way round)?"""
         facts = self.ctx.facts
         local_to = self._site.local_to
         scope = facts.enclosing_function(argument)
@@ -1887,7 +1910,12 @@ class FrozenBNTrainMode(Rule):
         root = _root(argument)
         if freeze is None or root is None or scope is not facts.enclosing_function(freeze):
             return True
-        return not self._rebound_between(root, freeze, argument, self._positions())
+        order = self._positions()
+        if order.get(id(argument), 0) < order.get(id(freeze), 0):
+            # Named before the freeze: the object the name held then, unless bound anew between
+            # (`net = resnet50()` again before freezing the new one).
+            return not self._rebound_between(root, argument, freeze, order)
+        return not self._rebound_between(root, freeze, argument, order)
 
     def _calls_site_fn(self, fn: cst.FunctionDef) -> bool:
         """Does ``fn`` call the function the checked freeze is in (so its names are where the

@@ -642,7 +642,13 @@ class TinyBatchBN(Rule):
     helper that adds it: its value is what every call of the helper in the
     file passes (`add_training_args(parser, batch_size=4)`). A model handed to
     a Lightning trainer's `fit` (`pl.Trainer(...).fit(model, train_loader)`)
-    is trained there, also a LightningModule of another project module.
+    is trained there, also a LightningModule of another project module. A
+    configuration object of a class of this file (`config = TrainConfig()`)
+    gives its class's constant (`config.batch_size`), or the value set once at
+    the top of the module after it is built (`opts.batch_size = 2`); a write
+    anywhere else makes it unknown. A model handed to a plain class of another
+    project module that keeps it and has a method that trains it
+    (`Runner(model, loader).fit(140)`) is trained by that class.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -2074,11 +2080,13 @@ class TinyBatchBN(Rule):
         """``args.<attr>``: the argparse default of that option, defined in this file or (when the
         file defines no such option) in the project options class ``args`` comes from."""
         root = dotted(obj)
-        if root is not None and self._attribute_assigned(f"{root}.{attr}"):
-            return None  # `args.batch_size = ...` after parsing: not the default
+        # (A configuration class's constant, or an instance's attribute set once at the top of the
+        # module, `cfg = Cfg(); cfg.train_bs = 4`: ``Facts.class_constant`` checks every write.)
         constant = self.ctx.facts.class_constant(cst.Attribute(value=obj, attr=cst.Name(attr))) if isinstance(obj, cst.Name) else NOT_LITERAL
         if isinstance(constant, int) and not isinstance(constant, bool):
-            return constant, f"`{root}.{attr} = {constant}` in the configuration class"
+            return constant, f"`{root}.{attr} = {constant}` in the configuration"
+        if root is not None and self._attribute_assigned(f"{root}.{attr}"):
+            return None  # `args.batch_size = ...` after parsing: not the default
         default = self._argparse_default(attr, depth)
         if default is not None:
             size, via = default

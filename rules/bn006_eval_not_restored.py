@@ -17,7 +17,12 @@ class EvalNotRestored(Rule):
     Flags a `model.eval()` (or a helper such as `validate(model, ...)` that
     calls it) inside a training loop when no `model.train()` runs before the
     model is trained again in the next iteration: the periodic validation
-    leaves the model in eval mode for the rest of training.
+    leaves the model in eval mode for the rest of training. Also an `.eval()`
+    in a loop that trained the model in train mode, when the model is trained
+    again after that loop (its optimizer steps: a second training phase, a
+    learning-rate sweep) with nothing putting it back in train mode; an
+    explicit `model.eval()` right before the later training is a choice and
+    is not reported.
 
     The analysis follows helpers in the same file: calling `model.train()` at
     the top of each epoch or step, inside the training helper
@@ -54,7 +59,9 @@ class EvalNotRestored(Rule):
     neither in the project nor a library bnlint knows) is followed when the
     file itself puts it in eval mode: that call is the file's own evidence
     that the mode matters. A model of a class the project defines without
-    BatchNorm or dropout is not reported. A forward in a helper that
+    BatchNorm or dropout is not reported, also where a helper of this file is
+    handed one as its parameter (`fit(Regressor(13), ...)` with linear layers
+    only). A forward in a helper that
     back-propagates only to get the gradient of an input and steps no
     optimizer (a PGD attack in adversarial training, a saliency map) trains
     nothing: the eval mode it runs in before the step's `model.train()` is not
@@ -218,12 +225,20 @@ class EvalNotRestored(Rule):
                 effect = f"{bn} with frozen running statistics (and stop updating them) and dropout is off"
             else:  # dropout and no BatchNorm
                 effect = "its dropout is off: it trains without the regularisation it was built with"
-            message = (
-                f"{what} inside the training loop and nothing calls `{label}.train()` before it is trained again in the "
-                f"next iteration: from then on {effect}. Call `{label}.train()` after the validation block or at the top of each "
-                f"epoch/step."
-            )
-            summary = f"`{label}` is left in eval mode inside the training loop: call `{label}.train()` after validating"
+            if leak.after_loop:
+                message = (
+                    f"{what} inside a training loop that trained it in train mode, and it is trained again after that loop "
+                    f"without `{label}.train()` (a second training phase, a learning-rate sweep): there {effect}. Call "
+                    f"`{label}.train()` before training it again."
+                )
+                summary = f"`{label}` is left in eval mode by the training loop and trained again after it: call `{label}.train()` first"
+            else:
+                message = (
+                    f"{what} inside the training loop and nothing calls `{label}.train()` before it is trained again in the "
+                    f"next iteration: from then on {effect}. Call `{label}.train()` after the validation block or at the top of each "
+                    f"epoch/step."
+                )
+                summary = f"`{label}` is left in eval mode inside the training loop: call `{label}.train()` after validating"
             if leak.obj.part_of is not None:
                 # A model an object of a plain class builds and switches with its own methods
                 # (`model.val_start()` / `model.train_start()`): that class's switch is the fix.
@@ -233,14 +248,20 @@ class EvalNotRestored(Rule):
                 message += f" `{label}` is built by `{(holder.cls_name or '').rsplit('.', 1)[-1]}`: call {call} after validating."
                 summary = f"`{label}` is left in eval mode inside the training loop: call {call} after validating"
             fix = None
-            anchor = _block_end(facts, node)
+            anchor = _block_end(facts, node) if not leak.after_loop else None  # (after the loop: where it trains again is the place)
             if anchor is not None and leak.obj.part_of is None and all(p.isidentifier() for p in label.split(".")):
                 last, first = anchor
                 fix = FixSpec("unsafe", (InsertAfter(last, f"{label}.train()", indent_like=first),), f"Add `{label}.train()` after the validation block")
-            related = (
-                (leak.use, f"the next iteration trains `{label}` here, still in eval mode"),
-                (leak.loop, "the training loop whose next iteration it leaks into"),
-            )
+            if leak.after_loop:
+                related = (
+                    (leak.use, f"`{label}` is trained again here, still in eval mode"),
+                    (leak.loop, "the training loop that left it in eval mode"),
+                )
+            else:
+                related = (
+                    (leak.use, f"the next iteration trains `{label}` here, still in eval mode"),
+                    (leak.loop, "the training loop whose next iteration it leaks into"),
+                )
             self.report(node, message, fix=fix, related=related, summary=summary)
 
 

@@ -121,3 +121,26 @@ def test_workers_steal_from_the_fullest_segment():
     assert [shared.claim() for _ in range(3)] == [0, 4, 3]  # its own, then the other's tail
     shared.worker_id = 1
     assert [shared.claim() for _ in range(3)] == [1, 2, None]
+
+
+def test_index_starting_afresh_changes_no_finding(monkeypatch):
+    # A run over many projects drops the index's summaries once it holds more modules than its
+    # budget (``ProjectIndex.MODULE_BUDGET``): only memory and time may change, never an answer.
+    from bnlint.inventory import ProjectIndex
+
+    files = [f for f in fixture_files() if os.sep + "crossfile" + os.sep in f]
+    assert len(files) >= 20
+    whole = run_files(files, all_rules_settings(), jobs=1, use_cache=False)
+    forgotten = []
+    real_forget = ProjectIndex.forget
+
+    def forget(self):
+        forgotten.append(True)
+        real_forget(self)
+
+    monkeypatch.setattr(ProjectIndex, "MODULE_BUDGET", 1)
+    monkeypatch.setattr(ProjectIndex, "forget", forget)
+    fresh = run_files(files, all_rules_settings(), jobs=1, use_cache=False)
+    assert len(forgotten) >= 10, "the index never started afresh"
+    assert _key(fresh) == _key(whole)
+    assert sum(len(o.findings) for o in whole) >= 20
