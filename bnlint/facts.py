@@ -1055,6 +1055,8 @@ class Facts:
         if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
             return NOT_LITERAL
         cls = self.class_named(expr.value.value)
+        if cls is None and self.inventory.is_imported(expr.value.value):
+            return self._imported_class_constant(expr)
         if cls is None:
             return self._instance_constant(expr)
         if not isinstance(self.parent_of_def(cls), cst.Module) or self.assignments_to(expr.value.value, self.module):
@@ -1076,6 +1078,37 @@ class Facts:
             for node in self.iter_nodes(self.module) if isinstance(node, cst.Assign) for t in node.targets
         )
         return NOT_LITERAL if written else literal_value(values[0])
+
+    def _imported_class_constant(self, expr: cst.Attribute) -> object:
+        """`Config.batch_size` with `Config` a class of another project module (`from config import
+        Config`) whose body sets `batch_size = 4`, where neither that module nor this file writes
+        `Config.batch_size` (nor rebinds `Config` here): that literal; ``NOT_LITERAL`` otherwise."""
+        import ast
+
+        name, attr = expr.value.value, expr.attr.value  # type: ignore[attr-defined]
+        if not self.path or self.assignments_to(name, self.module):
+            return NOT_LITERAL
+        found = self.index.class_definition(self.path, self.inventory.resolve(name))
+        if found is None:
+            return NOT_LITERAL
+        module_path, cls_name, _functions, _aliases, classes = found
+        values = [
+            n.value for n in classes[cls_name].body
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in n.targets)
+            or isinstance(n, ast.AnnAssign) and n.value is not None and isinstance(n.target, ast.Name) and n.target.id == attr
+        ]
+        if len(values) != 1 or not isinstance(values[0], ast.Constant):
+            return NOT_LITERAL
+        tree = self.index.module_tree(module_path)
+        written_there = tree is None or any(
+            isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == attr and isinstance(n.value, ast.Name) and n.value.id in (cls_name, "cls", "self")
+            for n in ast.walk(tree)
+        )
+        written_here = any(
+            isinstance(t.target, cst.Attribute) and dotted(t.target) == f"{name}.{attr}"
+            for node in self.iter_nodes(self.module) if isinstance(node, cst.Assign) for t in node.targets
+        )
+        return NOT_LITERAL if written_there or written_here else values[0].value
 
     def _instance_constant(self, expr: cst.Attribute) -> object:
         """`S.batch_size` with `S = Settings()` bound once at module level, a class of this file
@@ -1219,11 +1252,16 @@ class Facts:
             # `self.base.layer1` of a `self.base = resnet50(...)`: the stage of a library model
             # with BN (its attribute layout is known: where such a model keeps its BN).
             part = dotted(expr.value)
-            return any(
+            if any(
                 isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and inv_mod.factory_holds_bn(self.callee(node.value)) is True
                 and any(dotted(t.target) == part for t in node.targets)
                 for node in _walk_scope(cls, into_functions=True)
-            )
+            ):
+                return True
+        if isinstance(expr.value, cst.Attribute) and isinstance(expr.value.value, cst.Name) and expr.value.value.value == "self":
+            # `self.model.trunk` with `self.model = Net()`: the part `trunk` of what `Net` builds
+            # (a class of this file or of a project module), not an attribute of this class.
+            return self._part_of_kept_model_holds_bn(cls, expr.value.attr.value, expr.attr.value)
         attr = expr.attr.value
         for node in _walk_scope(cls, into_functions=True):
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
@@ -1233,6 +1271,25 @@ class Facts:
                         fn = self.enclosing_function(node) or cls
                         if self.expr_holds_bn(node.value, fn, depth + 1):
                             return True
+        return False
+
+    def _part_of_kept_model_holds_bn(self, cls: cst.ClassDef, holder: str, part: str) -> bool:
+        """Does `self.<holder>.<part>` hold BatchNorm, where ``cls`` builds `self.<holder>` as an
+        instance of a project class (`self.model = Net()`) whose `self.<part>` holds BN?"""
+        if not self.path:
+            return False
+        for node in _walk_scope(cls, into_functions=True):
+            if not (isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Attribute) and dotted(t.target) == f"self.{holder}" for t in node.targets)):
+                continue
+            value = node.value
+            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
+                value = value.func.value  # `Net().cuda()`
+            name = dotted(value.func) if isinstance(value, cst.Call) else None
+            if not name:
+                continue
+            qualified = name if name in self.inventory.classes else self.inventory.resolve(name) if self.inventory.is_imported(name) else None
+            if qualified and self.index.attribute_holds_bn(self.path, qualified, part, local=self.inventory) is True:
+                return True
         return False
 
 

@@ -212,7 +212,12 @@ class FrozenBNTrainMode(Rule):
     Lightning 2.2). An optimizer built over the frozen model counts as its
     training only where something reads it (`opt.step()`, `fit(net, opt)`)
     before its name is bound again; a name used before the freeze is the
-    object it held then, not one bound to the name later.
+    object it held then, not one bound to the name later. A builder of this
+    file whose every `return` is an object of a class that puts its BatchNorm
+    back in eval (a `train()` override, or `self.extractor.eval()` at the
+    start of `forward`, in another module too) hands back a kept model. A part
+    of a model the class keeps (`self.net.trunk` with `self.net =
+    Classifier()`) holds what that project class builds there.
 
     What it cannot see: a model built inline as an argument (`fit(Net(), loader)`)
     rather than bound to a name first; whether the Lightning version resets
@@ -1061,11 +1066,36 @@ class FrozenBNTrainMode(Rule):
                 inner = inner.func.value  # `DeepLab(...).cuda()`: the constructor call
             if not params_frozen_by(built, lambda param, index, call=inner: _argument_truth(call, param, index, self.ctx.facts)):
                 continue  # frozen only under a constructor flag this call leaves false (or unknown)
-            if keeps_bn_eval(self.ctx.facts, dotted(inner.func)):
-                continue  # its `train()` override puts the BN layers back in eval
+            if keeps_bn_eval(self.ctx.facts, dotted(inner.func)) or self._builder_returns_kept(inner):
+                continue  # its `train()` override (or its `forward`) puts the BN layers back in eval
             cls = self.ctx.code_for(inner.func).strip()
             sites.append((assign, inner, ("bn", {target.split(".")[0]} | ({target} if "." in target else set()), f"the BatchNorm layers of `{target}` (in `{cls}`'s constructor)")))
         return sites
+
+    def _builder_returns_kept(self, call: cst.Call) -> bool:
+        """`build(cfg)` with `build` a function of this file whose every `return` builds an object of
+        a class that puts its BatchNorm back in eval (``keeps_bn_eval``: a `train()` override, or
+        `self.extractor.eval()` at the start of `forward`)."""
+        from bnlint.modes import keeps_bn_eval
+
+        facts = self.ctx.facts
+        builder = facts.function_named(call.func.value) if isinstance(call.func, cst.Name) else None
+        if builder is None:
+            return False
+        returned = []
+        for n in self._walk(builder):
+            if isinstance(n, cst.Return) and facts.enclosing_function(n) is builder:
+                if isinstance(n.value, cst.Name):  # `model = FastFlow(...)` ... `return model`
+                    returned.extend(facts.reaching_assignments(n.value.value, n, builder) or [None])
+                else:
+                    returned.append(n.value)
+        classes = []
+        for value in returned:
+            value = _strip_wrappers(value) if value is not None else None
+            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
+                value = value.func.value  # `FeatFlow(...).cuda()`
+            classes.append(dotted(value.func) if isinstance(value, cst.Call) else None)
+        return bool(classes) and all(c and keeps_bn_eval(facts, c) for c in classes)
 
     def _owner(self, p: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
         """The module whose parameters ``p`` iterates: `for p in netD.parameters()` -> "netD"."""

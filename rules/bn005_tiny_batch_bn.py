@@ -640,13 +640,17 @@ class TinyBatchBN(Rule):
     no call it could hand the loader on to: `pixel_stats(loader)` reading one
     batch) trains nothing. An option's `default=` may be a parameter of the
     helper that adds it: its value is what every call of the helper in the
-    file passes (`add_training_args(parser, batch_size=4)`). A model handed to
+    file passes (`add_training_args(parser, batch_size=4)`). Two options of a
+    parser that store into the same dest give it the first one's default, as
+    argparse does; parsers that disagree leave it unknown. A model handed to
     a Lightning trainer's `fit` (`pl.Trainer(...).fit(model, train_loader)`)
     is trained there, also a LightningModule of another project module. A
     configuration object of a class of this file (`config = TrainConfig()`)
     gives its class's constant (`config.batch_size`), or the value set once at
     the top of the module after it is built (`opts.batch_size = 2`); a write
-    anywhere else makes it unknown. A model handed to a plain class of another
+    anywhere else makes it unknown. So does a class of another project module
+    (`from config import Config`, `Config.batch_size`) whose body sets the
+    value and whose module writes it nowhere else. A model handed to a plain class of another
     project module that keeps it and has a method that trains it
     (`Runner(model, loader).fit(140)`) is trained by that class.
 
@@ -1551,11 +1555,17 @@ class TinyBatchBN(Rule):
         """The integer default of the argparse option stored in ``dest``: a literal, or a name bound
         to one (`default=BATCH_SIZE` with `BATCH_SIZE = 2`), and how the name was resolved ("" for a literal)."""
         facts = self.ctx.facts
-        found: Optional[Tuple[int, str]] = None
+        # argparse gives a dest the default of the first option of a parser that stores into it
+        # (`--bs` with default 16, then `-b/--b-s` with `dest="bs"` and default 1: 16).  Parsers
+        # that disagree leave it unknown.
+        first: Dict[str, Tuple[int, str]] = {}
         for call in facts.calls:
             if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
                 continue
             if dest not in argparse_dests(call):
+                continue
+            parser = f"{id(facts.enclosing_function(call))}:{dotted(call.func.value)}"
+            if parser in first:
                 continue
             d = call_arg(call, "default")
             if d is None:
@@ -1564,15 +1574,17 @@ class TinyBatchBN(Rule):
             if v is not None:
                 if v != int(v):
                     return None
-                found = (int(v), "")
+                first[parser] = (int(v), "")
                 continue
             if not isinstance(d.value, cst.Name):
                 return None
             resolved = self._int_value(d.value, call, depth + 1)  # a module constant (or a local bound once)
             if resolved is None:
                 return None
-            found = resolved
-        return found
+            first[parser] = resolved
+        if len({size for size, _ in first.values()}) != 1:
+            return None
+        return next(iter(first.values()))
 
     # --- where a batch size comes from: data flow ---------------------------------------
     def _line_of(self, node: cst.CSTNode) -> Optional[int]:
