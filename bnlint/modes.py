@@ -4359,7 +4359,10 @@ class ModesAnalysis:
                 # train mode: a second training phase, a learning-rate sweep.
                 node = v.origin[-1]
                 loop = next((a for a in self.facts.ancestors(node) if isinstance(a, (cst.For, cst.While)) and (a, obj) in self._trained_in_train_mode), None)
-                if loop is not None and not self._inside(call, loop) and node not in self.leaks:
+                # (A forward in a helper the loop itself calls runs inside it; the later training is
+                # one whose output is back-propagated.)
+                inside = loop is not None and (self._inside(call, loop) or any(f.callsite is not None and self._inside(f.callsite, loop) for f in self._stack))
+                if loop is not None and not inside and self._backward_after(call, fr.fn) and node not in self.leaks:
                     self.leaks[node] = EvalLeak(node=node, loop=loop, obj=obj, label=self._label_at(node, obj, use=call), use=call, after_loop=True)
             if v.unfrozen is not None and not obj.keeps_bn_eval:
                 node = v.unfrozen[0]

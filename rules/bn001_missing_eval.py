@@ -316,7 +316,8 @@ class MissingEval(Rule):
     trains, whatever `no_grad` a caller wraps the call in; the loss may come
     back unpacked from a method of the model (`arch_loss, _ =
     model.loss(x_val, y_val)`, a differentiable architecture search's step on
-    its held-out split). A mode chosen by a conditional expression statement
+    its held-out split); gradients taken with `torch.autograd.grad(loss,
+    model.parameters())` count as back-propagation. A mode chosen by a conditional expression statement
     (`model.eval() if eval else model.train()`) is an `if` statement: the
     literal each call hands the flag decides the branch. A method that a base
     class of another project module defines and calls on `self` (a template
@@ -1012,7 +1013,14 @@ def _output_backpropagated(facts, call, fn) -> bool:
             break
     around_forward = {id(a) for a in facts.ancestors(call)}
     for node in walk_scope(fn):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "backward" and reads_tainted(node.func.value):
+        if not isinstance(node, cst.Call):
+            continue
+        if (facts.callee(node) or "") in ("torch.autograd.grad", "torch.autograd.backward") and node.args and reads_tainted(node.args[0].value):
+            # `torch.autograd.grad(loss, model.parameters())`: the gradients of a loss of this
+            # forward, for the step (a finite-difference regulariser, a meta-gradient)
+            if all(id(a) in around_forward for a in facts.ancestors(node) if isinstance(a, (cst.If, cst.Else, cst.Try, cst.ExceptHandler))):
+                return True
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "backward" and reads_tainted(node.func.value):
             # (`if learn: loss.backward()`: a branch of its own, which a validation call may skip)
             if all(id(a) in around_forward for a in facts.ancestors(node) if isinstance(a, (cst.If, cst.Else, cst.Try, cst.ExceptHandler))):
                 return True

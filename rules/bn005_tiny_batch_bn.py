@@ -1178,6 +1178,9 @@ class TinyBatchBN(Rule):
                 continue  # (reads the later binding: `loader = DataLoader(..., batch_size=16)`)
             if ordered and not seen_target and same_level and not self._in_loop_around(node, target, scope):
                 continue  # (reads an earlier binding: this one is not made yet)
+            if facts.never_runs(node):
+                uses += 1
+                continue  # `if False: trainer.train_model(train_loader=train_loader)`: a branch that never runs
             uses += 1
             holder = facts.parent(node)
             if isinstance(holder, cst.For) and holder.iter is node:
