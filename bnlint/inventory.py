@@ -1218,6 +1218,23 @@ def _binds_top_level(statement: ast.stmt, name: str) -> bool:
     return isinstance(statement, ast.AnnAssign) and statement.value is not None and isinstance(statement.target, ast.Name) and statement.target.id == name
 
 
+def _children_source(starred: ast.Starred) -> Optional[ast.AST]:
+    """`*list(m.children())[:-1]` (or `*m.children()`, `*list(m.modules())`, a slice from the start):
+    ``m``, whose BatchNorm those parts keep (a slice from the start drops the head, not `bn1`);
+    None for anything else."""
+    value = starred.value
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice):
+        lower = value.slice.lower
+        if not (lower is None or isinstance(lower, ast.Constant) and lower.value == 0):
+            return None
+        value = value.value
+    if isinstance(value, ast.Call) and dotted_name(value.func) in ("list", "tuple") and len(value.args) == 1:
+        value = value.args[0]
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("children", "modules") and not value.args:
+        return value.func.value
+    return None
+
+
 def _namespace_pick(node: ast.AST) -> Optional[str]:
     """`models.__dict__["vgg16"]`, a module's namespace indexed with a literal name: `models.vgg16`
     (the namespace as a whole is a table of every model it has, ``table_call_name``)."""
@@ -2930,7 +2947,9 @@ class ProjectIndex:
         q = inv.resolve(name)
         if q.startswith("torch.nn.") and q.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
             parts = [a for a in value.args] + [k.value for k in value.keywords]
-            if any(isinstance(a, ast.Starred) for a in parts) or not parts:
+            # `nn.Sequential(*list(resnet50().children())[:-1])`: the parts of that model, its head left out.
+            parts = [_children_source(a) if isinstance(a, ast.Starred) else a for a in parts]
+            if any(a is None for a in parts) or not parts:
                 return None
             inner = [self._bn_answer(inv, module_path, a, depth + 1) for a in parts]
             return True if any(inner) else (False if all(a is False for a in inner) else None)

@@ -1603,14 +1603,18 @@ class ModesAnalysis:
             return run_body(st)
         if known is False:
             return st if run_orelse is None else run_orelse(st)
-        flag = self._flag_of(test)
+        body_entry, else_entry = self._split_on_mode_test(test, st.copy(), fr), self._split_on_mode_test(test, st.copy(), fr, negate=True)
+        # (A test of the model's own mode is decided by the mode, not a configuration flag.)
+        flag = self._flag_of(test) if body_entry is not None and else_entry is not None and not self._is_mode_test(test, st, fr) else None
         saved = self._saved_mode_test(test, st, fr)
-        a = run_body(self._under_flag(st.copy(), flag, True))
+        a = run_body(self._under_flag(body_entry, flag, True)) if body_entry is not None else None
         b: Optional[State]
-        if run_orelse is None:
-            b = self._under_flag(st, flag, False)
+        if else_entry is None:
+            b = None
+        elif run_orelse is None:
+            b = self._under_flag(else_entry, flag, False)
         else:
-            b = run_orelse(self._under_flag(st.copy(), flag, False))
+            b = run_orelse(self._under_flag(else_entry, flag, False))
         if saved is not None:
             obj, positive = saved
             was_eval = b if positive else a  # the path where the saved mode was eval
@@ -4055,6 +4059,34 @@ class ModesAnalysis:
             vals |= st.modes.pop(o, frozenset({Val(UNKNOWN)}))
         st.modes[merged] = frozenset(vals)
         return merged
+
+    def _is_mode_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> bool:
+        """`net.training` / `not net.training` on a tracked model."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if not (isinstance(test, cst.Attribute) and test.attr.value == "training"):
+            return False
+        obj = self.resolve(test.value, st, fr) if isinstance(test.value, (cst.Name, cst.Attribute)) else None
+        return obj is not None and obj in st.modes
+
+    def _split_on_mode_test(self, test: cst.BaseExpression, st: State, fr: Frame, negate: bool = False) -> Optional[State]:
+        """``st`` on the path where ``test`` is true (false with ``negate``), for a test of a tracked
+        model's own mode (`if not net.training: net.train()`, `if model.training:`): there the
+        model is in the mode the test says.  None: no value of ``st`` takes that path."""
+        positive = not negate
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, positive = test.expression, not positive
+        if not (isinstance(test, cst.Attribute) and test.attr.value == "training"):
+            return st
+        obj = self.resolve(test.value, st, fr) if isinstance(test.value, (cst.Name, cst.Attribute)) else None
+        if obj is None or obj not in st.modes:
+            return st
+        wanted = TRAIN if positive else EVAL
+        kept = frozenset(v for v in st.modes[obj] if v.mode in (wanted, UNKNOWN))
+        if not kept:
+            return None
+        st.modes[obj] = kept
+        return st
 
     def _saved_mode_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> Optional[Tuple[Obj, bool]]:
         """(model, polarity) of `if was_training:` where the function saved `was_training =

@@ -22,7 +22,7 @@ from bnlint.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
     Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 
@@ -660,13 +660,33 @@ def looks_non_bn(path: List[str]) -> bool:
     return any(leaf.startswith(p) for p in _NON_BN_LEAVES)
 
 
-def frozen_parameters(fn: ast.AST, unfreezes: bool = False) -> Dict[str, Optional[str]]:
+def _live_nodes(fn: ast.AST, literals: "Optional[Dict[str, object]]") -> "Iterator[ast.AST]":
+    """``ast.walk(fn)`` without the branches of `if flag:` / `if not flag:` that the literal
+    ``literals`` gives the parameter `flag` rules out (`restore(path, net)` leaves
+    `lock_restored=False`: its `if lock_restored:` freeze never runs)."""
+    todo = [fn]
+    while todo:
+        node = todo.pop()
+        yield node
+        if literals and isinstance(node, ast.If):
+            test, negate = node.test, False
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test, negate = test.operand, True
+            if isinstance(test, ast.Name) and test.id in literals:
+                taken = bool(literals[test.id]) != negate
+                todo.extend(reversed(node.body if taken else node.orelse))
+                continue
+        todo.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def frozen_parameters(fn: ast.AST, unfreezes: bool = False, literals: "Optional[Dict[str, object]]" = None) -> Dict[str, Optional[str]]:
     """The parameters of ``fn`` whose module parameters it freezes: `for p in model.parameters():
     p.requires_grad = False` (also `named_parameters()`, pairs `p[1]` or `name, p`, under a name
     test), `model.requires_grad_(False)` — parameter -> None, or -> the parameter of ``fn`` whose
     value is written (`p.requires_grad = requires_grad`: a freeze where the call passes False).
     In a method, `self` and its attributes count as well (`for p in self.resnet.parameters()`).
-    ``unfreezes``: the parameters it unfreezes instead (`= True`: `enable_gradients(model)`)."""
+    ``unfreezes``: the parameters it unfreezes instead (`= True`: `enable_gradients(model)`).
+    ``literals``: the parameters a call binds to literals, whose `if`s rule branches out."""
     args = fn.args  # type: ignore[attr-defined]
     params = [a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
     out: Dict[str, Optional[str]] = {}
@@ -689,7 +709,7 @@ def frozen_parameters(fn: ast.AST, unfreezes: bool = False) -> Dict[str, Optiona
             return name
         return name if params and params[0] == "self" and (name == "self" or name.startswith("self.")) else None
 
-    for node in ast.walk(fn):
+    for node in _live_nodes(fn, literals):
         if isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute):
             if node.iter.func.attr not in ("parameters", "named_parameters"):
                 continue

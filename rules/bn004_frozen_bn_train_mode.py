@@ -217,7 +217,10 @@ class FrozenBNTrainMode(Rule):
     back in eval (a `train()` override, or `self.extractor.eval()` at the
     start of `forward`, in another module too) hands back a kept model. A part
     of a model the class keeps (`self.net.trunk` with `self.net =
-    Classifier()`) holds what that project class builds there.
+    Classifier()`) holds what that project class builds there. A freeze helper
+    of another module whose freeze runs only under one of its flags (`if
+    lock_restored:`) freezes where the call's literal (or the flag's literal
+    default) says so.
 
     What it cannot see: a model built inline as an argument (`fit(Net(), loader)`)
     rather than bound to a name first; whether the Lightning version resets
@@ -637,6 +640,18 @@ class FrozenBNTrainMode(Rule):
                 continue
             effects, frozen = found
             literals = effects.literal_defaults()
+            bound = dict(literals)
+            for pname in effects.positional + effects.keyword_only:
+                value = effects.argument_for(call.args, pname)
+                if value is not None:
+                    bound[pname] = literal_value(value)
+            bound = {k: v for k, v in bound.items() if v is not NOT_LITERAL}
+            if bound:
+                from bnlint.summaries import frozen_parameters
+
+                # (`restore(path, net)` leaves `lock_restored=False`: its `if lock_restored:` freeze never runs)
+                live = frozen_parameters(effects.effects._fn, literals=bound)  # type: ignore[attr-defined]
+                frozen = {p: f for p, f in frozen.items() if p in live}
             for pname, flag in frozen.items():
                 target = effects.argument_for(call.args, pname)
                 if target is None or not isinstance(target, (cst.Name, cst.Attribute)):

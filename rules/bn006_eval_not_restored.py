@@ -40,7 +40,9 @@ class EvalNotRestored(Rule):
 
     A mode saved per module and restored per module (`saved = {n: m.training
     for n, m in model.named_modules()}` ... `for n, m in
-    model.named_modules(): m.train(mode=saved[n])`) is restored too.
+    model.named_modules(): m.train(mode=saved[n])`) is restored too, and so is a
+    `.train()` under a test of the model's own mode (`if not model.training:
+    model.train()`): the test is decided by the mode, path by path.
 
     Models kept in a dict and switched by key in a loop over it (`for k in
     nets: nets[k].eval()`, also over `nets.keys()`) are each switched; a key
