@@ -1605,7 +1605,7 @@ class ModesAnalysis:
             return st if run_orelse is None else run_orelse(st)
         body_entry, else_entry = self._split_on_mode_test(test, st.copy(), fr), self._split_on_mode_test(test, st.copy(), fr, negate=True)
         # (A test of the model's own mode is decided by the mode, not a configuration flag.)
-        flag = self._flag_of(test) if body_entry is not None and else_entry is not None and not self._is_mode_test(test, st, fr) else None
+        flag = self._flag_of(test) if self._mode_test(test, st, fr) is None else None
         saved = self._saved_mode_test(test, st, fr)
         a = run_body(self._under_flag(body_entry, flag, True)) if body_entry is not None else None
         b: Optional[State]
@@ -4060,28 +4060,26 @@ class ModesAnalysis:
         st.modes[merged] = frozenset(vals)
         return merged
 
-    def _is_mode_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> bool:
-        """`net.training` / `not net.training` on a tracked model."""
+    def _mode_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> Optional[Tuple[Obj, bool]]:
+        """(model, polarity) of a test of a tracked model's own mode: `net.training` (True),
+        `not net.training` (False); None for any other test."""
+        positive = True
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            test = test.expression
-        if not (isinstance(test, cst.Attribute) and test.attr.value == "training"):
-            return False
-        obj = self.resolve(test.value, st, fr) if isinstance(test.value, (cst.Name, cst.Attribute)) else None
-        return obj is not None and obj in st.modes
+            test, positive = test.expression, False
+        if not (isinstance(test, cst.Attribute) and test.attr.value == "training" and isinstance(test.value, (cst.Name, cst.Attribute))):
+            return None
+        obj = self.resolve(test.value, st, fr)
+        return (obj, positive) if obj is not None and obj in st.modes else None
 
     def _split_on_mode_test(self, test: cst.BaseExpression, st: State, fr: Frame, negate: bool = False) -> Optional[State]:
         """``st`` on the path where ``test`` is true (false with ``negate``), for a test of a tracked
         model's own mode (`if not net.training: net.train()`, `if model.training:`): there the
         model is in the mode the test says.  None: no value of ``st`` takes that path."""
-        positive = not negate
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            test, positive = test.expression, not positive
-        if not (isinstance(test, cst.Attribute) and test.attr.value == "training"):
+        found = self._mode_test(test, st, fr)
+        if found is None:
             return st
-        obj = self.resolve(test.value, st, fr) if isinstance(test.value, (cst.Name, cst.Attribute)) else None
-        if obj is None or obj not in st.modes:
-            return st
-        wanted = TRAIN if positive else EVAL
+        obj, positive = found
+        wanted = TRAIN if positive != negate else EVAL
         kept = frozenset(v for v in st.modes[obj] if v.mode in (wanted, UNKNOWN))
         if not kept:
             return None
