@@ -463,7 +463,7 @@ class Facts:
             return False
         values = self.reaching_assignments(path[0], expr, scope) or (self.reaching_assignments(path[0], None, self.module) if scope is not self.module else [])
         return bool(values) and all(
-            isinstance(v, cst.Call) and inv_mod.factory_holds_bn(self.callee(_unmoved(v))) is True for v in values
+            isinstance(v, cst.Call) and inv_mod.factory_holds_bn(self.callee(unmoved(v))) is True for v in values
         )
 
     def _element_holds_bn(self, container: cst.BaseExpression, scope: cst.CSTNode, depth: int) -> bool:
@@ -1281,9 +1281,7 @@ class Facts:
         for node in _walk_scope(cls, into_functions=True):
             if not (isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Attribute) and dotted(t.target) == f"self.{holder}" for t in node.targets)):
                 continue
-            value = node.value
-            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
-                value = value.func.value  # `Net().cuda()`
+            value = unmoved(node.value)  # `Net().cuda()`
             name = dotted(value.func) if isinstance(value, cst.Call) else None
             if not name:
                 continue
@@ -1365,8 +1363,8 @@ NOT_LITERAL = object()  # what ``literal_value`` returns for anything else
 _BN_LAYER_ATTR = lazy(r"(?i)^(bn\d*|norm\d*|batch_?norm\d*)$")
 
 
-def _unmoved(value: cst.BaseExpression) -> cst.BaseExpression:
-    """`resnet50(weights=...).to(device).eval()` -> the factory call."""
+def unmoved(value: cst.BaseExpression) -> cst.BaseExpression:
+    """`resnet50(weights=...).to(device).eval()`, `Net().cuda()` -> the factory (constructor) call."""
     while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
         value = value.func.value
     return value

@@ -274,6 +274,9 @@ class ForwardObs:
     callers: Tuple[Tuple[str, cst.CSTNode], ...] = ()
     # Run by a function of another module that ``node`` calls: "`evaluate()` (utils.py:12)".
     via: Optional[str] = None
+    # The model is an argument of ``node`` (`student.distillation_loss(x, y, teacher)`,
+    # `evaluate(model, loader)`), run inside the callee: not the call's own forward.
+    handed_in: bool = False
     # A forward of a model with trained weights outside any evaluation context, in a file that
     # trains something: inference when nothing may train this model (``ModesAnalysis.run``).
     maybe_inference: bool = False
@@ -407,6 +410,7 @@ class ModesAnalysis:
         self._method_returns: Dict[int, List[cst.BaseExpression]] = {}  # (``_self_method_returns``)
         self._template_calls: Dict[Tuple[int, str], List[cst.FunctionDef]] = {}  # (``_template_overrides``)
         self._trained_in_train_mode: Set[Tuple[cst.CSTNode, "Obj"]] = set()  # (loop, model) trained there in train mode
+        self._method_summaries: Dict[Tuple[str, str], Any] = {}  # (class, method) -> its summary (``_local_method_summary``)
 
     def children(self, node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         """``node.children`` without libcst's re-visit."""
@@ -1603,9 +1607,16 @@ class ModesAnalysis:
             return run_body(st)
         if known is False:
             return st if run_orelse is None else run_orelse(st)
-        body_entry, else_entry = self._split_on_mode_test(test, st.copy(), fr), self._split_on_mode_test(test, st.copy(), fr, negate=True)
-        # (A test of the model's own mode is decided by the mode, not a configuration flag.)
-        flag = self._flag_of(test) if self._mode_test(test, st, fr) is None else None
+        mode_test = self._mode_test(test, st, fr)
+        if mode_test is None:
+            body_entry: Optional[State] = st.copy()
+            else_entry: Optional[State] = st if run_orelse is None else st.copy()
+            flag = self._flag_of(test)
+        else:
+            # A test of the model's own mode (`if not net.training: net.train()`) is decided by
+            # the mode, path by path, not a configuration flag.
+            body_entry, else_entry = self._on_mode_path(mode_test, st.copy(), True), self._on_mode_path(mode_test, st, False)
+            flag = None
         saved = self._saved_mode_test(test, st, fr)
         a = run_body(self._under_flag(body_entry, flag, True)) if body_entry is not None else None
         b: Optional[State]
@@ -3385,9 +3396,10 @@ class ModesAnalysis:
         """For `self.pick()` whose method a project base class of another module defines: the
         methods of this file's class it calls on `self` (``ProjectIndex.inherited_self_calls``: a
         base's search loop calling the subclass's `_expand`), in the order it calls them."""
-        name = dotted(call.func)
-        if fr.cls is None or self.facts.index is None or not name or not name.startswith("self."):
+        func = call.func
+        if fr.cls is None or not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"):
             return []
+        name = f"self.{func.attr.value}"
         key = (id(fr.cls), name)
         found = self._template_calls.get(key)
         if found is None:
@@ -3748,6 +3760,32 @@ class ModesAnalysis:
                 continue
             self._forward(call, obj, st, fr, call.func.value, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
 
+    def _local_method_summary(self, cls_name: str, meth: str) -> Any:
+        """``bnlint.effects.summarise_function`` of the method ``meth`` of this file's class
+        ``cls_name`` (`self` first), read from the file's ``ast`` once per analysis; None when the
+        class or method is not found (or defined twice)."""
+        key = (cls_name, meth)
+        if key in self._method_summaries:
+            return self._method_summaries[key]
+        self._method_summaries[key] = None  # (while it is computed)
+        tree = getattr(self.facts, "ast_tree", None)
+        if tree is None or not self.facts.path:
+            return None
+        from bnlint.effects import summarise_function
+        from bnlint.inventory import _import_aliases, class_method
+
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name]
+        method = class_method(classes[0], meth) if len(classes) == 1 else None
+        if method is None:
+            return None
+        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        resolver = self.facts.index._resolver(self.facts.path, functions, _import_aliases(tree))
+        try:
+            self._method_summaries[key] = summarise_function(method, self.facts.path, resolver, functions)
+        except RecursionError:
+            pass
+        return self._method_summaries[key]
+
     def _handed_to_method(self, obj: Obj, cls_name: str, meth: str, call: cst.Call, st: State, fr: Frame) -> None:
         """`student.distill_loss(x, y, teacher)`, a method of a model class of this file handed
         another tracked model: what the method does to it (``bnlint.effects.summarise_function``
@@ -3763,21 +3801,8 @@ class ModesAnalysis:
             other = self.resolve(arg.value, st, fr) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
             if other is not None and other is not obj and other.mode_sensitive and other.parts is None:
                 handed.append((index, arg, other))
-        tree = getattr(self.facts, "ast_tree", None)
-        if not handed or tree is None or not self.facts.path:
-            return
-        from bnlint.effects import summarise_function
-        from bnlint.inventory import _import_aliases, class_method
-
-        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name]
-        method = class_method(classes[0], meth) if len(classes) == 1 else None
-        if method is None:
-            return
-        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        resolver = self.facts.index._resolver(self.facts.path, functions, _import_aliases(tree))
-        try:
-            effects = summarise_function(method, self.facts.path, resolver, functions)
-        except RecursionError:
+        effects = self._local_method_summary(cls_name, meth) if handed else None
+        if effects is None:
             return
         where = f"`{cls_name}.{meth}()`"
         for index, arg, other in handed:
@@ -4071,15 +4096,11 @@ class ModesAnalysis:
         obj = self.resolve(test.value, st, fr)
         return (obj, positive) if obj is not None and obj in st.modes else None
 
-    def _split_on_mode_test(self, test: cst.BaseExpression, st: State, fr: Frame, negate: bool = False) -> Optional[State]:
-        """``st`` on the path where ``test`` is true (false with ``negate``), for a test of a tracked
-        model's own mode (`if not net.training: net.train()`, `if model.training:`): there the
-        model is in the mode the test says.  None: no value of ``st`` takes that path."""
-        found = self._mode_test(test, st, fr)
-        if found is None:
-            return st
-        obj, positive = found
-        wanted = TRAIN if positive != negate else EVAL
+    def _on_mode_path(self, mode_test: Tuple[Obj, bool], st: State, test_true: bool) -> Optional[State]:
+        """``st`` on the path where the mode test ``mode_test`` (``_mode_test``) is ``test_true``:
+        there the model is in the mode the test says.  None: no value of ``st`` takes that path."""
+        obj, positive = mode_test
+        wanted = TRAIN if positive == test_true else EVAL
         kept = frozenset(v for v in st.modes[obj] if v.mode in (wanted, UNKNOWN))
         if not kept:
             return None
@@ -4302,6 +4323,7 @@ class ModesAnalysis:
                 label = self.facts.code_of(func_expr.value)
             obs = ForwardObs(
                 via=via,
+                handed_in=via is not None and any(a.value is func_expr for a in call.args),
                 node=call,
                 obj=obj,
                 chain=chain,

@@ -474,7 +474,6 @@ class MissingEval(Rule):
 
     def check_module(self) -> None:
         from bnlint.modes import TRAIN, analysis, fix_anchor, is_generator_name
-        from bnlint.facts import dotted
 
         facts = self.ctx.facts
         result = analysis(facts, self.ctx.source)
@@ -583,8 +582,7 @@ class MissingEval(Rule):
             ):
                 # (A trained generator's samples from noise are its results: noise is its input.)
                 continue  # a self-test on noise of a model of the function's own that nothing uses afterwards
-            handed_in = obs.via is not None and (dotted(obs.node.func) or "").split(".")[0] != obj.label.split(".")[0]
-            if not handed_in and obs.fn is not None and _output_backpropagated(facts, obs.node, obs.fn):
+            if not obs.handed_in and obs.fn is not None and _output_backpropagated(facts, obs.node, obs.fn):
                 # A training forward (its loss is back-propagated here), whatever `no_grad` a caller
                 # wraps it in.  (Not one a callee runs without training it: a teacher's no-grad
                 # forward inside `student.distillation_loss(x, y, teacher)`.)

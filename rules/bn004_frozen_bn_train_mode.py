@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import BN_TRUNKS, NOT_LITERAL, call_arg, container_of, dotted, literal_value, params_of
+from bnlint.facts import BN_TRUNKS, NOT_LITERAL, call_arg, container_of, dotted, literal_value, params_of, unmoved
 from bnlint.facts import root_name as _root
 from bnlint.patterns import lazy
 from bnlint.records import field, record
@@ -1076,9 +1076,7 @@ class FrozenBNTrainMode(Rule):
             built = construction_of(self.ctx.facts, value) if target else None
             if built is None:
                 continue
-            inner = value
-            while isinstance(inner.func, cst.Attribute) and isinstance(inner.func.value, cst.Call):
-                inner = inner.func.value  # `DeepLab(...).cuda()`: the constructor call
+            inner = unmoved(value)  # `DeepLab(...).cuda()`: the constructor call
             if not params_frozen_by(built, lambda param, index, call=inner: _argument_truth(call, param, index, self.ctx.facts)):
                 continue  # frozen only under a constructor flag this call leaves false (or unknown)
             if keeps_bn_eval(self.ctx.facts, dotted(inner.func)) or self._builder_returns_kept(inner):
@@ -1106,9 +1104,7 @@ class FrozenBNTrainMode(Rule):
                     returned.append(n.value)
         classes = []
         for value in returned:
-            value = _strip_wrappers(value) if value is not None else None
-            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
-                value = value.func.value  # `FeatFlow(...).cuda()`
+            value = unmoved(_strip_wrappers(value)) if value is not None else None  # `FeatFlow(...).cuda()`
             classes.append(dotted(value.func) if isinstance(value, cst.Call) else None)
         return bool(classes) and all(c and keeps_bn_eval(facts, c) for c in classes)
 
@@ -1633,9 +1629,7 @@ class FrozenBNTrainMode(Rule):
 
         if not isinstance(node, cst.Assign):
             return False
-        value = _strip_wrappers(node.value)
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Call):
-            value = value.func.value  # `Model(...).cuda()`: the constructor call
+        value = unmoved(_strip_wrappers(node.value))  # `Model(...).cuda()`: the constructor call
         name = dotted(value.func) if isinstance(value, cst.Call) else None
         return bool(name) and analysis(self.ctx.facts)._constructor_evals_every_part(name)
 
