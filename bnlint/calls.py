@@ -21,6 +21,21 @@ HARMLESS_PREFIXES = (
 HARMLESS_LEAVES = frozenset({"info", "debug", "warning", "print", "log", "watch", "add_graph", "summary", "save", "dumps", "dump", "append", "format"})
 # Wrappers whose result runs the wrapped module in the wrapped module's mode.
 WRAPPER_LEAVES = frozenset({"DataParallel", "DistributedDataParallel", "DDP", "compile", "convert_sync_batchnorm", "convert_syncbn_model", "script"})
+# Calls whose result iterates over their first argument, item for item or in order
+# (`for i, (x, y) in enumerate(tqdm(loader))`): a `for` over them is a `for` over that argument.
+ITERATION_WRAPPER_LEAVES = frozenset({"enumerate", "tqdm", "iter", "zip", "islice"})
+
+
+def iterated_source(node):
+    """``node`` (a libcst expression) with the iteration wrappers around it taken off:
+    `enumerate(tqdm(loader))` -> `loader`."""
+    from bnlint.facts import dotted
+
+    while type(node).__name__ == "Call" and node.args and (dotted(node.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPER_LEAVES:
+        node = node.args[0].value
+    return node
+
+
 # Copies: a new module in the mode of the one copied.
 COPY_CALLS = frozenset({"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"})
 # Module methods that neither change a mode nor run a forward.

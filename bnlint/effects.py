@@ -120,15 +120,17 @@ class FunctionEffects:
 
         return literal_defaults(self.effects._fn.args)  # type: ignore[attr-defined]
 
-    def returned_parameter(self) -> Optional[str]:
+    def returned_parameter(self, index: Optional[int] = None, length: int = 0) -> Optional[str]:
         """The parameter whose object every `return` hands back (`best_model = model` ...
-        `return best_model`), or None."""
-        return _returned_parameter(self.effects._fn)  # type: ignore[attr-defined]
+        `return best_model`), or None.  With ``index``: the one every `return` hands back at that
+        position of a tuple of ``length`` (`return net, losses`)."""
+        return _returned_parameter(self.effects._fn, index, length)  # type: ignore[attr-defined]
 
 
-def _returned_parameter(fn: ast.AST) -> Optional[str]:
+def _returned_parameter(fn: ast.AST, index: Optional[int] = None, length: int = 0) -> Optional[str]:
     """The parameter of ``fn`` that each of its `return`s hands back, by name or through local
-    names bound only to it (`best_model = model`); None when any return is something else."""
+    names bound only to it (`best_model = model`), at ``index`` of the tuple of ``length`` each
+    returns when given; None when any return is something else."""
     args = fn.args  # type: ignore[attr-defined]
     params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)} - {"self", "cls"}
     bindings: Dict[str, List[ast.AST]] = {}
@@ -174,6 +176,10 @@ def _returned_parameter(fn: ast.AST) -> Optional[str]:
 
     if not returns:
         return None
+    if index is not None:
+        if not all(isinstance(r, (ast.Tuple, ast.List)) and len(r.elts) == length and not any(isinstance(e, ast.Starred) for e in r.elts) for r in returns):
+            return None
+        returns = [r.elts[index] for r in returns]  # type: ignore[union-attr]
     found = {origin(r, set()) for r in returns}
     return found.pop() if len(found) == 1 else None
 
@@ -321,19 +327,38 @@ class _ParamEffects:
         key = (name, "." + attr, siblings)
         if key in self._done:
             return self._done[key]
+        if (self, key) in _ParamEffects._active:
+            _ParamEffects._cut = True
+            return ParamEffect(exit=UNKNOWN)  # a recursive call: unknown
         effect: Optional[ParamEffect] = None
         if name in self._names:
             fn = _ItemsAsAttributes(name).visit(copy.deepcopy(self._fn))
-            if _holder_escapes(fn, name, {attr} | set(siblings)):
+            if _holder_escapes(fn, name, {attr} | set(siblings), self._summarised):
                 effect = ParamEffect(exit=UNKNOWN)
             else:
-                run = _ParamRun(fn, f"{name}.{attr}", self._resolve, self._functions, self._depth)
-                run.literals = self._literals
-                effect = run.run()
+                outer_cut, _ParamEffects._cut = _ParamEffects._cut, False
+                _ParamEffects._active.append((self, key))
+                try:
+                    run = _ParamRun(fn, f"{name}.{attr}", self._resolve, self._functions, self._depth)
+                    run.literals = self._literals
+                    run.holders[name] = (attr, siblings)
+                    effect = run.run()
+                finally:
+                    _ParamEffects._active.pop()
                 if effect == ParamEffect():
                     effect = None
+                cut = _ParamEffects._cut and bool(_ParamEffects._active)
+                _ParamEffects._cut = outer_cut or cut
+                if cut:
+                    return effect  # (rests on a cut recursion: not kept, as in ``get``)
         self._done[key] = effect
         return effect
+
+    def _summarised(self, call: ast.Call) -> bool:
+        """Is ``call`` one of a function whose summary this one follows (a holder handed to it
+        is then followed into it, `test(args)` reading `args["model"]`)?"""
+        name = dotted_name(call.func)
+        return bool(name) and self._depth < MAX_DEPTH and self._resolve(name, self._depth + 1) is not None
 
     def __eq__(self, other: object) -> bool:  # records compare their fields
         return self is other
@@ -514,14 +539,19 @@ class _ItemsAsAttributes(ast.NodeTransformer):
         return node
 
 
-def _holder_escapes(fn: ast.AST, name: str, members: Set[str]) -> bool:
-    """Does ``fn`` use the holder ``name`` other than by reading its ``members`` (`ctx.model`)
-    and attributes that are no methods (`ctx.device`)?"""
+def _holder_escapes(fn: ast.AST, name: str, members: Set[str], summarised: "Callable[[ast.Call], bool]" = lambda call: False) -> bool:
+    """Does ``fn`` use the holder ``name`` other than by reading its ``members`` (`ctx.model`),
+    attributes that are no methods (`ctx.device`), and handing it as a whole to a call that
+    ``summarised`` follows (`test(args)`)?"""
     parents = {id(child): node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(fn):
         if not (isinstance(node, ast.Name) and node.id == name):
             continue
         holder = parents.get(id(node))
+        if isinstance(node.ctx, ast.Load):
+            call = parents.get(id(holder)) if isinstance(holder, ast.keyword) else holder
+            if isinstance(call, ast.Call) and call.func is not node and (node in call.args or isinstance(holder, ast.keyword) and holder.arg is not None) and summarised(call):
+                continue
         if not isinstance(node.ctx, ast.Load) or not (isinstance(holder, ast.Attribute) and holder.value is node):
             return True  # rebound, handed on, iterated, subscripted by a key not known here
         if holder.attr in members:
@@ -631,6 +661,11 @@ class _ParamRun:
         # The model is one element of the list ``param``: a `for` over it reaches the model once.
         self.collection = param if element else None
         self.param = param
+        # Holders of the model this run follows, to follow them where they are handed on whole:
+        # name -> (the member it is under, the holder's other models).  The holder parameter
+        # whose member the run follows (`args.model`), and dicts the function fills with it
+        # (`test_args["model"] = model`).
+        self.holders: Dict[str, Tuple[str, FrozenSet[str]]] = {}
         self.saved: Dict[str, FrozenSet[str]] = {}
         self.resolve = resolve
         self.depth = depth
@@ -876,6 +911,13 @@ class _ParamRun:
         (`model = getattr(model, "head")` on some path) makes what later calls on that name reach
         unknown: the mode becomes unknown (nothing is claimed from there on)."""
         names = [t.id for t in targets if isinstance(t, ast.Name)]
+        for name in names:
+            self.holders.pop(name, None)  # (a holder name bound to a new dict: filled again, or not)
+        if self.is_alias(value):
+            for t in targets:
+                # `test_args["model"] = model`: a dict of this function now holds the model.
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str) and t.slice.value.isidentifier():
+                    self.holders[t.value.id] = (t.slice.value, frozenset())
         if any(isinstance(t, ast.Name) is False for t in targets):
             names += [n.id for t in targets if not isinstance(t, ast.Name) for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
         is_alias = self.is_alias(value)
@@ -1062,6 +1104,19 @@ class _ParamRun:
         # The parameter handed to another call.
         for index, arg in _arguments(call):
             value = arg.value if isinstance(arg, (ast.Starred, ast.keyword)) else arg
+            if isinstance(value, ast.Name) and value.id in self.holders and not isinstance(arg, ast.Starred):
+                # A holder of the model this run follows, handed on whole (`test(args)`): the
+                # callee's effect on the same member (``_holder_escapes`` let only summarised ones
+                # through for the holder parameter).
+                callee = self.resolve(dotted_name(func) or "", self.depth + 1) if self.depth < MAX_DEPTH else None
+                pname = callee.parameter_for(index, arg.arg if isinstance(arg, ast.keyword) else None) if callee is not None else None
+                if pname is None:
+                    return frozenset({UNKNOWN})
+                attr, siblings = self.holders[value.id]
+                effect = callee.effects.member(pname, attr, siblings)  # type: ignore[union-attr]
+                if effect is not None:
+                    modes = self.apply_effect(call, effect, modes, ctx)
+                continue
             if not self.is_alias(value):
                 continue
             if isinstance(arg, ast.Starred):

@@ -728,6 +728,9 @@ class ModuleInventory:
     # Names the module binds once at its top level to a call (`net = models.resnet50(weights=...)`):
     # name -> (the callee as spelled, weights given there), for ``ProjectIndex.module_level_model``.
     module_models: Dict[str, Tuple[str, bool]] = field(default_factory=dict)
+    # Dicts the module fills at its top level (`args = {}` then `args["model"] = Net()`, or
+    # `args = {"model": Net()}`): name -> key -> (the callee as spelled, weights given there).
+    module_model_holders: Dict[str, Dict[str, Tuple[str, bool]]] = field(default_factory=dict)
     # Classes whose `__init__` builds BatchNorm under an `if` (`if self.norm == "batch":`): a call
     # may switch it off (``class_switched_off``). Kept for imported modules too (their AST is not).
     switchable_bn: Dict[str, ast.ClassDef] = field(default_factory=dict)
@@ -1209,6 +1212,71 @@ class ModuleLevelModel:
     has_weights: bool  # built with `weights=`/`pretrained=`, or given a `load_state_dict` there
     switched: bool  # that module, or one that imports it, calls `.eval()`/`.train()` on it
     cls_name: str
+    # A dict of the module's top level that holds such models (`args["model"] = Net()`): they,
+    # by key (the dict itself holds no layer).
+    parts: Optional[Dict[str, "ModuleLevelModel"]] = None
+
+    @property
+    def any_bn(self) -> bool:
+        return self.holds_bn or any(part.holds_bn for part in (self.parts or {}).values())
+
+    @property
+    def any_dropout(self) -> bool:
+        return self.holds_dropout or any(part.holds_dropout for part in (self.parts or {}).values())
+
+
+def _model_call(value: ast.AST) -> Optional[Tuple[str, bool]]:
+    """`Net(...)`, `Net(...).cuda()`: (the callee as spelled, weights given there); else None."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_METHODS_KEEPING_MODE:
+        value = value.func.value
+    name = dotted_name(value.func) if isinstance(value, ast.Call) else None
+    if not name:
+        return None
+    weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in value.keywords)  # type: ignore[attr-defined]
+    return name, weights
+
+
+def _top_level_dict_models(tree: ast.Module, top_level_values: "Dict[str, List[ast.AST]]") -> Dict[str, Dict[str, Tuple[str, bool]]]:
+    """``ModuleInventory.module_model_holders``: a name bound once at the top level to a dict
+    (`{}`, `dict()`, `{"model": Net()}`, `dict(model=Net())`) and its entries bound to calls
+    there, by a literal key set once (`args["model"] = Net().cuda()`)."""
+    out: Dict[str, Dict[str, Tuple[str, bool]]] = {}
+    seen: Dict[str, Dict[str, int]] = {}
+    for name, values in top_level_values.items():
+        if len(values) != 1:
+            continue
+        value = values[0]
+        if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
+            pairs = [(k.value, v) for k, v in zip(value.keys, value.values)]  # type: ignore[union-attr]
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" and not value.args and all(k.arg for k in value.keywords):
+            pairs = [(k.arg, k.value) for k in value.keywords]
+        else:
+            continue
+        out[name], seen[name] = {}, {}
+        for key, item in pairs:
+            seen[name][key] = seen[name].get(key, 0) + 1
+            found = _model_call(item)
+            if found is not None:
+                out[name][key] = found
+    if not out:
+        return out
+    for node in tree.body:
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target = node.targets[0]
+        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in out):
+            continue
+        key = target.slice.value if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str) else None
+        if key is None:
+            out.pop(target.value.id)  # filled under a key not known here
+            continue
+        entries = seen.setdefault(target.value.id, {})
+        entries[key] = entries.get(key, 0) + 1
+        found = _model_call(node.value)
+        if found is not None:
+            out[target.value.id][key] = found
+    # (A key bound twice names different objects on different lines: left out.)
+    return {name: {k: v for k, v in entries.items() if seen[name][k] == 1} for name, entries in out.items() if entries}
 
 
 def _binds_top_level(statement: ast.stmt, name: str) -> bool:
@@ -1359,6 +1427,8 @@ def _local_summary(
     stars = _star_imports(tree)
     if star_names is not None:
         defined = {n.name for n in _statements(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+        # A name the module assigns at its top level is its own from there on (star imports come first).
+        defined |= {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign)) for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
         for name, target in star_bindings(stars, star_names).items():
             if name not in defined:
                 inv.aliases.setdefault(name, target)
@@ -1481,6 +1551,7 @@ def _local_summary(
             call = values[0]
             weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in call.keywords)  # type: ignore[attr-defined]
             inv.module_models[name] = (module_models[name][0], weights)
+    inv.module_model_holders = _top_level_dict_models(tree, top_level_calls)
 
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
         init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) if isinstance(node, ast.ClassDef) else node
@@ -2282,7 +2353,7 @@ class ProjectIndex:
         if any(holds(path, q) for q in sorted(questions) if not q.endswith(".__dict__")):
             return True
         # A model object a project module builds at its top level (`from model_def import CatNet`).
-        if any((found := self.module_level_model(path, q)) is not None and (found.holds_dropout if kind == "dropout" else found.holds_bn) for q in sorted(questions)):
+        if any((found := self.module_level_model(path, q)) is not None and (found.any_dropout if kind == "dropout" else found.any_bn) for q in sorted(questions)):
             return True
         if any(self.table_holds_bn(path, t) for t in sorted(tables)):
             return True
@@ -2500,7 +2571,8 @@ class ProjectIndex:
 
     def _star_names(self, from_path: str, module: str) -> List[Tuple[str, Optional[str]]]:
         """The public top-level names a project module `from <module> import *` binds (its
-        `__all__` is not read: every class, function and import it has; a superset), each with
+        `__all__` is not read: every class, function and import it has, and the models it builds
+        at its top level), each with
         the third-party name it is an import of (`import torch as T`: torch), else None."""
         if module.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
             return []
@@ -2508,6 +2580,8 @@ class ProjectIndex:
             other = self.inventory_for_path(module_path)
             if other is not None:
                 names: List[Tuple[str, Optional[str]]] = [(n, None) for n in list(other.classes) + list(other.functions)]
+                # Models and dicts of models it builds at its top level (``module_level_model``).
+                names += [(n, None) for n in list(other.module_models) + list(other.module_model_holders)]
                 for alias, target in other.aliases.items():
                     external = not target.startswith(".") and target.split(".")[0] in THIRD_PARTY_ROOTS
                     names.append((alias, target if external else None))
@@ -3094,16 +3168,30 @@ class ProjectIndex:
         text = self._module_text(module_path)
         name = re.escape(attr)
         if not re.search(r"^" + name + r"\s*(:[^=\n]*)?=[^=]", text, re.M):
-            return None  # (most imported names are classes and functions: no summary for those)
+            # (Most imported names are classes and functions: no summary for those.)  A name the
+            # module itself imports, by name or through `import *`, is followed there (a re-export).
+            if re.search(r"^\s*(class|def)\s+" + name + r"\b", text, re.M) or not re.search(r"\bimport\b[^\n]*(\*|\b" + name + r"\b)", text):
+                return None
+            other = self.inventory_for_path(module_path)
+            target = other.aliases.get(attr) if other is not None else None
+            if not target or target.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+                return None
+            model = self.module_level_model(module_path, target)
+            self._module_level_models[key] = model
+            return model
         inv = self.inventory_for_path(module_path)
         entry = getattr(inv, "module_models", {}).get(attr) if inv is not None else None
-        if entry is None or re.search(r"\bglobal\s[\w\s,]*\b" + name + r"\b", text):
+        entries = getattr(inv, "module_model_holders", {}).get(attr) if inv is not None else None
+        if entry is None and not entries or re.search(r"\bglobal\s[\w\s,]*\b" + name + r"\b", text):
             return None  # (bound again by a function through `global`)
+        if entry is None:
+            holder = self._module_level_holder(from_path, qualified, module_path, attr, entries, text, inv)  # type: ignore[arg-type]
+            self._module_level_models[key] = holder
+            return holder
         callee, weights = entry
         switched = re.search(r"\b" + name + r"\s*\.\s*(eval|train)\s*\(", text) is not None
         loads = re.search(r"\b" + name + r"\s*\.\s*load_state_dict\s*\(", text) is not None
-        holds = callable_holds_bn(inv, callee, module_path, self)  # type: ignore[arg-type]
-        dropout = not holds and callable_holds_dropout(inv, callee, module_path, self)  # type: ignore[arg-type]
+        holds, dropout = self._top_level_call_holds(from_path, qualified, inv, callee, module_path)  # type: ignore[arg-type]
         if not holds and not dropout:
             return None
         # Another module that imports it may switch it before this one runs (a shared global):
@@ -3112,6 +3200,60 @@ class ProjectIndex:
         model = ModuleLevelModel(holds_bn=holds, holds_dropout=dropout, has_weights=weights or loads, switched=switched, cls_name=callee)
         self._module_level_models[key] = model
         return model
+
+    def module_level_call(self, from_path: str, qualified: str, hops: int = 0) -> "Optional[Tuple[str, ast.Call, Dict[str, str]]]":
+        """The call a project module binds ``qualified`` (as ``from_path`` imports it) to, once,
+        at its top level (`pair_loader = DataLoader(pairs, batch_size=1)`), through re-exports
+        and `import *`: (that module's path, the ``ast`` call, its import aliases); else None."""
+        if not qualified or hops > 4 or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return None
+        found = next(iter(self._candidate_modules(from_path, qualified)), None)
+        if found is None or "." in found[1]:
+            return None
+        module_path, attr = os.path.abspath(found[0]), found[1]
+        inv = self.inventory_for_path(module_path)
+        if inv is None:
+            return None
+        if attr not in getattr(inv, "module_models", {}):
+            target = inv.aliases.get(attr)
+            return self.module_level_call(module_path, target, hops + 1) if target else None
+        tree = self.module_tree(module_path)
+        bound = [n for n in (tree.body if tree is not None else []) if _binds_top_level(n, attr)]
+        if len(bound) != 1 or not isinstance(bound[0].value, ast.Call):  # type: ignore[union-attr]
+            return None
+        return module_path, bound[0].value, _import_aliases(tree)  # type: ignore[union-attr,arg-type]
+
+    def _top_level_call_holds(self, from_path: str, qualified: str, inv: "ModuleInventory", callee: str, module_path: str) -> Tuple[bool, bool]:
+        """(BatchNorm, dropout only): what calling ``callee`` at the top level of the module that
+        defines ``qualified`` builds.  A class or function of that module is asked through the
+        importing file (the module's lazy summary decides its own names on request)."""
+        head = callee.split(".")[0]
+        if head in inv.classes or head in inv.functions:
+            local = qualified.rsplit(".", 1)[0] + "." + callee if "." in qualified else callee
+            holds = self.holds_bn(from_path, local)
+            return holds, not holds and self.holds_dropout(from_path, local)
+        holds = callable_holds_bn(inv, callee, module_path, self)
+        return holds, not holds and callable_holds_dropout(inv, callee, module_path, self)
+
+    def _module_level_holder(
+        self, from_path: str, qualified: str, module_path: str, attr: str, entries: Dict[str, Tuple[str, bool]], text: str, inv: "ModuleInventory"
+    ) -> "Optional[ModuleLevelModel]":
+        """``module_level_model`` for a dict the module fills with models at its top level
+        (`train_args["model"] = Net().cuda()`): those with BatchNorm or dropout, by key; None
+        when it holds none."""
+        parts: Dict[str, ModuleLevelModel] = {}
+        for key, (callee, weights) in sorted(entries.items()):
+            holds, dropout = self._top_level_call_holds(from_path, qualified, inv, callee, module_path)
+            if not holds and not dropout:
+                continue
+            # `args["model"].eval()` there, or in a module that imports the dict: its mode is not known.
+            item = re.escape(attr) + r"\s*\[\s*['\"]" + re.escape(key) + r"['\"]\s*\]"
+            switched = re.search(item + r"\s*\.\s*(eval|train)\s*\(", text) is not None or self.mode_switched_by_importers(module_path, attr, attr)
+            loads = re.search(item + r"\s*\.\s*load_state_dict\s*\(", text) is not None
+            parts[key] = ModuleLevelModel(holds_bn=holds, holds_dropout=dropout, has_weights=weights or loads, switched=switched, cls_name=callee)
+        if not parts:
+            return None
+        return ModuleLevelModel(holds_bn=False, holds_dropout=False, has_weights=False, switched=False, cls_name="dict", parts=parts)
 
     def imported_construction_reader(self, path: str, resolve: Callable[[str], str]) -> "Callable[[str], Optional[Construction]]":
         """``summaries.construction``'s ``imported``: the summary of a factory the module at

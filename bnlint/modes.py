@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List
 
 import libcst as cst
 
-from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
+from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, iterated_source, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 
 _LIGHTNING_TRAINERS = frozenset({
@@ -144,6 +144,14 @@ class Obj:
     # An instance of a plain class of this file: its methods run inline, on the attributes its
     # constructor stored.
     local_class: Optional[cst.ClassDef] = None
+    # A dict holder: its members are read by key (`args["model"]`), as messages spell them.
+    keyed: bool = False
+    # A module that keeps this model as a submodule (`Perturb(core)` with `self.inner = inner`):
+    # its `.eval()`/`.train()` (and a BN freeze) reach the model, as `nn.Module.train` recurses.
+    wraps: Optional["Obj"] = None
+    # Its class builds no BatchNorm or dropout of its own: its mode is the wrapped model's, so a
+    # switch of that model is a switch of it too.
+    only_wraps: bool = False
 
     @property
     def mode_sensitive(self) -> bool:
@@ -368,6 +376,7 @@ class ModesAnalysis:
         self._parent_of_act: Dict[int, Optional[int]] = {}
         self._module_act: Optional[int] = None
         self._imported_models: Dict[str, Optional[Obj]] = {}  # ``_imported_model``
+        self._wrappers: Dict[int, List[Obj]] = {}  # id(model) -> modules that keep it (``Obj.wraps``)
         self._imported_entry: Dict[int, str] = {}
         self._global_names: Dict[int, Set[str]] = {}  # function -> the names it declares `global`
         self._module_end: Optional[State] = None  # the globals once the module's code has run
@@ -393,7 +402,7 @@ class ModesAnalysis:
         # mcts.MCTS()`): its qualified name, as bound at that point of the analysis.
         self._instance_classes: Dict[tuple, str] = {}
         self._attr_switch_cache: Dict[int, Dict[str, Set[str]]] = {}  # ``_switched_both_ways``
-        self._returned_params: Dict[str, Any] = {}  # callee -> (effects, returned parameter) (``_handed_back``)
+        self._returned_params: Dict[tuple, Any] = {}  # (callee, tuple index, length) -> (effects, returned parameter) (``_handed_back``)
         self._freeze_helpers: Dict[str, Any] = {}  # callee -> effects of a BN-freezing helper (``_freezing_helper_call``)
         self._composite_parts: Dict[str, Any] = {}  # qualified class -> its built parts (``_composite``)
         self._part_entry: Dict[int, FrozenSet[Val]] = {}  # id(part) -> its mode when its composite is built
@@ -952,12 +961,21 @@ class ModesAnalysis:
             inv = self.facts.inventory
             if self.facts.path and inv.is_imported(name) and name not in inv.classes and name not in inv.functions and not self.facts.assignments_to(name, self.module):
                 found = self.facts.index.module_level_model(self.facts.path, inv.resolve(name))
-                if found is not None:
+                if found is not None and found.parts is not None:
+                    # A dict of models (`train_args = {}; train_args["model"] = Net()`): a holder.
+                    parts = {}
+                    for key, part in found.parts.items():
+                        parts[key] = Obj(label=f"{name}[{key!r}]", holds_bn=part.holds_bn, holds_dropout=part.holds_dropout, cls_name=part.cls_name, has_weights=part.has_weights)
+                        self._imported_entry[id(parts[key])] = UNKNOWN if part.switched else TRAIN
+                    obj = Obj(label=name, holds_bn=False, parts=parts, handed={}, keyed=True)
+                elif found is not None:
                     obj = Obj(label=name, holds_bn=found.holds_bn, holds_dropout=found.holds_dropout, cls_name=found.cls_name, has_weights=found.has_weights)
                     self._imported_entry[id(obj)] = UNKNOWN if found.switched else TRAIN
             self._imported_models[name] = obj
-        if obj is not None and obj not in st.modes:
-            st.modes[obj] = frozenset({Val(self._imported_entry[id(obj)])})
+        if obj is not None:
+            for member in [obj, *(obj.parts or {}).values()]:
+                if member not in st.modes and id(member) in self._imported_entry:
+                    st.modes[member] = frozenset({Val(self._imported_entry[id(member)])})
         return obj
 
     def _self_key(self, expr: cst.BaseExpression, fr: Frame) -> Optional[tuple]:
@@ -1131,18 +1149,20 @@ class ModesAnalysis:
                 break
         return dotted(value) == f"self.{attr}"
 
-    def _handed_back(self, call: cst.Call) -> Optional[cst.BaseExpression]:
+    def _handed_back(self, call: cst.Call, index: Optional[int] = None, length: int = 0) -> Optional[cst.BaseExpression]:
         """The argument of ``call`` that it returns, when it calls a function of another project
-        module whose every `return` hands back that parameter (``FunctionEffects.returned_parameter``)."""
+        module whose every `return` hands back that parameter (``FunctionEffects.returned_parameter``);
+        with ``index``, at that position of the tuple of ``length`` it returns (`net, losses = fit(net, ...)`)."""
         name = dotted(call.func)
         inv = self.facts.inventory
         if not name or not self.facts.path or not call.args or not inv.is_imported(name) or any(a.star for a in call.args):
             return None
-        if name not in self._returned_params:
+        key = (name, index, length)
+        if key not in self._returned_params:
             effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))
-            param = effects.returned_parameter() if effects is not None else None
-            self._returned_params[name] = (effects, param) if param is not None else None
-        known = self._returned_params[name]
+            param = effects.returned_parameter(index, length) if effects is not None else None
+            self._returned_params[key] = (effects, param) if param is not None else None
+        known = self._returned_params[key]
         if known is None:
             return None
         effects, param = known
@@ -2115,6 +2135,13 @@ class ModesAnalysis:
                 self._unbind_targets(target, st, fr)
                 if isinstance(value, cst.Call) and id(value) not in self._inlined:
                     self._bind_returned_models(target, value, st, fr)
+                    # `net, losses = fit(net, loader)` of another module that returns its parameter
+                    # in the tuple: the same object as the argument.
+                    for i, te in enumerate(target.elements):
+                        handed = self._handed_back(value, i, len(target.elements)) if isinstance(te.value, cst.Name) else None
+                        obj = self.resolve(handed, st, fr) if isinstance(handed, (cst.Name, cst.Attribute)) else None
+                        if obj is not None:
+                            st.vars[self._var_key(te.value.value, fr)] = obj
             return
         key: Optional[tuple] = None
         if isinstance(target, cst.Name):
@@ -2233,7 +2260,7 @@ class ModesAnalysis:
                 if holder.handed is not None:
                     holder.handed.pop(key, None)
         elif holder is None and obj is not None and isinstance(target.value, cst.Name):
-            st.vars[self._var_key(target.value.value, fr)] = Obj(label=target.value.value, holds_bn=False, created_at=target, parts={key: obj}, handed={key: value})
+            st.vars[self._var_key(target.value.value, fr)] = Obj(label=target.value.value, holds_bn=False, created_at=target, parts={key: obj}, handed={key: value}, keyed=True)
 
     def _returned_argument(self, call: cst.Call, st: State, fr: Frame) -> Optional[Obj]:
         """The model ``call`` hands back when it is a function of another project module that
@@ -2341,6 +2368,14 @@ class ModesAnalysis:
         scope = fr.fn if fr.fn is not None else self.module
         if isinstance(value, cst.Call) and self.facts.callee(value) == "torch.load":
             return self._unpickled(value, st, fr, label, scope)
+        if isinstance(value, cst.Call) and value.args:
+            # `Perturb(core, eps)` of a module class with no layers of its own that keeps `core`
+            # as a submodule: the same modules as `core`, switched together (``Obj.wraps``).
+            name = self.facts.chosen_callee(value.func)
+            if name and not self.facts.class_holds_bn(name) and not self.facts.class_holds_dropout(name):
+                wrapper = self._wrapper_of(value, st, fr, label, plain_only=True)
+                if wrapper is not None:
+                    return wrapper
         try:
             holds = self._value_holds_bn(value, scope) and not self._layers_switched_off(value, "bn")
             dropout = not holds and self._value_holds_dropout(value) and not self._layers_switched_off(value, "dropout")
@@ -2509,7 +2544,10 @@ class ModesAnalysis:
                 pairs = [(a.keyword.value, a.value) for a in value.args if a.keyword is not None and not a.star]
                 if len(pairs) != len(value.args):
                     return None
-                return self._holder(label, pairs, st, fr, value)
+                holder = self._holder(label, pairs, st, fr, value)
+                if holder is not None:
+                    holder.keyed = dotted(value.func) == "dict"
+                return holder
         assert isinstance(value, cst.Dict)
         pairs = []
         for element in value.elements:
@@ -2518,7 +2556,10 @@ class ModesAnalysis:
             key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
             if isinstance(key, str):
                 pairs.append((key, element.value))
-        return self._holder(label, pairs, st, fr, value)
+        holder = self._holder(label, pairs, st, fr, value)
+        if holder is not None:
+            holder.keyed = True
+        return holder
 
     def _holder(self, label: str, pairs, st: State, fr: Frame, created_at: cst.CSTNode, cls_name: Optional[str] = None, local_class: Optional[cst.ClassDef] = None) -> Optional[Obj]:
         """A holder (``Obj.handed``) of the tracked models among ``pairs`` of (key, expression)."""
@@ -2585,11 +2626,12 @@ class ModesAnalysis:
                     return node.name
         return None
 
-    def _wrapper_of(self, value: cst.Call, st: State, fr: Frame, label: str) -> Optional[Obj]:
+    def _wrapper_of(self, value: cst.Call, st: State, fr: Frame, label: str, plain_only: bool = False) -> Optional[Obj]:
         """`ModelWithTemperature(model)`: an `nn.Module` class (of this file or the project) whose
         constructor keeps an argument as a submodule (`self.model = model`) holds what that
         argument holds, in the mode it is in (the same modules); an argument built in the call
-        (`Diffusion(Denoiser())`) is a new model in train mode."""
+        (`Diffusion(Denoiser())`) is a new model in train mode.  ``plain_only``: None for a class
+        whose constructor switches a mode or freezes (read as a construction of its own)."""
         while isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE and isinstance(value.func.value, cst.Call):
             value = value.func.value  # `Wrapper(model).to(device)`: the constructor call
         handed = [a for a in value.args if isinstance(a.value, (cst.Name, cst.Attribute, cst.Call))]
@@ -2621,15 +2663,27 @@ class ModesAnalysis:
         init = next((n for n in cls_ast.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
         if init is None or not is_module_class(cls_ast, classes):
             return None
+        if plain_only and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("eval", "train", "apply", "requires_grad_")
+            or isinstance(n, ast.Attribute) and n.attr == "requires_grad" and isinstance(n.ctx, ast.Store)
+            for n in ast.walk(init)
+        ):
+            return None  # its constructor switches or freezes what it keeps (``_constructor_freeze``)
         params = [a.arg for a in init.args.args[1:]]
         stored = kept_parameters(init, params)
         for param in stored:
             arg = self._argument_for(value, param, params.index(param))
             inner = next((inner_of[id(a)] for a in handed if a.value is arg and id(a) in inner_of), None)
             if inner is not None:
+                name = self.facts.chosen_callee(value.func) or ""
+                # (What it keeps besides: settings given as literals, `Perturb(core, eps=0.1)`.)
+                kept = [a for a in (self._argument_for(value, p, params.index(p)) for p in stored) if a is not None and literal_value(a) is NOT_LITERAL]
                 obj = Obj(label=label, holds_bn=inner.holds_bn, holds_dropout=inner.holds_dropout, cls_name=self._constructor_name(value),
-                          created_at=value, has_weights=inner.has_weights)
+                          created_at=value, has_weights=inner.has_weights, wraps=inner,
+                          only_wraps=len(kept) == 1 and bool(name) and not self.facts.class_holds_bn(name) and not self.facts.class_holds_dropout(name))
+                self._wrappers.setdefault(id(inner), []).append(obj)
                 st.modes[obj] = frozenset(v.replace(fresh=False, mark=None) for v in st.modes.get(inner, frozenset({Val(UNKNOWN)})))
+                self._apply_construction(obj, value, st, fr)
                 return obj
         if any(self._argument_for(value, param, params.index(param)) is a.value for param in stored for a in unknown_parts):
             # It keeps modules this function was handed, whose content only its callers know: what
@@ -2638,6 +2692,23 @@ class ModesAnalysis:
             st.modes[obj] = frozenset({Val(UNKNOWN, entry=True)})
             return obj
         return None
+
+    def _apply_construction(self, obj: Obj, call: cst.Call, st: State, fr: Frame) -> None:
+        """What the constructor of a wrapper (``_wrapper_of``) does to the modules it keeps:
+        `self.encoder.eval()` freezes their BatchNorm, `self.eval()` puts all in eval (its
+        ``summaries.Construction``); a freeze under a constructor flag counts where the call
+        passes a true literal for it."""
+        built = self._construction(call)
+        if built is None:
+            return
+        if built.mode == EVAL:
+            self._set_mode(obj, EVAL, call, st, fr)
+        elif built.freezes_bn and not obj.keeps_bn_eval:
+            if built.freeze_flag:
+                flag = self._argument_for(call, built.freeze_flag, built.freeze_flag_index)
+                if flag is None or literal_value(flag) is NOT_LITERAL or not literal_value(flag):
+                    return
+            self._freeze(obj, call, st)
 
     def _class_definition(self, call: cst.Call) -> "Tuple[Optional[ast.ClassDef], Dict[str, ast.ClassDef]]":
         """The ``ast`` of the class ``call`` instantiates, with its module's classes, when it is a
@@ -3346,7 +3417,12 @@ class ModesAnalysis:
                     if member is not None:
                         given = obj.handed.get(attr) if obj.handed is not None else None
                         # (The name the caller handed it under, else the holder's: `ctx.model`.)
-                        label = given if isinstance(given, (cst.Name, cst.Attribute, cst.Subscript)) else cst.Attribute(value=expr, attr=cst.Name(attr))
+                        if isinstance(given, (cst.Name, cst.Attribute, cst.Subscript)):
+                            label = given
+                        elif obj.keyed:
+                            label = cst.Subscript(value=expr, slice=[cst.SubscriptElement(cst.Index(cst.SimpleString(repr(attr))))])
+                        else:
+                            label = cst.Attribute(value=expr, attr=cst.Name(attr))
                         self._apply_effect_summary(call, part, member, st, fr, label, where)
                 if obj.cls_name is None or obj.handed is not None:
                     continue  # (a dict or namespace, or a holder of what it was handed: no methods of its own)
@@ -3506,7 +3582,31 @@ class ModesAnalysis:
             return TRAIN if v.value != "0" else EVAL
         return UNKNOWN
 
+    def _linked(self, obj: Obj) -> List[Obj]:
+        """The models a mode switch of ``obj`` switches too: the model it keeps as a submodule
+        (``Obj.wraps``, down the chain), and a wrapper whose mode is only that model's
+        (``Obj.only_wraps``, up the chain)."""
+        out: List[Obj] = []
+        inner = obj.wraps
+        while inner is not None and inner not in out and len(out) < 8:
+            out.append(inner)
+            inner = inner.wraps
+        todo = [obj]
+        while todo and len(out) < 16:
+            for wrapper in self._wrappers.get(id(todo.pop()), ()):
+                if wrapper.only_wraps and wrapper not in out and wrapper is not obj:
+                    out.append(wrapper)
+                    todo.append(wrapper)
+        return out
+
     def _set_mode(self, obj: Obj, mode: str, node: cst.CSTNode, st: State, fr: Frame) -> None:
+        self._set_own_mode(obj, mode, node, st, fr)
+        if obj.wraps is not None or id(obj) in self._wrappers:
+            for other in self._linked(obj):
+                if other in st.modes:
+                    self._set_own_mode(other, mode, node, st, fr)
+
+    def _set_own_mode(self, obj: Obj, mode: str, node: cst.CSTNode, st: State, fr: Frame) -> None:
         old = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
         new = set()
         for v in old:
@@ -3526,8 +3626,10 @@ class ModesAnalysis:
         st.modes[obj] = frozenset(new)
 
     def _freeze(self, obj: Obj, node: cst.CSTNode, st: State) -> None:
-        old = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
-        st.modes[obj] = frozenset(v.replace(frozen=node, unfrozen=None) for v in old)
+        linked = self._linked(obj) if obj.wraps is not None or id(obj) in self._wrappers else []
+        for member in [obj, *(m for m in linked if m in st.modes)]:
+            old = st.modes.get(member, frozenset({Val(UNKNOWN)}))
+            st.modes[member] = frozenset(v.replace(frozen=node, unfrozen=None) for v in old)
 
     def _apply_effect(self, fn_expr: cst.BaseExpression, fr: Frame) -> Optional[str]:
         """What ``model.apply(fn)`` does to the modes: 'freeze' (BN only), EVAL (everything) or None."""
@@ -4448,9 +4550,7 @@ class ModesAnalysis:
             if anc is fn:
                 break
             if isinstance(anc, cst.For):
-                it = anc.iter
-                while isinstance(it, cst.Call) and dotted(it.func) in ("enumerate", "tqdm", "tqdm.tqdm", "iter") and it.args:
-                    it = it.args[0].value
+                it = iterated_source(anc.iter)
                 if isinstance(it, cst.Name) and it.value in positional:
                     arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == it.value), None)
                     index = positional.index(it.value)
@@ -4757,8 +4857,36 @@ class ModesAnalysis:
             from bnlint.prefilter import trains_in_text
 
             source = self.source if isinstance(self.source, str) else self.module.code
-            self._no_training = not trains_in_text(source)
+            self._no_training = not trains_in_text(source) and not self._calls_project_trainer()
         return self._no_training
+
+    def _calls_project_trainer(self) -> bool:
+        """Does the file call a function or class of another project module that updates
+        parameters (`apply_step(loss, opt)`, a loss scaler whose `__call__` steps the optimizer)?
+        Then its training happens there, and its forwards are not inference."""
+        from bnlint.prefilter import TRAINING_METHODS
+
+        inv, path = self.facts.inventory, self.facts.path
+        if not path:
+            return False
+        seen: Set[str] = set()
+        for call in self.facts.calls:
+            name = dotted(call.func)
+            if not name or not inv.is_imported(name):
+                continue
+            qualified = inv.resolve(name)
+            if qualified in seen:
+                continue
+            seen.add(qualified)
+            found = self.facts.index.definition(path, qualified)
+            if found is None:
+                continue
+            node = found[2][0].get(found[1]) or found[2][2].get(found[1])
+            if node is not None and any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in TRAINING_METHODS for n in ast.walk(node)
+            ):
+                return True
+        return False
 
     def _volatile_input(self, call: cst.Call, fr: Frame) -> bool:
         """Is the forward's input `Variable(x, volatile=True)` (written there, or what its name

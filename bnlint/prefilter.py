@@ -452,7 +452,7 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         return False
     if any(index.holds_bn(path, q) for q in sorted(imported)):
         return True
-    if any((found := index.module_level_model(path, q)) is not None and found.holds_bn for q in sorted(imported)):
+    if any((found := index.module_level_model(path, q)) is not None and found.any_bn for q in sorted(imported)):
         return True  # a model object a project module builds at its top level (`from model_def import net`)
     # A model picked by name from a project module's namespace (`models.__dict__[arch]()`, or by a
     # literal key, `models.__dict__["lavt"]()`: a callee no name in the code spells); one of them
@@ -496,7 +496,7 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
     from bnlint import inventory as inv_mod
 
     if path and index is not None and any(
-        inventory.is_imported(name) and (found := index.module_level_model(path, inventory.resolve(name))) is not None and found.holds_bn
+        inventory.is_imported(name) and (found := index.module_level_model(path, inventory.resolve(name))) is not None and found.any_bn
         for name in sorted(scan.names) if "." not in name
     ):
         return True  # a model object a project module builds at its top level, imported here (``modes._imported_model``)

@@ -191,10 +191,24 @@ class MissingEval(Rule):
     (`Context(model=net)`) or a plain object that stored it (`self.model =
     model`) is still that model: `bundle["model"](x)`, `ctx.model(x)` and a
     helper of another module handed the holder (`predict(ctx, x)` reading
-    `ctx.model`) run it.  What it cannot see: a holder iterated (`for m in
-    bundle.values(): m.eval()`), handed to a library, or to a helper that
-    hands it on or calls its methods, leaves its models unknown; a holder
-    kept inside another holder is not followed.  A new
+    `ctx.model`) run it, also where that helper hands the holder on whole to
+    a project function (`test(args)`) or copies the model into a dict of its
+    own for one (`test_args["model"] = model; test(test_args)`).  A dict a
+    module fills at its top level (`run_args = {}; run_args["net"] =
+    Net()`) is that holder in every module that imports it, by name or
+    through `from ... import *` (chains of them too).  A module class with
+    no layers of its own that keeps a model as a submodule (`Perturb(core,
+    eps=0.1)` with `self.inner = inner`) is switched with it: its `.eval()`
+    puts `core` in eval, as `nn.Module.eval()` recurses, and `core.eval()`
+    puts it in eval. A model a function of another module hands back in a
+    tuple (`net, losses = fit(net, loader)`) is the object handed in. A file
+    whose backward and optimizer step run in a function or callable of
+    another project module (`self.loss_scaler(loss)`, `apply_step(loss,
+    opt)`) trains: its forwards are training steps, not inference of the
+    weights it loads.  What
+    it cannot see: a holder iterated (`for m in bundle.values(): m.eval()`),
+    handed to a library, or to a helper that calls its methods, leaves its
+    models unknown; a holder kept inside another holder is not followed.  A new
     container of a model's children (`nn.Sequential(*list(net.children())[:-2])`)
     is that model's layers; a project factory that loads a checkpoint into
     the model it returns (`model.load_state_dict(torch.load(path)); return
@@ -744,10 +758,10 @@ def _loop_data(loop) -> Optional[str]:
 
     from bnlint.facts import dotted
 
+    from bnlint.calls import iterated_source
+
     it = getattr(loop, "iter", None)
-    while isinstance(it, cst.Call) and dotted(it.func) in ("enumerate", "tqdm", "tqdm.tqdm", "iter") and it.args:
-        it = it.args[0].value
-    return dotted(it) if it is not None else None
+    return dotted(iterated_source(it)) if it is not None else None
 
 
 def _reads_loop_batch(node, loop) -> bool:

@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.facts import BN_TRUNKS, NOT_LITERAL, call_arg, container_of, dotted, literal_value, params_of, unmoved
+from bnlint.facts import BN_TRUNKS, NOT_LITERAL, call_arg, container_of, dotted, literal_value, number_value, params_of, unmoved
 from bnlint.facts import root_name as _root
 from bnlint.patterns import lazy
 from bnlint.records import field, record
@@ -220,7 +220,12 @@ class FrozenBNTrainMode(Rule):
     Classifier()`) holds what that project class builds there. A freeze helper
     of another module whose freeze runs only under one of its flags (`if
     lock_restored:`) freezes where the call's literal (or the flag's literal
-    default) says so.
+    default) says so. A freeze at module level is of the module's global: a
+    function's own local of the same name (`model = nn.Sequential(...)` in
+    `pretrain()`) is another object, and its `model.train()` is not reported.
+    An indexed layer of a container the class builds from listed layers
+    (`self.body[0]` of `nn.Sequential(nn.Conv2d(...), nn.BatchNorm2d(...))`)
+    is that layer: freezing a convolution there freezes no BatchNorm.
 
     What it cannot see: a model built inline as an argument (`fit(Net(), loader)`)
     rather than bound to a name first; whether the Lightning version resets
@@ -229,7 +234,9 @@ class FrozenBNTrainMode(Rule):
     is assumed); BatchNorm freezes done inside a helper of another module, a
     constructor freeze under a condition other than one of its own flags, a
     file that neither freezes nor trains itself but only hands the model from
-    another module's builder to another module's trainer,
+    another module's builder to another module's trainer (nor one that freezes
+    through a method of the model's class of another module, `net.lock_trunk()`,
+    and trains through a trainer object of a third, `runner.one_epoch()`),
     Lightning's `BaseFinetuning.freeze(..., train_bn=False)`, and a
     trainer's freeze method called on an instance by another module when that
     module runs the training through the trainer (`learn.freeze()`,
@@ -418,7 +425,9 @@ class FrozenBNTrainMode(Rule):
             )
             if facts.never_runs(node):
                 continue  # `if flag:` in a helper every caller hands a false flag (through its own callers)
-            self._site = _Site(fn=fn, guards=self._guards(node), local_to=fn if constructed or local else False, node=node)
+            # (A freeze at module level froze the module's global: a function's own local of the
+            # same name is another object, ``_refers_to``.)
+            self._site = _Site(fn=fn, guards=self._guards(node), local_to=fn if constructed or local or fn is None else False, node=node)
             when = self._trains_after(node, roots)
             if when is None:
                 continue
@@ -1327,6 +1336,8 @@ class FrozenBNTrainMode(Rule):
         if isinstance(expr, cst.Call) and dotted(expr.func) in ("list", "iter", "tuple") and expr.args:
             return self._module_info(expr.args[0].value, at, allow_unknown)
         if isinstance(expr, cst.Subscript):
+            if self._indexed_part_without_bn(expr, at):
+                return None  # `self.body[0]` of `nn.Sequential(nn.Conv2d(...), nn.BatchNorm2d(...))`: the conv
             return self._module_info(expr.value, at, allow_unknown)
         owner = _iteration_owner(expr)
         if owner is not None:
@@ -1366,6 +1377,47 @@ class FrozenBNTrainMode(Rule):
             roots = {root}
             return ("holds", roots | self.ctx.facts.aliases(roots), label)
         return None
+
+    def _indexed_part_without_bn(self, expr: cst.Subscript, at: cst.CSTNode) -> bool:
+        """`self.body[0]` (or `seq[-1]`) where every value the class (or the scope) binds to
+        `self.body` is `nn.Sequential(...)`/`nn.ModuleList([...])` of listed layers whose element
+        at that literal index builds no BatchNorm."""
+        facts = self.ctx.facts
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        number = number_value(index.value) if isinstance(index, cst.Index) else None
+        if number is None or number != int(number):
+            return False
+        name = dotted(expr.value)
+        if not name:
+            return False
+        if name.startswith("self.") and name.count(".") == 1:
+            cls = facts.enclosing_class(at)
+            if cls is None:
+                return False
+            values = [
+                n.value for n in self._walk(cls) if isinstance(n, cst.Assign)
+                for t in n.targets if dotted(t.target) == name
+            ]
+        elif "." not in name:
+            scope = facts.enclosing_function(at) or facts.module
+            values = list(facts.assignments_to(name, scope))
+        else:
+            return False
+        if not values:
+            return False
+        for value in values:
+            layers = None
+            if isinstance(value, cst.Call) and (facts.callee(value) or "") in ("torch.nn.Sequential", "torch.nn.ModuleList"):
+                if (facts.callee(value) or "").endswith("Sequential") and all(a.keyword is None and not a.star for a in value.args):
+                    layers = [a.value for a in value.args]
+                elif len(value.args) == 1 and isinstance(value.args[0].value, (cst.List, cst.Tuple)):
+                    layers = [e.value for e in value.args[0].value.elements if isinstance(e, cst.Element)]
+            if not layers or any(isinstance(e, cst.StarredElement) for e in layers) or not -len(layers) <= int(number) < len(layers):
+                return False
+            part = layers[int(number)]
+            if not isinstance(part, cst.Call) or facts.expr_holds_bn(part) or facts.is_bn_class_ref(part.func):
+                return False
+        return True
 
     def _submodule_without_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode) -> bool:
         """`model.vgg` where `model = SSD300(...)` and every value `SSD300` assigns to `self.vgg`

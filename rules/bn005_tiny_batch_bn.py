@@ -8,6 +8,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
+from bnlint.calls import iterated_source
 from bnlint.facts import NOT_LITERAL, all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of
 from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
@@ -231,7 +232,6 @@ _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical
 _DICT_FACTORIES = frozenset({"dict", "collections.OrderedDict", "OrderedDict", "easydict.EasyDict", "EasyDict"})
 _TORCH_BATCH_SAMPLERS = frozenset({"torch.utils.data.BatchSampler", "torch.utils.data.sampler.BatchSampler"})
 _OPTIONS_METHODS = frozenset({"parse", "parse_args", "initialize", "get_args", "gather_options", "get_parser_args"})
-_LOADER_WORD = lazy(r"loader", re.IGNORECASE)
 # Graph libraries' loaders batch whole graphs: `batch_size=1` is one graph of thousands of nodes,
 # and a BatchNorm1d over node features normalises over all of them.
 _GRAPH_LOADER_ROOTS = ("torch_geometric.", "dgl.")
@@ -629,7 +629,19 @@ class TinyBatchBN(Rule):
     `CFG.arch`); a batch size may come from a settings object built once at
     module level whose class's `__init__` sets it (`self.batch_size = 4`). A
     loader returned inside a tuple (`return tr, va`) is what each caller
-    unpacks at its position (`train_loader, val_loader = build()`). A loader
+    unpacks at its position (`train_loader, val_loader = build()`), whatever
+    the caller names it (`fit_dl, check_dl = make_sets(opts)`): what the
+    helper returns there decides. A loader built in a function named for
+    evaluation (`loso_cross_validation`) is still a training loader where a
+    loop over it (also through `enumerate`/`tqdm`) or a helper handed it
+    back-propagates. A loader another project module builds once at its
+    top level (`pair_loader = DataLoader(pairs, batch_size=2)`, star-imported
+    or imported by name) is reported where this file trains on it: a loop
+    that back-propagates, or a function handed it that does. A helper's
+    branch that a string option's default rules out (`load_data(args,
+    args.dataset)` with `--dataset` defaulting to `"images"`, the loader under
+    `if name == "text":`) is judged as the defaults run it, as batch sizes
+    are. A loader
     used only to draw one batch that no training loop reads (`xs =
     next(iter(peek_loader))`, to show a few images), or never read in a
     function or a notebook, trains nothing; nor does a loader whose name is
@@ -663,8 +675,11 @@ class TinyBatchBN(Rule):
     whose `__iter__` it cannot read as batches of a fixed size (bucketing by
     length, schedules, `more_itertools.chunked`, a base class's `__iter__`);
     a loader helper in the same file called with a size (that `DataLoader` is
-    judged where it is), one whose result is not named as a loader, returned
-    through a wrapper, or built differently on different branches; options
+    judged where it is), one returned through a wrapper, or built
+    differently on different branches; a loader a module builds at its top
+    level and keeps in a dict that a function of another module trains on
+    (`train_args["loader"]`); a tiny-batch loader on a branch only a
+    non-default option value takes (`--dataset text`); options
     whose default is set by `set_defaults`, by code outside the options class
     hierarchy (a model's option setter), or changed after parsing
     (`opt.batch_size = ...` makes the default unknown).
@@ -752,6 +767,8 @@ class TinyBatchBN(Rule):
                 self._check_loader(call, limit, models)
             elif isinstance(call.func, (cst.Name, cst.Attribute)):
                 self._check_helper_loader(call, limit, models)
+        if models and not sync_bn:
+            self._check_imported_loaders(limit, models)
         if models:
             for call in facts.calls:
                 self._check_per_sample(call, limit, models)
@@ -1059,10 +1076,7 @@ class TinyBatchBN(Rule):
         for loop in self._walk(self.ctx.module):
             if not isinstance(loop, cst.For):
                 continue
-            it = loop.iter
-            while isinstance(it, cst.Call) and it.args and (dotted(it.func) or "").rsplit(".", 1)[-1] in ("enumerate", "tqdm", "iter", "zip"):
-                it = it.args[0].value
-            source = dotted(it)
+            source = dotted(iterated_source(loop.iter))
             if source is None:
                 continue
             fn = facts.enclosing_function(loop)
@@ -1103,7 +1117,10 @@ class TinyBatchBN(Rule):
             return True
         fn = facts.enclosing_function(call)
         if fn is not None and (is_eval_function_name(fn.name.value) or _EVAL_WORDS.search(fn.name.value)) and "train" not in fn.name.value.lower():
-            return True
+            # An evaluation-named function (`loso_cross_validation`) may still build the folds'
+            # training loaders: the loop or helper that trains on this one decides.
+            if not self._feeds_training(fn, loader):
+                return True
         entry = facts.parent(call)
         if isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString) and _EVAL_WORDS.search(str(entry.key.evaluated_value)):
             return True  # `{"train": DataLoader(...), "val": DataLoader(...)}`: kept under an evaluation split
@@ -1128,14 +1145,64 @@ class TinyBatchBN(Rule):
             return True
         return self._in_eval_branch(call)
 
+    def _loop_over(self, node: cst.Name) -> Tuple[cst.CSTNode, bool]:
+        """(the `for` iterating ``node``, True) where one does, through `enumerate`/`tqdm`
+        (``iterated_source``); else (``node``'s parent, False)."""
+        facts = self.ctx.facts
+        holder, outer = facts.parent(node), node
+        while isinstance(holder, cst.Arg) and isinstance(facts.parent(holder), cst.Call) and iterated_source(facts.parent(holder)) is node:
+            outer = facts.parent(holder)
+            holder = facts.parent(outer)
+        if isinstance(holder, cst.For) and holder.iter is outer:
+            return holder, True
+        return facts.parent(node), False
+
+    def _feeds_training(self, scope: cst.FunctionDef, loader: str) -> bool:
+        """Is the loader named ``loader`` in ``scope`` seen training: a `for` over it (through
+        `enumerate`/`tqdm`) whose body back-propagates or steps an optimizer, or an argument of a
+        function of this module, or of another project module, that does?"""
+        from bnlint.modes import _has_training_calls
+
+        if not loader.isidentifier():
+            return False
+        facts = self.ctx.facts
+        for node in self._reads_of(scope, loader):
+            if not (isinstance(node, cst.Name) and node.value == loader) or facts.is_store(node):
+                continue
+            holder, looped = self._loop_over(node)
+            if looped and _has_training_calls(holder):
+                return True
+            if isinstance(holder, cst.Arg) and holder.value is node and isinstance(facts.parent(holder), cst.Call):
+                func = facts.parent(holder).func
+                callee = func.value if isinstance(func, cst.Name) else None
+                local = facts.function_named(callee) if callee else None
+                if local is not None and _has_training_calls(local):
+                    return True
+                if local is None and callee and self._imported_function_trains(callee):
+                    return True
+        return False
+
+    def _imported_function_trains(self, name: str) -> bool:
+        """Is ``name`` a function of another project module that back-propagates or steps an
+        optimizer (`fold_fit(train_dl)` in `engine.py`)?"""
+        import ast as _ast
+
+        facts = self.ctx.facts
+        found = facts.index.definition(facts.path, facts.inventory.resolve(name)) if facts.path and facts.inventory.is_imported(name) else None
+        fn = found[2][0].get(found[1]) if found is not None else None
+        if not isinstance(fn, (_ast.FunctionDef, _ast.AsyncFunctionDef)):
+            return False
+        return any(
+            isinstance(n, _ast.Call) and isinstance(n.func, _ast.Attribute) and n.func.attr in ("backward", "manual_backward")
+            for n in _ast.walk(fn)
+        )
+
     def _feeds_no_training(self, call: cst.Call, loader: str) -> bool:
         """Does every use of the loader bound here go where nothing trains?  Each use is a `for`
         over it whose body has no backward/optimizer step, or an argument of a function of this
         module that trains nothing (`val(args, valLoader, model)`, which calls `model.eval()` and
         no `.backward()`).  No use seen, or any other use (returned, stored, handed to something
         not in this file): it may train, as before."""
-        from bnlint.modes import _has_training_calls
-
         facts = self.ctx.facts
         if not loader.isidentifier():
             return False
@@ -1182,8 +1249,8 @@ class TinyBatchBN(Rule):
                 uses += 1
                 continue  # `if False: trainer.train_model(train_loader=train_loader)`: a branch that never runs
             uses += 1
-            holder = facts.parent(node)
-            if isinstance(holder, cst.For) and holder.iter is node:
+            holder, looped = self._loop_over(node)
+            if looped:
                 if _has_training_calls(holder):
                     return False
                 continue
@@ -1318,8 +1385,7 @@ class TinyBatchBN(Rule):
         """Is ``node`` (a read of the loader) `next(iter(loader))` whose batch, bound to names, is
         read in no loop that trains (`peek = next(iter(peek_loader))[0]`, shown or printed)?  One
         batch trains something only where a training loop runs on it (overfitting one batch)."""
-        from bnlint.facts import walk, walk_scope
-        from bnlint.modes import _has_training_calls
+        from bnlint.facts import walk_scope
 
         facts = self.ctx.facts
         inner = facts.parent(facts.parent(node))
@@ -1449,6 +1515,8 @@ class TinyBatchBN(Rule):
             if passed is None:
                 continue
             values = [literal_value(v) for v in passed]
+            # (`load_data(args, args.dataset)`: an option's string default, as the defaults run.)
+            values = [self._option_string_default(e) if v is NOT_LITERAL else v for v, e in zip(values, passed)]
             if any(v is NOT_LITERAL for v in values):
                 continue
             per_call = [dict() for _ in values] if per_call is None else per_call
@@ -1553,6 +1621,26 @@ class TinyBatchBN(Rule):
                 return None
             passed.append(found)
         return passed or None
+
+    def _option_string_default(self, expr: cst.BaseExpression) -> object:
+        """`args.dataset` of an argparse option of this file with a string default (`default=
+        "images"`) that the code never assigns: that string; else NOT_LITERAL.  The branch it
+        selects is the one the defaults run, as for the batch sizes read from defaults."""
+        from bnlint.facts import NOT_LITERAL
+
+        root = dotted(expr.value) if isinstance(expr, cst.Attribute) else None
+        if root is None or "." in root or self._attribute_assigned(f"{root}.{expr.attr.value}"):  # type: ignore[union-attr]
+            return NOT_LITERAL
+        dest = expr.attr.value  # type: ignore[union-attr]
+        found: object = NOT_LITERAL
+        for call in self.ctx.facts.calls:
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call):
+                d = call_arg(call, "default")
+                value = d.value.evaluated_value if d is not None and isinstance(d.value, cst.SimpleString) else None
+                if not isinstance(value, str) or (found is not NOT_LITERAL and found != value):
+                    return NOT_LITERAL
+                found = value
+        return found
 
     def _argparse_default(self, dest: str, depth: int = 0) -> Optional[Tuple[int, str]]:
         """The integer default of the argparse option stored in ``dest``: a literal, or a name bound
@@ -1939,11 +2027,12 @@ class TinyBatchBN(Rule):
         if isinstance(target, (cst.Tuple, cst.List)):
             if any(not isinstance(e, cst.Element) for e in target.elements):
                 return
+            # (Whatever the names: the helper's returns decide what is a DataLoader, ``_helper_loader_size``.)
             items = [(dotted(e.value), i) for i, e in enumerate(target.elements)]
-            candidates = [(n, i) for n, i in items if n and _LOADER_WORD.search(n)]
+            candidates = [(n, i) for n, i in items if n]
         else:
             loader = dotted(target)
-            candidates = [(loader, None)] if loader and (_LOADER_WORD.search(loader) or _LOADER_WORD.search(name.rsplit(".", 1)[-1])) else []
+            candidates = [(loader, None)] if loader else []
         if not candidates:
             return
         q = facts.inventory.resolve(name)
@@ -1957,6 +2046,77 @@ class TinyBatchBN(Rule):
             resolved = self._helper_loader_size(found, call, position)
             if resolved is not None:
                 self._report_loader(call, call, loader, resolved[0], f"batch_size={resolved[0]} ({resolved[1]})", limit, models)
+
+    # --- loaders another project module builds at its top level -----------------------
+    def _check_imported_loaders(self, limit: int, models) -> None:
+        """`from data.loaders import *` ... `fit(net, pair_loader, opt)`: a DataLoader another
+        project module builds once at its top level, used here by a loop that trains (also
+        through `enumerate`/`tqdm`) or handed to a function that does (of this file or of
+        another project module).  Reported at that use, with the batch size read there."""
+        from bnlint.modes import _has_training_calls
+
+        facts = self.ctx.facts
+        inv = facts.inventory
+        if not facts.path:
+            return
+        answers: Dict[str, Optional[Tuple[int, str]]] = {}
+        for node in self._walk(self.ctx.module):
+            if not isinstance(node, cst.Name) or not inv.is_imported(node.value) or facts.is_store(node):
+                continue
+            holder, looped = self._loop_over(node)
+            if looped:
+                trains = _has_training_calls(holder)
+            elif isinstance(holder, cst.Arg) and holder.value is node and isinstance(facts.parent(holder), cst.Call):
+                func = facts.parent(holder).func
+                callee = func.value if isinstance(func, cst.Name) else None
+                local = facts.function_named(callee) if callee else None
+                trains = (local is not None and _has_training_calls(local)) or (local is None and bool(callee) and self._imported_function_trains(callee))
+            else:
+                continue
+            if not trains or _EVAL_WORDS.search(node.value) or facts.binds_locally(facts.enclosing_function(node) or facts.module, node.value):
+                continue
+            if node.value not in answers:
+                answers[node.value] = self._imported_loader_size(node.value)
+            resolved = answers[node.value]
+            if resolved is None or resolved[0] >= limit or resolved[0] <= 0:
+                continue
+            if self._bn_frozen_in_training(self._training_bn_forwards(near=node)):
+                continue
+            size, where = resolved
+            layer = self._optimized_first(models)[1]
+            summary = f"`{node.value}` trains BatchNorm on batches of {size}: use >= {limit}, GroupNorm, or frozen BN"
+            shown = f"batch_size={size} ({where})"
+            self.report(node, LOADER_MESSAGE.format(loader=node.value, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=_single_note(size, layer)), summary=summary)
+            answers[node.value] = None  # once per loader
+
+    def _imported_loader_size(self, name: str) -> Optional[Tuple[int, str]]:
+        """The batch size of the DataLoader ``name`` is bound to at the top level of another
+        project module: a literal or a constant of that module; None otherwise (and for a loader
+        built for evaluation there: named so, over an evaluation split, or not shuffled and not
+        named for training)."""
+        facts = self.ctx.facts
+        found = facts.index.module_level_call(facts.path, facts.inventory.resolve(name))
+        if found is None:
+            return None
+        module_path, call, aliases = found
+        func = inv_mod.dotted_name(call.func) or ""
+        head, _, rest = func.partition(".")
+        qualified = f"{aliases[head]}.{rest}" if head in aliases and rest else aliases.get(head, func)
+        if qualified.rsplit(".", 1)[-1] != "DataLoader" or self._ast_eval_loader(call, ast.Name(id=name)):
+            return None
+        if _ast_call_arg(call, "batch_sampler") is not None:
+            return None
+        bs = _ast_call_arg(call, "batch_size", 1)
+        if bs is None:
+            return None  # (the default of 1 is not read as a choice, as for the loaders built here)
+        value = _ast_int(bs)
+        if value is not None:
+            return value, f"the DataLoader `{name}`, {self._where(module_path)} line {call.lineno}"
+        if isinstance(bs, ast.Name):
+            const = _module_int_constant(facts.index.module_tree(module_path), bs.id)
+            if const:
+                return const[0], f"the DataLoader `{name}`, {self._where(module_path)} line {call.lineno}: `{bs.id} = {const[0]}` at line {const[1]}"
+        return None
 
     def _helper_loader_size(self, found, call: cst.Call, position: Optional[int]) -> Optional[Tuple[int, str]]:
         module_path, fname, (functions, aliases, _) = found

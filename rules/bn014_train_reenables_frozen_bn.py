@@ -24,7 +24,11 @@ class TrainReenablesFrozenBN(Rule):
     most common real shape of this bug). A constructor that freezes only under
     one of its parameters (`if bn_freeze:`) freezes where the caller's argument
     says so: `Net(bn_freeze=args.bn_freeze)` and a later `if args.bn_freeze:`
-    re-freeze (also through `bn_freeze = args.bn_freeze`) are one decision. A
+    re-freeze (also through `bn_freeze = args.bn_freeze`) are one decision.
+    A module class of another project module that keeps the model it is
+    handed and puts it in eval in its constructor (`FrozenProbe(encoder)`
+    with `self.encoder = encoder; self.encoder.eval()`) freezes that model's
+    BatchNorm: a later `probe.train()` undoes it. A
     re-freeze loop over a local bound to `model.modules()` counts. A trainer
     (a plain class) that keeps the model it is handed and freezes it while it
     is built, with a helper of another project module (`self.model =

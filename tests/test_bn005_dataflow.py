@@ -310,16 +310,24 @@ def test_helper_loader_of_another_module(tmp_path, helper, expected):
         assert [(f.line, f.code) for f in lint(fh.read(), main)] == expected
 
 
-def test_helper_loader_needs_a_loader_name(tmp_path):
+@pytest.mark.parametrize(
+    "returned, expected",
+    [
+        # What the helper returns decides, not the names: `batches = make(ds)` is a DataLoader.
+        ("DataLoader(ds, batch_size=2, shuffle=True)", ["BN005"]),
+        ("[x for x in ds][:2]", []),  # no DataLoader: nothing to follow
+    ],
+)
+def test_helper_loader_found_whatever_its_name(tmp_path, returned, expected):
     main = write(
         tmp_path,
         {
-            "helpers.py": "from torch.utils.data import DataLoader\n\n\ndef make(ds):\n    return DataLoader(ds, batch_size=2, shuffle=True)\n",
+            "helpers.py": f"from torch.utils.data import DataLoader\n\n\ndef make(ds):\n    return {returned}\n",
             "train.py": MODEL + "from helpers import make\nmodel = Net()\nbatches = make(ds)\nfor x, y in batches:\n    model(x).sum().backward()\n",
         },
     )
     with open(main, encoding="utf-8") as fh:
-        assert lint(fh.read(), main) == []
+        assert [f.code for f in lint(fh.read(), main)] == expected
 
 
 OPTIONS = """\
