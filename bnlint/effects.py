@@ -1065,8 +1065,8 @@ class _ParamRun:
                 if meth in ("eval", "train"):
                     mode = _mode_of(call)
                     if sub:
-                        if mode == EVAL:
-                            self.freeze()
+                        if mode == EVAL and modes != frozenset({EVAL}):
+                            self.freeze()  # (in eval already, `model.eval(); model.backbone.eval()`: nothing more)
                         return modes
                     flag = call.args[0] if call.args else call.keywords[0].value if call.keywords else None
                     if mode == UNKNOWN and isinstance(flag, ast.Name) and flag.id in self.saved:
@@ -1138,6 +1138,10 @@ class _ParamRun:
         return modes
 
     def set_mode(self, modes: FrozenSet[str]) -> FrozenSet[str]:
+        if modes == frozenset({EVAL}):
+            # (`model.backbone.eval(); model.eval()`: the part's eval is the whole's, no freeze.)
+            while self.steps and self.steps[-1] == ("freeze", ""):
+                self.steps.pop()
         self.steps.append(("mode", next(iter(modes)) if len(modes) == 1 else UNKNOWN))
         return modes
 

@@ -3201,27 +3201,58 @@ class ProjectIndex:
         self._module_level_models[key] = model
         return model
 
-    def module_level_call(self, from_path: str, qualified: str, hops: int = 0) -> "Optional[Tuple[str, ast.Call, Dict[str, str]]]":
-        """The call a project module binds ``qualified`` (as ``from_path`` imports it) to, once,
-        at its top level (`pair_loader = DataLoader(pairs, batch_size=1)`), through re-exports
-        and `import *`: (that module's path, the ``ast`` call, its import aliases); else None."""
+    def _top_level_binding(self, from_path: str, qualified: str, hops: int = 0) -> "Optional[Tuple[str, ast.Module, List[ast.stmt], str]]":
+        """(that module's path, its ``ast``, the statements that bind the name at its top level, the name)
+        for the project module ``qualified`` names as ``from_path`` imports it, through
+        re-exports and `import *`; None outside the project or where nothing binds it."""
         if not qualified or hops > 4 or qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
             return None
         found = next(iter(self._candidate_modules(from_path, qualified)), None)
         if found is None or "." in found[1]:
             return None
         module_path, attr = os.path.abspath(found[0]), found[1]
-        inv = self.inventory_for_path(module_path)
-        if inv is None:
-            return None
-        if attr not in getattr(inv, "module_models", {}):
-            target = inv.aliases.get(attr)
-            return self.module_level_call(module_path, target, hops + 1) if target else None
         tree = self.module_tree(module_path)
-        bound = [n for n in (tree.body if tree is not None else []) if _binds_top_level(n, attr)]
-        if len(bound) != 1 or not isinstance(bound[0].value, ast.Call):  # type: ignore[union-attr]
+        if tree is None:
             return None
-        return module_path, bound[0].value, _import_aliases(tree)  # type: ignore[union-attr,arg-type]
+        bound = [n for n in tree.body if _binds_top_level(n, attr)]
+        if not bound:
+            inv = self.inventory_for_path(module_path)
+            target = inv.aliases.get(attr) if inv is not None else None
+            return self._top_level_binding(module_path, target, hops + 1) if target else None
+        return module_path, tree, bound, attr
+
+    def module_level_call(self, from_path: str, qualified: str) -> "Optional[Tuple[str, ast.Call, Dict[str, str]]]":
+        """The call a project module binds ``qualified`` to, once, at its top level
+        (`pair_loader = DataLoader(pairs, batch_size=1)`): (that module's path, the ``ast``
+        call, its import aliases); else None."""
+        found = self._top_level_binding(from_path, qualified)
+        if found is None or len(found[2]) != 1 or not isinstance(found[2][0].value, ast.Call):  # type: ignore[attr-defined]
+            return None
+        return found[0], found[2][0].value, _import_aliases(found[1])  # type: ignore[attr-defined]
+
+    def module_level_dict(self, from_path: str, qualified: str) -> "Optional[Tuple[str, Dict[str, ast.expr]]]":
+        """The entries of a dict a project module fills at its top level (`args = {}` then
+        `args["loader"] = train_loader`, or `args = {"loader": ...}`) that ``from_path`` imports
+        as ``qualified``: (that module's path, key -> the ``ast`` value); None for anything
+        else, or a dict filled under a key not known there."""
+        found = self._top_level_binding(from_path, qualified)
+        if found is None:
+            return None
+        module_path, tree, bound, attr = found
+        value = bound[0].value if len(bound) == 1 else None  # type: ignore[union-attr]
+        entries: Dict[str, ast.expr] = {}
+        if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
+            entries.update((k.value, v) for k, v in zip(value.keys, value.values))  # type: ignore[union-attr]
+        elif not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" and not value.args and not value.keywords):
+            return None
+        for node in tree.body:
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == attr:
+                key = target.slice.value if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str) else None
+                if key is None or key in entries and entries[key] is not node.value:
+                    return None  # (a computed key, or a key bound twice: not one object)
+                entries[key] = node.value  # type: ignore[union-attr]
+        return module_path, entries
 
     def _top_level_call_holds(self, from_path: str, qualified: str, inv: "ModuleInventory", callee: str, module_path: str) -> Tuple[bool, bool]:
         """(BatchNorm, dropout only): what calling ``callee`` at the top level of the module that

@@ -1056,6 +1056,7 @@ class ModesAnalysis:
             if len(built) == 1 and len(assigned) == 1 and isinstance(built[0][0], cst.Call):
                 composite = self._composite(built[0][0], None, dotted(expr) or "self.model")
                 if composite is not None:  # `self.extractor = Extractor(path)`: a holder of models
+                    self._constructor_part_calls(cls, expr.attr.value, composite)
                     self._self_objs[key] = composite
                     return composite
             from_subclasses = not built and expr.attr.value not in self._self_assignments(cls)
@@ -1097,6 +1098,58 @@ class ModesAnalysis:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=False, is_parameter=True)
         self._self_objs[key] = obj  # type: ignore[assignment]
         return obj
+
+    def _output_discarded(self, call: cst.Call) -> bool:
+        """Is ``call``'s value thrown away: a statement of its own, or bound to `_`?"""
+        parent = self.facts.parent(call)
+        if isinstance(parent, cst.Expr):
+            return parent.value is call
+        return isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name) and parent.targets[0].target.value == "_"
+
+    def _plain_object_call(self, value: cst.Call) -> bool:
+        """`Classify(task="cls")` of a class of this file that is known to be no `nn.Module`: its
+        bases, here or in other project modules, are plain classes (``ProjectIndex._plain_lineage``).
+        Its instance has no mode of its own (`clf.eval()` does not exist); what it holds runs in
+        its methods."""
+        name = dotted(value.func)
+        cls = self.facts.class_named(name) if name and "." not in name else None
+        if cls is None or not cls.bases:
+            return False
+        if self._is_plain_class(cls):
+            return True
+        tree = getattr(self.facts, "ast_tree", None)
+        if tree is None or not self.facts.path:
+            return False
+        classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        node = classes.get(name)  # type: ignore[arg-type]
+        if node is None:
+            return False
+        from bnlint.inventory import _import_aliases
+
+        return self.facts.index._plain_lineage(self.facts.path, node, functions, _import_aliases(tree), classes)
+
+    def _constructor_part_calls(self, cls: cst.ClassDef, attr: str, composite: Obj) -> None:
+        """What the class's `__init__` does to the models of `self.<attr>` (a holder of another
+        module's class) by calling its methods after building it (`self.detector.load(path)`,
+        whose summary puts `self.model` in eval): the modes its parts start with in the methods."""
+        init = self._methods_of(cls).get("__init__")
+        if init is None or not composite.cls_name or not isinstance(init.body, cst.IndentedBlock):
+            return
+        for stmt in init.body.body:
+            small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+            call = small.value if isinstance(small, cst.Expr) else small.value if isinstance(small, cst.Assign) else None
+            if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and dotted(call.func.value) == f"self.{attr}"):
+                continue
+            for part_attr, part in (composite.parts or {}).items():
+                effect = self.facts.index.attribute_method_effect(self.facts.path, composite.cls_name, call.func.attr.value, part_attr)  # type: ignore[arg-type]
+                if effect is None or effect.exit == "=":
+                    continue
+                before = self._part_entry.get(id(part), frozenset({Val(TRAIN)}))
+                if effect.exit.startswith("=|"):
+                    self._part_entry[id(part)] = before | {Val(effect.exit[2:], (call,))}
+                else:
+                    self._part_entry[id(part)] = frozenset({Val(effect.exit, (call,) if effect.exit != TRAIN else ())})
 
     def _switched_both_ways(self, cls: cst.ClassDef, attr: str) -> bool:
         """Do the methods of ``cls`` put `self.<attr>` in train and in eval mode, on the attribute
@@ -2368,6 +2421,8 @@ class ModesAnalysis:
         scope = fr.fn if fr.fn is not None else self.module
         if isinstance(value, cst.Call) and self.facts.callee(value) == "torch.load":
             return self._unpickled(value, st, fr, label, scope)
+        if isinstance(value, cst.Call) and self._plain_object_call(value):
+            return None  # `Classify(task="cls")`: no module, no mode (its methods run what it holds)
         if isinstance(value, cst.Call) and value.args:
             # `Perturb(core, eps)` of a module class with no layers of its own that keeps `core`
             # as a submodule: the same modules as `core`, switched together (``Obj.wraps``).
@@ -3629,7 +3684,8 @@ class ModesAnalysis:
         linked = self._linked(obj) if obj.wraps is not None or id(obj) in self._wrappers else []
         for member in [obj, *(m for m in linked if m in st.modes)]:
             old = st.modes.get(member, frozenset({Val(UNKNOWN)}))
-            st.modes[member] = frozenset(v.replace(frozen=node, unfrozen=None) for v in old)
+            # (In eval already, `model.eval(); model.backbone.eval()` in an evaluation: no freeze.)
+            st.modes[member] = frozenset(v if v.mode == EVAL and v.frozen is None else v.replace(frozen=node, unfrozen=None) for v in old)
 
     def _apply_effect(self, fn_expr: cst.BaseExpression, fr: Frame) -> Optional[str]:
         """What ``model.apply(fn)`` does to the modes: 'freeze' (BN only), EVAL (everything) or None."""
@@ -4469,6 +4525,15 @@ class ModesAnalysis:
                 kinds.add("inference")
         if "no_grad" in kinds and self._one_sample_input(call, fr):
             kinds.add("one_sample")  # `actor(state.unsqueeze(0))` under no_grad: inference of one sample
+        if kinds and via is None and not obj.has_weights and self._output_discarded(call) and not any(o is obj for _, o in self.trained_in_loop):
+            # `with torch.no_grad(): model(init_batch)` (or `model(test_data[0][0].unsqueeze(0))`
+            # before `summary(model)`) on a new model that nothing has trained yet, its output
+            # thrown away: a pass for its side effects (a data-dependent initialisation, a shape
+            # check), no evaluation.  (On trained weights it moves their running statistics:
+            # still reported.)
+            if not obs.kinds and not obs.vals:
+                self.forwards.pop(key, None)
+            return
         obs.kinds |= kinds
         obs.lexical_kinds |= lexical
         obs.vals |= set(vals)
@@ -4567,7 +4632,29 @@ class ModesAnalysis:
         `loss.backward()`)?  Then this run of the helper is training, whatever its name says."""
         if not isinstance(fr.callsite, cst.Call) or len(self._stack) < 2 or self._stack[-1] is not fr:
             return False
-        return self._backward_after(fr.callsite, self._stack[-2].fn)
+        # Up the calls whose caller hands the result back (`decode()` returning what `predict()`
+        # computed), to the code that back-propagates it.
+        level = len(self._stack) - 1
+        for _ in range(3):
+            frame, caller = self._stack[level], self._stack[level - 1]
+            if not isinstance(frame.callsite, cst.Call):
+                return False
+            if self._backward_after(frame.callsite, caller.fn):
+                return True
+            if level < 2 or caller.fn is None or not self._returns_value_of(frame.callsite, caller.fn):
+                return False
+            level -= 1
+        return False
+
+    def _returns_value_of(self, call: cst.Call, fn: cst.FunctionDef) -> bool:
+        """Does a `return` of ``fn`` hand back what ``call`` computed (itself, or through the names
+        bound from it)?"""
+        outputs = self._bound_by_statement_of(call)
+        for node in self.walk(fn):
+            if isinstance(node, cst.Return) and node.value is not None:
+                if any(n is call for n in self.walk(node.value)) or self._reads_names(node.value, outputs, fn):
+                    return True
+        return False
 
     def _label_at(self, node: cst.CSTNode, obj: Obj, use: Optional[cst.Call] = None) -> str:
         """The model's name as the code at ``node`` spells it: the receiver of a mode call there,

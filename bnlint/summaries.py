@@ -1121,11 +1121,34 @@ def kept_parameters(init: ast.FunctionDef, params: List[str]) -> List[str]:
     `self.encoders = nn.ModuleList(encoders)`, `self.body = nn.Sequential(*layers)`."""
     kept = []
     for n in ast.walk(init):
+        if isinstance(n, (ast.For, ast.AsyncFor)):
+            # `for name, child in donor.named_children(): self.trunk.add_module(name, child)`: the
+            # donor's own layers become this module's.
+            owner = _children_owner(n.iter)
+            if owner in params and owner not in kept and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "add_module" for c in ast.walk(n)):
+                kept.append(owner)  # type: ignore[arg-type]
+            continue
         if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)):
             continue
         value = n.value
         if isinstance(value, ast.Call) and (_dotted(value.func) or "").split(".")[-1] in ("ModuleList", "Sequential", "ModuleDict") and len(value.args) == 1:
             value = value.args[0].value if isinstance(value.args[0], ast.Starred) else value.args[0]
+            owner = _children_owner(value)  # `nn.Sequential(*list(backbone.children())[:-1])`
+            if owner is not None:
+                value = ast.Name(id=owner)
         if isinstance(value, ast.Name) and value.id in params and value.id not in kept:
             kept.append(value.id)
     return kept
+
+
+def _children_owner(expr: ast.AST) -> Optional[str]:
+    """`donor.named_children()`, `list(m.children())[:-1]`, `m._modules.items()`: the name whose
+    child modules these are, else None."""
+    while isinstance(expr, ast.Subscript) or isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("list", "tuple") and expr.args:
+        expr = expr.value if isinstance(expr, ast.Subscript) else expr.args[0]  # type: ignore[attr-defined]
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("children", "named_children", "items", "values"):
+        base = expr.func.value
+        if expr.func.attr in ("items", "values"):
+            base = base.value if isinstance(base, ast.Attribute) and base.attr == "_modules" else None  # type: ignore[assignment]
+        return base.id if isinstance(base, ast.Name) else None
+    return None

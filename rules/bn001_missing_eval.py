@@ -198,14 +198,19 @@ class MissingEval(Rule):
     Net()`) is that holder in every module that imports it, by name or
     through `from ... import *` (chains of them too).  A module class with
     no layers of its own that keeps a model as a submodule (`Perturb(core,
-    eps=0.1)` with `self.inner = inner`) is switched with it: its `.eval()`
+    eps=0.1)` with `self.inner = inner`, or one that takes its children,
+    `for name, child in donor.named_children(): self.trunk.add_module(name,
+    child)`) is switched with it: its `.eval()`
     puts `core` in eval, as `nn.Module.eval()` recurses, and `core.eval()`
     puts it in eval. A model a function of another module hands back in a
     tuple (`net, losses = fit(net, loader)`) is the object handed in. A file
     whose backward and optimizer step run in a function or callable of
     another project module (`self.loss_scaler(loss)`, `apply_step(loss,
     opt)`) trains: its forwards are training steps, not inference of the
-    weights it loads.  What
+    weights it loads. A function named for inference (`predict()`) whose
+    result its callers hand back up to code that back-propagates it
+    (`decode()` returning it to the training loop) runs a training forward.
+    What
     it cannot see: a holder iterated (`for m in bundle.values(): m.eval()`),
     handed to a library, or to a helper that calls its methods, leaves its
     models unknown; a holder kept inside another holder is not followed.  A new
@@ -371,7 +376,16 @@ class MissingEval(Rule):
     twice, with and without BatchNorm, builds what the definition in force
     where the call runs builds (the last one above the top-level statement
     that runs it; a class built inside the running function is read there);
-    for dropout alone, such a class is taken as neither. A shape probe — a forward on `torch.randn(...)`-like tensors
+    for dropout alone, such a class is taken as neither. An instance of a class
+    that is no `nn.Module` (its bases, here or in other project modules, are
+    plain classes) has no mode of its own: calling it runs its methods, where
+    the models it holds are followed, also as its constructor left them
+    (`self.detector.load(path)` putting the detector's network in eval). A
+    forward on a new network that nothing has trained yet, its output thrown
+    away (`model(first_batch)` under `no_grad` before training: a
+    data-dependent initialisation; `model(test_data[0][0].unsqueeze(0))`
+    before `summary(model)`), evaluates nothing; on trained weights it still
+    moves their running statistics and is reported. A shape probe — a forward on `torch.randn(...)`-like tensors
     (also through `Variable(...)`, `torch.FloatTensor(n, ...)`, lists or dicts
     of them, shifted or scaled `10 + 5 * torch.randn(...)`, or another model's
     output on them) whose output is only looked at (shape, printed, passed
@@ -379,7 +393,8 @@ class MissingEval(Rule):
     trains or loads run on such data (a demo of what train mode does), nor is a forward in a function
     whose name is its only sign of evaluation (no `no_grad`, no evaluation data)
     of a network built in that function, with random weights that nothing
-    trains, loads or copies from a trained one (a `test()` that checks a fresh
+    trains, loads or copies from a trained one (built there or by a factory
+    of this file it calls, `blk = make_block(20, 10)`; a `test()` that checks a fresh
     encoder's output sizes); an output that is computed with or
     compared (`bn(x) - fused(x)`) is. The noise may be a global of the module
     (`fixed_z = torch.randn(...)` above `def evaluate(epoch):` that plots a
@@ -742,7 +757,14 @@ def _built_here_untrained(facts, obj, fn) -> bool:
     from bnlint.calls import COPY_CALLS
 
     made = obj.created_at
-    if not isinstance(made, cst.Call) or facts.enclosing_function(made) is not fn:
+    if not isinstance(made, cst.Call):
+        return False
+    maker = facts.enclosing_function(made)
+    if maker is not fn and not (
+        # `blk = make_block(20, 10)`: a factory of this file that `fn` calls builds it there.
+        maker is not None and facts.enclosing_class(maker) is None
+        and any(isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value == maker.name.value for n in facts.iter_nodes(fn))
+    ):
         return False
     if (facts.callee(made) or "") in COPY_CALLS or obj.label.split(".")[0] in facts.ema_targets():
         return False

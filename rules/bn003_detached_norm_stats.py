@@ -155,7 +155,11 @@ class DetachedNormStats(Rule):
     there has a gradient to lose), and detaches on the running-buffer or
     logging path (also a `self.<stat>` that the forward reads before it stores
     the new, detached value: the running estimate of earlier batches, as in an
-    EMA feature alignment).
+    EMA feature alignment). A data-dependent initialisation (Glow's ActNorm)
+    whose no-grad statistics only set the parameters is not flagged either:
+    a read of the statistic's name is followed only where that binding reaches
+    it (`log_scale = self.log_scale()` binds it again before the output), and
+    an attribute of the same name (`self.log_scale()`) is no read of it.
 
     ## Why is this bad?
     BatchNorm's output is `(x - mean(x)) / sqrt(var(x) + eps)`, with the
@@ -239,6 +243,7 @@ class DetachedNormStats(Rule):
         super().__init__(ctx)
         self._lineage: Dict[str, Set[str]] = {}
         self._site_origin: Set[str] = set()
+        self._tainted_bindings: Set[int] = set()
         self._params: Set[str] = set()
         self._local_values: Dict[str, List[Optional[cst.BaseExpression]]] = {}
         self._attr_values: Dict[str, List[cst.BaseExpression]] = {}
@@ -910,11 +915,13 @@ class DetachedNormStats(Rule):
         carried = set(_bound_names(stmt))
         if not carried:
             return False
+        carrying = {id(stmt)}  # the no-grad assignments that bind the statistic (or what it made)
         assigns = [n for n in self._walk(fn.body) if isinstance(n, cst.Assign) and facts.in_no_grad(n)]
         for _ in range(4):
             grew = False
             for a in assigns:
                 if _names_in(a.value, children=kids) & carried:
+                    carrying.add(id(a))
                     new = set(_bound_names(a)) - carried
                     carried |= new
                     grew = grew or bool(new)
@@ -922,7 +929,14 @@ class DetachedNormStats(Rule):
                 break
         for n in self._walk(fn.body):
             if isinstance(n, cst.Name) and n.value in carried and not self._is_assign_target(n) and not facts.in_no_grad(n):
-                return True
+                above = facts.parent(n)
+                if isinstance(above, cst.Attribute) and above.attr is n:
+                    continue  # `self.log_scale()`: an attribute of that name, not the variable
+                # (A read that a later binding of the name reaches instead, `log_scale =
+                # self.scale_t()` after a data-dependent initialisation, reads no statistic.)
+                reaching = facts.reaching_bindings(n.value, n, fn)
+                if not reaching or any(id(r) in carrying for r in reaching):
+                    return True
         return False
 
     def _stat_names(self, fn: cst.FunctionDef, inputs: Set[str]) -> Set[str]:
@@ -1002,6 +1016,7 @@ class DetachedNormStats(Rule):
         """(normalises the input, also feeds a running buffer through the graph)."""
         tainted: Set[str] = set()
         feeds: List[bool] = []
+        self._tainted_bindings: Set[int] = set()  # the assignments that bound a tainted name (``_consumer``)
         self._site_origin = self._origin(site, inputs)
         verdict, target = self._consumer(site, fn, inputs, tainted, feeds)
         if verdict is not None:
@@ -1020,6 +1035,12 @@ class DetachedNormStats(Rule):
                     if isinstance(node, cst.Name) and isinstance(parent, cst.Attribute) and parent.attr is node:
                         continue
                     key = self._name_key(node) or ""
+                    if isinstance(node, cst.Name):
+                        # (`log_scale = self.scale_t()` again before this read: the statistic's
+                        # binding does not reach it.)
+                        reaching = self.ctx.facts.reaching_bindings(node.value, node, fn)
+                        if reaching and not any(id(r) in self._tainted_bindings for r in reaching):
+                            continue
                     store = stored_at.get(key)
                     if key.startswith("self.") and store is not None and position < store[0] and not self._share_a_loop(node, store[1], fn):
                         continue  # `self.ema_mu` read before this call stores it: the running estimate of earlier batches
@@ -1180,6 +1201,7 @@ class DetachedNormStats(Rule):
                             k = self._name_key(e.value)
                             if k is not None:
                                 targets.add(k)
+                self._tainted_bindings.add(id(anc))
                 return None, targets
             elif isinstance(anc, cst.Return):
                 return False, set()

@@ -8,8 +8,8 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.calls import iterated_source
-from bnlint.facts import NOT_LITERAL, all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of
+from bnlint.calls import ITERATION_WRAPPER_LEAVES, iterated_source
+from bnlint.facts import NOT_LITERAL, all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of, walk_scope
 from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
 
@@ -194,6 +194,45 @@ class _FactoryBN:
         if visit_block(fn.body):
             return True
         return any(isinstance(n, ast.IfExp) and all_bn([[n.body], [n.orelse]]) for n in ast.walk(fn))
+
+
+def sync_bn_in(facts) -> bool:
+    """Does the file convert its model to SyncBatchNorm (statistics over the global batch)?"""
+    return any("SyncBatchNorm" in (dotted(c.func) or "") or (dotted(c.func) or "").endswith("convert_syncbn_model") for c in facts.calls)
+
+
+def _keys_trained_on(fn, param: str) -> List[str]:
+    """The keys of the dict parameter ``param`` whose value a loop of ``fn`` iterates
+    (`for x, y in args["train_loader"]`, or through a name bound to it, `enumerate`/`tqdm`) while
+    back-propagating in that loop."""
+    bound: Dict[str, str] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            key = _param_key(node.value, param)
+            if key is not None:
+                bound[node.targets[0].id] = key
+    out: List[str] = []
+    for node in ast.walk(fn):
+        if not isinstance(node, (ast.For, ast.AsyncFor)):
+            continue
+        it = node.iter
+        while isinstance(it, ast.Call) and it.args and (inv_mod.dotted_name(it.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPER_LEAVES:
+            it = it.args[0]
+        key = _param_key(it, param) or (bound.get(it.id) if isinstance(it, ast.Name) else None)
+        if key is not None and key not in out and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward") for n in ast.walk(node)
+        ):
+            out.append(key)
+    return out
+
+
+def _param_key(expr, param: str) -> Optional[str]:
+    """`args["train_loader"]` of the parameter ``param``: "train_loader"; else None."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name) and expr.value.id == param:
+        key = expr.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    return None
 
 
 def _top_level_function(tree: Optional[ast.Module], name: str):
@@ -650,7 +689,16 @@ class TinyBatchBN(Rule):
     an earlier binding, not this loader. A loader handed only to a function of
     another project module that trains nothing (no backward, step or fit, and
     no call it could hand the loader on to: `pixel_stats(loader)` reading one
-    batch) trains nothing. An option's `default=` may be a parameter of the
+    batch; a call of the model it is handed is a forward, `map_score(model,
+    validloader)`) trains nothing. A dict another project module fills at its
+    top level with a loader and a BatchNorm model (`fit_args["fit_loader"] =
+    loader`, star-imported), handed to a project function whose loop over
+    that entry back-propagates, is reported at the argument. A loader handed
+    only to training calls that are also handed a model bound there to a
+    construction known to hold no trainable BatchNorm (`model =
+    get_detector(2)` returning torchvision's Faster R-CNN with its frozen BN)
+    is not reported, whatever the name was bound to in an earlier notebook
+    cell. An option's `default=` may be a parameter of the
     helper that adds it: its value is what every call of the helper in the
     file passes (`add_training_args(parser, batch_size=4)`). Two options of a
     parser that store into the same dest give it the first one's default, as
@@ -677,8 +725,8 @@ class TinyBatchBN(Rule):
     a loader helper in the same file called with a size (that `DataLoader` is
     judged where it is), one returned through a wrapper, or built
     differently on different branches; a loader a module builds at its top
-    level and keeps in a dict that a function of another module trains on
-    (`train_args["loader"]`); a tiny-batch loader on a branch only a
+    level and keeps in a dict imported by name (not through `import *`) that a
+    function of another module trains on; a tiny-batch loader on a branch only a
     non-default option value takes (`--dataset text`); options
     whose default is set by `set_defaults`, by code outside the options class
     hierarchy (a model's option setter), or changed after parsing
@@ -729,6 +777,8 @@ class TinyBatchBN(Rule):
     severity = "warning"
     summary = "A model with BatchNorm trained with tiny batches: batch statistics are noise"
     trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(1", "stack([", "batch-size", "oader", "OADER")
+    # (`from data_setup import *` ... `train(train_args)`: loaders of another module's dict.)
+    trigger_pattern = r"import\s+\*"
     needs_bn_evidence = True
     needs_bn_model = True  # a model built here (`_bn_models`) or a LightningModule holding BN
     valid_examples = (
@@ -749,14 +799,18 @@ class TinyBatchBN(Rule):
         facts = self.ctx.facts
         limit = int(self.option("tiny-batch-size"))
         if not self._trains():
+            if not sync_bn_in(facts):
+                self._check_bundle_loaders(limit, [])  # (the callee's loop is the training evidence)
             return
         models = self._bn_models()
         lightning_bn = [c for c in facts.classes if facts.is_lightning_class(c) and c.name.value in facts.inventory.bn_holding]
+        if not sync_bn_in(facts):
+            self._check_bundle_loaders(limit, models)
         if not models and not lightning_bn:
             return
         # SyncBatchNorm computes the statistics over the global batch (all processes): a small
         # per-process batch_size is then fine.
-        sync_bn = any("SyncBatchNorm" in (dotted(c.func) or "") or (dotted(c.func) or "").endswith("convert_syncbn_model") for c in facts.calls)
+        sync_bn = sync_bn_in(facts)
         for call in facts.calls:
             q = facts.callee(call) or ""
             if sync_bn:
@@ -1293,12 +1347,14 @@ class TinyBatchBN(Rule):
         fn = found[2][0].get(found[1])
         if not isinstance(fn, (_ast.FunctionDef, _ast.AsyncFunctionDef)):
             return False
+        params = {a.arg for a in list(fn.args.posonlyargs) + list(fn.args.args) + list(fn.args.kwonlyargs)}
         for n in _ast.walk(fn):
             if not isinstance(n, _ast.Call):
                 continue
             if isinstance(n.func, _ast.Attribute) and n.func.attr in ("backward", "step", "fit", "train", "manual_backward"):
                 return False
-            if isinstance(n.func, _ast.Name) and n.func.id not in _PASSIVE_BUILTINS:
+            # (`p = model(x)`: a forward of the model it was handed, no hand-off of the loader.)
+            if isinstance(n.func, _ast.Name) and n.func.id not in _PASSIVE_BUILTINS and n.func.id not in params:
                 return False
         return True
 
@@ -1320,7 +1376,7 @@ class TinyBatchBN(Rule):
             and facts.reaching_assignments(loader, n, scope) == [call] and _has_training_calls(n)
         ]
         if not loops:
-            return False
+            return self._handed_with_models_without_bn(call, loader, scope)
         parameters = {p for fn in [facts.enclosing_function(loops[0])] if fn is not None for p in params_of(fn)}
         for loop in loops:
             models = []
@@ -1344,6 +1400,66 @@ class TinyBatchBN(Rule):
                 in_force = facts.holds_bn_in_force(b.func.value, b) if isinstance(b.func, cst.Name) else None
                 if in_force or (in_force is None and facts.expr_holds_bn(b, scope)):
                     return False  # (a loss object, `nn.CrossEntropyLoss()`, holds none)
+        return True
+
+    def _handed_with_models_without_bn(self, call: cst.Call, loader: str, scope: cst.CSTNode) -> bool:
+        """Is the loader bound at ``call`` handed only to calls (`train_one_epoch(model, opt,
+        loader, ...)`) that are also handed a model, each bound where the call runs to a
+        construction known to hold no BatchNorm (`model = get_model(2)` returning a torchvision
+        detector with frozen BN), whatever the name was bound to before (another notebook cell)?"""
+        facts = self.ctx.facts
+        sites = []
+        for node in self._reads_of(scope, loader):
+            if not (isinstance(node, cst.Name) and node.value == loader) or facts.is_store(node):
+                continue
+            holder = facts.parent(node)
+            site = facts.parent(holder) if isinstance(holder, cst.Arg) else None
+            if not isinstance(site, cst.Call) or facts.reaching_assignments(loader, site, scope) != [call]:
+                return False
+            sites.append(site)
+        if not sites:
+            return False
+        for site in sites:
+            models = [a.value for a in site.args if isinstance(a.value, cst.Name) and a.value.value != loader]
+            known = False
+            for name in models:
+                bound = facts.reaching_assignments(name.value, site, scope)
+                if not bound or not all(isinstance(b, cst.Call) for b in bound):
+                    continue
+                if any(facts.expr_holds_bn(b, scope) for b in bound):
+                    return False
+                if all(self._known_without_bn(b) for b in bound):
+                    known = True
+            if not known:
+                return False
+        return True
+
+    def _known_without_bn(self, call: cst.Call, depth: int = 0) -> bool:
+        """Is ``call`` a model construction known to hold no trainable BatchNorm: a torchvision
+        builder the inventory reads so (a detector with frozen BN), a class of this file without
+        BN, or a function of this file whose every `return` is one (through a local bound once)?"""
+        facts = self.ctx.facts
+        if facts.expr_holds_bn(call):
+            return False
+        q = facts.callee(call) or ""
+        if q.startswith("torchvision.models."):
+            return True
+        name = dotted(call.func) or ""
+        if name in facts.inventory.classes:
+            return not facts.class_holds_bn(name)
+        fn = facts.function_named(name) if name and "." not in name and depth < 2 else None
+        if fn is None:
+            return False
+        returns = [n for n in walk_scope(fn) if isinstance(n, cst.Return)]
+        if not returns:
+            return False
+        for ret in returns:
+            value = ret.value
+            if isinstance(value, cst.Name):
+                bound = facts.assignments_to(value.value, fn)
+                value = bound[0] if len(bound) == 1 else None
+            if not (isinstance(value, cst.Call) and self._known_without_bn(value, depth + 1)):
+                return False
         return True
 
     def _in_loop_around(self, node: cst.CSTNode, target: Optional[cst.CSTNode], scope: cst.CSTNode) -> bool:
@@ -2047,6 +2163,76 @@ class TinyBatchBN(Rule):
             if resolved is not None:
                 self._report_loader(call, call, loader, resolved[0], f"batch_size={resolved[0]} ({resolved[1]})", limit, models)
 
+    # --- loaders kept in a dict another project module fills at its top level ---------
+    def _check_bundle_loaders(self, limit: int, models) -> None:
+        """`train(train_args)` with `train_args` a dict another project module fills at its top
+        level (`train_args["train_loader"] = train_loader`, a `DataLoader(..., batch_size=1)`
+        there, and `train_args["model"] = Net()` with BatchNorm), handed to a project function
+        whose loop over `train_args["train_loader"]` back-propagates: reported at the argument."""
+        facts = self.ctx.facts
+        inv = facts.inventory
+        if not facts.path:
+            return
+        for call in facts.calls:
+            if any(a.star for a in call.args) or not isinstance(call.func, cst.Name):
+                continue
+            handed = [(i, a) for i, a in enumerate(call.args) if isinstance(a.value, cst.Name) and inv.is_imported(a.value.value)]
+            if not handed:
+                continue
+            fn = self._project_function_ast(call.func.value)
+            if fn is None:
+                continue
+            positional = [p.arg for p in list(fn.args.posonlyargs) + list(fn.args.args)]
+            for index, arg in handed:
+                name = arg.value.value  # type: ignore[union-attr]
+                param = arg.keyword.value if arg.keyword is not None else positional[index] if index < len(positional) else None
+                found = facts.index.module_level_dict(facts.path, inv.resolve(name)) if param else None
+                if found is None:
+                    continue
+                module_path, entries = found
+                holder = facts.index.module_level_model(facts.path, inv.resolve(name))
+                if not (holder is not None and holder.any_bn) and not models:
+                    continue  # no BatchNorm model in the dict, nor built here
+                for key in _keys_trained_on(fn, param):  # type: ignore[arg-type]
+                    if key not in entries or _EVAL_WORDS.search(key):
+                        continue
+                    loader = self._bundle_loader(module_path, entries[key])
+                    resolved = self._loader_call_size(key, *loader) if loader is not None else None
+                    if resolved is None or not 0 < resolved[0] < limit:
+                        continue
+                    size, where = resolved
+                    label = f"{name}[{key!r}]"
+                    layer = next((p.cls_name for p in (holder.parts or {}).values() if p.holds_bn), None) if holder is not None else None
+                    layer = f"`{layer}`" if layer else self._optimized_first(models)[1]
+                    summary = f"`{label}` trains BatchNorm on batches of {size}: use >= {limit}, GroupNorm, or frozen BN"
+                    shown = f"batch_size={size} ({where})"
+                    self.report(arg.value, LOADER_MESSAGE.format(loader=label, shown=shown, samples=_samples(size), limit=limit, layer=layer, single=_single_note(size, layer)), summary=summary)
+
+    def _project_function_ast(self, name: str):
+        """The ``ast`` of the top-level function ``name`` calls here: of this file, or of the
+        project module it is imported from; None otherwise."""
+        facts = self.ctx.facts
+        tree = facts.ast_tree if getattr(facts, "ast_tree", None) is not None else None
+        local = _top_level_function(tree, name) if tree is not None else None
+        if local is not None or not facts.inventory.is_imported(name):
+            return local
+        found = facts.index.definition(facts.path, facts.inventory.resolve(name))
+        fn = found[2][0].get(found[1]) if found is not None else None
+        return fn if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+    def _bundle_loader(self, module_path: str, value: ast.expr):
+        """A dict entry's `DataLoader(...)` call: written there, or a name the module binds once at
+        its top level to one; (module path, call, its import aliases), else None."""
+        tree = self.ctx.facts.index.module_tree(module_path)
+        if tree is None:
+            return None
+        if isinstance(value, ast.Name):
+            bound = [n for n in tree.body if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+            value = bound[0].value if len(bound) == 1 else None  # type: ignore[assignment]
+        if not isinstance(value, ast.Call):
+            return None
+        return module_path, value, inv_mod._import_aliases(tree)
+
     # --- loaders another project module builds at its top level -----------------------
     def _check_imported_loaders(self, limit: int, models) -> None:
         """`from data.loaders import *` ... `fit(net, pair_loader, opt)`: a DataLoader another
@@ -2098,7 +2284,12 @@ class TinyBatchBN(Rule):
         found = facts.index.module_level_call(facts.path, facts.inventory.resolve(name))
         if found is None:
             return None
-        module_path, call, aliases = found
+        return self._loader_call_size(name, *found)
+
+    def _loader_call_size(self, name: str, module_path: str, call: ast.Call, aliases: Dict[str, str]) -> Optional[Tuple[int, str]]:
+        """The batch size of ``call`` when it is a training `DataLoader(...)` of the module at
+        ``module_path`` (named ``name`` there): a literal or a constant of that module."""
+        facts = self.ctx.facts
         func = inv_mod.dotted_name(call.func) or ""
         head, _, rest = func.partition(".")
         qualified = f"{aliases[head]}.{rest}" if head in aliases and rest else aliases.get(head, func)

@@ -28,7 +28,10 @@ class TrainReenablesFrozenBN(Rule):
     A module class of another project module that keeps the model it is
     handed and puts it in eval in its constructor (`FrozenProbe(encoder)`
     with `self.encoder = encoder; self.encoder.eval()`) freezes that model's
-    BatchNorm: a later `probe.train()` undoes it. A
+    BatchNorm: a later `probe.train()` undoes it. A part put in eval while the
+    whole model is in eval already (`model.eval(); model.backbone.eval()` in
+    an evaluation helper) freezes nothing: the `.train()` after it only ends
+    the evaluation. A
     re-freeze loop over a local bound to `model.modules()` counts. A trainer
     (a plain class) that keeps the model it is handed and freezes it while it
     is built, with a helper of another project module (`self.model =
