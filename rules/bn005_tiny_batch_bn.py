@@ -690,7 +690,8 @@ class TinyBatchBN(Rule):
     another project module that trains nothing (no backward, step or fit, and
     no call it could hand the loader on to: `pixel_stats(loader)` reading one
     batch; a call of the model it is handed is a forward, `map_score(model,
-    validloader)`) trains nothing. A dict another project module fills at its
+    validloader)`, and a call of another function handed other values than
+    the loader keeps it there) trains nothing. A dict another project module fills at its
     top level with a loader and a BatchNorm model (`fit_args["fit_loader"] =
     loader`, star-imported), handed to a project function whose loop over
     that entry back-propagates, is reported at the argument. A loader handed
@@ -1314,7 +1315,7 @@ class TinyBatchBN(Rule):
                 site = facts.parent(holder)
                 callee = site.func.value if isinstance(site, cst.Call) and isinstance(site.func, cst.Name) else None
                 fn = facts.function_named(callee) if callee else None
-                if fn is None and callee and self._imported_function_trains_nothing(callee):
+                if fn is None and callee and self._imported_function_trains_nothing(callee, site, holder):
                     continue  # `pixel_stats(loader)` of another module: one batch's statistics
                 if fn is None or _has_training_calls(fn):
                     return False
@@ -1332,10 +1333,11 @@ class TinyBatchBN(Rule):
         # nothing; one at a module's top level may be imported by the training script.
         return uses > 0 or rebound or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
 
-    def _imported_function_trains_nothing(self, name: str) -> bool:
+    def _imported_function_trains_nothing(self, name: str, site: Optional[cst.Call] = None, arg: Optional[cst.Arg] = None) -> bool:
         """Is ``name`` a function of another project module (imported, or star-imported) that
         trains nothing: no `.backward()`, optimizer `.step()` or `.fit()` in it, and no call of
-        another function it could hand the loader on to (only builtins such as `iter`/`next`)?"""
+        another function it could hand the loader on to (only builtins such as `iter`/`next`; with
+        the call ``site`` and its ``arg`` for the loader: no call handed that parameter itself)?"""
         import ast as _ast
 
         facts = self.ctx.facts
@@ -1347,7 +1349,16 @@ class TinyBatchBN(Rule):
         fn = found[2][0].get(found[1])
         if not isinstance(fn, (_ast.FunctionDef, _ast.AsyncFunctionDef)):
             return False
-        params = {a.arg for a in list(fn.args.posonlyargs) + list(fn.args.args) + list(fn.args.kwonlyargs)}
+        positional = [a.arg for a in list(fn.args.posonlyargs) + list(fn.args.args)]
+        params = set(positional) | {a.arg for a in fn.args.kwonlyargs}
+        loader_param = None
+        if site is not None and arg is not None and not any(a.star for a in site.args):
+            if arg.keyword is not None:
+                loader_param = arg.keyword.value if arg.keyword.value in params else None
+            else:
+                plain = [a for a in site.args if a.keyword is None]
+                index = next((i for i, a in enumerate(plain) if a is arg), None)
+                loader_param = positional[index] if index is not None and index < len(positional) else None
         for n in _ast.walk(fn):
             if not isinstance(n, _ast.Call):
                 continue
@@ -1355,7 +1366,11 @@ class TinyBatchBN(Rule):
                 return False
             # (`p = model(x)`: a forward of the model it was handed, no hand-off of the loader.)
             if isinstance(n.func, _ast.Name) and n.func.id not in _PASSIVE_BUILTINS and n.func.id not in params:
-                return False
+                if loader_param is None:
+                    return False
+                handed = [*n.args, *(k.value for k in n.keywords)]
+                if any(isinstance(x, _ast.Name) and x.id == loader_param or isinstance(x, _ast.Starred) for x in handed):
+                    return False  # (`calculate(...)` with other values only: the loader stays here)
         return True
 
     def _trains_only_models_without_bn(self, call: cst.Call, loader: str) -> bool:
@@ -1412,6 +1427,8 @@ class TinyBatchBN(Rule):
         for node in self._reads_of(scope, loader):
             if not (isinstance(node, cst.Name) and node.value == loader) or facts.is_store(node):
                 continue
+            if call not in facts.reaching_assignments(loader, node, scope):
+                continue  # (reads another binding of the name: an earlier notebook cell's loader)
             holder = facts.parent(node)
             site = facts.parent(holder) if isinstance(holder, cst.Arg) else None
             if not isinstance(site, cst.Call) or facts.reaching_assignments(loader, site, scope) != [call]:
