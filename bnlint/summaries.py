@@ -1121,12 +1121,13 @@ def kept_parameters(init: ast.FunctionDef, params: List[str]) -> List[str]:
     `self.encoders = nn.ModuleList(encoders)`, `self.body = nn.Sequential(*layers)`."""
     kept = []
     for n in ast.walk(init):
-        if isinstance(n, (ast.For, ast.AsyncFor)):
-            # `for name, child in donor.named_children(): self.trunk.add_module(name, child)`: the
-            # donor's own layers become this module's.
-            owner = _children_owner(n.iter)
-            if owner in params and owner not in kept and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "add_module" for c in ast.walk(n)):
-                kept.append(owner)  # type: ignore[arg-type]
+        if isinstance(n, (ast.For, ast.AsyncFor, ast.ListComp, ast.GeneratorExp)):
+            # `for name, child in donor.named_children(): self.trunk.add_module(name, child)` (or
+            # the same as a list comprehension): the donor's own layers become this module's.
+            iters = [n.iter] if isinstance(n, (ast.For, ast.AsyncFor)) else [g.iter for g in n.generators]
+            for owner in (_children_owner(it) for it in iters):
+                if owner in params and owner not in kept and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "add_module" for c in ast.walk(n)):
+                    kept.append(owner)  # type: ignore[arg-type]
             continue
         if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)):
             continue
