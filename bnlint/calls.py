@@ -36,6 +36,17 @@ def iterated_source(node):
     return node
 
 
+def ast_iterated_source(node):
+    """``iterated_source`` for a standard-library ``ast`` expression."""
+    import ast
+
+    from bnlint.inventory import dotted_name
+
+    while isinstance(node, ast.Call) and node.args and (dotted_name(node.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPER_LEAVES:
+        node = node.args[0]
+    return node
+
+
 # Copies: a new module in the mode of the one copied.
 COPY_CALLS = frozenset({"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"})
 # Module methods that neither change a mode nor run a forward.

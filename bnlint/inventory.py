@@ -1236,47 +1236,47 @@ def _model_call(value: ast.AST) -> Optional[Tuple[str, bool]]:
     return name, weights
 
 
-def _top_level_dict_models(tree: ast.Module, top_level_values: "Dict[str, List[ast.AST]]") -> Dict[str, Dict[str, Tuple[str, bool]]]:
-    """``ModuleInventory.module_model_holders``: a name bound once at the top level to a dict
-    (`{}`, `dict()`, `{"model": Net()}`, `dict(model=Net())`) and its entries bound to calls
-    there, by a literal key set once (`args["model"] = Net().cuda()`)."""
-    out: Dict[str, Dict[str, Tuple[str, bool]]] = {}
+def top_level_dicts(tree: ast.Module, top_level_values: "Dict[str, List[ast.AST]]") -> Dict[str, Dict[str, ast.expr]]:
+    """The dicts a module fills at its top level: a name bound once there to `{}`, `dict()`,
+    `{"model": Net()}` or `dict(model=Net())`, and its entries by literal key, with those
+    `args["loader"] = loader` adds at the top level.  A key bound twice (two objects on two lines)
+    is left out; a dict also filled under a key not known there is left out whole."""
+    out: Dict[str, Dict[str, ast.expr]] = {}
     seen: Dict[str, Dict[str, int]] = {}
     for name, values in top_level_values.items():
-        if len(values) != 1:
-            continue
-        value = values[0]
+        value = values[0] if len(values) == 1 else None
         if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
             pairs = [(k.value, v) for k, v in zip(value.keys, value.values)]  # type: ignore[union-attr]
         elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" and not value.args and all(k.arg for k in value.keywords):
-            pairs = [(k.arg, k.value) for k in value.keywords]
+            pairs = [(k.arg, k.value) for k in value.keywords]  # type: ignore[misc]
         else:
             continue
         out[name], seen[name] = {}, {}
         for key, item in pairs:
             seen[name][key] = seen[name].get(key, 0) + 1
-            found = _model_call(item)
-            if found is not None:
-                out[name][key] = found
-    if not out:
-        return out
-    for node in tree.body:
-        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-            continue
-        target = node.targets[0]
+            out[name][key] = item
+    for node in tree.body if out else ():
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
         if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in out):
             continue
         key = target.slice.value if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str) else None
         if key is None:
-            out.pop(target.value.id)  # filled under a key not known here
+            out.pop(target.value.id)
             continue
-        entries = seen.setdefault(target.value.id, {})
-        entries[key] = entries.get(key, 0) + 1
-        found = _model_call(node.value)
-        if found is not None:
-            out[target.value.id][key] = found
-    # (A key bound twice names different objects on different lines: left out.)
-    return {name: {k: v for k, v in entries.items() if seen[name][k] == 1} for name, entries in out.items() if entries}
+        seen[target.value.id][key] = seen[target.value.id].get(key, 0) + 1
+        out[target.value.id][key] = node.value  # type: ignore[union-attr]
+    return {name: {k: v for k, v in entries.items() if seen[name][k] == 1} for name, entries in out.items()}
+
+
+def _top_level_dict_models(tree: ast.Module, top_level_values: "Dict[str, List[ast.AST]]") -> Dict[str, Dict[str, Tuple[str, bool]]]:
+    """``ModuleInventory.module_model_holders``: the entries of ``top_level_dicts`` that are
+    calls (`args["model"] = Net().cuda()`), as (callee, weights given there)."""
+    out: Dict[str, Dict[str, Tuple[str, bool]]] = {}
+    for name, entries in top_level_dicts(tree, top_level_values).items():
+        calls = {key: found for key, found in ((k, _model_call(v)) for k, v in entries.items()) if found is not None}
+        if calls:
+            out[name] = calls
+    return out
 
 
 def _binds_top_level(statement: ast.stmt, name: str) -> bool:
@@ -3239,19 +3239,9 @@ class ProjectIndex:
         if found is None:
             return None
         module_path, tree, bound, attr = found
-        value = bound[0].value if len(bound) == 1 else None  # type: ignore[union-attr]
-        entries: Dict[str, ast.expr] = {}
-        if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
-            entries.update((k.value, v) for k, v in zip(value.keys, value.values))  # type: ignore[union-attr]
-        elif not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" and not value.args and not value.keywords):
+        entries = top_level_dicts(tree, {attr: [b.value for b in bound if getattr(b, "value", None) is not None]}).get(attr)  # type: ignore[attr-defined]
+        if entries is None:
             return None
-        for node in tree.body:
-            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == attr:
-                key = target.slice.value if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str) else None
-                if key is None or key in entries and entries[key] is not node.value:
-                    return None  # (a computed key, or a key bound twice: not one object)
-                entries[key] = node.value  # type: ignore[union-attr]
         return module_path, entries
 
     def _top_level_call_holds(self, from_path: str, qualified: str, inv: "ModuleInventory", callee: str, module_path: str) -> Tuple[bool, bool]:

@@ -377,6 +377,7 @@ class ModesAnalysis:
         self._module_act: Optional[int] = None
         self._imported_models: Dict[str, Optional[Obj]] = {}  # ``_imported_model``
         self._wrappers: Dict[int, List[Obj]] = {}  # id(model) -> modules that keep it (``Obj.wraps``)
+        self._plain_objects: Dict[int, bool] = {}  # id(class) -> no `nn.Module` (``_plain_object_call``)
         self._imported_entry: Dict[int, str] = {}
         self._global_names: Dict[int, Set[str]] = {}  # function -> the names it declares `global`
         self._module_end: Optional[State] = None  # the globals once the module's code has run
@@ -1115,8 +1116,12 @@ class ModesAnalysis:
         cls = self.facts.class_named(name) if name and "." not in name else None
         if cls is None or not cls.bases:
             return False
-        if self._is_plain_class(cls):
-            return True
+        if id(cls) not in self._plain_objects:
+            self._plain_objects[id(cls)] = self._is_plain_class(cls) or self._plain_project_lineage(name)  # type: ignore[arg-type]
+        return self._plain_objects[id(cls)]
+
+    def _plain_project_lineage(self, name: str) -> bool:
+        """``ProjectIndex._plain_lineage`` for the class ``name`` of this file."""
         tree = getattr(self.facts, "ast_tree", None)
         if tree is None or not self.facts.path:
             return False

@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from bnlint import inventory as inv_mod
-from bnlint.calls import ITERATION_WRAPPER_LEAVES, iterated_source
+from bnlint.calls import ast_iterated_source, iterated_source
 from bnlint.facts import NOT_LITERAL, all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of, walk_scope
 from bnlint.patterns import lazy
 from bnlint.rule import Option, Rule, register
@@ -215,9 +215,7 @@ def _keys_trained_on(fn, param: str) -> List[str]:
     for node in ast.walk(fn):
         if not isinstance(node, (ast.For, ast.AsyncFor)):
             continue
-        it = node.iter
-        while isinstance(it, ast.Call) and it.args and (inv_mod.dotted_name(it.func) or "").rsplit(".", 1)[-1] in ITERATION_WRAPPER_LEAVES:
-            it = it.args[0]
+        it = ast_iterated_source(node.iter)
         key = _param_key(it, param) or (bound.get(it.id) if isinstance(it, ast.Name) else None)
         if key is not None and key not in out and any(
             isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward") for n in ast.walk(node)
@@ -799,19 +797,19 @@ class TinyBatchBN(Rule):
     def check_module(self) -> None:
         facts = self.ctx.facts
         limit = int(self.option("tiny-batch-size"))
+        # SyncBatchNorm computes the statistics over the global batch (all processes): a small
+        # per-process batch_size is then fine.
+        sync_bn = sync_bn_in(facts)
         if not self._trains():
-            if not sync_bn_in(facts):
+            if not sync_bn:
                 self._check_bundle_loaders(limit, [])  # (the callee's loop is the training evidence)
             return
         models = self._bn_models()
         lightning_bn = [c for c in facts.classes if facts.is_lightning_class(c) and c.name.value in facts.inventory.bn_holding]
-        if not sync_bn_in(facts):
+        if not sync_bn:
             self._check_bundle_loaders(limit, models)
         if not models and not lightning_bn:
             return
-        # SyncBatchNorm computes the statistics over the global batch (all processes): a small
-        # per-process batch_size is then fine.
-        sync_bn = sync_bn_in(facts)
         for call in facts.calls:
             q = facts.callee(call) or ""
             if sync_bn:
@@ -2211,8 +2209,8 @@ class TinyBatchBN(Rule):
                 if not (holder is not None and holder.any_bn) and not models:
                     continue  # no BatchNorm model in the dict, nor built here
                 for key in _keys_trained_on(fn, param):  # type: ignore[arg-type]
-                    if key not in entries or _EVAL_WORDS.search(key):
-                        continue
+                    if key not in entries:
+                        continue  # (a loop over it back-propagates: a training loader, whatever its key says)
                     loader = self._bundle_loader(module_path, entries[key])
                     resolved = self._loader_call_size(key, *loader) if loader is not None else None
                     if resolved is None or not 0 < resolved[0] < limit:
@@ -2276,7 +2274,9 @@ class TinyBatchBN(Rule):
                 trains = (local is not None and _has_training_calls(local)) or (local is None and bool(callee) and self._imported_function_trains(callee))
             else:
                 continue
-            if not trains or _EVAL_WORDS.search(node.value) or facts.binds_locally(facts.enclosing_function(node) or facts.module, node.value):
+            # (A loop here that back-propagates decides; a helper that trains something is coarser:
+            # there an evaluation name keeps the loader out, `fit_and_score(net, val_loader)`.)
+            if not trains or (not looped and _EVAL_WORDS.search(node.value)) or facts.binds_locally(facts.enclosing_function(node) or facts.module, node.value):
                 continue
             if node.value not in answers:
                 answers[node.value] = self._imported_loader_size(node.value)
