@@ -661,6 +661,10 @@ class _ParamRun:
         # The model is one element of the list ``param``: a `for` over it reaches the model once.
         self.collection = param if element else None
         self.param = param
+        # The function's own parameters other than the model: a call of one of them is of a
+        # callable the caller hands in (`model_func(model, batch)`).
+        args = fn.args  # type: ignore[attr-defined]
+        self.callable_parameters = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if a.arg != param}
         # Holders of the model this run follows, to follow them where they are handed on whole:
         # name -> (the member it is under, the holder's other models).  The holder parameter
         # whose member the run follows (`args.model`), and dicts the function fills with it
@@ -1126,7 +1130,14 @@ class _ParamRun:
                 continue
             callee = self.resolve(name, self.depth + 1) if name and self.depth < MAX_DEPTH else None
             if callee is None:
-                return frozenset({UNKNOWN})
+                if name in self.callable_parameters and _result_backpropagated(self.fn, call, _backward_positions(self.fn, self.functions)):
+                    # `loss, _ = model_func(model, batch)` ... `loss.backward()`: a loss function the
+                    # caller hands in runs the model, and this function trains on what it returns.
+                    # (Which callable it is, the caller knows: ``("callback", name)`` lets it
+                    # drop this training where its callable switches modes itself.)
+                    self.steps.append(("callback", name))
+                    self.forward(call, modes, frozenset(), ctx.loop, True, own=False)
+                return frozenset({UNKNOWN})  # what the callable does to the mode is not seen
             keyword = arg.arg if isinstance(arg, ast.keyword) else None
             pname = callee.parameter_for(index, keyword)
             if pname is None:
@@ -1134,7 +1145,7 @@ class _ParamRun:
             effect = callee.effects.get(pname)
             if effect is None:
                 continue
-            modes = self.apply_effect(call, effect, modes, ctx)
+            modes = self.apply_effect(call, effect, modes, ctx, callee)
         return modes
 
     def set_mode(self, modes: FrozenSet[str]) -> FrozenSet[str]:
@@ -1154,13 +1165,25 @@ class _ParamRun:
         self.steps.append(("forward", len(self.forwards)))
         self.forwards.append((call, modes, kinds, loop, trained, own))
 
-    def apply_effect(self, call: ast.Call, effect: ParamEffect, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
+    def apply_effect(self, call: ast.Call, effect: ParamEffect, modes: FrozenSet[str], ctx: _Context, callee: "Optional[FunctionEffects]" = None) -> FrozenSet[str]:
         """A callee's effect on the parameter, in its order: its forwards in the mode the
         parameter has here, then its steps."""
         entry = modes
         for kinds, trained, _ in effect.forwards:
             self.forward(call, modes, frozenset(kinds | self.kinds(ctx)), ctx.loop, trained, own=False)
+        skip_training = False
         for kind, what in effect.steps:
+            if kind == "callback":
+                handed = _ast_argument_for(callee, call, what) if callee is not None else None
+                if isinstance(handed, ast.Name) and handed.id in self.callable_parameters:
+                    self.steps.append((kind, handed.id))  # handed on from this function's caller
+                else:
+                    skip_training = handed is not None and _switches_modes(handed, self.functions)
+                continue
+            if skip_training and kind == "train":
+                skip_training = False
+                modes = self.set_mode(frozenset({UNKNOWN}))  # its callable switches modes: not followed
+                continue
             if kind == "mode":
                 modes = self.set_mode(entry if what == ENTRY else frozenset({what}))
             elif kind == "freeze":
@@ -1280,6 +1303,31 @@ def _backward_positions(fn: ast.AST, functions: "Optional[Dict[str, ast.AST]]" =
             if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward" for c in ast.walk(helper)):
                 out.append(((n.end_lineno or n.lineno, n.end_col_offset or 0), n))
     return out
+
+
+def _ast_argument_for(callee: FunctionEffects, call: ast.Call, param: str) -> Optional[ast.AST]:
+    """The expression ``call`` passes for the callee's parameter ``param``, or None."""
+    for keyword in call.keywords:
+        if keyword.arg == param:
+            return keyword.value
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if len(positional) != len(call.args):
+        return None
+    index = callee.positional.index(param) if param in callee.positional else -1
+    return positional[index] if 0 <= index < len(positional) else None
+
+
+def switches_modes_in(body: ast.AST) -> bool:
+    """Does ``body`` call `.eval()` / `.train(...)` / `.apply(...)` on anything?"""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("eval", "train", "apply") for n in ast.walk(body))
+
+
+def _switches_modes(handed: ast.AST, functions: "Dict[str, ast.AST]") -> bool:
+    """Does the callable a caller hands in (a lambda, or a function of the module) switch modes?"""
+    if isinstance(handed, ast.Lambda):
+        return switches_modes_in(handed.body)
+    fn = functions.get(handed.id) if isinstance(handed, ast.Name) else None
+    return fn is not None and switches_modes_in(fn)
 
 
 def _result_backpropagated(fn: ast.AST, call: ast.AST, backwards) -> bool:

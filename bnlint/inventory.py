@@ -714,6 +714,9 @@ class ModuleInventory:
     # Classes whose own ``train()`` override puts BN back into eval mode, or whose ``forward`` does
     # before its layers run (and puts nothing in train mode).
     bn_eval_train_override: Set[str] = field(default_factory=set)
+    # Classes whose `train()` override puts only direct BN children back in eval while some BN
+    # sits deeper (in `self.trunk`, a `Sequential`): not in ``bn_eval_train_override``.
+    partial_train_override: Set[str] = field(default_factory=set)
     # Top-level names defined more than once, where one definition names BatchNorm and another
     # does not (a notebook's "the same model, for comparison, with BN" cell): which one a call
     # builds depends on where it runs, so neither is taken to hold BN.
@@ -1633,6 +1636,12 @@ def _local_summary(
         methods = {item.name: item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
         override = methods.get("train")
         if override is not None and _train_override_evals_bn(override, inv.functions, methods):
+            if _evals_direct_children_only(override) and not _children_are_leaf_layers(methods.get("__init__"), inv):
+                # `for child in self.children(): if isinstance(child, nn.BatchNorm2d): child.eval()`
+                # reaches only BN that are direct children: the BN inside `self.trunk` or a
+                # `Sequential` child runs in train mode again (SFDA-style "freeze BN" overrides).
+                inv.partial_train_override.add(name)
+                continue
             inv.bn_eval_train_override.add(name)
         elif _forward_refreezes(methods.get("forward"), inv.functions, methods):
             # `forward` puts the BN layers back in eval before they run (`if self.bn_freezed:
@@ -2079,6 +2088,60 @@ class LazyModuleInventory(ModuleInventory):
         return result
 
 
+def _may_set_eval(call: ast.Call) -> bool:
+    """`.eval()`, `.train(False)`, or `.train(False if isinstance(m, nn.BatchNorm2d) else mode)`."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "eval":
+        return True
+    arg = call.args[0] if func.attr == "train" and call.args else None
+    if isinstance(arg, ast.IfExp):
+        return any(isinstance(b, ast.Constant) and b.value is False for b in (arg.body, arg.orelse))
+    return isinstance(arg, ast.Constant) and arg.value is False
+
+
+def _evals_direct_children_only(fn: ast.AST) -> bool:
+    """Does every switch to eval in a `train()` override run in a loop over `self.children()` /
+    `self.named_children()` (the module's direct children only), with no helper or `.apply()`?"""
+    loops = [
+        n for n in ast.walk(fn)
+        if isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Attribute)
+        and n.iter.func.attr in ("children", "named_children") and dotted_name(n.iter.func.value) == "self"
+    ]
+    if not loops:
+        return False
+    inside = {id(c) for loop in loops for c in ast.walk(loop)}
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        attr = node.func.attr
+        if attr == "apply" or (_may_set_eval(node) and id(node) not in inside):
+            return False
+        if isinstance(node.func.value, ast.Name) and node.func.value.id == "self" and attr not in ("children", "named_children", "train", "eval"):
+            return False  # a helper method of its own: not followed here
+    return True
+
+
+def _children_are_leaf_layers(init: Optional[ast.AST], inv: "ModuleInventory") -> bool:
+    """Is every submodule the constructor builds (`self.x = nn.Conv2d(...)`) a single layer of
+    `torch.nn` (no container, no class of its own or of a model library, no re-exposed part)?"""
+    if init is None:
+        return False
+    for node in ast.walk(init):
+        if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and dotted_name(t.value) == "self" for t in node.targets)):
+            continue
+        value = node.value
+        if isinstance(value, ast.Attribute) and (dotted_name(value) or "").startswith("self."):
+            return False  # `self.stage1 = self.trunk.stage1`: a part of a deeper child
+        if not isinstance(value, ast.Call):
+            continue
+        called = inv.resolve(dotted_name(value.func) or "")
+        if not called.startswith("torch.nn.") or called.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
+            return False
+    return True
+
+
 def _train_override_evals_bn(fn: ast.AST, functions: Dict[str, ast.AST], methods: Dict[str, ast.AST], _seen: Optional[Set[int]] = None) -> bool:
     """A ``train()`` override that puts something (the BN layers) back into eval mode.
 
@@ -2096,10 +2159,8 @@ def _train_override_evals_bn(fn: ast.AST, functions: Dict[str, ast.AST], methods
         if isinstance(func, ast.Attribute):
             if func.attr == "eval" or func.attr == "apply":
                 return True
-            if func.attr == "train" and node.args:
-                arg = node.args[0]
-                if isinstance(arg, ast.Constant) and arg.value is False:
-                    return True
+            if _may_set_eval(node):
+                return True
             if isinstance(func.value, ast.Name) and func.value.id == "self" and func.attr in methods and func.attr != "train":
                 if _train_override_evals_bn(methods[func.attr], functions, methods, seen):
                     return True

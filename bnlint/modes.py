@@ -175,9 +175,14 @@ class Val:
     # Eval mode that a saved mode puts back (`if was_training: model.train()` not taken: the model
     # was in eval before), not an evaluation's switch that leaks into training (BN006).
     restored: bool = False
+    # Eval mode set in an iteration of this training loop after train mode was set in the same
+    # iteration (`model.train()` ... `model.predict(x)` calling `self.eval()`): a training forward
+    # later in that iteration trains in eval mode although the step chose train mode (BN006).
+    over_train: Optional[cst.CSTNode] = None
 
     def replace(self, **kw) -> "Val":
         data = dict(
+            over_train=self.over_train,
             restored=self.restored,
             guards=self.guards,
             mode=self.mode,
@@ -309,6 +314,10 @@ class EvalLeak:
     # The training it reached is not the loop's next iteration but a later one, after the loop
     # (a learning-rate sweep or a second training phase run without `.train()`).
     after_loop: bool = False
+    # The training it reached is later in the same step: the step put it in train mode, then
+    # something in the step put it in eval (`model.predict(x)` calling `self.eval()`) before the
+    # forward it trains on.
+    in_step: bool = False
 
 
 @dataclass
@@ -352,6 +361,9 @@ class ModesAnalysis:
         self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
         self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
         self._optimized: Set[int] = set()  # ids of models whose parameters an optimizer takes
+        # The name an optimizer is bound to (`opt_d = Adam(netD.parameters())`) -> the ids of the
+        # models whose parameters it takes (None: some it takes are not known).
+        self._optimizer_models: Dict[str, Optional[Set[int]]] = {}
         # (public method, its class) -> (its end state, its activation), for ``_run_estimators``
         self._method_ends: Dict[Tuple[int, int], Tuple[Optional[State], int]] = {}
         # A base class's `self.<attr>` that its subclasses build -> their keys for that attribute.
@@ -638,6 +650,9 @@ class ModesAnalysis:
         todo: List[cst.CSTNode] = [a.value for a in call.args]
         found = False
         seen = 0
+        parent = self.facts.parent(call)
+        bound = dotted(parent.targets[0].target) if isinstance(parent, cst.Assign) and len(parent.targets) == 1 else None
+        takes: Optional[Set[int]] = set()
         while todo and seen < 50:
             seen += 1
             node = todo.pop(0)  # the call's own arguments first, then what names in them were bound to
@@ -651,17 +666,25 @@ class ModesAnalysis:
                         self._optimized.add(id(obj))
                         self._note_trained_key(receiver, fr)
                         found = True
+                        if takes is not None:
+                            takes.add(id(obj))
                     elif members:
                         self._may_be_trained.update(id(m) for m in members if m is not None)
                         found = True
+                        takes = None
                     elif optimizer:
                         self._optimizes_unknown = True  # `[p for m in models for p in m.parameters()]`
+                        takes = None
                 elif isinstance(inner, cst.Name) and inner.value in bindings and len(bindings[inner.value]) <= 3:
                     todo.extend(value for _, value in bindings[inner.value])
         if not found:
             # Parameters reached some other way (`self.params = model.parameters()`): any
             # model may be the one it trains.
             self._optimizes_unknown = True
+            takes = None
+        if bound:
+            known = self._optimizer_models.get(bound, set())
+            self._optimizer_models[bound] = None if takes is None or known is None else known | takes
 
     def _prepare(self) -> None:
         for call in self.facts.calls:
@@ -1824,8 +1847,11 @@ class ModesAnalysis:
         out = join(exits)
         if out is not None:
             for obj, vals in list(out.modes.items()):
-                if any(v.mark is not None and v.mark[0] is loop for v in vals):
-                    out.modes[obj] = frozenset(v.replace(mark=None) if v.mark is not None and v.mark[0] is loop else v for v in vals)
+                if any((v.mark is not None and v.mark[0] is loop) or v.over_train is loop for v in vals):
+                    out.modes[obj] = frozenset(
+                        v.replace(mark=None if v.mark is not None and v.mark[0] is loop else v.mark, over_train=None if v.over_train is loop else v.over_train)
+                        for v in vals
+                    )
         return out
 
     def _runs_at_least_once(self, loop: cst.CSTNode) -> bool:
@@ -2026,6 +2052,9 @@ class ModesAnalysis:
             new = set()
             changed = False
             for v in vals:
+                if v.over_train is loop:
+                    v = v.replace(over_train=None)  # the next iteration is another step
+                    changed = True
                 if (
                     v.mode == EVAL
                     and v.mark is None
@@ -3495,7 +3524,7 @@ class ModesAnalysis:
                 if effect.at_yield != "=":
                     self._set_mode(obj, effect.at_yield, call, st, fr)
             else:
-                self._apply_effect_summary(call, obj, effect, st, fr, expr, where)
+                self._apply_effect_summary(call, obj, effect, st, fr, expr, where, callee=effects)
         return restore if entering else True
 
     def _instance_class(self, call: cst.Call, fr: Frame) -> Optional[List[str]]:
@@ -3580,9 +3609,12 @@ class ModesAnalysis:
         bases = [inv.resolve(b) for b in (dotted(x.value) for x in cls.bases) if b and inv.is_imported(b)]
         return bases or None
 
-    def _apply_effect_summary(self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True) -> None:
+    def _apply_effect_summary(
+        self, call: cst.Call, obj: Obj, effect, st: State, fr: Frame, expr: cst.BaseExpression, where: str, apply_exit: bool = True, callee=None,
+    ) -> None:
         """A ``bnlint.effects.ParamEffect`` of a call on ``obj``: the forwards it runs in the
-        caller's mode, its training in its own mode, BN it freezes, the mode it leaves."""
+        caller's mode, its training in its own mode, BN it freezes, the mode it leaves.
+        ``callee``: the ``FunctionEffects`` called, to read the callables the call hands it."""
         for kinds, trained, _ in effect.forwards:
             kinds = _summary_kinds(kinds, obj)
             if kinds is None:
@@ -3590,7 +3622,19 @@ class ModesAnalysis:
             self._forward(call, obj, st, fr, expr, extra_kinds=frozenset() if trained else kinds, trained=trained, via=where)
         before = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
         last = "="
+        skip_training = False
         for kind, what in effect.steps:
+            if kind == "callback":
+                # The training that follows runs through a callable this call hands over (`run_epoch(
+                # model, opt, batches, loss_of)`): one that switches modes itself is not followed.
+                handed = callee.argument_for(call.args, what) if callee is not None else None
+                skip_training = handed is not None and self._callable_switches_modes(handed, fr)
+                continue
+            if skip_training and kind == "train":
+                skip_training = False
+                last = UNKNOWN
+                st.modes[obj] = frozenset({Val(UNKNOWN, (call,), fr.act)})
+                continue
             if kind == "mode":
                 last = what
                 if what == "=":
@@ -3627,6 +3671,16 @@ class ModesAnalysis:
                 st.modes[obj] = st.modes[obj] | before
             else:
                 self._set_mode(obj, effect.exit, call, st, fr)
+
+    def _callable_switches_modes(self, handed: cst.BaseExpression, fr: Frame) -> bool:
+        """Does the callable ``handed`` (a lambda, or a function of this file) call `.eval()`,
+        `.train(...)` or `.apply(...)`?"""
+        body: Optional[cst.CSTNode] = handed.body if isinstance(handed, cst.Lambda) else None
+        if body is None and isinstance(handed, cst.Name):
+            body = self._function_by_name(handed.value, fr)
+        return body is not None and any(
+            isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("eval", "train", "apply") for n in self.walk(body)
+        )
 
     def _mode_of_call(self, call: cst.Call) -> str:
         func = call.func
@@ -3682,8 +3736,22 @@ class ModesAnalysis:
             # routine) puts back train mode for training; it is no deliberate train-mode pass
             # (a mean teacher's), whatever mode the caller's model was in before (``Val.fresh``).
             restores = mode == TRAIN and v.mode == EVAL and v.frame == fr.act and fr.callsite is not None
-            new.add(Val(mode, (node,), fr.act, fresh=(mode == TRAIN and not restores), frozen=frozen if mode != EVAL else v.frozen, unfrozen=unfrozen, guards=v.guards))
+            over = self._loop_stack[-1] if mode == EVAL and v.mode == TRAIN and self._loop_stack and self._set_this_iteration(v, self._loop_stack[-1]) else None
+            new.add(Val(mode, (node,), fr.act, fresh=(mode == TRAIN and not restores), frozen=frozen if mode != EVAL else v.frozen, unfrozen=unfrozen, guards=v.guards, over_train=over))
         st.modes[obj] = frozenset(new)
+
+    def _set_this_iteration(self, v: Val, loop: cst.CSTNode) -> bool:
+        """Was the mode ``v`` set during the current iteration of ``loop`` (the innermost loop
+        running): by a call inside the loop's body in the function that runs the loop, or in a
+        function that body called (its activation began in this iteration)?"""
+        if not v.origin:
+            return False
+        owner = self.facts.enclosing_function(loop)
+        loop_frame = next((i for i in range(len(self._stack) - 1, -1, -1) if self._stack[i].fn is owner), None)
+        set_in = next((i for i in range(len(self._stack) - 1, -1, -1) if self._stack[i].act == v.frame), None)
+        if loop_frame is None or set_in is None or set_in < loop_frame:
+            return False
+        return set_in > loop_frame or self._inside(v.origin[0], loop)
 
     def _freeze(self, obj: Obj, node: cst.CSTNode, st: State) -> None:
         linked = self._linked(obj) if obj.wraps is not None or id(obj) in self._wrappers else []
@@ -4577,6 +4645,16 @@ class ModesAnalysis:
                 node = v.mark[1]
                 if node not in self.leaks:
                     self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call), use=call)
+            elif (
+                v.mode == EVAL and v.over_train is not None and v.over_train is innermost and v.mark is None and not v.restored and not plain
+                and (self.optimized(obj) or obj.is_parameter) and (trained or self._backward_after(call, fr.fn) or self._caller_trains_on_result(fr))
+                and not self._steps_only_other_models(call, fr.fn, obj)
+            ):
+                # Train mode chosen for this step, then put in eval inside it before the forward
+                # the step trains on: this step trains it in eval mode.
+                node = v.origin[0]
+                if node not in self.leaks:
+                    self.leaks[node] = EvalLeak(node=node, loop=innermost, obj=obj, label=self._label_at(node, obj, use=call), use=call, in_step=True)
             elif v.mode == EVAL and not v.restored and v.origin and not plain and self.optimized(obj):
                 # Put in eval inside a loop that trained it in train mode, and trained again after
                 # that loop (an optimizer takes its parameters) with nothing putting it back in
@@ -4823,15 +4901,14 @@ class ModesAnalysis:
                 return True
         return False
 
-    def _backward_after(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
-        """Is there a `.backward()` after the forward in the loop body (or function) that holds it?
-        Then its output is trained on, whatever its data is called: `inputs_test` in domain
-        adaptation is the unlabelled target data the step trains on."""
-        scope: cst.CSTNode = fn if fn is not None else self.module
+    def _step_region(self, call: cst.Call, scope: cst.CSTNode) -> Optional[Tuple[Dict[int, int], int, cst.CSTNode, Set[int]]]:
+        """(statement order of ``scope``, the forward's place in it, the innermost loop holding the
+        forward or else ``scope``, the ids of the forward's ancestors up to it); None when the
+        forward is not in ``scope``'s order."""
         order, _ = self.binding_index(scope)
         at = order.get(id(call))
         if at is None:
-            return False
+            return None
         container: cst.CSTNode = scope
         enclosing = set()
         for anc in self.facts.ancestors(call):
@@ -4839,6 +4916,17 @@ class ModesAnalysis:
             if isinstance(anc, (cst.For, cst.While)) or anc is scope:
                 container = anc
                 break
+        return order, at, container, enclosing
+
+    def _backward_after(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
+        """Is there a `.backward()` after the forward in the loop body (or function) that holds it?
+        Then its output is trained on, whatever its data is called: `inputs_test` in domain
+        adaptation is the unlabelled target data the step trains on."""
+        scope: cst.CSTNode = fn if fn is not None else self.module
+        found = self._step_region(call, scope)
+        if found is None:
+            return False
+        order, at, container, enclosing = found
         # Straight-line module code (a notebook): only a backward of what this forward computed
         # (`out = model(x)` ... `loss = crit(out, y)` ... `loss.backward()`), not any later one.
         outputs = self._bound_by_statement_of(call) if container is self.module else None
@@ -4850,6 +4938,28 @@ class ModesAnalysis:
                 if order.get(id(node), -1) > at and (outputs is None or self._reads_names(node.func.value, outputs, scope)):
                     return True
         return False
+
+    def _steps_only_other_models(self, call: cst.Call, fn: Optional[cst.FunctionDef], obj: Obj) -> bool:
+        """Do the optimizer steps after the forward ``call`` in the loop body (or function) that
+        holds it all step optimizers known to take other models' parameters, not ``obj``'s (a
+        GAN's generator step through a discriminator it does not update)?  False when a step's
+        optimizer is not known, or when none is stepped there (the caller steps)."""
+        found = self._step_region(call, fn if fn is not None else self.module)
+        if found is None:
+            return False
+        order, at, container, _ = found
+        stepped = [
+            node for node in self.walk(container)
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "step" and order.get(id(node), -1) > at
+        ]
+        if not stepped:
+            return False
+        for node in stepped:
+            name = dotted(node.func.value)  # type: ignore[attr-defined]
+            takes = self._optimizer_models.get(name) if name else None
+            if takes is None or id(obj) in takes:
+                return False
+        return True
 
     def _bound_by_statement_of(self, call: cst.Call) -> Set[str]:
         """The names the statement holding ``call`` binds (`out, feats = model(x)`: out, feats)."""

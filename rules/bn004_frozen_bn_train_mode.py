@@ -137,7 +137,12 @@ class FrozenBNTrainMode(Rule):
     keeps its base's constructor too) trains it there, unless that method
     puts the BatchNorm layers back in eval after its `.train()`; a model
     class whose `train()` override keeps BN in eval is not reported for its
-    freezing methods. A trainer (a plain class keeping the model it is
+    freezing methods, nor a freeze of an object built from such a class of
+    another module. An override that walks only `self.children()` keeps in
+    eval only the BN layers that are direct children: where the class builds
+    a deeper one (in a `Sequential`, a block of its own, a re-exposed part of
+    a backbone), that one still runs in train mode and the freeze is
+    reported. A trainer (a plain class keeping the model it is
     handed, `self.model = model`) that freezes `self.model` in one method and
     trains it in another is reported at its freeze when the model it is
     handed holds BatchNorm (a construction in this file, or in another module
@@ -411,6 +416,8 @@ class FrozenBNTrainMode(Rule):
             if roots & ema_targets:
                 continue
             fn = facts.enclosing_function(node)
+            if roots and all(self._built_keeping_bn_eval(r, node, fn) for r in roots):
+                continue  # its class's `train()` override (in any module) puts the BN layers back in eval
             # A model built by a constructor that freezes its BN is a local object: only its own
             # scope (and what it is handed to) trains it; a `model.train()` of another function's
             # `model` is another object.
@@ -1093,6 +1100,24 @@ class FrozenBNTrainMode(Rule):
             cls = self.ctx.code_for(inner.func).strip()
             sites.append((assign, inner, ("bn", {target.split(".")[0]} | ({target} if "." in target else set()), f"the BatchNorm layers of `{target}` (in `{cls}`'s constructor)")))
         return sites
+
+    def _built_keeping_bn_eval(self, root: str, at: cst.CSTNode, fn: Optional[cst.FunctionDef]) -> bool:
+        """Is every object the name ``root`` can hold at ``at`` built by a class (of this file or
+        a project module) whose `train()` override puts its BatchNorm layers back in eval?"""
+        from bnlint.modes import keeps_bn_eval
+
+        if "." in root:
+            return False
+        facts = self.ctx.facts
+        scope: cst.CSTNode = fn if fn is not None and facts.binds_locally(fn, root) else facts.module
+        values = facts.reaching_assignments(root, at, scope)
+        if not values:
+            return False
+        for value in values:
+            inner = unmoved(_strip_wrappers(value))
+            if not (isinstance(inner, cst.Call) and keeps_bn_eval(facts, dotted(inner.func))):
+                return False
+        return True
 
     def _builder_returns_kept(self, call: cst.Call) -> bool:
         """`build(cfg)` with `build` a function of this file whose every `return` builds an object of
@@ -2119,6 +2144,8 @@ class FrozenBNTrainMode(Rule):
             name = dotted(recv)
             if name is None:
                 continue
+            if self._in_partial_train_override(call):
+                continue
             if self._type_guard(recv, call) == "bn":
                 return True
             if _BN_NAME_RE.search(name.rsplit(".", 1)[-1]):
@@ -2134,6 +2161,15 @@ class FrozenBNTrainMode(Rule):
                     root = f"self@{id(cls)}" if cls is not None else root
                 roots.add(root)
         return roots
+
+    def _in_partial_train_override(self, call: cst.CSTNode) -> bool:
+        """Is ``call`` in a class's `train()` override that puts only its direct children in eval,
+        one that leaves nested BN in train mode (``ModuleInventory.partial_train_override``)?
+        Its `.eval()` is no evidence that the file freezes its BN."""
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(call)
+        cls = facts.enclosing_class(call) if fn is not None and fn.name.value == "train" else None
+        return cls is not None and cls.name.value in facts.inventory.partial_train_override
 
     def _assign_nodes(self) -> List[cst.Assign]:
         return self._assigns

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bnlint.rule import FixSpec, InsertAfter, Rule, register
+from bnlint.rule import FixSpec, InsertAfter, InsertBefore, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,7 +22,13 @@ class EvalNotRestored(Rule):
     again after that loop (its optimizer steps: a second training phase, a
     learning-rate sweep) with nothing putting it back in train mode; an
     explicit `model.eval()` right before the later training is a choice and
-    is not reported.
+    is not reported. And, inside one step: a step that puts the model in
+    train mode and then, before the forward it back-propagates, puts it in
+    eval (`model.train()` ... `pseudo = model.predict(u)` with a `predict`
+    that calls `self.eval()`) trains that step in eval mode. A step whose
+    later optimizer steps take only other models' parameters (a GAN's
+    generator step through a discriminator put in eval) trains nothing in
+    eval mode and is not reported.
 
     The analysis follows helpers in the same file: calling `model.train()` at
     the top of each epoch or step, inside the training helper
@@ -163,7 +169,9 @@ class EvalNotRestored(Rule):
 
     ## Fix safety
     The fix adds `model.train()` at the end of the block that contains the
-    validation (so it runs before the next iteration). It is unsafe because a
+    validation (so it runs before the next iteration); inside one step, right
+    before the statement of the forward the step trains on, when both are in
+    the same block (otherwise there is no fix). It is unsafe because a
     model that is deliberately trained in eval mode (frozen BatchNorm
     fine-tuning) should instead freeze BN explicitly (see BN014).
 
@@ -227,7 +235,14 @@ class EvalNotRestored(Rule):
                 effect = f"{bn} with frozen running statistics (and stop updating them) and dropout is off"
             else:  # dropout and no BatchNorm
                 effect = "its dropout is off: it trains without the regularisation it was built with"
-            if leak.after_loop:
+            if leak.in_step:
+                message = (
+                    f"{what} inside a training step that had put it in train mode, and the same step then trains it "
+                    f"(`{facts.module.code_for_node(leak.use.func)}(...)`) still in eval mode: there {effect}. Call `{label}.train()` after the evaluation, before the forward "
+                    f"that is trained on."
+                )
+                summary = f"`{label}` is put in eval mode inside the training step and then trained: call `{label}.train()` before that forward"
+            elif leak.after_loop:
                 message = (
                     f"{what} inside a training loop that trained it in train mode, and it is trained again after that loop "
                     f"without `{label}.train()` (a second training phase, a learning-rate sweep): there {effect}. Call "
@@ -250,11 +265,22 @@ class EvalNotRestored(Rule):
                 message += f" `{label}` is built by `{(holder.cls_name or '').rsplit('.', 1)[-1]}`: call {call} after validating."
                 summary = f"`{label}` is left in eval mode inside the training loop: call {call} after validating"
             fix = None
-            anchor = _block_end(facts, node) if not leak.after_loop else None  # (after the loop: where it trains again is the place)
-            if anchor is not None and leak.obj.part_of is None and all(p.isidentifier() for p in label.split(".")):
-                last, first = anchor
-                fix = FixSpec("unsafe", (InsertAfter(last, f"{label}.train()", indent_like=first),), f"Add `{label}.train()` after the validation block")
-            if leak.after_loop:
+            identifier = leak.obj.part_of is None and all(p.isidentifier() for p in label.split("."))
+            if leak.in_step:
+                before = _same_block_later(facts, node, leak.use)
+                if before is not None and identifier:
+                    fix = FixSpec("unsafe", (InsertBefore(before, f"{label}.train()"),), f"Add `{label}.train()` before the forward the step trains on")
+            else:
+                anchor = _block_end(facts, node) if not leak.after_loop else None  # (after the loop: where it trains again is the place)
+                if anchor is not None and identifier:
+                    last, first = anchor
+                    fix = FixSpec("unsafe", (InsertAfter(last, f"{label}.train()", indent_like=first),), f"Add `{label}.train()` after the validation block")
+            if leak.in_step:
+                related = (
+                    (leak.use, f"`{label}` is trained here, still in eval mode"),
+                    (leak.loop, "the training loop whose step put it in train mode"),
+                )
+            elif leak.after_loop:
                 related = (
                     (leak.use, f"`{label}` is trained again here, still in eval mode"),
                     (leak.loop, "the training loop that left it in eval mode"),
@@ -279,3 +305,16 @@ def _block_end(facts, node: cst.CSTNode) -> Optional[tuple]:
     if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Break, cst.Continue, cst.Raise)) for s in last.body):
         return None
     return last, stmt
+
+
+def _same_block_later(facts, node: cst.CSTNode, use: cst.CSTNode) -> Optional[cst.CSTNode]:
+    """The statement holding ``use`` when it follows the statement holding ``node`` in the same
+    block (where `model.train()` goes between them), else None."""
+    first, later = facts.enclosing_statement(node), facts.enclosing_statement(use)
+    if first is None or later is None or first is later:
+        return None
+    block = facts.parent(first)
+    if block is not facts.parent(later) or not isinstance(block, cst.IndentedBlock):
+        return None
+    body = list(block.body)
+    return later if body.index(first) < body.index(later) else None

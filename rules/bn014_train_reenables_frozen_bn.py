@@ -129,8 +129,12 @@ class TrainReenablesFrozenBN(Rule):
                 freeze_code = f"{facts.module.code_for_node(item.freeze.func)}(...)"  # a constructor over several lines
             if len(freeze_code) > 70:
                 freeze_code = freeze_code[:67] + "..."
+            node = item.node
+            through = isinstance(node, cst.Call) and not (isinstance(node.func, cst.Attribute) and node.func.attr.value == "train")
+            # A helper that calls `.train()` on the model (`train_model(model, ...)`): name it.
+            switch = f"`{facts.module.code_for_node(node.func)}(...)` calls `{label}.train()`, which" if through else f"`{label}.train()`"
             message = (
-                f"`{label}.train()` re-enables the BatchNorm layers frozen earlier by `{freeze_code}`: `train()` is "
+                f"{switch} re-enables the BatchNorm layers frozen earlier by `{freeze_code}`: `train()` is "
                 f"recursive and sets every submodule, the frozen BN included, back to train mode, so they normalise with "
                 f"batch statistics and update their running stats again. Override `train()` in the model to put BN back "
                 f"in eval after `super().train(mode)`, or re-apply the freeze after every `{label}.train()`."
@@ -139,5 +143,13 @@ class TrainReenablesFrozenBN(Rule):
                 (item.freeze, "BatchNorm put in eval (frozen) here"),
                 (item.use, f"`{label}` is trained here with that BatchNorm in train mode again"),
             )
-            summary = f"`{label}.train()` re-enables BatchNorm frozen with `.eval()`: re-freeze it after every `.train()`"
+            summary = (
+                f"`{_short(facts.module.code_for_node(node.func))}(...)` calls `{label}.train()` and unfreezes BN put in eval: override `train()` to keep it frozen"
+                if through else f"`{label}.train()` re-enables BatchNorm frozen with `.eval()`: re-freeze it after every `.train()`"
+            )
             self.report(item.node, message, related=related, summary=summary)
+
+
+def _short(code: str, width: int = 28) -> str:
+    """A callee's name for a one-line summary (its tail when long: `...trainer.run_epoch`)."""
+    return code if len(code) <= width else "..." + code[-(width - 3):]

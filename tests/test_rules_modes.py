@@ -428,6 +428,62 @@ def test_bn006_eval_left_on_after_validation_and_fix():
     assert lint(fixed) == []
 
 
+def test_bn006_eval_inside_the_step_before_its_training_forward_and_fix():
+    body = """\
+    def blob_stats(model, x):
+        return model.predict(x).float().mean()
+
+
+    def loss_fn(model, x, y):
+        model.train()
+        extra = blob_stats(model, x)
+        out = model(x)
+        return F.cross_entropy(out, y) + extra
+
+
+    def fit(model, loader, opt):
+        for x, y in loader:
+            opt.zero_grad()
+            loss_fn(model, x, y).backward()
+            opt.step()
+
+
+    class Predicting(Net):
+        def predict(self, x):
+            self.eval()
+            return self(x).argmax(1)
+
+
+    model = Predicting()
+    fit(model, train_loader, torch.optim.SGD(model.parameters(), lr=0.1))
+    """
+    assert found(body) == [(7, "BN006")]
+    src = PRELUDE + textwrap.dedent(body)
+    (f,) = lint(src)
+    assert "`blob_stats(...)` puts `model` in eval mode inside a training step" in f.message
+    assert f.fix is not None and f.fix.applicability == "unsafe"
+    fixed = fix_all(src)
+    assert fixed == src.replace("    out = model(x)\n", "    model.train()\n    out = model(x)\n")
+    assert lint(fixed) == []
+    assert fix_all(fixed) == fixed
+
+
+def test_bn006_eval_inside_the_step_then_train_again_is_quiet():
+    body = """\
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in train_loader:
+        model.train()
+        model.eval()
+        with torch.no_grad():
+            target = model(x).argmax(1)
+        model.train()
+        F.cross_entropy(model(x), target).backward()
+        opt.step()
+    """
+    assert found(body) == []
+
+
 def test_bn006_through_helpers():
     body = """\
     def validate(model, loader):
