@@ -2180,6 +2180,38 @@ _MAX_INDEX_BYTES = 2_000_000
 MAX_IMPORT_HOPS = 3
 
 
+def _literal_path(expr: ast.AST) -> Optional[str]:
+    """The path, relative to the importing module's folder, of a `sys.path` entry written as a
+    literal (`'core'`, `'../lib'`), or joined onto that folder (`os.path.join(os.path.dirname(
+    __file__), 'core')`, also through `os.path.abspath`/`realpath`).  None for anything else."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, ast.Call) and dotted_name(expr.func) in ("os.path.abspath", "os.path.realpath", "os.path.normpath") and len(expr.args) == 1:
+        return _literal_path(expr.args[0])
+    if isinstance(expr, ast.Call) and dotted_name(expr.func) == "os.path.join" and expr.args:
+        head, rest = expr.args[0], expr.args[1:]
+        parts = [a.value for a in rest if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if len(parts) != len(rest):
+            return None
+        if _is_module_folder(head):
+            return os.path.join(".", *parts)
+        first = _literal_path(head)
+        return os.path.join(first, *parts) if first is not None else None
+    if _is_module_folder(expr):
+        return "."
+    return None
+
+
+def _is_module_folder(expr: ast.AST) -> bool:
+    """`os.path.dirname(__file__)`, also of `os.path.abspath(__file__)` / `realpath`."""
+    if not (isinstance(expr, ast.Call) and dotted_name(expr.func) == "os.path.dirname" and len(expr.args) == 1):
+        return False
+    inner = expr.args[0]
+    while isinstance(inner, ast.Call) and dotted_name(inner.func) in ("os.path.abspath", "os.path.realpath") and len(inner.args) == 1:
+        inner = inner.args[0]
+    return isinstance(inner, ast.Name) and inner.id == "__file__"
+
+
 def _reexports_only(text: str) -> bool:
     """A package `__init__.py` that defines nothing at its top level (no `def`/`class`): it only
     re-exports its modules (`from .nets import *`, `from .resnet import ResNet`).  Passing through
@@ -2244,7 +2276,8 @@ class ProjectIndex:
         # text has BN evidence, the project files it imports, and the absent files probed.
         self._text_nodes: Dict[str, Optional[Tuple[bool, Tuple[str, ...], Tuple[str, ...]]]] = {}
         self._bases: Dict[str, List[str]] = {}
-        self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
+        self._sys_path_dirs: Dict[str, List[str]] = {}  # file -> folders its `sys.path.append(...)` adds
+        self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...], Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
         # (module, depth) -> is BN evidence that close, and what that answer rests on.
         self._text_reach: Dict[Tuple[str, int], Tuple[bool, frozenset]] = {}
         # Equal dependency sets are stored once: thousands of answers rest on the same few
@@ -2492,6 +2525,7 @@ class ProjectIndex:
         edges: List[str] = []
         probed: List[str] = []
         folder = os.path.dirname(path)
+        extra = tuple(self._sys_path_additions(path)) if "sys.path" in text else ()
         for level, module, names in imported_modules(text):
             parts = tuple(module.split(".")) if module else ()
             if not level and (not parts or parts[0] in THIRD_PARTY_ROOTS):
@@ -2501,14 +2535,15 @@ class ProjectIndex:
             if level and not parts:
                 targets.append(("__init__",))  # `from . import x`: the package itself
             for target in targets:
-                found, absent = self._resolve_text_import(folder, level, target)
+                found, absent = self._resolve_text_import(folder, level, target, extra)
                 edges.extend(found)
                 probed.extend(absent)
         return tuple(dict.fromkeys(edges)), tuple(dict.fromkeys(probed))
 
-    def _resolve_text_import(self, folder: str, level: int, target: Tuple[str, ...]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
-        """The files an import of ``target`` may load, as ``_candidate_modules`` would look for them."""
-        key = (folder, level, target)
+    def _resolve_text_import(self, folder: str, level: int, target: Tuple[str, ...], extra: Tuple[str, ...] = ()) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """The files an import of ``target`` may load, as ``_candidate_modules`` would look for them
+        (``extra``: the folders the importing module adds to `sys.path`)."""
+        key = (folder, level, target, extra)
         cached = self._text_resolved.get(key)
         if cached is not None:
             return cached
@@ -2518,7 +2553,7 @@ class ProjectIndex:
                 base = os.path.dirname(base)
             bases = [base]
         else:
-            bases = self._import_bases(folder)
+            bases = self._import_bases(folder) + list(extra)
         found: List[str] = []
         absent: List[str] = []
         for base in bases:
@@ -3506,6 +3541,35 @@ class ProjectIndex:
         self._bases[folder] = bases
         return bases
 
+    def _sys_path_additions(self, from_path: str) -> List[str]:
+        """The folders a module adds to `sys.path` at its top level before importing its own code
+        (`sys.path.append('core')`, `sys.path.insert(0, os.path.join(os.path.dirname(__file__),
+        'lib'))`), found where they exist: relative to the module's folder and to the project
+        root (a script is run from either).  Only literal paths are read."""
+        path = os.path.abspath(from_path)
+        cached = self._sys_path_dirs.get(path)
+        if cached is not None:
+            return cached
+        found: List[str] = []
+        self._sys_path_dirs[path] = found
+        if "sys.path" not in self._module_text(path):
+            return found
+        tree = self.module_tree(path)
+        folder = os.path.dirname(path)
+        anchors = [folder] + ([self.root] if self.root and self.root != folder else [])
+        for node in ast.walk(tree) if tree is not None else ():
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "insert")
+                    and dotted_name(node.func.value) == "sys.path" and node.args):
+                continue
+            relative = _literal_path(node.args[-1])
+            if relative is None:
+                continue
+            for anchor in anchors:
+                candidate = os.path.normpath(os.path.join(anchor, relative))
+                if candidate not in found and os.path.isdir(candidate):
+                    found.append(candidate)
+        return found
+
     def _definition_loads_weights(self, module: str, name: str) -> Optional[bool]:
         """Does the top-level definition ``name`` of ``module`` load weights in its text?  None when
         the module defines no such name (re-exported, or a submodule).  Answers are kept (a few
@@ -3569,7 +3633,7 @@ class ProjectIndex:
                 base = os.path.dirname(base)
             bases = [base]
         else:
-            bases = self._import_bases(os.path.dirname(os.path.abspath(from_path)))
+            bases = self._import_bases(os.path.dirname(os.path.abspath(from_path))) + self._sys_path_additions(from_path)
         best: Optional[Tuple[int, str, str]] = None  # (module prefix length, path, attr)
         for base in bases:
             # Longest module prefix first: a.b.C -> module a/b.py attr C, then module a attr b.C

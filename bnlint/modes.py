@@ -361,6 +361,7 @@ class ModesAnalysis:
         self._phases: Dict[str, object] = {}  # `phase` -> "val" while ``_exec_phases`` runs that iteration
         self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
         self._optimized: Set[int] = set()  # ids of models whose parameters an optimizer takes
+        self._mode_method_names: Optional[Set[str]] = None  # ``_mode_method_call``
         # The name an optimizer is bound to (`opt_d = Adam(netD.parameters())`) -> the ids of the
         # models whose parameters it takes (None: some it takes are not known).
         self._optimizer_models: Dict[str, Optional[Set[int]]] = {}
@@ -1366,6 +1367,33 @@ class ModesAnalysis:
                     found = node
         self._attr_train_cache[key] = found  # type: ignore[assignment]
         return found
+
+    def _mode_method_call(self, call: cst.Call) -> bool:
+        """`model.module.freeze_bn()`: a call of a method that some class of this file, or a
+        project class it imports, defines and that switches modes (`.eval()`, `.train(...)`,
+        `.apply(...)` in its body).  (By the method's name: which object's class runs it is the
+        analysis's business; this only says the `if` around it decides a mode.)"""
+        if not isinstance(call.func, cst.Attribute):
+            return False
+        if self._mode_method_names is None:
+            from bnlint.effects import switches_modes_in
+
+            names: Set[str] = set()
+            inv = self.facts.inventory
+            classes = list(inv.classes.values())
+            if self.facts.index is not None and self.facts.path:
+                called = {dotted(c.func) for c in self.facts.calls}
+                for local in inv.aliases:
+                    # (Only classes this file builds: their modules are read for their BN anyway.)
+                    found = self.facts.index.class_definition(self.facts.path, inv.resolve(local)) if local in called and inv.is_imported(local) else None
+                    if found is not None:
+                        classes.append(found[4][found[1]])
+            for cls in classes:
+                for item in cls.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name not in ("train", "eval", "__init__") and switches_modes_in(item):
+                        names.add(item.name)
+            self._mode_method_names = names
+        return call.func.attr.value in self._mode_method_names
 
     def _under_if(self, node: cst.CSTNode) -> bool:
         """Is ``node`` inside an `if` of its function (or of the module's top level)?"""
@@ -4422,7 +4450,7 @@ class ModesAnalysis:
             flag_names: Dict[str, Optional[str]] = {}  # comparison key -> the flag it compares
             for call in self.facts.calls:
                 if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_CHANGING_METHODS) and not (
-                    self._under_if(call) and self._freezing_helper_call(call)
+                    self._under_if(call) and (self._freezing_helper_call(call) or self._mode_method_call(call))
                 ):
                     continue
                 for anc in self.facts.ancestors(call):
