@@ -146,7 +146,10 @@ class FrozenBNTrainMode(Rule):
     handed, `self.model = model`) that freezes `self.model` in one method and
     trains it in another is reported at its freeze when the model it is
     handed holds BatchNorm (a construction in this file, or in another module
-    of the project) and the freeze runs first: the class calls it before the
+    of the project) and the freeze runs first (also through a helper of this
+    file its constructor hands the model to, `self.opt = make_optimizer(net)`;
+    a training method that puts the frozen part back in eval after its
+    `.train()`, `self.net.trunk.eval()`, keeps it frozen): the class calls it before the
     training (`def fine_tune(self): self.freeze(); self.fit()`, or in its
     constructor), or an instance of this file does (`learn.freeze()`, then
     `learn.fit()`). A freeze method that no one calls, or that runs only after
@@ -971,7 +974,25 @@ class FrozenBNTrainMode(Rule):
                     part = _root(node.func.value)
                     if part in roots and part != container:
                         return True
+                    if part == container and self._frozen_part_named(train_call, node):
+                        return True  # `self.net.train(); self.net.trunk.eval()` after freezing `net.trunk`
         return False
+
+    def _frozen_part_named(self, train_call: cst.Call, eval_call: cst.Call) -> bool:
+        """Is ``eval_call`` on a part of what ``train_call`` trains (`self.net.trunk` of
+        `self.net`) whose attribute name is the part the freeze being checked froze (`for w in
+        net.trunk.parameters()`, `net.trunk.requires_grad_(False)`)?"""
+        trained = dotted(train_call.func.value)  # type: ignore[attr-defined]
+        part = dotted(eval_call.func.value)  # type: ignore[attr-defined]
+        site = self._site.node
+        if not trained or not part or not part.startswith(trained + ".") or site is None:
+            return False
+        frozen = site
+        loop = next((a for a in self.ctx.facts.ancestors(site) if isinstance(a, cst.For)), None)
+        if loop is not None:
+            frozen = loop.iter
+        names = {n.attr.value for n in [frozen, *self._walk(frozen)] if isinstance(n, cst.Attribute)}
+        return part.rsplit(".", 1)[-1] in names
 
     def _only_return_follows(self, train_call: cst.Call, fn: cst.FunctionDef) -> bool:
         """Is ``train_call`` a statement of ``fn``'s own body followed by nothing but a `return`
@@ -1394,7 +1415,18 @@ class FrozenBNTrainMode(Rule):
                 r = _root(arg)
                 if r:
                     roots.add(r)
+                caller = facts.enclosing_function(arg) if isinstance(arg, cst.Name) else None
+                if caller is not None and arg.value in params_of(caller) and caller is not fn:
+                    # Handed on from the caller's own parameter (`self.opt = make_optimizer(net)` in a
+                    # trainer's constructor): what that caller's callers pass, one step further.
+                    holds = holds or any(facts.expr_holds_bn(a) for a in facts.caller_arguments(caller, arg.value))
+                    if caller.name.value == "__init__" and _kept_as_attribute(caller, arg.value):
+                        roots.add("self")
             roots.add(root)
+            if fn.name.value == "__init__" and _kept_as_attribute(fn, root):
+                # A trainer's constructor freezing the model it is handed and keeps (`self.net =
+                # net`; `self.opt = make_optimizer(net)`): its methods' `self.net` is that model.
+                roots.add("self")
             if holds or (allow_unknown and roots):
                 return ("holds", roots | self.ctx.facts.aliases(roots), label)
             return None
@@ -2368,3 +2400,15 @@ def _trained_if(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         return value.test
     return None
 
+
+def _kept_as_attribute(init: cst.FunctionDef, param: str) -> bool:
+    """Does the constructor store its parameter ``param`` on the instance (`self.net = net`)?"""
+    for stmt in init.body.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if (
+                    isinstance(small, cst.Assign) and isinstance(small.value, cst.Name) and small.value.value == param
+                    and any(isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == "self" for t in small.targets)
+                ):
+                    return True
+    return False
