@@ -49,6 +49,9 @@ ENTRY, TRAIN, EVAL, UNKNOWN = "=", "T", "E", "?"
 # The evaluation context of a forward on made-up data (`torch.randn(...)`): a probe of a network with
 # random weights, but a pass that moves the running statistics of a trained one.
 SYNTHETIC = "synthetic"
+# In a forward's kinds: it is trained only when the model is in train mode (the function steps
+# under `if model.training:`, a shared epoch loop that also validates).
+TRAIN_MODE_ONLY = "train_mode_only"
 MAX_DEPTH = 3  # helpers of helpers followed this many calls deep
 
 _NO_GRAD_LEAVES = frozenset({"no_grad", "inference_mode"})
@@ -696,6 +699,7 @@ class _ParamRun:
             # As it came, or set (a loop that may run no iteration): "=|T", "=|E".
             exit_mode = ENTRY + "|" + next(iter(finals - {ENTRY}))
         backwards = _backward_positions(self.fn, self.functions)
+        training_guarded = self.training_guarded()
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
         trains_in: List[str] = []
         # Forwards after the function put submodules in eval (`self.backbone.eval();
@@ -733,6 +737,13 @@ class _ParamRun:
             trained = trained_by_callee or (
                 not kinds & {"no_grad"} and (_trained_after(node, loop, backwards) if own else _result_backpropagated(self.fn, node, backwards))
             )
+            if trained and own and not trained_by_callee and training_guarded:
+                unguarded = [b for b in backwards if id(b[1]) not in training_guarded]
+                if not _trained_after(node, loop, unguarded):
+                    if modes == frozenset({EVAL}):
+                        trains_in.append(("", ""))  # run in eval mode: the training branch is not taken
+                        continue
+                    kinds = kinds | {TRAIN_MODE_ONLY}
             if len(modes) == 2 and ENTRY in modes and TRAIN in modes:
                 modes = frozenset({TRAIN})  # train mode, or as it came (a loop that may not run)
             if ENTRY in modes and len(modes) == 1:
@@ -771,6 +782,16 @@ class _ParamRun:
             forwards=tuple(forwards),
             steps=tuple(steps),
         )
+
+    def training_guarded(self) -> Set[int]:
+        """The ids of the nodes under `if model.training:` (the parameter's own mode): they run
+        only when it is in train mode."""
+        out: Set[int] = set()
+        for node in ast.walk(self.fn):
+            test = node.test if isinstance(node, ast.If) else None
+            if isinstance(test, ast.Attribute) and test.attr == "training" and self.is_alias(test.value):
+                out.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+        return out
 
     # --- statements -----------------------------------------------------------------
     def block(self, body: List[ast.stmt], modes: Optional[FrozenSet[str]], ctx: _Context) -> Optional[FrozenSet[str]]:

@@ -362,6 +362,7 @@ class ModesAnalysis:
         self._may_be_trained: Set[int] = set()  # ids of models an optimizer or a call may train
         self._optimized: Set[int] = set()  # ids of models whose parameters an optimizer takes
         self._mode_method_names: Optional[Set[str]] = None  # ``_mode_method_call``
+        self._getters: Dict[Tuple[str, str], Optional[str]] = {}  # ``_getter_attribute``
         # The name an optimizer is bound to (`opt_d = Adam(netD.parameters())`) -> the ids of the
         # models whose parameters it takes (None: some it takes are not known).
         self._optimizer_models: Dict[str, Optional[Set[int]]] = {}
@@ -516,7 +517,7 @@ class ModesAnalysis:
                     continue  # it leaves no model this file follows
                 if self.facts.path and any(
                     len(var) == 3 and var[0] == "self" and var[1] == id(cls) and obj is not None and obj.mode_sensitive
-                    and self.facts.index.mode_switched_by_importers(self.facts.path, var[2].split(".", 1)[1], cls.name.value)
+                    and self._switched_by_importers(cls, var[2].split(".", 1)[1])
                     for var, obj in end.vars.items()
                 ):
                     break  # the scripts that use the class switch its model themselves (`learner.model.eval()`)
@@ -1054,6 +1055,11 @@ class ModesAnalysis:
                 return self.resolve(expr.args[0].value, st, fr)
             if isinstance(func, cst.Attribute) and (func.attr.value in KEEPS_MODE or func.attr.value in ("train", "eval")):
                 return self.resolve(func.value, st, fr)
+            if isinstance(func, cst.Attribute) and not expr.args and isinstance(func.value, (cst.Name, cst.Attribute)):
+                holder = self.resolve(func.value, st, fr)
+                attr = self._getter_attribute(holder.cls_name, func.attr.value) if holder is not None and holder.parts and holder.cls_name else None
+                if attr is not None:
+                    return holder.parts.get(attr)  # `task.network()` of `def network(self): return self.net`
             source = _children_container_source(expr, q)
             if source is not None:
                 whole = self.resolve(source, st, fr)
@@ -1062,6 +1068,33 @@ class ModesAnalysis:
                 return whole
             return None
         return None
+
+    def _getter_attribute(self, cls_name: str, method: str) -> Optional[str]:
+        """``attr`` when the method ``method`` of the class ``cls_name`` (of this file or a project
+        module) does nothing but hand out `self.<attr>` (every `return` returns it), else None."""
+        key = (cls_name, method)
+        if key not in self._getters:
+            found: Optional[str] = None
+            local = self.facts.class_named(cls_name) if "." not in cls_name else None
+            if local is not None:
+                fn = self._methods_of(local).get(method)
+                returns = [dotted(n.value) for n in self.walk(fn) if isinstance(n, cst.Return)] if fn is not None else []
+            else:
+                inv = self.facts.inventory
+                cls = None
+                if self.facts.path and self.facts.index is not None:
+                    # (``Obj.cls_name`` of an imported class is already qualified: `tasks.Task`.)
+                    qualified = inv.resolve(cls_name) if inv.is_imported(cls_name) else cls_name
+                    defined = self.facts.index.class_definition(self.facts.path, qualified)
+                    cls = defined[4][defined[1]] if defined is not None else None
+                fn_ast = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == method), None) if cls is not None else None
+                from bnlint.inventory import dotted_name
+
+                returns = [dotted_name(n.value) if n.value is not None else None for n in ast.walk(fn_ast) if isinstance(n, ast.Return)] if fn_ast is not None else []
+            if returns and all(r is not None and r == returns[0] and r.startswith("self.") and r.count(".") == 1 for r in returns):
+                found = returns[0][5:]
+            self._getters[key] = found
+        return self._getters[key]
 
     def _library_built(self, obj: Obj) -> bool:
         """Was ``obj`` built by a library model factory, whose dropout is in its last child?"""
@@ -1538,7 +1571,24 @@ class ModesAnalysis:
         # A script of the project that imports the class and switches the part itself
         # (`learner.model.eval()` before `learner.infer(...)`): its mode at a method is the
         # caller's choice.  (Read from the text: `.model.eval(` in a file importing the class.)
-        return bool(self.facts.path) and self.facts.index.mode_switched_by_importers(self.facts.path, attr, cls.name.value)
+        return self._switched_by_importers(cls, attr)
+
+    def _switched_by_importers(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Does a script of the project that imports ``cls`` switch the mode of its `self.<attr>`
+        (`learner.model.eval()`), also through a method that hands it out (`task.get_model().eval()`
+        with `def get_model(self): return self.model`, or a property)?"""
+        if not self.facts.path:
+            return False
+        index = self.facts.index
+        if index.mode_switched_by_importers(self.facts.path, attr, cls.name.value):
+            return True
+        for name, method in self._methods_of(cls).items():
+            returns = [n for n in self.walk(method) if isinstance(n, cst.Return) and n.value is not None]
+            if returns and all(dotted(r.value) == f"self.{attr}" for r in returns):
+                prop = any(dotted(d.decorator) == "property" for d in method.decorators)
+                if index.mode_switched_by_importers(self.facts.path, name if prop else f"{name}()", cls.name.value):
+                    return True
+        return False
 
     def _project_callee_keeps_mode(self, call: cst.Call, attr: str) -> bool:
         """Is ``call`` a call of a function of another project module whose summary leaves the
@@ -3643,7 +3693,15 @@ class ModesAnalysis:
         """A ``bnlint.effects.ParamEffect`` of a call on ``obj``: the forwards it runs in the
         caller's mode, its training in its own mode, BN it freezes, the mode it leaves.
         ``callee``: the ``FunctionEffects`` called, to read the callables the call hands it."""
+        from bnlint.effects import TRAIN_MODE_ONLY
+
         for kinds, trained, _ in effect.forwards:
+            if TRAIN_MODE_ONLY in kinds:
+                # Trained only in train mode (`if model.training:` around the step): handed a model
+                # in eval mode, the callee evaluates it, as it should.
+                kinds = kinds - {TRAIN_MODE_ONLY}
+                if all(v.mode == EVAL for v in st.modes.get(obj, frozenset({Val(UNKNOWN)}))):
+                    continue
             kinds = _summary_kinds(kinds, obj)
             if kinds is None:
                 continue
@@ -4566,6 +4624,10 @@ class ModesAnalysis:
         if not obj.mode_sensitive and not obj.is_parameter:
             return
         vals = st.modes.get(obj, frozenset({Val(UNKNOWN)}))
+        if trained and via is not None and "no_grad" in self._lexical_kinds(call, fr.fn):
+            # A helper that trains on its forward, called under `torch.no_grad()` (a shared epoch
+            # loop that steps only `if model.training:`): nothing it computes there has a gradient.
+            trained = False
         lexical = self._lexical_kinds(call, fr.fn) if not trained else set()
         if not trained and "no_grad" not in lexical and self._volatile_input(call, fr):
             lexical.add("no_grad")  # `model(Variable(x, volatile=True))`: PyTorch < 0.4's no-grad inference
@@ -4976,18 +5038,23 @@ class ModesAnalysis:
         if found is None:
             return False
         order, at, container, _ = found
-        stepped = [
-            node for node in self.walk(container)
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "step" and order.get(id(node), -1) > at
-        ]
-        if not stepped:
-            return False
-        for node in stepped:
+        later = sorted(
+            (node for node in self.walk(container)
+             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("step", "zero_grad") and order.get(id(node), -1) > at),
+            key=lambda node: order.get(id(node), -1),
+        )
+        stepped = False
+        for node in later:
             name = dotted(node.func.value)  # type: ignore[attr-defined]
             takes = self._optimizer_models.get(name) if name else None
+            if node.func.attr.value == "zero_grad":  # type: ignore[attr-defined]
+                if stepped and (takes is None or id(obj) in takes):
+                    break  # its own optimizer clears what this forward left before stepping (GAN)
+                continue
             if takes is None or id(obj) in takes:
                 return False
-        return True
+            stepped = True
+        return stepped
 
     def _bound_by_statement_of(self, call: cst.Call) -> Set[str]:
         """The names the statement holding ``call`` binds (`out, feats = model(x)`: out, feats)."""

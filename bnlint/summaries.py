@@ -55,6 +55,11 @@ class Construction:
     # A factory whose every `return` is a tuple with, at this position, a model whose BN
     # parameters it froze on every path (`return net, optimizer`): `net, opt = build(...)`.
     params_frozen_at: int = -1
+    # The constructor parameter whose module it keeps (`self.backbone = backbone`) and then freezes
+    # the parameters of, on every path (`for p in self.backbone.parameters(): p.requires_grad =
+    # False`), and its position after `self`: the caller's argument decides whether that froze BN.
+    params_frozen_argument: Optional[str] = None
+    params_frozen_argument_index: int = -1
 
 
 # (id(node), name) -> (a weak reference to the node, its summary).  An id is reused once its node
@@ -204,17 +209,38 @@ def _class_summary(
              and _freezes_bn_parameters(stmt, bn_attrs, methods, definitions, builds_bn)),
             None,
         )
+    frozen_argument = None if params_frozen else _frozen_kept_argument(init, params)
     override = methods.get("train")
-    if (params_frozen or params_flag) and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
-        params_frozen, params_flag = False, None  # its `train()` puts the BN layers back in eval: frozen for real
-    if mode is None and not freezes and not params_frozen and not params_flag and not loads:
+    if (params_frozen or params_flag or frozen_argument) and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
+        # its `train()` puts the BN layers back in eval: frozen for real
+        params_frozen, params_flag, frozen_argument = False, None, None
+    if mode is None and not freezes and not params_frozen and not params_flag and not loads and not frozen_argument:
         return None
     flag = freeze_tests[0] if freeze_tests and all(t == freeze_tests[0] for t in freeze_tests) else None
     return Construction(
         mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1, loads_weights=loads,
         params_freeze_flag=params_flag, params_freeze_flag_index=params.index(params_flag) if params_flag else -1,
         params_freeze_default=_default_truth(init, params_flag) if params_flag else None,
+        params_frozen_argument=frozen_argument, params_frozen_argument_index=params.index(frozen_argument) if frozen_argument else -1,
     )
+
+
+def _frozen_kept_argument(init: ast.AST, params: List[str]) -> Optional[str]:
+    """The constructor parameter whose module the constructor keeps (`self.backbone = backbone`)
+    and whose parameters it then freezes, unconditionally, in its own body: that parameter."""
+    kept: Dict[str, str] = {}
+    for stmt in init.body:  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in params:
+            for target in stmt.targets:
+                name = _dotted(target)
+                if name and name.startswith("self.") and name.count(".") == 1:
+                    kept[name] = stmt.value.id
+        owner = _frozen_by(stmt)
+        if owner in kept:
+            return kept[owner]
+        if owner in params:
+            return owner  # `for p in backbone.parameters(): ...` before or after keeping it
+    return None
 
 
 def _flag_parameter(test: ast.AST, init: ast.AST, params: List[str]) -> Optional[str]:

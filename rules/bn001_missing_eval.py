@@ -301,8 +301,11 @@ class MissingEval(Rule):
     builder method (`self.net = self._build()`) that puts the network in eval
     before returning it leaves it in eval; a trainer class's inference method
     is not run after its training method when a script that imports the class
-    switches the model itself (`learner.model.eval()`, read from the text of
-    the project's files that import the class). A helper of another module
+    switches the model itself (`learner.model.eval()`, or through a method
+    that only hands the model out, `task.get_model().eval()`; read from the
+    text of the project's files that import the class). Such a getter is the
+    model in the script too: `task.get_model().eval()` puts `task.model` in
+    eval. A helper of another module
     that runs whatever model it is handed on made-up data (`_ =
     model(torch.randn(1, 3, s, s))` in a FLOPs counter or a warm-up)
     evaluates nothing of a network with random weights; a network with

@@ -138,7 +138,11 @@ class FrozenBNTrainMode(Rule):
     puts the BatchNorm layers back in eval after its `.train()`; a model
     class whose `train()` override keeps BN in eval is not reported for its
     freezing methods, nor a freeze of an object built from such a class of
-    another module. An override that walks only `self.children()` keeps in
+    another module. A constructor that keeps the module it is handed and
+    freezes its parameters (`LinearProbe(resnet18(...))` with `self.backbone
+    = backbone` and `for p in self.backbone.parameters(): p.requires_grad =
+    False`) is a freeze of that argument's BatchNorm, reported where the
+    object is built. An override that walks only `self.children()` keeps in
     eval only the BN layers that are direct children: where the class builds
     a deeper one (in a `Sequential`, a block of its own, a re-exposed part of
     a backbone), that one still runs in train mode and the freeze is
@@ -1114,12 +1118,20 @@ class FrozenBNTrainMode(Rule):
             if built is None:
                 continue
             inner = unmoved(value)  # `DeepLab(...).cuda()`: the constructor call
-            if not params_frozen_by(built, lambda param, index, call=inner: _argument_truth(call, param, index, self.ctx.facts)):
-                continue  # frozen only under a constructor flag this call leaves false (or unknown)
+            cls = self.ctx.code_for(inner.func).strip()
+            roots = {target.split(".")[0]} | ({target} if "." in target else set())
             if keeps_bn_eval(self.ctx.facts, dotted(inner.func)) or self._builder_returns_kept(inner):
                 continue  # its `train()` override (or its `forward`) puts the BN layers back in eval
-            cls = self.ctx.code_for(inner.func).strip()
-            sites.append((assign, inner, ("bn", {target.split(".")[0]} | ({target} if "." in target else set()), f"the BatchNorm layers of `{target}` (in `{cls}`'s constructor)")))
+            if not params_frozen_by(built, lambda param, index, call=inner: _argument_truth(call, param, index, self.ctx.facts)):
+                # (Frozen only under a constructor flag this call leaves false, or unknown.)  Or the
+                # constructor freezes the module it is handed (`Probe(resnet18(...))` with `for p in
+                # self.backbone.parameters(): p.requires_grad = False`): BN if that argument holds it.
+                handed = _argument_expression(inner, built.params_frozen_argument, built.params_frozen_argument_index) if built.params_frozen_argument else None
+                if handed is not None and self.ctx.facts.expr_holds_bn(handed):
+                    label = f"the BatchNorm layers of `{self.ctx.code_for(handed).strip()}` (frozen by `{cls}`'s constructor, which keeps it)"
+                    sites.append((assign, inner, ("holds", roots, label)))
+                continue
+            sites.append((assign, inner, ("bn", roots, f"the BatchNorm layers of `{target}` (in `{cls}`'s constructor)")))
         return sites
 
     def _built_keeping_bn_eval(self, root: str, at: cst.CSTNode, fn: Optional[cst.FunctionDef]) -> bool:
@@ -2367,6 +2379,17 @@ def _exclusive(a: List[Tuple[str, str, object]], b: List[Tuple[str, str, object]
 
 def _is_false(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _argument_expression(call: cst.Call, param: str, index: int) -> Optional[cst.BaseExpression]:
+    """What ``call`` passes for the constructor parameter ``param`` (position ``index``), or None."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+        if arg.star:
+            return None
+    positional = [a for a in call.args if a.keyword is None]
+    return positional[index].value if 0 <= index < len(positional) else None
 
 
 def _argument_truth(call: cst.Call, param: str, index: int, facts) -> Optional[bool]:

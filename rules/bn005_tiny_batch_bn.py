@@ -711,7 +711,11 @@ class TinyBatchBN(Rule):
     (`from config import Config`, `Config.batch_size`) whose body sets the
     value and whose module writes it nowhere else. A model handed to a plain class of another
     project module that keeps it and has a method that trains it
-    (`Runner(model, loader).fit(140)`) is trained by that class.
+    (`Runner(model, loader).fit(140)`) is trained by that class. A loader of
+    whole items (volumes, slides) whose every backward runs in an inner loop
+    over a DataLoader built in its body from each item (`patch_loader =
+    DataLoader(TensorDataset(patches), batch_size=16)`) does not set the
+    batch BatchNorm sees: the inner loader is judged instead.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -1266,6 +1270,37 @@ class TinyBatchBN(Rule):
         scope = facts.enclosing_function(call) or facts.module
         return self._uses_train_nothing(scope, loader, target, 0)
 
+    def _rebatched_inside(self, loop: cst.CSTNode) -> bool:
+        """Does every backward or optimizer step in the body of ``loop`` (a `for` over a loader)
+        run in an inner `for` over a DataLoader the body builds itself (`patch_loader =
+        DataLoader(TensorDataset(patches), batch_size=16)` from each volume)?  Then the network
+        trains on that loader's batches, not on this one's."""
+        facts = self.ctx.facts
+        body = getattr(loop, "body", None)
+        if body is None:
+            return False
+        built = {
+            dotted(t.target)
+            for n in facts.iter_nodes(body) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and facts.callee(n.value) == "torch.utils.data.DataLoader"
+            for t in n.targets
+        }
+        inner = [
+            n for n in facts.iter_nodes(body)
+            if isinstance(n, cst.For) and (
+                (isinstance(n.iter, cst.Call) and facts.callee(n.iter) == "torch.utils.data.DataLoader") or dotted(iterated_source(n.iter)) in built
+            )
+        ]
+        if not inner:
+            return False
+        training = [
+            n for n in facts.iter_nodes(body)
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("backward", "manual_backward", "step")
+        ]
+        return bool(training) and all(any(self._inside(n, loop_) for loop_ in inner) for n in training)
+
+    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return any(a is container for a in self.ctx.facts.ancestors(node))
+
     def _uses_train_nothing(self, scope: cst.CSTNode, loader: str, target: Optional[cst.CSTNode], depth: int) -> bool:
         """``_feeds_no_training`` for the name ``loader`` of ``scope`` (its binding ``target``
         excluded).  A loader returned inside a tuple (`return tr, va`) is followed to the name each
@@ -1304,7 +1339,7 @@ class TinyBatchBN(Rule):
             uses += 1
             holder, looped = self._loop_over(node)
             if looped:
-                if _has_training_calls(holder):
+                if _has_training_calls(holder) and not self._rebatched_inside(holder):
                     return False
                 continue
             if self._draws_one_batch_untrained(node, scope):

@@ -27,8 +27,10 @@ class EvalNotRestored(Rule):
     eval (`model.train()` ... `pseudo = model.predict(u)` with a `predict`
     that calls `self.eval()`) trains that step in eval mode. A step whose
     later optimizer steps take only other models' parameters (a GAN's
-    generator step through a discriminator put in eval) trains nothing in
-    eval mode and is not reported.
+    generator step through a discriminator put in eval, whose own optimizer
+    clears its gradients before its next step) trains nothing in eval mode
+    and is not reported; nor does a helper that steps only `if
+    model.training:`, or anything run under `torch.no_grad()`.
 
     The analysis follows helpers in the same file: calling `model.train()` at
     the top of each epoch or step, inside the training helper
