@@ -699,6 +699,10 @@ class _ParamRun:
             # As it came, or set (a loop that may run no iteration): "=|T", "=|E".
             exit_mode = ENTRY + "|" + next(iter(finals - {ENTRY}))
         backwards = _backward_positions(self.fn, self.functions)
+        if self.literals:
+            # (`if phase == "train": loss.backward()` in a run bound to `phase="val"`: not taken.)
+            dead = self.dead_under_literals()
+            backwards = [b for b in backwards if id(b[1]) not in dead]
         training_guarded = self.training_guarded()
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
         trains_in: List[str] = []
@@ -782,6 +786,19 @@ class _ParamRun:
             forwards=tuple(forwards),
             steps=tuple(steps),
         )
+
+    def dead_under_literals(self) -> Set[int]:
+        """The ids of the nodes in branches the parameters bound to literals rule out."""
+        out: Set[int] = set()
+        for node in ast.walk(self.fn):
+            if isinstance(node, (ast.If, ast.IfExp)):
+                known = static_truth(node.test, self.literals)
+                if known is None:
+                    continue
+                dead = node.orelse if known else node.body
+                for part in dead if isinstance(dead, list) else [dead]:
+                    out.update(id(n) for n in ast.walk(part))
+        return out
 
     def training_guarded(self) -> Set[int]:
         """The ids of the nodes under `if model.training:` (the parameter's own mode): they run
@@ -1039,6 +1056,14 @@ class _ParamRun:
 
     # --- expressions ----------------------------------------------------------------
     def expr(self, node: ast.AST, modes: FrozenSet[str], ctx: _Context) -> FrozenSet[str]:
+        if isinstance(node, ast.IfExp):
+            # `model.train() if phase == "train" else model.eval()`: one branch runs, the one the
+            # call's literals decide where they do.
+            modes = self.expr(node.test, modes, ctx)
+            known = static_truth(node.test, self.literals) if self.literals else None
+            if known is not None:
+                return self.expr(node.body if known else node.orelse, modes, ctx)
+            return _join(self.expr(node.body, modes, ctx), self.expr(node.orelse, modes, ctx)) or modes
         for call in _calls_in_evaluation_order(node):
             if isinstance(call, (ast.Yield, ast.YieldFrom)):
                 self.yields.append(modes)
@@ -1247,9 +1272,19 @@ def input_gradient_only(fn: ast.AST) -> bool:
     a saliency map: `loss.backward(); grad = delta.grad`, or `torch.autograd.grad(loss, x)`) and
     steps no optimizer: its forwards train nothing, whatever mode the model is in."""
     backward = reads_grad = False
+    # Optimizers the function builds over tensors of its own (`optim.SGD([delta], lr=...)`, the
+    # perturbation of an L2 attack): their steps move an input, not the model.
+    input_optimizers = {
+        dotted_name(target)
+        for node in ast.walk(fn) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.args
+        and (dotted_name(node.value.func) or "").split(".")[-2:-1] == ["optim"]
+        and isinstance(node.value.args[0], (ast.List, ast.Tuple)) and node.value.args[0].elts
+        and all(isinstance(e, ast.Name) for e in node.value.args[0].elts)
+        for target in node.targets
+    }
     for node in ast.walk(fn):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "step":
+            if node.func.attr == "step" and dotted_name(node.func.value) not in input_optimizers:
                 return False
             if node.func.attr == "backward":
                 backward = True

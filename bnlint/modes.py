@@ -4737,7 +4737,8 @@ class ModesAnalysis:
                     self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call), use=call)
             elif (
                 v.mode == EVAL and v.over_train is not None and v.over_train is innermost and v.mark is None and not v.restored and not plain
-                and (self.optimized(obj) or obj.is_parameter) and (trained or self._backward_after(call, fr.fn) or self._caller_trains_on_result(fr))
+                and (self.optimized(obj) or obj.is_parameter)
+                and (trained or (via is None and self._output_backpropagated(call, fr.fn)) or self._caller_trains_on_result(fr))
                 and not self._steps_only_other_models(call, fr.fn, obj)
             ):
                 # Train mode chosen for this step, then put in eval inside it before the forward
@@ -5026,6 +5027,24 @@ class ModesAnalysis:
                 if id(node) in enclosing:
                     return True
                 if order.get(id(node), -1) > at and (outputs is None or self._reads_names(node.func.value, outputs, scope)):
+                    return True
+        return False
+
+    def _output_backpropagated(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
+        """Is what the forward ``call`` computes back-propagated later in its loop body (or
+        function): a `.backward()` around it, or on a value read from the names its statement
+        binds (`logits = model(x)` ... `loss = ce(logits, y)` ... `loss.backward()`)?"""
+        scope: cst.CSTNode = fn if fn is not None else self.module
+        found = self._step_region(call, scope)
+        if found is None:
+            return False
+        order, at, container, enclosing = found
+        outputs = self._bound_by_statement_of(call)
+        for node in self.walk(container):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward"):
+                if id(node) in enclosing:
+                    return True
+                if order.get(id(node), -1) > at and self._reads_names(node.func.value, outputs, scope):
                     return True
         return False
 

@@ -715,7 +715,11 @@ class TinyBatchBN(Rule):
     whole items (volumes, slides) whose every backward runs in an inner loop
     over a DataLoader built in its body from each item (`patch_loader =
     DataLoader(TensorDataset(patches), batch_size=16)`) does not set the
-    batch BatchNorm sees: the inner loader is judged instead.
+    batch BatchNorm sees: the inner loader is judged instead. BatchNorm put
+    back in eval after `.train()` under a test of an argparse option (`if
+    args.stage != "chairs": model.freeze_bn()`) is judged as the defaults
+    run: with no `--stage` given (default None) it is frozen and the batch
+    size does not reach it.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -1788,6 +1792,44 @@ class TinyBatchBN(Rule):
             passed.append(found)
         return passed or None
 
+    def _option_test_by_default(self, key: str) -> Optional[bool]:
+        """The truth, as the defaults run, of a configuration test the mode analysis keeps as a
+        guard (`args.stage != 'chairs'`, as written): a comparison of an argparse option of this
+        file with a string, the option's default a string or, with no `default=`, `action` or
+        `required`, None.  None when not decided so."""
+        import ast as _ast
+
+        try:
+            test = _ast.parse(key, mode="eval").body
+        except SyntaxError:
+            return None
+        if not (isinstance(test, _ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (_ast.Eq, _ast.NotEq))):
+            return None
+        left, right = test.left, test.comparators[0]
+        if not (isinstance(left, _ast.Attribute) and isinstance(left.value, _ast.Name) and isinstance(right, _ast.Constant) and isinstance(right.value, str)):
+            return None
+        root, dest = left.value.id, left.attr
+        if self._attribute_assigned(f"{root}.{dest}"):
+            return None
+        options = [
+            call for call in self.ctx.facts.calls
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call)
+        ]
+        if len(options) != 1:
+            return None
+        option = options[0]
+        if call_arg(option, "action") is not None or call_arg(option, "required") is not None:
+            return None
+        given = call_arg(option, "default")
+        if given is None:
+            default: object = None
+        elif isinstance(given.value, cst.SimpleString) and isinstance(given.value.evaluated_value, str):
+            default = given.value.evaluated_value
+        else:
+            return None
+        equal = default == right.value
+        return equal if isinstance(test.ops[0], _ast.Eq) else not equal
+
     def _option_string_default(self, expr: cst.BaseExpression) -> object:
         """`args.dataset` of an argparse option of this file with a string default (`default=
         "images"`) that the code never assigns: that string; else NOT_LITERAL.  The branch it
@@ -2742,8 +2784,7 @@ class TinyBatchBN(Rule):
         fn = facts.enclosing_function(near) if near is not None else None
         return [o for o in trained if facts.enclosing_function(o.node) is fn] or trained
 
-    @staticmethod
-    def _bn_frozen_in_training(forwards) -> bool:
+    def _bn_frozen_in_training(self, forwards) -> bool:
         """Every one of these training forwards meets the model's BN in eval mode, whichever path led there:
         frozen after the last ``.train()`` (``model.apply(set_bn_eval)``, ``m.eval()`` in a loop over
         ``model.modules()``: the analysis' ``Val.frozen``), the whole model in eval, or an explicit
@@ -2757,6 +2798,9 @@ class TinyBatchBN(Rule):
             for v in obs.vals:
                 if v.frozen is not None or v.mode == EVAL:
                     continue
+                if any(self._option_test_by_default(key) is (not truth) for key, truth in v.guards):
+                    continue  # reached only under an option value the defaults do not take
+                    # (`if args.stage != "chairs": model.freeze_bn()` with no `--stage` given)
                 if obs.obj.keeps_bn_eval and v.mode == TRAIN and v.origin:
                     continue  # set by a `.train()` call: the override ran (a freshly built model did not)
                 return False
