@@ -156,6 +156,35 @@ class CallerIndex:
             self._answers[key] = self._text_switches_mode(files, path, attribute)
         return bool(self._answers[key])
 
+    def class_built_by_importers(self, path: str, class_name: str) -> bool:
+        """Does a Python file of the project that imports ``path``'s module build an instance of its
+        class ``class_name`` (`ClassName(` in its text)?  True when the project cannot be read whole."""
+        path = os.path.abspath(path)
+        scope = self._scope_of(path)
+        module_word = os.path.splitext(os.path.basename(path))[0]
+        if module_word == "__init__":
+            module_word = os.path.basename(os.path.dirname(path))
+        words = self._import_words(scope)
+        if not words and project_files(scope) is None:
+            return True
+        self.index.consulted.add(TREE_DEPENDENCY + scope)
+        key = (path, class_name, "built-by-importers", None)
+        if key not in self._answers:
+            built = re.compile(rb"\b" + re.escape(class_name.encode()) + rb"\s*\(")
+            found = False
+            for other, other_words in words.items():
+                if other == path or module_word not in other_words:
+                    continue  # (`from trainer import *` names no class: the module is enough)
+                try:
+                    with open(other, "rb") as fh:
+                        found = built.search(fh.read()) is not None
+                except OSError:
+                    continue
+                if found:
+                    break
+            self._answers[key] = found
+        return bool(self._answers[key])
+
     @staticmethod
     def _text_switches_mode(files, path: str, attribute: str, mentioning: "Optional[str]" = None) -> bool:
         switch = re.compile(rb"\b" + re.escape(attribute.encode()) + rb"\s*\.\s*(?:eval|train)\s*\(")

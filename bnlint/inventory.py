@@ -2325,6 +2325,15 @@ class ProjectIndex:
             self._callers = CallerIndex(self)
         return self._callers.mode_switched_by_importers(path, attribute, class_name)
 
+    def class_built_by_importers(self, path: str, class_name: str) -> bool:
+        """``CallerIndex.class_built_by_importers``: a file importing ``class_name`` from ``path``'s
+        module builds an instance of it."""
+        if self._callers is None:
+            from bnlint.callers import CallerIndex
+
+            self._callers = CallerIndex(self)
+        return self._callers.class_built_by_importers(path, class_name)
+
     def mode_switched_elsewhere(self, path: str, attribute: str, mentioning: Optional[str] = None) -> bool:
         """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on
         something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?

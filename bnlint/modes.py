@@ -6004,3 +6004,101 @@ def lightning_trainer_call(facts: Facts, call: cst.Call, methods: FrozenSet[str]
     scope = facts.enclosing_function(call) or facts.module
     values = facts.assignments_to(func.value.value, scope) or facts.assignments_to(func.value.value, facts.module)
     return bool(values) and all(isinstance(v, cst.Call) and (facts.callee(v) or "") in _LIGHTNING_TRAINERS for v in values)
+
+
+@dataclass(frozen=True)
+class ClassEvalLeak:
+    """BN006 across the methods of one plain class: ``leaving`` (a method) puts `self.<attr>` in
+    eval at ``node`` and leaves it there, ``training`` trains it in whatever mode it finds it in,
+    and no method of the class puts it back in train mode for training."""
+
+    node: cst.Call
+    cls_name: str
+    attr: str
+    leaving: str
+    training: str
+
+
+def plain_class_eval_leaks(facts: Facts) -> List[ClassEvalLeak]:
+    """``ClassEvalLeak``s of the plain classes of this file (trainer or estimator wrappers, not
+    `nn.Module`s) that keep a model they are handed (`self.net = net`), read from the methods'
+    effect summaries (``effects.summarise_attribute_method``): a `predict()` that ends with
+    `self.net.eval()`, and a `fit()` that back-propagates `self.net` without `.train()` first, the
+    class having no method that switches it to train mode on its own."""
+    from bnlint.effects import EVAL as E_EVAL
+    from bnlint.effects import TRAIN as E_TRAIN
+    from bnlint.effects import constructor_attributes, is_module_class, summarise_attribute_method
+    from bnlint.inventory import _import_aliases
+
+    tree = getattr(facts, "ast_tree", None)
+    if tree is None or not facts.path or facts.index is None:
+        return []
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out: List[ClassEvalLeak] = []
+    resolver = None
+    for name, cls in classes.items():
+        if is_module_class(cls, classes):
+            continue
+        kept = constructor_attributes(cls)
+        if kept is None or not kept[1]:
+            continue
+        if any(dotted(c.func) == name for c in facts.calls) or facts.index.class_built_by_importers(facts.path, name):
+            # Built by this project's own code: the order it calls the methods in decides, and
+            # the mode analysis of that code follows it.  Only an API class whose callers are
+            # outside the project (a library's estimator) is judged by its methods alone.
+            continue
+        methods = [n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name != "__init__"]
+        if resolver is None:
+            resolver = facts.index._resolver(facts.path, functions, _import_aliases(tree))
+        for attr in sorted(set(kept[1].values())):
+            leaving: List[str] = []
+            training: List[str] = []
+            switches_to_train = False
+            for method in methods:
+                try:
+                    effect = summarise_attribute_method(cls, method.name, attr, facts.path, resolver, functions)
+                except RecursionError:
+                    effect = None
+                if effect is None:
+                    continue
+                modes = [what for kind, what in effect.steps if kind == "mode"]
+                steps = list(effect.steps)
+                for at, step in enumerate(steps):
+                    if step == ("mode", E_TRAIN) and (
+                        ("mode", E_EVAL) not in steps[:at] or any(kind == "train" for kind, _ in steps[at + 1:])
+                    ):
+                        # A `.train()` for training (`fit()` setting it before its steps, also after
+                        # an initial validation), or a switch of its own: not a restore after `.eval()`.
+                        switches_to_train = True
+                if effect.exit in (E_EVAL, "=|" + E_EVAL) and E_EVAL in modes:  # (on some path: `if eval_: self.net.eval()`)
+                    leaving.append(method.name)
+                if any(trained for _, trained, _ in effect.forwards) and not modes:
+                    training.append(method.name)  # trained in the mode the caller left it in
+            if switches_to_train or not leaving or not training:
+                continue
+            outside = any(
+                isinstance(c.func, cst.Attribute) and c.func.attr.value == "train" and (dotted(c.func.value) or "").endswith("." + attr)
+                and dotted(c.func.value) != f"self.{attr}"
+                for c in facts.calls
+            )
+            if outside or facts.index.mode_switched_by_importers(facts.path, attr, name):
+                continue  # code outside the class switches that model itself (`est.net.train()`)
+            for method_name in leaving:  # (reported where the `.eval()` is written, not at a method calling that one)
+                node = _last_attribute_eval(facts, name, method_name, attr)
+                if node is not None:
+                    out.append(ClassEvalLeak(node=node, cls_name=name, attr=attr, leaving=method_name, training=training[0]))
+    return out
+
+
+def _last_attribute_eval(facts: Facts, cls_name: str, method: str, attr: str) -> Optional[cst.Call]:
+    """The last `self.<attr>.eval()` (in source order) of the method ``method`` of this file's class."""
+    cls = facts.class_named(cls_name)
+    fn = next((s for s in _body_of(cls) if isinstance(s, cst.FunctionDef) and s.name.value == method), None) if cls is not None else None
+    if fn is None:
+        return None
+    found = [
+        n for n in walk(fn)
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "eval" and dotted(n.func.value) == f"self.{attr}"
+    ]
+    return found[-1] if found else None

@@ -32,6 +32,16 @@ class EvalNotRestored(Rule):
     and is not reported; nor does a helper that steps only `if
     model.training:`, or anything run under `torch.no_grad()`.
 
+    Across the methods of one plain class (an estimator or trainer wrapper
+    that keeps the model it is handed, `self.net = net`): a method that puts
+    `self.net` in eval and leaves it there (`predict()`), and a method that
+    trains it in whatever mode it finds it (`fit()` without `.train()`), in a
+    class none of whose methods puts it in train mode on its own (a restore
+    after its own `.eval()` does not count) and whose users do not switch it
+    themselves (`est.net.train()` in this file or in a script importing the
+    class): a `fit()` after a `predict()` trains in eval mode. Reported at the
+    `.eval()` that is left in place.
+
     The analysis follows helpers in the same file: calling `model.train()` at
     the top of each epoch or step, inside the training helper
     (`train_one_epoch(model, ...)` that starts with `model.train()`), or right
@@ -293,6 +303,19 @@ class EvalNotRestored(Rule):
                     (leak.loop, "the training loop whose next iteration it leaks into"),
                 )
             self.report(node, message, fix=fix, related=related, summary=summary)
+        from bnlint.modes import plain_class_eval_leaks
+
+        for item in plain_class_eval_leaks(facts):
+            label = f"self.{item.attr}"
+            message = (
+                f"`{item.cls_name}.{item.leaving}()` leaves `{label}` in eval mode, and `{item.cls_name}.{item.training}()` "
+                f"trains it in whatever mode it finds it (no `.train()`), while no method of the class puts it back in "
+                f"train mode: a `{item.training}()` after a `{item.leaving}()` trains with BatchNorm on its frozen running "
+                f"statistics and dropout off. Restore the mode at the end of `{item.leaving}()` (`{label}.train()` if it "
+                f"was training) or call `{label}.train()` at the start of `{item.training}()`."
+            )
+            summary = f"`{item.leaving}()` leaves `{label}` in eval and `{item.training}()` never calls `.train()`: restore the mode"
+            self.report(item.node, message, summary=summary)
 
 
 def _block_end(facts, node: cst.CSTNode) -> Optional[tuple]:
