@@ -719,7 +719,9 @@ class TinyBatchBN(Rule):
     back in eval after `.train()` under a test of an argparse option (`if
     args.stage != "chairs": model.freeze_bn()`) is judged as the defaults
     run: with no `--stage` given (default None) it is frozen and the batch
-    size does not reach it.
+    size does not reach it. A batch of `torch.cuda.device_count() * 4` for a
+    model the same function wraps in `nn.DataParallel` is 4 per replica: each
+    GPU's BatchNorm normalises its own share.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -1735,12 +1737,22 @@ class TinyBatchBN(Rule):
                 values = facts.assignments_to(expr.value, facts.module)
             ints = [self._int_value(v, at, depth + 1) for v in values]
             if ints and all(i is not None for i in ints) and len({i[0] for i in ints}) == 1:  # type: ignore[index]
+                if "DataParallel" in ints[0][1]:  # type: ignore[index]
+                    return (ints[0][0], f"`{expr.value}` = {ints[0][1]}")  # type: ignore[index]
                 return (ints[0][0], f"`{expr.value} = {ints[0][0]}`")  # type: ignore[index]
             return None
         if isinstance(expr, cst.Attribute):
             return self._attribute_value(expr.value, expr.attr.value, at, depth)
         if isinstance(expr, cst.Subscript):
             return self._dict_entry_value(expr, depth)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply) and self._data_parallel_around(at):
+            # `torch.cuda.device_count() * 4` with the model in `nn.DataParallel`: it splits each
+            # batch over the GPUs, and each replica's BatchNorm normalises its own share of 4.
+            for count, per_device in ((expr.left, expr.right), (expr.right, expr.left)):
+                if isinstance(count, cst.Call) and facts.callee(count) == "torch.cuda.device_count":
+                    share = self._int_value(per_device, at, depth + 1)
+                    if share is not None:
+                        return (share[0], f"`{self.ctx.code_for(expr).strip()}`, split over the GPUs by `nn.DataParallel`")
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide)):
             left, right = self._int_value(expr.left, at, depth + 1), self._int_value(expr.right, at, depth + 1)
             if left is None or right is None:
@@ -1760,6 +1772,13 @@ class TinyBatchBN(Rule):
                 if isinstance(sep, str) and sep and isinstance(text, str):
                     return (len(text.split(sep)), f"`{self.ctx.code_for(expr).strip()}` with the option's default {text!r}")
         return None
+
+    def _data_parallel_around(self, at: Optional[cst.CSTNode]) -> bool:
+        """Does the function holding ``at`` (or the module's top level) wrap a model in
+        `nn.DataParallel`, whose replicas each normalise their own share of the batch?"""
+        facts = self.ctx.facts
+        scope = facts.enclosing_function(at) if at is not None else None
+        return any(facts.callee(c) == "torch.nn.DataParallel" and facts.enclosing_function(c) is scope for c in facts.calls)
 
     def _passed_everywhere(self, fn: cst.FunctionDef, param: cst.Param) -> Optional[List[cst.BaseExpression]]:
         """The arguments for ``param`` when ``fn`` is called in this module and every call passes
