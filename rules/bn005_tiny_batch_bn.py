@@ -721,7 +721,10 @@ class TinyBatchBN(Rule):
     run: with no `--stage` given (default None) it is frozen and the batch
     size does not reach it. A batch of `torch.cuda.device_count() * 4` for a
     model the same function wraps in `nn.DataParallel` is 4 per replica: each
-    GPU's BatchNorm normalises its own share.
+    GPU's BatchNorm normalises its own share. A loop that drops the loader's
+    batch dimension from what it draws (`group = group.squeeze(0)`: each item
+    is a stack its dataset built) trains on batches of the item's size, not
+    known here: the loader's size is not reported.
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -1304,6 +1307,24 @@ class TinyBatchBN(Rule):
         ]
         return bool(training) and all(any(self._inside(n, loop_) for loop_ in inner) for n in training)
 
+    def _unbatched_in_loop(self, loop: cst.CSTNode) -> bool:
+        """Does the body of ``loop`` (a `for` over a loader) drop the loader's batch dimension from
+        what it draws (`group = group.squeeze(0)`): each item is a batch of its own (a stack of clips built by `__getitem__`), of a size not known here."""
+        facts = self.ctx.facts
+        target = getattr(loop, "target", None)
+        body = getattr(loop, "body", None)
+        if target is None or body is None:
+            return False
+        drawn = {n.value for n in [target, *facts.iter_nodes(target)] if isinstance(n, cst.Name)}
+        for n in facts.iter_nodes(body):
+            if (
+                isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("squeeze", "squeeze_")
+                and isinstance(n.func.value, cst.Name) and n.func.value.value in drawn
+                and len(n.args) == 1 and literal_value(n.args[0].value) == 0
+            ):
+                return True
+        return False
+
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return any(a is container for a in self.ctx.facts.ancestors(node))
 
@@ -1345,7 +1366,7 @@ class TinyBatchBN(Rule):
             uses += 1
             holder, looped = self._loop_over(node)
             if looped:
-                if _has_training_calls(holder) and not self._rebatched_inside(holder):
+                if _has_training_calls(holder) and not self._rebatched_inside(holder) and not self._unbatched_in_loop(holder):
                     return False
                 continue
             if self._draws_one_batch_untrained(node, scope):
