@@ -162,13 +162,16 @@ def _class_summary(
     seen = {"__init__"}
     todo = [(init, False)]
     bn_attrs = _bn_attributes(methods, aliases)
+    # Parts built from a class of this module that builds BatchNorm (`self.text_enc =
+    # TextEncoder()`): frozen whole, their BN is frozen (their own parts' names say nothing).
+    own_bn_attrs = _own_class_bn_attributes(methods, aliases, definitions)
     def builds_bn() -> bool:  # read only for a constructor that freezes all of `self`
         return _builds_bn(methods, aliases)
     params_frozen = False
     loads = False  # a checkpoint loaded into the object or a part of it while it is built
     while todo:
         fn, outer_conditional = todo.pop(0)
-        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn):
+        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn, own_bn_attrs):
             params_frozen = True
         for call, conditional in _calls_in_order(fn.body):
             conditional = conditional or outer_conditional
@@ -339,6 +342,19 @@ def _bn_trunks() -> frozenset:
     return BN_TRUNKS
 
 
+def _own_class_bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str], definitions: "Dict[str, Definition]") -> set:
+    """`self.<attr>` set to an instance of a class of this module that builds BatchNorm."""
+    out = set()
+    for fn in methods.values():
+        for node in ast.walk(fn):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)):
+                continue
+            cls = definitions.get(node.value.func.id)
+            if isinstance(cls, ast.ClassDef) and _builds_bn({n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}, aliases):
+                out.update(name[5:] for t in node.targets if (name := _dotted(t)) and name.startswith("self.") and name.count(".") == 1)
+    return out
+
+
 def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
     """`self.<attr>` set to a BatchNorm layer in the class's methods (`self.bn1 = nn.BatchNorm2d(64)`),
     or to a library model that holds BN (`self.base = torchvision.models.resnet50(...)`), the
@@ -374,7 +390,7 @@ def _builds_bn(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> bool:
 
 def _freezes_bn_parameters(
     fn: ast.AST, bn_attrs: set, methods: Optional[Dict[str, ast.AST]] = None, definitions: Optional[Dict[str, "Definition"]] = None,
-    builds_bn: "Callable[[], bool]" = lambda: False,
+    builds_bn: "Callable[[], bool]" = lambda: False, own_bn_attrs: "Optional[set]" = None,
 ) -> bool:
     """Unconditionally (not under an `if`) in ``fn``'s body: `for p in self.bn1.parameters():
     p.requires_grad = False`, `self.bn1.weight.requires_grad = False`, `self.bn1.requires_grad_(False)`
@@ -385,7 +401,7 @@ def _freezes_bn_parameters(
         if owner is None and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args:
             if _helper_freezes_argument(stmt.value, methods or {}, definitions or {}):
                 owner = _dotted(stmt.value.args[0])
-        if owner and owner.startswith("self.") and owner[5:] in bn_attrs:
+        if owner and owner.startswith("self.") and (owner[5:] in bn_attrs or owner[5:] in (own_bn_attrs or ())):
             return True
         if owner and owner.startswith("self.") and owner.count(".") == 2 and owner.split(".")[1] in bn_attrs and owner.split(".")[2] in _bn_trunks():
             # `self.base.layer1` of a `self.base = resnet50(...)`: a library model's stage (the
