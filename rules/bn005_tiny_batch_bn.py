@@ -1288,11 +1288,10 @@ class TinyBatchBN(Rule):
         body = getattr(loop, "body", None)
         if body is None:
             return False
-        built = {
-            dotted(t.target)
-            for n in facts.iter_nodes(body) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and facts.callee(n.value) == "torch.utils.data.DataLoader"
-            for t in n.targets
-        }
+        assigns = [n for n in facts.iter_nodes(body) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call)]
+        built = {dotted(t.target) for n in assigns if facts.callee(n.value) == "torch.utils.data.DataLoader" for t in n.targets}
+        # (`subvoxels = tqdm(patch_loader)`: the same loader, wrapped for its progress bar.)
+        built |= {dotted(t.target) for n in assigns if dotted(iterated_source(n.value)) in built and n.value is not iterated_source(n.value) for t in n.targets}
         inner = [
             n for n in facts.iter_nodes(body)
             if isinstance(n, cst.For) and (
@@ -1307,6 +1306,27 @@ class TinyBatchBN(Rule):
         ]
         return bool(training) and all(any(self._inside(n, loop_) for loop_ in inner) for n in training)
 
+    def _rebatched_in_function(self, fn: cst.FunctionDef, site: cst.Call, arg: cst.Arg) -> bool:
+        """Does every loop of the helper ``fn`` over the parameter ``arg`` fills (at ``site``)
+        train only on DataLoaders it builds from each item (``_rebatched_inside``)?"""
+        facts = self.ctx.facts
+        params = params_of(fn)
+        if arg.keyword is not None:
+            name = arg.keyword.value
+        else:
+            positional = [a for a in site.args if a.keyword is None]
+            index = positional.index(arg) if arg in positional else -1
+            name = params[index] if 0 <= index < len(params) else None
+        if not name or name not in params:
+            return False
+        wrapped = {name} | {
+            dotted(t.target) for n in facts.iter_nodes(fn)
+            if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and dotted(iterated_source(n.value)) == name and n.value is not iterated_source(n.value)
+            for t in n.targets
+        }
+        loops = [n for n in facts.iter_nodes(fn) if isinstance(n, cst.For) and dotted(iterated_source(n.iter)) in wrapped]
+        return bool(loops) and all(self._rebatched_inside(loop) for loop in loops)
+
     def _unbatched_in_loop(self, loop: cst.CSTNode) -> bool:
         """Does the body of ``loop`` (a `for` over a loader) drop the loader's batch dimension from
         what it draws (`group = group.squeeze(0)`): each item is a batch of its own (a stack of clips built by `__getitem__`), of a size not known here."""
@@ -1316,13 +1336,24 @@ class TinyBatchBN(Rule):
         if target is None or body is None:
             return False
         drawn = {n.value for n in [target, *facts.iter_nodes(target)] if isinstance(n, cst.Name)}
-        for n in facts.iter_nodes(body):
+        nodes = list(facts.iter_nodes(body))
+        # What the network is called on: the first argument of a plain call (`model(group)`),
+        # not of a loss (`criterion(outputs, labels)` squeezes a label, not the batch).
+        fed = {
+            n.args[0].value.value for n in nodes
+            if isinstance(n, cst.Call) and n.args and n.args[0].keyword is None and isinstance(n.args[0].value, cst.Name)
+            and isinstance(n.func, (cst.Name, cst.Attribute)) and not (isinstance(n.func, cst.Attribute) and n.func.attr.value in ("squeeze", "squeeze_", "to", "cuda", "float"))
+        }
+        for n in nodes:
             if (
                 isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("squeeze", "squeeze_")
                 and isinstance(n.func.value, cst.Name) and n.func.value.value in drawn
                 and len(n.args) == 1 and literal_value(n.args[0].value) == 0
             ):
-                return True
+                parent = facts.parent(n)
+                bound = {dotted(t.target) for t in parent.targets} if isinstance(parent, cst.Assign) else set()
+                if ({n.func.value.value} | bound) & fed:
+                    return True
         return False
 
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
@@ -1377,6 +1408,8 @@ class TinyBatchBN(Rule):
                 fn = facts.function_named(callee) if callee else None
                 if fn is None and callee and self._imported_function_trains_nothing(callee, site, holder):
                     continue  # `pixel_stats(loader)` of another module: one batch's statistics
+                if fn is not None and self._rebatched_in_function(fn, site, holder):
+                    continue  # the helper trains on loaders it builds from each item this one draws
                 if fn is None or _has_training_calls(fn):
                     return False
                 continue
