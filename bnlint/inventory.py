@@ -3561,9 +3561,17 @@ class ProjectIndex:
             return cached
         found: List[str] = []
         self._sys_path_dirs[path] = found
-        if "sys.path" not in self._module_text(path):
+        text = self._module_text(path)
+        if "sys.path" not in text:
             return found
-        tree = self.module_tree(path)
+        # (Parsed here and dropped: keeping the tree of every such file would hold the trees of
+        # the linted files themselves, which ``module_tree`` is not meant for.)
+        try:
+            from bnlint.py2 import parse_leniently
+
+            tree = parse_leniently(text.encode("latin-1")) if len(text) <= _MAX_INDEX_BYTES else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
         folder = os.path.dirname(path)
         anchors = [folder] + ([self.root] if self.root and self.root != folder else [])
         for node in ast.walk(tree) if tree is not None else ():
