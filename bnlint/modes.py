@@ -1586,7 +1586,9 @@ class ModesAnalysis:
             returns = [n for n in self.walk(method) if isinstance(n, cst.Return) and n.value is not None]
             if returns and all(dotted(r.value) == f"self.{attr}" for r in returns):
                 prop = any(dotted(d.decorator) == "property" for d in method.decorators)
-                if index.mode_switched_by_importers(self.facts.path, name if prop else f"{name}()", cls.name.value):
+                handed_out = name if prop else f"{name}()"
+                # (Through the getter the scripts need not import the class: a task factory builds it.)
+                if index.mode_switched_by_importers(self.facts.path, handed_out, cls.name.value) or index.mode_switched_elsewhere(self.facts.path, handed_out):
                     return True
         return False
 
