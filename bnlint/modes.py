@@ -1078,7 +1078,7 @@ class ModesAnalysis:
             local = self.facts.class_named(cls_name) if "." not in cls_name else None
             if local is not None:
                 fn = self._methods_of(local).get(method)
-                returns = [dotted(n.value) for n in self.walk(fn) if isinstance(n, cst.Return)] if fn is not None else []
+                returns = [dotted(n.value) if n.value is not None else None for n in self.walk(fn) if isinstance(n, cst.Return)] if fn is not None else []
             else:
                 inv = self.facts.inventory
                 cls = None
@@ -1091,7 +1091,7 @@ class ModesAnalysis:
                 from bnlint.inventory import dotted_name
 
                 returns = [dotted_name(n.value) if n.value is not None else None for n in ast.walk(fn_ast) if isinstance(n, ast.Return)] if fn_ast is not None else []
-            if returns and all(r is not None and r == returns[0] and r.startswith("self.") and r.count(".") == 1 for r in returns):
+            if returns and all(r is not None and r == returns[0] and r.startswith("self.") for r in returns):
                 found = returns[0][5:]
             self._getters[key] = found
         return self._getters[key]
@@ -1583,12 +1583,11 @@ class ModesAnalysis:
         if index.mode_switched_by_importers(self.facts.path, attr, cls.name.value):
             return True
         for name, method in self._methods_of(cls).items():
-            returns = [n for n in self.walk(method) if isinstance(n, cst.Return) and n.value is not None]
-            if returns and all(dotted(r.value) == f"self.{attr}" for r in returns):
+            if self._getter_attribute(cls.name.value, name) == attr:
                 prop = any(dotted(d.decorator) == "property" for d in method.decorators)
-                handed_out = name if prop else f"{name}()"
-                # (Through the getter the scripts need not import the class: a task factory builds it.)
-                if index.mode_switched_by_importers(self.facts.path, handed_out, cls.name.value) or index.mode_switched_elsewhere(self.facts.path, handed_out):
+                # (Through the getter the scripts need not import the class: a task factory builds
+                # it.  Any project file that switches what the getter hands out counts.)
+                if index.mode_switched_elsewhere(self.facts.path, name if prop else f"{name}()"):
                     return True
         return False
 
