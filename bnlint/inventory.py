@@ -2745,7 +2745,7 @@ class ProjectIndex:
                             c = construction(definitions, name, base.aliases, lambda q, m: self.method_switches_modes(path, q, m), imported)
                             if c is not None:
                                 constructions[name] = c
-                                if isinstance(node, ast.ClassDef) and (c.freezes_bn_params or c.params_freeze_flag or c.mode != TRAIN):
+                                if isinstance(node, ast.ClassDef) and (c.freezes_bn_params or c.params_freeze_flag or c.mode != TRAIN or c.freezes_bn):
                                     answered_classes.append(name.encode())
                     base.constructions = constructions  # type: ignore[misc]
                 # Only names are needed from imported modules: drop the AST nodes (memory).

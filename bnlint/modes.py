@@ -2029,10 +2029,16 @@ class ModesAnalysis:
     def _module_instance_test(self, test: cst.BaseExpression, st: State, fr: Frame) -> Optional[bool]:
         """`isinstance(net, torch.nn.Module)` (or `not ...`) on a tracked model: True (False).  d2l's
         helpers guard `net.train()` so; a model the analysis follows is a module on every path.
-        `net is None` / `net is not None`: False / True for a model the caller built."""
+        `net is None` / `net is not None` (or `== None` / `!= None`, or the bare `net`): False /
+        True for a model the caller built."""
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         call = test.expression if negated else test  # type: ignore[attr-defined]
-        if isinstance(call, cst.Comparison) and len(call.comparisons) == 1 and isinstance(call.comparisons[0].operator, (cst.Is, cst.IsNot)):
+        if isinstance(call, cst.Attribute) or (isinstance(call, cst.Name) and call.value not in ("None", "True", "False")):
+            # `if head:`: a module the caller built is true (`nn.Module` defines no `__bool__`;
+            # a container of layers has a length above 0).
+            obj = self.resolve(call, st, fr)
+            return None if obj is None or obj.is_parameter else not negated
+        if isinstance(call, cst.Comparison) and len(call.comparisons) == 1 and isinstance(call.comparisons[0].operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
             # `if m is None: continue` over a list of models handed to a helper: a model the caller
             # built is not None (a parameter of the analysed function itself may be).
             target = call.comparisons[0]
@@ -2041,7 +2047,8 @@ class ModesAnalysis:
             obj = self.resolve(call.left, st, fr)
             if obj is None or obj.is_parameter:
                 return None
-            return isinstance(target.operator, cst.IsNot) != negated
+            # (`!= None` as `is not None`: `nn.Module` does not override `__eq__`)
+            return isinstance(target.operator, (cst.IsNot, cst.NotEqual)) != negated
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "isinstance" and len(call.args) == 2):
             return None
         kind = self.facts.inventory.resolve(dotted(call.args[1].value) or "")
@@ -2582,6 +2589,8 @@ class ModesAnalysis:
                 flag = self._argument_for(value, built.freeze_flag, built.freeze_flag_index)
                 truth = literal_value(flag) if flag is not None else NOT_LITERAL
                 key = self._flag_key(flag) if flag is not None and truth is NOT_LITERAL else None
+                if flag is None and built.freeze_flag_default is not None and not any(a.star for a in value.args):
+                    truth = built.freeze_flag_default  # not passed: its default decides
                 if truth is not NOT_LITERAL and not truth:
                     frozen = None
                 elif key is not None and key in self._repeated_flags():
@@ -2874,7 +2883,8 @@ class ModesAnalysis:
         elif built.freezes_bn and not obj.keeps_bn_eval:
             if built.freeze_flag:
                 flag = self._argument_for(call, built.freeze_flag, built.freeze_flag_index)
-                if flag is None or literal_value(flag) is NOT_LITERAL or not literal_value(flag):
+                truth = literal_value(flag) if flag is not None else (built.freeze_flag_default if not any(a.star for a in call.args) else None)
+                if truth is None or truth is NOT_LITERAL or not truth:
                     return
             self._freeze(obj, call, st)
 
@@ -4507,6 +4517,7 @@ class ModesAnalysis:
             # of every `if`'s subtree).
             deciding: Set[str] = set()
             flag_names: Dict[str, Optional[str]] = {}  # comparison key -> the flag it compares
+            flag_scopes: Dict[str, Set[Optional[int]]] = {}  # key of a plain-name flag -> the scopes that bind it
             for call in self.facts.calls:
                 if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_CHANGING_METHODS) and not (
                     self._under_if(call) and (self._freezing_helper_call(call) or self._mode_method_call(call))
@@ -4526,15 +4537,32 @@ class ModesAnalysis:
                                 flag_names[name] = dotted(test.left) or _looked_up(test.left)
                             elif isinstance(test, cst.Subscript):
                                 flag_names[name] = _looked_up(test)
+                            flag = flag_names.get(name, name)
+                            if flag and flag.isidentifier():
+                                # A plain name: the variable of the scope that binds it (a
+                                # parameter `head` of `fit`, not `main`'s `head`).
+                                fn = self.facts.enclosing_function(anc)
+                                binder = fn if fn is not None and (flag in params_of(fn) or self.facts.binds_locally(fn, flag)) else None
+                                flag_scopes.setdefault(name, set()).add(id(binder) if binder is not None else None)
             if deciding:
                 assigned: Set[Optional[str]] = set()
+                assigned_in: Set[Tuple[Optional[int], str]] = set()  # (scope, plain name)
                 for node in self.walk(self.module):
                     if isinstance(node, cst.Assign) and not self._in_constructor(node):
-                        assigned.update(dotted(t.target) for t in node.targets)
+                        targets = [dotted(t.target) for t in node.targets]
+                        assigned.update(t for t in targets if t and not t.isidentifier())
+                        fn = self.facts.enclosing_function(node)
+                        assigned_in.update((id(fn) if fn is not None else None, t) for t in targets if t and t.isidentifier())
                 # A flag reassigned in the file may change between its tests: not one decision.
                 # (Set in a constructor, `self.args = args`, it is set before any method tests it.)
-                assigned.discard(None)
-                deciding = {key for key in deciding if key not in assigned and flag_names.get(key, key) not in assigned}
+
+                def reassigned(key: str) -> bool:
+                    flag = flag_names.get(key, key)
+                    if flag and flag.isidentifier():
+                        return any((scope, flag) in assigned_in for scope in flag_scopes.get(key, {None}))
+                    return key in assigned or flag in assigned
+
+                deciding = {key for key in deciding if not reassigned(key)}
             self._flags = deciding
         return self._flags
 
@@ -4965,6 +4993,9 @@ class ModesAnalysis:
                 if isinstance(up, cst.Attribute) and up.value is node and (up.attr.value in PASS_THROUGH_METHODS or up.attr.value == "numpy"):
                     node = self.facts.parent(up)  # (the call of that method)
                     continue
+                if isinstance(up, cst.Attribute) and up.value is node and up.attr.value == "data":
+                    node = up  # (`out.data`, the old spelling of `out.detach()`)
+                    continue
                 break
             up = self.facts.parent(node)
             if isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Subtract):
@@ -5174,8 +5205,21 @@ class ModesAnalysis:
             from bnlint.prefilter import trains_in_text
 
             source = self.source if isinstance(self.source, str) else self.module.code
-            self._no_training = not trains_in_text(source) and not self._calls_project_trainer()
+            self._no_training = not (trains_in_text(source) and self._trains_in_code()) and not self._calls_project_trainer()
         return self._no_training
+
+    def _trains_in_code(self) -> bool:
+        """Does the file's code (not a comment or string that mentions `.fit()`) call a training
+        method, other than a `.fit()` of another library's estimator (k-means on embeddings)?"""
+        from bnlint.prefilter import TRAINING_METHODS
+
+        tree = self.facts._ast()
+        resolve = self.facts.inventory.resolve
+        return any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in TRAINING_METHODS
+            and not _fits_other_library_estimator(n, tree, resolve)
+            for n in ast.walk(tree)
+        )
 
     def _calls_project_trainer(self) -> bool:
         """Does the file call a function or class of another project module that updates
@@ -5200,7 +5244,9 @@ class ModesAnalysis:
                 continue
             node = found[2][0].get(found[1]) or found[2][2].get(found[1])
             if node is not None and any(
-                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in TRAINING_METHODS for n in ast.walk(node)
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in TRAINING_METHODS
+                and not _fits_other_library_estimator(n, node, lambda head, aliases=found[2][1]: aliases.get(head) or head)
+                for n in ast.walk(node)
             ):
                 return True
         return False
@@ -5393,6 +5439,32 @@ class ModesAnalysis:
         not a pytest test (pytest calls those; the code does not)."""
         name = fn.name.value
         return name in self._called_names and not self._in_test_file and is_called_eval_routine_name(name)
+
+
+# Libraries whose estimators have a `.fit()` that trains no torch model (clustering, PCA, a
+# gradient-boosted tree on the network's outputs).
+_ESTIMATOR_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "scipy", "statsmodels", "hdbscan", "umap", "faiss", "cv2"})
+
+
+def _fits_other_library_estimator(call: ast.Call, scope: ast.AST, resolve: Callable[[str], str]) -> bool:
+    """Is ``call`` (in ``scope``, of the module whose imported names ``resolve`` qualifies) the `.fit()` of an
+    estimator of a library that is not torch: `DBSCAN(eps=.5).fit(points)`, or `db.fit(points)`
+    with `db` bound there to such a constructor?"""
+    if call.func.attr != "fit":  # type: ignore[attr-defined]
+        return False
+    receiver = call.func.value  # type: ignore[attr-defined]
+    if isinstance(receiver, ast.Name):
+        bound = [
+            n.value for n in ast.walk(scope)
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == receiver.id for t in n.targets)
+        ]
+        receiver = bound[0] if len(bound) == 1 else receiver
+    if not isinstance(receiver, ast.Call):
+        return False
+    from bnlint.inventory import dotted_name as _ast_dotted
+
+    head = (_ast_dotted(receiver.func) or "").split(".")[0]
+    return (resolve(head) or head).split(".")[0] in _ESTIMATOR_LIBRARIES
 
 
 def keeps_bn_eval(facts: Facts, name: Optional[str]) -> bool:

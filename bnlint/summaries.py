@@ -42,6 +42,9 @@ class Construction:
     # it decides whether the object is frozen.
     freeze_flag: Optional[str] = None
     freeze_flag_index: int = -1
+    # The truth of that parameter's literal default (None: no literal default): what a call that
+    # does not pass it gets (`Net()` with `def __init__(self, freeze_bn=False)`: not frozen).
+    freeze_flag_default: Optional[bool] = None
     # A factory that loads a checkpoint into the model it returns (`model.load_state_dict(
     # torch.load(...))` before `return model`, on some path): the caller gets trained weights.
     loads_weights: bool = False
@@ -160,7 +163,7 @@ def _class_summary(
     freeze_tests: List[Optional[str]] = []  # per freezing call: the `if <param>:` it is under, if any
     params = [a.arg for a in init.args.args[1:]]
     seen = {"__init__"}
-    todo = [(init, False)]
+    todo = [(init, False, None)]  # (method, runs only on some paths, the `if P:` its call in `__init__` is under)
     bn_attrs = _bn_attributes(methods, aliases)
     # Parts built from a class of this module that builds BatchNorm (`self.text_enc =
     # TextEncoder()`): frozen whole, their BN is frozen (their own parts' names say nothing).
@@ -170,7 +173,7 @@ def _class_summary(
     params_frozen = False
     loads = False  # a checkpoint loaded into the object or a part of it while it is built
     while todo:
-        fn, outer_conditional = todo.pop(0)
+        fn, outer_conditional, outer_test = todo.pop(0)
         if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn, own_bn_attrs):
             params_frozen = True
         for call, conditional in _calls_in_order(fn.body):
@@ -184,12 +187,12 @@ def _class_summary(
             elif set_to == EVAL and receiver is not None:
                 # `self.backbone.eval()`, or `m.eval()` on a submodule in a loop over self.modules()
                 freezes = True
-                freeze_tests.append(_param_test_around(fn, call, params) if fn is init else None)
+                freeze_tests.append(_param_test_around(fn, call, params) if fn is init else outer_test)
             elif isinstance(call.func, ast.Attribute) and call.func.attr == "apply" and receiver and receiver.split(".")[0] == "self":
                 freezes = freezes or _applies_eval(call, methods, definitions)
             elif receiver == "self" and isinstance(call.func, ast.Attribute) and call.func.attr in methods and call.func.attr not in seen:
                 seen.add(call.func.attr)
-                todo.append((methods[call.func.attr], conditional))
+                todo.append((methods[call.func.attr], conditional, _param_test_around(fn, call, params) if fn is init else outer_test))
             elif receiver and receiver.startswith("self.") and receiver.count(".") == 1 and isinstance(call.func, ast.Attribute) and built_by.get(receiver[5:]):
                 if _method_switches_modes(built_by[receiver[5:]] or "", call.func.attr, definitions, aliases, method_switches):
                     # A part built here and switched by its own method (`self.model.initialize()`
@@ -221,7 +224,8 @@ def _class_summary(
         return None
     flag = freeze_tests[0] if freeze_tests and all(t == freeze_tests[0] for t in freeze_tests) else None
     return Construction(
-        mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1, loads_weights=loads,
+        mode or TRAIN, freezes, freezes_bn_params=params_frozen, freeze_flag=flag, freeze_flag_index=params.index(flag) if flag else -1,
+        freeze_flag_default=_default_truth(init, flag) if flag else None, loads_weights=loads,
         params_freeze_flag=params_flag, params_freeze_flag_index=params.index(params_flag) if params_flag else -1,
         params_freeze_default=_default_truth(init, params_flag) if params_flag else None,
         params_frozen_argument=frozen_argument, params_frozen_argument_index=params.index(frozen_argument) if frozen_argument else -1,
@@ -572,15 +576,60 @@ def _function_summary(
         isinstance(call.func, ast.Attribute) and call.func.attr in ("load_state_dict", "load_weights") and _receiver(call) in returned_names
         for call, _ in calls
     )
-    if (not answers or all(a == TRAIN for a in answers)) and not params_frozen and not params_flag and not loads and frozen_at < 0:
+    # BN put in eval by the constructor of what it returns (`return Net(**kwargs)` with `if
+    # freeze_bn: self.freeze_bn()` there): frozen as that call's arguments say.
+    bn_freezes = {_returned_bn_freeze(v, fn, definitions, aliases, imported) for v in returned}
+    bn_freeze = bn_freezes.pop() if len(bn_freezes) == 1 else None
+    if (not answers or all(a == TRAIN for a in answers)) and not params_frozen and not params_flag and not loads and frozen_at < 0 and bn_freeze is None:
         return None
     mode = (answers[0] if all(a == answers[0] for a in answers) else UNKNOWN) if answers else TRAIN
     positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    flag = bn_freeze[0] if bn_freeze is not None else None
     return Construction(
-        mode, freezes_bn_params=params_frozen, loads_weights=loads, params_freeze_flag=params_flag,
+        mode, freezes_bn=bn_freeze is not None, freeze_flag=flag,
+        freeze_flag_index=positional.index(flag) if flag in positional else -1,
+        freeze_flag_default=bn_freeze[1] if bn_freeze is not None else None,
+        freezes_bn_params=params_frozen, loads_weights=loads, params_freeze_flag=params_flag,
         params_freeze_flag_index=positional.index(params_flag) if params_flag in positional else -1,
         params_freeze_default=_default_truth(fn, params_flag) if params_flag else None, params_frozen_at=frozen_at,
     )
+
+
+def _returned_bn_freeze(
+    value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str], imported: "Optional[Callable[[str], Optional[Construction]]]"
+) -> Optional[Tuple[Optional[str], Optional[bool]]]:
+    """Does the factory ``fn`` return (``value``) an object whose constructor puts its BN in eval
+    (``Construction.freezes_bn``)?  (None, None): on every call; (P, default truth): under the
+    factory's parameter P, passed on to the constructor's flag (`freeze_bn=freeze_bn`, or
+    through `**kwargs`); None: not, or not known."""
+    if isinstance(value, ast.Name):
+        bound = _bound_values(fn, value.id)
+        if len(bound) != 1:
+            return None
+        value = bound[0]
+    if not isinstance(value, ast.Call):
+        return None
+    name = _dotted(value.func) or ""
+    built = construction(definitions, name, aliases) if name in definitions else (imported(name) if imported is not None and name.split(".")[0] in aliases else None)
+    if built is None or not built.freezes_bn:
+        return None
+    if not built.freeze_flag:
+        return (None, None)
+    passed = next((k.value for k in value.keywords if k.arg == built.freeze_flag), None)
+    positional = [a for a in value.args if not isinstance(a, ast.Starred)]
+    if passed is None and len(positional) == len(value.args) and 0 <= built.freeze_flag_index < len(positional):
+        passed = positional[built.freeze_flag_index]
+    kwargs = fn.args.kwarg.arg if fn.args.kwarg is not None else None  # type: ignore[attr-defined]
+    if passed is None:
+        if kwargs and any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwargs for k in value.keywords):
+            return (built.freeze_flag, built.freeze_flag_default)  # the caller's `freeze_bn=` reaches it
+        return (None, None) if built.freeze_flag_default else None
+    if isinstance(passed, ast.Constant):
+        return (None, None) if passed.value else None
+    params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]  # type: ignore[attr-defined]
+    if isinstance(passed, ast.Name) and passed.id in params:
+        return (passed.id, _default_truth(fn, passed.id))
+    return None
 
 
 def returned_imported_calls(fn: ast.AST, aliases: Dict[str, str]) -> List[str]:

@@ -614,7 +614,16 @@ class MissingEval(Rule):
             ):
                 # (A trained generator's samples from noise are its results: noise is its input.)
                 continue  # a self-test on noise of a model of the function's own that nothing uses afterwards
-            if not obs.handed_in and obs.fn is not None and _output_backpropagated(facts, obs.node, obs.fn):
+            if (
+                not obs.kinds & {"trace", "compared"} and (is_generator_name(obs.label) or is_generator_name(obj.label))
+                and not obj.has_weights and result.optimized(obj)
+                and _synthetic_input(facts, obs.node, obs.fn, result, obs.chain, looked_at_only=False, random_only=True)
+            ):
+                # The generator this program trains, sampled from noise (a GAN's picture of the
+                # epoch): drawn in train mode on purpose as often as not.  (A trained generator
+                # loaded to draw samples is inference: those are its results.)
+                continue
+            if not obs.handed_in and _output_backpropagated(facts, obs.node, obs.fn):
                 # A training forward (its loss is back-propagated here), whatever `no_grad` a caller
                 # wraps it in.  (Not one a callee runs without training it: a teacher's no-grad
                 # forward inside `student.distillation_loss(x, y, teacher)`.)
@@ -1013,7 +1022,7 @@ def _repeated_sampling(facts, call) -> bool:
 
 
 def _output_backpropagated(facts, call, fn) -> bool:
-    """Does ``fn`` step an optimizer and call `.backward()` on what the forward ``call`` computes:
+    """Does ``fn`` (None: the module's top level) step an optimizer and call `.backward()` on what the forward ``call`` computes:
     a name whose binding there is an assignment that holds the forward (`loss =
     loss_fn(anchor=model(a), ...)`), or one computed from such a binding in turn (`total = loss +
     reg`)?  Bindings, not names: a validation loop's `output = model(x)` is not the training
@@ -1022,9 +1031,10 @@ def _output_backpropagated(facts, call, fn) -> bool:
 
     from bnlint.facts import walk, walk_scope
 
+    scope = fn if fn is not None else facts.module  # (a script's or notebook's top level too)
     if facts.in_no_grad(call):
         return False  # (a target computed without grad here, `soft = teacher(x)`, trains the other model)
-    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "step" for n in walk_scope(fn)):
+    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "step" for n in walk_scope(scope)):
         return False  # (a backward with no optimizer step is a saliency map or an attack: no training)
     statement = next((a for a in facts.ancestors(call) if isinstance(a, (cst.Assign, cst.AugAssign, cst.AnnAssign))), None)
     if statement is None or facts.enclosing_function(statement) is not fn:
@@ -1035,11 +1045,11 @@ def _output_backpropagated(facts, call, fn) -> bool:
         for n in walk(expr):
             if isinstance(n, cst.Name) and not facts.is_store(n):
                 # (`loss, logits = net.loss(x, y)` binds `loss` from the forward too)
-                if any(id(binding) in tainted for binding in facts.reaching_bindings(n.value, n, fn)):
+                if any(id(binding) in tainted for binding in facts.reaching_bindings(n.value, n, scope)):
                     return True
         return False
 
-    assigns = [n for n in walk_scope(fn) if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and n.value is not None]
+    assigns = [n for n in walk_scope(scope) if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and n.value is not None]
     for _ in range(4):
         grew = False
         for assign in assigns:
@@ -1049,7 +1059,7 @@ def _output_backpropagated(facts, call, fn) -> bool:
         if not grew:
             break
     around_forward = {id(a) for a in facts.ancestors(call)}
-    for node in walk_scope(fn):
+    for node in walk_scope(scope):
         if not isinstance(node, cst.Call):
             continue
         if (facts.callee(node) or "") in ("torch.autograd.grad", "torch.autograd.backward") and node.args and reads_tainted(node.args[0].value):
@@ -1246,6 +1256,8 @@ def _probe_use(facts, call, fn) -> bool:
         if isinstance(parent, cst.Comparison):
             return True
         if isinstance(parent, cst.Attribute) and parent.value is node:
+            if parent.attr.value == "data":
+                return numeric(parent)  # `out.cpu().data.numpy()`: the same values, through the old `.data`
             if parent.attr.value in _PASS_THROUGH_METHODS:
                 # `out.detach().cpu().numpy()`: still the output's values, looked at further on.
                 call = facts.parent(parent)

@@ -334,8 +334,8 @@ class FrozenBNTrainMode(Rule):
 
     @classmethod
     def ast_name_evidence(cls, scan, source: str) -> bool:
-        """BN by name: an attribute like `model.bn1` on the frozen parameter's path, or a
-        `"bn" in name` filter in a `named_parameters()` loop."""
+        """BN by name: an attribute like `model.bn1` on the frozen parameter's path, a `"bn" in
+        name` filter in a `named_parameters()` loop, or a module's class name tested for BatchNorm."""
         if not (any(_BN_NAME_RE.search(part) for part in scan.attributes) or any(_BN_PARAM_STRINGS.search(s) for s in scan.strings)):
             return False
         # Those names are read around the freeze itself (the parameter's path, the loop that
@@ -348,6 +348,8 @@ class FrozenBNTrainMode(Rule):
                 return True
             if "named_parameters" in inner.called_methods and any(_BN_PARAM_STRINGS.search(s) for s in inner.strings):
                 return True
+            if any("BatchNorm" in s for s in inner.strings) and any(n.endswith("__name__") for n in inner.names):
+                return True  # `if m.__class__.__name__.find('BatchNorm') != -1:`, the old `isinstance`
         return False
 
     valid_examples = (

@@ -233,6 +233,31 @@ def _param_key(expr, param: str) -> Optional[str]:
     return None
 
 
+def _ast_rebatched_inside(loop: ast.AST, is_loader) -> bool:
+    """Does every backward or optimizer step in the body of ``loop`` (a `for` over a loader) run
+    in an inner `for` over a DataLoader the body builds itself (`patch_loader =
+    DataLoader(TensorDataset(patches), batch_size=16)` from each volume, ``is_loader`` telling the
+    DataLoader calls)?  Then the network trains on that loader's batches, not on this one's."""
+    nodes = [n for stmt in loop.body for n in ast.walk(stmt)]
+    assigns = [n for n in nodes if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)]
+    built = {inv_mod.dotted_name(t) for n in assigns if is_loader(n.value) for t in n.targets}
+    # (`subvoxels = tqdm(patch_loader)`: the same loader, wrapped for its progress bar.)
+    built |= {
+        inv_mod.dotted_name(t) for n in assigns
+        if n.value is not ast_iterated_source(n.value) and inv_mod.dotted_name(ast_iterated_source(n.value)) in built
+        for t in n.targets
+    }
+    built.discard(None)
+    inner = [
+        n for n in nodes
+        if isinstance(n, (ast.For, ast.AsyncFor))
+        and ((isinstance(n.iter, ast.Call) and is_loader(n.iter)) or inv_mod.dotted_name(ast_iterated_source(n.iter)) in built)
+    ]
+    within = {id(x) for inner_loop in inner for stmt in inner_loop.body for x in ast.walk(stmt)}
+    training = [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward", "step")]
+    return bool(inner) and bool(training) and all(id(n) in within for n in training)
+
+
 def _top_level_function(tree: Optional[ast.Module], name: str):
     if tree is None:
         return None
@@ -1248,6 +1273,22 @@ class TinyBatchBN(Rule):
                     return True
         return False
 
+    def _steps_in_helper(self, loop: cst.CSTNode) -> bool:
+        """Does the body of ``loop`` call a function of this file, or of another project module,
+        that steps an optimizer (`train_step(model, x, y)`)?  (A helper that back-propagates
+        without a step, a Grad-CAM heat map, trains nothing.)"""
+        facts = self.ctx.facts
+        for node in facts.iter_nodes(getattr(loop, "body", loop)):
+            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
+                continue
+            fn = self._ast_node_at(facts.function_named(node.func.value)) if facts.function_named(node.func.value) is not None else self._project_function_ast(node.func.value)
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("step", "manual_backward", "fit")
+                for n in ast.walk(fn)
+            ):
+                return True
+        return False
+
     def _imported_function_trains(self, name: str) -> bool:
         """Is ``name`` a function of another project module that back-propagates or steps an
         optimizer (`fold_fit(train_dl)` in `engine.py`)?"""
@@ -1280,52 +1321,82 @@ class TinyBatchBN(Rule):
         return self._uses_train_nothing(scope, loader, target, 0)
 
     def _rebatched_inside(self, loop: cst.CSTNode) -> bool:
-        """Does every backward or optimizer step in the body of ``loop`` (a `for` over a loader)
-        run in an inner `for` over a DataLoader the body builds itself (`patch_loader =
-        DataLoader(TensorDataset(patches), batch_size=16)` from each volume)?  Then the network
-        trains on that loader's batches, not on this one's."""
-        facts = self.ctx.facts
-        body = getattr(loop, "body", None)
-        if body is None:
-            return False
-        assigns = [n for n in facts.iter_nodes(body) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call)]
-        built = {dotted(t.target) for n in assigns if facts.callee(n.value) == "torch.utils.data.DataLoader" for t in n.targets}
-        # (`subvoxels = tqdm(patch_loader)`: the same loader, wrapped for its progress bar.)
-        built |= {dotted(t.target) for n in assigns if dotted(iterated_source(n.value)) in built and n.value is not iterated_source(n.value) for t in n.targets}
-        inner = [
-            n for n in facts.iter_nodes(body)
-            if isinstance(n, cst.For) and (
-                (isinstance(n.iter, cst.Call) and facts.callee(n.iter) == "torch.utils.data.DataLoader") or dotted(iterated_source(n.iter)) in built
-            )
-        ]
-        if not inner:
-            return False
-        training = [
-            n for n in facts.iter_nodes(body)
-            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("backward", "manual_backward", "step")
-        ]
-        return bool(training) and all(any(self._inside(n, loop_) for loop_ in inner) for n in training)
+        """``_ast_rebatched_inside`` for a loop of this file (a `for` over a loader)."""
+        found = self._ast_node_at(loop)
+        return found is not None and _ast_rebatched_inside(found, self._loader_test(None))
 
-    def _rebatched_in_function(self, fn: cst.FunctionDef, site: cst.Call, arg: cst.Arg) -> bool:
-        """Does every loop of the helper ``fn`` over the parameter ``arg`` fills (at ``site``)
-        train only on DataLoaders it builds from each item (``_rebatched_inside``)?"""
-        facts = self.ctx.facts
-        params = params_of(fn)
+    def _rebatched_in_function(self, fn: ast.AST, aliases: Optional[Dict[str, str]], site: cst.Call, arg: cst.Arg) -> bool:
+        """Does every loop of the helper ``fn`` (of this file, or of the module whose imports are
+        ``aliases``) over the parameter ``arg`` fills (at ``site``) train only on DataLoaders it
+        builds from each item (``_ast_rebatched_inside``)?"""
+        positional = [a.arg for a in list(fn.args.posonlyargs) + list(fn.args.args)]
+        params = set(positional) | {a.arg for a in fn.args.kwonlyargs}
         if arg.keyword is not None:
             name = arg.keyword.value
         else:
-            positional = [a for a in site.args if a.keyword is None]
-            index = positional.index(arg) if arg in positional else -1
-            name = params[index] if 0 <= index < len(params) else None
+            plain = [a for a in site.args if a.keyword is None]
+            index = next((i for i, a in enumerate(plain) if a is arg), -1)
+            name = positional[index] if 0 <= index < len(positional) else None
         if not name or name not in params:
             return False
+        nodes = list(ast.walk(fn))
+        # (`batches = tqdm(loader)`: the same loader, wrapped for its progress bar.)
         wrapped = {name} | {
-            dotted(t.target) for n in facts.iter_nodes(fn)
-            if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and dotted(iterated_source(n.value)) == name and n.value is not iterated_source(n.value)
+            inv_mod.dotted_name(t) for n in nodes
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and n.value is not ast_iterated_source(n.value)
+            and inv_mod.dotted_name(ast_iterated_source(n.value)) == name
             for t in n.targets
         }
-        loops = [n for n in facts.iter_nodes(fn) if isinstance(n, cst.For) and dotted(iterated_source(n.iter)) in wrapped]
-        return bool(loops) and all(self._rebatched_inside(loop) for loop in loops)
+        loops = [n for n in nodes if isinstance(n, (ast.For, ast.AsyncFor)) and inv_mod.dotted_name(ast_iterated_source(n.iter)) in wrapped]
+        test = self._loader_test(aliases)
+        return bool(loops) and all(_ast_rebatched_inside(loop, test) for loop in loops)
+
+    def _helper_rebatches(self, callee: str, site: cst.Call, arg: cst.Arg) -> bool:
+        """``_rebatched_in_function`` for the function ``callee`` names at ``site``: a function of
+        this file (nested ones included), or of the project module it is imported from."""
+        facts = self.ctx.facts
+        local = facts.function_named(callee)
+        if local is not None:
+            fn = self._ast_node_at(local)
+            aliases = None
+        elif facts.path and facts.inventory.is_imported(callee):
+            found = facts.index.definition(facts.path, facts.inventory.resolve(callee))
+            fn = found[2][0].get(found[1]) if found is not None else None
+            aliases = found[2][1] if found is not None else None
+        else:
+            return False
+        return isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._rebatched_in_function(fn, aliases, site, arg)
+
+    def _loader_test(self, aliases: Optional[Dict[str, str]]):
+        """Is an ``ast`` call `torch.utils.data.DataLoader(...)`: in this file (``aliases`` None,
+        resolved through its imports), or in the module whose imports are ``aliases``?"""
+        if aliases is None:
+            resolve = self.ctx.facts.inventory.resolve
+            return lambda call: resolve(inv_mod.dotted_name(call.func) or "") == "torch.utils.data.DataLoader"
+
+        def test(call: ast.Call) -> bool:
+            func = inv_mod.dotted_name(call.func) or ""
+            head, _, rest = func.partition(".")
+            qualified = f"{aliases[head]}.{rest}" if head in aliases and rest else aliases.get(head, func)
+            return qualified.rsplit(".", 1)[-1] == "DataLoader"
+
+        return test
+
+    def _ast_node_at(self, node: cst.CSTNode) -> Optional[ast.AST]:
+        """The node of this file's ``ast`` tree that is ``node`` (a loop or a function): the one
+        of the same kind starting on its line."""
+        kinds = {cst.For: (ast.For, ast.AsyncFor), cst.While: (ast.While,), cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef)}.get(type(node))
+        line = self._line_of(node) if kinds else None
+        if line is None:
+            return None
+        starts = self.__dict__.get("_ast_starts")
+        if starts is None:
+            starts = self.__dict__["_ast_starts"] = {}
+            for n in ast.walk(self.ctx.facts._ast()):
+                if isinstance(n, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    # (A decorated function's line is its `def`'s, as libcst's position of the def.)
+                    starts.setdefault((type(n).__name__ in ("FunctionDef", "AsyncFunctionDef"), n.lineno), n)
+        return starts.get((isinstance(node, cst.FunctionDef), line))
 
     def _unbatched_in_loop(self, loop: cst.CSTNode) -> bool:
         """Does the body of ``loop`` (a `for` over a loader) drop the loader's batch dimension from
@@ -1397,7 +1468,7 @@ class TinyBatchBN(Rule):
             uses += 1
             holder, looped = self._loop_over(node)
             if looped:
-                if _has_training_calls(holder) and not self._rebatched_inside(holder) and not self._unbatched_in_loop(holder):
+                if (_has_training_calls(holder) or self._steps_in_helper(holder)) and not self._rebatched_inside(holder) and not self._unbatched_in_loop(holder):
                     return False
                 continue
             if self._draws_one_batch_untrained(node, scope):
@@ -1408,12 +1479,18 @@ class TinyBatchBN(Rule):
                 fn = facts.function_named(callee) if callee else None
                 if fn is None and callee and self._imported_function_trains_nothing(callee, site, holder):
                     continue  # `pixel_stats(loader)` of another module: one batch's statistics
-                if fn is not None and self._rebatched_in_function(fn, site, holder):
+                if callee and self._helper_rebatches(callee, site, holder):
                     continue  # the helper trains on loaders it builds from each item this one draws
                 if fn is None or _has_training_calls(fn):
                     return False
                 continue
             returned = facts.parent(holder) if isinstance(holder, cst.Element) else None
+            if depth < 2 and isinstance(holder, cst.Return) and isinstance(scope, cst.FunctionDef):
+                # `return valloader`: followed to the name each caller binds it to (`loader = load_data(root)`)
+                unpacked = self._unpacked_by_callers(scope, None, 0)
+                if not unpacked or not all(self._uses_train_nothing(where, name, bound, depth + 1) for where, name, bound in unpacked):
+                    return False
+                continue
             if depth < 2 and isinstance(returned, cst.Tuple) and isinstance(facts.parent(returned), cst.Return) and isinstance(scope, cst.FunctionDef):
                 unpacked = self._unpacked_by_callers(scope, returned.elements.index(holder), len(returned.elements))
                 if not unpacked or not all(
@@ -1656,15 +1733,21 @@ class TinyBatchBN(Rule):
                         break
         return True
 
-    def _unpacked_by_callers(self, fn: cst.FunctionDef, index: int, size: int):
+    def _unpacked_by_callers(self, fn: cst.FunctionDef, index: Optional[int], size: int):
         """(scope, name, its binding) of what each call of ``fn`` in this file unpacks at
-        ``index`` (`a, b = fn(...)`); None where a call does anything else with the tuple."""
+        ``index`` (`a, b = fn(...)`), or binds whole with ``index`` None (`a = fn(...)`); None
+        where a call does anything else with what it returns."""
         facts = self.ctx.facts
         found = []
         for call in facts.calls:
             if not (isinstance(call.func, cst.Name) and call.func.value == fn.name.value):
                 continue
             assign = facts.parent(call)
+            if index is None:
+                if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)):
+                    return None
+                found.append((facts.enclosing_function(call) or facts.module, assign.targets[0].target.value, assign.targets[0].target))
+                continue
             if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, (cst.Tuple, cst.List))):
                 return None
             elements = assign.targets[0].target.elements  # type: ignore[union-attr]

@@ -101,7 +101,7 @@ def definitions():
         ("EvalInInit", Construction(EVAL, False)),
         ("EvalThroughMethod", Construction(EVAL, False)),
         ("MaybeEval", Construction(UNKNOWN, False)),
-        ("FreezesByFlag", Construction(TRAIN, True, freeze_flag="freeze", freeze_flag_index=0)),  # frozen when `freeze` is true
+        ("FreezesByFlag", Construction(TRAIN, True, freeze_flag="freeze", freeze_flag_index=0, freeze_flag_default=True)),  # frozen when `freeze` is true (its default)
         ("FreezesByApply", Construction(TRAIN, True)),
         ("InitialisesByApply", None),
         ("load", Construction(EVAL, False)),
