@@ -473,6 +473,15 @@ def factory_holds_bn(qualified: Optional[str]) -> Optional[bool]:
         return True if qualified.rsplit(".", 1)[-1] in _SMP_MODELS and ".losses." not in qualified and ".metrics." not in qualified else None
     if qualified.startswith(_MONAI_NETS) and qualified.rsplit(".", 1)[-1] in _MONAI_BN_NETS:
         return True
+    if qualified.startswith("timm.models."):
+        # timm's model functions (`from timm.models import resnet50`, `timm.models.resnet.resnet18`):
+        # the architecture's name says whether it is built with BatchNorm, as for `create_model`.
+        leaf = qualified.rsplit(".", 1)[-1]
+        if architecture_with_bn(leaf):
+            return True
+        if architecture_without_bn(leaf):
+            return False
+        return None
     module, _, leaf = qualified.rpartition(".")
     if module in _TV_MODULES:
         low = leaf.lower()

@@ -36,9 +36,13 @@ class MissingEval(Rule):
     code), in a loop over
     a validation/test loader, on a batch drawn from validation/test data
     (`x, y = next(iter(val_loader))`, `model(X_test)`) whose output is not
-    trained on, or anywhere in a file that trains nothing (no optimizer
-    `.step()`, `fit(...)`: an inference script, a notebook, a Grad-CAM or
-    adversarial-example script whose `.backward()` updates no parameter)
+    trained on (a loop whose body back-propagates the forward's output and
+    steps an optimizer trains, whatever its loader is called), or anywhere in
+    a file that trains nothing (no optimizer `.step()`, `fit(...)` in its
+    code, nor in a project function it calls, a `.fit()` of a scikit-learn
+    or similar estimator not counting: an inference script, a notebook, a
+    Grad-CAM or adversarial-example script whose `.backward()` updates no
+    parameter)
     when the model has trained weights (`load_state_dict`, `pretrained=True`,
     `weights=...`, `torch.load`, `from_pretrained`), or a model with trained
     weights that nothing in the file may train (no optimizer takes its

@@ -60,7 +60,8 @@ class FrozenBNTrainMode(Rule):
     Flags `requires_grad = False` / `requires_grad_(False)` applied to
     BatchNorm parameters, or to a module that contains BatchNorm (a
     torchvision backbone, `model.features`, a loop over
-    `backbone.parameters()`, `named_parameters()` filtered on `"bn"`), when
+    `backbone.parameters()`, `named_parameters()` filtered on `"bn"`, modules picked by
+    class name: `m.__class__.__name__.find('BatchNorm') != -1`), when
     those BatchNorm layers then run in train mode: a later `.train()` on the
     model (or training with an optimizer and no `.eval()`, also through a
     closure handed to `optimizer.step(closure)`: style transfer optimizes an

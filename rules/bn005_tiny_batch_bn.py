@@ -740,7 +740,13 @@ class TinyBatchBN(Rule):
     whole items (volumes, slides) whose every backward runs in an inner loop
     over a DataLoader built in its body from each item (`patch_loader =
     DataLoader(TensorDataset(patches), batch_size=16)`) does not set the
-    batch BatchNorm sees: the inner loader is judged instead. BatchNorm put
+    batch BatchNorm sees: the inner loader is judged instead, also where that
+    loop is in a training function of another project module the loader is
+    handed to. A loader a helper returns (`return valloader`, or inside a
+    tuple) is followed to the names its callers bind: a loop over it whose
+    only `.backward()` has no optimizer step (a Grad-CAM or saliency map)
+    trains nothing; one that hands each batch to a helper that steps an
+    optimizer trains. BatchNorm put
     back in eval after `.train()` under a test of an argparse option (`if
     args.stage != "chairs": model.freeze_bn()`) is judged as the defaults
     run: with no `--stage` given (default None) it is frozen and the batch

@@ -23,8 +23,14 @@ class TrainReenablesFrozenBN(Rule):
     file or in a project module it imports, is read from its definition (the
     most common real shape of this bug). A constructor that freezes only under
     one of its parameters (`if bn_freeze:`) freezes where the caller's argument
-    says so: `Net(bn_freeze=args.bn_freeze)` and a later `if args.bn_freeze:`
-    re-freeze (also through `bn_freeze = args.bn_freeze`) are one decision.
+    says so (a call that does not pass it gets the parameter's default:
+    `Net()` with `freeze_bn=False` freezes nothing): `Net(bn_freeze=
+    args.bn_freeze)` and a later `if args.bn_freeze:` re-freeze (also through
+    `bn_freeze = args.bn_freeze`) are one decision. A factory that returns
+    such a model (`return Net(**kwargs)`, `return Net(freeze_bn=freeze_bn)`),
+    in this file or another project module, freezes as its own arguments
+    say (`hlmobilenetv2(freeze_bn=True)`); a factory picked from a dict of
+    factories (`backbones[args.arch](...)`) is not followed.
     A module class of another project module that keeps the model it is
     handed and puts it in eval in its constructor (`FrozenProbe(encoder)`
     with `self.encoder = encoder; self.encoder.eval()`) freezes that model's
