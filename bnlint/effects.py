@@ -106,7 +106,8 @@ class FunctionEffects:
         literal default left in place): the branches they rule out are not taken.  Only the
         parameters the function tests and never reassigns count; the same summary otherwise."""
         fn = self.effects._fn
-        tested = _tested_parameters(fn)
+        # (Tested here, or handed on to a call: `loss_batch(loss_fn, out, y, opt)` tests it there.)
+        tested = _tested_parameters(fn, handed_on=True)
         bound = {k: v for k, v in literals.items() if k in tested}
         if not bound:
             return self
@@ -187,11 +188,17 @@ def _returned_parameter(fn: ast.AST, index: Optional[int] = None, length: int = 
     return found.pop() if len(found) == 1 else None
 
 
-def _tested_parameters(fn: ast.AST) -> Set[str]:
-    """Parameters an `if` of ``fn`` tests and that nothing in it rebinds."""
+def _tested_parameters(fn: ast.AST, handed_on: bool = False) -> Set[str]:
+    """Parameters an `if` of ``fn`` tests (with ``handed_on``: or that a call of it is handed,
+    to test there) and that nothing in it rebinds."""
     args = fn.args  # type: ignore[attr-defined]
     params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)}
     tested = {n.id for node in ast.walk(fn) if isinstance(node, ast.If) for n in ast.walk(node.test) if isinstance(n, ast.Name)} & params
+    if handed_on:
+        tested |= {
+            a.id for node in ast.walk(fn) if isinstance(node, ast.Call)
+            for a in [*node.args, *(k.value for k in node.keywords)] if isinstance(a, ast.Name)
+        } & params
     rebound = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return tested - rebound
 
@@ -206,14 +213,16 @@ SYNTHETIC_TENSORS = frozenset({
 RANDOM_TENSORS = frozenset({"randn", "rand", "randint", "randn_like", "rand_like"})
 
 
-def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str], Optional[ast.AST]]") -> bool:
-    """`torch.randn(1, 3, 224, 224)` (also `.to(device)`, `.cuda()`), or a name last bound to one:
-    a tensor of made-up data."""
-    for _ in range(3):
+def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str, int], Optional[ast.AST]]", line: int) -> bool:
+    """`torch.randn(1, 3, 224, 224)` (also `.to(device)`, `.cuda()`), or a name last bound to one
+    before ``line`` (``binding(name, line)``; `x = x.cuda()` reads the `x` bound before it): a
+    tensor of made-up data."""
+    for _ in range(4):
         if isinstance(expr, ast.Name):
-            bound = binding(expr.id)
+            bound = binding(expr.id, line)
             if bound is None:
                 return False
+            line = getattr(bound, "lineno", line)
             expr = bound
         while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("to", "cuda", "float", "half"):
             expr = expr.func.value
@@ -703,6 +712,9 @@ class _ParamRun:
             # (`if phase == "train": loss.backward()` in a run bound to `phase="val"`: not taken.)
             dead = self.dead_under_literals()
             backwards = [b for b in backwards if id(b[1]) not in dead]
+        # (`loss_batch(loss_fn, out, y, opt)` in a run bound to `opt=None`, or called without an
+        # optimizer: the helper's `if opt is not None: loss.backward()` is not taken.)
+        backwards = [b for b in backwards if not self._helper_backward_ruled_out(b[1])]
         training_guarded = self.training_guarded()
         forwards: List[Tuple[FrozenSet[str], bool, int]] = []
         trains_in: List[str] = []
@@ -799,6 +811,39 @@ class _ParamRun:
                 for part in dead if isinstance(dead, list) else [dead]:
                     out.update(id(n) for n in ast.walk(part))
         return out
+
+    def _helper_backward_ruled_out(self, call: ast.AST) -> bool:
+        """Is ``call`` a call of a function of the module whose every `.backward()` sits in a
+        branch that the literals this call binds rule out (an argument written as a literal, a
+        parameter of this run bound to one, or a literal default left in place)?"""
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in self.functions):
+            return False
+        helper = self.functions[call.func.id]
+        if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return False
+        from bnlint.summaries import literal_defaults
+
+        literals = literal_defaults(helper.args)
+        positional = [a.arg for a in helper.args.posonlyargs + helper.args.args]
+        passed = list(zip(positional, call.args)) + [(k.arg, k.value) for k in call.keywords]
+        for name, value in passed:
+            if isinstance(value, ast.Constant):
+                literals[name] = value.value
+            elif isinstance(value, ast.Name) and value.id in self.literals:
+                literals[name] = self.literals[value.id]
+            else:
+                literals.pop(name, None)
+        if not literals:
+            return False
+        dead: Set[int] = set()
+        for node in ast.walk(helper):
+            if isinstance(node, (ast.If, ast.IfExp)):
+                known = static_truth(node.test, literals)
+                if known is not None:
+                    for part in (node.orelse if known else node.body) if isinstance(node, ast.If) else [node.orelse if known else node.body]:
+                        dead.update(id(n) for n in ast.walk(part))
+        backwards = [c for c in ast.walk(helper) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward"]
+        return bool(backwards) and all(id(c) in dead for c in backwards)
 
     def training_guarded(self) -> Set[int]:
         """The ids of the nodes under `if model.training:` (the parameter's own mode): they run
@@ -1085,7 +1130,7 @@ class _ParamRun:
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.aliases or isinstance(func, ast.Attribute) and dotted_name(func) in self.aliases:
             kinds = self.kinds(ctx)
-            if call.args and _synthetic_tensor(call.args[0], lambda name: last_binding(self.fn, name, call.lineno)):
+            if call.args and _synthetic_tensor(call.args[0], lambda name, line: last_binding(self.fn, name, line), call.lineno):
                 # `_ = model(torch.randn(1, 3, side, side))` in a profiler, a shape check or a
                 # warm-up: made-up data; the caller decides by what it hands over (``SYNTHETIC``).
                 kinds |= {SYNTHETIC}
@@ -1188,6 +1233,7 @@ class _ParamRun:
             pname = callee.parameter_for(index, keyword)
             if pname is None:
                 return frozenset({UNKNOWN})
+            callee = _specialised_for(callee, call)  # `run_epoch(net, val_loader)`: `opt=None` left in place
             effect = callee.effects.get(pname)
             if effect is None:
                 continue
@@ -1309,6 +1355,25 @@ def _recalibrates(fn: ast.AST) -> bool:
                 if isinstance(t, ast.Attribute) and (t.attr in RUNNING_STATS or (t.attr == "momentum" and isinstance(node.value, ast.Constant) and node.value.value is None)):
                     return True
     return False
+
+
+def _specialised_for(callee: FunctionEffects, call: ast.Call) -> FunctionEffects:
+    """``callee``'s summary for ``call``: the parameters it binds to literals, passed or left at a
+    literal default (`run_epoch(net, loader)` with `opt=None`), decide the callee's `if`s on them
+    (as ``ModesAnalysis`` does for the calls it sees)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return callee
+    literals = callee.literal_defaults()
+    for index, arg in _arguments(call):
+        pname = callee.parameter_for(index, arg.arg if isinstance(arg, ast.keyword) else None)
+        if pname is None:
+            continue
+        value = arg.value if isinstance(arg, ast.keyword) else arg
+        if isinstance(value, ast.Constant):
+            literals[pname] = value.value
+        else:
+            literals.pop(pname, None)
+    return callee.specialised(literals) if literals else callee
 
 
 def _arguments(call: ast.Call):

@@ -843,6 +843,13 @@ def callable_holds_bn(inv: "ModuleInventory", name: str, path: Optional[str], in
     head, _, leaf = name.rpartition(".")
     if head in inv.classes and leaf in ALTERNATE_CONSTRUCTORS:
         return callable_holds_bn(inv, head, path, index)  # `LitModel.load_from_checkpoint(path)`: a LitModel
+    if head and leaf and "." not in head and inv.is_imported(head) and path and index is not None:
+        # `GraphRegressor.from_checkpoint(path)` of a project class imported here: a class method
+        # that builds the object (``classmethod_construction``) builds one of that class.
+        found = index.definition(path, inv.resolve(head))
+        cls = found[2][2].get(found[1]) if found is not None else None
+        if isinstance(cls, ast.ClassDef) and (leaf in ALTERNATE_CONSTRUCTORS or classmethod_construction(cls, leaf) is not None):
+            return callable_holds_bn(inv, head, path, index)
     q = inv.resolve(name)
     if is_bn_class(q):
         return True
@@ -856,6 +863,24 @@ def callable_holds_bn(inv: "ModuleInventory", name: str, path: Optional[str], in
     if q.endswith(".__dict__"):
         return index.namespace_holds_bn(path, q[: -len(".__dict__")])
     return index.holds_bn(path, q)
+
+
+def classmethod_construction(cls: ast.ClassDef, method: str) -> Optional[ast.Call]:
+    """The `cls(...)` call a class method of ``cls`` builds its result with, when every `return`
+    hands back that one object (`return cls(...)`, or `model = cls(...)` ... `return model`)."""
+    fn = class_method(cls, method)
+    if fn is None or not any(dotted_name(d) == "classmethod" for d in fn.decorator_list) or not fn.args.args:  # type: ignore[attr-defined]
+        return None
+    first = fn.args.args[0].arg  # type: ignore[attr-defined]
+    built = None
+    for value in [n.value for n in ast.walk(fn) if isinstance(n, ast.Return)]:
+        if isinstance(value, ast.Name):
+            bound = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+            value = bound[0] if len(bound) == 1 else None
+        if not (isinstance(value, ast.Call) and dotted_name(value.func) in (first, cls.name)) or (built is not None and value is not built):
+            return None
+        built = value
+    return built
 
 
 def callable_holds_dropout(inv: "ModuleInventory", name: str, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:

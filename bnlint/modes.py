@@ -4287,7 +4287,7 @@ class ModesAnalysis:
             params = params[1:]
         arguments = call.args if bind_arguments else ()
         positional = [a for a in arguments if a.keyword is None and not a.star]
-        literals = self._literal_arguments(fn, params, positional, arguments)
+        literals = self._literal_arguments(fn, params, positional, arguments, fr)
         # With nothing tracked anywhere, a callee's result does not depend on the caller (but for
         # the literals it is called with): analyse it once.
         pure_key = None
@@ -4305,7 +4305,11 @@ class ModesAnalysis:
             parent_act = self._module_act if self._module_act is not None else parent_act
         self._parent_of_act[act] = parent_act
         inherited = set(fr.inherited) | self._lexical_kinds(call, fr.fn)
-        callee_frame = Frame(fn=fn, act=act, parent_act=parent_act, cls=cls if cls is not None else (owner if isinstance(owner, cst.ClassDef) else None), callsite=call, inherited=frozenset(inherited))
+        frame_cls = cls if cls is not None else (owner if isinstance(owner, cst.ClassDef) else None)
+        if frame_cls is None and isinstance(owner, cst.FunctionDef):
+            # A function nested in a method: its `self` is the method's (a closure over it).
+            frame_cls = next((f.cls for f in reversed(self._stack) if f.fn is owner), None)
+        callee_frame = Frame(fn=fn, act=act, parent_act=parent_act, cls=frame_cls, callsite=call, inherited=frozenset(inherited))
         # Bind the arguments.
         def arg_obj(expr: cst.BaseExpression, pname: str) -> Optional[Obj]:
             obj = self.resolve(expr, st, fr)
@@ -4582,10 +4586,35 @@ class ModesAnalysis:
         """`classify = False`: a candidate constant of the frame (``_literals_for`` checks it is
         bound once when an `if` tests it)."""
         constant = literal_value(value)
+        if constant is NOT_LITERAL:
+            constant = self._literal_item(value, fr)
         if constant is not NOT_LITERAL and (constant is None or isinstance(constant, (bool, int, str))):
             fr.constants[name] = constant
         else:
             fr.constants.pop(name, None)
+
+    def _literal_item(self, value: cst.BaseExpression, fr: Frame) -> object:
+        """`names[1]`: the item a literal index picks from a list or tuple of literals that the
+        frame's scope binds the name to once (`names = ["vggm", "voicefilter"]`); else NOT_LITERAL."""
+        if not (isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index)):
+            return NOT_LITERAL
+        index = literal_value(value.slice[0].slice.value)
+        if isinstance(value.slice[0].slice.value, cst.UnaryOperation) and isinstance(value.slice[0].slice.value.operator, cst.Minus):
+            inner = literal_value(value.slice[0].slice.value.expression)
+            index = -inner if isinstance(inner, int) and not isinstance(inner, bool) else NOT_LITERAL
+        if not isinstance(index, int) or isinstance(index, bool):
+            return NOT_LITERAL
+        scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
+        bound = self.binding_index(scope)[1].get(value.value.value, ())
+        if len(bound) != 1 or value.value.value in self._declared_global():
+            return NOT_LITERAL
+        display = bound[0][1]
+        if not isinstance(display, (cst.List, cst.Tuple)) or any(not isinstance(e, cst.Element) for e in display.elements):
+            return NOT_LITERAL
+        items = [literal_value(e.value) for e in display.elements]
+        if any(i is NOT_LITERAL for i in items) or not -len(items) <= index < len(items):
+            return NOT_LITERAL
+        return items[index]
 
     def _literals_for(self, test: cst.BaseExpression, fr: Frame) -> Dict[str, object]:
         """The literals an `if` test may be decided by: parameters bound to literals by the call,
@@ -4612,18 +4641,29 @@ class ModesAnalysis:
             }
         return self._globals_declared
 
-    def _literal_arguments(self, fn: cst.FunctionDef, params: List[cst.Param], positional: List[cst.Arg], arguments: Sequence[cst.Arg]) -> Dict[str, object]:
-        """The parameters a call with ``arguments`` binds to a literal (an argument, or a default the call leaves)."""
+    def _literal_arguments(
+        self, fn: cst.FunctionDef, params: List[cst.Param], positional: List[cst.Arg], arguments: Sequence[cst.Arg], caller: Optional[Frame] = None,
+    ) -> Dict[str, object]:
+        """The parameters a call with ``arguments`` binds to a literal (an argument, or a default
+        the call leaves): written in the call, or a name the ``caller`` binds once to a literal
+        (`kind = "lstm"` ... `build(kind)`)."""
         if any(a.star for a in arguments):
             return {}
+
+        def value_of(expr: cst.BaseExpression) -> object:
+            value = literal_value(expr)
+            if value is NOT_LITERAL and isinstance(expr, cst.Name) and caller is not None and expr.value in caller.constants:
+                value = self._literals_for(expr, caller).get(expr.value, NOT_LITERAL)
+            return value
+
         values: Dict[str, object] = {}
         for p, a in zip(params, positional):
-            values[p.name.value] = literal_value(a.value)
+            values[p.name.value] = value_of(a.value)
         keywords = {a.keyword.value: a.value for a in arguments if a.keyword is not None}
         for p in all_params(fn):
             name = p.name.value
             if name in keywords:
-                values[name] = literal_value(keywords[name])
+                values[name] = value_of(keywords[name])
             elif name not in values and p.default is not None:
                 values[name] = literal_value(p.default)
         literals = {k: v for k, v in values.items() if v is not NOT_LITERAL}

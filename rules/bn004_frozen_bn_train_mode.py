@@ -1,6 +1,7 @@
 """BN004 frozen-bn-train-mode."""
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
@@ -20,6 +21,21 @@ _BN_NAME_RE = lazy(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm
 _BN_PARAM_STRINGS = lazy(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchnorm|\.bn|bn\.", re.IGNORECASE)
 _NORM_PARAM_STRINGS = lazy(r"norm|downsample\.1", re.IGNORECASE)
 _NON_BN_PARAM_STRINGS = lazy(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
+def _kept_parameter(cls: ast.ClassDef, attr: str) -> "Optional[Tuple[str, int]]":
+    """The constructor parameter ``cls`` keeps as `self.<attr>` as it came, and its position
+    among the positional parameters after `self` (-1: keyword-only); None if none."""
+    from bnlint.effects import constructor_attributes
+
+    kept = constructor_attributes(cls)
+    if kept is None:
+        return None
+    params, stored = kept
+    param = next((p for p, a in stored.items() if a == attr), None)
+    if param is None:
+        return None
+    return param, params.index(param) if param in params else -1
+
+
 def _unpacked_site(assign: cst.Assign, value: cst.Call, index: int, factory: str):
     """The freeze site of the target at ``index`` of `a, b = factory(...)` (a name, or an attribute
     of the instance: `self.model, self.size = frozen_resnet50(3)`), or None."""
@@ -1493,8 +1509,12 @@ class FrozenBNTrainMode(Rule):
 
     def _submodule_without_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode) -> bool:
         """`model.vgg` where `model = SSD300(...)` and every value `SSD300` assigns to `self.vgg`
-        builds no BatchNorm (``ProjectIndex.attribute_holds_bn``): the BN of the model is elsewhere."""
-        return self._submodule_holds_bn(expr, scope) is False
+        builds no BatchNorm (``ProjectIndex.attribute_holds_bn``): the BN of the model is elsewhere.
+        A part of such a part (`model.predictor.ffn[0]`) has none either."""
+        first = expr
+        while isinstance(first, (cst.Attribute, cst.Subscript)) and not (isinstance(first, cst.Attribute) and isinstance(first.value, cst.Name)):
+            first = first.value
+        return self._submodule_holds_bn(first, scope) is False
 
     def _submodule_holds_bn(self, expr: cst.BaseExpression, scope: cst.CSTNode) -> Optional[bool]:
         """Does `model.<attr>` hold BatchNorm, by what the class of `model` (built in this scope or
@@ -1503,8 +1523,11 @@ class FrozenBNTrainMode(Rule):
         if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)) or not facts.path:
             return None
         root = expr.value.value
+        # The bindings that reach the freeze (`model = MPNN(...)` in its branch, not the `else:`'s).
+        reaching = facts.reaching_assignments(root, expr, scope)
+        values = reaching or facts.assignments_to(root, scope) + (facts.assignments_to(root, facts.module) if scope is not facts.module else [])
         built = [
-            v for v in (_strip_wrappers(_unwrapped(v)) for v in facts.assignments_to(root, scope) + (facts.assignments_to(root, facts.module) if scope is not facts.module else []))
+            v for v in (_strip_wrappers(_unwrapped(v)) for v in values)
             # (`model = model.to(device)`, `model = train_model(model, ...)` returning what it
             # was handed: the same object.)
             if dotted(v) != root and not self._returns_its_argument(v, root)
@@ -1519,6 +1542,10 @@ class FrozenBNTrainMode(Rule):
             return any(facts.expr_holds_bn(part, scope) for part in given)
         answers = set()
         for value in built:
+            kept = self._kept_argument_holds_bn(value, expr.attr.value, scope)  # type: ignore[arg-type]
+            if kept is not None:
+                answers.add(kept)  # `MPNN(BondMessagePassing(), ...)` keeping it as `self.message_passing`
+                continue
             name = dotted(value.func)  # type: ignore[union-attr]
             if not name:
                 return None
@@ -1531,6 +1558,76 @@ class FrozenBNTrainMode(Rule):
         if True in answers:
             return True
         return False if answers == {False} else None
+
+    def _kept_argument_holds_bn(self, call: cst.Call, attr: str, scope: cst.CSTNode) -> Optional[bool]:
+        """For `Model(encoder_arg, ...)` of a project class whose constructor keeps a parameter as
+        `self.<attr>` as it came (`self.message_passing = message_passing`): does the argument the
+        call passes for it hold BatchNorm?  Also through a class method that builds the object
+        (`MPNN.load_from_file(path)` returning `cls(BondMessagePassing(), ...)`).  Answered only
+        where that argument builds a class of the project (or a known layer or factory); None
+        otherwise."""
+        facts = self.ctx.facts
+        name = dotted(call.func)
+        if not name or any(a.star for a in call.args):
+            return None
+        found = self._project_class(name)
+        if found is not None:
+            cls, _ = found
+            kept = _kept_parameter(cls, attr)
+            if kept is None:
+                return None
+            param, index = kept
+            argument = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
+            positional = [a for a in call.args if a.keyword is None]
+            if argument is None and 0 <= index < len(positional):
+                argument = positional[index].value
+            if not isinstance(argument, cst.Call):
+                return None
+            callee = dotted(argument.func) or ""
+            known = (
+                callee in facts.inventory.classes or facts.is_bn_class_ref(argument.func)
+                or inv_mod.factory_holds_bn(facts.inventory.resolve(callee)) is not None
+                or (facts.path is not None and facts.inventory.is_imported(callee) and facts.index.definition(facts.path, facts.inventory.resolve(callee)) is not None)
+            )
+            return facts.expr_holds_bn(argument, scope) if known else None
+        head, _, method = name.rpartition(".")
+        found = self._project_class(head) if head else None
+        if found is None:
+            return None
+        cls, module_path = found
+        inner = inv_mod.classmethod_construction(cls, method)
+        kept = _kept_parameter(cls, attr) if inner is not None else None
+        if inner is None or kept is None or module_path is None:
+            return None
+        param, index = kept
+        argument = next((k.value for k in inner.keywords if k.arg == param), None)
+        if argument is None and 0 <= index < len(inner.args) and not any(isinstance(a, ast.Starred) for a in inner.args[: index + 1]):
+            argument = inner.args[index]
+        callee = inv_mod.dotted_name(argument.func) if isinstance(argument, ast.Call) else None
+        if not callee or "." in callee:
+            return None
+        # A class of that module (or one it imports from the project): its summary says.
+        other = facts.index.inventory_for_path(module_path)
+        if other is None:
+            return None
+        if callee in other.classes:
+            return bool(other.holds(callee, inv_mod.MAX_IMPORT_HOPS))
+        if other.is_imported(callee) and facts.index.definition(module_path, other.resolve(callee)) is not None:
+            return facts.index.holds_bn(module_path, other.resolve(callee))
+        return None
+
+    def _project_class(self, name: str) -> "Optional[Tuple[ast.ClassDef, Optional[str]]]":
+        """The ``ast`` of the project class ``name`` names here, with its module's path (None for
+        this file's own classes)."""
+        facts = self.ctx.facts
+        if name in facts.inventory.classes:
+            cls = next((n for n in facts._ast().body if isinstance(n, ast.ClassDef) and n.name == name), None)
+            return (cls, facts.path) if cls is not None else None
+        if facts.path and facts.inventory.is_imported(name):
+            found = facts.index.definition(facts.path, facts.inventory.resolve(name))
+            cls = found[2][2].get(found[1]) if found is not None else None
+            return (cls, found[0]) if isinstance(cls, ast.ClassDef) else None  # type: ignore[index]
+        return None
 
     def _returns_its_argument(self, value: cst.BaseExpression, name: str) -> bool:
         """`train_model(model, ...)` with a function of this file whose every `return` hands back

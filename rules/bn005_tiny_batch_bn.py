@@ -1490,6 +1490,8 @@ class TinyBatchBN(Rule):
                 if fn is None or _has_training_calls(fn):
                     return False
                 continue
+            if isinstance(holder, cst.Assign) and holder.value is node and self._store_overwritten(holder):
+                continue  # `cfg["train"] = loader`, stored again (`cfg["train"] = big_loader`) before anything reads `cfg`
             returned = facts.parent(holder) if isinstance(holder, cst.Element) else None
             if depth < 2 and isinstance(holder, cst.Return) and isinstance(scope, cst.FunctionDef):
                 # `return valloader`: followed to the name each caller binds it to (`loader = load_data(root)`)
@@ -1508,6 +1510,42 @@ class TinyBatchBN(Rule):
         # No read at all: a loader of a function, or of a notebook (nothing imports it), trains
         # nothing; one at a module's top level may be imported by the training script.
         return uses > 0 or rebound or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
+
+    def _store_overwritten(self, assign: cst.Assign) -> bool:
+        """Is ``assign`` `holder[key] = value` (a literal key) whose item a later statement of the
+        same block stores again (`holder[key] = other`) with nothing in between reading `holder`?
+        Then nothing ever reads what this statement stored."""
+        facts = self.ctx.facts
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Subscript):
+            return False
+        target = assign.targets[0].target
+        holder = dotted(target.value)
+        if not holder or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index) or literal_value(target.slice[0].slice.value) is NOT_LITERAL:
+            return False
+        line = facts.parent(assign)
+        block = facts.parent(line)
+        body = getattr(block, "body", None)
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or not isinstance(body, (list, tuple)) or line not in body:
+            return False
+        code = facts.code_of(target)
+        root = holder.split(".")[0]
+        def mentions_root(node: cst.CSTNode) -> bool:
+            return any(isinstance(n, cst.Name) and n.value == root for n in facts.iter_nodes(node))
+
+        for later in body[body.index(line) + 1:]:
+            small = later.body[0] if isinstance(later, cst.SimpleStatementLine) and len(later.body) == 1 else None
+            stored = small.targets[0].target if isinstance(small, cst.Assign) and len(small.targets) == 1 else None
+            if stored is not None and facts.code_of(stored) == code and not mentions_root(small.value):
+                return True
+            if (
+                isinstance(stored, cst.Subscript) and dotted(stored.value) == holder and len(stored.slice) == 1
+                and isinstance(stored.slice[0].slice, cst.Index) and literal_value(stored.slice[0].slice.value) is not NOT_LITERAL
+                and not mentions_root(small.value)
+            ):
+                continue  # `holder["model_type"] = "meta"`: another item stored, nothing read
+            if mentions_root(later):
+                return False
+        return False
 
     def _imported_function_trains_nothing(self, name: str, site: Optional[cst.Call] = None, arg: Optional[cst.Arg] = None) -> bool:
         """Is ``name`` a function of another project module (imported, or star-imported) that
@@ -1710,12 +1748,16 @@ class TinyBatchBN(Rule):
         return self._untrained_batch(outer, scope)
 
     def _untrained_batch(self, outer: cst.CSTNode, scope: cst.CSTNode) -> bool:
-        """Is ``outer`` `next(...)` whose batch, bound to names, is read in no loop that trains?"""
+        """Is ``outer`` `next(...)` (or `it.next()`) whose batch, bound to names, is read in no loop that trains?"""
         from bnlint.facts import walk, walk_scope
         from bnlint.modes import _has_training_calls
 
         facts = self.ctx.facts
-        if not (isinstance(outer, cst.Call) and dotted(outer.func) == "next"):
+        if not (isinstance(outer, cst.Call) and (
+            dotted(outer.func) == "next"
+            # `it.next()`: the iterator method of Python 2 era code (PyTorch's old loaders had it)
+            or (isinstance(outer.func, cst.Attribute) and outer.func.attr.value in ("next", "__next__") and not outer.args)
+        )):
             return False
         value: cst.CSTNode = outer
         while True:
