@@ -679,6 +679,7 @@ def _lint_source(
         return result
 
     recovered = False  # analysed as repaired by ``_recover``: its fixes are withheld
+    reported: List[Tuple[int, int, str]] = []  # the syntax errors reported, in order
 
     def syntax_error(exc: SyntaxError, first_line: int = 1, last_line: int = 0) -> Optional[str]:
         """Report ``exc`` (in a part that starts at ``first_line``) and return the text to go on
@@ -689,6 +690,13 @@ def _lint_source(
             # An earlier repair (Python 2 read as Python 3) made this cell parse too.
             result.findings.append(file_error(path, f"syntax error: {exc.msg}", line, col))
             return source
+        if reported and reported[-1] == (line, col, exc.msg):
+            # The repair did not get past this error (a tab/space mix in a Python 2 file): one
+            # finding for it, without the note that the rest was analysed.
+            result.findings.pop()
+            result.findings.append(file_error(path, f"syntax error: {exc.msg}" + _newer_python_hint(source, line), line, col))
+            return None
+        reported.append((line, col, exc.msg))
         repaired, how = _recover(source, line, regions)
         note = f" ({how})" if repaired is not None else _newer_python_hint(source, line)
         result.findings.append(file_error(path, f"syntax error: {exc.msg}" + note, line, col))

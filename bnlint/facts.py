@@ -146,6 +146,7 @@ class Facts:
         self._name_assignments: Optional[List[Tuple[str, cst.BaseExpression]]] = None
         # id(scope) -> (scope, name -> values); the scope is kept so that its id stays its own
         self._scope_assignments: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
+        self._scope_binding_statements: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.CSTNode]]]] = {}
         self._code: Dict[cst.CSTNode, str] = {}  # ``code_of``
 
     def code_of(self, node: "cst.CSTNode") -> str:
@@ -554,8 +555,22 @@ class Facts:
     def reaching_bindings(self, name: str, at: Optional[cst.CSTNode], scope: cst.CSTNode) -> List[cst.CSTNode]:
         """The assignment statements of ``scope`` that bind ``name``, plainly or unpacked (`loss,
         out = net.loss(x, y)`), and can reach ``at``: ``reaching_assignments`` for statements."""
-        statements = [n for n in _walk_scope(scope) if isinstance(n, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and name in _names_bound_by(n)]
+        statements = list(self._binding_statements_in(scope).get(name, ()))
         return self._reaching(statements, name, at, scope, lambda statement, bound: _binds_name(statement, bound))
+
+    def _binding_statements_in(self, scope: cst.CSTNode) -> Dict[str, List[cst.CSTNode]]:
+        """Every plain name's binding statements in ``scope`` (``_names_bound_by``), in source
+        order: one walk per scope (BN001 asks about every name a training loop reads)."""
+        found = self._scope_binding_statements.get(id(scope))
+        if found is not None and found[0] is scope:
+            return found[1]
+        statements: Dict[str, List[cst.CSTNode]] = {}
+        for node in _walk_scope(scope):
+            if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                for bound in _names_bound_by(node):
+                    statements.setdefault(bound, []).append(node)
+        self._scope_binding_statements[id(scope)] = (scope, statements)
+        return statements
 
     def _reaching(self, found: List[Any], name: str, at: Optional[cst.CSTNode], scope: cst.CSTNode, kills: Callable[[cst.CSTNode, str], bool]) -> List[Any]:
         """Those of ``found`` (nodes in ``scope``) from the last statement before ``at`` that

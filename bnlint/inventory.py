@@ -545,11 +545,12 @@ _STRINGS_AND_COMMENTS = lazy(
     # Each branch starts with its own literal (`#` or a quote), so ``re`` skips from one such
     # character to the next (3x faster than starting at every letter that may be a string
     # prefix); a prefix (`r`, `b`, `f`) stays behind as code, a one-letter name of nothing.
-    r"#[^\n]*"
+    # (A line ends at `\r` too: files with old Mac line endings are Python all the same.)
+    r"#[^\r\n]*"
     r'|"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\[\s\S])*"'
-    r"|'(?:[^'\\\n]|\\[\s\S])*'"
+    r'|"(?:[^"\\\r\n]|\\[\s\S])*"'
+    r"|'(?:[^'\\\r\n]|\\[\s\S])*'"
 )
 
 

@@ -665,7 +665,7 @@ def _trains_unknown_model(tree, eval_routines_only: bool) -> bool:
 
 def _built_from_parameters(fn, params: Set[str]) -> Set[str]:
     """Names ``fn`` binds to a call that is handed one of its parameters (`model =
-    Fused(encoders, head).to(device)`)."""
+    Fused(encoders, head).to(device)`), or to the parameter itself (`net = input_net`)."""
     import ast
 
     out = set()
@@ -673,6 +673,9 @@ def _built_from_parameters(fn, params: Set[str]) -> Set[str]:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
             continue
         value = stmt.value
+        if isinstance(value, ast.Name) and value.id in params:
+            out.add(stmt.targets[0].id)
+            continue
         while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
             value = value.func.value  # `Fused(...).to(device)`
         if isinstance(value, ast.Call) and any(isinstance(a, ast.Name) and a.id in params for a in list(value.args) + [k.value for k in value.keywords]):

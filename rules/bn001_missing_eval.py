@@ -1035,35 +1035,55 @@ def _output_backpropagated(facts, call, fn) -> bool:
 
     from bnlint.facts import walk, walk_scope
 
-    scope = fn if fn is not None else facts.module  # (a script's or notebook's top level too)
     if facts.in_no_grad(call):
         return False  # (a target computed without grad here, `soft = teacher(x)`, trains the other model)
-    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "step" for n in walk_scope(scope)):
-        return False  # (a backward with no optimizer step is a saliency map or an attack: no training)
     statement = next((a for a in facts.ancestors(call) if isinstance(a, (cst.Assign, cst.AugAssign, cst.AnnAssign))), None)
     if statement is None or facts.enclosing_function(statement) is not fn:
         return False
-    tainted = {id(statement)}
+    if fn is None:
+        # A script's or notebook's top level: the loop around the forward, its names (the whole
+        # module's reaching bindings, asked name by name, cost as much as the module is long).
+        loop = next((a for a in facts.ancestors(call) if isinstance(a, (cst.For, cst.While))), None)
+        if loop is None:
+            return False
+        nodes = list(walk(loop))
+        tainted_names = {n.value for t in _assignment_targets(statement) for n in walk(t) if isinstance(n, cst.Name)}
 
-    def reads_tainted(expr) -> bool:
-        for n in walk(expr):
-            if isinstance(n, cst.Name) and not facts.is_store(n):
-                # (`loss, logits = net.loss(x, y)` binds `loss` from the forward too)
-                if any(id(binding) in tainted for binding in facts.reaching_bindings(n.value, n, scope)):
-                    return True
-        return False
+        def reads_tainted(expr) -> bool:
+            return any(isinstance(n, cst.Name) and not facts.is_store(n) and n.value in tainted_names for n in walk(expr))
 
-    assigns = [n for n in walk_scope(scope) if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and n.value is not None]
+        def taint(assign) -> None:
+            tainted_names.update(n.value for t in _assignment_targets(assign) for n in walk(t) if isinstance(n, cst.Name))
+    else:
+        nodes = list(walk_scope(fn))
+        tainted = {id(statement)}
+
+        def reads_tainted(expr) -> bool:
+            for n in walk(expr):
+                if isinstance(n, cst.Name) and not facts.is_store(n):
+                    # (`loss, logits = net.loss(x, y)` binds `loss` from the forward too)
+                    if any(id(binding) in tainted for binding in facts.reaching_bindings(n.value, n, fn)):
+                        return True
+            return False
+
+        def taint(assign) -> None:
+            tainted.add(id(assign))
+
+    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "step" for n in nodes):
+        return False  # (a backward with no optimizer step is a saliency map or an attack: no training)
+    assigns = [n for n in nodes if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and n.value is not None and n is not statement]
+    done: Set[int] = set()
     for _ in range(4):
         grew = False
         for assign in assigns:
-            if id(assign) not in tainted and reads_tainted(assign.value):
-                tainted.add(id(assign))
+            if id(assign) not in done and reads_tainted(assign.value):
+                done.add(id(assign))
+                taint(assign)
                 grew = True
         if not grew:
             break
     around_forward = {id(a) for a in facts.ancestors(call)}
-    for node in walk_scope(scope):
+    for node in nodes:
         if not isinstance(node, cst.Call):
             continue
         if (facts.callee(node) or "") in ("torch.autograd.grad", "torch.autograd.backward") and node.args and reads_tainted(node.args[0].value):
@@ -1076,6 +1096,15 @@ def _output_backpropagated(facts, call, fn) -> bool:
             if all(id(a) in around_forward for a in facts.ancestors(node) if isinstance(a, (cst.If, cst.Else, cst.Try, cst.ExceptHandler))):
                 return True
     return False
+
+
+def _assignment_targets(statement) -> list:
+    """The target expressions of an assignment statement (`a = b = f()`, `x += y`, `z: T = v`)."""
+    import libcst as cst
+
+    if isinstance(statement, cst.Assign):
+        return [t.target for t in statement.targets]
+    return [statement.target]
 
 
 def _local_model_unused_after(facts, obj, call, fn) -> bool:

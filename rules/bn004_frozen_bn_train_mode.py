@@ -800,6 +800,13 @@ class FrozenBNTrainMode(Rule):
         owners = [_frozen_by(stmt) or "" for stmt in method.body]
         if not any(owner == "self" or (owner.startswith("self.") and not looks_non_bn(owner.split(".")[1:])) for owner in owners):
             return None
+        frozen_parts = {o.split(".")[1] for o in owners if o.startswith("self.") and o.count(".") == 1}
+        if frozen_parts and "self" not in owners:
+            qualified = facts.inventory.resolve(class_name)
+            if all(facts.index.attribute_holds_bn(facts.path, qualified, attr) is False for attr in frozen_parts):
+                return None  # `self.D` (a critic with InstanceNorm only) frozen, the BatchNorm being in `self.G`
+            if self._toggled_by_called_method(cls_ast, method, frozen_parts, recv, call):
+                return None  # `step_g()` freezes `self.D`, `step_d()` (called here too) unfreezes it: a GAN's toggle
         # The object this branch built must hold BN itself (not only some other value of the name).
         info = self._module_info(recv, call) if facts.expr_holds_bn(bound) else None
         if info is None and isinstance(value, cst.Call):
@@ -816,6 +823,33 @@ class FrozenBNTrainMode(Rule):
                         if info is not None:
                             break
         return (call, call, info) if info is not None else None
+
+    def _toggled_by_called_method(self, cls_ast: ast.ClassDef, freezing: ast.AST, parts: Set[str], recv: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """Does another method of the class turn the gradients of those ``parts`` back on (`for p in
+        self.D.parameters(): p.requires_grad = True`), and does this file call that method on the
+        same receiver?  Then the two methods toggle the gradients step by step (a GAN's generator
+        and critic steps), no freeze."""
+        facts = self.ctx.facts
+        receiver = dotted(recv)
+        thawing = set()
+        for method in cls_ast.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or method is freezing:
+                continue
+            for node in ast.walk(method):
+                if (
+                    isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute)
+                    and node.iter.func.attr == "parameters" and inv_mod.dotted_name(node.iter.func.value) in {f"self.{p}" for p in parts}
+                    and any(
+                        isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Constant) and inner.value.value is True
+                        and any(inv_mod.dotted_name(t) == f"{inv_mod.dotted_name(node.target)}.requires_grad" for t in inner.targets)
+                        for inner in node.body
+                    )
+                ):
+                    thawing.add(method.name)
+        return bool(receiver) and any(
+            isinstance(c.func, cst.Attribute) and c.func.attr.value in thawing and dotted(c.func.value) == receiver
+            for c in facts.calls
+        )
 
     def _tuple_construction_site(self, assign: cst.Assign, value: cst.Call, direct):
         """`effnetb2, transforms = create_effnetb2_model()`: the target at the position where every
@@ -1095,10 +1129,24 @@ class FrozenBNTrainMode(Rule):
         `model` there)."""
         facts = self.ctx.facts
         fn = facts.enclosing_function(freeze)
-        if fn is None or facts.enclosing_function(unfreeze) is fn:
+        other = facts.enclosing_function(unfreeze)
+        if other is not None and other is not fn and self._never_called(other):
+            return False  # `def unlock(part): ... = True` that nothing calls: no toggle
+        if fn is None or other is fn:
             return True
         root = owner.split(".")[0]
         return root == "self" or root in params_of(fn) or not facts.binds_locally(fn, root)
+
+    def _never_called(self, fn: cst.FunctionDef) -> bool:
+        """Is ``fn`` a top-level function of this file that nothing runs: its name read nowhere in
+        the file (no call, no callback), and no project module importing it calls it?"""
+        facts = self.ctx.facts
+        if not isinstance(facts.parent_of_def(fn), cst.Module):
+            return False
+        name = fn.name.value
+        if any(isinstance(n, cst.Name) and n.value == name and n is not fn.name for n in self._walk(facts.module)):
+            return False
+        return not (facts.path and facts.index.class_built_by_importers(facts.path, name))
 
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return any(anc is container for anc in self.ctx.facts.ancestors(node))

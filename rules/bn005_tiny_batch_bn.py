@@ -1492,6 +1492,8 @@ class TinyBatchBN(Rule):
                 continue
             if isinstance(holder, cst.Assign) and holder.value is node and self._store_overwritten(holder):
                 continue  # `cfg["train"] = loader`, stored again (`cfg["train"] = big_loader`) before anything reads `cfg`
+            if isinstance(holder, cst.DictElement) and holder.value is node and self._entry_overwritten(holder):
+                continue  # `params = {"train_dl": loader, ...}`, its item stored again before anything reads `params`
             returned = facts.parent(holder) if isinstance(holder, cst.Element) else None
             if depth < 2 and isinstance(holder, cst.Return) and isinstance(scope, cst.FunctionDef):
                 # `return valloader`: followed to the name each caller binds it to (`loader = load_data(root)`)
@@ -1515,34 +1517,56 @@ class TinyBatchBN(Rule):
         """Is ``assign`` `holder[key] = value` (a literal key) whose item a later statement of the
         same block stores again (`holder[key] = other`) with nothing in between reading `holder`?
         Then nothing ever reads what this statement stored."""
-        facts = self.ctx.facts
         if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Subscript):
             return False
         target = assign.targets[0].target
         holder = dotted(target.value)
-        if not holder or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index) or literal_value(target.slice[0].slice.value) is NOT_LITERAL:
+        if not holder or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+            return False
+        return self._item_stored_again(assign, holder, literal_value(target.slice[0].slice.value))
+
+    def _entry_overwritten(self, element: cst.CSTNode) -> bool:
+        """Is ``element`` an entry `"key": value` of a dict display bound to a name (`params =
+        {"train_dl": loader, ...}`) whose item a later statement of the same block stores again
+        (`params["train_dl"] = other`) with nothing in between reading the dict?"""
+        facts = self.ctx.facts
+        display = facts.parent(element)
+        assign = facts.parent(display)
+        if not (isinstance(element, cst.DictElement) and isinstance(display, cst.Dict) and isinstance(assign, cst.Assign) and assign.value is display):
+            return False
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+            return False
+        return self._item_stored_again(assign, assign.targets[0].target.value, literal_value(element.key))
+
+    def _item_stored_again(self, assign: cst.Assign, holder: str, key: object) -> bool:
+        """Does a later statement of the block that holds ``assign`` store `holder[key]` again
+        (not from `holder` itself) before any statement reads `holder`?  Stores of other literal
+        keys (`holder["model_type"] = "meta"`) read nothing."""
+        facts = self.ctx.facts
+        if key is NOT_LITERAL:
             return False
         line = facts.parent(assign)
         block = facts.parent(line)
         body = getattr(block, "body", None)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or not isinstance(body, (list, tuple)) or line not in body:
             return False
-        code = facts.code_of(target)
         root = holder.split(".")[0]
+
         def mentions_root(node: cst.CSTNode) -> bool:
             return any(isinstance(n, cst.Name) and n.value == root for n in facts.iter_nodes(node))
 
         for later in body[body.index(line) + 1:]:
             small = later.body[0] if isinstance(later, cst.SimpleStatementLine) and len(later.body) == 1 else None
             stored = small.targets[0].target if isinstance(small, cst.Assign) and len(small.targets) == 1 else None
-            if stored is not None and facts.code_of(stored) == code and not mentions_root(small.value):
-                return True
             if (
                 isinstance(stored, cst.Subscript) and dotted(stored.value) == holder and len(stored.slice) == 1
-                and isinstance(stored.slice[0].slice, cst.Index) and literal_value(stored.slice[0].slice.value) is not NOT_LITERAL
-                and not mentions_root(small.value)
+                and isinstance(stored.slice[0].slice, cst.Index) and not mentions_root(small.value)
             ):
-                continue  # `holder["model_type"] = "meta"`: another item stored, nothing read
+                other = literal_value(stored.slice[0].slice.value)
+                if other == key:
+                    return True
+                if other is not NOT_LITERAL:
+                    continue  # `holder["model_type"] = "meta"`: another item stored, nothing read
             if mentions_root(later):
                 return False
         return False
@@ -1902,6 +1926,10 @@ class TinyBatchBN(Rule):
             fn = facts.enclosing_function(at)
             scope = fn or facts.module
             values = facts.assignments_to(expr.value, scope)
+            if len(values) > 1:
+                # `bs = 4` ... `DataLoader(..., batch_size=bs)` ... `bs = 2` ... (a second stage): the
+                # binding that reaches this read, where one does on every path.
+                values = facts.reaching_assignments(expr.value, expr, scope) or values
             if not values and fn is not None:
                 for p in list(fn.params.posonly_params) + list(fn.params.params) + list(fn.params.kwonly_params):
                     if p.name.value != expr.value:
@@ -1929,7 +1957,7 @@ class TinyBatchBN(Rule):
         if isinstance(expr, cst.Attribute):
             return self._attribute_value(expr.value, expr.attr.value, at, depth)
         if isinstance(expr, cst.Subscript):
-            return self._dict_entry_value(expr, depth)
+            return self._dict_entry_value(expr, depth) or self._uniform_attribute_dict_value(expr)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply) and self._data_parallel_around(at):
             # `torch.cuda.device_count() * 4` with the model in `nn.DataParallel`: it splits each
             # batch over the GPUs, and each replica's BatchNorm normalises its own share of 4.
@@ -2250,6 +2278,34 @@ class TinyBatchBN(Rule):
         if source != "a literal":
             text += f" from {source}"
         return size, _Traced(text)
+
+    def _uniform_attribute_dict_value(self, expr: cst.Subscript) -> Optional[Tuple[int, str]]:
+        """``self.sizes[phase]`` where the class binds `self.sizes` once, to a dict display whose
+        values are all the same integer literal (`{"train": 4, "val": 4}`), and never stores an
+        item of it: whatever the key, that integer."""
+        facts = self.ctx.facts
+        name = dotted(expr.value)
+        cls = facts.enclosing_class(expr)
+        if not name or not name.startswith("self.") or name.count(".") != 1 or cls is None:
+            return None
+        bound = []
+        for node in self._walk(cls):
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    if dotted(target.target) == name:
+                        bound.append(node.value)
+                    elif isinstance(target.target, cst.Subscript) and dotted(target.target.value) == name:
+                        return None  # an item stored: not followed
+            elif isinstance(node, (cst.AugAssign, cst.AnnAssign)) and dotted(node.target) in (name,):
+                return None
+        if len(bound) != 1 or not isinstance(bound[0], cst.Dict) or not bound[0].elements:
+            return None
+        values = {literal_value(e.value) if isinstance(e, cst.DictElement) else NOT_LITERAL for e in bound[0].elements}
+        value = values.pop() if len(values) == 1 else NOT_LITERAL
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        line = self._line_of(bound[0])
+        return value, _Traced(f"{value} for every key of `{name}`" + (f", set at line {line}" if line else ""))
 
     def _dict_display_entry(self, value: cst.BaseExpression, key: object):
         """The (value, node) ``key`` has in the dict a binding builds (`{}`/`{'k': 4}`, `dict(k=4)`,

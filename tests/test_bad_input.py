@@ -27,6 +27,21 @@ def test_syntax_error_is_bn000_and_others_still_linted(tmp_path):
     assert err["code"] == "BN000" and err["line"] == 2 and "syntax error" in err["message"]
 
 
+def test_python2_file_whose_repair_does_not_parse_gets_one_bn000(tmp_path):
+    # A Python 2 file (`print "..."`) that also mixes tabs and spaces: reading it as Python 3
+    # does not get past the tab error, so one BN000, without the note that the rest was analysed.
+    source = (
+        "import torch.nn as nn\n\n\ndef make(kind):\n    if kind == 'a':\n        opt = 1\n"
+        "    elif kind == 'b':\n\topt = 2\n    return opt\n\n\n"
+        "net = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2, momentum=0))\nprint \"built\", make('a')\n"
+    )
+    (tmp_path / "old_style.py").write_text(source)
+    r, data = lint_json(tmp_path)
+    errors = [f for f in data if f["code"] == "BN000"]
+    assert [(f["line"], f["column"]) for f in errors] == [(8, 1)], errors
+    assert "analysed" not in errors[0]["message"] and "inconsistent use of tabs" in errors[0]["message"]
+
+
 def test_syntax_error_text_output(tmp_path):
     # A file that cannot produce a finding is never parsed (the prefilter), so use one that can.
     (tmp_path / "broken.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(1, momentum=0)\nx = (\n")
