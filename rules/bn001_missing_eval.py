@@ -1041,33 +1041,26 @@ def _output_backpropagated(facts, call, fn) -> bool:
     if statement is None or facts.enclosing_function(statement) is not fn:
         return False
     if fn is None:
-        # A script's or notebook's top level: the loop around the forward, its names (the whole
-        # module's reaching bindings, asked name by name, cost as much as the module is long).
+        # A script's or notebook's top level: the loop around the forward is what can train it.
         loop = next((a for a in facts.ancestors(call) if isinstance(a, (cst.For, cst.While))), None)
         if loop is None:
             return False
         nodes = list(walk(loop))
-        tainted_names = {n.value for t in _assignment_targets(statement) for n in walk(t) if isinstance(n, cst.Name)}
-
-        def reads_tainted(expr) -> bool:
-            return any(isinstance(n, cst.Name) and not facts.is_store(n) and n.value in tainted_names for n in walk(expr))
-
-        def taint(assign) -> None:
-            tainted_names.update(n.value for t in _assignment_targets(assign) for n in walk(t) if isinstance(n, cst.Name))
     else:
         nodes = list(walk_scope(fn))
-        tainted = {id(statement)}
+    scope = fn if fn is not None else facts.module
+    tainted = {id(statement)}
 
-        def reads_tainted(expr) -> bool:
-            for n in walk(expr):
-                if isinstance(n, cst.Name) and not facts.is_store(n):
-                    # (`loss, logits = net.loss(x, y)` binds `loss` from the forward too)
-                    if any(id(binding) in tainted for binding in facts.reaching_bindings(n.value, n, fn)):
-                        return True
-            return False
+    def reads_tainted(expr) -> bool:
+        for n in walk(expr):
+            if isinstance(n, cst.Name) and not facts.is_store(n):
+                # (`loss, logits = net.loss(x, y)` binds `loss` from the forward too)
+                if any(id(binding) in tainted for binding in facts.reaching_bindings(n.value, n, scope)):
+                    return True
+        return False
 
-        def taint(assign) -> None:
-            tainted.add(id(assign))
+    def taint(assign) -> None:
+        tainted.add(id(assign))
 
     if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "step" for n in nodes):
         return False  # (a backward with no optimizer step is a saliency map or an attack: no training)
@@ -1096,15 +1089,6 @@ def _output_backpropagated(facts, call, fn) -> bool:
             if all(id(a) in around_forward for a in facts.ancestors(node) if isinstance(a, (cst.If, cst.Else, cst.Try, cst.ExceptHandler))):
                 return True
     return False
-
-
-def _assignment_targets(statement) -> list:
-    """The target expressions of an assignment statement (`a = b = f()`, `x += y`, `z: T = v`)."""
-    import libcst as cst
-
-    if isinstance(statement, cst.Assign):
-        return [t.target for t in statement.targets]
-    return [statement.target]
 
 
 def _local_model_unused_after(facts, obj, call, fn) -> bool:
