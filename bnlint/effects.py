@@ -234,6 +234,20 @@ def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str, int], Optional[ast
     return False
 
 
+def _dead_under(fn: ast.AST, literals: "Dict[str, object]") -> Set[int]:
+    """The ids of the nodes of ``fn`` in branches that ``literals`` (parameter -> value) rule out."""
+    out: Set[int] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.If, ast.IfExp)):
+            known = static_truth(node.test, literals)
+            if known is None:
+                continue
+            dead = node.orelse if known else node.body
+            for part in dead if isinstance(dead, list) else [dead]:
+                out.update(id(n) for n in ast.walk(part))
+    return out
+
+
 def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]:
     """The value of an `if` test over names bound to literals (`valid_loader is not None`, `not
     use_val`, `mode == "val"`, `a and b`), or None when it depends on anything else.  The one
@@ -801,16 +815,7 @@ class _ParamRun:
 
     def dead_under_literals(self) -> Set[int]:
         """The ids of the nodes in branches the parameters bound to literals rule out."""
-        out: Set[int] = set()
-        for node in ast.walk(self.fn):
-            if isinstance(node, (ast.If, ast.IfExp)):
-                known = static_truth(node.test, self.literals)
-                if known is None:
-                    continue
-                dead = node.orelse if known else node.body
-                for part in dead if isinstance(dead, list) else [dead]:
-                    out.update(id(n) for n in ast.walk(part))
-        return out
+        return _dead_under(self.fn, self.literals)
 
     def _helper_backward_ruled_out(self, call: ast.AST) -> bool:
         """Is ``call`` a call of a function of the module whose every `.backward()` sits in a
@@ -835,13 +840,7 @@ class _ParamRun:
                 literals.pop(name, None)
         if not literals:
             return False
-        dead: Set[int] = set()
-        for node in ast.walk(helper):
-            if isinstance(node, (ast.If, ast.IfExp)):
-                known = static_truth(node.test, literals)
-                if known is not None:
-                    for part in (node.orelse if known else node.body) if isinstance(node, ast.If) else [node.orelse if known else node.body]:
-                        dead.update(id(n) for n in ast.walk(part))
+        dead = _dead_under(helper, literals)
         backwards = [c for c in ast.walk(helper) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward"]
         return bool(backwards) and all(id(c) in dead for c in backwards)
 

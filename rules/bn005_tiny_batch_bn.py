@@ -1287,8 +1287,8 @@ class TinyBatchBN(Rule):
         for node in facts.iter_nodes(getattr(loop, "body", loop)):
             if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
                 continue
-            fn = self._ast_node_at(facts.function_named(node.func.value)) if facts.function_named(node.func.value) is not None else self._project_function_ast(node.func.value)
-            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+            fn = self._callee_ast(node.func.value)[0]
+            if fn is not None and any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("step", "manual_backward", "fit")
                 for n in ast.walk(fn)
             ):
@@ -1360,18 +1360,23 @@ class TinyBatchBN(Rule):
     def _helper_rebatches(self, callee: str, site: cst.Call, arg: cst.Arg) -> bool:
         """``_rebatched_in_function`` for the function ``callee`` names at ``site``: a function of
         this file (nested ones included), or of the project module it is imported from."""
+        fn, aliases = self._callee_ast(callee)
+        return fn is not None and self._rebatched_in_function(fn, aliases, site, arg)
+
+    def _callee_ast(self, callee: str) -> "Tuple[Optional[ast.AST], Optional[Dict[str, str]]]":
+        """The ``ast`` of the function ``callee`` names here, with the imports of its module
+        (None for this file's own): a function of this file (nested ones included, its libcst
+        definition mapped by line), or of the project module it is imported from."""
         facts = self.ctx.facts
         local = facts.function_named(callee)
+        fn, aliases = None, None
         if local is not None:
             fn = self._ast_node_at(local)
-            aliases = None
         elif facts.path and facts.inventory.is_imported(callee):
             found = facts.index.definition(facts.path, facts.inventory.resolve(callee))
-            fn = found[2][0].get(found[1]) if found is not None else None
-            aliases = found[2][1] if found is not None else None
-        else:
-            return False
-        return isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._rebatched_in_function(fn, aliases, site, arg)
+            if found is not None:
+                fn, aliases = found[2][0].get(found[1]), found[2][1]
+        return (fn, aliases) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else (None, None)
 
     def _loader_test(self, aliases: Optional[Dict[str, str]]):
         """Is an ``ast`` call `torch.utils.data.DataLoader(...)`: in this file (``aliases`` None,
