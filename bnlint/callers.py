@@ -137,8 +137,50 @@ class CallerIndex:
         self.index.consulted.add(TREE_DEPENDENCY + scope)
         key = (path, attribute, "switched", mentioning)
         if key not in self._answers:
-            self._answers[key] = self._text_switches_mode(files, path, attribute, mentioning)
+            self._answers[key] = self._text_switches_mode(files, path, attribute, mentioning, reaching_only=True)
         return bool(self._answers[key])
+
+    def pickled_module_kinds(self, path: str) -> "Tuple[bool, bool]":
+        """(BatchNorm, dropout): what the whole modules that the other Python files of ``path``'s
+        project pickle hold (`torch.save(model, "best.pt")` with `model` built there by a class or
+        factory known to hold BN or dropout), each True only when every such pickled module the
+        project's code reads as a model holds it.  A script that unpickles `torch.load("best.pt")`
+        and runs it gets back one of them.  (False, False) when no file pickles a known model."""
+        path = os.path.abspath(path)
+        scope = self._scope_of(path)
+        words = self._import_words(scope)
+        if not words:
+            return (False, False)
+        self.index.consulted.add(TREE_DEPENDENCY + scope)
+        key = (scope, "pickled")
+        if key not in self._answers:
+            saves = re.compile(rb"\bsave\s*\(")
+            kinds: List[Tuple[bool, bool]] = []
+            unknown = False
+            for other in words:
+                tree = self._caller_tree(other, saves)
+                inv = self.index.inventory_for_path(other) if tree is not None else None
+                if tree is None or inv is None:
+                    continue
+                for node in ast_nodes(tree):
+                    if not (isinstance(node, ast.Call) and node.args and not isinstance(node.args[0], ast.Call)):
+                        continue
+                    if inv.resolve(dotted_name(node.func) or "") != "torch.save":
+                        continue
+                    bn = self._holds(other, tree, node, node.args[0], "bn")
+                    dropout = not bn and self._holds(other, tree, node, node.args[0], "dropout")
+                    if bn or dropout:
+                        kinds.append((bn, dropout))
+                    elif isinstance(node.args[0], ast.Name) and all(
+                        isinstance(v, ast.Call) for v in _assigned_values(tree, node, node.args[0].id)
+                    ) and _assigned_values(tree, node, node.args[0].id):
+                        # A module of unknown content pickled too: what comes back is not known.
+                        unknown = unknown or not any(_is_state_dict_call(v) for v in _assigned_values(tree, node, node.args[0].id))
+            answer = (False, False)
+            if kinds and not unknown:
+                answer = (all(bn for bn, _ in kinds), all(bn or dropout for bn, dropout in kinds) and not all(bn for bn, _ in kinds))
+            self._answers[key] = answer
+        return self._answers[key]
 
     def mode_switched_by_importers(self, path: str, attribute: str, class_name: str) -> bool:
         """Does a Python file of the project that imports ``class_name`` from ``path``'s module
@@ -186,7 +228,10 @@ class CallerIndex:
         return bool(self._answers[key])
 
     @staticmethod
-    def _text_switches_mode(files, path: str, attribute: str, mentioning: "Optional[str]" = None) -> bool:
+    def _text_switches_mode(files, path: str, attribute: str, mentioning: "Optional[str]" = None, reaching_only: bool = False) -> bool:
+        """Does the text of a file other than ``path`` switch the mode of something named
+        ``attribute``?  ``reaching_only``: not where every such switch, read in the code, is on a
+        throwaway object (``_switches_only_throwaway_objects``)."""
         switch = re.compile(rb"\b" + re.escape(attribute.encode()) + rb"\s*\.\s*(?:eval|train)\s*\(")
         word = re.compile(rb"\b" + re.escape(mentioning.encode()) + rb"\b") if mentioning else None
         for other in files:
@@ -195,10 +240,11 @@ class CallerIndex:
             try:
                 with open(other, "rb") as fh:
                     text = fh.read()
-                    if switch.search(text) and (word is None or word.search(text)):
-                        return True
             except OSError:
                 continue
+            if switch.search(text) and (word is None or word.search(text)):
+                if not (reaching_only and _switches_only_throwaway_objects(text, attribute)):
+                    return True
         return False
 
     def _scope_of(self, path: str) -> str:
@@ -358,6 +404,11 @@ class CallerIndex:
             yield None
 
 
+def _is_state_dict_call(value: ast.AST) -> bool:
+    """`model.state_dict()`, `{"model": model.state_dict(), ...}` built by a call: no module."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("state_dict", "copy", "deepcopy")
+
+
 def _shown(expr: ast.AST) -> str:
     """An argument as the message quotes it (a long one cut short)."""
     text = " ".join(ast.unparse(expr).split())
@@ -467,3 +518,79 @@ def has_caller_evidence(tree: ast.Module, path: Optional[str], index: "ProjectIn
     if not path or not path.endswith(".py"):
         return False
     return any(index.argument_evidence(path, callee, position, name) is not None for callee, name, position in trained_parameters(tree))
+
+
+_MODE_SWITCHES = ("eval", "train")
+_TRAINING_STEPS = ("backward", "step")
+
+
+def _switches_only_throwaway_objects(text: bytes, attribute: str) -> bool:
+    """Is every `<...attribute>.eval()` / `.train(...)` in this module's code on an object that no
+    other code can see and that nothing trains: a local of a function that builds it there, never
+    hands it on (not returned, passed, stored or aliased; only its methods are called and it is
+    called), in a function with no `backward()`/`step()` (`model = Net(); model.teacher.eval();
+    print(model(x).shape)` in a shape-printing script)?  A switch in a comment or a string is no
+    switch.  A module that does not parse: no (the text's answer stands)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    ends_with_attribute = re.compile(r"\b" + re.escape(attribute) + r"$")
+    parents: Dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MODE_SWITCHES):
+            continue
+        if not ends_with_attribute.search(ast.unparse(node.func.value).replace(" ", "")):
+            continue
+        if not _throwaway_receiver(node.func.value, parents):
+            return False
+    return True
+
+
+def _throwaway_receiver(receiver: ast.AST, parents: "Dict[ast.AST, ast.AST]") -> bool:
+    root = receiver
+    while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if not isinstance(root, ast.Name):
+        return False
+    fn = parents.get(receiver)
+    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        fn = parents.get(fn)
+    if fn is None:
+        return False  # a module's top level: its names are anyone's
+    name = root.id
+    arguments = fn.args
+    if name in {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs} | {a.arg for a in (arguments.vararg, arguments.kwarg) if a}:
+        return False
+    built_here = False
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return False
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRAINING_STEPS:
+            return False  # it trains something here: the switch may be what keeps that training right
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if not isinstance(node.value, ast.Call):
+                return False  # an alias or a value of unknown origin
+            built_here = True
+        elif isinstance(node, ast.Name) and node.id == name:
+            if isinstance(node.ctx, ast.Store):
+                if not (isinstance(parents.get(node), ast.Assign)):
+                    return False  # bound by a loop, a `with`, an unpacking: not built here
+            elif not _only_used_through_calls(node, parents):
+                return False
+    return built_here
+
+
+def _only_used_through_calls(name: ast.Name, parents: "Dict[ast.AST, ast.AST]") -> bool:
+    """Is this read of a name the object a call runs (`m(x)`), or the start of an attribute chain
+    that ends in a call of one of its methods (`m.teacher.eval()`), and nothing else?"""
+    node: ast.AST = name
+    while True:
+        parent = parents.get(node)
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            node = parent
+            continue
+        return isinstance(parent, ast.Call) and parent.func is node

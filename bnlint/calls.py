@@ -72,6 +72,10 @@ def keeps_modes(callee: str) -> bool:
 
 # Tensor methods that give the same values in another form (a copy, another device, another
 # shape): what a forward's output is still, for the questions asked of how it is used.
+# Calls that step an optimizer: `optimizer.step()`, `scaler.step(optimizer)`, and torch_xla's
+# `xm.optimizer_step(optimizer)` (which reduces the gradients across replicas, then steps it).
+OPTIMIZER_STEP_METHODS = frozenset({"step", "optimizer_step"})
+
 PASS_THROUGH_METHODS = ("detach", "cpu", "cuda", "to", "clone", "float", "double", "half", "contiguous", "squeeze", "unsqueeze", "view", "reshape", "flatten")
 # Checks of one result against another (`torch.allclose(a, b)`, `np.testing.assert_allclose(a, b)`).
 COMPARISON_FUNCTIONS = ("allclose", "isclose", "equal", "assert_close", "assert_allclose", "assert_array_almost_equal", "assert_almost_equal", "assert_array_equal")

@@ -193,7 +193,14 @@ def _tested_parameters(fn: ast.AST, handed_on: bool = False) -> Set[str]:
     to test there) and that nothing in it rebinds."""
     args = fn.args  # type: ignore[attr-defined]
     params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)}
-    tested = {n.id for node in ast.walk(fn) if isinstance(node, ast.If) for n in ast.walk(node.test) if isinstance(n, ast.Name)} & params
+    tested_names = {n.id for node in ast.walk(fn) if isinstance(node, ast.If) for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+    tested = tested_names & params
+    # `is_train = optimizer is not None` ... `if is_train:`: a flag the function computes from a
+    # parameter once, at the top of its body (``_with_derived_flags``), tests that parameter.
+    for stmt in fn.body:  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in tested_names:
+            if isinstance(stmt.value, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name)):
+                tested |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)} & params
     if handed_on:
         tested |= {
             a.id for node in ast.walk(fn) if isinstance(node, ast.Call)
@@ -235,7 +242,10 @@ def _synthetic_tensor(expr: ast.AST, binding: "Callable[[str, int], Optional[ast
 
 
 def _dead_under(fn: ast.AST, literals: "Dict[str, object]") -> Set[int]:
-    """The ids of the nodes of ``fn`` in branches that ``literals`` (parameter -> value) rule out."""
+    """The ids of the nodes of ``fn`` in branches that ``literals`` (parameter -> value) rule out,
+    also through a flag the function computes from them once (`is_train = optimizer is not
+    None` ... `if is_train:`)."""
+    literals = _with_derived_flags(fn, literals)
     out: Set[int] = set()
     for node in ast.walk(fn):
         if isinstance(node, (ast.If, ast.IfExp)):
@@ -246,6 +256,39 @@ def _dead_under(fn: ast.AST, literals: "Dict[str, object]") -> Set[int]:
             for part in dead if isinstance(dead, list) else [dead]:
                 out.update(id(n) for n in ast.walk(part))
     return out
+
+
+def _with_derived_flags(fn: ast.AST, literals: "Dict[str, object]") -> "Dict[str, object]":
+    """``literals`` and the names ``fn`` binds exactly once, at the top of its body (not under an
+    `if` or a loop), to a test whose value they decide (`is_train = optimizer is not None`)."""
+    if not literals or not isinstance(getattr(fn, "body", None), list):
+        return literals
+    counts: Dict[str, int] = {}
+    for node in ast.walk(fn):
+        for target in _ast_targets_of(node):
+            if isinstance(target, ast.Name):
+                counts[target.id] = counts.get(target.id, 0) + 1
+    out = dict(literals)
+    for stmt in fn.body:  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name = stmt.targets[0].id
+            if counts.get(name) == 1 and name not in out:
+                known = static_truth(stmt.value, out)
+                if known is not None:
+                    out[name] = known
+    return out
+
+
+def _ast_targets_of(node: ast.AST) -> list:
+    if isinstance(node, ast.Assign):
+        return [n for t in node.targets for n in ast.walk(t)]
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+        return list(ast.walk(node.target))
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [n for item in node.items if item.optional_vars is not None for n in ast.walk(item.optional_vars)]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [ast.Name(id=a.arg) for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+    return []
 
 
 def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]:

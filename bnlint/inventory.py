@@ -2369,6 +2369,15 @@ class ProjectIndex:
             self._callers = CallerIndex(self)
         return self._callers.class_built_by_importers(path, class_name)
 
+    def pickled_module_kinds(self, path: str) -> Tuple[bool, bool]:
+        """``CallerIndex.pickled_module_kinds``: (BatchNorm, dropout) of the whole modules the
+        other files of the project pickle with `torch.save(model, ...)`."""
+        if self._callers is None:
+            from bnlint.callers import CallerIndex
+
+            self._callers = CallerIndex(self)
+        return self._callers.pickled_module_kinds(path)
+
     def mode_switched_elsewhere(self, path: str, attribute: str, mentioning: Optional[str] = None) -> bool:
         """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on
         something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List
 
 import libcst as cst
 
-from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, iterated_source, keeps_modes
+from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, OPTIMIZER_STEP_METHODS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, iterated_source, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 
 _LIGHTNING_TRAINERS = frozenset({
@@ -416,6 +416,9 @@ class ModesAnalysis:
         # Variables bound to an instance of a project class of another module (`searcher =
         # mcts.MCTS()`): its qualified name, as bound at that point of the analysis.
         self._instance_classes: Dict[tuple, str] = {}
+        # `was_training = model.training`: the model's modes where the function saved them, per
+        # variable (a test of the saved mode later takes only the paths those modes allow).
+        self._saved_modes: Dict[tuple, FrozenSet[Val]] = {}
         self._attr_switch_cache: Dict[int, Dict[str, Set[str]]] = {}  # ``_switched_both_ways``
         self._returned_params: Dict[tuple, Any] = {}  # (callee, tuple index, length) -> (effects, returned parameter) (``_handed_back``)
         self._freeze_helpers: Dict[str, Any] = {}  # callee -> effects of a BN-freezing helper (``_freezing_helper_call``)
@@ -596,11 +599,11 @@ class ModesAnalysis:
         if self._stepped is None:
             stepped: Set[str] = set()
             for c in self.facts.calls:
-                if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("step", "zero_grad"):
+                if isinstance(c.func, cst.Attribute) and c.func.attr.value in OPTIMIZER_STEP_METHODS | {"zero_grad"}:
                     receiver = dotted(c.func.value)
                     if receiver:
                         stepped.add(receiver)
-                    if c.func.attr.value == "step":
+                    if c.func.attr.value in OPTIMIZER_STEP_METHODS:
                         stepped.update(d for d in (dotted(a.value) for a in c.args) if d)
             self._stepped = stepped
         return name in self._stepped
@@ -1136,8 +1139,19 @@ class ModesAnalysis:
                         dropout = True
                         name = self._constructor_name(value)
                         break
+            unpickled = (
+                not holds and not dropout and len(built) == 1 and len(assigned) == 1 and isinstance(built[0][0], cst.Call)
+                and self.facts.callee(built[0][0]) == "torch.load" and bool(self.facts.path)
+                and self._called_as_module(dotted(expr) or "", cls) and not self._loaded_into_module(dotted(expr) or "", cls)
+            )
+            if unpickled:
+                # `self.net = torch.load("best.pt")`, a whole module another file of the project
+                # pickled: of the kind every module the project pickles is, with trained weights.
+                holds, dropout = self.facts.index.pickled_module_kinds(self.facts.path)
         if holds or dropout:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=holds, holds_dropout=dropout, cls_name=name, keeps_bn_eval=holds and self._keeps_bn_eval(name))
+            if cls is not None and unpickled:
+                obj.has_weights = True
             if cls is not None and from_subclasses:
                 # The same object as the subclasses' `self.<attr>`: what trains theirs trains it.
                 self._subclass_twins[id(obj)] = [("self", id(sub), key[2]) for sub in self._subclasses_of(cls)]
@@ -1808,6 +1822,20 @@ class ModesAnalysis:
             b = run_orelse(self._under_flag(else_entry, flag, False))
         if saved is not None:
             obj, positive = saved
+            name = test.expression if isinstance(test, cst.UnaryOperation) else test
+            before = self._saved_modes.get(self._var_key(name.value, fr)) if isinstance(name, cst.Name) else None
+            if before and all(v.mode == TRAIN for v in before):
+                # Saved while surely in train mode: the path where it was eval is not taken
+                # (`finally: if was_training: model.train()` restores train mode).
+                if positive:
+                    b = None
+                else:
+                    a = None
+            elif before and all(v.mode == EVAL for v in before):
+                if positive:
+                    a = None
+                else:
+                    b = None
             was_eval = b if positive else a  # the path where the saved mode was eval
             if was_eval is not None and obj in was_eval.modes:
                 was_eval.modes[obj] = frozenset(v.replace(restored=True) if v.mode == EVAL else v for v in was_eval.modes[obj])
@@ -2319,6 +2347,12 @@ class ModesAnalysis:
         key: Optional[tuple] = None
         if isinstance(target, cst.Name):
             key = self._var_key(target.value, fr)
+            if isinstance(value, cst.Attribute) and value.attr.value == "training":
+                saved = self.resolve(value.value, st, fr)
+                if saved is not None and saved in st.modes:
+                    self._saved_modes[key] = st.modes[saved]
+                else:
+                    self._saved_modes.pop(key, None)
             members = self._sequence_members(value, st, fr, target.value) if isinstance(value, (cst.List, cst.Tuple)) else None
             if isinstance(value, cst.ListComp) and isinstance(value.elt, (cst.Name, cst.Attribute)) and not any(
                 isinstance(n, cst.Name) and n.value == root_name(value.elt) for n in walk(value.for_in.target)
@@ -2645,14 +2679,20 @@ class ModesAnalysis:
         ...)`) and binds `net` elsewhere in the scope to a model with BatchNorm (or dropout): the
         whole module it saved comes back, of that kind, with trained weights, in the mode it was
         saved in (unknown here).  Anything else `torch.load` returns (a state dict) is no model."""
-        if "." in label or not any(
+        saved_here = "." not in label and any(
             self.facts.callee(call) == "torch.save" and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == label
             for call in self.facts.calls
-        ):
+        )
+        if saved_here:
+            others = [v for _, v in self.binding_index(scope)[1].get(label, ()) if v is not value and isinstance(v, cst.Call) and self.facts.callee(v) != "torch.load"]
+            holds = any(self._value_holds_bn(v, scope) for v in others)
+            dropout = not holds and any(self._value_holds_dropout(v) for v in others)
+        elif self.facts.path and self._called_as_module(label, scope) and not self._loaded_into_module(label, scope):
+            # Pickled by another file of the project (`training.py`: `torch.save(model,
+            # "best.pt")`), unpickled here and run: a module of the kind every pickled one is.
+            holds, dropout = self.facts.index.pickled_module_kinds(self.facts.path)
+        else:
             return None
-        others = [v for _, v in self.binding_index(scope)[1].get(label, ()) if v is not value and isinstance(v, cst.Call) and self.facts.callee(v) != "torch.load"]
-        holds = any(self._value_holds_bn(v, scope) for v in others)
-        dropout = not holds and any(self._value_holds_dropout(v) for v in others)
         if not holds and not dropout:
             return None
         obj = Obj(label=label, holds_bn=holds, holds_dropout=dropout, created_at=value, has_weights=True)
@@ -2663,6 +2703,24 @@ class ModesAnalysis:
         )
         st.modes[obj] = frozenset({Val(UNKNOWN, (value,), fr.act) if switched else Val(TRAIN, (), fr.act)})
         return obj
+
+    def _called_as_module(self, label: str, scope: cst.CSTNode) -> bool:
+        """Is what `label` holds called in the scope (`net(x)`, `self.net(x)`): only a module (of
+        what `torch.load` gives back) is; a state dict or a tensor is not."""
+        return any(isinstance(node, cst.Call) and dotted(node.func) == label for node in self.facts.iter_nodes(scope))
+
+    def _loaded_into_module(self, label: str, scope: cst.CSTNode) -> bool:
+        """Is what `label = torch.load(...)` holds a state dict: handed to `load_state_dict`, or
+        indexed (`ckpt["model"]`, `ckpt.get(...)`, `.items()`), anywhere in the scope?"""
+        for node in self.facts.iter_nodes(scope):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                if node.func.attr.value in ("load_state_dict", "load_weights") and any(root_name(a.value) == label.split(".")[0] and dotted(a.value) in (label, None) for a in node.args):
+                    return True
+                if node.func.attr.value in ("get", "items", "keys", "values") and dotted(node.func.value) == label:
+                    return True
+            if isinstance(node, cst.Subscript) and dotted(node.value) == label:
+                return True
+        return False
 
     @staticmethod
     def _argument_for(call: cst.Call, param: str, index: int) -> Optional[cst.BaseExpression]:
@@ -3456,10 +3514,14 @@ class ModesAnalysis:
             if not (isinstance(node, cst.Name) and node.value == name) or node is parent.targets[0].target:
                 continue
             holder = self.facts.parent(node)
+            if isinstance(holder, (cst.ImportFrom, cst.ImportAlias, cst.AsName, cst.Attribute)) and self._in_import(node):
+                continue  # `from player import Player`: the module's name, not the instance
             if isinstance(holder, cst.Call) and holder.func is node:
                 continue  # `detector(x)`: its `__call__` method
             if isinstance(holder, (cst.Arg, cst.Return)):
                 continue  # handed on: the call or the caller follows it
+            if isinstance(holder, cst.Element) and isinstance(self.facts.parent(self.facts.parent(holder)), cst.Return):
+                continue  # `return total, agent`: handed back to the caller
             if not (isinstance(holder, cst.Attribute) and holder.value is node):
                 return False
             outer = self.facts.parent(holder)
@@ -3467,6 +3529,9 @@ class ModesAnalysis:
                 continue
             return False
         return True
+
+    def _in_import(self, node: cst.CSTNode) -> bool:
+        return any(isinstance(anc, (cst.Import, cst.ImportFrom)) for anc in self.facts.ancestors(node))
 
     def _partial(self, call: cst.Call, st: State, fr: Frame) -> None:
         """`functools.partial(f, ..., model)` runs nothing: the models it captures are handed to
@@ -3514,17 +3579,20 @@ class ModesAnalysis:
             self._closure_factories[key] = any(name in nested and self._switches_modes(nested[name]) for name in returned)
         return self._closure_factories[key]
 
-    def _remote_call(self, call: cst.Call, st: State, fr: Frame, entering: bool = False):
+    def _remote_call(self, call: cst.Call, st: State, fr: Frame, entering: bool = False, bases: Optional[List[str]] = None):
         """`evaluate(model, val_loader)` with `evaluate` imported from a project module: apply its
         ``bnlint.effects`` summary to each tracked model handed to it (forwards it runs in the
         caller's mode, the mode it leaves the model in, BN it freezes).  False: not such a call.
 
         ``entering``: the call is a `with` item.  A context manager's models are put in the mode
         they have at its `yield`; the result is then what to do when the `with` ends, as
-        (model, mode or "=" for restored, its modes before, call), or None: not such a call."""
+        (model, mode or "=" for restored, its modes before, call), or None: not such a call.
+
+        ``bases``: the call is a method of these project classes (qualified), called on a model
+        (`student.distill_loss(x, y, teacher)`): its effects on the models handed to it."""
         name = dotted(call.func)
         inv = self.facts.inventory
-        inherited = self._inherited_bases(call, name) if not entering else None
+        inherited = bases or (self._inherited_bases(call, name) if not entering else None)
         if inherited is None and not entering:
             inherited = self._instance_class(call, fr)
         if inherited is None and (not name or not self.facts.path or not inv.is_imported(name)) or any(a.star for a in call.args):
@@ -3975,6 +4043,10 @@ class ModesAnalysis:
                     where = f"`{obj.cls_name.split('.')[-1]}.{meth}()`"
                     assert isinstance(call.func, cst.Attribute)
                     self._apply_effect_summary(call, obj, effect, st, fr, call.func.value, where)
+                if call.args and st.modes:
+                    # The other models handed to it (`student.distill_loss(x, y, teacher)`): what the
+                    # method does to them, as a function with `self` first.
+                    self._remote_call(call, st, fr, bases=[inv.resolve(obj.cls_name)])
             return
         fn = self._methods_of(cls).get(meth)
         if fn is None and meth in ("freeze", "unfreeze") and self.facts.is_lightning_class(cls):
@@ -4803,7 +4875,7 @@ class ModesAnalysis:
             if v.mode == EVAL and v.mark is not None and trains_somewhere(v) and not plain:
                 node = v.mark[1]
                 if node not in self.leaks:
-                    self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call), use=call)
+                    self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call, st=st, fr=fr), use=call)
             elif (
                 v.mode == EVAL and v.over_train is not None and v.over_train is innermost and v.mark is None and not v.restored and not plain
                 and (self.optimized(obj) or obj.is_parameter)
@@ -4814,7 +4886,7 @@ class ModesAnalysis:
                 # the step trains on: this step trains it in eval mode.
                 node = v.origin[0]
                 if node not in self.leaks:
-                    self.leaks[node] = EvalLeak(node=node, loop=innermost, obj=obj, label=self._label_at(node, obj, use=call), use=call, in_step=True)
+                    self.leaks[node] = EvalLeak(node=node, loop=innermost, obj=obj, label=self._label_at(node, obj, use=call, st=st, fr=fr), use=call, in_step=True)
             elif v.mode == EVAL and not v.restored and v.origin and not plain and self.optimized(obj):
                 # Put in eval inside a loop that trained it in train mode, and trained again after
                 # that loop (an optimizer takes its parameters) with nothing putting it back in
@@ -4825,7 +4897,7 @@ class ModesAnalysis:
                 # one whose output is back-propagated.)
                 inside = loop is not None and (self._inside(call, loop) or any(f.callsite is not None and self._inside(f.callsite, loop) for f in self._stack))
                 if loop is not None and not inside and self._backward_after(call, fr.fn) and node not in self.leaks:
-                    self.leaks[node] = EvalLeak(node=node, loop=loop, obj=obj, label=self._label_at(node, obj, use=call), use=call, after_loop=True)
+                    self.leaks[node] = EvalLeak(node=node, loop=loop, obj=obj, label=self._label_at(node, obj, use=call, st=st, fr=fr), use=call, after_loop=True)
             if v.unfrozen is not None and not obj.keeps_bn_eval:
                 node = v.unfrozen[0]
                 if node not in self.unfreezes:
@@ -4899,7 +4971,7 @@ class ModesAnalysis:
                     return True
         return False
 
-    def _label_at(self, node: cst.CSTNode, obj: Obj, use: Optional[cst.Call] = None) -> str:
+    def _label_at(self, node: cst.CSTNode, obj: Obj, use: Optional[cst.Call] = None, st: Optional[State] = None, fr: Optional[Frame] = None) -> str:
         """The model's name as the code at ``node`` spells it: the receiver of a mode call there,
         or, for a helper called with it (`self._accuracy()`), the name the training forward
         ``use`` next to it calls (a name of the helper's or the factory's own is not the one the
@@ -4915,6 +4987,12 @@ class ModesAnalysis:
             # A part of a composite (`model.img_enc`, trained by `model.train_emb()`), or a model a
             # helper trains (`train(model, loader)`): the model, not what the code calls.
             return obj.label
+        if use is not None and st is not None and fr is not None:
+            # A helper handed the model under another name (`train(model=net_multi, ...)` with
+            # `net_multi = nn.DataParallel(net)`): that name, not the helper's.
+            for arg in use.args:
+                if isinstance(arg.value, (cst.Name, cst.Attribute)) and self.resolve(arg.value, st, fr) is obj:
+                    return self.facts.code_of(arg.value)
         if use is not None and self.facts.enclosing_function(use) is self.facts.enclosing_function(node):
             func = use.func
             if isinstance(func, cst.Attribute) and func.attr.value == "forward":
@@ -5255,9 +5333,16 @@ class ModesAnalysis:
 
         tree = self.facts._ast()
         resolve = self.facts.inventory.resolve
+        # `obs, reward, done, info = env.step(action)`: an environment's step, whose result is
+        # unpacked; an optimizer's or scheduler's `.step()` gives None (or the closure's loss).
+        env_steps = {
+            id(node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "step"
+            and any(isinstance(t, (ast.Tuple, ast.List)) and len(t.elts) >= 2 for t in node.targets)
+        }
         return any(
             isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in TRAINING_METHODS
-            and not _fits_other_library_estimator(n, tree, resolve)
+            and id(n) not in env_steps and not _fits_other_library_estimator(n, tree, resolve)
             for n in ast.walk(tree)
         )
 
@@ -5920,7 +6005,7 @@ def _has_training_calls(scope: cst.CSTNode) -> bool:
     for node in walk_scope(scope):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
             attr = node.func.attr.value
-            if attr == "backward":
+            if attr in ("backward", "optimizer_step"):
                 return True
             if attr == "step":
                 base = (dotted(node.func.value) or "").lower()

@@ -28,6 +28,7 @@ Steps 2 and 3 are what make framework code cheap: most of a large code base ment
 from __future__ import annotations
 
 import bisect
+import re
 
 from bnlint.eval_names import VAL_WORD_IN_TEXT
 from bnlint.inventory import code_has_bn_evidence
@@ -144,10 +145,23 @@ class _Evidence:
             index = self.index
             self._project = bool(
                 index is not None
-                and index.text_reaches_bn(self.path, self.source)  # reads files only
-                and index.imported_names_hold_bn(self.path, self.source)  # summarises imported modules
+                and (
+                    (index.text_reaches_bn(self.path, self.source) and index.imported_names_hold_bn(self.path, self.source))  # reads files, then summarises imported modules
+                    # a whole module another project file pickled with BN, unpickled here
+                    or (bool(self.path) and text_calls_unpickled(self.source) and index.pickled_module_kinds(self.path)[0])
+                )
             )
         return self._project
+
+
+_UNPICKLED_BINDING = lazy(r"([A-Za-z_][\w.]*)\s*=\s*torch\.load\s*\(")
+
+
+def text_calls_unpickled(source: str) -> bool:
+    """The text version of ``calls_unpickled_module``: `net = torch.load(...)`, and `net(` later."""
+    if "torch.load" not in source:
+        return False
+    return any(re.search(r"(?<![\w.])" + re.escape(m.group(1)) + r"\s*\(", source) for m in _UNPICKLED_BINDING.finditer(source))
 
 
 def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str] = None, index: Optional["ProjectIndex"] = None) -> List["RuleType"]:
@@ -466,6 +480,24 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         module = name[: -len(".__dict__")] if name.endswith(".__dict__") else None
         if module and inventory.is_imported(module) and index.namespace_may_hold_bn(path, resolve(module)):
             return True
+    # A whole module another file of the project pickled (`torch.save(model, "best.pt")`),
+    # unpickled here and run (``modes._unpickled``).
+    return calls_unpickled_module(scan, resolve) and index.pickled_module_kinds(path)[0]
+
+
+def calls_unpickled_module(scan: AstScan, resolve) -> bool:
+    """Does the module call what it unpickled (`net = torch.load(path)` ... `net(x)`, also
+    `self.net`)?  Only a module is called: a loaded state dict or tensor is not."""
+    import ast
+
+    for node in ast.walk(scan.tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            from bnlint.inventory import dotted_name
+
+            if resolve(dotted_name(node.value.func) or "") != "torch.load":
+                continue
+            if any((dotted_name(t) or "") in scan.call_names for t in node.targets):
+                return True
     return False
 
 
@@ -508,6 +540,8 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
             # runs (the option's default) is decided on the tree (``Facts.chosen_callee``).
             if index.namespace_may_hold_bn(path, inventory.resolve(name[: -len(".__dict__")])):
                 return True
+    if path and index is not None and calls_unpickled_module(scan, inventory.resolve) and index.pickled_module_kinds(path)[0]:
+        return True  # a whole module another project file pickled, run here (``modes._unpickled``)
     return bool(inventory.lightning_classes & inventory.bn_holding)
 
 
@@ -516,7 +550,9 @@ def builds_dropout_model(scan: AstScan, inventory, path: Optional[str], index: O
     (``callable_holds_dropout`` on a callee)?  The mode analysis tracks such models for BN001."""
     from bnlint import inventory as inv_mod
 
-    return any(inv_mod.callable_holds_dropout(inventory, name, path, index) for name in scan.call_names)
+    if any(inv_mod.callable_holds_dropout(inventory, name, path, index) for name in scan.call_names):
+        return True
+    return bool(path and index is not None and calls_unpickled_module(scan, inventory.resolve) and index.pickled_module_kinds(path)[1])
 
 
 class CstCandidates:

@@ -6,6 +6,7 @@ signature, does not import the analysis to do it.
 from __future__ import annotations
 
 import os
+import stat
 
 from bnlint.config import DEFAULT_EXCLUDES
 
@@ -56,6 +57,8 @@ def project_files(scope: str) -> Optional[List[Tuple[str, int, int]]]:
                     st = os.stat(p)
                 except OSError:
                     continue
+                if not stat.S_ISREG(st.st_mode):
+                    continue  # a FIFO or device named `*.py`: reading it would block, and it is no module
                 out.append((p, st.st_mtime_ns, st.st_size))
                 if len(out) > MAX_PROJECT_FILES:
                     return None

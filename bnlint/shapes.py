@@ -41,7 +41,7 @@ def is_one_sample(expr: ast.AST, bound: "Optional[Callable[[str], Optional[ast.A
     name = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
     args = list(expr.args)
     keywords = {k.arg: k.value for k in expr.keywords if k.arg}
-    if name == "unsqueeze":
+    if name in ("unsqueeze", "unsqueeze_"):
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "torch":
             args = args[1:]  # `torch.unsqueeze(x, 0)`
         dim = args[0] if args else keywords.get("dim")

@@ -22,7 +22,7 @@ from bnlint.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+    from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
     Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 
@@ -158,6 +158,8 @@ def _class_summary(
         for t in stmt.targets
         if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
     }
+    # `self.backbone = resnet18(weights=...).eval()`: a part put in eval as it is built and kept.
+    evaluated_parts = {id(call) for stmt in ast.walk(init) if isinstance(stmt, ast.Assign) for call in _evaluated_as_kept(stmt)}
     mode: Optional[str] = None
     freezes = False
     freeze_tests: List[Optional[str]] = []  # per freezing call: the `if <param>:` it is under, if any
@@ -174,7 +176,8 @@ def _class_summary(
     loads = False  # a checkpoint loaded into the object or a part of it while it is built
     while todo:
         fn, outer_conditional, outer_test = todo.pop(0)
-        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn, own_bn_attrs):
+        adopted = _adopted_bn_locals(fn, aliases) if fn is init else None
+        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn, own_bn_attrs, adopted):
             params_frozen = True
         for call, conditional in _calls_in_order(fn.body):
             conditional = conditional or outer_conditional
@@ -184,7 +187,7 @@ def _class_summary(
                 loads = True  # `self.model.load_state_dict(torch.hub.load_state_dict_from_url(...))`
             if set_to is not None and receiver == "self":
                 mode = UNKNOWN if conditional else set_to
-            elif set_to == EVAL and receiver is not None:
+            elif set_to == EVAL and (receiver is not None or id(call) in evaluated_parts):
                 # `self.backbone.eval()`, or `m.eval()` on a submodule in a loop over self.modules()
                 freezes = True
                 freeze_tests.append(_param_test_around(fn, call, params) if fn is init else outer_test)
@@ -215,6 +218,11 @@ def _class_summary(
              and _freezes_bn_parameters(stmt, bn_attrs, methods, definitions, builds_bn)),
             None,
         )
+    if params_frozen and _ema_parts(methods):
+        # `for ps, pt in zip(self.student.parameters(), self.teacher.parameters()):
+        # pt.data.mul_(m).add_(...)`: the part its constructor froze is an EMA teacher (DINO, BYOL,
+        # MoCo), written in place from the student; its `requires_grad = False` keeps autograd out.
+        params_frozen = False
     frozen_argument = None if params_frozen else _frozen_kept_argument(init, params)
     override = methods.get("train")
     if (params_frozen or params_flag or frozen_argument) and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
@@ -230,6 +238,58 @@ def _class_summary(
         params_freeze_default=_default_truth(init, params_flag) if params_flag else None,
         params_frozen_argument=frozen_argument, params_frozen_argument_index=params.index(frozen_argument) if frozen_argument else -1,
     )
+
+
+_IN_PLACE_WRITES = frozenset({"mul_", "add_", "copy_", "lerp_", "sub_", "addcmul_", "set_"})
+
+
+def _ema_parts(methods: Dict[str, ast.AST]) -> Set[str]:
+    """The `self.<attr>` parts a method of the class writes in place from another part's
+    parameters, in a loop over `zip(self.a.parameters(), self.b.parameters())` (`pt.data.mul_(m)`,
+    `pt.data.copy_(ps.data)`, `pt.data = ...`): EMA teachers and momentum encoders.  The `ast`
+    reading of ``facts._ema_targets`` for a class of another module."""
+    out: Set[str] = set()
+    for fn in methods.values():
+        for loop in ast.walk(fn):
+            if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and _dotted(loop.iter.func) == "zip" and isinstance(loop.target, (ast.Tuple, ast.List))):
+                continue
+            names = [e.id if isinstance(e, ast.Name) else "" for e in loop.target.elts]
+            sources = list(loop.iter.args)
+            if len(names) != len(sources):
+                continue
+            for name, source in zip(names, sources):
+                if not name or not _written_in_place(loop, name):
+                    continue
+                if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) and source.func.attr in ("parameters", "named_parameters"):
+                    owner = _dotted(source.func.value) or ""
+                    if owner.startswith("self.") and owner.count(".") == 1:
+                        out.add(owner[5:])
+    return out
+
+
+def _written_in_place(loop: ast.For, name: str) -> bool:
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _IN_PLACE_WRITES:
+            receiver = node.func.value
+            while isinstance(receiver, (ast.Attribute, ast.Call)):
+                receiver = receiver.func if isinstance(receiver, ast.Call) else receiver.value
+            if isinstance(receiver, ast.Name) and receiver.id == name:
+                return True
+        if isinstance(node, ast.Assign) and any(_dotted(t) == f"{name}.data" for t in node.targets):
+            return True
+    return False
+
+
+def _evaluated_as_kept(stmt: ast.Assign) -> List[ast.Call]:
+    """The `.eval()` call of `self.<attr> = <built>.eval()` (also `.eval().to(device)`), if any."""
+    if not any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in stmt.targets):
+        return []
+    value = stmt.value
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        if value.func.attr == "eval" and not value.args:
+            return [value]
+        value = value.func.value
+    return []
 
 
 def _frozen_kept_argument(init: ast.AST, params: List[str]) -> Optional[str]:
@@ -377,6 +437,9 @@ def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
                     name = _dotted(t)
                     if name and name.startswith("self.") and name.count(".") == 1:
                         out.add(name[5:])
+        # `resnet = resnet34(...)` then `self.backbone = nn.Sequential(*list(resnet.children())[:-1])`
+        for attrs in _bn_adoptions(fn, aliases).values():
+            out |= attrs
     return out
 
 
@@ -394,7 +457,7 @@ def _builds_bn(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> bool:
 
 def _freezes_bn_parameters(
     fn: ast.AST, bn_attrs: set, methods: Optional[Dict[str, ast.AST]] = None, definitions: Optional[Dict[str, "Definition"]] = None,
-    builds_bn: "Callable[[], bool]" = lambda: False, own_bn_attrs: "Optional[set]" = None,
+    builds_bn: "Callable[[], bool]" = lambda: False, own_bn_attrs: "Optional[set]" = None, adopted_bn_locals: "Optional[set]" = None,
 ) -> bool:
     """Unconditionally (not under an `if`) in ``fn``'s body: `for p in self.bn1.parameters():
     p.requires_grad = False`, `self.bn1.weight.requires_grad = False`, `self.bn1.requires_grad_(False)`
@@ -413,7 +476,55 @@ def _freezes_bn_parameters(
             return True
         if owner == "self" and builds_bn():
             return True  # `for p in self.parameters(): p.requires_grad = False` in a class that builds BN
+        if owner and adopted_bn_locals and (owner in adopted_bn_locals or (owner.count(".") == 1 and owner.split(".")[0] in adopted_bn_locals and owner.split(".")[1] in _bn_trunks())):
+            return True  # `base = resnet50(...)`, its parameters frozen, then `self.features = nn.Sequential(*list(base.children())[:-1])`
     return False
+
+
+# What a constructor may do with a local model it adopts as a part, keeping its BatchNorm layers:
+# `self.body = base`, `self.body = nn.Sequential(*list(base.children())[:-1])`, `base.to(device)`.
+_ADOPTING_ATTRIBUTES = frozenset({"children", "named_children", "modules", "to", "cuda", "cpu", "float", "double", "half"})
+
+
+def _adopted_bn_locals(fn: ast.AST, aliases: Dict[str, str]) -> set:
+    """Locals of ``fn`` (a constructor) bound, outside any `if`, to a BatchNorm class or a library
+    model that holds BN (``_bn_attributes``'s evidence), and kept afterwards as a part of the
+    object, whole or by its children (`self.body = base`, `self.features =
+    nn.Sequential(*list(base.children())[:-1])`): freezing their parameters freezes this object's
+    BN parameters.  Not a local only some of whose attributes are kept (`self.fc = base.fc`)."""
+    return set(_bn_adoptions(fn, aliases))
+
+
+def _bn_adoptions(fn: ast.AST, aliases: Dict[str, str]) -> Dict[str, Set[str]]:
+    """``_adopted_bn_locals``: each such local, with the `self.<attr>` names that keep it."""
+    from bnlint.inventory import ModuleInventory, factory_holds_bn, is_bn_class
+
+    body = getattr(fn, "body", None)
+    if not isinstance(body, list):
+        return {}
+    resolve = ModuleInventory(path=None, aliases=aliases).resolve
+    built: Dict[str, int] = {}
+    for stmt in body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call):
+            q = resolve(_dotted(stmt.value.func) or "")
+            if is_bn_class(q) or factory_holds_bn(q) is True:
+                built[stmt.targets[0].id] = stmt.lineno
+    if not built:
+        return {}
+    adopted: Dict[str, Set[str]] = {}
+    for stmt in body:
+        if not isinstance(stmt, ast.Assign):
+            continue
+        attrs = {t.attr for t in stmt.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
+        if not attrs:
+            continue
+        parents = {child: node for node in ast.walk(stmt.value) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(stmt.value):
+            if isinstance(node, ast.Name) and node.id in built and stmt.lineno > built[node.id]:
+                parent = parents.get(node)
+                if not isinstance(parent, ast.Attribute) or parent.attr in _ADOPTING_ATTRIBUTES:
+                    adopted.setdefault(node.id, set()).update(attrs)
+    return adopted
 
 
 def _frozen_by(stmt: ast.stmt) -> Optional[str]:

@@ -1,7 +1,7 @@
 """BN001 missing-eval."""
 from __future__ import annotations
 
-from bnlint.calls import COMPARISON_FUNCTIONS, PASS_THROUGH_METHODS
+from bnlint.calls import COMPARISON_FUNCTIONS, OPTIMIZER_STEP_METHODS, PASS_THROUGH_METHODS
 from bnlint.rule import FixSpec, InsertBefore, Related, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -86,7 +86,12 @@ class MissingEval(Rule):
     (`torch.save(net, ...)`) and binds `net` elsewhere to a model with
     BatchNorm is that kind of model, with trained weights, saved in train
     mode when nothing in the file switches `net`'s mode (else in a mode not
-    known here).
+    known here). A whole module unpickled where another file of the project
+    pickles whole modules (`torch.save(net, "best.pt")` in the training
+    script) is of the kind every module the project pickles is, when each
+    one is a model known to hold BatchNorm (or dropout) and none is of
+    unknown content; the paths are not matched, and a module pickled as an
+    attribute (`torch.save(model.backbone, ...)`) is not followed.
 
     The analysis follows the model through aliases (`net = model.module`),
     wrappers (`DataParallel`, `DistributedDataParallel`, `.to(device)`),
@@ -350,9 +355,10 @@ class MissingEval(Rule):
     method: `Scorer.score()` calling `self.score_batch(batch)`) runs this
     file's override of what it calls, where it is called; such a hook is not
     an entry point users call after fitting. A model handed to a method of a
-    model class of this file (`student.distillation_loss(x, y, teacher)`) runs
-    there as the method runs it (a teacher's no-grad forward is evaluation in
-    the teacher's mode, even though the student's loss is back-propagated). `policy(obs)` on an
+    model class of this file or of another project module
+    (`student.distillation_loss(x, y, teacher)`) runs there as the method runs
+    it (a teacher's no-grad forward is evaluation in the teacher's mode, even
+    though the student's loss is back-propagated). `policy(obs)` on an
     instance of a plain class of this file runs its `__call__`. torchcam's and
     captum's extractors keep the mode of the model they hook. A plain VGG's
     children without the last one (`list(vgg.children())[:-1]`, `[0]`), and a
@@ -365,7 +371,9 @@ class MissingEval(Rule):
     model's BatchNorm and weights; `models.__dict__["vgg16"]` is `models.vgg16`.
 
     What it cannot see: a model handed to a method of a class of another module
-    and run there; an instance handed to a function
+    and run there, unless the method is called on a model built from that
+    class (`student.distillation_loss(...)`) or on an instance bound to a
+    name; an instance handed to a function
     of another module that calls the methods a base class runs (`play(game,
     agent)` calling `agent.search()`); a base class's template method that
     switches a mode itself before calling this class's hook (its order is not
@@ -916,8 +924,12 @@ def _synthetic_input(facts, call, fn, result, chain=(), looked_at_only=True, ran
             if isinstance(expr, cst.Call):
                 q = facts.callee(expr) or ""
                 leaf = q.rsplit(".", 1)[-1]
-                if q.startswith("torch.") and (leaf in made_up or (leaf.endswith("Tensor") and not random_only)):
-                    return True  # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised)
+                if q.startswith("torch.") and (
+                    leaf in made_up or (leaf.endswith("Tensor") and not random_only and all(_literal(a.value) for a in expr.args))
+                ):
+                    # torch.randn(...), torch.FloatTensor(8, 3, 32, 32) (uninitialised); not
+                    # `torch.Tensor(np.load("frame.npy"))`, a tensor of the data it is handed
+                    return True
                 if q.startswith(("numpy.random.", "np.random.")):
                     return True  # np.random.uniform(-1, 1, shape): noise, whatever tensor it is made into
                 if isinstance(expr.func, cst.Attribute) and _synthetic(expr.func.value, before, depth + 1, table):
@@ -1062,7 +1074,7 @@ def _output_backpropagated(facts, call, fn) -> bool:
     def taint(assign) -> None:
         tainted.add(id(assign))
 
-    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "step" for n in nodes):
+    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in OPTIMIZER_STEP_METHODS for n in nodes):
         return False  # (a backward with no optimizer step is a saliency map or an attack: no training)
     assigns = [n for n in nodes if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and n.value is not None and n is not statement]
     done: Set[int] = set()
@@ -1257,6 +1269,9 @@ def _argument_for(facts, fn, name: str, site) -> Optional["cst.BaseExpression"]:
 _VALUE_FUNCTIONS = COMPARISON_FUNCTIONS + ("eq", "ne", "abs", "max", "min", "mean", "sum", "std", "var", "norm", "dist", "sub", "subtract", "add", "mul", "div", "testing", "all", "any", "argmax", "argmin", "topk", "sort")
 _PASS_THROUGH_METHODS = PASS_THROUGH_METHODS  # (same values in another form: a copy, another device or shape)
 # Methods that compute with a tensor's values: an output used so is a result, not a probe.
+# Calls that save or show a tensor's values as an image: a generator's samples handed to one are
+# its results, whatever its input (noise is a generator's input).
+_IMAGE_SINKS = frozenset({"save_image", "make_grid", "imshow", "imsave", "imwrite", "fromarray", "add_image", "add_images"})
 _VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
 
 
@@ -1287,6 +1302,8 @@ def _probe_use(facts, call, fn) -> bool:
             # through a layer or activation (`F.relu(bn(x))`) it is still the probe's tensor.
             outer = facts.parent(parent)
             q = (facts.callee(outer) or "") if isinstance(outer, cst.Call) else ""
+            if q.rsplit(".", 1)[-1] in _IMAGE_SINKS:
+                return True  # `save_image(fake, ...)`, `plt.imshow(out)`: its pixel values are the result
             return q.split(".")[0] in ("torch", "np", "numpy") and q.rsplit(".", 1)[-1] in _VALUE_FUNCTIONS
         return False
 

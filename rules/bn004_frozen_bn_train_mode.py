@@ -123,8 +123,10 @@ class FrozenBNTrainMode(Rule):
     BatchNorm, is an EMA / momentum encoder (MoCo's key encoder), is kept in
     eval by a `train()` override, or is put in eval (`.eval()`, `.train(False)`,
     `.apply(...)` on something of that attribute name) in this file or in any
-    other Python file of the project (read from their text: a namesake there
-    keeps the finding back).
+    other Python file of the project (a namesake there keeps the finding
+    back, unless every such switch in that file's code is on a throwaway
+    object: a local its function builds, never hands on and does not train,
+    as in a script that prints a fresh model's output shapes).
 
     A model trained in train mode (a new module's default) and put in eval
     only after its training loops, for a test, is still reported: the
@@ -1135,7 +1137,12 @@ class FrozenBNTrainMode(Rule):
         if fn is None or other is fn:
             return True
         root = owner.split(".")[0]
-        return root == "self" or root in params_of(fn) or not facts.binds_locally(fn, root)
+        if root == "self":
+            # `self` of another class is another object, unless one class derives from the other
+            # (a notebook's cells that each redefine `Clf` with their own freeze and unfreeze).
+            mine, theirs = facts.enclosing_class(freeze), facts.enclosing_class(unfreeze)
+            return mine is None or theirs is None or mine is theirs or _derives(mine, theirs) or _derives(theirs, mine)
+        return root in params_of(fn) or not facts.binds_locally(fn, root)
 
     def _never_called(self, fn: cst.FunctionDef) -> bool:
         """Is ``fn`` a top-level function of this file that nothing runs: its name read nowhere in
@@ -2237,12 +2244,14 @@ class FrozenBNTrainMode(Rule):
             if self.ctx.facts.enclosing_function(c) is fn
         )
 
-    def _runs_only_before(self, helper: cst.FunctionDef, node: cst.CSTNode, fn, order: Dict[int, int]) -> bool:
+    def _runs_only_before(self, helper: cst.FunctionDef, node: cst.CSTNode, fn, order: Dict[int, int], depth: int = 0) -> bool:
         """Is ``helper``, a module-level function of this file, called only from ``fn`` (the
-        freeze's function), and only before ``node`` there, outside any loop that also runs it?
-        Then what it does ran before the freeze."""
+        freeze's function, or the module's top level), and only before ``node`` there, outside
+        any loop that also runs it, or only from module-level functions that themselves run only
+        before it (`run_epoch` called by `adapt_teacher()`, called before the freeze)?  Then what
+        it does ran before the freeze."""
         facts = self.ctx.facts
-        if fn is None or facts.parent_of_def(helper) is not self.ctx.module:
+        if depth > 3 or facts.parent_of_def(helper) is not self.ctx.module:
             return False
         name = helper.name.value
         mentions = [n for n in self._nodes() if isinstance(n, cst.Name) and n.value == name and n is not helper.name]
@@ -2252,7 +2261,11 @@ class FrozenBNTrainMode(Rule):
             call = facts.parent(mention)
             if not (isinstance(call, cst.Call) and call.func is mention):
                 return False  # handed on (`threading.Thread(target=pretrain)`): runs when not known
-            if facts.enclosing_function(call) is not fn or not order.get(id(call), 0) < order.get(id(node), 0) or self._share_loop(call, node):
+            caller = facts.enclosing_function(call)
+            if caller is fn:
+                if not order.get(id(call), 0) < order.get(id(node), 0) or self._share_loop(call, node):
+                    return False
+            elif caller is None or caller is helper or not self._runs_only_before(caller, node, fn, order, depth + 1):
                 return False
         return True
 
@@ -2538,6 +2551,13 @@ def _argument_expression(call: cst.Call, param: str, index: int) -> Optional[cst
             return None
     positional = [a for a in call.args if a.keyword is None]
     return positional[index].value if 0 <= index < len(positional) else None
+
+
+def _derives(cls: cst.ClassDef, base: cst.ClassDef) -> bool:
+    """Does ``cls`` name ``base``'s name among its bases (`class Student(Teacher)`)?  (Deeper or
+    imported lineages are taken as possible: a caller treats an unknown as "may derive".)"""
+    names = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases}
+    return base.name.value in names or bool(names - {"Module", "object", "LightningModule", ""})
 
 
 def _argument_truth(call: cst.Call, param: str, index: int, facts) -> Optional[bool]:

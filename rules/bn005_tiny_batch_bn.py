@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Dict, List, Optional, Tuple
 
 _EVAL_WORDS = lazy(r"(^|_|\b)(val|valid|validation|test|testing|eval|evaluation|infer|inference|predict|calib|calibration|holdout|dev)(_|\b|$|\d)", re.IGNORECASE)
-_PER_SAMPLE_RESHAPES = ("unsqueeze", "unsqueeze_", "view", "reshape", "expand")
 _FIT = frozenset({"fit"})  # the Lightning trainer method that trains the model it is handed
 
 LOADER_MESSAGE = (
@@ -186,6 +185,9 @@ class _FactoryBN:
                         branches.append(stmts[i + 1:])
                     if all_bn(branches):
                         return True
+                    # (An `if` inside one of those branches runs only when that branch does: the
+                    # `elif kind == "v2":` of a chain is no chain of its own.)
+                    continue
                 for block in _child_blocks(stmt):
                     if visit_block(block):
                         return True
@@ -595,6 +597,53 @@ def _ast_targets(stmt) -> list:
 
 
 
+def _ast_expression(code: str) -> Optional[ast.expr]:
+    try:
+        return ast.parse(code.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+
+
+def _strip_shape_keeping(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`x.cuda().float()` -> `x` (``bnlint.shapes.SHAPE_KEEPING``)."""
+    from bnlint.shapes import SHAPE_KEEPING
+
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in SHAPE_KEEPING:
+        expr = expr.func.value
+    return expr
+
+
+# (Statement kinds read at first use: `ast` is loaded only when a file needs it.)
+_CONDITIONAL_STATEMENT_NAMES = ("If", "Try", "TryStar", "Match")
+
+
+def _binding_reaching(scope: ast.AST, name: str, line: int) -> Optional[ast.AST]:
+    """The value ``name`` was last assigned in ``scope`` before ``line``, when that assignment
+    runs whenever ``line`` does: every `if`/`try` around it also holds ``line`` (`if x.dim() == 3:
+    x = x.unsqueeze(0)` guards a shape the loader may never yield)."""
+    from bnlint.effects import last_binding
+
+    value = last_binding(scope, name, line)
+    if value is None:
+        return None
+
+    def around(node: ast.AST, path: list) -> Optional[list]:
+        for child in ast.iter_child_nodes(node):
+            if child is value:
+                return path
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            found = around(child, path + [child] if type(child).__name__ in _CONDITIONAL_STATEMENT_NAMES else path)
+            if found is not None:
+                return found
+        return None
+
+    guards = around(scope, [])
+    if guards is None or any(not (g.lineno <= line <= (g.end_lineno or g.lineno)) for g in guards):
+        return None
+    return value
+
+
 # Builtins a helper may call on a loader it is handed without training anything with it.
 _PASSIVE_BUILTINS = frozenset({"iter", "next", "len", "enumerate", "zip", "range", "print", "float", "int", "min", "max", "sum", "list", "tuple", "isinstance"})
 
@@ -607,9 +656,16 @@ class TinyBatchBN(Rule):
     one, or an argparse default, itself a literal or a module constant such
     as `default=BATCH_SIZE`) is below the `tiny-batch-size` option
     (default 8), and per-sample training steps such as `model(x[i:i+1])`,
-    `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`.
+    `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`,
+    also through the name the input was last bound to in the function
+    (`x = img.reshape(1, 1, H, W)` ... `model(x)`), when that binding is not
+    under an `if`/`try` the forward is outside of.
 
     The batch size is followed through the data flow:
+    - a dict of loader options unpacked into the loader, `loader_args =
+      dict(batch_size=args.batch_size, num_workers=4)` ... `DataLoader(ds,
+      shuffle=True, **loader_args)` (or a `{"batch_size": ...}` literal),
+      bound once before the loader and not written to in place;
     - a dict entry with a constant key, `p = {}` / `p['trainBatch'] = 5` ...
       `batch_size=p['trainBatch']` (also `{'trainBatch': 5}`, `dict(...)`,
       `OrderedDict()`), when the dict is bound once in the function (or the
@@ -773,7 +829,9 @@ class TinyBatchBN(Rule):
     non-default option value takes (`--dataset text`); options
     whose default is set by `set_defaults`, by code outside the options class
     hierarchy (a model's option setter), or changed after parsing
-    (`opt.batch_size = ...` makes the default unknown).
+    (`opt.batch_size = ...` makes the default unknown); a per-sample input
+    built in another function or bound under a condition
+    (`if x.dim() == 3: x = x.unsqueeze(0)`: the shape is not known here).
     A last batch of one sample: a training loader without `drop_last=True`
     yields one when `len(dataset) % batch_size == 1`, and with BatchNorm on
     `(N, C)` features that batch raises `Expected more than 1 value per
@@ -1063,7 +1121,7 @@ class TinyBatchBN(Rule):
 
     # --- DataLoader(batch_size=small) ---------------------------------------------
     def _check_loader(self, call: cst.Call, limit: int, models) -> None:
-        arg = call_arg(call, "batch_size", 1)
+        arg = call_arg(call, "batch_size", 1) or self._unpacked_keyword(call, "batch_size")
         keyword = "batch_size"
         if arg is None:
             arg = call_arg(call, "batch_sampler")
@@ -1084,6 +1142,47 @@ class TinyBatchBN(Rule):
         else:
             shown = f"batch_size={size} ({source})"
         self._report_loader(arg, call, self._loader_name(call), size, shown, limit, models)
+
+    def _unpacked_keyword(self, call: cst.Call, keyword: str):
+        """The argument ``keyword`` that a `**options` of ``call`` hands it, where `options` is
+        `dict(batch_size=..., ...)` or `{"batch_size": ..., ...}`, written there or bound once
+        before the call in the scope and not written to afterwards (`options["batch_size"] =
+        ...`, `options.update(...)`): `loader_args = dict(batch_size=args.batch_size,
+        num_workers=4)` ... `DataLoader(train_set, shuffle=True, **loader_args)`.  An object with
+        a `.value`, as ``call_arg`` gives."""
+        facts = self.ctx.facts
+        for arg in call.args:
+            if arg.star != "**":
+                continue
+            value = arg.value
+            if isinstance(value, cst.Name):
+                scope = facts.enclosing_function(call) or facts.module
+                values = facts.reaching_assignments(value.value, call, scope)
+                if len(values) != 1 or self._dict_written(value.value, scope):
+                    continue
+                value = values[0]
+            if isinstance(value, cst.Call) and dotted(value.func) == "dict":
+                found = call_arg(value, keyword)
+                if found is not None:
+                    return found
+            elif isinstance(value, cst.Dict):
+                for element in value.elements:
+                    if isinstance(element, cst.DictElement) and literal_value(element.key) == keyword:
+                        return element
+        return None
+
+    def _dict_written(self, name: str, scope: cst.CSTNode) -> bool:
+        """Is the dict ``name`` of ``scope`` written to in place: an item assigned or deleted, or a
+        mutating method called (`update`, `setdefault`, `pop`, `__setitem__`)?"""
+        for node in walk_scope(scope):
+            if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and node.value.value == name:
+                parent = self.ctx.facts.parents.get(node)
+                if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.Del)):
+                    return True
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
+                if node.func.attr.value in ("update", "setdefault", "pop", "popitem", "clear", "__setitem__"):
+                    return True
+        return False
 
     def _report_loader(self, node: cst.CSTNode, call: cst.Call, loader: str, size: int, shown: str, limit: int, models) -> None:
         """Report ``node`` when the training loader ``call`` builds (named ``loader``) has batches of
@@ -3076,8 +3175,12 @@ class TinyBatchBN(Rule):
         facts = self.ctx.facts
         if len(call.args) < 1 or call.args[0].keyword is not None:
             return
-        size = self._per_sample_size(call.args[0].value, limit)
-        if size is None:
+        arg = call.args[0].value
+        size = self._per_sample_size(arg, limit)
+        # A bare name (`model(x)`, `model(x.cuda())`) is a batch of one when it was bound to one:
+        # looked up only for a forward of a BN model (the lookup walks the function).
+        bound_name = size is None and isinstance(_strip_shape_keeping(arg), cst.Name)
+        if size is None and not bound_name:
             return
         model = call.func
         if not isinstance(model, (cst.Name, cst.Attribute)):
@@ -3094,6 +3197,10 @@ class TinyBatchBN(Rule):
         layer = self._model_layer(model, fn, models, call)
         if layer is None:
             return
+        if bound_name:
+            size = 1 if fn is not None and self._bound_to_one_sample(arg, call, fn) else None
+            if size is None:
+                return
         if not self._backward_follows(call, fn):
             return
         if self._bn_frozen_in_training(self._training_bn_forwards(at=call)):
@@ -3103,37 +3210,50 @@ class TinyBatchBN(Rule):
         self.report(call, LOOP_MESSAGE.format(call=self.ctx.code_for(call), samples=_samples(size), layer=layer, single=single), summary=summary)
 
     def _per_sample_size(self, arg: cst.BaseExpression, limit: int) -> Optional[int]:
+        """The number of samples a training forward's input holds when the call builds it so: a
+        slice `x[i:i+k]` (k below the limit), `torch.stack([a, b])` of loop targets, or one sample
+        (``bnlint.shapes.is_one_sample``: `x.unsqueeze(0)`, `x[None]`, `x.view(1, -1)`)."""
         facts = self.ctx.facts
         if isinstance(arg, cst.Subscript):
             elems = arg.slice
             first = elems[0].slice if elems else None
-            if isinstance(first, cst.Index) and isinstance(first.value, cst.Name) and first.value.value == "None":
-                return 1  # sample[None], sample[None, ...]
             if isinstance(first, cst.Slice) and first.lower is not None and isinstance(first.upper, cst.BinaryOperation):
                 up = first.upper
                 if isinstance(up.operator, cst.Add) and self.ctx.code_for(up.left).strip() == self.ctx.code_for(first.lower).strip():
                     k = number_value(up.right)
                     if k is not None and 0 < k < limit:
                         return int(k)
+        elif not isinstance(arg, cst.Call):
             return None
-        if isinstance(arg, cst.Call):
-            m = arg.func.attr.value if isinstance(arg.func, cst.Attribute) else None
-            q = facts.callee(arg) or ""
-            if m in ("unsqueeze", "unsqueeze_") and not q.startswith("torch.unsqueeze"):
-                a = call_arg(arg, "dim", 0)
-                if a is not None and number_value(a.value) == 0:
-                    return 1
-            if q == "torch.unsqueeze":
-                a = call_arg(arg, "dim", 1)
-                if a is not None and number_value(a.value) == 0:
-                    return 1
-            if m in ("view", "reshape") and arg.args and number_value(arg.args[0].value) == 1 and len(arg.args) > 1:
-                return 1
-            if q in ("torch.stack", "torch.cat") and arg.args and isinstance(arg.args[0].value, (cst.List, cst.Tuple)):
-                elems = arg.args[0].value.elements
-                if 0 < len(elems) < limit and q == "torch.stack" and all(isinstance(e.value, cst.Name) and self._is_loop_target(e.value) for e in elems):
-                    return len(elems)
-        return None
+        if isinstance(arg, cst.Call) and facts.callee(arg) == "torch.stack" and arg.args and isinstance(arg.args[0].value, (cst.List, cst.Tuple)):
+            elems = arg.args[0].value.elements
+            if 0 < len(elems) < limit and all(isinstance(e.value, cst.Name) and self._is_loop_target(e.value) for e in elems):
+                return len(elems)
+        from bnlint.shapes import is_one_sample
+
+        tree = _ast_expression(self.ctx.code_for(arg))
+        return 1 if tree is not None and is_one_sample(tree) else None
+
+    def _bound_to_one_sample(self, arg: cst.BaseExpression, call: cst.Call, fn: cst.FunctionDef) -> bool:
+        """Is the name handed to the forward (`model(x)`) bound to one sample by the binding of
+        the function that reaches it (`x = img.reshape(1, 1, H, W)`, `one = x[None]; one =
+        one.cuda()`), each name read on the line of the binding that reads it?"""
+        from bnlint.shapes import is_one_sample
+
+        scope = self._ast_node_at(fn)
+        line = self._line_of(call)
+        tree = _ast_expression(self.ctx.code_for(arg))
+        if scope is None or line is None or tree is None:
+            return False
+        reached_from = [line]
+
+        def bound(name: str) -> Optional[ast.AST]:
+            value = _binding_reaching(scope, name, reached_from[-1])
+            if value is not None:
+                reached_from.append(value.lineno)
+            return value
+
+        return is_one_sample(tree, bound)
 
     def _is_loop_target(self, name: cst.Name) -> bool:
         facts = self.ctx.facts

@@ -190,3 +190,74 @@ def test_callers_through_a_module_alias_and_a_package_reexport_count_and_namesak
     # A function of the same name defined by the caller itself is another function.
     (project / "train.py").write_text("from nets import ConvNet\n\n\ndef fit_one_epoch(net, *args):\n    pass\n\n\nfit_one_epoch(ConvNet(), opt, loader, val_loader)\n")
     assert index().argument_evidence(helper, "fit_one_epoch", 0, "net") is None
+
+
+def test_project_files_lists_regular_files_only(tmp_path):
+    """A FIFO named `*.py` in the project is no module: listing it would make every reader of the
+    project's files (callers, pickled modules) block on it."""
+    from bnlint.project_files import project_files
+
+    (tmp_path / "train.py").write_text("import torch\n")
+    os.mkfifo(tmp_path / "pipe.py")
+    assert [os.path.basename(p) for p, _, _ in project_files(str(tmp_path))] == ["train.py"]
+
+
+def test_pickled_module_kinds_of_the_project(tmp_path):
+    """What `torch.save(model, ...)` pickles in the project's files: BN only when every pickled
+    whole module is a model known to hold it; nothing when one is of unknown content."""
+    from bnlint.inventory import ProjectIndex
+
+    (tmp_path / "nets.py").write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.bn = nn.BatchNorm2d(3)\n\n    def forward(self, x):\n        return self.bn(x)\n"
+    )
+    (tmp_path / "train.py").write_text("import torch\nfrom nets import Net\n\nnet = Net()\ntorch.save(net, 'best.pt')\ntorch.save(net.state_dict(), 'w.pt')\n")
+    (tmp_path / "infer.py").write_text("import torch\n\nnet = torch.load('best.pt')\n")
+    assert ProjectIndex().pickled_module_kinds(str(tmp_path / "infer.py")) == (True, False)
+    (tmp_path / "other.py").write_text("import torch\nfrom somewhere import build\n\nmodel = build()\ntorch.save(model, 'other.pt')\n")
+    assert ProjectIndex().pickled_module_kinds(str(tmp_path / "infer.py")) == (False, False)
+
+
+def test_bn006_names_the_model_a_helper_of_another_module_is_handed(tmp_path):
+    """The model handed to a helper under a wrapper's name (`tnt.train(model=net_multi, ...)`) is
+    named as handed, in the message and the fix, not by the helper's name (`tnt.train.train()`
+    would have been inserted)."""
+    (tmp_path / "engine.py").write_text(textwrap.dedent(
+        """\
+        import torch
+        import torch.nn.functional as F
+
+
+        def train(model, loader, optimizer):
+            for x, y in loader:
+                loss = F.cross_entropy(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+
+        def test(model, loader):
+            model.eval()
+            with torch.no_grad():
+                return sum(F.cross_entropy(model(x), y).item() for x, y in loader)
+        """
+    ))
+    (tmp_path / "main.py").write_text(textwrap.dedent(
+        """\
+        import torch
+        import torch.nn as nn
+
+        import engine as tnt
+
+        net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+        net_multi = nn.DataParallel(net)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for epoch in range(10):
+            tnt.train(model=net_multi, loader=[], optimizer=opt)
+            acc = tnt.test(model=net_multi, loader=[])
+        """
+    ))
+    settings = Settings(project_root=str(tmp_path), cache_dir=str(tmp_path / ".cache"))
+    found = [f for o in run_files([str(tmp_path / "main.py")], settings, jobs=1) for f in o.findings if f.code == "BN006"]
+    assert [f.line for f in found] == [11]
+    assert "`net_multi`" in found[0].message and "tnt.train" not in found[0].message

@@ -15,6 +15,7 @@ def expr(code):
     [
         "state.unsqueeze(0)",
         "state.unsqueeze(dim=0)",
+        "state.unsqueeze_(0)",
         "torch.unsqueeze(state, 0)",
         "torch.as_tensor(state).unsqueeze(0).to(device).float()",
         "image[None]",
