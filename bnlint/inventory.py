@@ -1372,16 +1372,40 @@ class _Reasons:
     imported: Tuple[str, ...]  # qualified project names it uses (holds BN if one of them does)
 
 
-def calls_bn_function(call: ast.Call, resolve: Callable[[str], str]) -> bool:
+def calls_bn_function(call: ast.Call, resolve: Callable[[str], str], cls: Optional[ast.ClassDef] = None) -> bool:
     """``F.batch_norm(...)`` / ``torch.batch_norm(...)``, through the module's imports, whose
     ``training`` argument may follow the module's mode.  A literal ``True`` or ``False`` there
     (adaptive instance norm: `F.batch_norm(x.view(1, b * c, ...), ..., True, ...)`) makes the
-    call the same in both modes, and a module built on it no BN layer in the rules' sense."""
+    call the same in both modes, and a module built on it no BN layer in the rules' sense; so
+    does a parameter of the method of ``cls`` it is in, never rebound there, that the caller
+    chooses (`def forward(self, x, bn_training=True)`, MAML's functional learner): the module's
+    `.train()`/`.eval()` does not reach it."""
     name = dotted_name(call.func)
     if not (bool(name) and (name in ("F.batch_norm", "torch.batch_norm") or resolve(name) in BN_FUNCTIONS)):
         return False
     training = call.args[5] if len(call.args) > 5 else next((k.value for k in call.keywords if k.arg == "training"), None)
-    return not (isinstance(training, ast.Constant) and isinstance(training.value, bool))
+    if isinstance(training, ast.Constant) and isinstance(training.value, bool):
+        return False
+    if isinstance(training, ast.Name) and cls is not None and _caller_chosen_flag(cls, call, training.id):
+        return False
+    return True
+
+
+def _caller_chosen_flag(cls: ast.ClassDef, call: ast.Call, name: str) -> bool:
+    """Is ``name`` a parameter of the method of ``cls`` that holds ``call``, with a literal
+    `True`/`False` default, and bound nowhere else in that method?"""
+    for method in cls.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not any(n is call for n in ast.walk(method)):
+            continue
+        args = method.args
+        positional = args.posonlyargs + args.args
+        defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        default = defaults.get(name)
+        if not (isinstance(default, ast.Constant) and isinstance(default.value, bool)):
+            return False
+        return not any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(method))
+    return False
 
 
 def is_hand_written_bn(cls: ast.ClassDef) -> bool:
@@ -1616,7 +1640,7 @@ def _local_summary(
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
-        calls_bn = isinstance(node, ast.ClassDef) and (any(calls_bn_function(c, inv.resolve) for c in r.calls) or is_hand_written_bn(node))
+        calls_bn = isinstance(node, ast.ClassDef) and (any(calls_bn_function(c, inv.resolve, node) for c in r.calls) or is_hand_written_bn(node))
         reasons[name] = _classify_reasons(inv, name, inv.class_bases.get(name, []), dict.fromkeys(d for d, n in r.names if id(n) not in overridden), calls_bn)
         dropout_names = dict.fromkeys(d for d, n in r.names if id(n) not in r.sub_selected)
         dropout_calls = r.calls

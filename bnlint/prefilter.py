@@ -490,6 +490,8 @@ def calls_unpickled_module(scan: AstScan, resolve) -> bool:
     `self.net`)?  Only a module is called: a loaded state dict or tensor is not."""
     import ast
 
+    if not any(resolve(name) == "torch.load" for name in scan.call_names):
+        return False
     for node in ast.walk(scan.tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             from bnlint.inventory import dotted_name
@@ -514,7 +516,7 @@ def _class_calls_bn_function(scan: AstScan, resolve) -> bool:
 
     from bnlint.inventory import ast_nodes, calls_bn_function
 
-    return any(isinstance(node, ast.Call) and calls_bn_function(node, resolve) for cls in scan.classes for node in ast_nodes(cls))
+    return any(isinstance(node, ast.Call) and calls_bn_function(node, resolve, cls) for cls in scan.classes for node in ast_nodes(cls))
 
 
 def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:

@@ -91,7 +91,9 @@ class MissingEval(Rule):
     script) is of the kind every module the project pickles is, when each
     one is a model known to hold BatchNorm (or dropout) and none is of
     unknown content; the paths are not matched, and a module pickled as an
-    attribute (`torch.save(model.backbone, ...)`) is not followed.
+    attribute (`torch.save(model.backbone, ...)`) or by a helper handed it as
+    a parameter (`def save_model(model): torch.save(model, ...)`) is not
+    followed.
 
     The analysis follows the model through aliases (`net = model.module`),
     wrappers (`DataParallel`, `DistributedDataParallel`, `.to(device)`),
@@ -472,7 +474,9 @@ class MissingEval(Rule):
     eval directly (`model.freeze_bn()`, a loop over `model.modules()`, a
     constructor that calls `self.backbone.eval()`: modes are not tracked per
     layer, so a head whose BN was left in train mode is not seen either), and
-    models without BatchNorm.
+    models without BatchNorm (a module whose only normalisation is
+    `F.batch_norm(..., training=flag)` with `flag` a parameter its caller
+    chooses, as in MAML's functional learner, has no mode-dependent BN).
 
     ## Fix safety
     The fix inserts `model.eval()` before the evaluation block (the outermost
@@ -1204,17 +1208,41 @@ def _shape_only_use(facts, call, fn) -> bool:
 
     from bnlint.facts import dotted
 
-    def shape_use(node) -> bool:
+    def shape_use(node, depth: int = 0) -> bool:
         parent = facts.parent(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
             if parent.attr.value in ("shape", "ndim", "dtype", "device"):
                 return True
             call_of = facts.parent(parent)
+            if parent.attr.value in ("items", "values") and depth < 2 and isinstance(call_of, cst.Call) and call_of.func is parent:
+                # `{k: tuple(v.shape) for k, v in out.items()}`: each output of a dict of outputs
+                # looked at for its shape only
+                return _comprehension_shape_only(call_of, parent.attr.value, depth)
             return parent.attr.value in ("size", "dim") and isinstance(call_of, cst.Call) and call_of.func is parent
         if isinstance(parent, cst.Arg):
             outer = facts.parent(parent)
             return isinstance(outer, cst.Call) and dotted(outer.func) in ("type", "len", "isinstance")
         return False
+
+    def _comprehension_shape_only(iterated: cst.Call, method: str, depth: int) -> bool:
+        comp = facts.parent(iterated)
+        if not isinstance(comp, cst.CompFor) or comp.iter is not iterated:
+            return False
+        target = comp.target
+        if method == "items":
+            if not (isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name)):
+                return False
+            value = target.elements[1].value.value
+        elif isinstance(target, cst.Name):
+            value = target.value
+        else:
+            return False
+        owner = facts.parent(comp)
+        uses = [
+            n for n in facts.iter_nodes(owner) if isinstance(n, cst.Name) and n.value == value and n is not target
+            and not any(n is t for t in facts.iter_nodes(target))
+        ]
+        return bool(uses) and all(shape_use(n, depth + 1) for n in uses)
 
     parent = facts.parent(call)
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):

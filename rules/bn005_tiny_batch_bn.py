@@ -613,37 +613,6 @@ def _strip_shape_keeping(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr
 
 
-# (Statement kinds read at first use: `ast` is loaded only when a file needs it.)
-_CONDITIONAL_STATEMENT_NAMES = ("If", "Try", "TryStar", "Match")
-
-
-def _binding_reaching(scope: ast.AST, name: str, line: int) -> Optional[ast.AST]:
-    """The value ``name`` was last assigned in ``scope`` before ``line``, when that assignment
-    runs whenever ``line`` does: every `if`/`try` around it also holds ``line`` (`if x.dim() == 3:
-    x = x.unsqueeze(0)` guards a shape the loader may never yield)."""
-    from bnlint.effects import last_binding
-
-    value = last_binding(scope, name, line)
-    if value is None:
-        return None
-
-    def around(node: ast.AST, path: list) -> Optional[list]:
-        for child in ast.iter_child_nodes(node):
-            if child is value:
-                return path
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                continue
-            found = around(child, path + [child] if type(child).__name__ in _CONDITIONAL_STATEMENT_NAMES else path)
-            if found is not None:
-                return found
-        return None
-
-    guards = around(scope, [])
-    if guards is None or any(not (g.lineno <= line <= (g.end_lineno or g.lineno)) for g in guards):
-        return None
-    return value
-
-
 # Builtins a helper may call on a loader it is handed without training anything with it.
 _PASSIVE_BUILTINS = frozenset({"iter", "next", "len", "enumerate", "zip", "range", "print", "float", "int", "min", "max", "sum", "list", "tuple", "isinstance"})
 
@@ -3237,23 +3206,33 @@ class TinyBatchBN(Rule):
     def _bound_to_one_sample(self, arg: cst.BaseExpression, call: cst.Call, fn: cst.FunctionDef) -> bool:
         """Is the name handed to the forward (`model(x)`) bound to one sample by the binding of
         the function that reaches it (`x = img.reshape(1, 1, H, W)`, `one = x[None]; one =
-        one.cuda()`), each name read on the line of the binding that reads it?"""
+        one.cuda()`), each name read where the binding that reads it is?  Not a binding under an
+        `if`/`try` the forward is outside of (`if x.dim() == 3: x = x.unsqueeze(0)` guards a
+        shape the loader may never yield)."""
         from bnlint.shapes import is_one_sample
 
-        scope = self._ast_node_at(fn)
-        line = self._line_of(call)
-        tree = _ast_expression(self.ctx.code_for(arg))
-        if scope is None or line is None or tree is None:
-            return False
-        reached_from = [line]
-
-        def bound(name: str) -> Optional[ast.AST]:
-            value = _binding_reaching(scope, name, reached_from[-1])
-            if value is not None:
-                reached_from.append(value.lineno)
-            return value
-
-        return is_one_sample(tree, bound)
+        facts = self.ctx.facts
+        order, bindings = self._modes().binding_index(fn)
+        around_call = {id(a) for a in facts.ancestors(call)}
+        expr: cst.BaseExpression = arg
+        at_node: cst.CSTNode = call
+        for _ in range(6):
+            expr = _strip_shape_keeping(expr)
+            if not isinstance(expr, cst.Name):
+                tree = _ast_expression(self.ctx.code_for(expr))
+                return tree is not None and is_one_sample(tree)
+            at = order.get(id(at_node))
+            earlier = [value for position, value in bindings.get(expr.value, ()) if at is not None and position < at and value is not at_node]
+            if not earlier:
+                return False
+            value = earlier[-1]
+            for anc in facts.ancestors(value):
+                if anc is fn:
+                    break
+                if isinstance(anc, (cst.If, cst.Try)) and id(anc) not in around_call:
+                    return False
+            expr, at_node = value, value
+        return False
 
     def _is_loop_target(self, name: cst.Name) -> bool:
         facts = self.ctx.facts
