@@ -2337,6 +2337,7 @@ class ProjectIndex:
         self._bases: Dict[str, List[str]] = {}
         self._sys_path_dirs: Dict[str, List[str]] = {}  # file -> folders its `sys.path.append(...)` adds
         self._text_resolved: Dict[Tuple[str, int, Tuple[str, ...], Tuple[str, ...]], Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
+        self._mentions: Dict[Tuple[str, str], bool] = {}  # (path, word) -> does the file's text hold it
         # (module, depth) -> is BN evidence that close, and what that answer rests on.
         self._text_reach: Dict[Tuple[str, int], Tuple[bool, frozenset]] = {}
         # Equal dependency sets are stored once: thousands of answers rest on the same few
@@ -2485,6 +2486,46 @@ class ProjectIndex:
                 if any(self._text_evidence_within(edge, hops - 1, kind) for edge in found):
                     return True
         return False
+
+    def builds_imported_frozen_model(self, path: str, source: str) -> bool:
+        """Does this file call (`Name(` in its text) a class or function it imports from the
+        project whose construction freezes BatchNorm parameters (``Construction.freezes_bn_params``,
+        or under a flag of its own, ``params_freeze_flag``)?  Read from the text's imports and
+        the imported modules' summaries."""
+        bindings = import_bindings(source)
+        if not bindings:
+            return False
+        for name, targets in bindings.items():
+            if not re.search(r"(?<![\w.])" + re.escape(name) + r"\s*\(", source):
+                continue
+            for target in sorted(targets):
+                if target.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+                    continue
+                # (Cheap first: a freeze needs `requires_grad` in the text of the module it names.)
+                level = len(target) - len(target.lstrip("."))
+                files, absent = self._resolve_text_import(os.path.dirname(os.path.abspath(path)), level, tuple(target.lstrip(".").split(".")))
+                self.consulted.update(files)  # (a cached answer rests on their text, and on their absence)
+                self.consulted.update(absent)
+                if not any(self._text_mentions(f, "requires_grad") for f in files):
+                    continue
+                found = self.definition(path, target, 0)
+                other = self.inventory_for_path(found[0]) if found is not None else None
+                built = other.constructions.get(found[1]) if other is not None and found is not None else None
+                if built is not None and (built.freezes_bn_params or built.params_freeze_flag):
+                    return True
+        return False
+
+    def _text_mentions(self, path: str, word: str) -> bool:
+        key = (path, word)
+        known = self._mentions.get(key)
+        if known is None:
+            try:
+                with open(path, "rb") as fh:
+                    known = word.encode() in fh.read()
+            except OSError:
+                known = False
+            self._mentions[key] = known
+        return known
 
     def imported_names_hold_dropout(self, path: Optional[str], source: str) -> bool:
         """``imported_names_hold_bn`` for dropout layers (``holds_dropout``)."""

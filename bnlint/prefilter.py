@@ -182,7 +182,8 @@ def text_candidates(source: str, rules: Sequence["RuleType"], path: Optional[str
         if not rule.required_tokens_present(source):
             continue
         if not (rule.trigger_tokens_present(source) or rule.trigger_pattern_matches(source)):
-            continue
+            if not (rule.imported_freeze_trigger and index is not None and path and index.builds_imported_frozen_model(path, source)):
+                continue
         if rule.needs_bn_evidence and not (evidence.local() or rule.name_evidence_matches(source)):
             pending.append(rule)
         else:

@@ -321,6 +321,11 @@ class Rule:
     # the BatchNorm of what it is handed (`self.model = fix_bn(self.model)`) counts as evidence
     # too, where ``needs_bn_evidence`` is set: the model it freezes holds BN.
     freeze_helper_evidence: ClassVar[bool] = False
+    # A file that builds a model with a class or factory of another project module whose
+    # construction freezes BatchNorm parameters (`Baseline(freeze_backbone=True)`) passes the
+    # text step without any of ``trigger_tokens``: the freeze is in that module, the training may
+    # be in a third (``ProjectIndex.builds_imported_frozen_model``).
+    imported_freeze_trigger: ClassVar[bool] = False
     options: ClassVar[Tuple[Option, ...]] = ()
     summary: ClassVar[str] = ""
     # Fixit-style examples; the test-suite lints each one.  An invalid example

@@ -347,6 +347,7 @@ class FrozenBNTrainMode(Rule):
     # (`.backward(`: a file that trains a model a builder of another module froze, with no
     # `.train()` of its own: modules start in train mode.)
     trigger_tokens = ("requires_grad", ".train(", "no_grad", "inference_mode", ".backward(")
+    imported_freeze_trigger = True  # `probe = Baseline(freeze_backbone=True)`; `fit(probe, ...)` of another module
     needs_bn_evidence = True
     caller_evidence = True  # a trainer class keeping the model its callers in other modules build
     name_evidence = r"bn|batch_?norm"  # `model.bn1.weight.requires_grad = False`, `if "bn" in name:`
