@@ -29,6 +29,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from bnlint.calls import COPY_CALLS, OPTIMIZER_STEP_METHODS
 from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, imported_modules, table_call_name
 from bnlint.project_files import TREE_DEPENDENCY, project_files, project_scope
 
@@ -171,15 +172,13 @@ class CallerIndex:
                     dropout = not bn and self._holds(other, tree, node, node.args[0], "dropout")
                     if bn or dropout:
                         kinds.append((bn, dropout))
-                    elif isinstance(node.args[0], ast.Name) and all(
-                        isinstance(v, ast.Call) for v in _assigned_values(tree, node, node.args[0].id)
-                    ) and _assigned_values(tree, node, node.args[0].id):
-                        # A module of unknown content pickled too: what comes back is not known.
-                        unknown = unknown or not any(_is_state_dict_call(v) for v in _assigned_values(tree, node, node.args[0].id))
-            answer = (False, False)
-            if kinds and not unknown:
-                answer = (all(bn for bn, _ in kinds), all(bn or dropout for bn, dropout in kinds) and not all(bn for bn, _ in kinds))
-            self._answers[key] = answer
+                        continue
+                    values = _assigned_values(tree, node, node.args[0].id) if isinstance(node.args[0], ast.Name) else []
+                    if values and all(isinstance(v, ast.Call) and not _is_state_dict_call(v) for v in values):
+                        unknown = True  # a module of unknown content pickled too: what comes back is not known
+            all_bn = bool(kinds) and not unknown and all(bn for bn, _ in kinds)
+            all_mode_sensitive = bool(kinds) and not unknown
+            self._answers[key] = (all_bn, all_mode_sensitive and not all_bn)
         return self._answers[key]
 
     def mode_switched_by_importers(self, path: str, attribute: str, class_name: str) -> bool:
@@ -379,7 +378,8 @@ class CallerIndex:
 
     def _built_from(self, caller_path: str, tree: ast.Module, call: ast.Call, value: ast.AST, inv: "ModuleInventory", depth: int = 0):
         """The constructor or factory calls ``value`` (at ``call``) may evaluate to: through
-        `.to()`/`.cuda()`/`.train()`..., `.module`, wrappers (DataParallel, SyncBN conversion) and
+        `.to()`/`.cuda()`/`.train()`..., `.module`, wrappers (DataParallel, SyncBN conversion), copies
+        (`copy.deepcopy`) and
         every plain binding of a name in the caller's scope; None for a value that is none of these."""
         if depth > 6:
             yield None
@@ -396,7 +396,8 @@ class CallerIndex:
                 yield from self._built_from(caller_path, tree, call, v, inv, depth + 1)
         elif isinstance(value, ast.Call):
             callee = dotted_name(value.func)
-            if callee and value.args and (inv.resolve(callee) in MODULE_WRAPPERS or callee.rsplit(".", 1)[-1] in _WRAPPER_TAILS):
+            if callee and value.args and (inv.resolve(callee) in MODULE_WRAPPERS or callee.rsplit(".", 1)[-1] in _WRAPPER_TAILS or inv.resolve(callee) in COPY_CALLS):
+                # (`copy.deepcopy(model)`: a copy of the same layers)
                 yield from self._built_from(caller_path, tree, call, value.args[0], inv, depth + 1)
             else:
                 yield value
@@ -405,8 +406,10 @@ class CallerIndex:
 
 
 def _is_state_dict_call(value: ast.AST) -> bool:
-    """`model.state_dict()`, `{"model": model.state_dict(), ...}` built by a call: no module."""
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("state_dict", "copy", "deepcopy")
+    """`model.state_dict()`, `model.state_dict().copy()`: a dict of tensors, no module."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "copy":
+        value = value.func.value
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "state_dict"
 
 
 def _shown(expr: ast.AST) -> str:
@@ -521,7 +524,7 @@ def has_caller_evidence(tree: ast.Module, path: Optional[str], index: "ProjectIn
 
 
 _MODE_SWITCHES = ("eval", "train")
-_TRAINING_STEPS = ("backward", "step")
+_TRAINING_STEPS = frozenset({"backward", "manual_backward"}) | OPTIMIZER_STEP_METHODS
 
 
 def _switches_only_throwaway_objects(text: bytes, attribute: str) -> bool:

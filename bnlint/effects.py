@@ -265,9 +265,11 @@ def _with_derived_flags(fn: ast.AST, literals: "Dict[str, object]") -> "Dict[str
         return literals
     counts: Dict[str, int] = {}
     for node in ast.walk(fn):
-        for target in _ast_targets_of(node):
-            if isinstance(target, ast.Name):
-                counts[target.id] = counts.get(target.id, 0) + 1
+        bound = [n for t in binding_targets(node) for n in ast.walk(t) if isinstance(n, ast.Name)]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # (parameters bind names too)
+            bound += [ast.Name(id=a.arg) for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        for target in bound:
+            counts[target.id] = counts.get(target.id, 0) + 1
     out = dict(literals)
     for stmt in fn.body:  # type: ignore[attr-defined]
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
@@ -279,15 +281,15 @@ def _with_derived_flags(fn: ast.AST, literals: "Dict[str, object]") -> "Dict[str
     return out
 
 
-def _ast_targets_of(node: ast.AST) -> list:
-    if isinstance(node, ast.Assign):
-        return [n for t in node.targets for n in ast.walk(t)]
-    if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
-        return list(ast.walk(node.target))
-    if isinstance(node, (ast.With, ast.AsyncWith)):
-        return [n for item in node.items if item.optional_vars is not None for n in ast.walk(item.optional_vars)]
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return [ast.Name(id=a.arg) for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+def binding_targets(stmt: ast.AST) -> list:
+    """What a statement binds: the target expressions of an assignment, `for`, `with ... as` or
+    walrus (each may be a tuple to unpack)."""
+    if isinstance(stmt, ast.Assign):
+        return list(stmt.targets)
+    if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+        return [stmt.target]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [i.optional_vars for i in stmt.items if i.optional_vars is not None]
     return []
 
 

@@ -1109,7 +1109,7 @@ class ModesAnalysis:
             return self._self_objs[key]
         obj = None
         cls = self.facts.enclosing_class(expr)
-        holds = dropout = False
+        holds = dropout = unpickled = False
         name: Optional[str] = None
         if cls is not None:
             built = [(v, scope) for v, scope in self._self_assignments(cls).get(expr.attr.value, ()) if isinstance(v, (cst.Call, cst.IfExp))]
@@ -1150,7 +1150,7 @@ class ModesAnalysis:
                 holds, dropout = self.facts.index.pickled_module_kinds(self.facts.path)
         if holds or dropout:
             obj = Obj(label=dotted(expr) or "self.model", holds_bn=holds, holds_dropout=dropout, cls_name=name, keeps_bn_eval=holds and self._keeps_bn_eval(name))
-            if cls is not None and unpickled:
+            if unpickled:
                 obj.has_weights = True
             if cls is not None and from_subclasses:
                 # The same object as the subclasses' `self.<attr>`: what trains theirs trains it.

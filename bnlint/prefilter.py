@@ -481,9 +481,17 @@ def ast_bn_evidence(scan: AstScan, aliases, path: Optional[str], index: Optional
         module = name[: -len(".__dict__")] if name.endswith(".__dict__") else None
         if module and inventory.is_imported(module) and index.namespace_may_hold_bn(path, resolve(module)):
             return True
-    # A whole module another file of the project pickled (`torch.save(model, "best.pt")`),
-    # unpickled here and run (``modes._unpickled``).
-    return calls_unpickled_module(scan, resolve) and index.pickled_module_kinds(path)[0]
+    return runs_unpickled_model(scan, resolve, path, index, "bn")
+
+
+def runs_unpickled_model(scan: AstScan, resolve, path: Optional[str], index: Optional["ProjectIndex"], kind: str) -> bool:
+    """Does the module run a whole module another file of the project pickled
+    (`torch.save(model, "best.pt")` there, `net = torch.load(...)` ... `net(x)` here) of the
+    ``kind`` ("bn" or "dropout") every module the project pickles is (``modes._unpickled``)?"""
+    if not path or index is None or not calls_unpickled_module(scan, resolve):
+        return False
+    holds_bn, holds_dropout = index.pickled_module_kinds(path)
+    return holds_bn if kind == "bn" else holds_dropout
 
 
 def calls_unpickled_module(scan: AstScan, resolve) -> bool:
@@ -543,8 +551,8 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
             # runs (the option's default) is decided on the tree (``Facts.chosen_callee``).
             if index.namespace_may_hold_bn(path, inventory.resolve(name[: -len(".__dict__")])):
                 return True
-    if path and index is not None and calls_unpickled_module(scan, inventory.resolve) and index.pickled_module_kinds(path)[0]:
-        return True  # a whole module another project file pickled, run here (``modes._unpickled``)
+    if runs_unpickled_model(scan, inventory.resolve, path, index, "bn"):
+        return True
     return bool(inventory.lightning_classes & inventory.bn_holding)
 
 
@@ -555,7 +563,7 @@ def builds_dropout_model(scan: AstScan, inventory, path: Optional[str], index: O
 
     if any(inv_mod.callable_holds_dropout(inventory, name, path, index) for name in scan.call_names):
         return True
-    return bool(path and index is not None and calls_unpickled_module(scan, inventory.resolve) and index.pickled_module_kinds(path)[1])
+    return runs_unpickled_model(scan, inventory.resolve, path, index, "dropout")
 
 
 class CstCandidates:

@@ -1142,7 +1142,7 @@ class FrozenBNTrainMode(Rule):
             # `self` of another class is another object, unless one class derives from the other
             # (a notebook's cells that each redefine `Clf` with their own freeze and unfreeze).
             mine, theirs = facts.enclosing_class(freeze), facts.enclosing_class(unfreeze)
-            return mine is None or theirs is None or mine is theirs or _derives(mine, theirs) or _derives(theirs, mine)
+            return mine is None or theirs is None or mine is theirs or _may_derive(mine, theirs) or _may_derive(theirs, mine)
         return root in params_of(fn) or not facts.binds_locally(fn, root)
 
     def _never_called(self, fn: cst.FunctionDef) -> bool:
@@ -2554,9 +2554,10 @@ def _argument_expression(call: cst.Call, param: str, index: int) -> Optional[cst
     return positional[index].value if 0 <= index < len(positional) else None
 
 
-def _derives(cls: cst.ClassDef, base: cst.ClassDef) -> bool:
-    """Does ``cls`` name ``base``'s name among its bases (`class Student(Teacher)`)?  (Deeper or
-    imported lineages are taken as possible: a caller treats an unknown as "may derive".)"""
+def _may_derive(cls: cst.ClassDef, base: cst.ClassDef) -> bool:
+    """May ``cls`` derive from ``base``: it names ``base``'s name among its bases (`class
+    Student(Teacher)`), or a base other than `nn.Module`/`object`/`LightningModule`, whose
+    lineage is not followed here?"""
     names = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases}
     return base.name.value in names or bool(names - {"Module", "object", "LightningModule", ""})
 

@@ -586,14 +586,10 @@ def _option_definitions_in(node, dest: str) -> Optional[List[ast.Call]]:
 
 
 def _ast_targets(stmt) -> list:
-    """What a statement binds: assignment, `for`, `with ... as`, walrus targets."""
-    if isinstance(stmt, ast.Assign):
-        return list(stmt.targets)
-    if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
-        return [stmt.target]
-    if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        return [i.optional_vars for i in stmt.items if i.optional_vars is not None]
-    return []
+    """What a statement binds (``effects.binding_targets``)."""
+    from bnlint.effects import binding_targets
+
+    return binding_targets(stmt)
 
 
 
