@@ -29,6 +29,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from bnlint.astwalk import walk as ast_walk
 from bnlint.calls import COPY_CALLS, OPTIMIZER_STEP_METHODS
 from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, imported_modules, table_call_name
 from bnlint.project_files import TREE_DEPENDENCY, project_files, project_scope
@@ -164,8 +165,8 @@ class CallerIndex:
                 if tree is None or inv is None:
                     continue
                 for node in ast_nodes(tree):
-                    if not (isinstance(node, ast.Call) and node.args and not isinstance(node.args[0], ast.Call)):
-                        continue
+                    if not (isinstance(node, ast.Call) and node.args) or _is_state_dict_call(node.args[0]):
+                        continue  # (`torch.save(model.state_dict(), ...)`: tensors, no module)
                     if inv.resolve(dotted_name(node.func) or "") != "torch.save":
                         continue
                     bn = self._holds(other, tree, node, node.args[0], "bn")
@@ -399,6 +400,10 @@ class CallerIndex:
             if callee and value.args and (inv.resolve(callee) in MODULE_WRAPPERS or callee.rsplit(".", 1)[-1] in _WRAPPER_TAILS or inv.resolve(callee) in COPY_CALLS):
                 # (`copy.deepcopy(model)`: a copy of the same layers)
                 yield from self._built_from(caller_path, tree, call, value.args[0], inv, depth + 1)
+            elif callee and inv.resolve(callee) == "torch.nn.Sequential" and value.args and not any(isinstance(a, ast.Starred) for a in value.args):
+                # `nn.Sequential(net)`, `nn.Sequential(backbone, head)`: the modules it is given
+                for part in value.args:
+                    yield from self._built_from(caller_path, tree, call, part, inv, depth + 1)
             else:
                 yield value
         else:
@@ -540,10 +545,10 @@ def _switches_only_throwaway_objects(text: bytes, attribute: str) -> bool:
         return False
     ends_with_attribute = re.compile(r"\b" + re.escape(attribute) + r"$")
     parents: Dict[ast.AST, ast.AST] = {}
-    for node in ast.walk(tree):
+    for node in ast_walk(tree):
         for child in ast.iter_child_nodes(node):
             parents[child] = node
-    for node in ast.walk(tree):
+    for node in ast_walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MODE_SWITCHES):
             continue
         if not ends_with_attribute.search(ast.unparse(node.func.value).replace(" ", "")):
@@ -569,7 +574,7 @@ def _throwaway_receiver(receiver: ast.AST, parents: "Dict[ast.AST, ast.AST]") ->
     if name in {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs} | {a.arg for a in (arguments.vararg, arguments.kwarg) if a}:
         return False
     built_here = False
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
             return False
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRAINING_STEPS:

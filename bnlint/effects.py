@@ -32,8 +32,9 @@ containers, and modes switched through ``setattr`` or a framework.
 from __future__ import annotations
 
 import ast
-import copy
 
+from bnlint.astwalk import rewritable_copy
+from bnlint.astwalk import walk as ast_walk
 from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE, dotted_name
@@ -153,11 +154,11 @@ def _returned_parameter(fn: ast.AST, index: Optional[int] = None, length: int = 
                 if isinstance(t, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)) and len(t.elts) == len(node.value.elts):
                     pairs = list(zip(t.elts, node.value.elts))  # `best_acc, best_model = acc, model`
                 for target, value in pairs:
-                    for name in ast.walk(target):
+                    for name in ast_walk(target):
                         if isinstance(name, ast.Name):
                             bindings.setdefault(name.id, []).append(value if target is name else None)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.comprehension, ast.NamedExpr)):
-            for name in ast.walk(getattr(node, "target", None) or ast.Tuple(elts=[i.optional_vars for i in getattr(node, "items", []) if i.optional_vars], ctx=ast.Store())):
+            for name in ast_walk(getattr(node, "target", None) or ast.Tuple(elts=[i.optional_vars for i in getattr(node, "items", []) if i.optional_vars], ctx=ast.Store())):
                 if isinstance(name, ast.Name):
                     bindings.setdefault(name.id, []).append(None)
         todo.extend(ast.iter_child_nodes(node))
@@ -193,20 +194,20 @@ def _tested_parameters(fn: ast.AST, handed_on: bool = False) -> Set[str]:
     to test there) and that nothing in it rebinds."""
     args = fn.args  # type: ignore[attr-defined]
     params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)}
-    tested_names = {n.id for node in ast.walk(fn) if isinstance(node, ast.If) for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+    tested_names = {n.id for node in ast_walk(fn) if isinstance(node, ast.If) for n in ast_walk(node.test) if isinstance(n, ast.Name)}
     tested = tested_names & params
     # `is_train = optimizer is not None` ... `if is_train:`: a flag the function computes from a
     # parameter once, at the top of its body (``_with_derived_flags``), tests that parameter.
     for stmt in fn.body:  # type: ignore[attr-defined]
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in tested_names:
             if isinstance(stmt.value, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name)):
-                tested |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)} & params
+                tested |= {n.id for n in ast_walk(stmt.value) if isinstance(n, ast.Name)} & params
     if handed_on:
         tested |= {
-            a.id for node in ast.walk(fn) if isinstance(node, ast.Call)
+            a.id for node in ast_walk(fn) if isinstance(node, ast.Call)
             for a in [*node.args, *(k.value for k in node.keywords)] if isinstance(a, ast.Name)
         } & params
-    rebound = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    rebound = {n.id for n in ast_walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return tested - rebound
 
 
@@ -247,14 +248,14 @@ def _dead_under(fn: ast.AST, literals: "Dict[str, object]") -> Set[int]:
     None` ... `if is_train:`)."""
     literals = _with_derived_flags(fn, literals)
     out: Set[int] = set()
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if isinstance(node, (ast.If, ast.IfExp)):
             known = static_truth(node.test, literals)
             if known is None:
                 continue
             dead = node.orelse if known else node.body
             for part in dead if isinstance(dead, list) else [dead]:
-                out.update(id(n) for n in ast.walk(part))
+                out.update(id(n) for n in ast_walk(part))
     return out
 
 
@@ -264,8 +265,8 @@ def _with_derived_flags(fn: ast.AST, literals: "Dict[str, object]") -> "Dict[str
     if not literals or not isinstance(getattr(fn, "body", None), list):
         return literals
     counts: Dict[str, int] = {}
-    for node in ast.walk(fn):
-        bound = [n for t in binding_targets(node) for n in ast.walk(t) if isinstance(n, ast.Name)]
+    for node in ast_walk(fn):
+        bound = [n for t in binding_targets(node) for n in ast_walk(t) if isinstance(n, ast.Name)]
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # (parameters bind names too)
             bound += [ast.Name(id=a.arg) for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
         for target in bound:
@@ -295,7 +296,7 @@ def binding_targets(stmt: ast.AST) -> list:
 
 def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]:
     """The value of an `if` test over names bound to literals (`valid_loader is not None`, `not
-    use_val`, `mode == "val"`, `a and b`), or None when it depends on anything else.  The one
+    use_val`, `mode == "val"`, `epochs > 0`, `a and b`), or None when it depends on anything else.  The one
     implementation: the mode analysis asks it of its libcst tests too (``ModesAnalysis._static_truth``)."""
     if isinstance(test, ast.Constant):  # `if 0:`, `if False:` (code switched off by hand)
         return bool(test.value)
@@ -325,6 +326,10 @@ def static_truth(test: ast.AST, literals: "Dict[str, object]") -> Optional[bool]
             return left != right if isinstance(op, ast.NotEq) else left is not right
         if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (tuple, list, set, frozenset)):
             return (left in right) == isinstance(op, ast.In)
+        numbers = (int, float)
+        if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) and isinstance(left, numbers) and isinstance(right, numbers):
+            # `if evaluate > 0:` with `evaluate=0` passed
+            return {ast.Lt: left < right, ast.LtE: left <= right, ast.Gt: left > right, ast.GtE: left >= right}[type(op)]
     return None
 
 
@@ -403,7 +408,7 @@ class _ParamEffects:
             return ParamEffect(exit=UNKNOWN)  # a recursive call: unknown
         effect: Optional[ParamEffect] = None
         if name in self._names:
-            fn = _ItemsAsAttributes(name).visit(copy.deepcopy(self._fn))
+            fn = _ItemsAsAttributes(name).visit(rewritable_copy(self._fn))
             if _holder_escapes(fn, name, {attr} | set(siblings), self._summarised):
                 effect = ParamEffect(exit=UNKNOWN)
             else:
@@ -493,7 +498,7 @@ def constructor_attributes(cls: ast.ClassDef) -> "Optional[Tuple[Tuple[str, ...]
         return (fields, {f: f for f in fields}) if fields else None
     if init is None or not init.args.args or init.args.args[0].arg != "self":
         return None
-    if any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(init)):
+    if any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast_walk(init)):
         return None
     params = tuple(a.arg for a in init.args.posonlyargs + init.args.args[1:])
     names = set(params) | {a.arg for a in init.args.kwonlyargs}
@@ -552,9 +557,9 @@ def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callabl
     if reached is None:
         return True
     methods, values = reached
-    used = {n.attr for m in methods for n in ast.walk(m) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"}
+    used = {n.attr for m in methods for n in ast_walk(m) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"}
     for method in methods:
-        for node in ast.walk(method):
+        for node in ast_walk(method):
             if not isinstance(node, ast.Call):
                 continue
             if is_dropout_call(node) or (isinstance(node.func, ast.Name) and node.func.id == "self"):
@@ -562,7 +567,7 @@ def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callabl
             if any(isinstance(a, ast.Name) and a.id == "self" for a in list(node.args) + [k.value for k in node.keywords]):
                 return True
     # Layers added to a used container after it was built (`self.layers.append(nn.Dropout(p))`).
-    for node in ast.walk(cls):
+    for node in ast_walk(cls):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert", "add_module"):
             holder = node.func.value
             if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) and holder.value.id == "self" and holder.attr in used:
@@ -575,7 +580,7 @@ def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callabl
     params = {a.arg for a in init.args.args[1:] + init.args.kwonlyargs} if init is not None else set()
     if any(isinstance(value, ast.Name) and value.id in params for value in values):
         return True
-    return any(isinstance(n, ast.Call) and holds_dropout(dotted_name(n.func) or "") for value in values for n in ast.walk(value))
+    return any(isinstance(n, ast.Call) and holds_dropout(dotted_name(n.func) or "") for value in values for n in ast_walk(value))
 
 
 def is_module_class(cls: ast.ClassDef, classes: "Dict[str, ast.ClassDef]", _depth: int = 0) -> bool:
@@ -614,8 +619,8 @@ def _holder_escapes(fn: ast.AST, name: str, members: Set[str], summarised: "Call
     """Does ``fn`` use the holder ``name`` other than by reading its ``members`` (`ctx.model`),
     attributes that are no methods (`ctx.device`), and handing it as a whole to a call that
     ``summarised`` follows (`test(args)`)?"""
-    parents = {id(child): node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
-    for node in ast.walk(fn):
+    parents = {id(child): node for node in ast_walk(fn) for child in ast.iter_child_nodes(node)}
+    for node in ast_walk(fn):
         if not (isinstance(node, ast.Name) and node.id == name):
             continue
         holder = parents.get(id(node))
@@ -638,7 +643,7 @@ def _holder_escapes(fn: ast.AST, name: str, members: Set[str], summarised: "Call
 def last_binding(fn: ast.AST, name: str, line: int) -> Optional[ast.AST]:
     """The value ``name`` was last assigned in ``fn`` on a line before ``line`` (`x = ...`), if any."""
     found: Optional[ast.Assign] = None
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if isinstance(node, ast.Assign) and node.lineno < line and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             if found is None or node.lineno > found.lineno:
                 found = node
@@ -648,7 +653,7 @@ def last_binding(fn: ast.AST, name: str, line: int) -> Optional[ast.AST]:
 def _names_used_as_modules(fn: ast.AST) -> Set[str]:
     """Names that are called, have a method called on them, or are handed to a call."""
     out: Set[str] = set()
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if isinstance(node, ast.Call):
             head = node.func
             while isinstance(head, ast.Attribute):
@@ -886,17 +891,17 @@ class _ParamRun:
         if not literals:
             return False
         dead = _dead_under(helper, literals)
-        backwards = [c for c in ast.walk(helper) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward"]
+        backwards = [c for c in ast_walk(helper) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward"]
         return bool(backwards) and all(id(c) in dead for c in backwards)
 
     def training_guarded(self) -> Set[int]:
         """The ids of the nodes under `if model.training:` (the parameter's own mode): they run
         only when it is in train mode."""
         out: Set[int] = set()
-        for node in ast.walk(self.fn):
+        for node in ast_walk(self.fn):
             test = node.test if isinstance(node, ast.If) else None
             if isinstance(test, ast.Attribute) and test.attr == "training" and self.is_alias(test.value):
-                out.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+                out.update(id(n) for stmt in node.body for n in ast_walk(stmt))
         return out
 
     # --- statements -----------------------------------------------------------------
@@ -1005,7 +1010,7 @@ class _ParamRun:
             return self.block(node.orelse, state, ctx) if node.orelse else state
         if isinstance(node, (ast.For, ast.AsyncFor)):
             modes = self.expr(node.iter, modes, ctx)
-            rebound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)} & self.aliases
+            rebound = {n.id for n in ast_walk(node.target) if isinstance(n, ast.Name)} & self.aliases
             if rebound:  # `for model in models:` the name now reaches other objects
                 self.aliases -= rebound
                 modes = frozenset({UNKNOWN})
@@ -1031,8 +1036,8 @@ class _ParamRun:
         base = dotted_name(it.func.value) or ""
         if not self.alias_length(base.split(".")):
             return False
-        targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}  # type: ignore[attr-defined]
-        for n in ast.walk(loop):
+        targets = {n.id for n in ast_walk(loop.target) if isinstance(n, ast.Name)}  # type: ignore[attr-defined]
+        for n in ast_walk(loop):
             if isinstance(n, ast.Call) and _mode_of(n) == EVAL and (dotted_name(n.func.value) or "").split(".")[0] in targets:  # type: ignore[attr-defined]
                 return True
         return False
@@ -1050,7 +1055,7 @@ class _ParamRun:
                 if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str) and t.slice.value.isidentifier():
                     self.holders[t.value.id] = (t.slice.value, frozenset())
         if any(isinstance(t, ast.Name) is False for t in targets):
-            names += [n.id for t in targets if not isinstance(t, ast.Name) for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+            names += [n.id for t in targets if not isinstance(t, ast.Name) for n in ast_walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
         is_alias = self.is_alias(value)
         saved = isinstance(value, ast.Attribute) and value.attr == "training" and self.is_alias(value.value)
         for name in names:
@@ -1344,14 +1349,14 @@ class _ParamRun:
         fn = call.args[0]
         body: Optional[ast.AST] = fn.body if isinstance(fn, ast.Lambda) else None
         if body is None and isinstance(fn, ast.Name):
-            nested = [n for n in ast.walk(self.fn) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.id and n is not self.fn]
+            nested = [n for n in ast_walk(self.fn) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.id and n is not self.fn]
             body = nested[0] if nested else self.functions.get(fn.id)
         if body is None:
             return frozenset({UNKNOWN})
-        evals = any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))
+        evals = any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast_walk(body))
         if not evals:
             return modes
-        if any(isinstance(n, (ast.If, ast.IfExp)) for n in ast.walk(body)):
+        if any(isinstance(n, (ast.If, ast.IfExp)) for n in ast_walk(body)):
             self.freeze()
             return modes
         return self.set_mode(frozenset({EVAL}))
@@ -1366,13 +1371,13 @@ def input_gradient_only(fn: ast.AST) -> bool:
     # perturbation of an L2 attack): their steps move an input, not the model.
     input_optimizers = {
         dotted_name(target)
-        for node in ast.walk(fn) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.args
+        for node in ast_walk(fn) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.args
         and (dotted_name(node.value.func) or "").split(".")[-2:-1] == ["optim"]
         and isinstance(node.value.args[0], (ast.List, ast.Tuple)) and node.value.args[0].elts
         and all(isinstance(e, ast.Name) for e in node.value.args[0].elts)
         for target in node.targets
     }
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr == "step" and dotted_name(node.func.value) not in input_optimizers:
                 return False
@@ -1391,7 +1396,7 @@ def _recalibrates(fn: ast.AST) -> bool:
     `m.running_mean = ...`, `m.momentum = None`)."""
     if RECALIBRATION_RE.search(fn.name):  # type: ignore[attr-defined]
         return True
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in STATS_RESET_METHODS:
             return True
         if isinstance(node, ast.Assign):
@@ -1460,12 +1465,12 @@ def _backward_positions(fn: ast.AST, functions: "Optional[Dict[str, ast.AST]]" =
     """Where ``fn`` back-propagates: `.backward()` calls, and calls of a function of its module
     that does (`backward(total, scaler)` wrapping `scaler.scale(total).backward()`)."""
     out = []
-    for n in ast.walk(fn):
+    for n in ast_walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward"):
             out.append(((n.end_lineno or n.lineno, n.end_col_offset or 0), n))
         elif functions and isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions and n.func.id != getattr(fn, "name", None):
             helper = functions[n.func.id]
-            if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward" for c in ast.walk(helper)):
+            if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "backward" for c in ast_walk(helper)):
                 out.append(((n.end_lineno or n.lineno, n.end_col_offset or 0), n))
     return out
 
@@ -1484,7 +1489,7 @@ def _ast_argument_for(callee: FunctionEffects, call: ast.Call, param: str) -> Op
 
 def switches_modes_in(body: ast.AST) -> bool:
     """Does ``body`` call `.eval()` / `.train(...)` / `.apply(...)` on anything?"""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("eval", "train", "apply") for n in ast.walk(body))
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("eval", "train", "apply") for n in ast_walk(body))
 
 
 def _switches_modes(handed: ast.AST, functions: "Dict[str, ast.AST]") -> bool:
@@ -1499,11 +1504,11 @@ def _result_backpropagated(fn: ast.AST, call: ast.AST, backwards) -> bool:
     """Does ``fn`` call `.backward()` on a name it bound to what ``call`` returned, or to a value
     computed from it (`adjusted = loss * step.size`)?"""
     names: Set[str] = set()
-    assigns = [n for n in ast.walk(fn) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
+    assigns = [n for n in ast_walk(fn) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
 
     def bound(n: ast.AST) -> Set[str]:
         targets = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
-        return {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+        return {t.id for target in targets for t in ast_walk(target) if isinstance(t, ast.Name)}
 
     for n in assigns:
         if n.value is call:  # type: ignore[attr-defined]
@@ -1513,7 +1518,7 @@ def _result_backpropagated(fn: ast.AST, call: ast.AST, backwards) -> bool:
     for _ in range(3):  # values computed from it, a few steps on
         grown = set(names)
         for n in assigns:
-            if any(isinstance(t, ast.Name) and t.id in names for t in ast.walk(n.value)):  # type: ignore[attr-defined]
+            if any(isinstance(t, ast.Name) and t.id in names for t in ast_walk(n.value)):  # type: ignore[attr-defined]
                 grown |= bound(n)
         if grown == names:
             break
@@ -1524,7 +1529,7 @@ def _result_backpropagated(fn: ast.AST, call: ast.AST, backwards) -> bool:
         # `loss.backward()`, or a helper of the module that back-propagates what it is handed
         # (`backward(loss, scaler)`: its arguments).
         receiver = b.func.value if isinstance(b.func, ast.Attribute) else ast.Tuple(elts=[*b.args, *(k.value for k in b.keywords)])  # type: ignore[attr-defined]
-        if any(isinstance(t, ast.Name) and t.id in names for t in ast.walk(receiver)):
+        if any(isinstance(t, ast.Name) and t.id in names for t in ast_walk(receiver)):
             return True
     return False
 
@@ -1533,7 +1538,7 @@ def _backward_in_loop(loop: Optional[ast.AST], backwards) -> bool:
     """A `.backward()` inside ``loop`` (None: not in a loop)."""
     if loop is None:
         return False
-    inside = {id(n) for n in ast.walk(loop)}
+    inside = {id(n) for n in ast_walk(loop)}
     return any(id(b) in inside for _, b in backwards)
 
 

@@ -607,11 +607,18 @@ def _async_as_name(source: str) -> Optional[str]:
 _FSTRING_START = lazy(r"(?<![\w'\"])[rRbB]?[fF][rR]?['\"]")
 
 
-def _newer_python_hint(source: str, line: int) -> str:
+# What Python before 3.12 says of an f-string in PEP 701's forms (its own quotes reused inside
+# `{}`, a backslash or a line break there): `f-string: unmatched '['`, `f-string: expecting '}'`,
+# an unterminated string, a stray character after a backslash.  Not, say, "'(' was never closed".
+_FSTRING_ERRORS = ("f-string", "unterminated string literal", "unterminated triple-quoted string", "unexpected character after line continuation", "invalid syntax")
+
+
+def _newer_python_hint(source: str, line: int, message: str) -> str:
     """A note for a syntax error that may be newer syntax than this Python reads: on Python
     before 3.12, an f-string on the failing line (or the line before) may use PEP 701's forms
-    (a line break inside `{}`, its own quotes reused inside), valid from 3.12 on."""
-    if sys.version_info >= (3, 12):
+    (a line break inside `{}`, its own quotes reused inside), valid from 3.12 on, when the error
+    is one such an f-string raises (``_FSTRING_ERRORS``)."""
+    if sys.version_info >= (3, 12) or not message.startswith(_FSTRING_ERRORS):
         return ""
     lines = source.splitlines()
     near = lines[max(line - 2, 0) : line]
@@ -694,11 +701,11 @@ def _lint_source(
             # The repair did not get past this error (a tab/space mix in a Python 2 file): one
             # finding for it, without the note that the rest was analysed.
             result.findings.pop()
-            result.findings.append(file_error(path, f"syntax error: {exc.msg}" + _newer_python_hint(source, line), line, col))
+            result.findings.append(file_error(path, f"syntax error: {exc.msg}" + _newer_python_hint(source, line, exc.msg or ""), line, col))
             return None
         reported.append((line, col, exc.msg))
         repaired, how = _recover(source, line, regions)
-        note = f" ({how})" if repaired is not None else _newer_python_hint(source, line)
+        note = f" ({how})" if repaired is not None else _newer_python_hint(source, line, exc.msg or "")
         result.findings.append(file_error(path, f"syntax error: {exc.msg}" + note, line, col))
         return repaired
 

@@ -11,6 +11,7 @@ from _thread import _local as _ThreadLocal  # threading.local itself, without im
 
 import libcst as cst
 
+from bnlint.astwalk import walk as ast_walk
 from bnlint import inventory as inv_mod
 from bnlint.eval_names import EVAL_FUNCTION_WORDS, is_eval_function_name  # noqa: F401 (the rules import them from here)
 from bnlint.inventory import BN_TRUNKS, ModuleInventory, ProjectIndex  # noqa: F401 (BN_TRUNKS: modes imports it from here)
@@ -1117,7 +1118,7 @@ class Facts:
         tree = self.index.module_tree(module_path)
         written_there = tree is None or any(
             isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == attr and isinstance(n.value, ast.Name) and n.value.id in (cls_name, "cls", "self")
-            for n in ast.walk(tree)
+            for n in ast_walk(tree)
         )
         written_here = any(
             isinstance(t.target, cst.Attribute) and dotted(t.target) == f"{name}.{attr}"

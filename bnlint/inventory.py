@@ -12,6 +12,7 @@ import ast
 import os
 import re
 
+from bnlint.astwalk import walk as ast_walk
 from bnlint.patterns import lazy
 from bnlint.records import field, record
 
@@ -230,6 +231,36 @@ _TV_MODULES = (
     "torchvision.models.mnasnet",
     "torchvision.models.vgg",
 )
+# The parts of torchvision's classification models, by the attribute names their classes give
+# them, that hold no BatchNorm (`resnet18().conv1` is one Conv2d, `.fc` a Linear) and that do
+# (`.bn1`, `.layer1`...): per family, by the factory name's prefix.
+_TV_PARTS = (
+    (("resnet", "resnext", "wide_resnet"), frozenset({"conv1", "fc", "avgpool", "maxpool", "relu"}), frozenset({"bn1", "layer1", "layer2", "layer3", "layer4"})),
+    (("vgg",), frozenset({"classifier", "avgpool"}), frozenset()),
+    (("densenet", "mobilenet", "efficientnet", "mnasnet"), frozenset({"classifier", "avgpool"}), frozenset({"features"})),
+    (("regnet",), frozenset({"fc", "avgpool"}), frozenset({"stem", "trunk_output"})),
+    (("shufflenet",), frozenset({"fc", "maxpool"}), frozenset({"conv1", "stage2", "stage3", "stage4", "conv5"})),
+    (("googlenet", "inception"), frozenset({"fc", "dropout", "avgpool"}), frozenset()),
+)
+
+
+def torchvision_part_holds_bn(qualified: str, attr: str) -> Optional[bool]:
+    """Does the part ``attr`` of the torchvision classification model that ``qualified`` builds
+    (`torchvision.models.resnet18`) hold BatchNorm?  None when not known."""
+    head, _, leaf = qualified.rpartition(".")
+    if head not in _TV_MODULES:
+        return None
+    leaf = leaf.lower()
+    for prefixes, without, with_bn in _TV_PARTS:
+        if leaf.startswith(prefixes):
+            if attr in without:
+                return False
+            if attr in with_bn:
+                return True
+            return None
+    return None
+
+
 # Factories that may well return BN models: treated as BN-bearing.
 MAYBE_BN_FACTORIES = {
     "timm.create_model",
@@ -874,9 +905,9 @@ def classmethod_construction(cls: ast.ClassDef, method: str) -> Optional[ast.Cal
         return None
     first = fn.args.args[0].arg  # type: ignore[attr-defined]
     built = None
-    for value in [n.value for n in ast.walk(fn) if isinstance(n, ast.Return)]:
+    for value in [n.value for n in ast_walk(fn) if isinstance(n, ast.Return)]:
         if isinstance(value, ast.Name):
-            bound = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+            bound = [n.value for n in ast_walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
             value = bound[0] if len(bound) == 1 else None
         if not (isinstance(value, ast.Call) and dotted_name(value.func) in (first, cls.name)) or (built is not None and value is not built):
             return None
@@ -982,7 +1013,7 @@ def _bound_at_module_level(tree: ast.Module) -> Set[str]:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if not isinstance(node, (ast.With, ast.AsyncWith)) else [i.optional_vars for i in node.items if i.optional_vars is not None]
             for target in targets:
-                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+                bound.update(n.id for n in ast_walk(target) if isinstance(n, ast.Name))
     return bound
 
 
@@ -1395,7 +1426,7 @@ def _caller_chosen_flag(cls: ast.ClassDef, call: ast.Call, name: str) -> bool:
     """Is ``name`` a parameter of the method of ``cls`` that holds ``call``, with a literal
     `True`/`False` default, and bound nowhere else in that method?"""
     for method in cls.body:
-        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not any(n is call for n in ast.walk(method)):
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not any(n is call for n in ast_walk(method)):
             continue
         args = method.args
         positional = args.posonlyargs + args.args
@@ -1404,7 +1435,7 @@ def _caller_chosen_flag(cls: ast.ClassDef, call: ast.Call, name: str) -> bool:
         default = defaults.get(name)
         if not (isinstance(default, ast.Constant) and isinstance(default.value, bool)):
             return False
-        return not any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(method))
+        return not any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast_walk(method))
     return False
 
 
@@ -1415,9 +1446,9 @@ def is_hand_written_bn(cls: ast.ClassDef) -> bool:
     forward = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
     if forward is None:
         return False
-    if not any(isinstance(n, ast.Attribute) and n.attr == "training" and isinstance(n.value, ast.Name) and n.value.id == "self" for n in ast.walk(forward)):
+    if not any(isinstance(n, ast.Attribute) and n.attr == "training" and isinstance(n.value, ast.Name) and n.value.id == "self" for n in ast_walk(forward)):
         return False
-    for n in ast.walk(cls):
+    for n in ast_walk(cls):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "register_buffer" and n.args:
             first = n.args[0]
             if isinstance(first, ast.Constant) and first.value in ("running_mean", "running_var"):
@@ -1507,7 +1538,7 @@ def _local_summary(
             seen_defs.setdefault(node.name, []).append(node)
     for name, nodes in seen_defs.items():
         if len(nodes) > 1:
-            in_order = [any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn_class(inv.resolve(dotted_name(n) or "")) for n in ast.walk(d)) for d in nodes]
+            in_order = [any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn_class(inv.resolve(dotted_name(n) or "")) for n in ast_walk(d)) for d in nodes]
             if len(set(in_order)) > 1:
                 inv.ambiguous.add(name)
                 inv.definition_bn[name] = in_order
@@ -1515,7 +1546,7 @@ def _local_summary(
                 any(
                     (isinstance(n, (ast.Name, ast.Attribute)) and is_dropout_class(inv.resolve(dotted_name(n) or "")))
                     or (isinstance(n, ast.Call) and calls_dropout_function(n, inv.resolve))
-                    for n in ast.walk(d)
+                    for n in ast_walk(d)
                 )
                 for d in nodes
             }
@@ -1620,7 +1651,7 @@ def _local_summary(
         # The literal defaults of the parameters of the `__init__` (or function) being read, for the
         # calls made in it: a norm selector handed one of them is decided by it.
         defaults = literal_defaults(init.args) if isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)) else {}
-        in_init = {id(n) for n in ast.walk(init)} if defaults and init is not node else None
+        in_init = {id(n) for n in ast_walk(init)} if defaults and init is not node else None
         r = _References()
         for stmt in node.body:
             r.visit(stmt)  # methods: their bodies, decorators and defaults (`norm_layer=nn.BatchNorm2d`)
@@ -1638,6 +1669,10 @@ def _local_summary(
                 if table and table.endswith(TABLE_SUFFIX) and table[: -len(TABLE_SUFFIX)] in inv.tables:
                     r.names.extend((value, c.func) for value in inv.tables[table[: -len(TABLE_SUFFIX)]] if value != name)
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # `norm = pick_norm(cfg)` that nothing reads: what it builds is not in what the factory
+            # returns (`return MotionNet(8)`, built without it).
+            overridden |= _dead_store_nodes(node)
         # A module whose forward calls F.batch_norm is a BN layer in disguise; a plain function
         # that calls it computes a tensor, it does not build a module with a train/eval mode.
         calls_bn = isinstance(node, ast.ClassDef) and (any(calls_bn_function(c, inv.resolve, node) for c in r.calls) or is_hand_written_bn(node))
@@ -1683,7 +1718,7 @@ def _local_summary(
             # of a run on the torch sources).
             if calls_by_name is None:
                 calls_by_name = {}
-                for call in ast.walk(tree):
+                for call in ast_walk(tree):
                     if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
                         calls_by_name.setdefault(call.func.id, []).append(call)
             unset = _names_under_unset_flags(node, calls_by_name.get(node.name, []))
@@ -1721,7 +1756,7 @@ def attributes_switched(cls: ast.ClassDef) -> Dict[str, Set[str]]:
             continue
         aliases: Dict[str, str] = {}
         calls: List[Tuple[str, str]] = []
-        for node in ast.walk(method):
+        for node in ast_walk(method):
             if isinstance(node, ast.Assign):
                 source = dotted_name(node.value)
                 if source and source.startswith("self.") and source.count(".") == 1:
@@ -1747,7 +1782,7 @@ def _forward_refreezes(forward: Optional[ast.AST], functions: Dict[str, ast.AST]
     for stmt in forward.body:  # type: ignore[attr-defined]
         if _train_override_evals_bn(stmt, functions, methods):
             break
-        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast.walk(stmt)):
+        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast_walk(stmt)):
             return False  # `self.backbone(x)` (or any method) runs before the freeze
     else:
         return False
@@ -1766,7 +1801,7 @@ def _returns_classes(fn: ast.AST, inv: "ModuleInventory") -> bool:
     `return` of anything else: most functions return a call or nothing.)"""
     roots: List[str] = []
     imported: Set[str] = set()
-    bound: Set[str] = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}  # type: ignore[attr-defined]
+    bound: Set[str] = {a.arg for a in ast_walk(fn.args) if isinstance(a, ast.arg)}  # type: ignore[attr-defined]
     stack = list(fn.body)  # type: ignore[attr-defined]
     while stack:
         node = stack.pop()
@@ -1807,7 +1842,7 @@ def reachable_parts(cls: ast.ClassDef, start: str = "forward") -> Optional[Tuple
     while todo:
         fn = methods[todo.pop()]
         parts.append(fn)
-        for n in ast.walk(fn):
+        for n in ast_walk(fn):
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
                 if n.attr in methods and n.attr not in seen:
                     seen.add(n.attr)
@@ -1816,21 +1851,21 @@ def reachable_parts(cls: ast.ClassDef, start: str = "forward") -> Optional[Tuple
     if any(
         isinstance(n, ast.Attribute) and n.attr in ("_modules", "children", "modules", "named_children", "named_modules") and isinstance(n.value, ast.Name) and n.value.id == "self"
         for p in parts
-        for n in ast.walk(p)
+        for n in ast_walk(p)
     ):
         return None  # it runs its own submodules by iteration: any of them
     values: List[ast.AST] = []
     for fn in methods.values():
         locals_: Dict[str, List[ast.AST]] = {}  # `linear1 = nn.Sequential(..., nn.Dropout(0.5))`
-        for n in ast.walk(fn):
+        for n in ast_walk(fn):
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
                 locals_.setdefault(n.targets[0].id, []).append(n.value)
-        for n in ast.walk(fn):
+        for n in ast_walk(fn):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" and t.attr in used for t in n.targets):
                 values.append(n.value)
                 # `self.layers = nn.Sequential(linear1, linear2)`: the locals it is built from too
                 # (one level: what they were bound to in this method).
-                for name in {m.id for m in ast.walk(n.value) if isinstance(m, ast.Name)}:
+                for name in {m.id for m in ast_walk(n.value) if isinstance(m, ast.Name)}:
                     values.extend(locals_.get(name, ()))
     return parts, values
 
@@ -1847,7 +1882,7 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
     if not flags:
         return set()
     # `if norm_type: layers.append(norm(norm_type, nc))`, `n = norm(norm_type, nc) if norm_type else None`
-    guarded = [node for node in ast.walk(fn) if isinstance(node, (ast.If, ast.IfExp)) and isinstance(node.test, ast.Name) and node.test.id in flags]
+    guarded = [node for node in ast_walk(fn) if isinstance(node, (ast.If, ast.IfExp)) and isinstance(node.test, ast.Name) and node.test.id in flags]
     if not guarded:
         return set()
 
@@ -1866,14 +1901,14 @@ def _names_under_unset_flags(fn: ast.AST, calls: List[ast.Call]) -> Set[int]:
         for node in guarded
         if node.test.id in flags  # type: ignore[attr-defined]
         for part in (node.body if isinstance(node, ast.If) else [node.body])  # type: ignore[attr-defined]
-        for n in ast.walk(part)
+        for n in ast_walk(part)
     }
 
 
 def clears_running_stats(tree: ast.AST) -> bool:
     """Does ``tree`` (a module or a function) turn BatchNorm's running statistics off:
     `m.track_running_stats = False`, `m.running_mean = None` (or `running_var`)?"""
-    for node in ast.walk(tree):
+    for node in ast_walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value in (False, None):
             for t in node.targets:
                 if isinstance(t, ast.Attribute) and t.attr in ("track_running_stats", "running_mean", "running_var"):
@@ -1941,7 +1976,7 @@ def selector_builds_no_bn(fn: ast.AST, call: ast.Call, defaults: "Dict[str, obje
     value = returned(list(fn.body))  # type: ignore[attr-defined]
     if value is None or value is undecided:
         return False
-    return not any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn(dotted_name(n) or "") for n in ast.walk(value))
+    return not any(isinstance(n, (ast.Name, ast.Attribute)) and is_bn(dotted_name(n) or "") for n in ast_walk(value))
 
 
 def _unpacks_nothing(call: ast.Call) -> bool:
@@ -1962,10 +1997,10 @@ def _bn_under_init_tests(init: ast.FunctionDef, resolve: Callable[[str], str]) -
     it off)?  Asked once per class, when its module is summarised (``switchable_bn``)."""
     return any(
         isinstance(node, ast.Call) and is_bn_class(resolve(dotted_name(node.func) or ""))
-        for stmt in ast.walk(init)
+        for stmt in ast_walk(init)
         if isinstance(stmt, ast.If)
         for part in stmt.body + stmt.orelse
-        for node in ast.walk(part)
+        for node in ast_walk(part)
     )
 
 
@@ -1989,6 +2024,20 @@ def class_switched_off(cls: ast.ClassDef, resolve: Callable[[str], str], call: a
     if key not in memo:
         memo[key] = layers_switched_off(cls, lambda n: is_bn_class(resolve(n)), literals)
     return memo[key]
+
+
+def _dead_store_nodes(fn: ast.AST) -> Set[int]:
+    """The ids of the nodes of the values ``fn`` binds to local names that nothing in it reads
+    (`norm = pick_norm(cfg["norm"])` before `return Net(8)`): those values reach nothing."""
+    read = {n.id for n in ast_walk(fn) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
+    read.update(name for n in ast_walk(fn) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names)  # (stored for others)
+    if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("locals", "vars", "eval", "exec") for n in ast_walk(fn)):
+        return set()  # the names may be read by name
+    dead: Set[int] = set()
+    for stmt in ast_walk(fn):
+        if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) and t.id not in read for t in stmt.targets):
+            dead.update(id(n) for n in ast_walk(stmt.value))
+    return dead
 
 
 def _classify_reasons(inv: ModuleInventory, name: str, bases: List[str], names: Iterable[str], calls_bn_function: bool, kind: str = "bn") -> _Reasons:
@@ -2164,14 +2213,14 @@ def _evals_direct_children_only(fn: ast.AST) -> bool:
     """Does every switch to eval in a `train()` override run in a loop over `self.children()` /
     `self.named_children()` (the module's direct children only), with no helper or `.apply()`?"""
     loops = [
-        n for n in ast.walk(fn)
+        n for n in ast_walk(fn)
         if isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Attribute)
         and n.iter.func.attr in ("children", "named_children") and dotted_name(n.iter.func.value) == "self"
     ]
     if not loops:
         return False
-    inside = {id(c) for loop in loops for c in ast.walk(loop)}
-    for node in ast.walk(fn):
+    inside = {id(c) for loop in loops for c in ast_walk(loop)}
+    for node in ast_walk(fn):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         attr = node.func.attr
@@ -2187,7 +2236,7 @@ def _children_are_leaf_layers(init: Optional[ast.AST], inv: "ModuleInventory") -
     `torch.nn` (no container, no class of its own or of a model library, no re-exposed part)?"""
     if init is None:
         return False
-    for node in ast.walk(init):
+    for node in ast_walk(init):
         if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and dotted_name(t.value) == "self" for t in node.targets)):
             continue
         value = node.value
@@ -2918,7 +2967,7 @@ class ProjectIndex:
                 if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name in out:
                     continue
                 calls = sorted(
-                    (n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)),
+                    (n for n in ast_walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)),
                     key=lambda n: (n.lineno, n.col_offset),
                 )
                 on_self = tuple(c.func.attr for c in calls if isinstance(c.func.value, ast.Name) and c.func.value.id == "self")  # type: ignore[attr-defined]
@@ -2993,7 +3042,7 @@ class ProjectIndex:
         if found is None:
             return False
         fn = class_method(found[4][found[1]], method)
-        return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(fn))
+        return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast_walk(fn))
 
     def kept_arguments(self, from_path: str, qualified_class: str) -> Any:
         """(positional parameters, parameter -> `self` attribute) of the constructor of a plain
@@ -3174,6 +3223,9 @@ class ProjectIndex:
         tree being linted: a notebook's cells, an editor's buffer; nothing parsed or kept again)."""
         if local is not None and qualified_class in local.classes:
             return self._class_attribute_holds_bn(local, os.path.abspath(from_path), local.classes[qualified_class], attr, 0)
+        library = torchvision_part_holds_bn(qualified_class, attr)
+        if library is not None:
+            return library
         found = self.definition(from_path, qualified_class, 0)
         if found is None:
             module = self._effect_module(os.path.abspath(from_path))
@@ -3190,7 +3242,7 @@ class ProjectIndex:
     def _class_attribute_holds_bn(self, inv: ModuleInventory, module_path: str, cls: ast.ClassDef, attr: str, depth: int) -> Optional[bool]:
         values = [
             node.value
-            for node in ast.walk(cls)
+            for node in ast_walk(cls)
             if isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets)
         ]
@@ -3434,6 +3486,23 @@ class ProjectIndex:
             target = inv.aliases.get(attr) if inv is not None else None
             return self._top_level_binding(module_path, target, hops + 1) if target else None
         return module_path, tree, bound, attr
+
+    def module_level_literal(self, from_path: str, qualified: str) -> "Optional[Tuple[object, str, int]]":
+        """The literal a project module binds ``qualified`` to, once, at its top level (`batch_size
+        = 1` in `config.py`, read through `from config import *` or `from config import
+        batch_size`), with that module's path and the line; None when it is bound otherwise,
+        more than once, or outside the project."""
+        found = self._top_level_binding(from_path, qualified)
+        if found is None:
+            return None
+        module_path, _tree, bound, attr = found
+        if len(bound) != 1 or not isinstance(bound[0], ast.Assign) or not all(isinstance(t, ast.Name) and t.id == attr for t in bound[0].targets):
+            return None
+        try:
+            value = ast.literal_eval(bound[0].value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+        return value, module_path, bound[0].lineno
 
     def module_level_call(self, from_path: str, qualified: str) -> "Optional[Tuple[str, ast.Call, Dict[str, str]]]":
         """The call a project module binds ``qualified`` to, once, at its top level
@@ -3683,7 +3752,7 @@ class ProjectIndex:
             tree = None
         folder = os.path.dirname(path)
         anchors = [folder] + ([self.root] if self.root and self.root != folder else [])
-        for node in ast.walk(tree) if tree is not None else ():
+        for node in ast_walk(tree) if tree is not None else ():
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "insert")
                     and dotted_name(node.func.value) == "sys.path" and node.args):
                 continue

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List
 
 import libcst as cst
 
+from bnlint.astwalk import walk as ast_walk
 from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, OPTIMIZER_STEP_METHODS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, iterated_source, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 
@@ -62,7 +63,7 @@ from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHO
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
 if TYPE_CHECKING:  # pragma: no cover
     from bnlint.summaries import Construction
-from bnlint.facts import BN_TRUNKS, NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, params_of, root_name, walk, walk_scope
+from bnlint.facts import BN_TRUNKS, NOT_LITERAL, Facts, _children, all_params, callee_dotted, dotted, literal_value, params_of, root_name, unmoved, walk, walk_scope
 
 TRAIN, EVAL, UNKNOWN = "T", "E", "?"
 
@@ -318,6 +319,10 @@ class EvalLeak:
     # something in the step put it in eval (`model.predict(x)` calling `self.eval()`) before the
     # forward it trains on.
     in_step: bool = False
+    # The training it reached is later in the same iteration of the loop that holds the `.eval()`,
+    # which served an evaluation first (`validate(model)` at the top of each epoch, then the
+    # epoch's batches): from the first iteration on, the model trains in eval mode.
+    same_iteration: bool = False
 
 
 @dataclass
@@ -1093,7 +1098,7 @@ class ModesAnalysis:
                 fn_ast = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == method), None) if cls is not None else None
                 from bnlint.inventory import dotted_name
 
-                returns = [dotted_name(n.value) if n.value is not None else None for n in ast.walk(fn_ast) if isinstance(n, ast.Return)] if fn_ast is not None else []
+                returns = [dotted_name(n.value) if n.value is not None else None for n in ast_walk(fn_ast) if isinstance(n, ast.Return)] if fn_ast is not None else []
             if returns and all(r is not None and r == returns[0] and r.startswith("self.") for r in returns):
                 found = returns[0][5:]
             self._getters[key] = found
@@ -2198,6 +2203,7 @@ class ModesAnalysis:
             return False
         scope = fr.fn if fr.fn is not None else self.module
         iterated: Set[str] = set()
+        bounds: Set[str] = set()  # `for epoch in range(num_epochs)`: its last index is `num_epochs - 1`
         expr: Optional[cst.BaseExpression] = loop.iter
         for _ in range(6):
             if isinstance(expr, cst.Name):
@@ -2205,26 +2211,34 @@ class ModesAnalysis:
                 bound = self.facts.reaching_assignments(expr.value, loop, scope)
                 expr = bound[0] if len(bound) == 1 else None
             elif isinstance(expr, cst.Call) and expr.args and (dotted(expr.func) or "").rsplit(".", 1)[-1] in ("enumerate", "tqdm", "list", "range", "len", "iter", "zip"):
+                if dotted(expr.func) == "range" and len(expr.args) == 1 and dotted(expr.args[0].value):
+                    bounds.add(dotted(expr.args[0].value))  # type: ignore[arg-type]
                 expr = expr.args[0].value
             else:
                 break
         if isinstance(expr, cst.Name):
             iterated.add(expr.value)
+        child: cst.CSTNode = node
         for anc in self.facts.ancestors(node):
             if anc is loop:
                 return False
-            if isinstance(anc, cst.If) and self._compares_with_last_index(anc.test, index.value, iterated):
-                return True
+            if isinstance(anc, cst.If) and child is anc.body and self._compares_with_last_index(anc.test, index.value, iterated, bounds):
+                return True  # (its `else:` runs in every other iteration)
+            child = anc
         return False
 
     @staticmethod
-    def _compares_with_last_index(test: cst.BaseExpression, index: str, iterated: Set[str]) -> bool:
-        """`i == len(steps) - 1` (or `i + 1 == len(steps)`) for an ``iterated`` name `steps`."""
+    def _compares_with_last_index(test: cst.BaseExpression, index: str, iterated: Set[str], bounds: Set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+        """`i == len(steps) - 1` (or `i + 1 == len(steps)`) for an ``iterated`` name `steps`;
+        `epoch == num_epochs - 1` (or `epoch + 1 == num_epochs`) for `range(num_epochs)`, one of
+        ``bounds``."""
         if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)):
             return False
         left, right = test.left, test.comparisons[0].comparator
 
         def length_of(expr) -> bool:
+            if bounds and dotted(expr) in bounds:
+                return True
             return isinstance(expr, cst.Call) and dotted(expr.func) == "len" and len(expr.args) == 1 and isinstance(expr.args[0].value, cst.Name) and expr.args[0].value.value in iterated
 
         def shifted(expr, name_side) -> bool:  # `x - 1` with x matching, or `x + 1`
@@ -2602,14 +2616,18 @@ class ModesAnalysis:
         )
         # nn.Module starts in training mode; `Net().eval()` / `.train(False)` in the same expression.
         mode = TRAIN
+        explicit = False
         cur = value
         while isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute):
             if cur.func.attr.value in ("eval", "train"):
                 mode = self._mode_of_call(cur)
+                explicit = True
                 break
             cur = cur.func.value
         frozen = None
         callee = self.facts.callee(value) if isinstance(value, cst.Call) else None
+        if not explicit and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
+            callee = self.facts.callee(unmoved(value))  # `AutoModel.from_pretrained(...).to("cuda")`: the loader's mode, moved
         if mode == TRAIN and callee == "torch.hub.load":
             mode = UNKNOWN  # what the hub entry point does to the mode is not in this project
         elif mode == TRAIN and inv_built_in_eval_mode(callee):
@@ -2705,9 +2723,21 @@ class ModesAnalysis:
         return obj
 
     def _called_as_module(self, label: str, scope: cst.CSTNode) -> bool:
-        """Is what `label` holds called in the scope (`net(x)`, `self.net(x)`): only a module (of
-        what `torch.load` gives back) is; a state dict or a tensor is not."""
-        return any(isinstance(node, cst.Call) and dotted(node.func) == label for node in self.facts.iter_nodes(scope))
+        """Is what `label` holds called in the scope (`net(x)`, `self.net(x)`), or handed to a
+        function of this file that calls it (`make_codes(batches, net)` with `net(x)` there):
+        only a module (of what `torch.load` gives back) is; a state dict or a tensor is not."""
+        for node in self.facts.iter_nodes(scope):
+            if not isinstance(node, cst.Call):
+                continue
+            if dotted(node.func) == label:
+                return True
+            if isinstance(node.func, cst.Name) and not any(a.star for a in node.args):
+                positions = [i for i, a in enumerate(node.args) if a.keyword is None and dotted(a.value) == label]
+                helper = self.facts.function_named(node.func.value, before=node) if positions else None
+                params = [p.name.value for p in list(helper.params.posonly_params) + list(helper.params.params)] if helper is not None else []
+                if any(i < len(params) and any(isinstance(c, cst.Call) and dotted(c.func) == params[i] for c in self.facts.iter_nodes(helper)) for i in positions):
+                    return True
+        return False
 
     def _loaded_into_module(self, label: str, scope: cst.CSTNode) -> bool:
         """Is what `label = torch.load(...)` holds a state dict: handed to `load_state_dict`, or
@@ -2831,6 +2861,11 @@ class ModesAnalysis:
                     st.modes[part] = frozenset({Val(UNKNOWN, (call,), fr.act)})
             return
         self._holder_method(call, obj.cls_name, pairs, meth, st, fr)
+        if call.args and obj.handed is not None and st.modes:
+            # The models handed to the method besides (`monitor(step, net)`, an instance of a
+            # project class keeping its settings): what it does to them, as a function with `self`
+            # first.
+            self._remote_call(call, st, fr, bases=[obj.cls_name], method=meth)
 
     def _holder_method(self, call: cst.Call, qualified: str, pairs, meth: str, st: State, fr: Frame) -> None:
         """A method of a plain project class called on an instance that holds models (its parts,
@@ -2901,7 +2936,7 @@ class ModesAnalysis:
         if plain_only and any(
             isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("eval", "train", "apply", "requires_grad_")
             or isinstance(n, ast.Attribute) and n.attr == "requires_grad" and isinstance(n.ctx, ast.Store)
-            for n in ast.walk(init)
+            for n in ast_walk(init)
         ):
             return None  # its constructor switches or freezes what it keeps (``_constructor_freeze``)
         params = [a.arg for a in init.args.args[1:]]
@@ -3405,7 +3440,8 @@ class ModesAnalysis:
 
     def _built_plain(self, name: cst.Name, fr: Frame) -> bool:
         """Was ``name`` (in the caller's frame) last bound to a call of a function or class of this
-        file, or of a library factory the inventory knows, that builds neither BN nor dropout?"""
+        file, a class of another project module, or a library factory the inventory knows, that
+        builds neither BN nor dropout?"""
         scope: cst.CSTNode = fr.fn if fr.fn is not None else self.module
         bindings = self.binding_index(scope)[1].get(name.value)
         if not bindings:
@@ -3415,7 +3451,10 @@ class ModesAnalysis:
             return False
         callee = dotted(value.func) or ""
         inv = self.facts.inventory
-        resolved = callee in inv.functions or callee in inv.classes or factory_holds_bn(self.facts.callee(value)) is not None
+        resolved = (
+            callee in inv.functions or callee in inv.classes or factory_holds_bn(self.facts.callee(value)) is not None
+            or self._project_class_called(value) is not None  # `net = UNet(1, 3)` of `netdef.py`, read by the index
+        )
         if not resolved:
             return False
         try:
@@ -3579,7 +3618,7 @@ class ModesAnalysis:
             self._closure_factories[key] = any(name in nested and self._switches_modes(nested[name]) for name in returned)
         return self._closure_factories[key]
 
-    def _remote_call(self, call: cst.Call, st: State, fr: Frame, entering: bool = False, bases: Optional[List[str]] = None):
+    def _remote_call(self, call: cst.Call, st: State, fr: Frame, entering: bool = False, bases: Optional[List[str]] = None, method: Optional[str] = None):
         """`evaluate(model, val_loader)` with `evaluate` imported from a project module: apply its
         ``bnlint.effects`` summary to each tracked model handed to it (forwards it runs in the
         caller's mode, the mode it leaves the model in, BN it freezes).  False: not such a call.
@@ -3589,7 +3628,9 @@ class ModesAnalysis:
         (model, mode or "=" for restored, its modes before, call), or None: not such a call.
 
         ``bases``: the call is a method of these project classes (qualified), called on a model
-        (`student.distill_loss(x, y, teacher)`): its effects on the models handed to it."""
+        (`student.distill_loss(x, y, teacher)`) or on an instance that holds models: its effects
+        on the models handed to it.  ``method``: the method's name, when the call's own spelling
+        does not give it (`self.student.distill_loss(...)`)."""
         name = dotted(call.func)
         inv = self.facts.inventory
         inherited = bases or (self._inherited_bases(call, name) if not entering else None)
@@ -3618,7 +3659,8 @@ class ModesAnalysis:
         if inherited is not None:
             # `self._evaluate_model(model)`, a method of a project base class in another module: its
             # summary as a function whose first parameter is `self` (positions shift by one).
-            effects = self.facts.index.inherited_method_effects(self.facts.path, inherited, name.split(".", 1)[1])  # type: ignore[union-attr]
+            method = method or (name.rsplit(".", 1)[1] if "." in name else "__call__")  # type: ignore[union-attr]
+            effects = self.facts.index.inherited_method_effects(self.facts.path, inherited, method)
             shift = 1
         else:
             effects = self.facts.index.function_effects(self.facts.path, inv.resolve(name))  # type: ignore[arg-type]
@@ -3687,11 +3729,15 @@ class ModesAnalysis:
     def _instance_class(self, call: cst.Call, fr: Frame) -> Optional[List[str]]:
         """For `searcher.search(net)` on a variable bound (where this call runs) to an instance of a
         project class of another module (`searcher = mcts.MCTS()`): that class (qualified), whose
-        method then runs as a function with `self` first; else None."""
+        method then runs as a function with `self` first; else None.  `check(step, net)` on such
+        a variable runs the class's `__call__`."""
         func = call.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) or func.value.value in ("self", "cls"):
+        if isinstance(func, cst.Name):
+            name = func.value  # `check(step, net)`: the instance called, its `__call__`
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value not in ("self", "cls"):
+            name = func.value.value
+        else:
             return None
-        name = func.value.value
         key: Optional[tuple] = self._var_key(name, fr)
         act = fr.parent_act
         for _ in range(20):  # the frame's own variable, then those of the scopes it sees
@@ -4046,7 +4092,7 @@ class ModesAnalysis:
                 if call.args and st.modes:
                     # The other models handed to it (`student.distill_loss(x, y, teacher)`): what the
                     # method does to them, as a function with `self` first.
-                    self._remote_call(call, st, fr, bases=[inv.resolve(obj.cls_name)])
+                    self._remote_call(call, st, fr, bases=[inv.resolve(obj.cls_name)], method=meth)
             return
         fn = self._methods_of(cls).get(meth)
         if fn is None and meth in ("freeze", "unfreeze") and self.facts.is_lightning_class(cls):
@@ -4556,8 +4602,10 @@ class ModesAnalysis:
             return self.facts.code_of(test)  # `self.args['train_base']`: as written
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute, cst.Subscript)):
             comparator = test.comparisons[0].comparator
-            if (dotted(test.left) or _looked_up(test.left)) and (literal_value(comparator) is not NOT_LITERAL or self._constant_table(comparator, test)):
-                return self.facts.code_of(test)
+            if (dotted(test.left) or _looked_up(test.left)) and (
+                literal_value(comparator) is not NOT_LITERAL or self._literal_display(comparator) or self._constant_table(comparator, test)
+            ):
+                return self.facts.code_of(test)  # (`freeze_mode in ("head", "top")` too)
         if (
             isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get" and dotted(test.func.value)
             and test.args and all(literal_value(a.value) is not NOT_LITERAL for a in test.args)
@@ -4568,6 +4616,16 @@ class ModesAnalysis:
     def _in_constructor(self, node: cst.CSTNode) -> bool:
         fn = self.facts.enclosing_function(node)
         return fn is not None and fn.name.value == "__init__" and isinstance(self.facts.parent_of_def(fn), cst.ClassDef)
+
+    def _literal_display(self, expr: cst.BaseExpression) -> bool:
+        """A tuple, list or set display of literals (`("head_only", "head_plus_top")`)."""
+        if not isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            return False
+        try:
+            ast.literal_eval(self.facts.code_of(expr).strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return False
+        return True
 
     def _constant_table(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
         """`GATED` in `cfg.mode in GATED`: a name the module binds once, to a display of literals
@@ -4804,7 +4862,12 @@ class ModesAnalysis:
             # says nothing here.
             kinds.discard("eval_fn")
             lexical.discard("eval_fn")
-        if not kinds and not trained and not self.inference_file() and self._input_from_eval_data(call, fr.fn) and not self._backward_after(call, fr.fn):
+        if not kinds and not trained and not self.inference_file() and self._input_from_eval_data(call, fr.fn) and (
+            not self._backward_after(call, fr.fn)
+            # The held-out part of a split in the training step (`val_out = model(x_va)` beside
+            # `model(x_tr)`): evaluation unless its own output is back-propagated.
+            or (self._input_from_eval_data(call, fr.fn, held_out_only=True) and not self._output_backpropagated(call, fr.fn))
+        ):
             # One batch drawn from a validation/test loader (`x, y = next(iter(val_loader))`).
             kinds = {"val_batch"}
         if not kinds and not trained and obj.has_weights and self.inference_file():
@@ -4887,6 +4950,24 @@ class ModesAnalysis:
                 node = v.origin[0]
                 if node not in self.leaks:
                     self.leaks[node] = EvalLeak(node=node, loop=innermost, obj=obj, label=self._label_at(node, obj, use=call, st=st, fr=fr), use=call, in_step=True)
+            elif (
+                v.mode == EVAL and v.mark is None and v.over_train is None and not v.restored and v.origin and not plain
+                and (self.optimized(obj) or obj.is_parameter)
+                and (trained or (via is None and self._output_backpropagated(call, fr.fn)) or self._caller_trains_on_result(fr))
+                and not self._steps_only_other_models(call, fr.fn, obj)
+                and (loop := self._loop_holding_both(v.origin[0], call)) is not None
+                and self._evaluated_with(obj, v)
+            ):
+                # Put in eval inside the training loop for an evaluation (a no-grad forward, an
+                # evaluation function reached the same value), then trained later in the same
+                # iteration without `.train()`: every iteration trains it in eval mode.  (A model
+                # put in eval for the training itself, with no evaluation, is deliberate.)
+                node = v.origin[0]
+                known = self.leaks.get(node)
+                if known is None or not (known.same_iteration or known.in_step or known.after_loop):
+                    # (Also when the same switch leaks into the next iteration, whichever forward was
+                    # met first: the iteration that evaluates it trains in eval already.)
+                    self.leaks[node] = EvalLeak(node=node, loop=loop, obj=obj, label=self._label_at(node, obj, use=call, st=st, fr=fr), use=call, same_iteration=True)
             elif v.mode == EVAL and not v.restored and v.origin and not plain and self.optimized(obj):
                 # Put in eval inside a loop that trained it in train mode, and trained again after
                 # that loop (an optimizer takes its parameters) with nothing putting it back in
@@ -4904,6 +4985,33 @@ class ModesAnalysis:
                     self.unfreezes[node] = Unfreeze(node=node, freeze=v.unfrozen[1], obj=obj, label=self._label_at(node, obj), use=call)
             new.add(v.replace(fresh=False) if v.fresh else v)
         st.modes[obj] = frozenset(new)
+
+    def _loop_holding_both(self, switch: cst.CSTNode, call: cst.Call) -> Optional[cst.CSTNode]:
+        """The innermost loop of the running code that holds the mode switch ``switch`` and, after
+        it in the same iteration, the forward ``call`` (directly, or through the call site of a
+        helper it runs); None when there is none (a switch later in the body reaches the forward
+        only through the next iteration)."""
+        for loop in reversed(self._loop_stack):
+            if loop is None or not self._inside(switch, loop):
+                continue
+            site = call if self._inside(call, loop) else next((f.callsite for f in self._stack if f.callsite is not None and self._inside(f.callsite, loop)), None)
+            if site is None:
+                continue
+            scope = self.facts.enclosing_function(loop) or self.module
+            order = self.binding_index(scope)[0]
+            at_switch, at_site = order.get(id(switch)), order.get(id(site))
+            return loop if at_switch is not None and at_site is not None and at_switch < at_site else None
+        return None
+
+    def _evaluated_with(self, obj: Obj, val: Val) -> bool:
+        """Did an evaluation forward of ``obj`` (under no_grad, in an evaluation function, over
+        evaluation data) run in the mode ``val`` records, before this point?"""
+        # (Inside a helper the value's origin is its own `.eval()`; seen from the caller, the
+        # call chain down to it: the same switch is the innermost call.)
+        return any(
+            o.obj is obj and o.kinds and any(u.mode == val.mode and u.origin and u.origin[-1] is val.origin[-1] for u in o.vals)
+            for o in self.forwards.values()
+        )
 
     def _loop_owner_chain(self, loop: Optional[cst.CSTNode]) -> tuple:
         """The call sites of the inline stack down to the frame whose function runs ``loop``."""
@@ -5049,10 +5157,11 @@ class ModesAnalysis:
                 break
         return False
 
-    def _input_from_eval_data(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
+    def _input_from_eval_data(self, call: cst.Call, fn: Optional[cst.FunctionDef], held_out_only: bool = False) -> bool:
         """Does a positional argument of the forward come from evaluation data: named so (`x_val`),
         or bound, by the nearest assignment before the call (following unpacking, `.to()`,
-        `next(iter(...))`, a few steps back), to something that names it (`next(iter(val_loader))`)?"""
+        `next(iter(...))`, a few steps back), to something that names it (`next(iter(val_loader))`),
+        or to the held-out part of `train_test_split(...)` (``held_out_only``: that alone)?"""
         scope: cst.CSTNode = fn if fn is not None else self.module
         order, bindings = self.binding_index(scope)
         at = order.get(id(call))
@@ -5062,17 +5171,30 @@ class ModesAnalysis:
         seen: Set[Tuple[str, int]] = set()
         while todo:
             expr, before, depth = todo.pop()
-            if _mentions_eval_data(expr, strings=False):
+            if not held_out_only and _mentions_eval_data(expr, strings=False):
                 return True
             if depth >= 6:
                 continue
             for node in self.walk(expr):
                 if isinstance(node, cst.Name) and not (isinstance(self.facts.parent(node), cst.Attribute) and self.facts.parent(node).attr is node):
                     earlier = [b for b in bindings.get(node.value, ()) if b[0] < before]
+                    if earlier and self._held_out_split(earlier[-1][1], node.value):
+                        return True
                     if earlier and (node.value, earlier[-1][0]) not in seen:
                         seen.add((node.value, earlier[-1][0]))
                         todo.append((earlier[-1][1], earlier[-1][0], depth + 1))
         return False
+
+    def _held_out_split(self, value: cst.BaseExpression, name: str) -> bool:
+        """Is ``name`` bound to a held-out part of `train_test_split(...)` (scikit-learn's): the
+        second of each pair it returns, `x_tr, x_va, y_tr, y_va = train_test_split(x, y)`?"""
+        if not (isinstance(value, cst.Call) and (self.facts.callee(value) or "").endswith("model_selection.train_test_split")):
+            return False
+        assign = self.facts.parent(value)
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, (cst.Tuple, cst.List))):
+            return False
+        names = [e.value.value if isinstance(e.value, cst.Name) else None for e in assign.targets[0].target.elements]
+        return name in names and names.index(name) % 2 == 1
 
     def _only_trained_on(self, fn: Optional[cst.FunctionDef]) -> bool:
         """Is ``fn`` called in this file, and is each call's result trained on where it is made
@@ -5336,14 +5458,14 @@ class ModesAnalysis:
         # `obs, reward, done, info = env.step(action)`: an environment's step, whose result is
         # unpacked; an optimizer's or scheduler's `.step()` gives None (or the closure's loss).
         env_steps = {
-            id(node.value) for node in ast.walk(tree)
+            id(node.value) for node in ast_walk(tree)
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "step"
             and any(isinstance(t, (ast.Tuple, ast.List)) and len(t.elts) >= 2 for t in node.targets)
         }
         return any(
             isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in TRAINING_METHODS
             and id(n) not in env_steps and not _fits_other_library_estimator(n, tree, resolve)
-            for n in ast.walk(tree)
+            for n in ast_walk(tree)
         )
 
     def _calls_project_trainer(self) -> bool:
@@ -5371,7 +5493,7 @@ class ModesAnalysis:
             if node is not None and any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in TRAINING_METHODS
                 and not _fits_other_library_estimator(n, node, lambda head, aliases=found[2][1]: aliases.get(head) or head)
-                for n in ast.walk(node)
+                for n in ast_walk(node)
             ):
                 return True
         return False
@@ -5492,7 +5614,7 @@ class ModesAnalysis:
             fn_ast = self._instance_method_ast(call.func.value, call.func.attr.value, call)
         if fn_ast is None:
             return None
-        values = [n.value for n in ast.walk(fn_ast) if isinstance(n, ast.Return) and n.value is not None]
+        values = [n.value for n in ast_walk(fn_ast) if isinstance(n, ast.Return) and n.value is not None]
         return fn_ast, values
 
     def _iterated(self, loop: cst.For) -> cst.BaseExpression:
@@ -5580,7 +5702,7 @@ def _fits_other_library_estimator(call: ast.Call, scope: ast.AST, resolve: Calla
     receiver = call.func.value  # type: ignore[attr-defined]
     if isinstance(receiver, ast.Name):
         bound = [
-            n.value for n in ast.walk(scope)
+            n.value for n in ast_walk(scope)
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == receiver.id for t in n.targets)
         ]
         receiver = bound[0] if len(bound) == 1 else receiver
@@ -5702,7 +5824,7 @@ def _builds_layers(cls: ast.ClassDef, is_layer, tree: ast.Module, seen: Set[str]
         return False
     seen.add(cls.name)
     local = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
-    for node in ast.walk(cls):
+    for node in ast_walk(cls):
         if isinstance(node, ast.Call):
             callee = inv_mod.dotted_name(node.func) or ""
             if is_layer(callee) or (callee in local and _builds_layers(local[callee], is_layer, tree, seen)):
@@ -5859,7 +5981,7 @@ def _constructor_switches_no_mode(cls: ast.ClassDef) -> bool:
         if name in seen or name not in methods:
             continue
         seen.add(name)
-        for node in ast.walk(methods[name]):
+        for node in ast_walk(methods[name]):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func

@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from bnlint.astwalk import walk as ast_walk
 from bnlint.eval_names import VAL_WORD_IN_TEXT
 from bnlint.inventory import code_has_bn_evidence
 from bnlint.patterns import lazy
@@ -501,7 +502,7 @@ def calls_unpickled_module(scan: AstScan, resolve) -> bool:
 
     if not any(resolve(name) == "torch.load" for name in scan.call_names):
         return False
-    for node in ast.walk(scan.tree):
+    for node in ast_walk(scan.tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             from bnlint.inventory import dotted_name
 
@@ -517,7 +518,7 @@ def _hand_written_bn(scan: AstScan) -> bool:
 
     from bnlint.inventory import is_hand_written_bn
 
-    return any(isinstance(node, ast.ClassDef) and is_hand_written_bn(node) for node in ast.walk(scan.tree))
+    return any(isinstance(node, ast.ClassDef) and is_hand_written_bn(node) for node in ast_walk(scan.tree))
 
 
 def _class_calls_bn_function(scan: AstScan, resolve) -> bool:
@@ -649,7 +650,7 @@ def calls_freeze_helper(scan: "AstScan", aliases, path: str, index: "ProjectInde
 
     inv = ModuleInventory(path=path, aliases=aliases)
     seen = set()
-    for node in ast.walk(scan.tree):
+    for node in ast_walk(scan.tree):
         if not (isinstance(node, ast.Call) and node.args):
             continue
         name = dotted_name(node.func)
@@ -689,7 +690,7 @@ def _trains_unknown_model(tree, eval_routines_only: bool) -> bool:
 
     from bnlint.eval_names import is_eval_routine_name
 
-    for fn in ast.walk(tree):
+    for fn in ast_walk(tree):
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or (eval_routines_only and not is_eval_routine_name(fn.name)):
             continue
         params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
@@ -697,7 +698,7 @@ def _trains_unknown_model(tree, eval_routines_only: bool) -> bool:
             # A module built here around modules the caller handed in (`model = Fused(encoders,
             # head)`): its content is the caller's too.
             params |= _built_from_parameters(fn, params)
-        for node in ast.walk(fn):
+        for node in ast_walk(fn):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "train"):
                 continue
             if node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in (False, 0):

@@ -46,6 +46,11 @@ def is_one_sample(expr: ast.AST, bound: "Optional[Callable[[str], Optional[ast.A
             args = args[1:]  # `torch.unsqueeze(x, 0)`
         dim = args[0] if args else keywords.get("dim")
         return isinstance(dim, ast.Constant) and dim.value == 0
+    if name == "reshape" and isinstance(func, ast.Attribute) and len(args) == 2 and isinstance(args[1], (ast.Tuple, ast.List)) and not isinstance(args[0], ast.Constant):
+        # `torch.reshape(x, (1, 1, 48, 48))` (or `T.reshape`, `np.reshape`): the function form,
+        # the tensor first and the shape as one sequence.
+        shape = args[1].elts
+        return bool(shape) and isinstance(shape[0], ast.Constant) and shape[0].value == 1
     if name in ("view", "reshape") and isinstance(func, ast.Attribute):
         first = args[0] if args else None
         if isinstance(first, (ast.Tuple, ast.List)) and first.elts:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.astwalk import walk as ast_walk
+from bnlint.param_names import name_filter_verdict
 from bnlint.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
@@ -153,13 +155,13 @@ def _class_summary(
     # `self.<attr>.initialize()` runs.
     built_by = {
         t.attr: _dotted(stmt.value.func)
-        for stmt in ast.walk(init)
+        for stmt in ast_walk(init)
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
         for t in stmt.targets
         if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
     }
     # `self.backbone = resnet18(weights=...).eval()`: a part put in eval as it is built and kept.
-    evaluated_parts = {id(call) for stmt in ast.walk(init) if isinstance(stmt, ast.Assign) for call in _evaluated_as_kept(stmt)}
+    evaluated_parts = {id(call) for stmt in ast_walk(init) if isinstance(stmt, ast.Assign) for call in _evaluated_as_kept(stmt)}
     mode: Optional[str] = None
     freezes = False
     freeze_tests: List[Optional[str]] = []  # per freezing call: the `if <param>:` it is under, if any
@@ -225,7 +227,7 @@ def _class_summary(
         params_frozen = False
     frozen_argument = None if params_frozen else _frozen_kept_argument(init, params)
     override = methods.get("train")
-    if (params_frozen or params_flag or frozen_argument) and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(override)):
+    if (params_frozen or params_flag or frozen_argument) and override is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast_walk(override)):
         # its `train()` puts the BN layers back in eval: frozen for real
         params_frozen, params_flag, frozen_argument = False, None, None
     if mode is None and not freezes and not params_frozen and not params_flag and not loads and not frozen_argument:
@@ -250,7 +252,7 @@ def _ema_parts(methods: Dict[str, ast.AST]) -> Set[str]:
     reading of ``facts._ema_targets`` for a class of another module."""
     out: Set[str] = set()
     for fn in methods.values():
-        for loop in ast.walk(fn):
+        for loop in ast_walk(fn):
             if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and _dotted(loop.iter.func) == "zip" and isinstance(loop.target, (ast.Tuple, ast.List))):
                 continue
             names = [e.id if isinstance(e, ast.Name) else "" for e in loop.target.elts]
@@ -268,7 +270,7 @@ def _ema_parts(methods: Dict[str, ast.AST]) -> Set[str]:
 
 
 def _written_in_place(loop: ast.For, name: str) -> bool:
-    for node in ast.walk(loop):
+    for node in ast_walk(loop):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _IN_PLACE_WRITES:
             receiver = node.func.value
             while isinstance(receiver, (ast.Attribute, ast.Call)):
@@ -367,7 +369,7 @@ def _method_switches_modes(
         from bnlint.inventory import class_method
 
         fn = class_method(local, method)
-        return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast.walk(fn))
+        return fn is not None and any(isinstance(n, ast.Call) and _mode_of(n) is not None for n in ast_walk(fn))
     head, _, rest = cls_name.partition(".")
     target = aliases.get(head)
     if target is None or method_switches is None:
@@ -379,7 +381,7 @@ def _param_test_around(fn: ast.AST, call: ast.Call, params: List[str]) -> Option
     """The parameter ``P`` when ``call`` runs only under `if P:` in ``fn`` (besides the tests that
     pick the BN modules, `isinstance(m, nn.BatchNorm2d)`), else None."""
     parents: Dict[int, ast.AST] = {}
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
     flags: List[ast.AST] = []
@@ -410,7 +412,7 @@ def _own_class_bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str
     """`self.<attr>` set to an instance of a class of this module that builds BatchNorm."""
     out = set()
     for fn in methods.values():
-        for node in ast.walk(fn):
+        for node in ast_walk(fn):
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)):
                 continue
             cls = definitions.get(node.value.func.id)
@@ -429,7 +431,7 @@ def _bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> set:
     resolve = ModuleInventory(path=None, aliases=aliases).resolve
     out = set()
     for fn in methods.values():
-        for node in ast.walk(fn):
+        for node in ast_walk(fn):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (
                 is_bn_class(q := resolve(_dotted(node.value.func) or "")) or factory_holds_bn(q) is True
             ):
@@ -451,7 +453,7 @@ def _builds_bn(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> bool:
     resolve = ModuleInventory(path=None, aliases=aliases).resolve
     return any(
         isinstance(node, ast.Call) and (is_bn_class(q := resolve(_dotted(node.func) or "")) or factory_holds_bn(q) is True)
-        for fn in methods.values() for node in ast.walk(fn)
+        for fn in methods.values() for node in ast_walk(fn)
     )
 
 
@@ -518,8 +520,8 @@ def _bn_adoptions(fn: ast.AST, aliases: Dict[str, str]) -> Dict[str, Set[str]]:
         attrs = {t.attr for t in stmt.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
         if not attrs:
             continue
-        parents = {child: node for node in ast.walk(stmt.value) for child in ast.iter_child_nodes(node)}
-        for node in ast.walk(stmt.value):
+        parents = {child: node for node in ast_walk(stmt.value) for child in ast.iter_child_nodes(node)}
+        for node in ast_walk(stmt.value):
             if isinstance(node, ast.Name) and node.id in built and stmt.lineno > built[node.id]:
                 parent = parents.get(node)
                 if not isinstance(parent, ast.Attribute) or parent.attr in _ADOPTING_ATTRIBUTES:
@@ -551,9 +553,21 @@ def _frozen_by(stmt: ast.stmt) -> Optional[str]:
         def freezes_item(inner: ast.stmt) -> bool:
             return _sets_requires_grad_false(inner, item) or _frozen_by(inner) == item if param_loop else _frozen_by(inner) == item
 
+        name_var = _dotted(pair[0]) if pair is not None and method == "named_parameters" else None
         for inner in stmt.body:
             if isinstance(inner, ast.If) and not inner.orelse and _selects_bn(inner.test) and any(freezes_item(s) for s in inner.body):
                 return _dotted(it.func.value)
+            if name_var is not None and isinstance(inner, ast.If):
+                # `if not name.startswith("layer4"): p.requires_grad = False`: the parameters the
+                # test keeps (or, in its `else`, rejects) are frozen; BN among them unless the
+                # strings say otherwise (``param_names.name_filter_verdict``).
+                tests = _name_tests(inner.test, name_var)
+                for branch, kept in ((inner.body, True), (inner.orelse, False)):
+                    if tests and any(freezes_item(s) for s in branch):
+                        positive = [text for text, pos in tests if pos == kept]
+                        negative = [text for text, pos in tests if pos != kept]
+                        if name_filter_verdict(positive, negative) in ("bn", "norm", "subset"):
+                            return _dotted(it.func.value)
         return None
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
         call = stmt.value
@@ -566,6 +580,39 @@ def _frozen_by(stmt: ast.stmt) -> Optional[str]:
             if len(parts) >= 3 and parts[-1] == "requires_grad" and parts[-2] in ("weight", "bias"):
                 return ".".join(parts[:-2])
     return None
+
+
+def _name_tests(test: ast.AST, name_var: str) -> List[Tuple[str, bool]]:
+    """The strings a test on the parameter name ``name_var`` compares it with, each with whether
+    a name passing the test holds it (`"fc" not in name`: ("fc", False); `not
+    name.startswith("layer4")`: ("layer4", False)).  BN004's check reads the same on libcst."""
+    out: List[Tuple[str, bool]] = []
+
+    def visit(expr: ast.AST, positive: bool) -> None:
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+            visit(expr.operand, not positive)
+        elif isinstance(expr, ast.BoolOp):
+            for value in expr.values:
+                visit(value, positive)
+        elif isinstance(expr, ast.Compare) and len(expr.ops) == 1:
+            if isinstance(expr.left, ast.Constant) and isinstance(expr.left.value, str) and _dotted(expr.comparators[0]) == name_var:
+                if isinstance(expr.ops[0], ast.In):
+                    out.append((expr.left.value, positive))
+                elif isinstance(expr.ops[0], ast.NotIn):
+                    out.append((expr.left.value, not positive))
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and _dotted(expr.func.value) == name_var:
+            if expr.func.attr in ("startswith", "endswith", "find", "__contains__"):
+                for arg in expr.args:
+                    for value in arg.elts if isinstance(arg, (ast.Tuple, ast.List)) else [arg]:
+                        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                            out.append((value.value, positive))
+        elif isinstance(expr, ast.Call) and _dotted(expr.func) == "any":
+            for node in ast_walk(expr):
+                if isinstance(node, ast.Compare):
+                    visit(node, positive)
+
+    visit(test, True)
+    return out
 
 
 def _selects_bn(test: ast.AST) -> bool:
@@ -633,7 +680,7 @@ def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict
         body = methods.get(fn.attr)
     elif isinstance(fn, ast.Name):
         body = definitions.get(fn.id)
-    return body is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast.walk(body))
+    return body is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast_walk(body))
 
 
 def _function_summary(
@@ -761,7 +808,7 @@ def returned_imported_calls(fn: ast.AST, aliases: Dict[str, str]) -> List[str]:
 
 def _bound_values(fn: ast.AST, name: str) -> List[ast.AST]:
     """The values plain assignments in ``fn`` give ``name`` (`model = XrayNet(...)`)."""
-    return [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+    return [n.value for n in ast_walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
 
 
 def _unpacked_values(fn: ast.AST, name: str, definitions: Dict[str, "Definition"], depth: int = 0) -> List[ast.AST]:
@@ -771,7 +818,7 @@ def _unpacked_values(fn: ast.AST, name: str, definitions: Dict[str, "Definition"
     out: List[ast.AST] = []
     if depth > 2:
         return out
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) and isinstance(node.value, ast.Call)):
             continue
         names = [e.id if isinstance(e, ast.Name) else None for e in node.targets[0].elts]
@@ -781,7 +828,7 @@ def _unpacked_values(fn: ast.AST, name: str, definitions: Dict[str, "Definition"
         if not isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         index = names.index(name)
-        returns = [r.value for r in ast.walk(callee) if isinstance(r, ast.Return) and r.value is not None]
+        returns = [r.value for r in ast_walk(callee) if isinstance(r, ast.Return) and r.value is not None]
         if not returns or not all(isinstance(r, ast.Tuple) and len(r.elts) == len(names) for r in returns):
             continue
         for r in returns:
@@ -918,7 +965,7 @@ def frozen_parameters(fn: ast.AST, unfreezes: bool = False, literals: "Optional[
             owner = owner_of(node.iter.func.value)
             if owner is None:
                 continue
-            for inner in ast.walk(node):
+            for inner in ast_walk(node):
                 value = None
                 if isinstance(inner, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in inner.targets):
                     value = inner.value
@@ -1204,7 +1251,7 @@ def layers_switched_off(
     for method in cls.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        for node in ast.walk(method):
+        for node in ast_walk(method):
             if isinstance(node, ast.Call) and is_layer(_dotted(node.func) or ""):
                 if method is not init:
                     return False
@@ -1214,7 +1261,7 @@ def layers_switched_off(
     # `self.norm = norm` ... `if self.norm == "batch":`: the copy has the parameter's value (when
     # `__init__` assigns the attribute that once, from the parameter).
     copies: Dict[str, List[ast.AST]] = {}
-    for node in ast.walk(init):
+    for node in ast_walk(init):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 name = _dotted(target) if isinstance(target, ast.Attribute) else None
@@ -1244,7 +1291,7 @@ def layers_switched_off(
                 visit(stmt.body, decided_off or known is False)
                 visit(stmt.orelse, decided_off or known is True)
                 continue
-            for node in ast.walk(stmt):
+            for node in ast_walk(stmt):
                 if not isinstance(node, ast.Call):
                     continue
                 if is_layer(_dotted(node.func) or ""):
@@ -1322,13 +1369,13 @@ def kept_parameters(init: ast.FunctionDef, params: List[str]) -> List[str]:
     """The constructor parameters a module keeps as submodules: `self.model = model`,
     `self.encoders = nn.ModuleList(encoders)`, `self.body = nn.Sequential(*layers)`."""
     kept = []
-    for n in ast.walk(init):
+    for n in ast_walk(init):
         if isinstance(n, (ast.For, ast.AsyncFor, ast.ListComp, ast.GeneratorExp)):
             # `for name, child in donor.named_children(): self.trunk.add_module(name, child)` (or
             # the same as a list comprehension): the donor's own layers become this module's.
             iters = [n.iter] if isinstance(n, (ast.For, ast.AsyncFor)) else [g.iter for g in n.generators]
             for owner in (_children_owner(it) for it in iters):
-                if owner in params and owner not in kept and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "add_module" for c in ast.walk(n)):
+                if owner in params and owner not in kept and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "add_module" for c in ast_walk(n)):
                     kept.append(owner)  # type: ignore[arg-type]
             continue
         if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)):

@@ -37,7 +37,10 @@ class MissingEval(Rule):
     a validation/test loader, on a batch drawn from validation/test data
     (`x, y = next(iter(val_loader))`, `model(X_test)`) whose output is not
     trained on (a loop whose body back-propagates the forward's output and
-    steps an optimizer trains, whatever its loader is called), or anywhere in
+    steps an optimizer trains, whatever its loader is called), on the
+    held-out part of scikit-learn's `train_test_split` (`x_tr, x_va, y_tr,
+    y_va = train_test_split(x, y)`, the second of each pair) whose own output
+    is not back-propagated, also beside the training forward in a step, or anywhere in
     a file that trains nothing (no optimizer `.step()`, `fit(...)` in its
     code, nor in a project function it calls, a `.fit()` of a scikit-learn
     or similar estimator not counting: an inference script, a notebook, a
@@ -50,8 +53,9 @@ class MissingEval(Rule):
     loop that trained it in the same code (module level, a notebook, the same
     function), outside any loop, on data that loop did not iterate and with
     an output nothing back-propagates (`pred = model(x_new)` after the
-    epochs; not a training-loss estimate on the arrays it trained on, not a
-    generator's samples), or in code that trains nothing where its output is
+    epochs; not a training-loss estimate on the arrays it trained on, nor a
+    batch drawn again from the loader it trained on, `next(iter(train_loader))`;
+    not a generator's samples), or in code that trains nothing where its output is
     checked against a reference (subtracted, compared, handed to `allclose`
     or `assert_allclose`: a fused conv+BN, an ONNX export's output) — and the model is still
     in train mode on every path that reaches it: no `model.eval()` /
@@ -413,7 +417,10 @@ class MissingEval(Rule):
     trains, loads or copies from a trained one (built there or by a factory
     of this file it calls, `blk = make_block(20, 10)`; a `test()` that checks a fresh
     encoder's output sizes); an output that is computed with or
-    compared (`bn(x) - fused(x)`) is. The noise may be a global of the module
+    compared (`bn(x) - fused(x)`) is, also through a helper of this file that
+    only converts it (`assert_allclose(to_numpy(torch_out), onnx_out)` with
+    `def to_numpy(t): return t.detach().cpu().numpy()`, an export check).
+    The noise may be a global of the module
     (`fixed_z = torch.randn(...)` above `def evaluate(epoch):` that plots a
     GAN's samples). A helper of another module whose no-grad forward feeds the
     training of the same loop (pseudo-labels from the weak view, then
@@ -847,11 +854,22 @@ def _over_its_training_data(obs, obj, result) -> bool:
     if "after_training" in obs.kinds:
         import builtins
 
+        import libcst as cst
+
         iterated: Set[str] = set()
         for loop, o in result.trained_within:
             if o is obj and loop is not None:
                 iterated |= _names_in(getattr(loop, "iter", None))
         read = {n for a in obs.node.args for n in _names_in(a.value)}
+        # A batch drawn from the training loader (`xb, yb = next(iter(train_loader))` ...
+        # `model(xb)`): the names its binding reads, one step back.
+        facts = result.facts
+        scope = obs.fn if obs.fn is not None else facts.module
+        for name in list(read):
+            for statement in facts.reaching_bindings(name, obs.node, scope):
+                value = getattr(statement, "value", None)
+                if isinstance(value, cst.Call):
+                    read |= _names_in(value)
         inventory = result.facts.inventory
         return any(not hasattr(builtins, n) and not inventory.is_imported(n) for n in iterated & read)
     data = {_run_data(result.facts, loop, chain) for loop, chain in obs.loop_runs if loop is not None} - {None}
@@ -1303,6 +1321,38 @@ _IMAGE_SINKS = frozenset({"save_image", "make_grid", "imshow", "imsave", "imwrit
 _VALUE_METHODS = ("mean", "sum", "max", "min", "std", "var", "abs", "item", "numpy", "tolist", "argmax", "argmin", "norm", "sub", "add", "mul", "div", "eq", "allclose", "equal", "softmax", "topk", "sort")
 
 
+def _converts_argument(facts, call, position: int) -> bool:
+    """Is ``call`` a function of this file that hands back the values of its argument at
+    ``position``, converted (`def to_numpy(t): return t.detach().cpu().numpy() if t.requires_grad
+    else t.cpu().numpy()`)?  Every `return` gives that parameter, through `.data` and methods that
+    keep its values (a copy, another device or dtype, a NumPy array or list)."""
+    import libcst as cst
+
+    if not isinstance(call.func, cst.Name) or any(a.star for a in call.args):
+        return False
+    fn = facts.function_named(call.func.value, before=call)
+    params = list(fn.params.posonly_params) + list(fn.params.params) if fn is not None else []
+    if fn is None or position >= len(params):
+        return False
+    name = params[position].name.value
+
+    def converted(expr) -> bool:
+        if isinstance(expr, cst.IfExp):
+            return converted(expr.body) and converted(expr.orelse)
+        while True:
+            if isinstance(expr, cst.Name):
+                return expr.value == name
+            if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+                expr = expr.value
+            elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _PASS_THROUGH_METHODS + ("numpy", "tolist"):
+                expr = expr.func.value
+            else:
+                return False
+
+    returns = [n for n in facts.iter_nodes(fn) if isinstance(n, cst.Return)]
+    return bool(returns) and all(r.value is not None and converted(r.value) for r in returns)
+
+
 def _probe_use(facts, call, fn) -> bool:
     """Is the forward's output only looked at as a probe (its shape, printed, passed on, dropped)?
     An output that is computed with or compared (`bn(x) - fused(x)`, `torch.allclose(a, b)`,
@@ -1332,6 +1382,8 @@ def _probe_use(facts, call, fn) -> bool:
             q = (facts.callee(outer) or "") if isinstance(outer, cst.Call) else ""
             if q.rsplit(".", 1)[-1] in _IMAGE_SINKS:
                 return True  # `save_image(fake, ...)`, `plt.imshow(out)`: its pixel values are the result
+            if isinstance(outer, cst.Call) and parent.keyword is None and _converts_argument(facts, outer, outer.args.index(parent)):
+                return numeric(outer)  # `to_numpy(torch_out)`, a helper of this file returning its values
             return q.split(".")[0] in ("torch", "np", "numpy") and q.rsplit(".", 1)[-1] in _VALUE_FUNCTIONS
         return False
 

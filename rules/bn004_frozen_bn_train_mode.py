@@ -6,9 +6,11 @@ import re
 
 import libcst as cst
 
+from bnlint.astwalk import walk as ast_walk
 from bnlint import inventory as inv_mod
 from bnlint.facts import BN_TRUNKS, NOT_LITERAL, call_arg, container_of, dotted, literal_value, number_value, params_of, unmoved
 from bnlint.facts import root_name as _root
+from bnlint.param_names import BN_PARAM_STRINGS, name_filter_verdict
 from bnlint.patterns import lazy
 from bnlint.records import field, record
 from bnlint.rule import Rule, register
@@ -18,9 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Dict, List, Optional, Set, Tuple
 
 _BN_NAME_RE = lazy(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm", re.IGNORECASE)
-_BN_PARAM_STRINGS = lazy(r"(^|[._])(bn|batchnorm|batch_norm)(\d*)($|[._])|batchnorm|\.bn|bn\.", re.IGNORECASE)
-_NORM_PARAM_STRINGS = lazy(r"norm|downsample\.1", re.IGNORECASE)
-_NON_BN_PARAM_STRINGS = lazy(r"conv|fc|linear|classifier|head|attn|attention|embed|lstm|gru|rnn|proj|mlp|lm_", re.IGNORECASE)
 def _kept_parameter(cls: ast.ClassDef, attr: str) -> "Optional[Tuple[str, int]]":
     """The constructor parameter ``cls`` keeps as `self.<attr>` as it came, and its position
     among the positional parameters after `self` (-1: keyword-only); None if none."""
@@ -45,13 +44,6 @@ def _unpacked_site(assign: cst.Assign, value: cst.Call, index: int, factory: str
         return None
     roots = {target.split(".")[0]} | ({target} if "." in target else set())
     return (assign, value, ("module", roots, f"`{target}` (frozen by `{factory}()`)"))
-
-
-def _names_a_bn_trunk(text: str) -> bool:
-    """Does a parameter-name test string name a library model's BatchNorm trunk or one of its
-    stages (`"backbone"`, `"features.denseblock4"`, `"layer"` of `layer1`..`layer4`)?"""
-    parts = [p for p in text.lower().split(".") if p]
-    return any(part in BN_TRUNKS or any(trunk.startswith(part) and len(part) >= 4 for trunk in BN_TRUNKS) for part in parts)
 
 
 _HEAD_ATTRS = {"fc", "classifier", "head", "heads", "linear", "lm_head", "logits", "last_linear", "out", "output", "cls_head"}
@@ -161,7 +153,14 @@ class FrozenBNTrainMode(Rule):
     freezes its parameters (`LinearProbe(resnet18(...))` with `self.backbone
     = backbone` and `for p in self.backbone.parameters(): p.requires_grad =
     False`) is a freeze of that argument's BatchNorm, reported where the
-    object is built. An override that walks only `self.children()` keeps in
+    object is built. So is a constructor of another module (or a method it
+    calls) that freezes a part by parameter name (`for name, p in
+    self.trunk.named_parameters(): if not name.startswith("layer4"):
+    p.requires_grad = False`): a name test freezes BatchNorm unless its
+    strings keep only heads (`"fc" in name`) or leave BN out (`"bn" not in
+    name`); tests on names computed elsewhere are not read. A part of a
+    torchvision classification model that holds no BatchNorm (a ResNet's
+    `conv1` or `fc`, a DenseNet's `classifier`) freezes none. An override that walks only `self.children()` keeps in
     eval only the BN layers that are direct children: where the class builds
     a deeper one (in a `Sequential`, a block of its own, a re-exposed part of
     a backbone), that one still runs in train mode and the freeze is
@@ -356,7 +355,7 @@ class FrozenBNTrainMode(Rule):
     def ast_name_evidence(cls, scan, source: str) -> bool:
         """BN by name: an attribute like `model.bn1` on the frozen parameter's path, a `"bn" in
         name` filter in a `named_parameters()` loop, or a module's class name tested for BatchNorm."""
-        if not (any(_BN_NAME_RE.search(part) for part in scan.attributes) or any(_BN_PARAM_STRINGS.search(s) for s in scan.strings)):
+        if not (any(_BN_NAME_RE.search(part) for part in scan.attributes) or any(BN_PARAM_STRINGS.search(s) for s in scan.strings)):
             return False
         # Those names are read around the freeze itself (the parameter's path, the loop that
         # yields it, the `if` filters above it): look in the functions that freeze, if any.
@@ -366,7 +365,7 @@ class FrozenBNTrainMode(Rule):
             inner = scan if scope is scan.tree else AstScan(scope)
             if any(_BN_NAME_RE.search(part) for part in inner.attributes):
                 return True
-            if "named_parameters" in inner.called_methods and any(_BN_PARAM_STRINGS.search(s) for s in inner.strings):
+            if "named_parameters" in inner.called_methods and any(BN_PARAM_STRINGS.search(s) for s in inner.strings):
                 return True
             if any("BatchNorm" in s for s in inner.strings) and any(n.endswith("__name__") for n in inner.names):
                 return True  # `if m.__class__.__name__.find('BatchNorm') != -1:`, the old `isinstance`
@@ -645,7 +644,8 @@ class FrozenBNTrainMode(Rule):
                 id(n) for n, owner in frozen
                 if owner is not None and any(
                     not self._staged_unfreeze(n, u, [f for f, o in frozen if o == owner]) and not self._trained_between(n, u)
-                    for u in unfrozen.get(owner, ()) if self._may_be_same_object(n, u, owner)
+                    for name, caller in self._names_at_callers(n, owner) for u in unfrozen.get(name, ())
+                    if (caller is None and self._may_be_same_object(n, u, owner)) or (caller is not None and self.ctx.facts.enclosing_function(u) is caller)
                 )
             }
             out = [site for site in out if id(site[0]) not in toggled]
@@ -838,7 +838,7 @@ class FrozenBNTrainMode(Rule):
         for method in cls_ast.body:
             if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or method is freezing:
                 continue
-            for node in ast.walk(method):
+            for node in ast_walk(method):
                 if (
                     isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute)
                     and node.iter.func.attr == "parameters" and inv_mod.dotted_name(node.iter.func.value) in {f"self.{p}" for p in parts}
@@ -959,8 +959,8 @@ class FrozenBNTrainMode(Rule):
             if start < at < end and facts.enclosing_function(assign) is scope:
                 if self._inside(call, assign):
                     continue  # `net = fit(net, ...)`: the binding happens after the call it holds
-                if dotted(_strip_wrappers(_unwrapped(assign.value))) == name:
-                    continue  # `encoder = encoder.to(device)`, `model = DataParallel(model).cuda()`: the same object, moved or wrapped
+                if dotted(_strip_wrappers(_unwrapped(assign.value))) in ({name} | set(roots)):
+                    continue  # `encoder = encoder.to(device)`, `model = DataParallel(model).cuda()`, `net = backbone.to(device)`: the same object, moved or wrapped
                 if container_of(assign.value, roots - {name}):
                     continue  # `model = nn.Sequential(backbone, head)`: a container of the frozen model
                 if not any(
@@ -1126,6 +1126,22 @@ class FrozenBNTrainMode(Rule):
                     return True
         return False
 
+    def _names_at_callers(self, freeze: cst.CSTNode, owner: str) -> List[Tuple[str, Optional[cst.FunctionDef]]]:
+        """``owner`` (with None), and, when its root is a parameter of the freeze's function, what
+        this file's callers hand it, each with the caller's function (`check(net, loader)` in `fit`
+        for `def check(model, loader)` freezing `model`'s parameters): an unfreeze of that `net` in
+        `fit`, before each training step, undoes the freeze."""
+        facts = self.ctx.facts
+        names: List[Tuple[str, Optional[cst.FunctionDef]]] = [(owner, None)]
+        fn = facts.enclosing_function(freeze)
+        root, _, rest = owner.partition(".")
+        if fn is not None and root in params_of(fn):
+            for argument in facts.caller_arguments(fn, root):
+                handed = dotted(argument)
+                if handed:
+                    names.append((f"{handed}.{rest}" if rest else handed, facts.enclosing_function(argument)))
+        return names
+
     def _may_be_same_object(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode, owner: str) -> bool:
         """Can the unfreeze reach what the freeze froze? Not when the owner's root is a local
         variable of the freeze's function and the unfreeze is in another function (another
@@ -1271,8 +1287,9 @@ class FrozenBNTrainMode(Rule):
         return False
 
     def _false_constant(self, value: cst.BaseExpression, at: cst.CSTNode) -> bool:
-        """`set_req_grad` bound only to `False` in the function (or module) around ``at``; or
-        `False if bn else True` where the values this file gives the flag (``Facts.static_values``:
+        """`set_req_grad` bound only to `False` in the function (or module) around ``at``, or a
+        parameter every value of which this file gives is `False` (its default, its callers'
+        literals); or `False if bn else True` where the values this file gives the flag (``Facts.static_values``:
         a parameter's default, its callers' literals) all pick `False`."""
         facts = self.ctx.facts
         if isinstance(value, cst.IfExp) and isinstance(value.test, (cst.Name, cst.Attribute)):
@@ -1284,7 +1301,12 @@ class FrozenBNTrainMode(Rule):
         if not isinstance(value, cst.Name):
             return False
         bound = facts.assignments_to(value.value, facts.enclosing_function(at) or facts.module)
-        return bool(bound) and all(_is_false(b) for b in bound)
+        if bound:
+            return all(_is_false(b) for b in bound)
+        # `p.requires_grad = train_cnn` with `def __init__(self, dim, train_cnn=False)` and no
+        # call here that passes a true value: the parameter's values, as this file decides them.
+        values = facts.static_values(value)
+        return bool(values) and all(v is False for v in values)
 
     @staticmethod
     def _named_pair_part(p: cst.BaseExpression, index: int) -> Optional[str]:
@@ -1377,23 +1399,10 @@ class FrozenBNTrainMode(Rule):
                 for s, pos in self._string_tests(anc.test, name_var):
                     (positive if pos != in_else else negative).append(s)
             child = anc
-        if not positive and not negative:
-            return None
-        if not positive and any(_BN_PARAM_STRINGS.search(s) or _NORM_PARAM_STRINGS.search(s) for s in negative):
-            return "non-bn"  # `if "bn" not in name:` / `= "norm" in name`: the BN layers are the ones left to train
-        if any(_BN_PARAM_STRINGS.search(s) for s in positive):
-            return "bn"
-        if positive and not negative and all(_NON_BN_PARAM_STRINGS.search(s) for s in positive):
-            return "non-bn"
-        if any(_NORM_PARAM_STRINGS.search(s) for s in positive):
-            return "norm"
-        if positive and not negative:
-            if not any(_names_a_bn_trunk(s) for s in positive):
-                # `if "netC" in k or "fc" in k:` selects parts by names that say nothing of BN (a
-                # project's own attribute, which may be a linear classifier): not known to be BN.
-                return "non-bn"
+        verdict = name_filter_verdict(positive, negative)
+        if verdict == "subset" and positive and not negative:
             self._selected_names[id(at)] = tuple(positive)
-        return "subset"
+        return verdict
 
     def _string_tests(self, test: cst.BaseExpression, name_var: str) -> List[Tuple[str, bool]]:
         out: List[Tuple[str, bool]] = []
@@ -1806,6 +1815,10 @@ class FrozenBNTrainMode(Rule):
             cfn = facts.enclosing_function(call)
             if not self._refers_to(r, call, roots):
                 continue
+            if r == "self":
+                mine, theirs = facts.enclosing_class(node), facts.enclosing_class(call)
+                if mine is not None and theirs is not None and mine is not theirs and not _may_derive(mine, theirs) and not _may_derive(theirs, mine):
+                    continue  # `self.model.train()` of another class: another object
             if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
                 continue
             if cfn is fn and self._rebound_between(r, node, call, order, roots):
@@ -2364,9 +2377,20 @@ class FrozenBNTrainMode(Rule):
                 root = name.split(".")[0]  # model.backbone.eval(): that part is frozen properly
                 if root == "self":
                     cls = facts.enclosing_class(call)  # (another class's `self.model` is another object)
+                    if name.count(".") < 2 and cls is not None and self._plain_class(cls):
+                        continue  # a trainer's `self.model.eval()`: the whole model, for an evaluation, no part frozen
                     root = f"self@{id(cls)}" if cls is not None else root
                 roots.add(root)
         return roots
+
+    def _plain_class(self, cls: cst.ClassDef) -> bool:
+        """Is ``cls`` a class of this file that is no `nn.Module` (a trainer holding the model)?"""
+        from bnlint.effects import is_module_class
+
+        tree = self.ctx.facts._ast()
+        classes = {n.name: n for n in ast_walk(tree) if isinstance(n, ast.ClassDef)}
+        found = classes.get(cls.name.value)
+        return found is not None and not is_module_class(found, classes)
 
     def _in_partial_train_override(self, call: cst.CSTNode) -> bool:
         """Is ``call`` in a class's `train()` override that puts only its direct children in eval,
@@ -2431,7 +2455,7 @@ def _imports_project_module(tree) -> bool:
     non-third-party module anywhere in the module."""
     import ast
 
-    for node in ast.walk(tree):
+    for node in ast_walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS):
             return True
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS for a in node.names):

@@ -7,6 +7,7 @@ import re
 
 import libcst as cst
 
+from bnlint.astwalk import walk as ast_walk
 from bnlint import inventory as inv_mod
 from bnlint.calls import ast_iterated_source, iterated_source
 from bnlint.facts import NOT_LITERAL, all_params, argparse_dests, call_arg, dotted, is_eval_function_name, literal_value, number_value, params_of, walk_scope
@@ -160,9 +161,9 @@ class _FactoryBN:
             return inv_mod._holds_for_reasons(inv, fn.name, reasons, local_holds, lookup)
 
         conditional: set = set()
-        for node in ast.walk(fn):
+        for node in ast_walk(fn):
             if isinstance(node, (ast.If, ast.IfExp)):
-                conditional.update(id(n) for n in ast.walk(node))
+                conditional.update(id(n) for n in ast_walk(node))
         defaults = list(fn.args.defaults) + [d for d in fn.args.kw_defaults if d is not None]
         if builds_bn(list(fn.body) + defaults, conditional):
             return True  # BN built whatever the branches do (`model = resnet50()` then `if ...: model.fc = ...`)
@@ -195,7 +196,7 @@ class _FactoryBN:
 
         if visit_block(fn.body):
             return True
-        return any(isinstance(n, ast.IfExp) and all_bn([[n.body], [n.orelse]]) for n in ast.walk(fn))
+        return any(isinstance(n, ast.IfExp) and all_bn([[n.body], [n.orelse]]) for n in ast_walk(fn))
 
 
 def sync_bn_in(facts) -> bool:
@@ -208,19 +209,19 @@ def _keys_trained_on(fn, param: str) -> List[str]:
     (`for x, y in args["train_loader"]`, or through a name bound to it, `enumerate`/`tqdm`) while
     back-propagating in that loop."""
     bound: Dict[str, str] = {}
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             key = _param_key(node.value, param)
             if key is not None:
                 bound[node.targets[0].id] = key
     out: List[str] = []
-    for node in ast.walk(fn):
+    for node in ast_walk(fn):
         if not isinstance(node, (ast.For, ast.AsyncFor)):
             continue
         it = ast_iterated_source(node.iter)
         key = _param_key(it, param) or (bound.get(it.id) if isinstance(it, ast.Name) else None)
         if key is not None and key not in out and any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward") for n in ast.walk(node)
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward") for n in ast_walk(node)
         ):
             out.append(key)
     return out
@@ -240,7 +241,7 @@ def _ast_rebatched_inside(loop: ast.AST, is_loader) -> bool:
     in an inner `for` over a DataLoader the body builds itself (`patch_loader =
     DataLoader(TensorDataset(patches), batch_size=16)` from each volume, ``is_loader`` telling the
     DataLoader calls)?  Then the network trains on that loader's batches, not on this one's."""
-    nodes = [n for stmt in loop.body for n in ast.walk(stmt)]
+    nodes = [n for stmt in loop.body for n in ast_walk(stmt)]
     assigns = [n for n in nodes if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)]
     built = {inv_mod.dotted_name(t) for n in assigns if is_loader(n.value) for t in n.targets}
     # (`subvoxels = tqdm(patch_loader)`: the same loader, wrapped for its progress bar.)
@@ -255,7 +256,7 @@ def _ast_rebatched_inside(loop: ast.AST, is_loader) -> bool:
         if isinstance(n, (ast.For, ast.AsyncFor))
         and ((isinstance(n.iter, ast.Call) and is_loader(n.iter)) or inv_mod.dotted_name(ast_iterated_source(n.iter)) in built)
     ]
-    within = {id(x) for inner_loop in inner for stmt in inner_loop.body for x in ast.walk(stmt)}
+    within = {id(x) for inner_loop in inner for stmt in inner_loop.body for x in ast_walk(stmt)}
     training = [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("backward", "manual_backward", "step")]
     return bool(inner) and bool(training) and all(id(n) in within for n in training)
 
@@ -335,7 +336,7 @@ def _module_scope_bindings(tree: ast.Module, name: str) -> Optional[list]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name == name:
                 found.append(node)
-            if any(isinstance(n, ast.Global) and name in n.names for n in ast.walk(node)):
+            if any(isinstance(n, ast.Global) and name in n.names for n in ast_walk(node)):
                 return None
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -349,7 +350,7 @@ def _module_scope_bindings(tree: ast.Module, name: str) -> Optional[list]:
             targets = [node.target]
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
-        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast_walk(t)):
             found.append(node)
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
@@ -548,7 +549,7 @@ def _concatenated_groups(expr, functions: dict) -> Optional[Tuple[str, ...]]:
 def _self_attr_stores(cls: ast.ClassDef, attr: str) -> list:
     """Every statement of the class's methods that writes ``self.<attr>``."""
     out = []
-    for node in ast.walk(cls):
+    for node in ast_walk(cls):
         targets: list = []
         if isinstance(node, ast.Assign):
             targets = node.targets
@@ -557,7 +558,7 @@ def _self_attr_stores(cls: ast.ClassDef, attr: str) -> list:
         elif isinstance(node, ast.Call) and inv_mod.dotted_name(node.func) == "setattr":
             out.append(node)
             continue
-        if any(_self_attr(n) == attr for t in targets for n in ast.walk(t)):
+        if any(_self_attr(n) == attr for t in targets for n in ast_walk(t)):
             out.append(node)
     return out
 
@@ -576,7 +577,7 @@ def _option_definitions_in(node, dest: str) -> Optional[List[ast.Call]]:
     """The ``add_argument`` calls in ``node`` (an options class or function) that store into
     ``dest``; None when a ``set_defaults`` there may set it instead."""
     found = []
-    for call in ast.walk(node):
+    for call in ast_walk(node):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
             if call.func.attr == "add_argument" and dest in _add_argument_dests(call):
                 found.append(call)
@@ -619,12 +620,15 @@ class TinyBatchBN(Rule):
     Flags training a model that contains BatchNorm with tiny batches: a
     training `DataLoader` whose `batch_size` (a literal, a variable bound to
     one, or an argparse default, itself a literal or a module constant such
-    as `default=BATCH_SIZE`) is below the `tiny-batch-size` option
+    as `default=BATCH_SIZE`; a constant of another project module too, read
+    through `from config import batch_size` or `from config import *`) is below the `tiny-batch-size` option
     (default 8), and per-sample training steps such as `model(x[i:i+1])`,
     `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`,
     also through the name the input was last bound to in the function
-    (`x = img.reshape(1, 1, H, W)` ... `model(x)`), when that binding is not
-    under an `if`/`try` the forward is outside of.
+    (`x = img.reshape(1, 1, H, W)` or `x = torch.reshape(img, (1, 1, H, W))`
+    ... `model(x)`), when that binding is not under an `if`/`try` the forward
+    is outside of, in a file that steps an optimizer (a `.backward()` alone,
+    for a Grad-CAM heat map of one image, trains nothing).
 
     The batch size is followed through the data flow:
     - a dict of loader options unpacked into the loader, `loader_args =
@@ -776,7 +780,9 @@ class TinyBatchBN(Rule):
     GPU's BatchNorm normalises its own share. A loop that drops the loader's
     batch dimension from what it draws (`group = group.squeeze(0)`: each item
     is a stack its dataset built) trains on batches of the item's size, not
-    known here: the loader's size is not reported.
+    known here: the loader's size is not reported.  So does a model whose
+    `forward` drops its input's batch axis (`clips = video.squeeze(0)`: one
+    video per loader item, its clips the batch).
 
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
@@ -842,7 +848,7 @@ class TinyBatchBN(Rule):
     name = "tiny-batch-bn"
     severity = "warning"
     summary = "A model with BatchNorm trained with tiny batches: batch statistics are noise"
-    trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(1", "stack([", "batch-size", "oader", "OADER")
+    trigger_tokens = ("batch_size", "unsqueeze", "None]", ":i+", ": i +", "[None", "view(1", "reshape(", "stack([", "batch-size", "oader", "OADER")
     # (`from data_setup import *` ... `train(train_args)`: loaders of another module's dict.)
     trigger_pattern = r"import\s+\*"
     needs_bn_evidence = True
@@ -1029,7 +1035,7 @@ class TinyBatchBN(Rule):
             return None
         module_path, cname, (_, _, classes) = found
         best = None
-        assigns = sorted((n for n in ast.walk(classes[cname]) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+        assigns = sorted((n for n in ast_walk(classes[cname]) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
         for node in assigns:
             kind = (inv_mod.dotted_name(node.value.func) or "").rsplit(".", 1)[-1]
             is_1d = kind == "BatchNorm1d"
@@ -1191,7 +1197,8 @@ class TinyBatchBN(Rule):
 
     def _forward_merges_batch(self, construction: cst.Call) -> bool:
         """Does the model's class fold a second axis of its input into the batch axis in `forward`
-        (`support_x.view(batchsz * setsz, c, h, w)`, `x.flatten(0, 1)`)?  Then each loader item is
+        (`support_x.view(batchsz * setsz, c, h, w)`, `x.flatten(0, 1)`), or drop the batch axis
+        so that the second one is the batch (`video.squeeze(0)`)?  Then each loader item is
         a group (a few-shot episode, a bag, a clip of frames) and BatchNorm normalises over all
         its samples. Read from the class's source, in this module or a project module."""
         facts = self.ctx.facts
@@ -1209,7 +1216,7 @@ class TinyBatchBN(Rule):
         if forward is None:
             return False
         inputs = {a.arg for a in forward.args.args[1:] + forward.args.kwonlyargs}
-        for node in ast.walk(forward):
+        for node in ast_walk(forward):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
                 continue
             method, receiver = node.func.attr, node.func.value
@@ -1222,6 +1229,10 @@ class TinyBatchBN(Rule):
             if method in ("view", "reshape") and isinstance(args[0], ast.BinOp) and isinstance(args[0].op, ast.Mult):
                 return True
             if method == "flatten" and [a.value if isinstance(a, ast.Constant) else None for a in args[:2]] == [0, 1]:
+                return True
+            if method == "squeeze" and [a.value if isinstance(a, ast.Constant) else None for a in args[:1]] == [0]:
+                # `video.squeeze(0)`: the loader's batch axis is dropped, so the next one (the clips
+                # of the one video) is the batch its layers see (BatchNorm needs one to run).
                 return True
         return False
 
@@ -1251,6 +1262,8 @@ class TinyBatchBN(Rule):
                 first = node.args[0].value
                 if callee.rsplit(".", 1)[-1] in ("cat", "stack", "concat", "concatenate") and isinstance(first, cst.Name) and first.value in names:
                     return True
+                if isinstance(first, (cst.List, cst.Tuple)) and first.elements:
+                    first = first.elements[0].value  # `x.view([-1, c, h, w])`: the shape as one sequence
                 if (
                     isinstance(node.func, cst.Attribute) and node.func.attr.value in ("view", "reshape")
                     and isinstance(node.func.value, cst.Name) and node.func.value.value in names
@@ -1354,7 +1367,7 @@ class TinyBatchBN(Rule):
             fn = self._callee_ast(node.func.value)[0]
             if fn is not None and any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("step", "manual_backward", "fit")
-                for n in ast.walk(fn)
+                for n in ast_walk(fn)
             ):
                 return True
         return False
@@ -1371,7 +1384,7 @@ class TinyBatchBN(Rule):
             return False
         return any(
             isinstance(n, _ast.Call) and isinstance(n.func, _ast.Attribute) and n.func.attr in ("backward", "manual_backward")
-            for n in _ast.walk(fn)
+            for n in ast_walk(fn)
         )
 
     def _feeds_no_training(self, call: cst.Call, loader: str) -> bool:
@@ -1409,7 +1422,7 @@ class TinyBatchBN(Rule):
             name = positional[index] if 0 <= index < len(positional) else None
         if not name or name not in params:
             return False
-        nodes = list(ast.walk(fn))
+        nodes = list(ast_walk(fn))
         # (`batches = tqdm(loader)`: the same loader, wrapped for its progress bar.)
         wrapped = {name} | {
             inv_mod.dotted_name(t) for n in nodes
@@ -1467,7 +1480,7 @@ class TinyBatchBN(Rule):
         starts = self.__dict__.get("_ast_starts")
         if starts is None:
             starts = self.__dict__["_ast_starts"] = {}
-            for n in ast.walk(self.ctx.facts._ast()):
+            for n in ast_walk(self.ctx.facts._ast()):
                 if isinstance(n, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef)):
                     # (A decorated function's line is its `def`'s, as libcst's position of the def.)
                     starts.setdefault((type(n).__name__ in ("FunctionDef", "AsyncFunctionDef"), n.lineno), n)
@@ -1666,7 +1679,7 @@ class TinyBatchBN(Rule):
                 plain = [a for a in site.args if a.keyword is None]
                 index = next((i for i, a in enumerate(plain) if a is arg), None)
                 loader_param = positional[index] if index is not None and index < len(positional) else None
-        for n in _ast.walk(fn):
+        for n in ast_walk(fn):
             if not isinstance(n, _ast.Call):
                 continue
             if isinstance(n.func, _ast.Attribute) and n.func.attr in ("backward", "step", "fit", "train", "manual_backward"):
@@ -2017,6 +2030,21 @@ class TinyBatchBN(Rule):
                 if expr.value in params_of(fn):
                     return None
                 values = facts.assignments_to(expr.value, facts.module)
+            if not values and facts.path and facts.index is not None:
+                # `from config import batch_size` (or `from config import *`, the last star import
+                # that binds it) with `batch_size = 1` in the project's `config.py`.
+                if facts.inventory.is_imported(expr.value):
+                    candidates = [facts.inventory.resolve(expr.value)]
+                else:
+                    stars = inv_mod._star_imports(facts.ast_tree) if getattr(facts, "ast_tree", None) is not None else []
+                    candidates = [f"{m}{'' if m.endswith('.') else '.'}{expr.value}" for m in reversed(stars)]
+                for qualified in candidates:
+                    found = facts.index.module_level_literal(facts.path, qualified)
+                    if found is not None:
+                        if isinstance(found[0], int) and not isinstance(found[0], bool):
+                            return (found[0], f"`{expr.value} = {found[0]}` ({self._where(found[1])} line {found[2]})")
+                        return None
+                return None
             ints = [self._int_value(v, at, depth + 1) for v in values]
             if ints and all(i is not None for i in ints) and len({i[0] for i in ints}) == 1:  # type: ignore[index]
                 if "DataParallel" in ints[0][1]:  # type: ignore[index]
@@ -2515,7 +2543,7 @@ class TinyBatchBN(Rule):
         stmt = stores[0]
         if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or _self_attr(stmt.targets[0]) != attr:
             return None
-        rebound = {n.id for s in _own_nodes(init) if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)) for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) for n in ast.walk(t) if isinstance(n, ast.Name)}
+        rebound = {n.id for s in _own_nodes(init) if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)) for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) for n in ast_walk(t) if isinstance(n, ast.Name)}
 
         def ev(node) -> Optional[int]:
             v = _ast_int(node)
@@ -2768,7 +2796,7 @@ class TinyBatchBN(Rule):
             bound = [
                 s for s in own
                 if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.NamedExpr))
-                and any(isinstance(n, ast.Name) and n.id == value.id for t in _ast_targets(s) for n in ast.walk(t))
+                and any(isinstance(n, ast.Name) and n.id == value.id for t in _ast_targets(s) for n in ast_walk(t))
             ]  # fmt: skip
             if len(bound) != 1 or not isinstance(bound[0], ast.Assign) or len(bound[0].targets) != 1 or not isinstance(bound[0].targets[0], ast.Name):
                 return None
@@ -2812,7 +2840,7 @@ class TinyBatchBN(Rule):
         positional = [p.arg for p in list(a.posonlyargs) + list(a.args)]
         params = set(positional) | {p.arg for p in a.kwonlyargs}
         local = expr.id if isinstance(expr, ast.Name) else (expr.value.id if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) else None)
-        stores = [s for s in own if any(isinstance(n, ast.Name) and n.id == local for t in _ast_targets(s) for n in ast.walk(t))]
+        stores = [s for s in own if any(isinstance(n, ast.Name) and n.id == local for t in _ast_targets(s) for n in ast_walk(t))]
         if isinstance(expr, ast.Name):
             if expr.id in params:
                 if stores:
@@ -2934,7 +2962,7 @@ class TinyBatchBN(Rule):
         module_path, fname, _ = found
         options_fn = found[2][0][fname]
         assigned: dict = {}
-        for node in ast.walk(options_fn):
+        for node in ast_walk(options_fn):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
@@ -2945,12 +2973,12 @@ class TinyBatchBN(Rule):
                 value = assigned[value.id][0]
             return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "parse_args"
 
-        returns = [n.value for n in ast.walk(options_fn) if isinstance(n, ast.Return)]
+        returns = [n.value for n in ast_walk(options_fn) if isinstance(n, ast.Return)]
         if not returns or not all(parsed(r) for r in returns):
             return None
         if any(
             isinstance(node, (ast.Assign, ast.AugAssign)) and any(isinstance(t, ast.Attribute) and t.attr == attr for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
-            for node in ast.walk(options_fn)
+            for node in ast_walk(options_fn)
         ):
             return None  # `args.batch_size *= n_gpus` after parsing: not the default
         definitions = _option_definitions_in(options_fn, attr)
@@ -3168,6 +3196,9 @@ class TinyBatchBN(Rule):
                 return
         if not self._backward_follows(call, fn):
             return
+        result = self._modes()
+        if not result.aborted and result.inference_file():
+            return  # a `.backward()` for gradients alone (Grad-CAM, saliency): nothing in the file steps an optimizer
         if self._bn_frozen_in_training(self._training_bn_forwards(at=call)):
             return
         single = _single_note(size, layer)

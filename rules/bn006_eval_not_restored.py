@@ -22,7 +22,13 @@ class EvalNotRestored(Rule):
     again after that loop (its optimizer steps: a second training phase, a
     learning-rate sweep) with nothing putting it back in train mode; an
     explicit `model.eval()` right before the later training is a choice and
-    is not reported. And, inside one step: a step that puts the model in
+    is not reported. And in one iteration: an `.eval()` for an evaluation
+    (a no-grad forward, or an evaluation function, ran in that mode) before
+    the iteration's training, with no `.train()` between them (validation at
+    the top of each epoch, or under `if epoch == 0:`), trains that iteration
+    in eval mode; an `.eval()` with no evaluation in that mode before the
+    training is a choice (BatchNorm kept on its running statistics while
+    fine-tuning) and is not reported. And, inside one step: a step that puts the model in
     train mode and then, before the forward it back-propagates, puts it in
     eval (`model.train()` ... `pseudo = model.predict(u)` with a `predict`
     that calls `self.eval()`) trains that step in eval mode. A step whose
@@ -96,6 +102,10 @@ class EvalNotRestored(Rule):
     a dict literal of built models by a key (`backbone = BACKBONES[args.arch]`
     with `BACKBONES = {"r50": ResNet50(), "ir50": IR50()}`) is one of them: it
     is followed when every one holds BatchNorm (or BatchNorm or dropout).
+    A method of an instance of a project class of another module is read
+    the same way, `self` first (`checker.run(step, net)`), and so is the
+    instance called as a function (`monitor(step, net)`: its class's
+    `__call__`, a callback that scores the model and leaves it in eval).
 
     A model built in a way the analysis does not follow (`model =
     builder.deepvoice3(...)` of a package), handed to a function of the file
@@ -141,7 +151,8 @@ class EvalNotRestored(Rule):
     BatchNorm or dropout in eval in its constructor (`self.encoder.eval()`
     beside a prompt it tunes) changes nothing that trains, and is not
     reported; nor is an `.eval()` under `if i == len(steps) - 1:` in `for i,
-    batch in enumerate(steps)` (the loop's last step: none of its steps
+    batch in enumerate(steps)`, or under `if epoch + 1 == num_epochs:` in
+    `for epoch in range(num_epochs)` (the loop's last step: none of its steps
     follows). What it cannot see: attributes a base class of another module
     sets (`self.student_model` assigned in the base's `__init__`),
     functions reached through a registry or a container, and modes set by a
@@ -254,6 +265,13 @@ class EvalNotRestored(Rule):
                     f"that is trained on."
                 )
                 summary = f"`{label}` is put in eval mode inside the training step and then trained: call `{label}.train()` before that forward"
+            elif leak.same_iteration:
+                message = (
+                    f"{what} for an evaluation inside the training loop, and the same iteration then trains it "
+                    f"(`{facts.module.code_for_node(leak.use.func)}(...)`) without `{label}.train()`: from the first such iteration on "
+                    f"{effect}. Call `{label}.train()` after the evaluation, before the training that follows it."
+                )
+                summary = f"`{label}` trains in eval mode after this iteration's evaluation: call `{label}.train()` after it"
             elif leak.after_loop:
                 message = (
                     f"{what} inside a training loop that trained it in train mode, and it is trained again after that loop "
@@ -278,10 +296,11 @@ class EvalNotRestored(Rule):
                 summary = f"`{label}` is left in eval mode inside the training loop: call {call} after validating"
             fix = None
             identifier = leak.obj.part_of is None and all(p.isidentifier() for p in label.split("."))
-            if leak.in_step:
-                before = _same_block_later(facts, node, leak.use)
+            if leak.in_step or leak.same_iteration:
+                before = _same_block_later(facts, node, leak.use, outer=leak.same_iteration)
                 if before is not None and identifier:
-                    fix = FixSpec("unsafe", (InsertBefore(before, f"{label}.train()"),), f"Add `{label}.train()` before the forward the step trains on")
+                    what_follows = "the forward the step trains on" if leak.in_step else "the training that follows the evaluation"
+                    fix = FixSpec("unsafe", (InsertBefore(before, f"{label}.train()"),), f"Add `{label}.train()` before {what_follows}")
             else:
                 anchor = _block_end(facts, node) if not leak.after_loop else None  # (after the loop: where it trains again is the place)
                 if anchor is not None and identifier:
@@ -291,6 +310,11 @@ class EvalNotRestored(Rule):
                 related = (
                     (leak.use, f"`{label}` is trained here, still in eval mode"),
                     (leak.loop, "the training loop whose step put it in train mode"),
+                )
+            elif leak.same_iteration:
+                related = (
+                    (leak.use, f"`{label}` is trained here, still in eval mode"),
+                    (leak.loop, "the training loop whose iteration evaluates it first"),
                 )
             elif leak.after_loop:
                 related = (
@@ -332,13 +356,19 @@ def _block_end(facts, node: cst.CSTNode) -> Optional[tuple]:
     return last, stmt
 
 
-def _same_block_later(facts, node: cst.CSTNode, use: cst.CSTNode) -> Optional[cst.CSTNode]:
+def _same_block_later(facts, node: cst.CSTNode, use: cst.CSTNode, outer: bool = False) -> Optional[cst.CSTNode]:
     """The statement holding ``use`` when it follows the statement holding ``node`` in the same
-    block (where `model.train()` goes between them), else None."""
+    block (where `model.train()` goes between them), else None.  ``outer``: ``use`` may be deeper
+    (the epoch's batch loop after the validation): the statement of that block holding it."""
     first, later = facts.enclosing_statement(node), facts.enclosing_statement(use)
     if first is None or later is None or first is later:
         return None
     block = facts.parent(first)
+    if outer:
+        while later is not None and facts.parent(later) is not block:
+            later = next((a for a in facts.ancestors(later) if facts.parent(a) is block), None)
+        if later is None or later is first:
+            return None
     if block is not facts.parent(later) or not isinstance(block, cst.IndentedBlock):
         return None
     body = list(block.body)

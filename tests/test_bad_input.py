@@ -201,3 +201,12 @@ def test_a_newer_f_string_gets_a_hint_about_the_python_version(tmp_path):
     r, data = lint_json(tmp_path)
     (error,) = [f for f in data if f["code"] == "BN000"]
     assert error["line"] == 5 and "Python 3.12" in error["message"] and f"{sys.version_info[0]}.{sys.version_info[1]}" in error["message"]
+
+
+def test_an_unclosed_call_beside_an_f_string_gets_no_python_version_hint(tmp_path):
+    """`os.path.join(root + f"{n:04d}"` never closed: the f-string is valid on every Python
+    bnlint supports, so the message names the parenthesis and says nothing of Python 3.12."""
+    (tmp_path / "train.py").write_text(BUGGY + 'import os\nfor n in range(3):\n    p = os.path.join("root", f"{n:04d}" + ".off"\n    print(p)\n')
+    r, data = lint_json(tmp_path)
+    (error,) = [f for f in data if f["code"] == "BN000"]
+    assert "was never closed" in error["message"] and "3.12" not in error["message"], error
