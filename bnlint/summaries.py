@@ -175,7 +175,9 @@ def _class_summary(
     def builds_bn() -> bool:  # read only for a constructor that freezes all of `self`
         return _builds_bn(methods, aliases)
     params_frozen = False
-    loads = False  # a checkpoint loaded into the object or a part of it while it is built
+    # A checkpoint loaded into the object or a part of it while it is built, or a part built with
+    # trained weights (`self.net = resnet50(pretrained=True)`, unconditionally).
+    loads = any(_assigns_self_attribute(stmt) and _built_with_weights(stmt.value) for stmt in init.body)  # type: ignore[attr-defined]
     while todo:
         fn, outer_conditional, outer_test = todo.pop(0)
         adopted = _adopted_bn_locals(fn, aliases) if fn is init else None
@@ -855,6 +857,19 @@ def _constructed_mode(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Defin
         return None
     built = construction(definitions, name or "", aliases)
     return built.mode if built is not None and built.mode != TRAIN else None
+
+
+def _built_with_weights(value: ast.AST) -> bool:
+    """`resnet50(pretrained=True)`, `models.vgg16(weights="DEFAULT").cuda()`: a call given trained
+    weights by a `pretrained=`/`weights=` keyword that is not False, None, 0 or empty."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
+        value = value.func.value  # `.to(device)`, `.cuda()`
+    if not isinstance(value, ast.Call):
+        return False
+    for keyword in value.keywords:
+        if keyword.arg in ("pretrained", "weights"):
+            return not (isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None, 0, ""))
+    return False
 
 
 def _assigns_self_attribute(stmt: ast.stmt) -> bool:

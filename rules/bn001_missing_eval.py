@@ -47,7 +47,8 @@ class MissingEval(Rule):
     Grad-CAM or adversarial-example script whose `.backward()` updates no
     parameter)
     when the model has trained weights (`load_state_dict`, `pretrained=True`,
-    `weights=...`, `torch.load`, `from_pretrained`), or a model with trained
+    `weights=...`, `torch.load`, `from_pretrained`, or a class whose
+    constructor builds a part so, `self.backbone = resnet50(pretrained=True)`), or a model with trained
     weights that nothing in the file may train (no optimizer takes its
     parameters, it is handed to no call that could train it), or below the
     loop that trained it in the same code (module level, a notebook, the same
