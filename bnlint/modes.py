@@ -2222,13 +2222,13 @@ class ModesAnalysis:
         for anc in self.facts.ancestors(node):
             if anc is loop:
                 return False
-            if isinstance(anc, cst.If) and child is anc.body and self._compares_with_last_index(anc.test, index.value, iterated, bounds):
+            if isinstance(anc, cst.If) and child is anc.body and self._compares_with_last_index(anc.test, index.value, iterated, frozenset(bounds)):
                 return True  # (its `else:` runs in every other iteration)
             child = anc
         return False
 
     @staticmethod
-    def _compares_with_last_index(test: cst.BaseExpression, index: str, iterated: Set[str], bounds: Set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+    def _compares_with_last_index(test: cst.BaseExpression, index: str, iterated: Set[str], bounds: FrozenSet[str] = frozenset()) -> bool:
         """`i == len(steps) - 1` (or `i + 1 == len(steps)`) for an ``iterated`` name `steps`;
         `epoch == num_epochs - 1` (or `epoch + 1 == num_epochs`) for `range(num_epochs)`, one of
         ``bounds``."""

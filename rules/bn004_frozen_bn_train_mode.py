@@ -8,7 +8,7 @@ import libcst as cst
 
 from bnlint.astwalk import walk as ast_walk
 from bnlint import inventory as inv_mod
-from bnlint.facts import BN_TRUNKS, NOT_LITERAL, call_arg, container_of, dotted, literal_value, number_value, params_of, unmoved
+from bnlint.facts import NOT_LITERAL, call_arg, container_of, dotted, literal_value, number_value, params_of, unmoved
 from bnlint.facts import root_name as _root
 from bnlint.param_names import BN_PARAM_STRINGS, name_filter_verdict
 from bnlint.patterns import lazy
@@ -2387,8 +2387,9 @@ class FrozenBNTrainMode(Rule):
         """Is ``cls`` a class of this file that is no `nn.Module` (a trainer holding the model)?"""
         from bnlint.effects import is_module_class
 
-        tree = self.ctx.facts._ast()
-        classes = {n.name: n for n in ast_walk(tree) if isinstance(n, ast.ClassDef)}
+        classes = self.__dict__.get("_ast_classes")
+        if classes is None:  # (the module's classes, read once per file: asked for each `.eval()`)
+            classes = self.__dict__["_ast_classes"] = {n.name: n for n in ast_walk(self.ctx.facts._ast()) if isinstance(n, ast.ClassDef)}
         found = classes.get(cls.name.value)
         return found is not None and not is_module_class(found, classes)
 
