@@ -503,13 +503,18 @@ def constructor_attributes(cls: ast.ClassDef) -> "Optional[Tuple[Tuple[str, ...]
     params = tuple(a.arg for a in init.args.posonlyargs + init.args.args[1:])
     names = set(params) | {a.arg for a in init.args.kwonlyargs}
     stored: Dict[str, str] = {}
+    pairs: List[Tuple[ast.AST, ast.AST]] = []
     for stmt in init.body:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
             continue
         target = stmt.targets[0]
+        if isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) and len(target.elts) == len(stmt.value.elts):
+            pairs.extend(zip(target.elts, stmt.value.elts))  # `self.encoder, self.head = encoder, head`
+        else:
+            pairs.append((target, stmt.value))
+    for target, value in pairs:
         if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"):
             continue
-        value = stmt.value
         while True:
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_METHODS_KEEPING_MODE:
                 value = value.func.value

@@ -1252,12 +1252,34 @@ class Facts:
         for value in self.reaching_assignments(name, at, scope):
             if self.expr_holds_bn(value, scope, depth + 1):
                 return True
+        if depth < 6 and any(self.unpacked_holds_bn(b, name, depth) for b in self.reaching_bindings(name, at, scope)):
+            return True
         if not isinstance(scope, cst.Module):
             # A parameter: unknown here (callers decide); a global: look at the module.
             if isinstance(scope, cst.FunctionDef) and any(p.name.value == name for p in _all_params(scope)):
                 return False
             outer = self.parent_of_def(scope)
             return self._name_holds_bn(name, outer if outer is not None else self.module, depth + 1)
+        return False
+
+    def unpacked_holds_bn(self, statement: cst.CSTNode, name: str, depth: int = 0) -> bool:
+        """`model, criterion = make("cnn")` with `make` a function of this file whose `return
+        model, None` hands back, at the position of ``name``, something holding BatchNorm."""
+        if not (isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Tuple)):
+            return False
+        elements = statement.targets[0].target.elements
+        position = next((i for i, e in enumerate(elements) if isinstance(e.value, cst.Name) and e.value.value == name), None)
+        value = unmoved(statement.value) if isinstance(statement.value, cst.Call) else None
+        fn = self.function_named(value.func.value, before=value) if value is not None and isinstance(value.func, cst.Name) else None
+        if position is None or any(isinstance(e, cst.StarredElement) for e in elements) or fn is None:
+            return False
+        for node in _walk_scope(fn):
+            if isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple) and len(node.value.elements) == len(elements):
+                part = node.value.elements[position].value
+                if isinstance(part, cst.Name) and self._name_holds_bn(part.value, fn, depth + 1, at=node):
+                    return True
+                if not isinstance(part, cst.Name) and self.expr_holds_bn(part, fn, depth + 1):
+                    return True
         return False
 
     def _self_attr_holds_bn(self, expr: cst.Attribute, depth: int) -> bool:

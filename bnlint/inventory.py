@@ -270,6 +270,8 @@ MAYBE_BN_FACTORIES = {
     "torch.hub.load",
     "pretrainedmodels.__dict__",
 }
+# Library base classes of plain (non-module) classes: a trainer `class Runner(ABC)` has no mode.
+PLAIN_LIBRARY_BASES = frozenset({"abc.ABC", "typing.Generic", "typing.Protocol", "object"})
 # Where a factory of MAYBE_BN_FACTORIES takes the architecture's name: (position, keyword).
 FACTORY_NAME_ARGUMENT = {
     "timm.create_model": (0, "model_name"),
@@ -295,6 +297,56 @@ BN_ARCHITECTURES = (
     "ghostnet", "dla", "dpn", "inception", "xception", "hrnet", "cspdarknet", "cspresnet", "vgg11_bn", "vgg13_bn",
     "vgg16_bn", "vgg19_bn", "shufflenet", "legacy_seresnet", "legacy_seresnext",
 )
+
+
+def _factories_limited_to_no_bn_names(fn: ast.AST, inv: "ModuleInventory", top_level: "Dict[str, List[ast.AST]]") -> Set[int]:
+    """The callees (ids) of the architecture factories in ``fn`` called, with a name, only under
+    an `if name in NAMES:` whose names are literals (inline, or a list the module binds once)
+    of architectures without BatchNorm (`if arch in TRANSFORMER_NAMES: torch.hub.load(repo, arch)`)."""
+    out: Set[int] = set()
+    for test_node in ast_walk(fn):
+        if not isinstance(test_node, ast.If):
+            continue
+        test = test_node.test
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) and isinstance(test.left, ast.Name)):
+            continue
+        names = test.comparators[0]
+        if isinstance(names, ast.Name) and len(top_level.get(names.id, ())) == 1:
+            names = top_level[names.id][0]
+        if not (isinstance(names, (ast.List, ast.Tuple, ast.Set)) and names.elts):
+            continue
+        if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) and architecture_without_bn(e.value) for e in names.elts):
+            continue
+        for stmt in test_node.body:
+            for call in ast_walk(stmt):
+                if not isinstance(call, ast.Call):
+                    continue
+                spec = FACTORY_NAME_ARGUMENT.get(inv.resolve(dotted_name(call.func) or ""))
+                if spec is None:
+                    continue
+                arg = next((k.value for k in call.keywords if k.arg == spec[1]), None)
+                if arg is None and len(call.args) > spec[0]:
+                    arg = call.args[spec[0]]
+                if isinstance(arg, ast.Name) and arg.id == test.left.id:
+                    out.add(id(call.func))
+    return out
+
+
+def _qualify(dotted: str, aliases: Dict[str, str]) -> str:
+    """``dotted`` with its first name replaced by what the module imported it as (`ABC` -> `abc.ABC`)."""
+    head, _, rest = dotted.partition(".")
+    target = aliases.get(head, head)
+    return f"{target}.{rest}" if rest else target
+
+
+def literal_architecture_without_bn(call: ast.Call, spec: Tuple[int, str]) -> bool:
+    """Does ``call`` of a factory taking an architecture's name (``FACTORY_NAME_ARGUMENT``'s
+    ``spec``) name, as a string literal, an architecture built without BatchNorm?"""
+    position, keyword = spec
+    arg = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if arg is None and len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        arg = call.args[position]
+    return isinstance(arg, ast.Constant) and isinstance(arg.value, str) and architecture_without_bn(arg.value)
 
 
 def architecture_with_bn(name: str) -> bool:
@@ -775,6 +827,9 @@ class ModuleInventory:
     # Dicts the module fills at its top level (`args = {}` then `args["model"] = Net()`, or
     # `args = {"model": Net()}`): name -> key -> (the callee as spelled, weights given there).
     module_model_holders: Dict[str, Dict[str, Tuple[str, bool]]] = field(default_factory=dict)
+    # The call each of those names is bound to (`conv_base = nn.Sequential(..., nn.BatchNorm2d(64))`),
+    # for a class that keeps the global as a part (`self.layer1 = conv_base`).
+    module_calls: Dict[str, ast.Call] = field(default_factory=dict)
     # Classes whose `__init__` builds BatchNorm under an `if` (`if self.norm == "batch":`): a call
     # may switch it off (``class_switched_off``). Kept for imported modules too (their AST is not).
     switchable_bn: Dict[str, ast.ClassDef] = field(default_factory=dict)
@@ -1294,6 +1349,9 @@ class ModuleLevelModel:
         return self.holds_dropout or any(part.holds_dropout for part in (self.parts or {}).values())
 
 
+_CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
+
+
 def _model_call(value: ast.AST) -> Optional[Tuple[str, bool]]:
     """`Net(...)`, `Net(...).cuda()`: (the callee as spelled, weights given there); else None."""
     while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_METHODS_KEEPING_MODE:
@@ -1616,9 +1674,14 @@ def _local_summary(
             # and set of literals.)
             return name in inv.switchable_bn and _unpacks_nothing(call) and class_switched_off(inv.classes[name], inv.resolve, call)
         head = name.split(".")[0]
-        if builds_no_bn is None or head in inv.classes or head in inv.functions or not inv.is_imported(name):
+        if head in inv.classes or head in inv.functions or not inv.is_imported(name):
             return False
         q = inv.resolve(name)
+        if q in FACTORY_NAME_ARGUMENT:
+            # `timm.create_model("vit_small_patch16_224")`: the literal architecture decides.
+            return literal_architecture_without_bn(call, FACTORY_NAME_ARGUMENT[q])
+        if builds_no_bn is None:
+            return False
         return q.lstrip(".").split(".")[0] not in THIRD_PARTY_ROOTS and _literal_arguments(call) and builds_no_bn(q, call)
 
     reasons: Dict[str, _Reasons] = {}
@@ -1637,6 +1700,11 @@ def _local_summary(
     module_models: Dict[str, List[str]] = {}
     for name, values in top_level_calls.items():
         callees = [c for c in (dotted_name(v.func) for v in values if isinstance(v, ast.Call)) if c]
+        # `conv_base = nn.Sequential(nn.Conv2d(...), nn.BatchNorm2d(64))`: a container holds its parts.
+        callees += [
+            c for v in values if isinstance(v, ast.Call) and (dotted_name(v.func) or "").rsplit(".", 1)[-1] in _CONTAINERS
+            for part in v.args if isinstance(part, ast.Call) for c in [dotted_name(part.func)] if c
+        ]
         if callees and name not in inv.classes and name not in inv.functions:
             module_models[name] = callees
     for name, values in top_level_calls.items():
@@ -1644,6 +1712,7 @@ def _local_summary(
             call = values[0]
             weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in call.keywords)  # type: ignore[attr-defined]
             inv.module_models[name] = (module_models[name][0], weights)
+            inv.module_calls[name] = call
     inv.module_model_holders = _top_level_dict_models(tree, top_level_calls)
 
     for name, node in list(inv.classes.items()) + list(inv.functions.items()):
@@ -1669,6 +1738,7 @@ def _local_summary(
                 if table and table.endswith(TABLE_SUFFIX) and table[: -len(TABLE_SUFFIX)] in inv.tables:
                     r.names.extend((value, c.func) for value in inv.tables[table[: -len(TABLE_SUFFIX)]] if value != name)
         overridden = {id(c.func) for c in r.calls if call_overrides_norm(c) or call_switches_bn_off(c, defaults if in_init is None or id(c) in in_init else {})}
+        overridden |= _factories_limited_to_no_bn_names(node, inv, top_level_calls)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `norm = pick_norm(cfg)` that nothing reads: what it builds is not in what the factory
             # returns (`return MotionNet(8)`, built without it).
@@ -1916,6 +1986,15 @@ def clears_running_stats(tree: ast.AST) -> bool:
                         continue
                     return True
     return False
+
+
+def _names_bound_in(fn: ast.AST) -> Set[str]:
+    """The names a function binds itself: its parameters and every name it stores to."""
+    args = fn.args  # type: ignore[attr-defined]
+    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+    names.update(n.id for n in ast_walk(fn) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+    return names
 
 
 def _parts_of_attribute(value: ast.AST) -> Optional[str]:
@@ -3118,7 +3197,7 @@ class ProjectIndex:
         names = {c.name for _p, c, _f, _a, _c in lineage}
         for _path, klass, _functions, cls_aliases, cls_classes in lineage:
             for base in (dotted_name(b) for b in klass.bases):
-                if base in (None, "object"):
+                if base is None or _qualify(base, cls_aliases) in PLAIN_LIBRARY_BASES:
                     continue
                 leaf = base.rsplit(".", 1)[-1]  # type: ignore[union-attr]
                 if leaf not in names or is_module_class(klass, cls_classes):
@@ -3240,18 +3319,22 @@ class ProjectIndex:
         return self._class_attribute_holds_bn(inv, module_path, cls, attr, 0)
 
     def _class_attribute_holds_bn(self, inv: ModuleInventory, module_path: str, cls: ast.ClassDef, attr: str, depth: int) -> Optional[bool]:
-        values = [
-            node.value
-            for node in ast_walk(cls)
-            if isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets)
-        ]
+        values = []  # (the value assigned to `self.<attr>`, the method assigning it)
+        for method in (n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            for node in ast_walk(method):
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets
+                ):
+                    values.append((node.value, method))
         answers = []
-        for value in values:
+        for value, method in values:
             part = _parts_of_attribute(value)
             if part is not None and part != attr and depth < 4:
                 # `self.base_layers = list(self.base_model.children())`: what `self.base_model` holds.
                 answers.append(self._class_attribute_holds_bn(inv, module_path, cls, part, depth + 1))
+            elif isinstance(value, ast.Name) and value.id in inv.module_calls and value.id not in _names_bound_in(method):
+                # `self.layer1 = conv_base`, the module's own `conv_base = nn.Sequential(...)`: that object.
+                answers.append(self._bn_answer(inv, module_path, inv.module_calls[value.id]))
             else:
                 answers.append(self._bn_answer(inv, module_path, value))
         if any(answers):

@@ -57,7 +57,7 @@ _LIGHTNING_TRAINERS = frozenset({
 _LIGHTNING_TRAINER_METHODS = frozenset({"fit", "validate", "test", "predict"})
 from bnlint.inventory import built_in_eval_mode as inv_built_in_eval_mode
 from bnlint.inventory import DROPOUT_HEADS
-from bnlint.inventory import ALTERNATE_CONSTRUCTORS, class_method, factory_holds_bn
+from bnlint.inventory import ALTERNATE_CONSTRUCTORS, PLAIN_LIBRARY_BASES, class_method, factory_holds_bn
 from bnlint.summaries import kept_parameters, looks_non_bn
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name, is_eval_routine_name
 from bnlint.eval_names import is_inference_method_name as _is_inference_method_name
@@ -1542,7 +1542,7 @@ class ModesAnalysis:
             seen.add(current.name.value)
             for base in current.bases:
                 name = dotted(base.value)
-                if name == "object":
+                if name == "object" or (name and self.facts.inventory.resolve(name) in PLAIN_LIBRARY_BASES):
                     continue
                 local = self.facts.class_named(name) if name and "." not in name else None
                 if local is None:
@@ -2347,16 +2347,21 @@ class ModesAnalysis:
                     if key is not None and obj is not None:
                         st.vars[key] = obj
             else:
-                self._unbind_targets(target, st, fr)
+                # `net, losses = fit(net, loader)` of another module that returns its parameter in
+                # the tuple: the same object as the argument (read before the targets are unbound:
+                # `enc, head = fit(data, enc, head)` hands back the objects it was given).
+                handed_back: Dict[int, Obj] = {}
                 if isinstance(value, cst.Call) and id(value) not in self._inlined:
-                    self._bind_returned_models(target, value, st, fr)
-                    # `net, losses = fit(net, loader)` of another module that returns its parameter
-                    # in the tuple: the same object as the argument.
                     for i, te in enumerate(target.elements):
                         handed = self._handed_back(value, i, len(target.elements)) if isinstance(te.value, cst.Name) else None
                         obj = self.resolve(handed, st, fr) if isinstance(handed, (cst.Name, cst.Attribute)) else None
                         if obj is not None:
-                            st.vars[self._var_key(te.value.value, fr)] = obj
+                            handed_back[i] = obj
+                self._unbind_targets(target, st, fr)
+                if isinstance(value, cst.Call) and id(value) not in self._inlined:
+                    self._bind_returned_models(target, value, st, fr)
+                    for i, obj in handed_back.items():
+                        st.vars[self._var_key(target.elements[i].value.value, fr)] = obj  # type: ignore[attr-defined]
             return
         key: Optional[tuple] = None
         if isinstance(target, cst.Name):
@@ -2427,6 +2432,29 @@ class ModesAnalysis:
             return
         if isinstance(value, cst.Call) and not self._value_holds_dropout(value) and not self._value_holds_bn(value, fr.fn if fr.fn is not None else self.module):
             obj.holds_dropout = False
+
+    def _members_by_index(self, call: cst.Call, recv: cst.Subscript, st: State, fr: Frame) -> Optional[Tuple[Optional[Obj], ...]]:
+        """The models of a list of tracked models (`models = [a, b]`) that `models[i]` denotes in
+        turn inside `for i in range(len(models)):` around ``call``; None for any other subscript."""
+        index = recv.slice[0].slice if len(recv.slice) == 1 else None
+        if not (isinstance(index, cst.Index) and isinstance(index.value, cst.Name) and isinstance(recv.value, cst.Name)):
+            return None
+        key, listed = index.value.value, recv.value.value
+        for anc in self.facts.ancestors(call):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return None
+            if isinstance(anc, cst.For) and isinstance(anc.target, cst.Name) and anc.target.value == key:
+                it = anc.iter
+                counted = (
+                    isinstance(it, cst.Call) and dotted(it.func) == "range" and len(it.args) == 1
+                    and isinstance(it.args[0].value, cst.Call) and dotted(it.args[0].value.func) == "len"
+                    and len(it.args[0].value.args) == 1 and dotted(it.args[0].value.args[0].value) == listed
+                )
+                if not counted:
+                    return None
+                held = self._lookup(_members_key(listed), st, fr)
+                return held if isinstance(held, tuple) else None
+        return None
 
     def _switch_by_key(self, call: cst.Call, holder: Obj, recv: cst.Subscript, st: State, fr: Frame) -> None:
         """`nets[k].eval()` with a key not known here: in `for k in nets:` (or `nets.keys()`) every
@@ -3284,6 +3312,14 @@ class ModesAnalysis:
         if isinstance(func, cst.Attribute):
             meth = func.attr.value
             recv = func.value
+            if meth in ("train", "eval") and isinstance(recv, cst.Subscript):
+                every = self._members_by_index(call, recv, st, fr)
+                if every is not None:
+                    # `for i in range(len(models)): models[i].eval()`: each model of the list.
+                    for member in every:
+                        if member is not None:
+                            self._set_mode(member, self._mode_of_call(call), call, st, fr)
+                    return None
             obj, path = self.resolve_sub(recv, st, fr)
             if obj is not None and isinstance(recv, cst.Name) and recv.value == "self" and fr.cls is not None and meth in self._methods_of(fr.cls) and meth not in ("train", "eval", "forward"):
                 obj = None  # `self.evaluate()` in a model's own method: analysed inline below
@@ -4944,6 +4980,7 @@ class ModesAnalysis:
                 and (self.optimized(obj) or obj.is_parameter)
                 and (trained or (via is None and self._output_backpropagated(call, fr.fn)) or self._caller_trains_on_result(fr))
                 and not self._steps_only_other_models(call, fr.fn, obj)
+                and not self._gradients_discarded(call, fr.fn, obj)
             ):
                 # Train mode chosen for this step, then put in eval inside it before the forward
                 # the step trains on: this step trains it in eval mode.
@@ -5306,18 +5343,64 @@ class ModesAnalysis:
         """Is what the forward ``call`` computes back-propagated later in its loop body (or
         function): a `.backward()` around it, or on a value read from the names its statement
         binds (`logits = model(x)` ... `loss = ce(logits, y)` ... `loss.backward()`)?"""
-        scope: cst.CSTNode = fn if fn is not None else self.module
-        found = self._step_region(call, scope)
+        found = self._forward_region(call, fn)
         if found is None:
             return False
-        order, at, container, enclosing = found
-        outputs = self._bound_by_statement_of(call)
+        scope, order, at, container, enclosing, outputs = found
         for node in self.walk(container):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward"):
                 if id(node) in enclosing:
                     return True
                 if order.get(id(node), -1) > at and self._reads_names(node.func.value, outputs, scope):
                     return True
+        return False
+
+    def _forward_region(self, call: cst.Call, fn: Optional[cst.FunctionDef]):
+        """``_step_region`` of the forward ``call`` in its function (or the module), with that
+        scope first and the names its statement binds last; None when it is not in that order."""
+        scope: cst.CSTNode = fn if fn is not None else self.module
+        found = self._step_region(call, scope)
+        if found is None:
+            return None
+        return (scope, *found, self._bound_by_statement_of(call))
+
+    def _gradients_discarded(self, call: cst.Call, fn: Optional[cst.FunctionDef], obj: Obj) -> bool:
+        """Are the gradients of the backward that reads the forward ``call``'s output cleared
+        before any optimizer step can use them (`logits[:, 0].sum().backward()` for a saliency
+        map, then `model.zero_grad()` or `opt.zero_grad()` before the step's own forward and
+        backward)?  Then that forward trains nothing.  False when a step (of an optimizer not
+        known to leave ``obj`` out) comes first, or nothing clears them in the loop body."""
+        found = self._forward_region(call, fn)
+        if found is None:
+            return False
+        scope, order, at, container, enclosing, outputs = found
+        model = dotted(call.func)
+        armed = False
+        events = sorted(
+            (node for node in self.walk(container)
+             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+             and node.func.attr.value in ("backward", "manual_backward", "step", "zero_grad") and order.get(id(node), -1) > at),
+            key=lambda node: order.get(id(node), -1),
+        )
+        for node in events:
+            method = node.func.attr.value  # type: ignore[attr-defined]
+            receiver = dotted(node.func.value)  # type: ignore[attr-defined]
+            if method in ("backward", "manual_backward"):
+                if armed:
+                    return False  # another backward before the clearing: not told apart here
+                armed = id(node) in enclosing or self._reads_names(node.func.value, outputs, scope)  # type: ignore[attr-defined]
+                continue
+            if not armed:
+                if method == "step":
+                    return False
+                continue
+            takes = self._optimizer_models.get(receiver) if receiver else None
+            if method == "zero_grad":
+                if (takes is not None and id(obj) in takes) or (receiver is not None and receiver == model):
+                    return True
+                continue
+            if takes is None or id(obj) in takes:
+                return False  # stepped with those gradients
         return False
 
     def _steps_only_other_models(self, call: cst.Call, fn: Optional[cst.FunctionDef], obj: Obj) -> bool:

@@ -65,6 +65,10 @@ class Construction:
     # False`), and its position after `self`: the caller's argument decides whether that froze BN.
     params_frozen_argument: Optional[str] = None
     params_frozen_argument_index: int = -1
+    # Where the constructor sets `requires_grad = False` on those parameters (line, column, end
+    # line, end column; 1-based, end exclusive), in the module that defines the class: shown with
+    # a finding at the construction, so the freeze it speaks of can be found.
+    params_frozen_site: Optional[Tuple[int, int, int, int]] = None
 
 
 # (id(node), name) -> (a weak reference to the node, its summary).  An id is reused once its node
@@ -175,14 +179,17 @@ def _class_summary(
     def builds_bn() -> bool:  # read only for a constructor that freezes all of `self`
         return _builds_bn(methods, aliases)
     params_frozen = False
+    frozen_site: Optional[Tuple[int, int, int, int]] = None
     # A checkpoint loaded into the object or a part of it while it is built, or a part built with
     # trained weights (`self.net = resnet50(pretrained=True)`, unconditionally).
     loads = any(_assigns_self_attribute(stmt) and _built_with_weights(stmt.value) for stmt in init.body)  # type: ignore[attr-defined]
     while todo:
         fn, outer_conditional, outer_test = todo.pop(0)
         adopted = _adopted_bn_locals(fn, aliases) if fn is init else None
-        if not outer_conditional and _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn, own_bn_attrs, adopted):
+        frozen_by = None if outer_conditional else _freezes_bn_parameters(fn, bn_attrs, methods, definitions, builds_bn, own_bn_attrs, adopted)
+        if frozen_by is not None:
             params_frozen = True
+            frozen_site = frozen_site or _freeze_site(frozen_by)
         for call, conditional in _calls_in_order(fn.body):
             conditional = conditional or outer_conditional
             receiver = _receiver(call)
@@ -241,6 +248,7 @@ def _class_summary(
         params_freeze_flag=params_flag, params_freeze_flag_index=params.index(params_flag) if params_flag else -1,
         params_freeze_default=_default_truth(init, params_flag) if params_flag else None,
         params_frozen_argument=frozen_argument, params_frozen_argument_index=params.index(frozen_argument) if frozen_argument else -1,
+        params_frozen_site=frozen_site if params_frozen else None,
     )
 
 
@@ -462,27 +470,43 @@ def _builds_bn(methods: Dict[str, ast.AST], aliases: Dict[str, str]) -> bool:
 def _freezes_bn_parameters(
     fn: ast.AST, bn_attrs: set, methods: Optional[Dict[str, ast.AST]] = None, definitions: Optional[Dict[str, "Definition"]] = None,
     builds_bn: "Callable[[], bool]" = lambda: False, own_bn_attrs: "Optional[set]" = None, adopted_bn_locals: "Optional[set]" = None,
-) -> bool:
+) -> Optional[ast.stmt]:
     """Unconditionally (not under an `if`) in ``fn``'s body: `for p in self.bn1.parameters():
     p.requires_grad = False`, `self.bn1.weight.requires_grad = False`, `self.bn1.requires_grad_(False)`
     on a BatchNorm attribute of the class, or `_freeze(self.bn1)` / `self._freeze(self.bn1)` with a
-    function of the module or a method of the class that freezes what it is handed."""
+    function of the module or a method of the class that freezes what it is handed.  The statement
+    that does it; None when none does."""
     for stmt in fn.body:  # type: ignore[attr-defined]
         owner = _frozen_by(stmt)
         if owner is None and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args:
             if _helper_freezes_argument(stmt.value, methods or {}, definitions or {}):
                 owner = _dotted(stmt.value.args[0])
         if owner and owner.startswith("self.") and (owner[5:] in bn_attrs or owner[5:] in (own_bn_attrs or ())):
-            return True
+            return stmt
         if owner and owner.startswith("self.") and owner.count(".") == 2 and owner.split(".")[1] in bn_attrs and owner.split(".")[2] in _bn_trunks():
             # `self.base.layer1` of a `self.base = resnet50(...)`: a library model's stage (the
             # attributes ``_bn_attributes`` finds are BN layers and library models only)
-            return True
+            return stmt
         if owner == "self" and builds_bn():
-            return True  # `for p in self.parameters(): p.requires_grad = False` in a class that builds BN
+            return stmt  # `for p in self.parameters(): p.requires_grad = False` in a class that builds BN
         if owner and adopted_bn_locals and (owner in adopted_bn_locals or (owner.count(".") == 1 and owner.split(".")[0] in adopted_bn_locals and owner.split(".")[1] in _bn_trunks())):
-            return True  # `base = resnet50(...)`, its parameters frozen, then `self.features = nn.Sequential(*list(base.children())[:-1])`
-    return False
+            return stmt  # `base = resnet50(...)`, its parameters frozen, then `self.features = nn.Sequential(*list(base.children())[:-1])`
+    return None
+
+
+def _freeze_site(stmt: ast.stmt) -> Tuple[int, int, int, int]:
+    """The position of what sets `requires_grad` in ``stmt`` (a freezing statement: the loop's
+    `p.requires_grad = False`, `X.requires_grad_(False)`, a helper's call), else of ``stmt``."""
+    node: ast.AST = next(
+        (
+            n for n in ast_walk(stmt)
+            if (isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in n.targets))
+            or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "requires_grad_")
+        ),
+        stmt,
+    )
+    return (node.lineno, node.col_offset + 1, node.end_lineno or node.lineno, (node.end_col_offset or node.col_offset) + 1)  # type: ignore[attr-defined]
+
 
 
 # What a constructor may do with a local model it adopts as a part, keeping its BatchNorm layers:
@@ -752,6 +776,7 @@ def _function_summary(
         freezes_bn_params=params_frozen, loads_weights=loads, params_freeze_flag=params_flag,
         params_freeze_flag_index=positional.index(params_flag) if params_flag in positional else -1,
         params_freeze_default=_default_truth(fn, params_flag) if params_flag else None, params_frozen_at=frozen_at,
+        params_frozen_site=next((site for v in returned if (site := _local_freeze_site(v, fn, definitions, aliases)) is not None), None) if params_frozen else None,
     )
 
 
@@ -911,6 +936,19 @@ def _builds_param_frozen(
         return False
     built = construction(definitions, name or "", aliases)
     return built is not None and params_frozen_by(built, lambda param, index: _argument_truth(value, fn, param, index))
+
+
+def _local_freeze_site(value: ast.AST, fn: ast.AST, definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> Optional[Tuple[int, int, int, int]]:
+    """Where the constructor of the class of this module that ``value`` (returned by ``fn``)
+    builds sets `requires_grad = False` (``Construction.params_frozen_site``); None if not known."""
+    if isinstance(value, ast.Name):
+        bound = _bound_values(fn, value.id)
+        value = bound[0] if len(bound) == 1 else value
+    name = _dotted(value.func) if isinstance(value, ast.Call) else None
+    if not name or not isinstance(definitions.get(name), ast.ClassDef):
+        return None
+    built = construction(definitions, name, aliases)
+    return built.params_frozen_site if built is not None else None
 
 
 # Attribute names of a model's parts that are heads or sequence layers, not its BN trunk

@@ -40,6 +40,14 @@ def _is_zero(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def _literal_truth(node: cst.BaseExpression) -> Optional[bool]:
+    """The truth of a literal argument (`True`, `0`, `None`); None for anything else."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return node.value == "True"
+    value = number_value(node)
+    return bool(value) if value is not None else None
+
+
 @register
 class MomentumZeroFreeze(Rule):
     """
@@ -91,7 +99,11 @@ class MomentumZeroFreeze(Rule):
     SAM `disable_running_stats` / `enable_running_stats` pattern: the old value
     kept on the module, in a local, or in a dict keyed by module, and written
     back to `.momentum`) is correct and is not reported. A save/restore of other
-    modules elsewhere in the file does not excuse an unsaved zeroing. A zero
+    modules elsewhere in the file does not excuse an unsaved zeroing. Nor is a
+    helper that switches the updates off and on by its parameter
+    (`m.momentum = momentum if enable else 0.0`) where the file calls it with
+    each value: it pauses the running statistics for a pass and resumes them.
+    Called only with the value that zeroes the momentum, it is a freeze. A zero
     momentum set right next to `m.eval()` on the same module is redundant rather
     than wrong and is not reported either (BN014 covers a later `.train()`
     that undoes that `eval()`).
@@ -204,7 +216,7 @@ class MomentumZeroFreeze(Rule):
         for node, obj, value in self._zero_assignments:
             if not self._is_bn_module(obj, node):
                 continue
-            if self._saved_and_restored(node, obj):
+            if self._saved_and_restored(node, obj) or self._switch_by_parameter(value, node):
                 continue
             if self._evaluated_alongside(node, obj):
                 continue
@@ -212,6 +224,23 @@ class MomentumZeroFreeze(Rule):
                 self.report(node, MESSAGE_EVAL_BRANCH, tags=("unnecessary",), summary=SUMMARY_EVAL_BRANCH)
             else:
                 self.report(node, MESSAGE.format(value="0"), summary=SUMMARY.format(value="0"))
+
+    def _switch_by_parameter(self, value: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """`m.momentum = momentum if enable else 0.0` in a function whose parameter `enable`
+        chooses: a switch that pauses the running-statistics updates and resumes them (the SAM
+        pattern in one helper), not a freeze; its other value is not zero."""
+        if not isinstance(value, cst.IfExp) or (_is_zero(value.body) and _is_zero(value.orelse)):
+            return False
+        test = value.test
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        fn = self.ctx.facts.enclosing_function(at)
+        if fn is None or not isinstance(test, cst.Name) or test.value not in params_of(fn):
+            return False
+        # Its callers in this file decide: a call for each value is a pause and a resume; calls
+        # that only ever pick the zero are a freeze (and so is a helper no call here decides).
+        truths = {_literal_truth(arg) for arg in self.ctx.facts.caller_arguments(fn, test.value)}
+        return True in truths and False in truths
 
     # --- the SAM pattern: saved, zeroed, restored on the same module ---------------
     def _saved_and_restored(self, node: cst.CSTNode, obj: cst.BaseExpression) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 
 import libcst as cst
@@ -13,7 +14,7 @@ from bnlint.facts import root_name as _root
 from bnlint.param_names import BN_PARAM_STRINGS, name_filter_verdict
 from bnlint.patterns import lazy
 from bnlint.records import field, record
-from bnlint.rule import Rule, register
+from bnlint.rule import Related, Rule, register
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms of every start)
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,6 +87,10 @@ class FrozenBNTrainMode(Rule):
     its own parameters in a class that builds BN) is a freeze where it is built,
     and so is a class whose constructor builds such a class as a part
     (`self.cnn = FrozenCNN()`) and a factory whose every branch builds one.
+    The finding at the construction names the constructor's `requires_grad =
+    False` as a related location (in its own module when that is another
+    one); a class of this file that freezes a part of `self` is reported at
+    that freeze instead, once, not again where it is built.
     A constructor freeze under one of its own flags (`if pretrained:`, or `if
     self.pretrained == True:` with `self.pretrained = pretrained`) counts where
     the call passes that flag as a true literal (a keyword, a positional
@@ -392,6 +397,7 @@ class FrozenBNTrainMode(Rule):
         self._site = _Site()  # the freeze being checked (``_refers_to`` and ``_trains_after`` read it)
         self._name_assigns: Optional[Dict[Tuple[int, str], List[cst.Assign]]] = None  # (scope, name) -> its assignments
         self._binders: Optional[Dict[str, List[cst.Assign]]] = None  # name -> the assignments that bind it (tuples too)
+        self._frozen_where: Dict[int, Optional[Related]] = {}  # construction site -> its constructor's freeze
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._assigns.append(node)
@@ -430,6 +436,7 @@ class FrozenBNTrainMode(Rule):
             return
         ema_targets: Optional[Set[str]] = None
         reported: Set[int] = set()
+        reported_classes: Set[str] = set()  # classes of this file whose own freeze of `self`'s parts is reported
         direct = {id(n): (w, i) for n, w, i in sites if i is not None}
         for node, what_node, info in sites:
             if info is None:
@@ -468,6 +475,8 @@ class FrozenBNTrainMode(Rule):
                 continue
             train_call = self._site.train_call
             related = ((train_call, "the model is put in train mode here, BatchNorm layers included"),) if train_call is not None else ()
+            if self._frozen_where.get(id(node)) is not None:
+                related = (self._frozen_where[id(node)],) + related
             if factory_freeze is not None:
                 # A factory of this file that freezes the model it returns: reported at its freeze,
                 # once, with this call as where the frozen model is built.
@@ -478,7 +487,12 @@ class FrozenBNTrainMode(Rule):
                 node, what_node, (kind, _, label) = freeze_node, freeze_what, freeze_info
             if id(node) in reported:
                 continue
+            built_here = self._frozen_where.get(id(node))
+            if built_here is not None and built_here.path is None and self._built_class(what_node) in reported_classes:
+                continue  # the constructor's own freeze, in this file, is already reported where it is
             reported.add(id(node))
+            if site_cls is not None and "self" in roots and node is what_node:
+                reported_classes.add(site_cls.name.value)
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
                 builder = "constructor" if isinstance(what_node, cst.Call) and self._builds_class(what_node) else "builder"
                 what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose {builder} freezes the affine parameters (weight/bias) of its BatchNorm layers"
@@ -1223,7 +1237,34 @@ class FrozenBNTrainMode(Rule):
                     sites.append((assign, inner, ("holds", roots, label)))
                 continue
             sites.append((assign, inner, ("bn", roots, f"the BatchNorm layers of `{target}` (in `{cls}`'s constructor)")))
+            if built.params_frozen_site is not None:
+                self._frozen_where[id(assign)] = self._constructor_freeze(inner, built.params_frozen_site)
         return sites
+
+    def _built_class(self, call: cst.CSTNode) -> Optional[str]:
+        """The class of this file a construction site's call builds (`Net()`, `Net().cuda()`), or
+        a factory of this file returns (`return Net()`)."""
+        name = dotted(unmoved(call).func) if isinstance(call, cst.Call) else None  # type: ignore[union-attr]
+        inv = self.ctx.facts.inventory
+        if name in inv.classes:
+            return name
+        fn = inv.functions.get(name or "")
+        returned = [n.value for n in ast_walk(fn) if isinstance(n, ast.Return) and isinstance(n.value, ast.Call)] if fn is not None else []
+        names = {inv_mod.dotted_name(v.func) for v in returned}  # type: ignore[union-attr]
+        return names.pop() if len(names) == 1 else None
+
+    def _constructor_freeze(self, call: cst.Call, site: Tuple[int, int, int, int]) -> Optional[Related]:
+        """Where the constructor ``call`` builds with sets `requires_grad = False` (``site``, in the
+        module defining it), as a location on the finding's path; None where that module is not known."""
+        facts = self.ctx.facts
+        name = dotted(call.func) or ""
+        path: Optional[str] = None
+        if name not in facts.inventory.classes:
+            found = facts.index.definition(facts.path, facts.inventory.resolve(name)) if facts.path and facts.inventory.is_imported(name) else None
+            if found is None:
+                return None
+            path = os.path.abspath(found[0])
+        return Related(*site, message=f"`{name}(...)` sets `requires_grad = False` here while building the model; that alone does not freeze BatchNorm", path=path)
 
     def _built_keeping_bn_eval(self, root: str, at: cst.CSTNode, fn: Optional[cst.FunctionDef]) -> bool:
         """Is every object the name ``root`` can hold at ``at`` built by a class (of this file or
@@ -1723,7 +1764,7 @@ class FrozenBNTrainMode(Rule):
             inner = _root(value) if isinstance(value, cst.Attribute) else None
             if inner and inner != name and self._name_holds_bn(inner, scope) and not (isinstance(value, cst.Attribute) and value.attr.value in _HEAD_ATTRS):
                 return True
-        return False
+        return any(facts.unpacked_holds_bn(b, name) for b in facts.reaching_bindings(name, at, scope))
 
     def _roots_of(self, expr: cst.BaseExpression, at: cst.CSTNode) -> Set[str]:
         """The model variables a BN module found in a loop / apply callback belongs to."""

@@ -659,7 +659,11 @@ class TinyBatchBN(Rule):
       `add_argument` for that option in it (none written to after parsing);
     - an options object handed to the function that builds the loader,
       `def train(args): ... DataLoader(ds, batch_size=args.batch_size)` with
-      every call of `train` in the module passing the same parsed options.
+      every call of `train` in the module passing the same parsed options;
+    - a size written on the parsed options, `args.batch_size = 1`, the only
+      write of it in the file, made on every run: in the body of the function
+      that parsed them (after the parse) or at module level, or of an option
+      no `add_argument` defines (a write under an `if` is not known).
 
     Not flagged: loaders built for evaluation (named so, over an evaluation
     split, unshuffled, or in the branch of an `if` that compares with an
@@ -2903,7 +2907,10 @@ class TinyBatchBN(Rule):
         if isinstance(constant, int) and not isinstance(constant, bool):
             return constant, f"`{root}.{attr} = {constant}` in the configuration"
         if root is not None and self._attribute_assigned(f"{root}.{attr}"):
-            return None  # `args.batch_size = ...` after parsing: not the default
+            # `args.batch_size = 1` after parsing: that value, where it is the only write and one
+            # every run makes; any other write is not the default (and not known).
+            written = self._only_literal_write(root, attr)
+            return (written, f"`{root}.{attr} = {written}`") if written is not None else None
         default = self._argparse_default(attr, depth)
         if default is not None:
             size, via = default
@@ -2985,6 +2992,38 @@ class TinyBatchBN(Rule):
         if definitions is None or len(definitions) != 1:
             return None
         return self._option_call_default(module_path, definitions[0], attr, f"`{fname}()`")
+
+    def _only_literal_write(self, root: str, attr: str) -> Optional[int]:
+        """The int literal of the one write of `root.attr` in the file (`args.batch_size = 1`),
+        made unconditionally: a statement of a function's or the module's own body, where the
+        options object `root` is parsed (`root = parser.parse_args()`) before it in the same body,
+        or where no `add_argument` defines the option (its only value).  None otherwise."""
+        facts = self.ctx.facts
+        writes = [
+            node for node in self._walk(facts.module)
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign))
+            and any(isinstance(n, cst.Attribute) and dotted(n) == f"{root}.{attr}" for t in ([t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]) for n in [t, *self._walk(t)])
+        ]
+        if len(writes) != 1 or not isinstance(writes[0], cst.Assign) or len(writes[0].targets) != 1:
+            return None
+        write = writes[0]
+        value = number_value(write.value)
+        if value is None or value != int(value) or isinstance(write.value, cst.Name):
+            return None
+        line = facts.parent(write)
+        body = facts.parent(line) if isinstance(line, cst.SimpleStatementLine) else None
+        owner = facts.parent(body) if isinstance(body, cst.IndentedBlock) else body
+        if not (isinstance(owner, cst.FunctionDef) or isinstance(body, cst.Module)):
+            return None  # under an `if`, a loop, a `with`, a `try`: not every run
+        statements = body.body if isinstance(body, (cst.Module, cst.IndentedBlock)) else []
+        before = statements[: statements.index(line)] if line in statements else []
+        parsed_before = any(
+            isinstance(st, cst.SimpleStatementLine) and isinstance(st.body[0], cst.Assign)
+            and any(dotted(t.target) == root for t in st.body[0].targets)
+            and isinstance(st.body[0].value, cst.Call) and (dotted(st.body[0].value.func) or "").endswith("parse_args")
+            for st in before
+        )
+        return int(value) if parsed_before or not self._argparse_defines(attr) else None
 
     def _attribute_assigned(self, name: str) -> bool:
         cache = self.__dict__.setdefault("_assigned_attrs", {})

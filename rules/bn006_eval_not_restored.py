@@ -35,7 +35,9 @@ class EvalNotRestored(Rule):
     later optimizer steps take only other models' parameters (a GAN's
     generator step through a discriminator put in eval, whose own optimizer
     clears its gradients before its next step) trains nothing in eval mode
-    and is not reported; nor does a helper that steps only `if
+    and is not reported; nor is an eval-mode pass whose backward's gradients
+    are cleared (`net.zero_grad()`, or the optimizer's) before any step (a
+    saliency map built before the step's own forward); nor does a helper that steps only `if
     model.training:`, or anything run under `torch.no_grad()`.
 
     Across the methods of one plain class (an estimator or trainer wrapper

@@ -230,6 +230,90 @@ def test_bn004_names_the_train_call_that_runs_the_frozen_bn():
     ]
 
 
+def test_bn004_at_a_construction_names_the_constructor_freeze():
+    # (A freeze of `self`'s own part is reported where it is, once: ``test_bn004_constructor_freeze_of_self_is_reported_once``.)
+    source = textwrap.dedent(
+        """\
+        import torch.nn as nn
+        import torchvision
+
+
+        class Regressor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                trunk = torchvision.models.resnet18(weights="DEFAULT")
+                for p in trunk.parameters():
+                    p.requires_grad = False
+                self.trunk = nn.Sequential(*list(trunk.children())[:-1])
+
+            def forward(self, x):
+                return self.trunk(x)
+
+
+        model = Regressor()
+        model.train()
+        """
+    )
+    (f,) = [f for f in lint(source, codes=("BN004",)) if f.code == "BN004"]
+    assert (f.line, f.column) == (17, 1)
+    assert [(r.line, r.column, r.end_line, r.end_column, r.path) for r in f.related] == [
+        (10, 13, 10, 36, None),
+        (18, 1, 18, 14, None),
+    ]
+    assert f.related[0].message.startswith("`Regressor(...)` sets `requires_grad = False` here")
+
+
+def test_bn004_constructor_freeze_of_self_is_reported_once():
+    source = textwrap.dedent(
+        """\
+        import torch.nn as nn
+        import torchvision
+
+
+        class Regressor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.trunk = torchvision.models.resnet18(weights="DEFAULT")
+                for p in self.trunk.parameters():
+                    p.requires_grad = False
+
+
+        model = Regressor()
+        model.train()
+        """
+    )
+    assert [(f.line, f.column) for f in lint(source, codes=("BN004",))] == [(10, 13)]
+
+
+def test_bn004_at_a_construction_names_the_freeze_in_the_factory_module(tmp_path):
+    (tmp_path / "nets.py").write_text(textwrap.dedent(
+        """\
+        import torch.nn as nn
+
+
+        class Backbone(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn1 = nn.BatchNorm2d(8)
+                for q in self.bn1.parameters():
+                    q.requires_grad = False
+
+
+        def build_backbone():
+            return Backbone()
+        """
+    ))
+    source = "from nets import build_backbone\n\nnet = build_backbone()\nnet.train()\n"
+    (tmp_path / "train.py").write_text(source)
+    settings = Settings()
+    settings.select = ["BN004"]
+    result = lint_source(source, str(tmp_path / "train.py"), settings)
+    (f,) = [f for f in result.findings if f.code == "BN004"]
+    assert f.line == 3
+    freeze = [r for r in f.related if r.path is not None]
+    assert [(os.path.basename(r.path), r.line, r.column) for r in freeze] == [("nets.py", 9, 13)]
+
+
 class _PathRule(Rule):
     """Test rule: reports `target` with related nodes, some of which have no position here."""
 
