@@ -377,6 +377,7 @@ class ModesAnalysis:
         self._subclass_twins: Dict[int, List[tuple]] = {}
         self._trained_keys: Set[tuple] = set()  # `self.<attr>` keys an optimizer or a call may train
         self._optimizes_unknown = False  # an optimizer takes parameters of models not told apart
+        self._input_gradient_passes: List[Tuple[Obj, FrozenSet[Val]]] = []  # (model, its modes) of attack/saliency forwards
         self._stepped: Optional[Set[str]] = None  # names the file steps like an optimizer (``_stepped_result``)
         self._test_trees: Dict[int, object] = {}  # `if` tests as ``ast`` expressions (``_static_truth``)
         self._self_objs: Dict[tuple, Obj] = {}
@@ -2222,8 +2223,10 @@ class ModesAnalysis:
         for anc in self.facts.ancestors(node):
             if anc is loop:
                 return False
-            if isinstance(anc, cst.If) and child is anc.body and self._compares_with_last_index(anc.test, index.value, iterated, frozenset(bounds)):
-                return True  # (its `else:` runs in every other iteration)
+            if isinstance(anc, cst.If) and child is anc.body and any(
+                self._compares_with_last_index(test, index.value, iterated, frozenset(bounds)) for test in _conjuncts(anc.test)
+            ):
+                return True  # (its `else:` runs in every other iteration; `and` only narrows it)
             child = anc
         return False
 
@@ -4951,7 +4954,11 @@ class ModesAnalysis:
         if not trained and not self._training_stack():
             return
         if not trained and fr.fn is not None and self._input_gradient_only(fr.fn):
-            return  # an attack / saliency map inside the training loop: back-propagates to an input, trains nothing
+            # An attack / saliency map inside the training loop: back-propagates to an input,
+            # trains nothing.  It uses the model as it is, like an evaluation (BN006: training that
+            # follows it in that mode was not chosen for the training).
+            self._input_gradient_passes.append((obj, vals))
+            return
         self.trained_in_loop.add((innermost, obj))
         self.trained_in_loop_runs.add((innermost, obj, self._loop_owner_chain(innermost)))
         self.trained_within.update((loop, obj) for loop in self._loop_stack)
@@ -5045,9 +5052,10 @@ class ModesAnalysis:
         evaluation data) run in the mode ``val`` records, before this point?"""
         # (Inside a helper the value's origin is its own `.eval()`; seen from the caller, the
         # call chain down to it: the same switch is the innermost call.)
+        passes = [(o.obj, o.vals) for o in self.forwards.values() if o.kinds] + self._input_gradient_passes
         return any(
-            o.obj is obj and o.kinds and any(u.mode == val.mode and u.origin and u.origin[-1] is val.origin[-1] for u in o.vals)
-            for o in self.forwards.values()
+            used is obj and any(u.mode == val.mode and u.origin and u.origin[-1] is val.origin[-1] for u in vals)
+            for used, vals in passes
         )
 
     def _loop_owner_chain(self, loop: Optional[cst.CSTNode]) -> tuple:
@@ -5344,16 +5352,31 @@ class ModesAnalysis:
         function): a `.backward()` around it, or on a value read from the names its statement
         binds (`logits = model(x)` ... `loss = ce(logits, y)` ... `loss.backward()`)?"""
         found = self._forward_region(call, fn)
-        if found is None:
+        if found is None or self._detached(call):
             return False
         scope, order, at, container, enclosing, outputs = found
         for node in self.walk(container):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward"):
                 if id(node) in enclosing:
                     return True
-                if order.get(id(node), -1) > at and self._reads_names(node.func.value, outputs, scope):
+                if order.get(id(node), -1) > at and self._reads_names(node.func.value, outputs, scope, after=at):
                     return True
         return False
+
+    def _detached(self, call: cst.Call) -> bool:
+        """Is the forward's output cut from the graph as it is bound (`feats = model.body(x).detach()`,
+        `.data`, also after moves like `.cpu()`)?  No gradient reaches the model through it."""
+        node: cst.CSTNode = call
+        while True:
+            parent = self.facts.parent(node)
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                if parent.attr.value in ("detach", "data", "detach_"):
+                    return True
+                node = parent
+            elif isinstance(parent, cst.Call) and parent.func is node:
+                node = parent
+            else:
+                return False
 
     def _forward_region(self, call: cst.Call, fn: Optional[cst.FunctionDef]):
         """``_step_region`` of the forward ``call`` in its function (or the module), with that
@@ -5388,7 +5411,7 @@ class ModesAnalysis:
             if method in ("backward", "manual_backward"):
                 if armed:
                     return False  # another backward before the clearing: not told apart here
-                armed = id(node) in enclosing or self._reads_names(node.func.value, outputs, scope)  # type: ignore[attr-defined]
+                armed = id(node) in enclosing or self._reads_names(node.func.value, outputs, scope, after=at)  # type: ignore[attr-defined]
                 continue
             if not armed:
                 if method == "step":
@@ -5440,16 +5463,33 @@ class ModesAnalysis:
                 break
         return set()
 
-    def _reads_names(self, expr: cst.BaseExpression, names: Set[str], scope: cst.CSTNode, depth: int = 0) -> bool:
-        """Does ``expr`` read one of ``names``, itself or through the values of the names it reads?"""
+    def _reads_names(self, expr: cst.BaseExpression, names: Set[str], scope: cst.CSTNode, depth: int = 0, after: Optional[int] = None) -> bool:
+        """Does ``expr`` read one of ``names``, itself or through the values of the names it reads?
+        ``after``: the position (``binding_index``) where ``names`` were bound; a read of one of them
+        that a later binding of the name reaches first (`outputs = model.head(f)` rebinding the
+        `outputs` of an earlier forward) reads that other object, not these."""
         if not names or depth > 4:
             return False
-        bindings = self.binding_index(scope)[1]
+        order, bindings = self.binding_index(scope)
         for n in [expr, *self.walk(expr)]:
             if isinstance(n, cst.Name):
+                read_at = order.get(id(n))
                 if n.value in names:
-                    return True
-                if any(self._reads_names(v, names, scope, depth + 1) for _, v in bindings.get(n.value, ())[:3]):
+                    rebound = [
+                        value for at, value in bindings.get(n.value, ())
+                        if after is not None and read_at is not None and after < at < read_at
+                        and not any(anc is value for anc in self.facts.ancestors(n))  # (`out = out.float()` reads it)
+                    ]
+                    # Rebound since: the object the read sees is what the last rebinding computed,
+                    # which may still be derived from these (`outputs = outputs[:, 0]`).
+                    if not rebound or self._reads_names(rebound[-1], names, scope, depth + 1, after):
+                        return True
+                    continue
+                found = bindings.get(n.value, ())
+                if after is not None and read_at is not None:
+                    earlier = [(at, v) for at, v in found if at < read_at]
+                    found = earlier[-1:] if earlier else found[:3]  # the binding this read sees (else one from the loop's last turn)
+                if any(self._reads_names(v, names, scope, depth + 1, after) for _, v in found[:3]):
                     return True
         return False
 
@@ -6125,6 +6165,13 @@ def _looked_up(expr: cst.BaseExpression) -> Optional[str]:
         if literal_value(expr.slice[0].slice.value) is not NOT_LITERAL:
             return dotted(expr.value)
     return None
+
+
+def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The tests an `and` chain requires (`a == b and c`: both); a test that is no `and`: itself."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
 
 
 def _members_key(name: str) -> str:

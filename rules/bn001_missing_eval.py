@@ -654,6 +654,7 @@ class MissingEval(Rule):
                 continue
             if (
                 not obs.kinds & {"trace", "compared"} and not result.optimized(obj) and not any(o is obj for _, o in result.trained_in_loop)
+                and obs.via is None  # (`model.sample(16)`: the method reads what its forward gives)
                 and _output_unread(facts, obs.node, obs.fn) and _local_model_unused_after(facts, obj, obs.node, obs.fn)
             ):
                 continue  # a forward whose output nothing reads, of a model that dies with the function (a timing test)

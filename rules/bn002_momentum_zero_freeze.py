@@ -101,9 +101,11 @@ class MomentumZeroFreeze(Rule):
     back to `.momentum`) is correct and is not reported. A save/restore of other
     modules elsewhere in the file does not excuse an unsaved zeroing. Nor is a
     helper that switches the updates off and on by its parameter
-    (`m.momentum = momentum if enable else 0.0`) where the file calls it with
-    each value: it pauses the running statistics for a pass and resumes them.
-    Called only with the value that zeroes the momentum, it is a freeze. A zero
+    (`m.momentum = momentum if enable else 0.0`): it pauses the running
+    statistics for a pass and resumes them. Called in the file only with the
+    literal that zeroes the momentum (`set_momentum(model, enable=False)`), it
+    is a freeze and is reported; a call with an unknown value or none in the
+    file is not. A zero
     momentum set right next to `m.eval()` on the same module is redundant rather
     than wrong and is not reported either (BN014 covers a later `.train()`
     that undoes that `eval()`).
@@ -237,10 +239,14 @@ class MomentumZeroFreeze(Rule):
         fn = self.ctx.facts.enclosing_function(at)
         if fn is None or not isinstance(test, cst.Name) or test.value not in params_of(fn):
             return False
-        # Its callers in this file decide: a call for each value is a pause and a resume; calls
-        # that only ever pick the zero are a freeze (and so is a helper no call here decides).
+        # Its callers in this file decide: calls that only ever pick the zero are a freeze; a call
+        # for each value is a pause and a resume, and a helper no call here decides is a switch
+        # whose use is not seen.
+        zero_when = bool(_is_zero(value.body))  # the truth of the test that picks the zero
         truths = {_literal_truth(arg) for arg in self.ctx.facts.caller_arguments(fn, test.value)}
-        return True in truths and False in truths
+        if isinstance(value.test, cst.UnaryOperation):
+            zero_when = not zero_when
+        return not (truths and truths <= {zero_when})
 
     # --- the SAM pattern: saved, zeroed, restored on the same module ---------------
     def _saved_and_restored(self, node: cst.CSTNode, obj: cst.BaseExpression) -> bool:

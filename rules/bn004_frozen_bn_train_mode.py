@@ -1315,8 +1315,28 @@ class FrozenBNTrainMode(Rule):
         if name is not None:
             loop = self._loop_binding(name, at)
             if loop is not None and self._iter_method(loop.iter) in _PARAM_ITERATORS:
-                return dotted(_strip_wrappers(loop.iter).func.value)  # type: ignore[union-attr]
+                owner = _strip_wrappers(loop.iter).func.value  # type: ignore[union-attr]
+                return self._whole_of_every_child(owner, at) or dotted(owner)
         return dotted(p)
+
+    def _whole_of_every_child(self, owner: cst.BaseExpression, at: cst.CSTNode) -> Optional[str]:
+        """`for name, child in net.named_children(): for p in child.parameters(): ...` with no `if`
+        choosing children: what is done to every child's parameters is done to `net`'s."""
+        if not isinstance(owner, cst.Name):
+            return None
+        outer = self._loop_binding(owner.value, at)
+        if outer is None or self._iter_method(outer.iter) not in ("children", "named_children", "modules", "named_modules"):
+            return None
+        target = outer.target
+        if (self._iter_method(outer.iter) or "").startswith("named_"):
+            if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
+                return None
+            target = target.elements[1].value
+        if not (isinstance(target, cst.Name) and target.value == owner.value):
+            return None
+        if any(isinstance(n, (cst.If, cst.IfExp, cst.Continue, cst.Break, cst.Return)) for n in self._walk(outer.body)):
+            return None  # `if name != "fc": continue` chooses children
+        return dotted(_strip_wrappers(outer.iter).func.value)  # type: ignore[union-attr]
 
     def _looks_like_param(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
         if isinstance(expr, cst.Attribute) and expr.attr.value in ("weight", "bias"):
