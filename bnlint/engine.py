@@ -86,6 +86,19 @@ class RuleContext:
     def code_for(self, node: "cst.CSTNode") -> str:
         return self.module.code_for_node(node)
 
+    def positions(self) -> "_LazyPositions":
+        """The positions of this file's nodes, worked out per top-level statement on demand and
+        shared by the rules that ask and the placing of the findings."""
+        found = self.__dict__.get("_positions")
+        if found is None:
+            found = self.__dict__["_positions"] = _LazyPositions(self.module, self.facts, self.source)
+        return found
+
+    def line_of(self, node: "cst.CSTNode") -> Optional[int]:
+        """The 1-based line where ``node`` of this file starts; None for a node of another tree."""
+        pos = self.positions().get(node)
+        return pos.start.line if pos is not None else None
+
 
 # libcst nodes that carry no meaning for the rules (whitespace, punctuation): not traversed.
 _TOKEN_FIELDS = frozenset(
@@ -977,7 +990,7 @@ def _to_findings(ctx: RuleContext, path: str, source: str, module: "cst.Module")
     """Resolve positions (only now, for files that have findings), fixes and suppressions."""
     import libcst as cst
 
-    positions = _LazyPositions(module, ctx.facts, source)
+    positions = ctx.positions() if ctx.module is module and ctx.source is source else _LazyPositions(module, ctx.facts, source)
     suppressions = parse_suppressions(source)
     from bnlint.fixes import split_lines
 

@@ -322,31 +322,37 @@ def _factories_limited_to_no_bn_names(fn: ast.AST, inv: "ModuleInventory", top_l
                 if not isinstance(call, ast.Call):
                     continue
                 spec = FACTORY_NAME_ARGUMENT.get(inv.resolve(dotted_name(call.func) or ""))
-                if spec is None:
-                    continue
-                arg = next((k.value for k in call.keywords if k.arg == spec[1]), None)
-                if arg is None and len(call.args) > spec[0]:
-                    arg = call.args[spec[0]]
+                arg = _architecture_argument(call, spec) if spec is not None else None
                 if isinstance(arg, ast.Name) and arg.id == test.left.id:
                     out.add(id(call.func))
     return out
 
 
-def _qualify(dotted: str, aliases: Dict[str, str]) -> str:
-    """``dotted`` with its first name replaced by what the module imported it as (`ABC` -> `abc.ABC`)."""
+def qualify(dotted: str, aliases: Dict[str, str]) -> str:
+    """``dotted`` with its first name replaced by what the module imported it as (``aliases``:
+    `nn.BatchNorm2d` -> `torch.nn.BatchNorm2d`, `ABC` -> `abc.ABC`); unchanged when not imported."""
     head, _, rest = dotted.partition(".")
-    target = aliases.get(head, head)
+    target = aliases.get(head)
+    if target is None:
+        return dotted
     return f"{target}.{rest}" if rest else target
 
 
 def literal_architecture_without_bn(call: ast.Call, spec: Tuple[int, str]) -> bool:
     """Does ``call`` of a factory taking an architecture's name (``FACTORY_NAME_ARGUMENT``'s
     ``spec``) name, as a string literal, an architecture built without BatchNorm?"""
+    arg = _architecture_argument(call, spec)
+    return isinstance(arg, ast.Constant) and isinstance(arg.value, str) and architecture_without_bn(arg.value)
+
+
+def _architecture_argument(call: ast.Call, spec: Tuple[int, str]) -> Optional[ast.expr]:
+    """The argument ``call`` passes for the architecture's name (``FACTORY_NAME_ARGUMENT``'s
+    (position, keyword)); None when it passes none or unpacks before it."""
     position, keyword = spec
     arg = next((k.value for k in call.keywords if k.arg == keyword), None)
     if arg is None and len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
         arg = call.args[position]
-    return isinstance(arg, ast.Constant) and isinstance(arg.value, str) and architecture_without_bn(arg.value)
+    return arg
 
 
 def architecture_with_bn(name: str) -> bool:
@@ -863,11 +869,7 @@ class ModuleInventory:
 
     def resolve(self, dotted: str) -> str:
         """Map a local dotted name (``nn.BatchNorm2d``) to its qualified name (``torch.nn.BatchNorm2d``)."""
-        head, _, rest = dotted.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
-            return dotted
-        return f"{target}.{rest}" if rest else target
+        return qualify(dotted, self.aliases)
 
 
 # `models.__dict__[` or `getattr(models, name)(`: a factory picked by name from a module's namespace.
@@ -1352,6 +1354,15 @@ class ModuleLevelModel:
 _CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
 
 
+def weights_given(call: ast.Call) -> bool:
+    """`resnet50(pretrained=True)`, `vgg16(weights="DEFAULT")`: a `pretrained=`/`weights=` keyword
+    that is not False, None, 0 or empty gives the model trained weights."""
+    return any(
+        k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, ""))
+        for k in call.keywords
+    )
+
+
 def _model_call(value: ast.AST) -> Optional[Tuple[str, bool]]:
     """`Net(...)`, `Net(...).cuda()`: (the callee as spelled, weights given there); else None."""
     while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_METHODS_KEEPING_MODE:
@@ -1359,7 +1370,7 @@ def _model_call(value: ast.AST) -> Optional[Tuple[str, bool]]:
     name = dotted_name(value.func) if isinstance(value, ast.Call) else None
     if not name:
         return None
-    weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in value.keywords)  # type: ignore[attr-defined]
+    weights = weights_given(value)  # type: ignore[arg-type]
     return name, weights
 
 
@@ -1710,7 +1721,7 @@ def _local_summary(
     for name, values in top_level_calls.items():
         if len(values) == 1 and name in module_models and isinstance(values[0], ast.Call):
             call = values[0]
-            weights = any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None, 0, "")) for k in call.keywords)  # type: ignore[attr-defined]
+            weights = weights_given(call)  # type: ignore[arg-type]
             inv.module_models[name] = (module_models[name][0], weights)
             inv.module_calls[name] = call
     inv.module_model_holders = _top_level_dict_models(tree, top_level_calls)
@@ -1986,15 +1997,6 @@ def clears_running_stats(tree: ast.AST) -> bool:
                         continue
                     return True
     return False
-
-
-def _names_bound_in(fn: ast.AST) -> Set[str]:
-    """The names a function binds itself: its parameters and every name it stores to."""
-    args = fn.args  # type: ignore[attr-defined]
-    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
-    names.update(n.id for n in ast_walk(fn) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
-    return names
 
 
 def _parts_of_attribute(value: ast.AST) -> Optional[str]:
@@ -3197,7 +3199,7 @@ class ProjectIndex:
         names = {c.name for _p, c, _f, _a, _c in lineage}
         for _path, klass, _functions, cls_aliases, cls_classes in lineage:
             for base in (dotted_name(b) for b in klass.bases):
-                if base is None or _qualify(base, cls_aliases) in PLAIN_LIBRARY_BASES:
+                if base is None or qualify(base, cls_aliases) in PLAIN_LIBRARY_BASES:
                     continue
                 leaf = base.rsplit(".", 1)[-1]  # type: ignore[union-attr]
                 if leaf not in names or is_module_class(klass, cls_classes):
@@ -3332,7 +3334,7 @@ class ProjectIndex:
             if part is not None and part != attr and depth < 4:
                 # `self.base_layers = list(self.base_model.children())`: what `self.base_model` holds.
                 answers.append(self._class_attribute_holds_bn(inv, module_path, cls, part, depth + 1))
-            elif isinstance(value, ast.Name) and value.id in inv.module_calls and value.id not in _names_bound_in(method):
+            elif isinstance(value, ast.Name) and any(n is value for _, n in _globals_read(method, inv.module_calls)):  # type: ignore[arg-type]
                 # `self.layer1 = conv_base`, the module's own `conv_base = nn.Sequential(...)`: that object.
                 answers.append(self._bn_answer(inv, module_path, inv.module_calls[value.id]))
             else:

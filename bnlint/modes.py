@@ -4658,13 +4658,9 @@ class ModesAnalysis:
 
     def _literal_display(self, expr: cst.BaseExpression) -> bool:
         """A tuple, list or set display of literals (`("head_only", "head_plus_top")`)."""
-        if not isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            return False
-        try:
-            ast.literal_eval(self.facts.code_of(expr).strip())
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            return False
-        return True
+        return isinstance(expr, (cst.Tuple, cst.List, cst.Set)) and all(
+            isinstance(e, cst.Element) and literal_value(e.value) is not NOT_LITERAL for e in expr.elements
+        )
 
     def _constant_table(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
         """`GATED` in `cfg.mode in GATED`: a name the module binds once, to a display of literals
@@ -5399,13 +5395,7 @@ class ModesAnalysis:
         scope, order, at, container, enclosing, outputs = found
         model = dotted(call.func)
         armed = False
-        events = sorted(
-            (node for node in self.walk(container)
-             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-             and node.func.attr.value in ("backward", "manual_backward", "step", "zero_grad") and order.get(id(node), -1) > at),
-            key=lambda node: order.get(id(node), -1),
-        )
-        for node in events:
+        for node in self._method_calls_after(container, order, at, ("backward", "manual_backward", "step", "zero_grad")):
             method = node.func.attr.value  # type: ignore[attr-defined]
             receiver = dotted(node.func.value)  # type: ignore[attr-defined]
             if method in ("backward", "manual_backward"):
@@ -5426,6 +5416,15 @@ class ModesAnalysis:
                 return False  # stepped with those gradients
         return False
 
+    def _method_calls_after(self, container: cst.CSTNode, order: Dict[int, int], at: int, methods: Tuple[str, ...]) -> List[cst.Call]:
+        """The calls of the methods ``methods`` (`x.step()`, `loss.backward()`) in ``container``
+        that come after position ``at`` of ``order`` (``binding_index``), in source order."""
+        return sorted(
+            (node for node in self.walk(container)
+             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in methods and order.get(id(node), -1) > at),
+            key=lambda node: order.get(id(node), -1),
+        )
+
     def _steps_only_other_models(self, call: cst.Call, fn: Optional[cst.FunctionDef], obj: Obj) -> bool:
         """Do the optimizer steps after the forward ``call`` in the loop body (or function) that
         holds it all step optimizers known to take other models' parameters, not ``obj``'s (a
@@ -5435,13 +5434,8 @@ class ModesAnalysis:
         if found is None:
             return False
         order, at, container, _ = found
-        later = sorted(
-            (node for node in self.walk(container)
-             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("step", "zero_grad") and order.get(id(node), -1) > at),
-            key=lambda node: order.get(id(node), -1),
-        )
         stepped = False
-        for node in later:
+        for node in self._method_calls_after(container, order, at, ("step", "zero_grad")):
             name = dotted(node.func.value)  # type: ignore[attr-defined]
             takes = self._optimizer_models.get(name) if name else None
             if node.func.attr.value == "zero_grad":  # type: ignore[attr-defined]

@@ -889,12 +889,9 @@ def _built_with_weights(value: ast.AST) -> bool:
     weights by a `pretrained=`/`weights=` keyword that is not False, None, 0 or empty."""
     while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
         value = value.func.value  # `.to(device)`, `.cuda()`
-    if not isinstance(value, ast.Call):
-        return False
-    for keyword in value.keywords:
-        if keyword.arg in ("pretrained", "weights"):
-            return not (isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None, 0, ""))
-    return False
+    from bnlint.inventory import weights_given
+
+    return isinstance(value, ast.Call) and weights_given(value)
 
 
 def _assigns_self_attribute(stmt: ast.stmt) -> bool:

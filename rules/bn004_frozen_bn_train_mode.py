@@ -436,7 +436,7 @@ class FrozenBNTrainMode(Rule):
             return
         ema_targets: Optional[Set[str]] = None
         reported: Set[int] = set()
-        reported_classes: Set[str] = set()  # classes of this file whose own freeze of `self`'s parts is reported
+        reported_lines: Set[Optional[int]] = set()  # the freezes reported where they are written
         direct = {id(n): (w, i) for n, w, i in sites if i is not None}
         for node, what_node, info in sites:
             if info is None:
@@ -488,11 +488,11 @@ class FrozenBNTrainMode(Rule):
             if id(node) in reported:
                 continue
             built_here = self._frozen_where.get(id(node))
-            if built_here is not None and built_here.path is None and self._built_class(what_node) in reported_classes:
+            if built_here is not None and built_here.path is None and built_here.line in reported_lines:
                 continue  # the constructor's own freeze, in this file, is already reported where it is
             reported.add(id(node))
-            if site_cls is not None and "self" in roots and node is what_node:
-                reported_classes.add(site_cls.name.value)
+            if node is what_node:
+                reported_lines.add(self.ctx.line_of(node))
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
                 builder = "constructor" if isinstance(what_node, cst.Call) and self._builds_class(what_node) else "builder"
                 what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose {builder} freezes the affine parameters (weight/bias) of its BatchNorm layers"
@@ -1240,18 +1240,6 @@ class FrozenBNTrainMode(Rule):
             if built.params_frozen_site is not None:
                 self._frozen_where[id(assign)] = self._constructor_freeze(inner, built.params_frozen_site)
         return sites
-
-    def _built_class(self, call: cst.CSTNode) -> Optional[str]:
-        """The class of this file a construction site's call builds (`Net()`, `Net().cuda()`), or
-        a factory of this file returns (`return Net()`)."""
-        name = dotted(unmoved(call).func) if isinstance(call, cst.Call) else None  # type: ignore[union-attr]
-        inv = self.ctx.facts.inventory
-        if name in inv.classes:
-            return name
-        fn = inv.functions.get(name or "")
-        returned = [n.value for n in ast_walk(fn) if isinstance(n, ast.Return) and isinstance(n.value, ast.Call)] if fn is not None else []
-        names = {inv_mod.dotted_name(v.func) for v in returned}  # type: ignore[union-attr]
-        return names.pop() if len(names) == 1 else None
 
     def _constructor_freeze(self, call: cst.Call, site: Tuple[int, int, int, int]) -> Optional[Related]:
         """Where the constructor ``call`` builds with sets `requires_grad = False` (``site``, in the

@@ -1478,7 +1478,7 @@ class TinyBatchBN(Rule):
         """The node of this file's ``ast`` tree that is ``node`` (a loop or a function): the one
         of the same kind starting on its line."""
         kinds = {cst.For: (ast.For, ast.AsyncFor), cst.While: (ast.While,), cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef)}.get(type(node))
-        line = self._line_of(node) if kinds else None
+        line = self.ctx.line_of(node) if kinds else None
         if line is None:
             return None
         starts = self.__dict__.get("_ast_starts")
@@ -2219,18 +2219,6 @@ class TinyBatchBN(Rule):
         return next(iter(first.values()))
 
     # --- where a batch size comes from: data flow ---------------------------------------
-    def _line_of(self, node: cst.CSTNode) -> Optional[int]:
-        """The line of a node of this file (the engine's lazy positions: one top-level statement is
-        generated alone)."""
-        positions = self.__dict__.get("_positions")
-        if positions is None:
-            try:
-                from bnlint.engine import _LazyPositions
-            except ImportError:  # pragma: no cover - the engine's helper moved
-                return None
-            positions = self.__dict__["_positions"] = _LazyPositions(self.ctx.module, self.ctx.facts, self.ctx.source)
-        pos = positions.get(node)
-        return pos.start.line if pos is not None else None
 
     def _where(self, module_path: str) -> str:
         """A project module's path as the message shows it: relative to the linted file's folder."""
@@ -2374,7 +2362,7 @@ class TinyBatchBN(Rule):
         if resolved is None:
             return None
         size, source = resolved
-        line = self._line_of(where)
+        line = self.ctx.line_of(where)
         text = f"{size}, set at line {line}" if line else f"{size}"
         if source != "a literal":
             text += f" from {source}"
@@ -2405,7 +2393,7 @@ class TinyBatchBN(Rule):
         value = values.pop() if len(values) == 1 else NOT_LITERAL
         if not isinstance(value, int) or isinstance(value, bool):
             return None
-        line = self._line_of(bound[0])
+        line = self.ctx.line_of(bound[0])
         return value, _Traced(f"{value} for every key of `{name}`" + (f", set at line {line}" if line else ""))
 
     def _dict_display_entry(self, value: cst.BaseExpression, key: object):
@@ -2460,7 +2448,7 @@ class TinyBatchBN(Rule):
             if resolved is None:
                 return None
             size, source = resolved
-            line = self._line_of(sampler)
+            line = self.ctx.line_of(sampler)
             at_line = f" at line {line}" if line and sampler is not value else ""
             return size, _Traced(f"{size} samples per batch: the `batch_size` of `BatchSampler`{at_line}, {source}")
         return self._project_sampler_size(sampler)
@@ -2999,11 +2987,7 @@ class TinyBatchBN(Rule):
         options object `root` is parsed (`root = parser.parse_args()`) before it in the same body,
         or where no `add_argument` defines the option (its only value).  None otherwise."""
         facts = self.ctx.facts
-        writes = [
-            node for node in self._walk(facts.module)
-            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign))
-            and any(isinstance(n, cst.Attribute) and dotted(n) == f"{root}.{attr}" for t in ([t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]) for n in [t, *self._walk(t)])
-        ]
+        writes = self._attribute_writes().get(f"{root}.{attr}", [])
         if len(writes) != 1 or not isinstance(writes[0], cst.Assign) or len(writes[0].targets) != 1:
             return None
         write = writes[0]
@@ -3026,9 +3010,14 @@ class TinyBatchBN(Rule):
         return int(value) if parsed_before or not self._argparse_defines(attr) else None
 
     def _attribute_assigned(self, name: str) -> bool:
-        cache = self.__dict__.setdefault("_assigned_attrs", {})
-        if not cache:
-            cache[None] = True
+        return name in self._attribute_writes()
+
+    def _attribute_writes(self) -> "Dict[str, List[cst.CSTNode]]":
+        """Every dotted attribute the file writes to (`args.batch_size = 1`, `cfg.bs += 2`, also
+        `a.b` of `a.b.c = ...`), with the statements that write it; one walk per file."""
+        cache = self.__dict__.get("_assigned_attrs")
+        if cache is None:
+            cache = self.__dict__["_assigned_attrs"] = {}
             for node in self._walk(self.ctx.facts.module):
                 targets: list = []
                 if isinstance(node, cst.Assign):
@@ -3039,9 +3028,9 @@ class TinyBatchBN(Rule):
                     for n in self._walk(t):
                         if isinstance(n, cst.Attribute):
                             d = dotted(n)
-                            if d:
-                                cache[d] = True
-        return name in cache
+                            if d and node not in cache.setdefault(d, []):
+                                cache[d].append(node)
+        return cache
 
     def _option_flag(self, dest: str) -> str:
         """The option string that stores into ``dest``, as its `add_argument` spells it (`--batch_size`)."""
