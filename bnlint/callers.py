@@ -159,6 +159,7 @@ class CallerIndex:
             saves = re.compile(rb"\bsave\s*\(")
             kinds: List[Tuple[bool, bool]] = []
             unknown = False
+            in_train_mode = True
             for other in words:
                 tree = self._caller_tree(other, saves)
                 inv = self.index.inventory_for_path(other) if tree is not None else None
@@ -173,6 +174,7 @@ class CallerIndex:
                     dropout = not bn and self._holds(other, tree, node, node.args[0], "dropout")
                     if bn or dropout:
                         kinds.append((bn, dropout))
+                        in_train_mode = in_train_mode and _never_switched(tree, node.args[0], inv)
                         continue
                     values = _assigned_values(tree, node, node.args[0].id) if isinstance(node.args[0], ast.Name) else []
                     if values and all(isinstance(v, ast.Call) and not _is_state_dict_call(v) for v in values):
@@ -180,7 +182,16 @@ class CallerIndex:
             all_bn = bool(kinds) and not unknown and all(bn for bn, _ in kinds)
             all_mode_sensitive = bool(kinds) and not unknown
             self._answers[key] = (all_bn, all_mode_sensitive and not all_bn)
+            self._answers[(scope, "pickled in train mode")] = bool(kinds) and in_train_mode
         return self._answers[key]
+
+    def pickled_in_train_mode(self, path: str) -> bool:
+        """Were the whole modules of ``pickled_module_kinds`` all pickled in train mode, as built
+        and trained: the pickling files never switch the pickled object's mode (`.eval()`,
+        `.train(False)`) and hand it to nothing but `torch.save`, a wrapper and its optimizer (a
+        `validate(model)` may put it in eval; the pickle keeps `training`)?"""
+        self.pickled_module_kinds(path)
+        return bool(self._answers.get((self._scope_of(os.path.abspath(path)), "pickled in train mode")))
 
     def mode_switched_by_importers(self, path: str, attribute: str, class_name: str) -> bool:
         """Does a Python file of the project that imports ``class_name`` from ``path``'s module
@@ -408,6 +419,35 @@ class CallerIndex:
                 yield value
         else:
             yield None
+
+
+def _never_switched(tree: ast.Module, saved: ast.AST, inv: "ModuleInventory") -> bool:
+    """Is the object ``saved`` names (a plain name) left in the mode it was built in by its
+    file: no mode switch of it (or of its parts), and the name handed to no call but `torch.save`,
+    a wrapper that keeps its mode and an optimizer's constructor (`model.parameters()` is read,
+    not handed; a `validate(model)` may put it in eval)?"""
+    # (`torch.save(nn.Sequential(net), path)`: the name inside a wrapper that keeps its mode.)
+    while isinstance(saved, ast.Call) and len(saved.args) == 1 and _keeps_mode(inv.resolve(dotted_name(saved.func) or "")):
+        saved = saved.args[0]
+    if not isinstance(saved, ast.Name):
+        return False
+    for node in ast_nodes(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        switches = isinstance(func, ast.Attribute) and (func.attr == "eval" or (func.attr == "train" and bool(node.args or node.keywords)))
+        if switches and (dotted_name(func.value) or "").split(".")[0] == saved.id:  # type: ignore[attr-defined]
+            return False  # `net.eval()`, `net.backbone.eval()`
+        callee = inv.resolve(dotted_name(func) or "")
+        handed = any(isinstance(a, ast.Name) and a.id == saved.id for a in list(node.args) + [k.value for k in node.keywords])
+        if handed and callee != "torch.save" and not callee.startswith("torch.optim.") and not _keeps_mode(callee):
+            return False
+    return True
+
+
+def _keeps_mode(callee: str) -> bool:
+    """A wrapper built around a module that keeps its mode (`nn.Sequential(net)`, `DataParallel`)."""
+    return callee == "torch.nn.Sequential" or callee in MODULE_WRAPPERS
 
 
 def _is_state_dict_call(value: ast.AST) -> bool:

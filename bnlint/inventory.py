@@ -1460,6 +1460,8 @@ def _is_class_table(value: ast.AST) -> bool:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bnlint.summaries import Construction
+
     ExternalLookup = Callable[[str], bool]
 
 
@@ -2533,6 +2535,14 @@ class ProjectIndex:
             self._callers = CallerIndex(self)
         return self._callers.pickled_module_kinds(path)
 
+    def pickled_in_train_mode(self, path: str) -> bool:
+        """``CallerIndex.pickled_in_train_mode``: were those modules pickled in train mode?"""
+        if self._callers is None:
+            from bnlint.callers import CallerIndex
+
+            self._callers = CallerIndex(self)
+        return self._callers.pickled_in_train_mode(path)
+
     def mode_switched_elsewhere(self, path: str, attribute: str, mentioning: Optional[str] = None) -> bool:
         """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on
         something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?
@@ -2625,9 +2635,13 @@ class ProjectIndex:
         bindings = import_bindings(source)
         if not bindings:
             return False
-        for name, targets in bindings.items():
-            if not re.search(r"(?<![\w.])" + re.escape(name) + r"\s*\(", source):
+        for name, bound in bindings.items():
+            # `make_frozen(` of `from zoo import make_frozen`, or `zoo.make_frozen(` of `import zoo`.
+            called = re.search(r"(?<![\w.])" + re.escape(name) + r"\s*\(", source) is not None
+            attributes = set(re.findall(r"(?<![\w.])" + re.escape(name) + r"\.(\w+)\s*\(", source))
+            if not called and not attributes:
                 continue
+            targets = (set(bound) if called else set()) | {f"{t}.{attr}" for t in bound for attr in attributes}
             for target in sorted(targets):
                 if target.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
                     continue

@@ -323,6 +323,9 @@ class EvalLeak:
     # which served an evaluation first (`validate(model)` at the top of each epoch, then the
     # epoch's batches): from the first iteration on, the model trains in eval mode.
     same_iteration: bool = False
+    # The model entered the loop in eval mode, left there by an evaluation before it (accuracy
+    # measured before training, at this `.eval()`): the first iteration trains in eval mode too.
+    entered_in_eval: Optional[cst.CSTNode] = None
 
 
 @dataclass
@@ -1868,7 +1871,10 @@ class ModesAnalysis:
             if members:
                 return self._exec_over_members(stmt, members, st, fr)
             phases = _string_literals(stmt.iter)
-            if phases and isinstance(stmt.target, cst.Name) and stmt.orelse is None:
+            # One level of unrolling: a loop over strings inside another one (an experiment grid,
+            # `for dataset in [...]: for arch in [...]:`) is an ordinary loop, or the unrolled
+            # bodies multiply.
+            if phases and isinstance(stmt.target, cst.Name) and stmt.orelse is None and not self._phases:
                 return self._exec_phases(stmt, stmt.target.value, phases, st, fr)
             return self._exec_loop(stmt, st, fr, targets=stmt.target)
         if isinstance(stmt, cst.While):
@@ -2745,11 +2751,12 @@ class ModesAnalysis:
         if not holds and not dropout:
             return None
         obj = Obj(label=label, holds_bn=holds, holds_dropout=dropout, created_at=value, has_weights=True)
-        # Saved by this file: in train mode, as built, when nothing here ever switches its mode.
+        # The pickle keeps each module's `training` flag: in train mode, as built, when nothing
+        # here (saved by this file) or in the pickling files (saved by another) switches its mode.
         switched = any(
             isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") and root_name(call.func.value) == label
             for call in self.facts.calls
-        )
+        ) or (not saved_here and not self.facts.index.pickled_in_train_mode(self.facts.path))
         st.modes[obj] = frozenset({Val(UNKNOWN, (value,), fr.act) if switched else Val(TRAIN, (), fr.act)})
         return obj
 
@@ -4965,8 +4972,15 @@ class ModesAnalysis:
         # Under a configuration flag, only the values reached under the same outcome of every flag
         # count (`if args.fix_bn: model.eval() else: model.train()`, chosen again after each
         # validation: on the flag's path the model trains in eval mode throughout, by design).
+        # An `.eval()` before the loop that served an evaluation (accuracy measured before
+        # training) was not chosen for the training either: the loop trains in eval mode from its
+        # first iteration, and the validation inside it keeps it there.
         def trains_somewhere(v: Val) -> bool:
-            return any((u.mode == TRAIN or u.entry) and not any((name, not truth) in u.guards for name, truth in v.guards) for u in vals)
+            return any(
+                (u.mode == TRAIN or u.entry or (u.mode == EVAL and u.mark is None and not u.restored and u.origin and self._evaluated_with(obj, u)))
+                and not any((name, not truth) in u.guards for name, truth in v.guards)
+                for u in vals
+            )
 
         if any(u.mode == TRAIN or u.entry for u in vals):
             self._trained_in_train_mode.update((loop, obj) for loop in self._loop_stack)
@@ -4977,7 +4991,12 @@ class ModesAnalysis:
             if v.mode == EVAL and v.mark is not None and trains_somewhere(v) and not plain:
                 node = v.mark[1]
                 if node not in self.leaks:
-                    self.leaks[node] = EvalLeak(node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call, st=st, fr=fr), use=call)
+                    before_loop = None
+                    if not any(u.mode == TRAIN or u.entry for u in vals):
+                        before_loop = next((u.origin[0] for u in vals if u.mode == EVAL and u.mark is None and u.origin), None)
+                    self.leaks[node] = EvalLeak(
+                        node=node, loop=v.mark[0], obj=obj, label=self._label_at(node, obj, use=call, st=st, fr=fr), use=call, entered_in_eval=before_loop
+                    )
             elif (
                 v.mode == EVAL and v.over_train is not None and v.over_train is innermost and v.mark is None and not v.restored and not plain
                 and (self.optimized(obj) or obj.is_parameter)
@@ -5868,15 +5887,17 @@ def layers_switched_off_at(facts: Facts, value: cst.BaseExpression, kind: str) -
 
     inv = facts.inventory
     tree = getattr(facts, "ast_tree", None)
-    found = _class_for_call(facts, name, tree, facts.path, inv.resolve, inv)
+    found = _builder_for_call(facts, name, tree, facts.path, inv.resolve, inv)
     if found is None:
         return False
     positional = []
     keywords = {}
     for a in value.args:
         v = literal_value(a.value)
-        if v is NOT_LITERAL and isinstance(a.value, cst.Name):
+        if v is NOT_LITERAL and isinstance(a.value, cst.Name) and not _bound_in_function(facts, a.value):
             config = _config_dict(facts, a.value.value)
+            if config is None:
+                config = _settings_object(facts, a.value.value)
             v = ConfigLiteral(config) if config is not None else NOT_LITERAL
         v = _UNKNOWN_ARGUMENT if v is NOT_LITERAL else v
         if a.keyword is None:
@@ -5889,58 +5910,132 @@ def layers_switched_off_at(facts: Facts, value: cst.BaseExpression, kind: str) -
 def _class_for_call(facts: Facts, name: str, tree: Optional[ast.Module], path: Optional[str], resolve, inv) -> Optional[Tuple[ast.ClassDef, Optional[ast.Module], Optional[str], Any]]:
     """The class a call of ``name`` builds (this module's, or a project module's through the
     index), with the module it is in, that module's path and its name resolver."""
-    from bnlint import inventory as inv_mod
-
     if name in inv.classes and tree is not None:
         classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
         return (classes[0], tree, path, resolve) if len(classes) == 1 else None
-    if inv.is_imported(name) and path:
-        definition = facts.index.definition(path, inv.resolve(name))
-        if definition is not None and definition[1] in definition[2][2]:
-            module_inv = inv_mod.ModuleInventory(path=definition[0], aliases=definition[2][1])
-            return definition[2][2][definition[1]], facts.index.module_tree(definition[0]), definition[0], module_inv.resolve
+    if inv.is_imported(name):
+        return _imported_class(facts, path, inv.resolve(name))
     return None
 
 
+def _imported_class(facts: Facts, path: Optional[str], qualified: str):
+    """The project class that the module at ``path`` imports as ``qualified``, as
+    ``_class_for_call`` gives it; None when it is not one."""
+    found = _imported_builder(facts, path, qualified)
+    return found if found is not None and isinstance(found[0], ast.ClassDef) else None
+
+
+def _imported_builder(facts: Facts, path: Optional[str], qualified: str):
+    """The project class or top-level function that the module at ``path`` imports as
+    ``qualified``, with its module's tree, path and name resolver; None when it is neither."""
+    from bnlint import inventory as inv_mod
+
+    definition = facts.index.definition(path, qualified) if path and qualified else None
+    if definition is None:
+        return None
+    functions, aliases, classes = definition[2]
+    node = classes.get(definition[1]) or functions.get(definition[1])
+    if not isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+        return None
+    module_inv = inv_mod.ModuleInventory(path=definition[0], aliases=aliases)
+    return node, facts.index.module_tree(definition[0]), definition[0], module_inv.resolve
+
+
+def _builder_for_call(facts: Facts, name: str, tree: Optional[ast.Module], path: Optional[str], resolve, inv):
+    """The class a call of ``name`` builds, or the builder function it calls (`make_layers(cfg)`,
+    `vgg11()`), of this module or a project module, as ``_class_for_call`` gives it."""
+    if (name in inv.classes or name in inv.functions) and tree is not None:
+        return _local_builder(tree, name, path, resolve)
+    if inv.is_imported(name):
+        return _imported_builder(facts, path, inv.resolve(name))
+    return None
+
+
+def _local_builder(tree: ast.Module, name: str, path: Optional[str], resolve):
+    found = [n for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == name]
+    return (found[0], tree, path, resolve) if len(found) == 1 else None
+
+
 def _switched_off(facts: Facts, found, positional: list, keywords: dict, kind: str, depth: int) -> bool:
+    """Does this call of a project class or builder function, with these literal arguments,
+    build none of the layers of ``kind`` (``summaries.layers_switched_off``)?  The project
+    classes and builders it calls with literals it knows answer in turn (`Net(make_layers(cfg))`
+    with `make_layers(cfg, batch_norm=False)`)."""
+    builder = found[0]
+    memo = facts.__dict__.setdefault("_switched_off_memo", {})
+    key = (id(builder), kind, depth, _literal_key(positional), _literal_key(sorted(keywords.items())))
+    if key not in memo:
+        memo[key] = None  # (a builder reached again while it is read: not known switched off)
+        memo[key] = _switched_off_uncached(facts, found, positional, keywords, kind, depth)
+    return bool(memo[key])
+
+
+def _literal_key(values) -> tuple:
+    """A hashable stand-in for literal arguments (a config table by identity)."""
+    out = []
+    for value in values:
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+            out.append((value[0], _literal_key([value[1]])))
+            continue
+        try:
+            hash(value)
+            out.append((type(value).__name__, value))
+        except TypeError:
+            out.append(("id", id(value)))
+    return tuple(out)
+
+
+def _switched_off_uncached(facts: Facts, found, positional: list, keywords: dict, kind: str, depth: int) -> bool:
     from bnlint import inventory as inv_mod
     from bnlint.summaries import argument_literal, construction_literals, layers_switched_off
 
-    cls_node, tree, path, resolve = found
-    init = next((n for n in cls_node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    if init is None:
-        return False
-    literals = construction_literals(init, positional, keywords)
+    builder, tree, path, resolve = found
+    if isinstance(builder, ast.ClassDef):
+        init = next((n for n in builder.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is None:
+            return False
+        literals = construction_literals(init, positional, keywords)
+    else:
+        literals = construction_literals(builder, positional, keywords, bound=False)
     is_layer = (lambda n: inv_mod.is_bn_class(resolve(n))) if kind == "bn" else (lambda n: inv_mod.is_dropout_class(resolve(n)))
     nested = None
     if tree is not None and depth < 4:
-        local_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        local_names = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
 
         def nested(call: ast.Call, outer: "Dict[str, object]") -> Optional[bool]:
-            # A class of the same module built with the config or with this constructor's own
-            # arguments (`self.skip = Skip(n, skip_dropout)` with `skip_dropout=0`): its layers too.
+            # A project class or builder called with the config or with this builder's own
+            # arguments (`self.skip = Skip(n, skip_dropout)` with `skip_dropout=0`, `Coupling(d,
+            # dropout=dropout)` of another module, `make_layers(cfg, batch_norm)`): its layers too.
             callee = inv_mod.dotted_name(call.func)
-            if not callee or callee not in local_classes:
+            if not callee:
                 return None
-            classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == callee]
-            if len(classes) != 1 or not _builds_layers(classes[0], is_layer, tree, set()):
+            if callee in local_names:
+                inner = _local_builder(tree, callee, path, resolve)
+            else:
+                inner = _imported_builder(facts, path, resolve(callee))
+                library = inv_mod.factory_holds_bn(resolve(callee)) if kind == "bn" else inv_mod.factory_holds_dropout(resolve(callee))
+                if inner is None and library:
+                    return False  # `torchvision.models.resnet18()` built beside: its layers are on
+            if inner is None or inner[1] is None or not _builds_layers(inner[0], is_layer, inner[1], set()):
                 return None
             args = [argument_literal(a, outer) for a in call.args if not isinstance(a, ast.Starred)]
+            if len(args) != len(call.args):
+                return False
             kws = {k.arg: argument_literal(k.value, outer) for k in call.keywords if k.arg}
-            return _switched_off(facts, (classes[0], tree, path, resolve), args, kws, kind, depth + 1)
+            return _switched_off(facts, inner, args, kws, kind, depth + 1)
 
-    return layers_switched_off(cls_node, is_layer, literals, rate="p" if kind == "dropout" else None, nested=nested)
+    return layers_switched_off(builder, is_layer, literals, rate="p" if kind == "dropout" else None, nested=nested)
 
 
-def _builds_layers(cls: ast.ClassDef, is_layer, tree: ast.Module, seen: Set[str]) -> bool:
-    """Does building ``cls`` (a class of ``tree``) build such a layer, itself or through the
-    module's classes it builds?"""
+def _builds_layers(cls: ast.AST, is_layer, tree: ast.Module, seen: Set[str]) -> bool:
+    """Does building ``cls`` (a class or builder function of ``tree``) build such a layer, itself
+    or through the module's classes and builders it calls?"""
     from bnlint import inventory as inv_mod
 
-    if cls.name in seen:
+    if cls.name in seen:  # type: ignore[attr-defined]
         return False
-    seen.add(cls.name)
-    local = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    seen.add(cls.name)  # type: ignore[attr-defined]
+    local = {n.name: n for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
     for node in ast_walk(cls):
         if isinstance(node, ast.Call):
             callee = inv_mod.dotted_name(node.func) or ""
@@ -5994,6 +6089,77 @@ def _config_dict(facts: Facts, name: str) -> Optional[Dict[str, object]]:
                 return {}
             out.pop(key, None)
     return out
+
+
+def _bound_in_function(facts: Facts, name: cst.Name) -> bool:
+    """Is ``name`` a parameter or a local of the function it is read in (so not the global)?"""
+    fn = facts.enclosing_function(name)
+    if fn is None:
+        return False
+    params = fn.params
+    every = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return any(p.name.value == name.value for p in every) or bool(facts.assignments_to(name.value, fn))
+
+
+def _settings_object(facts: Facts, name: str) -> Optional[Dict[str, object]]:
+    """The literal attributes of a settings object bound once, at module level, to ``name`` by
+    building a project class without bases (`config = Config()` with `self.DROP_RATE = 0.0` in
+    its `__init__`, or `DROP_RATE = 0.0` in its body): each attribute the class assigns once, to
+    a literal, in its body or at the top of `__init__`.  An attribute this module writes
+    (`config.DROP_RATE = args.drop`) is dropped, and every one when the object is handed to
+    anything but a project class's constructor (`update_config(config, args)` may write any).
+    None: not such an object.  Cannot see writes from other modules."""
+    from bnlint.inventory import dotted_name
+
+    tree = getattr(facts, "ast_tree", None)
+    values = facts.assignments_to(name, facts.module)
+    if len(values) != 1 or not isinstance(values[0], cst.Call) or dotted(values[0].func) is None:
+        return None
+    found = _class_for_call(facts, dotted(values[0].func) or "", tree, facts.path, facts.inventory.resolve, facts.inventory)
+    if found is None:
+        return None
+    cls_node = found[0]
+    if cls_node.bases or cls_node.keywords or (cls_node.decorator_list and values[0].args):
+        return None  # inherited attributes; a dataclass's fields set by the call
+    assigned: Dict[str, List[object]] = {}
+    for stmt in cls_node.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(_ast_literal(stmt.value))
+    for method in cls_node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        top = set(map(id, method.body)) if method.name == "__init__" else set()
+        for node in ast_walk(method):
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                        plain = isinstance(node, ast.Assign) and id(node) in top
+                        assigned.setdefault(target.attr, []).append(_ast_literal(node.value) if plain else NOT_LITERAL)
+            elif isinstance(node, ast.Call) and (dotted_name(node.func) or "") in ("setattr", "self.__dict__.update"):
+                return None
+    out = {attr: found_values[0] for attr, found_values in assigned.items() if len(found_values) == 1 and found_values[0] is not NOT_LITERAL}
+    for node in facts.iter_nodes(facts.module):
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
+            target = node.target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name:
+                out.pop(target.attr.value, None)
+        elif isinstance(node, cst.Call) and any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
+            callee = dotted(node.func) or ""
+            if _class_for_call(facts, callee, tree, facts.path, facts.inventory.resolve, facts.inventory) is None:
+                return None
+    return out
+
+
+def _ast_literal(value: Optional[ast.AST]) -> object:
+    try:
+        return ast.literal_eval(value) if value is not None else NOT_LITERAL
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return NOT_LITERAL
 
 
 def _keys_set_by(facts: Facts, call: cst.Call) -> Optional[Set[str]]:

@@ -1277,7 +1277,7 @@ def _passes_bare(call: ast.Call, name: str) -> bool:
 
 
 def layers_switched_off(
-    cls: ast.ClassDef,
+    cls: "Union[ast.ClassDef, ast.FunctionDef]",
     is_layer: "Callable[[str], bool]",
     literals: "Dict[str, object]",
     rate: Optional[str] = None,
@@ -1293,14 +1293,16 @@ def layers_switched_off(
     layer built anywhere else, or under a test they do not decide: False.  ``nested`` answers for
     the other calls of `__init__` with the literals they get (``argument_literal``): None for a
     call that builds no such layer, True for one that builds them all switched off, False
-    otherwise (`TransformerBlock(cfg)` of a GPT whose blocks take the same config)."""
-    from bnlint.effects import static_truth
-
-    init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+    otherwise (`TransformerBlock(cfg)` of a GPT whose blocks take the same config).  A builder
+    function (`make_layers(cfg, batch_norm=False)`, `plain_net()`) is read as its own `__init__`."""
+    if isinstance(cls, ast.FunctionDef):
+        init: "Optional[ast.AST]" = cls
+        methods: "List[ast.AST]" = [cls]
+    else:
+        init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "__init__"), None)
+        methods = [n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     found_in_init = 0
-    for method in cls.body:
-        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for method in methods:
         for node in ast_walk(method):
             if isinstance(node, ast.Call) and is_layer(_dotted(node.func) or ""):
                 if method is not init:
@@ -1332,40 +1334,53 @@ def layers_switched_off(
         return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
     nested_on = nested_off = 0
-
-    def visit(stmts: List[ast.stmt], decided_off: bool) -> None:
-        nonlocal off, nested_on, nested_off
-        for stmt in stmts:
-            if isinstance(stmt, ast.If):
-                known = static_truth(stmt.test, literals)
-                visit(stmt.body, decided_off or known is False)
-                visit(stmt.orelse, decided_off or known is True)
-                continue
-            for node in ast_walk(stmt):
-                if not isinstance(node, ast.Call):
-                    continue
-                if is_layer(_dotted(node.func) or ""):
-                    if decided_off or zero_rate(node):
-                        off += 1
-                elif nested is not None and not decided_off:
-                    answer = nested(node, literals)
-                    if answer is False:
-                        nested_on += 1
-                    elif answer:
-                        nested_off += 1
-
-    visit(init.body, False)
+    for node, ruled_out in _calls_decided(init, literals, False):
+        if is_layer(_dotted(node.func) or ""):
+            if ruled_out or zero_rate(node):
+                off += 1
+        elif nested is not None and not ruled_out:
+            answer = nested(node, literals)
+            if answer is False:
+                nested_on += 1
+            elif answer:
+                nested_off += 1
     return off == found_in_init and not nested_on and (found_in_init > 0 or nested_off > 0)
+
+
+def _calls_decided(node: ast.AST, literals: "Dict[str, object]", decided_off: bool) -> "Iterator[Tuple[ast.Call, bool]]":
+    """Each call under ``node``, with whether the literals rule it out: a call in the arm of an
+    `if` or a conditional expression that the test decides against (`nn.Dropout(p) if dropout else
+    nn.Identity()` with `dropout=False`) is not built."""
+    from bnlint.effects import static_truth
+
+    stack = [(node, decided_off)]
+    while stack:
+        current, off = stack.pop()
+        if isinstance(current, (ast.If, ast.IfExp)):
+            known = static_truth(current.test, literals)
+            stack.append((current.test, off))
+            for arm, ruled_out in ((current.body, known is False), (current.orelse, known is True)):
+                for part in arm if isinstance(arm, list) else [arm]:
+                    stack.append((part, off or ruled_out))
+            continue
+        if isinstance(current, ast.Call):
+            yield current, off
+        stack.extend((child, off) for child in ast.iter_child_nodes(current))
 
 
 def argument_literal(arg: ast.AST, literals: "Dict[str, object]") -> object:
     """The literal value of an argument expression in a constructor whose parameters have the
-    ``literals``: a constant, a parameter (or its `self.` copy), or a key of a config-dict
-    parameter (`cfg["drop_rate"]`); ``_UNKNOWN_ARGUMENT`` otherwise."""
+    ``literals``: a constant, a parameter (or its `self.` copy), a key of a config-dict
+    parameter (`cfg["drop_rate"]`) or an attribute of a settings-object parameter
+    (`cfg.DROP_RATE`); ``_UNKNOWN_ARGUMENT`` otherwise."""
     if isinstance(arg, ast.Constant):
         return arg.value
     if isinstance(arg, (ast.Name, ast.Attribute)) and (_dotted(arg) or "") in literals:
         return literals[_dotted(arg) or ""]
+    if isinstance(arg, ast.Attribute):  # `cfg.DROP_RATE` of a settings object (``ConfigLiteral``)
+        table = literals.get(_dotted(arg.value) or "")
+        if isinstance(table, ConfigLiteral):
+            return table.values.get(arg.attr, _UNKNOWN_ARGUMENT)
     if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Constant) and isinstance(arg.slice.value, str):
         table = literals.get(_dotted(arg.value) or "")
         if isinstance(table, ConfigLiteral):
@@ -1374,8 +1389,9 @@ def argument_literal(arg: ast.AST, literals: "Dict[str, object]") -> object:
 
 
 class ConfigLiteral:
-    """A config dict handed to a constructor, with those of its entries whose values are known
-    literals (`{"drop_rate": 0.0, "emb_dim": 768}` bound to a module-level name).  It equals no
+    """A config dict or settings object handed to a constructor, with those of its entries (or
+    attributes) whose values are known literals (`{"drop_rate": 0.0, "emb_dim": 768}` bound to
+    a module-level name, `config = Config()` with `self.DROP_RATE = 0.0`).  It equals no
     plain literal, so a test on the parameter itself stays undecided."""
 
     __slots__ = ("values",)
@@ -1397,12 +1413,13 @@ def literal_defaults(args: ast.arguments) -> "Dict[str, object]":
     return out
 
 
-def construction_literals(init: ast.AST, positional: List[object], keywords: "Dict[str, object]") -> "Dict[str, object]":
+def construction_literals(init: ast.AST, positional: List[object], keywords: "Dict[str, object]", bound: bool = True) -> "Dict[str, object]":
     """The literal value of each parameter of ``init`` for a call: its default when the call leaves
     it, the call's literal (``positional``/``keywords`` hold NOT_GIVEN-free literals, or ``None``
-    entries for arguments that are not literals, which then drop the parameter)."""
+    entries for arguments that are not literals, which then drop the parameter).  ``bound``: a
+    method, whose first parameter (`self`) the call does not pass; False for a plain function."""
     args = init.args  # type: ignore[attr-defined]
-    params = [a.arg for a in list(args.posonlyargs) + list(args.args)][1:]  # self
+    params = [a.arg for a in list(args.posonlyargs) + list(args.args)][1 if bound else 0 :]
     out = literal_defaults(args)
     for name, value in list(zip(params, positional)) + list(keywords.items()):
         if value is _UNKNOWN_ARGUMENT:

@@ -95,7 +95,10 @@ class MissingEval(Rule):
     pickles whole modules (`torch.save(net, "best.pt")` in the training
     script) is of the kind every module the project pickles is, when each
     one is a model known to hold BatchNorm (or dropout) and none is of
-    unknown content; the paths are not matched, and a module pickled as an
+    unknown content, and in train mode only when the pickling files never
+    switch the pickled object's mode nor hand it to a helper (the pickle keeps
+    each module's `training` flag: pickled after `validate(net)` put it in
+    eval, it comes back in eval); the paths are not matched, and a module pickled as an
     attribute (`torch.save(model.backbone, ...)`) or by a helper handed it as
     a parameter (`def save_model(model): torch.save(model, ...)`) is not
     followed.
@@ -276,9 +279,20 @@ class MissingEval(Rule):
     that key alone) counts the same way, through the classes of the model's
     module that its `__init__` builds with it (`TransformerBlock(cfg)`,
     `Attention(dropout=cfg["drop_rate"])`): every dropout layer must get a
-    zero rate. What it cannot see: a config object (`GPTConfig(dropout=0.0)`,
-    `args.dropout`), a dict built in a function or read from a file, and blocks
-    of another module built with it.
+    zero rate. A settings object built once at module level from a project
+    class without bases (`config = Config()` whose `__init__` sets
+    `self.DROP_RATE = 0.0`, or whose body sets it) counts the same way
+    (`nn.Dropout(p=config.DROP_RATE)`), unless this module writes that
+    attribute or hands the object to anything but a project class's
+    constructor. The classes and builder functions a constructor calls with
+    its own arguments are followed, in its module or another project module
+    (`Coupling(dim, dropout=dropout)`, `make_layers(cfg, batch_norm=False)`),
+    and so is a builder function called directly (`vgg11()` returning
+    `VGG(make_layers(cfg))`), through an `if` or a conditional expression its
+    literals decide (`nn.Dropout(0.5) if dropout else nn.Identity()`). What it
+    cannot see: a dataclass or config object built with arguments
+    (`GPTConfig(dropout=0.0)`, `args.dropout`), a dict built in a function or
+    read from a file, and a settings object written by another module.
 
     A model picked from a dict literal of built models by a key
     (`BACKBONES[args.arch]`) is followed when every one of them holds BatchNorm
@@ -813,8 +827,6 @@ def _built_here_untrained(facts, obj, fn) -> bool:
 def _loop_data(loop) -> Optional[str]:
     """The data a `for` iterates, by name: `loader` for `for x in loader:` and
     `for i, b in enumerate(loader):`."""
-    import libcst as cst
-
     from bnlint.facts import dotted
 
     from bnlint.calls import iterated_source

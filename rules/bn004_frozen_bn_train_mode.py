@@ -307,7 +307,8 @@ class FrozenBNTrainMode(Rule):
     `.train()` under a condition that excludes the freeze's (`if args.mode ==
     "probe":` freeze ... `if args.mode == "finetune": model.train()`), and
     a gradient toggle (`requires_grad = True` again around each of a GAN
-    discriminator's own steps). An unfreeze staged for later epochs (`if
+    discriminator's own steps; between the two, only optimizers built over
+    other models' parameters step, whatever `.train()` ran before). An unfreeze staged for later epochs (`if
     epoch >= freeze_epoch:` in an epoch loop that does not freeze again) is
     no toggle: the epochs before it train the frozen part in train mode. A
     `.train()` in a helper called only before the freeze, in the freeze's
@@ -657,7 +658,7 @@ class FrozenBNTrainMode(Rule):
             toggled = {
                 id(n) for n, owner in frozen
                 if owner is not None and any(
-                    not self._staged_unfreeze(n, u, [f for f, o in frozen if o == owner]) and not self._trained_between(n, u)
+                    not self._staged_unfreeze(n, u, [f for f, o in frozen if o == owner]) and not self._trained_between(n, u, owner)
                     for name, caller in self._names_at_callers(n, owner) for u in unfrozen.get(name, ())
                     if (caller is None and self._may_be_same_object(n, u, owner)) or (caller is not None and self.ctx.facts.enclosing_function(u) is caller)
                 )
@@ -1003,12 +1004,16 @@ class FrozenBNTrainMode(Rule):
                 return not any(self._inside(f, anc) for f in freezes) and order.get(id(freeze), 0) < order.get(id(anc), 0)
         return False
 
-    def _trained_between(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode) -> bool:
+    def _trained_between(self, freeze: cst.CSTNode, unfreeze: cst.CSTNode, owner: Optional[str] = None) -> bool:
         """Does training run after the freeze and before the unfreeze, in the same code and with no
         loop around both (`freeze; train(model, 5); unfreeze; train(model, 5)`: a first stage
         trained frozen, not a gradient toggle)?  A `.backward()`/`.step()`/`.fit()` call between
         them, or a call of a function of this file that back-propagates, or of a project function
-        whose summary trains what it is handed."""
+        whose summary trains what it is handed.  Not where every optimizer stepped there was
+        built over the parameters of other models than the one the frozen ``owner`` is part of (a
+        GAN's generator step between `netD`'s gradients off and on: `opt_g =
+        Adam(netG.parameters())`); the backward there serves that step.  (A head's optimizer
+        over `model.head` while `model.backbone` is frozen trains the same model.)"""
         facts = self.ctx.facts
         fn = facts.enclosing_function(freeze)
         if fn is not facts.enclosing_function(unfreeze) or self._share_loop(freeze, unfreeze):
@@ -1017,17 +1022,65 @@ class FrozenBNTrainMode(Rule):
         start, end = order.get(id(freeze), 0), order.get(id(unfreeze), 0)
         if not start < end:
             return False
+        backward = steps = False
         for call in facts.calls:
             if facts.enclosing_function(call) is not fn or not start < order.get(id(call), -1) < end:
                 continue
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("backward", "step", "fit"):
+            if isinstance(func, cst.Attribute) and func.attr.value == "step":
+                roots = self._optimizer_parameter_owners(dotted(func.value), fn)
+                if roots is None or owner is None or any(_same_model(r, owner) for r in roots):
+                    return True
+                steps = True
+                continue
+            if isinstance(func, cst.Attribute) and func.attr.value == "backward":
+                backward = True
+                continue
+            if isinstance(func, cst.Attribute) and func.attr.value == "fit":
                 return True
             if isinstance(func, cst.Name) and self._local_function_trains(func.value, 0):
                 return True
             if facts.trains_what_it_is_handed(call):
                 return True
-        return False
+        return backward and not steps
+
+    def _optimizer_parameter_owners(self, optimizer: Optional[str], fn: Optional[cst.CSTNode]) -> Optional[Set[str]]:
+        """The objects whose `.parameters()` the optimizer bound to ``optimizer`` (`self.opt_g`,
+        `opt_g`) was built over, where its one construction in this file is known and hands over
+        nothing else; None otherwise."""
+        facts = self.ctx.facts
+        if not optimizer:
+            return None
+        found = []
+        for call in facts.calls:
+            callee = dotted(call.func) or ""
+            if not ("optim." in callee or callee.rsplit(".", 1)[-1] in _OPTIMIZERS):
+                continue
+            parent = facts.parent(call)
+            if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and dotted(parent.targets[0].target) == optimizer:
+                if not optimizer.startswith("self.") and facts.enclosing_function(call) is not fn:
+                    continue  # (a plain name: the construction in the same function)
+                found.append(call)
+        if len(found) != 1 or not found[0].args:
+            return None
+        owners: Set[str] = set()
+        inside: Set[int] = set()
+        expression = found[0].args[0].value
+        for node in self._walk(expression):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("parameters", "named_parameters"):
+                name = dotted(node.func.value)
+                if name is None:
+                    return None
+                owners.add(name)
+                inside.update(id(n) for n in self._walk(node.func.value))
+        lambda_params = {p.name.value for n in self._walk(expression) if isinstance(n, cst.Lambda) for p in n.params.params}
+        for node in self._walk(expression):
+            # `Adam(list(netG.parameters()) + extra)`: what `extra` holds is not known.
+            if isinstance(node, cst.Name) and id(node) not in inside and node.value not in lambda_params and node.value not in _PARAMETER_PLUMBING:
+                parent = facts.parent(node)
+                if not (isinstance(parent, cst.Attribute) and parent.attr is node):
+                    return None
+        return owners or None
 
     def _part_put_back_in_eval(self, train_call: cst.Call, container: str, roots: Set[str], order: Dict[int, int]) -> bool:
         """Is a `.train()` of a container followed, in the same block, by `.eval()` of the frozen
@@ -2679,3 +2732,18 @@ def _kept_as_attribute(init: cst.FunctionDef, param: str) -> bool:
                 ):
                     return True
     return False
+
+
+# Callables that pass parameters on unchanged (`filter(lambda p: p.requires_grad, net.parameters())`).
+_PARAMETER_PLUMBING = frozenset({"list", "filter", "chain", "itertools", "requires_grad", "True", "False", "None"})
+
+
+def _same_model(a: str, b: str) -> bool:
+    """Are two dotted names parts of one model: the same object at their root (`model.head` and
+    `model.backbone`; `self.net.fc` and `self.net`), where the root of `self.x.y` is `self.x`?"""
+
+    def root(name: str) -> str:
+        parts = name.split(".")
+        return ".".join(parts[:2]) if parts[0] == "self" and len(parts) > 1 else parts[0]
+
+    return root(a) == root(b)

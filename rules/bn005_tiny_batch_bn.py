@@ -620,7 +620,9 @@ class TinyBatchBN(Rule):
     Flags training a model that contains BatchNorm with tiny batches: a
     training `DataLoader` whose `batch_size` (a literal, a variable bound to
     one, or an argparse default, itself a literal or a module constant such
-    as `default=BATCH_SIZE`; a constant of another project module too, read
+    as `default=BATCH_SIZE`; a conditional expression whose two arms are both
+    known, at the larger of the two (`Freeze_batch_size if Freeze_Train else
+    Unfreeze_batch_size`); a constant of another project module too, read
     through `from config import batch_size` or `from config import *`) is below the `tiny-batch-size` option
     (default 8), and per-sample training steps such as `model(x[i:i+1])`,
     `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`,
@@ -628,7 +630,10 @@ class TinyBatchBN(Rule):
     (`x = img.reshape(1, 1, H, W)` or `x = torch.reshape(img, (1, 1, H, W))`
     ... `model(x)`), when that binding is not under an `if`/`try` the forward
     is outside of, in a file that steps an optimizer (a `.backward()` alone,
-    for a Grad-CAM heat map of one image, trains nothing).
+    for a Grad-CAM heat map of one image, trains nothing). A per-sample call
+    of a function parameter counts where the callers hand it a BatchNorm
+    model (or where no caller says): a loss module handed in as `criterion`
+    and called per sample on a batched forward's output trains nothing.
 
     The batch size is followed through the data flow:
     - a dict of loader options unpacked into the loader, `loader_args =
@@ -2075,6 +2080,13 @@ class TinyBatchBN(Rule):
             op = expr.operator
             value = a + b if isinstance(op, cst.Add) else a - b if isinstance(op, cst.Subtract) else a * b if isinstance(op, cst.Multiply) else (a // b if b else None)
             return (value, f"`{self.ctx.code_for(expr).strip()}`") if value is not None else None
+        if isinstance(expr, cst.IfExp):
+            # `Freeze_batch_size if Freeze_Train else Unfreeze_batch_size`: whichever arm runs,
+            # the batches are no larger than the larger of the two.
+            arms = [self._int_value(arm, at, depth + 1) for arm in (expr.body, expr.orelse)]
+            if any(arm is None for arm in arms):
+                return None
+            return (max(arm[0] for arm in arms), f"`{self.ctx.code_for(expr).strip()}`, either arm")  # type: ignore[index]
         if isinstance(expr, cst.Call) and dotted(expr.func) == "len" and len(expr.args) == 1:
             # `len(args.gpu.split(","))`: how many items the option's default lists (one GPU, "0").
             inner = expr.args[0].value
@@ -3320,7 +3332,15 @@ class TinyBatchBN(Rule):
                     if layer is not None:
                         return layer
             if fn is not None and model.value in params_of(fn):
-                return models[0][1]  # a model passed in: the file builds a BN model
+                # A parameter: what the callers hand in decides.  The mode analysis follows the
+                # objects into the call (a loss module handed in as `criterion` is no model
+                # forward); where no caller says (an uncalled helper) or it gave up, the file's
+                # BN model is the likely one.
+                if call is not None and model.value != "self" and not self._modes().aborted:
+                    seen = [o.obj for o in self._modes().forwards.values() if o.node is call]
+                    if not any(obj.holds_bn or obj.is_parameter for obj in seen):
+                        return None
+                return models[0][1]
             return None
         if name.startswith("self.") and facts.expr_holds_bn(model):
             return f"`{name}`"

@@ -17,7 +17,12 @@ class EvalNotRestored(Rule):
     Flags a `model.eval()` (or a helper such as `validate(model, ...)` that
     calls it) inside a training loop when no `model.train()` runs before the
     model is trained again in the next iteration: the periodic validation
-    leaves the model in eval mode for the rest of training. Also an `.eval()`
+    leaves the model in eval mode for the rest of training. Where an
+    evaluation before the loop (accuracy measured before training) had put
+    the model in eval and nothing ever calls `.train()`, every iteration, the
+    first included, trains in eval: reported at the validation inside the
+    loop, with a fix that puts `.train()` at the top of each iteration. (An
+    `.eval()` before the loop with no evaluation is a choice.) Also an `.eval()`
     in a loop that trained the model in train mode, when the model is trained
     again after that loop (its optimizer steps: a second training phase, a
     learning-rate sweep) with nothing putting it back in train mode; an
@@ -194,7 +199,8 @@ class EvalNotRestored(Rule):
 
     ## Fix safety
     The fix adds `model.train()` at the end of the block that contains the
-    validation (so it runs before the next iteration); inside one step, right
+    validation (so it runs before the next iteration), or at the top of the
+    loop's body where the model entered the loop in eval mode; inside one step, right
     before the statement of the forward the step trains on, when both are in
     the same block (otherwise there is no fix). It is unsafe because a
     model that is deliberately trained in eval mode (frozen BatchNorm
@@ -281,6 +287,13 @@ class EvalNotRestored(Rule):
                     f"`{label}.train()` before training it again."
                 )
                 summary = f"`{label}` is left in eval mode by the training loop and trained again after it: call `{label}.train()` first"
+            elif leak.entered_in_eval is not None:
+                message = (
+                    f"{what} inside the training loop, an evaluation before the loop had already put it in eval mode, and "
+                    f"nothing ever calls `{label}.train()`: every iteration, the first included, trains it in eval mode, so "
+                    f"{effect}. Call `{label}.train()` at the top of each epoch (or step)."
+                )
+                summary = f"`{label}` is never put back in train mode: every epoch trains in eval; call `{label}.train()` at the top of each"
             else:
                 message = (
                     f"{what} inside the training loop and nothing calls `{label}.train()` before it is trained again in the "
@@ -303,6 +316,12 @@ class EvalNotRestored(Rule):
                 if before is not None and identifier:
                     what_follows = "the forward the step trains on" if leak.in_step else "the training that follows the evaluation"
                     fix = FixSpec("unsafe", (InsertBefore(before, f"{label}.train()"),), f"Add `{label}.train()` before {what_follows}")
+            elif leak.entered_in_eval is not None:
+                # Restoring after the validation would leave the first iteration in eval: the top
+                # of each iteration is the place.
+                body = getattr(getattr(leak.loop, "body", None), "body", None)
+                if body and identifier and isinstance(leak.loop, (cst.For, cst.While)):
+                    fix = FixSpec("unsafe", (InsertBefore(body[0], f"{label}.train()"),), f"Add `{label}.train()` at the top of each iteration")
             else:
                 anchor = _block_end(facts, node) if not leak.after_loop else None  # (after the loop: where it trains again is the place)
                 if anchor is not None and identifier:
@@ -322,6 +341,12 @@ class EvalNotRestored(Rule):
                 related = (
                     (leak.use, f"`{label}` is trained again here, still in eval mode"),
                     (leak.loop, "the training loop that left it in eval mode"),
+                )
+            elif leak.entered_in_eval is not None:
+                related = (
+                    (leak.use, f"every iteration trains `{label}` here in eval mode, the first one included"),
+                    (leak.entered_in_eval, f"`{label}` was put in eval here for an evaluation before the loop"),
+                    (leak.loop, "the training loop, entered in eval mode"),
                 )
             else:
                 related = (

@@ -261,3 +261,37 @@ def test_bn006_names_the_model_a_helper_of_another_module_is_handed(tmp_path):
     found = [f for o in run_files([str(tmp_path / "main.py")], settings, jobs=1) for f in o.findings if f.code == "BN006"]
     assert [f.line for f in found] == [11]
     assert "`net_multi`" in found[0].message and "tnt.train" not in found[0].message
+
+
+def test_pickled_modules_keep_the_mode_they_were_saved_in(tmp_path):
+    """A pickle keeps each module's `training` flag: whole modules pickled by a file that never
+    switches a mode (nor hands the model to a helper that might) come back in train mode, and a
+    script that runs one under `no_grad` is reported (BN001); one pickled after `validate(net)`
+    put it in eval comes back in eval mode, and the same script is not reported."""
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = lanes\n")
+    (tmp_path / "nets.py").write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.bn = nn.BatchNorm2d(3)\n\n    def forward(self, x):\n        return self.bn(x)\n"
+    )
+    training = (
+        "import torch\nfrom nets import Net\n\n\ndef validate(model, batches):\n    model.eval()\n"
+        "    with torch.no_grad():\n        return [model(x) for x in batches]\n\n\n"
+        "net = Net()\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\nfor x in batches:\n    net.train()\n"
+        "    net(x).sum().backward()\n    opt.step()\n{validation}torch.save(net, 'best.pt')\n"
+    )
+    infer = (
+        "import torch\nfrom nets import Net  # noqa: F401\n\nnet = torch.load('best.pt', weights_only=False)\n"
+        "with torch.no_grad():\n    for x in frames:\n        print(net(x))\n"
+    )
+    (tmp_path / "infer.py").write_text(infer)
+
+    def findings() -> list:
+        out = run_bnlint("--no-cache", "--output-format", "json", "infer.py", cwd=str(tmp_path)).stdout
+        return [(f["code"], f["line"]) for f in json.loads(out)]
+
+    (tmp_path / "train.py").write_text(training.format(validation=""))
+    assert ProjectIndex().pickled_in_train_mode(str(tmp_path / "infer.py")) is True
+    assert findings() == [("BN001", 7)]
+    (tmp_path / "train.py").write_text(training.format(validation="validate(net, batches)\n"))
+    assert ProjectIndex().pickled_in_train_mode(str(tmp_path / "infer.py")) is False
+    assert findings() == []
