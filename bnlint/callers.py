@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from bnlint.astwalk import walk as ast_walk
 from bnlint.calls import COPY_CALLS, OPTIMIZER_STEP_METHODS
-from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, imported_modules, table_call_name
+from bnlint.inventory import MODULE_WRAPPERS, TABLE_SUFFIX, THIRD_PARTY_ROOTS, ast_nodes, callable_holds_bn, callable_holds_dropout, dotted_name, imported_modules, table_call_name
 from bnlint.project_files import TREE_DEPENDENCY, project_files, project_scope
 
 TYPE_CHECKING = False
@@ -174,7 +174,7 @@ class CallerIndex:
                     dropout = not bn and self._holds(other, tree, node, node.args[0], "dropout")
                     if bn or dropout:
                         kinds.append((bn, dropout))
-                        in_train_mode = in_train_mode and _never_switched(tree, node.args[0], inv)
+                        in_train_mode = in_train_mode and _never_switched(tree, node.args[0], inv, lambda call, o=other, t=tree, i=inv: self._may_switch_modes(o, t, i, call))
                         continue
                     values = _assigned_values(tree, node, node.args[0].id) if isinstance(node.args[0], ast.Name) else []
                     if values and all(isinstance(v, ast.Call) and not _is_state_dict_call(v) for v in values):
@@ -184,6 +184,34 @@ class CallerIndex:
             self._answers[key] = (all_bn, all_mode_sensitive and not all_bn)
             self._answers[(scope, "pickled in train mode")] = bool(kinds) and in_train_mode
         return self._answers[key]
+
+    def _may_switch_modes(self, caller_path: str, tree: ast.Module, inv: "ModuleInventory", call: ast.Call) -> bool:
+        """May the function ``call`` runs leave a module it is handed in another mode?  A function
+        of the file or of a project module: when it has a `.eval()` or `.train(...)` with an
+        argument anywhere in it; a library's (`writer.add_graph(model, x)`, a method of an object
+        a library built): no.  Anything not resolved: yes."""
+        callee = dotted_name(call.func) or ""
+        local = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == callee), None)
+        if local is not None:
+            return _switches_modes(local)
+        head = callee.split(".")[0]
+        qualified = inv.resolve(callee)
+        if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
+            return False
+        target = self._target(caller_path, inv, callee) if callee else None
+        if target is not None:
+            module = self.index.inventory_for_path(target[0])
+            definition = self.index.definition(caller_path, qualified)
+            fn = definition[2][0].get(definition[1]) if definition is not None else None
+            return module is None or fn is None or _switches_modes(fn)
+        if "." in callee and not inv.is_imported(head):
+            # `writer.add_graph(model, x)`: a method of an object the file built with a library
+            # class (`writer = SummaryWriter(...)`)
+            built = [n.value for n in ast_nodes(tree) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == head for t in n.targets)]
+            return not built or not all(
+                isinstance(v, ast.Call) and inv.resolve(dotted_name(v.func) or "").lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS for v in built
+            )
+        return True
 
     def pickled_in_train_mode(self, path: str) -> bool:
         """Were the whole modules of ``pickled_module_kinds`` all pickled in train mode, as built
@@ -421,11 +449,19 @@ class CallerIndex:
             yield None
 
 
-def _never_switched(tree: ast.Module, saved: ast.AST, inv: "ModuleInventory") -> bool:
+def _switches_modes(fn: ast.AST) -> bool:
+    """Has ``fn`` a mode switch anywhere in it (`.eval()`, `.train(False)`, `.train(mode)`)?"""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and (n.func.attr == "eval" or (n.func.attr == "train" and bool(n.args or n.keywords)))
+        for n in ast_nodes(fn)
+    )
+
+
+def _never_switched(tree: ast.Module, saved: ast.AST, inv: "ModuleInventory", may_switch: "Any") -> bool:
     """Is the object ``saved`` names (a plain name) left in the mode it was built in by its
-    file: no mode switch of it (or of its parts), and the name handed to no call but `torch.save`,
-    a wrapper that keeps its mode and an optimizer's constructor (`model.parameters()` is read,
-    not handed; a `validate(model)` may put it in eval)?"""
+    file: no mode switch of it (or of its parts), and the name handed to no call that
+    ``may_switch`` (`validate(model)` with a `model.eval()` in it may put it in eval; `torch.save`,
+    a wrapper, an optimizer's constructor and a library's function do not)?"""
     # (`torch.save(nn.Sequential(net), path)`: the name inside a wrapper that keeps its mode.)
     while isinstance(saved, ast.Call) and len(saved.args) == 1 and _keeps_mode(inv.resolve(dotted_name(saved.func) or "")):
         saved = saved.args[0]
@@ -440,7 +476,7 @@ def _never_switched(tree: ast.Module, saved: ast.AST, inv: "ModuleInventory") ->
             return False  # `net.eval()`, `net.backbone.eval()`
         callee = inv.resolve(dotted_name(func) or "")
         handed = any(isinstance(a, ast.Name) and a.id == saved.id for a in list(node.args) + [k.value for k in node.keywords])
-        if handed and callee != "torch.save" and not callee.startswith("torch.optim.") and not _keeps_mode(callee):
+        if handed and callee != "torch.save" and not callee.startswith("torch.optim.") and not _keeps_mode(callee) and may_switch(node):
             return False
     return True
 

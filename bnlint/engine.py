@@ -477,24 +477,78 @@ def _unreadable_statements(source: str, tree: ast.Module, error_line: int) -> Li
     return bad
 
 
-def _without_statements(source: str, tree: ast.Module, spans: Sequence[Tuple[int, int, int]]) -> Tuple[str, ast.Module]:
+def _without_statements(
+    source: str, tree: ast.Module, spans: Sequence[Tuple[int, int, int]], rescued: Sequence[Tuple[int, int, Dict[int, int]]] = ()
+) -> Tuple[str, ast.Module]:
     """``source`` with the lines of ``spans`` blanked to ``#`` comments, and ``tree`` without their
     statements: libcst reads the rest, and every other line keeps its number and its text (so
-    positions, suppressions and fixes elsewhere are those of the original)."""
+    positions, suppressions and fixes elsewhere are those of the original).  The statements of
+    ``rescued`` are kept, their indentation's tabs expanded (``_rescue_mixed_indentation``)."""
     import re
 
     starts = _line_starts(source)
     pieces: List[str] = []
     pos = 0
-    for first, last, _ in spans:
+    edits = [(first, last, False) for first, last, _ in spans] + [(first, last, True) for first, last, _ in rescued]
+    for first, last, keep in sorted(edits):
         a = starts[first - 1]
         b = starts[last] if last < len(starts) else len(source)
         pieces.append(source[pos:a])
-        pieces.append(re.sub(r"[^\r\n]+", "#", source[a:b]))
+        pieces.append(_expanded_indentation(source[a:b]) if keep else re.sub(r"[^\r\n]+", "#", source[a:b]))
         pos = b
     pieces.append(source[pos:])
     body = [stmt for stmt in tree.body if not any(first <= stmt.lineno <= last for first, last, _ in spans)]
     return "".join(pieces), ast.Module(body=body, type_ignores=list(tree.type_ignores))
+
+
+def _expanded_indentation(chunk: str) -> str:
+    """``chunk`` with the tabs of each line's indentation expanded to the next multiple of 8
+    columns, as Python's tokenizer counts them."""
+    import re
+
+    return re.sub(r"(?m)^[ \t]+", lambda m: m.group(0).expandtabs(8), chunk)
+
+
+def _rescue_mixed_indentation(
+    source: str, spans: Sequence[Tuple[int, int, int]]
+) -> Tuple[List[Tuple[int, int, int]], List[Tuple[int, int, Dict[int, int]]]]:
+    """Of the statements libcst cannot read, those it reads once the tabs of their indentation
+    are expanded (a tab after spaces, which Python accepts and libcst's tokenizer rejects): each
+    with, per line, how many columns wider its expanded indentation is.  The others stay
+    unreadable."""
+    import re
+
+    import libcst as cst
+
+    starts = _line_starts(source)
+    unreadable: List[Tuple[int, int, int]] = []
+    rescued: List[Tuple[int, int, Dict[int, int]]] = []
+    for first, last, line in spans:
+        chunk = source[starts[first - 1] : starts[last] if last < len(starts) else len(source)]
+        expanded = _expanded_indentation(chunk)
+        if expanded == chunk:
+            unreadable.append((first, last, line))
+            continue
+        try:
+            _parse_unvalidated(expanded)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            unreadable.append((first, last, line))
+            continue
+        shifts: Dict[int, int] = {}
+        for offset, text in enumerate(chunk.splitlines()):
+            indent = re.match(r"[ \t]*", text).group(0)  # type: ignore[union-attr]
+            if "\t" in indent:
+                shifts[first + offset] = len(indent.expandtabs(8)) - len(indent)
+        rescued.append((first, last, shifts))
+    return unreadable, rescued
+
+
+def _mixed_indentation_note(path: str, first: int, last: int) -> str:
+    where = f"the statement at line {first}" if first == last else f"the statement at lines {first}-{last}"
+    return (
+        f"{path}:{first}:1: {where} indents with tabs after spaces, which Python accepts and bnlint's parser (libcst) "
+        "does not: it was analysed with its tabs expanded to 8 columns, and no fixes are offered for this file"
+    )
 
 
 def _unreadable_note(path: str, first: int, last: int, line: int) -> str:
@@ -773,6 +827,7 @@ def _lint_source(
 
     text, text_tree = source, tree  # what libcst reads: the file, less statements it cannot parse
     unreadable: List[Tuple[int, int, int]] = []
+    rescued: List[Tuple[int, int, Dict[int, int]]] = []
     try:
         module = parse_cst(source, tree, cache=parse_cache)
     except cst.ParserSyntaxError as exc:
@@ -780,8 +835,9 @@ def _lint_source(
         # CPython's here.  Analyse the rest, without the top-level statements it cannot read.
         module = None
         unreadable = _unreadable_statements(source, tree, _libcst_error_line(exc, 1))
-        if unreadable:
-            text, text_tree = _without_statements(source, tree, unreadable)
+        unreadable, rescued = _rescue_mixed_indentation(source, unreadable)
+        if unreadable or rescued:
+            text, text_tree = _without_statements(source, tree, unreadable, rescued)
             try:
                 module = parse_cst(text, text_tree)
             except (cst.ParserSyntaxError, RecursionError, ValueError):
@@ -810,12 +866,22 @@ def _lint_source(
         if recovered:
             for finding in result.findings:
                 finding.fix = None  # fixes are for code that parses as written
-        if unreadable:
-            # Fixes are withheld: one could not be checked against the statement left out, and
-            # the fix loops (CLI, editor) take a BN000 after a fix round for a fix that broke the file.
+        if unreadable or rescued:
+            # Fixes are withheld: one could not be checked against the statement left out (or
+            # read with its tabs expanded), and the fix loops (CLI, editor) take a BN000 after a
+            # fix round for a fix that broke the file.
             for finding in result.findings:
                 finding.fix = None
             result.notes.extend(_unreadable_note(path, first, last, line) for first, last, line in unreadable)
+        if rescued:
+            shifts = {line: shift for first, last, lines in rescued for line, shift in lines.items()}
+            for finding in result.findings:
+                # Columns of the original text: the expanded indentation is wider than its tabs.
+                if finding.line in shifts and finding.column > shifts[finding.line]:
+                    finding.column -= shifts[finding.line]
+                if finding.end_line in shifts and finding.end_column > shifts[finding.end_line]:
+                    finding.end_column -= shifts[finding.end_line]
+            result.notes.extend(_mixed_indentation_note(path, first, last) for first, last, _ in rescued)
         return result
     finally:
         facts_module.deactivate(token)

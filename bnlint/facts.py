@@ -211,17 +211,14 @@ class Facts:
     def is_bn_class_ref(self, node: cst.CSTNode) -> bool:
         """Does ``node`` name a (train-mode capable) BatchNorm layer class?"""
         name = dotted(node)
-        if name is None:
-            return False
-        if name in self.inventory.bn_layer_classes:
-            return True
-        if name in self.inventory.frozen_classes or name in self.inventory.classes:
-            return False
+        return name is not None and self.is_bn_class_name(name)
+
+    def is_bn_class_name(self, name: str) -> bool:
+        """``is_bn_class_ref`` for a dotted name of this module."""
+        known = inv_mod.names_bn_class(self.inventory, name)
+        if known is not None:
+            return known
         q = self.inventory.resolve(name)
-        if inv_mod.is_frozen_bn_class(q):
-            return False
-        if inv_mod.is_bn_class(q):
-            return True
         if self.inventory.is_imported(name) and self.path and q.lstrip(".").split(".")[0] not in inv_mod.THIRD_PARTY_ROOTS:
             # A project class imported from elsewhere: a BN subclass counts; a BatchNorm written
             # by hand (its own running statistics and momentum convention) is no BN layer class.
@@ -718,16 +715,22 @@ class Facts:
         return out
 
     def _function_aliases(self) -> Dict[str, Set[str]]:
-        """Function name -> the plain names bound to it (`run = pretrain` on a branch, then
-        `run(backbone, 3)`: a call of `pretrain`), computed once per file."""
+        """Function name -> the plain names bound to it (`run = pretrain` on a branch, or `run =
+        pretrain if warm else finetune`, then `run(backbone, 3)`: a call of `pretrain`),
+        computed once per file."""
         if self._aliases_of_functions is None:
             functions = {f.name.value for f in self.functions if isinstance(self.parent_of_def(f), cst.Module)}
             found: Dict[str, Set[str]] = {}
             for node in self.iter_nodes(self.module):
-                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Name) and node.value.value in functions:
-                    for t in node.targets:
-                        if isinstance(t.target, cst.Name) and t.target.value not in functions:
-                            found.setdefault(node.value.value, set()).add(t.target.value)
+                if not isinstance(node, cst.Assign):
+                    continue
+                # `run = pretrain`, or one of two: `train_fn = fit_mil if mil else fit_hybrid`
+                chosen = [node.value.body, node.value.orelse] if isinstance(node.value, cst.IfExp) else [node.value]
+                for value in chosen:
+                    if isinstance(value, cst.Name) and value.value in functions:
+                        for t in node.targets:
+                            if isinstance(t.target, cst.Name) and t.target.value not in functions:
+                                found.setdefault(value.value, set()).add(t.target.value)
             self._aliases_of_functions = found
         return self._aliases_of_functions
 

@@ -517,6 +517,23 @@ MODULE_METHODS_RETURNING_SELF = {
 }
 
 
+def names_bn_class(inv: "ModuleInventory", name: str) -> Optional[bool]:
+    """Does the dotted ``name`` of the module ``inv`` describes name a (train-mode capable)
+    BatchNorm layer class: a BN subclass of the module, or a library BN class through its
+    imports (True); a frozen BN class or another class of the module (False); None where only
+    the project's other modules can say (a class imported from one of them)."""
+    if name in inv.bn_layer_classes:
+        return True
+    if name in inv.frozen_classes or name in inv.classes:
+        return False
+    qualified = inv.resolve(name)
+    if is_frozen_bn_class(qualified):
+        return False
+    if is_bn_class(qualified):
+        return True
+    return None
+
+
 def canonical(name: str) -> str:
     """Collapse the many import paths of the same torch object."""
     for prefix in ("torch.nn.modules.batchnorm.", "torch.nn.modules."):

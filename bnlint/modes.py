@@ -1314,8 +1314,9 @@ class ModesAnalysis:
         assigned = [(v, m) for v, m in self._self_assignments(cls).get(attr, []) if not self._rebinds_itself(v, m, cls, attr)]
 
         def parameter(value: cst.BaseExpression, method: cst.FunctionDef) -> bool:
-            # `self.model = model`, or moved: `model.to(self.device)`, `model.cuda()`
-            value = _moved(value)
+            # `self.model = model`, or moved: `model.to(self.device)`, `model.cuda()`, or with a
+            # function applied to each submodule (`generator.apply(init_weights)` returns it)
+            value = _moved(_applied(value))
             return isinstance(value, cst.Name) and value.value in {p.name.value for p in all_params(method)}
 
         return bool(assigned) and all(
@@ -1366,7 +1367,7 @@ class ModesAnalysis:
     def _stored_parameter_name(self, cls: cst.ClassDef, attr: str) -> Optional[str]:
         """The `__init__` parameter that `self.<attr>` stores (see ``_stored_parameter``)."""
         for value, _method in self._self_assignments(cls).get(attr, []):
-            value = _moved(value)
+            value = _moved(_applied(value))
             if isinstance(value, cst.Name):
                 return value.value
         return None
@@ -4018,53 +4019,32 @@ class ModesAnalysis:
             st.modes[member] = frozenset(v if v.mode == EVAL and v.frozen is None else v.replace(frozen=node, unfrozen=None) for v in old)
 
     def _apply_effect(self, fn_expr: cst.BaseExpression, fr: Frame) -> Optional[str]:
-        """What ``model.apply(fn)`` does to the modes: 'freeze' (BN only), EVAL (everything) or None."""
-        body: Optional[cst.CSTNode] = None
+        """What ``model.apply(fn)`` does to the modes: 'freeze' (BN only), EVAL (everything) or
+        None (``summaries.apply_effect``), for a lambda, a function of this module, or one a
+        project module defines and this one imports (`from bn_tools import freeze_norm`)."""
+        from bnlint import inventory as inv_mod
+        from bnlint.summaries import apply_effect
+
+        node: Optional[ast.AST] = None
+        is_bn: Callable[[str], bool] = self.facts.is_bn_class_name
         if isinstance(fn_expr, cst.Lambda):
-            body = fn_expr.body
+            node = _ast_of(self.facts.module.code_for_node(fn_expr))
         else:
             name = dotted(fn_expr)
-            if name:
-                fn = self._function_by_name(name.split(".")[-1], fr)
-                if fn is not None:
-                    body = fn
-        if body is None:
+            fn = self._function_by_name(name.split(".")[-1], fr) if name else None
+            if fn is not None:
+                node = _ast_of(self.facts.module.code_for_node(fn))
+            elif name and self.facts.path and self.facts.inventory.is_imported(name):
+                found = self.facts.index.definition(self.facts.path, self.facts.inventory.resolve(name))
+                node = found[2][0].get(found[1]) if found is not None else None
+                other = self.facts.index.inventory_for_path(found[0]) if found is not None else None
+                if other is None:
+                    return None
+                is_bn = lambda name: bool(inv_mod.names_bn_class(other, name))  # noqa: E731
+        if node is None:
             return None
-        evals = False
-        filtered = False
-        for node in self.walk(body):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-                if node.func.attr.value == "eval" or (node.func.attr.value == "train" and node.args and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "False"):
-                    evals = True
-                if dotted(node.func) in ("isinstance", "type"):
-                    filtered = True
-            elif isinstance(node, cst.Call) and dotted(node.func) == "isinstance":
-                filtered = True
-            elif isinstance(node, cst.SimpleString) and "Norm" in node.value:
-                filtered = True
-            elif isinstance(node, (cst.If, cst.IfExp)):
-                filtered = True
-        if not evals:
-            return None
-        if filtered:
-            return "freeze" if self._filter_mentions_bn(body) else None
-        return EVAL
-
-    def _filter_mentions_bn(self, body: cst.CSTNode) -> bool:
-        """The filter before ``m.eval()`` selects BatchNorm (not Dropout & co.)."""
-        for node in self.walk(body):
-            if isinstance(node, cst.Call) and dotted(node.func) == "isinstance" and len(node.args) >= 2:
-                kinds = node.args[1].value
-                elems = [e.value for e in kinds.elements] if isinstance(kinds, (cst.Tuple, cst.List)) else [kinds]
-                if any(self.facts.is_bn_class_ref(e) or "Norm" in (dotted(e) or "") for e in elems):
-                    return True
-            elif isinstance(node, cst.SimpleString) and ("Norm" in node.value or "bn" in node.value.lower()):
-                return True
-            elif isinstance(node, (cst.Name, cst.Attribute)) and self.facts.is_bn_class_ref(node):
-                return True
-            elif isinstance(node, cst.Name) and re.search(r"(^|_)(bn|batchnorm|norm)(\d|_|$)", node.value, re.IGNORECASE):
-                return True
-        return False
+        effect = apply_effect(node, is_bn)
+        return EVAL if effect == "eval" else effect
 
     def _modules_loop_restore(self, loop: cst.For, st: State, fr: Frame) -> Optional[Obj]:
         """The model of `for name, m in model.named_modules(): m.train(mode=saved[name])` (also
@@ -4114,7 +4094,12 @@ class ModesAnalysis:
                 if isinstance(node, (cst.If, cst.IfExp)):
                     filtered = True
             if evals:
-                if filtered and not self._filter_mentions_bn(loop.body):
+                from bnlint.summaries import filter_mentions_bn
+
+                parsed = _ast_of(self.facts.module.code_for_node(loop))
+                loop_ast = parsed.body[0] if isinstance(parsed, ast.Module) and parsed.body else None
+                body = ast.Module(body=list(loop_ast.body), type_ignores=[]) if isinstance(loop_ast, (ast.For, ast.AsyncFor)) else None
+                if filtered and (body is None or not filter_mentions_bn(body, self.facts.is_bn_class_name)):
                     return None  # e.g. only Dropout put in eval
                 return obj, not filtered
         return None
@@ -5878,6 +5863,7 @@ def layers_switched_off_at(facts: Facts, value: cst.BaseExpression, kind: str) -
     0.0`) gives its literal entries, and the project classes `__init__` builds with it
     (`TransformerBlock(cfg)`, `MultiHeadAttention(dropout=cfg["drop_rate"])`) must build theirs
     switched off too."""
+    value = _moved(value)  # `vgg19().to(device)`: what `vgg19()` builds
     if not isinstance(value, cst.Call) or any(a.star for a in value.args):
         return False
     name = dotted(value.func)
@@ -6019,8 +6005,8 @@ def _switched_off_uncached(facts: Facts, found, positional: list, keywords: dict
             if inner is None or inner[1] is None or not _builds_layers(inner[0], is_layer, inner[1], set()):
                 return None
             args = [argument_literal(a, outer) for a in call.args if not isinstance(a, ast.Starred)]
-            if len(args) != len(call.args):
-                return False
+            if len(args) != len(call.args) or any(k.arg is None for k in call.keywords):
+                return False  # (`*args`, `**kwargs`: any parameter may be given)
             kws = {k.arg: argument_literal(k.value, outer) for k in call.keywords if k.arg}
             return _switched_off(facts, inner, args, kws, kind, depth + 1)
 
@@ -6110,6 +6096,13 @@ def _settings_object(facts: Facts, name: str) -> Optional[Dict[str, object]]:
     (`config.DROP_RATE = args.drop`) is dropped, and every one when the object is handed to
     anything but a project class's constructor (`update_config(config, args)` may write any).
     None: not such an object.  Cannot see writes from other modules."""
+    memo = facts.__dict__.setdefault("_settings_objects", {})
+    if name not in memo:
+        memo[name] = _read_settings_object(facts, name)
+    return memo[name]
+
+
+def _read_settings_object(facts: Facts, name: str) -> Optional[Dict[str, object]]:
     from bnlint.inventory import dotted_name
 
     tree = getattr(facts, "ast_tree", None)
@@ -6315,6 +6308,26 @@ def _moved(value: cst.BaseExpression) -> cst.BaseExpression:
     """The model a device/dtype move returns (`model.to(device).cuda()` -> `model`)."""
     while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
         value = value.func.value
+    return value
+
+
+def _ast_of(code: str) -> Optional[ast.AST]:
+    """The ``ast`` of a function definition or lambda's source text (dedented), or None."""
+    import textwrap
+
+    try:
+        return ast.parse(textwrap.dedent(code).strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _applied(value: cst.BaseExpression) -> cst.BaseExpression:
+    """The module `module.apply(fn)` returns (itself; what ``fn`` does to its submodules is the
+    call's effect, analysed where it runs): `generator.apply(init_weights).to(device)` ->
+    `generator.to(device)`'s receiver chain without the `apply`."""
+    value = _moved(value)
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "apply" and len(value.args) == 1:
+        value = _moved(value.func.value)
     return value
 
 

@@ -1368,6 +1368,51 @@ def _calls_decided(node: ast.AST, literals: "Dict[str, object]", decided_off: bo
         stack.extend((child, off) for child in ast.iter_child_nodes(current))
 
 
+def apply_effect(fn: ast.AST, is_bn_class_ref: "Callable[[str], bool]") -> Optional[str]:
+    """What `model.apply(fn)` does to the modes of the model's submodules, read from ``fn`` (a
+    function definition or a lambda, of this module or another): "freeze" when it puts only the
+    BatchNorm layers in eval (`if isinstance(m, nn.BatchNorm2d): m.eval()`), "eval" when it puts
+    every submodule in eval, None when it switches nothing (or selects modules by a test that
+    does not name BatchNorm).  ``is_bn_class_ref``: does a dotted name name a BatchNorm class?"""
+    evals = filtered = False
+    for node in ast_walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            first = node.args[0] if node.args else None
+            if node.func.attr == "eval" or (node.func.attr == "train" and isinstance(first, ast.Constant) and first.value is False):
+                evals = True
+        if isinstance(node, ast.Call) and _dotted(node.func) in ("isinstance", "type"):
+            filtered = True
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "Norm" in node.value:
+            filtered = True
+        elif isinstance(node, (ast.If, ast.IfExp)):
+            filtered = True
+    if not evals:
+        return None
+    if not filtered:
+        return "eval"
+    return "freeze" if filter_mentions_bn(fn, is_bn_class_ref) else None
+
+
+def filter_mentions_bn(fn: ast.AST, is_bn_class_ref: "Callable[[str], bool]") -> bool:
+    """The test before ``m.eval()`` (in ``fn``, or a loop over the modules) selects BatchNorm,
+    not Dropout & co."""
+    import re
+
+    for node in ast_walk(fn):
+        if isinstance(node, ast.Call) and _dotted(node.func) == "isinstance" and len(node.args) >= 2:
+            kinds = node.args[1]
+            elements = list(kinds.elts) if isinstance(kinds, (ast.Tuple, ast.List)) else [kinds]
+            if any(is_bn_class_ref(_dotted(e) or "") or "Norm" in (_dotted(e) or "") for e in elements):
+                return True
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and ("Norm" in node.value or "bn" in node.value.lower()):
+            return True
+        elif isinstance(node, (ast.Name, ast.Attribute)) and is_bn_class_ref(_dotted(node) or ""):
+            return True
+        elif isinstance(node, ast.Name) and re.search(r"(^|_)(bn|batchnorm|norm)(\d|_|$)", node.id, re.IGNORECASE):
+            return True
+    return False
+
+
 def argument_literal(arg: ast.AST, literals: "Dict[str, object]") -> object:
     """The literal value of an argument expression in a constructor whose parameters have the
     ``literals``: a constant, a parameter (or its `self.` copy), a key of a config-dict

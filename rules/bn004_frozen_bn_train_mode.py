@@ -308,7 +308,9 @@ class FrozenBNTrainMode(Rule):
     "probe":` freeze ... `if args.mode == "finetune": model.train()`), and
     a gradient toggle (`requires_grad = True` again around each of a GAN
     discriminator's own steps; between the two, only optimizers built over
-    other models' parameters step, whatever `.train()` ran before). An unfreeze staged for later epochs (`if
+    other models' parameters step, whatever `.train()` ran before: over
+    `netG.parameters()`, or a list the same function collects from
+    `netG.named_parameters()`). An unfreeze staged for later epochs (`if
     epoch >= freeze_epoch:` in an epoch loop that does not freeze again) is
     no toggle: the epochs before it train the frozen part in train mode. A
     `.train()` in a helper called only before the freeze, in the freeze's
@@ -1063,9 +1065,55 @@ class FrozenBNTrainMode(Rule):
                 found.append(call)
         if len(found) != 1 or not found[0].args:
             return None
+        expression = found[0].args[0].value
+        if isinstance(expression, cst.Name):
+            return self._collected_parameter_owners(expression.value, found[0])
+        return self._parameter_owners_in(expression)
+
+    def _collected_parameter_owners(self, name: str, construction: cst.Call) -> Optional[Set[str]]:
+        """`params = []` ... `for k, v in net.named_parameters(): if v.requires_grad:
+        params.append(v)` ... `Adam(params)` in one function: the objects whose parameters the
+        list collects; None where anything else goes in (or the list is bound otherwise)."""
+        facts = self.ctx.facts
+        scope = facts.enclosing_function(construction)
+        if scope is None:
+            return None
+        bound = facts.assignments_to(name, scope)
+        if len(bound) != 1 or not isinstance(bound[0], (cst.List, cst.Call)):
+            return None
+        owners: Set[str] = set()
+        if isinstance(bound[0], cst.Call) or bound[0].elements:
+            initial = self._parameter_owners_in(bound[0])
+            if initial is None:
+                return None
+            owners |= initial
+        for node in self._walk(scope):
+            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and dotted(node.func.value) == name):
+                continue
+            if node.func.attr.value == "append" and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
+                loop = self._loop_binding(node.args[0].value.value, node)
+                source = _strip_wrappers(loop.iter) if loop is not None else None
+                if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and source.func.attr.value in ("parameters", "named_parameters")):
+                    return None
+                owner = dotted(source.func.value)
+                if owner is None:
+                    return None
+                owners.add(owner)
+            elif node.func.attr.value == "extend" and len(node.args) == 1:
+                more = self._parameter_owners_in(node.args[0].value)
+                if more is None:
+                    return None
+                owners |= more
+            elif node.func.attr.value not in ("__len__", "copy"):
+                return None
+        return owners or None
+
+    def _parameter_owners_in(self, expression: cst.BaseExpression) -> Optional[Set[str]]:
+        """The objects whose `.parameters()` an expression hands over (`list(netG.parameters())`,
+        `[{"params": head.parameters()}]`), or None where it hands anything else too."""
+        facts = self.ctx.facts
         owners: Set[str] = set()
         inside: Set[int] = set()
-        expression = found[0].args[0].value
         for node in self._walk(expression):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("parameters", "named_parameters"):
                 name = dotted(node.func.value)

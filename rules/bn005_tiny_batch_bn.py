@@ -633,7 +633,10 @@ class TinyBatchBN(Rule):
     for a Grad-CAM heat map of one image, trains nothing). A per-sample call
     of a function parameter counts where the callers hand it a BatchNorm
     model (or where no caller says): a loss module handed in as `criterion`
-    and called per sample on a batched forward's output trains nothing.
+    (also through an alias, `run = fit_a if mode else fit_b`) and called per
+    sample on a batched forward's output trains nothing. A loader of batches
+    of one that is only counted (`len(loader)` for a progress line) outside
+    the evaluation that iterates it trains nothing either.
 
     The batch size is followed through the data flow:
     - a dict of loader options unpacked into the loader, `loader_args =
@@ -1574,6 +1577,8 @@ class TinyBatchBN(Rule):
                 site = facts.parent(holder)
                 callee = site.func.value if isinstance(site, cst.Call) and isinstance(site.func, cst.Name) else None
                 fn = facts.function_named(callee) if callee else None
+                if fn is None and callee in _INSPECTING_BUILTINS and not facts.inventory.is_imported(callee):
+                    continue  # `len(testloader)` for a progress count: the loader is not iterated
                 if fn is None and callee and self._imported_function_trains_nothing(callee, site, holder):
                     continue  # `pixel_stats(loader)` of another module: one batch's statistics
                 if callee and self._helper_rebatches(callee, site, holder):
@@ -3340,11 +3345,50 @@ class TinyBatchBN(Rule):
                     seen = [o.obj for o in self._modes().forwards.values() if o.node is call]
                     if not any(obj.holds_bn or obj.is_parameter for obj in seen):
                         return None
+                if self._callers_hand_only_plain_objects(fn, model.value):
+                    return None  # `train_fn(model, loader, opt, criterion)` with `criterion = EDLLoss(...)`
                 return models[0][1]
             return None
         if name.startswith("self.") and facts.expr_holds_bn(model):
             return f"`{name}`"
         return None
+
+    def _callers_hand_only_plain_objects(self, fn: cst.FunctionDef, param: str) -> bool:
+        """Do this file's calls of ``fn`` (by name or an alias, `train_fn = a if mil else b`) all
+        hand ``param`` an object built, in the caller, by a class known to hold no BatchNorm (a
+        loss module of the project or of torch)?  False where there is no such call or one
+        hands anything else."""
+        facts = self.ctx.facts
+        handed = facts.caller_arguments(fn, param)
+        if not handed:
+            return False
+        for argument in handed:
+            values = [argument]
+            if isinstance(argument, cst.Name):
+                scope = facts.enclosing_function(argument) or facts.module
+                values = facts.assignments_to(argument.value, scope)
+            if not values:
+                return False
+            for value in values:
+                if not isinstance(value, cst.Call) or not self._plain_class_call(value):
+                    return False
+        return True
+
+    def _plain_class_call(self, call: cst.Call) -> bool:
+        """A construction of a class known to hold no BatchNorm: a torch loss, or a project class
+        (of this file or another) whose definition holds none."""
+        facts = self.ctx.facts
+        name = dotted(call.func) or ""
+        qualified = facts.inventory.resolve(name)
+        if qualified.startswith("torch.nn.") and qualified.endswith("Loss"):
+            return True
+        if name in facts.inventory.classes:
+            return not facts.class_holds_bn(name) and not facts.class_holds_dropout(name)
+        if facts.inventory.is_imported(name) and facts.path and facts.index is not None:
+            if facts.index.class_definition(facts.path, qualified) is None:
+                return False
+            return not facts.index.holds_bn(facts.path, qualified)
+        return False
 
     def _backward_follows(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
         """A ``.backward()`` in the same function (or script), and the model not put in eval there."""
@@ -3360,3 +3404,7 @@ class TinyBatchBN(Rule):
                 elif method == "eval" and dotted(node.func.value) == model:
                     return False
         return found
+
+
+# Builtins that look at a loader without drawing a batch from it (`len(loader)` for a progress count).
+_INSPECTING_BUILTINS = frozenset({"len", "print", "repr", "str", "type", "isinstance", "id", "hasattr", "getattr", "format"})

@@ -46,7 +46,8 @@ class EvalNotRestored(Rule):
     model.training:`, or anything run under `torch.no_grad()`.
 
     Across the methods of one plain class (an estimator or trainer wrapper
-    that keeps the model it is handed, `self.net = net`): a method that puts
+    that keeps the model it is handed, `self.net = net`, also moved or with a
+    function applied, `self.net = net.apply(init_weights)`): a method that puts
     `self.net` in eval and leaves it there (`predict()`), and a method that
     trains it in whatever mode it finds it (`fit()` without `.train()`), in a
     class none of whose methods puts it in train mode on its own (a restore

@@ -12,8 +12,10 @@ class TrainReenablesFrozenBN(Rule):
     ## What it does
     Flags a `.train()` call on a model whose BatchNorm layers were put in eval
     mode earlier ("frozen": `m.eval()` for the BN modules in a loop over
-    `model.modules()`, `model.apply(set_bn_eval)`, `model.backbone.eval()`,
-    `model.backbone.bn1.eval()`), when the model is then trained without the
+    `model.modules()`, `model.apply(set_bn_eval)` with `set_bn_eval` a lambda,
+    a function of this file or one imported from a project module,
+    `model.backbone.eval()`, `model.backbone.bn1.eval()`), when the model is
+    then trained without the
     BN layers being put back in eval mode. Typically the BN layers are frozen
     once before the training loop and `model.train()` is called at the start
     of every epoch.

@@ -295,3 +295,12 @@ def test_pickled_modules_keep_the_mode_they_were_saved_in(tmp_path):
     (tmp_path / "train.py").write_text(training.format(validation="validate(net, batches)\n"))
     assert ProjectIndex().pickled_in_train_mode(str(tmp_path / "infer.py")) is False
     assert findings() == []
+    # Handed to a helper that switches no mode (a plot of its predictions), or to a library's
+    # method, the model stays in train mode.
+    plotting = "def show(model, x):\n    print(model(x))\n\n\n"
+    (tmp_path / "train.py").write_text(
+        training.replace("\n\nnet = Net()", "\n\n" + plotting + "from torch.utils.tensorboard import SummaryWriter\n\nwriter = SummaryWriter()\nnet = Net()")
+        .format(validation="show(net, batches[0])\nwriter.add_graph(net, batches[0])\n")
+    )
+    assert ProjectIndex().pickled_in_train_mode(str(tmp_path / "infer.py")) is True
+    assert findings() == [("BN001", 7)]

@@ -67,6 +67,40 @@ def test_positions_are_those_of_the_file_in_a_chunked_parse(monkeypatch):
     assert res.notes == ["t.py:42:1: " + UNREADABLE_ONE_LINE.replace("line 2", "line 42")]
 
 
+def test_a_statement_indented_with_a_tab_after_spaces_is_analysed_with_its_tabs_expanded():
+    """Python accepts a tab after spaces in an indentation (it counts the tab to the next multiple
+    of 8 columns); libcst's tokenizer rejects it.  The statement is read with its tabs expanded and
+    its findings are reported, with a note (and no fixes for the file)."""
+    source = (
+        "import torch\nimport torch.nn as nn\n\n\n"
+        "def evaluate(net, loader, verbose):\n    hits = 0\n    with torch.no_grad():\n        for x, y in loader:\n"
+        "            hits += (net(x).argmax(1) == y).sum().item()\n    if verbose:\n \t   print(hits)\n    return hits\n\n\n"
+        "def main(loader):\n    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))\n"
+        "    opt = torch.optim.SGD(net.parameters(), lr=0.1)\n    for epoch in range(3):\n        for x, y in loader:\n"
+        "            opt.zero_grad()\n            nn.functional.cross_entropy(net(x), y).backward()\n            opt.step()\n"
+        "        print(evaluate(net, loader, True))\n"
+    )
+    compile(source, "t.py", "exec")  # valid Python
+    res = lint_source(source, "t.py", Settings())
+    assert [(f.code, f.line, f.column, f.fix) for f in res.findings] == [("BN001", 9, 22, None)]
+    assert res.notes == [
+        "t.py:5:1: the statement at lines 5-12 indents with tabs after spaces, which Python accepts and bnlint's parser "
+        "(libcst) does not: it was analysed with its tabs expanded to 8 columns, and no fixes are offered for this file"
+    ]
+    # The same file indented with spaces only gets the same finding (with its fix).
+    plain = lint_source(source.replace(" \t   print(hits)", "        print(hits)"), "t.py", Settings())
+    assert [(f.code, f.line, f.column, f.fix is not None) for f in plain.findings] == [("BN001", 9, 22, True)]
+
+
+def test_the_columns_of_lines_read_with_their_tabs_expanded_are_the_files_own():
+    """Per line, how much wider the expanded indentation is: a finding on such a line moves back
+    by that much (``_rescue_mixed_indentation``)."""
+    source = "def f(a):\n    if a:\n \t   return a\n    return 0\n"
+    compile(source, "t.py", "exec")
+    unreadable, rescued = engine._rescue_mixed_indentation(source, [(1, 4, 3)])
+    assert unreadable == [] and rescued == [(1, 4, {3: 11 - 5})]
+
+
 def _bn001_file_with_unreadable_statement() -> str:
     with open(os.path.join(FIXTURES, "bn001", "positive_no_grad_block.py"), encoding="utf-8") as fh:
         lines = fh.read().splitlines(keepends=True)
