@@ -5957,18 +5957,8 @@ def _switched_off(facts: Facts, found, positional: list, keywords: dict, kind: s
 
 
 def _literal_key(values) -> tuple:
-    """A hashable stand-in for literal arguments (a config table by identity)."""
-    out = []
-    for value in values:
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-            out.append((value[0], _literal_key([value[1]])))
-            continue
-        try:
-            hash(value)
-            out.append((type(value).__name__, value))
-        except TypeError:
-            out.append(("id", id(value)))
-    return tuple(out)
+    """A hashable stand-in for literal arguments: their reprs (a config table's names its object)."""
+    return tuple(repr(value) for value in values)
 
 
 def _switched_off_uncached(facts: Facts, found, positional: list, keywords: dict, kind: str, depth: int) -> bool:
