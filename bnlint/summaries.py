@@ -190,6 +190,15 @@ def _class_summary(
         if frozen_by is not None:
             params_frozen = True
             frozen_site = frozen_site or _freeze_site(frozen_by)
+        for stmt in fn.body:
+            # `self.freeze_bn` as a statement, with `freeze_bn` a property: reading it runs it
+            # (the same as a call of a method).
+            read = stmt.value if isinstance(stmt, ast.Expr) else None
+            if isinstance(read, ast.Attribute) and isinstance(read.value, ast.Name) and read.value.id == "self" and read.attr not in seen:
+                getter = methods.get(read.attr)
+                if getter is not None and any(_dotted(d) == "property" for d in getter.decorator_list):
+                    seen.add(read.attr)
+                    todo.append((getter, outer_conditional, outer_test))
         for call, conditional in _calls_in_order(fn.body):
             conditional = conditional or outer_conditional
             receiver = _receiver(call)
@@ -203,7 +212,7 @@ def _class_summary(
                 freezes = True
                 freeze_tests.append(_param_test_around(fn, call, params) if fn is init else outer_test)
             elif isinstance(call.func, ast.Attribute) and call.func.attr == "apply" and receiver and receiver.split(".")[0] == "self":
-                freezes = freezes or _applies_eval(call, methods, definitions)
+                freezes = freezes or _applies_eval(call, methods, definitions, aliases)
             elif receiver == "self" and isinstance(call.func, ast.Attribute) and call.func.attr in methods and call.func.attr not in seen:
                 seen.add(call.func.attr)
                 todo.append((methods[call.func.attr], conditional, _param_test_around(fn, call, params) if fn is init else outer_test))
@@ -692,21 +701,24 @@ def _dotted(node: ast.AST) -> Optional[str]:
     return dotted_name(node)
 
 
-def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"]) -> bool:
+def _applies_eval(call: ast.Call, methods: Dict[str, ast.AST], definitions: Dict[str, "Definition"], aliases: Dict[str, str]) -> bool:
     """`self.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)`, or a function
-    of the module or a method of the class that calls `.eval()` (`set_bn_eval`); a function
-    defined elsewhere (or `init_weights`, which calls no `.eval()`) freezes nothing we can see."""
+    of the module or a method of the class that puts BatchNorm (or every submodule) in eval
+    (`set_bn_eval`; ``apply_effect``); a function defined elsewhere (or `init_weights`, which
+    calls no `.eval()`, or one that switches only dropout) freezes nothing we can see."""
+    from bnlint.inventory import is_bn_class, qualify
+
     if not call.args:
         return False
     fn = call.args[0]
     body: Optional[ast.AST] = None
     if isinstance(fn, ast.Lambda):
-        body = fn.body
+        body = fn
     elif isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name) and fn.value.id == "self":
         body = methods.get(fn.attr)
     elif isinstance(fn, ast.Name):
-        body = definitions.get(fn.id)
-    return body is not None and any(isinstance(n, ast.Call) and _mode_of(n) == EVAL for n in ast_walk(body))
+        body = definitions.get(fn.id)  # type: ignore[assignment]
+    return body is not None and apply_effect(body, lambda name: is_bn_class(qualify(name, aliases))) is not None
 
 
 def _function_summary(

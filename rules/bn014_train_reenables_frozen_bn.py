@@ -21,7 +21,8 @@ class TrainReenablesFrozenBN(Rule):
     of every epoch.
 
     The freeze may also happen where the model is built: a constructor that
-    puts BN layers in eval (`if cfg.freeze_bn: self._freeze_bn()`), in this
+    puts BN layers in eval (`if cfg.freeze_bn: self._freeze_bn()`, or a
+    statement reading a property whose getter does, `self.freeze_bn`), in this
     file or in a project module it imports, is read from its definition (the
     most common real shape of this bug). A constructor that freezes only under
     one of its parameters (`if bn_freeze:`) freezes where the caller's argument
