@@ -181,9 +181,8 @@ class CallerIndex:
                         unknown = True  # a module of unknown content pickled too: what comes back is not known
             all_bn = bool(kinds) and not unknown and all(bn for bn, _ in kinds)
             all_mode_sensitive = bool(kinds) and not unknown
-            self._answers[key] = (all_bn, all_mode_sensitive and not all_bn)
-            self._answers[(scope, "pickled in train mode")] = bool(kinds) and in_train_mode
-        return self._answers[key]
+            self._answers[key] = (all_bn, all_mode_sensitive and not all_bn, bool(kinds) and in_train_mode)
+        return self._answers[key][:2]
 
     def _may_switch_modes(self, caller_path: str, tree: ast.Module, inv: "ModuleInventory", call: ast.Call) -> bool:
         """May the function ``call`` runs leave a module it is handed in another mode?  A function
@@ -198,12 +197,10 @@ class CallerIndex:
         qualified = inv.resolve(callee)
         if qualified.lstrip(".").split(".")[0] in THIRD_PARTY_ROOTS:
             return False
-        target = self._target(caller_path, inv, callee) if callee else None
-        if target is not None:
-            module = self.index.inventory_for_path(target[0])
+        if callee and self._target(caller_path, inv, callee) is not None:
             definition = self.index.definition(caller_path, qualified)
             fn = definition[2][0].get(definition[1]) if definition is not None else None
-            return module is None or fn is None or _switches_modes(fn)
+            return fn is None or _switches_modes(fn)
         if "." in callee and not inv.is_imported(head):
             # `writer.add_graph(model, x)`: a method of an object the file built with a library
             # class (`writer = SummaryWriter(...)`)
@@ -218,8 +215,9 @@ class CallerIndex:
         and trained: the pickling files never switch the pickled object's mode (`.eval()`,
         `.train(False)`) and hand it to nothing but `torch.save`, a wrapper and its optimizer (a
         `validate(model)` may put it in eval; the pickle keeps `training`)?"""
-        self.pickled_module_kinds(path)
-        return bool(self._answers.get((self._scope_of(os.path.abspath(path)), "pickled in train mode")))
+        if self.pickled_module_kinds(path) == (False, False):
+            return False
+        return self._answers[(self._scope_of(os.path.abspath(path)), "pickled")][2]
 
     def mode_switched_by_importers(self, path: str, attribute: str, class_name: str) -> bool:
         """Does a Python file of the project that imports ``class_name`` from ``path``'s module
@@ -449,12 +447,17 @@ class CallerIndex:
             yield None
 
 
-def _switches_modes(fn: ast.AST) -> bool:
-    """Has ``fn`` a mode switch anywhere in it (`.eval()`, `.train(False)`, `.train(mode)`)?"""
-    return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and (n.func.attr == "eval" or (n.func.attr == "train" and bool(n.args or n.keywords)))
-        for n in ast_nodes(fn)
+def _is_mode_switch(node: ast.AST) -> bool:
+    """`x.eval()`, `x.train(False)`, `x.train(mode)`: a call that may leave a module in eval."""
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and (node.func.attr == "eval" or (node.func.attr == "train" and bool(node.args or node.keywords)))
     )
+
+
+def _switches_modes(fn: ast.AST) -> bool:
+    """Has ``fn`` a mode switch anywhere in it?"""
+    return any(_is_mode_switch(n) for n in ast_nodes(fn))
 
 
 def _never_switched(tree: ast.Module, saved: ast.AST, inv: "ModuleInventory", may_switch: "Any") -> bool:
@@ -471,8 +474,7 @@ def _never_switched(tree: ast.Module, saved: ast.AST, inv: "ModuleInventory", ma
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        switches = isinstance(func, ast.Attribute) and (func.attr == "eval" or (func.attr == "train" and bool(node.args or node.keywords)))
-        if switches and (dotted_name(func.value) or "").split(".")[0] == saved.id:  # type: ignore[attr-defined]
+        if _is_mode_switch(node) and (dotted_name(func.value) or "").split(".")[0] == saved.id:  # type: ignore[attr-defined]
             return False  # `net.eval()`, `net.backbone.eval()`
         callee = inv.resolve(dotted_name(func) or "")
         handed = any(isinstance(a, ast.Name) and a.id == saved.id for a in list(node.args) + [k.value for k in node.keywords])

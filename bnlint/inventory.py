@@ -2505,70 +2505,50 @@ class ProjectIndex:
         self._base_self_calls: Dict[Tuple[str, Tuple[str, ...]], Dict[str, Tuple[Tuple[str, ...], bool]]] = {}  # ``base_self_calls``
         self._callers: Any = None  # ``bnlint.callers.CallerIndex``, made on first use
 
-    def argument_evidence(self, path: str, name: str, position: int, keyword: str) -> Any:
-        """A call site in another project module that hands the top-level function (or class)
-        ``name`` of ``path`` a model with BatchNorm (else dropout) for the parameter at
-        ``position`` / ``keyword``: a ``bnlint.callers.CallerEvidence``, or None."""
+    def _caller_index(self) -> Any:
+        """The ``bnlint.callers.CallerIndex`` over this index, made on first use."""
         if self._callers is None:
             from bnlint.callers import CallerIndex
 
             self._callers = CallerIndex(self)
-        return self._callers.argument_evidence(path, name, position, keyword)
+        return self._callers
+
+    def argument_evidence(self, path: str, name: str, position: int, keyword: str) -> Any:
+        """A call site in another project module that hands the top-level function (or class)
+        ``name`` of ``path`` a model with BatchNorm (else dropout) for the parameter at
+        ``position`` / ``keyword``: a ``bnlint.callers.CallerEvidence``, or None."""
+        return self._caller_index().argument_evidence(path, name, position, keyword)
 
     def passes_plain_model(self, path: str, name: str, position: int, keyword: str) -> bool:
         """A call site in another project module that hands the top-level function (or class)
         ``name`` of ``path`` a model known to hold neither BatchNorm nor dropout for the parameter
         at ``position`` / ``keyword`` (``bnlint.callers.CallerIndex.passes_plain_model``)."""
-        if self._callers is None:
-            from bnlint.callers import CallerIndex
-
-            self._callers = CallerIndex(self)
-        return self._callers.passes_plain_model(path, name, position, keyword)
+        return self._caller_index().passes_plain_model(path, name, position, keyword)
 
     def mode_switched_by_importers(self, path: str, attribute: str, class_name: str) -> bool:
         """``CallerIndex.mode_switched_by_importers``: a file importing ``class_name`` from
         ``path``'s module switches something named ``attribute``."""
-        if self._callers is None:
-            from bnlint.callers import CallerIndex
-
-            self._callers = CallerIndex(self)
-        return self._callers.mode_switched_by_importers(path, attribute, class_name)
+        return self._caller_index().mode_switched_by_importers(path, attribute, class_name)
 
     def class_built_by_importers(self, path: str, class_name: str) -> bool:
         """``CallerIndex.class_built_by_importers``: a file importing ``class_name`` from ``path``'s
         module builds an instance of it."""
-        if self._callers is None:
-            from bnlint.callers import CallerIndex
-
-            self._callers = CallerIndex(self)
-        return self._callers.class_built_by_importers(path, class_name)
+        return self._caller_index().class_built_by_importers(path, class_name)
 
     def pickled_module_kinds(self, path: str) -> Tuple[bool, bool]:
         """``CallerIndex.pickled_module_kinds``: (BatchNorm, dropout) of the whole modules the
         other files of the project pickle with `torch.save(model, ...)`."""
-        if self._callers is None:
-            from bnlint.callers import CallerIndex
-
-            self._callers = CallerIndex(self)
-        return self._callers.pickled_module_kinds(path)
+        return self._caller_index().pickled_module_kinds(path)
 
     def pickled_in_train_mode(self, path: str) -> bool:
         """``CallerIndex.pickled_in_train_mode``: were those modules pickled in train mode?"""
-        if self._callers is None:
-            from bnlint.callers import CallerIndex
-
-            self._callers = CallerIndex(self)
-        return self._callers.pickled_in_train_mode(path)
+        return self._caller_index().pickled_in_train_mode(path)
 
     def mode_switched_elsewhere(self, path: str, attribute: str, mentioning: Optional[str] = None) -> bool:
         """Does another Python file of ``path``'s project call `.eval()` or `.train(...)` on
         something named ``attribute`` (`model.encoder.resnet.eval()` in the training script)?
         ``mentioning``: only a file whose text also names this (the class that owns the part)."""
-        if self._callers is None:
-            from bnlint.callers import CallerIndex
-
-            self._callers = CallerIndex(self)
-        return self._callers.mode_switched_elsewhere(path, attribute, mentioning)
+        return self._caller_index().mode_switched_elsewhere(path, attribute, mentioning)
 
     def _is_file(self, path: str) -> bool:
         """``os.path.isfile``, asked once per path for the index's lifetime (the LSP server
