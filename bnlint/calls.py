@@ -49,6 +49,8 @@ def ast_iterated_source(node):
 
 # Copies: a new module in the mode of the one copied.
 COPY_CALLS = frozenset({"copy.deepcopy", "torch.optim.swa_utils.AveragedModel", "deepcopy", "AveragedModel"})
+# Module methods that put trained weights into a model.
+WEIGHT_LOADING_METHODS = frozenset({"load_state_dict", "load_weights", "load_checkpoint", "load_pretrained", "load_pretrained_weights", "init_weights_from"})
 # Module methods that neither change a mode nor run a forward.
 PLAIN_MODULE_METHODS = frozenset(
     {

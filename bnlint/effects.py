@@ -35,7 +35,7 @@ import ast
 
 from bnlint.astwalk import rewritable_copy
 from bnlint.astwalk import walk as ast_walk
-from bnlint.calls import PLAIN_MODULE_METHODS, WRAPPER_LEAVES, keeps_modes
+from bnlint.calls import PLAIN_MODULE_METHODS, WEIGHT_LOADING_METHODS, WRAPPER_LEAVES, keeps_modes
 from bnlint.eval_names import RECALIBRATION_RE, RUNNING_STATS, STATS_RESET_METHODS, eval_data_verdict, is_called_eval_routine_name
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE, dotted_name
 from bnlint.records import record
@@ -66,6 +66,8 @@ class ParamEffect:
     steps: Tuple[Tuple[str, str], ...] = ()
     # A generator (a `@contextmanager`): the mode at its `yield`, the body of the `with`.
     at_yield: Optional[str] = None
+    # Loads weights into it (`model.load_state_dict(...)` in a checkpoint helper).
+    loads_weights: bool = False
 
     @property
     def freezes_bn(self) -> bool:
@@ -102,6 +104,16 @@ class FunctionEffects:
         """A method's summary as its calls on an instance see it: `self` is not passed."""
         return FunctionEffects(self.name, self.path, self.line, self.positional[1:], self.keyword_only, self.effects)
 
+    def keeping(self, kept: FrozenSet[str]) -> "FunctionEffects":
+        """The summary of a constructor that keeps the parameters ``kept`` in the instance
+        (`self.model = model`): what happens to those later is the instance's methods' doing,
+        unknown to a summary of the call."""
+        if not kept:
+            return self
+        base = self.effects
+        effects = _ParamEffects(base._fn, base._resolve, base._functions, base._depth, tuple(base._names), base._literals, kept)
+        return FunctionEffects(self.name, self.path, self.line, self.positional, self.keyword_only, effects)
+
     def specialised(self, literals: "Dict[str, object]") -> "FunctionEffects":
         """The summary for a call that binds parameters to literals (`skip_epoch_stats=True`, or a
         literal default left in place): the branches they rule out are not taken.  Only the
@@ -116,7 +128,7 @@ class FunctionEffects:
         cache = self.effects._specialised
         if key not in cache:
             base = self.effects
-            cache[key] = _ParamEffects(fn, base._resolve, base._functions, base._depth, tuple(base._names), bound)
+            cache[key] = _ParamEffects(fn, base._resolve, base._functions, base._depth, tuple(base._names), bound, base._kept)
         return FunctionEffects(self.name, self.path, self.line, self.positional, self.keyword_only, cache[key])
 
     def literal_defaults(self) -> "Dict[str, object]":
@@ -350,8 +362,12 @@ class _ParamEffects:
     a caller asks only about the parameters it hands a model to (library code has functions with
     many parameters, and call chains many functions deep)."""
 
-    def __init__(self, fn: ast.AST, resolve, functions: "Dict[str, ast.AST]", depth: int, names: Tuple[str, ...], literals: "Optional[Dict[str, object]]" = None) -> None:
+    def __init__(
+        self, fn: ast.AST, resolve, functions: "Dict[str, ast.AST]", depth: int, names: Tuple[str, ...],
+        literals: "Optional[Dict[str, object]]" = None, kept: FrozenSet[str] = frozenset(),
+    ) -> None:
         self._fn, self._resolve, self._functions, self._depth = fn, resolve, functions, depth
+        self._kept = kept  # a constructor's parameters it keeps in the instance: unknown after the call
         self._literals = literals or {}  # parameters a call binds to literals (``FunctionEffects.specialised``)
         self._specialised: Dict[tuple, "_ParamEffects"] = {}
         self._names = set(names) - {"self", "cls"}
@@ -371,6 +387,8 @@ class _ParamEffects:
         key = (name, True) if element else name
         if key in self._done:
             return self._done[key]
+        if name in self._kept:
+            return ParamEffect(exit=UNKNOWN)
         if (self, key) in _ParamEffects._active:
             _ParamEffects._cut = True
             return ParamEffect(exit=UNKNOWN)  # a recursive call: unknown
@@ -585,7 +603,8 @@ def method_reaches_dropout(cls: ast.ClassDef, name: str, holds_dropout: "Callabl
     params = {a.arg for a in init.args.args[1:] + init.args.kwonlyargs} if init is not None else set()
     if any(isinstance(value, ast.Name) and value.id in params for value in values):
         return True
-    return any(isinstance(n, ast.Call) and holds_dropout(dotted_name(n.func) or "") for value in values for n in ast_walk(value))
+    # (`self.rnn = nn.GRU(h, h, 2, dropout=p)`: a layer built with a rate is dropout too.)
+    return any(isinstance(n, ast.Call) and (holds_dropout(dotted_name(n.func) or "") or is_dropout_call(n)) for value in values for n in ast_walk(value))
 
 
 def is_module_class(cls: ast.ClassDef, classes: "Dict[str, ast.ClassDef]", _depth: int = 0) -> bool:
@@ -760,6 +779,7 @@ class _ParamRun:
         self.yields: List[FrozenSet[str]] = []
         # ("mode", m) / ("freeze", "") / ("forward", index into self.forwards), in source order.
         self.steps: List[Tuple[str, object]] = []
+        self.loads_weights = False
         # (A `test_model()` that project code calls, as it does here, is no pytest test.)
         self.eval_fn = is_called_eval_routine_name(fn.name)  # type: ignore[attr-defined]
         # BN recalibration (precise BN, `update_bn_stats`): train-mode forwards on purpose, no evaluation.
@@ -866,6 +886,7 @@ class _ParamRun:
             exit=exit_mode,
             forwards=tuple(forwards),
             steps=tuple(steps),
+            loads_weights=self.loads_weights,
         )
 
     def dead_under_literals(self) -> Set[int]:
@@ -1231,6 +1252,8 @@ class _ParamRun:
                     return modes
                 if meth == "apply":
                     return self.applied(call, modes)
+                if meth in WEIGHT_LOADING_METHODS:
+                    self.loads_weights = True
                 if meth in PLAIN_MODULE_METHODS:
                     return modes
                 run = self.method_run(meth, "self") if parts[0] == "self" else None

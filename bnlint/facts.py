@@ -734,6 +734,25 @@ class Facts:
             self._aliases_of_functions = found
         return self._aliases_of_functions
 
+    def imported_alias(self, name: str) -> Optional[str]:
+        """`check = run_validation` with `run_validation` imported, the only binding of `check` in
+        the file: the imported name a call of `check(...)` runs; else None."""
+        table = self.__dict__.get("_imported_aliases")
+        if table is None:
+            values: Dict[str, cst.BaseExpression] = {}
+            stores: Dict[str, int] = {}
+            for node in self.iter_nodes(self.module):
+                if isinstance(node, cst.Name) and self.is_store(node):
+                    stores[node.value] = stores.get(node.value, 0) + 1
+                elif isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                    values[node.targets[0].target.value] = node.value
+            table = {
+                alias: value.value for alias, value in values.items()
+                if stores.get(alias) == 1 and isinstance(value, cst.Name) and self.inventory.is_imported(value.value)
+            }
+            self.__dict__["_imported_aliases"] = table
+        return table.get(name)
+
     def option_default(self, expr: cst.BaseExpression) -> Optional[str]:
         """`args.arch` where this file parses its options with argparse: the string default of the
         one `add_argument` that stores into `arch` (`default="resnet50"`), the value the option
@@ -802,6 +821,19 @@ class Facts:
             found |= more
         return frozenset(found)
 
+    def collecting_list(self, call: cst.CSTNode) -> Optional[Tuple[cst.Name, cst.Call]]:
+        """(the list's name, the collecting call) for a value collected into a list as a statement
+        of its own, `outs.append(net(x))` or `outs.extend(net(x).split(2))`; else None."""
+        for parent in self.ancestors(call):
+            if isinstance(parent, cst.Call) and isinstance(parent.func, cst.Attribute) and parent.func.attr.value in ("append", "extend", "insert"):
+                receiver = parent.func.value
+                if isinstance(receiver, cst.Name) and isinstance(self.parent(parent), cst.Expr):
+                    return receiver, parent
+                return None
+            if isinstance(parent, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.FunctionDef, cst.Lambda)):
+                return None
+        return None
+
     def never_runs(self, node: cst.CSTNode) -> bool:
         """Is ``node`` on a branch of an `if` that never runs: its test is a literal (`if 0:`), or
         reads names that are
@@ -824,8 +856,17 @@ class Facts:
             if anc is scope:
                 return False
             if isinstance(anc, cst.If) and child is not anc.test and (child is anc.body or child is anc.orelse):
-                tested = sorted(({n.value for n in walk(anc.test) if isinstance(n, cst.Name)} | ({anc.test.value} if isinstance(anc.test, cst.Name) else set())) - {"True", "False", "None"})
                 choices = []
+                # `if args.lr_decay > 0:` of an option this file parses: its default, as the program
+                # runs as written (`args` itself is then not what is tested).
+                options = self._tested_options(anc.test)
+                heads = {name.split(".")[0] for name in options}
+                choices.extend([(name, value)] for name, value in sorted(options.items()))
+                names = [
+                    n for n in walk(anc.test) if isinstance(n, cst.Name)
+                    and not (isinstance(self.parent(n), cst.Attribute) and (self.parent(n).attr is n or (n.value in heads and self.parent(n).value is n)))
+                ]
+                tested = sorted(({n.value for n in names} | ({anc.test.value} if isinstance(anc.test, cst.Name) else set())) - {"True", "False", "None"})
                 for name in tested:
                     if name in params:
                         values = None if self.assignments_to(name, fn) else self.parameter_values(fn, name)  # type: ignore[arg-type]
@@ -847,6 +888,56 @@ class Facts:
                             return True
             child = anc
         return False
+
+    def _tested_options(self, test: cst.BaseExpression) -> Dict[str, object]:
+        """`args.<dest>` read by ``test`` -> the literal default of the one `add_argument` of this
+        file storing into ``dest`` (`store_true` gives False), for options nothing in the file
+        assigns (`args.lr_decay = 0`); only when every `<x>.<dest>` the test reads has one."""
+        out: Dict[str, object] = {}
+        for node in walk(test):
+            if not (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)):
+                continue
+            value = self.option_value(node)
+            if value is NOT_LITERAL:
+                return {}
+            out[f"{node.value.value}.{node.attr.value}"] = value
+        return out
+
+    def option_value(self, expr: cst.Attribute) -> object:
+        """The literal default of the option `args.<dest>` (``option_default`` for any literal:
+        numbers, booleans, None, strings; `action="store_true"` without a default gives False),
+        or NOT_LITERAL: none, several, not a literal, or assigned in this file."""
+        dest = expr.attr.value
+        cache = self.__dict__.setdefault("_option_values", {})
+        if dest not in cache:
+            cache[dest] = self._option_value(dest)
+        return cache[dest]
+
+    def _option_value(self, dest: str) -> object:
+        found: List[object] = []
+        for call in self.calls:
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call):
+                default = call_arg(call, "default")
+                action = call_arg(call, "action")
+                if default is not None:
+                    value = literal_value(default.value)
+                elif action is not None and literal_value(action.value) in ("store_true", "store_false"):
+                    value = literal_value(action.value) == "store_false"
+                else:
+                    value = None if action is None else NOT_LITERAL
+                if value is NOT_LITERAL or not isinstance(value, (str, int, float, bool, type(None))):
+                    return NOT_LITERAL
+                found.append(value)
+        if len(found) != 1:
+            return NOT_LITERAL
+        for node in self.iter_nodes(self.module):
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if any(isinstance(t, cst.Attribute) and t.attr.value == dest for t in targets):
+                    return NOT_LITERAL
+            elif isinstance(node, cst.Call) and dotted(node.func) == "setattr":
+                return NOT_LITERAL  # (`setattr(args, key, value)` from a config file)
+        return found[0]
 
     def named_with_bn(self, call: cst.Call) -> bool:
         """Does ``call`` build, by a name this file decides (``string_values``), an architecture

@@ -1837,6 +1837,11 @@ def _local_summary(
                 inv.partial_train_override.add(name)
                 continue
             inv.bn_eval_train_override.add(name)
+        elif override is not None and _leaves_constructor_freeze(override, methods.get("__init__")):
+            # `def train(self, mode=True): self.training = mode; for part in [self.top, self.head]:
+            # part.train(mode)`, never `super().train(mode)`: the part the constructor froze
+            # (`self.stem.eval()`) is not among those it switches, so it stays in eval.
+            inv.bn_eval_train_override.add(name)
         elif _forward_refreezes(methods.get("forward"), inv.functions, methods):
             # `forward` puts the BN layers back in eval before they run (`if self.bn_freezed:
             # self.freeze_bn()`): whatever `.train()` did, they normalise with running statistics.
@@ -2350,6 +2355,72 @@ def _children_are_leaf_layers(init: Optional[ast.AST], inv: "ModuleInventory") -
     return True
 
 
+def _self_part(node: ast.AST) -> Optional[str]:
+    """`self.<attr>` -> attr."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _parts_switched_by_override(fn: ast.AST) -> Optional[Set[str]]:
+    """The `self` attributes a `train()` override switches itself (`self.top.train(mode)`, `for
+    part in [self.top, self.head]: part.train(mode)`, also through their children, `for child in
+    part.children(): child.train(mode)`), when that is all it switches: None when it calls the
+    base's `train` (`super().train(mode)`), walks `self.children()` or `self.modules()`, applies a
+    function to `self`, or calls `.train`/`.eval` on anything else."""
+    looped: Dict[str, Set[str]] = {}  # loop variable -> the parts of `self` it runs over
+    for node in ast_nodes(fn):
+        if not (isinstance(node, ast.For) and isinstance(node.target, ast.Name)):
+            continue
+        it = node.iter
+        if isinstance(it, (ast.List, ast.Tuple)):
+            parts = [_self_part(e) for e in it.elts]
+            if all(parts):
+                looped[node.target.id] = set(parts)  # type: ignore[arg-type]
+        elif isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in ("children", "modules"):
+            owner = it.func.value
+            parts = {_self_part(owner)} if _self_part(owner) else looped.get(owner.id) if isinstance(owner, ast.Name) else None  # type: ignore[assignment]
+            if parts:
+                looped[node.target.id] = set(parts)
+    switched: Set[str] = set()
+    for node in ast_nodes(fn):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        receiver = node.func.value
+        if node.func.attr in ("children", "modules", "named_children", "named_modules", "apply"):
+            if isinstance(receiver, ast.Name) and receiver.id == "self":
+                return None
+            continue
+        if node.func.attr not in ("train", "eval", "requires_grad_"):
+            continue
+        part = _self_part(receiver)
+        if part is not None:
+            switched.add(part)
+        elif isinstance(receiver, ast.Name) and receiver.id in looped:
+            switched.update(looped[receiver.id])
+        else:
+            return None  # `super().train(mode)`, `nn.Module.train(self, mode)`, a helper's module
+    for node in ast_nodes(fn):
+        if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == "self" for a in node.args):
+            return None  # `nn.Module.train(self, mode)`, `set_mode(self, mode)`
+    return switched
+
+
+def _leaves_constructor_freeze(override: ast.AST, init: Optional[ast.AST]) -> bool:
+    """Does the `train()` override switch only parts other than those the constructor put in
+    eval (`self.stem.eval()` in `__init__`)?"""
+    switched = _parts_switched_by_override(override)
+    if switched is None or init is None:
+        return False
+    frozen = {
+        part for node in ast_nodes(init)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+            node.func.attr == "eval" or (node.func.attr == "train" and [getattr(a, "value", None) for a in node.args[:1]] == [False])
+        ) and (part := _self_part(node.func.value)) is not None
+    }
+    return bool(frozen) and not frozen & switched
+
+
 def _train_override_evals_bn(fn: ast.AST, functions: Dict[str, ast.AST], methods: Dict[str, ast.AST], _seen: Optional[Set[int]] = None) -> bool:
     """A ``train()`` override that puts something (the BN layers) back into eval mode.
 
@@ -2386,6 +2457,40 @@ _MAX_INDEX_BYTES = 2_000_000
 # Training code finds its BN within a few modules; framework internals, where every module
 # reaches every other, would otherwise be summarised almost entirely for each linted file.
 MAX_IMPORT_HOPS = 3
+
+
+_COPIES = frozenset({"deepcopy", "copy.deepcopy", "copy.copy"})
+
+
+def _kept_arguments(init: ast.AST) -> Set[str]:
+    """The parameters of the constructor ``init`` that it keeps, or something reached from them,
+    in an attribute, a container or another object (`self.model = model`, `self.head =
+    model.fc`, `self.nets.append(DataParallel(model))`); a `deepcopy(model)` keeps a copy.
+    `*args`/`**kwargs` are kept whole."""
+    args = init.args  # type: ignore[attr-defined]
+    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} - {"self"}
+    kept = {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+
+    def reached(value: ast.AST) -> Set[str]:
+        if isinstance(value, ast.Call) and dotted_name(value.func) in _COPIES:
+            return set()
+        if isinstance(value, ast.Name):
+            return {value.id} & params
+        return set().union(*(reached(child) for child in ast.iter_child_nodes(value)))
+
+    for node in ast_walk(init):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(not isinstance(t, ast.Name) for t in targets):
+                kept |= reached(node.value)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _KEEPING_METHODS:
+            kept |= set().union(*(reached(a) for a in list(node.args) + [k.value for k in node.keywords]))
+        elif isinstance(node, ast.Call) and dotted_name(node.func) == "setattr":
+            kept |= set().union(*(reached(a) for a in node.args[2:]))
+    return kept
+
+
+_KEEPING_METHODS = frozenset({"append", "extend", "insert", "add_module", "register_module", "update", "setdefault"})
 
 
 def _literal_path(expr: ast.AST) -> Optional[str]:
@@ -3009,15 +3114,36 @@ class ProjectIndex:
         self._by_path[path] = inv
         return inv
 
-    def function_effects(self, from_path: str, qualified: str, depth: int = 0) -> Any:
+    def function_effects(self, from_path: str, qualified: str, depth: int = 0, constructors: bool = False) -> Any:
         """What the project function ``qualified`` (as imported in ``from_path``) does to the
         models handed to it (``bnlint.effects.FunctionEffects``), or None: not a project
-        function, a method, or unreadable."""
+        function, a method, or unreadable.  With ``constructors``, a project class too: what
+        building an instance does to them (``_constructor_effects``; for the summaries, where an
+        unread callee is unknown anyway; the mode analysis follows the objects a constructor
+        keeps itself)."""
         found = self.definition(from_path, qualified, 0)
+        if constructors and found is not None and found[1] in found[2][2]:
+            module_path, name, (functions, aliases, classes) = found
+            return self._constructor_effects(module_path, classes[name], functions, aliases, classes, depth)
         if found is None or found[1] not in found[2][0]:
             return None
         module_path, name, (functions, aliases, _) = found
         return self._function_effects_in(module_path, name, functions, aliases, depth)
+
+    def _constructor_effects(self, module_path: str, cls: ast.ClassDef, functions: Dict[str, ast.AST], aliases: Dict[str, str], classes: Dict[str, ast.ClassDef], depth: int) -> Any:
+        """What building an instance of the project class ``cls`` does to the models handed to its
+        constructor (the nearest `__init__` of its project lineage, `self` not passed): a
+        `deepcopy(model)` kept and put in eval leaves the caller's model as it was.  None when no
+        project class of the lineage defines `__init__`, or when it keeps an argument (`self.model
+        = model`): the instance's methods may switch it later, which a summary of the call cannot
+        say (``kept_arguments`` and the trainer-object analysis follow those)."""
+        for owner_path, owner, owner_functions, owner_aliases, _owner_classes in self._class_lineage([(module_path, cls, functions, aliases, classes)]):
+            init = class_method(owner, "__init__")
+            if init is None:
+                continue
+            found = self._method_as_function(owner_path, owner, init, owner_functions, owner_aliases, depth)
+            return found.bound().keeping(frozenset(_kept_arguments(init))) if found is not None else None
+        return None
 
     def inherited_method_effects(self, from_path: str, qualified_bases: "Sequence[str]", method: str, depth: int = 0) -> Any:
         """What the method ``method`` of the first project base class (among ``qualified_bases``, as
@@ -3200,6 +3326,28 @@ class ProjectIndex:
             self._effects[key] = parts or None
         return self._effects[key]
 
+    def inherited_part(self, from_path: str, qualified_base: str, attr: str) -> Optional[Tuple[bool, bool, bool]]:
+        """`self.<attr>` of a subclass that does not set it, built by the constructor of its plain
+        project base ``qualified_base`` of another module (`class SegTrainer(BaseTrainer)`, whose
+        `__init__` runs `self.model = get_model(config)`): (holds BatchNorm, holds dropout, kept in
+        train mode: the constructor leaves it as built, and no method of the base's lineage
+        switches it, rebinds it or hands it to code that might), or None when the base builds no
+        such part."""
+        from bnlint.effects import ENTRY, TRAIN
+
+        part = (self.built_parts(from_path, qualified_base) or {}).get(attr)
+        found = self.class_definition(from_path, qualified_base) if part is not None else None
+        if part is None or found is None:
+            return None
+        module_path, name, functions, aliases, classes = found
+        key = (module_path, f"{name} keeps self.{attr} in train mode")
+        if key not in self._effects:
+            methods = set(self._base_methods(module_path, classes[name], functions, aliases, classes))
+            methods.update(n.name for n in classes[name].body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            effects = [self.attribute_method_effect(from_path, qualified_base, method, attr) for method in sorted(methods)]
+            self._effects[key] = all(effect is None or effect.exit in (ENTRY, TRAIN) for effect in effects)
+        return part[0], part[1], bool(self._effects[key])
+
     def _plain_lineage(self, module_path: str, cls: ast.ClassDef, functions: Dict[str, ast.AST], aliases: Dict[str, str], classes: Dict[str, ast.ClassDef]) -> bool:
         """Is ``cls`` known to be no `nn.Module`: each of its bases, and theirs, is `object` or a
         project class of that kind?  (A base from a library, `BaseModel` of a package not in the
@@ -3332,13 +3480,21 @@ class ProjectIndex:
         return self._class_attribute_holds_bn(inv, module_path, cls, attr, 0)
 
     def _class_attribute_holds_bn(self, inv: ModuleInventory, module_path: str, cls: ast.ClassDef, attr: str, depth: int) -> Optional[bool]:
-        values = []  # (the value assigned to `self.<attr>`, the method assigning it)
-        for method in (n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
-            for node in ast_walk(method):
-                if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets
-                ):
-                    values.append((node.value, method))
+        values = self._attribute_values(cls, attr)  # (the value assigned to `self.<attr>`, the method assigning it)
+        if not values and depth == 0:
+            # Built by a base class (`super().__init__()` of a linear probe building on the
+            # pretraining network): what the nearest base that assigns it builds, in its module.
+            module = self._effect_module(module_path)
+            if module is not None:
+                for base_path, base, _f, _a, _c in self._class_lineage([(module_path, cls, module[0], module[1], module[2])]):
+                    if base is cls:
+                        continue
+                    found = self._attribute_values(base, attr)
+                    base_inv = self.inventory_for_path(base_path) if found else None
+                    if base_inv is not None:
+                        return self._class_attribute_holds_bn(base_inv, base_path, base, attr, depth + 1)
+                    if found:
+                        return None
         answers = []
         for value, method in values:
             part = _parts_of_attribute(value)
@@ -3353,6 +3509,18 @@ class ProjectIndex:
         if any(answers):
             return True
         return False if answers and all(a is False for a in answers) else None
+
+    @staticmethod
+    def _attribute_values(cls: ast.ClassDef, attr: str) -> List[Tuple[ast.AST, ast.AST]]:
+        """(value, method) of each `self.<attr> = value` in the methods of ``cls``."""
+        values = []
+        for method in (n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            for node in ast_walk(method):
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets
+                ):
+                    values.append((node.value, method))
+        return values
 
     def _holds_dropout_value(self, inv: ModuleInventory, module_path: str, value: ast.AST) -> bool:
         """Does ``value`` (an expression of module ``module_path``) build a model with dropout?"""
@@ -3472,9 +3640,12 @@ class ProjectIndex:
         def resolve(dotted: str, at_depth: int) -> Any:
             if dotted in functions:
                 return self._function_effects_in(module_path, dotted, functions, aliases, at_depth)
+            module = self._effect_module(module_path)
+            if module is not None and dotted in module[2]:
+                return self._constructor_effects(module_path, module[2][dotted], functions, aliases, module[2], at_depth)
             head, _, rest = dotted.partition(".")
             target = aliases.get(head)
-            return self.function_effects(module_path, f"{target}.{rest}" if rest else target, at_depth) if target else None
+            return self.function_effects(module_path, f"{target}.{rest}" if rest else target, at_depth, constructors=True) if target else None
 
         return resolve
 

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List
 import libcst as cst
 
 from bnlint.astwalk import walk as ast_walk
-from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, OPTIMIZER_STEP_METHODS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WRAPPER_LEAVES, iterated_source, keeps_modes
+from bnlint.calls import COMPARISON_FUNCTIONS, COPY_CALLS, OPTIMIZER_STEP_METHODS, PASS_THROUGH_METHODS, PLAIN_MODULE_METHODS, WEIGHT_LOADING_METHODS, WRAPPER_LEAVES, iterated_source, keeps_modes
 from bnlint.inventory import MODULE_METHODS_KEEPING_MODE as KEEPS_MODE
 
 _LIGHTNING_TRAINERS = frozenset({
@@ -76,7 +76,6 @@ _EXIT_CALLS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 _NAMESPACE_CALLS = frozenset({"dict", "types.SimpleNamespace", "argparse.Namespace", "easydict.EasyDict", "addict.Dict", "munch.Munch"})
 # Methods of a dict or namespace that leave what it holds as it is.
 _BUNDLE_READS = frozenset({"get", "keys", "__contains__", "copy", "__len__"})
-_WEIGHT_LOADING_METHODS = {"load_state_dict", "load_weights", "load_checkpoint", "load_pretrained", "load_pretrained_weights", "init_weights_from"}
 _WEIGHT_KEYWORDS = {"pretrained", "weights", "encoder_weights", "pretrained_backbone", "checkpoint", "ckpt", "weights_path", "pretrained_path"}
 # Calls on a model (or a part of it) that may change what mode it, or its BN layers, run in.
 # Methods of library models that run the model's forward (decoding): method -> library prefix.
@@ -407,6 +406,8 @@ class ModesAnalysis:
         self._globals_at_entry: Optional[State] = None
         self._no_training: Optional[bool] = None
         self._attr_train_cache: Dict[Tuple[int, str], bool] = {}
+        self._inherited_parts: Dict[cst.ClassDef, Dict[str, Optional[Tuple[bool, bool, bool]]]] = {}
+        self._memo: Dict[Tuple[str, str], bool] = {}
         self._instances_cache: Optional[Dict[str, cst.ClassDef]] = None
         self._inlined: Set[int] = set()  # calls of this file's functions that were analysed inline
         self._globals_declared: Optional[Set[str]] = None
@@ -1137,6 +1138,11 @@ class ModesAnalysis:
                 from_subclasses = not built
             if from_subclasses:
                 built = self._built_by_subclasses(cls, expr.attr.value)
+            inherited = self._imported_base_part(cls, expr.attr.value) if from_subclasses and not built else None
+            if inherited is not None:
+                # `self.model` built by a base class of another project module (`BaseTrainer`).
+                holds, dropout = inherited[0], inherited[1] and not inherited[0]
+                from_subclasses = False
             for value, scope in built:  # (`self.model = model`: a parameter, unknown here)
                 if self._value_holds_bn(value, scope):
                     holds = True
@@ -1345,6 +1351,26 @@ class ModesAnalysis:
                 todo.append(found)
         return False
 
+    def _imported_base_part(self, cls: cst.ClassDef, attr: str) -> Optional[Tuple[bool, bool, bool]]:
+        """``ProjectIndex.inherited_part`` for `self.<attr>` of ``cls``, a class of this file whose
+        bases are plain project classes of other modules (or `object`), the first of them that
+        builds the part in its constructor."""
+        if not self.facts.path or self.facts.index is None or not cls.bases:
+            return None
+        if cls in self._inherited_parts and attr in self._inherited_parts[cls]:
+            return self._inherited_parts[cls][attr]
+        inv = self.facts.inventory
+        answer = None
+        names = [dotted(base.value) for base in cls.bases]
+        if not cls.keywords and all(name == "object" or (name and inv.is_imported(name)) for name in names):
+            for name in names:
+                if name != "object":
+                    answer = self.facts.index.inherited_part(self.facts.path, inv.resolve(name), attr)  # type: ignore[arg-type]
+                    if answer is not None:
+                        break
+        self._inherited_parts.setdefault(cls, {})[attr] = answer
+        return answer
+
     def _built_by_local_bases(self, cls: cst.ClassDef, attr: str) -> List[Tuple[cst.BaseExpression, cst.CSTNode]]:
         """The calls that build `self.<attr>` in the nearest base class of this file that assigns
         it (what `super().__init__()` runs for the subclass)."""
@@ -1532,6 +1558,11 @@ class ModesAnalysis:
             )
             if result:
                 result = not self._attr_may_be_switched(cls, attr, to_train_ok=True)
+        if not result and not self._self_assignments(cls).get(attr) and not self._built_by_local_bases(cls, attr):
+            # Built by the constructor of a plain base class of another module, which keeps it
+            # in train mode; then nothing here may switch it either.
+            inherited = self._imported_base_part(cls, attr)
+            result = inherited is not None and inherited[2] and not self._attr_may_be_switched(cls, attr, to_train_ok=True)
         self._attr_train_cache[key] = result
         return result
 
@@ -2666,8 +2697,10 @@ class ModesAnalysis:
         callee = self.facts.callee(value) if isinstance(value, cst.Call) else None
         if not explicit and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in KEEPS_MODE:
             callee = self.facts.callee(unmoved(value))  # `AutoModel.from_pretrained(...).to("cuda")`: the loader's mode, moved
-        if mode == TRAIN and callee == "torch.hub.load":
-            mode = UNKNOWN  # what the hub entry point does to the mode is not in this project
+        if mode == TRAIN and callee == "torch.hub.load" and not _torchvision_hub_entry(value):
+            # What the hub entry point does to the mode is not in this project (torchvision's,
+            # `torch.hub.load("pytorch/vision", "resnet50")`, are its model builders: train mode).
+            mode = UNKNOWN
         elif mode == TRAIN and inv_built_in_eval_mode(callee):
             mode = EVAL  # `AutoModel.from_pretrained(...)` returns the model in eval mode
         elif mode == TRAIN and built is not None:
@@ -3377,7 +3410,7 @@ class ModesAnalysis:
                 if meth in ("forward", "module") and not sub:
                     self._forward(call, obj, st, fr, recv)
                     return None
-                if meth in _WEIGHT_LOADING_METHODS:
+                if meth in WEIGHT_LOADING_METHODS:
                     obj.has_weights = True
                 if meth in PLAIN_MODULE_METHODS:
                     return obj if (meth in KEEPS_MODE and not sub) else None
@@ -3680,6 +3713,8 @@ class ModesAnalysis:
         does not give it (`self.student.distill_loss(...)`)."""
         name = dotted(call.func)
         inv = self.facts.inventory
+        if name and "." not in name and not inv.is_imported(name):
+            name = self.facts.imported_alias(name) or name  # `check = run_validation`, then `check(net, ...)`
         inherited = bases or (self._inherited_bases(call, name) if not entering else None)
         if inherited is None and not entering:
             inherited = self._instance_class(call, fr)
@@ -3867,6 +3902,8 @@ class ModesAnalysis:
         ``callee``: the ``FunctionEffects`` called, to read the callables the call hands it."""
         from bnlint.effects import TRAIN_MODE_ONLY
 
+        if effect.loads_weights:
+            obj.has_weights = True  # `load_checkpoint(model, path)` of a project module
         for kinds, trained, _ in effect.forwards:
             if TRAIN_MODE_ONLY in kinds:
                 # Trained only in train mode (`if model.training:` around the step): handed a model
@@ -4200,6 +4237,27 @@ class ModesAnalysis:
         return bool(assigned) and all(
             isinstance(method, cst.FunctionDef) and method.name.value == "__init__" and self._value_holds_bn(value, method) for value, method in assigned
         )
+
+    def dropout_unreached(self, obj: Obj) -> bool:
+        """A model with dropout and no BatchNorm, of a class of this file whose `forward` runs none
+        of its dropout (a counting head on `list(self.vgg.children())[0][:16]` keeps the whole VGG
+        as `self.vgg`, classifier and all, and runs only its feature slices): its mode changes
+        nothing there."""
+        if obj.holds_bn or not obj.holds_dropout or not obj.cls_name or "." in obj.cls_name:
+            return False
+        key = ("dropout unreached", obj.cls_name)
+        if key not in self._memo:
+            tree = getattr(self.facts, "ast_tree", None)
+            classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == obj.cls_name] if tree is not None else []
+            answer = False
+            if len(classes) == 1:
+                from bnlint.effects import method_reaches_dropout
+                from bnlint.inventory import calls_dropout_function
+
+                resolve = self.facts.inventory.resolve
+                answer = not method_reaches_dropout(classes[0], "forward", lambda name: bool(name) and self.facts.class_holds_dropout(name), lambda c: calls_dropout_function(c, resolve))
+            self._memo[key] = answer
+        return self._memo[key]
 
     def _method_forwards(self, obj: Obj, cls_name: str, meth: str, call: cst.Call, st: State, fr: Frame) -> None:
         """`net.extract_features(x)` with the class defined in this file: the forwards its method
@@ -5319,12 +5377,25 @@ class ModesAnalysis:
             return None
         container: cst.CSTNode = scope
         enclosing = set()
+        collected = self._collected_into(call)
         for anc in self.facts.ancestors(call):
             enclosing.add(id(anc))
-            if isinstance(anc, (cst.For, cst.While)) or anc is scope:
+            if anc is scope:
+                container = anc
+                break
+            if isinstance(anc, (cst.For, cst.While)):
+                if collected is not None and not any(n.value == collected for n in self.walk(anc) if isinstance(n, cst.Name) and self.facts.is_store(n)):
+                    # `for chunk in pieces: outs.append(net(chunk))`: the outputs leave the loop
+                    # in the list, and the step that trains on them is around it.
+                    continue
                 container = anc
                 break
         return order, at, container, enclosing
+
+    def _collected_into(self, call: cst.Call) -> Optional[str]:
+        """The name of the list a forward is collected in (``Facts.collecting_list``)."""
+        found = self.facts.collecting_list(call)
+        return found[0].value if found is not None else None
 
     def _backward_after(self, call: cst.Call, fn: Optional[cst.FunctionDef]) -> bool:
         """Is there a `.backward()` after the forward in the loop body (or function) that holds it?
@@ -5773,9 +5844,29 @@ class ModesAnalysis:
             key = id(scope)
             if key not in self._fn_training:
                 self._fn_training[key] = _has_training_calls(scope)
-            if self._fn_training[key]:
+            if self._fn_training[key] and not (f.literals and f.fn is not None and self._training_ruled_out(f.fn, f.literals)):
                 return True
         return False
+
+    def _training_ruled_out(self, fn: cst.FunctionDef, literals: Dict[str, object]) -> bool:
+        """Does every backward / optimizer step of ``fn`` sit on a branch that the literals its
+        call binds rule out (`if training: loss.backward()` in `one_pass(net, training=False)`)?"""
+        steps = [n for n in walk_scope(fn) if isinstance(n, cst.Call) and _is_training_call(n)]
+        for step in steps:
+            child: cst.CSTNode = step
+            ruled_out = False
+            for anc in self.facts.ancestors(step):
+                if anc is fn:
+                    break
+                if isinstance(anc, cst.If) and child is not anc.test:
+                    truth = self._static_truth(anc.test, literals)
+                    if truth is not None and (child is anc.body) != truth:
+                        ruled_out = True
+                        break
+                child = anc
+            if not ruled_out:
+                return False
+        return bool(steps)
 
     def _lexical_kinds(self, node: cst.CSTNode, fn: Optional[cst.FunctionDef]) -> Set[str]:
         kinds: Set[str] = set()
@@ -5833,6 +5924,15 @@ def _fits_other_library_estimator(call: ast.Call, scope: ast.AST, resolve: Calla
 
     head = (_ast_dotted(receiver.func) or "").split(".")[0]
     return (resolve(head) or head).split(".")[0] in _ESTIMATOR_LIBRARIES
+
+
+def _torchvision_hub_entry(call: cst.BaseExpression) -> bool:
+    """`torch.hub.load("pytorch/vision:v0.10.0", "resnet50", ...)`: torchvision's own hub, whose
+    entry points are its model builders (a new model, in train mode)."""
+    if not isinstance(call, cst.Call) or not call.args:
+        return False
+    repo = literal_value(call.args[0].value)
+    return isinstance(repo, str) and repo.split(":")[0].rstrip("/") == "pytorch/vision"
 
 
 def keeps_bn_eval(facts: Facts, name: Optional[str]) -> bool:
@@ -6417,17 +6517,19 @@ def _is_training_method_name(name: str) -> bool:
 
 
 def _has_training_calls(scope: cst.CSTNode) -> bool:
-    for node in walk_scope(scope):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            attr = node.func.attr.value
-            if attr in ("backward", "optimizer_step"):
-                return True
-            if attr == "step":
-                base = (dotted(node.func.value) or "").lower()
-                if "optim" in base or "opt" in base.split(".")[-1] or "scaler" in base:
-                    return True
-            if attr in ("manual_backward",):
-                return True
+    return any(isinstance(node, cst.Call) and _is_training_call(node) for node in walk_scope(scope))
+
+
+def _is_training_call(node: cst.Call) -> bool:
+    """Is ``node`` a backward or an optimizer (or scaler) step?"""
+    if not isinstance(node.func, cst.Attribute):
+        return False
+    attr = node.func.attr.value
+    if attr in ("backward", "optimizer_step", "manual_backward"):
+        return True
+    if attr == "step":
+        base = (dotted(node.func.value) or "").lower()
+        return "optim" in base or "opt" in base.split(".")[-1] or "scaler" in base
     return False
 
 

@@ -66,7 +66,7 @@ def names_eval_data_in_code(source: str) -> bool:
 
 
 # What gives a model trained weights (``modes.ModesAnalysis._built_with_weights`` and
-# ``_WEIGHT_LOADING_METHODS``), in text (a project factory that loads a checkpoint).
+# ``calls.WEIGHT_LOADING_METHODS``), in text (a project factory that loads a checkpoint).
 _WEIGHTS_TEXT = lazy(
     r"load_state_dict|load_weights|load_checkpoint|load_pretrained|from_pretrained|load_from_checkpoint|init_weights_from"
     r"|\b(?:pretrained|weights|encoder_weights|pretrained_backbone|checkpoint|ckpt|weights_path|pretrained_path)\s*=(?!=)"
@@ -554,7 +554,25 @@ def builds_bn_model(scan: AstScan, inventory, path: Optional[str], index: Option
                 return True
     if runs_unpickled_model(scan, inventory.resolve, path, index, "bn"):
         return True
+    if inherits_built_part(scan, inventory, path, index, 0):
+        return True  # `self.model` a project base class builds in its constructor (``modes._imported_base_part``)
     return bool(inventory.lightning_classes & inventory.bn_holding)
+
+
+def inherits_built_part(scan: AstScan, inventory, path: Optional[str], index: Optional["ProjectIndex"], kind: int) -> bool:
+    """Does a class of this module inherit, from a plain project class of another module, a part
+    its constructor builds (``ProjectIndex.built_parts``) that holds BN (``kind`` 0) or dropout (1)?"""
+    from bnlint.inventory import dotted_name
+
+    if not path or index is None:
+        return False
+    for cls in scan.classes:
+        for base in (dotted_name(b) for b in cls.bases):
+            if base and inventory.is_imported(base):
+                parts = index.built_parts(path, inventory.resolve(base)) or {}
+                if any(part[kind] for part in parts.values()):
+                    return True
+    return False
 
 
 def builds_dropout_model(scan: AstScan, inventory, path: Optional[str], index: Optional["ProjectIndex"]) -> bool:
@@ -564,7 +582,7 @@ def builds_dropout_model(scan: AstScan, inventory, path: Optional[str], index: O
 
     if any(inv_mod.callable_holds_dropout(inventory, name, path, index) for name in scan.call_names):
         return True
-    return runs_unpickled_model(scan, inventory.resolve, path, index, "dropout")
+    return runs_unpickled_model(scan, inventory.resolve, path, index, "dropout") or inherits_built_part(scan, inventory, path, index, 1)
 
 
 class CstCandidates:

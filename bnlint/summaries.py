@@ -172,10 +172,14 @@ def _class_summary(
     params = [a.arg for a in init.args.args[1:]]
     seen = {"__init__"}
     todo = [(init, False, None)]  # (method, runs only on some paths, the `if P:` its call in `__init__` is under)
-    bn_attrs = _bn_attributes(methods, aliases)
+    # What the classes of this module it derives from build as `self.<attr>` counts too (a linear
+    # probe freezing `self.trunk`, built by the pretraining network's `__init__` it calls).
+    built_methods = dict(methods)
+    built_methods.update((f"{base.name}.{name}", fn) for base in _module_bases(cls, definitions) for name, fn in _methods(base).items())
+    bn_attrs = _bn_attributes(built_methods, aliases)
     # Parts built from a class of this module that builds BatchNorm (`self.text_enc =
     # TextEncoder()`): frozen whole, their BN is frozen (their own parts' names say nothing).
-    own_bn_attrs = _own_class_bn_attributes(methods, aliases, definitions)
+    own_bn_attrs = _own_class_bn_attributes(built_methods, aliases, definitions)
     def builds_bn() -> bool:  # read only for a constructor that freezes all of `self`
         return _builds_bn(methods, aliases)
     params_frozen = False
@@ -235,7 +239,7 @@ def _class_summary(
         params_flag = next(
             (flag for stmt in init.body if isinstance(stmt, ast.If) and not stmt.orelse
              and (flag := _flag_parameter(stmt.test, init, params)) is not None
-             and _freezes_bn_parameters(stmt, bn_attrs, methods, definitions, builds_bn)),
+             and _freezes_bn_parameters(stmt, bn_attrs, methods, definitions, builds_bn, own_bn_attrs)),
             None,
         )
     if params_frozen and _ema_parts(methods):
@@ -425,6 +429,23 @@ def _bn_trunks() -> frozenset:
     from bnlint.inventory import BN_TRUNKS
 
     return BN_TRUNKS
+
+
+def _methods(cls: ast.ClassDef) -> Dict[str, ast.AST]:
+    return {item.name: item for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def _module_bases(cls: ast.ClassDef, definitions: "Dict[str, Definition]") -> List[ast.ClassDef]:
+    """The base classes of ``cls`` defined in its module, and theirs, nearest first."""
+    out: List[ast.ClassDef] = []
+    todo = [cls]
+    while todo and len(out) < 8:
+        for base in todo.pop(0).bases:
+            found = definitions.get(base.id) if isinstance(base, ast.Name) else None
+            if isinstance(found, ast.ClassDef) and found is not cls and found not in out:
+                out.append(found)
+                todo.append(found)
+    return out
 
 
 def _own_class_bn_attributes(methods: Dict[str, ast.AST], aliases: Dict[str, str], definitions: "Dict[str, Definition]") -> set:
@@ -1071,7 +1092,12 @@ def _freezes_what_it_returns(value: ast.AST, fn: ast.AST, definitions: Dict[str,
     `set_parameter_requires_grad(model, feature_extract)`), `return model`: a factory that returns a
     model with BatchNorm whose parameters it froze (every binding of the name builds BN).  (True,
     None): on every path; (True, P): only when ``fn``'s parameter P is true (`if feature_extract:`
-    around the freeze, or handed to the helper's own flag); None: no freeze seen."""
+    around the freeze, or handed to the helper's own flag); None: no freeze seen.  A container
+    returned around it (`return nn.Sequential(trunk, head)`) holds that frozen model."""
+    if isinstance(value, ast.Call) and not value.keywords and (_qualified(value.func, aliases) or "").rsplit(".", 1)[-1] in ("Sequential", "ModuleList"):
+        parts = value.args[0].elts if len(value.args) == 1 and isinstance(value.args[0], (ast.List, ast.Tuple)) else value.args
+        found = [_freezes_what_it_returns(part, fn, definitions, aliases) for part in parts if isinstance(part, ast.Name)]
+        return next((f for f in found if f is not None and f[1] is None), next((f for f in found if f is not None), None))
     if not isinstance(value, ast.Name):
         return None
     # (`net = net.to(device)`: the same object, moved; `net, width = backbone(name)`: what that
@@ -1093,6 +1119,14 @@ def _freezes_what_it_returns(value: ast.AST, fn: ast.AST, definitions: Dict[str,
                 return True, None
             flags.add(flag)
     return (True, flags.pop()) if len(flags) == 1 else None
+
+
+def _qualified(func: ast.AST, aliases: Dict[str, str]) -> Optional[str]:
+    """A callee's dotted name through the module's imports (`nn.Sequential` -> `torch.nn.Sequential`)."""
+    from bnlint.inventory import qualify
+
+    name = _dotted(func)
+    return qualify(name, aliases) if name else None
 
 
 def _statement_freeze(stmt: ast.stmt, fn: ast.AST, params: List[str], definitions: Dict[str, "Definition"], depth: int = 0) -> "Optional[Tuple[str, Optional[str]]]":

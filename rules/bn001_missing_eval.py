@@ -46,8 +46,11 @@ class MissingEval(Rule):
     or similar estimator not counting: an inference script, a notebook, a
     Grad-CAM or adversarial-example script whose `.backward()` updates no
     parameter)
-    when the model has trained weights (`load_state_dict`, `pretrained=True`,
-    `weights=...`, `torch.load`, `from_pretrained`, or a class whose
+    when the model has trained weights (`load_state_dict`, also in a helper of
+    another project module it is handed to, `restore_weights(model, path)`
+    (a helper of another module may be called through a local name bound
+    once to it, `validate = run_validation`);
+    `pretrained=True`, `weights=...`, `torch.load`, `from_pretrained`, or a class whose
     constructor builds a part so, `self.backbone = resnet50(pretrained=True)`), or a model with trained
     weights that nothing in the file may train (no optimizer takes its
     parameters, it is handed to no call that could train it), or below the
@@ -183,8 +186,17 @@ class MissingEval(Rule):
     `predict()` that runs `self.model` after `fit()` left it in train mode is
     reported. An inference method the class's own methods call is their
     helper, not an entry point (`evaluate()` puts the model in eval, then
-    calls `self.eval_one_batch()`). What it cannot see: a training method of a base class in another
-    module, or an estimator trained by a framework (`Trainer.fit(model)`).
+    calls `self.eval_one_batch()`). A trainer whose model its base class in
+    another project module builds (`class SegTrainer(BaseTrainer)`, with
+    `self.model = get_model(config)` in `BaseTrainer.__init__`) is followed the
+    same way: the model holds what the base's constructor builds, and it is in
+    train mode when a method runs if that constructor leaves it so (handing it
+    to a helper whose summary keeps it as it was, or to a class that keeps only
+    a `deepcopy` of it, counts) and no method of the base's lineage switches
+    it. What it cannot see: a training method of a base class in another
+    module, a base that hands the model to a method of an object it built
+    (`self.ema.update(self.model)`: unknown), or an estimator trained by a
+    framework (`Trainer.fit(model)`).
 
     A function named for evaluation that puts the model it is handed in
     train mode (`def eval_one_epoch(model, loader): model.train(); ...`) and
@@ -369,7 +381,9 @@ class MissingEval(Rule):
     back unpacked from a method of the model (`arch_loss, _ =
     model.loss(x_val, y_val)`, a differentiable architecture search's step on
     its held-out split); gradients taken with `torch.autograd.grad(loss,
-    model.parameters())` count as back-propagation. A mode chosen by a conditional expression statement
+    model.parameters())` count as back-propagation; so do outputs collected in a list
+    (`outs.append(net(chunk))`, a mixed batch run in chunks) that the loss is
+    computed from. A mode chosen by a conditional expression statement
     (`model.eval() if eval else model.train()`) is an `if` statement: the
     literal each call hands the flag decides the branch. A method that a base
     class of another project module defines and calls on `self` (a template
@@ -408,11 +422,16 @@ class MissingEval(Rule):
     an argument bundle; callbacks and framework loops (Lightning, fastai); nor a
     model built by a factory or class that cannot be resolved to BatchNorm or
     dropout (a registry, a package outside the project: only torchvision, timm,
-    Hugging Face and a few others are known). A class or function a notebook defines
+    Hugging Face and a few others are known; `torch.hub.load` of torchvision's own
+    hub, `"pytorch/vision"`, is its model builder, new and in train mode, while
+    another repository's hub entry point may switch the mode: unknown). A class or function a notebook defines
     twice, with and without BatchNorm, builds what the definition in force
     where the call runs builds (the last one above the top-level statement
     that runs it; a class built inside the running function is read there);
-    for dropout alone, such a class is taken as neither. An instance of a class
+    for dropout alone, such a class is taken as neither. A model with dropout
+    and no BatchNorm, of a class of the file whose `forward` runs none of its
+    dropout (it keeps a whole VGG as `self.vgg` and runs only slices of its
+    features), is not reported: its mode changes nothing there. An instance of a class
     that is no `nn.Module` (its bases, here or in other project modules, are
     plain classes) has no mode of its own: calling it runs its methods, where
     the models it holds are followed, also as its constructor left them
@@ -587,6 +606,8 @@ class MissingEval(Rule):
                 continue
             if all(v.frozen is not None for v in vals):
                 continue  # its BatchNorm layers were put in eval (`model.freeze_bn()`): they use running statistics
+            if obs.via is None and result.dropout_unreached(obj):
+                continue  # its `forward` runs none of its dropout layers: the mode changes nothing
             if switched_for_evaluation and (_repeated_sampling(facts, obs.node) or any(_repeated_sampling(facts, c) for c in obs.chain)):
                 continue  # MC dropout: the same input sampled again and again
             if all(v.fresh for v in vals) and not obj.holds_bn and not switched_for_evaluation:
@@ -1086,6 +1107,10 @@ def _output_backpropagated(facts, call, fn) -> bool:
     if facts.in_no_grad(call):
         return False  # (a target computed without grad here, `soft = teacher(x)`, trains the other model)
     statement = next((a for a in facts.ancestors(call) if isinstance(a, (cst.Assign, cst.AugAssign, cst.AnnAssign))), None)
+    collected = facts.collecting_list(call) if statement is None else None
+    if collected is not None:
+        # `logits.append(net(chunk))`: the list it is collected in holds the forward.
+        statement = facts.parent(collected[1])
     if statement is None or facts.enclosing_function(statement) is not fn:
         return False
     if fn is None:
@@ -1098,6 +1123,8 @@ def _output_backpropagated(facts, call, fn) -> bool:
         nodes = list(walk_scope(fn))
     scope = fn if fn is not None else facts.module
     tainted = {id(statement)}
+    if collected is not None:
+        tainted |= {id(binding) for binding in facts.reaching_bindings(collected[0].value, collected[0], scope)}
 
     def reads_tainted(expr) -> bool:
         for n in walk(expr):

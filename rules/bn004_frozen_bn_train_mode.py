@@ -21,6 +21,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Dict, List, Optional, Set, Tuple
 
 _BN_NAME_RE = lazy(r"(^|_|\.)(bn|bns|batchnorm|batch_norm)(\d+|_|\.|$)|batchnorm", re.IGNORECASE)
+def _constructor_attributes(cls: ast.ClassDef):
+    from bnlint.effects import constructor_attributes
+
+    return constructor_attributes(cls)
+
+
 def _kept_parameter(cls: ast.ClassDef, attr: str) -> "Optional[Tuple[str, int]]":
     """The constructor parameter ``cls`` keeps as `self.<attr>` as it came, and its position
     among the positional parameters after `self` (-1: keyword-only); None if none."""
@@ -133,7 +139,8 @@ class FrozenBNTrainMode(Rule):
     local of a function (not handed to a call) is that function's object, and
     a factory of this file that freezes the model it returns (`model =
     efficientnet_b2(...)`; `for p in model.features.parameters(): ...`;
-    `return model` or `return model, transforms`) is reported at its freeze
+    `return model` or `return model, transforms`, also a container around it,
+    `return nn.Sequential(trunk, head)`, in another module too) is reported at its freeze
     when a caller trains what it returns, under any name; a name bound to a
     new object between the freeze and the training (`effnetb2, tf =
     create_model()`, not on a branch of its own) is another object.
@@ -147,10 +154,12 @@ class FrozenBNTrainMode(Rule):
     method of a model class of another module that freezes, at the top of
     its body, the parameters of the instance or of a part of it that is no
     head (`encoder.fine_tune(False)` with `for p in self.resnet.parameters():
-    p.requires_grad = False`). A trainer class of another module that keeps
-    the model it is handed and puts it in train mode in a method (`sbs =
-    StepByStep(model, loss_fn, optimizer)`, `sbs.train(10)`; a subclass that
-    keeps its base's constructor too) trains it there, unless that method
+    p.requires_grad = False`). A trainer class of another module or of this
+    file that keeps the model it is handed and puts it in train mode in a method (`sbs =
+    StepByStep(model, loss_fn, optimizer)`, `sbs.train(10)`, or
+    `Runner(model, loader).fit(10)`, whatever `.eval()` its validation makes
+    in between; a subclass that keeps its base's constructor too) trains it
+    there, unless that method
     puts the BatchNorm layers back in eval after its `.train()`; a model
     class whose `train()` override keeps BN in eval is not reported for its
     freezing methods, nor a freeze of an object built from such a class of
@@ -255,7 +264,12 @@ class FrozenBNTrainMode(Rule):
     Classifier()`) holds what that project class builds there. A freeze helper
     of another module whose freeze runs only under one of its flags (`if
     lock_restored:`) freezes where the call's literal (or the flag's literal
-    default) says so. A freeze at module level is of the module's global: a
+    default) says so. A freeze on a branch that the default of an option this
+    file parses rules out (`if args.lr_decay > 0: groups.append(...) else:
+    p.requires_grad = False`, with `add_argument("--lr_decay", default=0.1)` and
+    nothing in the file assigning `args.lr_decay`) does not run as the program
+    is written and is not reported (a command line that passes 0 is not
+    seen). A freeze at module level is of the module's global: a
     function's own local of the same name (`model = nn.Sequential(...)` in
     `pretrain()`) is another object, and its `model.train()` is not reported.
     An indexed layer of a container the class builds from listed layers
@@ -281,8 +295,11 @@ class FrozenBNTrainMode(Rule):
     content inside the class and is not reported there; where the model is built (`ObjectDetector(resnet50(...))`, a class
     of this file keeping it as `self.backbone = base_model`), freezing
     `model.backbone` is a freeze of the ResNet's BatchNorm. Freezing the
-    handed object itself (`base`) and training the wrapper is not followed,
-    nor a builder method a subclass overrides and its base class's constructor
+    handed object itself (`backbone`) and then training a module that keeps
+    it (`model = Classifier(backbone, 5)` with `self.trunk = trunk` in a
+    module class of this file, or `nn.Sequential(backbone, head)`) is a
+    freeze its `.train()` undoes; a wrapper class of another module is not
+    followed, nor a builder method a subclass overrides and its base class's constructor
     calls (`BaseModule.__init__` running `self.setup_model()`).
 
     ## Why is this bad?
@@ -440,6 +457,7 @@ class FrozenBNTrainMode(Rule):
         ema_targets: Optional[Set[str]] = None
         reported: Set[int] = set()
         reported_lines: Set[Optional[int]] = set()  # the freezes reported where they are written
+        reported_nodes: List[cst.CSTNode] = []
         direct = {id(n): (w, i) for n, w, i in sites if i is not None}
         for node, what_node, info in sites:
             if info is None:
@@ -491,11 +509,12 @@ class FrozenBNTrainMode(Rule):
             if id(node) in reported:
                 continue
             built_here = self._frozen_where.get(id(node))
-            if built_here is not None and built_here.path is None and built_here.line in reported_lines:
+            if built_here is not None and built_here.path is None and (built_here.line in reported_lines or self._freeze_reported_in(what_node, reported_nodes)):
                 continue  # the constructor's own freeze, in this file, is already reported where it is
             reported.add(id(node))
             if node is what_node:
                 reported_lines.add(self.ctx.line_of(node))
+                reported_nodes.append(node)
             if kind == "bn" and isinstance(node, cst.Assign) and node is not what_node and "constructor" in label:
                 builder = "constructor" if isinstance(what_node, cst.Call) and self._builds_class(what_node) else "builder"
                 what = f"`{self.ctx.code_for(what_node).strip()}` builds a model whose {builder} freezes the affine parameters (weight/bias) of its BatchNorm layers"
@@ -978,8 +997,8 @@ class FrozenBNTrainMode(Rule):
                     continue  # `net = fit(net, ...)`: the binding happens after the call it holds
                 if dotted(_strip_wrappers(_unwrapped(assign.value))) in ({name} | set(roots)):
                     continue  # `encoder = encoder.to(device)`, `model = DataParallel(model).cuda()`, `net = backbone.to(device)`: the same object, moved or wrapped
-                if container_of(assign.value, roots - {name}):
-                    continue  # `model = nn.Sequential(backbone, head)`: a container of the frozen model
+                if container_of(assign.value, roots - {name}) or self._keeps_roots(assign.value, roots - {name}):
+                    continue  # `model = nn.Sequential(backbone, head)`, `Transfer(backbone)`: a holder of the frozen model
                 if not any(
                     isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.Try, cst.ExceptHandler)) and not self._inside(call, anc)
                     for anc in self._ancestors_within(assign, scope if scope is not None else self.ctx.module)
@@ -2179,23 +2198,25 @@ class FrozenBNTrainMode(Rule):
         (``ProjectIndex.kept_arguments``) and a method whose summary puts it in train mode; or
         ``_REFROZEN`` where that method re-freezes its BatchNorm after the `.train()`."""
         facts = self.ctx.facts
-        inv = facts.inventory
         if not facts.path:
             return None
         for call in facts.calls:
             func = call.func
-            if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            if not (isinstance(func, cst.Attribute) and isinstance(func.value, (cst.Name, cst.Call))):
                 continue
             cfn = facts.enclosing_function(call)
             if cfn is fn and order.get(id(call), 0) < order.get(id(node), 0) and not self._share_loop(call, node):
                 continue
-            construction = self._bound_before(func.value.value, call)
+            # `runner = Runner(model, ...)` then `runner.fit()`, or `Runner(model, ...).fit()`.
+            construction = func.value if isinstance(func.value, cst.Call) else self._bound_before(func.value.value, call)
             if not isinstance(construction, cst.Call):
                 continue
             class_name = dotted(construction.func)
-            if not class_name or not inv.is_imported(class_name) or any(a.star for a in construction.args):
+            if not class_name or any(a.star for a in construction.args):
                 continue
-            qualified = inv.resolve(class_name)
+            qualified = self._class_of_trainer(class_name)
+            if qualified is None:
+                continue
             kept = facts.index.kept_arguments(facts.path, qualified)
             if kept is None:
                 continue
@@ -2212,6 +2233,25 @@ class FrozenBNTrainMode(Rule):
                 if effect is not None and ("mode", "T") in effect.steps:
                     return _REFROZEN
         return None
+
+    def _freeze_reported_in(self, construction: cst.CSTNode, reported: List[cst.CSTNode]) -> bool:
+        """Is one of the freezes ``reported`` where written inside the class of this file that
+        ``construction`` builds (its constructor's freeze, reported there once)?"""
+        facts = self.ctx.facts
+        cls = facts.class_named(dotted(construction.func) or "") if isinstance(construction, cst.Call) else None
+        return cls is not None and any(facts.enclosing_class(n) is cls for n in reported)
+
+    def _class_of_trainer(self, class_name: str) -> Optional[str]:
+        """The name the project index knows the trainer class ``class_name`` by: an imported
+        project class, or a top-level class of this (`.py`) file, as a sibling module's."""
+        facts = self.ctx.facts
+        inv = facts.inventory
+        if inv.is_imported(class_name):
+            return inv.resolve(class_name)
+        cls = facts.class_named(class_name) if "." not in class_name else None
+        if cls is None or not isinstance(facts.parent_of_def(cls), cst.Module) or not (facts.path or "").endswith(".py"):
+            return None
+        return f".{os.path.basename(facts.path)[:-3]}.{class_name}"
 
     def _after_training(self, eval_call: cst.Call, roots: Set[str], order: Dict[int, int]) -> bool:
         """Is ``eval_call`` (a `.eval()` of the frozen model) made only after its training: in the
@@ -2342,6 +2382,8 @@ class FrozenBNTrainMode(Rule):
             if local_to is None:  # built at module level: the module's code, or a function that reads the global
                 return fn is None or not self.ctx.facts.binds_locally(fn, name)
             return False
+        if name != "self" and self._holder_of_roots(name, at, roots):
+            return True  # `model = Wrapper(backbone)` keeping the frozen `backbone`: its `.train()` reaches it
         if fn is not None and name != "self" and name in params_of(fn):
             # `model.train()` in a helper such as train_one_epoch(net, ...): the helper must be called
             # with it, where the freeze's conditions allow (`if mode == "teacher": train(teach)` does
@@ -2350,6 +2392,42 @@ class FrozenBNTrainMode(Rule):
                 _root(a) in roots and not _exclusive(self._site.guards, self._guards(a)) and self._same_object_at(a)
                 for a in self.ctx.facts.caller_arguments(fn, name)
             )
+        return False
+
+    def _holder_of_roots(self, name: str, at: cst.CSTNode, roots: Set[str]) -> bool:
+        """Is ``name`` at ``at`` bound, once in its scope, to a module that keeps one of the frozen
+        ``roots`` as a submodule: `nn.Sequential(backbone, head)`, or a construction of a module
+        class of this file whose constructor keeps the argument it is handed (`model =
+        Transfer(backbone, 10).to(device)` with `self.backbone = backbone`)?  `nn.Module.train()`
+        recurses into it."""
+        facts = self.ctx.facts
+        fn = facts.enclosing_function(at)
+        values = facts.assignments_to(name, fn) if fn is not None else []
+        if fn is None or (not values and not facts.binds_locally(fn, name)):
+            values = facts.assignments_to(name, facts.module)
+        return len(values) == 1 and self._keeps_roots(values[0], roots)
+
+    def _keeps_roots(self, value: cst.BaseExpression, roots: Set[str]) -> bool:
+        """Does ``value`` build a module that keeps one of ``roots`` as a submodule (see
+        ``_holder_of_roots``)?"""
+        import ast
+
+        facts = self.ctx.facts
+        value = _strip_wrappers(_unwrapped(value))
+        if container_of(value, roots):
+            return True
+        if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Name):
+            return False
+        cls = facts.class_named(value.func.value)
+        cls_ast = next((n for n in facts._ast().body if isinstance(n, ast.ClassDef) and n.name == value.func.value), None) if cls is not None else None
+        kept = _constructor_attributes(cls_ast) if cls_ast is not None else None
+        if kept is None or any(a.star for a in value.args):
+            return False
+        positional, stored = kept
+        for index, arg in enumerate(value.args):
+            param = arg.keyword.value if arg.keyword is not None else (positional[index] if index < len(positional) else None)
+            if param in stored and isinstance(arg.value, cst.Name) and arg.value.value in roots and self._same_object_at(arg.value):
+                return True
         return False
 
     def _builds_the_instance(self, fn: Optional[cst.FunctionDef], method: cst.FunctionDef) -> bool:

@@ -667,7 +667,9 @@ class TinyBatchBN(Rule):
       `add_argument` for that option in it (none written to after parsing);
     - an options object handed to the function that builds the loader,
       `def train(args): ... DataLoader(ds, batch_size=args.batch_size)` with
-      every call of `train` in the module passing the same parsed options;
+      every call of `train` in the module passing the same parsed options
+      (also a constructor, `PairTrainer(options)` building the loader in its
+      `__init__`, when no subclass of the module hands it its own);
     - a size written on the parsed options, `args.batch_size = 1`, the only
       write of it in the file, made on every run: in the body of the function
       that parsed them (after the parse) or at module level, or of an option
@@ -681,7 +683,12 @@ class TinyBatchBN(Rule):
     `"train"`; calls from other modules are not seen), loaders every use of
     which goes where nothing trains (a `for` without a backward or optimizer
     step, a function of the module without one: a `val(args, valLoader,
-    model)` copied from the training loader), and loaders whose items are groups of
+    model)` copied from the training loader), a loader a trainer keeps
+    (`self.valloader = DataLoader(...)`) that only methods training nothing read
+    (its `validation()` with `self.model.eval()` and no backward or step), a loader built only to draw one batch
+    whose values are printed or measured (`_, (x, y) =
+    next(enumerate(DataLoader(ds, batch_size=1)))` then `print(x[0].shape)`),
+    and loaders whose items are groups of
     samples that reach BatchNorm together: a loop that joins them along the
     batch axis, or a model whose `forward` folds a second axis of its input
     into the batch axis (`support_x.view(b * setsz, c, h, w)`,
@@ -791,7 +798,8 @@ class TinyBatchBN(Rule):
     model the same function wraps in `nn.DataParallel` is 4 per replica: each
     GPU's BatchNorm normalises its own share. A loop that drops the loader's
     batch dimension from what it draws (`group = group.squeeze(0)`: each item
-    is a stack its dataset built) trains on batches of the item's size, not
+    is a stack its dataset built; also after unpacking the item on a line of
+    its own, `for item in loader: clips, labels = item`) trains on batches of the item's size, not
     known here: the loader's size is not reported.  So does a model whose
     `forward` drops its input's batch axis (`clips = video.squeeze(0)`: one
     video per loader item, its clips the batch).
@@ -1172,7 +1180,7 @@ class TinyBatchBN(Rule):
         ``size`` < ``limit`` and the model it trains has train-mode BN."""
         if size >= limit or size <= 0:
             return
-        if self._is_eval_loader(call, loader) or self._branch_ruled_out(call) or self._feeds_no_training(call, loader):
+        if self._is_eval_loader(call, loader) or self._branch_ruled_out(call) or self._feeds_no_training(call, loader) or self._peeked_for_shapes(call):
             return
         if self._items_are_groups(loader):
             return  # each batch element is a group of samples (an episode): BN sees more than `size`
@@ -1406,6 +1414,8 @@ class TinyBatchBN(Rule):
         no `.backward()`).  No use seen, or any other use (returned, stored, handed to something
         not in this file): it may train, as before."""
         facts = self.ctx.facts
+        if loader.startswith("self.") and loader.count(".") == 1:
+            return self._attribute_feeds_no_training(call, loader[5:])
         if not loader.isidentifier():
             return False
         parent = facts.parent(call)
@@ -1414,6 +1424,82 @@ class TinyBatchBN(Rule):
         target = parent.targets[0].target
         scope = facts.enclosing_function(call) or facts.module
         return self._uses_train_nothing(scope, loader, target, 0)
+
+    def _attribute_feeds_no_training(self, call: cst.Call, attr: str) -> bool:
+        """`self.valloader = DataLoader(...)` in a trainer's constructor: does every read of
+        `self.<attr>` in the class sit in a method that trains nothing (`validation()` with
+        `self.model.eval()` and no backward or step), or count it (`len(self.valloader)`), the
+        attribute written nowhere else and the instance's class used by nothing outside this
+        file's own methods?"""
+        from bnlint.modes import _has_training_calls
+
+        facts = self.ctx.facts
+        cls = facts.enclosing_class(call)
+        if cls is None or not isinstance(facts.parent_of_def(cls), cst.Module):
+            return False
+        reads = 0
+        for node in facts.iter_nodes(cls):
+            if not (isinstance(node, cst.Attribute) and node.attr.value == attr and isinstance(node.value, cst.Name) and node.value.value == "self"):
+                continue
+            above = facts.parent(node)
+            if isinstance(above, cst.AssignTarget):
+                if facts.parent(above) is not facts.parent(call):
+                    return False  # written again elsewhere
+                continue
+            method = facts.enclosing_function(node)
+            if method is None:
+                return False
+            if isinstance(above, cst.Arg) and isinstance(facts.parent(above), cst.Call) and dotted(facts.parent(above).func) in _INSPECTING_BUILTINS:
+                continue  # `len(self.valloader)`
+            if _has_training_calls(method):
+                return False
+            reads += 1
+        # (Scripts importing the class may read the attribute: `trainer.valloader` elsewhere.)
+        return reads > 0 and not self._attribute_read_outside(attr)
+
+    def _attribute_read_outside(self, attr: str) -> bool:
+        """Does code of this file outside the classes' own methods read `<x>.<attr>`?"""
+        facts = self.ctx.facts
+        for node in facts.iter_nodes(facts.module):
+            if isinstance(node, cst.Attribute) and node.attr.value == attr and not (isinstance(node.value, cst.Name) and node.value.value == "self"):
+                return True
+        return False
+
+    def _peeked_for_shapes(self, call: cst.Call) -> bool:
+        """A loader built only to draw one batch, `_, (x, y) = next(enumerate(DataLoader(ds,
+        batch_size=1)))`, whose values are only printed or measured (`print(x[0].shape)`): it
+        shows the data's shapes and trains nothing."""
+        facts = self.ctx.facts
+        node: cst.CSTNode = call
+        parent = facts.parent(node)
+        while isinstance(parent, cst.Arg):
+            holder = facts.parent(parent)
+            if not (isinstance(holder, cst.Call) and isinstance(holder.func, cst.Name) and holder.func.value in ("iter", "enumerate", "next") and len(holder.args) == 1):
+                return False
+            node, parent = holder, facts.parent(holder)
+            if holder.func.value == "next":
+                break
+        else:
+            return False
+        if not (isinstance(node, cst.Call) and node.func.value == "next" and isinstance(parent, cst.Assign)):  # type: ignore[attr-defined]
+            return False
+        names = {n.value for t in parent.targets for n in [t.target, *facts.iter_nodes(t.target)] if isinstance(n, cst.Name) and n.value != "_"}
+        scope = facts.enclosing_function(call) or facts.module
+        for read in facts.iter_nodes(scope):
+            if not (isinstance(read, cst.Name) and read.value in names) or facts.is_store(read):
+                continue
+            above = facts.parent(read)
+            if isinstance(above, cst.Attribute) and above.attr is read:
+                continue
+            shown = any(
+                isinstance(a, cst.Call) and dotted(a.func) in ("print", "len")
+                or (isinstance(a, cst.Attribute) and a.attr.value in ("shape", "dtype", "size"))
+                for a in facts.ancestors(read)
+                if not isinstance(a, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
+            )
+            if not shown:
+                return False
+        return True
 
     def _rebatched_inside(self, loop: cst.CSTNode) -> bool:
         """``_ast_rebatched_inside`` for a loop of this file (a `for` over a loader)."""
@@ -1508,6 +1594,13 @@ class TinyBatchBN(Rule):
             return False
         drawn = {n.value for n in [target, *facts.iter_nodes(target)] if isinstance(n, cst.Name)}
         nodes = list(facts.iter_nodes(body))
+        for n in nodes:
+            # What the item unpacks into on the next lines (`for batch in loader:` then `pts, lab =
+            # batch`, or `pts = batch[0]`) is drawn too.
+            if isinstance(n, cst.Assign) and len(n.targets) == 1:
+                value = n.value.value if isinstance(n.value, cst.Subscript) else n.value
+                if isinstance(value, cst.Name) and value.value in drawn:
+                    drawn |= {t.value for t in [n.targets[0].target, *facts.iter_nodes(n.targets[0].target)] if isinstance(t, cst.Name)}
         # What the network is called on: the first argument of a plain call (`model(group)`),
         # not of a loss (`criterion(outputs, labels)` squeezes a label, not the batch).
         fed = {
@@ -1573,8 +1666,22 @@ class TinyBatchBN(Rule):
                 continue
             if self._draws_one_batch_untrained(node, scope):
                 continue  # `peek = next(iter(peek_loader))[0]` for a look at a few images
+            if isinstance(holder, cst.Attribute) and holder.value is node and holder.attr.value in _PROGRESS_BAR_ATTRIBUTES:
+                continue  # `pbar.set_postfix(...)`, `pbar.n` of `pbar = tqdm(loader)`: the bar, not the data
+            if isinstance(holder, cst.Attribute) and holder.value is node and holder.attr.value in ("dataset", "batch_size", "sampler"):
+                counted = facts.parent(holder)
+                site = facts.parent(counted) if isinstance(counted, cst.Arg) else None
+                if isinstance(site, cst.Call) and isinstance(site.func, cst.Name) and site.func.value in _INSPECTING_BUILTINS and not facts.inventory.is_imported(site.func.value):
+                    continue  # `len(loader.dataset)` for a log line: counted, not iterated
             if isinstance(holder, cst.Arg) and holder.value is node:
                 site = facts.parent(holder)
+                alias = facts.parent(site) if isinstance(site, cst.Call) and iterated_source(site) is node else None
+                if depth < 2 and isinstance(alias, cst.Assign) and len(alias.targets) == 1 and isinstance(alias.targets[0].target, cst.Name):
+                    # `pbar = tqdm(loader, desc=...)`, then `for batch in pbar:`: the same loader's uses.
+                    where = facts.enclosing_function(alias) or facts.module
+                    if not self._uses_train_nothing(where, alias.targets[0].target.value, alias.targets[0].target, depth + 1):
+                        return False
+                    continue
                 callee = site.func.value if isinstance(site, cst.Call) and isinstance(site.func, cst.Name) else None
                 fn = facts.function_named(callee) if callee else None
                 if fn is None and callee in _INSPECTING_BUILTINS and not facts.inventory.is_imported(callee):
@@ -2123,9 +2230,17 @@ class TinyBatchBN(Rule):
             positional = positional[1:]  # self
         index = positional.index(param.name.value) if param.name.value in positional and param not in fn.params.kwonly_params else None
         passed: List[cst.BaseExpression] = []
+        cls = facts.enclosing_class(fn) if method else None
+        # A constructor's arguments come from the constructions of its class (`Trainer(args)`);
+        # a subclass of this file may hand its own through `super().__init__(...)`: not followed.
+        constructed = name == "__init__" and cls is not None and facts.parent_of_def(cls) is facts.module and not any(
+            any(dotted(b.value) == cls.name.value for b in other.bases) for other in facts.classes
+        )
         for call in facts.calls:
             func = call.func
-            if method:
+            if constructed:
+                hit = isinstance(func, cst.Name) and func.value == cls.name.value  # type: ignore[union-attr]
+            elif method:
                 hit = isinstance(func, cst.Attribute) and func.attr.value == name and isinstance(func.value, cst.Name) and func.value.value == "self"
             else:
                 hit = isinstance(func, cst.Name) and func.value == name
@@ -3407,4 +3522,6 @@ class TinyBatchBN(Rule):
 
 
 # Builtins that look at a loader without drawing a batch from it (`len(loader)` for a progress count).
+# What a progress bar wrapping a loader offers besides its items (tqdm's): a DataLoader has none.
+_PROGRESS_BAR_ATTRIBUTES = frozenset({"n", "total", "set_postfix", "set_postfix_str", "set_description", "set_description_str", "update", "close", "refresh", "write", "reset"})
 _INSPECTING_BUILTINS = frozenset({"len", "print", "repr", "str", "type", "isinstance", "id", "hasattr", "getattr", "format"})

@@ -43,7 +43,16 @@ class EvalNotRestored(Rule):
     and is not reported; nor is an eval-mode pass whose backward's gradients
     are cleared (`net.zero_grad()`, or the optimizer's) before any step (a
     saliency map built before the step's own forward); nor does a helper that steps only `if
-    model.training:`, or anything run under `torch.no_grad()`.
+    model.training:`, or anything run under `torch.no_grad()`, nor a pass helper called with a
+    literal flag whose every backward and step sits on a branch that flag rules out
+    (`one_pass(training=False)` with `if training: loss.backward()`). Nor is a model whose own
+    parameters were frozen where it is built (a loop over its `parameters()` or
+    `named_parameters()` setting `requires_grad` off, whatever name test leaves a prompt or
+    an adapter trainable, or `model.requires_grad_(False)`), when every optimizer built there
+    takes parameters named one by one (`SGD([scorer.prompt], ...)`): what trains is those
+    tensors, and eval is the mode the frozen BatchNorm belongs in (BN004). A freeze of a part
+    only (`net.layer1.parameters()`), or an optimizer over `parameters()` of modules (a new
+    head with dropout would train without it), does not count.
 
     Across the methods of one plain class (an estimator or trainer wrapper
     that keeps the model it is handed, `self.net = net`, also moved or with a
@@ -258,6 +267,8 @@ class EvalNotRestored(Rule):
         for leak in result.leaks.values():
             node = leak.node
             label = leak.label
+            if _parameters_frozen_where_built(facts, leak.obj):
+                continue  # only what a freeze left trainable trains: eval is the frozen layers' right mode
             is_call_to_helper = not (
                 isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("eval", "train")
             )
@@ -368,6 +379,67 @@ class EvalNotRestored(Rule):
             )
             summary = f"`{item.leaving}()` leaves `{label}` in eval and `{item.training}()` never calls `.train()`: restore the mode"
             self.report(item.node, message, summary=summary)
+
+
+def _parameters_frozen_where_built(facts, obj) -> bool:
+    """Were the model's own parameters frozen where it was built: a loop over its
+    `parameters()`/`named_parameters()` (the name test a loop may apply left aside) setting
+    `requires_grad` off, or `model.requires_grad_(False)`, in the function that builds it?  Then
+    what trains is what the freeze left out (a prompt, an adapter, a new head), and eval mode is
+    what its frozen BatchNorm layers should be in (BN004's advice), not a leak."""
+    from bnlint.facts import dotted, literal_value
+
+    built = getattr(obj, "created_at", None)
+    label = getattr(obj, "label", "")
+    if built is None or not label.isidentifier():
+        return False
+    scope = facts.enclosing_function(built) or facts.module
+
+    def off(call: cst.CSTNode, names) -> bool:
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "requires_grad_":
+            return (dotted(call.func.value) or "") in names and bool(call.args) and literal_value(call.args[0].value) is False
+        if isinstance(call, cst.Assign) and len(call.targets) == 1 and isinstance(call.targets[0].target, cst.Attribute):
+            target = call.targets[0].target
+            return target.attr.value == "requires_grad" and (dotted(target.value) or "") in names and literal_value(call.value) is False
+        return False
+
+    if not _optimizers_take_single_parameters(facts, scope, label):
+        return False
+    for node in facts.iter_nodes(scope):
+        if off(node, {label}):
+            return True
+        if not isinstance(node, cst.For) or not isinstance(node.iter, cst.Call) or not isinstance(node.iter.func, cst.Attribute):
+            continue
+        if dotted(node.iter.func.value) != label or node.iter.func.attr.value not in ("parameters", "named_parameters"):
+            continue
+        target = node.target
+        names = {n.value for n in [target, *facts.iter_nodes(target)] if isinstance(n, cst.Name)}
+        if any(off(inner, names) for inner in facts.iter_nodes(node.body)):
+            return True
+    return False
+
+
+def _optimizers_take_single_parameters(facts, scope, label: str) -> bool:
+    """Is every optimizer built in ``scope`` over what the model ``label`` holds (at least one)
+    built over a list of its parameters named one by one (`SGD([scorer.prompt], ...)`): tensors,
+    not the `parameters()` of modules that may hold BatchNorm or dropout (a new head trained in
+    eval would lose its dropout)?  (Another model's optimizer, `SGD(student.parameters())`, says
+    nothing about this one.)"""
+    built = [
+        node for node in facts.iter_nodes(scope)
+        if isinstance(node, cst.Call) and (facts.callee(node) or "").startswith("torch.optim.") and node.args
+        and not (facts.callee(node) or "").startswith("torch.optim.lr_scheduler")
+        and any(isinstance(n, cst.Name) and n.value == label for n in facts.iter_nodes(node.args[0].value))
+    ]
+    if not built:
+        return False
+    for call in built:
+        first = call.args[0].value
+        if not isinstance(first, (cst.List, cst.Tuple)) or not first.elements:
+            return False
+        if not all(isinstance(e, cst.Element) and isinstance(e.value, (cst.Attribute, cst.Name)) for e in first.elements):
+            return False
+    return True
 
 
 def _block_end(facts, node: cst.CSTNode) -> Optional[tuple]:

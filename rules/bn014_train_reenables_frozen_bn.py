@@ -92,7 +92,11 @@ class TrainReenablesFrozenBN(Rule):
     `forward` that re-applies the freeze before any of its layers runs (`if
     self.bn_freezed: self.freeze_bn()` as its first statement) works too and
     is not reported; one that runs a layer first, or puts anything back in
-    train mode, is no freeze.
+    train mode, is no freeze. An override that never calls `super().train()`
+    and switches only named parts (`for part in (self.upper, self.head):
+    part.train(mode)`) leaves the parts the constructor put in eval
+    (`self.stem.eval()`) where they were, and is not reported; one that
+    switches the frozen part is.
 
     ## Fix safety
     No automatic fix: where the freeze must be re-applied depends on the

@@ -513,3 +513,58 @@ def test_a_holder_used_in_ways_not_followed_leaves_its_models_unknown(tmp_path):
     for name in ("hands_on", "loops", "swaps"):
         param = "bundle" if name == "loops" else "ctx"
         assert member(tmp_path, name, param, "model").exit == UNKNOWN, name
+
+
+CONSTRUCTORS = textwrap.dedent(
+    """
+    import copy
+
+
+    class Shadow:
+        def __init__(self, model, decay):
+            self.copy = copy.deepcopy(model)
+            self.copy.eval()
+            self.decay = decay
+
+
+    class Keeper:
+        def __init__(self, model):
+            self.model = model
+            self.model.eval()
+
+
+    class EvalsWithoutKeeping:
+        def __init__(self, model):
+            model.eval()
+
+
+    def shadow_of(model):
+        return Shadow(model, 0.99)
+
+
+    def keeper_of(model):
+        return Keeper(model)
+
+
+    def evaluator_of(model):
+        return EvalsWithoutKeeping(model)
+    """
+)
+
+
+def test_constructors_in_summaries(tmp_path):
+    """A function that builds an object from the model: a class keeping only a deepcopy leaves the
+    model as it was; one keeping the model itself is unknown afterwards (its methods may switch
+    it); one switching it without keeping it switches it."""
+    (tmp_path / "holders.py").write_text(CONSTRUCTORS)
+    main = tmp_path / "train.py"
+    main.write_text("")
+    index = ProjectIndex(root=str(tmp_path))
+    def exit_of(name):
+        effect = index.function_effects(str(main), f"holders.{name}").effects.get("model")
+        return ENTRY if effect is None else effect.exit  # (None: nothing happens to it)
+
+    exits = {name: exit_of(name) for name in ("shadow_of", "keeper_of", "evaluator_of")}
+    assert exits == {"shadow_of": ENTRY, "keeper_of": UNKNOWN, "evaluator_of": EVAL}
+    # The mode analysis follows kept objects itself: a class is no function to it.
+    assert index.function_effects(str(main), "holders.Shadow") is None
