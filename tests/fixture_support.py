@@ -19,6 +19,13 @@ def fixture_files() -> List[str]:
     return sorted(glob.glob(os.path.join(FIXTURES, "**", "*.py"), recursive=True))
 
 
+def fixture_sample(every: int = 3) -> List[str]:
+    """Every ``every``-th fixture, spread over all rule folders: for the tests of a mechanism (the
+    process pool, the CLI's pool, the parse cache) that need many real files but not all of them;
+    each fixture's own findings are checked one by one in ``test_fixtures.py``."""
+    return fixture_files()[::every]
+
+
 def expectations(source: str) -> Set[Tuple[int, str]]:
     out = set()
     for lineno, line in enumerate(source.splitlines(), start=1):

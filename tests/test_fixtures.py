@@ -16,17 +16,34 @@ def test_there_are_fixtures():
 
 @pytest.mark.parametrize("path", FILES, ids=[os.path.relpath(p, FIXTURES) for p in FILES])
 def test_fixture_expectations(path):
+    """Exactly the expected findings, each with a one-line summary (about 100 characters: what is
+    wrong, what to write) for `concise` output and editor diagnostics besides its full explanation."""
+    from bnlint.rule import SUMMARY_WIDTH
+
     source, result = lint_fixture(path)
     assert not result.internal_errors, result.internal_errors
     got = {(f.line, f.code) for f in result.findings}
     assert got == expectations(source), "\n".join(f"{f.line}:{f.column} {f.code} {f.message[:80]}" for f in result.findings)
+    for f in result.findings:
+        if f.code == "BN000":
+            continue
+        assert f.summary, f.code
+        assert "\n" not in f.summary and len(f.summary) <= SUMMARY_WIDTH + 20, f.summary
+        assert len(f.message) > len(f.summary) + 40, f.code
 
 
 @pytest.mark.parametrize("path", FILES, ids=[os.path.relpath(p, FIXTURES) for p in FILES])
-def test_prefilter_never_hides_a_finding(path):
-    _, with_prefilter = lint_fixture(path, use_prefilter=True)
-    _, without = lint_fixture(path, use_prefilter=False)
-    assert [(f.line, f.code) for f in with_prefilter.findings] == [(f.line, f.code) for f in without.findings]
+def test_prefilter_and_chunked_parse_never_change_a_finding(path, monkeypatch):
+    """The same findings, at the same positions and with the same messages, with the prefilter
+    off and the file parsed one top-level statement at a time (as large files are)."""
+    from bnlint import engine
+
+    _, normal = lint_fixture(path, use_prefilter=True)
+    monkeypatch.setattr(engine, "CHUNKED_PARSE_BYTES", 0)
+    monkeypatch.setattr(engine, "_CHUNK_BYTES", 1)
+    _, other = lint_fixture(path, use_prefilter=False)
+    key = [(f.line, f.column, f.code, f.message) for f in normal.findings]
+    assert [(f.line, f.column, f.code, f.message) for f in other.findings] == key
 
 
 FIXED = [p for p in FILES if os.path.exists(p + ".fixed")]
@@ -53,20 +70,12 @@ def test_fix_output_and_idempotence(path):
     assert not select_fixes(again.findings, unsafe=True), "applying fixes twice must change nothing"
 
 
-def test_every_finding_has_a_one_line_summary_and_a_full_explanation():
-    """Each rule gives a one-line message (about 100 characters: what is wrong, what to write) for
-    `concise` output and editor diagnostics, besides its full explanation."""
-    from bnlint.rule import SUMMARY_WIDTH
-
+def test_the_fixtures_cover_every_rule():
+    """Each rule has fixtures that expect it (each finding's summary is checked where it is linted)."""
     seen = set()
     for path in FILES:
-        for f in lint_fixture(path)[1].findings:
-            if f.code == "BN000":
-                continue
-            seen.add(f.code)
-            assert f.summary, (path, f.code)
-            assert "\n" not in f.summary and len(f.summary) <= SUMMARY_WIDTH + 20, (path, f.summary)
-            assert len(f.message) > len(f.summary) + 40, (path, f.code)
+        with open(path, encoding="utf-8") as fh:
+            seen |= {code for _, code in expectations(fh.read())}
     assert seen >= {"BN001", "BN002", "BN003", "BN004", "BN005", "BN006", "BN014"}
 
 

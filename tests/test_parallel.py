@@ -7,7 +7,7 @@ import pytest
 
 from bnlint import parallel
 from bnlint.parallel import run_files
-from fixture_support import FIXTURES, all_rules_settings, fixture_files
+from fixture_support import FIXTURES, all_rules_settings, fixture_files, fixture_sample
 
 
 def _key(outcomes):
@@ -32,7 +32,7 @@ def small_pool(monkeypatch):
 
 
 def test_pool_matches_serial_and_keeps_order(small_pool):
-    files = fixture_files()
+    files = fixture_sample()
     assert len(files) >= 5
     serial = run_files(files, all_rules_settings(), jobs=1, use_cache=False)
     assert not small_pool
@@ -45,7 +45,7 @@ def test_pool_matches_serial_and_keeps_order(small_pool):
 
 def test_order_does_not_follow_size(small_pool):
     """Work is scheduled largest-first; the outcomes still follow the input order."""
-    files = sorted(fixture_files(), key=os.path.getsize)  # smallest first: the reverse of the schedule
+    files = sorted(fixture_sample(), key=os.path.getsize)  # smallest first: the reverse of the schedule
     pooled = run_files(files, all_rules_settings(), jobs=3, use_cache=False)
     assert [o.path for o in pooled] == files
 
@@ -61,7 +61,7 @@ def test_few_files_no_pool(monkeypatch):
 
 
 def test_broken_worker_falls_back_to_serial(small_pool, monkeypatch):
-    files = fixture_files()
+    files = fixture_sample()
     serial = run_files(files, all_rules_settings(), jobs=1, use_cache=False)
 
     real = parallel._lint_paths
@@ -80,9 +80,10 @@ def test_broken_worker_falls_back_to_serial(small_pool, monkeypatch):
 
 
 def test_cli_jobs_1_and_2_same_output(tmp_path, bnlint_cli):
-    # Enough copies of the fixtures that the CLI's own thresholds start a pool.
-    for k in range(3):
-        shutil.copytree(FIXTURES, tmp_path / f"copy{k}")
+    # The fixtures are more files and bytes than the CLI's own thresholds need to start a pool.
+    assert len(fixture_files()) >= parallel.POOL_MIN_FILES
+    assert sum(os.path.getsize(p) for p in fixture_files()) >= parallel.POOL_MIN_BYTES
+    shutil.copytree(FIXTURES, tmp_path / "copy")
     outs = []
     for jobs in ("1", "2"):
         res = bnlint_cli("--isolated", "--select", "ALL", "--no-cache", "--jobs", jobs, "--format", "json", ".", cwd=str(tmp_path))
