@@ -1965,6 +1965,12 @@ def reachable_parts(cls: ast.ClassDef, start: str = "forward") -> Optional[Tuple
         for n in ast_walk(fn):
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
                 locals_.setdefault(n.targets[0].id, []).append(n.value)
+            # A list the layers are collected in (`parts.append(nn.Dropout(p))`, `parts += [...]`,
+            # `parts.extend(...)`), then `nn.Sequential(*parts)`: its items are bound to it too.
+            elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                locals_.setdefault(n.target.id, []).append(n.value)
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "extend", "insert") and isinstance(n.func.value, ast.Name):
+                locals_.setdefault(n.func.value.id, []).extend(n.args)
         for n in ast_walk(fn):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" and t.attr in used for t in n.targets):
                 values.append(n.value)

@@ -5208,6 +5208,8 @@ class ModesAnalysis:
             func = use.func
             if isinstance(func, cst.Attribute) and func.attr.value == "forward":
                 func = func.value
+            elif isinstance(func, cst.Attribute) and st is not None and fr is not None and self.resolve(func, st, fr) is not obj and self.resolve(func.value, st, fr) is obj:
+                func = func.value  # `net.forward_with_aux(x)`: a method of the model, not a part of it
             name = dotted(func)
             if name and all(part.isidentifier() for part in name.split(".")):
                 return name

@@ -87,7 +87,11 @@ class MissingEval(Rule):
     in its constructor, run on its own (`model.features(x_test)`), runs in
     the model's mode. A forward whose output is looked at for its shape only
     (`print(model(img).shape)`) is not evaluation: the shape is the same in
-    either mode. A loop inside another loop decides its own data: a forward
+    either mode. A no-grad forward in an inner loop on the batch of an outer
+    loop of the same function that trains the model (random starts of an
+    adversarial perturbation scored on the step's own batch, the best one then
+    trained on) is part of the training step, not an evaluation.
+    A loop inside another loop decides its own data: a forward
     in `for x, y in train_loader:` is training even inside `for fold, (trn,
     val) in enumerate(zip(...)):`. A whole module unpickled with
     `net = torch.load(path)` in a file that pickles `net` itself
@@ -643,6 +647,13 @@ class MissingEval(Rule):
                     # gradient cache, pseudo-labels of the batch)
                     or ((loop, obj, chain) in result.trained_within_runs and _reads_loop_batch(obs.node, loop))
                     for loop, chain in obs.loop_runs if loop is not None
+                ) or any(
+                    # (the batch of an outer loop of the same function that trains it in the same
+                    # run, read in an inner one: random starts of an attack scored on the step's
+                    # own batch before it is trained on)
+                    (outer, obj, chain) in result.trained_within_runs and _reads_loop_batch(obs.node, outer)
+                    for loop, chain in obs.loop_runs if loop is not None
+                    for outer in _enclosing_loops(facts, loop, obs.fn)
                 ):
                     continue
                 if not one_sample and _over_its_training_data(obs, obj, result):
@@ -854,6 +865,19 @@ def _loop_data(loop) -> Optional[str]:
 
     it = getattr(loop, "iter", None)
     return dotted(iterated_source(it)) if it is not None else None
+
+
+def _enclosing_loops(facts, loop, fn) -> list:
+    """The `for` loops around ``loop`` inside the function ``fn`` (the module where it is None)."""
+    import libcst as cst
+
+    out = []
+    for anc in facts.ancestors(loop):
+        if anc is fn or isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+            break
+        if isinstance(anc, cst.For):
+            out.append(anc)
+    return out
 
 
 def _reads_loop_batch(node, loop) -> bool:

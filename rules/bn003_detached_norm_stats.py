@@ -73,6 +73,12 @@ def _strip_unary(node: cst.CSTNode) -> cst.CSTNode:
     return node
 
 
+def _is_running_buffer(node: cst.CSTNode) -> bool:
+    """`self.running_mean`, or the running buffer of a BatchNorm part (`self.core.running_var`)."""
+    d = dotted(node) or ""
+    return d.startswith("self.") and d.rsplit(".", 1)[-1].startswith("running_")
+
+
 def _method(call: cst.Call) -> Optional[str]:
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
 
@@ -153,7 +159,11 @@ class DetachedNormStats(Rule):
     inside the same block and never reach code with grad (Sinkhorn-Knopp
     targets: `Q /= torch.sum(Q, dim=0)` and a `return` in the block; nothing
     there has a gradient to lose), and detaches on the running-buffer or
-    logging path (also a `self.<stat>` that the forward reads before it stores
+    logging path (a buffer updated in place or assigned, `self.running_var =
+    ...`, also a BatchNorm part's own, `self.bn.running_mean = ...`, which the
+    layer may then normalise with: an exponential moving average, not a batch
+    statistic; a statistic computed further from the detached one, `(x -
+    mean).var(0)`, is followed as a statistic; also a `self.<stat>` that the forward reads before it stores
     the new, detached value: the running estimate of earlier batches, as in an
     EMA feature alignment). A data-dependent initialisation (Glow's ActNorm)
     whose no-grad statistics only set the parameters is not flagged either:
@@ -1055,6 +1065,17 @@ class DetachedNormStats(Rule):
                 break
         return normalises, bool(feeds)
 
+    def _reduced_above(self, node: cst.CSTNode, fn: cst.FunctionDef) -> bool:
+        """Is the value of ``node`` reduced further in its statement (`(x - mu).pow(2).mean(0)`,
+        `torch.var(x - mu, 0)`): a statistic is computed from it, nothing is normalised there?"""
+        facts = self.ctx.facts
+        for anc in self._ancestors_in(node, fn):
+            if isinstance(anc, cst.Call) and (_method(anc) in _BATCH_REDUCTIONS or facts.callee(anc) in _TORCH_REDUCE_FUNCS):
+                return True
+            if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return False
+        return False
+
     def _first_stores(self, fn: cst.FunctionDef) -> Dict[str, Tuple[int, cst.CSTNode]]:
         """For each `self.<attr>` that ``fn`` assigns: where (in walk order) it is first assigned."""
         out: Dict[str, Tuple[int, cst.CSTNode]] = {}
@@ -1112,7 +1133,7 @@ class DetachedNormStats(Rule):
 
             def running(n: cst.CSTNode) -> bool:
                 d = dotted(n) or ""
-                return d.startswith("self.running_") or (d.startswith("self.") and d[5:] in buffers)
+                return _is_running_buffer(n) or (d.startswith("self.") and d[5:] in buffers)
 
             names: Set[str] = set()
             for _ in range(3):
@@ -1164,13 +1185,14 @@ class DetachedNormStats(Rule):
         for anc in self._ancestors_in(node, fn):
             if isinstance(anc, cst.Call) and _method(anc) == "detach" and child is not node:
                 detached_again = True
-            if isinstance(anc, cst.BinaryOperation) and isinstance(anc.operator, (cst.Subtract, cst.Divide, cst.Multiply)):
+            if isinstance(anc, cst.BinaryOperation) and isinstance(anc.operator, (cst.Subtract, cst.Divide, cst.Multiply, cst.Add)):
                 other = anc.right if child is anc.left else anc.left
-                if self._reads_running_stats(other, fn):
+                if not isinstance(anc.operator, cst.Add) and self._reads_running_stats(other, fn):
                     # Batch Renormalization: r = sigma_B / sigma, d = (mu_B - mu) / sigma are
                     # stop-gradient corrections by design, not the statistics that normalise x.
                     return False, set()
-                if self._reads_input(other, inputs, tainted):
+                if self._reads_input(other, inputs, tainted) and not self._reduced_above(anc, fn):
+                    # (`(x - mu).var(dim=0)`: a second statistic computed with it, followed on.)
                     return True, set()
             elif isinstance(anc, cst.Call):
                 m = _method(anc)
@@ -1187,7 +1209,7 @@ class DetachedNormStats(Rule):
                 targets: Set[str] = set()
                 tlist = [t.target for t in anc.targets] if isinstance(anc, cst.Assign) else [anc.target]
                 for t in tlist:
-                    if isinstance(t, cst.Attribute) and (dotted(t) or "").startswith("self.running_"):
+                    if isinstance(t, cst.Attribute) and _is_running_buffer(t):
                         if not detached_again and not facts.in_no_grad(anc):
                             feeds.append(True)
                         return False, set()

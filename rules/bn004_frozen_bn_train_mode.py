@@ -42,6 +42,28 @@ def _kept_parameter(cls: ast.ClassDef, attr: str) -> "Optional[Tuple[str, int]]"
     return param, params.index(param) if param in params else -1
 
 
+def _parts_kept_in_eval(cls: ast.ClassDef, method: ast.AST, parts: "Set[str]") -> bool:
+    """Does ``method`` of ``cls`` call `self.<part>.eval()` for each of ``parts``, and no method of
+    the class `self.<part>.train()` (or `.train(True)`)?"""
+    if not parts:
+        return False
+
+    def switched(fn: ast.AST, mode: str) -> "Set[str]":
+        out = set()
+        for n in ast_walk(fn):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == mode:
+                if mode == "train" and n.args and isinstance(n.args[0], ast.Constant) and n.args[0].value is False:
+                    continue
+                target = n.func.value
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                    out.add(target.attr)
+        return out
+
+    if not parts <= switched(method, "eval"):
+        return False
+    return not any(parts & switched(fn, "train") for fn in cls.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
 def _unpacked_site(assign: cst.Assign, value: cst.Call, index: int, factory: str):
     """The freeze site of the target at ``index`` of `a, b = factory(...)` (a name, or an attribute
     of the instance: `self.model, self.size = frozen_resnet50(3)`), or None."""
@@ -276,6 +298,16 @@ class FrozenBNTrainMode(Rule):
     (`self.body[0]` of `nn.Sequential(nn.Conv2d(...), nn.BatchNorm2d(...))`)
     is that layer: freezing a convolution there freezes no BatchNorm.
 
+    A model that the mode analysis finds in eval mode at every training
+    forward (`reader = Reader().eval()` then the freeze, and no `.train()`)
+    is not reported: its BatchNorm uses the running statistics. A method of a
+    plain trainer class (no `nn.Module` base) that puts what it freezes in
+    eval itself (`self.teacher = copy.deepcopy(self.net)`, `.eval()`,
+    `requires_grad = False`) freezes no part of the trainer, and the trainer's
+    own `train(epoch)` method is not `nn.Module.train`.
+    What it cannot see: a factory whose returned mode depends on its
+    arguments (`return net.train() if phase == "train" else net.eval()`):
+    the mode is then unknown, and taken as train mode.
     What it cannot see: a model built inline as an argument (`fit(Net(), loader)`)
     rather than bound to a name first; whether the Lightning version resets
     the modes the constructor set (before 2.2 `fit` called `model.train()` on
@@ -822,16 +854,21 @@ class FrozenBNTrainMode(Rule):
         value = _strip_wrappers(bound) if bound is not None else None
         class_name = dotted(value.func) if isinstance(value, cst.Call) else None
         cls_ast = None
+        module_classes: dict = {}
         # (A class of this file: its method's freeze is a site of its own, ``_freeze_sites``.)
         if class_name and facts.path and facts.inventory.is_imported(class_name):
             found = facts.index.class_definition(facts.path, facts.inventory.resolve(class_name))
-            cls_ast = found[4][found[1]] if found is not None else None
+            if found is not None:
+                module_classes = found[4]
+                cls_ast = module_classes[found[1]]
         if cls_ast is None:
             return None
         from bnlint.modes import keeps_bn_eval
 
         if keeps_bn_eval(facts, class_name):
             return None  # its `train()` override puts the BN layers back in eval
+        from bnlint.effects import is_module_class
+
         method = inv_mod.class_method(cls_ast, call.func.attr.value)  # type: ignore[attr-defined]
         if method is None:
             return None
@@ -846,6 +883,11 @@ class FrozenBNTrainMode(Rule):
                 return None  # `self.D` (a critic with InstanceNorm only) frozen, the BatchNorm being in `self.G`
             if self._toggled_by_called_method(cls_ast, method, frozen_parts, recv, call):
                 return None  # `step_g()` freezes `self.D`, `step_d()` (called here too) unfreezes it: a GAN's toggle
+        if not is_module_class(cls_ast, module_classes) and _parts_kept_in_eval(cls_ast, method, {o.split(".")[1] for o in owners if o.startswith("self.")}):
+            # A plain class (a trainer) whose method puts what it freezes in eval too (`self.teacher
+            # = copy.deepcopy(self.net)`, `.eval()`, `requires_grad = False`), and none of whose
+            # methods puts that part back in train mode: its `lrn.train(epoch)` is its own method.
+            return None
         # The object this branch built must hold BN itself (not only some other value of the name).
         info = self._module_info(recv, call) if facts.expr_holds_bn(bound) else None
         if info is None and isinstance(value, cst.Call):
@@ -2039,7 +2081,7 @@ class FrozenBNTrainMode(Rule):
                     and not self._after_training(call, roots, order)
                 ):
                     return None
-        if has_step and has_backward and self._trained(roots):
+        if has_step and has_backward and self._trained(roots) and not self._trained_in_eval(roots):
             cls = facts.enclosing_class(node) if "self" in roots else None
             if cls is not None and fn is not None and facts.kept_attributes(cls) is not None and not any(
                 self._method_runs_before(fn, m, order)
@@ -2050,6 +2092,22 @@ class FrozenBNTrainMode(Rule):
                 return None  # a trainer's freeze method that runs after its training, or never
             return "the model is trained with an optimizer and never put in eval mode; modules start in train mode"
         return None
+
+    def _trained_in_eval(self, roots: Set[str]) -> bool:
+        """Does every training forward of the frozen model (outside any evaluation context) meet it
+        in eval mode, on every path the mode analysis follows (`reader = Reader(10).eval()`, or a
+        factory of another module that returns `net.eval()`, and no `.train()` after)?  Then its
+        BatchNorm normalises with the running statistics and never updates them."""
+        from bnlint.modes import EVAL, analysis
+
+        result = analysis(self.ctx.facts, self.ctx.source)
+        if result.aborted:
+            return False
+        forwards = [
+            o for o in result.forwards.values()
+            if not o.kinds and not o.excluded and o.via is None and _root(o.node.func) is not None and self._refers_to(_root(o.node.func), o.node, roots)
+        ]
+        return bool(forwards) and all(o.vals and all(v.mode == EVAL for v in o.vals) for o in forwards)
 
     def _fitted_by_lightning(self, node: cst.CSTNode, roots: Set[str], order: Dict[int, int]) -> Optional[str]:
         """`trainer.fit(model, ...)` on a Lightning `Trainer`, after the freeze in the same

@@ -101,6 +101,11 @@ def _gives_up(stmts) -> bool:
     return False
 
 
+def _returns_a_value(fn) -> bool:
+    """Does the function ``fn`` (`ast`) return or yield a value anywhere in its own body?"""
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) or (isinstance(n, ast.Return) and n.value is not None) for n in _own_nodes(fn))
+
+
 def _returns(stmts) -> bool:
     return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
 
@@ -804,6 +809,14 @@ class TinyBatchBN(Rule):
     `forward` drops its input's batch axis (`clips = video.squeeze(0)`: one
     video per loader item, its clips the batch).
 
+    A loader whose `collate_fn` (a function of the module, or a lambda)
+    concatenates the items (`torch.cat(frames, dim=0)`) feeds groups of
+    samples: `batch_size` counts groups, and it is not reported. A loader on
+    a branch that never runs (`training = False` ... `if training:`) is not
+    reported, and a loader bound under its dataset's name (`data =
+    DataLoader(data, ...)`) is followed from that binding. Only calls that
+    give a value back count as model constructions (`main()` that builds and
+    trains a model inside is none).
     What it cannot see: a batch size that is not a constant of the code
     (config files, `yaml`/`json` loads, environment variables, command lines
     that override argparse defaults); a dict that is rebound, updated
@@ -964,6 +977,9 @@ class TinyBatchBN(Rule):
             name = chosen if chosen and not chosen.endswith(("__dict__", inv_mod.TABLE_SUFFIX)) else None
         if name is None or facts.is_bn_constructor(call):
             return None
+        function = facts.inventory.functions.get(name)
+        if function is not None and not _returns_a_value(function):
+            return None  # `main()` builds and trains a model inside: the call gives none back
         q = facts.qualified(call.func) or facts.inventory.resolve(name)
         if q in inv_mod.MAYBE_BN_FACTORIES:
             # `timm.create_model("seresnext50_32x4d")`, or a name the file decides (`CFG.model_name`).
@@ -1180,9 +1196,11 @@ class TinyBatchBN(Rule):
         ``size`` < ``limit`` and the model it trains has train-mode BN."""
         if size >= limit or size <= 0:
             return
-        if self._is_eval_loader(call, loader) or self._branch_ruled_out(call) or self._feeds_no_training(call, loader) or self._peeked_for_shapes(call):
+        if self._is_eval_loader(call, loader) or self._branch_ruled_out(call) or self.ctx.facts.never_runs(call):
             return
-        if self._items_are_groups(loader):
+        if self._feeds_no_training(call, loader) or self._peeked_for_shapes(call):
+            return
+        if self._items_are_groups(loader) or self._collate_merges_items(call):
             return  # each batch element is a group of samples (an episode): BN sees more than `size`
         if models and all(self._forward_merges_batch(c) for c, _ in models):
             return  # the model's forward folds each item's samples into the batch: BN sees more than `size`
@@ -1291,6 +1309,25 @@ class TinyBatchBN(Rule):
                 ):
                     return True
         return False
+
+    def _collate_merges_items(self, call: cst.Call) -> bool:
+        """Does the loader's `collate_fn` (a function of this module, or a lambda) concatenate the
+        items it is handed (`torch.cat(frames, dim=0)`) rather than stack them?  Then each item is
+        a group of samples (the frames of a video, the crops of an image) and BatchNorm sees all of
+        them: `batch_size` counts groups."""
+        facts = self.ctx.facts
+        arg = call_arg(call, "collate_fn")
+        if arg is None:
+            return False
+        value = arg.value
+        if isinstance(value, cst.Name):
+            value = facts.function_named(value.value)
+        if not isinstance(value, (cst.FunctionDef, cst.Lambda)):
+            return False
+        return any(
+            isinstance(n, cst.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] in ("cat", "concat", "concatenate")
+            for n in self._walk(value)
+        )
 
     def _loader_name(self, call: cst.Call) -> str:
         facts = self.ctx.facts
@@ -1637,8 +1674,13 @@ class TinyBatchBN(Rule):
         reads = list(self._reads_of(scope, loader))
         # (Reads above the binding see an earlier one, where the binding is among the reads.)
         ordered = isinstance(target, cst.Name) and any(node is target for node in reads)
+        # (`feed = DataLoader(feed, ...)`: the `feed` its own value reads is the dataset bound before.)
+        binding = next((a for a in facts.ancestors(target) if isinstance(a, (cst.Assign, cst.AnnAssign))), None) if target is not None else None
+        own_value = getattr(binding, "value", None)
         for node in reads:
             if not (isinstance(node, cst.Name) and node.value == loader):
+                continue
+            if own_value is not None and self._inside(node, own_value):
                 continue
             above = facts.parent(node)
             if isinstance(above, cst.Attribute) and above.attr is node:

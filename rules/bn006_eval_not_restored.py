@@ -175,6 +175,12 @@ class EvalNotRestored(Rule):
     functions reached through a registry or a container, and modes set by a
     framework (Lightning, ignite, mmcv runners).
 
+    A training forward through a method of the model (`pred, aux =
+    net.forward_with_aux(x)`) trains the model: the message and the fix name
+    `net`, not the method. Dropout layers collected in a list
+    (`layers.append(nn.Dropout(p))`, `layers += [...]`) and unpacked into
+    `nn.Sequential(*layers)` are the model's dropout, as inline ones are.
+
     ## Why is this bad?
     `model.eval()` sets `training = False` on every submodule and it stays
     that way until `model.train()` is called. From the next iteration on, the

@@ -3,7 +3,6 @@ project file that puts the trunk in eval after `model.train()` makes the freeze 
 cache re-lints the model's file when that file appears or goes."""
 from __future__ import annotations
 
-import os
 import textwrap
 
 import pytest

@@ -8,7 +8,7 @@ from bnlint import engine
 from bnlint.engine import lint_source
 from bnlint.parallel import run_files
 from bnlint.registry import load_rules
-from fixture_support import FIXTURES, all_rules_settings, fixture_files, fixture_sample
+from fixture_support import FIXTURES, all_rules_settings, fixture_sample
 
 RULES = load_rules()
 

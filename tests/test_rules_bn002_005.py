@@ -402,6 +402,19 @@ def test_bn003_no_fix_when_detached_value_also_feeds_running_buffer():
     assert findings[0].fix is None
 
 
+def test_bn003_no_fix_when_detached_statistics_are_stored_into_a_parts_running_buffers():
+    """The statistics feed `self.bn.running_mean = ...` (a BatchNorm part's buffer, assigned): no fix,
+    one finding at the first statistic naming both."""
+    import os
+
+    from fixture_support import FIXTURES, lint_fixture
+
+    _, result = lint_fixture(os.path.join(FIXTURES, "bn003", "positive_folded_affine_statistics_feeding_buffers.py"))
+    assert [(f.line, f.code) for f in result.findings] == [(19, "BN003")]
+    assert "mean and variance" in result.findings[0].summary
+    assert result.findings[0].fix is None
+
+
 def test_bn003_negatives():
     src = """\
     import torch
