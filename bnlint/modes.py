@@ -5222,8 +5222,11 @@ class ModesAnalysis:
                 continue
             if self._is_recalibration(fn):
                 return True
-            if self._in_test_file and fn.name.value.startswith("test_"):
-                return True  # a pytest test: running the model in train mode is part of what it checks
+            if self._in_test_file and fn.name.value.startswith("test_") and fn.name.value not in self._called_names:
+                # A pytest test: running the model in train mode is part of what it checks.  (One
+                # the file's own code calls, `if __name__ == "__main__": test_holdout()`, is a
+                # script's evaluation routine.)
+                return True
             owner = self.facts.parent_of_def(fn)
             if isinstance(owner, cst.ClassDef) and self.facts.is_lightning_class(owner):
                 return True
@@ -5899,7 +5902,7 @@ class ModesAnalysis:
         """`def test_model(model, loader):` that this file's code calls: an evaluation routine,
         not a pytest test (pytest calls those; the code does not)."""
         name = fn.name.value
-        return name in self._called_names and not self._in_test_file and is_called_eval_routine_name(name)
+        return name in self._called_names and is_called_eval_routine_name(name)
 
 
 # Libraries whose estimators have a `.fit()` that trains no torch model (clustering, PCA, a

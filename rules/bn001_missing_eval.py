@@ -33,7 +33,8 @@ class MissingEval(Rule):
     (a `with` block or a decorator), in a function whose job is evaluation
     (`validate`, `evaluate`, `test`, `predict`, `infer`, ...; a `test_model()`
     counts where code calls it, since pytest tests are not called by the
-    code), in a loop over
+    code; in a `test_*.py` file too, where the file's own code calls it:
+    `if __name__ == "__main__": test_split(net, pairs)` is a script), in a loop over
     a validation/test loader, on a batch drawn from validation/test data
     (`x, y = next(iter(val_loader))`, `model(X_test)`) whose output is not
     trained on (a loop whose body back-propagates the forward's output and

@@ -681,7 +681,7 @@ class TinyBatchBN(Rule):
       no `add_argument` defines (a write under an `if` is not known).
 
     Not flagged: loaders built for evaluation (named so, over an evaluation
-    split, unshuffled, or in the branch of an `if` that compares with an
+    split, unshuffled unless a loop over it back-propagates, or in the branch of an `if` that compares with an
     evaluation split, `elif mode == "test":`, the code's own label for it),
     loaders on a branch of their function that no call of it in the module
     takes (`elif mode == "finetune":` in a helper this module calls only with
@@ -809,6 +809,11 @@ class TinyBatchBN(Rule):
     `forward` drops its input's batch axis (`clips = video.squeeze(0)`: one
     video per loader item, its clips the batch).
 
+    A loader handed to a function of the module that trains nothing itself
+    is followed into what that function hands it to (`fit(net, loader)`
+    calling `run_pass(loader, learn=True)`), and a helper whose backward and
+    optimizer steps all sit under `if <flag>:` on a parameter the call
+    leaves false (`run_pass(check_loader, learn=False)`) trains nothing on it.
     A loader whose `collate_fn` (a function of the module, or a lambda)
     concatenates the items (`torch.cat(frames, dim=0)`) feeds groups of
     samples: `batch_size` counts groups, and it is not reported. A loader on
@@ -1373,7 +1378,9 @@ class TinyBatchBN(Rule):
                     return True
         shuffle = call_arg(call, "shuffle")
         if shuffle is not None and isinstance(shuffle.value, cst.Name) and shuffle.value.value == "False" and "train" not in loader.lower():
-            return True
+            # Unshuffled is how evaluation loaders are usually built, but a loop over this one
+            # that back-propagates says it trains.
+            return not self._feeds_training(fn if fn is not None else facts.module, loader)
         return self._in_eval_branch(call)
 
     def _loop_over(self, node: cst.Name) -> Tuple[cst.CSTNode, bool]:
@@ -1685,6 +1692,8 @@ class TinyBatchBN(Rule):
             above = facts.parent(node)
             if isinstance(above, cst.Attribute) and above.attr is node:
                 continue  # `self.train_loader`: an attribute of that name, another variable
+            if isinstance(above, cst.Param):
+                continue  # (the parameter itself, where a helper's uses of it are read)
             if node is target:
                 seen_target = True
                 continue
@@ -1732,8 +1741,18 @@ class TinyBatchBN(Rule):
                     continue  # `pixel_stats(loader)` of another module: one batch's statistics
                 if callee and self._helper_rebatches(callee, site, holder):
                     continue  # the helper trains on loaders it builds from each item this one draws
-                if fn is None or _has_training_calls(fn):
+                if fn is None:
                     return False
+                if _has_training_calls(fn):
+                    if self._trains_nothing_when_called(fn, site):
+                        continue  # `one_pass(check_loader, ..., train=False)`: its steps are under `if train:`
+                    return False
+                if depth < 2 and holder.star == "":
+                    # `fit(model, fit_loader, ...)` that trains nothing itself but hands its
+                    # parameter on (`one_pass(fit_loader, train=True)`): that parameter's uses.
+                    param = self._parameter_of(fn, site, holder)
+                    if param is None or not self._uses_train_nothing(fn, param, None, depth + 1):
+                        return False
                 continue
             if isinstance(holder, cst.Assign) and holder.value is node and self._store_overwritten(holder):
                 continue  # `cfg["train"] = loader`, stored again (`cfg["train"] = big_loader`) before anything reads `cfg`
@@ -1757,6 +1776,61 @@ class TinyBatchBN(Rule):
         # No read at all: a loader of a function, or of a notebook (nothing imports it), trains
         # nothing; one at a module's top level may be imported by the training script.
         return uses > 0 or rebound or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
+
+    def _trains_nothing_when_called(self, fn: cst.FunctionDef, site: cst.Call) -> bool:
+        """Is every backward and optimizer step of ``fn`` under an `if <flag>:` (or `if not
+        <flag>:`) on a parameter that the call ``site`` leaves false (a literal, or the default):
+        `one_pass(check_loader, ..., train=False)` runs the helper's evaluation only?"""
+        from bnlint.facts import walk_scope
+        from bnlint.modes import _is_training_call
+
+        steps = [n for n in walk_scope(fn) if isinstance(n, cst.Call) and _is_training_call(n)]
+        if not steps:
+            return False
+        params = params_of(fn)
+        for step in steps:
+            dead = False
+            child: cst.CSTNode = step
+            for anc in self.ctx.facts.ancestors(step):
+                if anc is fn:
+                    break
+                if isinstance(anc, cst.If) and (child is anc.body or child is anc.orelse):
+                    test, negated = anc.test, False
+                    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                        test, negated = test.expression, True
+                    if isinstance(test, cst.Name) and test.value in params:
+                        value = self._argument_value(fn, site, test.value)
+                        if value is not NOT_LITERAL and (bool(value) != negated) != (child is anc.body):
+                            dead = True
+                            break
+                child = anc
+            if not dead:
+                return False
+        return True
+
+    def _argument_value(self, fn: cst.FunctionDef, site: cst.Call, param: str) -> object:
+        """The literal the call ``site`` passes for ``param`` of ``fn``, or its literal default;
+        NOT_LITERAL where neither is known."""
+        if any(a.star for a in site.args):
+            return NOT_LITERAL
+        for arg in site.args:
+            if arg.keyword is not None and arg.keyword.value == param:
+                return literal_value(arg.value)
+        positional = [p.name.value for p in list(fn.params.posonly_params) + list(fn.params.params)]
+        values = [a.value for a in site.args if a.keyword is None]
+        if param in positional and positional.index(param) < len(values):
+            return literal_value(values[positional.index(param)])
+        default = next((p.default for p in list(fn.params.params) + list(fn.params.kwonly_params) if p.name.value == param), None)
+        return literal_value(default) if default is not None else NOT_LITERAL
+
+    @staticmethod
+    def _parameter_of(fn: cst.FunctionDef, site: cst.Call, arg: cst.Arg) -> Optional[str]:
+        """The parameter of ``fn`` that the argument ``arg`` of the call ``site`` fills."""
+        if arg.keyword is not None:
+            return arg.keyword.value if arg.keyword.value in params_of(fn) else None
+        positional = [p.name.value for p in list(fn.params.posonly_params) + list(fn.params.params)]
+        index = [a for a in site.args if a.keyword is None].index(arg)
+        return positional[index] if index < len(positional) else None
 
     def _store_overwritten(self, assign: cst.Assign) -> bool:
         """Is ``assign`` `holder[key] = value` (a literal key) whose item a later statement of the
