@@ -1065,7 +1065,7 @@ class Facts:
         for index, arg in enumerate(call.args):
             pname = effects.parameter_for(None if arg.keyword else index, arg.keyword.value if arg.keyword else None)
             effect = effects.effects.get(pname) if pname else None
-            if effect is not None and any(kind == "train" for kind, _ in effect.steps):
+            if effect is not None and _trains(effect):
                 return True
         return False
 
@@ -1090,7 +1090,7 @@ class Facts:
         for attr in handed:
             for method in methods:
                 effect = self.index.attribute_method_effect(self.path, qualified, method, attr)
-                if effect is not None and any(kind == "train" for kind, _ in effect.steps):
+                if effect is not None and _trains(effect):
                     return True
         return False
 
@@ -1666,6 +1666,13 @@ def _walk_scope(scope: cst.CSTNode, into_functions: bool = False) -> Iterator[cs
 
 walk_scope = _walk_scope
 all_params = _all_params
+
+
+def _trains(effect) -> bool:
+    """Does a summarised function train the parameter its ``ParamEffect`` describes: put it in
+    train mode, or back-propagate a forward of it (`loss.backward()` with no `.train()` call:
+    a module is in train mode from construction)?"""
+    return any(kind == "train" for kind, _ in effect.steps) or any(trained for _, trained, _ in effect.forwards)
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

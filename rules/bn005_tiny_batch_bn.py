@@ -785,7 +785,9 @@ class TinyBatchBN(Rule):
     (`from config import Config`, `Config.batch_size`) whose body sets the
     value and whose module writes it nowhere else. A model handed to a plain class of another
     project module that keeps it and has a method that trains it
-    (`Runner(model, loader).fit(140)`) is trained by that class. A loader of
+    (`Runner(model, loader).fit(140)`: a `.train()` on it, or a backward and
+    an optimizer step on its forward with no `.train()` call at all) is
+    trained by that class. A loader of
     whole items (volumes, slides) whose every backward runs in an inner loop
     over a DataLoader built in its body from each item (`patch_loader =
     DataLoader(TensorDataset(patches), batch_size=16)`) does not set the
