@@ -2930,7 +2930,7 @@ class ProjectIndex:
             whole = False
             for split in range(len(target), 0, -1):
                 stem = os.path.join(base, *target[:split])
-                for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                for candidate in (os.path.join(stem, "__init__.py"), stem + ".py"):  # (a package first, as Python looks)
                     exists = self._is_file(candidate)
                     (found if exists else absent).append(candidate)
                     whole = whole or (exists and split >= len(target) - 1)
@@ -4111,13 +4111,16 @@ class ProjectIndex:
                 mod, attr = parts[:split], ".".join(parts[split:])
                 file_path = os.path.join(base, *mod) + ".py"
                 pkg_path = os.path.join(base, *mod, "__init__.py")
-                self.consulted.add(file_path)  # its absence decided the answer too
-                if self._is_file(file_path):
-                    best = (split, file_path, attr)
-                    break
-                self.consulted.add(pkg_path)
+                # A package takes precedence over a module of the same name in the same folder
+                # (Python's own finder looks for `name/__init__.py` first: a stale `unet.py` next
+                # to the `unet/` package is never imported).
+                self.consulted.add(pkg_path)  # its absence decided the answer too
                 if self._is_file(pkg_path):
                     best = (split, pkg_path, attr)
+                    break
+                self.consulted.add(file_path)
+                if self._is_file(file_path):
+                    best = (split, file_path, attr)
                     break
             if best is not None and best[0] == len(parts) - 1:
                 break  # the whole module path found: no base can do better
