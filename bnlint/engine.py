@@ -603,7 +603,7 @@ def _recover(source: str, line: int, regions: Optional[Sequence[Tuple[int, int]]
 
     text, hows = source, []
     for repair, how in (
-        (_async_as_name, "`async` is a keyword since Python 3.7; the rest of the file was analysed reading it as a name"),
+        (_keywords_as_names, "`async`, `await` or `nonlocal` used as a name (keywords in Python 3, `async` since 3.7); the rest of the file was analysed reading it as a name"),
         (as_python3, "Python 2 syntax; the rest of the file was analysed reading it as Python 3"),
     ):
         repaired = repair(text)
@@ -643,10 +643,16 @@ def _regions_not_parsing(source: str, regions: Sequence[Tuple[int, int]]) -> Lis
     return out
 
 
-def _async_as_name(source: str) -> Optional[str]:
-    """``source`` with `async` as a keyword argument or attribute (`cuda(async=True)`,
-    `x.async`) renamed `async_` minus a letter (same length: positions stay), or None if none."""
-    if "async" not in source:
+# Names of older code that Python 3 made keywords: `x.cuda(async=True)` (before 3.7),
+# `self.nonlocal = ...` (Python 2).
+_KEYWORDS_OF_NEWER_PYTHONS = ("async", "await", "nonlocal")
+
+
+def _keywords_as_names(source: str) -> Optional[str]:
+    """``source`` with `async`, `await` or `nonlocal` as a keyword argument or attribute
+    (`cuda(async=True)`, `self.nonlocal`) renamed to a name of the same length (its tail and an
+    underscore: positions stay), or None if none."""
+    if not any(word in source for word in _KEYWORDS_OF_NEWER_PYTHONS):
         return None
     import io
     import tokenize
@@ -657,17 +663,17 @@ def _async_as_name(source: str) -> Optional[str]:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
     for k, tok in enumerate(tokens):
-        if tok.type == tokenize.NAME and tok.string == "async":
+        if tok.type == tokenize.NAME and tok.string in _KEYWORDS_OF_NEWER_PYTHONS:
             after = tokens[k + 1].string if k + 1 < len(tokens) else ""
             before = tokens[k - 1].string if k else ""
             if after == "=" or before == ".":
-                spots.append(tok.start)
+                spots.append((tok.start, tok.string))
     if not spots:
         return None
     lines = source.split("\n")
-    for row, col in spots:
+    for (row, col), word in spots:
         text = lines[row - 1]
-        lines[row - 1] = text[:col] + "async_"[1:] + text[col + 5 :]
+        lines[row - 1] = text[:col] + word[1:] + "_" + text[col + len(word) :]
     return "\n".join(lines)
 
 

@@ -130,7 +130,25 @@ def test_async_as_a_name_is_a_syntax_error_but_the_file_is_analysed(tmp_path):
     path.write_text(_BN_INFERENCE_CELL.replace("torch.load('x.pt')", "torch.load('x.pt').cuda(async=True)"))
     out = process_file(str(path), Settings(), fix=True, unsafe=True)
     assert sorted((f.code, f.line) for f in out.findings) == [("BN000", 6), ("BN001", 6)]
-    assert any("`async` is a keyword since Python 3.7" in f.message for f in out.findings if f.code == "BN000")
+    assert any("`async`, `await` or `nonlocal` used as a name" in f.message for f in out.findings if f.code == "BN000")
+    assert all(f.fix is None for f in out.findings) and out.new_text is None
+
+
+def test_nonlocal_as_an_attribute_is_a_syntax_error_but_the_file_is_analysed(tmp_path):
+    """`self.nonlocal = ...` (Python 2 code) is a BN000, and the rest of the file is analysed with
+    `nonlocal` read as a name of the same length, every position kept."""
+    from bnlint.config import Settings
+    from bnlint.runner import process_file
+
+    path = tmp_path / "old_graph.py"
+    path.write_text(
+        "import torch\nimport torch.nn as nn\n\n\nclass G(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.nonlocal = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\n\n    def forward(self, x):\n"
+        "        return self.nonlocal(x)\n\n\nnet = G()\nnet.load_state_dict(torch.load('g.pt'))\n"
+        "with torch.no_grad():\n    print(net(torch.load('x.pt')))\n"
+    )
+    out = process_file(str(path), Settings(), fix=True, unsafe=True)
+    assert sorted((f.code, f.line, f.column) for f in out.findings) == [("BN000", 8, 14), ("BN001", 17, 11)]
     assert all(f.fix is None for f in out.findings) and out.new_text is None
 
 
