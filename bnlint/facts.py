@@ -1229,9 +1229,19 @@ class Facts:
         if len(bound) != 1 or not (isinstance(bound[0], cst.Call) and isinstance(bound[0].func, cst.Name)):
             return NOT_LITERAL
         cls = self.class_named(bound[0].func.value)
+        attr = expr.attr.value
+        if cls is None and self.inventory.is_imported(bound[0].func.value) and not bound[0].args:
+            # `S = settings()` of a class of another project module whose body sets `batch = 4`
+            # (and whose module writes it on no object), with no `S.batch = ...` here.
+            if any(
+                isinstance(t.target, cst.Attribute) and dotted(t.target) == f"{name}.{attr}"
+                for node in self.iter_nodes(self.module) if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign))
+                for t in (node.targets if isinstance(node, cst.Assign) else [node])
+            ):
+                return NOT_LITERAL
+            return self._imported_class_constant(cst.Attribute(value=cst.Name(bound[0].func.value), attr=cst.Name(attr)))
         if cls is None or sum(c.name.value == cls.name.value for c in self.classes) != 1:
             return NOT_LITERAL
-        attr = expr.attr.value
         init = self._init_of(cls)
         values = []
         top_level = []  # `cfg.train_bs = 4` in the module's own statements, after it is built

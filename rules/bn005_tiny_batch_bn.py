@@ -628,7 +628,9 @@ class TinyBatchBN(Rule):
     as `default=BATCH_SIZE`; a conditional expression whose two arms are both
     known, at the larger of the two (`Freeze_batch_size if Freeze_Train else
     Unfreeze_batch_size`); a constant of another project module too, read
-    through `from config import batch_size` or `from config import *`) is below the `tiny-batch-size` option
+    through `from config import batch_size` or `from config import *`, or a
+    class attribute of a settings class of another module read through an
+    instance, `cfg = RunSettings()` ... `cfg.per_step`) is below the `tiny-batch-size` option
     (default 8), and per-sample training steps such as `model(x[i:i+1])`,
     `model(x.unsqueeze(0))` or `model(sample[None])` followed by `backward()`,
     also through the name the input was last bound to in the function
