@@ -623,7 +623,9 @@ class TinyBatchBN(Rule):
     """
     ## What it does
     Flags training a model that contains BatchNorm with tiny batches: a
-    training `DataLoader` whose `batch_size` (a literal, a variable bound to
+    training `DataLoader` (or a project subclass of it that keeps its
+    constructor, `class DataLoaderX(DataLoader)` overriding `__iter__` only)
+    whose `batch_size` (a literal, a variable bound to
     one, or an argparse default, itself a literal or a module constant such
     as `default=BATCH_SIZE`; a conditional expression whose two arms are both
     known, at the larger of the two (`Freeze_batch_size if Freeze_Train else
@@ -929,7 +931,7 @@ class TinyBatchBN(Rule):
             q = facts.callee(call) or ""
             if sync_bn:
                 continue
-            if q.rsplit(".", 1)[-1] == "DataLoader":
+            if q.rsplit(".", 1)[-1] == "DataLoader" or self._project_loader_subclass(call):
                 if q.startswith(_GRAPH_LOADER_ROOTS):
                     continue  # its batch_size counts graphs: BatchNorm sees each graph's many nodes
                 self._check_loader(call, limit, models)
@@ -940,6 +942,31 @@ class TinyBatchBN(Rule):
         if models:
             for call in facts.calls:
                 self._check_per_sample(call, limit, models)
+
+    def _project_loader_subclass(self, call: cst.Call) -> bool:
+        """Is ``call`` a construction of a project class (of this module or another) that
+        subclasses `DataLoader` and keeps its constructor (no `__init__` of its own: a prefetching
+        `DataLoaderX(DataLoader)` that only overrides `__iter__`)?  Its `batch_size` is the
+        loader's."""
+        facts = self.ctx.facts
+        name = dotted(call.func)
+        if not name:
+            return False
+        cls = facts.class_named(name)
+        if cls is not None:
+            bases = [facts.inventory.resolve(dotted(b.value) or "") for b in cls.bases]
+            own_init = any(isinstance(i, cst.FunctionDef) and i.name.value == "__init__" for i in cls.body.body)
+        elif facts.path and facts.inventory.is_imported(name):
+            found = facts.index.class_definition(facts.path, facts.inventory.resolve(name))
+            if found is None:
+                return False
+            node = found[4][found[1]]
+            aliases = found[3] or {}
+            bases = [aliases.get(b, b) for b in (inv_mod.dotted_name(x) or "" for x in node.bases)]
+            own_init = any(isinstance(i, (ast.FunctionDef, ast.AsyncFunctionDef)) and i.name == "__init__" for i in node.body)
+        else:
+            return False
+        return not own_init and any(b.rsplit(".", 1)[-1] == "DataLoader" and "torch" in b for b in bases)
 
     # --- which models in this file have BN, and is anything trained --------------
     def _bn_models(self) -> List[Tuple[cst.Call, str]]:
