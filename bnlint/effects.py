@@ -706,7 +706,7 @@ def names_eval_data(node: ast.AST, strings: bool = True) -> bool:
             continue
         stack.extend(ast.iter_child_nodes(cur))
         text = cur.id if isinstance(cur, ast.Name) else cur.value if strings and isinstance(cur, ast.Constant) and isinstance(cur.value, str) else None
-        verdict = eval_data_verdict(text) if text else None
+        verdict = eval_data_verdict(text, key=isinstance(cur, ast.Constant)) if text else None
         if verdict is not None:
             return verdict
     return False

@@ -46,11 +46,17 @@ VAL_TOKENS = frozenset({"val", "valid", "validation", "vali", "test", "testing",
 DATA_SUFFIXES = ("dataloader", "loader", "dataset", "data", "set", "iter", "batch", "batches", "ds", "dl", "gen", "queue", "images", "imgs")
 
 
+# NLP's name for the validation split.  Alone, `dev` is as often a device (`x.to(dev)`): it names
+# evaluation data only with a data word (`dev_loader`, `devset`, `dev_iter`) or as a split key
+# (`loaders["dev"]`, `for phase in ["train", "dev"]`).
+DEV_SPLIT = "dev"
+
+
 def is_val_token(token: str) -> bool:
     """A ``name_tokens`` word naming evaluation data: `val`, `test`, or `testloader`-like."""
     if token in VAL_TOKENS:
         return True
-    for word in ("validation", "valid", "val", "testing", "test", "evaluation", "eval", "holdout"):
+    for word in ("validation", "valid", "val", "testing", "test", "evaluation", "eval", "holdout", DEV_SPLIT):
         if token.startswith(word):
             rest = token[len(word):]
             while rest:
@@ -63,14 +69,17 @@ def is_val_token(token: str) -> bool:
     return False
 
 
-def eval_data_verdict(text: str) -> Optional[bool]:
-    """What one name (or string key) says about the data it names: True for evaluation data
-    (`val_loader`, `X_test`), False for training data (`train_val_split`: "train" decides), None
-    for neither.  Shared by the libcst and ``ast`` walks that look for evaluation data."""
+def eval_data_verdict(text: str, key: bool = False) -> Optional[bool]:
+    """What one name (or, with ``key``, a string key) says about the data it names: True for
+    evaluation data (`val_loader`, `X_test`, `dev_iter`; the key `"dev"`), False for training data
+    (`train_val_split`: "train" decides), None for neither.  Shared by the libcst and ``ast``
+    walks that look for evaluation data."""
     tokens = name_tokens(text)
     if "train" in tokens or "training" in tokens:
         return False
     if any(is_val_token(t) for t in tokens):
+        return True
+    if DEV_SPLIT in tokens and (key and tokens == [DEV_SPLIT] or any(t in DATA_SUFFIXES for t in tokens)):
         return True
     return None
 
@@ -132,7 +141,7 @@ def name_tokens(text: str) -> List[str]:
 # Where a VAL_TOKENS word may start and end as ``name_tokens`` splits it, in raw text: a
 # superset of those tokens for the text checks (the first-letter lookahead lets ``re`` skip).
 VAL_WORD_IN_TEXT = lazy(
-    r"(?=[VvTtEeHh])(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
-    r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout)"
+    r"(?=[VvTtEeHhDd])(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
+    r"(?i:validation|valid|vali|val|testing|test|evaluation|eval|holdout|heldout|dev)"
     r"(?:(?![a-z])|(?=(?:" + "|".join(DATA_SUFFIXES) + r")))"
 )

@@ -2071,7 +2071,7 @@ class ModesAnalysis:
             if isinstance(node, cst.Subscript) and len(node.slice) == 1:
                 index = node.slice[0].slice
                 if isinstance(index, cst.Index) and isinstance(index.value, cst.Name) and index.value.value in self._phases:
-                    return bool(eval_data_verdict(str(self._phases[index.value.value])))
+                    return bool(eval_data_verdict(str(self._phases[index.value.value]), key=True))
         return None
 
     def _sequence_members(self, expr: cst.BaseExpression, st: State, fr: Frame, label: str = "model") -> Optional[Tuple[Optional[Obj], ...]]:
@@ -6496,7 +6496,7 @@ def _mentions_eval_data(expr: cst.BaseExpression, strings: bool = True) -> bool:
             text = node.value
         elif strings and isinstance(node, cst.SimpleString):
             text = node.value.strip("'\"bBrRuU")
-        verdict = eval_data_verdict(text) if text else None
+        verdict = eval_data_verdict(text, key=isinstance(node, cst.SimpleString)) if text else None
         if verdict is not None:
             return verdict
     return False

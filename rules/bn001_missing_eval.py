@@ -35,7 +35,9 @@ class MissingEval(Rule):
     counts where code calls it, since pytest tests are not called by the
     code; in a `test_*.py` file too, where the file's own code calls it:
     `if __name__ == "__main__": test_split(net, pairs)` is a script), in a loop over
-    a validation/test loader, on a batch drawn from validation/test data
+    a validation/test loader (named so: `val`, `valid`, `test`, `eval`,
+    `holdout`; NLP's `dev` with a data word, `dev_loader`, `devset`, or as a
+    split key, `loaders["dev"]`, not a bare `dev`, which is as often a device), on a batch drawn from validation/test data
     (`x, y = next(iter(val_loader))`, `model(X_test)`) whose output is not
     trained on (a loop whose body back-propagates the forward's output and
     steps an optimizer trains, whatever its loader is called), on the

@@ -820,7 +820,8 @@ class TinyBatchBN(Rule):
     calling `run_pass(loader, learn=True)`), and a helper whose backward and
     optimizer steps all sit under `if <flag>:` on a parameter the call
     leaves false (`run_pass(check_loader, learn=False)`) trains nothing on it.
-    A loader whose `collate_fn` (a function of the module, or a lambda)
+    A loader whose `collate_fn` (a function of the module or of another
+    project module, or a lambda)
     concatenates the items (`torch.cat(frames, dim=0)`) feeds groups of
     samples: `batch_size` counts groups, and it is not reported. A loader on
     a branch that never runs (`training = False` ... `if training:`) is not
@@ -1356,14 +1357,18 @@ class TinyBatchBN(Rule):
         if arg is None:
             return False
         value = arg.value
+        joins = ("cat", "concat", "concatenate")
+        if isinstance(value, cst.Name) and facts.function_named(value.value) is None and facts.path and facts.inventory.is_imported(value.value):
+            # (`from load_data import my_collate_fn`: a function of another project module)
+            fn = self._project_function_ast(value.value)
+            return fn is not None and any(
+                isinstance(n, ast.Call) and (inv_mod.dotted_name(n.func) or "").rsplit(".", 1)[-1] in joins for n in ast_walk(fn)
+            )
         if isinstance(value, cst.Name):
             value = facts.function_named(value.value)
         if not isinstance(value, (cst.FunctionDef, cst.Lambda)):
             return False
-        return any(
-            isinstance(n, cst.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] in ("cat", "concat", "concatenate")
-            for n in self._walk(value)
-        )
+        return any(isinstance(n, cst.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] in joins for n in self._walk(value))
 
     def _loader_name(self, call: cst.Call) -> str:
         facts = self.ctx.facts
