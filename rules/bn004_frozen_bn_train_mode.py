@@ -306,9 +306,8 @@ class FrozenBNTrainMode(Rule):
     `requires_grad = False`) freezes no part of the trainer, and the trainer's
     own `train(epoch)` method is not `nn.Module.train`.
     What it cannot see: a factory whose returned mode depends on its
-    arguments (`return net.train() if phase == "train" else net.eval()`):
-    the mode is then unknown, and taken as train mode.
-    What it cannot see: a model built inline as an argument (`fit(Net(), loader)`)
+    arguments (`return net.train() if phase == "train" else net.eval()`:
+    the mode is then unknown, and taken as train mode); a model built inline as an argument (`fit(Net(), loader)`)
     rather than bound to a name first; whether the Lightning version resets
     the modes the constructor set (before 2.2 `fit` called `model.train()` on
     the whole module; since 2.2 it keeps each sub-module's mode, which is what
