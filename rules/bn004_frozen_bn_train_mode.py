@@ -298,6 +298,12 @@ class FrozenBNTrainMode(Rule):
     (`self.body[0]` of `nn.Sequential(nn.Conv2d(...), nn.BatchNorm2d(...))`)
     is that layer: freezing a convolution there freezes no BatchNorm.
 
+    A loop body that freezes every parameter and then switches some back on
+    by a test of the name (`p.requires_grad = False` then `if
+    name.startswith("head"): p.requires_grad = True`) freezes the parameters
+    the test rejects, as `p.requires_grad = name.startswith("head")` does: no
+    gradient toggle (a test that keeps the norm layers trainable freezes no
+    BatchNorm).
     A model that the mode analysis finds in eval mode at every training
     forward (`reader = Reader().eval()` then the freeze, and no `.train()`)
     is not reported: its BatchNorm uses the running statistics. A method of a
@@ -675,9 +681,12 @@ class FrozenBNTrainMode(Rule):
                         owner = self._owner(tgt.value, node)
                         if _is_false(node.value) or self._false_constant(node.value, node):
                             frozen.append((node, owner))
-                            out.append((node, node, self._param_info(tgt.value, node)))
+                            # (`p.requires_grad = False` then `if name.startswith("head"): p.requires_grad
+                            # = True` in the same loop body: the flag ends as that test of the name.)
+                            selection = self._reselected_by_name(node)
+                            out.append((node, node, self._param_info(tgt.value, node, trained_if=selection) if selection is not None else self._param_info(tgt.value, node)))
                         elif isinstance(node.value, cst.Name) and node.value.value == "True" and owner:
-                            if not self._other_branch_freezes(node):
+                            if not self._other_branch_freezes(node) and self._reselection_of(node) is None:
                                 unfrozen.setdefault(owner, []).append(node)
                         elif isinstance(node.value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.IfExp)):
                             # `p.requires_grad = "layer4" in name or "fc" in name`: the parameters whose
@@ -1526,6 +1535,44 @@ class FrozenBNTrainMode(Rule):
             sl = p.slice[0].slice
             if isinstance(sl, cst.Index) and isinstance(sl.value, cst.Integer) and int(sl.value.value) == index:
                 return p.value.value
+        return None
+
+    def _reselected_by_name(self, freeze: cst.Assign) -> Optional[cst.BaseExpression]:
+        """For `p.requires_grad = False` in a loop body followed, in the same body, by `if <test>:
+        p.requires_grad = True` (no `else`): that test (the parameters it selects stay trainable)."""
+        line = self.ctx.facts.parent(freeze)
+        block = self.ctx.facts.parent(line)
+        body = getattr(block, "body", None)
+        if not isinstance(line, cst.SimpleStatementLine) or not isinstance(body, (list, tuple)) or line not in body:
+            return None
+        target = self.ctx.code_for(freeze.targets[0].target).strip()
+        for stmt in body[body.index(line) + 1:]:
+            if isinstance(stmt, cst.If) and stmt.orelse is None and len(stmt.body.body) == 1 and isinstance(stmt.body.body[0], cst.SimpleStatementLine):
+                small = stmt.body.body[0].body
+                if (
+                    len(small) == 1 and isinstance(small[0], cst.Assign) and len(small[0].targets) == 1
+                    and self.ctx.code_for(small[0].targets[0].target).strip() == target
+                    and isinstance(small[0].value, cst.Name) and small[0].value.value == "True"
+                ):
+                    return stmt.test
+        return None
+
+    def _reselection_of(self, unfreeze: cst.Assign) -> Optional[cst.Assign]:
+        """The freeze (`p.requires_grad = False`, earlier in the same loop body) that the `if <test>:
+        p.requires_grad = True` at ``unfreeze`` selects from, or None."""
+        facts = self.ctx.facts
+        branch = next((a for a in facts.ancestors(unfreeze) if isinstance(a, cst.If)), None)
+        if branch is None or branch.orelse is not None:
+            return None
+        block = facts.parent(branch)
+        body = getattr(block, "body", None)
+        if not isinstance(body, (list, tuple)) or branch not in body:
+            return None
+        for stmt in body[: body.index(branch)]:
+            if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+                assign = stmt.body[0]
+                if self._reselected_by_name(assign) is branch.test:
+                    return assign
         return None
 
     def _other_branch_freezes(self, node: cst.CSTNode) -> bool:
