@@ -756,19 +756,11 @@ class Facts:
     def option_default(self, expr: cst.BaseExpression) -> Optional[str]:
         """`args.arch` where this file parses its options with argparse: the string default of the
         one `add_argument` that stores into `arch` (`default="resnet50"`), the value the option
-        has when the program runs as written; None otherwise."""
+        has when the program runs as written (``option_value``); None otherwise."""
         if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
             return None
-        dest = expr.attr.value
-        found: List[str] = []
-        for call in self.calls:
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call):
-                default = call_arg(call, "default")
-                value = literal_value(default.value) if default is not None else None
-                if not isinstance(value, str):
-                    return None
-                found.append(value)
-        return found[0] if len(found) == 1 else None
+        value = self.option_value(expr.attr.value)
+        return value if isinstance(value, str) else None
 
     def string_values(self, expr: cst.BaseExpression) -> Optional[FrozenSet[str]]:
         """``static_values`` of ``expr`` when they are all strings (an architecture's name)."""
@@ -897,17 +889,19 @@ class Facts:
         for node in walk(test):
             if not (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)):
                 continue
-            value = self.option_value(node)
+            value = self.option_value(node.attr.value)
             if value is NOT_LITERAL:
                 return {}
             out[f"{node.value.value}.{node.attr.value}"] = value
         return out
 
-    def option_value(self, expr: cst.Attribute) -> object:
-        """The literal default of the option `args.<dest>` (``option_default`` for any literal:
-        numbers, booleans, None, strings; `action="store_true"` without a default gives False),
-        or NOT_LITERAL: none, several, not a literal, or assigned in this file."""
-        dest = expr.attr.value
+    def option_value(self, dest: str) -> object:
+        """The literal default of the argparse option stored into ``dest`` (`args.<dest>`) as the
+        program runs as written: numbers, booleans, None (no `default=`), strings;
+        `action="store_true"` without a default gives False.  NOT_LITERAL where the file defines
+        it more than once or not at all, its default is not a literal, it is `required`, or the
+        file assigns an attribute of that name (or calls `setattr`).  The one reader of option
+        defaults: ``option_default``, ``never_runs`` and BN005's option tests ask it."""
         cache = self.__dict__.setdefault("_option_values", {})
         if dest not in cache:
             cache[dest] = self._option_value(dest)
@@ -919,6 +913,9 @@ class Facts:
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call):
                 default = call_arg(call, "default")
                 action = call_arg(call, "action")
+                required = call_arg(call, "required")
+                if required is not None and literal_value(required.value) is not False:
+                    return NOT_LITERAL  # (no default runs: the command line must give it)
                 if default is not None:
                     value = literal_value(default.value)
                 elif action is not None and literal_value(action.value) in ("store_true", "store_false"):

@@ -5849,11 +5849,11 @@ class ModesAnalysis:
             key = id(scope)
             if key not in self._fn_training:
                 self._fn_training[key] = _has_training_calls(scope)
-            if self._fn_training[key] and not (f.literals and f.fn is not None and self._training_ruled_out(f.fn, f.literals)):
+            if self._fn_training[key] and not (f.literals and f.fn is not None and self.training_ruled_out(f.fn, f.literals)):
                 return True
         return False
 
-    def _training_ruled_out(self, fn: cst.FunctionDef, literals: Dict[str, object]) -> bool:
+    def training_ruled_out(self, fn: cst.FunctionDef, literals: Dict[str, object]) -> bool:
         """Does every backward / optimizer step of ``fn`` sit on a branch that the literals its
         call binds rule out (`if training: loss.backward()` in `one_pass(net, training=False)`)?"""
         steps = [n for n in walk_scope(fn) if isinstance(n, cst.Call) and _is_training_call(n)]

@@ -1814,35 +1814,12 @@ class TinyBatchBN(Rule):
         return uses > 0 or rebound or isinstance(scope, cst.FunctionDef) or self.ctx.facts.path.endswith(".ipynb")
 
     def _trains_nothing_when_called(self, fn: cst.FunctionDef, site: cst.Call) -> bool:
-        """Is every backward and optimizer step of ``fn`` under an `if <flag>:` (or `if not
-        <flag>:`) on a parameter that the call ``site`` leaves false (a literal, or the default):
-        `one_pass(check_loader, ..., train=False)` runs the helper's evaluation only?"""
-        from bnlint.facts import walk_scope
-        from bnlint.modes import _is_training_call
-
-        steps = [n for n in walk_scope(fn) if isinstance(n, cst.Call) and _is_training_call(n)]
-        if not steps:
-            return False
-        params = params_of(fn)
-        for step in steps:
-            dead = False
-            child: cst.CSTNode = step
-            for anc in self.ctx.facts.ancestors(step):
-                if anc is fn:
-                    break
-                if isinstance(anc, cst.If) and (child is anc.body or child is anc.orelse):
-                    test, negated = anc.test, False
-                    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-                        test, negated = test.expression, True
-                    if isinstance(test, cst.Name) and test.value in params:
-                        value = self._argument_value(fn, site, test.value)
-                        if value is not NOT_LITERAL and (bool(value) != negated) != (child is anc.body):
-                            dead = True
-                            break
-                child = anc
-            if not dead:
-                return False
-        return True
+        """Does every backward and optimizer step of ``fn`` sit on a branch that the literals the
+        call ``site`` binds (or leaves at their defaults) rule out: `one_pass(check_loader, ...,
+        train=False)` runs the helper's evaluation only?  (The mode analysis' own reading,
+        ``ModesAnalysis.training_ruled_out``.)"""
+        literals = {name: value for name in params_of(fn) if (value := self._argument_value(fn, site, name)) is not NOT_LITERAL}
+        return bool(literals) and self._modes().training_ruled_out(fn, literals)
 
     def _argument_value(self, fn: cst.FunctionDef, site: cst.Call, param: str) -> object:
         """The literal the call ``site`` passes for ``param`` of ``fn``, or its literal default;
@@ -2412,8 +2389,8 @@ class TinyBatchBN(Rule):
     def _option_test_by_default(self, key: str) -> Optional[bool]:
         """The truth, as the defaults run, of a configuration test the mode analysis keeps as a
         guard (`args.stage != 'chairs'`, as written): a comparison of an argparse option of this
-        file with a string, the option's default a string or, with no `default=`, `action` or
-        `required`, None.  None when not decided so."""
+        file with a string, at the option's default (``Facts.option_value``).  None when not
+        decided so."""
         import ast as _ast
 
         try:
@@ -2425,24 +2402,8 @@ class TinyBatchBN(Rule):
         left, right = test.left, test.comparators[0]
         if not (isinstance(left, _ast.Attribute) and isinstance(left.value, _ast.Name) and isinstance(right, _ast.Constant) and isinstance(right.value, str)):
             return None
-        root, dest = left.value.id, left.attr
-        if self._attribute_assigned(f"{root}.{dest}"):
-            return None
-        options = [
-            call for call in self.ctx.facts.calls
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call)
-        ]
-        if len(options) != 1:
-            return None
-        option = options[0]
-        if call_arg(option, "action") is not None or call_arg(option, "required") is not None:
-            return None
-        given = call_arg(option, "default")
-        if given is None:
-            default: object = None
-        elif isinstance(given.value, cst.SimpleString) and isinstance(given.value.evaluated_value, str):
-            default = given.value.evaluated_value
-        else:
+        default = self.ctx.facts.option_value(left.attr)
+        if default is NOT_LITERAL:
             return None
         equal = default == right.value
         return equal if isinstance(test.ops[0], _ast.Eq) else not equal
@@ -2451,21 +2412,11 @@ class TinyBatchBN(Rule):
         """`args.dataset` of an argparse option of this file with a string default (`default=
         "images"`) that the code never assigns: that string; else NOT_LITERAL.  The branch it
         selects is the one the defaults run, as for the batch sizes read from defaults."""
-        from bnlint.facts import NOT_LITERAL
-
         root = dotted(expr.value) if isinstance(expr, cst.Attribute) else None
-        if root is None or "." in root or self._attribute_assigned(f"{root}.{expr.attr.value}"):  # type: ignore[union-attr]
+        if root is None or "." in root:
             return NOT_LITERAL
-        dest = expr.attr.value  # type: ignore[union-attr]
-        found: object = NOT_LITERAL
-        for call in self.ctx.facts.calls:
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument" and dest in argparse_dests(call):
-                d = call_arg(call, "default")
-                value = d.value.evaluated_value if d is not None and isinstance(d.value, cst.SimpleString) else None
-                if not isinstance(value, str) or (found is not NOT_LITERAL and found != value):
-                    return NOT_LITERAL
-                found = value
-        return found
+        value = self.ctx.facts.option_value(expr.attr.value)  # type: ignore[union-attr]
+        return value if isinstance(value, str) else NOT_LITERAL
 
     def _argparse_default(self, dest: str, depth: int = 0) -> Optional[Tuple[int, str]]:
         """The integer default of the argparse option stored in ``dest``: a literal, or a name bound
